@@ -1,0 +1,1 @@
+# bench: fragment of Makefile.in (nothing here yet)

@@ -1,0 +1,1 @@
+# examples: fragment of Makefile.in (nothing here yet)

@@ -1,0 +1,1 @@
+# kernel: fragment of Makefile.in (nothing here yet)

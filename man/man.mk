@@ -1,0 +1,1 @@
+# man: fragment of Makefile.in (nothing here yet)

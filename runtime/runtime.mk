@@ -1,0 +1,1 @@
+# runtime: fragment of Makefile.in (nothing here yet)
