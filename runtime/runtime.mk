@@ -1,1 +1,95 @@
-# runtime: fragment of Makefile.in (nothing here yet)
+# runtime: the Mercury transport (runtime/include/mercury/ipc.h) and its POSIX
+# port (runtime/port/posix), built as libmercury, static and shared, with a
+# pkg-config file; the port's tests; `make check-runtime` runs them all.
+
+RT_SRCS = runtime/port/posix/transport.c runtime/port/posix/endpoint.c \
+	runtime/port/posix/page.c
+RT_HDRS = runtime/include/mercury/ipc.h runtime/include/mercury/posix.h
+RT_DEPS = $(RT_HDRS) runtime/port/posix/port.h
+RT_SOVERSION = 1
+RT_VERSION = 0.1.0
+RT_CFLAGS = $(HOST_CFLAGS) -Iruntime/include -fPIC -pthread
+RT_LIB = $(B)/runtime/libmercury.a
+RT_SO = $(B)/runtime/libmercury.so.$(RT_SOVERSION)
+RT_SAN_LIB = $(B)/runtime/san/libmercury.a
+RT_PC = $(B)/runtime/mercury.pc
+RT_LIBS = -pthread
+
+ALL_TARGETS += $(RT_LIB) $(RT_SO) $(RT_PC)
+
+$(B)/runtime/obj/%.o: runtime/port/posix/%.c $(RT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(RT_CFLAGS) -c -o $@ $<
+
+$(B)/runtime/san/%.o: runtime/port/posix/%.c $(RT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(RT_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+RT_OBJS = $(RT_SRCS:runtime/port/posix/%.c=$(B)/runtime/obj/%.o)
+RT_SAN_OBJS = $(RT_SRCS:runtime/port/posix/%.c=$(B)/runtime/san/%.o)
+
+$(RT_LIB): $(RT_OBJS)
+	rm -f $@ && ar rcs $@ $(RT_OBJS)
+
+$(RT_SAN_LIB): $(RT_SAN_OBJS)
+	rm -f $@ && ar rcs $@ $(RT_SAN_OBJS)
+
+$(RT_SO): $(RT_OBJS) runtime/port/posix/libmercury.map
+	$(CC) -shared -Wl,-soname,libmercury.so.$(RT_SOVERSION) \
+		-Wl,--version-script=runtime/port/posix/libmercury.map \
+		$(LDFLAGS) -o $@ $(RT_OBJS) $(RT_LIBS)
+	ln -sf libmercury.so.$(RT_SOVERSION) $(B)/runtime/libmercury.so
+
+$(RT_PC): runtime/runtime.mk config.mk
+	@mkdir -p $(@D)
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCDIR)' 'libdir=$(LIBDIR)' '' \
+		'Name: mercury' \
+		'Description: Mercury IPC transport (POSIX port) for ipcgen stubs' \
+		'Version: $(RT_VERSION)' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lmercury' \
+		'Libs.private: $(RT_LIBS)' >$@
+
+# Tests -----------------------------------------------------------------
+
+RT_CHECK_CFLAGS = $(HOST_CFLAGS) -Iruntime/include $(CHECK_CFLAGS) -pthread
+
+$(B)/runtime/check_posix: tests/runtime/check_posix.c $(RT_LIB) $(RT_HDRS)
+	$(CC) $(RT_CHECK_CFLAGS) -o $@ $< $(RT_LIB) $(CHECK_LIBS) $(RT_LIBS)
+
+$(B)/runtime/check_posix-san: tests/runtime/check_posix.c $(RT_SAN_LIB) $(RT_HDRS)
+	$(CC) $(RT_CHECK_CFLAGS) $(SAN_FLAGS) -o $@ $< $(RT_SAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
+
+RT_CHECKS = check-runtime-headers check-runtime-posix check-runtime-posix-san
+CHECK_TARGETS += $(RT_CHECKS)
+
+check-runtime-headers: $(RT_HDRS)
+	@mkdir -p $(B)/runtime
+	@sh tests/run-test runtime-headers $(B)/results sh tests/runtime/check-headers \
+		$(B)/runtime/hdr $(CC) "$(CLANG)" "$(CXX)" $(RT_HDRS)
+
+check-runtime-posix: $(B)/runtime/check_posix
+	@sh tests/run-test runtime-posix $(B)/results $(B)/runtime/check_posix
+
+check-runtime-posix-san: $(B)/runtime/check_posix-san
+	@sh tests/run-test runtime-posix-san $(B)/results $(B)/runtime/check_posix-san
+
+# The aggregate: every runtime test, with a closing summary line.
+check-runtime:
+	@rm -rf $(B)/results && mkdir -p $(B)/results
+	@echo $(subst check-runtime-,runtime-,$(RT_CHECKS)) >$(B)/results/expected
+	@$(MAKE) -f $(firstword $(MAKEFILE_LIST)) --no-print-directory -k $(RT_CHECKS) || true
+	@sh tests/summary $(B)/results
+
+# Install ---------------------------------------------------------------
+
+INSTALL_TARGETS += install-runtime
+install-runtime: $(RT_LIB) $(RT_SO) $(RT_PC)
+	mkdir -p $(DESTDIR)$(INCDIR)/mercury $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 $(RT_HDRS) $(DESTDIR)$(INCDIR)/mercury/
+	install -m 644 $(RT_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(RT_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmercury.so.$(RT_SOVERSION) $(DESTDIR)$(LIBDIR)/libmercury.so
+	install -m 644 $(RT_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+.PHONY: check-runtime install-runtime

@@ -1,0 +1,121 @@
+/*
+ * mercury/posix.h: what the POSIX (Linux) port of the Mercury transport adds
+ * to mercury/ipc.h: making and finding endpoints, shared-memory pages,
+ * waiting on several endpoints, timeouts, and the descriptors beneath.
+ *
+ * Generated stubs never include this header; the programs that set up
+ * endpoints for them do.  See mercury_posix(3).
+ *
+ * A capability (ipc_cap) is, in this port, one of:
+ *   - a descriptor: a connection (one end of an AF_UNIX SOCK_SEQPACKET
+ *     socket, which can be called, or served), a page (a sealed memfd), or
+ *     any other descriptor the program passes along;
+ *   - a server endpoint: a wait set (an epoll descriptor) over a listening
+ *     socket and the connections it accepted or was given;
+ *   - a reply capability, from ipc_reply_save().
+ * Capabilities sent in a message move, as mercury_ipc(3) says.  Sending a
+ * server endpoint sends a fresh connection to it; the endpoint stays.
+ */
+#ifndef MERCURY_POSIX_H
+#define MERCURY_POSIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Size of a page: the unit of page capabilities. */
+#define IPC_PAGE_SIZE 4096
+
+/* Most server endpoints one process holds at once. */
+#define IPC_POSIX_MAX_ENDPOINTS 1024
+/* Most saved (deferred) replies one process holds at once. */
+#define IPC_POSIX_MAX_REPLIES 4096
+
+/* Endpoints and connections. */
+
+/* Make a server endpoint and publish it at the socket path; an existing
+ * socket at path is replaced.  Dropping the endpoint unlinks the path. */
+int ipc_posix_listen(const char *path, ipc_cap *ep);
+/* Make a server endpoint with no name: connections reach it through
+ * ipc_posix_connection(), ipc_posix_serve(), or by sending it. */
+int ipc_posix_endpoint(ipc_cap *ep);
+/* Make a server endpoint from a listening SOCK_SEQPACKET descriptor (e.g.
+ * one inherited from a service manager).  The endpoint owns fd. */
+int ipc_posix_endpoint_fd(int fd, ipc_cap *ep);
+/* Connect to the server endpoint published at path. */
+int ipc_posix_connect(const char *path, ipc_cap *conn);
+/* A fresh connection to a server endpoint of this process. */
+int ipc_posix_connection(ipc_cap ep, ipc_cap *conn);
+/* Serve a connection on server endpoint ep: conn joins ep's wait set.
+ * Consumes conn on every path. */
+int ipc_posix_serve(ipc_cap ep, ipc_cap conn);
+/* A connected pair: call one end, serve (or hand over) the other. */
+int ipc_posix_pair(ipc_cap *a, ipc_cap *b);
+/* Copy a connection: ask the server at its other end for a fresh
+ * connection to the same endpoint (one round trip).  Connections carry one
+ * call at a time; give each thread or process its own copy. */
+int ipc_posix_copy(ipc_cap conn, ipc_cap *copy);
+/* A capability for a descriptor this process holds, e.g. one inherited
+ * across exec.  The capability owns fd. */
+int ipc_posix_adopt(int fd, ipc_cap *cap);
+/* The descriptor beneath a capability: for a server endpoint, its wait set,
+ * readable when a request (or a connection) is waiting; watch it with poll,
+ * epoll or libuv, then receive.  -1 for anything else. */
+int ipc_posix_fd(ipc_cap cap);
+
+/* Receiving without blocking, waiting on several endpoints. */
+
+/* Make ipc_recv on server endpoint ep return IPC_EAGAIN instead of waiting
+ * when no request is ready (for programs with their own event loop). */
+int ipc_posix_nonblock(ipc_cap ep, bool nonblock);
+/* ipc_recv with a timeout in milliseconds (-1: none, 0: do not wait). */
+int ipc_posix_recv_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms);
+
+#define IPC_POLLRECV 1u  /* a request (endpoint) or message (other) waits */
+#define IPC_POLLHUP 2u   /* the peer closed (connections and descriptors) */
+struct ipc_pollcap {
+	ipc_cap cap;
+	unsigned events;  /* IPC_POLLRECV */
+	unsigned revents; /* set by ipc_posix_poll */
+};
+/* Wait until one of the capabilities is ready or timeout_ms passes (-1: no
+ * timeout).  Returns how many are ready (0 on timeout) or a status < 0. */
+int ipc_posix_poll(struct ipc_pollcap *caps, size_t ncaps, int timeout_ms);
+
+/* Timeouts of calls. */
+
+/* Set the calling thread's timeout for ipc_call (and ipc_posix_copy) in
+ * milliseconds, -1 for none (the default).  A call that times out returns
+ * IPC_ETIMEDOUT; a reply arriving later is recognised and discarded.
+ * Returns the previous timeout. */
+int ipc_posix_set_timeout(int timeout_ms);
+/* ipc_call with a timeout for this call only. */
+int ipc_posix_call_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms);
+
+/* Pages: shared memory that moves as capabilities. */
+
+/* Allocate npages pages of shared memory as one page capability (a sealed
+ * memfd) and map it read-write at *addr (NULL: do not map). */
+int ipc_page_alloc(size_t npages, ipc_cap *page, void **addr);
+/* Another capability for the same pages (to send while keeping one). */
+int ipc_page_dup(ipc_cap page, ipc_cap *copy);
+/* The size in bytes of the pages a page capability names. */
+int ipc_page_size(ipc_cap page, size_t *size);
+/* Map the page capabilities received in a message, contiguously and in
+ * order, writable if writable.  Refuses (IPC_EBADCAP) a capability that is
+ * not a page or whose size its sender could still change.  The capabilities
+ * stay owned by the caller; unmap with ipc_page_unmap. */
+int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
+                 void **addr, size_t *len);
+int ipc_page_unmap(void *addr, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MERCURY_POSIX_H */

@@ -1,0 +1,357 @@
+/*
+ * endpoint.c: server endpoints of the POSIX port, and the ways to make,
+ * find and hand over connections to them.
+ *
+ * A server endpoint is a slot in px_eps: an epoll set (the wait set, one
+ * descriptor a program's own event loop can watch) over an optional
+ * listening socket, published at a path, and the connections accepted from
+ * it or given to it.  Many clients share an endpoint, each over its own
+ * connection, so replies never mix.  Slots are allocated when an endpoint is
+ * made; the connection list grows when a connection arrives; nothing is
+ * allocated per message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "port.h"
+
+struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
+static bool px_eps_used[IPC_POSIX_MAX_ENDPOINTS];
+static pthread_mutex_t px_eps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct px_ep *px_ep_get(ipc_cap ep)
+{
+	if (ep == IPC_CAP_NONE || PX_KIND(ep) != PX_K_EP ||
+	    PX_INDEX(ep) >= IPC_POSIX_MAX_ENDPOINTS || !px_eps_used[PX_INDEX(ep)])
+		return NULL;
+	return &px_eps[PX_INDEX(ep)];
+}
+
+/* A new endpoint over listening socket lfd (or -1); takes lfd and path. */
+static int px_ep_new(int lfd, char *path, ipc_cap *ep)
+{
+	int rc = IPC_ENOMEM;
+	*ep = IPC_CAP_NONE;
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0) {
+		rc = px_status_errno(errno);
+		goto fail;
+	}
+	if (lfd >= 0) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PX_EV_LISTEN | (uint32_t)lfd };
+		if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev) < 0) {
+			rc = px_status_errno(errno);
+			goto fail;
+		}
+	}
+	pthread_mutex_lock(&px_eps_lock);
+	for (size_t i = 0; i < IPC_POSIX_MAX_ENDPOINTS; i++) {
+		if (px_eps_used[i])
+			continue;
+		struct px_ep *e = &px_eps[i];
+		pthread_mutex_init(&e->lock, NULL);
+		e->epfd = epfd;
+		e->lfd = lfd;
+		e->path = path;
+		e->conns = NULL;
+		e->nconns = e->conncap = 0;
+		e->nonblock = false;
+		px_eps_used[i] = true;
+		pthread_mutex_unlock(&px_eps_lock);
+		*ep = PX_CAP(PX_K_EP, i);
+		return 0;
+	}
+	pthread_mutex_unlock(&px_eps_lock);
+fail:
+	if (epfd >= 0)
+		close(epfd);
+	if (lfd >= 0)
+		close(lfd);
+	if (path)
+		unlink(path);
+	free(path);
+	return rc;
+}
+
+int px_ep_add(struct px_ep *e, int fd)
+{
+	if ((uint32_t)fd > PX_INDEX_MASK) {
+		close(fd);
+		return IPC_ENOMEM;
+	}
+	pthread_mutex_lock(&e->lock);
+	if (e->nconns == e->conncap) {
+		size_t ncap = e->conncap ? 2 * e->conncap : 16;
+		int *p = realloc(e->conns, ncap * sizeof *p);
+		if (!p) {
+			pthread_mutex_unlock(&e->lock);
+			close(fd);
+			return IPC_ENOMEM;
+		}
+		e->conns = p;
+		e->conncap = ncap;
+	}
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u64 = (uint32_t)fd };
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int rc = px_status_errno(errno);
+		pthread_mutex_unlock(&e->lock);
+		close(fd);
+		return rc;
+	}
+	e->conns[e->nconns++] = fd;
+	pthread_mutex_unlock(&e->lock);
+	return 0;
+}
+
+void px_ep_remove(struct px_ep *e, int fd)
+{
+	pthread_mutex_lock(&e->lock);
+	for (size_t i = 0; i < e->nconns; i++) {
+		if (e->conns[i] == fd) {
+			e->conns[i] = e->conns[--e->nconns];
+			epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+int px_ep_new_conn(struct px_ep *e, int *clientfd)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return px_status_errno(errno);
+	int rc = px_ep_add(e, sv[0]);
+	if (rc < 0) {
+		close(sv[1]);
+		return rc;
+	}
+	*clientfd = sv[1];
+	return 0;
+}
+
+int px_ep_drop(ipc_cap ep)
+{
+	pthread_mutex_lock(&px_eps_lock);
+	struct px_ep *e = px_ep_get(ep);
+	if (!e) {
+		pthread_mutex_unlock(&px_eps_lock);
+		return IPC_EBADCAP;
+	}
+	for (size_t i = 0; i < e->nconns; i++)
+		close(e->conns[i]);
+	free(e->conns);
+	e->conns = NULL;
+	if (e->lfd >= 0)
+		close(e->lfd);
+	if (e->path) {
+		unlink(e->path);
+		free(e->path);
+	}
+	close(e->epfd);
+	pthread_mutex_destroy(&e->lock);
+	px_eps_used[PX_INDEX(ep)] = false;
+	pthread_mutex_unlock(&px_eps_lock);
+	return 0;
+}
+
+static int px_sockaddr(const char *path, struct sockaddr_un *sa)
+{
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof sa->sun_path)
+		return IPC_EINVAL;
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, n);
+	return 0;
+}
+
+int ipc_posix_listen(const char *path, ipc_cap *ep)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int rc;
+
+	*ep = IPC_CAP_NONE;
+	if ((rc = px_sockaddr(path, &sa)) < 0)
+		return rc;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return px_status_errno(errno);
+	/* Replace a stale socket, never any other file. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, SOMAXCONN) < 0) {
+		rc = px_status_errno(errno);
+		close(fd);
+		return rc;
+	}
+	char *copy = strdup(path);
+	if (!copy) {
+		close(fd);
+		unlink(path);
+		return IPC_ENOMEM;
+	}
+	return px_ep_new(fd, copy, ep);
+}
+
+int ipc_posix_endpoint(ipc_cap *ep)
+{
+	return px_ep_new(-1, NULL, ep);
+}
+
+int ipc_posix_endpoint_fd(int fd, ipc_cap *ep)
+{
+	int type;
+	socklen_t len = sizeof type;
+	*ep = IPC_CAP_NONE;
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_SEQPACKET)
+		return IPC_EBADCAP;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return px_status_errno(errno);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return px_ep_new(fd, NULL, ep);
+}
+
+int ipc_posix_connect(const char *path, ipc_cap *conn)
+{
+	struct sockaddr_un sa;
+	int rc;
+
+	*conn = IPC_CAP_NONE;
+	if ((rc = px_sockaddr(path, &sa)) < 0)
+		return rc;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return px_status_errno(errno);
+	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		if (errno == EINTR)
+			continue;
+		rc = px_status_errno(errno);
+		close(fd);
+		return rc;
+	}
+	return ipc_posix_adopt(fd, conn);
+}
+
+int ipc_posix_connection(ipc_cap ep, ipc_cap *conn)
+{
+	struct px_ep *e = px_ep_get(ep);
+	int fd, rc;
+	*conn = IPC_CAP_NONE;
+	if (!e)
+		return IPC_EBADCAP;
+	if ((rc = px_ep_new_conn(e, &fd)) < 0)
+		return rc;
+	*conn = PX_CAP(PX_K_FD, fd);
+	return 0;
+}
+
+int ipc_posix_serve(ipc_cap ep, ipc_cap conn)
+{
+	struct px_ep *e = px_ep_get(ep);
+	if (conn == IPC_CAP_NONE || PX_KIND(conn) != PX_K_FD) {
+		if (conn != IPC_CAP_NONE)
+			ipc_cap_drop(conn);
+		return IPC_EBADCAP;
+	}
+	if (!e) {
+		close(PX_INDEX(conn));
+		return IPC_EBADCAP;
+	}
+	return px_ep_add(e, PX_INDEX(conn));
+}
+
+int ipc_posix_pair(ipc_cap *a, ipc_cap *b)
+{
+	int sv[2];
+	*a = *b = IPC_CAP_NONE;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return px_status_errno(errno);
+	if ((uint32_t)sv[0] > PX_INDEX_MASK || (uint32_t)sv[1] > PX_INDEX_MASK) {
+		close(sv[0]);
+		close(sv[1]);
+		return IPC_ENOMEM;
+	}
+	*a = PX_CAP(PX_K_FD, sv[0]);
+	*b = PX_CAP(PX_K_FD, sv[1]);
+	return 0;
+}
+
+int ipc_posix_adopt(int fd, ipc_cap *cap)
+{
+	*cap = IPC_CAP_NONE;
+	if (fd < 0 || (uint32_t)fd > PX_INDEX_MASK || fcntl(fd, F_GETFD) < 0)
+		return IPC_EBADCAP;
+	*cap = PX_CAP(PX_K_FD, fd);
+	return 0;
+}
+
+int ipc_posix_fd(ipc_cap cap)
+{
+	struct px_ep *e;
+	if (cap != IPC_CAP_NONE && PX_KIND(cap) == PX_K_FD)
+		return PX_INDEX(cap);
+	if ((e = px_ep_get(cap)) != NULL)
+		return e->epfd;
+	return -1;
+}
+
+int ipc_posix_nonblock(ipc_cap ep, bool nonblock)
+{
+	struct px_ep *e = px_ep_get(ep);
+	if (!e)
+		return IPC_EBADCAP;
+	e->nonblock = nonblock;
+	return 0;
+}
+
+int ipc_posix_poll(struct ipc_pollcap *caps, size_t ncaps, int timeout_ms)
+{
+	struct pollfd small[32], *p = small;
+	if (ncaps > sizeof small / sizeof small[0]) {
+		p = calloc(ncaps, sizeof *p);
+		if (!p)
+			return IPC_ENOMEM;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < ncaps; i++) {
+		caps[i].revents = 0;
+		p[i].fd = ipc_posix_fd(caps[i].cap);
+		p[i].events = caps[i].events & IPC_POLLRECV ? POLLIN : 0;
+		p[i].revents = 0;
+		if (p[i].fd < 0)
+			rc = IPC_EBADCAP;
+	}
+	if (rc == 0) {
+		int n;
+		do
+			n = poll(p, ncaps, timeout_ms < 0 ? -1 : timeout_ms);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			rc = px_status_errno(errno);
+		} else {
+			for (size_t i = 0; i < ncaps; i++) {
+				if (p[i].revents & POLLIN)
+					caps[i].revents |= IPC_POLLRECV;
+				if (p[i].revents & (POLLHUP | POLLERR))
+					caps[i].revents |= IPC_POLLHUP;
+			}
+			rc = n;
+		}
+	}
+	if (p != small)
+		free(p);
+	return rc;
+}

@@ -1,0 +1,161 @@
+/*
+ * page.c: page capabilities of the POSIX port.
+ *
+ * A page capability is a memfd whose size is a whole number of pages and is
+ * sealed (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), so that a receiver
+ * that maps it can trust its size: a sender can never shrink it under the
+ * receiver's feet and turn an access into SIGBUS.  Sending one moves the
+ * descriptor (SCM_RIGHTS); the receiver maps it, and the data is shared,
+ * not copied.  ipc_page_map refuses a descriptor that is not a sealed memfd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "port.h"
+
+/* Mappings up to this size are populated at once (one fault, not one per
+ * page); larger ones, as a hostile peer could send, fault on access. */
+#define PX_POPULATE_MAX (1u << 20)
+#define PX_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+static int px_page_fd(ipc_cap page)
+{
+	if (page == IPC_CAP_NONE || PX_KIND(page) != PX_K_FD)
+		return -1;
+	return PX_INDEX(page);
+}
+
+int ipc_page_alloc(size_t npages, ipc_cap *page, void **addr)
+{
+	*page = IPC_CAP_NONE;
+	if (addr)
+		*addr = NULL;
+	if (npages == 0 || npages > SIZE_MAX / IPC_PAGE_SIZE)
+		return IPC_EINVAL;
+	size_t len = npages * IPC_PAGE_SIZE;
+	int fd = memfd_create("mercury-page", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return px_status_errno(errno);
+	int rc;
+	if (ftruncate(fd, (off_t)len) < 0 || fcntl(fd, F_ADD_SEALS, PX_SEALS) < 0) {
+		rc = px_status_errno(errno);
+		goto fail;
+	}
+	if ((uint32_t)fd > PX_INDEX_MASK) {
+		rc = IPC_ENOMEM;
+		goto fail;
+	}
+	if (addr) {
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			rc = px_status_errno(errno);
+			goto fail;
+		}
+		*addr = p;
+	}
+	*page = PX_CAP(PX_K_FD, fd);
+	return 0;
+fail:
+	close(fd);
+	return rc;
+}
+
+int ipc_page_dup(ipc_cap page, ipc_cap *copy)
+{
+	*copy = IPC_CAP_NONE;
+	int fd = px_page_fd(page);
+	if (fd < 0)
+		return IPC_EBADCAP;
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (d < 0)
+		return px_status_errno(errno);
+	if ((uint32_t)d > PX_INDEX_MASK) {
+		close(d);
+		return IPC_ENOMEM;
+	}
+	*copy = PX_CAP(PX_K_FD, d);
+	return 0;
+}
+
+/* The size of a sealed page capability, or a status. */
+static int px_page_check(int fd, size_t *size)
+{
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW))
+		return IPC_EBADCAP;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % IPC_PAGE_SIZE)
+		return IPC_EBADCAP;
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+int ipc_page_size(ipc_cap page, size_t *size)
+{
+	int fd = px_page_fd(page);
+	*size = 0;
+	return fd < 0 ? IPC_EBADCAP : px_page_check(fd, size);
+}
+
+int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
+                 void **addr, size_t *len)
+{
+	size_t total = 0, sz;
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+	int rc;
+
+	*addr = NULL;
+	*len = 0;
+	if (npages == 0)
+		return IPC_EINVAL;
+	for (size_t i = 0; i < npages; i++) {
+		int fd = px_page_fd(pages[i]);
+		if (fd < 0)
+			return IPC_EBADCAP;
+		if ((rc = px_page_check(fd, &sz)) < 0)
+			return rc;
+		if (sz > SIZE_MAX - total)
+			return IPC_ENOMEM;
+		total += sz;
+	}
+	int populate = total <= PX_POPULATE_MAX ? MAP_POPULATE : 0;
+	if (npages == 1) {
+		void *p = mmap(NULL, total, prot, MAP_SHARED | populate, px_page_fd(pages[0]), 0);
+		if (p == MAP_FAILED)
+			return px_status_errno(errno);
+		*addr = p;
+		*len = total;
+		return 0;
+	}
+	/* Reserve the whole range, then lay each capability over its part. */
+	char *base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return px_status_errno(errno);
+	size_t off = 0;
+	for (size_t i = 0; i < npages; i++) {
+		int fd = px_page_fd(pages[i]);
+		if ((rc = px_page_check(fd, &sz)) < 0 || off + sz > total) {
+			rc = rc < 0 ? rc : IPC_EBADCAP;
+			goto fail;
+		}
+		if (mmap(base + off, sz, prot, MAP_SHARED | MAP_FIXED | populate, fd, 0) == MAP_FAILED) {
+			rc = px_status_errno(errno);
+			goto fail;
+		}
+		off += sz;
+	}
+	*addr = base;
+	*len = total;
+	return 0;
+fail:
+	munmap(base, total);
+	return rc;
+}
+
+int ipc_page_unmap(void *addr, size_t len)
+{
+	return munmap(addr, len) == 0 ? 0 : IPC_EINVAL;
+}

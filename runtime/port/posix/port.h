@@ -1,0 +1,78 @@
+/*
+ * port.h: internals shared by the files of the POSIX port (transport.c,
+ * endpoint.c, page.c).  Nothing outside runtime/port/posix includes it.
+ *
+ * A capability value names what it is in its top bits:
+ *
+ *   0x0fffffff & cap   the descriptor (kind FD) or the table slot
+ *   cap >> 28          kind: 0 a descriptor, 1 a server endpoint (slot in
+ *                      px_eps), 2 a saved reply (slot in px_replies)
+ *
+ * On a connection, a message is one SOCK_SEQPACKET packet: a 16-byte header
+ * (struct px_hdr, host byte order: both ends share a machine), then nwords
+ * 64-bit words, and the capabilities as SCM_RIGHTS descriptors, ncaps of
+ * them.  mercury_posix(3) documents the frame.
+ */
+#ifndef PX_PORT_H
+#define PX_PORT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "mercury/ipc.h"
+#include "mercury/posix.h"
+
+#define PX_KIND_SHIFT 28
+#define PX_INDEX_MASK ((UINT32_C(1) << PX_KIND_SHIFT) - 1)
+enum px_kind { PX_K_FD = 0, PX_K_EP = 1, PX_K_REPLY = 2 };
+#define PX_KIND(cap) ((cap) >> PX_KIND_SHIFT)
+#define PX_INDEX(cap) ((int)((cap) & PX_INDEX_MASK))
+#define PX_CAP(kind, index) ((ipc_cap)(kind) << PX_KIND_SHIFT | (ipc_cap)(index))
+
+/* The frame header. */
+enum px_type {
+	PX_CALL = 1,  /* a request that wants a reply */
+	PX_SEND = 2,  /* a one-way request */
+	PX_REPLY = 3, /* the answer to a PX_CALL or PX_COPY, same seq */
+	PX_COPY = 4,  /* runtime control: "a fresh connection, please" */
+};
+struct px_hdr {
+	uint64_t label;  /* request: label; reply: status */
+	uint16_t nwords; /* words that follow the header */
+	uint16_t ncaps;  /* descriptors in SCM_RIGHTS */
+	uint8_t version; /* IPC_WIRE_VERSION */
+	uint8_t type;    /* enum px_type */
+	uint16_t seq;    /* matches a reply to its call */
+};
+_Static_assert(sizeof(struct px_hdr) == 16, "frame header is 16 bytes");
+#define PX_FRAME_MAX (sizeof(struct px_hdr) + IPC_MAX_WORDS * sizeof(uint64_t))
+
+/* Server endpoints: a table of slots, so that a capability names one. */
+struct px_ep {
+	pthread_mutex_t lock; /* guards everything below but epfd */
+	int epfd;             /* the wait set; -1: slot free */
+	int lfd;              /* listening socket or -1 */
+	char *path;           /* published path to unlink, or NULL */
+	int *conns;           /* connections in the wait set */
+	size_t nconns, conncap;
+	bool nonblock;
+};
+extern struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
+
+/* epoll data: the descriptor, and this bit for the listening socket. */
+#define PX_EV_LISTEN (UINT64_C(1) << 32)
+
+/* transport.c */
+int px_status_errno(int err);
+void px_drop_caps(const ipc_cap *caps, size_t n);
+int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
+                  const ipc_cap *caps, int flags, int timeout_ms);
+
+/* endpoint.c */
+struct px_ep *px_ep_get(ipc_cap ep);
+int px_ep_add(struct px_ep *e, int fd);
+void px_ep_remove(struct px_ep *e, int fd);
+int px_ep_drop(ipc_cap ep);
+int px_ep_new_conn(struct px_ep *e, int *clientfd);
+
+#endif

@@ -1,0 +1,623 @@
+/*
+ * transport.c: the functions of mercury/ipc.h over AF_UNIX SOCK_SEQPACKET
+ * connections (the POSIX port).
+ *
+ * A call is one packet each way: the client sends a PX_CALL frame on its
+ * connection and waits on the same connection for the PX_REPLY frame with
+ * the same sequence number (a reply that arrives after its call timed out
+ * has an older one and is discarded).  Capabilities travel as SCM_RIGHTS
+ * descriptors.  A server receives from a server endpoint (endpoint.c: an
+ * epoll set over a listening socket and its connections) or directly from
+ * one connection; the connection and sequence number of the request being
+ * served are the thread's current reply.
+ *
+ * No allocation happens on these paths; a page transfer maps memory only in
+ * ipc_page_map (page.c).  Errors are values: a peer that died, a closed
+ * endpoint, a truncated or malformed frame all become a status, and a
+ * server answers a malformed request with IPC_EPROTO and goes on serving.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "port.h"
+
+/* Per thread: the call timeout, the last sequence number, the current reply. */
+static _Thread_local int px_timeout = -1;
+static _Thread_local uint16_t px_seq;
+static _Thread_local struct {
+	int fd;       /* the connection the request came on */
+	uint16_t seq; /* its sequence number */
+	uint8_t type; /* PX_CALL: a reply is owed; PX_SEND: none; 0: no request */
+} px_cur;
+
+/* Saved replies: a duplicate of the connection and the sequence number. */
+static struct {
+	int fd; /* -1 or 0 when free: see used */
+	uint16_t seq;
+	bool used;
+} px_replies[IPC_POSIX_MAX_REPLIES];
+static pthread_mutex_t px_replies_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int px_status_errno(int err)
+{
+	switch (err) {
+	case EPIPE: case ECONNRESET: case ENOTCONN: case ECONNREFUSED:
+	case ENOENT: case ECONNABORTED:
+		return IPC_EPEER;
+	case EBADF: case ENOTSOCK:
+		return IPC_EBADCAP;
+	case EMFILE: case ENFILE: case ENOMEM: case ENOBUFS: case ETOOMANYREFS:
+		return IPC_ENOMEM;
+	case EAGAIN:
+		return IPC_EAGAIN;
+	case ETIMEDOUT:
+		return IPC_ETIMEDOUT;
+	case EACCES: case EPERM:
+		return IPC_EPERM;
+	case EMSGSIZE:
+		return IPC_EPROTO;
+	default:
+		return IPC_EINVAL;
+	}
+}
+
+void px_drop_caps(const ipc_cap *caps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (caps[i] != IPC_CAP_NONE)
+			ipc_cap_drop(caps[i]);
+}
+
+/* Deadlines: CLOCK_MONOTONIC milliseconds; -1 stays "none". */
+static int64_t px_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t px_deadline(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : px_now_ms() + timeout_ms;
+}
+
+static int px_remaining(int64_t deadline)
+{
+	if (deadline < 0)
+		return -1;
+	int64_t left = deadline - px_now_ms();
+	return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/* Wait for events on fd until deadline: 0, IPC_ETIMEDOUT or IPC_EPEER. */
+static int px_wait(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		int n = poll(&p, 1, px_remaining(deadline));
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return IPC_ETIMEDOUT;
+		if (errno != EINTR)
+			return px_status_errno(errno);
+	}
+}
+
+/*
+ * Turn the capabilities of a message into descriptors to send: a descriptor
+ * goes as itself; a server endpoint as a fresh connection to it.  On failure
+ * every capability is consumed and IPC_EBADCAP or IPC_ENOMEM returned.
+ */
+static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
+{
+	size_t i;
+	int rc = 0;
+	for (i = 0; i < n; i++) {
+		ipc_cap c = caps[i];
+		struct px_ep *e;
+		if (c != IPC_CAP_NONE && PX_KIND(c) == PX_K_FD) {
+			fds[i] = PX_INDEX(c);
+		} else if ((e = px_ep_get(c)) != NULL) {
+			if ((rc = px_ep_new_conn(e, &fds[i])) < 0)
+				break;
+		} else {
+			rc = IPC_EBADCAP;
+			break;
+		}
+	}
+	if (rc == 0)
+		return 0;
+	/* Consume: descriptors converted so far, and the rest as capabilities. */
+	for (size_t j = 0; j < i; j++)
+		close(fds[j]);
+	for (size_t j = i; j < n; j++)
+		if (caps[j] != IPC_CAP_NONE && px_ep_get(caps[j]) == NULL)
+			ipc_cap_drop(caps[j]);
+	return rc;
+}
+
+static void px_close_fds(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* The control-message buffer for up to IPC_MAX_CAPS descriptors. */
+union px_cmsgbuf {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
+};
+
+int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
+                  const ipc_cap *caps, int flags, int timeout_ms)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)h, .iov_len = sizeof *h },
+		{ .iov_base = (void *)words, .iov_len = h->nwords * sizeof(uint64_t) },
+	};
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = h->nwords ? 2 : 1 };
+	union px_cmsgbuf cb;
+	int fds[IPC_MAX_CAPS];
+	int rc;
+
+	if (h->ncaps) {
+		if ((rc = px_caps_to_fds(caps, h->ncaps, fds)) < 0)
+			return rc;
+		memset(&cb, 0, sizeof cb);
+		m.msg_control = cb.buf;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * h->ncaps);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * h->ncaps);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * h->ncaps);
+	}
+	int64_t deadline = px_deadline(timeout_ms);
+	if (timeout_ms >= 0)
+		flags |= MSG_DONTWAIT;
+	for (;;) {
+		if (sendmsg(fd, &m, flags | MSG_NOSIGNAL) >= 0) {
+			rc = 0;
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN && timeout_ms >= 0) {
+			if ((rc = px_wait(fd, POLLOUT, deadline)) < 0)
+				break;
+			continue;
+		}
+		rc = px_status_errno(errno);
+		break;
+	}
+	px_close_fds(fds, h->ncaps);
+	return rc;
+}
+
+/*
+ * Receive one frame from fd into h and msg.  Returns 0, IPC_EAGAIN, IPC_EPEER
+ * (end of stream), another errno status, or, for a frame that arrived but is
+ * malformed, IPC_EPROTO or IPC_EVERSION with *hdr_ok telling whether h->type
+ * and h->seq can be trusted enough to answer.  Received descriptors are
+ * closed on every error.
+ */
+static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg,
+                         int flags, bool *hdr_ok)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = h, .iov_len = sizeof *h },
+		{ .iov_base = msg->word, .iov_len = sizeof msg->word },
+	};
+	union px_cmsgbuf cb;
+	struct msghdr m = {
+		.msg_iov = iov, .msg_iovlen = 2,
+		.msg_control = cb.buf, .msg_controllen = sizeof cb.buf,
+	};
+	int fds[IPC_MAX_CAPS];
+	size_t nfds = 0;
+	ssize_t n;
+
+	*hdr_ok = false;
+	do
+		n = recvmsg(fd, &m, flags | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return px_status_errno(errno);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int d;
+			memcpy(&d, CMSG_DATA(cm) + i * sizeof(int), sizeof d);
+			if (nfds < IPC_MAX_CAPS)
+				fds[nfds++] = d;
+			else
+				close(d);
+		}
+	}
+	if (n == 0) {
+		/* End of stream (or an empty packet: malformed, and
+		 * indistinguishable from it, so treated the same). */
+		px_close_fds(fds, nfds);
+		return IPC_EPEER;
+	}
+	int rc = 0;
+	if ((size_t)n < sizeof *h) {
+		rc = IPC_EPROTO;
+		goto bad;
+	}
+	*hdr_ok = true;
+	if (h->version != IPC_WIRE_VERSION) {
+		rc = IPC_EVERSION;
+		goto bad;
+	}
+	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || h->nwords > IPC_MAX_WORDS ||
+	    (size_t)n != sizeof *h + h->nwords * sizeof(uint64_t) ||
+	    h->ncaps != nfds || h->type < PX_CALL || h->type > PX_COPY) {
+		rc = IPC_EPROTO;
+		goto bad;
+	}
+	for (size_t i = 0; i < nfds; i++) {
+		if ((uint32_t)fds[i] > PX_INDEX_MASK) {
+			rc = IPC_EPROTO;
+			goto bad;
+		}
+		msg->cap[i] = PX_CAP(PX_K_FD, fds[i]);
+	}
+	msg->label = h->label;
+	msg->nwords = h->nwords;
+	msg->ncaps = h->ncaps;
+	return 0;
+bad:
+	px_close_fds(fds, nfds);
+	return rc;
+}
+
+/* Answer on connection fd: a reply frame with msg (consumed). */
+static int px_answer(int fd, uint16_t seq, struct ipc_msg *msg)
+{
+	if (msg->nwords > IPC_MAX_WORDS || msg->ncaps > IPC_MAX_CAPS) {
+		if (msg->ncaps <= IPC_MAX_CAPS)
+			px_drop_caps(msg->cap, msg->ncaps);
+		return IPC_EINVAL;
+	}
+	struct px_hdr h = {
+		.label = msg->label, .nwords = (uint16_t)msg->nwords,
+		.ncaps = (uint16_t)msg->ncaps, .version = IPC_WIRE_VERSION,
+		.type = PX_REPLY, .seq = seq,
+	};
+	/* Never block on a client that does not read its replies. */
+	return px_send_frame(fd, &h, msg->word, msg->cap, MSG_DONTWAIT, -1);
+}
+
+/* Answer with a bare status. */
+static void px_answer_status(int fd, uint16_t seq, int status)
+{
+	struct px_hdr h = {
+		.label = (uint64_t)(int64_t)status, .version = IPC_WIRE_VERSION,
+		.type = PX_REPLY, .seq = seq,
+	};
+	px_send_frame(fd, &h, NULL, NULL, MSG_DONTWAIT, -1);
+}
+
+/* A call (type PX_CALL or PX_COPY) on connection ep. */
+static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
+{
+	if (msg->ncaps > IPC_MAX_CAPS)
+		return IPC_EINVAL;
+	if (msg->nwords > IPC_MAX_WORDS) {
+		px_drop_caps(msg->cap, msg->ncaps);
+		return IPC_EINVAL;
+	}
+	if (ep == IPC_CAP_NONE || PX_KIND(ep) != PX_K_FD) {
+		px_drop_caps(msg->cap, msg->ncaps);
+		return IPC_EBADCAP;
+	}
+	int fd = PX_INDEX(ep);
+	uint16_t seq = ++px_seq;
+	struct px_hdr h = {
+		.label = msg->label, .nwords = (uint16_t)msg->nwords,
+		.ncaps = (uint16_t)msg->ncaps, .version = IPC_WIRE_VERSION,
+		.type = (uint8_t)type, .seq = seq,
+	};
+	int64_t deadline = px_deadline(timeout_ms);
+	int rc = px_send_frame(fd, &h, msg->word, msg->cap, 0, timeout_ms);
+	if (rc < 0)
+		return rc;
+	for (;;) {
+		struct px_hdr rh;
+		bool hdr_ok;
+		if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
+			return rc;
+		rc = px_recv_frame(fd, &rh, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
+		if (rc == IPC_EAGAIN)
+			continue;
+		if (rc < 0)
+			return rc;
+		if (rh.type == PX_REPLY && rh.seq == seq)
+			return 0;
+		/* A late reply to a call that timed out, or junk: discard. */
+		px_drop_caps(msg->cap, msg->ncaps);
+	}
+}
+
+int ipc_call(ipc_cap ep, struct ipc_msg *msg)
+{
+	return px_call(ep, msg, PX_CALL, px_timeout);
+}
+
+int ipc_posix_call_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
+{
+	return px_call(ep, msg, PX_CALL, timeout_ms);
+}
+
+int ipc_posix_set_timeout(int timeout_ms)
+{
+	int old = px_timeout;
+	px_timeout = timeout_ms < 0 ? -1 : timeout_ms;
+	return old;
+}
+
+int ipc_posix_copy(ipc_cap conn, ipc_cap *copy)
+{
+	struct ipc_msg m;
+	m.label = 0;
+	m.nwords = 0;
+	m.ncaps = 0;
+	*copy = IPC_CAP_NONE;
+	int rc = px_call(conn, &m, PX_COPY, px_timeout);
+	if (rc < 0)
+		return rc;
+	if ((int64_t)m.label != 0 || m.ncaps != 1 || m.nwords != 0) {
+		px_drop_caps(m.cap, m.ncaps);
+		return (int64_t)m.label < 0 && (int64_t)m.label >= INT32_MIN
+		               ? (int)(int64_t)m.label : IPC_EPROTO;
+	}
+	*copy = m.cap[0];
+	return 0;
+}
+
+int ipc_send(ipc_cap ep, struct ipc_msg *msg)
+{
+	if (msg->ncaps > IPC_MAX_CAPS)
+		return IPC_EINVAL;
+	if (msg->nwords > IPC_MAX_WORDS) {
+		px_drop_caps(msg->cap, msg->ncaps);
+		return IPC_EINVAL;
+	}
+	if (ep == IPC_CAP_NONE || PX_KIND(ep) != PX_K_FD) {
+		px_drop_caps(msg->cap, msg->ncaps);
+		return IPC_EBADCAP;
+	}
+	struct px_hdr h = {
+		.label = msg->label, .nwords = (uint16_t)msg->nwords,
+		.ncaps = (uint16_t)msg->ncaps, .version = IPC_WIRE_VERSION,
+		.type = PX_SEND, .seq = 0,
+	};
+	return px_send_frame(PX_INDEX(ep), &h, msg->word, msg->cap, 0, px_timeout);
+}
+
+/*
+ * Serve one frame that arrived on connection fd: a request becomes the
+ * current reply and 1 is returned; control frames and malformed frames are
+ * answered here and 0 returned (receive the next); e is the endpoint, or
+ * NULL when serving a lone connection.
+ */
+static int px_take(struct px_ep *e, int fd, int rc, const struct px_hdr *h,
+                   bool hdr_ok)
+{
+	if (rc < 0) {
+		if (hdr_ok && (h->type == PX_CALL || h->type == PX_COPY))
+			px_answer_status(fd, h->seq, rc);
+		else if (!hdr_ok && e)
+			px_ep_remove(e, fd); /* not even a header: hang up */
+		return 0;
+	}
+	if (h->type == PX_COPY) {
+		int c;
+		if (!e) {
+			px_answer_status(fd, h->seq, IPC_ENOSYS);
+		} else if ((rc = px_ep_new_conn(e, &c)) < 0) {
+			px_answer_status(fd, h->seq, rc);
+		} else {
+			struct ipc_msg m;
+			m.label = 0;
+			m.nwords = 0;
+			m.ncaps = 1;
+			m.cap[0] = PX_CAP(PX_K_FD, c);
+			px_answer(fd, h->seq, &m);
+		}
+		return 0;
+	}
+	if (h->type == PX_REPLY)
+		return 0; /* nobody asked: dropped (its caps were closed) */
+	px_cur.fd = fd;
+	px_cur.seq = h->seq;
+	px_cur.type = h->type;
+	return 1;
+}
+
+static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
+{
+	/* A request the server neither answered nor saved fails now rather
+	 * than leave its caller waiting for ever. */
+	if (px_cur.type == PX_CALL)
+		px_answer_status(px_cur.fd, px_cur.seq, IPC_EFAULT);
+	px_cur.type = 0;
+
+	int64_t deadline = px_deadline(timeout_ms);
+	struct px_hdr h;
+	bool hdr_ok;
+	int rc;
+
+	if (ep != IPC_CAP_NONE && PX_KIND(ep) == PX_K_FD) {
+		/* Serve a lone connection. */
+		int fd = PX_INDEX(ep);
+		for (;;) {
+			if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
+				return timeout_ms == 0 && rc == IPC_ETIMEDOUT ? IPC_EAGAIN : rc;
+			rc = px_recv_frame(fd, &h, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
+			if (rc == IPC_EAGAIN)
+				continue;
+			if (rc == IPC_EPEER || (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION))
+				return rc;
+			if (px_take(NULL, fd, rc, &h, hdr_ok))
+				return 0;
+		}
+	}
+
+	struct px_ep *e = px_ep_get(ep);
+	if (!e)
+		return IPC_EBADCAP;
+	if (timeout_ms < 0 && e->nonblock)
+		deadline = px_deadline(0), timeout_ms = 0;
+	for (;;) {
+		struct epoll_event ev;
+		int n = epoll_wait(e->epfd, &ev, 1, px_remaining(deadline));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return px_status_errno(errno);
+		}
+		if (n == 0)
+			return timeout_ms == 0 ? IPC_EAGAIN : IPC_ETIMEDOUT;
+		if (ev.data.u64 & PX_EV_LISTEN) {
+			int lfd = (int)(uint32_t)ev.data.u64;
+			for (;;) {
+				int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+				if (c < 0) {
+					if (errno == EINTR || errno == ECONNABORTED)
+						continue;
+					if (errno == EAGAIN)
+						break;
+					return px_status_errno(errno);
+				}
+				if ((rc = px_ep_add(e, c)) < 0)
+					return rc;
+			}
+			continue;
+		}
+		int fd = (int)(uint32_t)ev.data.u64;
+		rc = px_recv_frame(fd, &h, msg, MSG_DONTWAIT, &hdr_ok);
+		if (rc == IPC_EAGAIN)
+			continue; /* another thread took it */
+		if (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION) {
+			px_ep_remove(e, fd); /* the client hung up or failed */
+			continue;
+		}
+		if (px_take(e, fd, rc, &h, hdr_ok))
+			return 0;
+	}
+}
+
+int ipc_recv(ipc_cap ep, struct ipc_msg *msg)
+{
+	return px_recv(ep, msg, -1);
+}
+
+int ipc_posix_recv_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
+{
+	return px_recv(ep, msg, timeout_ms < 0 ? -1 : timeout_ms);
+}
+
+int ipc_reply(struct ipc_msg *msg)
+{
+	int type = px_cur.type;
+	px_cur.type = 0;
+	if (type == PX_CALL)
+		return px_answer(px_cur.fd, px_cur.seq, msg);
+	if (msg->ncaps <= IPC_MAX_CAPS)
+		px_drop_caps(msg->cap, msg->ncaps);
+	/* A one-way request wants no reply: the reply is discarded. */
+	return type == PX_SEND ? 0 : IPC_EINVAL;
+}
+
+int ipc_reply_save(ipc_cap *reply)
+{
+	*reply = IPC_CAP_NONE;
+	if (px_cur.type != PX_CALL)
+		return IPC_EINVAL;
+	/* A duplicate keeps the connection open even if the endpoint closes
+	 * its own descriptor when the client hangs up. */
+	int fd = fcntl(px_cur.fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return px_status_errno(errno);
+	pthread_mutex_lock(&px_replies_lock);
+	for (size_t i = 0; i < IPC_POSIX_MAX_REPLIES; i++) {
+		if (!px_replies[i].used) {
+			px_replies[i].used = true;
+			px_replies[i].fd = fd;
+			px_replies[i].seq = px_cur.seq;
+			pthread_mutex_unlock(&px_replies_lock);
+			px_cur.type = 0;
+			*reply = PX_CAP(PX_K_REPLY, i);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&px_replies_lock);
+	close(fd);
+	return IPC_ENOMEM;
+}
+
+/* Take saved reply cap out of the table: its descriptor, or -1. */
+static int px_reply_take(ipc_cap reply, uint16_t *seq)
+{
+	if (reply == IPC_CAP_NONE || PX_KIND(reply) != PX_K_REPLY ||
+	    PX_INDEX(reply) >= IPC_POSIX_MAX_REPLIES)
+		return -1;
+	int i = PX_INDEX(reply), fd = -1;
+	pthread_mutex_lock(&px_replies_lock);
+	if (px_replies[i].used) {
+		fd = px_replies[i].fd;
+		*seq = px_replies[i].seq;
+		px_replies[i].used = false;
+	}
+	pthread_mutex_unlock(&px_replies_lock);
+	return fd;
+}
+
+int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
+{
+	uint16_t seq;
+	int fd = px_reply_take(reply, &seq);
+	if (fd < 0) {
+		if (msg->ncaps <= IPC_MAX_CAPS)
+			px_drop_caps(msg->cap, msg->ncaps);
+		return IPC_EBADCAP;
+	}
+	int rc = px_answer(fd, seq, msg);
+	close(fd);
+	return rc;
+}
+
+int ipc_cap_drop(ipc_cap cap)
+{
+	if (cap == IPC_CAP_NONE)
+		return IPC_EBADCAP;
+	switch (PX_KIND(cap)) {
+	case PX_K_FD:
+		return close(PX_INDEX(cap)) == 0 || errno == EINTR ? 0 : IPC_EBADCAP;
+	case PX_K_EP:
+		return px_ep_drop(cap);
+	case PX_K_REPLY: {
+		/* Dropped unanswered: the caller learns it, rather than wait. */
+		uint16_t seq;
+		int fd = px_reply_take(cap, &seq);
+		if (fd < 0)
+			return IPC_EBADCAP;
+		px_answer_status(fd, seq, IPC_EPEER);
+		close(fd);
+		return 0;
+	}
+	default:
+		return IPC_EBADCAP;
+	}
+}

@@ -1,0 +1,936 @@
+/*
+ * check_posix.c: tests of the POSIX port of the Mercury transport, driven
+ * directly through mercury/ipc.h and mercury/posix.h with hand-built
+ * messages, between separate processes (a forked server and the test as its
+ * client).  End-to-end tests through generated stubs are check_e2e.c.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mercury/ipc.h"
+#include "mercury/posix.h"
+
+#define TEST_ID 0x7e57u
+enum {
+	M_ECHO = 1,  /* reply: each word + 1, the caps back */
+	M_QUIT,      /* reply 0, then the server exits */
+	M_PAGE,      /* map cap[0..], add 1 to word[0] bytes, reply their old sum */
+	M_NEWPAGE,   /* reply with a new page holding "hello" */
+	M_DEFER,     /* save the reply; M_KICK answers it */
+	M_KICK,      /* answer the deferred call with word[0]; reply 0 */
+	M_SLEEP,     /* sleep word[0] ms, then reply word[0] */
+	M_NOREPLY,   /* neither reply nor save */
+	M_DROP,      /* save the reply and drop it */
+	M_GIVE_EP,   /* reply with the server's own endpoint */
+	M_EXIT,      /* exit without replying */
+	M_COUNT,     /* reply: requests served so far, but these */
+};
+#define L(m) IPC_LABEL(TEST_ID, (m))
+
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the directory's own descriptor */
+}
+
+static void msg_init(struct ipc_msg *m, uint64_t label, uint32_t nwords, uint32_t ncaps)
+{
+	memset(m, 0, sizeof *m);
+	m->label = label;
+	m->nwords = nwords;
+	m->ncaps = ncaps;
+}
+
+/* The test server: serves ep until M_QUIT, then returns. */
+static void serve(ipc_cap ep)
+{
+	struct ipc_msg in, out;
+	ipc_cap deferred = IPC_CAP_NONE;
+	uint64_t served = 0;
+	for (;;) {
+		int rc = ipc_recv(ep, &in);
+		if (rc < 0) {
+			if (rc == IPC_EPEER)
+				return;
+			fprintf(stderr, "serve: ipc_recv: %s\n", ipc_status_name(rc));
+			_exit(3);
+		}
+		if (in.label != L(M_COUNT))
+			served++;
+		msg_init(&out, 0, 0, 0);
+		if (IPC_LABEL_IFACE(in.label) != TEST_ID) {
+			for (uint32_t i = 0; i < in.ncaps; i++)
+				ipc_cap_drop(in.cap[i]);
+			out.label = (uint64_t)(int64_t)IPC_ENOSYS;
+			ipc_reply(&out);
+			continue;
+		}
+		switch (IPC_LABEL_METHOD(in.label)) {
+		case M_ECHO:
+			out.nwords = in.nwords;
+			for (uint32_t i = 0; i < in.nwords; i++)
+				out.word[i] = in.word[i] + 1;
+			out.ncaps = in.ncaps;
+			memcpy(out.cap, in.cap, in.ncaps * sizeof(ipc_cap));
+			break;
+		case M_QUIT:
+			ipc_reply(&out);
+			return;
+		case M_PAGE: {
+			void *p;
+			size_t len;
+			rc = ipc_page_map(in.cap, in.ncaps, true, &p, &len);
+			uint64_t sum = 0;
+			if (rc == 0) {
+				unsigned char *b = p;
+				for (size_t i = 0; i < in.word[0] && i < len; i++)
+					sum += b[i]++;
+				ipc_page_unmap(p, len);
+			}
+			for (uint32_t i = 0; i < in.ncaps; i++)
+				ipc_cap_drop(in.cap[i]);
+			out.label = (uint64_t)(int64_t)rc;
+			out.nwords = 1;
+			out.word[0] = sum;
+			break;
+		}
+		case M_NEWPAGE: {
+			void *p;
+			rc = ipc_page_alloc(1, &out.cap[0], &p);
+			if (rc == 0) {
+				strcpy(p, "hello");
+				munmap(p, IPC_PAGE_SIZE);
+				out.ncaps = 1;
+			}
+			out.label = (uint64_t)(int64_t)rc;
+			break;
+		}
+		case M_DEFER:
+			if (ipc_reply_save(&deferred) < 0)
+				_exit(4);
+			continue;
+		case M_KICK: {
+			struct ipc_msg r;
+			msg_init(&r, 0, 1, 0);
+			r.word[0] = in.word[0];
+			out.label = (uint64_t)(int64_t)ipc_reply_to(deferred, &r);
+			deferred = IPC_CAP_NONE;
+			break;
+		}
+		case M_SLEEP:
+			usleep((useconds_t)in.word[0] * 1000);
+			out.nwords = 1;
+			out.word[0] = in.word[0];
+			break;
+		case M_NOREPLY:
+			continue;
+		case M_DROP: {
+			ipc_cap r;
+			if (ipc_reply_save(&r) < 0 || ipc_cap_drop(r) < 0)
+				_exit(5);
+			continue;
+		}
+		case M_GIVE_EP:
+			out.ncaps = 1;
+			out.cap[0] = ep;
+			break;
+		case M_EXIT:
+			_exit(0);
+		case M_COUNT:
+			out.nwords = 1;
+			out.word[0] = served;
+			break;
+		default:
+			out.label = (uint64_t)(int64_t)IPC_ENOSYS;
+			break;
+		}
+		ipc_reply(&out);
+	}
+}
+
+static char tmpdir[64], sockpath[128];
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/mercury-check-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(sockpath, sizeof sockpath, "%s/ep", tmpdir);
+	signal(SIGPIPE, SIG_DFL); /* the transport must not need SIGPIPE ignored */
+}
+
+static void teardown(void)
+{
+	unlink(sockpath);
+	rmdir(tmpdir);
+}
+
+/* Fork a server publishing an endpoint at path; returns once it listens. */
+static pid_t spawn_server(const char *path)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		ipc_cap ep;
+		close(p[0]);
+		if (ipc_posix_listen(path, &ep) < 0)
+			_exit(2);
+		if (write(p[1], "r", 1) != 1)
+			_exit(2);
+		close(p[1]);
+		serve(ep);
+		ipc_cap_drop(ep);
+		_exit(0);
+	}
+	close(p[1]);
+	char c;
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	return pid;
+}
+
+/* Fork a server on one end of a pair (an inherited descriptor). */
+static pid_t spawn_pair_server(ipc_cap *client)
+{
+	ipc_cap a, b;
+	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		ipc_cap_drop(a);
+		int fd = ipc_posix_fd(b);
+		ipc_cap conn;
+		if (ipc_posix_adopt(fd, &conn) < 0)
+			_exit(2);
+		serve(conn);
+		_exit(0);
+	}
+	ipc_cap_drop(b);
+	*client = a;
+	return pid;
+}
+
+static void quit(ipc_cap conn, pid_t pid)
+{
+	struct ipc_msg m;
+	msg_init(&m, L(M_QUIT), 0, 0);
+	ck_assert_int_eq(ipc_call(conn, &m), 0);
+	ck_assert_int_eq(ipc_cap_drop(conn), 0);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+START_TEST(call_words_round_trip)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	for (uint32_t n = 0; n <= IPC_MAX_WORDS; n++) {
+		msg_init(&m, L(M_ECHO), n, 0);
+		for (uint32_t i = 0; i < n; i++)
+			m.word[i] = (uint64_t)i * 0x0101010101010101u;
+		ck_assert_int_eq(ipc_call(c, &m), 0);
+		ck_assert_uint_eq(m.label, 0);
+		ck_assert_uint_eq(m.nwords, n);
+		ck_assert_uint_eq(m.ncaps, 0);
+		for (uint32_t i = 0; i < n; i++)
+			ck_assert_uint_eq(m.word[i], (uint64_t)i * 0x0101010101010101u + 1);
+	}
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(call_over_published_endpoint)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 3, 0);
+	m.word[0] = 1, m.word[1] = 2, m.word[2] = UINT64_MAX;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.word[0], 2);
+	ck_assert_uint_eq(m.word[1], 3);
+	ck_assert_uint_eq(m.word[2], 0);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(many_clients_share_an_endpoint)
+{
+	pid_t pid = spawn_server(sockpath);
+	enum { NCLIENTS = 6, NCALLS = 300 };
+	pid_t kids[NCLIENTS];
+	for (int k = 0; k < NCLIENTS; k++) {
+		kids[k] = fork();
+		ck_assert_int_ge(kids[k], 0);
+		if (kids[k] == 0) {
+			ipc_cap c;
+			if (ipc_posix_connect(sockpath, &c) < 0)
+				_exit(1);
+			for (int i = 0; i < NCALLS; i++) {
+				struct ipc_msg m;
+				msg_init(&m, L(M_ECHO), 2, 0);
+				m.word[0] = (uint64_t)k;
+				m.word[1] = (uint64_t)i;
+				if (ipc_call(c, &m) < 0 || m.word[0] != (uint64_t)k + 1 ||
+				    m.word[1] != (uint64_t)i + 1)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < NCLIENTS; k++) {
+		int st;
+		ck_assert_int_eq(waitpid(kids[k], &st, 0), kids[k]);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(pages_are_shared_and_caps_move)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	ipc_cap pg, sent;
+	unsigned char *p;
+	ck_assert_int_eq(ipc_page_alloc(3, &pg, (void **)&p), 0);
+	for (int i = 0; i < 3 * IPC_PAGE_SIZE; i++)
+		p[i] = (unsigned char)i;
+	ck_assert_int_eq(ipc_page_dup(pg, &sent), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_PAGE), 1, 1);
+	m.word[0] = 3 * IPC_PAGE_SIZE;
+	m.cap[0] = sent;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq((int64_t)m.label, 0);
+	ck_assert(!fd_open(ipc_posix_fd(sent))); /* it moved */
+	uint64_t sum = 0;
+	for (int i = 0; i < 3 * IPC_PAGE_SIZE; i++)
+		sum += (unsigned char)i;
+	ck_assert_uint_eq(m.word[0], sum);
+	for (int i = 0; i < 3 * IPC_PAGE_SIZE; i++)
+		ck_assert_uint_eq(p[i], (unsigned char)(i + 1));
+	munmap(p, 3 * IPC_PAGE_SIZE);
+	ipc_cap_drop(pg);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(page_lists_map_contiguously)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	ipc_cap pg[4];
+	unsigned char *p[4];
+	struct ipc_msg m;
+	msg_init(&m, L(M_PAGE), 1, 4);
+	for (int k = 0; k < 4; k++) {
+		ck_assert_int_eq(ipc_page_alloc((size_t)k + 1, &pg[k], (void **)&p[k]), 0);
+		memset(p[k], k, ((size_t)k + 1) * IPC_PAGE_SIZE);
+		ck_assert_int_eq(ipc_page_dup(pg[k], &m.cap[k]), 0);
+	}
+	m.word[0] = 10 * IPC_PAGE_SIZE;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq((int64_t)m.label, 0);
+	ck_assert_uint_eq(m.word[0], (uint64_t)(0 * 1 + 1 * 2 + 2 * 3 + 3 * 4) * IPC_PAGE_SIZE);
+	for (int k = 0; k < 4; k++) {
+		ck_assert_uint_eq(p[k][0], k + 1);
+		ck_assert_uint_eq(p[k][((size_t)k + 1) * IPC_PAGE_SIZE - 1], k + 1);
+		munmap(p[k], ((size_t)k + 1) * IPC_PAGE_SIZE);
+		ipc_cap_drop(pg[k]);
+	}
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(unsealed_or_foreign_pages_are_refused)
+{
+	int fd = memfd_create("unsealed", MFD_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, IPC_PAGE_SIZE), 0);
+	ipc_cap cap[2];
+	void *p;
+	size_t len;
+	ck_assert_int_eq(ipc_posix_adopt(fd, &cap[0]), 0);
+	ck_assert_int_eq(ipc_page_map(cap, 1, false, &p, &len), IPC_EBADCAP);
+	int pp[2];
+	ck_assert_int_eq(pipe(pp), 0);
+	ck_assert_int_eq(ipc_posix_adopt(pp[0], &cap[1]), 0);
+	ck_assert_int_eq(ipc_page_map(&cap[1], 1, false, &p, &len), IPC_EBADCAP);
+	ipc_cap_drop(cap[0]);
+	ipc_cap_drop(cap[1]);
+	close(pp[1]);
+	ipc_cap none = IPC_CAP_NONE;
+	ck_assert_int_eq(ipc_page_map(&none, 1, false, &p, &len), IPC_EBADCAP);
+}
+END_TEST
+
+START_TEST(reply_returns_a_capability)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	msg_init(&m, L(M_NEWPAGE), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq((int64_t)m.label, 0);
+	ck_assert_uint_eq(m.ncaps, 1);
+	void *p;
+	size_t len;
+	ck_assert_int_eq(ipc_page_map(m.cap, 1, false, &p, &len), 0);
+	ck_assert_uint_eq(len, IPC_PAGE_SIZE);
+	ck_assert_str_eq(p, "hello");
+	ipc_page_unmap(p, len);
+	ipc_cap_drop(m.cap[0]);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(caps_echo_back_and_forth)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 0, IPC_MAX_CAPS);
+	for (int i = 0; i < IPC_MAX_CAPS; i++)
+		ck_assert_int_eq(ipc_page_alloc(1, &m.cap[i], NULL), 0);
+	int before = count_fds();
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.ncaps, IPC_MAX_CAPS);
+	ck_assert_int_eq(count_fds(), before);
+	for (int i = 0; i < IPC_MAX_CAPS; i++) {
+		size_t sz;
+		ck_assert_int_eq(ipc_page_size(m.cap[i], &sz), 0);
+		ck_assert_uint_eq(sz, IPC_PAGE_SIZE);
+		ipc_cap_drop(m.cap[i]);
+	}
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(deferred_reply_answers_later)
+{
+	pid_t pid = spawn_server(sockpath);
+	pid_t kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		ipc_cap c;
+		struct ipc_msg m;
+		msg_init(&m, L(M_DEFER), 0, 0);
+		if (ipc_posix_connect(sockpath, &c) < 0 || ipc_call(c, &m) < 0)
+			_exit(1);
+		_exit(m.label == 0 && m.nwords == 1 && m.word[0] == 42 ? 0 : 1);
+	}
+	/* Let the deferred call arrive, then show that the server still
+	 * serves, and kick it. */
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	struct ipc_msg m;
+	for (;;) {
+		msg_init(&m, L(M_COUNT), 0, 0);
+		ck_assert_int_eq(ipc_call(c, &m), 0);
+		if (m.word[0] >= 1)
+			break;
+		usleep(1000);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(kid, &st, WNOHANG), 0); /* still waiting */
+	msg_init(&m, L(M_KICK), 1, 0);
+	m.word[0] = 42;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq((int64_t)m.label, 0);
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(unanswered_and_dropped_replies_fail_the_caller)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	msg_init(&m, L(M_DROP), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq((int64_t)m.label, IPC_EPEER);
+	msg_init(&m, L(M_NOREPLY), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq((int64_t)m.label, IPC_EFAULT);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(dead_server_gives_epeer)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	msg_init(&m, L(M_EXIT), 0, 1);
+	ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+	ck_assert_int_eq(ipc_call(c, &m), IPC_EPEER);
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), IPC_EPEER);
+	ck_assert_int_eq(ipc_send(c, &m), IPC_EPEER);
+	ipc_cap_drop(c);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(closed_endpoint_gives_epeer)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap c, c2;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c2), 0);
+	quit(c, pid); /* the server drops its endpoint and exits */
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_call(c2, &m), IPC_EPEER);
+	ipc_cap_drop(c2);
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), IPC_EPEER);
+	ck_assert_int_eq(c, IPC_CAP_NONE);
+}
+END_TEST
+
+START_TEST(bad_caps_are_errors)
+{
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_call(IPC_CAP_NONE, &m), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_call(0x7ffffff0u, &m), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_recv(IPC_CAP_NONE, &m), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_cap_drop(IPC_CAP_NONE), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_reply_to(IPC_CAP_NONE, &m), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_reply(&m), IPC_EINVAL); /* nothing to answer */
+	ipc_cap r;
+	ck_assert_int_eq(ipc_reply_save(&r), IPC_EINVAL);
+	/* A capability that is not one, inside a message: refused, and the
+	 * good ones beside it still leave the sender. */
+	ipc_cap a, b;
+	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
+	msg_init(&m, L(M_ECHO), 0, 2);
+	ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+	m.cap[1] = IPC_CAP_NONE;
+	int fd0 = ipc_posix_fd(m.cap[0]);
+	ck_assert_int_eq(ipc_call(a, &m), IPC_EBADCAP);
+	ck_assert(!fd_open(fd0));
+	msg_init(&m, L(M_ECHO), IPC_MAX_WORDS + 1, 0);
+	ck_assert_int_eq(ipc_call(a, &m), IPC_EINVAL);
+	ipc_cap_drop(a);
+	ipc_cap_drop(b);
+}
+END_TEST
+
+START_TEST(call_timeout_and_late_reply)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	msg_init(&m, L(M_SLEEP), 1, 0);
+	m.word[0] = 300;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(ipc_posix_call_timeout(c, &m, 50), IPC_ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_ge(ms, 45);
+	ck_assert_int_lt(ms, 250);
+	/* The late reply (300) must not be taken for this call's. */
+	ck_assert_int_eq(ipc_posix_set_timeout(2000), -1);
+	msg_init(&m, L(M_SLEEP), 1, 0);
+	m.word[0] = 1;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.word[0], 1);
+	ck_assert_int_eq(ipc_posix_set_timeout(-1), 2000);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(one_way_send)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	for (int i = 0; i < 10; i++) {
+		msg_init(&m, L(M_ECHO), 1, 1);
+		ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+		ck_assert_int_eq(ipc_send(c, &m), 0);
+	}
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.word[0], 10);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(copy_gives_an_own_connection)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap c, c2;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	ck_assert_int_eq(ipc_posix_copy(c, &c2), 0);
+	ck_assert_int_ne(ipc_posix_fd(c), ipc_posix_fd(c2));
+	pid_t kid = fork();
+	if (kid == 0) {
+		for (int i = 0; i < 200; i++) {
+			struct ipc_msg m;
+			msg_init(&m, L(M_ECHO), 1, 0);
+			m.word[0] = 1000 + (uint64_t)i;
+			if (ipc_call(c2, &m) < 0 || m.word[0] != 1001 + (uint64_t)i)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	ipc_cap_drop(c2);
+	for (int i = 0; i < 200; i++) {
+		struct ipc_msg m;
+		msg_init(&m, L(M_ECHO), 1, 0);
+		m.word[0] = (uint64_t)i;
+		ck_assert_int_eq(ipc_call(c, &m), 0);
+		ck_assert_uint_eq(m.word[0], (uint64_t)i + 1);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* A lone connection (not an endpoint) cannot make copies. */
+	ipc_cap lc, x;
+	pid_t pid2 = spawn_pair_server(&lc);
+	ck_assert_int_eq(ipc_posix_copy(lc, &x), IPC_ENOSYS);
+	quit(lc, pid2);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(sent_endpoint_arrives_as_a_connection)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_GIVE_EP), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.ncaps, 1);
+	ipc_cap c2 = m.cap[0];
+	msg_init(&m, L(M_ECHO), 1, 0);
+	m.word[0] = 7;
+	ck_assert_int_eq(ipc_call(c2, &m), 0);
+	ck_assert_uint_eq(m.word[0], 8);
+	ipc_cap_drop(c2);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(serve_given_connections_and_poll)
+{
+	/* In one process: two endpoints, connections given to them, the wait
+	 * set watched by poll, receives that do not block. */
+	ipc_cap ep1, ep2, a, b, c1;
+	ck_assert_int_eq(ipc_posix_endpoint(&ep1), 0);
+	ck_assert_int_eq(ipc_posix_endpoint(&ep2), 0);
+	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
+	ck_assert_int_eq(ipc_posix_serve(ep2, b), 0);
+	ck_assert_int_eq(ipc_posix_connection(ep1, &c1), 0);
+	ck_assert_int_ge(ipc_posix_fd(ep1), 0);
+	struct ipc_msg m;
+	ck_assert_int_eq(ipc_posix_nonblock(ep1, true), 0);
+	ck_assert_int_eq(ipc_recv(ep1, &m), IPC_EAGAIN);
+	ck_assert_int_eq(ipc_posix_recv_timeout(ep2, &m, 20), IPC_ETIMEDOUT);
+	struct ipc_pollcap pc[2] = { { ep1, IPC_POLLRECV, 0 }, { ep2, IPC_POLLRECV, 0 } };
+	ck_assert_int_eq(ipc_posix_poll(pc, 2, 0), 0);
+	msg_init(&m, L(M_ECHO), 1, 0);
+	m.word[0] = 5;
+	ck_assert_int_eq(ipc_send(a, &m), 0);
+	ck_assert_int_eq(ipc_posix_poll(pc, 2, 1000), 1);
+	ck_assert_uint_eq(pc[0].revents, 0);
+	ck_assert_uint_eq(pc[1].revents, IPC_POLLRECV);
+	struct pollfd p = { .fd = ipc_posix_fd(ep2), .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 0), 1); /* one descriptor, for any loop */
+	ck_assert_int_eq(ipc_recv(ep2, &m), 0);
+	ck_assert_uint_eq(m.word[0], 5);
+	ck_assert_int_eq(ipc_reply(&m), 0); /* to a one-way message: discarded */
+	ipc_cap_drop(ep1); /* closes c1's server side */
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_call(c1, &m), IPC_EPEER);
+	ipc_cap_drop(c1);
+	ipc_cap_drop(a);
+	ipc_cap_drop(ep2);
+}
+END_TEST
+
+/* Raw frames, as a hostile client writes them. */
+struct raw_hdr {
+	uint64_t label;
+	uint16_t nwords, ncaps;
+	uint8_t version, type;
+	uint16_t seq;
+};
+
+static ssize_t raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+	struct iovec iov = { (void *)buf, len };
+	char cbuf[CMSG_SPACE(sizeof(int) * 32)];
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds) {
+		memset(cbuf, 0, sizeof cbuf);
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+/* Read the answer to a raw frame: its status, or 1 if the server hung up. */
+static int64_t raw_answer(int fd)
+{
+	unsigned char buf[1024];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ssize_t n = recv(fd, buf, sizeof buf, 0);
+	if (n == 0)
+		return 1;
+	ck_assert_int_ge(n, 16);
+	struct raw_hdr h;
+	memcpy(&h, buf, sizeof h);
+	ck_assert_uint_eq(h.type, 3);
+	return (int64_t)h.label;
+}
+
+START_TEST(malformed_frames_get_errors)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap good;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &good), 0);
+	ipc_cap bad;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &bad), 0);
+	int fd = ipc_posix_fd(bad);
+	unsigned char buf[2048];
+	struct raw_hdr h = { L(M_ECHO), 1, 0, IPC_WIRE_VERSION, 1, 9 };
+	int pg[3];
+	int before = count_fds();
+
+	/* words missing, words extra, too many words */
+	memcpy(buf, &h, sizeof h);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h, NULL, 0), sizeof h);
+	ck_assert_int_eq(raw_answer(fd), IPC_EPROTO);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h + 16, NULL, 0), sizeof h + 16);
+	ck_assert_int_eq(raw_answer(fd), IPC_EPROTO);
+	h.nwords = IPC_MAX_WORDS + 1;
+	memcpy(buf, &h, sizeof h);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h + 8 * h.nwords, NULL, 0), sizeof h + 8 * h.nwords);
+	ck_assert_int_eq(raw_answer(fd), IPC_EPROTO);
+	/* oversized frame: truncated on receipt */
+	ck_assert_int_eq(raw_send(fd, buf, sizeof buf, NULL, 0), sizeof buf);
+	ck_assert_int_eq(raw_answer(fd), IPC_EPROTO);
+	/* caps announced but missing, caps extra, too many caps */
+	h.nwords = 0;
+	h.ncaps = 2;
+	memcpy(buf, &h, sizeof h);
+	for (int i = 0; i < 3; i++) {
+		ipc_cap c;
+		ck_assert_int_eq(ipc_page_alloc(1, &c, NULL), 0);
+		pg[i] = ipc_posix_fd(c);
+	}
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h, pg, 1), sizeof h);
+	ck_assert_int_eq(raw_answer(fd), IPC_EPROTO);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h, pg, 3), sizeof h);
+	ck_assert_int_eq(raw_answer(fd), IPC_EPROTO);
+	int many[24];
+	for (int i = 0; i < 24; i++)
+		many[i] = pg[i % 3];
+	h.ncaps = 24;
+	memcpy(buf, &h, sizeof h);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h, many, 24), sizeof h);
+	ck_assert_int_eq(raw_answer(fd), IPC_EPROTO);
+	/* wrong version, unknown type, a reply sent to a server */
+	h.ncaps = 0;
+	h.version = 99;
+	memcpy(buf, &h, sizeof h);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h, NULL, 0), sizeof h);
+	ck_assert_int_eq(raw_answer(fd), IPC_EVERSION);
+	h.version = IPC_WIRE_VERSION;
+	h.type = 3;
+	memcpy(buf, &h, sizeof h);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h, pg, 1), sizeof h); /* dropped silently */
+	h.type = 77;
+	memcpy(buf, &h, sizeof h);
+	ck_assert_int_eq(raw_send(fd, buf, sizeof h, NULL, 0), sizeof h); /* dropped */
+	/* the same connection still works for a good call */
+	struct ipc_msg m;
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_call(bad, &m), 0);
+	ck_assert_uint_eq(m.word[0], 0);
+	/* a frame shorter than a header: the server hangs up */
+	ck_assert_int_eq(raw_send(fd, buf, 5, NULL, 0), 5);
+	ck_assert_int_eq(raw_answer(fd), 1);
+	ipc_cap_drop(bad);
+	for (int i = 0; i < 3; i++)
+		close(pg[i]);
+	ck_assert_int_eq(count_fds(), before - 1);
+	/* and the other client never noticed */
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_call(good, &m), 0);
+	ck_assert_uint_eq(m.word[0], 0);
+	quit(good, pid);
+}
+END_TEST
+
+START_TEST(malformed_replies_are_errors)
+{
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* A hostile server: answers with junk of every kind. */
+		unsigned char buf[1024];
+		struct raw_hdr h;
+		for (int i = 0;; i++) {
+			ssize_t n = recv(sv[1], buf, sizeof buf, 0);
+			if (n <= 0)
+				_exit(0);
+			memcpy(&h, buf, sizeof h);
+			struct raw_hdr r = { 0, 0, 0, IPC_WIRE_VERSION, 3, h.seq };
+			switch (i) {
+			case 0: r.nwords = 3; break;              /* words missing */
+			case 1: r.version = 2; break;             /* version */
+			case 2: r.ncaps = 1; break;               /* cap missing */
+			case 3: send(sv[1], &r, 7, 0); continue;  /* short */
+			case 4: r.seq++; send(sv[1], &r, sizeof r, 0);
+				r.seq--; r.label = 77; break;     /* stale, then good */
+			default: _exit(0);
+			}
+			memcpy(buf, &r, sizeof r);
+			send(sv[1], buf, sizeof r, 0);
+		}
+	}
+	close(sv[1]);
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_adopt(sv[0], &c), 0);
+	struct ipc_msg m;
+	int expect[] = { IPC_EPROTO, IPC_EVERSION, IPC_EPROTO, IPC_EPROTO };
+	for (int i = 0; i < 4; i++) {
+		msg_init(&m, L(M_ECHO), 0, 0);
+		ck_assert_int_eq(ipc_call(c, &m), expect[i]);
+	}
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.label, 77);
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_call(c, &m), IPC_EPEER);
+	ipc_cap_drop(c);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(no_descriptor_leaks)
+{
+	int before = count_fds();
+	for (int round = 0; round < 3; round++) {
+		pid_t pid = spawn_server(sockpath);
+		ipc_cap c, c2;
+		ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+		ck_assert_int_eq(ipc_posix_copy(c, &c2), 0);
+		struct ipc_msg m;
+		for (int i = 0; i < 50; i++) {
+			msg_init(&m, L(M_ECHO), 1, 2);
+			ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+			ck_assert_int_eq(ipc_page_alloc(2, &m.cap[1], NULL), 0);
+			ck_assert_int_eq(ipc_call(i % 2 ? c : c2, &m), 0);
+			ck_assert_uint_eq(m.ncaps, 2);
+			ipc_cap_drop(m.cap[0]);
+			ipc_cap_drop(m.cap[1]);
+			msg_init(&m, L(M_NEWPAGE), 0, 0);
+			ck_assert_int_eq(ipc_call(c, &m), 0);
+			ipc_cap_drop(m.cap[0]);
+		}
+		msg_init(&m, L(M_SLEEP), 1, 0);
+		m.word[0] = 100;
+		ck_assert_int_eq(ipc_posix_call_timeout(c2, &m, 10), IPC_ETIMEDOUT);
+		ipc_cap_drop(c2);
+		quit(c, pid);
+	}
+	ck_assert_int_eq(count_fds(), before);
+	/* The server side too, in this process. */
+	ipc_cap ep, conn[8];
+	ck_assert_int_eq(ipc_posix_listen(sockpath, &ep), 0);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(ipc_posix_connection(ep, &conn[i]), 0);
+	for (int i = 0; i < 8; i++)
+		ipc_cap_drop(conn[i]);
+	ck_assert_int_eq(ipc_cap_drop(ep), 0);
+	ck_assert_int_eq(count_fds(), before);
+	ck_assert_int_ne(access(sockpath, F_OK), 0); /* unpublished */
+}
+END_TEST
+
+static Suite *posix_suite(void)
+{
+	Suite *s = suite_create("posix");
+	TCase *tc = tcase_create("transport");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, call_words_round_trip);
+	tcase_add_test(tc, call_over_published_endpoint);
+	tcase_add_test(tc, many_clients_share_an_endpoint);
+	tcase_add_test(tc, pages_are_shared_and_caps_move);
+	tcase_add_test(tc, page_lists_map_contiguously);
+	tcase_add_test(tc, unsealed_or_foreign_pages_are_refused);
+	tcase_add_test(tc, reply_returns_a_capability);
+	tcase_add_test(tc, caps_echo_back_and_forth);
+	tcase_add_test(tc, deferred_reply_answers_later);
+	tcase_add_test(tc, unanswered_and_dropped_replies_fail_the_caller);
+	tcase_add_test(tc, dead_server_gives_epeer);
+	tcase_add_test(tc, closed_endpoint_gives_epeer);
+	tcase_add_test(tc, bad_caps_are_errors);
+	tcase_add_test(tc, call_timeout_and_late_reply);
+	tcase_add_test(tc, one_way_send);
+	tcase_add_test(tc, copy_gives_an_own_connection);
+	tcase_add_test(tc, sent_endpoint_arrives_as_a_connection);
+	tcase_add_test(tc, serve_given_connections_and_poll);
+	tcase_add_test(tc, malformed_frames_get_errors);
+	tcase_add_test(tc, malformed_replies_are_errors);
+	tcase_add_test(tc, no_descriptor_leaks);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(posix_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
