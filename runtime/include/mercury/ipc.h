@@ -166,6 +166,170 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg);
 /* Release a capability this process holds. */
 int ipc_cap_drop(ipc_cap cap);
 
+
+/*
+ * Wire helpers, used by generated code (and free to use by hand).  They are
+ * the only code that knows how scalars sit in words, so they live here with
+ * the rest of the wire format.
+ */
+
+/* A word as the signed value it carries (two's complement, no UB). */
+static inline int64_t ipc_word_signed(uint64_t w)
+{
+	return w <= (uint64_t)INT64_MAX ? (int64_t)w : -(int64_t)(~w) - 1;
+}
+
+/* ipc_dec_T(w, &v): true and v set if word w holds a valid T. */
+#define IPC_DEC_UNSIGNED_(name, type, max)                                     \
+	static inline bool ipc_dec_##name(uint64_t w, type *v)                 \
+	{                                                                      \
+		if (w > (max))                                                 \
+			return false;                                          \
+		*v = (type)w;                                                  \
+		return true;                                                   \
+	}
+#define IPC_DEC_SIGNED_(name, type, min, max)                                  \
+	static inline bool ipc_dec_##name(uint64_t w, type *v)                 \
+	{                                                                      \
+		int64_t s = ipc_word_signed(w);                                \
+		if (s < (min) || s > (max))                                    \
+			return false;                                          \
+		*v = (type)s;                                                  \
+		return true;                                                   \
+	}
+IPC_DEC_UNSIGNED_(u8, uint8_t, UINT8_MAX)
+IPC_DEC_UNSIGNED_(u16, uint16_t, UINT16_MAX)
+IPC_DEC_UNSIGNED_(u32, uint32_t, UINT32_MAX)
+static inline bool ipc_dec_u64(uint64_t w, uint64_t *v)
+{
+	*v = w;
+	return true;
+}
+#if SIZE_MAX < UINT64_MAX
+IPC_DEC_UNSIGNED_(size, size_t, SIZE_MAX)
+#else
+static inline bool ipc_dec_size(uint64_t w, size_t *v)
+{
+	*v = (size_t)w;
+	return true;
+}
+#endif
+#if UINTPTR_MAX < UINT64_MAX
+IPC_DEC_UNSIGNED_(uintptr, uintptr_t, UINTPTR_MAX)
+#else
+static inline bool ipc_dec_uintptr(uint64_t w, uintptr_t *v)
+{
+	*v = (uintptr_t)w;
+	return true;
+}
+#endif
+IPC_DEC_UNSIGNED_(bool, bool, 1)
+IPC_DEC_SIGNED_(i8, int8_t, INT8_MIN, INT8_MAX)
+IPC_DEC_SIGNED_(i16, int16_t, INT16_MIN, INT16_MAX)
+IPC_DEC_SIGNED_(i32, int32_t, INT32_MIN, INT32_MAX)
+#undef IPC_DEC_UNSIGNED_
+#undef IPC_DEC_SIGNED_
+static inline bool ipc_dec_i64(uint64_t w, int64_t *v)
+{
+	*v = ipc_word_signed(w);
+	return true;
+}
+
+/* Releases n capabilities; returns status, for "return ipc_drop_caps(...)". */
+static inline int ipc_drop_caps(const ipc_cap *caps, size_t n, int status)
+{
+	for (size_t i = 0; i < n; i++)
+		ipc_cap_drop(caps[i]);
+	return status;
+}
+
+/* Copies n capabilities into m->cap from index at and sets m->ncaps. */
+static inline void ipc_put_caps(struct ipc_msg *m, uint32_t at, const ipc_cap *caps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		m->cap[at + i] = caps[i];
+	m->ncaps = at + (uint32_t)n;
+}
+
+/* Moves m->cap[at..ncaps) into caps (room for IPC_MAX_CAPS - at); *n = count. */
+static inline void ipc_get_caps(const struct ipc_msg *m, uint32_t at, ipc_cap *caps, size_t *n)
+{
+	*n = m->ncaps - at;
+	for (size_t i = 0; i < *n; i++)
+		caps[i] = m->cap[at + i];
+}
+
+/*
+ * Checks a reply before a client unmarshals it: its status, then exactly
+ * nwords words and mincaps..maxcaps capabilities.  Returns 0, the reply's
+ * status (< 0: a transport status; > 0: a declared error, which the caller
+ * checks against the call's own), or IPC_EPROTO for a malformed reply.  On
+ * anything but 0 the reply's capabilities are released.
+ */
+static inline int ipc_reply_check(struct ipc_msg *m, uint32_t nwords, uint32_t mincaps,
+                                  uint32_t maxcaps)
+{
+	int64_t s = ipc_word_signed(m->label);
+	if (s == 0 && m->nwords == nwords && m->ncaps >= mincaps && m->ncaps <= maxcaps)
+		return 0;
+	ipc_drop_caps(m->cap, m->ncaps < IPC_MAX_CAPS ? m->ncaps : IPC_MAX_CAPS, 0);
+	if (s == 0 || s > INT32_MAX || (s < 0 && !ipc_status_name((int)s)))
+		return IPC_EPROTO;
+	return (int)s;
+}
+
+/*
+ * Server side: turns an implementation's status into the reply's.  0 and
+ * IPC_DEFERRED pass; a declared error (declared = true) passes; anything
+ * else is a server fault.  Returns 0 (send out) or IPC_DEFERRED (do not).
+ */
+static inline int ipc_finish(struct ipc_msg *out, int status, bool declared)
+{
+	if (status == IPC_DEFERRED)
+		return IPC_DEFERRED;
+	if (status != 0) {
+		out->nwords = 0;
+		out->ncaps = 0;
+		if (!declared || status < 0)
+			status = IPC_EFAULT;
+	}
+	out->label = (uint64_t)(int64_t)status;
+	return 0;
+}
+
+/* Server side: rejects a request, releasing the capabilities it carried. */
+static inline int ipc_reject(const struct ipc_msg *in, struct ipc_msg *out, int status)
+{
+	ipc_drop_caps(in->cap, in->ncaps < IPC_MAX_CAPS ? in->ncaps : IPC_MAX_CAPS, 0);
+	out->nwords = 0;
+	out->ncaps = 0;
+	out->label = (uint64_t)(int64_t)status;
+	return 0;
+}
+
+/*
+ * Client side of the describe label: 0 if the server at ep implements the
+ * interface id with ABI fingerprint abi, IPC_EVERSION if it implements id
+ * with another fingerprint, IPC_ENOSYS if not at all.
+ */
+static inline int ipc_describe(ipc_cap ep, uint32_t id, uint64_t abi)
+{
+	struct ipc_msg m;
+	m.label = IPC_LABEL(id, IPC_METHOD_DESCRIBE);
+	m.nwords = 0;
+	m.ncaps = 0;
+	int st = ipc_call(ep, &m);
+	if (st == 0 && (st = ipc_reply_check(&m, m.nwords, 0, 0)) == 0) {
+		if (m.nwords % 2 || m.nwords > IPC_MAX_WORDS)
+			return IPC_EPROTO;
+		for (uint32_t i = 0; i < m.nwords; i += 2)
+			if (m.word[i] == id)
+				return m.word[i + 1] == abi ? 0 : IPC_EVERSION;
+		return IPC_ENOSYS;
+	}
+	return st > 0 ? IPC_EPROTO : st;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,58 @@
+/*
+ * ast.h: what the grammar's actions call (ast.c), shared only by parser.y
+ * and ast.c.
+ */
+#ifndef IPCGEN_AST_H
+#define IPCGEN_AST_H
+
+#include "ipcgen.h"
+
+struct parser {
+	struct arena *arena;
+	struct diag *diag;
+	const struct src *src;
+	struct ns *ns;
+	struct decl **decl_tail;
+	struct use **use_tail;
+	bool failed;
+	const char *kind_doc;   /* doc of the last 'call' or 'send' */
+	/* Open braces, for "to close '{' at line N". */
+	struct loc braces[64];
+	unsigned nbraces;
+};
+
+struct member_list { struct member *head, *tail; unsigned n; };
+struct method_list { struct method *head, *tail; unsigned n; };
+struct param_list { struct param *head, *tail; unsigned n; };
+struct cap_sections { struct param_list in, out; };
+struct ret { bool present; struct qname type; };
+
+void ast_namespace(struct parser *p, struct token *kw, struct token *name);
+void ast_use(struct parser *p, struct token *kw, struct token *name);
+void ast_enum(struct parser *p, struct token *kw, struct token *name,
+              struct qname *base, struct member_list members);
+struct member_list ast_member_list(struct member_list *l, struct member *m);
+struct member *ast_member(struct parser *p, struct token *name,
+                          struct token *value, bool negative);
+void ast_interface(struct parser *p, struct token *kw, struct token *name,
+                   struct qname *parent, struct method_list methods);
+struct method_list ast_method_list(struct method_list *l, struct method *m);
+int ast_kind(struct parser *p, struct token *kw, int kind);
+struct method *ast_method(struct parser *p, int kind, struct token *name,
+                          struct cap_sections *caps, struct param_list params,
+                          struct ret *ret);
+struct param_list ast_param_list(struct param_list *l, struct param *prm);
+struct param *ast_param(struct parser *p, struct token *name, struct qname *type,
+                        bool list);
+struct qname ast_qname(struct parser *p, struct token *ns, struct token *name);
+void ast_syntax_error(struct parser *p, struct token *tok,
+                      const unsigned char *expected, int ntokens);
+void ast_stack_overflow(struct parser *p);
+
+/* Lemon's interface (parser.c). */
+void *ipc_parseAlloc(void *(*alloc)(size_t), struct parser *p);
+void ipc_parse(void *parser, int kind, struct token *tok);
+void ipc_parseFinalize(void *parser);
+void ipc_parseFree(void *parser, void (*dealloc)(void *));
+
+#endif

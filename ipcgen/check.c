@@ -1,0 +1,769 @@
+/*
+ * check.c: name resolution and every semantic check.  Errors are collected
+ * and all reported; a unit with any error generates nothing.
+ *
+ * Besides resolving types and parents, this is where the identity of each
+ * interface is fixed (FNV-1a ID, label numbers, ABI fingerprint) and where
+ * protocol names are mapped to C names: escaped where they would be C or C++
+ * keywords or reserved names, and checked to be injective, so that two
+ * protocol names never become one C name.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "ipcgen.h"
+
+/* ---- built-in types -------------------------------------------------------- */
+
+static const struct { const char *name; enum type_kind kind; } builtins[] = {
+	{"void", TY_VOID},
+	{"u8", TY_U8}, {"u16", TY_U16}, {"u32", TY_U32}, {"u64", TY_U64},
+	{"i8", TY_I8}, {"i16", TY_I16}, {"i32", TY_I32}, {"i64", TY_I64},
+	{"uint", TY_UINT}, {"int", TY_INT}, {"size", TY_SIZE},
+	{"uintptr", TY_UINTPTR}, {"bool", TY_BOOL},
+	{"page", TY_PAGE}, {"cap", TY_CAP},
+};
+
+static enum type_kind builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		if (strcmp(builtins[i].name, name) == 0)
+			return builtins[i].kind;
+	return TY_UNRESOLVED;
+}
+
+static bool is_scalar(enum type_kind k) { return k >= TY_U8 && k <= TY_ENUM; }
+static bool is_capability(enum type_kind k) { return k >= TY_PAGE && k <= TY_IFACE; }
+static bool is_integer(enum type_kind k) { return k >= TY_U8 && k <= TY_INT; }
+
+/* The range of an integer type. */
+static void int_range(enum type_kind k, int64_t *lo, uint64_t *hi)
+{
+	switch (k) {
+	case TY_U8: *lo = 0; *hi = UINT8_MAX; return;
+	case TY_U16: *lo = 0; *hi = UINT16_MAX; return;
+	case TY_U32: case TY_UINT: *lo = 0; *hi = UINT32_MAX; return;
+	case TY_I8: *lo = INT8_MIN; *hi = INT8_MAX; return;
+	case TY_I16: *lo = INT16_MIN; *hi = INT16_MAX; return;
+	case TY_I32: case TY_INT: *lo = INT32_MIN; *hi = INT32_MAX; return;
+	case TY_I64: *lo = INT64_MIN; *hi = INT64_MAX; return;
+	default: *lo = 0; *hi = UINT64_MAX; return;
+	}
+}
+
+/* ---- C names ------------------------------------------------------------------ */
+
+/* Names a protocol identifier may not be in C: C and C++ keywords, and the
+ * types and macros of the headers generated code includes. */
+static const char *const c_taken[] = {
+	"_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic",
+	"_Imaginary", "_Noreturn", "_Static_assert", "_Thread_local",
+	"alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor",
+	"bool", "break", "case", "catch", "char", "char16_t", "char32_t",
+	"char8_t", "class", "co_await", "co_return", "co_yield", "compl",
+	"concept", "const", "const_cast", "consteval", "constexpr", "constinit",
+	"continue", "decltype", "default", "delete", "do", "double",
+	"dynamic_cast", "else", "enum", "explicit", "export", "extern", "false",
+	"float", "for", "fortran", "friend", "goto", "if", "inline", "int",
+	"long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+	"nullptr", "operator", "or", "or_eq", "private", "protected", "public",
+	"register", "reinterpret_cast", "requires", "restrict", "return",
+	"short", "signed", "sizeof", "static", "static_assert", "static_cast",
+	"struct", "switch", "template", "this", "thread_local", "throw", "true",
+	"try", "typedef", "typeid", "typename", "typeof", "typeof_unqual",
+	"union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t",
+	"while", "xor", "xor_eq",
+	/* <stddef.h>, <stdint.h>, <stdbool.h>, <assert.h>, <errno.h> */
+	"NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t", "errno",
+	"assert", "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t",
+	"uint16_t", "uint32_t", "uint64_t", "intptr_t", "uintptr_t", "intmax_t",
+	"uintmax_t", "SIZE_MAX", "INT8_MIN", "INT8_MAX", "INT16_MIN",
+	"INT16_MAX", "INT32_MIN", "INT32_MAX", "INT64_MIN", "INT64_MAX",
+	"UINT8_MAX", "UINT16_MAX", "UINT32_MAX", "UINT64_MAX", "INTPTR_MIN",
+	"INTPTR_MAX", "UINTPTR_MAX", "INTMAX_MIN", "INTMAX_MAX", "UINTMAX_MAX",
+	"PTRDIFF_MIN", "PTRDIFF_MAX", "INT8_C", "INT16_C", "INT32_C", "INT64_C",
+	"UINT8_C", "UINT16_C", "UINT32_C", "UINT64_C", "INTMAX_C", "UINTMAX_C",
+	"WCHAR_MIN", "WCHAR_MAX", "WINT_MIN", "WINT_MAX", "SIG_ATOMIC_MIN",
+	"SIG_ATOMIC_MAX",
+	/* the names generated functions use for themselves */
+	"ep", "m", "st", "result", "self", "reply", "status", "in", "out", "vt",
+	"ipc_cap",
+};
+
+static struct arena c_taken_arena;
+static struct map c_taken_map = {.arena = &c_taken_arena};
+
+static bool c_is_taken(const char *s)
+{
+	if (!c_taken_map.n)
+		for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++)
+			map_put(&c_taken_map, c_taken[i], strlen(c_taken[i]), (void *)c_taken[i]);
+	size_t n = strlen(s);
+	/* The transport's own prefixes. */
+	if (n >= 4 && (memcmp(s, "ipc_", 4) == 0 || memcmp(s, "IPC_", 4) == 0))
+		return true;
+	return map_get(&c_taken_map, s, n) != NULL;
+}
+
+/* Rewrites a name C reserves by its shape: a leading '_' gains an 'x' in
+ * front, and each '__' becomes '_x_'. */
+static char *c_unreserve(struct arena *a, const char *s)
+{
+	size_t n = strlen(s);
+	char *out = arena_alloc(a, 2 * n + 2), *o = out;
+	if (s[0] == '_')
+		*o++ = 'x';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '_' && o > out && o[-1] == '_')
+			*o++ = 'x';
+		*o++ = s[i];
+	}
+	*o = 0;
+	return out;
+}
+
+/* The C name of a local identifier (parameter, vtable field). */
+static const char *c_local(struct arena *a, const char *s)
+{
+	const char *r = c_unreserve(a, s);
+	return c_is_taken(r) ? arena_printf(a, "%s_", r) : r;
+}
+
+static char *c_upper(struct arena *a, const char *s)
+{
+	char *r = arena_strndup(a, s, strlen(s));
+	for (char *p = r; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return r;
+}
+
+/* Global C names: macros clash with everything; ordinary identifiers with
+ * ordinary ones; struct and enum tags with tags. */
+enum cname_kind { CN_MACRO, CN_ORDINARY, CN_TAG };
+
+struct cname {
+	struct loc loc;
+	const char *what;
+};
+
+struct checker {
+	struct unit *u;
+	struct arena *a;
+	struct diag *d;
+	struct map cnames;     /* "name" for macros and ordinary names, " name" for tags */
+	struct map macros;     /* macros alone, to catch a tag of the same spelling */
+	struct map ids;        /* interface ID -> decl */
+};
+
+static void claim(struct checker *c, enum cname_kind kind, const char *name,
+                  struct loc loc, const char *what)
+{
+	const char *key = kind == CN_TAG ? arena_printf(c->a, " %s", name) : name;
+	struct cname *cn = arena_alloc(c->a, sizeof *cn);
+	*cn = (struct cname){loc, what};
+	struct cname *old = map_put(&c->cnames, key, strlen(key), cn);
+	if (!old && kind == CN_MACRO) {
+		map_put(&c->macros, name, strlen(name), cn);
+		const char *tag = arena_printf(c->a, " %s", name);
+		old = map_get(&c->cnames, tag, strlen(tag));
+	} else if (!old && kind == CN_TAG) {
+		old = map_get(&c->macros, name, strlen(name));
+	}
+	if (!old)
+		return;
+	diag_error(c->d, loc, "%s would be the C name '%s', which %s already is",
+	           what, name, old->what);
+	diag_note(c->d, old->loc, "%s is declared here", old->what);
+}
+
+/* x_y, with reserved shapes rewritten. */
+static const char *join(struct arena *a, const char *x, const char *y)
+{
+	return c_unreserve(a, arena_printf(a, "%s_%s", x, y));
+}
+
+/* ---- resolution ---------------------------------------------------------------- */
+
+static struct ns *find_used(struct ns *ns, const char *name)
+{
+	if (strcmp(ns->name, name) == 0)
+		return ns;
+	for (struct use *u = ns->uses; u; u = u->next)
+		if (u->ns && strcmp(u->name, name) == 0)
+			return u->ns;
+	return NULL;
+}
+
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	if (strlen(a) > 32 || n > 32)
+		return 99;
+	unsigned row[33];
+	for (size_t j = 0; j <= n; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= n; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best) best = row[j] + 1;
+			if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}
+
+/* The closest known type name to a misspelt one, or NULL. */
+static const char *suggest(struct ns *ns, const char *name)
+{
+	const char *best = NULL;
+	unsigned bestd = strlen(name) > 3 ? 2 : 1;
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+		unsigned d = edit_distance(name, builtins[i].name);
+		if (d <= bestd && (!best || d < bestd)) {
+			best = builtins[i].name;
+			bestd = d;
+		}
+	}
+	for (struct decl *d = ns->decls; d; d = d->next) {
+		unsigned dd = edit_distance(name, d->name);
+		if (dd <= bestd && (!best || dd < bestd)) {
+			best = d->name;
+			bestd = dd;
+		}
+	}
+	return best;
+}
+
+static bool resolve(struct checker *c, struct ns *ns, struct typeref *t)
+{
+	struct qname *q = &t->name;
+	struct ns *target = ns;
+	if (q->ns) {
+		target = find_used(ns, q->ns);
+		if (!target) {
+			diag_error(c->d, q->loc, "unknown namespace '%s' in '%s::%s'; add 'use %s;'",
+			           q->ns, q->ns, q->name, q->ns);
+			return false;
+		}
+	} else {
+		t->kind = builtin(q->name);
+		if (t->kind != TY_UNRESOLVED)
+			return true;
+	}
+	struct decl *d = map_get(&target->syms, q->name, strlen(q->name));
+	if (!d) {
+		const char *hint = q->ns ? NULL : suggest(ns, q->name);
+		if (q->ns)
+			diag_error(c->d, q->loc, "namespace '%s' has no type '%s'", q->ns, q->name);
+		else if (hint)
+			diag_error(c->d, q->loc, "unknown type '%s'; did you mean '%s'?", q->name, hint);
+		else
+			diag_error(c->d, q->loc, "unknown type '%s'", q->name);
+		return false;
+	}
+	t->decl = d;
+	t->kind = d->kind == D_ENUM ? TY_ENUM : TY_IFACE;
+	return true;
+}
+
+static const char *type_text(struct arena *a, const struct typeref *t)
+{
+	return t->name.ns ? arena_printf(a, "%s::%s", t->name.ns, t->name.name) : t->name.name;
+}
+
+static const char *qualified(struct arena *a, const struct decl *d)
+{
+	return arena_printf(a, "%s::%s", d->ns->name, d->name);
+}
+
+/* ---- declarations ------------------------------------------------------------ */
+
+static void check_symbols(struct checker *c, struct ns *ns)
+{
+	ns->syms.arena = c->a;
+	for (struct decl *d = ns->decls; d; d = d->next) {
+		if (builtin(d->name) != TY_UNRESOLVED) {
+			diag_error(c->d, d->loc, "'%s' is a built-in type and cannot be redeclared", d->name);
+			continue;
+		}
+		struct decl *old = map_put(&ns->syms, d->name, strlen(d->name), d);
+		if (old) {
+			diag_error(c->d, d->loc, "duplicate declaration of '%s'", d->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", d->name);
+		}
+	}
+}
+
+static void check_use_cycles(struct checker *c, struct ns *ns)
+{
+	if (ns->state == 2)
+		return;
+	ns->state = 1;
+	for (struct use *u = ns->uses; u; u = u->next) {
+		if (!u->ns)
+			continue;
+		if (u->ns->state == 1) {
+			diag_error(c->d, u->loc, "namespaces '%s' and '%s' use each other",
+			           ns->name, u->name);
+			continue;
+		}
+		check_use_cycles(c, u->ns);
+	}
+	ns->state = 2;
+}
+
+static void check_enum(struct checker *c, struct decl *e)
+{
+	enum type_kind base = TY_U32;
+	if (e->has_base) {
+		if (!resolve(c, e->ns, &e->base))
+			return;
+		if (!is_integer(e->base.kind)) {
+			diag_error(c->d, e->base.name.loc,
+			           "the type of enum '%s' must be an integer type, not '%s'",
+			           e->name, type_text(c->a, &e->base));
+			return;
+		}
+		base = e->base.kind;
+	} else {
+		e->base.kind = TY_U32;
+		e->base.name = (struct qname){.name = "u32", .loc = e->loc};
+	}
+	if (!e->members) {
+		diag_error(c->d, e->loc, "enum '%s' has no members", e->name);
+		return;
+	}
+	int64_t lo;
+	uint64_t hi;
+	int_range(base, &lo, &hi);
+	struct map names = {.arena = c->a}, values = {.arena = c->a};
+	bool have_prev = false, prev_overflow = false;
+	int64_t prev = 0;
+	for (struct member *m = e->members; m; m = m->next) {
+		struct member *old = map_put(&names, m->name, strlen(m->name), m);
+		if (old) {
+			diag_error(c->d, m->loc, "duplicate member '%s' in enum '%s'", m->name, e->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
+		}
+		int64_t v;
+		if (m->has_value) {
+			/* Members are C enumerators, so each must fit an int. */
+			if (m->negative ? m->literal > (uint64_t)INT32_MAX + 1 : m->literal > INT32_MAX) {
+				diag_error(c->d, m->loc, "value of '%s' does not fit a C enum (int)", m->name);
+				have_prev = false;
+				continue;
+			}
+			v = m->negative ? -(int64_t)m->literal : (int64_t)m->literal;
+		} else if (!have_prev) {
+			v = 0;
+			if (m != e->members) {
+				have_prev = true;
+				prev = 0;
+				prev_overflow = true;   /* the previous value was bad: follow on silently */
+			}
+		} else {
+			if (prev == INT32_MAX) {
+				diag_error(c->d, m->loc, "value of '%s' (after %lld) does not fit a C enum (int)",
+				           m->name, (long long)prev);
+				continue;
+			}
+			v = prev + 1;
+		}
+		(void)prev_overflow;
+		have_prev = true;
+		prev = v;
+		m->value = v;
+		if (v < lo || (v >= 0 && (uint64_t)v > hi)) {
+			diag_error(c->d, m->loc, "value %lld of '%s' does not fit the enum's type '%s'",
+			           (long long)v, m->name, e->base.name.name);
+			continue;
+		}
+		char key[24];
+		int n = snprintf(key, sizeof key, "%lld", (long long)v);
+		old = map_put(&values, arena_strndup(c->a, key, (size_t)n), (size_t)n, m);
+		if (old) {
+			diag_error(c->d, m->loc, "'%s' has the value %lld, which '%s' already has",
+			           m->name, (long long)v, old->name);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+		}
+	}
+}
+
+static void check_parent(struct checker *c, struct decl *i)
+{
+	if (!i->has_parent)
+		return;
+	struct typeref t = {.name = i->parent_name};
+	if (!resolve(c, i->ns, &t))
+		return;
+	if (t.kind != TY_IFACE) {
+		diag_error(c->d, t.name.loc, "'%s' is not an interface; only interfaces can be inherited",
+		           type_text(c->a, &t));
+		return;
+	}
+	i->parent = t.decl;
+}
+
+/* Marks interfaces in an inheritance cycle; returns false for those. */
+static bool check_cycle(struct checker *c, struct decl *i)
+{
+	if (i->state == 2)
+		return true;
+	if (i->state == 1 || i->state == 3)
+		return false;
+	i->state = 1;
+	bool ok = !i->parent || check_cycle(c, i->parent);
+	if (!ok && i->state == 1) {
+		diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself",
+		           qualified(c->a, i));
+	}
+	i->state = ok ? 2 : 3;
+	if (!ok)
+		i->parent = NULL;   /* later checks see no parent */
+	return ok;
+}
+
+static const struct method *find_inherited(const struct decl *i, const char *name,
+                                           const struct decl **owner)
+{
+	for (const struct decl *p = i->parent; p; p = p->parent)
+		for (const struct method *m = p->methods; m; m = m->next)
+			if (strcmp(m->name, name) == 0) {
+				*owner = p;
+				return m;
+			}
+	return NULL;
+}
+
+static void check_param_names(struct checker *c, struct method *m, struct map *names,
+                              struct param *list)
+{
+	for (struct param *p = list; p; p = p->next) {
+		struct param *old = map_put(names, p->name, strlen(p->name), p);
+		if (old) {
+			diag_error(c->d, p->loc, "duplicate parameter '%s' in '%s'", p->name, m->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", p->name);
+		}
+	}
+}
+
+/* Capability parameters: types, at most one list and last. */
+static void check_caps(struct checker *c, struct ns *ns, struct method *m,
+                       struct param *caps, const char *what, unsigned *nfixed,
+                       struct param **list)
+{
+	*nfixed = 0;
+	*list = NULL;
+	for (struct param *p = caps; p; p = p->next) {
+		if (!resolve(c, ns, &p->type))
+			continue;
+		if (!is_capability(p->type.kind)) {
+			diag_error(c->d, p->type.name.loc,
+			           "%s '%s' of '%s' must be a capability (page, cap or an interface), not '%s'",
+			           what, p->name, m->name, type_text(c->a, &p->type));
+			continue;
+		}
+		if (p->list) {
+			if (p->next) {
+				diag_error(c->d, p->loc, "the list '%s...' must be the last %s of '%s'",
+				           p->name, what, m->name);
+				continue;
+			}
+			*list = p;
+		} else {
+			++*nfixed;
+		}
+	}
+}
+
+static void check_method(struct checker *c, struct decl *i, struct method *m)
+{
+	struct ns *ns = i->ns;
+	struct unit *u = c->u;
+	struct map names = {.arena = c->a};
+	check_param_names(c, m, &names, m->caps);
+	check_param_names(c, m, &names, m->outcaps);
+	check_param_names(c, m, &names, m->params);
+
+	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist);
+	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist);
+	m->nparams = 0;
+	for (struct param *p = m->params; p; p = p->next) {
+		m->nparams++;
+		if (!resolve(c, ns, &p->type))
+			continue;
+		if (!is_scalar(p->type.kind))
+			diag_error(c->d, p->type.name.loc,
+			           is_capability(p->type.kind)
+			           ? "parameter '%s' of '%s' has the capability type '%s'; capabilities go in braces: %s{%s: %s}"
+			           : "parameter '%s' of '%s' cannot have the type '%s'%s%s%s",
+			           p->name, m->name, type_text(c->a, &p->type),
+			           is_capability(p->type.kind) ? m->name : "",
+			           is_capability(p->type.kind) ? p->name : "",
+			           is_capability(p->type.kind) ? type_text(c->a, &p->type) : "");
+	}
+	if (m->has_ret && resolve(c, ns, &m->ret)) {
+		if (m->ret.kind != TY_VOID && !is_scalar(m->ret.kind))
+			diag_error(c->d, m->ret.name.loc,
+			           "'%s' cannot return '%s'; return capabilities after ';' in braces",
+			           m->name, type_text(c->a, &m->ret));
+	} else if (!m->has_ret) {
+		m->ret.kind = TY_VOID;
+	}
+	if (m->kind == M_SEND) {
+		if (m->has_ret && m->ret.kind != TY_VOID)
+			diag_error(c->d, m->ret.name.loc,
+			           "'send %s' cannot return a value: a send has no reply", m->name);
+		if (m->outcaps)
+			diag_error(c->d, m->outcaps->loc,
+			           "'send %s' cannot return capabilities: a send has no reply", m->name);
+	}
+
+	/* Does it fit one message each way? */
+	if (m->nparams > u->max_words)
+		diag_error(c->d, m->loc, "'%s' has %u parameters; a message carries at most %u words",
+		           m->name, m->nparams, u->max_words);
+	unsigned need = m->ncaps_fixed + (m->caplist != NULL);
+	if (need > u->max_caps)
+		diag_error(c->d, m->loc, "'%s' passes %u%s capabilities; a message carries at most %u",
+		           m->name, m->ncaps_fixed, m->caplist ? " fixed capabilities and a list of" : "",
+		           u->max_caps);
+	need = m->nout_fixed + (m->outlist != NULL);
+	if (need > u->max_caps)
+		diag_error(c->d, m->loc, "'%s' returns %u%s capabilities; a message carries at most %u",
+		           m->name, m->nout_fixed, m->outlist ? " fixed capabilities and a list of" : "",
+		           u->max_caps);
+
+	/* C names of the parameters, and the names the C functions derive from them. */
+	struct map cn = {.arena = c->a};
+	struct param *lists[2] = {m->caplist, m->outlist};
+	struct param *sections[3] = {m->caps, m->outcaps, m->params};
+	for (int s = 0; s < 3; s++)
+		for (struct param *p = sections[s]; p; p = p->next) {
+			p->cname = c_local(c->a, p->name);
+			struct param *old = map_put(&cn, p->cname, strlen(p->cname), p);
+			if (old && old != p) {
+				diag_error(c->d, p->loc, "parameters '%s' and '%s' of '%s' would both be '%s' in C",
+				           old->name, p->name, m->name, p->cname);
+			}
+		}
+	for (int s = 0; s < 2; s++) {
+		struct param *l = lists[s];
+		if (!l || !l->cname)
+			continue;
+		const char *count = arena_printf(c->a, "n%s", l->cname);
+		struct param *old = map_get(&cn, count, strlen(count));
+		if (old)
+			diag_error(c->d, old->loc,
+			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s...'",
+			           old->name, m->name, count, l->name);
+	}
+	m->field = c_local(c->a, m->name);
+}
+
+static void check_interface(struct checker *c, struct decl *i)
+{
+	struct map names = {.arena = c->a};
+	unsigned n = 0;
+	for (struct method *m = i->methods; m; m = m->next) {
+		m->number = ++n;
+		struct method *old = map_put(&names, m->name, strlen(m->name), m);
+		if (old) {
+			diag_error(c->d, m->loc, "duplicate method '%s' in interface '%s'", m->name, i->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
+		} else {
+			const struct decl *owner;
+			const struct method *inh = find_inherited(i, m->name, &owner);
+			if (inh) {
+				diag_error(c->d, m->loc, "method '%s' clashes with '%s' inherited from '%s'",
+				           m->name, m->name, qualified(c->a, owner));
+				diag_note(c->d, inh->loc, "'%s' is declared here", m->name);
+			}
+		}
+		check_method(c, i, m);
+	}
+	if (n > 0xffff)
+		diag_error(c->d, i->loc, "interface '%s' has %u methods; a 16-bit label number allows at most 65535",
+		           i->name, n);
+
+	const char *q = qualified(c->a, i);
+	i->id = fnv1a32(q, strlen(q));
+	char key[9];
+	snprintf(key, sizeof key, "%08x", (unsigned)i->id);
+	struct decl *old = map_put(&c->ids, arena_strndup(c->a, key, 8), 8, i);
+	if (old) {
+		diag_error(c->d, i->loc, "interfaces '%s' and '%s' have the same ID 0x%08x (FNV-1a of their names); rename one",
+		           q, qualified(c->a, old), (unsigned)i->id);
+		diag_note(c->d, old->loc, "'%s' is declared here", qualified(c->a, old));
+	}
+	if (i->id == 0)
+		diag_error(c->d, i->loc, "interface '%s' has the ID 0, which the transport reserves; rename it", q);
+}
+
+/* ---- ABI fingerprint ----------------------------------------------------------- */
+
+/*
+ * The canonical form of an interface's wire ABI, hashed with XXH3-64 (seed
+ * 0).  ipcgen(5) documents it so that other tools can compute the same
+ * value.  Names of methods and parameters, comments and layout are not in
+ * it: only what changes the bytes on the wire.
+ */
+static void canon_type(struct buf *b, const struct typeref *t, bool list)
+{
+	if (t->kind == TY_ENUM) {
+		const struct decl *e = t->decl;
+		buf_puts(b, "enum(");
+		buf_puts(b, e->base.name.name);
+		for (const struct member *m = e->members; m; m = m->next) {
+			char v[24];
+			snprintf(v, sizeof v, " %lld", (long long)m->value);
+			buf_puts(b, v);
+		}
+		buf_putc(b, ')');
+	} else if (t->kind == TY_IFACE) {
+		buf_puts(b, t->decl->ns->name);
+		buf_puts(b, "::");
+		buf_puts(b, t->decl->name);
+	} else {
+		buf_puts(b, t->name.name);
+	}
+	if (list)
+		buf_puts(b, "...");
+}
+
+static void canon_params(struct buf *b, const struct param *p)
+{
+	for (; p; p = p->next) {
+		canon_type(b, &p->type, p->list);
+		if (p->next)
+			buf_putc(b, ',');
+	}
+}
+
+static uint64_t fingerprint(struct decl *i)
+{
+	if (i->fingerprint)
+		return i->fingerprint;
+	struct buf b = {0};
+	char line[64];
+	buf_puts(&b, "ipcgen-abi 1\ninterface ");
+	buf_puts(&b, i->ns->name);
+	buf_puts(&b, "::");
+	buf_puts(&b, i->name);
+	snprintf(line, sizeof line, " %08x\n", (unsigned)i->id);
+	buf_puts(&b, line);
+	if (i->parent) {
+		snprintf(line, sizeof line, "parent %016llx\n", (unsigned long long)fingerprint(i->parent));
+		buf_puts(&b, line);
+	}
+	for (const struct method *m = i->methods; m; m = m->next) {
+		snprintf(line, sizeof line, "%s %u {", m->kind == M_CALL ? "call" : "send", m->number);
+		buf_puts(&b, line);
+		canon_params(&b, m->caps);
+		buf_putc(&b, ';');
+		canon_params(&b, m->outcaps);
+		buf_puts(&b, "} (");
+		canon_params(&b, m->params);
+		buf_puts(&b, ") ");
+		canon_type(&b, &m->ret, false);
+		buf_putc(&b, '\n');
+	}
+	i->fingerprint = XXH3_64bits_withSeed(b.data, b.len, 0);
+	buf_free(&b);
+	return i->fingerprint;
+}
+
+/* ---- C names ------------------------------------------------------------------- */
+
+static void claim_names(struct checker *c, struct ns *ns)
+{
+	struct arena *a = c->a;
+	ns->cname = c_unreserve(a, ns->name);
+	ns->CNAME = c_upper(a, ns->cname);
+	claim(c, CN_MACRO, arena_printf(a, "IPCGEN_%s_H", ns->CNAME), ns->loc,
+	      arena_printf(a, "the include guard of namespace '%s'", ns->name));
+	claim(c, CN_ORDINARY, arena_printf(a, "%s_error_name", ns->cname), ns->loc,
+	      arena_printf(a, "the status names of namespace '%s'", ns->name));
+	for (struct decl *d = ns->decls; d; d = d->next) {
+		const char *q = qualified(a, d);
+		d->cname = join(a, ns->cname, d->name);
+		d->CNAME = c_upper(a, d->cname);
+		if (d->kind == D_ENUM) {
+			claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "enum '%s'", q));
+			claim(c, CN_ORDINARY, join(a, d->cname, "valid"), d->loc,
+			      arena_printf(a, "the validity check of '%s'", q));
+			claim(c, CN_ORDINARY, join(a, d->cname, "dec"), d->loc,
+			      arena_printf(a, "the decoder of '%s'", q));
+			claim(c, CN_ORDINARY, join(a, d->cname, "name"), d->loc,
+			      arena_printf(a, "the name function of '%s'", q));
+			for (struct member *m = d->members; m; m = m->next) {
+				m->cname = c_upper(a, join(a, d->cname, m->name));
+				claim(c, CN_ORDINARY, m->cname, m->loc,
+				      arena_printf(a, "enum member '%s::%s'", q, m->name));
+			}
+			continue;
+		}
+		claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "interface '%s'", q));
+		claim(c, CN_TAG, join(a, d->cname, "iface"), d->loc,
+		      arena_printf(a, "the vtable of '%s'", q));
+		claim(c, CN_MACRO, join(a, d->CNAME, "ID"), d->loc, arena_printf(a, "the ID of '%s'", q));
+		claim(c, CN_MACRO, join(a, d->CNAME, "ABI"), d->loc,
+		      arena_printf(a, "the fingerprint of '%s'", q));
+		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
+		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
+			claim(c, CN_ORDINARY, join(a, d->cname, fns[k]), d->loc,
+			      arena_printf(a, "the %s function of '%s'", fns[k], q));
+		for (struct method *m = d->methods; m; m = m->next) {
+			const char *mq = arena_printf(a, "method '%s.%s'", q, m->name);
+			m->cfunc = join(a, d->cname, m->name);
+			m->clabel = c_upper(a, m->cfunc);
+			claim(c, CN_MACRO, m->clabel, m->loc, arena_printf(a, "the label of %s", mq));
+			claim(c, CN_ORDINARY, m->cfunc, m->loc, mq);
+			if (m->kind == M_CALL)
+				claim(c, CN_ORDINARY, arena_printf(a, "%s_reply", m->cfunc), m->loc,
+				      arena_printf(a, "the deferred reply of %s", mq));
+		}
+	}
+}
+
+bool check_unit(struct unit *u)
+{
+	struct checker c = {.u = u, .a = &u->arena, .d = &u->diag};
+	c.cnames.arena = c.macros.arena = c.ids.arena = &u->arena;
+	unsigned before = u->diag.errors;
+
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		check_symbols(&c, ns);
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		check_use_cycles(&c, ns);
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next) {
+			if (d->kind == D_ENUM)
+				check_enum(&c, d);
+			else
+				check_parent(&c, d);
+		}
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE)
+				check_cycle(&c, d);
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE)
+				check_interface(&c, d);
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		claim_names(&c, ns);
+	if (u->diag.errors != before)
+		return false;
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE)
+				fingerprint(d);
+	return true;
+}

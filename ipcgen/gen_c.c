@@ -1,0 +1,657 @@
+/*
+ * gen_c.c: the C backend.  Per namespace it writes NS.h (constants, enums,
+ * client and server declarations), NS_client.c and NS_server.c.  The output
+ * depends only on the checked AST, so it is byte-for-byte deterministic.
+ *
+ * Every emit block is preceded by a comment showing what it writes, for
+ * io::file's "call read{pages: page...}(buf: uintptr, amt: size) size".
+ * Output is assembled in one buffer with a small formatter (fmt below): the
+ * generated text is most of what ipcgen's time goes to.
+ */
+#include <string.h>
+
+#include "ipcgen.h"
+
+/* ---- the formatter ---------------------------------------------------------- */
+
+/*
+ * fmt(b, "...", ...): %s a string, %u an unsigned, %d an int64_t,
+ * %x a uint32_t as 8 hex digits, %X a uint64_t as 16 hex digits, %% a '%'.
+ */
+static void fmt(struct buf *b, const char *f, ...)
+{
+	static const char hex[] = "0123456789abcdef";
+	va_list ap;
+	va_start(ap, f);
+	for (;;) {
+		const char *p = f;
+		while (*p && *p != '%')
+			p++;
+		buf_putn(b, f, (size_t)(p - f));
+		if (!*p)
+			break;
+		char tmp[24], *t = tmp + sizeof tmp, *e = t;
+		switch (p[1]) {
+		case 's':
+			buf_puts(b, va_arg(ap, const char *));
+			break;
+		case 'u': {
+			unsigned v = va_arg(ap, unsigned);
+			do *--t = (char)('0' + v % 10); while (v /= 10);
+			buf_putn(b, t, (size_t)(e - t));
+			break;
+		}
+		case 'd': {
+			int64_t v = va_arg(ap, int64_t);
+			uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+			do *--t = (char)('0' + u % 10); while (u /= 10);
+			if (v < 0)
+				*--t = '-';
+			buf_putn(b, t, (size_t)(e - t));
+			break;
+		}
+		case 'x': {
+			uint32_t v = va_arg(ap, uint32_t);
+			for (int i = 0; i < 8; i++, v >>= 4)
+				*--t = hex[v & 15];
+			buf_putn(b, t, 8);
+			break;
+		}
+		case 'X': {
+			uint64_t v = va_arg(ap, uint64_t);
+			for (int i = 0; i < 16; i++, v >>= 4)
+				*--t = hex[v & 15];
+			buf_putn(b, t, 16);
+			break;
+		}
+		default:
+			buf_putc(b, '%');
+			break;
+		}
+		f = p + 2;
+	}
+	va_end(ap);
+}
+
+/* A doc comment, indented by ind: one line, or a block with one line per
+ * line of text.  Comment terminators, line splices and trigraphs are
+ * defused. */
+static void doc(struct buf *b, const char *ind, const char *text)
+{
+	if (!text || !*text)
+		return;
+	bool multi = strchr(text, '\n') != NULL;
+	fmt(b, multi ? "%s/*\n%s * " : "%s/* ", ind, ind);
+	for (const char *p = text; *p; p++) {
+		char c = *p;
+		if (c == '\n') {
+			fmt(b, "\n%s *%s", ind, p[1] && p[1] != '\n' ? " " : "");
+		} else if (c == '/' && p > text && p[-1] == '*') {
+			buf_puts(b, " /");          /* would end the comment */
+		} else if (c == '\\' && (p[1] == '\n' || !p[1])) {
+			buf_puts(b, "\\.");         /* a line splice would join lines */
+		} else if (c == '?' && p[1] == '?') {
+			buf_puts(b, "? ");          /* a trigraph */
+		} else {
+			buf_putc(b, (unsigned char)c < 0x20 && c != '\t' ? ' ' : c);
+		}
+	}
+	fmt(b, multi ? "\n%s */\n" : " */\n", ind);
+}
+
+/* ---- types ------------------------------------------------------------------ */
+
+static const char *c_type(const struct typeref *t)
+{
+	switch (t->kind) {
+	case TY_VOID: return "void";
+	case TY_U8: return "uint8_t";
+	case TY_U16: return "uint16_t";
+	case TY_U32: case TY_UINT: return "uint32_t";
+	case TY_U64: return "uint64_t";
+	case TY_I8: return "int8_t";
+	case TY_I16: return "int16_t";
+	case TY_I32: case TY_INT: return "int32_t";
+	case TY_I64: return "int64_t";
+	case TY_SIZE: return "size_t";
+	case TY_UINTPTR: return "uintptr_t";
+	case TY_BOOL: return "bool";
+	case TY_ENUM: return NULL;   /* "enum NAME": see put_type */
+	default: return "ipc_cap";
+	}
+}
+
+static void put_type(struct buf *b, const struct typeref *t)
+{
+	if (t->kind == TY_ENUM)
+		fmt(b, "enum %s", t->decl->cname);
+	else
+		buf_puts(b, c_type(t));
+}
+
+/* The transport's decoder for a type: "ipc_dec_u32" or "io_whence_dec". */
+static void put_decoder(struct buf *b, const struct typeref *t)
+{
+	static const char *const names[] = {
+		[TY_U8] = "u8", [TY_U16] = "u16", [TY_U32] = "u32", [TY_U64] = "u64",
+		[TY_I8] = "i8", [TY_I16] = "i16", [TY_I32] = "i32", [TY_I64] = "i64",
+		[TY_UINT] = "u32", [TY_INT] = "i32", [TY_SIZE] = "size",
+		[TY_UINTPTR] = "uintptr", [TY_BOOL] = "bool",
+	};
+	if (t->kind == TY_ENUM)
+		fmt(b, "%s_dec", t->decl->cname);
+	else
+		fmt(b, "ipc_dec_%s", names[t->kind]);
+}
+
+static bool signed_type(const struct typeref *t)
+{
+	enum type_kind k = t->kind == TY_ENUM ? t->decl->base.kind : t->kind;
+	return (k >= TY_I8 && k <= TY_I64) || k == TY_INT;
+}
+
+/* The value of x as a wire word. */
+static void put_encode(struct buf *b, const struct typeref *t, const char *x)
+{
+	fmt(b, signed_type(t) ? "(uint64_t)(int64_t)%s" : "(uint64_t)%s", x);
+}
+
+/* "IPC_MAX_CAPS - 2": what is left of a message's capabilities after k. */
+static const char *caplim(unsigned k)
+{
+	static char s[4][32];
+	static unsigned next;
+	char *r = s[next++ % 4];
+	if (k)
+		snprintf(r, sizeof s[0], "(IPC_MAX_CAPS - %u)", k);
+	else
+		snprintf(r, sizeof s[0], "IPC_MAX_CAPS");
+	return r;
+}
+
+static bool has_result(const struct method *m)
+{
+	return m->ret.kind != TY_VOID;
+}
+
+/* ---- shared prototypes ------------------------------------------------------ */
+
+/*
+ * The parameters after the endpoint or self, as C:
+ *   ", const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, size_t *result"
+ */
+static void put_params(struct buf *b, const struct method *m, bool with_result)
+{
+	for (const struct param *p = m->caps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
+		else
+			fmt(b, ", ipc_cap %s", p->cname);
+	}
+	for (const struct param *p = m->params; p; p = p->next) {
+		buf_puts(b, ", ");
+		put_type(b, &p->type);
+		fmt(b, " %s", p->cname);
+	}
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", ipc_cap *%s, size_t *n%s", p->cname, p->cname);
+		else
+			fmt(b, ", ipc_cap *%s", p->cname);
+	}
+	if (with_result && has_result(m)) {
+		buf_puts(b, ", ");
+		put_type(b, &m->ret);
+		buf_puts(b, " *result");
+	}
+}
+
+/* "int io_file_read(ipc_cap ep, ...)" */
+static void put_client_proto(struct buf *b, const struct decl *i, const struct method *m)
+{
+	(void)i;
+	fmt(b, "int %s(ipc_cap ep", m->cfunc);
+	put_params(b, m, true);
+	buf_putc(b, ')');
+}
+
+/* "int io_file_read_reply(ipc_cap reply, int status, size_t result)" */
+static void put_reply_proto(struct buf *b, const struct decl *i, const struct method *m)
+{
+	(void)i;
+	fmt(b, "int %s_reply(ipc_cap reply, int status", m->cfunc);
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
+		else
+			fmt(b, ", ipc_cap %s", p->cname);
+	}
+	if (has_result(m)) {
+		buf_puts(b, ", ");
+		put_type(b, &m->ret);
+		buf_puts(b, " result");
+	}
+	buf_putc(b, ')');
+}
+
+/* The root of an interface's inheritance chain, and how to reach its
+ * fields from self: "self->base.base." */
+static const struct decl *root_of(const struct decl *i, struct buf *path)
+{
+	buf_puts(path, "self->");
+	for (; i->parent; i = i->parent)
+		buf_puts(path, "base.");
+	buf_putc(path, 0);
+	return i;
+}
+
+static const char *banner_file(const struct ns *ns)
+{
+	const char *p = strrchr(ns->src->path, '/');
+	return p ? p + 1 : ns->src->path;
+}
+
+/* ---- NS.h -------------------------------------------------------------------- */
+
+static void gen_enum(struct buf *b, const struct decl *e)
+{
+	/* enum io_whence {
+	 * 	IO_WHENCE_SET = 0,
+	 * };
+	 * static inline bool io_whence_valid(int64_t v) ...
+	 * static inline bool io_whence_dec(uint64_t w, enum io_whence *v) ...
+	 * static inline const char *io_whence_name(enum io_whence v) ... */
+	doc(b, "", e->doc);
+	fmt(b, "enum %s {\n", e->cname);
+	bool dense = true;
+	int64_t n = 0;
+	for (const struct member *m = e->members; m; m = m->next, n++) {
+		doc(b, "\t", m->doc);
+		fmt(b, "\t%s = %d,\n", m->cname, m->value);
+		dense &= m->value == n;
+	}
+	buf_puts(b, "};\n\n");
+	fmt(b, "static inline bool %s_valid(int64_t v)\n{\n", e->cname);
+	if (dense) {
+		fmt(b, "\treturn v >= 0 && v < %d;\n}\n\n", n);
+	} else {
+		buf_puts(b, "\tswitch (v) {\n");
+		for (const struct member *m = e->members; m; m = m->next)
+			fmt(b, "\tcase %d:\n", m->value);
+		buf_puts(b, "\t\treturn true;\n\t}\n\treturn false;\n}\n\n");
+	}
+	const char *base = c_type(&e->base);
+	fmt(b, "static inline bool %s_dec(uint64_t w, enum %s *v)\n{\n\t%s t;\n",
+	    e->cname, e->cname, base);
+	buf_puts(b, "\tif (!");
+	put_decoder(b, &e->base);
+	fmt(b, "(w, &t) || !%s_valid(t))\n\t\treturn false;\n", e->cname);
+	fmt(b, "\t*v = (enum %s)t;\n\treturn true;\n}\n\n", e->cname);
+	fmt(b, "static inline const char *%s_name(enum %s v)\n{\n\tswitch (v) {\n", e->cname, e->cname);
+	for (const struct member *m = e->members; m; m = m->next)
+		fmt(b, "\tcase %s: return \"%s\";\n", m->cname, m->name);
+	buf_puts(b, "\t}\n\treturn NULL;\n}\n\n");
+}
+static void gen_iface_decls(struct buf *b, const struct decl *i)
+{
+	const struct decl *p = i->parent;
+	/* #define IO_FILE_ID UINT32_C(0x7b9588b7)
+	 * #define IO_FILE_ABI UINT64_C(0x...)
+	 * #define IO_FILE_READ IPC_LABEL(IO_FILE_ID, 1) */
+	if (i->doc)
+		doc(b, "", i->doc);
+	fmt(b, "/* %s::%s", i->ns->name, i->name);
+	if (p)
+		fmt(b, ", which is a %s::%s", p->ns->name, p->name);
+	buf_puts(b, " */\n");
+	fmt(b, "#define %s_ID UINT32_C(0x%x)\n", i->CNAME, i->id);
+	fmt(b, "#define %s_ABI UINT64_C(0x%X)\n", i->CNAME, i->fingerprint);
+	for (const struct method *m = i->methods; m; m = m->next)
+		fmt(b, "#define %s IPC_LABEL(%s_ID, %u)\n", m->clabel, i->CNAME, m->number);
+
+	/* int io_file_read(ipc_cap ep, ...);   (client) */
+	buf_putc(b, '\n');
+	for (const struct method *m = i->methods; m; m = m->next) {
+		doc(b, "", m->doc);
+		put_client_proto(b, i, m);
+		buf_puts(b, ";\n");
+	}
+	fmt(b, "/* 0 if the server at ep speaks %s::%s as built here, IPC_EVERSION if\n"
+	       " * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */\n"
+	       "int %s_describe(ipc_cap ep);\n\n", i->ns->name, i->name, i->cname);
+
+	/* struct io_file_iface { int (*read)(struct io_file *self, ...); };
+	 * struct io_file { const struct io_file_iface *iface; ipc_cap endpoint; };  (server) */
+	fmt(b, "struct %s;\nstruct %s_iface {\n", i->cname, i->cname);
+	if (p)
+		fmt(b, "\tstruct %s_iface base;\n", p->cname);
+	for (const struct method *m = i->methods; m; m = m->next) {
+		doc(b, "\t", m->doc);
+		fmt(b, "\t%s (*%s)(struct %s *self", m->kind == M_SEND ? "void" : "int", m->field, i->cname);
+		put_params(b, m, true);
+		buf_puts(b, ");\n");
+	}
+	buf_puts(b, "};\n");
+	if (p)
+		fmt(b, "struct %s {\n\tstruct %s base;\n};\n", i->cname, p->cname);
+	else
+		fmt(b, "struct %s {\n\tconst struct %s_iface *iface;\n\tipc_cap endpoint;\n};\n",
+		    i->cname, i->cname);
+	fmt(b, "void %s_init(struct %s *self, const struct %s_iface *iface, ipc_cap endpoint);\n",
+	    i->cname, i->cname, i->cname);
+	fmt(b, "int %s_handle(struct %s *self, const struct ipc_msg *in, struct ipc_msg *out);\n",
+	    i->cname, i->cname);
+	fmt(b, "int %s_dispatch(struct %s *self);\n", i->cname, i->cname);
+	for (const struct method *m = i->methods; m; m = m->next)
+		if (m->kind == M_CALL) {
+			put_reply_proto(b, i, m);
+			buf_puts(b, ";\n");
+		}
+	buf_putc(b, '\n');
+}
+
+static void gen_header(struct buf *b, const struct ns *ns)
+{
+	/* io.h: generated by ipcgen from io.ipc; edit io.ipc instead. */
+	fmt(b, "/* %s.h: generated by ipcgen from %s; edit %s instead. */\n",
+	    ns->cname, banner_file(ns), banner_file(ns));
+	fmt(b, "#ifndef IPCGEN_%s_H\n#define IPCGEN_%s_H\n\n#include <mercury/ipc.h>\n",
+	    ns->CNAME, ns->CNAME);
+	for (const struct use *u = ns->uses; u; u = u->next)
+		fmt(b, "#include \"%s.h\"\n", u->ns->cname);
+	buf_puts(b, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	doc(b, "", ns->doc);
+	for (const struct decl *d = ns->decls; d; d = d->next)
+		if (d->kind == D_ENUM)
+			gen_enum(b, d);
+	for (const struct decl *d = ns->decls; d; d = d->next)
+		if (d->kind == D_IFACE)
+			gen_iface_decls(b, d);
+	fmt(b, "#ifdef __cplusplus\n}\n#endif\n#endif /* IPCGEN_%s_H */\n", ns->CNAME);
+}
+
+/* ---- NS_client.c ---------------------------------------------------------------- */
+
+static void gen_client_call(struct buf *b, const struct decl *i, const struct method *m)
+{
+	const struct param *cl = m->caplist, *ol = m->outlist;
+	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
+	/* int io_file_read(ipc_cap ep, ...)
+	 * {
+	 * 	struct ipc_msg m;
+	 * 	int st;
+	 * 	if (npages > 16)    (too long: the capabilities still move)
+	 * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
+	 * 	m.label = IO_FILE_READ; ... marshal ...
+	 * 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	 * 		return st > 0 ? IPC_EPROTO : st;
+	 * 	return ipc_dec_size(m.word[0], result) ? 0 : IPC_EPROTO;   (unmarshal)
+	 * } */
+	put_client_proto(b, i, m);
+	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n");
+	if (m->kind == M_CALL)
+		buf_puts(b, "\tint st;\n");
+	if (cl) {
+		fmt(b, "\tif (n%s > %s) {\n", cl->cname, caplim(k));
+		for (const struct param *p = m->caps; p && !p->list; p = p->next)
+			fmt(b, "\t\tipc_cap_drop(%s);\n", p->cname);
+		fmt(b, "\t\treturn ipc_drop_caps(%s, n%s, IPC_EINVAL);\n\t}\n", cl->cname, cl->cname);
+	}
+	fmt(b, "\tm.label = %s;\n\tm.nwords = %u;\n", m->clabel, m->nparams);
+	if (!cl)  /* with a list, ipc_put_caps sets ncaps */
+		fmt(b, "\tm.ncaps = %u;\n", k);
+	unsigned w = 0;
+	for (const struct param *p = m->params; p; p = p->next, w++) {
+		fmt(b, "\tm.word[%u] = ", w);
+		put_encode(b, &p->type, p->cname);
+		buf_puts(b, ";\n");
+	}
+	unsigned c = 0;
+	for (const struct param *p = m->caps; p && !p->list; p = p->next, c++)
+		fmt(b, "\tm.cap[%u] = %s;\n", c, p->cname);
+	if (cl)
+		fmt(b, "\tipc_put_caps(&m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
+	if (m->kind == M_SEND) {
+		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
+		return;
+	}
+	fmt(b, "\tif ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, %u, %u, ",
+	    has_result(m) ? 1u : 0u, nout);
+	if (ol)
+		buf_puts(b, "IPC_MAX_CAPS");
+	else
+		fmt(b, "%u", nout);
+	buf_puts(b, ")) != 0)\n\t\treturn st > 0 ? IPC_EPROTO : st;\n");
+	c = 0;
+	for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
+		fmt(b, "\t*%s = m.cap[%u];\n", p->cname, c);
+	if (ol)
+		fmt(b, "\tipc_get_caps(&m, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
+	if (has_result(m)) {
+		buf_puts(b, "\treturn ");
+		put_decoder(b, &m->ret);
+		buf_puts(b, "(m.word[0], result) ? 0 : IPC_EPROTO;\n}\n\n");
+	} else {
+		buf_puts(b, "\treturn 0;\n}\n\n");
+	}
+}
+
+static void gen_client(struct buf *b, const struct ns *ns)
+{
+	fmt(b, "/* %s_client.c: generated by ipcgen from %s; edit %s instead. */\n#include \"%s.h\"\n\n",
+	    ns->cname, banner_file(ns), banner_file(ns), ns->cname);
+	for (const struct decl *i = ns->decls; i; i = i->next) {
+		if (i->kind != D_IFACE)
+			continue;
+		for (const struct method *m = i->methods; m; m = m->next)
+			gen_client_call(b, i, m);
+		/* int io_file_describe(ipc_cap ep) */
+		fmt(b, "int %s_describe(ipc_cap ep)\n{\n"
+		       "\treturn ipc_describe(ep, %s_ID, %s_ABI);\n}\n\n",
+		    i->cname, i->CNAME, i->CNAME);
+	}
+}
+
+/* ---- NS_server.c ---------------------------------------------------------------- */
+
+static void gen_server_case(struct buf *b, const struct method *m)
+{
+	const struct param *cl = m->caplist, *ol = m->outlist;
+	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
+	/* 	case IO_FILE_READ: {
+	 * 		uintptr_t a0;
+	 * 		size_t a1;
+	 * 		size_t r;
+	 * 		if (in->nwords != 2 || !ipc_dec_uintptr(in->word[0], &a0) || ...)
+	 * 			break;                          (malformed: rejected below)
+	 * 		if (!vt->read) { st = IPC_ENOSYS; break; }
+	 * 		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r);
+	 * 		if (st == 0) { out->word[0] = (uint64_t)r; out->nwords = 1; }
+	 * 		return ipc_finish(out, st, 0);
+	 * 	} */
+	fmt(b, "\tcase %s: {\n", m->clabel);
+	unsigned n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		buf_puts(b, "\t\t");
+		put_type(b, &p->type);
+		fmt(b, " a%u;\n", n);
+	}
+	if (has_result(m)) {
+		buf_puts(b, "\t\t");
+		put_type(b, &m->ret);
+		buf_puts(b, " r = 0;\n");   /* defined even if the implementation forgets */
+	}
+	if (m->outcaps)
+		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS] = {0};\n" : "\t\tipc_cap oc[%u] = {0};\n", nout);
+	if (ol)
+		buf_puts(b, "\t\tsize_t noc = 0;\n");
+	fmt(b, "\t\tif (in->nwords != %u", m->nparams);
+	if (cl) {
+		if (k)
+			fmt(b, " || in->ncaps < %u", k);
+	} else
+		fmt(b, " || in->ncaps != %u", k);
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		buf_puts(b, "\n\t\t    || !");
+		put_decoder(b, &p->type);
+		fmt(b, "(in->word[%u], &a%u)", n, n);
+	}
+	fmt(b, ")\n\t\t\tbreak;\n\t\tif (!vt->%s) {\n\t\t\tst = IPC_ENOSYS;\n\t\t\tbreak;\n\t\t}\n", m->field);
+	fmt(b, "\t\t%svt->%s(self", m->kind == M_CALL ? "st = " : "", m->field);
+	unsigned c = 0;
+	for (const struct param *p = m->caps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
+		else
+			fmt(b, ", in->cap[%u]", c++);
+	}
+	for (unsigned a = 0; a < n; a++)
+		fmt(b, ", a%u", a);
+	c = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", oc + %u, &noc", nout);
+		else
+			fmt(b, ", &oc[%u]", c++);
+	}
+	if (has_result(m))
+		buf_puts(b, ", &r");
+	buf_puts(b, ");\n");
+	if (m->kind == M_SEND) {
+		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
+		return;
+	}
+	if (has_result(m) || m->outcaps) {
+		buf_puts(b, "\t\tif (st == 0) {\n");
+		if (has_result(m)) {
+			buf_puts(b, "\t\t\tout->word[0] = ");
+			put_encode(b, &m->ret, "r");
+			buf_puts(b, ";\n\t\t\tout->nwords = 1;\n");
+		}
+		if (m->outcaps) {
+			if (ol)
+				fmt(b, "\t\t\tif (noc > %s)\n\t\t\t\tnoc = %s;\n", caplim(nout), caplim(nout));
+			fmt(b, "\t\t\tipc_put_caps(out, 0, oc, %u%s);\n", nout, ol ? " + noc" : "");
+		}
+		buf_puts(b, "\t\t}\n");
+	}
+	buf_puts(b, "\t\treturn ipc_finish(out, st, 0);\n\t}\n");
+}
+
+static void gen_server_iface(struct buf *b, const struct decl *i)
+{
+	const struct decl *p = i->parent;
+	struct buf path = {0};
+	const struct decl *root = root_of(i, &path);
+
+	/* void io_file_init(...) */
+	fmt(b, "void %s_init(struct %s *self, const struct %s_iface *iface, ipc_cap endpoint)\n{\n",
+	    i->cname, i->cname, i->cname);
+	if (p)
+		fmt(b, "\t%s_init(&self->base, &iface->base, endpoint);\n}\n\n", p->cname);
+	else
+		buf_puts(b, "\tself->iface = iface;\n\tself->endpoint = endpoint;\n}\n\n");
+
+	/* int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_msg *out)
+	 * {
+	 * 	const struct io_file_iface *vt = ...;
+	 * 	... one case per method, the describe label, the parent's handle ...
+	 * 	return ipc_reject(in, out, st);      (releases the request's capabilities)
+	 * } */
+	fmt(b, "int %s_handle(struct %s *self, const struct ipc_msg *in, struct ipc_msg *out)\n{\n",
+	    i->cname, i->cname);
+	if (p)
+		fmt(b, "\tconst struct %s_iface *vt = (const struct %s_iface *)(const void *)%siface;\n",
+		    i->cname, i->cname, path.data);
+	else
+		fmt(b, "\tconst struct %s_iface *vt = self->iface;\n", i->cname);
+	buf_puts(b, "\tint st = IPC_EPROTO;\n\n\tout->nwords = 0;\n\tout->ncaps = 0;\n"
+	            "\tif (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)\n"
+	            "\t\treturn ipc_reject(in, out, st);\n\tswitch (in->label) {\n");
+	for (const struct method *m = i->methods; m; m = m->next)
+		gen_server_case(b, m);
+	/* 	case IPC_LABEL(IO_FILE_ID, IPC_METHOD_DESCRIBE): ...   (ID, ABI pairs, self first) */
+	fmt(b, "\tcase IPC_LABEL(%s_ID, IPC_METHOD_DESCRIBE):\n"
+	       "\t\tif (in->nwords != 0 || in->ncaps != 0)\n\t\t\tbreak;\n", i->CNAME);
+	unsigned w = 0;
+	for (const struct decl *a = i; a; a = a->parent, w += 2)
+		fmt(b, "\t\tout->word[%u] = %s_ID;\n\t\tout->word[%u] = %s_ABI;\n",
+		    w, a->CNAME, w + 1, a->CNAME);
+	fmt(b, "\t\tout->nwords = %u;\n\t\treturn ipc_finish(out, 0, 0);\n", w);
+	if (p)
+		fmt(b, "\tdefault:\n\t\treturn %s_handle(&self->base, in, out);\n", p->cname);
+	else
+		buf_puts(b, "\tdefault:\n\t\tst = IPC_ENOSYS;\n\t\tbreak;\n");
+	buf_puts(b, "\t}\n\treturn ipc_reject(in, out, st);\n}\n\n");
+
+	/* int io_file_dispatch(struct io_file *self): receive, handle, reply */
+	fmt(b, "int %s_dispatch(struct %s *self)\n{\n\tstruct ipc_msg in, out;\n"
+	       "\tint st = ipc_recv(%sendpoint, &in);\n\n"
+	       "\tif (st == 0 && %s_handle(self, &in, &out) == 0)\n\t\tst = ipc_reply(&out);\n"
+	       "\treturn st;\n}\n\n", i->cname, i->cname, path.data, i->cname);
+	(void)root;
+	buf_free(&path);
+
+	/* int io_file_read_reply(ipc_cap reply, int status, size_t result) */
+	for (const struct method *m = i->methods; m; m = m->next) {
+		if (m->kind != M_CALL)
+			continue;
+		const struct param *ol = m->outlist;
+		put_reply_proto(b, i, m);
+		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n");
+		if (has_result(m) || m->outcaps) {
+			buf_puts(b, "\tif (status == 0) {\n");
+			if (has_result(m)) {
+				buf_puts(b, "\t\tm.word[0] = ");
+				put_encode(b, &m->ret, "result");
+				buf_puts(b, ";\n\t\tm.nwords = 1;\n");
+			}
+		}
+		unsigned c = 0;
+		for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
+			fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
+		if (ol)
+			fmt(b, "\t\tif (n%s > %s)\n\t\t\tn%s = %s;\n\t\tipc_put_caps(&m, %u, %s, n%s);\n",
+			    ol->cname, caplim(c), ol->cname, caplim(c), c, ol->cname, ol->cname);
+		if (m->outcaps) {
+			if (!ol)
+				fmt(b, "\t\tm.ncaps = %u;\n", c);
+			buf_puts(b, "\t} else {\n");
+			for (const struct param *q = m->outcaps; q && !q->list; q = q->next)
+				fmt(b, "\t\tipc_cap_drop(%s);\n", q->cname);
+			if (ol)
+				fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
+		}
+		if (has_result(m) || m->outcaps)
+			buf_puts(b, "\t}\n");
+		buf_puts(b, "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n"
+		            "\tipc_finish(&m, status, 0);\n\treturn ipc_reply_to(reply, &m);\n}\n\n");
+	}
+}
+
+static void gen_server(struct buf *b, const struct ns *ns)
+{
+	fmt(b, "/* %s_server.c: generated by ipcgen from %s; edit %s instead. */\n#include \"%s.h\"\n\n",
+	    ns->cname, banner_file(ns), banner_file(ns), ns->cname);
+	for (const struct decl *i = ns->decls; i; i = i->next)
+		if (i->kind == D_IFACE)
+			gen_server_iface(b, i);
+}
+
+void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part, struct buf *out)
+{
+	(void)u;
+	switch (part) {
+	case GEN_HEADER: gen_header(out, ns); break;
+	case GEN_CLIENT: gen_client(out, ns); break;
+	case GEN_SERVER: gen_server(out, ns); break;
+	case GEN_NPARTS: break;
+	}
+}
+
+const char *gen_c_filename(struct arena *a, const struct ns *ns, enum gen_part part)
+{
+	static const char *const suffix[GEN_NPARTS] = {".h", "_client.c", "_server.c"};
+	return arena_printf(a, "%s%s", ns->cname, suffix[part]);
+}

@@ -1,0 +1,267 @@
+/*
+ * ipcgen.h: the one internal header of ipcgen, sectioned by phase.
+ *
+ * A compilation reads .ipc files into memory (util), turns each into tokens
+ * (lex), parses the tokens into an AST (parse), resolves and checks the AST
+ * (check), and writes C (gen_c).  main.c is the command line around that and
+ * the only place that calls exit().  Every phase allocates from one arena per
+ * compilation; nothing is freed one by one.
+ */
+#ifndef IPCGEN_H
+#define IPCGEN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define IPCGEN_VERSION "0.1.0"
+
+/* ---- util: arena, strings, hashing, diagnostics ------------------------- */
+
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	char *cur, *end;
+};
+
+void *arena_alloc(struct arena *a, size_t size);       /* zeroed */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void arena_free(struct arena *a);
+
+uint32_t fnv1a32(const char *s, size_t n);
+
+/* A growable byte buffer (output of the backend, file contents). */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+void buf_grow(struct buf *b, size_t need);
+static inline void buf_putn(struct buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len < n)
+		buf_grow(b, n);
+	for (size_t i = 0; i < n; i++)
+		b->data[b->len + i] = s[i];
+	b->len += n;
+}
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_free(struct buf *b);
+
+/* A source file held in memory, NUL-terminated. */
+struct src {
+	const char *path;     /* as named on the command line or found by use */
+	const char *text;
+	size_t len;
+};
+
+struct loc {
+	const struct src *src;
+	uint32_t line, col;   /* 1-based; col counts bytes */
+	uint32_t off;         /* byte offset of the position */
+};
+
+/* Where diagnostics go, and how many there were. */
+struct diag {
+	FILE *out;
+	bool color;
+	unsigned errors;
+};
+
+void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An error with no position (a file that cannot be read, ...). */
+void diag_plain(struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Reads a whole file, NUL-terminated; false (with errno) on failure. */
+bool read_file(struct arena *a, const char *path, struct src *out);
+
+/* A string-keyed hash map (open addressing, XXH3), for symbol tables. */
+struct map_entry { const char *key; size_t keylen; void *value; };
+struct map {
+	struct arena *arena;  /* where the table lives */
+	struct map_entry *v;
+	size_t n, cap;
+};
+/* Finds key; if absent and value is not NULL, inserts it.  Returns the
+ * value stored under key before the call, or NULL. */
+void *map_put(struct map *m, const char *key, size_t keylen, void *value);
+void *map_get(const struct map *m, const char *key, size_t keylen);
+
+/* ---- lex: bytes to tokens ------------------------------------------------ */
+
+/* Token kinds are the parser's (parser.h, written by lemon); end of input is 0. */
+#define TOK_EOF 0
+struct token {
+	int kind;
+	struct loc loc;
+	uint32_t len;
+	const char *text;     /* NUL-terminated copy (identifiers, numbers) */
+	const char *doc;      /* '#' comment block directly above, or NULL */
+	uint64_t value;       /* numbers */
+};
+
+struct token_list {
+	struct token *v;
+	size_t n;
+};
+
+/* Tokenizes src; lexical errors are reported to d and stop the file. */
+bool lex_file(struct arena *a, struct diag *d, const struct src *src,
+              struct token_list *out);
+const char *lex_token_name(int kind);
+
+/* ---- ast ------------------------------------------------------------------ */
+
+enum type_kind {
+	TY_UNRESOLVED,
+	TY_VOID,
+	TY_U8, TY_U16, TY_U32, TY_U64,
+	TY_I8, TY_I16, TY_I32, TY_I64,
+	TY_UINT, TY_INT, TY_SIZE, TY_UINTPTR, TY_BOOL,
+	TY_ENUM,
+	TY_PAGE, TY_CAP, TY_IFACE,
+};
+
+struct decl;
+struct ns;
+
+struct qname {
+	const char *ns;       /* NULL when unqualified */
+	const char *name;
+	struct loc loc;
+};
+
+struct typeref {
+	struct qname name;
+	enum type_kind kind;
+	struct decl *decl;    /* enum or interface, once resolved */
+};
+
+struct member {               /* enum member */
+	struct member *next;
+	const char *name, *doc;
+	struct loc loc;
+	bool has_value;
+	bool negative;        /* the literal had a minus sign */
+	uint64_t literal;
+	int64_t value;        /* once checked */
+	const char *cname;    /* NS_ENUM_MEMBER */
+};
+
+struct param {
+	struct param *next;
+	const char *name, *doc;
+	struct loc loc;
+	struct typeref type;
+	bool list;            /* page... */
+	const char *cname;    /* escaped C name */
+};
+
+enum method_kind { M_CALL, M_SEND };
+
+struct method {
+	struct method *next;
+	enum method_kind kind;
+	const char *name, *doc;
+	struct loc loc;
+	struct param *caps, *outcaps, *params;
+	bool has_ret;         /* a return type was written */
+	struct typeref ret;
+	unsigned number;      /* label = id << 16 | number */
+	const char *field;    /* escaped vtable field name */
+	const char *clabel;   /* IO_FILE_READ */
+	const char *cfunc;    /* io_file_read */
+	/* derived by check */
+	unsigned ncaps_fixed, nout_fixed, nparams;
+	struct param *caplist, *outlist;
+};
+
+enum decl_kind { D_ENUM, D_IFACE };
+
+struct decl {
+	struct decl *next;
+	enum decl_kind kind;
+	const char *name, *doc;
+	struct loc loc;
+	struct ns *ns;
+	const char *cname;    /* ns_name */
+	const char *CNAME;    /* NS_NAME */
+	/* D_ENUM */
+	bool has_base;
+	struct typeref base;
+	struct member *members;
+	unsigned nmembers;
+	/* D_IFACE */
+	bool has_parent;
+	struct qname parent_name;
+	struct decl *parent;
+	struct method *methods;
+	unsigned nmethods;
+	uint32_t id;
+	uint64_t fingerprint;
+	int state;            /* cycle detection */
+};
+
+struct use {
+	struct use *next;
+	const char *name;
+	struct loc loc;
+	struct ns *ns;
+};
+
+struct ns {
+	struct ns *next;
+	const char *name, *doc;
+	struct loc loc;
+	const struct src *src;
+	struct use *uses;
+	struct decl *decls;
+	bool primary;         /* named on the command line: generate it */
+	struct map syms;      /* decl name -> struct decl */
+	int state;            /* use-cycle detection */
+	const char *cname, *CNAME;
+};
+
+/* ---- parse: tokens to AST ------------------------------------------------ */
+
+/* Parses one file; syntax errors are reported to d and stop the file.
+ * Returns NULL on error. */
+struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src,
+                      const struct token_list *toks);
+
+/* ---- check: resolution and semantic checks ------------------------------ */
+
+struct unit {                 /* a compilation */
+	struct arena arena;
+	struct diag diag;
+	struct ns *nss;       /* every namespace loaded, primaries first */
+	const char **incdirs;
+	size_t nincdirs;
+	unsigned max_words, max_caps;   /* the transport's limits */
+};
+
+/* Reads, lexes and parses path and, recursively, what it uses. */
+struct ns *unit_load(struct unit *u, const char *path, bool primary);
+/* Resolves names and runs every check; all errors are reported. */
+bool check_unit(struct unit *u);
+
+/* ---- gen_c: the C backend ------------------------------------------------- */
+
+enum gen_part { GEN_HEADER, GEN_CLIENT, GEN_SERVER, GEN_NPARTS };
+
+/* Writes one output file of namespace ns into out. */
+void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,
+           struct buf *out);
+/* The output file name of a part: "io.h", "io_client.c", "io_server.c". */
+const char *gen_c_filename(struct arena *a, const struct ns *ns,
+                           enum gen_part part);
+
+#endif /* IPCGEN_H */

@@ -1,0 +1,62 @@
+# ipcgen/: the compiler.  Fragment of Makefile.in.
+
+IPCGEN = $(B)/ipcgen/ipcgen
+IPCGEN_ASAN = $(B)/ipcgen/asan/ipcgen
+IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/gen_c.c
+IPCGEN_GEN = $(B)/ipcgen/lexer.c $(B)/ipcgen/parser.c
+IPCGEN_OBJS = $(IPCGEN_SRCS:ipcgen/%.c=$(B)/ipcgen/%.o) $(B)/ipcgen/lexer.o $(B)/ipcgen/parser.o
+IPCGEN_CFLAGS = $(HOST_CFLAGS) -I$(B)/ipcgen -Iipcgen $(XXHASH_CFLAGS)
+IPCGEN_HDRS = ipcgen/ipcgen.h ipcgen/ast.h $(B)/ipcgen/parser.h $(B)/ipcgen/limits.h
+
+ALL_TARGETS += $(IPCGEN)
+
+# The transport's limits, read from the header that owns them.
+$(B)/ipcgen/limits.h: runtime/include/mercury/ipc.h
+	@mkdir -p $(@D)
+	@w=$$(sed -n 's/^#define IPC_MAX_WORDS \([0-9][0-9]*\).*/\1/p' $<); \
+	 c=$$(sed -n 's/^#define IPC_MAX_CAPS \([0-9][0-9]*\).*/\1/p' $<); \
+	 [ -n "$$w" ] && [ -n "$$c" ] || { echo "$<: IPC_MAX_WORDS or IPC_MAX_CAPS not found" >&2; exit 1; }; \
+	 printf '/* written by the build from %s */\n#define IPCGEN_MAX_WORDS %s\n#define IPCGEN_MAX_CAPS %s\n' "$<" "$$w" "$$c" >$@
+
+$(B)/ipcgen/lexer.c: ipcgen/lexer.re $(B)/ipcgen/parser.h
+	@mkdir -p $(@D)
+	$(RE2C) -W -Werror --no-generation-date --no-version -o $@ $<
+
+# lemon writes parser.c and parser.h beside its input: give it a copy.
+$(B)/ipcgen/parser.h: $(B)/ipcgen/parser.c
+$(B)/ipcgen/parser.c: ipcgen/parser.y
+	@mkdir -p $(@D)
+	cp ipcgen/parser.y $(B)/ipcgen/parser.y
+	$(LEMON) -q -s -T$(LEMPAR) $(B)/ipcgen/parser.y >/dev/null
+
+$(B)/ipcgen/%.o: ipcgen/%.c $(IPCGEN_HDRS)
+	$(CC) $(IPCGEN_CFLAGS) -c -o $@ $<
+$(B)/ipcgen/lexer.o: $(B)/ipcgen/lexer.c $(IPCGEN_HDRS)
+	$(CC) $(IPCGEN_CFLAGS) -c -o $@ $<
+# Lemon's template is not ours: its few unused-parameter warnings are not errors.
+$(B)/ipcgen/parser.o: $(B)/ipcgen/parser.c $(IPCGEN_HDRS)
+	$(CC) $(IPCGEN_CFLAGS) -Wno-unused-parameter -Wno-unused-variable -c -o $@ $<
+
+$(IPCGEN): $(IPCGEN_OBJS) $(B)/ipcgen/main.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
+
+# The same compiler under ASan/UBSan, run over every test input by check-ipcgen-asan.
+IPCGEN_ASAN_OBJS = $(IPCGEN_OBJS:$(B)/ipcgen/%.o=$(B)/ipcgen/asan/%.o) $(B)/ipcgen/asan/main.o
+$(B)/ipcgen/asan/%.o: ipcgen/%.c $(IPCGEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(IPCGEN_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+$(B)/ipcgen/asan/lexer.o: $(B)/ipcgen/lexer.c $(IPCGEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(IPCGEN_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+$(B)/ipcgen/asan/parser.o: $(B)/ipcgen/parser.c $(IPCGEN_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(IPCGEN_CFLAGS) $(SAN_FLAGS) -Wno-unused-parameter -Wno-unused-variable -c -o $@ $<
+$(IPCGEN_ASAN): $(IPCGEN_ASAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
+
+INSTALL_TARGETS += install-ipcgen
+install-ipcgen: $(IPCGEN)
+	mkdir -p $(DESTDIR)$(BINDIR)
+	install -m 755 $(IPCGEN) $(DESTDIR)$(BINDIR)/ipcgen
+
+include tests/ipcgen/tests.mk

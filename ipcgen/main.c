@@ -1,0 +1,248 @@
+/*
+ * main.c: the ipcgen command line.  The only file that calls exit().
+ *
+ *   ipcgen [-I DIR]... [-o DIR] [-c | -s] [-M] FILE.ipc...
+ *
+ * Nothing is written when any input has an error.  Outputs are written to a
+ * temporary file and renamed into place, and only when their content
+ * changed, so that make does not rebuild what depends on them for nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ipcgen.h"
+#include "limits.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: ipcgen [-I DIR]... [-o DIR] [-c | -s] [-M] FILE.ipc...\n"
+	      "\n"
+	      "Compiles .ipc protocol files to C client and server stubs: for each\n"
+	      "FILE declaring namespace NS, writes NS.h, NS_client.c and NS_server.c.\n"
+	      "\n"
+	      "  -I DIR         search DIR for the files 'use' names (after FILE's folder)\n"
+	      "  -o DIR         write into DIR (default: the current folder)\n"
+	      "  -c, --client   write only NS.h and NS_client.c\n"
+	      "  -s, --server   write only NS.h and NS_server.c\n"
+	      "  -M             also write NS.d, a make dependency file\n"
+	      "      --check    check the files; write nothing\n"
+	      "  -h, --help     print this and exit\n"
+	      "  -V, --version  print the version and exit\n"
+	      "\n"
+	      "Exit status: 0 success, 1 errors in the input, 2 usage or I/O error.\n"
+	      "See ipcgen(1) and ipcgen(5).\n", f);
+}
+
+/* Is path's content exactly data? */
+static bool same_content(const char *path, const struct buf *data)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	bool same = true;
+	char chunk[65536];
+	size_t off = 0, n;
+	while (same && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		same = off + n <= data->len && memcmp(chunk, data->data + off, n) == 0;
+		off += n;
+	}
+	same = same && !ferror(f) && off == data->len;
+	fclose(f);
+	return same;
+}
+
+/* Writes data to path atomically, unless path holds it already. */
+static bool write_output(const char *path, const struct buf *data)
+{
+	if (same_content(path, data))
+		return true;
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	if (!tmp)
+		return false;
+	snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "ipcgen: cannot create a file beside '%s': %s\n", path, strerror(errno));
+		free(tmp);
+		return false;
+	}
+	size_t off = 0;
+	while (off < data->len) {
+		ssize_t w = write(fd, data->data + off, data->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	/* Generated files are ordinary source: rw-r--r-- less the umask. */
+	mode_t mask = umask(0);
+	umask(mask);
+	bool ok = off == data->len && fchmod(fd, 0666 & ~mask) == 0;
+	int err = errno;
+	if (close(fd) != 0 && ok) {
+		ok = false;
+		err = errno;
+	}
+	if (ok && rename(tmp, path) != 0) {
+		ok = false;
+		err = errno;
+	}
+	if (!ok) {
+		fprintf(stderr, "ipcgen: cannot write '%s': %s\n", path, strerror(err));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ok;
+}
+
+/* "file.ipc" as make wants it: spaces and '$' escaped. */
+static void put_make_path(struct buf *b, const char *p)
+{
+	for (; *p; p++) {
+		if (*p == ' ' || *p == '#')
+			buf_putc(b, '\\');
+		else if (*p == '$')
+			buf_putc(b, '$');
+		buf_putc(b, *p);
+	}
+}
+
+/* The files a namespace's outputs depend on: its own and those it uses, transitively. */
+static void collect_deps(const struct ns *ns, const struct ns **seen, size_t *nseen)
+{
+	for (size_t i = 0; i < *nseen; i++)
+		if (seen[i] == ns)
+			return;
+	if (*nseen == 1024)
+		return;
+	seen[(*nseen)++] = ns;
+	for (const struct use *u = ns->uses; u; u = u->next)
+		if (u->ns)
+			collect_deps(u->ns, seen, nseen);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"client", no_argument, NULL, 'c'},
+		{"server", no_argument, NULL, 's'},
+		{"check", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0, 0, 0, 0},
+	};
+	struct unit u = {
+		.diag = {.out = stderr},
+		.max_words = IPCGEN_MAX_WORDS,
+		.max_caps = IPCGEN_MAX_CAPS,
+	};
+	const char *outdir = ".";
+	bool client = true, server = true, depfile = false, check_only = false;
+	const char **incdirs = calloc((size_t)argc, sizeof *incdirs);
+	if (!incdirs)
+		return 2;
+
+	int c;
+	while ((c = getopt_long(argc, argv, "I:o:csMhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'I': incdirs[u.nincdirs++] = optarg; break;
+		case 'o': outdir = optarg; break;
+		case 'c': server = false; break;
+		case 's': client = false; break;
+		case 'M': depfile = true; break;
+		case 'k': check_only = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': puts("ipcgen " IPCGEN_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!client && !server) {
+		fputs("ipcgen: -c and -s exclude each other\n", stderr);
+		return 2;
+	}
+	if (optind == argc) {
+		fputs("ipcgen: no input files\n", stderr);
+		usage(stderr);
+		return 2;
+	}
+	u.incdirs = incdirs;
+	u.diag.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
+
+	for (int i = optind; i < argc; i++)
+		unit_load(&u, argv[i], true);
+	if (u.diag.errors == 0)
+		check_unit(&u);
+	if (u.diag.errors) {
+		fprintf(stderr, "ipcgen: %u error%s; nothing written\n", u.diag.errors,
+		        u.diag.errors == 1 ? "" : "s");
+		arena_free(&u.arena);
+		free(incdirs);
+		return 1;
+	}
+	if (check_only) {
+		arena_free(&u.arena);
+		free(incdirs);
+		return 0;
+	}
+
+	struct stat st;
+	if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ipcgen: output folder '%s' does not exist\n", outdir);
+		arena_free(&u.arena);
+		free(incdirs);
+		return 2;
+	}
+
+	int status = 0;
+	struct buf b = {0};
+	for (const struct ns *ns = u.nss; ns && status == 0; ns = ns->next) {
+		if (!ns->primary)
+			continue;
+		struct buf dep = {0};
+		for (int part = 0; part < GEN_NPARTS && status == 0; part++) {
+			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server))
+				continue;
+			b.len = 0;
+			gen_c(&u, ns, (enum gen_part)part, &b);
+			const char *path = arena_printf(&u.arena, "%s/%s", outdir,
+			                                gen_c_filename(&u.arena, ns, (enum gen_part)part));
+			if (!write_output(path, &b))
+				status = 2;
+			if (dep.len)
+				buf_putc(&dep, ' ');
+			put_make_path(&dep, path);
+		}
+		if (depfile && status == 0) {
+			/* NS.h NS_client.c NS_server.c: a.ipc b.ipc, then an empty
+			 * rule per input so a deleted .ipc does not break make. */
+			const struct ns *seen[1024];
+			size_t nseen = 0;
+			collect_deps(ns, seen, &nseen);
+			buf_putc(&dep, ':');
+			for (size_t i = 0; i < nseen; i++) {
+				buf_putc(&dep, ' ');
+				put_make_path(&dep, seen[i]->src->path);
+			}
+			buf_putc(&dep, '\n');
+			for (size_t i = 1; i < nseen; i++) {
+				put_make_path(&dep, seen[i]->src->path);
+				buf_puts(&dep, ":\n");
+			}
+			const char *path = arena_printf(&u.arena, "%s/%s.d", outdir, ns->cname);
+			if (!write_output(path, &dep))
+				status = 2;
+		}
+		buf_free(&dep);
+	}
+	buf_free(&b);
+	arena_free(&u.arena);
+	free(incdirs);
+	return status;
+}

@@ -1,0 +1,154 @@
+/*
+ * parser.y: the .ipc grammar, for the Lemon parser generator.
+ *
+ * Each action is one call to a builder in ast.c.  Lists are left-recursive
+ * (the parser stack stays flat however long a file is) and carried as
+ * head/tail pairs, so appending is constant time.  A syntax error stops the
+ * parse: %syntax_error reports what was expected and what was found.
+ */
+
+%name ipc_parse
+%token_prefix TOK_
+%token_type {struct token *}
+%extra_context {struct parser *p}
+%start_symbol file
+
+%include {
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ipcgen.h"
+#include "ast.h"
+}
+
+%syntax_error {
+	/* The terminals the parser could shift here: replay each one through
+	 * the reductions it would trigger, on a copy of the state stack. */
+	unsigned char expected[YYNTOKEN] = {0};
+	for (int t = 1; t < YYNTOKEN; t++) {
+		YYACTIONTYPE st[YYSTACKDEPTH + 2];
+		int n = (int)(yypParser->yytos - yypParser->yystack) + 1;
+		if (n > YYSTACKDEPTH)
+			break;
+		for (int i = 0; i < n; i++)
+			st[i] = yypParser->yystack[i].stateno;
+		for (int guard = 0; guard < 1000; guard++) {
+			YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)t, st[n - 1]);
+			if (act >= YY_MIN_REDUCE && act < YY_MIN_REDUCE + YYNRULE) {
+				unsigned rule = act - YY_MIN_REDUCE;
+				n += yyRuleInfoNRhs[rule];
+				if (n < 1 || n >= YYSTACKDEPTH)
+					break;
+				st[n] = yy_find_reduce_action(st[n - 1], yyRuleInfoLhs[rule]);
+				n++;
+				continue;
+			}
+			if (act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION)
+				expected[t] = 1;
+			break;
+		}
+	}
+	ast_syntax_error(p, TOKEN, expected, YYNTOKEN);
+}
+
+%stack_overflow {
+	ast_stack_overflow(p);
+}
+
+%token NAMESPACE USE ENUM INTERFACE CALL SEND IDENT NUMBER SCOPE COLON SEMI COMMA
+       LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS.
+
+%type method_kind {int}
+%type qname {struct qname}
+%type members {struct member_list}
+%type member_list {struct member_list}
+%type member {struct member *}
+%type methods {struct method_list}
+%type method {struct method *}
+%type caps {struct cap_sections}
+%type capparams {struct param_list}
+%type cap_list {struct param_list}
+%type capparam {struct param *}
+%type params {struct param_list}
+%type param_list {struct param_list}
+%type param {struct param *}
+%type ret {struct ret}
+
+/* file: 'namespace' NAME ';' decl* */
+file ::= header decls.
+header ::= NAMESPACE(K) IDENT(N) SEMI.          { ast_namespace(p, K, N); }
+
+decls ::= .
+decls ::= decls decl.
+
+/* decl: 'use' NAME ';' | enum | interface */
+decl ::= USE(K) IDENT(N) SEMI.                  { ast_use(p, K, N); }
+decl ::= enum_decl.
+decl ::= iface_decl.
+
+/* enum: 'enum' NAME [':' type] '{' member, ... [','] '}' [';'] */
+enum_decl ::= ENUM(K) IDENT(N) LBRACE members(M) RBRACE opt_semi.
+	{ ast_enum(p, K, N, NULL, M); }
+enum_decl ::= ENUM(K) IDENT(N) COLON qname(B) LBRACE members(M) RBRACE opt_semi.
+	{ ast_enum(p, K, N, &B, M); }
+
+members(L) ::= .                                { memset(&L, 0, sizeof L); }
+members(L) ::= member_list(A).                  { L = A; }
+members(L) ::= member_list(A) COMMA.            { L = A; }
+member_list(L) ::= member(M).                   { L = ast_member_list(NULL, M); }
+member_list(L) ::= member_list(A) COMMA member(M). { L = ast_member_list(&A, M); }
+
+/* member: NAME ['=' ['-'] NUMBER] */
+member(M) ::= IDENT(N).                         { M = ast_member(p, N, NULL, false); }
+member(M) ::= IDENT(N) EQ NUMBER(V).            { M = ast_member(p, N, V, false); }
+member(M) ::= IDENT(N) EQ MINUS NUMBER(V).      { M = ast_member(p, N, V, true); }
+
+/* interface: 'interface' NAME ['::' qname] '{' method* '}' [';'] */
+iface_decl ::= INTERFACE(K) IDENT(N) LBRACE methods(M) RBRACE opt_semi.
+	{ ast_interface(p, K, N, NULL, M); }
+iface_decl ::= INTERFACE(K) IDENT(N) SCOPE qname(P) LBRACE methods(M) RBRACE opt_semi.
+	{ ast_interface(p, K, N, &P, M); }
+
+methods(L) ::= .                                { memset(&L, 0, sizeof L); }
+methods(L) ::= methods(A) method(M).            { L = ast_method_list(&A, M); }
+
+/* method: ('call' | 'send') NAME ['{' caps [';' caps] '}'] '(' params ')' [type] ';' */
+method(M) ::= method_kind(K) IDENT(N) caps(C) LPAREN params(A) RPAREN ret(R) SEMI.
+	{ M = ast_method(p, K, N, &C, A, &R); }
+method_kind(K) ::= CALL(T).                     { K = ast_kind(p, T, M_CALL); }
+method_kind(K) ::= SEND(T).                     { K = ast_kind(p, T, M_SEND); }
+
+caps(C) ::= .                                   { memset(&C, 0, sizeof C); }
+caps(C) ::= LBRACE capparams(I) RBRACE.         { memset(&C, 0, sizeof C); C.in = I; }
+caps(C) ::= LBRACE capparams(I) SEMI capparams(O) RBRACE.
+	{ C.in = I; C.out = O; }
+
+capparams(L) ::= .                              { memset(&L, 0, sizeof L); }
+capparams(L) ::= cap_list(A).                   { L = A; }
+capparams(L) ::= cap_list(A) COMMA.             { L = A; }
+cap_list(L) ::= capparam(C).                    { L = ast_param_list(NULL, C); }
+cap_list(L) ::= cap_list(A) COMMA capparam(C).  { L = ast_param_list(&A, C); }
+
+/* capparam: NAME [':' type ['...']]   (the type defaults to cap) */
+capparam(C) ::= IDENT(N).                       { C = ast_param(p, N, NULL, false); }
+capparam(C) ::= IDENT(N) COLON qname(T).        { C = ast_param(p, N, &T, false); }
+capparam(C) ::= IDENT(N) COLON qname(T) ELLIPSIS. { C = ast_param(p, N, &T, true); }
+
+params(L) ::= .                                 { memset(&L, 0, sizeof L); }
+params(L) ::= param_list(A).                    { L = A; }
+params(L) ::= param_list(A) COMMA.              { L = A; }
+param_list(L) ::= param(P).                     { L = ast_param_list(NULL, P); }
+param_list(L) ::= param_list(A) COMMA param(P). { L = ast_param_list(&A, P); }
+
+/* param: NAME ':' type */
+param(P) ::= IDENT(N) COLON qname(T).           { P = ast_param(p, N, &T, false); }
+
+ret(R) ::= .                                    { memset(&R, 0, sizeof R); }
+ret(R) ::= qname(T).                            { R.present = true; R.type = T; }
+
+/* qname: NAME ['::' NAME] */
+qname(Q) ::= IDENT(N).                          { Q = ast_qname(p, NULL, N); }
+qname(Q) ::= IDENT(S) SCOPE IDENT(N).           { Q = ast_qname(p, S, N); }
+
+opt_semi ::= .
+opt_semi ::= SEMI.
