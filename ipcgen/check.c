@@ -145,6 +145,7 @@ enum cname_kind { CN_MACRO, CN_ORDINARY, CN_TAG };
 struct cname {
 	struct loc loc;
 	const char *what;
+	const void *owner;     /* the declaration the name is for */
 };
 
 struct checker {
@@ -154,14 +155,15 @@ struct checker {
 	struct map cnames;     /* "name" for macros and ordinary names, " name" for tags */
 	struct map macros;     /* macros alone, to catch a tag of the same spelling */
 	struct map ids;        /* interface ID -> decl */
+	struct map clashed;    /* owners with a clash reported already */
 };
 
 static void claim(struct checker *c, enum cname_kind kind, const char *name,
-                  struct loc loc, const char *what)
+                  struct loc loc, const char *what, const void *owner)
 {
 	const char *key = kind == CN_TAG ? arena_printf(c->a, " %s", name) : name;
 	struct cname *cn = arena_alloc(c->a, sizeof *cn);
-	*cn = (struct cname){loc, what};
+	*cn = (struct cname){loc, what, owner};
 	struct cname *old = map_put(&c->cnames, key, strlen(key), cn);
 	if (!old && kind == CN_MACRO) {
 		map_put(&c->macros, name, strlen(name), cn);
@@ -172,8 +174,13 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name,
 	}
 	if (!old)
 		return;
-	diag_error(c->d, loc, "%s would be the C name '%s', which %s already is",
-	           what, name, old->what);
+	/* One report per declaration: its other names clash the same way. */
+	const void **key2 = arena_alloc(c->a, sizeof *key2);
+	*key2 = owner;
+	if (map_put(&c->clashed, (const char *)key2, sizeof *key2, key2))
+		return;
+	diag_error(c->d, loc, "%s and %s would both be '%s' in C; rename one",
+	           what, old->what, name);
 	diag_note(c->d, old->loc, "%s is declared here", old->what);
 }
 
@@ -294,6 +301,7 @@ static void check_symbols(struct checker *c, struct ns *ns)
 		}
 		struct decl *old = map_put(&ns->syms, d->name, strlen(d->name), d);
 		if (old) {
+			d->dup = true;
 			diag_error(c->d, d->loc, "duplicate declaration of '%s'", d->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", d->name);
 		}
@@ -348,6 +356,7 @@ static void check_enum(struct checker *c, struct decl *e)
 	for (struct member *m = e->members; m; m = m->next) {
 		struct member *old = map_put(&names, m->name, strlen(m->name), m);
 		if (old) {
+			m->dup = true;
 			diag_error(c->d, m->loc, "duplicate member '%s' in enum '%s'", m->name, e->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
 		}
@@ -418,11 +427,15 @@ static bool check_cycle(struct checker *c, struct decl *i)
 	if (i->state == 1 || i->state == 3)
 		return false;
 	i->state = 1;
-	bool ok = !i->parent || check_cycle(c, i->parent);
-	if (!ok && i->state == 1) {
-		diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself",
-		           qualified(c->a, i));
+	if (i->parent && i->parent->state == 1) {
+		/* The cycle closes here: report it once, at this edge. */
+		diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself (through '%s')",
+		           qualified(c->a, i), qualified(c->a, i->parent));
+		i->state = 3;
+		i->parent = NULL;
+		return false;
 	}
+	bool ok = !i->parent || check_cycle(c, i->parent);
 	i->state = ok ? 2 : 3;
 	if (!ok)
 		i->parent = NULL;   /* later checks see no parent */
@@ -575,6 +588,7 @@ static void check_interface(struct checker *c, struct decl *i)
 		m->number = ++n;
 		struct method *old = map_put(&names, m->name, strlen(m->name), m);
 		if (old) {
+			m->dup = true;
 			diag_error(c->d, m->loc, "duplicate method '%s' in interface '%s'", m->name, i->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
 		} else {
@@ -687,47 +701,48 @@ static void claim_names(struct checker *c, struct ns *ns)
 	ns->cname = c_unreserve(a, ns->name);
 	ns->CNAME = c_upper(a, ns->cname);
 	claim(c, CN_MACRO, arena_printf(a, "IPCGEN_%s_H", ns->CNAME), ns->loc,
-	      arena_printf(a, "the include guard of namespace '%s'", ns->name));
-	claim(c, CN_ORDINARY, arena_printf(a, "%s_error_name", ns->cname), ns->loc,
-	      arena_printf(a, "the status names of namespace '%s'", ns->name));
+	      arena_printf(a, "the include guard of namespace '%s'", ns->name), ns);
 	for (struct decl *d = ns->decls; d; d = d->next) {
+		if (d->dup)
+			continue;
 		const char *q = qualified(a, d);
 		d->cname = join(a, ns->cname, d->name);
 		d->CNAME = c_upper(a, d->cname);
 		if (d->kind == D_ENUM) {
-			claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "enum '%s'", q));
-			claim(c, CN_ORDINARY, join(a, d->cname, "valid"), d->loc,
-			      arena_printf(a, "the validity check of '%s'", q));
-			claim(c, CN_ORDINARY, join(a, d->cname, "dec"), d->loc,
-			      arena_printf(a, "the decoder of '%s'", q));
-			claim(c, CN_ORDINARY, join(a, d->cname, "name"), d->loc,
-			      arena_printf(a, "the name function of '%s'", q));
+			claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "enum '%s'", q), d);
+			static const char *const efns[] = {"valid", "dec", "name"};
+			for (size_t k = 0; k < sizeof efns / sizeof efns[0]; k++)
+				claim(c, CN_ORDINARY, join(a, d->cname, efns[k]), d->loc,
+				      arena_printf(a, "the %s function of enum '%s'", efns[k], q), d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = c_upper(a, join(a, d->cname, m->name));
-				claim(c, CN_ORDINARY, m->cname, m->loc,
-				      arena_printf(a, "enum member '%s::%s'", q, m->name));
+				if (!m->dup)
+					claim(c, CN_ORDINARY, m->cname, m->loc,
+					      arena_printf(a, "enum member '%s::%s'", q, m->name), m);
 			}
 			continue;
 		}
-		claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "interface '%s'", q));
+		claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "interface '%s'", q), d);
 		claim(c, CN_TAG, join(a, d->cname, "iface"), d->loc,
-		      arena_printf(a, "the vtable of '%s'", q));
-		claim(c, CN_MACRO, join(a, d->CNAME, "ID"), d->loc, arena_printf(a, "the ID of '%s'", q));
+		      arena_printf(a, "the vtable of '%s'", q), d);
+		claim(c, CN_MACRO, join(a, d->CNAME, "ID"), d->loc, arena_printf(a, "the ID of '%s'", q), d);
 		claim(c, CN_MACRO, join(a, d->CNAME, "ABI"), d->loc,
-		      arena_printf(a, "the fingerprint of '%s'", q));
+		      arena_printf(a, "the fingerprint of '%s'", q), d);
 		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
 		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
 			claim(c, CN_ORDINARY, join(a, d->cname, fns[k]), d->loc,
-			      arena_printf(a, "the %s function of '%s'", fns[k], q));
+			      arena_printf(a, "the %s function of '%s'", fns[k], q), d);
 		for (struct method *m = d->methods; m; m = m->next) {
-			const char *mq = arena_printf(a, "method '%s.%s'", q, m->name);
 			m->cfunc = join(a, d->cname, m->name);
 			m->clabel = c_upper(a, m->cfunc);
-			claim(c, CN_MACRO, m->clabel, m->loc, arena_printf(a, "the label of %s", mq));
-			claim(c, CN_ORDINARY, m->cfunc, m->loc, mq);
+			if (m->dup)
+				continue;
+			const char *mq = arena_printf(a, "method '%s.%s'", q, m->name);
+			claim(c, CN_ORDINARY, m->cfunc, m->loc, mq, m);
+			claim(c, CN_MACRO, m->clabel, m->loc, arena_printf(a, "the label of %s", mq), m);
 			if (m->kind == M_CALL)
 				claim(c, CN_ORDINARY, arena_printf(a, "%s_reply", m->cfunc), m->loc,
-				      arena_printf(a, "the deferred reply of %s", mq));
+				      arena_printf(a, "the deferred reply of %s", mq), m);
 		}
 	}
 }
@@ -735,7 +750,7 @@ static void claim_names(struct checker *c, struct ns *ns)
 bool check_unit(struct unit *u)
 {
 	struct checker c = {.u = u, .a = &u->arena, .d = &u->diag};
-	c.cnames.arena = c.macros.arena = c.ids.arena = &u->arena;
+	c.cnames.arena = c.macros.arena = c.ids.arena = c.clashed.arena = &u->arena;
 	unsigned before = u->diag.errors;
 
 	for (struct ns *ns = u->nss; ns; ns = ns->next)

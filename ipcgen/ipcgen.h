@@ -55,6 +55,7 @@ void buf_free(struct buf *b);
 /* A source file held in memory, NUL-terminated. */
 struct src {
 	const char *path;     /* as named on the command line or found by use */
+	unsigned index;       /* load order: diagnostics are sorted by it */
 	const char *text;
 	size_t len;
 };
@@ -65,12 +66,18 @@ struct loc {
 	uint32_t off;         /* byte offset of the position */
 };
 
-/* Where diagnostics go, and how many there were. */
+/* Where diagnostics go, and how many there were.  They are held until
+ * diag_flush, which prints them in source order (file, then position),
+ * each error followed by its notes. */
+struct diag_group;
 struct diag {
 	FILE *out;
 	bool color;
 	unsigned errors;
+	struct diag_group *v;
+	size_t n, cap;
 };
+void diag_flush(struct diag *d);
 
 void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -154,6 +161,7 @@ struct member {               /* enum member */
 	uint64_t literal;
 	int64_t value;        /* once checked */
 	const char *cname;    /* NS_ENUM_MEMBER */
+	bool dup;             /* a duplicate, reported: no C names */
 };
 
 struct param {
@@ -179,6 +187,7 @@ struct method {
 	const char *field;    /* escaped vtable field name */
 	const char *clabel;   /* IO_FILE_READ */
 	const char *cfunc;    /* io_file_read */
+	bool dup;
 	/* derived by check */
 	unsigned ncaps_fixed, nout_fixed, nparams;
 	struct param *caplist, *outlist;
@@ -208,6 +217,7 @@ struct decl {
 	uint32_t id;
 	uint64_t fingerprint;
 	int state;            /* cycle detection */
+	bool dup;
 };
 
 struct use {
@@ -246,6 +256,7 @@ struct unit {                 /* a compilation */
 	const char **incdirs;
 	size_t nincdirs;
 	unsigned max_words, max_caps;   /* the transport's limits */
+	unsigned nsrcs;       /* files read so far */
 };
 
 /* Reads, lexes and parses path and, recursively, what it uses. */

@@ -37,6 +37,7 @@ static struct ns *load_file(struct unit *u, const char *path, bool primary,
 			diag_plain(&u->diag, "cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
+	src->index = u->nsrcs++;
 	struct token_list toks;
 	if (!lex_file(&u->arena, &u->diag, src, &toks))
 		return NULL;

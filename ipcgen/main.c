@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 		unit_load(&u, argv[i], true);
 	if (u.diag.errors == 0)
 		check_unit(&u);
+	diag_flush(&u.diag);
 	if (u.diag.errors) {
 		fprintf(stderr, "ipcgen: %u error%s; nothing written\n", u.diag.errors,
 		        u.diag.errors == 1 ? "" : "s");

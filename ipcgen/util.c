@@ -143,13 +143,20 @@ bool read_file(struct arena *a, const char *path, struct src *out)
 
 #define SHOW_WIDTH 100  /* most bytes of a source line shown around the caret */
 
-static void show_line(struct diag *d, struct loc loc)
+struct diag_group {
+	unsigned file;
+	uint32_t off;
+	size_t seq;
+	struct buf text;
+};
+
+static void show_line(struct buf *o, bool color, struct loc loc)
 {
 	const struct src *s = loc.src;
 	if (!s || loc.off > s->len)
 		return;
 	size_t start = loc.off, end = loc.off;
-	while (start > 0 && s->text[start - 1] != '\n')
+	while (start > 0 && s->text[start - 1] != '\n' && s->text[start - 1] != '\r')
 		start--;
 	while (end < s->len && s->text[end] != '\n' && s->text[end] != '\r')
 		end++;
@@ -159,43 +166,69 @@ static void show_line(struct diag *d, struct loc loc)
 		from = loc.off > start + SHOW_WIDTH / 2 ? loc.off - SHOW_WIDTH / 2 : start;
 		to = from + SHOW_WIDTH < end ? from + SHOW_WIDTH : end;
 	}
-	fputs(from > start ? "    ..." : "    ", d->out);
+	buf_puts(o, from > start ? "    ..." : "    ");
 	for (size_t i = from; i < to; i++) {
 		unsigned char c = (unsigned char)s->text[i];
 		/* Control bytes and NULs would garble a terminal. */
-		fputc(c == '\t' || c >= 0x20 ? c : '?', d->out);
+		buf_putc(o, c == '\t' || (c >= 0x20 && c != 0x7f) ? (char)c : '?');
 	}
-	fputs(to < end ? "...\n" : "\n", d->out);
-	fputs(from > start ? "       " : "    ", d->out);
+	buf_puts(o, to < end ? "...\n" : "\n");
+	buf_puts(o, from > start ? "       " : "    ");
 	for (size_t i = from; i < loc.off && i < to; i++)
-		fputc(s->text[i] == '\t' ? '\t' : ' ', d->out);
-	fputs(d->color ? "\033[1;32m^\033[0m\n" : "^\n", d->out);
+		buf_putc(o, s->text[i] == '\t' ? '\t' : ' ');
+	buf_puts(o, color ? "\033[1;32m^\033[0m\n" : "^\n");
 }
 
-static void report(struct diag *d, struct loc loc, const char *kind,
-                   const char *color, const char *fmt, va_list ap)
+static void report(struct diag *d, struct loc loc, bool error,
+                   const char *fmt, va_list ap)
 {
+	if (error || d->n == 0) {
+		if (d->n == d->cap) {
+			d->cap = d->cap ? d->cap * 2 : 16;
+			d->v = realloc(d->v, d->cap * sizeof *d->v);
+			if (!d->v)
+				out_of_memory();
+		}
+		d->v[d->n] = (struct diag_group){
+			.file = loc.src ? loc.src->index + 1 : 0,
+			.off = loc.off,
+			.seq = d->n,
+		};
+		d->n++;
+	}
+	struct buf *o = &d->v[d->n - 1].text;
+	char head[1024];
 	if (d->color)
-		fputs("\033[1m", d->out);
-	if (loc.src)
-		fprintf(d->out, "%s:%u:%u: ", loc.src->path, loc.line, loc.col);
-	else
-		fputs("ipcgen: ", d->out);
+		buf_puts(o, "\033[1m");
+	if (loc.src) {
+		snprintf(head, sizeof head, "%s:%u:%u: ", loc.src->path, loc.line, loc.col);
+		buf_puts(o, head);
+	} else {
+		buf_puts(o, "ipcgen: ");
+	}
 	if (d->color)
-		fprintf(d->out, "%s%s:\033[0m\033[1m ", color, kind);
+		buf_puts(o, error ? "\033[1;31merror:\033[0m\033[1m " : "\033[1;36mnote:\033[0m\033[1m ");
 	else
-		fprintf(d->out, "%s: ", kind);
-	vfprintf(d->out, fmt, ap);
-	fputs(d->color ? "\033[0m\n" : "\n", d->out);
+		buf_puts(o, error ? "error: " : "note: ");
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n > 0) {
+		buf_grow(o, (size_t)n + 1);
+		vsnprintf(o->data + o->len, (size_t)n + 1, fmt, ap);
+		o->len += (size_t)n;
+	}
+	buf_puts(o, d->color ? "\033[0m\n" : "\n");
 	if (loc.src)
-		show_line(d, loc);
+		show_line(o, d->color, loc);
 }
 
 void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "error", "\033[1;31m", fmt, ap);
+	report(d, loc, true, fmt, ap);
 	va_end(ap);
 	d->errors++;
 }
@@ -204,7 +237,7 @@ void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, loc, "note", "\033[1;36m", fmt, ap);
+	report(d, loc, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -212,9 +245,33 @@ void diag_plain(struct diag *d, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	report(d, (struct loc){0}, "error", "\033[1;31m", fmt, ap);
+	report(d, (struct loc){0}, true, fmt, ap);
 	va_end(ap);
 	d->errors++;
+}
+
+static int group_order(const void *a, const void *b)
+{
+	const struct diag_group *x = a, *y = b;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void diag_flush(struct diag *d)
+{
+	if (d->n)
+		qsort(d->v, d->n, sizeof *d->v, group_order);
+	for (size_t i = 0; i < d->n; i++) {
+		fwrite(d->v[i].text.data, 1, d->v[i].text.len, d->out);
+		buf_free(&d->v[i].text);
+	}
+	fflush(d->out);
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = 0;
 }
 
 /* ---- hash map ------------------------------------------------------------- */

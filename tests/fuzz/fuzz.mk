@@ -1,0 +1,1 @@
+# tests/fuzz: fuzz targets (fragment of Makefile.in)
