@@ -1,1 +1,110 @@
-# kernel: fragment of Makefile.in (nothing here yet)
+# kernel: fragment of Makefile.in.  The x86_64 microkernel (kernel/src), its
+# test tasks (kernel/tests/user), its host unit tests (kernel/tests/host) and
+# its benchmarks (bench/kernel).  Outputs under $(B)/kernel.
+#
+#   $(KB)/kernel.elf   the kernel, ELF64, linked at KERNEL_VBASE (for gdb)
+#   $(KB)/kernel.bin   the same as a flat Multiboot 1 image: what QEMU -kernel boots
+#   $(KB)/user/*.elf   test and benchmark tasks, booted as the root task (module 0)
+#
+# The kernel and its tasks are freestanding code built with the host's own
+# compiler: no red zone (interrupts land on the kernel stack), no SSE (the
+# kernel saves no FPU state; tasks are built the same way), no PIC.
+
+KB = $(B)/kernel
+KOBJCOPY = objcopy
+KERNEL_CFLAGS = -std=c11 $(WARN) -O2 -g -ffreestanding -nostdinc -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fcf-protection=none -Ikernel/include
+KUSER_CFLAGS = -std=c11 $(WARN) -O2 -g -ffreestanding -nostdinc -fno-pic -fno-pie \
+	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fcf-protection=none -Ikernel/include -Ikernel/tests/user
+KLDFLAGS = -nostdlib -static -no-pie -Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack
+
+KERNEL_C = $(sort $(wildcard kernel/src/*/*.c))
+KERNEL_S = $(sort $(wildcard kernel/src/*/*.S))
+KERNEL_OBJ = $(KERNEL_C:kernel/src/%.c=$(KB)/obj/%.o) $(KERNEL_S:kernel/src/%.S=$(KB)/obj/%.o)
+KERNEL_HDR = $(wildcard kernel/include/*/*.h)
+
+$(KB)/obj/%.o: kernel/src/%.c $(KERNEL_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+
+$(KB)/obj/%.o: kernel/src/%.S
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c -o $@ $<
+
+$(KB)/kernel.elf: $(KERNEL_OBJ) kernel/kernel.ld
+	$(CC) $(KLDFLAGS) -Wl,--no-warn-rwx-segments -Wl,-T,kernel/kernel.ld -o $@ $(KERNEL_OBJ)
+
+$(KB)/kernel.bin: $(KB)/kernel.elf
+	$(KOBJCOPY) -O binary $< $@
+
+# Test tasks: each kernel/tests/user/ktest_*.c (and bench/kernel/kbench.c)
+# with the small user library, which reuses the kernel's pure lib/ code.
+KUSER_LIB_SRC = kernel/tests/user/crt0.S kernel/tests/user/ulib.c \
+	kernel/src/lib/log.c kernel/src/lib/string.c kernel/src/lib/elf.c
+KUSER_LIB = $(KB)/user/obj/crt0.o $(KB)/user/obj/ulib.o $(KB)/user/obj/log.o \
+	$(KB)/user/obj/string.o $(KB)/user/obj/elf.o
+KUSER_HDR = $(KERNEL_HDR) kernel/tests/user/ulib.h
+KTESTS = $(patsubst kernel/tests/user/ktest_%.c,%,$(wildcard kernel/tests/user/ktest_*.c))
+
+$(KB)/user/obj/%.o: kernel/tests/user/%.c $(KUSER_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(KUSER_CFLAGS) -c -o $@ $<
+$(KB)/user/obj/%.o: kernel/tests/user/%.S
+	@mkdir -p $(@D)
+	$(CC) $(KUSER_CFLAGS) -c -o $@ $<
+$(KB)/user/obj/%.o: kernel/src/lib/%.c $(KUSER_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(KUSER_CFLAGS) -c -o $@ $<
+$(KB)/user/obj/%.o: bench/kernel/%.c $(KUSER_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(KUSER_CFLAGS) -c -o $@ $<
+
+$(KB)/user/ktest_%.elf: $(KB)/user/obj/ktest_%.o $(KUSER_LIB) kernel/tests/user/user.ld
+	$(CC) $(KLDFLAGS) -Wl,-T,kernel/tests/user/user.ld -o $@ $< $(KUSER_LIB)
+$(KB)/user/kbench.elf: $(KB)/user/obj/kbench.o $(KUSER_LIB) kernel/tests/user/user.ld
+	$(CC) $(KLDFLAGS) -Wl,-T,kernel/tests/user/user.ld -o $@ $< $(KUSER_LIB)
+
+KERNEL_IMAGES = $(KB)/kernel.bin $(KTESTS:%=$(KB)/user/ktest_%.elf)
+ALL_TARGETS += $(KERNEL_IMAGES)
+
+# Boot tests: tests/run-test NAME ... kernel/tests/qemu-test QEMU KERNEL [options].
+KQEMU_TEST = sh kernel/tests/qemu-test "$(QEMU)" $(KB)/kernel.bin
+
+KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host
+$(foreach t,$(KTESTS),$(eval KERNEL_CHECKS += check-kernel-$(t)))
+CHECK_TARGETS += $(KERNEL_CHECKS)
+
+check-kernel: $(KERNEL_CHECKS)
+
+# No root task: the kernel boots, tests its frame allocator and stops.
+check-kernel-boot: $(KB)/kernel.bin
+	@sh tests/run-test kernel-boot $(B)/results $(KQEMU_TEST) -a "selftest=frames expect-empty" \
+		-e '^mem: [0-9]+ MiB of RAM' -e '^selftest: frames ok' -e 'no root task module'
+
+# An exception in the kernel is reported, with registers, and stops QEMU.
+check-kernel-exception: $(KB)/kernel.bin
+	@sh tests/run-test kernel-exception $(B)/results $(KQEMU_TEST) -a "selftest=ud" -s 37 \
+		-e 'invalid opcode \(vector 6\) in kernel mode' -e '^  rip ffffffff8' -e '^kernel panic'
+
+# Each test task boots as the root task and ends QEMU with pass or fail.
+# (Explicit rules: make skips pattern rules for phony targets.)
+define KTEST_RULE
+check-kernel-$(1): $$(KB)/kernel.bin $$(KB)/user/ktest_$(1).elf
+	@sh tests/run-test kernel-$(1) $$(B)/results $$(KQEMU_TEST) -m $$(KB)/user/ktest_$(1).elf \
+		-e '^ktest $(1): [0-9]+ checks, 0 failed' $$(KTEST_ARGS_$(1))
+endef
+$(foreach t,$(KTESTS),$(eval $(call KTEST_RULE,$(t))))
+
+# Host unit tests (Check): the frame allocator, objects and cspaces, ELF loading.
+KHOST_SRC = kernel/tests/host/check_kernel.c kernel/src/mm/frame.c kernel/src/mm/object.c \
+	kernel/src/cap/cspace.c kernel/src/lib/elf.c kernel/src/lib/log.c
+$(KB)/check_kernel: $(KHOST_SRC) $(KERNEL_HDR)
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(WARN) -g -DKERNEL_HOST_TEST -Ikernel/include $(SAN_FLAGS) $(CHECK_CFLAGS) \
+		-o $@ $(KHOST_SRC) $(CHECK_LIBS)
+check-kernel-host: $(KB)/check_kernel
+	@sh tests/run-test kernel-host $(B)/results $(KB)/check_kernel
+
+.PHONY: check-kernel

@@ -1,0 +1,45 @@
+/*
+ * kern/cap.h: capabilities and capability spaces.
+ *
+ * A capability is 16 bytes in a slot of a cspace: a type, and either an
+ * object (with a reference held on it) or a range (I/O ports, IRQ lines).
+ * A cspace is one frame of CSPACE_SLOTS slots; slot numbers are what
+ * userspace passes.  Copy, move, narrow and destroy are cap/cspace.c; the
+ * system calls that expose them are in syscall/.
+ */
+#ifndef KERN_CAP_H
+#define KERN_CAP_H
+
+#include "kern/lib.h"
+
+struct cap {
+	u8 type;                /* HELIOS_CAP_*; EMPTY = 0, so a zeroed slot is empty */
+	u8 rights;              /* PAGE: HELIOS_PAGE_* */
+	u16 reserved;
+	u32 a;                  /* IOPORT, IRQ: range start; REPLY: the call's sequence number */
+	union {
+		void *obj;      /* MEMORY ENDPOINT NOTIFICATION REPLY(caller) CSPACE VSPACE TASK */
+		u64 pa;         /* PAGE: the frame */
+		u64 b;          /* IOPORT, IRQ: range end (exclusive) */
+	};
+};
+_Static_assert(sizeof(struct cap) == 16, "a cspace frame holds 256 slots");
+
+#define CSPACE_SLOTS 256
+
+struct cspace {
+	struct cap slot[CSPACE_SLOTS];
+};
+
+/* The slot, or NULL if out of range. */
+static inline struct cap *cap_slot(struct cspace *cs, u64 slot)
+{
+	return slot < CSPACE_SLOTS ? &cs->slot[slot] : NULL;
+}
+struct cap *cap_get(struct cspace *cs, u64 slot, unsigned type, int *err);
+int cap_dest(struct cspace *cs, u64 want, u32 *slot);   /* an empty slot: want, or any if NONE */
+void cap_copy_into(struct cap *dst, const struct cap *src);     /* takes a reference */
+void cap_clear(struct cap *c);                                  /* drops it */
+void cspace_destroy(struct cspace *cs);
+
+#endif

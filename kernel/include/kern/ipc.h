@@ -1,0 +1,59 @@
+/*
+ * kern/ipc.h: endpoints, notifications and the message transfer between
+ * threads (ipc/).  An endpoint is two queues: threads waiting to send (or
+ * call) and threads waiting to receive.  A notification is a word of bits
+ * and a queue of waiters.
+ */
+#ifndef KERN_IPC_H
+#define KERN_IPC_H
+
+#include "kern/lib.h"
+
+struct tcb;
+
+struct tqueue {
+	struct tcb *head, *tail;
+};
+
+struct endpoint {
+	struct tqueue senders;          /* T_SEND: callers and senders, in order */
+	struct tqueue receivers;        /* T_RECV */
+};
+
+struct notification {
+	u64 word;
+	struct tqueue waiters;          /* T_WAIT */
+};
+
+void tq_push(struct tqueue *q, struct tcb *t);
+struct tcb *tq_pop(struct tqueue *q);
+void tq_remove(struct tqueue *q, struct tcb *t);
+
+/* ipc/msg.c: decode a thread's outgoing message (no side effects), and
+ * deliver it (cannot fail). */
+int msg_check(struct tcb *from);
+void msg_deliver(struct tcb *from, struct tcb *to, u64 label);
+
+/* Returned by an operation that blocked the calling thread: its rax is
+ * written when it wakes. */
+#define IPC_BLOCKED 1
+
+/* ipc/endpoint.c */
+int ipc_call(struct tcb *t, struct endpoint *ep);
+int ipc_send(struct tcb *t, struct endpoint *ep);
+int ipc_recv(struct tcb *t, struct endpoint *ep);
+int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq);
+void ipc_drop_reply(struct tcb *t);
+void endpoint_destroy(struct endpoint *ep);
+
+/* ipc/notification.c */
+struct tcb *notification_signal(struct notification *n, u64 bits);  /* the waiter woken */
+int notification_wait(struct tcb *t, struct notification *n);
+void notification_destroy(struct notification *n);
+
+/* ipc/poll.c */
+int ipc_poll(struct tcb *t, unsigned n);
+void poll_wake(void *obj);
+void poll_remove(struct tcb *t);
+
+#endif

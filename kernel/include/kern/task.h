@@ -1,0 +1,92 @@
+/*
+ * kern/task.h: tasks (threads with a cspace and a vspace) and the
+ * scheduler.
+ *
+ * A struct tcb fills one frame and begins with the thread's saved user
+ * registers (struct ctx), which the entry code writes in place.  The
+ * kernel is single-CPU and not preemptible; `current` is the thread whose
+ * context the next return to user mode restores.  Runnable threads other
+ * than current wait in a round-robin run queue; the timer rotates it.
+ */
+#ifndef KERN_TASK_H
+#define KERN_TASK_H
+
+#include "kern/arch.h"
+#include "kern/ipc.h"
+#include "abi/helios.h"
+
+enum tstate {
+	T_INACTIVE,             /* made, not started */
+	T_RUNNABLE,             /* current, or on the run queue */
+	T_SEND,                 /* on an endpoint's senders (is_call: a call) */
+	T_RECV,                 /* on an endpoint's receivers */
+	T_REPLY,                /* called; waits for the reply */
+	T_WAIT,                 /* on a notification's waiters */
+	T_POLL,                 /* on the poll list */
+	T_DEAD,                 /* exited or faulted: only its status remains */
+};
+
+struct cspace;
+struct vspace;
+
+struct tcb {
+	struct ctx ctx;                 /* first: TSS.rsp0 = &ctx + 1 */
+
+	/* Scheduling and blocking. */
+	u32 state;                      /* enum tstate */
+	u32 id;
+	struct tcb *qnext, *qprev;      /* the run queue or the queue in blocked_on */
+	void *blocked_on;               /* T_SEND, T_RECV: endpoint; T_WAIT: notification */
+	bool is_call;                   /* T_SEND: the message is a call */
+
+	/* What the task runs in. */
+	struct cspace *cspace;
+	struct vspace *vspace;
+	u64 cr3;
+	u64 ipcbuf_pa;                  /* 0: no IPC buffer */
+
+	/* Calls: the current reply (a caller waiting on us), and our own calls. */
+	struct tcb *reply_to;           /* holds a reference */
+	u32 reply_seq;
+	u32 call_seq;                   /* bumped per call, and at death */
+
+	/* Poll. */
+	struct tcb *pnext, *pprev;      /* the poll list */
+	u32 npoll;
+	void *poll_obj[HELIOS_MAX_POLL];
+
+	/* Death. */
+	struct notification *death_note;
+	u64 death_bits;
+	u32 status;                     /* HELIOS_TASK_* */
+	i64 exit_code;                  /* or the exception vector */
+	u64 fault_addr;
+};
+_Static_assert(sizeof(struct tcb) <= 4096, "a TCB fits its frame");
+
+static inline struct helios_ipc_buffer *ipcbuf(struct tcb *t)
+{
+	return t->ipcbuf_pa ? phys_to_virt(t->ipcbuf_pa) : NULL;
+}
+
+extern struct tcb *current;
+extern struct tcb *root_task;
+
+/* sched/sched.c */
+void sched_wake(struct tcb *t);                 /* runnable, at the run queue's tail */
+void sched_switch_hint(struct tcb *t);          /* prefer t next (IPC direct switch) */
+void sched_preempt(void);
+NORETURN void sched_return(void);               /* reap, pick a thread, return to it */
+void wake_status(struct tcb *t, i64 status);    /* end t's block with rax = status */
+void wake_restart(struct tcb *t);               /* end t's block by rerunning its syscall */
+
+/* sched/task.c */
+void task_init(struct tcb *t);
+void task_kill(struct tcb *t, u32 status, i64 code, u64 addr);
+void task_destroy(struct tcb *t);
+void task_unblock(struct tcb *t);               /* off whatever queue holds it */
+
+/* syscall/syscall.c */
+NORETURN void syscall_dispatch(void);
+
+#endif

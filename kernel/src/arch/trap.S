@@ -1,0 +1,185 @@
+/*
+ * arch/trap.S: every way into the kernel and back out.
+ *
+ * The kernel has one stack (kstack) and is never preempted: it runs with
+ * interrupts off, from an entry to a return to user mode, and keeps no
+ * state on the stack in between.  A thread's user registers are saved in
+ * its struct ctx (kern/arch.h), and they are saved in place: TSS.rsp0 points
+ * at the end of the current thread's ctx, so an interrupt or exception from
+ * user mode pushes its frame straight into it, and the stubs push the rest
+ * of the registers after it.  The syscall entry does the same by hand.  Only
+ * then does the stack move to kstack.  Returning to a thread is
+ * ctx_return_*: point rsp at its ctx, pop, and sysretq or iretq.
+ *
+ * An interrupt that arrives while the kernel idles (idle_enter, the one
+ * place where interrupts are on in kernel mode) is pushed on kstack and
+ * handled by trap_kernel, which may leave for a thread and never come back.
+ *
+ * Neither path executes swapgs: there is one CPU, the kernel reaches its
+ * data RIP-relative, and userspace cannot change GS (CR4.FSGSBASE is off).
+ */
+
+	.text
+
+/* Save rax..r15 below the vector and error code already on the stack. */
+.macro SAVE_REGS
+	push %rax
+	push %rbx
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+
+.macro RESTORE_REGS
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rbx
+	pop %rax
+.endm
+
+/* Exceptions without an error code get a 0 so that every frame looks alike. */
+.macro ISR_NOERR n
+	.align 16
+isr_\n:
+	push $0
+	push $\n
+	jmp isr_common
+.endm
+.macro ISR_ERR n
+	.align 16
+isr_\n:
+	push $\n
+	jmp isr_common
+.endm
+
+ISR_NOERR 0
+ISR_NOERR 1
+ISR_NOERR 2
+ISR_NOERR 3
+ISR_NOERR 4
+ISR_NOERR 5
+ISR_NOERR 6
+ISR_NOERR 7
+ISR_ERR 8
+ISR_NOERR 9
+ISR_ERR 10
+ISR_ERR 11
+ISR_ERR 12
+ISR_ERR 13
+ISR_ERR 14
+ISR_NOERR 15
+ISR_NOERR 16
+ISR_ERR 17
+ISR_NOERR 18
+ISR_NOERR 19
+ISR_NOERR 20
+ISR_ERR 21
+.irp n, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+ISR_NOERR \n
+.endr
+.irp n, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47
+ISR_NOERR \n
+.endr
+
+isr_common:
+	SAVE_REGS
+	cld
+	mov %rsp, %rdi                  /* the struct ctx just completed */
+	testb $3, 18*8(%rsp)            /* ctx.cs: from user mode? */
+	jz 1f
+	lea kstack_top(%rip), %rsp      /* from user: ctx is the thread's; leave it */
+	call trap_user                  /* never returns */
+	ud2
+1:	call trap_kernel                /* from the kernel (idle): may return */
+	RESTORE_REGS
+	add $16, %rsp                   /* vector, error code */
+	iretq
+
+/*
+ * syscall: rcx = user rip, r11 = user rflags, interrupts off (FMASK).
+ * Build the same frame an interrupt would have, in the thread's ctx.
+ */
+	.globl syscall_entry
+	.align 16
+syscall_entry:
+	mov %rsp, syscall_user_rsp(%rip)
+	mov tss+4(%rip), %rsp           /* TSS.rsp0: end of the current thread's ctx */
+	push $0x1b                      /* ss: SEL_UDATA */
+	push syscall_user_rsp(%rip)     /* rsp */
+	push %r11                       /* rflags */
+	push $0x23                      /* cs: SEL_UCODE */
+	push %rcx                       /* rip */
+	push $0                         /* error code */
+	push $0x100                     /* vector: VEC_SYSCALL */
+	SAVE_REGS
+	lea kstack_top(%rip), %rsp
+	jmp syscall_dispatch            /* never returns */
+
+/* ctx_return_iret(ctx): every register as saved. */
+	.globl ctx_return_iret
+ctx_return_iret:
+	mov %rdi, %rsp
+	RESTORE_REGS
+	add $16, %rsp
+	iretq
+
+/* ctx_return_sysret(ctx): rcx and r11 are lost (the ABI says so). */
+	.globl ctx_return_sysret
+ctx_return_sysret:
+	mov %rdi, %rsp
+	RESTORE_REGS
+	mov 16(%rsp), %rcx              /* rip */
+	mov 32(%rsp), %r11              /* rflags */
+	mov 40(%rsp), %rsp              /* the user stack; nothing runs before sysret */
+	sysretq
+
+/* idle_enter: drop whatever is on the stack and wait for an interrupt. */
+	.globl idle_enter
+idle_enter:
+	lea kstack_top(%rip), %rsp
+1:	sti
+	hlt
+	cli
+	jmp 1b
+
+	.section .rodata
+	.align 8
+	.globl isr_table
+isr_table:
+.irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	.quad isr_\n
+.endr
+.irp n, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47
+	.quad isr_\n
+.endr
+
+	.bss
+	.align 16
+syscall_user_rsp:
+	.quad 0
+	.align 4096
+	.globl kstack_top
+kstack:
+	.space 16384
+kstack_top:

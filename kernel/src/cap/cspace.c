@@ -1,0 +1,70 @@
+/*
+ * cap/cspace.c: slots.  Looking a capability up checks the slot number and
+ * the type and nothing else has side effects; installing one takes a
+ * reference on what it names, clearing one drops it.  I/O port and IRQ
+ * capabilities name ranges, not objects, and hold nothing.
+ */
+#include "kern/cap.h"
+#include "kern/mm.h"
+#include "abi/helios.h"
+
+struct cap *cap_get(struct cspace *cs, u64 slot, unsigned type, int *err)
+{
+	struct cap *c = cap_slot(cs, slot);
+	if (!c || c->type == HELIOS_CAP_EMPTY || (type != HELIOS_CAP_EMPTY && c->type != type)) {
+		*err = HELIOS_EBADCAP;
+		return NULL;
+	}
+	return c;
+}
+
+int cap_dest(struct cspace *cs, u64 want, u32 *slot)
+{
+	if (want == HELIOS_CAP_NONE) {
+		for (u32 i = 0; i < CSPACE_SLOTS; i++) {
+			if (cs->slot[i].type == HELIOS_CAP_EMPTY) {
+				*slot = i;
+				return 0;
+			}
+		}
+		return HELIOS_ENOMEM;
+	}
+	struct cap *c = cap_slot(cs, want);
+	if (!c)
+		return HELIOS_EBADCAP;
+	if (c->type != HELIOS_CAP_EMPTY)
+		return HELIOS_EBUSY;
+	*slot = (u32)want;
+	return 0;
+}
+
+static bool names_object(unsigned type)
+{
+	return type != HELIOS_CAP_EMPTY && type != HELIOS_CAP_PAGE &&
+	       type != HELIOS_CAP_IOPORT && type != HELIOS_CAP_IRQ;
+}
+
+void cap_copy_into(struct cap *dst, const struct cap *src)
+{
+	*dst = *src;
+	if (src->type == HELIOS_CAP_PAGE)
+		page_ref(src->pa);
+	else if (names_object(src->type))
+		obj_ref(src->obj);
+}
+
+void cap_clear(struct cap *c)
+{
+	struct cap old = *c;
+	*c = (struct cap){ 0 };
+	if (old.type == HELIOS_CAP_PAGE)
+		page_unref(old.pa);
+	else if (names_object(old.type))
+		obj_unref(old.obj);
+}
+
+void cspace_destroy(struct cspace *cs)
+{
+	for (unsigned i = 0; i < CSPACE_SLOTS; i++)
+		cap_clear(&cs->slot[i]);
+}

@@ -1,0 +1,118 @@
+/*
+ * ipc/endpoint.c: call, send, receive and reply.
+ *
+ * Synchronous rendezvous: whoever comes first waits on the endpoint's queue
+ * for the other side.  A call leaves its caller in T_REPLY and makes it the
+ * receiver's current reply (tcb.reply_to, with the caller's call sequence
+ * number); the receiver answers it with REPLY or REPLY_RECV, or takes it
+ * into a reply capability (REPLY_SAVE) to answer later.  A reply finds its
+ * caller only while the caller still waits for that very call: the
+ * sequence number changes with each call and at death, so a stale reply
+ * capability gets HELIOS_EPEER and harms nobody.  A receiver that receives
+ * again without answering drops its current reply: that caller wakes with
+ * HELIOS_EPEER instead of waiting for ever.
+ *
+ * When a call finds a receiver, the CPU goes straight to the receiver
+ * (the switch hint); a reply-and-receive that blocks goes straight back to
+ * the caller.  The callers here have decoded their capabilities and the
+ * message (msg_check) already; nothing below fails for a user's mistake.
+ */
+#include "kern/mm.h"
+#include "kern/task.h"
+
+static void take_reply(struct tcb *server, struct tcb *caller)
+{
+	obj_ref(caller);
+	server->reply_to = caller;
+	server->reply_seq = caller->call_seq;
+	caller->state = T_REPLY;
+	caller->blocked_on = NULL;
+}
+
+int ipc_call(struct tcb *t, struct endpoint *ep)
+{
+	struct tcb *r = tq_pop(&ep->receivers);
+	t->call_seq++;
+	if (r) {
+		msg_deliver(t, r, t->ctx.rsi);
+		take_reply(r, t);
+		wake_status(r, HELIOS_OK);
+		sched_switch_hint(r);
+	} else {
+		t->state = T_SEND;
+		t->is_call = true;
+		t->blocked_on = ep;
+		tq_push(&ep->senders, t);
+		poll_wake(ep);
+	}
+	return IPC_BLOCKED;
+}
+
+int ipc_send(struct tcb *t, struct endpoint *ep)
+{
+	struct tcb *r = tq_pop(&ep->receivers);
+	if (r) {
+		msg_deliver(t, r, t->ctx.rsi);
+		wake_status(r, HELIOS_OK);
+		return HELIOS_OK;
+	}
+	t->state = T_SEND;
+	t->is_call = false;
+	t->blocked_on = ep;
+	tq_push(&ep->senders, t);
+	poll_wake(ep);
+	return IPC_BLOCKED;
+}
+
+int ipc_recv(struct tcb *t, struct endpoint *ep)
+{
+	ipc_drop_reply(t);
+	struct tcb *s = tq_pop(&ep->senders);
+	if (s) {
+		msg_deliver(s, t, s->ctx.rsi);
+		if (s->is_call)
+			take_reply(t, s);
+		else
+			wake_status(s, HELIOS_OK);
+		return HELIOS_OK;
+	}
+	t->state = T_RECV;
+	t->blocked_on = ep;
+	tq_push(&ep->receivers, t);
+	poll_wake(ep);
+	return IPC_BLOCKED;
+}
+
+/* Answer caller's call number seq with t's message; the label is the status. */
+int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq)
+{
+	if (caller->state != T_REPLY || caller->call_seq != seq)
+		return HELIOS_EPEER;
+	msg_deliver(t, caller, t->ctx.rsi);
+	wake_status(caller, HELIOS_OK);
+	sched_switch_hint(caller);
+	return HELIOS_OK;
+}
+
+void ipc_drop_reply(struct tcb *t)
+{
+	struct tcb *c = t->reply_to;
+	if (!c)
+		return;
+	t->reply_to = NULL;
+	if (c->state == T_REPLY && c->call_seq == t->reply_seq) {
+		c->call_seq++;
+		wake_status(c, HELIOS_EPEER);
+	}
+	obj_unref(c);
+}
+
+void endpoint_destroy(struct endpoint *ep)
+{
+	struct tcb *t;
+	while ((t = tq_pop(&ep->senders)))
+		wake_status(t, HELIOS_EPEER);
+	while ((t = tq_pop(&ep->receivers)))
+		wake_status(t, HELIOS_EPEER);
+	poll_wake(ep);
+}

@@ -1,0 +1,66 @@
+/*
+ * sched/task.c: a task's life.  MEM_ALLOC makes one (task_init), TASK_*
+ * configure and start it (syscall/), and it ends in task_kill: by EXIT, by
+ * a fault (arch/trapc.c), or when the last capability to it goes
+ * (task_destroy).  A dead task keeps its TCB (its status stays readable)
+ * until the last capability to it is gone, but lets go of its cspace,
+ * vspace and IPC buffer at once.
+ */
+#include "kern/arch.h"
+#include "kern/boot.h"
+#include "kern/cap.h"
+#include "kern/mm.h"
+#include "kern/task.h"
+
+struct tcb *root_task;
+static u32 next_id = 1;
+
+void task_init(struct tcb *t)
+{
+	t->id = next_id++;
+	t->state = T_INACTIVE;
+	t->status = HELIOS_TASK_INACTIVE;
+	t->ctx.cs = SEL_UCODE;
+	t->ctx.ss = SEL_UDATA;
+	t->ctx.rflags = RFLAGS_IF | 2;
+	t->ctx.vector = VEC_SYSCALL;
+}
+
+void task_kill(struct tcb *t, u32 status, i64 code, u64 addr)
+{
+	if (t->state == T_DEAD)
+		return;
+	task_unblock(t);
+	t->call_seq++;                  /* no reply finds it any more */
+	ipc_drop_reply(t);
+	t->state = T_DEAD;
+	t->status = status;
+	t->exit_code = code;
+	t->fault_addr = addr;
+	if (t->cspace)
+		obj_unref(t->cspace);
+	if (t->vspace)
+		obj_unref(t->vspace);
+	if (t->ipcbuf_pa)
+		page_unref(t->ipcbuf_pa);
+	t->cspace = NULL;
+	t->vspace = NULL;
+	t->ipcbuf_pa = 0;
+	if (t->death_note)
+		notification_signal(t->death_note, t->death_bits);
+	if (t == root_task) {
+		bool ok = status == HELIOS_TASK_EXITED && code == 0;
+		kprintf("kernel: the root task %s (%ld); halting\n",
+		        status == HELIOS_TASK_EXITED ? "exited" : "faulted", code);
+		machine_exit(ok ? HELIOS_QEMU_PASS : HELIOS_QEMU_FAIL);
+	}
+}
+
+void task_destroy(struct tcb *t)
+{
+	if (t->state != T_DEAD && t->state != T_INACTIVE)
+		kprintf("task %u: last capability destroyed: killed\n", t->id);
+	task_kill(t, HELIOS_TASK_EXITED, 0, 0);
+	if (t->death_note)
+		obj_unref(t->death_note);
+}

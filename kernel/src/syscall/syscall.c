@@ -1,0 +1,563 @@
+/*
+ * syscall/syscall.c: the system call table and every call's decoding.
+ *
+ * syscall_dispatch is entered from arch/trap.S with the caller's registers
+ * saved in current->ctx.  Each sys_* function first decodes: it looks up
+ * every capability it names (slot in range, right type), checks every
+ * argument, and fails with a status before it has changed anything.  Only
+ * then does it invoke the operation, which cannot fail for anything the
+ * caller did (running out of memory is the caller's quota, checked first
+ * too where it can be).  A status goes back in rax; results in rsi, rdx,
+ * r10, r8 (r0..r3).  An operation that blocked the caller returns
+ * IPC_BLOCKED and its rax is written by whoever wakes it.
+ */
+#include "kern/arch.h"
+#include "kern/cap.h"
+#include "kern/irq.h"
+#include "kern/mm.h"
+#include "kern/task.h"
+
+#define A0 c->rdi
+#define A1 c->rsi
+#define A2 c->rdx
+#define A3 c->r10
+#define A4 c->r8
+#define R0 c->rsi
+#define R1 c->rdx
+#define R2 c->r10
+
+typedef int (*syscall_fn)(struct tcb *t, struct ctx *c);
+
+/* Look up slot in t's cspace as type (EMPTY: any), or return the status. */
+#define DECODE(var, slot, type)                                                \
+	struct cap *var = cap_get(t->cspace, (slot), (type), &err);            \
+	if (!var)                                                              \
+		return err
+
+static int sys_null(struct tcb *t, struct ctx *c)
+{
+	(void)t;
+	(void)c;
+	return HELIOS_OK;
+}
+
+static int sys_debug_write(struct tcb *t, struct ctx *c)
+{
+	struct helios_ipc_buffer *buf = ipcbuf(t);
+	if (!buf || A0 > sizeof(buf->word))
+		return HELIOS_EINVAL;
+	log_sink((const char *)buf->word, A0);
+	return HELIOS_OK;
+}
+
+/* IPC */
+
+static int sys_call(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	if ((err = msg_check(t)))
+		return err;
+	return ipc_call(t, ep->obj);
+}
+
+static int reply_with_cap(struct tcb *t, struct cap *rc)
+{
+	struct cap reply = *rc;         /* consumed on every path */
+	*rc = (struct cap){ 0 };
+	int err = msg_check(t);
+	if (!err)
+		err = ipc_reply(t, reply.obj, reply.a);
+	obj_unref(reply.obj);
+	return err;
+}
+
+static int sys_send(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(cap, A0, HELIOS_CAP_EMPTY);
+	if (cap->type == HELIOS_CAP_REPLY)
+		return reply_with_cap(t, cap);
+	if (cap->type != HELIOS_CAP_ENDPOINT)
+		return HELIOS_EBADCAP;
+	if ((err = msg_check(t)))
+		return err;
+	return ipc_send(t, cap->obj);
+}
+
+static int sys_recv(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	return ipc_recv(t, ep->obj);
+}
+
+static int reply_current(struct tcb *t)
+{
+	struct tcb *caller = t->reply_to;
+	t->reply_to = NULL;
+	int err = ipc_reply(t, caller, t->reply_seq);
+	obj_unref(caller);
+	return err;
+}
+
+static int sys_reply(struct tcb *t, struct ctx *c)
+{
+	(void)c;
+	if (!t->reply_to)
+		return HELIOS_EINVAL;
+	int err = msg_check(t);
+	return err ? err : reply_current(t);
+}
+
+/* The server's loop in one call: a failed reply (the caller died) does not
+ * stop it from receiving. */
+static int sys_reply_recv(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	if (t->reply_to) {
+		if ((err = msg_check(t)))
+			return err;
+		reply_current(t);
+	}
+	return ipc_recv(t, ep->obj);
+}
+
+static int sys_reply_save(struct tcb *t, struct ctx *c)
+{
+	u32 slot;
+	if (!t->reply_to)
+		return HELIOS_EINVAL;
+	int err = cap_dest(t->cspace, A0, &slot);
+	if (err)
+		return err;
+	t->cspace->slot[slot] = (struct cap){
+		.type = HELIOS_CAP_REPLY, .a = t->reply_seq, .obj = t->reply_to,
+	};                              /* the reference moves from reply_to */
+	t->reply_to = NULL;
+	R0 = slot;
+	return HELIOS_OK;
+}
+
+static int sys_poll(struct tcb *t, struct ctx *c)
+{
+	return ipc_poll(t, (unsigned)MIN(A0, 0xffffu + 0ull));
+}
+
+static int sys_signal(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(n, A0, HELIOS_CAP_NOTIFICATION);
+	notification_signal(n->obj, A1);
+	return HELIOS_OK;
+}
+
+static int sys_wait(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(n, A0, HELIOS_CAP_NOTIFICATION);
+	return notification_wait(t, n->obj);
+}
+
+/* Capabilities */
+
+/* The cspace that slot a names: NONE means the caller's own. */
+static struct cspace *target_cspace(struct tcb *t, u64 a, int *err)
+{
+	if (a == HELIOS_CAP_NONE)
+		return t->cspace;
+	struct cap *c = cap_get(t->cspace, a, HELIOS_CAP_CSPACE, err);
+	return c ? c->obj : NULL;
+}
+
+static int copy_or_move(struct tcb *t, struct ctx *c, bool move)
+{
+	int err = 0;
+	u32 slot;
+	DECODE(src, A0, HELIOS_CAP_EMPTY);
+	struct cspace *cs = target_cspace(t, A2, &err);
+	if (!cs)
+		return err;
+	if (!move && src->type == HELIOS_CAP_REPLY)
+		return HELIOS_EPERM;    /* one reply per call: reply caps move, never copy */
+	if (move && cs == t->cspace && A1 == A0) {
+		R0 = A0;
+		return HELIOS_OK;
+	}
+	if ((err = cap_dest(cs, A1, &slot)))
+		return err;
+	if (move) {
+		cs->slot[slot] = *src;
+		*src = (struct cap){ 0 };
+	} else {
+		cap_copy_into(&cs->slot[slot], src);
+	}
+	R0 = slot;
+	return HELIOS_OK;
+}
+
+static int sys_cap_copy(struct tcb *t, struct ctx *c) { return copy_or_move(t, c, false); }
+static int sys_cap_move(struct tcb *t, struct ctx *c) { return copy_or_move(t, c, true); }
+
+/* A copy with less authority: a sub-range of ports or lines, fewer page rights. */
+static int sys_cap_narrow(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	u32 slot;
+	DECODE(src, A0, HELIOS_CAP_EMPTY);
+	struct cap n = *src;
+	switch (src->type) {
+	case HELIOS_CAP_IOPORT:
+	case HELIOS_CAP_IRQ:
+		if (A2 >= A3 || A2 < src->a || A3 > src->b)
+			return HELIOS_EPERM;
+		n.a = (u32)A2;
+		n.b = A3;
+		break;
+	case HELIOS_CAP_PAGE:
+		if (A2 & ~(u64)src->rights)
+			return HELIOS_EPERM;
+		n.rights = (u8)A2;
+		break;
+	default:
+		return HELIOS_EINVAL;
+	}
+	if ((err = cap_dest(t->cspace, A1, &slot)))
+		return err;
+	cap_copy_into(&t->cspace->slot[slot], &n);
+	R0 = slot;
+	return HELIOS_OK;
+}
+
+static int sys_cap_destroy(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(cap, A0, HELIOS_CAP_EMPTY);
+	cap_clear(cap);
+	return HELIOS_OK;
+}
+
+static int sys_cap_info(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(cap, A0, HELIOS_CAP_EMPTY);
+	u64 a = 0, b = 0;
+	switch (cap->type) {
+	case HELIOS_CAP_MEMORY:
+		a = ((struct memq *)cap->obj)->limit;
+		b = ((struct memq *)cap->obj)->used;
+		break;
+	case HELIOS_CAP_PAGE:
+		a = cap->rights;
+		break;
+	case HELIOS_CAP_IOPORT:
+	case HELIOS_CAP_IRQ:
+		a = cap->a;
+		b = cap->b;
+		break;
+	case HELIOS_CAP_TASK:
+		a = ((struct tcb *)cap->obj)->id;
+		break;
+	}
+	R0 = cap->type;
+	R1 = a;
+	R2 = b;
+	return HELIOS_OK;
+}
+
+/* Memory */
+
+static int sys_mem_alloc(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	u32 slot;
+	DECODE(mem, A0, HELIOS_CAP_MEMORY);
+	struct memq *q = mem->obj;
+	u64 type = A1;
+	if (type != HELIOS_CAP_MEMORY && type != HELIOS_CAP_PAGE && type != HELIOS_CAP_ENDPOINT &&
+	    type != HELIOS_CAP_NOTIFICATION && type != HELIOS_CAP_CSPACE &&
+	    type != HELIOS_CAP_VSPACE && type != HELIOS_CAP_TASK)
+		return HELIOS_EINVAL;
+	if ((err = cap_dest(t->cspace, A2, &slot)))
+		return err;
+	struct cap n = { .type = (u8)type };
+	if (type == HELIOS_CAP_MEMORY) {
+		struct memq *child;
+		if ((err = memq_split(q, A3, &child)))
+			return err;
+		n.obj = child;
+	} else if (type == HELIOS_CAP_PAGE) {
+		if (!(n.pa = page_alloc(q, FRAME_PAGE, &err)))
+			return err;
+		n.rights = HELIOS_PAGE_RWX;
+	} else {
+		if (!(n.obj = obj_alloc(q, (unsigned)type, &err)))
+			return err;
+		if (type == HELIOS_CAP_VSPACE)
+			vspace_init(n.obj);
+		else if (type == HELIOS_CAP_TASK)
+			task_init(n.obj);
+	}
+	t->cspace->slot[slot] = n;      /* the new object's first reference */
+	R0 = slot;
+	return HELIOS_OK;
+}
+
+static bool user_page_addr(u64 va)
+{
+	return va >= HELIOS_USER_MIN && va < HELIOS_USER_TOP && !(va & (PAGE_SIZE - 1));
+}
+
+static int sys_map(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(vs, A0, HELIOS_CAP_VSPACE);
+	DECODE(page, A2, HELIOS_CAP_PAGE);
+	DECODE(mem, A4, HELIOS_CAP_MEMORY);
+	if (!user_page_addr(A1) || (A3 & ~(u64)(HELIOS_MAP_W | HELIOS_MAP_X)))
+		return HELIOS_EINVAL;
+	if (((A3 & HELIOS_MAP_W) && !(page->rights & HELIOS_PAGE_W)) ||
+	    ((A3 & HELIOS_MAP_X) && !(page->rights & HELIOS_PAGE_X)) || !(page->rights & HELIOS_PAGE_R))
+		return HELIOS_EPERM;
+	return vspace_map(vs->obj, A1, page->pa, (unsigned)A3, mem->obj);
+}
+
+static int sys_unmap(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(vs, A0, HELIOS_CAP_VSPACE);
+	if (!user_page_addr(A1))
+		return HELIOS_EINVAL;
+	return vspace_unmap(vs->obj, A1);
+}
+
+/* Tasks */
+
+static int sys_task_config(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(tc, A0, HELIOS_CAP_TASK);
+	struct tcb *task = tc->obj;
+	struct cap *cs = NULL, *vs = NULL, *pg = NULL;
+	if (A1 != HELIOS_CAP_NONE && !(cs = cap_get(t->cspace, A1, HELIOS_CAP_CSPACE, &err)))
+		return err;
+	if (A2 != HELIOS_CAP_NONE && !(vs = cap_get(t->cspace, A2, HELIOS_CAP_VSPACE, &err)))
+		return err;
+	if (A3 != HELIOS_CAP_NONE && !(pg = cap_get(t->cspace, A3, HELIOS_CAP_PAGE, &err)))
+		return err;
+	if (pg && !(pg->rights & HELIOS_PAGE_W))
+		return HELIOS_EPERM;
+	if (task->state != T_INACTIVE)
+		return HELIOS_EBUSY;
+	if (cs) {
+		obj_ref(cs->obj);
+		if (task->cspace)
+			obj_unref(task->cspace);
+		task->cspace = cs->obj;
+	}
+	if (vs) {
+		obj_ref(vs->obj);
+		if (task->vspace)
+			obj_unref(task->vspace);
+		task->vspace = vs->obj;
+		task->cr3 = virt_to_phys(vs->obj);
+	}
+	if (pg) {
+		page_ref(pg->pa);
+		if (task->ipcbuf_pa)
+			page_unref(task->ipcbuf_pa);
+		task->ipcbuf_pa = pg->pa;
+	}
+	return HELIOS_OK;
+}
+
+static int sys_task_regs(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(tc, A0, HELIOS_CAP_TASK);
+	struct tcb *task = tc->obj;
+	if (A1 >= HELIOS_USER_TOP || A2 > HELIOS_USER_TOP)
+		return HELIOS_EINVAL;
+	if (task->state != T_INACTIVE)
+		return HELIOS_EBUSY;
+	task->ctx.rip = A1;
+	task->ctx.rsp = A2;
+	task->ctx.rdi = A3;
+	task->ctx.rsi = A4;
+	return HELIOS_OK;
+}
+
+static int sys_task_start(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(tc, A0, HELIOS_CAP_TASK);
+	struct tcb *task = tc->obj;
+	if (task->state != T_INACTIVE)
+		return HELIOS_EBUSY;
+	if (!task->cspace || !task->vspace)
+		return HELIOS_EINVAL;
+	task->status = HELIOS_TASK_RUNNING;
+	sched_wake(task);
+	return HELIOS_OK;
+}
+
+static int sys_task_notify(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(tc, A0, HELIOS_CAP_TASK);
+	DECODE(n, A1, HELIOS_CAP_NOTIFICATION);
+	struct tcb *task = tc->obj;
+	obj_ref(n->obj);
+	if (task->death_note)
+		obj_unref(task->death_note);
+	task->death_note = n->obj;
+	task->death_bits = A2;
+	if (task->state == T_DEAD)
+		notification_signal(n->obj, A2);
+	return HELIOS_OK;
+}
+
+static int sys_task_status(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(tc, A0, HELIOS_CAP_TASK);
+	struct tcb *task = tc->obj;
+	R0 = task->status;
+	R1 = (u64)task->exit_code;
+	R2 = task->fault_addr;
+	return HELIOS_OK;
+}
+
+static int sys_exit(struct tcb *t, struct ctx *c)
+{
+	task_kill(t, HELIOS_TASK_EXITED, (i64)A0, 0);
+	return IPC_BLOCKED;
+}
+
+static int sys_yield(struct tcb *t, struct ctx *c)
+{
+	(void)t;
+	c->rax = HELIOS_OK;
+	sched_preempt();
+	return IPC_BLOCKED;
+}
+
+/* Devices */
+
+static int decode_port(struct tcb *t, struct ctx *c, int *err)
+{
+	struct cap *io = cap_get(t->cspace, A0, HELIOS_CAP_IOPORT, err);
+	if (!io)
+		return 0;
+	if (A2 != 1 && A2 != 2 && A2 != 4) {
+		*err = HELIOS_EINVAL;
+		return 0;
+	}
+	if (A1 < io->a || A1 + A2 > io->b) {
+		*err = HELIOS_EPERM;
+		return 0;
+	}
+	return 1;
+}
+
+static int sys_io_in(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	if (!decode_port(t, c, &err))
+		return err;
+	u16 port = (u16)A1;
+	R0 = A2 == 1 ? inb(port) : A2 == 2 ? inw(port) : inl(port);
+	return HELIOS_OK;
+}
+
+static int sys_io_out(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	if (!decode_port(t, c, &err))
+		return err;
+	u16 port = (u16)A1;
+	if (A2 == 1)
+		outb(port, (u8)A3);
+	else if (A2 == 2)
+		outw(port, (u16)A3);
+	else
+		outl(port, (u32)A3);
+	return HELIOS_OK;
+}
+
+static int sys_irq_bind(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(irq, A0, HELIOS_CAP_IRQ);
+	struct cap *n = NULL;
+	if (A2 != HELIOS_CAP_NONE && !(n = cap_get(t->cspace, A2, HELIOS_CAP_NOTIFICATION, &err)))
+		return err;
+	if (A1 < irq->a || A1 >= irq->b)
+		return HELIOS_EPERM;
+	if (n && !A3)
+		return HELIOS_EINVAL;
+	return irq_bind((unsigned)A1, n ? n->obj : NULL, A3);
+}
+
+static int sys_irq_ack(struct tcb *t, struct ctx *c)
+{
+	int err = 0;
+	DECODE(irq, A0, HELIOS_CAP_IRQ);
+	if (A1 < irq->a || A1 >= irq->b)
+		return HELIOS_EPERM;
+	return irq_ack((unsigned)A1);
+}
+
+static int sys_clock(struct tcb *t, struct ctx *c)
+{
+	(void)t;
+	R0 = timer_ticks;
+	R1 = TIMER_HZ;
+	return HELIOS_OK;
+}
+
+static const syscall_fn syscalls[HELIOS_SYS_COUNT] = {
+	[HELIOS_SYS_NULL] = sys_null,
+	[HELIOS_SYS_DEBUG_WRITE] = sys_debug_write,
+	[HELIOS_SYS_CALL] = sys_call,
+	[HELIOS_SYS_SEND] = sys_send,
+	[HELIOS_SYS_RECV] = sys_recv,
+	[HELIOS_SYS_REPLY] = sys_reply,
+	[HELIOS_SYS_REPLY_RECV] = sys_reply_recv,
+	[HELIOS_SYS_REPLY_SAVE] = sys_reply_save,
+	[HELIOS_SYS_POLL] = sys_poll,
+	[HELIOS_SYS_SIGNAL] = sys_signal,
+	[HELIOS_SYS_WAIT] = sys_wait,
+	[HELIOS_SYS_CAP_COPY] = sys_cap_copy,
+	[HELIOS_SYS_CAP_MOVE] = sys_cap_move,
+	[HELIOS_SYS_CAP_NARROW] = sys_cap_narrow,
+	[HELIOS_SYS_CAP_DESTROY] = sys_cap_destroy,
+	[HELIOS_SYS_CAP_INFO] = sys_cap_info,
+	[HELIOS_SYS_MEM_ALLOC] = sys_mem_alloc,
+	[HELIOS_SYS_MAP] = sys_map,
+	[HELIOS_SYS_UNMAP] = sys_unmap,
+	[HELIOS_SYS_TASK_CONFIG] = sys_task_config,
+	[HELIOS_SYS_TASK_REGS] = sys_task_regs,
+	[HELIOS_SYS_TASK_START] = sys_task_start,
+	[HELIOS_SYS_TASK_NOTIFY] = sys_task_notify,
+	[HELIOS_SYS_TASK_STATUS] = sys_task_status,
+	[HELIOS_SYS_EXIT] = sys_exit,
+	[HELIOS_SYS_YIELD] = sys_yield,
+	[HELIOS_SYS_IO_IN] = sys_io_in,
+	[HELIOS_SYS_IO_OUT] = sys_io_out,
+	[HELIOS_SYS_IRQ_BIND] = sys_irq_bind,
+	[HELIOS_SYS_IRQ_ACK] = sys_irq_ack,
+	[HELIOS_SYS_CLOCK] = sys_clock,
+};
+
+NORETURN void syscall_dispatch(void)
+{
+	struct tcb *t = current;
+	struct ctx *c = &t->ctx;
+	u64 nr = c->rax;
+	int r = likely(nr < HELIOS_SYS_COUNT) ? syscalls[nr](t, c) : HELIOS_ENOSYS;
+	if (r != IPC_BLOCKED)
+		c->rax = (u64)(i64)r;
+	sched_return();
+}

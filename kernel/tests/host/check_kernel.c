@@ -1,0 +1,365 @@
+/*
+ * check_kernel.c: host unit tests (Check) for the kernel code that needs no
+ * hardware: the frame allocator, memory quotas and object lifetimes, the
+ * capability space, and the ELF loader.  The kernel's sources are compiled
+ * as they are, with KERNEL_HOST_TEST making "physical memory" a malloc'd
+ * array; the destructors of objects these tests never make are stubs.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern/arch.h"
+#include "kern/cap.h"
+#include "kern/elf.h"
+#include "kern/object.h"
+#include "kern/mm.h"
+#include "abi/helios.h"
+
+#define NFRAMES 64
+
+u8 *host_phys_base;
+static struct frame table[NFRAMES];
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	abort();
+}
+
+void endpoint_destroy(struct endpoint *ep) { (void)ep; }
+void notification_destroy(struct notification *n) { (void)n; }
+void vspace_destroy(struct vspace *vs) { (void)vs; }
+void task_destroy(struct tcb *t) { (void)t; }
+
+static void setup(void)
+{
+	host_phys_base = aligned_alloc(4096, NFRAMES * 4096);
+	memset(host_phys_base, 0xa5, NFRAMES * 4096);
+	frame_table_init(table, NFRAMES);
+	for (u64 i = 0; i < NFRAMES; i++)
+		frame_release(i);       /* frame 0 stays reserved */
+}
+
+static void teardown(void)
+{
+	free(host_phys_base);
+}
+
+/* Frames */
+
+START_TEST(frame_zero_is_never_free)
+{
+	ck_assert_uint_eq(frames_free, NFRAMES - 1);
+	ck_assert_int_eq(table[0].kind, FRAME_RESERVED);
+}
+END_TEST
+
+START_TEST(frame_alloc_until_empty)
+{
+	int seen[NFRAMES] = { 0 };
+	for (int i = 0; i < NFRAMES - 1; i++) {
+		u64 pfn = frame_alloc();
+		ck_assert_uint_gt(pfn, 0);
+		ck_assert_uint_lt(pfn, NFRAMES);
+		ck_assert_int_eq(seen[pfn], 0);
+		seen[pfn] = 1;
+	}
+	ck_assert_uint_eq(frame_alloc(), 0);
+	ck_assert_uint_eq(frames_free, 0);
+	frame_free(5);
+	ck_assert_uint_eq(frame_alloc(), 5);
+}
+END_TEST
+
+START_TEST(frame_release_ignores_out_of_range)
+{
+	u64 before = frames_free;
+	frame_release(NFRAMES + 3);
+	frame_release(1);               /* already free */
+	ck_assert_uint_eq(frames_free, before);
+}
+END_TEST
+
+/* Quotas and objects */
+
+static struct memq *root_quota(u64 limit)
+{
+	int err = 0;
+	struct memq *q = obj_alloc(NULL, HELIOS_CAP_MEMORY, &err);
+	ck_assert_ptr_nonnull(q);
+	q->limit = limit;
+	return q;
+}
+
+START_TEST(quota_limits_pages)
+{
+	struct memq *q = root_quota(3);
+	int err = 0;
+	u64 a = page_alloc(q, FRAME_PAGE, &err), b = page_alloc(q, FRAME_PAGE, &err),
+	    c = page_alloc(q, FRAME_PAGE, &err);
+	ck_assert(a && b && c);
+	ck_assert_uint_eq(q->used, 3);
+	ck_assert_uint_eq(page_alloc(q, FRAME_PAGE, &err), 0);
+	ck_assert_int_eq(err, HELIOS_ENOMEM);
+	/* Pages come zeroed. */
+	for (int i = 0; i < 4096; i++)
+		ck_assert_int_eq(((u8 *)phys_to_virt(a))[i], 0);
+	page_unref(b);
+	ck_assert_uint_eq(q->used, 2);
+	ck_assert_uint_eq(obj_refs(q), 3);      /* its cap + two pages */
+	reap();
+	ck_assert_ptr_nonnull(page_alloc(q, FRAME_PAGE, &err) ? q : NULL);
+}
+END_TEST
+
+START_TEST(quota_split_and_return)
+{
+	struct memq *q = root_quota(10);
+	struct memq *child;
+	ck_assert_int_eq(memq_split(q, 10, &child), HELIOS_ENOMEM);  /* its own frame too */
+	ck_assert_int_eq(memq_split(q, 4, &child), 0);
+	ck_assert_uint_eq(q->used, 5);
+	ck_assert_uint_eq(child->limit, 4);
+	int err = 0;
+	u64 pa = page_alloc(child, FRAME_PAGE, &err);
+	ck_assert_uint_ne(pa, 0);
+	ck_assert_uint_eq(child->used, 1);
+	u64 free_before = frames_free;
+	obj_unref(child);               /* the cap goes; the page keeps it alive */
+	reap();
+	ck_assert_uint_eq(q->used, 5);
+	page_unref(pa);                 /* the last page: the child quota dies */
+	reap();
+	ck_assert_uint_eq(q->used, 0);
+	ck_assert_uint_eq(frames_free, free_before + 2);
+}
+END_TEST
+
+START_TEST(frames_run_out_before_quota)
+{
+	struct memq *q = root_quota(1000);
+	int err = 0, n = 0;
+	while (page_alloc(q, FRAME_PAGE, &err))
+		n++;
+	ck_assert_int_eq(err, HELIOS_ENOMEM);
+	ck_assert_int_eq(n, NFRAMES - 2);       /* frame 0, and the quota's own */
+}
+END_TEST
+
+/* Capability spaces */
+
+START_TEST(cspace_slots)
+{
+	struct memq *q = root_quota(10);
+	int err = 0;
+	struct cspace *cs = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
+	ck_assert_ptr_nonnull(cs);
+	u32 slot = 99;
+	ck_assert_int_eq(cap_dest(cs, HELIOS_CAP_NONE, &slot), 0);
+	ck_assert_uint_eq(slot, 0);
+	ck_assert_int_eq(cap_dest(cs, CSPACE_SLOTS, &slot), HELIOS_EBADCAP);
+	ck_assert_int_eq(cap_dest(cs, 0xffffffffull << 8, &slot), HELIOS_EBADCAP);
+	cs->slot[0] = (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0x3f8, .b = 0x400 };
+	ck_assert_int_eq(cap_dest(cs, 0, &slot), HELIOS_EBUSY);
+	ck_assert_int_eq(cap_dest(cs, HELIOS_CAP_NONE, &slot), 0);
+	ck_assert_uint_eq(slot, 1);
+	ck_assert_ptr_nonnull(cap_get(cs, 0, HELIOS_CAP_IOPORT, &err));
+	ck_assert_ptr_null(cap_get(cs, 0, HELIOS_CAP_ENDPOINT, &err));
+	ck_assert_int_eq(err, HELIOS_EBADCAP);
+	ck_assert_ptr_null(cap_get(cs, 1, HELIOS_CAP_EMPTY, &err));
+	ck_assert_ptr_null(cap_get(cs, 1u << 31, HELIOS_CAP_EMPTY, &err));
+}
+END_TEST
+
+START_TEST(cspace_full)
+{
+	struct memq *q = root_quota(10);
+	int err = 0;
+	struct cspace *cs = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
+	for (int i = 0; i < CSPACE_SLOTS; i++)
+		cs->slot[i].type = HELIOS_CAP_IRQ;
+	u32 slot;
+	ck_assert_int_eq(cap_dest(cs, HELIOS_CAP_NONE, &slot), HELIOS_ENOMEM);
+	for (int i = 0; i < CSPACE_SLOTS; i++)
+		cs->slot[i].type = HELIOS_CAP_EMPTY;
+}
+END_TEST
+
+START_TEST(cap_references)
+{
+	struct memq *q = root_quota(10);
+	int err = 0;
+	struct cspace *cs = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
+	void *ep = obj_alloc(q, HELIOS_CAP_ENDPOINT, &err);
+	u64 pa = page_alloc(q, FRAME_PAGE, &err);
+	cs->slot[0] = (struct cap){ .type = HELIOS_CAP_ENDPOINT, .obj = ep };
+	cs->slot[1] = (struct cap){ .type = HELIOS_CAP_PAGE, .rights = 7, .pa = pa };
+	cap_copy_into(&cs->slot[2], &cs->slot[0]);
+	cap_copy_into(&cs->slot[3], &cs->slot[1]);
+	ck_assert_uint_eq(obj_refs(ep), 2);
+	ck_assert_uint_eq(frame_get(pa >> 12)->refs, 2);
+	cap_clear(&cs->slot[0]);
+	ck_assert_uint_eq(obj_refs(ep), 1);
+	ck_assert_int_eq(cs->slot[0].type, HELIOS_CAP_EMPTY);
+	u64 used = q->used;
+	/* The cspace's last reference: everything in it goes. */
+	obj_unref(cs);
+	reap();
+	ck_assert_uint_eq(q->used, used - 3);
+}
+END_TEST
+
+/* ELF */
+
+struct image {
+	unsigned char b[4096];
+};
+
+static void put16(unsigned char *p, unsigned v) { p[0] = v; p[1] = v >> 8; }
+static void put32(unsigned char *p, unsigned long v) { for (int i = 0; i < 4; i++) p[i] = v >> (8 * i); }
+static void put64(unsigned char *p, unsigned long long v) { for (int i = 0; i < 8; i++) p[i] = v >> (8 * i); }
+
+/* A one-segment executable: 100 bytes at 0x400000, 0x2000 in memory. */
+static void make_elf(struct image *im)
+{
+	memset(im, 0, sizeof(*im));
+	unsigned char *e = im->b, *ph = im->b + 64;
+	memcpy(e, "\177ELF", 4);
+	e[4] = 2;
+	e[5] = 1;
+	e[6] = 1;
+	put16(e + 16, 2);
+	put16(e + 18, 62);
+	put32(e + 20, 1);
+	put64(e + 24, 0x400010);
+	put64(e + 32, 64);
+	put16(e + 52, 64);
+	put16(e + 54, 56);
+	put16(e + 56, 1);
+	put32(ph, 1);
+	put32(ph + 4, 5);
+	put64(ph + 8, 0x200);
+	put64(ph + 16, 0x400000);
+	put64(ph + 32, 100);
+	put64(ph + 40, 0x2000);
+}
+
+static int nsegs;
+static struct elf_segment last;
+static int count_segment(void *arg, const struct elf_segment *s)
+{
+	(void)arg;
+	nsegs++;
+	last = *s;
+	return 0;
+}
+
+static int load(struct image *im, usize size)
+{
+	u64 entry;
+	nsegs = 0;
+	return elf_load(im->b, size, 0x1000, 0x7fffffff0000ull, &entry, count_segment, NULL);
+}
+
+START_TEST(elf_good)
+{
+	struct image im;
+	make_elf(&im);
+	ck_assert_int_eq(load(&im, sizeof(im)), 0);
+	ck_assert_int_eq(nsegs, 1);
+	ck_assert_uint_eq(last.vaddr, 0x400000);
+	ck_assert_uint_eq(last.memsz, 0x2000);
+	ck_assert_uint_eq(last.filesz, 100);
+	ck_assert_uint_eq(last.flags, 5);
+}
+END_TEST
+
+START_TEST(elf_bad)
+{
+	struct image im;
+	make_elf(&im);
+	ck_assert_int_eq(load(&im, 63), -1);            /* truncated header */
+	ck_assert_int_eq(load(&im, 64 + 55), -1);       /* truncated program headers */
+	make_elf(&im);
+	im.b[1] = 'X';
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	make_elf(&im);
+	put16(im.b + 18, 3);                            /* i386 */
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	make_elf(&im);
+	put64(im.b + 64 + 32, 0x3000);                  /* filesz > memsz */
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	make_elf(&im);
+	put64(im.b + 64 + 8, 0xfffffffffffff000ull);    /* offset wraps */
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	make_elf(&im);
+	put64(im.b + 64 + 16, 0xffffffff80000000ull);   /* a kernel address */
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	make_elf(&im);
+	put64(im.b + 64 + 40, 0xffffffffffffffffull);   /* memsz wraps */
+	put64(im.b + 64 + 32, 0);
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	make_elf(&im);
+	put64(im.b + 24, 0);                            /* entry outside */
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	make_elf(&im);
+	put32(im.b + 64, 4);                            /* no PT_LOAD at all */
+	ck_assert_int_eq(load(&im, sizeof(im)), -1);
+	ck_assert_int_eq(nsegs, 0);
+}
+END_TEST
+
+/* The log formatter, which the test tasks use too. */
+START_TEST(log_format)
+{
+	char buf[64];
+	ksnprintf(buf, sizeof(buf), "%s %d %u %x %lx %05d|%c", "a", -12, 7u, 0xbeefu, 0x1234567890ul, 42, 'z');
+	ck_assert_str_eq(buf, "a -12 7 beef 1234567890 00042|z");
+	ck_assert_int_eq(ksnprintf(buf, 4, "%s", "truncated"), 9);
+	ck_assert_str_eq(buf, "tru");
+}
+END_TEST
+
+static Suite *kernel_suite(void)
+{
+	Suite *s = suite_create("kernel");
+	TCase *t = tcase_create("frames");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, frame_zero_is_never_free);
+	tcase_add_test(t, frame_alloc_until_empty);
+	tcase_add_test(t, frame_release_ignores_out_of_range);
+	suite_add_tcase(s, t);
+	t = tcase_create("objects");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, quota_limits_pages);
+	tcase_add_test(t, quota_split_and_return);
+	tcase_add_test(t, frames_run_out_before_quota);
+	suite_add_tcase(s, t);
+	t = tcase_create("cspace");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, cspace_slots);
+	tcase_add_test(t, cspace_full);
+	tcase_add_test(t, cap_references);
+	suite_add_tcase(s, t);
+	t = tcase_create("elf");
+	tcase_add_test(t, elf_good);
+	tcase_add_test(t, elf_bad);
+	tcase_add_test(t, log_format);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(kernel_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

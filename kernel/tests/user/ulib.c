@@ -1,0 +1,139 @@
+/*
+ * ulib.c: printing, checks and spawn for the kernel's test tasks.
+ */
+#include "ulib.h"
+#include "kern/elf.h"
+
+const struct helios_bootinfo *bootinfo;
+int ktest_checks, ktest_failures;
+
+void uprintf(const char *fmt, ...)
+{
+	char buf[512];
+	__builtin_va_list ap;
+	__builtin_va_start(ap, fmt);
+	struct helios_ipc_buffer *b = U_IPCBUF;
+	/* Format with the kernel's formatter, into the IPC buffer, then log. */
+	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+	__builtin_va_end(ap);
+	n = MIN(n, (int)sizeof(buf) - 1);
+	memcpy(b->word, buf, n);
+	sys(HELIOS_SYS_DEBUG_WRITE, (u64)n, 0, 0, 0, 0);
+}
+
+void ktest_check(bool ok, const char *what, int line)
+{
+	ktest_checks++;
+	if (!ok) {
+		ktest_failures++;
+		uprintf("FAIL: %s:%d: %s\n", ktest_name, line, what);
+	}
+}
+
+void ktest_check_eq(i64 got, i64 want, const char *what, int line)
+{
+	ktest_checks++;
+	if (got != want) {
+		ktest_failures++;
+		uprintf("FAIL: %s:%d: %s: got %ld, want %ld\n", ktest_name, line, what, got, want);
+	}
+}
+
+NORETURN void ktest_finish(void)
+{
+	uprintf("ktest %s: %d checks, %d failed\n", ktest_name, ktest_checks, ktest_failures);
+	h_io_out(HELIOS_ROOT_IOPORT, HELIOS_QEMU_EXIT_PORT, 4,
+	         ktest_failures ? HELIOS_QEMU_FAIL : HELIOS_QEMU_PASS);
+	h_exit(ktest_failures ? 1 : 0);
+}
+
+/* A fresh page from the root's memory, filled through the scratch window,
+ * mapped at va in vspace vs; the mapping keeps it, the cap goes. */
+static int place_page(u32 vs, u64 va, unsigned flags, const u8 *src, u64 off, u64 n)
+{
+	struct sysret pg = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, NONE, 0);
+	if (pg.st)
+		return (int)pg.st;
+	if (n) {
+		i64 st = h_map(HELIOS_ROOT_VSPACE, U_SCRATCH, (u32)pg.r0, HELIOS_MAP_W, HELIOS_ROOT_MEMORY);
+		if (st)
+			return (int)st;
+		memcpy((u8 *)U_SCRATCH + off, src, n);
+		h_unmap(HELIOS_ROOT_VSPACE, U_SCRATCH);
+	}
+	i64 st = h_map(vs, va, (u32)pg.r0, flags, HELIOS_ROOT_MEMORY);
+	h_destroy((u32)pg.r0);
+	return (int)st;
+}
+
+struct load {
+	u32 vs;
+	const u8 *image;
+};
+
+static int load_segment(void *arg, const struct elf_segment *s)
+{
+	struct load *l = arg;
+	unsigned flags = (s->flags & ELF_PF_W ? HELIOS_MAP_W : 0) | (s->flags & ELF_PF_X ? HELIOS_MAP_X : 0);
+	for (u64 va = ALIGN_DOWN(s->vaddr, 4096); va < s->vaddr + s->memsz; va += 4096) {
+		u64 lo = MAX(va, s->vaddr), hi = MIN(va + 4096, s->vaddr + s->filesz);
+		int st = place_page(l->vs, va, flags, l->image + s->offset + (lo - s->vaddr), lo - va,
+		                    lo < hi ? hi - lo : 0);
+		if (st)
+			return st;
+	}
+	return 0;
+}
+
+int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out)
+{
+	struct sysret cs = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_CSPACE, NONE, 0);
+	struct sysret vs = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_VSPACE, NONE, 0);
+	struct sysret task = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_TASK, NONE, 0);
+	struct sysret ipcpg = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, NONE, 0);
+	if (cs.st || vs.st || task.st || ipcpg.st)
+		return -1;
+	out->task = (u32)task.r0;
+	out->cspace = (u32)cs.r0;
+	out->vspace = (u32)vs.r0;
+	struct load l = { (u32)vs.r0, (const u8 *)bootinfo->module[0].vaddr };
+	u64 entry;
+	if (elf_load(l.image, bootinfo->module[0].size, HELIOS_USER_MIN, HELIOS_USER_TOP, &entry,
+	             load_segment, &l))
+		return -2;
+	for (u64 i = 1; i <= 4; i++)
+		if (place_page(l.vs, U_STACK_TOP - i * 4096, HELIOS_MAP_W, NULL, 0, 0))
+			return -3;
+	if (h_map(l.vs, (u64)U_IPCBUF, (u32)ipcpg.r0, HELIOS_MAP_W, HELIOS_ROOT_MEMORY))
+		return -4;
+	for (unsigned i = 0; i < ncaps; i++)
+		if (h_copy(caps[i], i, out->cspace).st)
+			return -5;
+	if (S(TASK_CONFIG, out->task, out->cspace, out->vspace, ipcpg.r0, 0).st)
+		return -6;
+	h_destroy((u32)ipcpg.r0);
+	if (S(TASK_REGS, out->task, entry, U_STACK_TOP, role, arg).st)
+		return -7;
+	if (S(TASK_START, out->task, 0, 0, 0, 0).st)
+		return -8;
+	return 0;
+}
+
+void child_free(struct child *c)
+{
+	h_destroy(c->task);
+	h_destroy(c->cspace);
+	h_destroy(c->vspace);
+}
+
+/* The root task gets its bootinfo's address; children a small role. */
+i64 umain(u64 a0, u64 a1)
+{
+	if (a0 == 0x7ff000200000ull) {
+		bootinfo = (const void *)a0;
+		test_main();
+		ktest_finish();
+	}
+	child_main(a0, a1);
+	return 0;
+}
