@@ -165,6 +165,7 @@ enum helios_cap_type {
 #define HELIOS_TASK_RUNNING 1      /* runnable or blocked */
 #define HELIOS_TASK_EXITED 2       /* r1 = exit code */
 #define HELIOS_TASK_FAULTED 3      /* r1 = vector, r2 = fault address (cr2) or rip */
+#define HELIOS_TASK_KILLED 4       /* its last task capability was destroyed */
 
 /* Poll events. */
 #define HELIOS_POLL_RECV 1u   /* endpoint: a sender waits; notification: bits are set */

@@ -55,7 +55,9 @@ struct tcb {
 	u32 npoll;
 	void *poll_obj[HELIOS_MAX_POLL];
 
-	/* Death. */
+	/* Death: when the last task capability goes (reply capabilities keep
+	 * the TCB, not the task). */
+	u32 task_caps;
 	struct notification *death_note;
 	u64 death_bits;
 	u32 status;                     /* HELIOS_TASK_* */

@@ -2,10 +2,12 @@
  * cap/cspace.c: slots.  Looking a capability up checks the slot number and
  * the type and nothing else has side effects; installing one takes a
  * reference on what it names, clearing one drops it.  I/O port and IRQ
- * capabilities name ranges, not objects, and hold nothing.
+ * capabilities name ranges, not objects, and hold nothing.  A task lives
+ * while a task capability to it does: the last one to go kills it.
  */
 #include "kern/cap.h"
 #include "kern/mm.h"
+#include "kern/task.h"
 #include "abi/helios.h"
 
 struct cap *cap_get(struct cspace *cs, u64 slot, unsigned type, int *err)
@@ -51,12 +53,20 @@ void cap_copy_into(struct cap *dst, const struct cap *src)
 		page_ref(src->pa);
 	else if (names_object(src->type))
 		obj_ref(src->obj);
+	if (src->type == HELIOS_CAP_TASK)
+		((struct tcb *)src->obj)->task_caps++;
 }
 
 void cap_clear(struct cap *c)
 {
 	struct cap old = *c;
 	*c = (struct cap){ 0 };
+	if (old.type == HELIOS_CAP_TASK && --((struct tcb *)old.obj)->task_caps == 0) {
+		struct tcb *t = old.obj;
+		if (t->state != T_DEAD && t->state != T_INACTIVE)
+			kprintf("task %u: last task capability destroyed: killed\n", t->id);
+		task_kill(t, HELIOS_TASK_KILLED, 0, 0);
+	}
 	if (old.type == HELIOS_CAP_PAGE)
 		page_unref(old.pa);
 	else if (names_object(old.type))

@@ -18,6 +18,7 @@ static u32 next_id = 1;
 void task_init(struct tcb *t)
 {
 	t->id = next_id++;
+	t->task_caps = 1;               /* MEM_ALLOC's */
 	t->state = T_INACTIVE;
 	t->status = HELIOS_TASK_INACTIVE;
 	t->ctx.cs = SEL_UCODE;
@@ -51,16 +52,15 @@ void task_kill(struct tcb *t, u32 status, i64 code, u64 addr)
 	if (t == root_task) {
 		bool ok = status == HELIOS_TASK_EXITED && code == 0;
 		kprintf("kernel: the root task %s (%ld); halting\n",
-		        status == HELIOS_TASK_EXITED ? "exited" : "faulted", code);
+		        status == HELIOS_TASK_EXITED ? "exited" : status == HELIOS_TASK_FAULTED ? "faulted" : "was killed",
+		        code);
 		machine_exit(ok ? HELIOS_QEMU_PASS : HELIOS_QEMU_FAIL);
 	}
 }
 
 void task_destroy(struct tcb *t)
 {
-	if (t->state != T_DEAD && t->state != T_INACTIVE)
-		kprintf("task %u: last capability destroyed: killed\n", t->id);
-	task_kill(t, HELIOS_TASK_EXITED, 0, 0);
+	task_kill(t, HELIOS_TASK_KILLED, 0, 0);        /* already dead, but for the root */
 	if (t->death_note)
 		obj_unref(t->death_note);
 }
