@@ -247,7 +247,14 @@ static const char *suggest(struct ns *ns, const char *name)
 	return best;
 }
 
+static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, const char *what);
+
 static bool resolve(struct checker *c, struct ns *ns, struct typeref *t)
+{
+	return resolve_what(c, ns, t, "type");
+}
+
+static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, const char *what)
 {
 	struct qname *q = &t->name;
 	struct ns *target = ns;
@@ -267,11 +274,11 @@ static bool resolve(struct checker *c, struct ns *ns, struct typeref *t)
 	if (!d) {
 		const char *hint = q->ns ? NULL : suggest(ns, q->name);
 		if (q->ns)
-			diag_error(c->d, q->loc, "namespace '%s' has no type '%s'", q->ns, q->name);
+			diag_error(c->d, q->loc, "namespace '%s' has no %s '%s'", q->ns, what, q->name);
 		else if (hint)
-			diag_error(c->d, q->loc, "unknown type '%s'; did you mean '%s'?", q->name, hint);
+			diag_error(c->d, q->loc, "unknown %s '%s'; did you mean '%s'?", what, q->name, hint);
 		else
-			diag_error(c->d, q->loc, "unknown type '%s'", q->name);
+			diag_error(c->d, q->loc, "unknown %s '%s'", what, q->name);
 		return false;
 	}
 	t->decl = d;
@@ -330,7 +337,7 @@ static void check_enum(struct checker *c, struct decl *e)
 {
 	enum type_kind base = TY_U32;
 	if (e->has_base) {
-		if (!resolve(c, e->ns, &e->base))
+		if (!resolve_what(c, e->ns, &e->base, "type"))
 			return;
 		if (!is_integer(e->base.kind)) {
 			diag_error(c->d, e->base.name.loc,
@@ -389,8 +396,9 @@ static void check_enum(struct checker *c, struct decl *e)
 		prev = v;
 		m->value = v;
 		if (v < lo || (v >= 0 && (uint64_t)v > hi)) {
-			diag_error(c->d, m->loc, "value %lld of '%s' does not fit the enum's type '%s'",
-			           (long long)v, m->name, e->base.name.name);
+			diag_error(c->d, m->loc, "value %lld of '%s' does not fit the enum's type '%s'%s",
+			           (long long)v, m->name, e->base.name.name,
+			           v < 0 && lo == 0 ? "; give the enum a signed type, e.g. 'enum NAME: i32'" : "");
 			continue;
 		}
 		char key[24];
@@ -409,7 +417,7 @@ static void check_parent(struct checker *c, struct decl *i)
 	if (!i->has_parent)
 		return;
 	struct typeref t = {.name = i->parent_name};
-	if (!resolve(c, i->ns, &t))
+	if (!resolve_what(c, i->ns, &t, "interface"))
 		return;
 	if (t.kind != TY_IFACE) {
 		diag_error(c->d, t.name.loc, "'%s' is not an interface; only interfaces can be inherited",
@@ -429,8 +437,12 @@ static bool check_cycle(struct checker *c, struct decl *i)
 	i->state = 1;
 	if (i->parent && i->parent->state == 1) {
 		/* The cycle closes here: report it once, at this edge. */
-		diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself (through '%s')",
-		           qualified(c->a, i), qualified(c->a, i->parent));
+		if (i->parent == i)
+			diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself",
+			           qualified(c->a, i));
+		else
+			diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself (through '%s')",
+			           qualified(c->a, i), qualified(c->a, i->parent));
 		i->state = 3;
 		i->parent = NULL;
 		return false;
@@ -528,6 +540,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           m->name, type_text(c->a, &m->ret));
 	} else if (!m->has_ret) {
 		m->ret.kind = TY_VOID;
+		m->ret.name = (struct qname){.name = "void", .loc = m->loc};
 	}
 	if (m->kind == M_SEND) {
 		if (m->has_ret && m->ret.kind != TY_VOID)
@@ -542,16 +555,18 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	if (m->nparams > u->max_words)
 		diag_error(c->d, m->loc, "'%s' has %u parameters; a message carries at most %u words",
 		           m->name, m->nparams, u->max_words);
-	unsigned need = m->ncaps_fixed + (m->caplist != NULL);
-	if (need > u->max_caps)
-		diag_error(c->d, m->loc, "'%s' passes %u%s capabilities; a message carries at most %u",
-		           m->name, m->ncaps_fixed, m->caplist ? " fixed capabilities and a list of" : "",
-		           u->max_caps);
-	need = m->nout_fixed + (m->outlist != NULL);
-	if (need > u->max_caps)
-		diag_error(c->d, m->loc, "'%s' returns %u%s capabilities; a message carries at most %u",
-		           m->name, m->nout_fixed, m->outlist ? " fixed capabilities and a list of" : "",
-		           u->max_caps);
+	static const char *const verb[2] = {"passes", "returns"};
+	unsigned fixed[2] = {m->ncaps_fixed, m->nout_fixed};
+	const struct param *list[2] = {m->caplist, m->outlist};
+	for (int s = 0; s < 2; s++) {
+		if (fixed[s] > u->max_caps)
+			diag_error(c->d, m->loc, "'%s' %s %u capabilities; a message carries at most %u",
+			           m->name, verb[s], fixed[s], u->max_caps);
+		else if (list[s] && fixed[s] == u->max_caps)
+			diag_error(c->d, list[s]->loc,
+			           "'%s' %s %u capabilities before the list '%s...', which leaves it no room (a message carries at most %u)",
+			           m->name, verb[s], fixed[s], list[s]->name, u->max_caps);
+	}
 
 	/* C names of the parameters, and the names the C functions derive from them. */
 	struct map cn = {.arena = c->a};
@@ -561,7 +576,8 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		for (struct param *p = sections[s]; p; p = p->next) {
 			p->cname = c_local(c->a, p->name);
 			struct param *old = map_put(&cn, p->cname, strlen(p->cname), p);
-			if (old && old != p) {
+			/* Equal protocol names were reported as duplicates already. */
+			if (old && old != p && strcmp(old->name, p->name) != 0) {
 				diag_error(c->d, p->loc, "parameters '%s' and '%s' of '%s' would both be '%s' in C",
 				           old->name, p->name, m->name, p->cname);
 			}

@@ -24,10 +24,10 @@ $(B)/ipcgen/lexer.c: ipcgen/lexer.re $(B)/ipcgen/parser.h
 
 # lemon writes parser.c and parser.h beside its input: give it a copy.
 $(B)/ipcgen/parser.h: $(B)/ipcgen/parser.c
-$(B)/ipcgen/parser.c: ipcgen/parser.y
+$(B)/ipcgen/parser.c: ipcgen/parser.y ipcgen/ipcgen.mk
 	@mkdir -p $(@D)
 	cp ipcgen/parser.y $(B)/ipcgen/parser.y
-	$(LEMON) -q -s -T$(LEMPAR) $(B)/ipcgen/parser.y >/dev/null
+	$(LEMON) -q -c -T$(LEMPAR) $(B)/ipcgen/parser.y >/dev/null
 
 $(B)/ipcgen/%.o: ipcgen/%.c $(IPCGEN_HDRS)
 	$(CC) $(IPCGEN_CFLAGS) -c -o $@ $<

@@ -128,6 +128,79 @@ static void collect_deps(const struct ns *ns, const struct ns **seen, size_t *ns
 			collect_deps(u->ns, seen, nseen);
 }
 
+/* Writes the outputs of every primary namespace; returns the exit status. */
+static int write_outputs(struct unit *u, const char *outdir, bool client, bool server,
+                         bool depfile)
+{
+	int status = 0;
+	struct buf b = {0};
+	for (const struct ns *ns = u->nss; ns && status == 0; ns = ns->next) {
+		if (!ns->primary)
+			continue;
+		struct buf dep = {0};
+		for (int part = 0; part < GEN_NPARTS && status == 0; part++) {
+			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server))
+				continue;
+			b.len = 0;
+			gen_c(u, ns, (enum gen_part)part, &b);
+			const char *path = arena_printf(&u->arena, "%s/%s", outdir,
+			                                gen_c_filename(&u->arena, ns, (enum gen_part)part));
+			if (!write_output(path, &b))
+				status = 2;
+			if (dep.len)
+				buf_putc(&dep, ' ');
+			put_make_path(&dep, path);
+		}
+		if (depfile && status == 0) {
+			/* NS.h NS_client.c NS_server.c: a.ipc b.ipc, then an empty
+			 * rule per used file so a deleted .ipc does not break make. */
+			const struct ns *seen[1024];
+			size_t nseen = 0;
+			collect_deps(ns, seen, &nseen);
+			buf_putc(&dep, ':');
+			for (size_t i = 0; i < nseen; i++) {
+				buf_putc(&dep, ' ');
+				put_make_path(&dep, seen[i]->src->path);
+			}
+			buf_putc(&dep, '\n');
+			for (size_t i = 1; i < nseen; i++) {
+				put_make_path(&dep, seen[i]->src->path);
+				buf_puts(&dep, ":\n");
+			}
+			const char *path = arena_printf(&u->arena, "%s/%s.d", outdir, ns->cname);
+			if (!write_output(path, &dep))
+				status = 2;
+		}
+		buf_free(&dep);
+	}
+	buf_free(&b);
+	return status;
+}
+
+/* Compiles the files named on the command line; returns the exit status. */
+static int run(struct unit *u, char **files, int nfiles, const char *outdir,
+               bool client, bool server, bool depfile, bool check_only)
+{
+	for (int i = 0; i < nfiles; i++)
+		unit_load(u, files[i], true);
+	if (u->diag.errors == 0)
+		check_unit(u);
+	diag_flush(&u->diag);
+	if (u->diag.errors) {
+		fprintf(stderr, "ipcgen: %u error%s; nothing written\n", u->diag.errors,
+		        u->diag.errors == 1 ? "" : "s");
+		return 1;
+	}
+	if (check_only)
+		return 0;
+	struct stat st;
+	if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ipcgen: output folder '%s' does not exist\n", outdir);
+		return 2;
+	}
+	return write_outputs(u, outdir, client, server, depfile);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -145,12 +218,12 @@ int main(int argc, char **argv)
 	};
 	const char *outdir = ".";
 	bool client = true, server = true, depfile = false, check_only = false;
-	const char **incdirs = calloc((size_t)argc, sizeof *incdirs);
-	if (!incdirs)
-		return 2;
+	/* At most one -I per argument. */
+	const char **incdirs = arena_alloc(&u.arena, (size_t)argc * sizeof *incdirs);
+	int status = -1;
 
 	int c;
-	while ((c = getopt_long(argc, argv, "I:o:csMhV", longopts, NULL)) != -1) {
+	while (status < 0 && (c = getopt_long(argc, argv, "I:o:csMhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'I': incdirs[u.nincdirs++] = optarg; break;
 		case 'o': outdir = optarg; break;
@@ -158,92 +231,26 @@ int main(int argc, char **argv)
 		case 's': client = false; break;
 		case 'M': depfile = true; break;
 		case 'k': check_only = true; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': puts("ipcgen " IPCGEN_VERSION); return 0;
-		default: usage(stderr); return 2;
+		case 'h': usage(stdout); status = 0; break;
+		case 'V': puts("ipcgen " IPCGEN_VERSION); status = 0; break;
+		default: usage(stderr); status = 2; break;
 		}
 	}
-	if (!client && !server) {
+	if (status < 0 && !client && !server) {
 		fputs("ipcgen: -c and -s exclude each other\n", stderr);
-		return 2;
+		status = 2;
 	}
-	if (optind == argc) {
+	if (status < 0 && optind == argc) {
 		fputs("ipcgen: no input files\n", stderr);
 		usage(stderr);
-		return 2;
+		status = 2;
 	}
-	u.incdirs = incdirs;
-	u.diag.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
-
-	for (int i = optind; i < argc; i++)
-		unit_load(&u, argv[i], true);
-	if (u.diag.errors == 0)
-		check_unit(&u);
-	diag_flush(&u.diag);
-	if (u.diag.errors) {
-		fprintf(stderr, "ipcgen: %u error%s; nothing written\n", u.diag.errors,
-		        u.diag.errors == 1 ? "" : "s");
-		arena_free(&u.arena);
-		free(incdirs);
-		return 1;
+	if (status < 0) {
+		u.incdirs = incdirs;
+		u.diag.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
+		status = run(&u, argv + optind, argc - optind, outdir, client, server,
+		             depfile, check_only);
 	}
-	if (check_only) {
-		arena_free(&u.arena);
-		free(incdirs);
-		return 0;
-	}
-
-	struct stat st;
-	if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "ipcgen: output folder '%s' does not exist\n", outdir);
-		arena_free(&u.arena);
-		free(incdirs);
-		return 2;
-	}
-
-	int status = 0;
-	struct buf b = {0};
-	for (const struct ns *ns = u.nss; ns && status == 0; ns = ns->next) {
-		if (!ns->primary)
-			continue;
-		struct buf dep = {0};
-		for (int part = 0; part < GEN_NPARTS && status == 0; part++) {
-			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server))
-				continue;
-			b.len = 0;
-			gen_c(&u, ns, (enum gen_part)part, &b);
-			const char *path = arena_printf(&u.arena, "%s/%s", outdir,
-			                                gen_c_filename(&u.arena, ns, (enum gen_part)part));
-			if (!write_output(path, &b))
-				status = 2;
-			if (dep.len)
-				buf_putc(&dep, ' ');
-			put_make_path(&dep, path);
-		}
-		if (depfile && status == 0) {
-			/* NS.h NS_client.c NS_server.c: a.ipc b.ipc, then an empty
-			 * rule per input so a deleted .ipc does not break make. */
-			const struct ns *seen[1024];
-			size_t nseen = 0;
-			collect_deps(ns, seen, &nseen);
-			buf_putc(&dep, ':');
-			for (size_t i = 0; i < nseen; i++) {
-				buf_putc(&dep, ' ');
-				put_make_path(&dep, seen[i]->src->path);
-			}
-			buf_putc(&dep, '\n');
-			for (size_t i = 1; i < nseen; i++) {
-				put_make_path(&dep, seen[i]->src->path);
-				buf_puts(&dep, ":\n");
-			}
-			const char *path = arena_printf(&u.arena, "%s/%s.d", outdir, ns->cname);
-			if (!write_output(path, &dep))
-				status = 2;
-		}
-		buf_free(&dep);
-	}
-	buf_free(&b);
 	arena_free(&u.arena);
-	free(incdirs);
 	return status;
 }

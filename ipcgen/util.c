@@ -47,7 +47,8 @@ void *arena_alloc(struct arena *a, size_t size)
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *p = arena_alloc(a, n + 1);
-	memcpy(p, s, n);
+	if (n)
+		memcpy(p, s, n);
 	return p;
 }
 
@@ -150,6 +151,22 @@ struct diag_group {
 	struct buf text;
 };
 
+/* The length of the valid multi-byte UTF-8 sequence at p, or 0. */
+static size_t utf8_length(const unsigned char *p, size_t avail)
+{
+	unsigned c = p[0];
+	size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (!n || n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return n;
+}
+
 static void show_line(struct buf *o, bool color, struct loc loc)
 {
 	const struct src *s = loc.src;
@@ -166,16 +183,30 @@ static void show_line(struct buf *o, bool color, struct loc loc)
 		from = loc.off > start + SHOW_WIDTH / 2 ? loc.off - SHOW_WIDTH / 2 : start;
 		to = from + SHOW_WIDTH < end ? from + SHOW_WIDTH : end;
 	}
+	/* The line as the terminal should see it: valid UTF-8 as it is, any
+	 * other byte outside printable ASCII as '?'; the caret line has one
+	 * column per character shown. */
+	const unsigned char *t = (const unsigned char *)s->text;
 	buf_puts(o, from > start ? "    ..." : "    ");
-	for (size_t i = from; i < to; i++) {
-		unsigned char c = (unsigned char)s->text[i];
-		/* Control bytes and NULs would garble a terminal. */
-		buf_putc(o, c == '\t' || (c >= 0x20 && c != 0x7f) ? (char)c : '?');
+	struct buf caret = {0};
+	for (size_t i = from; i < to;) {
+		unsigned char c = t[i];
+		size_t n = utf8_length(t + i, to - i);
+		if (n > 1) {
+			buf_putn(o, (const char *)t + i, n);
+		} else {
+			n = 1;
+			buf_putc(o, c == '\t' || (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+		}
+		if (i < loc.off)
+			buf_putc(&caret, c == '\t' ? '\t' : ' ');
+		i += n;
 	}
 	buf_puts(o, to < end ? "...\n" : "\n");
 	buf_puts(o, from > start ? "       " : "    ");
-	for (size_t i = from; i < loc.off && i < to; i++)
-		buf_putc(o, s->text[i] == '\t' ? '\t' : ' ');
+	if (caret.len)
+		buf_putn(o, caret.data, caret.len);
+	buf_free(&caret);
 	buf_puts(o, color ? "\033[1;32m^\033[0m\n" : "^\n");
 }
 

@@ -1,0 +1,89 @@
+#!/bin/sh
+# cli.sh IPCGEN: the command line as ipcgen(1) documents it: exit statuses,
+# -o, -c, -s, -M, -I, atomic and unchanged-only writes, nothing written on
+# error, and hostile inputs that must be refused without a crash.
+ipcgen=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(pwd)
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+pass=0 fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+no() { echo "not ok - $1"; fail=$((fail + 1)); }
+expect() {  # expect STATUS NAME CMD...: run CMD, compare its exit status
+	want=$1 name=$2; shift 2
+	"$@" >"$t/stdout" 2>"$t/stderr"; st=$?
+	if [ "$st" -eq "$want" ]; then ok "$name"; else no "$name (exit $st, expected $want)"; sed 's/^/# /' "$t/stderr"; fi
+}
+
+expect 0 "--help exits 0" "$ipcgen" --help
+grep -q '^usage: ipcgen' "$t/stdout" && ok "--help prints usage" || no "--help prints usage"
+expect 0 "--version exits 0" "$ipcgen" --version
+grep -q '^ipcgen [0-9]' "$t/stdout" && ok "--version prints the version" || no "--version prints the version"
+expect 2 "no input is a usage error" "$ipcgen"
+expect 2 "an unknown option is a usage error" "$ipcgen" --frobnicate x.ipc
+expect 2 "-c with -s is a usage error" "$ipcgen" -c -s protocols/io.ipc
+expect 2 "a missing output folder is an error" "$ipcgen" -o "$t/nowhere" protocols/io.ipc
+expect 1 "a missing input is an input error" "$ipcgen" -o "$t" "$t/missing.ipc"
+grep -q "cannot read" "$t/stderr" && ok "a missing input is named" || no "a missing input is named"
+
+mkdir "$t/a" "$t/c" "$t/s"
+expect 0 "generates io" "$ipcgen" -o "$t/a" protocols/io.ipc
+[ "$(ls "$t/a" | tr '\n' ' ')" = "io.h io_client.c io_server.c " ] && ok "writes NS.h, NS_client.c, NS_server.c" || no "output names: $(ls "$t/a")"
+expect 0 "-c" "$ipcgen" -c -o "$t/c" protocols/io.ipc
+[ "$(ls "$t/c" | tr '\n' ' ')" = "io.h io_client.c " ] && ok "-c writes the header and the client" || no "-c wrote: $(ls "$t/c")"
+expect 0 "-s" "$ipcgen" --server -o "$t/s" protocols/io.ipc
+[ "$(ls "$t/s" | tr '\n' ' ')" = "io.h io_server.c " ] && ok "-s writes the header and the server" || no "-s wrote: $(ls "$t/s")"
+cmp -s "$t/a/io.h" "$t/c/io.h" && ok "the header is the same whatever the sides" || no "the header depends on -c"
+
+# Unchanged outputs are not rewritten: their mtime stays.
+touch -d '2001-01-01 00:00:00' "$t/a/io.h" "$t/a/io_client.c"
+expect 0 "regenerates io" "$ipcgen" -o "$t/a" protocols/io.ipc
+[ "$(date -r "$t/a/io.h" +%Y)" = 2001 ] && ok "an unchanged output keeps its mtime" || no "an unchanged output was rewritten"
+ls "$t/a" | grep -q tmp && no "a temporary file was left behind" || ok "no temporary file is left behind"
+
+# Nothing is written when any input has an error; existing outputs stay.
+cp "$t/a/io.h" "$t/io.h.before"
+printf 'namespace bad;\ninterface x { call f(a: nope) void; }\n' >"$t/bad.ipc"
+expect 1 "an error in one input fails the run" "$ipcgen" -o "$t/a" protocols/dev.ipc "$t/bad.ipc"
+[ ! -e "$t/a/dev.h" ] && ok "nothing is written when an input has an error" || no "dev.h was written despite an error"
+cmp -s "$t/a/io.h" "$t/io.h.before" && ok "existing outputs stay as they were" || no "io.h changed"
+
+# -M: a make dependency file naming every input, used ones included.
+mkdir "$t/m"
+expect 0 "-M" "$ipcgen" -M -I protocols -o "$t/m" protocols/dev.ipc
+grep -q "^$t/m/dev.h $t/m/dev_client.c $t/m/dev_server.c: protocols/dev.ipc protocols/io.ipc\$" "$t/m/dev.d" \
+	&& ok "-M lists the outputs and every input" || { no "-M content"; cat "$t/m/dev.d"; }
+grep -q '^protocols/io.ipc:$' "$t/m/dev.d" && ok "-M adds an empty rule per used file" || no "-M phony rules"
+
+# use: the importing file's folder first, then each -I folder in order.
+mkdir -p "$t/u/one" "$t/u/two" "$t/u/main"
+printf 'namespace lib;\ninterface one {}\n' >"$t/u/one/lib.ipc"
+printf 'namespace lib;\ninterface two {}\n' >"$t/u/two/lib.ipc"
+printf 'namespace app;\nuse lib;\ninterface x :: lib::one {}\n' >"$t/u/main/app.ipc"
+expect 0 "use finds the first -I folder" "$ipcgen" -I "$t/u/one" -I "$t/u/two" -o "$t" "$t/u/main/app.ipc"
+expect 1 "use searches -I folders in order" "$ipcgen" -I "$t/u/two" -I "$t/u/one" -o "$t" "$t/u/main/app.ipc"
+cp "$t/u/two/lib.ipc" "$t/u/main/lib.ipc"
+expect 1 "use looks in the file's own folder first" "$ipcgen" -I "$t/u/one" -o "$t" "$t/u/main/app.ipc"
+printf 'namespace other;\n' >"$t/u/one/wrong.ipc"
+printf 'namespace app2;\nuse wrong;\n' >"$t/u/main/app2.ipc"
+expect 1 "a used file must declare the namespace it is named for" "$ipcgen" -I "$t/u/one" -o "$t" "$t/u/main/app2.ipc"
+
+# Hostile inputs: refused with exit 1, never a crash.
+: >"$t/empty.ipc"
+expect 1 "an empty file" "$ipcgen" -o "$t" "$t/empty.ipc"
+head -c 100000 /dev/urandom >"$t/random.ipc"
+expect 1 "random bytes" "$ipcgen" -o "$t" "$t/random.ipc"
+head -c 4096 /dev/zero >"$t/zeros.ipc"
+expect 1 "NUL bytes" "$ipcgen" -o "$t" "$t/zeros.ipc"
+{ printf 'namespace t; interface a { call f('; head -c 3000000 /dev/zero | tr '\0' 'x'; printf ': u8) void; }\n'; } >"$t/longident.ipc"
+expect 1 "a 3 MB identifier on one line" "$ipcgen" -o "$t" "$t/longident.ipc"
+{ printf 'namespace t; '; i=0; while [ $i -lt 20000 ]; do printf 'enum e%d { A, } ' $i; i=$((i + 1)); done; printf '\n'; } >"$t/longline.ipc"
+expect 0 "a megabyte of declarations on one line" "$ipcgen" -o "$t" "$t/longline.ipc"
+{ printf 'namespace t;\ninterface a {\n'; i=0; while [ $i -lt 65536 ]; do printf 'call m%d();\n' $i; i=$((i + 1)); done; printf '}\n'; } >"$t/many.ipc"
+expect 1 "65536 methods" "$ipcgen" -o "$t" "$t/many.ipc"
+grep -q "at most 65535" "$t/stderr" && ok "65536 methods: the label limit is named" || no "65536 methods message"
+{ printf 'namespace t;\n'; i=0; while [ $i -lt 2000 ]; do printf '{'; i=$((i + 1)); done; } >"$t/braces.ipc"
+expect 1 "two thousand open braces" "$ipcgen" -o "$t" "$t/braces.ipc"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
