@@ -27,6 +27,15 @@ _Static_assert(sizeof(struct cap) == 16, "a cspace frame holds 256 slots");
 
 #define CSPACE_SLOTS 256
 
+/*
+ * A cspace capability stored in the cspace it names (a task's "cspace =
+ * self") is weak: it holds no reference, or the cspace would keep itself
+ * alive for ever.  cap_install makes a cspace capability weak or strong by
+ * where it lands.  (Longer cycles, A holding B holding A, still leak until
+ * revocation exists.)
+ */
+#define CAP_WEAK 0x80
+
 struct cspace {
 	struct cap slot[CSPACE_SLOTS];
 };
@@ -38,7 +47,7 @@ static inline struct cap *cap_slot(struct cspace *cs, u64 slot)
 }
 struct cap *cap_get(struct cspace *cs, u64 slot, unsigned type, int *err);
 int cap_dest(struct cspace *cs, u64 want, u32 *slot);   /* an empty slot: want, or any if NONE */
-void cap_copy_into(struct cap *dst, const struct cap *src);     /* takes a reference */
+void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move);  /* into an empty slot */
 void cap_clear(struct cap *c);                                  /* drops it */
 void cspace_destroy(struct cspace *cs);
 

@@ -112,7 +112,7 @@ void root_task_create(void)
 	}
 
 	cs->slot[HELIOS_ROOT_TASK] = (struct cap){ .type = HELIOS_CAP_TASK, .obj = t };
-	cs->slot[HELIOS_ROOT_CSPACE] = (struct cap){ .type = HELIOS_CAP_CSPACE, .obj = cs };
+	cs->slot[HELIOS_ROOT_CSPACE] = (struct cap){ .type = HELIOS_CAP_CSPACE, .rights = CAP_WEAK, .obj = cs };
 	cs->slot[HELIOS_ROOT_VSPACE] = (struct cap){ .type = HELIOS_CAP_VSPACE, .obj = vs };
 	cs->slot[HELIOS_ROOT_MEMORY] = (struct cap){ .type = HELIOS_CAP_MEMORY, .obj = q };
 	cs->slot[HELIOS_ROOT_IOPORT] = (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0, .b = 0x10000 };
@@ -120,8 +120,8 @@ void root_task_create(void)
 	cs->slot[HELIOS_ROOT_IPCBUF] = (struct cap){ .type = HELIOS_CAP_PAGE, .rights = HELIOS_PAGE_RWX, .pa = ipcbuf_pa };
 	page_ref(ipcbuf_pa);
 
-	/* The task's own references: the caps above hold the first ones. */
-	obj_ref(cs);
+	/* The task's own references: the caps above hold the first ones (but
+	 * for the weak cspace one: obj_alloc's reference is the task's). */
 	obj_ref(vs);
 	page_ref(ipcbuf_pa);
 	t->cspace = cs;

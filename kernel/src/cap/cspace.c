@@ -46,15 +46,27 @@ static bool names_object(unsigned type)
 	       type != HELIOS_CAP_IOPORT && type != HELIOS_CAP_IRQ;
 }
 
-void cap_copy_into(struct cap *dst, const struct cap *src)
+void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move)
 {
-	*dst = *src;
-	if (src->type == HELIOS_CAP_PAGE)
-		page_ref(src->pa);
-	else if (names_object(src->type))
-		obj_ref(src->obj);
-	if (src->type == HELIOS_CAP_TASK)
-		((struct tcb *)src->obj)->task_caps++;
+	struct cap n = *src;
+	bool weak_before = n.type == HELIOS_CAP_CSPACE && (n.rights & CAP_WEAK);
+	bool weak_after = n.type == HELIOS_CAP_CSPACE && n.obj == cs;
+	if (n.type == HELIOS_CAP_CSPACE)
+		n.rights = weak_after ? CAP_WEAK : 0;
+	if (move) {
+		*src = (struct cap){ 0 };       /* the reference moves with it */
+		if (weak_before && !weak_after)
+			obj_ref(n.obj);
+		else if (!weak_before && weak_after)
+			obj_unref(n.obj);
+	} else if (n.type == HELIOS_CAP_PAGE) {
+		page_ref(n.pa);
+	} else if (names_object(n.type) && !weak_after) {
+		obj_ref(n.obj);
+	}
+	if (!move && n.type == HELIOS_CAP_TASK)
+		((struct tcb *)n.obj)->task_caps++;
+	cs->slot[slot] = n;
 }
 
 void cap_clear(struct cap *c)
@@ -69,7 +81,7 @@ void cap_clear(struct cap *c)
 	}
 	if (old.type == HELIOS_CAP_PAGE)
 		page_unref(old.pa);
-	else if (names_object(old.type))
+	else if (names_object(old.type) && !(old.type == HELIOS_CAP_CSPACE && (old.rights & CAP_WEAK)))
 		obj_unref(old.obj);
 }
 

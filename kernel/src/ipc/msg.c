@@ -45,8 +45,7 @@ static void move_caps(struct tcb *from, struct tcb *to, u32 ncaps)
 		struct cap *c = from->cspace ? cap_get(from->cspace, src->cap[i], HELIOS_CAP_EMPTY, &err) : NULL;
 		u32 slot = HELIOS_CAP_NONE;
 		if (c && dst && to->cspace && cap_dest(to->cspace, HELIOS_CAP_NONE, &slot) == 0) {
-			to->cspace->slot[slot] = *c;    /* the reference moves with it */
-			*c = (struct cap){ 0 };
+			cap_install(to->cspace, slot, c, true);
 		} else {
 			slot = HELIOS_CAP_NONE;
 			if (c)

@@ -187,12 +187,7 @@ static int copy_or_move(struct tcb *t, struct ctx *c, bool move)
 	}
 	if ((err = cap_dest(cs, A1, &slot)))
 		return err;
-	if (move) {
-		cs->slot[slot] = *src;
-		*src = (struct cap){ 0 };
-	} else {
-		cap_copy_into(&cs->slot[slot], src);
-	}
+	cap_install(cs, slot, src, move);
 	R0 = slot;
 	return HELIOS_OK;
 }
@@ -225,7 +220,7 @@ static int sys_cap_narrow(struct tcb *t, struct ctx *c)
 	}
 	if ((err = cap_dest(t->cspace, A1, &slot)))
 		return err;
-	cap_copy_into(&t->cspace->slot[slot], &n);
+	cap_install(t->cspace, slot, &n, false);
 	R0 = slot;
 	return HELIOS_OK;
 }
@@ -454,7 +449,7 @@ static int decode_port(struct tcb *t, struct ctx *c, int *err)
 		*err = HELIOS_EINVAL;
 		return 0;
 	}
-	if (A1 < io->a || A1 + A2 > io->b) {
+	if (A1 < io->a || A1 >= io->b || A2 > io->b - A1) {      /* no overflow */
 		*err = HELIOS_EPERM;
 		return 0;
 	}

@@ -201,8 +201,8 @@ START_TEST(cap_references)
 	u64 pa = page_alloc(q, FRAME_PAGE, &err);
 	cs->slot[0] = (struct cap){ .type = HELIOS_CAP_ENDPOINT, .obj = ep };
 	cs->slot[1] = (struct cap){ .type = HELIOS_CAP_PAGE, .rights = 7, .pa = pa };
-	cap_copy_into(&cs->slot[2], &cs->slot[0]);
-	cap_copy_into(&cs->slot[3], &cs->slot[1]);
+	cap_install(cs, 2, &cs->slot[0], false);
+	cap_install(cs, 3, &cs->slot[1], false);
 	ck_assert_uint_eq(obj_refs(ep), 2);
 	ck_assert_uint_eq(frame_get(pa >> 12)->refs, 2);
 	cap_clear(&cs->slot[0]);
@@ -213,6 +213,29 @@ START_TEST(cap_references)
 	obj_unref(cs);
 	reap();
 	ck_assert_uint_eq(q->used, used - 3);
+}
+END_TEST
+
+START_TEST(cspace_self_reference_is_weak)
+{
+	struct memq *q = root_quota(10);
+	int err = 0;
+	struct cspace *cs = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
+	struct cspace *other = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
+	struct cap self = { .type = HELIOS_CAP_CSPACE, .obj = cs };
+	obj_ref(cs);
+	cap_install(cs, 0, &self, true);        /* moved into itself: weak, the ref dropped */
+	ck_assert_uint_eq(obj_refs(cs), 1);
+	ck_assert(cs->slot[0].rights & CAP_WEAK);
+	cap_install(other, 0, &cs->slot[0], false);    /* copied elsewhere: strong */
+	ck_assert_uint_eq(obj_refs(cs), 2);
+	ck_assert(!(other->slot[0].rights & CAP_WEAK));
+	cap_clear(&other->slot[0]);
+	ck_assert_uint_eq(obj_refs(cs), 1);
+	u64 used = q->used;
+	obj_unref(cs);                          /* the last strong one: it goes */
+	reap();
+	ck_assert_uint_eq(q->used, used - 1);
 }
 END_TEST
 
@@ -347,6 +370,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(t, cspace_slots);
 	tcase_add_test(t, cspace_full);
 	tcase_add_test(t, cap_references);
+	tcase_add_test(t, cspace_self_reference_is_weak);
 	suite_add_tcase(s, t);
 	t = tcase_create("elf");
 	tcase_add_test(t, elf_good);

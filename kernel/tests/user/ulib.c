@@ -87,7 +87,15 @@ static int load_segment(void *arg, const struct elf_segment *s)
 
 int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out)
 {
-	struct sysret cs = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_CSPACE, NONE, 0);
+	return spawn_ex(role, arg, caps, ncaps, 0, NONE, out);
+}
+
+int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags, u32 page,
+             struct child *out)
+{
+	struct sysret cs = flags & SPAWN_SHARE_CSPACE
+		? h_copy(HELIOS_ROOT_CSPACE, NONE, NONE)
+		: h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_CSPACE, NONE, 0);
 	struct sysret vs = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_VSPACE, NONE, 0);
 	struct sysret task = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_TASK, NONE, 0);
 	struct sysret ipcpg = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, NONE, 0);
@@ -106,9 +114,16 @@ int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out)
 			return -3;
 	if (h_map(l.vs, (u64)U_IPCBUF, (u32)ipcpg.r0, HELIOS_MAP_W, HELIOS_ROOT_MEMORY))
 		return -4;
+	if ((flags & SPAWN_SHARED_PAGE) && h_map(l.vs, U_SHARED, page, HELIOS_MAP_W, HELIOS_ROOT_MEMORY))
+		return -9;
+	if (flags & SPAWN_SHARE_CSPACE)
+		ncaps = 0;
 	for (unsigned i = 0; i < ncaps; i++)
 		if (h_copy(caps[i], i, out->cspace).st)
 			return -5;
+	if ((flags & SPAWN_SELF) && (h_copy(out->cspace, ncaps, out->cspace).st ||
+	                             h_copy(out->vspace, ncaps + 1, out->cspace).st))
+		return -10;
 	if (S(TASK_CONFIG, out->task, out->cspace, out->vspace, ipcpg.r0, 0).st)
 		return -6;
 	h_destroy((u32)ipcpg.r0);

@@ -113,6 +113,17 @@ struct child {
 	u32 task, cspace, vspace;
 };
 int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out);
+
+/* spawn_ex's flags: SPAWN_SHARE_CSPACE runs the child in the caller's own
+ * cspace (caps ignored); SPAWN_SHARED_PAGE maps page cap `page` at U_SHARED
+ * in the child too; SPAWN_SELF gives the child caps to its own cspace and
+ * vspace, in the slots after caps[]. */
+#define SPAWN_SHARE_CSPACE 1u
+#define SPAWN_SHARED_PAGE 2u
+#define SPAWN_SELF 4u
+#define U_SHARED 0x7ff000300000ull
+int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags, u32 page,
+             struct child *out);
 void child_free(struct child *c);
 
 /* Each test task defines these. */
