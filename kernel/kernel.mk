@@ -71,6 +71,7 @@ ALL_TARGETS += $(KERNEL_IMAGES)
 
 # Boot tests: tests/run-test NAME ... kernel/tests/qemu-test QEMU KERNEL [options].
 KQEMU_TEST = sh kernel/tests/qemu-test "$(QEMU)" $(KB)/kernel.bin
+KTEST_ARGS_irq = -S 'irq: hello COM1 from user mode'
 
 KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host
 $(foreach t,$(KTESTS),$(eval KERNEL_CHECKS += check-kernel-$(t)))
