@@ -1,0 +1,158 @@
+/*
+ * ktest_storm: a hostile task makes hundreds of thousands of system calls
+ * with random numbers and random arguments (slot numbers near its own,
+ * NONE, huge values, user and kernel addresses, powers of two) and random
+ * IPC buffer contents, holding a few capabilities of every kind, its own
+ * cspace and vspace among them.  It may block, fault or wreck its own
+ * address space; the root watches its progress through a shared page,
+ * kills it when it stalls or has done its share, and starts the next one
+ * with another seed.  The kernel must answer every call with a status and
+ * stay up; the root checks that it still works afterwards and how much of
+ * its quota the dead children left behind.
+ */
+#include "ulib.h"
+
+const char *ktest_name = "storm";
+
+#define TOTAL 300000            /* system calls, all children together */
+#define PER_CHILD 20000
+#define NCAPS 6                 /* then its own cspace and vspace: 8 slots */
+
+struct shared {
+	volatile u64 calls;
+	volatile u64 last_nr;
+};
+
+static u64 rng;
+
+static u64 rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static u64 arg(void)
+{
+	switch (rnd() % 10) {
+	case 0: case 1: case 2: return rnd() % 10;                      /* a slot it may hold */
+	case 3: return HELIOS_CAP_NONE;
+	case 4: return rnd();
+	case 5: return (rnd() % 0x4000) << 12;                          /* a user page */
+	case 6: return 1ull << (rnd() % 64);
+	case 7: return rnd() % 5;                                       /* types, widths, flags */
+	case 8: return 0xffffffff80000000ull + (rnd() % 0x1000000);    /* the kernel */
+	default: return 0x7ff000000000ull - (rnd() % 16) * 4096;       /* its stack, IPC buffer */
+	}
+}
+
+static void scramble(struct helios_ipc_buffer *b)
+{
+	for (int i = 0; i < HELIOS_MAX_CAPS; i++)
+		b->cap[i] = rnd() % 3 ? (u32)(rnd() % 12) : (u32)rnd();
+	for (int i = 0; i < HELIOS_MAX_POLL; i++)
+		b->poll[i] = (struct helios_pollcap){ (u32)(rnd() % 12), (u16)rnd(), 0 };
+	for (int i = 0; i < 8; i++)
+		b->word[rnd() % HELIOS_MAX_WORDS] = rnd();
+}
+
+void child_main(u64 role, u64 seed)
+{
+	(void)role;
+	struct shared *sh = (struct shared *)U_SHARED;
+	rng = seed * 0x9e3779b97f4a7c15ull | 1;
+	for (;;) {
+		u64 nr = rnd() % (HELIOS_SYS_COUNT + 3);
+		if (nr == HELIOS_SYS_DEBUG_WRITE || (nr == HELIOS_SYS_EXIT && rnd() % 64))
+			nr = HELIOS_SYS_NULL;   /* no junk in the log; exit but rarely */
+		if (rnd() % 8 == 0)
+			scramble(U_IPCBUF);
+		u64 info = rnd() % 4 ? HELIOS_INFO(rnd() % 8, rnd() % 3) : arg();
+		sh->last_nr = nr;
+		register u64 r10 __asm__("r10") = arg();
+		register u64 r8 __asm__("r8") = arg();
+		register u64 r9 __asm__("r9") = arg();
+		register u64 r12 __asm__("r12") = arg();
+		u64 rax = nr, rdi = arg(), rsi = arg(), rdx = nr <= HELIOS_SYS_REPLY_RECV ? info : arg();
+		__asm__ volatile("syscall"
+		                 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
+		                   "+r"(r9), "+r"(r12)
+		                 :
+		                 : "rcx", "r11", "r13", "r14", "memory");
+		sh->calls++;
+	}
+}
+
+static u32 make(u32 mem, u64 type, u64 pages)
+{
+	struct sysret r = h_alloc(mem, type, NONE, pages);
+	CHECK_EQ(r.st, 0);
+	return (u32)r.r0;
+}
+
+void test_main(void)
+{
+	u32 shared_pg = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, 0);
+	CHECK_EQ(h_map(HELIOS_ROOT_VSPACE, U_SHARED, shared_pg, HELIOS_MAP_W, HELIOS_ROOT_MEMORY), 0);
+	struct shared *sh = (struct shared *)U_SHARED;
+	u64 total = 0, children = 0, stalled = 0, exited = 0, faulted = 0, killed = 0;
+	u64 base = 0;
+	for (u64 seed = 1; total < TOTAL && children < 3000; seed++) {
+		u32 caps[NCAPS] = {
+			make(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, 0),
+			make(HELIOS_ROOT_MEMORY, HELIOS_CAP_ENDPOINT, 0),
+			make(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, 48),
+			(u32)h_narrow(HELIOS_ROOT_IOPORT, NONE, 0x80, 0x81).r0,         /* the POST port */
+			(u32)h_narrow(HELIOS_ROOT_IRQ, NONE, 5, 6).r0,                  /* an unused line */
+			make(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, 0),
+		};
+		sh->calls = 0;
+		struct child c;
+		CHECK_EQ(spawn_ex(1, seed, caps, NCAPS, SPAWN_SELF | SPAWN_SHARED_PAGE, shared_pg, &c), 0);
+		for (unsigned i = 0; i < NCAPS; i++)
+			h_destroy(caps[i]);
+		u64 last = 0;
+		int stalls = 0;
+		for (;;) {
+			S(YIELD, 0, 0, 0, 0, 0);
+			u64 st = h_status(c.task).r0;
+			if (st != HELIOS_TASK_RUNNING)
+				break;
+			u64 now = sh->calls;
+			if (now >= PER_CHILD)
+				break;
+			if (now == last && ++stalls >= 3) {
+				stalled++;
+				break;
+			}
+			if (now != last)
+				stalls = 0;
+			last = now;
+		}
+		struct sysret st = h_status(c.task);
+		if (st.r0 == HELIOS_TASK_EXITED)
+			exited++;
+		else if (st.r0 == HELIOS_TASK_FAULTED)
+			faulted++;
+		else
+			killed++;
+		total += sh->calls;
+		children++;
+		child_free(&c);
+		CHECK_EQ(h_null(), 0);
+		if (children == 1)
+			base = h_info(HELIOS_ROOT_MEMORY).r2;
+	}
+	u64 used = h_info(HELIOS_ROOT_MEMORY).r2;
+	uprintf("storm: %lu system calls from %lu children: %lu stalled (blocked), %lu exited, "
+	        "%lu faulted, %lu killed at their share\n",
+	        total, children, stalled, exited, faulted, killed - stalled);
+	uprintf("storm: root quota used %lu after the first child, %lu after the last\n", base, used);
+	CHECK(total >= TOTAL);
+	/* The kernel still works: a round of real IPC-free work. */
+	u32 n = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, 0);
+	h_signal(n, 3);
+	CHECK_EQ(h_wait(n).r0, 3);
+	CHECK_EQ(h_destroy(n), 0);
+}
