@@ -109,3 +109,9 @@ check-kernel-host: $(KB)/check_kernel
 	@sh tests/run-test kernel-host $(B)/results $(KB)/check_kernel
 
 .PHONY: check-kernel
+
+# Benchmarks: guest instructions under -icount shift=0 (rdtsc counts them).
+ALL_TARGETS += $(KB)/user/kbench.elf
+BENCH_TARGETS += bench-kernel
+bench-kernel: $(KB)/kernel.bin $(KB)/user/kbench.elf
+	@sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf

@@ -1,0 +1,195 @@
+/*
+ * kbench: the kernel's benchmarks, run as the root task under QEMU with
+ * -icount shift=0, where rdtsc counts guest instructions.  Each figure is
+ * the best of several batches (a timer tick in a batch only adds to it),
+ * less the cost of the measuring loop itself, and is printed as
+ *   bench kernel.NAME N instructions
+ * for bench/kernel/run to collect.
+ *
+ *   kernel.syscall.null         one NULL system call, user to user
+ *   kernel.ipc.roundtrip        CALL + REPLY_RECV with a one-word message, the
+ *                               client and the server in different vspaces
+ *   kernel.ipc.roundtrip64      the same with 64 words (58 through the buffers)
+ *   kernel.notify.signal_wake   half a ping-pong through two notifications
+ *                               between two vspaces: SIGNAL, then WAIT
+ *                               blocks and the waiter runs
+ *   kernel.irq.to_handler       from the IO_OUT that makes COM1 raise IRQ 4
+ *                               to the handler task (another vspace) back
+ *                               from WAIT
+ */
+#include "ulib.h"
+
+const char *ktest_name = "bench";
+
+#define BATCH 1000
+#define BATCHES 7
+enum { SERVER = 1, PONG, HANDLER };
+
+/* Child slots */
+#define C_EP 0
+#define C_PING 1
+#define C_PONG 2
+#define C_IO 3
+#define C_IRQ 4
+
+struct shared {
+	volatile u64 t_wake;
+};
+
+static u64 loop_cost;
+
+static inline void null_syscall(void)
+{
+	u64 rax = HELIOS_SYS_NULL;
+	__asm__ volatile("syscall" : "+a"(rax) : : "rcx", "r11", "memory");
+}
+
+static u64 best(u64 (*batch)(void))
+{
+	u64 b = ~0ull;
+	for (int i = 0; i < BATCHES; i++) {
+		u64 v = batch();
+		b = MIN(b, v);
+	}
+	return b;
+}
+
+static u64 batch_empty(void)
+{
+	u64 t0 = rdtsc();
+	for (int i = 0; i < BATCH; i++)
+		__asm__ volatile("" ::: "memory");
+	return rdtsc() - t0;
+}
+
+static u64 batch_null(void)
+{
+	u64 t0 = rdtsc();
+	for (int i = 0; i < BATCH; i++)
+		null_syscall();
+	return rdtsc() - t0;
+}
+
+static u32 ep, ping, pong;
+
+static u64 batch_call(void)
+{
+	struct umsg m = { 0 };
+	u64 t0 = rdtsc();
+	for (int i = 0; i < BATCH; i++) {
+		m.label = 1;
+		m.info = HELIOS_INFO(1, 0);
+		m.w[0] = i;
+		ipc(HELIOS_SYS_CALL, ep, &m);
+	}
+	return rdtsc() - t0;
+}
+
+static u64 batch_call64(void)
+{
+	struct umsg m = { 0 };
+	u64 t0 = rdtsc();
+	for (int i = 0; i < BATCH; i++) {
+		m.label = 2;
+		m.info = HELIOS_INFO(64, 0);
+		ipc(HELIOS_SYS_CALL, ep, &m);
+	}
+	return rdtsc() - t0;
+}
+
+static u64 batch_notify(void)
+{
+	u64 t0 = rdtsc();
+	for (int i = 0; i < BATCH; i++) {
+		h_signal(ping, 1);
+		h_wait(pong);
+	}
+	return rdtsc() - t0;
+}
+
+void child_main(u64 role, u64 arg)
+{
+	(void)arg;
+	if (role == SERVER) {
+		struct umsg m = { 0 };
+		ipc(HELIOS_SYS_RECV, C_EP, &m);
+		for (;;) {
+			m.label = 0;            /* the reply: the same words back */
+			ipc(HELIOS_SYS_REPLY_RECV, C_EP, &m);
+		}
+	}
+	if (role == PONG) {
+		for (;;) {
+			h_wait(C_PING);
+			h_signal(C_PONG, 1);
+		}
+	}
+	if (role == HANDLER) {
+		struct shared *sh = (struct shared *)U_SHARED;
+		for (;;) {
+			h_wait(C_PING);
+			sh->t_wake = rdtsc();
+			h_io_in(C_IO, 0x3fa, 1);                /* IIR: clears the interrupt */
+			h_io_out(C_IO, 0x3f9, 1, 0);            /* IER off */
+			S(IRQ_ACK, C_IRQ, 4, 0, 0, 0);
+			h_signal(C_PONG, 1);
+		}
+	}
+}
+
+static void report(const char *name, u64 v, u64 target)
+{
+	if (target)
+		uprintf("bench kernel.%s %lu instructions (target <= %lu)\n", name, v, target);
+	else
+		uprintf("bench kernel.%s %lu instructions\n", name, v);
+}
+
+static u32 make(u64 type)
+{
+	return (u32)h_alloc(HELIOS_ROOT_MEMORY, type, NONE, 0).r0;
+}
+
+void test_main(void)
+{
+	loop_cost = best(batch_empty);
+	u64 null = (best(batch_null) - loop_cost + BATCH / 2) / BATCH;
+	report("syscall.null", null, 60);
+
+	ep = make(HELIOS_CAP_ENDPOINT);
+	ping = make(HELIOS_CAP_NOTIFICATION);
+	pong = make(HELIOS_CAP_NOTIFICATION);
+	u32 caps[] = { ep, ping, pong };
+	struct child srv, pg;
+	CHECK_EQ(spawn(SERVER, 0, caps, 3, &srv), 0);
+	CHECK_EQ(spawn(PONG, 0, caps, 3, &pg), 0);
+	S(YIELD, 0, 0, 0, 0, 0);
+	report("ipc.roundtrip", (best(batch_call) - loop_cost + BATCH / 2) / BATCH, 400);
+	report("ipc.roundtrip64", (best(batch_call64) - loop_cost + BATCH / 2) / BATCH, 0);
+	report("notify.signal_wake", (best(batch_notify) - loop_cost + BATCH) / (2 * BATCH), 0);
+	child_free(&pg);
+
+	/* IRQ 4 from COM1's transmit-empty interrupt, to a handler task. */
+	u32 io = (u32)h_narrow(HELIOS_ROOT_IOPORT, NONE, 0x3f8, 0x400).r0;
+	u32 irq = (u32)h_narrow(HELIOS_ROOT_IRQ, NONE, 4, 5).r0;
+	u32 shared_pg = make(HELIOS_CAP_PAGE);
+	CHECK_EQ(h_map(HELIOS_ROOT_VSPACE, U_SHARED, shared_pg, HELIOS_MAP_W, HELIOS_ROOT_MEMORY), 0);
+	struct shared *sh = (struct shared *)U_SHARED;
+	h_io_out(io, 0x3f9, 1, 0);
+	h_io_out(io, 0x3fc, 1, 0x08);           /* OUT2 */
+	CHECK_EQ(S(IRQ_BIND, irq, 4, ping, 1, 0).st, 0);
+	u32 hcaps[] = { ep, ping, pong, io, irq };
+	struct child h;
+	CHECK_EQ(spawn_ex(HANDLER, 0, hcaps, 5, SPAWN_SHARED_PAGE, shared_pg, &h), 0);
+	S(YIELD, 0, 0, 0, 0, 0);
+	u64 irq_best = ~0ull;
+	for (int i = 0; i < 50; i++) {
+		u64 t0 = rdtsc();
+		h_io_out(io, 0x3f9, 1, 0x02);   /* IER: THR empty -> IRQ 4 now */
+		h_wait(pong);
+		irq_best = MIN(irq_best, sh->t_wake - t0);
+	}
+	report("irq.to_handler", irq_best, 0);
+	child_free(&h);
+	child_free(&srv);
+}
