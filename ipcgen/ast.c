@@ -123,7 +123,7 @@ int ast_kind(struct parser *p, struct token *kw, int kind)
 
 struct method *ast_method(struct parser *p, int kind, struct token *name,
                           struct cap_sections *caps, struct param_list params,
-                          struct ret *ret)
+                          struct ret *ret, struct qname_list *raises)
 {
 	struct method *m = new(p, sizeof *m);
 	m->kind = (enum method_kind)kind;
@@ -135,9 +135,52 @@ struct method *ast_method(struct parser *p, int kind, struct token *name,
 	m->params = params.head;
 	if (ret->present) {
 		m->has_ret = true;
-		m->ret.name = ret->type;
+		m->ret = ret->type;
 	}
+	m->raises = raises->head;
 	return m;
+}
+
+void ast_error(struct parser *p, struct token *kw, struct token *name, struct token *value)
+{
+	struct decl *d = new_decl(p, D_ERROR, kw, name);
+	if (value) {
+		d->has_value = true;
+		d->literal = value->value;
+	}
+}
+
+struct param *ast_value_param(struct parser *p, struct token *name, struct typeref *type)
+{
+	struct param *prm = ast_param(p, name, &type->name, false);
+	prm->type = *type;
+	return prm;
+}
+
+struct typeref ast_type(struct parser *p, struct qname *name, struct token *bound)
+{
+	(void)p;
+	struct typeref t = {.name = *name};
+	if (bound) {
+		t.has_bound = true;
+		t.bound = bound->value;
+		t.bound_loc = bound->loc;
+	}
+	return t;
+}
+
+struct qname_list ast_qname_list(struct parser *p, struct qname_list *l, struct qname *q)
+{
+	struct qname_node *n = new(p, sizeof *n);
+	n->name = *q;
+	struct qname_list r = l ? *l : (struct qname_list){0};
+	if (r.tail)
+		r.tail->next = n;
+	else
+		r.head = n;
+	r.tail = n;
+	r.n++;
+	return r;
 }
 
 struct param_list ast_param_list(struct param_list *l, struct param *prm)

@@ -25,7 +25,8 @@ struct member_list { struct member *head, *tail; unsigned n; };
 struct method_list { struct method *head, *tail; unsigned n; };
 struct param_list { struct param *head, *tail; unsigned n; };
 struct cap_sections { struct param_list in, out; };
-struct ret { bool present; struct qname type; };
+struct ret { bool present; struct typeref type; };
+struct qname_list { struct qname_node *head, *tail; unsigned n; };
 
 void ast_namespace(struct parser *p, struct token *kw, struct token *name);
 void ast_use(struct parser *p, struct token *kw, struct token *name);
@@ -40,7 +41,11 @@ struct method_list ast_method_list(struct method_list *l, struct method *m);
 int ast_kind(struct parser *p, struct token *kw, int kind);
 struct method *ast_method(struct parser *p, int kind, struct token *name,
                           struct cap_sections *caps, struct param_list params,
-                          struct ret *ret);
+                          struct ret *ret, struct qname_list *raises);
+void ast_error(struct parser *p, struct token *kw, struct token *name, struct token *value);
+struct param *ast_value_param(struct parser *p, struct token *name, struct typeref *type);
+struct typeref ast_type(struct parser *p, struct qname *name, struct token *bound);
+struct qname_list ast_qname_list(struct parser *p, struct qname_list *l, struct qname *q);
 struct param_list ast_param_list(struct param_list *l, struct param *prm);
 struct param *ast_param(struct parser *p, struct token *name, struct qname *type,
                         bool list);

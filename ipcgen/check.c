@@ -22,6 +22,7 @@ static const struct { const char *name; enum type_kind kind; } builtins[] = {
 	{"i8", TY_I8}, {"i16", TY_I16}, {"i32", TY_I32}, {"i64", TY_I64},
 	{"uint", TY_UINT}, {"int", TY_INT}, {"size", TY_SIZE},
 	{"uintptr", TY_UINTPTR}, {"bool", TY_BOOL},
+	{"string", TY_STRING}, {"bytes", TY_BYTES},
 	{"page", TY_PAGE}, {"cap", TY_CAP},
 };
 
@@ -33,7 +34,8 @@ static enum type_kind builtin(const char *name)
 	return TY_UNRESOLVED;
 }
 
-static bool is_scalar(enum type_kind k) { return k >= TY_U8 && k <= TY_ENUM; }
+/* Types a value parameter or a result may have. */
+static bool is_value(enum type_kind k) { return k >= TY_U8 && k <= TY_BYTES; }
 static bool is_capability(enum type_kind k) { return k >= TY_PAGE && k <= TY_IFACE; }
 static bool is_integer(enum type_kind k) { return k >= TY_U8 && k <= TY_INT; }
 
@@ -87,7 +89,8 @@ static const char *const c_taken[] = {
 	"WCHAR_MIN", "WCHAR_MAX", "WINT_MIN", "WINT_MAX", "SIG_ATOMIC_MIN",
 	"SIG_ATOMIC_MAX",
 	/* the names generated functions use for themselves */
-	"ep", "m", "st", "result", "self", "reply", "status", "in", "out", "vt",
+	"ep", "m", "st", "result", "nresult", "self", "reply", "status", "in", "out",
+	"vt", "wi",
 	"ipc_cap",
 };
 
@@ -156,6 +159,7 @@ struct checker {
 	struct map macros;     /* macros alone, to catch a tag of the same spelling */
 	struct map ids;        /* interface ID -> decl */
 	struct map clashed;    /* owners with a clash reported already */
+	struct map errcodes;   /* error code -> decl, across namespaces */
 };
 
 static void claim(struct checker *c, enum cname_kind kind, const char *name,
@@ -249,6 +253,29 @@ static const char *suggest(struct ns *ns, const char *name)
 
 static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, const char *what);
 
+/* string<N> and bytes<N> need a bound that fits a message; nothing else takes one. */
+static bool check_bound(struct checker *c, struct typeref *t)
+{
+	bool bounded = t->kind == TY_STRING || t->kind == TY_BYTES;
+	uint64_t most = (uint64_t)(c->u->max_words - 1) * 8;
+	if (t->has_bound && !bounded) {
+		diag_error(c->d, t->bound_loc, "'%s' takes no bound; only string<N> and bytes<N> do",
+		           t->name.name);
+		return false;
+	}
+	if (bounded && !t->has_bound) {
+		diag_error(c->d, t->name.loc, "'%s' needs a bound: %s<N>, at most N bytes",
+		           t->name.name, t->name.name);
+		return false;
+	}
+	if (bounded && (t->bound == 0 || t->bound > most)) {
+		diag_error(c->d, t->bound_loc, "the bound of '%s' must be from 1 to %llu (what one message carries)",
+		           t->name.name, (unsigned long long)most);
+		return false;
+	}
+	return true;
+}
+
 static bool resolve(struct checker *c, struct ns *ns, struct typeref *t)
 {
 	return resolve_what(c, ns, t, "type");
@@ -268,7 +295,7 @@ static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, co
 	} else {
 		t->kind = builtin(q->name);
 		if (t->kind != TY_UNRESOLVED)
-			return true;
+			return check_bound(c, t);
 	}
 	struct decl *d = map_get(&target->syms, q->name, strlen(q->name));
 	if (!d) {
@@ -281,9 +308,13 @@ static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, co
 			diag_error(c->d, q->loc, "unknown %s '%s'", what, q->name);
 		return false;
 	}
+	if (d->kind == D_ERROR) {
+		diag_error(c->d, q->loc, "'%s' is an error, not a type", q->name);
+		return false;
+	}
 	t->decl = d;
 	t->kind = d->kind == D_ENUM ? TY_ENUM : TY_IFACE;
-	return true;
+	return check_bound(c, t);
 }
 
 static const char *type_text(struct arena *a, const struct typeref *t)
@@ -412,6 +443,42 @@ static void check_enum(struct checker *c, struct decl *e)
 	}
 }
 
+/* error NAME [= N]: N from 1 to 65535, counting on from the previous one.
+ * The wire code is (FNV-1a(ns) & 0x7fff) << 16 | N. */
+static void check_errors(struct checker *c, struct ns *ns)
+{
+	uint32_t hi = (fnv1a32(ns->name, strlen(ns->name)) & 0x7fff) << 16;
+	uint64_t next = 1;
+	struct map values = {.arena = c->a};
+	for (struct decl *d = ns->decls; d; d = d->next) {
+		if (d->kind != D_ERROR)
+			continue;
+		uint64_t v = d->has_value ? d->literal : next;
+		next = v + 1;
+		if (v < 1 || v > 0xffff) {
+			diag_error(c->d, d->loc, "the number of error '%s' must be from 1 to 65535, not %llu",
+			           d->name, (unsigned long long)v);
+			continue;
+		}
+		d->code = hi | (uint32_t)v;
+		struct decl *old = map_put(&values, (const char *)&d->code, sizeof d->code, d);
+		if (old) {
+			diag_error(c->d, d->loc, "error '%s' has the number %llu, which '%s' already has",
+			           d->name, (unsigned long long)v, old->name);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+			continue;
+		}
+		/* Codes of different namespaces differ unless their hashes do not. */
+		struct decl *other = map_put(&c->errcodes, (const char *)&d->code, sizeof d->code, d);
+		if (other && other->ns != ns) {
+			diag_error(c->d, d->loc,
+			           "errors '%s::%s' and '%s::%s' have the same code 0x%08x; give one another number",
+			           ns->name, d->name, other->ns->name, other->name, (unsigned)d->code);
+			diag_note(c->d, other->loc, "'%s::%s' is declared here", other->ns->name, other->name);
+		}
+	}
+}
+
 static void check_parent(struct checker *c, struct decl *i)
 {
 	if (!i->has_parent)
@@ -519,11 +586,17 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist);
 	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist);
 	m->nparams = 0;
+	m->max_words = 0;
 	for (struct param *p = m->params; p; p = p->next) {
 		m->nparams++;
+		m->max_words++;
 		if (!resolve(c, ns, &p->type))
 			continue;
-		if (!is_scalar(p->type.kind))
+		if (p->type.kind == TY_STRING || p->type.kind == TY_BYTES) {
+			m->variable = true;
+			m->max_words += (unsigned)((p->type.bound + 7) / 8);
+		}
+		if (!is_value(p->type.kind))
 			diag_error(c->d, p->type.name.loc,
 			           is_capability(p->type.kind)
 			           ? "parameter '%s' of '%s' has the capability type '%s'; capabilities go in braces: %s{%s: %s}"
@@ -534,7 +607,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           is_capability(p->type.kind) ? type_text(c->a, &p->type) : "");
 	}
 	if (m->has_ret && resolve(c, ns, &m->ret)) {
-		if (m->ret.kind != TY_VOID && !is_scalar(m->ret.kind))
+		if (m->ret.kind != TY_VOID && !is_value(m->ret.kind))
 			diag_error(c->d, m->ret.name.loc,
 			           "'%s' cannot return '%s'; return capabilities after ';' in braces",
 			           m->name, type_text(c->a, &m->ret));
@@ -552,9 +625,44 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	}
 
 	/* Does it fit one message each way? */
-	if (m->nparams > u->max_words)
+	if (m->max_words > u->max_words && !m->variable)
 		diag_error(c->d, m->loc, "'%s' has %u parameters; a message carries at most %u words",
 		           m->name, m->nparams, u->max_words);
+	else if (m->max_words > u->max_words)
+		diag_error(c->d, m->loc,
+		           "'%s' needs up to %u words for its parameters (strings and byte arrays at their bounds); a message carries at most %u",
+		           m->name, m->max_words, u->max_words);
+
+	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
+	struct map errs = {.arena = c->a};
+	for (struct qname_node *e = m->raises; e; e = e->next) {
+		struct typeref t = {.name = e->name};
+		struct ns *target = e->name.ns ? find_used(ns, e->name.ns) : ns;
+		if (!target) {
+			diag_error(c->d, e->name.loc, "unknown namespace '%s' in '%s::%s'; add 'use %s;'",
+			           e->name.ns, e->name.ns, e->name.name, e->name.ns);
+			continue;
+		}
+		struct decl *d = map_get(&target->syms, e->name.name, strlen(e->name.name));
+		if (!d) {
+			diag_error(c->d, e->name.loc, "unknown error '%s'", type_text(c->a, &t));
+			continue;
+		}
+		if (d->kind != D_ERROR) {
+			diag_error(c->d, e->name.loc, "'%s' is not an error; declare it with 'error %s;'",
+			           type_text(c->a, &t), e->name.name);
+			continue;
+		}
+		e->decl = d;
+		struct qname_node *old = map_put(&errs, (const char *)&e->decl, sizeof e->decl, e);
+		if (old) {
+			diag_error(c->d, e->name.loc, "'%s' raises '%s' twice", m->name, type_text(c->a, &t));
+			diag_note(c->d, old->name.loc, "first named here");
+		}
+	}
+	if (m->kind == M_SEND && m->raises)
+		diag_error(c->d, m->raises->name.loc,
+		           "'send %s' cannot raise errors: a send has no reply", m->name);
 	static const char *const verb[2] = {"passes", "returns"};
 	unsigned fixed[2] = {m->ncaps_fixed, m->nout_fixed};
 	const struct param *list[2] = {m->caplist, m->outlist};
@@ -582,16 +690,24 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 				           old->name, p->name, m->name, p->cname);
 			}
 		}
-	for (int s = 0; s < 2; s++) {
-		struct param *l = lists[s];
-		if (!l || !l->cname)
+	struct param *arrays[64 + 2];
+	size_t narrays = 0;
+	for (int s = 0; s < 2; s++)
+		if (lists[s])
+			arrays[narrays++] = lists[s];
+	for (struct param *p = m->params; p && narrays < 64 + 2; p = p->next)
+		if (p->type.kind == TY_BYTES)
+			arrays[narrays++] = p;
+	for (size_t s = 0; s < narrays; s++) {
+		struct param *l = arrays[s];
+		if (!l->cname)
 			continue;
 		const char *count = arena_printf(c->a, "n%s", l->cname);
 		struct param *old = map_get(&cn, count, strlen(count));
 		if (old)
 			diag_error(c->d, old->loc,
-			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s...'",
-			           old->name, m->name, count, l->name);
+			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s%s'",
+			           old->name, m->name, count, l->name, l->list ? "..." : "");
 	}
 	m->field = c_local(c->a, m->name);
 }
@@ -662,6 +778,11 @@ static void canon_type(struct buf *b, const struct typeref *t, bool list)
 		buf_puts(b, t->decl->name);
 	} else {
 		buf_puts(b, t->name.name);
+		if (t->has_bound) {
+			char n[24];
+			snprintf(n, sizeof n, "<%llu>", (unsigned long long)t->bound);
+			buf_puts(b, n);
+		}
 	}
 	if (list)
 		buf_puts(b, "...");
@@ -702,6 +823,24 @@ static uint64_t fingerprint(struct decl *i)
 		canon_params(&b, m->params);
 		buf_puts(&b, ") ");
 		canon_type(&b, &m->ret, false);
+		if (m->raises) {
+			/* The set of codes, in increasing order. */
+			uint32_t codes[256];
+			size_t n = 0;
+			for (const struct qname_node *e = m->raises; e && n < 256; e = e->next)
+				codes[n++] = e->decl->code;
+			for (size_t x = 1; x < n; x++)
+				for (size_t y = x; y > 0 && codes[y - 1] > codes[y]; y--) {
+					uint32_t tmp = codes[y];
+					codes[y] = codes[y - 1];
+					codes[y - 1] = tmp;
+				}
+			buf_puts(&b, " raises");
+			for (size_t x = 0; x < n; x++) {
+				snprintf(line, sizeof line, " %08x", (unsigned)codes[x]);
+				buf_puts(&b, line);
+			}
+		}
 		buf_putc(&b, '\n');
 	}
 	i->fingerprint = XXH3_64bits_withSeed(b.data, b.len, 0);
@@ -718,12 +857,19 @@ static void claim_names(struct checker *c, struct ns *ns)
 	ns->CNAME = c_upper(a, ns->cname);
 	claim(c, CN_MACRO, arena_printf(a, "IPCGEN_%s_H", ns->CNAME), ns->loc,
 	      arena_printf(a, "the include guard of namespace '%s'", ns->name), ns);
+	claim(c, CN_ORDINARY, join(a, ns->cname, "status_name"), ns->loc,
+	      arena_printf(a, "the status names of namespace '%s'", ns->name), ns);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
 			continue;
 		const char *q = qualified(a, d);
 		d->cname = join(a, ns->cname, d->name);
 		d->CNAME = c_upper(a, d->cname);
+		if (d->kind == D_ERROR) {
+			d->CNAME = c_upper(a, join(a, join(a, ns->cname, "err"), d->name));
+			claim(c, CN_MACRO, d->CNAME, d->loc, arena_printf(a, "error '%s'", q), d);
+			continue;
+		}
 		if (d->kind == D_ENUM) {
 			claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "enum '%s'", q), d);
 			static const char *const efns[] = {"valid", "dec", "name"};
@@ -767,6 +913,7 @@ bool check_unit(struct unit *u)
 {
 	struct checker c = {.u = u, .a = &u->arena, .d = &u->diag};
 	c.cnames.arena = c.macros.arena = c.ids.arena = c.clashed.arena = &u->arena;
+	c.errcodes.arena = &u->arena;
 	unsigned before = u->diag.errors;
 
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
@@ -774,10 +921,12 @@ bool check_unit(struct unit *u)
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		check_use_cycles(&c, ns);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		check_errors(&c, ns);
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next) {
 			if (d->kind == D_ENUM)
 				check_enum(&c, d);
-			else
+			else if (d->kind == D_IFACE)
 				check_parent(&c, d);
 		}
 	for (struct ns *ns = u->nss; ns; ns = ns->next)

@@ -116,9 +116,16 @@ static const char *c_type(const struct typeref *t)
 	case TY_SIZE: return "size_t";
 	case TY_UINTPTR: return "uintptr_t";
 	case TY_BOOL: return "bool";
+	case TY_STRING: return "char";
+	case TY_BYTES: return "uint8_t";
 	case TY_ENUM: return NULL;   /* "enum NAME": see put_type */
 	default: return "ipc_cap";
 	}
+}
+
+static bool is_array(const struct typeref *t)
+{
+	return t->kind == TY_STRING || t->kind == TY_BYTES;
 }
 
 static void put_type(struct buf *b, const struct typeref *t)
@@ -129,7 +136,7 @@ static void put_type(struct buf *b, const struct typeref *t)
 		buf_puts(b, c_type(t));
 }
 
-/* The transport's decoder for a type: "ipc_dec_u32" or "io_whence_dec". */
+/* The transport's decoder for a scalar type: "ipc_dec_u32" or "io_whence_dec". */
 static void put_decoder(struct buf *b, const struct typeref *t)
 {
 	static const char *const names[] = {
@@ -174,7 +181,40 @@ static bool has_result(const struct method *m)
 	return m->ret.kind != TY_VOID;
 }
 
+static unsigned array_words(const struct typeref *t)
+{
+	return 1 + (unsigned)((t->bound + 7) / 8);
+}
+
+/* " || st == DEV_ERR_BUSY" per declared error, after first (which has no "||"). */
+static void put_declared(struct buf *b, const struct method *m, const char *st)
+{
+	if (!m->raises) {
+		buf_puts(b, "0");
+		return;
+	}
+	for (const struct qname_node *e = m->raises; e; e = e->next)
+		fmt(b, e == m->raises ? "%s == %s" : " || %s == %s", st, e->decl->CNAME);
+}
+
 /* ---- shared prototypes ------------------------------------------------------ */
+
+/* ", uint8_t *result, size_t *nresult" and the like, for a result. */
+static void put_result(struct buf *b, const struct method *m, bool in)
+{
+	if (!has_result(m))
+		return;
+	const struct typeref *t = &m->ret;
+	if (t->kind == TY_STRING) {
+		buf_puts(b, in ? ", const char *result" : ", char *result");
+	} else if (t->kind == TY_BYTES) {
+		buf_puts(b, in ? ", const uint8_t *result, size_t nresult" : ", uint8_t *result, size_t *nresult");
+	} else {
+		buf_puts(b, ", ");
+		put_type(b, t);
+		buf_puts(b, in ? " result" : " *result");
+	}
+}
 
 /*
  * The parameters after the endpoint or self, as C:
@@ -189,9 +229,15 @@ static void put_params(struct buf *b, const struct method *m, bool with_result)
 			fmt(b, ", ipc_cap %s", p->cname);
 	}
 	for (const struct param *p = m->params; p; p = p->next) {
-		buf_puts(b, ", ");
-		put_type(b, &p->type);
-		fmt(b, " %s", p->cname);
+		if (p->type.kind == TY_STRING)
+			fmt(b, ", const char *%s", p->cname);
+		else if (p->type.kind == TY_BYTES)
+			fmt(b, ", const uint8_t *%s, size_t n%s", p->cname, p->cname);
+		else {
+			buf_puts(b, ", ");
+			put_type(b, &p->type);
+			fmt(b, " %s", p->cname);
+		}
 	}
 	for (const struct param *p = m->outcaps; p; p = p->next) {
 		if (p->list)
@@ -199,26 +245,21 @@ static void put_params(struct buf *b, const struct method *m, bool with_result)
 		else
 			fmt(b, ", ipc_cap *%s", p->cname);
 	}
-	if (with_result && has_result(m)) {
-		buf_puts(b, ", ");
-		put_type(b, &m->ret);
-		buf_puts(b, " *result");
-	}
+	if (with_result)
+		put_result(b, m, false);
 }
 
 /* "int io_file_read(ipc_cap ep, ...)" */
-static void put_client_proto(struct buf *b, const struct decl *i, const struct method *m)
+static void put_client_proto(struct buf *b, const struct method *m)
 {
-	(void)i;
 	fmt(b, "int %s(ipc_cap ep", m->cfunc);
 	put_params(b, m, true);
 	buf_putc(b, ')');
 }
 
 /* "int io_file_read_reply(ipc_cap reply, int status, size_t result)" */
-static void put_reply_proto(struct buf *b, const struct decl *i, const struct method *m)
+static void put_reply_proto(struct buf *b, const struct method *m)
 {
-	(void)i;
 	fmt(b, "int %s_reply(ipc_cap reply, int status", m->cfunc);
 	for (const struct param *p = m->outcaps; p; p = p->next) {
 		if (p->list)
@@ -226,11 +267,7 @@ static void put_reply_proto(struct buf *b, const struct decl *i, const struct me
 		else
 			fmt(b, ", ipc_cap %s", p->cname);
 	}
-	if (has_result(m)) {
-		buf_puts(b, ", ");
-		put_type(b, &m->ret);
-		buf_puts(b, " result");
-	}
+	put_result(b, m, true);
 	buf_putc(b, ')');
 }
 
@@ -313,7 +350,7 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	buf_putc(b, '\n');
 	for (const struct method *m = i->methods; m; m = m->next) {
 		doc(b, "", m->doc);
-		put_client_proto(b, i, m);
+		put_client_proto(b, m);
 		buf_puts(b, ";\n");
 	}
 	fmt(b, "/* 0 if the server at ep speaks %s::%s as built here, IPC_EVERSION if\n"
@@ -344,10 +381,39 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	fmt(b, "int %s_dispatch(struct %s *self);\n", i->cname, i->cname);
 	for (const struct method *m = i->methods; m; m = m->next)
 		if (m->kind == M_CALL) {
-			put_reply_proto(b, i, m);
+			put_reply_proto(b, m);
 			buf_puts(b, ";\n");
 		}
 	buf_putc(b, '\n');
+}
+
+static void gen_errors(struct buf *b, const struct ns *ns)
+{
+	/* #define DEV_ERR_BUSY 0x1b2c0001
+	 * static inline const char *dev_status_name(int status) ... */
+	bool any = false;
+	for (const struct decl *d = ns->decls; d; d = d->next)
+		if (d->kind == D_ERROR) {
+			doc(b, "", d->doc);
+			fmt(b, "#define %s 0x%x\n", d->CNAME, d->code);
+			any = true;
+		}
+	if (any)
+		buf_putc(b, '\n');
+	fmt(b, "/* The name of a status: this namespace's errors, those of the namespaces\n"
+	       " * it uses, the transport's statuses; NULL for anything else. */\n"
+	       "static inline const char *%s_status_name(int status)\n{\n", ns->cname);
+	if (any) {
+		buf_puts(b, "\tswitch (status) {\n");
+		for (const struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_ERROR)
+				fmt(b, "\tcase %s: return \"%s::%s\";\n", d->CNAME, ns->name, d->name);
+		buf_puts(b, "\t}\n");
+	}
+	for (const struct use *u = ns->uses; u; u = u->next)
+		fmt(b, "\tif (%s_status_name(status))\n\t\treturn %s_status_name(status);\n",
+		    u->ns->cname, u->ns->cname);
+	buf_puts(b, "\treturn ipc_status_name(status);\n}\n\n");
 }
 
 static void gen_header(struct buf *b, const struct ns *ns)
@@ -361,6 +427,7 @@ static void gen_header(struct buf *b, const struct ns *ns)
 		fmt(b, "#include \"%s.h\"\n", u->ns->cname);
 	buf_puts(b, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	doc(b, "", ns->doc);
+	gen_errors(b, ns);
 	for (const struct decl *d = ns->decls; d; d = d->next)
 		if (d->kind == D_ENUM)
 			gen_enum(b, d);
@@ -372,40 +439,79 @@ static void gen_header(struct buf *b, const struct ns *ns)
 
 /* ---- NS_client.c ---------------------------------------------------------------- */
 
+/* Releases the capabilities a client function was given and returns status:
+ * "ipc_cap_drop(f); return ipc_drop_caps(rest, nrest, IPC_EINVAL);" */
+static void put_give_up(struct buf *b, const struct method *m, const char *ind, const char *status)
+{
+	for (const struct param *p = m->caps; p && !p->list; p = p->next)
+		fmt(b, "%sipc_cap_drop(%s);\n", ind, p->cname);
+	if (m->caplist)
+		fmt(b, "%sreturn ipc_drop_caps(%s, n%s, %s);\n", ind, m->caplist->cname,
+		    m->caplist->cname, status);
+	else
+		fmt(b, "%sreturn %s;\n", ind, status);
+}
+
 static void gen_client_call(struct buf *b, const struct decl *i, const struct method *m)
 {
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
+	bool var = m->variable;
+	(void)i;
 	/* int io_file_read(ipc_cap ep, ...)
 	 * {
 	 * 	struct ipc_msg m;
 	 * 	int st;
-	 * 	if (npages > 16)    (too long: the capabilities still move)
+	 * 	if (npages > IPC_MAX_CAPS)    (too long: the capabilities still move)
 	 * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
 	 * 	m.label = IO_FILE_READ; ... marshal ...
-	 * 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
-	 * 		return st > 0 ? IPC_EPROTO : st;
+	 * 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
+	 * 		return st > 0 ? IPC_EPROTO : st;        (or the call's declared errors)
 	 * 	return ipc_dec_size(m.word[0], result) ? 0 : IPC_EPROTO;   (unmarshal)
 	 * } */
-	put_client_proto(b, i, m);
+	put_client_proto(b, m);
 	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n");
 	if (m->kind == M_CALL)
 		buf_puts(b, "\tint st;\n");
+	if (var || is_array(&m->ret))
+		buf_puts(b, "\tuint32_t wi = 0;\n");
 	if (cl) {
 		fmt(b, "\tif (n%s > %s) {\n", cl->cname, caplim(k));
-		for (const struct param *p = m->caps; p && !p->list; p = p->next)
-			fmt(b, "\t\tipc_cap_drop(%s);\n", p->cname);
-		fmt(b, "\t\treturn ipc_drop_caps(%s, n%s, IPC_EINVAL);\n\t}\n", cl->cname, cl->cname);
+		put_give_up(b, m, "\t\t", "IPC_EINVAL");
+		buf_puts(b, "\t}\n");
 	}
-	fmt(b, "\tm.label = %s;\n\tm.nwords = %u;\n", m->clabel, m->nparams);
-	if (!cl)  /* with a list, ipc_put_caps sets ncaps */
-		fmt(b, "\tm.ncaps = %u;\n", k);
+	for (const struct param *p = m->params; p; p = p->next)
+		if (p->type.kind == TY_BYTES) {
+			fmt(b, "\tif (n%s > %u) {\n", p->cname, (unsigned)p->type.bound);
+			put_give_up(b, m, "\t\t", "IPC_EINVAL");
+			buf_puts(b, "\t}\n");
+		}
+	fmt(b, "\tm.label = %s;\n", m->clabel);
 	unsigned w = 0;
 	for (const struct param *p = m->params; p; p = p->next, w++) {
-		fmt(b, "\tm.word[%u] = ", w);
+		if (p->type.kind == TY_STRING) {
+			fmt(b, "\tif (!ipc_put_str(&m, &wi, %s, %u)) {\n", p->cname, (unsigned)p->type.bound);
+			put_give_up(b, m, "\t\t", "IPC_EINVAL");
+			buf_puts(b, "\t}\n");
+			continue;
+		}
+		if (p->type.kind == TY_BYTES) {
+			fmt(b, "\tipc_put_bytes(&m, &wi, %s, n%s);\n", p->cname, p->cname);
+			continue;
+		}
+		if (var)
+			buf_puts(b, "\tm.word[wi++] = ");
+		else
+			fmt(b, "\tm.word[%u] = ", w);
 		put_encode(b, &p->type, p->cname);
 		buf_puts(b, ";\n");
 	}
+	if (var)
+		buf_puts(b, "\tm.nwords = wi;\n");
+	else
+		fmt(b, "\tm.nwords = %u;\n", m->nparams);
+	if (!cl)  /* with a list, ipc_put_caps sets ncaps */
+		fmt(b, "\tm.ncaps = %u;\n", k);
 	unsigned c = 0;
 	for (const struct param *p = m->caps; p && !p->list; p = p->next, c++)
 		fmt(b, "\tm.cap[%u] = %s;\n", c, p->cname);
@@ -415,19 +521,34 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
 		return;
 	}
-	fmt(b, "\tif ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, %u, %u, ",
-	    has_result(m) ? 1u : 0u, nout);
+	unsigned rmin = has_result(m) ? 1 : 0;
+	unsigned rmax = is_array(&m->ret) ? array_words(&m->ret) : rmin;
+	fmt(b, "\tif ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, %u, %u, %u, ",
+	    rmin, rmax, nout);
 	if (ol)
 		buf_puts(b, "IPC_MAX_CAPS");
 	else
 		fmt(b, "%u", nout);
-	buf_puts(b, ")) != 0)\n\t\treturn st > 0 ? IPC_EPROTO : st;\n");
+	buf_puts(b, ")) != 0)\n");
+	if (m->raises) {
+		buf_puts(b, "\t\treturn st > 0 && !(");
+		put_declared(b, m, "st");
+		buf_puts(b, ") ? IPC_EPROTO : st;\n");
+	} else {
+		buf_puts(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
+	}
 	c = 0;
 	for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
 		fmt(b, "\t*%s = m.cap[%u];\n", p->cname, c);
 	if (ol)
 		fmt(b, "\tipc_get_caps(&m, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
-	if (has_result(m)) {
+	if (m->ret.kind == TY_STRING) {
+		fmt(b, "\treturn ipc_get_str(&m, &wi, result, %u) && wi == m.nwords ? 0 : IPC_EPROTO;\n}\n\n",
+		    (unsigned)m->ret.bound);
+	} else if (m->ret.kind == TY_BYTES) {
+		fmt(b, "\treturn ipc_get_bytes(&m, &wi, result, %u, nresult) && wi == m.nwords ? 0 : IPC_EPROTO;\n}\n\n",
+		    (unsigned)m->ret.bound);
+	} else if (has_result(m)) {
 		buf_puts(b, "\treturn ");
 		put_decoder(b, &m->ret);
 		buf_puts(b, "(m.word[0], result) ? 0 : IPC_EPROTO;\n}\n\n");
@@ -454,29 +575,60 @@ static void gen_client(struct buf *b, const struct ns *ns)
 
 /* ---- NS_server.c ---------------------------------------------------------------- */
 
+/* Encodes the result r into out (words from w = 0); a string the
+ * implementation made invalid, or bytes past the bound, are its fault. */
+static void put_result_encode(struct buf *b, const struct method *m, const char *ind,
+                              const char *msg, const char *r)
+{
+	const struct typeref *t = &m->ret;
+	if (t->kind == TY_STRING) {
+		fmt(b, "%suint32_t wi = 0;\n%sif (ipc_put_str(%s, &wi, %s, %u))\n%s\t%snwords = wi;\n%selse\n%s\tst = IPC_EFAULT;\n",
+		    ind, ind, msg, r, (unsigned)t->bound, ind, msg[0] == '&' ? "m." : "out->", ind, ind);
+	} else if (t->kind == TY_BYTES) {
+		fmt(b, "%suint32_t wi = 0;\n%sif (n%s <= %u) {\n%s\tipc_put_bytes(%s, &wi, %s, n%s);\n%s\t%snwords = wi;\n%s} else {\n%s\tst = IPC_EFAULT;\n%s}\n",
+		    ind, ind, r, (unsigned)t->bound, ind, msg, r, r, ind, msg[0] == '&' ? "m." : "out->",
+		    ind, ind, ind);
+	} else {
+		fmt(b, "%s%sword[0] = ", ind, msg[0] == '&' ? "m." : "out->");
+		put_encode(b, t, r);
+		fmt(b, ";\n%s%snwords = 1;\n", ind, msg[0] == '&' ? "m." : "out->");
+	}
+}
+
 static void gen_server_case(struct buf *b, const struct method *m)
 {
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
+	bool var = m->variable;
 	/* 	case IO_FILE_READ: {
 	 * 		uintptr_t a0;
 	 * 		size_t a1;
-	 * 		size_t r;
+	 * 		size_t r = 0;
 	 * 		if (in->nwords != 2 || !ipc_dec_uintptr(in->word[0], &a0) || ...)
 	 * 			break;                          (malformed: rejected below)
 	 * 		if (!vt->read) { st = IPC_ENOSYS; break; }
 	 * 		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r);
 	 * 		if (st == 0) { out->word[0] = (uint64_t)r; out->nwords = 1; }
-	 * 		return ipc_finish(out, st, 0);
+	 * 		return ipc_finish(out, st, 0);      (0: the call declares no errors)
 	 * 	} */
 	fmt(b, "\tcase %s: {\n", m->clabel);
 	unsigned n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		buf_puts(b, "\t\t");
-		put_type(b, &p->type);
-		fmt(b, " a%u;\n", n);
+		if (p->type.kind == TY_STRING)
+			fmt(b, "\t\tchar a%u[%u];\n", n, (unsigned)p->type.bound + 1);
+		else if (p->type.kind == TY_BYTES)
+			fmt(b, "\t\tuint8_t a%u[%u];\n\t\tsize_t na%u;\n", n, (unsigned)p->type.bound, n);
+		else {
+			buf_puts(b, "\t\t");
+			put_type(b, &p->type);
+			fmt(b, " a%u;\n", n);
+		}
 	}
-	if (has_result(m)) {
+	if (m->ret.kind == TY_STRING)
+		fmt(b, "\t\tchar r[%u] = {0};\n", (unsigned)m->ret.bound + 1);
+	else if (m->ret.kind == TY_BYTES)
+		fmt(b, "\t\tuint8_t r[%u];\n\t\tsize_t nr = 0;\n", (unsigned)m->ret.bound);
+	else if (has_result(m)) {
 		buf_puts(b, "\t\t");
 		put_type(b, &m->ret);
 		buf_puts(b, " r = 0;\n");   /* defined even if the implementation forgets */
@@ -485,18 +637,43 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS] = {0};\n" : "\t\tipc_cap oc[%u] = {0};\n", nout);
 	if (ol)
 		buf_puts(b, "\t\tsize_t noc = 0;\n");
-	fmt(b, "\t\tif (in->nwords != %u", m->nparams);
-	if (cl) {
-		if (k)
-			fmt(b, " || in->ncaps < %u", k);
-	} else
-		fmt(b, " || in->ncaps != %u", k);
+	if (var)
+		buf_puts(b, "\t\tuint32_t wi = 0;\n");
+	/* The first condition has no "||": the capability count, or else the
+	 * word count of a fixed layout, or else (a list alone) nothing. */
+	buf_puts(b, "\t\tif (");
+	const char *sep = "";
+	if (!var) {
+		fmt(b, "in->nwords != %u", m->nparams);
+		sep = " || ";
+	}
+	if (!cl || k) {
+		fmt(b, cl ? "%sin->ncaps < %u" : "%sin->ncaps != %u", sep, k);
+		sep = " || ";
+	}
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		buf_puts(b, "\n\t\t    || !");
-		put_decoder(b, &p->type);
-		fmt(b, "(in->word[%u], &a%u)", n, n);
+		const char *or = *sep ? "\n\t\t    || " : "";
+		sep = " || ";
+		if (p->type.kind == TY_STRING) {
+			fmt(b, "%s!ipc_get_str(in, &wi, a%u, %u)", or, n, (unsigned)p->type.bound);
+		} else if (p->type.kind == TY_BYTES) {
+			fmt(b, "%s!ipc_get_bytes(in, &wi, a%u, %u, &na%u)", or, n,
+			    (unsigned)p->type.bound, n);
+		} else if (var) {
+			fmt(b, "%s!(wi < in->nwords && ", or);
+			put_decoder(b, &p->type);
+			fmt(b, "(in->word[wi++], &a%u))", n);
+		} else {
+			fmt(b, "%s!", or);
+			put_decoder(b, &p->type);
+			fmt(b, "(in->word[%u], &a%u)", n, n);
+		}
 	}
+	if (var)
+		buf_puts(b, "\n\t\t    || wi != in->nwords");
+	else if (!*sep)
+		buf_puts(b, "0");
 	fmt(b, ")\n\t\t\tbreak;\n\t\tif (!vt->%s) {\n\t\t\tst = IPC_ENOSYS;\n\t\t\tbreak;\n\t\t}\n", m->field);
 	fmt(b, "\t\t%svt->%s(self", m->kind == M_CALL ? "st = " : "", m->field);
 	unsigned c = 0;
@@ -506,8 +683,9 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		else
 			fmt(b, ", in->cap[%u]", c++);
 	}
-	for (unsigned a = 0; a < n; a++)
-		fmt(b, ", a%u", a);
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++)
+		fmt(b, p->type.kind == TY_BYTES ? ", a%u, na%u" : ", a%u", n, n);
 	c = 0;
 	for (const struct param *p = m->outcaps; p; p = p->next) {
 		if (p->list)
@@ -515,7 +693,11 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		else
 			fmt(b, ", &oc[%u]", c++);
 	}
-	if (has_result(m))
+	if (m->ret.kind == TY_BYTES)
+		buf_puts(b, ", r, &nr");
+	else if (m->ret.kind == TY_STRING)
+		buf_puts(b, ", r");
+	else if (has_result(m))
 		buf_puts(b, ", &r");
 	buf_puts(b, ");\n");
 	if (m->kind == M_SEND) {
@@ -524,19 +706,23 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	}
 	if (has_result(m) || m->outcaps) {
 		buf_puts(b, "\t\tif (st == 0) {\n");
-		if (has_result(m)) {
-			buf_puts(b, "\t\t\tout->word[0] = ");
-			put_encode(b, &m->ret, "r");
-			buf_puts(b, ";\n\t\t\tout->nwords = 1;\n");
-		}
+		if (has_result(m))
+			put_result_encode(b, m, "\t\t\t", "out", m->ret.kind == TY_BYTES ? "r" : "r");
 		if (m->outcaps) {
 			if (ol)
 				fmt(b, "\t\t\tif (noc > %s)\n\t\t\t\tnoc = %s;\n", caplim(nout), caplim(nout));
-			fmt(b, "\t\t\tipc_put_caps(out, 0, oc, %u%s);\n", nout, ol ? " + noc" : "");
+			if (is_array(&m->ret))
+				fmt(b, "\t\t\tif (st != 0)\n\t\t\t\tipc_drop_caps(oc, %u%s, 0);\n\t\t\telse\n\t\t\t\t",
+				    nout, ol ? " + noc" : "");
+			else
+				buf_puts(b, "\t\t\t");
+			fmt(b, "ipc_put_caps(out, 0, oc, %u%s);\n", nout, ol ? " + noc" : "");
 		}
 		buf_puts(b, "\t\t}\n");
 	}
-	buf_puts(b, "\t\treturn ipc_finish(out, st, 0);\n\t}\n");
+	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
+	put_declared(b, m, "st");
+	buf_puts(b, ");\n\t}\n");
 }
 
 static void gen_server_iface(struct buf *b, const struct decl *i)
@@ -593,40 +779,53 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	(void)root;
 	buf_free(&path);
 
-	/* int io_file_read_reply(ipc_cap reply, int status, size_t result) */
+	/* int io_file_read_reply(ipc_cap reply, int status, size_t result)
+	 * {
+	 * 	... the result and returned capabilities, on success only ...
+	 * 	ipc_finish(&m, status, 0);
+	 * 	return ipc_reply_to(reply, &m);
+	 * } */
 	for (const struct method *m = i->methods; m; m = m->next) {
 		if (m->kind != M_CALL)
 			continue;
 		const struct param *ol = m->outlist;
-		put_reply_proto(b, i, m);
-		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n");
+		put_reply_proto(b, m);
+		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n"
+		            "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
 		if (has_result(m) || m->outcaps) {
 			buf_puts(b, "\tif (status == 0) {\n");
 			if (has_result(m)) {
-				buf_puts(b, "\t\tm.word[0] = ");
-				put_encode(b, &m->ret, "result");
-				buf_puts(b, ";\n\t\tm.nwords = 1;\n");
+				if (is_array(&m->ret))
+					buf_puts(b, "\t\tint st = 0;\n");
+				put_result_encode(b, m, "\t\t", "&m", m->ret.kind == TY_BYTES ? "result" : "result");
+				if (is_array(&m->ret))
+					buf_puts(b, "\t\tstatus = st;\n");
+			}
+			if (ol)
+				fmt(b, "\t\tif (n%s > %s) {\n\t\t\tipc_drop_caps(%s + %s, n%s - %s, 0);\n\t\t\tn%s = %s;\n\t\t}\n",
+				    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed),
+				    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed));
+			buf_puts(b, "\t}\n");
+			if (m->outcaps) {
+				buf_puts(b, "\tif (status == 0) {\n");
+				unsigned c = 0;
+				for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
+					fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
+				if (ol)
+					fmt(b, "\t\tipc_put_caps(&m, %u, %s, n%s);\n", c, ol->cname, ol->cname);
+				else
+					fmt(b, "\t\tm.ncaps = %u;\n", c);
+				buf_puts(b, "\t} else {\n");
+				for (const struct param *q = m->outcaps; q && !q->list; q = q->next)
+					fmt(b, "\t\tipc_cap_drop(%s);\n", q->cname);
+				if (ol)
+					fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
+				buf_puts(b, "\t}\n");
 			}
 		}
-		unsigned c = 0;
-		for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
-			fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
-		if (ol)
-			fmt(b, "\t\tif (n%s > %s)\n\t\t\tn%s = %s;\n\t\tipc_put_caps(&m, %u, %s, n%s);\n",
-			    ol->cname, caplim(c), ol->cname, caplim(c), c, ol->cname, ol->cname);
-		if (m->outcaps) {
-			if (!ol)
-				fmt(b, "\t\tm.ncaps = %u;\n", c);
-			buf_puts(b, "\t} else {\n");
-			for (const struct param *q = m->outcaps; q && !q->list; q = q->next)
-				fmt(b, "\t\tipc_cap_drop(%s);\n", q->cname);
-			if (ol)
-				fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
-		}
-		if (has_result(m) || m->outcaps)
-			buf_puts(b, "\t}\n");
-		buf_puts(b, "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n"
-		            "\tipc_finish(&m, status, 0);\n\treturn ipc_reply_to(reply, &m);\n}\n\n");
+		buf_puts(b, "\tipc_finish(&m, status, ");
+		put_declared(b, m, "status");
+		buf_puts(b, ");\n\treturn ipc_reply_to(reply, &m);\n}\n\n");
 	}
 }
 

@@ -134,6 +134,7 @@ enum type_kind {
 	TY_I8, TY_I16, TY_I32, TY_I64,
 	TY_UINT, TY_INT, TY_SIZE, TY_UINTPTR, TY_BOOL,
 	TY_ENUM,
+	TY_STRING, TY_BYTES,  /* bounded: string<N>, bytes<N> */
 	TY_PAGE, TY_CAP, TY_IFACE,
 };
 
@@ -148,8 +149,17 @@ struct qname {
 
 struct typeref {
 	struct qname name;
+	bool has_bound;       /* string<N> */
+	uint64_t bound;
+	struct loc bound_loc;
 	enum type_kind kind;
 	struct decl *decl;    /* enum or interface, once resolved */
+};
+
+struct qname_node {
+	struct qname_node *next;
+	struct qname name;
+	struct decl *decl;    /* the error, once resolved */
 };
 
 struct member {               /* enum member */
@@ -183,6 +193,7 @@ struct method {
 	struct param *caps, *outcaps, *params;
 	bool has_ret;         /* a return type was written */
 	struct typeref ret;
+	struct qname_node *raises;   /* declared errors */
 	unsigned number;      /* label = id << 16 | number */
 	const char *field;    /* escaped vtable field name */
 	const char *clabel;   /* IO_FILE_READ */
@@ -190,10 +201,12 @@ struct method {
 	bool dup;
 	/* derived by check */
 	unsigned ncaps_fixed, nout_fixed, nparams;
+	unsigned max_words;   /* request words at most (strings vary) */
+	bool variable;        /* has string or bytes parameters */
 	struct param *caplist, *outlist;
 };
 
-enum decl_kind { D_ENUM, D_IFACE };
+enum decl_kind { D_ENUM, D_IFACE, D_ERROR };
 
 struct decl {
 	struct decl *next;
@@ -208,6 +221,10 @@ struct decl {
 	struct typeref base;
 	struct member *members;
 	unsigned nmembers;
+	/* D_ERROR */
+	bool has_value;
+	uint64_t literal;
+	uint32_t code;        /* the status on the wire */
 	/* D_IFACE */
 	bool has_parent;
 	struct qname parent_name;

@@ -180,6 +180,8 @@ bool lex_file(struct arena *a, struct diag *d, const struct src *src,
 		"interface" { push(&lx, TOK_INTERFACE, tok, YYCURSOR); continue; }
 		"call"      { push(&lx, TOK_CALL, tok, YYCURSOR); continue; }
 		"send"      { push(&lx, TOK_SEND, tok, YYCURSOR); continue; }
+		"error"     { push(&lx, TOK_ERROR, tok, YYCURSOR); continue; }
+		"raises"    { push(&lx, TOK_RAISES, tok, YYCURSOR); continue; }
 
 		ident {
 			if (YYCURSOR - tok > MAX_IDENT) {
@@ -207,6 +209,8 @@ bool lex_file(struct arena *a, struct diag *d, const struct src *src,
 		")"   { push(&lx, TOK_RPAREN, tok, YYCURSOR); continue; }
 		"="   { push(&lx, TOK_EQ, tok, YYCURSOR); continue; }
 		"-"   { push(&lx, TOK_MINUS, tok, YYCURSOR); continue; }
+		"<"   { push(&lx, TOK_LT, tok, YYCURSOR); continue; }
+		">"   { push(&lx, TOK_GT, tok, YYCURSOR); continue; }
 		"..." { push(&lx, TOK_ELLIPSIS, tok, YYCURSOR); continue; }
 
 		* {
@@ -240,6 +244,10 @@ const char *lex_token_name(int kind)
 	case TOK_INTERFACE: return "'interface'";
 	case TOK_CALL: return "'call'";
 	case TOK_SEND: return "'send'";
+	case TOK_ERROR: return "'error'";
+	case TOK_RAISES: return "'raises'";
+	case TOK_LT: return "'<'";
+	case TOK_GT: return "'>'";
 	case TOK_IDENT: return "a name";
 	case TOK_NUMBER: return "a number";
 	case TOK_SCOPE: return "'::'";

@@ -55,8 +55,8 @@
 	ast_stack_overflow(p);
 }
 
-%token NAMESPACE USE ENUM INTERFACE CALL SEND IDENT NUMBER SCOPE COLON SEMI COMMA
-       LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS.
+%token NAMESPACE USE ENUM INTERFACE CALL SEND ERROR RAISES IDENT NUMBER SCOPE COLON
+       SEMI COMMA LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS LT GT.
 
 %type method_kind {int}
 %type qname {struct qname}
@@ -73,6 +73,9 @@
 %type param_list {struct param_list}
 %type param {struct param *}
 %type ret {struct ret}
+%type type {struct typeref}
+%type raises {struct qname_list}
+%type qname_list {struct qname_list}
 
 /* file: 'namespace' NAME ';' decl* */
 file ::= header decls.
@@ -81,8 +84,12 @@ header ::= NAMESPACE(K) IDENT(N) SEMI.          { ast_namespace(p, K, N); }
 decls ::= .
 decls ::= decls decl.
 
-/* decl: 'use' NAME ';' | enum | interface */
+/* decl: 'use' NAME ';' | error | enum | interface */
 decl ::= USE(K) IDENT(N) SEMI.                  { ast_use(p, K, N); }
+
+/* error: 'error' NAME ['=' NUMBER] ';' */
+decl ::= ERROR(K) IDENT(N) SEMI.                { ast_error(p, K, N, NULL); }
+decl ::= ERROR(K) IDENT(N) EQ NUMBER(V) SEMI.   { ast_error(p, K, N, V); }
 decl ::= enum_decl.
 decl ::= iface_decl.
 
@@ -112,9 +119,10 @@ iface_decl ::= INTERFACE(K) IDENT(N) SCOPE qname(P) LBRACE methods(M) RBRACE opt
 methods(L) ::= .                                { memset(&L, 0, sizeof L); }
 methods(L) ::= methods(A) method(M).            { L = ast_method_list(&A, M); }
 
-/* method: ('call' | 'send') NAME ['{' caps [';' caps] '}'] '(' params ')' [type] ';' */
-method(M) ::= method_kind(K) IDENT(N) caps(C) LPAREN params(A) RPAREN ret(R) SEMI.
-	{ M = ast_method(p, K, N, &C, A, &R); }
+/* method: ('call' | 'send') NAME ['{' caps [';' caps] '}'] '(' params ')' [type]
+ *         ['raises' '(' qname, ... ')'] ';' */
+method(M) ::= method_kind(K) IDENT(N) caps(C) LPAREN params(A) RPAREN ret(R) raises(E) SEMI.
+	{ M = ast_method(p, K, N, &C, A, &R, &E); }
 method_kind(K) ::= CALL(T).                     { K = ast_kind(p, T, M_CALL); }
 method_kind(K) ::= SEND(T).                     { K = ast_kind(p, T, M_SEND); }
 
@@ -141,10 +149,20 @@ param_list(L) ::= param(P).                     { L = ast_param_list(NULL, P); }
 param_list(L) ::= param_list(A) COMMA param(P). { L = ast_param_list(&A, P); }
 
 /* param: NAME ':' type */
-param(P) ::= IDENT(N) COLON qname(T).           { P = ast_param(p, N, &T, false); }
+param(P) ::= IDENT(N) COLON type(T).            { P = ast_value_param(p, N, &T); }
 
 ret(R) ::= .                                    { memset(&R, 0, sizeof R); }
-ret(R) ::= qname(T).                            { R.present = true; R.type = T; }
+ret(R) ::= type(T).                             { R.present = true; R.type = T; }
+
+/* type: qname ['<' NUMBER '>'] */
+type(T) ::= qname(Q).                           { T = ast_type(p, &Q, NULL); }
+type(T) ::= qname(Q) LT NUMBER(B) GT.           { T = ast_type(p, &Q, B); }
+
+raises(L) ::= .                                 { memset(&L, 0, sizeof L); }
+raises(L) ::= RAISES LPAREN qname_list(Q) RPAREN.          { L = Q; }
+raises(L) ::= RAISES LPAREN qname_list(Q) COMMA RPAREN.    { L = Q; }
+qname_list(L) ::= qname(Q).                     { L = ast_qname_list(p, NULL, &Q); }
+qname_list(L) ::= qname_list(A) COMMA qname(Q). { L = ast_qname_list(p, &A, &Q); }
 
 /* qname: NAME ['::' NAME] */
 qname(Q) ::= IDENT(N).                          { Q = ast_qname(p, NULL, N); }

@@ -223,7 +223,7 @@ START_TEST(parse_syntax_errors)
 	static const struct { const char *text, *msg; } cases[] = {
 		{"interface a {}", "t.ipc:1:1: error: expected 'namespace', found 'interface'\n"},
 		{"namespace t;\ninterface a { call f() void }",
-		 "t.ipc:2:29: error: expected ';', found '}'\n"},
+		 "t.ipc:2:29: error: expected 'raises', ';' or '<', found '}'\n"},
 		{"namespace t;\nenum e { A B }", "t.ipc:2:12: error: expected ',', '}' or '=', found 'B'\n"},
 		{"namespace t;\ninterface a {\n", "t.ipc:3:1: error: expected 'call', 'send' or '}', found end of file\n"
 		 "    \n    ^\nt.ipc:2:13: note: to close the '{' opened here\n"},

@@ -260,22 +260,105 @@ static inline void ipc_get_caps(const struct ipc_msg *m, uint32_t at, ipc_cap *c
 }
 
 /*
- * Checks a reply before a client unmarshals it: its status, then exactly
- * nwords words and mincaps..maxcaps capabilities.  Returns 0, the reply's
- * status (< 0: a transport status; > 0: a declared error, which the caller
- * checks against the call's own), or IPC_EPROTO for a malformed reply.  On
- * anything but 0 the reply's capabilities are released.
+ * Checks a reply before a client unmarshals it: its status, then
+ * minwords..maxwords words and mincaps..maxcaps capabilities.  Returns 0,
+ * the reply's status (< 0: a transport status; > 0: a declared error, which
+ * the caller checks against the call's own), or IPC_EPROTO for a malformed
+ * reply.  On anything but 0 the reply's capabilities are released.
  */
-static inline int ipc_reply_check(struct ipc_msg *m, uint32_t nwords, uint32_t mincaps,
-                                  uint32_t maxcaps)
+static inline int ipc_reply_check(struct ipc_msg *m, uint32_t minwords, uint32_t maxwords,
+                                  uint32_t mincaps, uint32_t maxcaps)
 {
 	int64_t s = ipc_word_signed(m->label);
-	if (s == 0 && m->nwords == nwords && m->ncaps >= mincaps && m->ncaps <= maxcaps)
+	if (s == 0 && m->nwords >= minwords && m->nwords <= maxwords &&
+	    m->ncaps >= mincaps && m->ncaps <= maxcaps)
 		return 0;
 	ipc_drop_caps(m->cap, m->ncaps < IPC_MAX_CAPS ? m->ncaps : IPC_MAX_CAPS, 0);
 	if (s == 0 || s > INT32_MAX || (s < 0 && !ipc_status_name((int)s)))
 		return IPC_EPROTO;
 	return (int)s;
+}
+
+/*
+ * Strings and byte arrays: a word holding the length, then the bytes in
+ * memory order in the words that follow, the last one padded with zeros.
+ */
+
+/* Appends len bytes at word *w (the caller checked that they fit). */
+static inline void ipc_put_bytes(struct ipc_msg *m, uint32_t *w, const void *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	m->word[(*w)++] = len;
+	for (size_t i = 0; i < (len + 7) / 8; i++)
+		m->word[*w + i] = 0;
+	unsigned char *d = (unsigned char *)&m->word[*w];
+	for (size_t i = 0; i < len; i++)
+		d[i] = s[i];
+	*w += (uint32_t)((len + 7) / 8);
+}
+
+/* Is s[0..len) UTF-8 with no NUL? */
+static inline bool ipc_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		unsigned c = *p;
+		size_t n = c >= 0x01 && c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1
+			: c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 9;
+		if (n == 9 || (size_t)(end - p) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+		    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/* Appends the NUL-terminated string s if it is valid UTF-8 of at most max bytes. */
+static inline bool ipc_put_str(struct ipc_msg *m, uint32_t *w, const char *s, size_t max)
+{
+	size_t len = 0;
+	if (!s)
+		return false;
+	while (len <= max && s[len])
+		len++;
+	if (len > max || !ipc_utf8_valid(s, len))
+		return false;
+	ipc_put_bytes(m, w, s, len);
+	return true;
+}
+
+/* Reads a length word and its bytes at word *w: at most max bytes, all
+ * within m->nwords.  buf has room for max bytes. */
+static inline bool ipc_get_bytes(const struct ipc_msg *m, uint32_t *w, void *buf, size_t max,
+                                 size_t *len)
+{
+	if (*w >= m->nwords || m->nwords > IPC_MAX_WORDS)
+		return false;
+	uint64_t n = m->word[*w];
+	if (n > max || (n + 7) / 8 > m->nwords - *w - 1)
+		return false;
+	const unsigned char *s = (const unsigned char *)&m->word[*w + 1];
+	unsigned char *d = (unsigned char *)buf;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+	*len = (size_t)n;
+	*w += 1 + (uint32_t)((n + 7) / 8);
+	return true;
+}
+
+/* Reads a string into buf (room for max + 1 bytes): valid UTF-8, no NUL. */
+static inline bool ipc_get_str(const struct ipc_msg *m, uint32_t *w, char *buf, size_t max)
+{
+	size_t len;
+	if (!ipc_get_bytes(m, w, buf, max, &len))
+		return false;
+	buf[len] = 0;
+	return ipc_utf8_valid(buf, len);
 }
 
 /*
@@ -319,7 +402,7 @@ static inline int ipc_describe(ipc_cap ep, uint32_t id, uint64_t abi)
 	m.nwords = 0;
 	m.ncaps = 0;
 	int st = ipc_call(ep, &m);
-	if (st == 0 && (st = ipc_reply_check(&m, m.nwords, 0, 0)) == 0) {
+	if (st == 0 && (st = ipc_reply_check(&m, 0, IPC_MAX_WORDS, 0, 0)) == 0) {
 		if (m.nwords % 2 || m.nwords > IPC_MAX_WORDS)
 			return IPC_EPROTO;
 		for (uint32_t i = 0; i < m.nwords; i += 2)

@@ -9,6 +9,15 @@
 extern "C" {
 #endif
 
+/* The name of a status: this namespace's errors, those of the namespaces
+ * it uses, the transport's statuses; NULL for anything else. */
+static inline const char *dev_status_name(int status)
+{
+	if (io_status_name(status))
+		return io_status_name(status);
+	return ipc_status_name(status);
+}
+
 /*
  * TODO: Add busy error and narrow semantics
  * Note: TWO is interpreted as 1.5 for some char lengths (5)

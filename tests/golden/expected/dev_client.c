@@ -8,7 +8,7 @@ int dev_serial_get_baud(ipc_cap ep, uint32_t *result)
 	m.label = DEV_SERIAL_GET_BAUD;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -20,7 +20,7 @@ int dev_serial_get_charlen(ipc_cap ep, uint32_t *result)
 	m.label = DEV_SERIAL_GET_CHARLEN;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -32,7 +32,7 @@ int dev_serial_get_stopbits(ipc_cap ep, enum dev_stop_bits *result)
 	m.label = DEV_SERIAL_GET_STOPBITS;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return dev_stop_bits_dec(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -44,7 +44,7 @@ int dev_serial_get_parity(ipc_cap ep, enum dev_parity *result)
 	m.label = DEV_SERIAL_GET_PARITY;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return dev_parity_dec(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -54,10 +54,10 @@ int dev_serial_set_baud(ipc_cap ep, uint32_t hz)
 	struct ipc_msg m;
 	int st;
 	m.label = DEV_SERIAL_SET_BAUD;
+	m.word[0] = (uint64_t)hz;
 	m.nwords = 1;
 	m.ncaps = 0;
-	m.word[0] = (uint64_t)hz;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }
@@ -67,10 +67,10 @@ int dev_serial_set_charlen(ipc_cap ep, uint32_t bits)
 	struct ipc_msg m;
 	int st;
 	m.label = DEV_SERIAL_SET_CHARLEN;
+	m.word[0] = (uint64_t)bits;
 	m.nwords = 1;
 	m.ncaps = 0;
-	m.word[0] = (uint64_t)bits;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }
@@ -80,10 +80,10 @@ int dev_serial_set_stopbits(ipc_cap ep, enum dev_stop_bits bits)
 	struct ipc_msg m;
 	int st;
 	m.label = DEV_SERIAL_SET_STOPBITS;
+	m.word[0] = (uint64_t)bits;
 	m.nwords = 1;
 	m.ncaps = 0;
-	m.word[0] = (uint64_t)bits;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }
@@ -93,10 +93,10 @@ int dev_serial_set_parity(ipc_cap ep, enum dev_parity parity)
 	struct ipc_msg m;
 	int st;
 	m.label = DEV_SERIAL_SET_PARITY;
+	m.word[0] = (uint64_t)parity;
 	m.nwords = 1;
 	m.ncaps = 0;
-	m.word[0] = (uint64_t)parity;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }

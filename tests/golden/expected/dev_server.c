@@ -155,12 +155,12 @@ int dev_serial_get_baud_reply(ipc_cap reply, int status, uint32_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -171,12 +171,12 @@ int dev_serial_get_charlen_reply(ipc_cap reply, int status, uint32_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -187,12 +187,12 @@ int dev_serial_get_stopbits_reply(ipc_cap reply, int status, enum dev_stop_bits 
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -203,12 +203,12 @@ int dev_serial_get_parity_reply(ipc_cap reply, int status, enum dev_parity resul
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }

@@ -10,6 +10,15 @@ extern "C" {
 #endif
 
 /* Every construct of the language, for the compile tests. */
+/* The name of a status: this namespace's errors, those of the namespaces
+ * it uses, the transport's statuses; NULL for anything else. */
+static inline const char *every_status_name(int status)
+{
+	if (io_status_name(status))
+		return io_status_name(status);
+	return ipc_status_name(status);
+}
+
 /* Explicit values, a signed underlying type, a trailing comma. */
 enum every_level {
 	EVERY_LEVEL_LOW = -5,

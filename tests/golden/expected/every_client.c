@@ -6,14 +6,14 @@ int every_default_new(ipc_cap ep, int32_t int_, uint8_t default_, bool class_, u
 	struct ipc_msg m;
 	int st;
 	m.label = EVERY_DEFAULT_NEW;
-	m.nwords = 5;
-	m.ncaps = 0;
 	m.word[0] = (uint64_t)(int64_t)int_;
 	m.word[1] = (uint64_t)default_;
 	m.word[2] = (uint64_t)class_;
 	m.word[3] = (uint64_t)x_x;
 	m.word[4] = (uint64_t)a_x_b;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	m.nwords = 5;
+	m.ncaps = 0;
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -26,7 +26,7 @@ int every_default_delete(ipc_cap ep, ipc_cap this_)
 	m.nwords = 0;
 	m.ncaps = 1;
 	m.cap[0] = this_;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }
@@ -38,7 +38,7 @@ int every_default_register(ipc_cap ep, ipc_cap *operator_)
 	m.label = EVERY_DEFAULT_REGISTER;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 1, 1)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*operator_ = m.cap[0];
 	return 0;
@@ -54,8 +54,6 @@ int every_scalars_all(ipc_cap ep, uint8_t a, uint16_t b, uint32_t c, uint64_t d,
 	struct ipc_msg m;
 	int st;
 	m.label = EVERY_SCALARS_ALL;
-	m.nwords = 15;
-	m.ncaps = 0;
 	m.word[0] = (uint64_t)a;
 	m.word[1] = (uint64_t)b;
 	m.word[2] = (uint64_t)c;
@@ -71,7 +69,9 @@ int every_scalars_all(ipc_cap ep, uint8_t a, uint16_t b, uint32_t c, uint64_t d,
 	m.word[12] = (uint64_t)m_;
 	m.word[13] = (uint64_t)(int64_t)n;
 	m.word[14] = (uint64_t)o;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	m.nwords = 15;
+	m.ncaps = 0;
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_i64(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -83,7 +83,7 @@ int every_scalars_r8(ipc_cap ep, uint8_t *result)
 	m.label = EVERY_SCALARS_R8;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u8(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -95,7 +95,7 @@ int every_scalars_rb(ipc_cap ep, bool *result)
 	m.label = EVERY_SCALARS_RB;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_bool(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -107,7 +107,7 @@ int every_scalars_rl(ipc_cap ep, enum every_level *result)
 	m.label = EVERY_SCALARS_RL;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return every_level_dec(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -119,7 +119,7 @@ int every_scalars_rs(ipc_cap ep, enum every_sparse *result)
 	m.label = EVERY_SCALARS_RS;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return every_sparse_dec(m.word[0], result) ? 0 : IPC_EPROTO;
 }
@@ -128,9 +128,9 @@ int every_scalars_note(ipc_cap ep, uint32_t x)
 {
 	struct ipc_msg m;
 	m.label = EVERY_SCALARS_NOTE;
+	m.word[0] = (uint64_t)x;
 	m.nwords = 1;
 	m.ncaps = 0;
-	m.word[0] = (uint64_t)x;
 	return ipc_send(ep, &m);
 }
 
@@ -161,12 +161,12 @@ int every_caps_give(ipc_cap ep, ipc_cap f, ipc_cap p, const ipc_cap *rest, size_
 		return ipc_drop_caps(rest, nrest, IPC_EINVAL);
 	}
 	m.label = EVERY_CAPS_GIVE;
-	m.nwords = 1;
 	m.word[0] = (uint64_t)n;
+	m.nwords = 1;
 	m.cap[0] = f;
 	m.cap[1] = p;
 	ipc_put_caps(&m, 2, rest, nrest);
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }
@@ -178,7 +178,7 @@ int every_caps_take(ipc_cap ep, ipc_cap *f, ipc_cap *c, ipc_cap *more, size_t *n
 	m.label = EVERY_CAPS_TAKE;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 2, IPC_MAX_CAPS)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 2, IPC_MAX_CAPS)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*f = m.cap[0];
 	*c = m.cap[1];
@@ -194,7 +194,7 @@ int every_caps_swap(ipc_cap ep, ipc_cap x, ipc_cap *y)
 	m.nwords = 0;
 	m.ncaps = 1;
 	m.cap[0] = x;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 1, 1)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*y = m.cap[0];
 	return 0;
@@ -212,7 +212,7 @@ int every_deeper_extra(ipc_cap ep)
 	m.label = EVERY_DEEPER_EXTRA;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }

@@ -96,12 +96,12 @@ int every_default_new_reply(ipc_cap reply, int status, uint32_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -124,14 +124,16 @@ int every_default_register_reply(ipc_cap reply, int status, ipc_cap operator_)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+	}
 	if (status == 0) {
 		m.cap[0] = operator_;
 		m.ncaps = 1;
 	} else {
 		ipc_cap_drop(operator_);
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -309,12 +311,12 @@ int every_scalars_all_reply(ipc_cap reply, int status, int64_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)(int64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -325,12 +327,12 @@ int every_scalars_r8_reply(ipc_cap reply, int status, uint8_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -341,12 +343,12 @@ int every_scalars_rb_reply(ipc_cap reply, int status, bool result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -357,12 +359,12 @@ int every_scalars_rl_reply(ipc_cap reply, int status, enum every_level result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)(int64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -373,12 +375,12 @@ int every_scalars_rs_reply(ipc_cap reply, int status, enum every_sparse result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -487,21 +489,25 @@ int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
+		if (nmore > (IPC_MAX_CAPS - 2)) {
+			ipc_drop_caps(more + (IPC_MAX_CAPS - 2), nmore - (IPC_MAX_CAPS - 2), 0);
+			nmore = (IPC_MAX_CAPS - 2);
+		}
+	}
+	if (status == 0) {
 		m.cap[0] = f;
 		m.cap[1] = c;
-		if (nmore > (IPC_MAX_CAPS - 2))
-			nmore = (IPC_MAX_CAPS - 2);
 		ipc_put_caps(&m, 2, more, nmore);
 	} else {
 		ipc_cap_drop(f);
 		ipc_cap_drop(c);
 		ipc_drop_caps(more, nmore, 0);
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -512,14 +518,16 @@ int every_caps_swap_reply(ipc_cap reply, int status, ipc_cap y)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+	}
 	if (status == 0) {
 		m.cap[0] = y;
 		m.ncaps = 1;
 	} else {
 		ipc_cap_drop(y);
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }

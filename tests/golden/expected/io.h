@@ -8,6 +8,13 @@
 extern "C" {
 #endif
 
+/* The name of a status: this namespace's errors, those of the namespaces
+ * it uses, the transport's statuses; NULL for anything else. */
+static inline const char *io_status_name(int status)
+{
+	return ipc_status_name(status);
+}
+
 /* The location with respect to which a seek operation is performed. */
 enum io_whence {
 	/* From the start of the file */

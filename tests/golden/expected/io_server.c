@@ -104,12 +104,12 @@ int io_file_read_reply(ipc_cap reply, int status, size_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -120,12 +120,12 @@ int io_file_write_reply(ipc_cap reply, int status, size_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -136,12 +136,12 @@ int io_file_seek_reply(ipc_cap reply, int status, size_t result)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }

@@ -9,6 +9,15 @@
 extern "C" {
 #endif
 
+/* The name of a status: this namespace's errors, those of the namespaces
+ * it uses, the transport's statuses; NULL for anything else. */
+static inline const char *sys_status_name(int status)
+{
+	if (io_status_name(status))
+		return io_status_name(status);
+	return ipc_status_name(status);
+}
+
 /* Device driver registry. */
 /* sys::devregistry */
 #define SYS_DEVREGISTRY_ID UINT32_C(0xd794b6b2)

@@ -6,10 +6,10 @@ int sys_devregistry_new(ipc_cap ep, uint64_t iface, ipc_cap *out_, uint32_t *res
 	struct ipc_msg m;
 	int st;
 	m.label = SYS_DEVREGISTRY_NEW;
+	m.word[0] = (uint64_t)iface;
 	m.nwords = 1;
 	m.ncaps = 0;
-	m.word[0] = (uint64_t)iface;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 1)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*out_ = m.cap[0];
 	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -25,11 +25,11 @@ int sys_devmgr_open(ipc_cap ep, uint64_t iface, uint32_t n, ipc_cap *dev)
 	struct ipc_msg m;
 	int st;
 	m.label = SYS_DEVMGR_OPEN;
-	m.nwords = 2;
-	m.ncaps = 0;
 	m.word[0] = (uint64_t)iface;
 	m.word[1] = (uint64_t)n;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 1, 1)) != 0)
+	m.nwords = 2;
+	m.ncaps = 0;
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*dev = m.cap[0];
 	return 0;
@@ -47,7 +47,7 @@ int sys_process_start(ipc_cap ep)
 	m.label = SYS_PROCESS_START;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }
@@ -64,7 +64,7 @@ int sys_procmgr_new(ipc_cap ep, ipc_cap *proc)
 	m.label = SYS_PROCMGR_NEW;
 	m.nwords = 0;
 	m.ncaps = 0;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 1, 1)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*proc = m.cap[0];
 	return 0;
@@ -84,7 +84,7 @@ int sys_devloader_load(ipc_cap ep, ipc_cap proc, ipc_cap image)
 	m.ncaps = 2;
 	m.cap[0] = proc;
 	m.cap[1] = image;
-	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0)) != 0)
+	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
 }

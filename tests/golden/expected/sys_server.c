@@ -66,16 +66,18 @@ int sys_devregistry_new_reply(ipc_cap reply, int status, ipc_cap out_, uint32_t 
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
 	if (status == 0) {
 		m.word[0] = (uint64_t)result;
 		m.nwords = 1;
+	}
+	if (status == 0) {
 		m.cap[0] = out_;
 		m.ncaps = 1;
 	} else {
 		ipc_cap_drop(out_);
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -144,14 +146,16 @@ int sys_devmgr_open_reply(ipc_cap reply, int status, ipc_cap dev)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+	}
 	if (status == 0) {
 		m.cap[0] = dev;
 		m.ncaps = 1;
 	} else {
 		ipc_cap_drop(dev);
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
@@ -278,14 +282,16 @@ int sys_procmgr_new_reply(ipc_cap reply, int status, ipc_cap proc)
 
 	m.nwords = 0;
 	m.ncaps = 0;
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+	}
 	if (status == 0) {
 		m.cap[0] = proc;
 		m.ncaps = 1;
 	} else {
 		ipc_cap_drop(proc);
 	}
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
 }
