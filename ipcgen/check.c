@@ -797,7 +797,50 @@ static void canon_params(struct buf *b, const struct param *p)
 	}
 }
 
-static uint64_t fingerprint(struct decl *i)
+/* A method's canonical signature, without its number:
+ * "call {page...;} (uintptr,size) size raises 555e0001". */
+static const char *method_sig(struct arena *a, const struct method *m)
+{
+	struct buf b = {0};
+	char code[16];
+	buf_puts(&b, m->kind == M_CALL ? "call {" : "send {");
+	canon_params(&b, m->caps);
+	buf_putc(&b, ';');
+	canon_params(&b, m->outcaps);
+	buf_puts(&b, "} (");
+	canon_params(&b, m->params);
+	buf_puts(&b, ") ");
+	canon_type(&b, &m->ret, false);
+	if (m->raises) {
+		/* The set of codes, in increasing order. */
+		uint32_t codes[256];
+		size_t n = 0;
+		for (const struct qname_node *e = m->raises; e && n < 256; e = e->next)
+			codes[n++] = e->decl->code;
+		for (size_t x = 1; x < n; x++)
+			for (size_t y = x; y > 0 && codes[y - 1] > codes[y]; y--) {
+				uint32_t tmp = codes[y];
+				codes[y] = codes[y - 1];
+				codes[y - 1] = tmp;
+			}
+		buf_puts(&b, " raises");
+		for (size_t x = 0; x < n; x++) {
+			snprintf(code, sizeof code, " %08x", (unsigned)codes[x]);
+			buf_puts(&b, code);
+		}
+	}
+	const char *r = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+	return r;
+}
+
+/*
+ * The fingerprint: XXH3-64 (seed 0) of
+ *   "ipcgen-abi 1\ninterface NS::NAME ID\n" ["parent PARENT-FINGERPRINT\n"]
+ *   and per method "KIND N {CAPS;OUTCAPS} (PARAMS) RESULT[ raises CODES]\n"
+ * with IDs and fingerprints in lower-case hex (8 and 16 digits).
+ */
+static uint64_t fingerprint(struct arena *a, struct decl *i)
 {
 	if (i->fingerprint)
 		return i->fingerprint;
@@ -810,37 +853,16 @@ static uint64_t fingerprint(struct decl *i)
 	snprintf(line, sizeof line, " %08x\n", (unsigned)i->id);
 	buf_puts(&b, line);
 	if (i->parent) {
-		snprintf(line, sizeof line, "parent %016llx\n", (unsigned long long)fingerprint(i->parent));
+		snprintf(line, sizeof line, "parent %016llx\n", (unsigned long long)fingerprint(a, i->parent));
 		buf_puts(&b, line);
 	}
-	for (const struct method *m = i->methods; m; m = m->next) {
-		snprintf(line, sizeof line, "%s %u {", m->kind == M_CALL ? "call" : "send", m->number);
+	for (struct method *m = i->methods; m; m = m->next) {
+		m->sig = method_sig(a, m);
+		/* "call" or "send", the number, then the rest of the signature. */
+		buf_putn(&b, m->sig, 4);
+		snprintf(line, sizeof line, " %u", m->number);
 		buf_puts(&b, line);
-		canon_params(&b, m->caps);
-		buf_putc(&b, ';');
-		canon_params(&b, m->outcaps);
-		buf_puts(&b, "} (");
-		canon_params(&b, m->params);
-		buf_puts(&b, ") ");
-		canon_type(&b, &m->ret, false);
-		if (m->raises) {
-			/* The set of codes, in increasing order. */
-			uint32_t codes[256];
-			size_t n = 0;
-			for (const struct qname_node *e = m->raises; e && n < 256; e = e->next)
-				codes[n++] = e->decl->code;
-			for (size_t x = 1; x < n; x++)
-				for (size_t y = x; y > 0 && codes[y - 1] > codes[y]; y--) {
-					uint32_t tmp = codes[y];
-					codes[y] = codes[y - 1];
-					codes[y - 1] = tmp;
-				}
-			buf_puts(&b, " raises");
-			for (size_t x = 0; x < n; x++) {
-				snprintf(line, sizeof line, " %08x", (unsigned)codes[x]);
-				buf_puts(&b, line);
-			}
-		}
+		buf_puts(&b, m->sig + 4);
 		buf_putc(&b, '\n');
 	}
 	i->fingerprint = XXH3_64bits_withSeed(b.data, b.len, 0);
@@ -944,6 +966,6 @@ bool check_unit(struct unit *u)
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
-				fingerprint(d);
+				fingerprint(&u->arena, d);
 	return true;
 }

@@ -198,6 +198,7 @@ struct method {
 	const char *field;    /* escaped vtable field name */
 	const char *clabel;   /* IO_FILE_READ */
 	const char *cfunc;    /* io_file_read */
+	const char *sig;      /* canonical wire signature (check.c) */
 	bool dup;
 	/* derived by check */
 	unsigned ncaps_fixed, nout_fixed, nparams;
@@ -280,6 +281,16 @@ struct unit {                 /* a compilation */
 struct ns *unit_load(struct unit *u, const char *path, bool primary);
 /* Resolves names and runs every check; all errors are reported. */
 bool check_unit(struct unit *u);
+
+/* ---- compat: lock files and breaking-change reports -------------------- */
+
+/* Writes the lock file of the primary namespaces: every interface's ID,
+ * fingerprint and methods with their wire signatures. */
+void compat_lock(const struct unit *u, struct buf *out);
+/* Compares the unit against a lock file; reports each breaking change to
+ * u->diag.  Returns the number of breaking changes, or -1 if the lock file
+ * cannot be read (reported). */
+int compat_check(struct unit *u, const char *lockpath, unsigned *additions);
 
 /* ---- gen_c: the C backend ------------------------------------------------- */
 

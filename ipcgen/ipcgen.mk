@@ -2,7 +2,7 @@
 
 IPCGEN = $(B)/ipcgen/ipcgen
 IPCGEN_ASAN = $(B)/ipcgen/asan/ipcgen
-IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/gen_c.c
+IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/gen_c.c ipcgen/compat.c
 IPCGEN_GEN = $(B)/ipcgen/lexer.c $(B)/ipcgen/parser.c
 IPCGEN_OBJS = $(IPCGEN_SRCS:ipcgen/%.c=$(B)/ipcgen/%.o) $(B)/ipcgen/lexer.o $(B)/ipcgen/parser.o
 IPCGEN_CFLAGS = $(HOST_CFLAGS) -I$(B)/ipcgen -Iipcgen $(XXHASH_CFLAGS)

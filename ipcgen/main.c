@@ -21,6 +21,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: ipcgen [-I DIR]... [-o DIR] [-c | -s] [-M] FILE.ipc...\n"
+	      "       ipcgen [-I DIR]... --lock LOCKFILE FILE.ipc...\n"
+	      "       ipcgen [-I DIR]... --compat LOCKFILE FILE.ipc...\n"
 	      "\n"
 	      "Compiles .ipc protocol files to C client and server stubs: for each\n"
 	      "FILE declaring namespace NS, writes NS.h, NS_client.c and NS_server.c.\n"
@@ -31,6 +33,10 @@ static void usage(FILE *f)
 	      "  -s, --server   write only NS.h and NS_server.c\n"
 	      "  -M             also write NS.d, a make dependency file\n"
 	      "      --check    check the files; write nothing\n"
+	      "      --lock FILE     write FILE, a lock of every interface's wire ABI;\n"
+	      "                      write no C\n"
+	      "      --compat FILE   list every breaking change against the lock FILE;\n"
+	      "                      exit 1 if there is one; write nothing\n"
 	      "  -h, --help     print this and exit\n"
 	      "  -V, --version  print the version and exit\n"
 	      "\n"
@@ -177,10 +183,34 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 	return status;
 }
 
-/* Compiles the files named on the command line; returns the exit status. */
-static int run(struct unit *u, char **files, int nfiles, const char *outdir,
-               bool client, bool server, bool depfile, bool check_only)
+struct options {
+	const char *outdir, *lock, *compat;
+	bool client, server, depfile, check_only;
+};
+
+/* --compat: the report, and its exit status. */
+static int run_compat(struct unit *u, const char *lockpath)
 {
+	unsigned additions = 0;
+	int breaking = compat_check(u, lockpath, &additions);
+	diag_flush(&u->diag);
+	if (breaking < 0)
+		return 2;
+	if (breaking) {
+		fprintf(stderr, "ipcgen: %d breaking change%s against %s\n", breaking,
+		        breaking == 1 ? "" : "s", lockpath);
+		return 1;
+	}
+	printf("ipcgen: compatible with %s (%u addition%s)\n", lockpath, additions,
+	       additions == 1 ? "" : "s");
+	return 0;
+}
+
+/* Compiles the files named on the command line; returns the exit status. */
+static int run(struct unit *u, char **files, int nfiles, const struct options *o)
+{
+	const char *outdir = o->outdir;
+	bool client = o->client, server = o->server, depfile = o->depfile;
 	for (int i = 0; i < nfiles; i++)
 		unit_load(u, files[i], true);
 	if (u->diag.errors == 0)
@@ -191,8 +221,17 @@ static int run(struct unit *u, char **files, int nfiles, const char *outdir,
 		        u->diag.errors == 1 ? "" : "s");
 		return 1;
 	}
-	if (check_only)
+	if (o->check_only)
 		return 0;
+	if (o->compat)
+		return run_compat(u, o->compat);
+	if (o->lock) {
+		struct buf b = {0};
+		compat_lock(u, &b);
+		bool ok = write_output(o->lock, &b);
+		buf_free(&b);
+		return ok ? 0 : 2;
+	}
 	struct stat st;
 	if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "ipcgen: output folder '%s' does not exist\n", outdir);
@@ -207,6 +246,8 @@ int main(int argc, char **argv)
 		{"client", no_argument, NULL, 'c'},
 		{"server", no_argument, NULL, 's'},
 		{"check", no_argument, NULL, 'k'},
+		{"lock", required_argument, NULL, 'L'},
+		{"compat", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0, 0, 0, 0},
@@ -216,8 +257,7 @@ int main(int argc, char **argv)
 		.max_words = IPCGEN_MAX_WORDS,
 		.max_caps = IPCGEN_MAX_CAPS,
 	};
-	const char *outdir = ".";
-	bool client = true, server = true, depfile = false, check_only = false;
+	struct options o = {.outdir = ".", .client = true, .server = true};
 	/* At most one -I per argument. */
 	const char **incdirs = arena_alloc(&u.arena, (size_t)argc * sizeof *incdirs);
 	int status = -1;
@@ -226,18 +266,24 @@ int main(int argc, char **argv)
 	while (status < 0 && (c = getopt_long(argc, argv, "I:o:csMhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'I': incdirs[u.nincdirs++] = optarg; break;
-		case 'o': outdir = optarg; break;
-		case 'c': server = false; break;
-		case 's': client = false; break;
-		case 'M': depfile = true; break;
-		case 'k': check_only = true; break;
+		case 'o': o.outdir = optarg; break;
+		case 'c': o.server = false; break;
+		case 's': o.client = false; break;
+		case 'M': o.depfile = true; break;
+		case 'k': o.check_only = true; break;
+		case 'L': o.lock = optarg; break;
+		case 'C': o.compat = optarg; break;
 		case 'h': usage(stdout); status = 0; break;
 		case 'V': puts("ipcgen " IPCGEN_VERSION); status = 0; break;
 		default: usage(stderr); status = 2; break;
 		}
 	}
-	if (status < 0 && !client && !server) {
+	if (status < 0 && !o.client && !o.server) {
 		fputs("ipcgen: -c and -s exclude each other\n", stderr);
+		status = 2;
+	}
+	if (status < 0 && o.lock && o.compat) {
+		fputs("ipcgen: --lock and --compat exclude each other\n", stderr);
 		status = 2;
 	}
 	if (status < 0 && optind == argc) {
@@ -248,8 +294,7 @@ int main(int argc, char **argv)
 	if (status < 0) {
 		u.incdirs = incdirs;
 		u.diag.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
-		status = run(&u, argv + optind, argc - optind, outdir, client, server,
-		             depfile, check_only);
+		status = run(&u, argv + optind, argc - optind, &o);
 	}
 	arena_free(&u.arena);
 	return status;

@@ -68,6 +68,14 @@ printf 'namespace other;\n' >"$t/u/one/wrong.ipc"
 printf 'namespace app2;\nuse wrong;\n' >"$t/u/main/app2.ipc"
 expect 1 "a used file must declare the namespace it is named for" "$ipcgen" -I "$t/u/one" -o "$t" "$t/u/main/app2.ipc"
 
+# --lock and --compat.
+expect 2 "--lock with --compat is a usage error" "$ipcgen" --lock "$t/l" --compat "$t/l" protocols/io.ipc
+expect 0 "--lock" "$ipcgen" --lock "$t/io.lock" protocols/io.ipc
+expect 0 "--compat against its own lock" "$ipcgen" --compat "$t/io.lock" protocols/io.ipc
+printf 'not a lock\n' >"$t/bad.lock"
+expect 2 "--compat with a file that is not a lock" "$ipcgen" --compat "$t/bad.lock" protocols/io.ipc
+expect 2 "--compat with a missing lock" "$ipcgen" --compat "$t/none.lock" protocols/io.ipc
+
 # Hostile inputs: refused with exit 1, never a crash.
 : >"$t/empty.ipc"
 expect 1 "an empty file" "$ipcgen" -o "$t" "$t/empty.ipc"

@@ -6,13 +6,14 @@
 #   check-ipcgen-golden   generated C for the frozen protocols, byte for byte
 #   check-ipcgen-compile  generated C under gcc, clang and g++, warnings as errors
 #   check-ipcgen-cli      the command line, exit statuses, hostile inputs
-#   check-ipcgen-asan     diag, golden and cli again under ASan/UBSan
+#   check-ipcgen-compat   lock files and breaking-change reports (tests/ipcgen/compat)
+#   check-ipcgen-asan     diag, golden, cli and compat again under ASan/UBSan
 #
 # UPDATE=1 sh tests/ipcgen/diag.sh build/ipcgen/ipcgen (or golden.sh)
 # rewrites the expected files after an intended change; review the diff.
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
-	check-ipcgen-compile check-ipcgen-cli check-ipcgen-asan
+	check-ipcgen-compile check-ipcgen-cli check-ipcgen-compat check-ipcgen-asan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
 
@@ -32,9 +33,12 @@ check-ipcgen-compile: $(IPCGEN)
 	@sh tests/run-test ipcgen-compile $(B)/results sh tests/ipcgen/compile.sh $(IPCGEN) "$(CC)" "$(CLANG)" "$(CXX)"
 check-ipcgen-cli: $(IPCGEN)
 	@sh tests/run-test ipcgen-cli $(B)/results sh tests/ipcgen/cli.sh $(IPCGEN)
+check-ipcgen-compat: $(IPCGEN)
+	@sh tests/run-test ipcgen-compat $(B)/results sh tests/ipcgen/compat.sh $(IPCGEN)
 check-ipcgen-asan: $(IPCGEN_ASAN)
 	@sh tests/run-test ipcgen-asan $(B)/results sh -c '\
 		export $(SAN_ENV); \
 		sh tests/ipcgen/diag.sh $(IPCGEN_ASAN) && \
 		sh tests/ipcgen/golden.sh $(IPCGEN_ASAN) && \
-		sh tests/ipcgen/cli.sh $(IPCGEN_ASAN)'
+		sh tests/ipcgen/cli.sh $(IPCGEN_ASAN) && \
+		sh tests/ipcgen/compat.sh $(IPCGEN_ASAN)'
