@@ -60,7 +60,26 @@ $(B)/runtime/check_posix: tests/runtime/check_posix.c $(RT_LIB) $(RT_HDRS)
 $(B)/runtime/check_posix-san: tests/runtime/check_posix.c $(RT_SAN_LIB) $(RT_HDRS)
 	$(CC) $(RT_CHECK_CFLAGS) $(SAN_FLAGS) -o $@ $< $(RT_SAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
 
-RT_CHECKS = check-runtime-headers check-runtime-posix check-runtime-posix-san
+# End to end: stubs generated from protocols/ into $(B) (never committed).
+RT_GEN = $(B)/runtime/gen
+RT_PROTOS = io dev sys
+RT_GEN_HDRS = $(RT_PROTOS:%=$(RT_GEN)/%.h)
+RT_GEN_SRCS = $(foreach p,$(RT_PROTOS),$(RT_GEN)/$(p)_client.c $(RT_GEN)/$(p)_server.c)
+
+$(RT_GEN)/%.h $(RT_GEN)/%_client.c $(RT_GEN)/%_server.c: protocols/%.ipc $(IPCGEN)
+	@mkdir -p $(@D)
+	$(IPCGEN) -I protocols -o $(RT_GEN) $<
+# dev and sys use io.
+$(RT_GEN)/dev.h $(RT_GEN)/sys.h: protocols/io.ipc
+
+$(B)/runtime/check_e2e: tests/runtime/check_e2e.c $(RT_GEN_HDRS) $(RT_GEN_SRCS) $(RT_LIB)
+	$(CC) $(RT_CHECK_CFLAGS) -I$(RT_GEN) -o $@ $< $(RT_GEN_SRCS) $(RT_LIB) $(CHECK_LIBS) $(RT_LIBS)
+
+$(B)/runtime/check_e2e-san: tests/runtime/check_e2e.c $(RT_GEN_HDRS) $(RT_GEN_SRCS) $(RT_SAN_LIB)
+	$(CC) $(RT_CHECK_CFLAGS) $(SAN_FLAGS) -I$(RT_GEN) -o $@ $< $(RT_GEN_SRCS) $(RT_SAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
+
+RT_CHECKS = check-runtime-headers check-runtime-posix check-runtime-posix-san \
+	check-runtime-e2e check-runtime-e2e-san
 CHECK_TARGETS += $(RT_CHECKS)
 
 check-runtime-headers: $(RT_HDRS)
@@ -73,6 +92,12 @@ check-runtime-posix: $(B)/runtime/check_posix
 
 check-runtime-posix-san: $(B)/runtime/check_posix-san
 	@sh tests/run-test runtime-posix-san $(B)/results $(B)/runtime/check_posix-san
+
+check-runtime-e2e: $(B)/runtime/check_e2e
+	@sh tests/run-test runtime-e2e $(B)/results $(B)/runtime/check_e2e
+
+check-runtime-e2e-san: $(B)/runtime/check_e2e-san
+	@sh tests/run-test runtime-e2e-san $(B)/results $(B)/runtime/check_e2e-san
 
 # The aggregate: every runtime test, with a closing summary line.
 check-runtime:

@@ -528,12 +528,22 @@ int ipc_posix_recv_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 	return px_recv(ep, msg, timeout_ms < 0 ? -1 : timeout_ms);
 }
 
+/*
+ * A reply whose caller has gone (hung up, died, or stopped reading its
+ * replies) is discarded, as the kernel discards a reply to a dead caller:
+ * that is no fault of the server's, and a dispatch loop need not stop.
+ */
+static int px_gone_ok(int rc)
+{
+	return rc == IPC_EPEER || rc == IPC_EAGAIN ? 0 : rc;
+}
+
 int ipc_reply(struct ipc_msg *msg)
 {
 	int type = px_cur.type;
 	px_cur.type = 0;
 	if (type == PX_CALL)
-		return px_answer(px_cur.fd, px_cur.seq, msg);
+		return px_gone_ok(px_answer(px_cur.fd, px_cur.seq, msg));
 	if (msg->ncaps <= IPC_MAX_CAPS)
 		px_drop_caps(msg->cap, msg->ncaps);
 	/* A one-way request wants no reply: the reply is discarded. */
@@ -595,7 +605,7 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 	}
 	int rc = px_answer(fd, seq, msg);
 	close(fd);
-	return rc;
+	return px_gone_ok(rc);
 }
 
 int ipc_cap_drop(ipc_cap cap)
