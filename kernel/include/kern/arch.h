@@ -64,8 +64,10 @@ _Static_assert(__builtin_offsetof(struct ctx, cs) == 18 * 8, "arch/trap.S tests 
 /* arch/trap.S */
 NORETURN void ctx_return_iret(struct ctx *c);
 NORETURN void ctx_return_sysret(struct ctx *c);
+NORETURN void ctx_return_status(struct ctx *c, i64 status);
 NORETURN void idle_enter(void);
 extern char kstack_top[];
+extern struct ctx *cur_ctx;             /* where syscall_entry saves */
 void syscall_entry(void);
 extern u64 isr_table[48];
 

@@ -66,6 +66,8 @@ void page_unref(u64 pa);
 unsigned obj_type(const void *obj);
 u32 obj_refs(const void *obj);
 void reap(void);                        /* destroy what the last unrefs queued */
+extern u32 reap_head;
+static inline bool reap_pending(void) { return reap_head != 0; }
 int memq_split(struct memq *q, u64 pages, struct memq **out);
 
 /* mm/vspace.c */

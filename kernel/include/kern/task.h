@@ -13,6 +13,7 @@
 
 #include "kern/arch.h"
 #include "kern/ipc.h"
+#include "kern/mm.h"
 #include "abi/helios.h"
 
 enum tstate {
@@ -76,7 +77,16 @@ extern struct tcb *root_task;
 
 /* sched/sched.c */
 void sched_wake(struct tcb *t);                 /* runnable, at the run queue's tail */
-void sched_switch_hint(struct tcb *t);          /* prefer t next (IPC direct switch) */
+void sched_handoff(struct tcb *t);              /* runnable, and next (IPC direct switch) */
+void sched_promote(struct tcb *t);              /* from the run queue to next */
+/* Is there more to do than return to the current thread: a handoff or
+ * objects to reap?  (One flag for both, for the system call fast path.) */
+extern bool sched_work;
+static inline bool sched_pending(void)
+{
+	return sched_work;
+}
+void wake_handoff(struct tcb *t, i64 status);   /* wake_status, and run t next */
 void sched_preempt(void);
 NORETURN void sched_return(void);               /* reap, pick a thread, return to it */
 void wake_status(struct tcb *t, i64 status);    /* end t's block with rax = status */

@@ -13,7 +13,7 @@
  * HELIOS_EPEER instead of waiting for ever.
  *
  * When a call finds a receiver, the CPU goes straight to the receiver
- * (the switch hint); a reply-and-receive that blocks goes straight back to
+ * (the handoff); a reply-and-receive that blocks goes straight back to
  * the caller.  The callers here have decoded their capabilities and the
  * message (msg_check) already; nothing below fails for a user's mistake.
  */
@@ -36,8 +36,7 @@ int ipc_call(struct tcb *t, struct endpoint *ep)
 	if (r) {
 		msg_deliver(t, r, t->ctx.rsi);
 		take_reply(r, t);
-		wake_status(r, HELIOS_OK);
-		sched_switch_hint(r);
+		wake_handoff(r, HELIOS_OK);
 	} else {
 		t->state = T_SEND;
 		t->is_call = true;
@@ -89,8 +88,7 @@ int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq)
 	if (caller->state != T_REPLY || caller->call_seq != seq)
 		return HELIOS_EPEER;
 	msg_deliver(t, caller, t->ctx.rsi);
-	wake_status(caller, HELIOS_OK);
-	sched_switch_hint(caller);
+	wake_handoff(caller, HELIOS_OK);
 	return HELIOS_OK;
 }
 

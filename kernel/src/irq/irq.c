@@ -33,7 +33,7 @@ void irq_handle(unsigned irq)
 	if (line[irq].note) {
 		struct tcb *w = notification_signal(line[irq].note, line[irq].bits);
 		if (w) {
-			sched_switch_hint(w);
+			sched_promote(w);
 			sched_preempt();
 		}
 	}

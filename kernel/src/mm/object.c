@@ -13,9 +13,10 @@
 #include "kern/arch.h"
 #include "kern/mm.h"
 #include "kern/object.h"
+#include "kern/task.h"
 #include "abi/helios.h"
 
-static u32 reap_head;
+u32 reap_head;
 
 static struct frame *frame_of(const void *obj)
 {
@@ -80,6 +81,7 @@ void obj_unref(void *obj)
 	if (--f->refs == 0) {
 		f->next = reap_head;
 		reap_head = (u32)(f - frame_table);
+		sched_work = true;
 	}
 }
 

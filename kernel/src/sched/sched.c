@@ -4,15 +4,21 @@
  * sched_return is where every kernel entry ends.  It first destroys what
  * the entry's work left unreferenced (reap), then keeps the current thread
  * if it is still runnable, else takes the thread an IPC operation handed
- * the CPU to (the switch hint: a call runs the server next, a reply the
- * client), else the head of the run queue, else idles.
+ * the CPU to (the handoff: a call runs the server next, a reply-and-receive
+ * the client, an IRQ its handler), else the head of the run queue, else
+ * idles.  A handoff thread that does not get the CPU at once (its waker
+ * keeps running) joins the run queue's tail.
  *
- * On the way out, one `mov cr3` when the next thread lives in another
- * address space (no PCID: the TLB's user entries go, the kernel's are
- * global and stay), one store of TSS.rsp0 so that the next entry saves
- * into the right ctx, and sysretq (after a syscall) or iretq (after an
- * interrupt or exception, which must restore rcx and r11 too).  No swapgs,
- * no wrmsr, no fence.
+ * On the way out to a thread other than the one that last ran: one
+ * `mov cr3` when it lives in another address space (no PCID: the TLB's
+ * user entries go, the kernel's are global and stay), one store of
+ * TSS.rsp0 and one of cur_ctx so that the next entry saves into its ctx.
+ * Then sysretq (after a syscall) or iretq (after an interrupt or
+ * exception, which must restore rcx and r11 too).  No swapgs, no wrmsr, no
+ * fence, on any path.
+ *
+ * syscall_dispatch skips all of this when the caller simply continues:
+ * straight back through sysret.
  */
 #include "kern/arch.h"
 #include "kern/mm.h"
@@ -20,7 +26,9 @@
 
 struct tcb *current;
 static struct tqueue runq;
-static struct tcb *hint;
+static struct tcb *handoff;     /* runnable, on no queue: the next to run */
+bool sched_work;                /* handoff, or reap_head: see sched_pending */
+static struct tcb *resumed;     /* whose cr3, TSS.rsp0 and cur_ctx are loaded */
 static u64 loaded_cr3;
 
 void tq_push(struct tqueue *q, struct tcb *t)
@@ -76,10 +84,32 @@ void wake_restart(struct tcb *t)
 	sched_wake(t);
 }
 
-void sched_switch_hint(struct tcb *t)
+void sched_handoff(struct tcb *t)
 {
-	hint = t;
+	t->state = T_RUNNABLE;
+	t->blocked_on = NULL;
+	if (handoff)
+		tq_push(&runq, handoff);
+	handoff = t;
+	sched_work = true;
 }
+
+void wake_handoff(struct tcb *t, i64 status)
+{
+	t->ctx.rax = (u64)status;
+	sched_handoff(t);
+}
+
+/* A thread on the run queue goes first instead (an IRQ's handler). */
+void sched_promote(struct tcb *t)
+{
+	if (t == current || t == handoff)
+		return;
+	tq_remove(&runq, t);
+	sched_handoff(t);
+}
+
+
 
 /* The timer: the current thread goes to the back of the queue. */
 void sched_preempt(void)
@@ -95,7 +125,9 @@ void task_unblock(struct tcb *t)
 {
 	switch (t->state) {
 	case T_RUNNABLE:
-		if (t != current)
+		if (t == handoff)
+			handoff = NULL;
+		else if (t != current)
 			tq_remove(&runq, t);
 		break;
 	case T_SEND:
@@ -112,19 +144,23 @@ void task_unblock(struct tcb *t)
 		break;
 	}
 	t->blocked_on = NULL;
-	if (hint == t)
-		hint = NULL;
 	if (current == t)
 		current = NULL;
+	if (resumed == t)
+		resumed = NULL;         /* its frame may be another TCB's next */
 }
 
 static NORETURN void resume(struct tcb *t)
 {
-	if (t->cr3 != loaded_cr3) {
-		loaded_cr3 = t->cr3;
-		write_cr3(t->cr3);
+	if (t != resumed) {
+		resumed = t;
+		if (t->cr3 != loaded_cr3) {
+			loaded_cr3 = t->cr3;
+			write_cr3(t->cr3);
+		}
+		tss_set_rsp0((u64)(uptr)(&t->ctx + 1));
+		cur_ctx = &t->ctx;
 	}
-	tss_set_rsp0((u64)(uptr)(&t->ctx + 1));
 	if (t->ctx.vector == VEC_SYSCALL)
 		ctx_return_sysret(&t->ctx);
 	ctx_return_iret(&t->ctx);
@@ -132,20 +168,23 @@ static NORETURN void resume(struct tcb *t)
 
 NORETURN void sched_return(void)
 {
-	reap();
+	if (reap_pending())
+		reap();
+	sched_work = false;
 	struct tcb *t = current;
-	if (!t || t->state != T_RUNNABLE) {
-		if (hint && hint->state == T_RUNNABLE && hint != t) {
-			t = hint;
-			tq_remove(&runq, t);
-		} else {
-			t = tq_pop(&runq);
-		}
-		current = t;
+	if (handoff) {
+		if (t && t->state == T_RUNNABLE)
+			tq_push(&runq, handoff);
+		else
+			t = handoff;
+		handoff = NULL;
 	}
-	hint = NULL;
+	if (!t || t->state != T_RUNNABLE)
+		t = tq_pop(&runq);
+	current = t;
 	if (!t) {
 		/* Nothing to run: the next interrupt comes back here. */
+		resumed = NULL;
 		if (loaded_cr3 != kernel_cr3) {
 			loaded_cr3 = kernel_cr3;
 			write_cr3(kernel_cr3);
@@ -160,6 +199,7 @@ void sched_forget_cr3(u64 cr3)
 {
 	if (loaded_cr3 == cr3) {
 		loaded_cr3 = kernel_cr3;
+		resumed = NULL;
 		write_cr3(kernel_cr3);
 	}
 }

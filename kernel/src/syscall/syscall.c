@@ -17,16 +17,16 @@
 #include "kern/mm.h"
 #include "kern/task.h"
 
-#define A0 c->rdi
-#define A1 c->rsi
-#define A2 c->rdx
-#define A3 c->r10
-#define A4 c->r8
-#define R0 c->rsi
-#define R1 c->rdx
-#define R2 c->r10
+#define A0 t->ctx.rdi
+#define A1 t->ctx.rsi
+#define A2 t->ctx.rdx
+#define A3 t->ctx.r10
+#define A4 t->ctx.r8
+#define R0 t->ctx.rsi
+#define R1 t->ctx.rdx
+#define R2 t->ctx.r10
 
-typedef int (*syscall_fn)(struct tcb *t, struct ctx *c);
+typedef i64 (*syscall_fn)(struct tcb *t);
 
 /* Look up slot in t's cspace as type (EMPTY: any), or return the status. */
 #define DECODE(var, slot, type)                                                \
@@ -34,14 +34,13 @@ typedef int (*syscall_fn)(struct tcb *t, struct ctx *c);
 	if (!var)                                                              \
 		return err
 
-static int sys_null(struct tcb *t, struct ctx *c)
+static i64 sys_null(struct tcb *t)
 {
 	(void)t;
-	(void)c;
 	return HELIOS_OK;
 }
 
-static int sys_debug_write(struct tcb *t, struct ctx *c)
+static i64 sys_debug_write(struct tcb *t)
 {
 	struct helios_ipc_buffer *buf = ipcbuf(t);
 	if (!buf || A0 > sizeof(buf->word))
@@ -52,7 +51,7 @@ static int sys_debug_write(struct tcb *t, struct ctx *c)
 
 /* IPC */
 
-static int sys_call(struct tcb *t, struct ctx *c)
+static i64 sys_call(struct tcb *t)
 {
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
@@ -72,7 +71,7 @@ static int reply_with_cap(struct tcb *t, struct cap *rc)
 	return err;
 }
 
-static int sys_send(struct tcb *t, struct ctx *c)
+static i64 sys_send(struct tcb *t)
 {
 	int err = 0;
 	DECODE(cap, A0, HELIOS_CAP_EMPTY);
@@ -85,7 +84,7 @@ static int sys_send(struct tcb *t, struct ctx *c)
 	return ipc_send(t, cap->obj);
 }
 
-static int sys_recv(struct tcb *t, struct ctx *c)
+static i64 sys_recv(struct tcb *t)
 {
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
@@ -101,9 +100,8 @@ static int reply_current(struct tcb *t)
 	return err;
 }
 
-static int sys_reply(struct tcb *t, struct ctx *c)
+static i64 sys_reply(struct tcb *t)
 {
-	(void)c;
 	if (!t->reply_to)
 		return HELIOS_EINVAL;
 	int err = msg_check(t);
@@ -112,7 +110,7 @@ static int sys_reply(struct tcb *t, struct ctx *c)
 
 /* The server's loop in one call: a failed reply (the caller died) does not
  * stop it from receiving. */
-static int sys_reply_recv(struct tcb *t, struct ctx *c)
+static i64 sys_reply_recv(struct tcb *t)
 {
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
@@ -124,7 +122,7 @@ static int sys_reply_recv(struct tcb *t, struct ctx *c)
 	return ipc_recv(t, ep->obj);
 }
 
-static int sys_reply_save(struct tcb *t, struct ctx *c)
+static i64 sys_reply_save(struct tcb *t)
 {
 	u32 slot;
 	if (!t->reply_to)
@@ -140,12 +138,12 @@ static int sys_reply_save(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_poll(struct tcb *t, struct ctx *c)
+static i64 sys_poll(struct tcb *t)
 {
 	return ipc_poll(t, (unsigned)MIN(A0, 0xffffu + 0ull));
 }
 
-static int sys_signal(struct tcb *t, struct ctx *c)
+static i64 sys_signal(struct tcb *t)
 {
 	int err = 0;
 	DECODE(n, A0, HELIOS_CAP_NOTIFICATION);
@@ -153,7 +151,7 @@ static int sys_signal(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_wait(struct tcb *t, struct ctx *c)
+static i64 sys_wait(struct tcb *t)
 {
 	int err = 0;
 	DECODE(n, A0, HELIOS_CAP_NOTIFICATION);
@@ -171,7 +169,7 @@ static struct cspace *target_cspace(struct tcb *t, u64 a, int *err)
 	return c ? c->obj : NULL;
 }
 
-static int copy_or_move(struct tcb *t, struct ctx *c, bool move)
+static int copy_or_move(struct tcb *t, bool move)
 {
 	int err = 0;
 	u32 slot;
@@ -192,11 +190,11 @@ static int copy_or_move(struct tcb *t, struct ctx *c, bool move)
 	return HELIOS_OK;
 }
 
-static int sys_cap_copy(struct tcb *t, struct ctx *c) { return copy_or_move(t, c, false); }
-static int sys_cap_move(struct tcb *t, struct ctx *c) { return copy_or_move(t, c, true); }
+static i64 sys_cap_copy(struct tcb *t) { return copy_or_move(t, false); }
+static i64 sys_cap_move(struct tcb *t) { return copy_or_move(t, true); }
 
 /* A copy with less authority: a sub-range of ports or lines, fewer page rights. */
-static int sys_cap_narrow(struct tcb *t, struct ctx *c)
+static i64 sys_cap_narrow(struct tcb *t)
 {
 	int err = 0;
 	u32 slot;
@@ -225,7 +223,7 @@ static int sys_cap_narrow(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_cap_destroy(struct tcb *t, struct ctx *c)
+static i64 sys_cap_destroy(struct tcb *t)
 {
 	int err = 0;
 	DECODE(cap, A0, HELIOS_CAP_EMPTY);
@@ -233,7 +231,7 @@ static int sys_cap_destroy(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_cap_info(struct tcb *t, struct ctx *c)
+static i64 sys_cap_info(struct tcb *t)
 {
 	int err = 0;
 	DECODE(cap, A0, HELIOS_CAP_EMPTY);
@@ -263,7 +261,7 @@ static int sys_cap_info(struct tcb *t, struct ctx *c)
 
 /* Memory */
 
-static int sys_mem_alloc(struct tcb *t, struct ctx *c)
+static i64 sys_mem_alloc(struct tcb *t)
 {
 	int err = 0;
 	u32 slot;
@@ -304,7 +302,7 @@ static bool user_page_addr(u64 va)
 	return va >= HELIOS_USER_MIN && va < HELIOS_USER_TOP && !(va & (PAGE_SIZE - 1));
 }
 
-static int sys_map(struct tcb *t, struct ctx *c)
+static i64 sys_map(struct tcb *t)
 {
 	int err = 0;
 	DECODE(vs, A0, HELIOS_CAP_VSPACE);
@@ -318,7 +316,7 @@ static int sys_map(struct tcb *t, struct ctx *c)
 	return vspace_map(vs->obj, A1, page->pa, (unsigned)A3, mem->obj);
 }
 
-static int sys_unmap(struct tcb *t, struct ctx *c)
+static i64 sys_unmap(struct tcb *t)
 {
 	int err = 0;
 	DECODE(vs, A0, HELIOS_CAP_VSPACE);
@@ -329,7 +327,7 @@ static int sys_unmap(struct tcb *t, struct ctx *c)
 
 /* Tasks */
 
-static int sys_task_config(struct tcb *t, struct ctx *c)
+static i64 sys_task_config(struct tcb *t)
 {
 	int err = 0;
 	DECODE(tc, A0, HELIOS_CAP_TASK);
@@ -367,7 +365,7 @@ static int sys_task_config(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_task_regs(struct tcb *t, struct ctx *c)
+static i64 sys_task_regs(struct tcb *t)
 {
 	int err = 0;
 	DECODE(tc, A0, HELIOS_CAP_TASK);
@@ -383,7 +381,7 @@ static int sys_task_regs(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_task_start(struct tcb *t, struct ctx *c)
+static i64 sys_task_start(struct tcb *t)
 {
 	int err = 0;
 	DECODE(tc, A0, HELIOS_CAP_TASK);
@@ -397,7 +395,7 @@ static int sys_task_start(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_task_notify(struct tcb *t, struct ctx *c)
+static i64 sys_task_notify(struct tcb *t)
 {
 	int err = 0;
 	DECODE(tc, A0, HELIOS_CAP_TASK);
@@ -413,7 +411,7 @@ static int sys_task_notify(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_task_status(struct tcb *t, struct ctx *c)
+static i64 sys_task_status(struct tcb *t)
 {
 	int err = 0;
 	DECODE(tc, A0, HELIOS_CAP_TASK);
@@ -424,23 +422,22 @@ static int sys_task_status(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_exit(struct tcb *t, struct ctx *c)
+static i64 sys_exit(struct tcb *t)
 {
 	task_kill(t, HELIOS_TASK_EXITED, (i64)A0, 0);
 	return IPC_BLOCKED;
 }
 
-static int sys_yield(struct tcb *t, struct ctx *c)
+static i64 sys_yield(struct tcb *t)
 {
-	(void)t;
-	c->rax = HELIOS_OK;
+	t->ctx.rax = HELIOS_OK;
 	sched_preempt();
 	return IPC_BLOCKED;
 }
 
 /* Devices */
 
-static int decode_port(struct tcb *t, struct ctx *c, int *err)
+static int decode_port(struct tcb *t, int *err)
 {
 	struct cap *io = cap_get(t->cspace, A0, HELIOS_CAP_IOPORT, err);
 	if (!io)
@@ -456,20 +453,20 @@ static int decode_port(struct tcb *t, struct ctx *c, int *err)
 	return 1;
 }
 
-static int sys_io_in(struct tcb *t, struct ctx *c)
+static i64 sys_io_in(struct tcb *t)
 {
 	int err = 0;
-	if (!decode_port(t, c, &err))
+	if (!decode_port(t, &err))
 		return err;
 	u16 port = (u16)A1;
 	R0 = A2 == 1 ? inb(port) : A2 == 2 ? inw(port) : inl(port);
 	return HELIOS_OK;
 }
 
-static int sys_io_out(struct tcb *t, struct ctx *c)
+static i64 sys_io_out(struct tcb *t)
 {
 	int err = 0;
-	if (!decode_port(t, c, &err))
+	if (!decode_port(t, &err))
 		return err;
 	u16 port = (u16)A1;
 	if (A2 == 1)
@@ -481,7 +478,7 @@ static int sys_io_out(struct tcb *t, struct ctx *c)
 	return HELIOS_OK;
 }
 
-static int sys_irq_bind(struct tcb *t, struct ctx *c)
+static i64 sys_irq_bind(struct tcb *t)
 {
 	int err = 0;
 	DECODE(irq, A0, HELIOS_CAP_IRQ);
@@ -495,7 +492,7 @@ static int sys_irq_bind(struct tcb *t, struct ctx *c)
 	return irq_bind((unsigned)A1, n ? n->obj : NULL, A3);
 }
 
-static int sys_irq_ack(struct tcb *t, struct ctx *c)
+static i64 sys_irq_ack(struct tcb *t)
 {
 	int err = 0;
 	DECODE(irq, A0, HELIOS_CAP_IRQ);
@@ -504,7 +501,7 @@ static int sys_irq_ack(struct tcb *t, struct ctx *c)
 	return irq_ack((unsigned)A1);
 }
 
-static int sys_clock(struct tcb *t, struct ctx *c)
+static i64 sys_clock(struct tcb *t)
 {
 	(void)t;
 	R0 = timer_ticks;
@@ -551,8 +548,13 @@ NORETURN void syscall_dispatch(void)
 	struct tcb *t = current;
 	struct ctx *c = &t->ctx;
 	u64 nr = c->rax;
-	int r = likely(nr < HELIOS_SYS_COUNT) ? syscalls[nr](t, c) : HELIOS_ENOSYS;
-	if (r != IPC_BLOCKED)
-		c->rax = (u64)(i64)r;
+	i64 r = likely(nr < HELIOS_SYS_COUNT) ? syscalls[nr](t) : HELIOS_ENOSYS;
+	if (likely(r != IPC_BLOCKED)) {
+		/* The caller carries on (not blocked, not killed) and nothing
+		 * else is due: straight back, the status in rax. */
+		if (likely(current == t && !sched_pending()))
+			ctx_return_status(c, r);
+		c->rax = (u64)r;
+	}
 	sched_return();
 }

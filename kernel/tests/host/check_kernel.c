@@ -21,6 +21,7 @@
 #define NFRAMES 64
 
 u8 *host_phys_base;
+bool sched_work;
 static struct frame table[NFRAMES];
 
 void panic(const char *fmt, ...)
