@@ -51,7 +51,7 @@ cmp -s "$t/a/io.h" "$t/io.h.before" && ok "existing outputs stay as they were" |
 # -M: a make dependency file naming every input, used ones included.
 mkdir "$t/m"
 expect 0 "-M" "$ipcgen" -M -I protocols -o "$t/m" protocols/dev.ipc
-grep -q "^$t/m/dev.h $t/m/dev_client.c $t/m/dev_server.c: protocols/dev.ipc protocols/io.ipc\$" "$t/m/dev.d" \
+grep -q "^$t/m/dev.h $t/m/dev_client.c $t/m/dev_server.c: protocols/dev.ipc protocols/io.ipc protocols/errors.ipc\$" "$t/m/dev.d" \
 	&& ok "-M lists the outputs and every input" || { no "-M content"; cat "$t/m/dev.d"; }
 grep -q '^protocols/io.ipc:$' "$t/m/dev.d" && ok "-M adds an empty rule per used file" || no "-M phony rules"
 
