@@ -34,6 +34,25 @@ void tq_remove(struct tqueue *q, struct tcb *t);
 int msg_check(struct tcb *from);
 void msg_deliver(struct tcb *from, struct tcb *to, u64 label);
 
+/* The register part of a message: label, info and words 0..5, zeros past
+ * nwords so that nothing of the sender leaks. */
+#define MSG_COPY_REGS(d, s, label, nwords)                                     \
+	do {                                                                   \
+		(d)->rsi = (label);                                            \
+		(d)->r10 = (nwords) > 0 ? (s)->r10 : 0;                        \
+		(d)->r8 = (nwords) > 1 ? (s)->r8 : 0;                          \
+		(d)->r9 = (nwords) > 2 ? (s)->r9 : 0;                          \
+		(d)->r12 = (nwords) > 3 ? (s)->r12 : 0;                        \
+		(d)->r13 = (nwords) > 4 ? (s)->r13 : 0;                        \
+		(d)->r14 = (nwords) > 5 ? (s)->r14 : 0;                        \
+	} while (0)
+
+/* ipc/fastpath.c: CALL and REPLY_RECV of register-only messages between
+ * two threads when nothing unusual is going on; returns only if it could
+ * not take the fast path. */
+void fastpath_call(struct tcb *t);
+void fastpath_reply_recv(struct tcb *t);
+
 /* Returned by an operation that blocked the calling thread: its rax is
  * written when it wakes. */
 #define IPC_BLOCKED 1
@@ -43,6 +62,7 @@ int ipc_call(struct tcb *t, struct endpoint *ep);
 int ipc_send(struct tcb *t, struct endpoint *ep);
 int ipc_recv(struct tcb *t, struct endpoint *ep);
 int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq);
+struct tcb *reply_take(struct tcb *t, u32 *seq);       /* detach t's current reply */
 void ipc_drop_reply(struct tcb *t);
 void endpoint_destroy(struct endpoint *ep);
 
@@ -53,6 +73,7 @@ void notification_destroy(struct notification *n);
 
 /* ipc/poll.c */
 int ipc_poll(struct tcb *t, unsigned n);
+extern struct tcb *poll_head;
 void poll_wake(void *obj);
 void poll_remove(struct tcb *t);
 

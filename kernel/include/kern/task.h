@@ -46,10 +46,16 @@ struct tcb {
 	u64 cr3;
 	u64 ipcbuf_pa;                  /* 0: no IPC buffer */
 
-	/* Calls: the current reply (a caller waiting on us), and our own calls. */
-	struct tcb *reply_to;           /* holds a reference */
+	/* Calls: the current reply (a caller waiting on us), and our own calls.
+	 * reply_to and the caller's replier point at each other while the
+	 * caller waits (T_REPLY), so neither needs a reference: whichever dies
+	 * first unlinks them (task_kill).  A saved reply capability holds a
+	 * real reference instead. */
+	struct tcb *reply_to;
 	u32 reply_seq;
+	bool reply_lost;                /* reply_to's caller died: REPLY says EPEER */
 	u32 call_seq;                   /* bumped per call, and at death */
+	struct tcb *replier;            /* T_REPLY: the thread whose reply_to we are */
 
 	/* Poll. */
 	struct tcb *pnext, *pprev;      /* the poll list */
@@ -89,6 +95,7 @@ static inline bool sched_pending(void)
 void wake_handoff(struct tcb *t, i64 status);   /* wake_status, and run t next */
 void sched_preempt(void);
 NORETURN void sched_return(void);               /* reap, pick a thread, return to it */
+NORETURN void sched_run_syscall(struct tcb *t); /* the IPC fast path's way out */
 void wake_status(struct tcb *t, i64 status);    /* end t's block with rax = status */
 void wake_restart(struct tcb *t);               /* end t's block by rerunning its syscall */
 

@@ -22,11 +22,22 @@
 
 static void take_reply(struct tcb *server, struct tcb *caller)
 {
-	obj_ref(caller);
 	server->reply_to = caller;
 	server->reply_seq = caller->call_seq;
+	caller->replier = server;
 	caller->state = T_REPLY;
 	caller->blocked_on = NULL;
+}
+
+struct tcb *reply_take(struct tcb *t, u32 *seq)
+{
+	struct tcb *c = t->reply_to;
+	if (c) {
+		t->reply_to = NULL;
+		c->replier = NULL;
+		*seq = t->reply_seq;
+	}
+	return c;
 }
 
 int ipc_call(struct tcb *t, struct endpoint *ep)
@@ -66,6 +77,7 @@ int ipc_send(struct tcb *t, struct endpoint *ep)
 int ipc_recv(struct tcb *t, struct endpoint *ep)
 {
 	ipc_drop_reply(t);
+	t->reply_lost = false;
 	struct tcb *s = tq_pop(&ep->senders);
 	if (s) {
 		msg_deliver(s, t, s->ctx.rsi);
@@ -94,15 +106,12 @@ int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq)
 
 void ipc_drop_reply(struct tcb *t)
 {
-	struct tcb *c = t->reply_to;
-	if (!c)
-		return;
-	t->reply_to = NULL;
-	if (c->state == T_REPLY && c->call_seq == t->reply_seq) {
+	u32 seq;
+	struct tcb *c = reply_take(t, &seq);
+	if (c && c->state == T_REPLY && c->call_seq == seq) {
 		c->call_seq++;
 		wake_status(c, HELIOS_EPEER);
 	}
-	obj_unref(c);
 }
 
 void endpoint_destroy(struct endpoint *ep)

@@ -61,13 +61,7 @@ void msg_deliver(struct tcb *from, struct tcb *to, u64 label)
 	struct ctx *s = &from->ctx, *d = &to->ctx;
 	u64 info = s->rdx;
 	u32 nwords = HELIOS_INFO_WORDS(info), ncaps = HELIOS_INFO_CAPS(info);
-	d->rsi = label;
-	d->r10 = nwords > 0 ? s->r10 : 0;
-	d->r8 = nwords > 1 ? s->r8 : 0;
-	d->r9 = nwords > 2 ? s->r9 : 0;
-	d->r12 = nwords > 3 ? s->r12 : 0;
-	d->r13 = nwords > 4 ? s->r13 : 0;
-	d->r14 = nwords > 5 ? s->r14 : 0;
+	MSG_COPY_REGS(d, s, label, nwords);
 	if (unlikely(info > HELIOS_REG_WORDS)) {
 		struct helios_ipc_buffer *dst = ipcbuf(to);
 		if (nwords > HELIOS_REG_WORDS) {

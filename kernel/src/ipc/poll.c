@@ -13,7 +13,7 @@
 #include "kern/cap.h"
 #include "kern/task.h"
 
-static struct tcb *poll_head;
+struct tcb *poll_head;
 
 void poll_remove(struct tcb *t)
 {

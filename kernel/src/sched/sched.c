@@ -194,6 +194,26 @@ NORETURN void sched_return(void)
 	resume(t);
 }
 
+/*
+ * The IPC fast path's way out: t, which was blocked in a system call (so
+ * its ctx was saved by syscall and sysret restores it), runs now.  The
+ * fast path has checked that nothing else is due (no handoff, no reap).
+ */
+NORETURN void sched_run_syscall(struct tcb *t)
+{
+	current = t;
+	if (t != resumed) {
+		resumed = t;
+		if (t->cr3 != loaded_cr3) {
+			loaded_cr3 = t->cr3;
+			write_cr3(t->cr3);      /* the one mov cr3 of an IPC between vspaces */
+		}
+		tss_set_rsp0((u64)(uptr)(&t->ctx + 1));
+		cur_ctx = &t->ctx;
+	}
+	ctx_return_sysret(&t->ctx);
+}
+
 /* A vspace on its way out must not stay loaded (mm/vspace.c). */
 void sched_forget_cr3(u64 cr3)
 {

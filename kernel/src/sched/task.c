@@ -31,6 +31,11 @@ void task_kill(struct tcb *t, u32 status, i64 code, u64 addr)
 {
 	if (t->state == T_DEAD)
 		return;
+	if (t->state == T_REPLY && t->replier) {
+		t->replier->reply_to = NULL;    /* its server's current reply goes */
+		t->replier->reply_lost = true;
+		t->replier = NULL;
+	}
 	task_unblock(t);
 	t->call_seq++;                  /* no reply finds it any more */
 	ipc_drop_reply(t);

@@ -53,6 +53,7 @@ static i64 sys_debug_write(struct tcb *t)
 
 static i64 sys_call(struct tcb *t)
 {
+	fastpath_call(t);               /* returns if it cannot */
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
 	if ((err = msg_check(t)))
@@ -93,17 +94,15 @@ static i64 sys_recv(struct tcb *t)
 
 static int reply_current(struct tcb *t)
 {
-	struct tcb *caller = t->reply_to;
-	t->reply_to = NULL;
-	int err = ipc_reply(t, caller, t->reply_seq);
-	obj_unref(caller);
-	return err;
+	u32 seq;
+	struct tcb *caller = reply_take(t, &seq);
+	return ipc_reply(t, caller, seq);
 }
 
 static i64 sys_reply(struct tcb *t)
 {
 	if (!t->reply_to)
-		return HELIOS_EINVAL;
+		return t->reply_lost ? HELIOS_EPEER : HELIOS_EINVAL;
 	int err = msg_check(t);
 	return err ? err : reply_current(t);
 }
@@ -112,6 +111,7 @@ static i64 sys_reply(struct tcb *t)
  * stop it from receiving. */
 static i64 sys_reply_recv(struct tcb *t)
 {
+	fastpath_reply_recv(t);         /* returns if it cannot */
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
 	if (t->reply_to) {
@@ -130,10 +130,10 @@ static i64 sys_reply_save(struct tcb *t)
 	int err = cap_dest(t->cspace, A0, &slot);
 	if (err)
 		return err;
-	t->cspace->slot[slot] = (struct cap){
-		.type = HELIOS_CAP_REPLY, .a = t->reply_seq, .obj = t->reply_to,
-	};                              /* the reference moves from reply_to */
-	t->reply_to = NULL;
+	u32 seq;
+	struct tcb *caller = reply_take(t, &seq);
+	obj_ref(caller);                /* the capability's reference */
+	t->cspace->slot[slot] = (struct cap){ .type = HELIOS_CAP_REPLY, .a = seq, .obj = caller };
 	R0 = slot;
 	return HELIOS_OK;
 }
