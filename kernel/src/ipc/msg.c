@@ -65,10 +65,14 @@ void msg_deliver(struct tcb *from, struct tcb *to, u64 label)
 	if (unlikely(info > HELIOS_REG_WORDS)) {
 		struct helios_ipc_buffer *dst = ipcbuf(to);
 		if (nwords > HELIOS_REG_WORDS) {
-			if (dst)
-				memcpy(&dst->word[HELIOS_REG_WORDS], &ipcbuf(from)->word[HELIOS_REG_WORDS],
-				       (nwords - HELIOS_REG_WORDS) * sizeof(u64));
-			else
+			if (dst) {
+				/* rep movsq: one instruction per word under icount,
+				 * and as fast as anything on hardware. */
+				u64 *d = &dst->word[HELIOS_REG_WORDS];
+				const u64 *w = &ipcbuf(from)->word[HELIOS_REG_WORDS];
+				u64 n = nwords - HELIOS_REG_WORDS;
+				__asm__ volatile("rep movsq" : "+D"(d), "+S"(w), "+c"(n) : : "memory");
+			} else
 				nwords = HELIOS_REG_WORDS;
 		}
 		move_caps(from, to, ncaps);
