@@ -40,15 +40,17 @@ $(RT_SO): $(RT_OBJS) runtime/port/posix/libmercury.map
 		$(LDFLAGS) -o $@ $(RT_OBJS) $(RT_LIBS)
 	ln -sf libmercury.so.$(RT_SOVERSION) $(B)/runtime/libmercury.so
 
+# mercury.pc for PREFIX, LIBDIR and INCDIR as given (to make or to make install).
+RT_PC_TEXT = 'prefix=$(PREFIX)' 'includedir=$(INCDIR)' 'libdir=$(LIBDIR)' '' \
+	'Name: mercury' \
+	'Description: Mercury IPC transport (POSIX port) for ipcgen stubs' \
+	'Version: $(RT_VERSION)' \
+	'Cflags: -I$${includedir}' \
+	'Libs: -L$${libdir} -lmercury' \
+	'Libs.private: $(RT_LIBS)'
 $(RT_PC): runtime/runtime.mk config.mk
 	@mkdir -p $(@D)
-	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCDIR)' 'libdir=$(LIBDIR)' '' \
-		'Name: mercury' \
-		'Description: Mercury IPC transport (POSIX port) for ipcgen stubs' \
-		'Version: $(RT_VERSION)' \
-		'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lmercury' \
-		'Libs.private: $(RT_LIBS)' >$@
+	printf '%s\n' $(RT_PC_TEXT) >$@
 
 # Tests -----------------------------------------------------------------
 
@@ -62,15 +64,15 @@ $(B)/runtime/check_posix-san: tests/runtime/check_posix.c $(RT_SAN_LIB) $(RT_HDR
 
 # End to end: stubs generated from protocols/ into $(B) (never committed).
 RT_GEN = $(B)/runtime/gen
-RT_PROTOS = io dev sys
+RT_IPC = $(sort $(wildcard protocols/*.ipc))
+RT_PROTOS = $(basename $(notdir $(RT_IPC)))
 RT_GEN_HDRS = $(RT_PROTOS:%=$(RT_GEN)/%.h)
 RT_GEN_SRCS = $(foreach p,$(RT_PROTOS),$(RT_GEN)/$(p)_client.c $(RT_GEN)/$(p)_server.c)
 
-$(RT_GEN)/%.h $(RT_GEN)/%_client.c $(RT_GEN)/%_server.c: protocols/%.ipc $(IPCGEN)
+# Protocols use one another: each is regenerated when any changes.
+$(RT_GEN)/%.h $(RT_GEN)/%_client.c $(RT_GEN)/%_server.c: protocols/%.ipc $(RT_IPC) $(IPCGEN)
 	@mkdir -p $(@D)
 	$(IPCGEN) -I protocols -o $(RT_GEN) $<
-# dev and sys use io.
-$(RT_GEN)/dev.h $(RT_GEN)/sys.h: protocols/io.ipc
 
 $(B)/runtime/check_e2e: tests/runtime/check_e2e.c $(RT_GEN_HDRS) $(RT_GEN_SRCS) $(RT_LIB)
 	$(CC) $(RT_CHECK_CFLAGS) -I$(RT_GEN) -o $@ $< $(RT_GEN_SRCS) $(RT_LIB) $(CHECK_LIBS) $(RT_LIBS)
@@ -79,7 +81,7 @@ $(B)/runtime/check_e2e-san: tests/runtime/check_e2e.c $(RT_GEN_HDRS) $(RT_GEN_SR
 	$(CC) $(RT_CHECK_CFLAGS) $(SAN_FLAGS) -I$(RT_GEN) -o $@ $< $(RT_GEN_SRCS) $(RT_SAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
 
 RT_CHECKS = check-runtime-headers check-runtime-posix check-runtime-posix-san \
-	check-runtime-e2e check-runtime-e2e-san
+	check-runtime-e2e check-runtime-e2e-san check-runtime-example
 CHECK_TARGETS += $(RT_CHECKS)
 
 check-runtime-headers: $(RT_HDRS)
@@ -99,6 +101,11 @@ check-runtime-e2e: $(B)/runtime/check_e2e
 check-runtime-e2e-san: $(B)/runtime/check_e2e-san
 	@sh tests/run-test runtime-e2e-san $(B)/results $(B)/runtime/check_e2e-san
 
+# The example, built with its own Makefile against a staged install.
+check-runtime-example: $(RT_LIB) $(RT_SO) $(RT_PC) $(IPCGEN)
+	@sh tests/run-test runtime-example $(B)/results sh tests/runtime/example.sh \
+		"$(MAKE) -f $(firstword $(MAKEFILE_LIST))" $(B) $(IPCGEN)
+
 # The aggregate: every runtime test, with a closing summary line.
 check-runtime:
 	@rm -rf $(B)/results && mkdir -p $(B)/results
@@ -115,6 +122,6 @@ install-runtime: $(RT_LIB) $(RT_SO) $(RT_PC)
 	install -m 644 $(RT_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(RT_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libmercury.so.$(RT_SOVERSION) $(DESTDIR)$(LIBDIR)/libmercury.so
-	install -m 644 $(RT_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	printf '%s\n' $(RT_PC_TEXT) >$(DESTDIR)$(LIBDIR)/pkgconfig/mercury.pc
 
 .PHONY: check-runtime install-runtime

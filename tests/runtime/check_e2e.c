@@ -28,6 +28,7 @@
 #include "io.h"
 #include "dev.h"
 #include "sys.h"
+#include "errors.h"
 
 static int count_fds(void)
 {
@@ -101,7 +102,7 @@ static int memfile_read(struct io_file *self, const ipc_cap *pages, size_t npage
 	void *map;
 	size_t len;
 	char *at;
-	int rc = map_span(pages, npages, true, buf, amt, &map, &len, &at);
+	int rc = map_span(pages, npages, true, buf, amt, &map, &len, &at) ? ERRORS_ERR_INVALID : 0;
 	if (rc == 0) {
 		size_t n = f->pos < f->len ? f->len - f->pos : 0;
 		n = n < amt ? n : amt;
@@ -120,7 +121,7 @@ static int memfile_write(struct io_file *self, const ipc_cap *pages, size_t npag
 	void *map;
 	size_t len;
 	char *at;
-	int rc = map_span(pages, npages, false, buf, amt, &map, &len, &at);
+	int rc = map_span(pages, npages, false, buf, amt, &map, &len, &at) ? ERRORS_ERR_INVALID : 0;
 	if (rc == 0) {
 		size_t n = f->pos < sizeof f->data ? sizeof f->data - f->pos : 0;
 		n = n < amt ? n : amt;
@@ -140,7 +141,7 @@ static int memfile_seek(struct io_file *self, int64_t offs, enum io_whence w, si
 	int64_t base = w == IO_WHENCE_SET ? 0 : w == IO_WHENCE_CUR ? (int64_t)f->pos : (int64_t)f->len;
 	if (offs > (int64_t)sizeof f->data || offs < -(int64_t)sizeof f->data ||
 	    base + offs < 0 || base + offs > (int64_t)sizeof f->data)
-		return IPC_EINVAL;
+		return ERRORS_ERR_INVALID;
 	f->pos = (size_t)(base + offs);
 	*result = f->pos;
 	return 0;
@@ -237,8 +238,8 @@ START_TEST(file_read_write_seek_through_pages)
 
 	/* Errors are values: a span beyond the pages, a seek out of range. */
 	d = dup_page(pg);
-	ck_assert_int_lt(io_file_read(f, &d, 1, 0, 3 * IPC_PAGE_SIZE, &n), 0);
-	ck_assert_int_lt(io_file_seek(f, -1, IO_WHENCE_SET, &n), 0);
+	ck_assert_int_eq(io_file_read(f, &d, 1, 0, 3 * IPC_PAGE_SIZE, &n), ERRORS_ERR_INVALID);
+	ck_assert_int_eq(io_file_seek(f, -1, IO_WHENCE_SET, &n), ERRORS_ERR_INVALID);
 	ck_assert_int_eq(io_file_seek(f, 3, IO_WHENCE_SET, &n), 0);
 	ck_assert_uint_eq(n, 3);
 
@@ -299,7 +300,7 @@ static int serial_read(struct io_file *self, const ipc_cap *pages, size_t npages
 	char *at;
 	int rc = map_span(pages, npages, true, buf, amt, &map, &len, &at);
 	if (rc < 0)
-		return ipc_drop_caps(pages, npages, rc);
+		return ipc_drop_caps(pages, npages, ERRORS_ERR_INVALID);
 	if (c->rlen || !c->defer) {
 		*result = rconsume(c, at, amt);
 		ipc_page_unmap(map, len);
@@ -307,7 +308,7 @@ static int serial_read(struct io_file *self, const ipc_cap *pages, size_t npages
 	}
 	ipc_page_unmap(map, len);
 	if (c->pending.reply != IPC_CAP_NONE)
-		return ipc_drop_caps(pages, npages, IPC_EBUSY);
+		return ipc_drop_caps(pages, npages, ERRORS_ERR_BUSY);
 	/* Nothing yet: keep the pages and the reply, answer on the IRQ. */
 	if ((rc = ipc_reply_save(&c->pending.reply)) < 0)
 		return ipc_drop_caps(pages, npages, rc);
@@ -337,7 +338,7 @@ static void serial_irq(struct comport *c, const char *data, size_t n)
 		got = rconsume(c, at, c->pending.amt);
 		ipc_page_unmap(map, len);
 	}
-	io_file_read_reply(c->pending.reply, rc, got);
+	io_file_read_reply(c->pending.reply, rc ? ERRORS_ERR_INVALID : 0, got);
 	ipc_drop_caps(c->pending.pages, c->pending.npages, 0);
 	c->pending.reply = IPC_CAP_NONE;
 }
@@ -349,7 +350,7 @@ static int serial_write(struct io_file *self, const ipc_cap *pages, size_t npage
 	void *map;
 	size_t len;
 	char *at;
-	int rc = map_span(pages, npages, false, buf, amt, &map, &len, &at);
+	int rc = map_span(pages, npages, false, buf, amt, &map, &len, &at) ? ERRORS_ERR_INVALID : 0;
 	if (rc == 0) {
 		size_t n = sizeof c->written - c->wlen;
 		n = n < amt ? n : amt;
@@ -364,7 +365,7 @@ static int serial_write(struct io_file *self, const ipc_cap *pages, size_t npage
 static int serial_seek(struct io_file *self, int64_t offs, enum io_whence w, size_t *result)
 {
 	(void)self, (void)offs, (void)w, (void)result;
-	return IPC_ENOSYS; /* a serial port cannot seek */
+	return ERRORS_ERR_UNSUPPORTED; /* a serial port cannot seek */
 }
 
 static int serial_get_baud(struct dev_serial *self, uint32_t *result)
@@ -394,7 +395,7 @@ static int serial_get_parity(struct dev_serial *self, enum dev_parity *result)
 static int serial_set_baud(struct dev_serial *self, uint32_t hz)
 {
 	if (hz == 0 || 115200 % hz)
-		return IPC_EINVAL;
+		return ERRORS_ERR_INVALID;
 	port_of(self)->baud = hz;
 	return 0;
 }
@@ -402,7 +403,7 @@ static int serial_set_baud(struct dev_serial *self, uint32_t hz)
 static int serial_set_charlen(struct dev_serial *self, uint32_t bits)
 {
 	if (bits < 5 || bits > 8)
-		return IPC_EINVAL;
+		return ERRORS_ERR_INVALID;
 	port_of(self)->charlen = bits;
 	return 0;
 }
@@ -516,7 +517,7 @@ START_TEST(serial_server_serves_file_clients)
 	ipc_cap d = dup_page(pg);
 	ck_assert_int_eq(io_file_write(a, &d, 1, (uintptr_t)p, 3, &n), 0);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_int_eq(io_file_seek(a, 0, IO_WHENCE_SET, &n), IPC_EFAULT);
+	ck_assert_int_eq(io_file_seek(a, 0, IO_WHENCE_SET, &n), ERRORS_ERR_UNSUPPORTED);
 	/* and its own calls */
 	uint32_t baud, bits;
 	enum dev_parity par;
@@ -526,7 +527,7 @@ START_TEST(serial_server_serves_file_clients)
 	ck_assert_int_eq(dev_serial_set_baud(a, 9600), 0);
 	ck_assert_int_eq(dev_serial_get_baud(a, &baud), 0);
 	ck_assert_uint_eq(baud, 9600);
-	ck_assert_int_lt(dev_serial_set_baud(a, 7), 0);
+	ck_assert_int_eq(dev_serial_set_baud(a, 7), ERRORS_ERR_INVALID);
 	ck_assert_int_eq(dev_serial_set_charlen(a, 7), 0);
 	ck_assert_int_eq(dev_serial_get_charlen(a, &bits), 0);
 	ck_assert_uint_eq(bits, 7);
@@ -565,7 +566,7 @@ static int reg_new(struct sys_devregistry *self, uint64_t iface, ipc_cap *out, u
 	(void)self;
 	ipc_cap mine;
 	if (ndevices == sizeof devices / sizeof devices[0])
-		return IPC_ENOMEM;
+		return ERRORS_ERR_NO_MEMORY;
 	int rc = ipc_posix_pair(&mine, out);
 	if (rc < 0)
 		return rc;
@@ -581,7 +582,7 @@ static int mgr_open(struct sys_devmgr *self, uint64_t iface, uint32_t n, ipc_cap
 	for (size_t i = 0; i < ndevices; i++)
 		if (devices[i].iface == iface && n-- == 0)
 			return ipc_posix_copy(devices[i].conn, dev);
-	return IPC_EINVAL;
+	return ERRORS_ERR_NOT_FOUND;
 }
 
 static const struct sys_devregistry_iface reg_impl = { .new_ = reg_new };
@@ -685,8 +686,8 @@ START_TEST(registry_returns_a_capability_the_caller_serves)
 	ipc_cap mgr, dev, dev2;
 	ck_assert_int_eq(ipc_posix_connect(path_mgr, &mgr), 0);
 	ck_assert_int_eq(sys_devmgr_open(mgr, DEV_SERIAL_ID, 0, &dev), 0);
-	ck_assert_int_lt(sys_devmgr_open(mgr, DEV_SERIAL_ID, 1, &dev2), 0);
-	ck_assert_int_lt(sys_devmgr_open(mgr, IO_FILE_ID, 0, &dev2), 0);
+	ck_assert_int_eq(sys_devmgr_open(mgr, DEV_SERIAL_ID, 1, &dev2), ERRORS_ERR_NOT_FOUND);
+	ck_assert_int_eq(sys_devmgr_open(mgr, IO_FILE_ID, 0, &dev2), ERRORS_ERR_NOT_FOUND);
 	ck_assert_int_eq(sys_devmgr_open(mgr, DEV_SERIAL_ID, 0, &dev2), 0);
 	uint32_t baud;
 	ck_assert_int_eq(dev_serial_get_baud(dev, &baud), 0);
