@@ -542,6 +542,8 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 		fmt(b, "\t*%s = m.cap[%u];\n", p->cname, c);
 	if (ol)
 		fmt(b, "\tipc_get_caps(&m, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
+	if (var && is_array(&m->ret))
+		buf_puts(b, "\twi = 0;\n");
 	if (m->ret.kind == TY_STRING) {
 		fmt(b, "\treturn ipc_get_str(&m, &wi, result, %u) && wi == m.nwords ? 0 : IPC_EPROTO;\n}\n\n",
 		    (unsigned)m->ret.bound);

@@ -345,6 +345,16 @@ START_TEST(identity_fingerprints)
 	};
 	for (size_t k = 0; k < sizeof changed / sizeof changed[0]; k++)
 		ck_assert_msg(fingerprint_of(changed[k], "i") != fp, "change %zu kept the fingerprint", k);
+	/* Bounds and declared errors are part of the wire. */
+	const char *s10 = "namespace t;\nerror x;\nerror y;\ninterface i {\n\tcall f(s: string<10>) void raises (x);\n}\n";
+	uint64_t f10 = fingerprint_of(s10, "i");
+	ck_assert_uint_ne(f10, fingerprint_of("namespace t;\nerror x;\nerror y;\ninterface i {\n\tcall f(s: string<11>) void raises (x);\n}\n", "i"));
+	ck_assert_uint_ne(f10, fingerprint_of("namespace t;\nerror x;\nerror y;\ninterface i {\n\tcall f(s: bytes<10>) void raises (x);\n}\n", "i"));
+	ck_assert_uint_ne(f10, fingerprint_of("namespace t;\nerror x;\nerror y;\ninterface i {\n\tcall f(s: string<10>) void raises (y);\n}\n", "i"));
+	ck_assert_uint_ne(f10, fingerprint_of("namespace t;\nerror x;\nerror y;\ninterface i {\n\tcall f(s: string<10>) void raises (x, y);\n}\n", "i"));
+	/* The order errors are named in is not. */
+	ck_assert_uint_eq(fingerprint_of("namespace t;\nerror x;\nerror y;\ninterface i {\n\tcall f(s: string<10>) void raises (x, y);\n}\n", "i"),
+	                  fingerprint_of("namespace t;\nerror x;\nerror y;\ninterface i {\n\tcall f(s: string<10>) void raises (y, x);\n}\n", "i"));
 	/* A parent's change reaches its children. */
 	ck_assert_uint_ne(fingerprint_of("namespace t;\ninterface p { call a(); }\ninterface i :: p {}\n", "i"),
 	                  fingerprint_of("namespace t;\ninterface p { call a(x: u8); }\ninterface i :: p {}\n", "i"));

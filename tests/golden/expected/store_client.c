@@ -48,6 +48,7 @@ int store_files_hash(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt
 	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 3, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
+	wi = 0;
 	return ipc_get_bytes(&m, &wi, result, 16, nresult) && wi == m.nwords ? 0 : IPC_EPROTO;
 }
 
