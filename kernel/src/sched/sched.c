@@ -114,7 +114,7 @@ void sched_promote(struct tcb *t)
 /* The timer: the current thread goes to the back of the queue. */
 void sched_preempt(void)
 {
-	if (current && current->state == T_RUNNABLE && runq.head) {
+	if (current && current->state == T_RUNNABLE && (runq.head || handoff)) {
 		tq_push(&runq, current);
 		current = NULL;
 	}
