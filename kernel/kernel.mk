@@ -72,6 +72,13 @@ ALL_TARGETS += $(KERNEL_IMAGES)
 # Boot tests: tests/run-test NAME ... kernel/tests/qemu-test QEMU KERNEL [options].
 KQEMU_TEST = sh kernel/tests/qemu-test "$(QEMU)" $(KB)/kernel.bin
 KTEST_ARGS_irq = -S 'irq: hello COM1 from user mode'
+# ktest_basic also gets a second boot module, a tar archive like sysinit's initramfs.
+KTEST_DEPS_basic = $(KB)/test-initramfs.tar
+KTEST_ARGS_basic = -m $(KB)/test-initramfs.tar
+
+$(KB)/test-initramfs.tar: kernel/tests/initramfs/hello.txt
+	@mkdir -p $(@D)
+	tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf $@ -C kernel/tests/initramfs hello.txt
 
 KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host
 $(foreach t,$(KTESTS),$(eval KERNEL_CHECKS += check-kernel-$(t)))
@@ -92,7 +99,7 @@ check-kernel-exception: $(KB)/kernel.bin
 # Each test task boots as the root task and ends QEMU with pass or fail.
 # (Explicit rules: make skips pattern rules for phony targets.)
 define KTEST_RULE
-check-kernel-$(1): $$(KB)/kernel.bin $$(KB)/user/ktest_$(1).elf
+check-kernel-$(1): $$(KB)/kernel.bin $$(KB)/user/ktest_$(1).elf $$(KTEST_DEPS_$(1))
 	@sh tests/run-test kernel-$(1) $$(B)/results $$(KQEMU_TEST) -m $$(KB)/user/ktest_$(1).elf \
 		-e '^ktest $(1): [0-9]+ checks, 0 failed' $$(KTEST_ARGS_$(1))
 endef

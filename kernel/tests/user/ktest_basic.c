@@ -18,7 +18,14 @@ void test_main(void)
 {
 	uprintf("root: hello from user mode\n");
 	CHECK_EQ(bootinfo->magic, HELIOS_BOOTINFO_MAGIC);
-	CHECK(bootinfo->nmodules >= 1);
+	CHECK_EQ(bootinfo->nmodules, 2);
+	/* Module 1: a tar archive, mapped read-only, its first file intact. */
+	const char *tar = (const char *)bootinfo->module[1].vaddr;
+	CHECK(bootinfo->module[1].size >= 1024);
+	CHECK(!memcmp(tar, "hello.txt", 10));
+	CHECK(!memcmp(tar + 257, "ustar", 5));
+	CHECK(!memcmp(tar + 512, "hello from the initramfs\n", 25));
+	uprintf("root: module 1 is %s, %lu bytes\n", bootinfo->module[1].name, bootinfo->module[1].size);
 	CHECK_EQ(h_null(), HELIOS_OK);
 	CHECK_EQ(sys(HELIOS_SYS_COUNT, 0, 0, 0, 0, 0).st, HELIOS_ENOSYS);
 	CHECK_EQ(sys(~0ull, 0, 0, 0, 0, 0).st, HELIOS_ENOSYS);

@@ -119,6 +119,28 @@ void test_main(void)
 	CHECK_EQ(h_status(c.task).r1, 0x100 | 0x2 << 8);
 	child_free(&c);
 
+	/* The RTC's periodic interrupt, IRQ 8 on the second PIC, wakes the
+	 * kernel from idle: nobody else is runnable while we wait. */
+	u32 rtc = (u32)h_narrow(HELIOS_ROOT_IOPORT, NONE, 0x70, 0x72).r0;
+	u32 irq8 = (u32)h_narrow(HELIOS_ROOT_IRQ, NONE, 8, 9).r0;
+	CHECK_EQ(S(IRQ_BIND, irq8, 8, note, 0x100, 0).st, 0);
+	h_io_out(rtc, 0x70, 1, 0x8b);
+	u8 regb = (u8)h_io_in(rtc, 0x71, 1).r0;
+	h_io_out(rtc, 0x70, 1, 0x8b);
+	h_io_out(rtc, 0x71, 1, regb | 0x40);    /* periodic interrupt on */
+	for (int i = 0; i < 3; i++) {
+		w = h_wait(note);
+		CHECK_EQ(w.r0, 0x100);
+		h_io_out(rtc, 0x70, 1, 0x0c);   /* reading register C acknowledges the RTC */
+		h_io_in(rtc, 0x71, 1);
+		CHECK_EQ(S(IRQ_ACK, irq8, 8, 0, 0, 0).st, 0);
+	}
+	h_io_out(rtc, 0x70, 1, 0x8b);
+	h_io_out(rtc, 0x71, 1, regb & ~0x40);
+	CHECK_EQ(S(IRQ_BIND, irq8, 8, NONE, 0, 0).st, 0);
+	h_io_out(rtc, 0x70, 1, 0x0c);
+	h_io_in(rtc, 0x71, 1);
+
 	/* Unbinding masks the line; the kernel's timer line is not ours. */
 	CHECK_EQ(S(IRQ_BIND, irq, 4, NONE, 0, 0).st, 0);
 	CHECK_EQ(S(IRQ_ACK, irq, 4, 0, 0, 0).st, HELIOS_EINVAL);
