@@ -70,6 +70,10 @@ struct tcb {
 	u32 status;                     /* HELIOS_TASK_* */
 	i64 exit_code;                  /* or the exception vector */
 	u64 fault_addr;
+
+	/* The x87/SSE registers (fxsave64 format), saved when another task
+	 * takes the FPU. */
+	u8 fpu[512] __attribute__((aligned(16)));
 };
 _Static_assert(sizeof(struct tcb) <= 4096, "a TCB fits its frame");
 

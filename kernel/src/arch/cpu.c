@@ -181,6 +181,15 @@ void cpu_init(void)
 	wrmsr(MSR_LSTAR, (u64)(uptr)syscall_entry);
 	wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000 | 0x4000);
 	write_cr4(read_cr4() & ~(1ull << 2));   /* TSD off: rdtsc in user mode (benchmarks) */
+	/* SSE for tasks: OSFXSR and OSXMMEXCPT; no x87 emulation, no lazy
+	 * switching (CR0.EM and TS clear; MP set).  sched/sched.c switches the
+	 * registers with fxsave64/fxrstor64. */
+	write_cr4(read_cr4() | (1ull << 9) | (1ull << 10));
+	u64 cr0;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	cr0 = (cr0 & ~((1ull << 2) | (1ull << 3))) | (1ull << 1);
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
+	__asm__ volatile("fninit");
 	pic_init();
 	pit_init();
 }

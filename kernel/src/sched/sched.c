@@ -9,10 +9,11 @@
  * idles.  A handoff thread that does not get the CPU at once (its waker
  * keeps running) joins the run queue's tail.
  *
- * On the way out to a thread other than the one that last ran: one
- * `mov cr3` when it lives in another address space (no PCID: the TLB's
- * user entries go, the kernel's are global and stay), one store of
- * TSS.rsp0 and one of cur_ctx so that the next entry saves into its ctx.
+ * On the way out to a thread other than the one that last ran: fxsave64
+ * and fxrstor64 of the x87/SSE registers, one `mov cr3` when it lives in
+ * another address space (no PCID: the TLB's user entries go, the kernel's
+ * are global and stay), one store of TSS.rsp0 and one of cur_ctx so that
+ * the next entry saves into its ctx.
  * Then sysretq (after a syscall) or iretq (after an interrupt or
  * exception, which must restore rcx and r11 too).  No swapgs, no wrmsr, no
  * fence, on any path.
@@ -29,6 +30,7 @@ static struct tqueue runq;
 static struct tcb *handoff;     /* runnable, on no queue: the next to run */
 bool sched_work;                /* handoff, or reap_head: see sched_pending */
 static struct tcb *resumed;     /* whose cr3, TSS.rsp0 and cur_ctx are loaded */
+static struct tcb *fpu_owner;   /* whose x87/SSE registers the FPU holds */
 static u64 loaded_cr3;
 
 void tq_push(struct tqueue *q, struct tcb *t)
@@ -148,12 +150,30 @@ void task_unblock(struct tcb *t)
 		current = NULL;
 	if (resumed == t)
 		resumed = NULL;         /* its frame may be another TCB's next */
+	if (fpu_owner == t)
+		fpu_owner = NULL;
+}
+
+/*
+ * The FPU follows the CPU: saved into the thread that had it, loaded from
+ * the one that gets it, eagerly (two instructions per switch; no lazy #NM
+ * games).  The kernel itself never touches it (-mgeneral-regs-only).
+ */
+static inline void fpu_switch(struct tcb *t)
+{
+	if (fpu_owner != t) {
+		if (fpu_owner)
+			__asm__ volatile("fxsave64 %0" : "=m"(*(u8(*)[512])fpu_owner->fpu));
+		__asm__ volatile("fxrstor64 %0" ::"m"(*(const u8(*)[512])t->fpu));
+		fpu_owner = t;
+	}
 }
 
 static NORETURN void resume(struct tcb *t)
 {
 	if (t != resumed) {
 		resumed = t;
+		fpu_switch(t);
 		if (t->cr3 != loaded_cr3) {
 			loaded_cr3 = t->cr3;
 			write_cr3(t->cr3);
@@ -204,6 +224,7 @@ NORETURN void sched_run_syscall(struct tcb *t)
 	current = t;
 	if (t != resumed) {
 		resumed = t;
+		fpu_switch(t);
 		if (t->cr3 != loaded_cr3) {
 			loaded_cr3 = t->cr3;
 			write_cr3(t->cr3);      /* the one mov cr3 of an IPC between vspaces */

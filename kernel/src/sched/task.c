@@ -25,6 +25,10 @@ void task_init(struct tcb *t)
 	t->ctx.ss = SEL_UDATA;
 	t->ctx.rflags = RFLAGS_IF | 2;
 	t->ctx.vector = VEC_SYSCALL;
+	/* The FPU as after finit: x87 control word 0x37f, MXCSR 0x1f80
+	 * (every exception masked). */
+	*(u16 *)&t->fpu[0] = 0x37f;
+	*(u32 *)&t->fpu[24] = 0x1f80;
 }
 
 void task_kill(struct tcb *t, u32 status, i64 code, u64 addr)

@@ -10,7 +10,7 @@ const char *ktest_name = "fault";
 
 enum {
 	NULL_READ = 1, NULL_WRITE, WRITE_TEXT, EXEC_STACK, KERNEL_READ, JUMP_KERNEL, UD2,
-	HLT, CLI, PORT_IN, INT3, INT80, DIVIDE, SSE, STACK_OVERFLOW, BAD_RIP, NCASES
+	HLT, CLI, PORT_IN, INT3, INT80, DIVIDE, MOV_CR3, STACK_OVERFLOW, BAD_RIP, NCASES
 };
 
 static const struct {
@@ -30,7 +30,7 @@ static const struct {
 	[INT3] = { "int3 (its gate is DPL 0: #GP)", 13 },
 	[INT80] = { "int $0x80", 13 },
 	[DIVIDE] = { "divide by zero", 0 },
-	[SSE] = { "an SSE instruction", 6 },
+	[MOV_CR3] = { "load cr3", 13 },
 	[STACK_OVERFLOW] = { "run off the end of its stack", 14 },
 	[BAD_RIP] = { "return to a non-canonical address", 13 },
 };
@@ -63,7 +63,7 @@ void child_main(u64 role, u64 arg)
 	case INT3: __asm__ volatile("int3"); break;
 	case INT80: __asm__ volatile("int $0x80"); break;
 	case DIVIDE: { volatile u32 z = 0; volatile u32 x = 10 / z; (void)x; break; }
-	case SSE: __asm__ volatile("xorps %%xmm0, %%xmm0" ::: "memory"); break;
+	case MOV_CR3: __asm__ volatile("mov %0, %%cr3" ::"r"(0ull) : "memory"); break;
 	case STACK_OVERFLOW: { volatile int x = 0; recurse(&x); break; }
 	case BAD_RIP: __asm__ volatile("push %0; ret" ::"r"(0x8000000000000000ull)); break;
 	}
