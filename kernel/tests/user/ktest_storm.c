@@ -47,6 +47,43 @@ static u64 arg(void)
 	}
 }
 
+/* Which arguments of each call name capabilities (C) or addresses (V):
+ * most of the time those get plausible values, so that the storm reaches
+ * past decoding into the operations themselves. */
+#define C(i) (1u << (i))
+#define V(i) (1u << (8 + (i)))
+static const u16 shape[HELIOS_SYS_COUNT] = {
+	[HELIOS_SYS_CALL] = C(0), [HELIOS_SYS_SEND] = C(0), [HELIOS_SYS_RECV] = C(0),
+	[HELIOS_SYS_REPLY_RECV] = C(0), [HELIOS_SYS_REPLY_SAVE] = C(0), [HELIOS_SYS_SIGNAL] = C(0),
+	[HELIOS_SYS_WAIT] = C(0), [HELIOS_SYS_CAP_COPY] = C(0) | C(1) | C(2),
+	[HELIOS_SYS_CAP_MOVE] = C(0) | C(1) | C(2), [HELIOS_SYS_CAP_NARROW] = C(0) | C(1),
+	[HELIOS_SYS_CAP_DESTROY] = C(0), [HELIOS_SYS_CAP_INFO] = C(0),
+	[HELIOS_SYS_MEM_ALLOC] = C(0) | C(2), [HELIOS_SYS_MAP] = C(0) | V(1) | C(2) | C(4),
+	[HELIOS_SYS_UNMAP] = C(0) | V(1), [HELIOS_SYS_TASK_CONFIG] = C(0) | C(1) | C(2) | C(3),
+	[HELIOS_SYS_TASK_REGS] = C(0) | V(1) | V(2), [HELIOS_SYS_TASK_START] = C(0),
+	[HELIOS_SYS_TASK_NOTIFY] = C(0) | C(1), [HELIOS_SYS_TASK_STATUS] = C(0),
+	[HELIOS_SYS_IO_IN] = C(0), [HELIOS_SYS_IO_OUT] = C(0), [HELIOS_SYS_IRQ_BIND] = C(0) | C(2),
+	[HELIOS_SYS_IRQ_ACK] = C(0),
+};
+
+static u64 shaped(u64 nr, unsigned i)
+{
+	u16 sh = nr < HELIOS_SYS_COUNT ? shape[nr] : 0;
+	if (rnd() % 8 == 0)
+		return arg();
+	if (sh & C(i))
+		return rnd() % 16;                              /* its slots, and some past them */
+	if (sh & V(i)) {
+		switch (rnd() % 4) {
+		case 0: return 0x400000 + (rnd() % 8) * 4096;  /* its own code and data */
+		case 1: return 0x7ff000000000ull - (rnd() % 4 + 1) * 4096;     /* its stack */
+		case 2: return 0x7ff000100000ull;              /* its IPC buffer */
+		default: return 0x10000000 + (rnd() % 64) * 4096;
+		}
+	}
+	return rnd() % 4 ? rnd() % 16 : arg();
+}
+
 static void scramble(struct helios_ipc_buffer *b)
 {
 	for (int i = 0; i < HELIOS_MAX_CAPS; i++)
@@ -70,11 +107,12 @@ void child_main(u64 role, u64 seed)
 			scramble(U_IPCBUF);
 		u64 info = rnd() % 4 ? HELIOS_INFO(rnd() % 8, rnd() % 3) : arg();
 		sh->last_nr = nr;
-		register u64 r10 __asm__("r10") = arg();
-		register u64 r8 __asm__("r8") = arg();
-		register u64 r9 __asm__("r9") = arg();
+		register u64 r10 __asm__("r10") = shaped(nr, 3);
+		register u64 r8 __asm__("r8") = shaped(nr, 4);
+		register u64 r9 __asm__("r9") = shaped(nr, 5);
 		register u64 r12 __asm__("r12") = arg();
-		u64 rax = nr, rdi = arg(), rsi = arg(), rdx = nr <= HELIOS_SYS_REPLY_RECV ? info : arg();
+		u64 rax = nr, rdi = shaped(nr, 0), rsi = shaped(nr, 1);
+		u64 rdx = nr >= HELIOS_SYS_CALL && nr <= HELIOS_SYS_REPLY_RECV ? info : shaped(nr, 2);
 		__asm__ volatile("syscall"
 		                 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
 		                   "+r"(r9), "+r"(r12)
@@ -140,6 +178,7 @@ void test_main(void)
 		total += sh->calls;
 		children++;
 		child_free(&c);
+		S(IRQ_BIND, HELIOS_ROOT_IRQ, 5, NONE, 0, 0);   /* a binding holds its notification */
 		CHECK_EQ(h_null(), 0);
 		if (children == 1)
 			base = h_info(HELIOS_ROOT_MEMORY).r2;
@@ -148,6 +187,9 @@ void test_main(void)
 	uprintf("storm: %lu system calls from %lu children: %lu stalled (blocked), %lu exited, "
 	        "%lu faulted, %lu killed at their share\n",
 	        total, children, stalled, exited, faulted, killed - stalled);
+	/* Not asserted: a child can still leak what a reference cycle holds
+	 * (a task whose own cspace holds its task capability, blocked for
+	 * ever; two cspaces holding each other) until revocation exists. */
 	uprintf("storm: root quota used %lu after the first child, %lu after the last\n", base, used);
 	CHECK(total >= TOTAL);
 	/* The kernel still works: a round of real IPC-free work. */
