@@ -80,7 +80,7 @@ $(KB)/test-initramfs.tar: kernel/tests/initramfs/hello.txt
 	@mkdir -p $(@D)
 	tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf $@ -C kernel/tests/initramfs hello.txt
 
-KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host
+KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host check-kernel-abi
 $(foreach t,$(KTESTS),$(eval KERNEL_CHECKS += check-kernel-$(t)))
 CHECK_TARGETS += $(KERNEL_CHECKS)
 
@@ -116,6 +116,15 @@ check-kernel-host: $(KB)/check_kernel
 	@sh tests/run-test kernel-host $(B)/results $(KB)/check_kernel
 
 .PHONY: check-kernel
+
+# The ABI header, alone and after the transport header, strictly, in C and C++.
+KABI_FLAGS = -Wall -Wextra -Wpedantic -Werror -Ikernel/include -Iruntime/include
+check-kernel-abi:
+	@sh tests/run-test kernel-abi $(B)/results sh -c 'set -e; d=$$(mktemp -d); trap "rm -rf $$d" EXIT; \
+		$(CC) -std=c11 $(KABI_FLAGS) -o $$d/a kernel/tests/host/abi_check.c; \
+		$(CC) -std=c11 $(KABI_FLAGS) -o $$d/b kernel/tests/host/abi_alone.c; \
+		if [ -n "$(CXX)" ]; then $(CXX) -std=c++11 -x c++ $(KABI_FLAGS) -o $$d/c kernel/tests/host/abi_check.c; fi; \
+		echo "abi/helios.h: stands alone and agrees with mercury/ipc.h"'
 
 # Benchmarks: guest instructions under -icount shift=0 (rdtsc counts them).
 ALL_TARGETS += $(KB)/user/kbench.elf

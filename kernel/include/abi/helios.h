@@ -186,7 +186,7 @@ struct helios_ipc_buffer {
 	helios_u64 word[HELIOS_MAX_WORDS];      /* word[i] for i >= HELIOS_REG_WORDS */
 	helios_cap cap[HELIOS_MAX_CAPS];        /* capabilities sent or received */
 	struct helios_pollcap poll[HELIOS_MAX_POLL];
-	helios_u64 user[];                      /* the rest of the page is the owner's */
+	/* The rest of the page is the owner's. */
 };
 
 HELIOS_STATIC_ASSERT(sizeof(struct helios_pollcap) == 8, "pollcap layout");
