@@ -11,7 +11,7 @@
 
 const char *ktest_name = "ipc";
 
-enum { SERVER = 1, CLIENT, WAITER, POLLER };
+enum { SERVER = 1, CLIENT, WAITER, POLLER, ADDER };
 enum { ECHO = 1, ADD, ZEROS, BIG, CAPS, DEFER, SAVED, RELEASE, ONEWAY, GET_ONEWAY, DIE };
 
 #define EP 0    /* the children's slots */
@@ -140,6 +140,17 @@ void child_main(u64 role, u64 arg)
 	}
 	if (role == WAITER)
 		h_exit((i64)h_wait(NOTE).r0);
+	if (role == ADDER) {            /* one of several clients of one server */
+		int bad = 0;
+		for (u64 i = 0; i < 300; i++) {
+			struct umsg m = { .label = ADD, .info = HELIOS_INFO(2, 0), .w = { arg, i } };
+			if (ipc(HELIOS_SYS_CALL, EP, &m) || m.label || m.w[0] != arg + i)
+				bad++;
+			if (i % 50 == 0)
+				S(YIELD, 0, 0, 0, 0, 0);
+		}
+		h_exit(bad);
+	}
 }
 
 static struct umsg call(u32 ep, u64 label, u64 info, u64 w0, u64 w1, i64 *st)
@@ -332,6 +343,28 @@ void test_main(void)
 	CHECK_EQ(S(POLL, 1, 0, 0, 0, 0).st, HELIOS_EBADCAP);
 	b->poll[0] = (struct helios_pollcap){ HELIOS_ROOT_MEMORY, HELIOS_POLL_RECV, 0 };
 	CHECK_EQ(S(POLL, 1, 0, 0, 0, 0).st, HELIOS_EBADCAP);
+
+	/* Several clients in their own vspaces share the server's endpoint,
+	 * with us among them. */
+	struct child adders[4];
+	for (u64 i = 0; i < 4; i++) {
+		CHECK_EQ(spawn(ADDER, 1000 * (i + 1), caps, 1, &adders[i]), 0);
+		S(TASK_NOTIFY, adders[i].task, death, 8 << i, 0, 0);
+	}
+	int bad = 0;
+	for (u64 i = 0; i < 300; i++) {
+		m = call(ep, ADD, HELIOS_INFO(2, 0), 7, i, &st);
+		bad += st || m.w[0] != 7 + i;
+	}
+	CHECK_EQ(bad, 0);
+	u64 done = 0;
+	while (done != 0x78)
+		done |= h_wait(death).r0 & 0x78;
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(h_status(adders[i].task).r0, HELIOS_TASK_EXITED);
+		CHECK_EQ(h_status(adders[i].task).r1, 0);
+		child_free(&adders[i]);
+	}
 
 	/* The server dies in the middle of our call: we hear of it. */
 	m = call(ep, DIE, 0, 0, 0, &st);
