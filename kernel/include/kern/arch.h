@@ -40,14 +40,18 @@ static inline u64 virt_to_phys(const void *va)
 
 /* Interrupt vectors. */
 #define VEC_IRQ0 32             /* the PIC's 16 lines: 32..47 */
-#define VEC_SYSCALL 0x100       /* not a vector: marks a context saved by syscall */
+#define VEC_SYSCALL 0x100       /* not a vector: a ctx that sysret may restore (see below) */
 
 /*
  * A thread's user registers, saved on every entry to the kernel.  The order
  * is fixed by arch/trap.S: the processor pushes rip..ss (and the error code),
- * the entry stubs push vector, then rax..r15.  The stubs write straight into
- * the current thread's struct ctx: TSS.rsp0 (and the syscall entry) point
- * the stack at its end.
+ * the interrupt stubs push vector, then rax..r15, straight into the current
+ * thread's struct ctx (TSS.rsp0 points at its end).  The syscall entry
+ * stores by mov instead, and skips what a system call gives up: rcx, r11,
+ * and the constant cs and ss.  vector is the last interrupt's, or
+ * VEC_SYSCALL for a thread that has never been interrupted: the way back
+ * is sysret for the latter, iret otherwise, and both are right after a
+ * system call.
  */
 struct ctx {
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
