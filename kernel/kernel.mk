@@ -80,7 +80,8 @@ $(KB)/test-initramfs.tar: kernel/tests/initramfs/hello.txt
 	@mkdir -p $(@D)
 	tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf $@ -C kernel/tests/initramfs hello.txt
 
-KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host check-kernel-abi
+KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host check-kernel-abi \
+	check-kernel-clang
 $(foreach t,$(KTESTS),$(eval KERNEL_CHECKS += check-kernel-$(t)))
 CHECK_TARGETS += $(KERNEL_CHECKS)
 
@@ -116,6 +117,17 @@ check-kernel-host: $(KB)/check_kernel
 	@sh tests/run-test kernel-host $(B)/results $(KB)/check_kernel
 
 .PHONY: check-kernel
+
+# The kernel and two test tasks built with clang instead, and booted.
+KCLANG_B = $(KB)/clang
+check-kernel-clang:
+	@sh tests/run-test kernel-clang $(B)/results sh -c 'set -e; \
+		[ -n "$(CLANG)" ] || { echo "clang not found: run ./tools/install-deps and ./configure"; exit 1; }; \
+		$(MAKE) -s --no-print-directory B=$(KCLANG_B) CC=$(CLANG) $(KCLANG_B)/kernel/kernel.bin \
+			$(KCLANG_B)/kernel/user/ktest_ipc.elf $(KCLANG_B)/kernel/user/ktest_fault.elf; \
+		for t in ipc fault; do log=$(KCLANG_B)/ktest_$$t.log; \
+			sh kernel/tests/qemu-test "$(QEMU)" $(KCLANG_B)/kernel/kernel.bin -m $(KCLANG_B)/kernel/user/ktest_$$t.elf \
+				-e "^ktest $$t: [0-9]+ checks, 0 failed" >$$log || { cat $$log; exit 1; }; tail -n 2 $$log; done'
 
 # The ABI header, alone and after the transport header, strictly, in C and C++.
 KABI_FLAGS = -Wall -Wextra -Wpedantic -Werror -Ikernel/include -Iruntime/include
