@@ -1,0 +1,191 @@
+/*
+ * log.c: formatting, the log, and the string functions a freestanding
+ * program needs.  The log is the kernel's debug channel (DEBUG_WRITE from
+ * the IPC buffer's words), one line per call, prefixed with the process
+ * name, so that the serial ports stay the drivers'.
+ */
+#include "mercury/helios.h"
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+}
+
+void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+	if (dp < sp)
+		return memcpy(d, s, n);
+	while (n--)
+		dp[n] = sp[n];
+	return d;
+}
+
+void *memset(void *d, int c, size_t n)
+{
+	unsigned char *dp = d;
+	while (n--)
+		*dp++ = (unsigned char)c;
+	return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] - y[i];
+	return 0;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i] || !a[i])
+			return (unsigned char)a[i] - (unsigned char)b[i];
+	}
+	return 0;
+}
+
+struct out {
+	char *buf;
+	size_t n, len;
+};
+
+static void putc_(struct out *o, char c)
+{
+	if (o->len + 1 < o->n)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void put_num(struct out *o, uint64_t v, unsigned base, bool neg, int width, char pad)
+{
+	char tmp[24];
+	int i = 0;
+	do {
+		tmp[i++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	if (neg)
+		tmp[i++] = '-';
+	while (width-- > i)
+		putc_(o, pad);
+	while (i)
+		putc_(o, tmp[--i]);
+}
+
+/* %d %i %u %x %c %s %p %%, with l / ll / z and a width with 0 padding. */
+int mercury_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
+{
+	struct out o = { buf, n, 0 };
+	for (; *fmt; fmt++) {
+		if (*fmt != '%') {
+			putc_(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		char pad = ' ';
+		int width = 0, lng = 0;
+		if (*fmt == '0')
+			pad = '0', fmt++;
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l' || *fmt == 'z')
+			lng++, fmt++;
+		switch (*fmt) {
+		case 'd':
+		case 'i': {
+			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
+			put_num(&o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, 10, v < 0, width, pad);
+			break;
+		}
+		case 'u':
+		case 'x': {
+			uint64_t v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
+			put_num(&o, v, *fmt == 'u' ? 10 : 16, false, width, pad);
+			break;
+		}
+		case 'p':
+			putc_(&o, '0');
+			putc_(&o, 'x');
+			put_num(&o, (uint64_t)va_arg(ap, void *), 16, false, 0, ' ');
+			break;
+		case 'c':
+			putc_(&o, (char)va_arg(ap, int));
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			int len = (int)strlen(s);
+			while (width-- > len)
+				putc_(&o, ' ');
+			while (*s)
+				putc_(&o, *s++);
+			break;
+		}
+		case '%':
+			putc_(&o, '%');
+			break;
+		default:
+			putc_(&o, '%');
+			if (*fmt)
+				putc_(&o, *fmt);
+			else
+				fmt--;
+		}
+	}
+	if (n)
+		buf[o.len < n ? o.len : n - 1] = 0;
+	return (int)o.len;
+}
+
+int mercury_snprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = mercury_vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void mercury_log(const char *fmt, ...)
+{
+	char line[480];
+	int n = mercury_snprintf(line, sizeof(line), "[%s] ", mercury_name);
+	if (n >= (int)sizeof(line))
+		n = (int)sizeof(line) - 1;
+	va_list ap;
+	va_start(ap, fmt);
+	int m = mercury_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	n += m;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	if (line[n - 1] != '\n')
+		line[n++] = '\n';
+	struct helios_ipc_buffer *b = mercury_ipcbuf();
+	memcpy(b->word, line, (size_t)n);
+	hl_syscall(HELIOS_SYS_DEBUG_WRITE, (uint64_t)n, 0, 0, 0, 0);
+}
