@@ -11,12 +11,14 @@
  * MAXRUNS, stopping after MINRUNS once the runs so far took BUDGET_MS.
  * Prints one line:
  *
- *   ok MEDIAN_MS MIN_MS MAXRSS_KB RUNS
+ *   ok MEDIAN_MS MIN_MS MAXRSS_KB RUNS MEDIAN_CPU_MS
  *
- * Wall time is that of the whole process (fork to reaped exit).  MAXRSS_KB
+ * Wall time is that of the whole process (fork to reaped exit); CPU time is
+ * its user + system time, with that of the descendants it waited for (a
+ * shell script's cpp and compiler included); both are medians.  MAXRSS_KB
  * is the largest ru_maxrss that wait4 reports for a run: the peak resident
- * set of the command or of any descendant it waited for (a shell script's
- * cpp and compiler included), whichever was larger.
+ * set of the command or of any descendant it waited for, whichever was
+ * larger.
  *
  * If a run fails, prints "fail STATUS" (e.g. "fail exit 1", "fail signal 11")
  * and exits 1.
@@ -48,6 +50,11 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double median_of(const double *v, int n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: measure [-C DIR] [-p PREP] [-n MAXRUNS] [-m MINRUNS] [-b BUDGET_MS] [-l LOG] -- CMD ARG...\n");
@@ -76,7 +83,7 @@ int main(int argc, char **argv)
 	if (minruns > maxruns)
 		minruns = maxruns;
 
-	double ms[1000], total = 0;
+	double ms[1000], cpu[1000], total = 0;
 	long maxrss = 0;
 	int runs = 0;
 	while (runs < maxruns && (runs < minruns || total < budget)) {
@@ -127,13 +134,15 @@ int main(int argc, char **argv)
 			printf("fail exit %d\n", WEXITSTATUS(status));
 			return 1;
 		}
+		cpu[runs] = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		            (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 		ms[runs++] = t;
 		total += t;
 		if (ru.ru_maxrss > maxrss)
 			maxrss = ru.ru_maxrss;
 	}
 	qsort(ms, (size_t)runs, sizeof ms[0], cmp_double);
-	double median = runs % 2 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
-	printf("ok %.3f %.3f %ld %d\n", median, ms[0], maxrss, runs);
+	qsort(cpu, (size_t)runs, sizeof cpu[0], cmp_double);
+	printf("ok %.3f %.3f %ld %d %.3f\n", median_of(ms, runs), ms[0], maxrss, runs, median_of(cpu, runs));
 	return 0;
 }

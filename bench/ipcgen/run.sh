@@ -9,6 +9,8 @@
 # "Benchmarks":
 #
 #   bench ipcgen.nN MS ms vs PEER RATIO          RATIO = peer's ms / ipcgen's
+#   bench ipcgen.nN.cpu MS ms vs PEER RATIO      the same in CPU time (user +
+#                                                system, steadier under load)
 #   bench ipcgen.nN.maxrss KB KB vs PEER RATIO   RATIO = peer's KB / ipcgen's
 #
 # plus "#" lines: the machine, each tool's own figures and command line, and
@@ -71,7 +73,8 @@ outsize() {
 # run NAME SCHEMAFILE MAXRUNS CMD...: runs CMD in NAME's folder (3 to MAXRUNS
 # times, fewer past 10 s), each time into an emptied folder (ipcgen leaves an
 # output that already holds the same text untouched, so a rerun would time
-# something else).  Sets ms (median), kb (peak RSS), runs, bytes, files;
+# something else).  Sets ms (median wall), cpu (median CPU), kb (peak RSS),
+# runs, bytes, files;
 # returns 1 after printing why if a run failed.
 run() {
 	name=$1 schemafile=$2 maxruns=$3
@@ -83,7 +86,7 @@ run() {
 		tail -n 5 "$work/$name/log" | sed 's/^/#   /'
 		return 1
 	fi
-	ms=$2 kb=$4 runs=$5
+	ms=$2 kb=$4 runs=$5 cpu=$6
 	outsize "$work/$name" "$schemafile"
 	return 0
 }
@@ -92,15 +95,15 @@ run() {
 # no peer is installed.
 setup ipcgen bench.ipc
 run ipcgen bench.ipc 11 "$ipcgen" bench.ipc || exit 1
-our_ms=$ms our_kb=$kb
-echo "# $tag: ipcgen ($ipcgen bench.ipc; $(wc -c <"$work/schema/bench.ipc") bytes of .ipc): $(fmt_ms "$ms") ms median of $runs runs, peak RSS $kb KB, wrote $bytes bytes in $files files"
+our_ms=$ms our_kb=$kb our_cpu=$cpu
+echo "# $tag: ipcgen ($ipcgen bench.ipc; $(wc -c <"$work/schema/bench.ipc") bytes of .ipc): $(fmt_ms "$ms") ms median of $runs runs (CPU $(fmt_ms "$cpu") ms), peak RSS $kb KB, wrote $bytes bytes in $files files"
 echo "bench $tag.output $bytes bytes"
 setup ipcgen-check bench.ipc
 if run ipcgen-check bench.ipc 11 "$ipcgen" --check bench.ipc; then
 	echo "bench $tag.check $(fmt_ms "$ms") ms"
 fi
 
-msl="" kbl=""
+msl="" cpul="" kbl=""
 for p in $peers; do
 	case $p in
 	mig) tool=x86_64-gnu-mig pkg=mig-x86-64-gnu file=bench.defs
@@ -127,15 +130,15 @@ for p in $peers; do
 	fi
 	cmd=$*
 	setup "$p" "$file"
-	ours="" theirs="" total=0 pairs=0 peak=0 failed=""
+	ours="" theirs="" ourcpu="" theircpu="" total=0 pairs=0 peak=0 failed=""
 	while [ $pairs -lt 5 ] && { [ $pairs -lt 3 ] || ! ge "$total" 10000; }; do
 		run ipcgen bench.ipc 1 "$ipcgen" bench.ipc || exit 1
-		ours="$ours $ms"
+		ours="$ours $ms" ourcpu="$ourcpu $cpu"
 		if ! run "$p" "$file" 1 "$@"; then
 			failed=1
 			break
 		fi
-		theirs="$theirs $ms"
+		theirs="$theirs $ms" theircpu="$theircpu $cpu"
 		total=$(add "$total" "$ms")
 		[ "$kb" -gt "$peak" ] && peak=$kb
 		pairs=$((pairs + 1))
@@ -143,15 +146,20 @@ for p in $peers; do
 	[ -n "$failed" ] && continue
 	their_ms=$(echo "$theirs" | median)
 	with_ms=$(echo "$ours" | median)
-	echo "# $tag: $p ($cmd): $(fmt_ms "$their_ms") ms median of $pairs runs (ipcgen between them: $(fmt_ms "$with_ms") ms), peak RSS $peak KB, wrote $bytes bytes in $files files"
+	their_cpu=$(echo "$theircpu" | median)
+	with_cpu=$(echo "$ourcpu" | median)
+	echo "# $tag: $p ($cmd): $(fmt_ms "$their_ms") ms median of $pairs runs (CPU $(fmt_ms "$their_cpu") ms; ipcgen between them: $(fmt_ms "$with_ms") ms, CPU $(fmt_ms "$with_cpu") ms), peak RSS $peak KB, wrote $bytes bytes in $files files"
 	msl="${msl}bench $tag $(fmt_ms "$with_ms") ms vs $p $(ratio "$their_ms" "$with_ms")
+"
+	cpul="${cpul}bench $tag.cpu $(fmt_ms "$with_cpu") ms vs $p $(ratio "$their_cpu" "$with_cpu")
 "
 	kbl="${kbl}bench $tag.maxrss $our_kb KB vs $p $(ratio "$peak" "$our_kb")
 "
 done
 if [ -z "$msl" ]; then
 	echo "bench $tag $(fmt_ms "$our_ms") ms"
+	echo "bench $tag.cpu $(fmt_ms "$our_cpu") ms"
 	echo "bench $tag.maxrss $our_kb KB"
 else
-	printf '%s%s' "$msl" "$kbl"
+	printf '%s%s%s' "$msl" "$cpul" "$kbl"
 fi
