@@ -6,7 +6,9 @@
  * cspace and vspace among them.  It may block, fault or wreck its own
  * address space; the root watches its progress through a shared page,
  * kills it when it stalls or has done its share, and starts the next one
- * with another seed.  The kernel must answer every call with a status and
+ * with another seed; every other round two children share their
+ * capabilities and storm each other (calls, replies, capabilities moving
+ * between them).  The kernel must answer every call with a status and
  * stay up; the root checks that it still works afterwards and how much of
  * its quota the dead children left behind.
  */
@@ -136,7 +138,19 @@ void test_main(void)
 	struct shared *sh = (struct shared *)U_SHARED;
 	u64 total = 0, children = 0, stalled = 0, exited = 0, faulted = 0, killed = 0;
 	u64 base = 0;
-	for (u64 seed = 1; total < TOTAL && children < 3000; seed++) {
+	/* "storm-seed=N" on the kernel command line starts elsewhere. */
+	u64 seed0 = 1;
+	for (const char *p = bootinfo->cmdline; *p; p++) {
+		if (!strncmp(p, "storm-seed=", 11)) {
+			seed0 = 0;
+			for (p += 11; *p >= '0' && *p <= '9'; p++)
+				seed0 = seed0 * 10 + (u64)(*p - '0');
+			break;
+		}
+	}
+	if (seed0 != 1)
+		uprintf("storm: seeds from %lu\n", seed0);
+	for (u64 seed = seed0; total < TOTAL && children < 3000; seed++) {
 		u32 caps[NCAPS] = {
 			make(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, 0),
 			make(HELIOS_ROOT_MEMORY, HELIOS_CAP_ENDPOINT, 0),
@@ -145,20 +159,27 @@ void test_main(void)
 			(u32)h_narrow(HELIOS_ROOT_IRQ, NONE, 5, 6).r0,                  /* an unused line */
 			make(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, 0),
 		};
+		/* Every other round, two children share the capabilities above
+		 * (their endpoint and notification too) and storm each other. */
+		unsigned n = seed % 2 ? 1 : 2;
 		sh->calls = 0;
-		struct child c;
-		CHECK_EQ(spawn_ex(1, seed, caps, NCAPS, SPAWN_SELF | SPAWN_SHARED_PAGE, shared_pg, &c), 0);
+		struct child c[2];
+		for (unsigned k = 0; k < n; k++)
+			CHECK_EQ(spawn_ex(1, seed * 2 + k, caps, NCAPS, SPAWN_SELF | SPAWN_SHARED_PAGE,
+			                  shared_pg, &c[k]), 0);
 		for (unsigned i = 0; i < NCAPS; i++)
 			h_destroy(caps[i]);
 		u64 last = 0;
 		int stalls = 0;
 		for (;;) {
 			S(YIELD, 0, 0, 0, 0, 0);
-			u64 st = h_status(c.task).r0;
-			if (st != HELIOS_TASK_RUNNING)
+			bool running = false;
+			for (unsigned k = 0; k < n; k++)
+				running |= h_status(c[k].task).r0 == HELIOS_TASK_RUNNING;
+			if (!running)
 				break;
 			u64 now = sh->calls;
-			if (now >= PER_CHILD)
+			if (now >= PER_CHILD * n)
 				break;
 			if (now == last && ++stalls >= 3) {
 				stalled++;
@@ -168,25 +189,27 @@ void test_main(void)
 				stalls = 0;
 			last = now;
 		}
-		struct sysret st = h_status(c.task);
-		if (st.r0 == HELIOS_TASK_EXITED)
-			exited++;
-		else if (st.r0 == HELIOS_TASK_FAULTED)
-			faulted++;
-		else
-			killed++;
+		for (unsigned k = 0; k < n; k++) {
+			struct sysret st = h_status(c[k].task);
+			if (st.r0 == HELIOS_TASK_EXITED)
+				exited++;
+			else if (st.r0 == HELIOS_TASK_FAULTED)
+				faulted++;
+			else
+				killed++;
+			children++;
+			child_free(&c[k]);
+		}
 		total += sh->calls;
-		children++;
-		child_free(&c);
 		S(IRQ_BIND, HELIOS_ROOT_IRQ, 5, NONE, 0, 0);   /* a binding holds its notification */
 		CHECK_EQ(h_null(), 0);
-		if (children == 1)
+		if (seed == seed0)
 			base = h_info(HELIOS_ROOT_MEMORY).r2;
 	}
 	u64 used = h_info(HELIOS_ROOT_MEMORY).r2;
-	uprintf("storm: %lu system calls from %lu children: %lu stalled (blocked), %lu exited, "
-	        "%lu faulted, %lu killed at their share\n",
-	        total, children, stalled, exited, faulted, killed - stalled);
+	uprintf("storm: %lu system calls from %lu children: %lu rounds stalled (blocked), %lu exited, "
+	        "%lu faulted, %lu killed by the root\n",
+	        total, children, stalled, exited, faulted, killed);
 	/* Not asserted: a child can still leak what a reference cycle holds
 	 * (a task whose own cspace holds its task capability, blocked for
 	 * ever; two cspaces holding each other) until revocation exists. */
