@@ -11,8 +11,8 @@
 
 const char *ktest_name = "ipc";
 
-enum { SERVER = 1, CLIENT, WAITER, POLLER, ADDER };
-enum { ECHO = 1, ADD, ZEROS, BIG, CAPS, DEFER, SAVED, RELEASE, ONEWAY, GET_ONEWAY, DIE };
+enum { SERVER = 1, CLIENT, WAITER, POLLER, ADDER, HELPER };
+enum { ECHO = 1, ADD, ZEROS, BIG, CAPS, DEFER, SAVED, RELEASE, ONEWAY, GET_ONEWAY, DIE, FORWARD };
 
 #define EP 0    /* the children's slots */
 #define NOTE 1
@@ -95,6 +95,16 @@ static void server(void)
 			break;
 		case DIE:
 			h_exit(0);
+		case FORWARD: {
+			/* Hand the caller's reply to the helper, which answers it. */
+			u32 rc = (u32)S(REPLY_SAVE, NONE, 0, 0, 0, 0).r0;
+			i64 copy = h_copy(rc, NONE, NONE).st;   /* one reply per call */
+			b->cap[0] = rc;
+			struct umsg f = { .label = 1, .info = HELIOS_INFO(2, 1), .w = { m.w[0], (u64)copy } };
+			ipc(HELIOS_SYS_SEND, NOTE, &f);         /* slot 1: the helper's endpoint */
+			st = ipc(HELIOS_SYS_RECV, EP, &m);
+			continue;
+		}
 		default:
 			r.label = (u64)HELIOS_ENOSYS;
 			r.info = 0;
@@ -140,6 +150,13 @@ void child_main(u64 role, u64 arg)
 	}
 	if (role == WAITER)
 		h_exit((i64)h_wait(NOTE).r0);
+	if (role == HELPER) {
+		struct umsg m = { 0 };
+		ipc(HELIOS_SYS_RECV, EP, &m);
+		u32 rc = HELIOS_INFO_CAPS(m.info) == 1 ? U_IPCBUF->cap[0] : NONE;
+		struct umsg r = { .label = 0, .info = HELIOS_INFO(2, 0), .w = { m.w[0] + 1, m.w[1] } };
+		h_exit(ipc(HELIOS_SYS_SEND, rc, &r));
+	}
 	if (role == ADDER) {            /* one of several clients of one server */
 		int bad = 0;
 		for (u64 i = 0; i < 300; i++) {
@@ -185,7 +202,9 @@ void test_main(void)
 	u32 death = alloc(HELIOS_CAP_NOTIFICATION);
 	struct child srv;
 	u32 caps[] = { ep };
-	CHECK_EQ(spawn(SERVER, 0, caps, 1, &srv), 0);
+	u32 ep_h = alloc(HELIOS_CAP_ENDPOINT);
+	u32 srv_caps[] = { ep, ep_h };
+	CHECK_EQ(spawn(SERVER, 0, srv_caps, 2, &srv), 0);
 	S(TASK_NOTIFY, srv.task, death, 1, 0, 0);
 	i64 st;
 
@@ -281,6 +300,21 @@ void test_main(void)
 	CHECK_EQ(st, 0);
 	CHECK_EQ((i64)m.w[0], HELIOS_EPEER);
 	CHECK_EQ(m.w[1], HELIOS_EBADCAP);
+
+	/* A saved reply moves to a third task, which answers it; reply
+	 * capabilities move but never copy. */
+	struct child hp;
+	u32 hcaps[] = { ep_h };
+	CHECK_EQ(spawn(HELPER, 0, hcaps, 1, &hp), 0);
+	S(TASK_NOTIFY, hp.task, death, 2, 0, 0);
+	m = call(ep, FORWARD, HELIOS_INFO(1, 0), 4241, 0, &st);
+	CHECK_EQ(st, 0);
+	CHECK_EQ(m.label, 0);
+	CHECK_EQ(m.w[0], 4242);
+	CHECK_EQ((i64)m.w[1], HELIOS_EPERM);
+	CHECK_EQ(h_wait(death).r0, 2);
+	CHECK_EQ(h_status(hp.task).r1, 0);
+	child_free(&hp);
 
 	/* One-way. */
 	m = (struct umsg){ .label = ONEWAY, .info = HELIOS_INFO(1, 0), .w = { 55 } };
