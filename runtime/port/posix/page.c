@@ -7,9 +7,19 @@
  * receiver's feet and turn an access into SIGBUS.  Sending one moves the
  * descriptor (SCM_RIGHTS); the receiver maps it, and the data is shared,
  * not copied.  ipc_page_map refuses a descriptor that is not a sealed memfd.
+ *
+ * Mapping is the expensive part of a page transfer (mmap, page faults,
+ * munmap and its TLB flush), and a client tends to send the same buffer
+ * again and again.  So single-capability mappings up to PX_CACHE_MAX bytes
+ * are cached by inode: ipc_page_unmap keeps them, and mapping the same
+ * memfd again (another descriptor for the same pages) reuses them.  The
+ * mapping pins the inode, so its number cannot name other pages while
+ * cached; the cost is that up to PX_CACHE_SLOTS such mappings outlive their
+ * capabilities.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,6 +110,82 @@ int ipc_page_size(ipc_cap page, size_t *size)
 	return fd < 0 ? IPC_EBADCAP : px_page_check(fd, size);
 }
 
+#define PX_CACHE_SLOTS 8
+#define PX_CACHE_MAX (1u << 20)
+static struct {
+	dev_t dev;
+	ino_t ino;
+	void *addr;  /* NULL: slot free */
+	size_t len;
+	bool writable;
+	int users;   /* ipc_page_map calls not yet unmapped */
+	uint64_t last;
+} px_cache[PX_CACHE_SLOTS];
+static uint64_t px_cache_clock;
+static pthread_mutex_t px_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Map one page capability, through the cache. */
+static int px_map_one(int fd, bool writable, void **addr, size_t *len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return IPC_EBADCAP;
+	pthread_mutex_lock(&px_cache_lock);
+	for (int i = 0; i < PX_CACHE_SLOTS; i++) {
+		if (px_cache[i].addr && px_cache[i].ino == st.st_ino && px_cache[i].dev == st.st_dev &&
+		    (px_cache[i].writable || !writable)) {
+			/* Seals are never removed: cached means checked. */
+			px_cache[i].users++;
+			px_cache[i].last = ++px_cache_clock;
+			*addr = px_cache[i].addr;
+			*len = px_cache[i].len;
+			pthread_mutex_unlock(&px_cache_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&px_cache_lock);
+
+	size_t sz;
+	int rc = px_page_check(fd, &sz);
+	if (rc < 0)
+		return rc;
+	bool cache = sz <= PX_CACHE_MAX;
+	/* Cached mappings are writable when the pages allow it. */
+	bool rw = writable || cache;
+	void *p = mmap(NULL, sz, PROT_READ | (rw ? PROT_WRITE : 0),
+	               MAP_SHARED | (sz <= PX_POPULATE_MAX ? MAP_POPULATE : 0), fd, 0);
+	if (p == MAP_FAILED && rw && !writable) {
+		rw = false;
+		p = mmap(NULL, sz, PROT_READ, MAP_SHARED | (sz <= PX_POPULATE_MAX ? MAP_POPULATE : 0), fd, 0);
+	}
+	if (p == MAP_FAILED)
+		return px_status_errno(errno);
+	*addr = p;
+	*len = sz;
+	if (!cache)
+		return 0;
+	pthread_mutex_lock(&px_cache_lock);
+	int victim = -1;
+	for (int i = 0; i < PX_CACHE_SLOTS; i++)
+		if (px_cache[i].users == 0 &&
+		    (victim < 0 || !px_cache[i].addr ||
+		     (px_cache[victim].addr && px_cache[i].last < px_cache[victim].last)))
+			victim = i;
+	if (victim >= 0) {
+		if (px_cache[victim].addr)
+			munmap(px_cache[victim].addr, px_cache[victim].len);
+		px_cache[victim].dev = st.st_dev;
+		px_cache[victim].ino = st.st_ino;
+		px_cache[victim].addr = p;
+		px_cache[victim].len = sz;
+		px_cache[victim].writable = rw;
+		px_cache[victim].users = 1;
+		px_cache[victim].last = ++px_cache_clock;
+	}
+	pthread_mutex_unlock(&px_cache_lock);
+	return 0;
+}
+
 int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
                  void **addr, size_t *len)
 {
@@ -111,6 +197,10 @@ int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
 	*len = 0;
 	if (npages == 0)
 		return IPC_EINVAL;
+	if (npages == 1) {
+		int fd = px_page_fd(pages[0]);
+		return fd < 0 ? IPC_EBADCAP : px_map_one(fd, writable, addr, len);
+	}
 	for (size_t i = 0; i < npages; i++) {
 		int fd = px_page_fd(pages[i]);
 		if (fd < 0)
@@ -122,14 +212,6 @@ int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
 		total += sz;
 	}
 	int populate = total <= PX_POPULATE_MAX ? MAP_POPULATE : 0;
-	if (npages == 1) {
-		void *p = mmap(NULL, total, prot, MAP_SHARED | populate, px_page_fd(pages[0]), 0);
-		if (p == MAP_FAILED)
-			return px_status_errno(errno);
-		*addr = p;
-		*len = total;
-		return 0;
-	}
 	/* Reserve the whole range, then lay each capability over its part. */
 	char *base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -157,5 +239,14 @@ fail:
 
 int ipc_page_unmap(void *addr, size_t len)
 {
+	pthread_mutex_lock(&px_cache_lock);
+	for (int i = 0; i < PX_CACHE_SLOTS; i++) {
+		if (px_cache[i].addr == addr && px_cache[i].len == len && px_cache[i].users > 0) {
+			px_cache[i].users--;
+			pthread_mutex_unlock(&px_cache_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&px_cache_lock);
 	return munmap(addr, len) == 0 ? 0 : IPC_EINVAL;
 }

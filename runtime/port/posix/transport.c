@@ -179,11 +179,26 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 		cm->cmsg_len = CMSG_LEN(sizeof(int) * h->ncaps);
 		memcpy(CMSG_DATA(cm), fds, sizeof(int) * h->ncaps);
 	}
+	/* Without capabilities, one contiguous buffer and send(2), which
+	 * costs the kernel less than sendmsg's msghdr and iovec. */
+	union {
+		struct px_hdr h;
+		unsigned char bytes[PX_FRAME_MAX];
+	} flat;
+	size_t flatlen = 0;
+	if (!h->ncaps) {
+		flat.h = *h;
+		if (h->nwords)
+			memcpy(flat.bytes + sizeof *h, words, h->nwords * sizeof(uint64_t));
+		flatlen = sizeof *h + h->nwords * sizeof(uint64_t);
+	}
 	int64_t deadline = px_deadline(timeout_ms);
 	if (timeout_ms >= 0)
 		flags |= MSG_DONTWAIT;
 	for (;;) {
-		if (sendmsg(fd, &m, flags | MSG_NOSIGNAL) >= 0) {
+		ssize_t n = h->ncaps ? sendmsg(fd, &m, flags | MSG_NOSIGNAL)
+		                     : send(fd, flat.bytes, flatlen, flags | MSG_NOSIGNAL);
+		if (n >= 0) {
 			rc = 0;
 			break;
 		}

@@ -1,0 +1,391 @@
+/*
+ * bench_posix.c: `make bench` figures for the POSIX port of the transport.
+ *
+ *   posix.call.PLACEMENT     round trip of a generated call (bench::calc.add3:
+ *                            three u64 arguments, a u64 result) between two
+ *                            processes, the server serving its connection
+ *                            directly, against a raw AF_UNIX SOCK_SEQPACKET
+ *                            ping-pong of the same bytes over the same kind
+ *                            of connection; RATIO = raw / ours
+ *   posix.call-endpoint.PLACEMENT
+ *                            the same, the server waiting on an endpoint's
+ *                            wait set (epoll) as a published service does;
+ *                            one more system call per request
+ *   posix.read64k.PLACEMENT  io::file.read of 64 KiB into a page capability
+ *                            (shared memory) through generated stubs, against
+ *                            a raw SOCK_STREAM socket copying the 64 KiB;
+ *                            RATIO = ours / raw (throughput)
+ *
+ * PLACEMENT is onecore (both processes pinned to CPU 0) or twocores (server
+ * on CPU 0, client on CPU 1).  Each figure is the median of TRIALS trials,
+ * ours and raw alternating, so that both see the same machine.
+ * BENCH_POSIX_PLACE=onecore runs one placement only.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mercury/ipc.h"
+#include "mercury/posix.h"
+#include "bench.h"
+#include "io.h"
+
+#define READ_SIZE (64 * 1024)
+#define TRIALS 15
+
+static int ncalls, nreads;
+
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "bench_posix: %s: %s\n", what,
+	        rc < 0 && ipc_status_name(rc) ? ipc_status_name(rc) : strerror(errno));
+	exit(1);
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof set, &set) < 0)
+		die("sched_setaffinity", 0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
+/* Generated servers ------------------------------------------------------ */
+
+static int calc_add3(struct bench_calc *self, uint64_t a, uint64_t b, uint64_t c,
+                     uint64_t *result)
+{
+	(void)self;
+	*result = a + b + c;
+	return 0;
+}
+
+static const struct bench_calc_iface calc_impl = { .add3 = calc_add3 };
+
+static unsigned char *read_src;
+
+static int file_read(struct io_file *self, const ipc_cap *pages, size_t npages,
+                     uintptr_t buf, size_t amt, size_t *result)
+{
+	(void)self;
+	void *p;
+	size_t len;
+	int rc = ipc_page_map(pages, npages, true, &p, &len);
+	size_t off = buf % IPC_PAGE_SIZE;
+	if (rc == 0 && (off > len || amt > len - off))
+		rc = IPC_EINVAL;
+	if (rc == 0)
+		memcpy((char *)p + off, read_src, amt > READ_SIZE ? READ_SIZE : amt);
+	if (p)
+		ipc_page_unmap(p, len);
+	for (size_t i = 0; i < npages; i++)
+		ipc_cap_drop(pages[i]);
+	*result = amt;
+	return rc < 0 ? rc : 0;
+}
+
+static int file_write(struct io_file *self, const ipc_cap *pages, size_t npages,
+                      uintptr_t buf, size_t amt, size_t *result)
+{
+	(void)self, (void)buf;
+	for (size_t i = 0; i < npages; i++)
+		ipc_cap_drop(pages[i]);
+	*result = amt;
+	return 0;
+}
+
+static int file_seek(struct io_file *self, int64_t offs, enum io_whence w, size_t *result)
+{
+	(void)self, (void)w;
+	*result = (size_t)offs;
+	return 0;
+}
+
+static const struct io_file_iface file_impl = {
+	.read = file_read, .write = file_write, .seek = file_seek,
+};
+
+/* Fork a server pinned to cpu serving a fresh pair; returns the client end. */
+static pid_t serve_generated(int cpu, bool file, bool endpoint, ipc_cap *client)
+{
+	ipc_cap a, b;
+	int rc;
+	if ((rc = ipc_posix_pair(&a, &b)) < 0)
+		die("ipc_posix_pair", rc);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork", 0);
+	if (pid == 0) {
+		pin(cpu);
+		ipc_cap_drop(a);
+		/* Serve the connection on an endpoint (wait set), or alone. */
+		ipc_cap ep = b;
+		if (endpoint &&
+		    ((rc = ipc_posix_endpoint(&ep)) < 0 || (rc = ipc_posix_serve(ep, b)) < 0))
+			die("endpoint", rc);
+		if (file) {
+			struct io_file f;
+			io_file_init(&f, &file_impl, ep);
+			while (io_file_dispatch(&f) >= 0)
+				;
+		} else {
+			struct bench_calc c;
+			bench_calc_init(&c, &calc_impl, ep);
+			while (bench_calc_dispatch(&c) >= 0)
+				;
+		}
+		_exit(0);
+	}
+	ipc_cap_drop(b);
+	*client = a;
+	return pid;
+}
+
+static void stop(pid_t pid, ipc_cap client)
+{
+	ipc_cap_drop(client);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* One trial of each: microseconds per call, or MB/s. */
+
+static double trial_call(int scpu, int ccpu, bool endpoint)
+{
+	ipc_cap c;
+	pid_t pid = serve_generated(scpu, false, endpoint, &c);
+	pin(ccpu);
+	uint64_t r, sum = 0;
+	int rc;
+	for (int i = 0; i < 200; i++)
+		if ((rc = bench_calc_add3(c, 1, 2, (uint64_t)i, &r)) != 0)
+			die("bench_calc_add3", rc);
+	double t0 = now_us();
+	for (int i = 0; i < ncalls; i++) {
+		if ((rc = bench_calc_add3(c, 1, 2, (uint64_t)i, &r)) != 0)
+			die("bench_calc_add3", rc);
+		sum += r;
+	}
+	double t = now_us() - t0;
+	if (sum != (uint64_t)ncalls * 3 + (uint64_t)ncalls * (ncalls - 1) / 2)
+		die("wrong sums", 0);
+	stop(pid, c);
+	return t / ncalls;
+}
+
+/* The raw baseline: the same bytes a generated add3 puts on the wire (a
+ * 16-byte header and 3 words; a header and 1 word back), over a bare
+ * SOCK_SEQPACKET pair, no transport. */
+static double trial_raw_call(int scpu, int ccpu)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		die("socketpair", 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin(scpu);
+		close(sv[0]);
+		uint64_t req[5], rep[3] = { 0 };
+		while (recv(sv[1], req, sizeof req, 0) == sizeof req) {
+			rep[2] = req[2] + req[3] + req[4];
+			if (send(sv[1], rep, sizeof rep, 0) != sizeof rep)
+				break;
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	pin(ccpu);
+	uint64_t req[5] = { 0 }, rep[3];
+	for (int i = 0; i < 200; i++) {
+		req[2] = 1, req[3] = 2, req[4] = (uint64_t)i;
+		if (send(sv[0], req, sizeof req, 0) != sizeof req ||
+		    recv(sv[0], rep, sizeof rep, 0) != sizeof rep)
+			die("raw ping-pong", 0);
+	}
+	double t0 = now_us();
+	for (int i = 0; i < ncalls; i++) {
+		req[2] = 1, req[3] = 2, req[4] = (uint64_t)i;
+		if (send(sv[0], req, sizeof req, 0) != sizeof req ||
+		    recv(sv[0], rep, sizeof rep, 0) != sizeof rep)
+			die("raw ping-pong", 0);
+	}
+	double t = now_us() - t0;
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return t / ncalls;
+}
+
+static double trial_read(int scpu, int ccpu)
+{
+	ipc_cap c, pg;
+	unsigned char *buf;
+	int rc;
+	pid_t pid = serve_generated(scpu, true, true, &c);
+	pin(ccpu);
+	if ((rc = ipc_page_alloc(READ_SIZE / IPC_PAGE_SIZE, &pg, (void **)&buf)) < 0)
+		die("ipc_page_alloc", rc);
+	double t0 = 0;
+	for (int i = 0; i < 50 + nreads; i++) {
+		if (i == 50)
+			t0 = now_us();
+		ipc_cap d;
+		size_t n;
+		if ((rc = ipc_page_dup(pg, &d)) < 0)
+			die("ipc_page_dup", rc);
+		if ((rc = io_file_read(c, &d, 1, 0, READ_SIZE, &n)) != 0 || n != READ_SIZE)
+			die("io_file_read", rc);
+		if (buf[i % READ_SIZE] != read_src[i % READ_SIZE])
+			die("io_file_read: wrong data", 0);
+	}
+	double t = now_us() - t0;
+	munmap(buf, READ_SIZE);
+	ipc_cap_drop(pg);
+	stop(pid, c);
+	return (double)nreads * READ_SIZE / t; /* bytes per microsecond = MB/s */
+}
+
+/* The raw baseline: a request, then the 64 KiB copied through a stream
+ * socket into the client's buffer. */
+static double trial_raw_read(int scpu, int ccpu)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		die("socketpair", 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin(scpu);
+		close(sv[0]);
+		uint64_t req[5];
+		while (recv(sv[1], req, sizeof req, MSG_WAITALL) == sizeof req) {
+			size_t off = 0;
+			while (off < READ_SIZE) {
+				ssize_t n = send(sv[1], read_src + off, READ_SIZE - off, 0);
+				if (n <= 0)
+					_exit(0);
+				off += (size_t)n;
+			}
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	pin(ccpu);
+	unsigned char *buf = malloc(READ_SIZE);
+	uint64_t req[5] = { 0 };
+	double t0 = 0;
+	for (int i = 0; i < 50 + nreads; i++) {
+		if (i == 50)
+			t0 = now_us();
+		if (send(sv[0], req, sizeof req, 0) != sizeof req ||
+		    recv(sv[0], buf, READ_SIZE, MSG_WAITALL) != READ_SIZE)
+			die("raw read", 0);
+		if (buf[i % READ_SIZE] != read_src[i % READ_SIZE])
+			die("raw read: wrong data", 0);
+	}
+	double t = now_us() - t0;
+	free(buf);
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return (double)nreads * READ_SIZE / t;
+}
+
+static void machine(void)
+{
+	struct utsname u;
+	char model[256] = "unknown", line[512];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "model name", 10) == 0) {
+			char *p = strchr(line, ':');
+			if (p) {
+				snprintf(model, sizeof model, "%s", p + 2);
+				model[strcspn(model, "\n")] = 0;
+			}
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	uname(&u);
+	printf("# posix: machine %s %s, cpu %s, %ld cpus online, accelerator none\n",
+	       u.sysname, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static void report_call(const char *name, const char *place, int scpu, int ccpu, bool endpoint)
+{
+	double ours[TRIALS], raw[TRIALS];
+	for (int t = 0; t < TRIALS; t++) {
+		ours[t] = trial_call(scpu, ccpu, endpoint);
+		raw[t] = trial_raw_call(scpu, ccpu);
+	}
+	double o = median(ours, TRIALS), r = median(raw, TRIALS);
+	printf("bench %s.%s %.2f us vs seqpacket %.3f\n", name, place, o, r / o);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	read_src = malloc(READ_SIZE);
+	for (int i = 0; i < READ_SIZE; i++)
+		read_src[i] = (unsigned char)(i * 7);
+	machine();
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	/* Crossing cores costs a wake-up of the other CPU, far slower in a
+	 * virtual machine: fewer calls there keep the run short. */
+	static const struct { const char *name; int scpu, ccpu, ncalls, nreads; } place[] = {
+		{ "onecore", 0, 0, 4000, 1000 },
+		{ "twocores", 0, 1, 400, 300 },
+	};
+	const char *only = getenv("BENCH_POSIX_PLACE");
+	for (size_t k = 0; k < sizeof place / sizeof place[0]; k++) {
+		if (only && strcmp(only, place[k].name) != 0)
+			continue;
+		if (place[k].ccpu >= ncpu) {
+			printf("# posix: %s skipped: %d cpu(s)\n", place[k].name, ncpu);
+			continue;
+		}
+		ncalls = argc > 1 ? atoi(argv[1]) : place[k].ncalls;
+		nreads = argc > 2 ? atoi(argv[2]) : place[k].nreads;
+		report_call("posix.call", place[k].name, place[k].scpu, place[k].ccpu, false);
+		report_call("posix.call-endpoint", place[k].name, place[k].scpu, place[k].ccpu, true);
+		double ours[TRIALS], raw[TRIALS];
+		for (int t = 0; t < TRIALS; t++) {
+			ours[t] = trial_read(place[k].scpu, place[k].ccpu);
+			raw[t] = trial_raw_read(place[k].scpu, place[k].ccpu);
+		}
+		double o = median(ours, TRIALS), r = median(raw, TRIALS);
+		printf("bench posix.read64k.%s %.0f MB/s vs socket-copy %.3f\n", place[k].name, o, o / r);
+		fflush(stdout);
+	}
+	free(read_src);
+	return 0;
+}
