@@ -261,25 +261,31 @@ void ast_stack_overflow(struct parser *p)
 	p->failed = true;
 }
 
-struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src,
-                      const struct token_list *toks)
+struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
 {
 	struct parser p = {.arena = a, .diag = d, .src = src};
+	struct lexer lx;
 	void *lemon = ipc_parseAlloc(malloc, &p);
 	if (!lemon) {
 		diag_plain(d, "out of memory");
 		return NULL;
 	}
-	for (size_t i = 0; i < toks->n && !p.failed; i++) {
-		struct token *t = &toks->v[i];
-		if (t->kind == TOK_LBRACE && p.nbraces < sizeof p.braces / sizeof p.braces[0])
-			p.braces[p.nbraces++] = t->loc;
-		else if (t->kind == TOK_RBRACE && p.nbraces)
+	lex_init(&lx, a, d, src);
+	struct token t;
+	while (!p.failed) {
+		if (!lex_next(&lx, &t)) {
+			p.failed = true;
+			break;
+		}
+		if (t.kind == TOK_LBRACE && p.nbraces < sizeof p.braces / sizeof p.braces[0])
+			p.braces[p.nbraces++] = t.loc;
+		else if (t.kind == TOK_RBRACE && p.nbraces)
 			p.nbraces--;
-		ipc_parse(lemon, t->kind, t);
-		if (t->kind == TOK_EOF)
+		ipc_parse(lemon, t.kind, t);
+		if (t.kind == TOK_EOF)
 			break;
 	}
+	lex_fini(&lx);
 	ipc_parseFree(lemon, free);
 	return p.failed ? NULL : p.ns;
 }

@@ -56,7 +56,7 @@ void ast_stack_overflow(struct parser *p);
 
 /* Lemon's interface (parser.c). */
 void *ipc_parseAlloc(void *(*alloc)(size_t), struct parser *p);
-void ipc_parse(void *parser, int kind, struct token *tok);
+void ipc_parse(void *parser, int kind, struct token tok);
 void ipc_parseFinalize(void *parser);
 void ipc_parseFree(void *parser, void (*dealloc)(void *));
 

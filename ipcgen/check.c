@@ -28,8 +28,11 @@ static const struct { const char *name; enum type_kind kind; } builtins[] = {
 
 static enum type_kind builtin(const char *name)
 {
+	/* Every built-in name starts with one of these letters. */
+	if (!strchr("vuisbpc", name[0]))
+		return TY_UNRESOLVED;
 	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-		if (strcmp(builtins[i].name, name) == 0)
+		if (builtins[i].name[0] == name[0] && strcmp(builtins[i].name, name) == 0)
 			return builtins[i].kind;
 	return TY_UNRESOLVED;
 }
@@ -94,8 +97,7 @@ static const char *const c_taken[] = {
 	"ipc_cap",
 };
 
-static struct arena c_taken_arena;
-static struct map c_taken_map = {.arena = &c_taken_arena};
+static struct map c_taken_map;
 
 static bool c_is_taken(const char *s)
 {
@@ -129,7 +131,7 @@ static char *c_unreserve(struct arena *a, const char *s)
 /* The C name of a local identifier (parameter, vtable field). */
 static const char *c_local(struct arena *a, const char *s)
 {
-	const char *r = c_unreserve(a, s);
+	const char *r = s[0] == '_' || strstr(s, "__") ? c_unreserve(a, s) : s;
 	return c_is_taken(r) ? arena_printf(a, "%s_", r) : r;
 }
 
@@ -147,51 +149,63 @@ enum cname_kind { CN_MACRO, CN_ORDINARY, CN_TAG };
 
 struct cname {
 	struct loc loc;
-	const char *what;
 	const void *owner;     /* the declaration the name is for */
+	const char *what;      /* its description: a format with up to two %s */
+	const char *x, *y;
 };
 
 struct checker {
 	struct unit *u;
 	struct arena *a;
 	struct diag *d;
-	struct map cnames;     /* "name" for macros and ordinary names, " name" for tags */
+	struct map cnames;     /* macros and ordinary names */
+	struct map tags;       /* struct and enum tags */
 	struct map macros;     /* macros alone, to catch a tag of the same spelling */
 	struct map ids;        /* interface ID -> decl */
 	struct map clashed;    /* owners with a clash reported already */
 	struct map errcodes;   /* error code -> decl, across namespaces */
 };
 
-static void claim(struct checker *c, enum cname_kind kind, const char *name,
-                  struct loc loc, const char *what, const void *owner)
+/* Claims a global C name for owner.  what, x and y describe the owner in a
+ * diagnostic ("method '%s.%s'"); the text is only built for a clash. */
+static void claim(struct checker *c, enum cname_kind kind, const char *name, struct loc loc,
+                  const void *owner, const char *what, const char *x, const char *y)
 {
-	const char *key = kind == CN_TAG ? arena_printf(c->a, " %s", name) : name;
 	struct cname *cn = arena_alloc(c->a, sizeof *cn);
-	*cn = (struct cname){loc, what, owner};
-	struct cname *old = map_put(&c->cnames, key, strlen(key), cn);
+	*cn = (struct cname){loc, owner, what, x, y};
+	size_t n = strlen(name);
+	struct cname *old = map_put(kind == CN_TAG ? &c->tags : &c->cnames, name, n, cn);
 	if (!old && kind == CN_MACRO) {
-		map_put(&c->macros, name, strlen(name), cn);
-		const char *tag = arena_printf(c->a, " %s", name);
-		old = map_get(&c->cnames, tag, strlen(tag));
+		map_put(&c->macros, name, n, cn);
+		old = map_get(&c->tags, name, n);
 	} else if (!old && kind == CN_TAG) {
-		old = map_get(&c->macros, name, strlen(name));
+		old = map_get(&c->macros, name, n);
 	}
 	if (!old)
 		return;
 	/* One report per declaration: its other names clash the same way. */
-	const void **key2 = arena_alloc(c->a, sizeof *key2);
-	*key2 = owner;
-	if (map_put(&c->clashed, (const char *)key2, sizeof *key2, key2))
+	const void **key = arena_alloc(c->a, sizeof *key);
+	*key = owner;
+	if (map_put(&c->clashed, (const char *)key, sizeof *key, key))
 		return;
-	diag_error(c->d, loc, "%s and %s would both be '%s' in C; rename one",
-	           what, old->what, name);
-	diag_note(c->d, old->loc, "%s is declared here", old->what);
+	const char *mine = arena_printf(c->a, what, x, y);
+	const char *theirs = arena_printf(c->a, old->what, old->x, old->y);
+	diag_error(c->d, loc, "%s and %s would both be '%s' in C; rename one", mine, theirs, name);
+	diag_note(c->d, old->loc, "%s is declared here", theirs);
 }
 
 /* x_y, with reserved shapes rewritten. */
 static const char *join(struct arena *a, const char *x, const char *y)
 {
-	return c_unreserve(a, arena_printf(a, "%s_%s", x, y));
+	size_t nx = strlen(x), ny = strlen(y);
+	char *t = arena_alloc(a, nx + ny + 2);
+	memcpy(t, x, nx);
+	t[nx] = '_';
+	memcpy(t + nx + 1, y, ny);
+	/* Only a leading '_' or a "__" needs rewriting. */
+	if (t[0] == '_' || strstr(t, "__"))
+		return c_unreserve(a, t);
+	return t;
 }
 
 /* ---- resolution ---------------------------------------------------------------- */
@@ -324,14 +338,18 @@ static const char *type_text(struct arena *a, const struct typeref *t)
 
 static const char *qualified(struct arena *a, const struct decl *d)
 {
-	return arena_printf(a, "%s::%s", d->ns->name, d->name);
+	size_t n = strlen(d->ns->name), m = strlen(d->name);
+	char *q = arena_alloc(a, n + m + 3);
+	memcpy(q, d->ns->name, n);
+	memcpy(q + n, "::", 2);
+	memcpy(q + n + 2, d->name, m);
+	return q;
 }
 
 /* ---- declarations ------------------------------------------------------------ */
 
 static void check_symbols(struct checker *c, struct ns *ns)
 {
-	ns->syms.arena = c->a;
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (builtin(d->name) != TY_UNRESOLVED) {
 			diag_error(c->d, d->loc, "'%s' is a built-in type and cannot be redeclared", d->name);
@@ -388,7 +406,7 @@ static void check_enum(struct checker *c, struct decl *e)
 	int64_t lo;
 	uint64_t hi;
 	int_range(base, &lo, &hi);
-	struct map names = {.arena = c->a}, values = {.arena = c->a};
+	struct map names = {0}, values = {0};
 	bool have_prev = false, prev_overflow = false;
 	int64_t prev = 0;
 	for (struct member *m = e->members; m; m = m->next) {
@@ -441,6 +459,8 @@ static void check_enum(struct checker *c, struct decl *e)
 			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
 		}
 	}
+	map_free(&names);
+	map_free(&values);
 }
 
 /* error NAME [= N]: N from 1 to 65535, counting on from the previous one.
@@ -449,7 +469,7 @@ static void check_errors(struct checker *c, struct ns *ns)
 {
 	uint32_t hi = (fnv1a32(ns->name, strlen(ns->name)) & 0x7fff) << 16;
 	uint64_t next = 1;
-	struct map values = {.arena = c->a};
+	struct map values = {0};
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_ERROR)
 			continue;
@@ -477,6 +497,7 @@ static void check_errors(struct checker *c, struct ns *ns)
 			diag_note(c->d, other->loc, "'%s::%s' is declared here", other->ns->name, other->name);
 		}
 	}
+	map_free(&values);
 }
 
 static void check_parent(struct checker *c, struct decl *i)
@@ -533,11 +554,26 @@ static const struct method *find_inherited(const struct decl *i, const char *nam
 	return NULL;
 }
 
-static void check_param_names(struct checker *c, struct method *m, struct map *names,
-                              struct param *list)
+/* The earlier parameter of m (in caps, outcaps, params order) before p
+ * whose name, or C name if cnames, equals p's; a method has few. */
+static struct param *earlier(struct method *m, struct param *p, bool cnames)
+{
+	struct param *sections[3] = {m->caps, m->outcaps, m->params};
+	const char *name = cnames ? p->cname : p->name;
+	for (int s = 0; s < 3; s++)
+		for (struct param *q = sections[s]; q; q = q->next) {
+			if (q == p)
+				return NULL;
+			if (strcmp(cnames ? q->cname : q->name, name) == 0)
+				return q;
+		}
+	return NULL;
+}
+
+static void check_param_names(struct checker *c, struct method *m, struct param *list)
 {
 	for (struct param *p = list; p; p = p->next) {
-		struct param *old = map_put(names, p->name, strlen(p->name), p);
+		struct param *old = earlier(m, p, false);
 		if (old) {
 			diag_error(c->d, p->loc, "duplicate parameter '%s' in '%s'", p->name, m->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", p->name);
@@ -578,10 +614,9 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 {
 	struct ns *ns = i->ns;
 	struct unit *u = c->u;
-	struct map names = {.arena = c->a};
-	check_param_names(c, m, &names, m->caps);
-	check_param_names(c, m, &names, m->outcaps);
-	check_param_names(c, m, &names, m->params);
+	check_param_names(c, m, m->caps);
+	check_param_names(c, m, m->outcaps);
+	check_param_names(c, m, m->params);
 
 	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist);
 	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist);
@@ -634,7 +669,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		           m->name, m->max_words, u->max_words);
 
 	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
-	struct map errs = {.arena = c->a};
+	struct map errs = {0};
 	for (struct qname_node *e = m->raises; e; e = e->next) {
 		struct typeref t = {.name = e->name};
 		struct ns *target = e->name.ns ? find_used(ns, e->name.ns) : ns;
@@ -677,15 +712,14 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	}
 
 	/* C names of the parameters, and the names the C functions derive from them. */
-	struct map cn = {.arena = c->a};
 	struct param *lists[2] = {m->caplist, m->outlist};
 	struct param *sections[3] = {m->caps, m->outcaps, m->params};
 	for (int s = 0; s < 3; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
 			p->cname = c_local(c->a, p->name);
-			struct param *old = map_put(&cn, p->cname, strlen(p->cname), p);
+			struct param *old = earlier(m, p, true);
 			/* Equal protocol names were reported as duplicates already. */
-			if (old && old != p && strcmp(old->name, p->name) != 0) {
+			if (old && strcmp(old->name, p->name) != 0) {
 				diag_error(c->d, p->loc, "parameters '%s' and '%s' of '%s' would both be '%s' in C",
 				           old->name, p->name, m->name, p->cname);
 			}
@@ -703,18 +737,23 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		if (!l->cname)
 			continue;
 		const char *count = arena_printf(c->a, "n%s", l->cname);
-		struct param *old = map_get(&cn, count, strlen(count));
+		struct param *old = NULL;
+		for (int t = 0; t < 3 && !old; t++)
+			for (struct param *q = sections[t]; q && !old; q = q->next)
+				if (strcmp(q->cname, count) == 0)
+					old = q;
 		if (old)
 			diag_error(c->d, old->loc,
 			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s%s'",
 			           old->name, m->name, count, l->name, l->list ? "..." : "");
 	}
 	m->field = c_local(c->a, m->name);
+	map_free(&errs);
 }
 
 static void check_interface(struct checker *c, struct decl *i)
 {
-	struct map names = {.arena = c->a};
+	struct map names = {0};
 	unsigned n = 0;
 	for (struct method *m = i->methods; m; m = m->next) {
 		m->number = ++n;
@@ -750,6 +789,7 @@ static void check_interface(struct checker *c, struct decl *i)
 	}
 	if (i->id == 0)
 		diag_error(c->d, i->loc, "interface '%s' has the ID 0, which the transport reserves; rename it", q);
+	map_free(&names);
 }
 
 /* ---- ABI fingerprint ----------------------------------------------------------- */
@@ -760,18 +800,26 @@ static void check_interface(struct checker *c, struct decl *i)
  * value.  Names of methods and parameters, comments and layout are not in
  * it: only what changes the bytes on the wire.
  */
+/* An enum's canonical form, "enum(u32 0 1 2)": computed once per enum. */
+static void canon_enum(struct arena *a, struct decl *e)
+{
+	struct buf b = {0};
+	buf_puts(&b, "enum(");
+	buf_puts(&b, e->base.name.name);
+	for (const struct member *m = e->members; m; m = m->next) {
+		char v[24];
+		snprintf(v, sizeof v, " %lld", (long long)m->value);
+		buf_puts(&b, v);
+	}
+	buf_putc(&b, ')');
+	e->canon = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+}
+
 static void canon_type(struct buf *b, const struct typeref *t, bool list)
 {
 	if (t->kind == TY_ENUM) {
-		const struct decl *e = t->decl;
-		buf_puts(b, "enum(");
-		buf_puts(b, e->base.name.name);
-		for (const struct member *m = e->members; m; m = m->next) {
-			char v[24];
-			snprintf(v, sizeof v, " %lld", (long long)m->value);
-			buf_puts(b, v);
-		}
-		buf_putc(b, ')');
+		buf_puts(b, t->decl->canon);
 	} else if (t->kind == TY_IFACE) {
 		buf_puts(b, t->decl->ns->name);
 		buf_puts(b, "::");
@@ -877,56 +925,56 @@ static void claim_names(struct checker *c, struct ns *ns)
 	struct arena *a = c->a;
 	ns->cname = c_unreserve(a, ns->name);
 	ns->CNAME = c_upper(a, ns->cname);
-	claim(c, CN_MACRO, arena_printf(a, "IPCGEN_%s_H", ns->CNAME), ns->loc,
-	      arena_printf(a, "the include guard of namespace '%s'", ns->name), ns);
-	claim(c, CN_ORDINARY, join(a, ns->cname, "status_name"), ns->loc,
-	      arena_printf(a, "the status names of namespace '%s'", ns->name), ns);
+	claim(c, CN_MACRO, arena_printf(a, "IPCGEN_%s_H", ns->CNAME), ns->loc, ns,
+	      "the include guard of namespace '%s'", ns->name, NULL);
+	claim(c, CN_ORDINARY, join(a, ns->cname, "status_name"), ns->loc, ns,
+	      "the status names of namespace '%s'", ns->name, NULL);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
 			continue;
-		const char *q = qualified(a, d);
 		d->cname = join(a, ns->cname, d->name);
 		d->CNAME = c_upper(a, d->cname);
 		if (d->kind == D_ERROR) {
 			d->CNAME = c_upper(a, join(a, join(a, ns->cname, "err"), d->name));
-			claim(c, CN_MACRO, d->CNAME, d->loc, arena_printf(a, "error '%s'", q), d);
+			claim(c, CN_MACRO, d->CNAME, d->loc, d, "error '%s::%s'", ns->name, d->name);
 			continue;
 		}
 		if (d->kind == D_ENUM) {
-			claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "enum '%s'", q), d);
+			d->cdec = join(a, d->cname, "dec");
+			claim(c, CN_TAG, d->cname, d->loc, d, "enum '%s::%s'", ns->name, d->name);
 			static const char *const efns[] = {"valid", "dec", "name"};
 			for (size_t k = 0; k < sizeof efns / sizeof efns[0]; k++)
-				claim(c, CN_ORDINARY, join(a, d->cname, efns[k]), d->loc,
-				      arena_printf(a, "the %s function of enum '%s'", efns[k], q), d);
+				claim(c, CN_ORDINARY, join(a, d->cname, efns[k]), d->loc, d,
+				      "a function of enum '%s::%s'", ns->name, d->name);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = c_upper(a, join(a, d->cname, m->name));
 				if (!m->dup)
-					claim(c, CN_ORDINARY, m->cname, m->loc,
-					      arena_printf(a, "enum member '%s::%s'", q, m->name), m);
+					claim(c, CN_ORDINARY, m->cname, m->loc, m,
+					      "enum member '%s::%s'", qualified(a, d), m->name);
 			}
 			continue;
 		}
-		claim(c, CN_TAG, d->cname, d->loc, arena_printf(a, "interface '%s'", q), d);
-		claim(c, CN_TAG, join(a, d->cname, "iface"), d->loc,
-		      arena_printf(a, "the vtable of '%s'", q), d);
-		claim(c, CN_MACRO, join(a, d->CNAME, "ID"), d->loc, arena_printf(a, "the ID of '%s'", q), d);
-		claim(c, CN_MACRO, join(a, d->CNAME, "ABI"), d->loc,
-		      arena_printf(a, "the fingerprint of '%s'", q), d);
+		claim(c, CN_TAG, d->cname, d->loc, d, "interface '%s::%s'", ns->name, d->name);
+		claim(c, CN_TAG, join(a, d->cname, "iface"), d->loc, d,
+		      "the vtable of '%s::%s'", ns->name, d->name);
+		claim(c, CN_MACRO, join(a, d->CNAME, "ID"), d->loc, d, "the ID of '%s::%s'", ns->name, d->name);
+		claim(c, CN_MACRO, join(a, d->CNAME, "ABI"), d->loc, d,
+		      "the fingerprint of '%s::%s'", ns->name, d->name);
 		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
 		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
-			claim(c, CN_ORDINARY, join(a, d->cname, fns[k]), d->loc,
-			      arena_printf(a, "the %s function of '%s'", fns[k], q), d);
+			claim(c, CN_ORDINARY, join(a, d->cname, fns[k]), d->loc, d,
+			      "a function of '%s::%s'", ns->name, d->name);
+		const char *q = qualified(a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
 			m->cfunc = join(a, d->cname, m->name);
 			m->clabel = c_upper(a, m->cfunc);
 			if (m->dup)
 				continue;
-			const char *mq = arena_printf(a, "method '%s.%s'", q, m->name);
-			claim(c, CN_ORDINARY, m->cfunc, m->loc, mq, m);
-			claim(c, CN_MACRO, m->clabel, m->loc, arena_printf(a, "the label of %s", mq), m);
+			claim(c, CN_ORDINARY, m->cfunc, m->loc, m, "method '%s.%s'", q, m->name);
+			claim(c, CN_MACRO, m->clabel, m->loc, m, "the label of method '%s.%s'", q, m->name);
 			if (m->kind == M_CALL)
-				claim(c, CN_ORDINARY, arena_printf(a, "%s_reply", m->cfunc), m->loc,
-				      arena_printf(a, "the deferred reply of %s", mq), m);
+				claim(c, CN_ORDINARY, join(a, m->cfunc, "reply"), m->loc, m,
+				      "the deferred reply of method '%s.%s'", q, m->name);
 		}
 	}
 }
@@ -934,8 +982,6 @@ static void claim_names(struct checker *c, struct ns *ns)
 bool check_unit(struct unit *u)
 {
 	struct checker c = {.u = u, .a = &u->arena, .d = &u->diag};
-	c.cnames.arena = c.macros.arena = c.ids.arena = c.clashed.arena = &u->arena;
-	c.errcodes.arena = &u->arena;
 	unsigned before = u->diag.errors;
 
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
@@ -961,11 +1007,28 @@ bool check_unit(struct unit *u)
 				check_interface(&c, d);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		claim_names(&c, ns);
+	map_free(&c.cnames);
+	map_free(&c.tags);
+	map_free(&c.macros);
+	map_free(&c.ids);
+	map_free(&c.clashed);
+	map_free(&c.errcodes);
 	if (u->diag.errors != before)
 		return false;
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_ENUM)
+				canon_enum(&u->arena, d);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				fingerprint(&u->arena, d);
 	return true;
+}
+
+void unit_free(struct unit *u)
+{
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		map_free(&ns->syms);
+	arena_free(&u->arena);
 }

@@ -24,9 +24,7 @@ static void fmt(struct buf *b, const char *f, ...)
 	va_list ap;
 	va_start(ap, f);
 	for (;;) {
-		const char *p = f;
-		while (*p && *p != '%')
-			p++;
+		const char *p = strchrnul(f, '%');
 		buf_putn(b, f, (size_t)(p - f));
 		if (!*p)
 			break;
@@ -136,19 +134,23 @@ static void put_type(struct buf *b, const struct typeref *t)
 		buf_puts(b, c_type(t));
 }
 
-/* The transport's decoder for a scalar type: "ipc_dec_u32" or "io_whence_dec". */
-static void put_decoder(struct buf *b, const struct typeref *t)
+/* The decoder of a scalar type: "ipc_dec_u32" (the transport's) or
+ * "io_whence_dec" (an enum's). */
+static const char *decoder(const struct typeref *t)
 {
 	static const char *const names[] = {
-		[TY_U8] = "u8", [TY_U16] = "u16", [TY_U32] = "u32", [TY_U64] = "u64",
-		[TY_I8] = "i8", [TY_I16] = "i16", [TY_I32] = "i32", [TY_I64] = "i64",
-		[TY_UINT] = "u32", [TY_INT] = "i32", [TY_SIZE] = "size",
-		[TY_UINTPTR] = "uintptr", [TY_BOOL] = "bool",
+		[TY_U8] = "ipc_dec_u8", [TY_U16] = "ipc_dec_u16", [TY_U32] = "ipc_dec_u32",
+		[TY_U64] = "ipc_dec_u64", [TY_I8] = "ipc_dec_i8", [TY_I16] = "ipc_dec_i16",
+		[TY_I32] = "ipc_dec_i32", [TY_I64] = "ipc_dec_i64", [TY_UINT] = "ipc_dec_u32",
+		[TY_INT] = "ipc_dec_i32", [TY_SIZE] = "ipc_dec_size",
+		[TY_UINTPTR] = "ipc_dec_uintptr", [TY_BOOL] = "ipc_dec_bool",
 	};
-	if (t->kind == TY_ENUM)
-		fmt(b, "%s_dec", t->decl->cname);
-	else
-		fmt(b, "ipc_dec_%s", names[t->kind]);
+	return t->kind == TY_ENUM ? t->decl->cdec : names[t->kind];
+}
+
+static void put_decoder(struct buf *b, const struct typeref *t)
+{
+	buf_puts(b, decoder(t));
 }
 
 static bool signed_type(const struct typeref *t)
@@ -157,10 +159,11 @@ static bool signed_type(const struct typeref *t)
 	return (k >= TY_I8 && k <= TY_I64) || k == TY_INT;
 }
 
-/* The value of x as a wire word. */
+/* The value of x as a wire word: unsigned values convert as they are,
+ * signed ones (explicitly) modulo 2^64, which sign-extends them. */
 static void put_encode(struct buf *b, const struct typeref *t, const char *x)
 {
-	fmt(b, signed_type(t) ? "(uint64_t)(int64_t)%s" : "(uint64_t)%s", x);
+	fmt(b, signed_type(t) || t->kind == TY_ENUM ? "(uint64_t)%s" : "%s", x);
 }
 
 /* "IPC_MAX_CAPS - 2": what is left of a message's capabilities after k. */
@@ -220,7 +223,7 @@ static void put_result(struct buf *b, const struct method *m, bool in)
  * The parameters after the endpoint or self, as C:
  *   ", const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, size_t *result"
  */
-static void put_params(struct buf *b, const struct method *m, bool with_result)
+static void put_params_text(struct buf *b, const struct method *m, bool with_result)
 {
 	for (const struct param *p = m->caps; p; p = p->next) {
 		if (p->list)
@@ -247,6 +250,26 @@ static void put_params(struct buf *b, const struct method *m, bool with_result)
 	}
 	if (with_result)
 		put_result(b, m, false);
+}
+
+/* The same, made once per method (it is written three times). */
+static struct arena *gen_arena;
+
+static void put_params(struct buf *b, const struct method *m, bool with_result)
+{
+	if (!with_result || !gen_arena) {
+		put_params_text(b, m, with_result);
+		return;
+	}
+	struct method *mm = (struct method *)m;
+	if (!mm->cparams) {
+		size_t start = b->len;
+		put_params_text(b, m, true);
+		mm->cparams = arena_strndup(gen_arena, b->data + start, b->len - start);
+		mm->ncparams = b->len - start;
+		return;
+	}
+	buf_putn(b, mm->cparams, mm->ncparams);
 }
 
 /* "int io_file_read(ipc_cap ep, ...)" */
@@ -486,7 +509,10 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 			put_give_up(b, m, "\t\t", "IPC_EINVAL");
 			buf_puts(b, "\t}\n");
 		}
-	fmt(b, "\tm.label = %s;\n", m->clabel);
+	if (var)
+		fmt(b, "\tipc_msg_init(&m, %s, 0, %u);\n", m->clabel, cl ? 0 : k);
+	else
+		fmt(b, "\tipc_msg_init(&m, %s, %u, %u);\n", m->clabel, m->nparams, cl ? 0 : k);
 	unsigned w = 0;
 	for (const struct param *p = m->params; p; p = p->next, w++) {
 		if (p->type.kind == TY_STRING) {
@@ -508,10 +534,6 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	}
 	if (var)
 		buf_puts(b, "\tm.nwords = wi;\n");
-	else
-		fmt(b, "\tm.nwords = %u;\n", m->nparams);
-	if (!cl)  /* with a list, ipc_put_caps sets ncaps */
-		fmt(b, "\tm.ncaps = %u;\n", k);
 	unsigned c = 0;
 	for (const struct param *p = m->caps; p && !p->list; p = p->next, c++)
 		fmt(b, "\tm.cap[%u] = %s;\n", c, p->cname);
@@ -641,47 +663,58 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		buf_puts(b, "\t\tsize_t noc = 0;\n");
 	if (var)
 		buf_puts(b, "\t\tuint32_t wi = 0;\n");
-	/* The first condition has no "||": the capability count, or else the
-	 * word count of a fixed layout, or else (a list alone) nothing. */
+	/* The conditions, joined by "||" and wrapped before 80 columns. */
 	buf_puts(b, "\t\tif (");
-	const char *sep = "";
-	if (!var) {
-		fmt(b, "in->nwords != %u", m->nparams);
-		sep = " || ";
-	}
-	if (!cl || k) {
-		fmt(b, cl ? "%sin->ncaps < %u" : "%sin->ncaps != %u", sep, k);
-		sep = " || ";
-	}
+	size_t col = 12;
+	bool first = true;
+	struct buf cond = {0};
+	/* Each condition is formatted aside, then placed on the line or the next. */
+#define COND(...)                                                                  \
+	do {                                                                       \
+		cond.len = 0;                                                      \
+		fmt(&cond, __VA_ARGS__);                                           \
+		if (!first && col + cond.len + 4 > 96) {                           \
+			buf_puts(b, " ||\n\t\t    ");                              \
+			col = 20;                                                  \
+		} else if (!first) {                                               \
+			buf_puts(b, " || ");                                       \
+			col += 4;                                                  \
+		}                                                                  \
+		buf_putn(b, cond.data, cond.len);                                  \
+		col += cond.len;                                                   \
+		first = false;                                                     \
+	} while (0)
+	if (!var)
+		COND("in->nwords != %u", m->nparams);
+	if (!cl)
+		COND("in->ncaps != %u", k);
+	else if (k)
+		COND("in->ncaps < %u", k);
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		const char *or = *sep ? "\n\t\t    || " : "";
-		sep = " || ";
-		if (p->type.kind == TY_STRING) {
-			fmt(b, "%s!ipc_get_str(in, &wi, a%u, %u)", or, n, (unsigned)p->type.bound);
-		} else if (p->type.kind == TY_BYTES) {
-			fmt(b, "%s!ipc_get_bytes(in, &wi, a%u, %u, &na%u)", or, n,
-			    (unsigned)p->type.bound, n);
-		} else if (var) {
-			fmt(b, "%s!(wi < in->nwords && ", or);
-			put_decoder(b, &p->type);
-			fmt(b, "(in->word[wi++], &a%u))", n);
-		} else {
-			fmt(b, "%s!", or);
-			put_decoder(b, &p->type);
-			fmt(b, "(in->word[%u], &a%u)", n, n);
-		}
+		if (p->type.kind == TY_STRING)
+			COND("!ipc_get_str(in, &wi, a%u, %u)", n, (unsigned)p->type.bound);
+		else if (p->type.kind == TY_BYTES)
+			COND("!ipc_get_bytes(in, &wi, a%u, %u, &na%u)", n, (unsigned)p->type.bound, n);
+		else if (var)
+			COND("!(wi < in->nwords && %s(in->word[wi++], &a%u))", decoder(&p->type), n);
+		else
+			COND("!%s(in->word[%u], &a%u)", decoder(&p->type), n, n);
 	}
 	if (var)
-		buf_puts(b, "\n\t\t    || wi != in->nwords");
-	else if (!*sep)
+		COND("wi != in->nwords");
+	if (first)
 		buf_puts(b, "0");
-	fmt(b, ")\n\t\t\tbreak;\n\t\tif (!vt->%s) {\n\t\t\tst = IPC_ENOSYS;\n\t\t\tbreak;\n\t\t}\n", m->field);
+	buf_free(&cond);
+#undef COND
+	fmt(b, ")\n\t\t\tbreak;\n\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", m->field);
 	fmt(b, "\t\t%svt->%s(self", m->kind == M_CALL ? "st = " : "", m->field);
 	unsigned c = 0;
 	for (const struct param *p = m->caps; p; p = p->next) {
-		if (p->list)
+		if (p->list && k)
 			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
+		else if (p->list)
+			buf_puts(b, ", in->cap, in->ncaps");
 		else
 			fmt(b, ", in->cap[%u]", c++);
 	}
@@ -704,6 +737,20 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	buf_puts(b, ");\n");
 	if (m->kind == M_SEND) {
 		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
+		return;
+	}
+	if (!m->outcaps && !is_array(&m->ret)) {
+		/* return ipc_finish_word(out, st, 0, r); */
+		if (has_result(m)) {
+			buf_puts(b, "\t\treturn ipc_finish_word(out, st, ");
+			put_declared(b, m, "st");
+			buf_puts(b, ", ");
+			put_encode(b, &m->ret, "r");
+		} else {
+			buf_puts(b, "\t\treturn ipc_finish(out, st, ");
+			put_declared(b, m, "st");
+		}
+		buf_puts(b, ");\n\t}\n");
 		return;
 	}
 	if (has_result(m) || m->outcaps) {
@@ -792,6 +839,19 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 			continue;
 		const struct param *ol = m->outlist;
 		put_reply_proto(b, m);
+		if (!m->outcaps && !is_array(&m->ret)) {
+			/* return ipc_reply_word(reply, status, 0, 1, result); */
+			buf_puts(b, "\n{\n\treturn ipc_reply_word(reply, status, ");
+			put_declared(b, m, "status");
+			if (has_result(m)) {
+				buf_puts(b, ", 1, ");
+				put_encode(b, &m->ret, "result");
+			} else {
+				buf_puts(b, ", 0, 0");
+			}
+			buf_puts(b, ");\n}\n\n");
+			continue;
+		}
 		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n"
 		            "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
 		if (has_result(m) || m->outcaps) {
@@ -840,9 +900,9 @@ static void gen_server(struct buf *b, const struct ns *ns)
 			gen_server_iface(b, i);
 }
 
-void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part, struct buf *out)
+void gen_c(struct unit *u, const struct ns *ns, enum gen_part part, struct buf *out)
 {
-	(void)u;
+	gen_arena = &u->arena;
 	switch (part) {
 	case GEN_HEADER: gen_header(out, ns); break;
 	case GEN_CLIENT: gen_client(out, ns); break;

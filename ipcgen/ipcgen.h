@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define IPCGEN_VERSION "0.1.0"
 
@@ -44,12 +45,15 @@ static inline void buf_putn(struct buf *b, const char *s, size_t n)
 {
 	if (b->cap - b->len < n)
 		buf_grow(b, n);
-	for (size_t i = 0; i < n; i++)
-		b->data[b->len + i] = s[i];
+	if (n)
+		memcpy(b->data + b->len, s, n);
 	b->len += n;
 }
-void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
+static inline void buf_puts(struct buf *b, const char *s)
+{
+	buf_putn(b, s, strlen(s));
+}
 void buf_free(struct buf *b);
 
 /* A source file held in memory, NUL-terminated. */
@@ -93,7 +97,6 @@ bool read_file(struct arena *a, const char *path, struct src *out);
 /* A string-keyed hash map (open addressing, XXH3), for symbol tables. */
 struct map_entry { const char *key; size_t keylen; void *value; };
 struct map {
-	struct arena *arena;  /* where the table lives */
 	struct map_entry *v;
 	size_t n, cap;
 };
@@ -101,6 +104,7 @@ struct map {
  * value stored under key before the call, or NULL. */
 void *map_put(struct map *m, const char *key, size_t keylen, void *value);
 void *map_get(const struct map *m, const char *key, size_t keylen);
+void map_free(struct map *m);
 
 /* ---- lex: bytes to tokens ------------------------------------------------ */
 
@@ -120,7 +124,25 @@ struct token_list {
 	size_t n;
 };
 
-/* Tokenizes src; lexical errors are reported to d and stop the file. */
+/* A lexer over one file, handing out a token at a time. */
+struct lexer {
+	struct arena *arena;
+	struct diag *diag;
+	const struct src *src;
+	const unsigned char *base, *cursor, *limit;
+	const unsigned char *line_start;
+	uint32_t line;
+	bool line_has_token;     /* a token stood earlier on this line */
+	struct buf doc;          /* the comment block being gathered */
+	uint32_t doc_last_line;  /* line of its last comment, 0 if none */
+};
+
+void lex_init(struct lexer *lx, struct arena *a, struct diag *d, const struct src *src);
+/* The next token into *t; false after a lexical error (reported).  At the
+ * end of the file, TOK_EOF. */
+bool lex_next(struct lexer *lx, struct token *t);
+void lex_fini(struct lexer *lx);
+/* Every token of src (for tests); false on a lexical error. */
 bool lex_file(struct arena *a, struct diag *d, const struct src *src,
               struct token_list *out);
 const char *lex_token_name(int kind);
@@ -199,6 +221,8 @@ struct method {
 	const char *clabel;   /* IO_FILE_READ */
 	const char *cfunc;    /* io_file_read */
 	const char *sig;      /* canonical wire signature (check.c) */
+	char *cparams;        /* its C parameters (gen_c.c, made once) */
+	size_t ncparams;
 	bool dup;
 	/* derived by check */
 	unsigned ncaps_fixed, nout_fixed, nparams;
@@ -217,6 +241,8 @@ struct decl {
 	struct ns *ns;
 	const char *cname;    /* ns_name */
 	const char *CNAME;    /* NS_NAME */
+	const char *cdec;     /* enums: the decoder, ns_name_dec */
+	const char *canon;    /* enums: the canonical form, "enum(u32 0 1 2)" */
 	/* D_ENUM */
 	bool has_base;
 	struct typeref base;
@@ -260,10 +286,9 @@ struct ns {
 
 /* ---- parse: tokens to AST ------------------------------------------------ */
 
-/* Parses one file; syntax errors are reported to d and stop the file.
- * Returns NULL on error. */
-struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src,
-                      const struct token_list *toks);
+/* Lexes and parses one file; lexical and syntax errors are reported to d
+ * and stop the file.  Returns NULL on error. */
+struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src);
 
 /* ---- check: resolution and semantic checks ------------------------------ */
 
@@ -281,6 +306,8 @@ struct unit {                 /* a compilation */
 struct ns *unit_load(struct unit *u, const char *path, bool primary);
 /* Resolves names and runs every check; all errors are reported. */
 bool check_unit(struct unit *u);
+/* Frees everything the unit holds. */
+void unit_free(struct unit *u);
 
 /* ---- compat: lock files and breaking-change reports -------------------- */
 
@@ -297,7 +324,7 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions);
 enum gen_part { GEN_HEADER, GEN_CLIENT, GEN_SERVER, GEN_NPARTS };
 
 /* Writes one output file of namespace ns into out. */
-void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,
+void gen_c(struct unit *u, const struct ns *ns, enum gen_part part,
            struct buf *out);
 /* The output file name of a part: "io.h", "io_client.c", "io_server.c". */
 const char *gen_c_filename(struct arena *a, const struct ns *ns,

@@ -12,20 +12,7 @@
 #include "ipcgen.h"
 #include "parser.h"
 
-struct lexer {
-	struct arena *arena;
-	struct diag *diag;
-	const struct src *src;
-	const unsigned char *base;
-	uint32_t line;
-	const unsigned char *line_start;
-	bool line_has_token;     /* a token stood earlier on this line */
-	struct buf doc;          /* the comment block being gathered */
-	uint32_t doc_last_line;  /* line of its last comment, 0 if none */
-	struct buf toks;         /* struct token array */
-};
-
-static struct loc loc_at(struct lexer *lx, const unsigned char *p)
+static struct loc loc_at(const struct lexer *lx, const unsigned char *p)
 {
 	return (struct loc){
 		.src = lx->src,
@@ -86,20 +73,17 @@ static bool comment(struct lexer *lx, const unsigned char *start, const unsigned
 	return true;
 }
 
-static struct token *push(struct lexer *lx, int kind, const unsigned char *start,
-                          const unsigned char *end)
+/* Fills t as a token of kind spanning [start, end), with the doc comment
+ * standing directly above it. */
+static void push(struct lexer *lx, struct token *t, int kind, const unsigned char *start,
+                 const unsigned char *end)
 {
-	buf_putn(&lx->toks, (const char *)&(struct token){0}, sizeof(struct token));
-	struct token *t = (struct token *)(void *)(lx->toks.data + lx->toks.len) - 1;
-	t->kind = kind;
-	t->loc = loc_at(lx, start);
-	t->len = (uint32_t)(end - start);
+	*t = (struct token){.kind = kind, .loc = loc_at(lx, start), .len = (uint32_t)(end - start)};
 	if (lx->doc_last_line && lx->doc_last_line + 1 == lx->line && !lx->line_has_token)
 		t->doc = arena_strndup(lx->arena, lx->doc.data, lx->doc.len);
 	lx->doc.len = 0;
 	lx->doc_last_line = 0;
 	lx->line_has_token = true;
-	return t;
 }
 
 static bool number(struct lexer *lx, struct token *t, const unsigned char *s, const unsigned char *e)
@@ -132,23 +116,32 @@ static bool number(struct lexer *lx, struct token *t, const unsigned char *s, co
 
 #define MAX_IDENT 255
 
-bool lex_file(struct arena *a, struct diag *d, const struct src *src,
-              struct token_list *out)
+void lex_init(struct lexer *lx, struct arena *a, struct diag *d, const struct src *src)
 {
-	struct lexer lx = {
+	*lx = (struct lexer){
 		.arena = a, .diag = d, .src = src,
 		.base = (const unsigned char *)src->text,
+		.cursor = (const unsigned char *)src->text,
+		.limit = (const unsigned char *)src->text + src->len,
 		.line = 1,
 		.line_start = (const unsigned char *)src->text,
 	};
-	const unsigned char *YYCURSOR = lx.base, *YYMARKER = NULL, *tok;
-	const unsigned char *limit = lx.base + src->len;
+}
+
+void lex_fini(struct lexer *lx)
+{
+	buf_free(&lx->doc);
+}
+
+bool lex_next(struct lexer *lx, struct token *t)
+{
+	const unsigned char *YYCURSOR = lx->cursor, *YYMARKER = NULL, *tok;
+	struct diag *d = lx->diag;
 	bool ok = true;
 	(void)YYMARKER;
 
 	for (;;) {
 		tok = YYCURSOR;
-		struct token *t;
 	/*!re2c
 		re2c:define:YYCTYPE = "unsigned char";
 		re2c:yyfill:enable = 0;
@@ -159,78 +152,93 @@ bool lex_file(struct arena *a, struct diag *d, const struct src *src,
 		space = [ \t\f\v]+;
 
 		"\x00" {
-			if (tok == limit) {
-				push(&lx, TOK_EOF, tok, tok);
+			if (tok == lx->limit) {
+				push(lx, t, TOK_EOF, tok, tok);
+				YYCURSOR = tok;   /* stay at the end */
 				break;
 			}
-			diag_error(d, loc_at(&lx, tok), "unexpected NUL byte");
+			diag_error(d, loc_at(lx, tok), "unexpected NUL byte");
 			ok = false;
 			break;
 		}
 		space   { continue; }
-		"\r\n" | "\n" | "\r" { newline(&lx, YYCURSOR); continue; }
+		"\r\n" | "\n" | "\r" { newline(lx, YYCURSOR); continue; }
 		"#" [^\n\r\x00]* {
-			if (!comment(&lx, tok, YYCURSOR)) { ok = false; break; }
+			if (!comment(lx, tok, YYCURSOR)) { ok = false; break; }
 			continue;
 		}
 
-		"namespace" { push(&lx, TOK_NAMESPACE, tok, YYCURSOR); continue; }
-		"use"       { push(&lx, TOK_USE, tok, YYCURSOR); continue; }
-		"enum"      { push(&lx, TOK_ENUM, tok, YYCURSOR); continue; }
-		"interface" { push(&lx, TOK_INTERFACE, tok, YYCURSOR); continue; }
-		"call"      { push(&lx, TOK_CALL, tok, YYCURSOR); continue; }
-		"send"      { push(&lx, TOK_SEND, tok, YYCURSOR); continue; }
-		"error"     { push(&lx, TOK_ERROR, tok, YYCURSOR); continue; }
-		"raises"    { push(&lx, TOK_RAISES, tok, YYCURSOR); continue; }
+		"namespace" { push(lx, t, TOK_NAMESPACE, tok, YYCURSOR); break; }
+		"use"       { push(lx, t, TOK_USE, tok, YYCURSOR); break; }
+		"enum"      { push(lx, t, TOK_ENUM, tok, YYCURSOR); break; }
+		"interface" { push(lx, t, TOK_INTERFACE, tok, YYCURSOR); break; }
+		"call"      { push(lx, t, TOK_CALL, tok, YYCURSOR); break; }
+		"send"      { push(lx, t, TOK_SEND, tok, YYCURSOR); break; }
+		"error"     { push(lx, t, TOK_ERROR, tok, YYCURSOR); break; }
+		"raises"    { push(lx, t, TOK_RAISES, tok, YYCURSOR); break; }
 
 		ident {
 			if (YYCURSOR - tok > MAX_IDENT) {
-				diag_error(d, loc_at(&lx, tok), "identifier longer than %d characters", MAX_IDENT);
+				diag_error(d, loc_at(lx, tok), "identifier longer than %d characters", MAX_IDENT);
 				ok = false;
 				break;
 			}
-			t = push(&lx, TOK_IDENT, tok, YYCURSOR);
-			t->text = arena_strndup(a, (const char *)tok, (size_t)(YYCURSOR - tok));
-			continue;
+			push(lx, t, TOK_IDENT, tok, YYCURSOR);
+			t->text = arena_strndup(lx->arena, (const char *)tok, (size_t)(YYCURSOR - tok));
+			break;
 		}
 		number {
-			t = push(&lx, TOK_NUMBER, tok, YYCURSOR);
-			if (!number(&lx, t, tok, YYCURSOR)) { ok = false; break; }
-			continue;
+			push(lx, t, TOK_NUMBER, tok, YYCURSOR);
+			ok = number(lx, t, tok, YYCURSOR);
+			break;
 		}
 
-		"::"  { push(&lx, TOK_SCOPE, tok, YYCURSOR); continue; }
-		":"   { push(&lx, TOK_COLON, tok, YYCURSOR); continue; }
-		";"   { push(&lx, TOK_SEMI, tok, YYCURSOR); continue; }
-		","   { push(&lx, TOK_COMMA, tok, YYCURSOR); continue; }
-		"{"   { push(&lx, TOK_LBRACE, tok, YYCURSOR); continue; }
-		"}"   { push(&lx, TOK_RBRACE, tok, YYCURSOR); continue; }
-		"("   { push(&lx, TOK_LPAREN, tok, YYCURSOR); continue; }
-		")"   { push(&lx, TOK_RPAREN, tok, YYCURSOR); continue; }
-		"="   { push(&lx, TOK_EQ, tok, YYCURSOR); continue; }
-		"-"   { push(&lx, TOK_MINUS, tok, YYCURSOR); continue; }
-		"<"   { push(&lx, TOK_LT, tok, YYCURSOR); continue; }
-		">"   { push(&lx, TOK_GT, tok, YYCURSOR); continue; }
-		"..." { push(&lx, TOK_ELLIPSIS, tok, YYCURSOR); continue; }
+		"::"  { push(lx, t, TOK_SCOPE, tok, YYCURSOR); break; }
+		":"   { push(lx, t, TOK_COLON, tok, YYCURSOR); break; }
+		";"   { push(lx, t, TOK_SEMI, tok, YYCURSOR); break; }
+		","   { push(lx, t, TOK_COMMA, tok, YYCURSOR); break; }
+		"{"   { push(lx, t, TOK_LBRACE, tok, YYCURSOR); break; }
+		"}"   { push(lx, t, TOK_RBRACE, tok, YYCURSOR); break; }
+		"("   { push(lx, t, TOK_LPAREN, tok, YYCURSOR); break; }
+		")"   { push(lx, t, TOK_RPAREN, tok, YYCURSOR); break; }
+		"="   { push(lx, t, TOK_EQ, tok, YYCURSOR); break; }
+		"-"   { push(lx, t, TOK_MINUS, tok, YYCURSOR); break; }
+		"<"   { push(lx, t, TOK_LT, tok, YYCURSOR); break; }
+		">"   { push(lx, t, TOK_GT, tok, YYCURSOR); break; }
+		"..." { push(lx, t, TOK_ELLIPSIS, tok, YYCURSOR); break; }
 
 		* {
 			if (*tok >= 0x21 && *tok < 0x7f)
-				diag_error(d, loc_at(&lx, tok), "unexpected character '%c'", *tok);
+				diag_error(d, loc_at(lx, tok), "unexpected character '%c'", *tok);
 			else
-				diag_error(d, loc_at(&lx, tok), "unexpected byte 0x%02x", *tok);
+				diag_error(d, loc_at(lx, tok), "unexpected byte 0x%02x", *tok);
 			ok = false;
 			break;
 		}
 	*/
 	}
-	buf_free(&lx.doc);
-	out->v = (struct token *)(void *)lx.toks.data;
-	out->n = lx.toks.len / sizeof(struct token);
-	if (!ok) {
-		buf_free(&lx.toks);
-		out->v = NULL;
-		out->n = 0;
+	lx->cursor = YYCURSOR;
+	return ok;
+}
+
+bool lex_file(struct arena *a, struct diag *d, const struct src *src,
+              struct token_list *out)
+{
+	struct lexer lx;
+	struct buf toks = {0};
+	struct token t;
+	bool ok;
+	lex_init(&lx, a, d, src);
+	while ((ok = lex_next(&lx, &t))) {
+		buf_putn(&toks, (const char *)&t, sizeof t);
+		if (t.kind == TOK_EOF)
+			break;
 	}
+	lex_fini(&lx);
+	out->v = ok ? (struct token *)(void *)toks.data : NULL;
+	out->n = ok ? toks.len / sizeof t : 0;
+	if (!ok)
+		buf_free(&toks);
 	return ok;
 }
 

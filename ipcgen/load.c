@@ -38,11 +38,7 @@ static struct ns *load_file(struct unit *u, const char *path, bool primary,
 		return NULL;
 	}
 	src->index = u->nsrcs++;
-	struct token_list toks;
-	if (!lex_file(&u->arena, &u->diag, src, &toks))
-		return NULL;
-	struct ns *ns = parse_file(&u->arena, &u->diag, src, &toks);
-	buf_free(&(struct buf){.data = (char *)toks.v});
+	struct ns *ns = parse_file(&u->arena, &u->diag, src);
 	if (!ns)
 		return NULL;
 	ns->primary = primary;

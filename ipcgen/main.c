@@ -296,6 +296,6 @@ int main(int argc, char **argv)
 		u.diag.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
 		status = run(&u, argv + optind, argc - optind, &o);
 	}
-	arena_free(&u.arena);
+	unit_free(&u);
 	return status;
 }

@@ -1,7 +1,8 @@
 /*
  * parser.y: the .ipc grammar, for the Lemon parser generator.
  *
- * Each action is one call to a builder in ast.c.  Lists are left-recursive
+ * Each action is one call to a builder in ast.c.  Tokens are values, handed
+ * over one at a time by the lexer, so no token array is kept.  Lists are left-recursive
  * (the parser stack stays flat however long a file is) and carried as
  * head/tail pairs, so appending is constant time.  A syntax error stops the
  * parse: %syntax_error reports what was expected and what was found.
@@ -9,7 +10,7 @@
 
 %name ipc_parse
 %token_prefix TOK_
-%token_type {struct token *}
+%token_type {struct token}
 %extra_context {struct parser *p}
 %start_symbol file
 
@@ -48,7 +49,7 @@
 			break;
 		}
 	}
-	ast_syntax_error(p, TOKEN, expected, YYNTOKEN);
+	ast_syntax_error(p, &TOKEN, expected, YYNTOKEN);
 }
 
 %stack_overflow {
@@ -79,25 +80,25 @@
 
 /* file: 'namespace' NAME ';' decl* */
 file ::= header decls.
-header ::= NAMESPACE(K) IDENT(N) SEMI.          { ast_namespace(p, K, N); }
+header ::= NAMESPACE(K) IDENT(N) SEMI.          { ast_namespace(p, &K, &N); }
 
 decls ::= .
 decls ::= decls decl.
 
 /* decl: 'use' NAME ';' | error | enum | interface */
-decl ::= USE(K) IDENT(N) SEMI.                  { ast_use(p, K, N); }
+decl ::= USE(K) IDENT(N) SEMI.                  { ast_use(p, &K, &N); }
 
 /* error: 'error' NAME ['=' NUMBER] ';' */
-decl ::= ERROR(K) IDENT(N) SEMI.                { ast_error(p, K, N, NULL); }
-decl ::= ERROR(K) IDENT(N) EQ NUMBER(V) SEMI.   { ast_error(p, K, N, V); }
+decl ::= ERROR(K) IDENT(N) SEMI.                { ast_error(p, &K, &N, NULL); }
+decl ::= ERROR(K) IDENT(N) EQ NUMBER(V) SEMI.   { ast_error(p, &K, &N, &V); }
 decl ::= enum_decl.
 decl ::= iface_decl.
 
 /* enum: 'enum' NAME [':' type] '{' member, ... [','] '}' [';'] */
 enum_decl ::= ENUM(K) IDENT(N) LBRACE members(M) RBRACE opt_semi.
-	{ ast_enum(p, K, N, NULL, M); }
+	{ ast_enum(p, &K, &N, NULL, M); }
 enum_decl ::= ENUM(K) IDENT(N) COLON qname(B) LBRACE members(M) RBRACE opt_semi.
-	{ ast_enum(p, K, N, &B, M); }
+	{ ast_enum(p, &K, &N, &B, M); }
 
 members(L) ::= .                                { memset(&L, 0, sizeof L); }
 members(L) ::= member_list(A).                  { L = A; }
@@ -106,15 +107,15 @@ member_list(L) ::= member(M).                   { L = ast_member_list(NULL, M); 
 member_list(L) ::= member_list(A) COMMA member(M). { L = ast_member_list(&A, M); }
 
 /* member: NAME ['=' ['-'] NUMBER] */
-member(M) ::= IDENT(N).                         { M = ast_member(p, N, NULL, false); }
-member(M) ::= IDENT(N) EQ NUMBER(V).            { M = ast_member(p, N, V, false); }
-member(M) ::= IDENT(N) EQ MINUS NUMBER(V).      { M = ast_member(p, N, V, true); }
+member(M) ::= IDENT(N).                         { M = ast_member(p, &N, NULL, false); }
+member(M) ::= IDENT(N) EQ NUMBER(V).            { M = ast_member(p, &N, &V, false); }
+member(M) ::= IDENT(N) EQ MINUS NUMBER(V).      { M = ast_member(p, &N, &V, true); }
 
 /* interface: 'interface' NAME ['::' qname] '{' method* '}' [';'] */
 iface_decl ::= INTERFACE(K) IDENT(N) LBRACE methods(M) RBRACE opt_semi.
-	{ ast_interface(p, K, N, NULL, M); }
+	{ ast_interface(p, &K, &N, NULL, M); }
 iface_decl ::= INTERFACE(K) IDENT(N) SCOPE qname(P) LBRACE methods(M) RBRACE opt_semi.
-	{ ast_interface(p, K, N, &P, M); }
+	{ ast_interface(p, &K, &N, &P, M); }
 
 methods(L) ::= .                                { memset(&L, 0, sizeof L); }
 methods(L) ::= methods(A) method(M).            { L = ast_method_list(&A, M); }
@@ -122,9 +123,9 @@ methods(L) ::= methods(A) method(M).            { L = ast_method_list(&A, M); }
 /* method: ('call' | 'send') NAME ['{' caps [';' caps] '}'] '(' params ')' [type]
  *         ['raises' '(' qname, ... ')'] ';' */
 method(M) ::= method_kind(K) IDENT(N) caps(C) LPAREN params(A) RPAREN ret(R) raises(E) SEMI.
-	{ M = ast_method(p, K, N, &C, A, &R, &E); }
-method_kind(K) ::= CALL(T).                     { K = ast_kind(p, T, M_CALL); }
-method_kind(K) ::= SEND(T).                     { K = ast_kind(p, T, M_SEND); }
+	{ M = ast_method(p, K, &N, &C, A, &R, &E); }
+method_kind(K) ::= CALL(T).                     { K = ast_kind(p, &T, M_CALL); }
+method_kind(K) ::= SEND(T).                     { K = ast_kind(p, &T, M_SEND); }
 
 caps(C) ::= .                                   { memset(&C, 0, sizeof C); }
 caps(C) ::= LBRACE capparams(I) RBRACE.         { memset(&C, 0, sizeof C); C.in = I; }
@@ -138,9 +139,9 @@ cap_list(L) ::= capparam(C).                    { L = ast_param_list(NULL, C); }
 cap_list(L) ::= cap_list(A) COMMA capparam(C).  { L = ast_param_list(&A, C); }
 
 /* capparam: NAME [':' type ['...']]   (the type defaults to cap) */
-capparam(C) ::= IDENT(N).                       { C = ast_param(p, N, NULL, false); }
-capparam(C) ::= IDENT(N) COLON qname(T).        { C = ast_param(p, N, &T, false); }
-capparam(C) ::= IDENT(N) COLON qname(T) ELLIPSIS. { C = ast_param(p, N, &T, true); }
+capparam(C) ::= IDENT(N).                       { C = ast_param(p, &N, NULL, false); }
+capparam(C) ::= IDENT(N) COLON qname(T).        { C = ast_param(p, &N, &T, false); }
+capparam(C) ::= IDENT(N) COLON qname(T) ELLIPSIS. { C = ast_param(p, &N, &T, true); }
 
 params(L) ::= .                                 { memset(&L, 0, sizeof L); }
 params(L) ::= param_list(A).                    { L = A; }
@@ -149,14 +150,14 @@ param_list(L) ::= param(P).                     { L = ast_param_list(NULL, P); }
 param_list(L) ::= param_list(A) COMMA param(P). { L = ast_param_list(&A, P); }
 
 /* param: NAME ':' type */
-param(P) ::= IDENT(N) COLON type(T).            { P = ast_value_param(p, N, &T); }
+param(P) ::= IDENT(N) COLON type(T).            { P = ast_value_param(p, &N, &T); }
 
 ret(R) ::= .                                    { memset(&R, 0, sizeof R); }
 ret(R) ::= type(T).                             { R.present = true; R.type = T; }
 
 /* type: qname ['<' NUMBER '>'] */
 type(T) ::= qname(Q).                           { T = ast_type(p, &Q, NULL); }
-type(T) ::= qname(Q) LT NUMBER(B) GT.           { T = ast_type(p, &Q, B); }
+type(T) ::= qname(Q) LT NUMBER(B) GT.           { T = ast_type(p, &Q, &B); }
 
 raises(L) ::= .                                 { memset(&L, 0, sizeof L); }
 raises(L) ::= RAISES LPAREN qname_list(Q) RPAREN.          { L = Q; }
@@ -165,8 +166,8 @@ qname_list(L) ::= qname(Q).                     { L = ast_qname_list(p, NULL, &Q
 qname_list(L) ::= qname_list(A) COMMA qname(Q). { L = ast_qname_list(p, &A, &Q); }
 
 /* qname: NAME ['::' NAME] */
-qname(Q) ::= IDENT(N).                          { Q = ast_qname(p, NULL, N); }
-qname(Q) ::= IDENT(S) SCOPE IDENT(N).           { Q = ast_qname(p, S, N); }
+qname(Q) ::= IDENT(N).                          { Q = ast_qname(p, NULL, &N); }
+qname(Q) ::= IDENT(S) SCOPE IDENT(N).           { Q = ast_qname(p, &S, &N); }
 
 opt_semi ::= .
 opt_semi ::= SEMI.

@@ -97,11 +97,6 @@ void buf_grow(struct buf *b, size_t need)
 	b->cap = cap;
 }
 
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_putn(b, s, strlen(s));
-}
-
 void buf_putc(struct buf *b, char c)
 {
 	if (b->len == b->cap)
@@ -331,11 +326,14 @@ void *map_put(struct map *m, const char *key, size_t keylen, void *value)
 {
 	if ((m->n + 1) * 2 > m->cap) {
 		struct map old = *m;
-		m->cap = old.cap ? old.cap * 2 : 64;
-		m->v = arena_alloc(m->arena, m->cap * sizeof *m->v);
+		m->cap = old.cap ? old.cap * 2 : 8;
+		m->v = calloc(m->cap, sizeof *m->v);
+		if (!m->v)
+			out_of_memory();
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.v[i].key)
 				m->v[map_slot(m, old.v[i].key, old.v[i].keylen)] = old.v[i];
+		free(old.v);
 	}
 	size_t i = map_slot(m, key, keylen);
 	if (m->v[i].key)
@@ -345,4 +343,10 @@ void *map_put(struct map *m, const char *key, size_t keylen, void *value)
 		m->n++;
 	}
 	return NULL;
+}
+
+void map_free(struct map *m)
+{
+	free(m->v);
+	*m = (struct map){0};
 }

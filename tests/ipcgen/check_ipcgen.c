@@ -46,7 +46,7 @@ static void compile(struct result *r, const char *text)
 
 static void release(struct result *r)
 {
-	arena_free(&r->u.arena);
+	unit_free(&r->u);
 	free(r->diags);
 }
 

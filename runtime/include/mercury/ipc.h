@@ -380,6 +380,24 @@ static inline int ipc_finish(struct ipc_msg *out, int status, bool declared)
 	return 0;
 }
 
+/* Server side: ipc_finish, with the one-word result w on success. */
+static inline int ipc_finish_word(struct ipc_msg *out, int status, bool declared, uint64_t w)
+{
+	if (status == 0) {
+		out->word[0] = w;
+		out->nwords = 1;
+	}
+	return ipc_finish(out, status, declared);
+}
+
+/* Starts a message: its label and counts. */
+static inline void ipc_msg_init(struct ipc_msg *m, uint64_t label, uint32_t nwords, uint32_t ncaps)
+{
+	m->label = label;
+	m->nwords = nwords;
+	m->ncaps = ncaps;
+}
+
 /* Server side: rejects a request, releasing the capabilities it carried. */
 static inline int ipc_reject(const struct ipc_msg *in, struct ipc_msg *out, int status)
 {
@@ -388,6 +406,25 @@ static inline int ipc_reject(const struct ipc_msg *in, struct ipc_msg *out, int 
 	out->ncaps = 0;
 	out->label = (uint64_t)(int64_t)status;
 	return 0;
+}
+
+/*
+ * Server side: answers a saved reply capability with status and, on
+ * success, nwords (0 or 1) words holding w.  Consumes reply.
+ */
+static inline int ipc_reply_word(ipc_cap reply, int status, bool declared, uint32_t nwords,
+                                 uint64_t w)
+{
+	struct ipc_msg m;
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0 && nwords) {
+		m.word[0] = w;
+		m.nwords = 1;
+	}
+	ipc_finish(&m, status, declared);
+	return ipc_reply_to(reply, &m);
 }
 
 /*

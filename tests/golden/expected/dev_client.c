@@ -5,9 +5,7 @@ int dev_serial_get_baud(ipc_cap ep, uint32_t *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_GET_BAUD;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, DEV_SERIAL_GET_BAUD, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -17,9 +15,7 @@ int dev_serial_get_charlen(ipc_cap ep, uint32_t *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_GET_CHARLEN;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, DEV_SERIAL_GET_CHARLEN, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -29,9 +25,7 @@ int dev_serial_get_stopbits(ipc_cap ep, enum dev_stop_bits *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_GET_STOPBITS;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, DEV_SERIAL_GET_STOPBITS, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return dev_stop_bits_dec(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -41,9 +35,7 @@ int dev_serial_get_parity(ipc_cap ep, enum dev_parity *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_GET_PARITY;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, DEV_SERIAL_GET_PARITY, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return dev_parity_dec(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -53,10 +45,8 @@ int dev_serial_set_baud(ipc_cap ep, uint32_t hz)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_SET_BAUD;
-	m.word[0] = (uint64_t)hz;
-	m.nwords = 1;
-	m.ncaps = 0;
+	ipc_msg_init(&m, DEV_SERIAL_SET_BAUD, 1, 0);
+	m.word[0] = hz;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
@@ -66,10 +56,8 @@ int dev_serial_set_charlen(ipc_cap ep, uint32_t bits)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_SET_CHARLEN;
-	m.word[0] = (uint64_t)bits;
-	m.nwords = 1;
-	m.ncaps = 0;
+	ipc_msg_init(&m, DEV_SERIAL_SET_CHARLEN, 1, 0);
+	m.word[0] = bits;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
@@ -79,10 +67,8 @@ int dev_serial_set_stopbits(ipc_cap ep, enum dev_stop_bits bits)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_SET_STOPBITS;
+	ipc_msg_init(&m, DEV_SERIAL_SET_STOPBITS, 1, 0);
 	m.word[0] = (uint64_t)bits;
-	m.nwords = 1;
-	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
@@ -92,10 +78,8 @@ int dev_serial_set_parity(ipc_cap ep, enum dev_parity parity)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = DEV_SERIAL_SET_PARITY;
+	ipc_msg_init(&m, DEV_SERIAL_SET_PARITY, 1, 0);
 	m.word[0] = (uint64_t)parity;
-	m.nwords = 1;
-	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;

@@ -20,107 +20,71 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 		uint32_t r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->get_baud) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->get_baud)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_baud(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case DEV_SERIAL_GET_CHARLEN: {
 		uint32_t r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->get_charlen) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->get_charlen)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_charlen(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case DEV_SERIAL_GET_STOPBITS: {
 		enum dev_stop_bits r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->get_stopbits) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->get_stopbits)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_stopbits(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case DEV_SERIAL_GET_PARITY: {
 		enum dev_parity r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->get_parity) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->get_parity)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_parity(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case DEV_SERIAL_SET_BAUD: {
 		uint32_t a0;
-		if (in->nwords != 1 || in->ncaps != 0
-		    || !ipc_dec_u32(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0))
 			break;
-		if (!vt->set_baud) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->set_baud)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->set_baud(self, a0);
 		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_SET_CHARLEN: {
 		uint32_t a0;
-		if (in->nwords != 1 || in->ncaps != 0
-		    || !ipc_dec_u32(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0))
 			break;
-		if (!vt->set_charlen) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->set_charlen)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->set_charlen(self, a0);
 		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_SET_STOPBITS: {
 		enum dev_stop_bits a0;
-		if (in->nwords != 1 || in->ncaps != 0
-		    || !dev_stop_bits_dec(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps != 0 || !dev_stop_bits_dec(in->word[0], &a0))
 			break;
-		if (!vt->set_stopbits) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->set_stopbits)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->set_stopbits(self, a0);
 		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_SET_PARITY: {
 		enum dev_parity a0;
-		if (in->nwords != 1 || in->ncaps != 0
-		    || !dev_parity_dec(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps != 0 || !dev_parity_dec(in->word[0], &a0))
 			break;
-		if (!vt->set_parity) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->set_parity)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->set_parity(self, a0);
 		return ipc_finish(out, st, 0);
 	}
@@ -151,113 +115,41 @@ int dev_serial_dispatch(struct dev_serial *self)
 
 int dev_serial_get_baud_reply(ipc_cap reply, int status, uint32_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 
 int dev_serial_get_charlen_reply(ipc_cap reply, int status, uint32_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 
 int dev_serial_get_stopbits_reply(ipc_cap reply, int status, enum dev_stop_bits result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 int dev_serial_get_parity_reply(ipc_cap reply, int status, enum dev_parity result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 int dev_serial_set_baud_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 
 int dev_serial_set_charlen_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 
 int dev_serial_set_stopbits_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 
 int dev_serial_set_parity_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 

@@ -5,14 +5,12 @@ int every_default_new(ipc_cap ep, int32_t int_, uint8_t default_, bool class_, u
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_DEFAULT_NEW;
-	m.word[0] = (uint64_t)(int64_t)int_;
-	m.word[1] = (uint64_t)default_;
-	m.word[2] = (uint64_t)class_;
-	m.word[3] = (uint64_t)x_x;
-	m.word[4] = (uint64_t)a_x_b;
-	m.nwords = 5;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_DEFAULT_NEW, 5, 0);
+	m.word[0] = (uint64_t)int_;
+	m.word[1] = default_;
+	m.word[2] = class_;
+	m.word[3] = x_x;
+	m.word[4] = a_x_b;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -22,9 +20,7 @@ int every_default_delete(ipc_cap ep, ipc_cap this_)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_DEFAULT_DELETE;
-	m.nwords = 0;
-	m.ncaps = 1;
+	ipc_msg_init(&m, EVERY_DEFAULT_DELETE, 0, 1);
 	m.cap[0] = this_;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -35,9 +31,7 @@ int every_default_register(ipc_cap ep, ipc_cap *operator_)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_DEFAULT_REGISTER;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_DEFAULT_REGISTER, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*operator_ = m.cap[0];
@@ -53,24 +47,22 @@ int every_scalars_all(ipc_cap ep, uint8_t a, uint16_t b, uint32_t c, uint64_t d,
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_SCALARS_ALL;
-	m.word[0] = (uint64_t)a;
-	m.word[1] = (uint64_t)b;
-	m.word[2] = (uint64_t)c;
-	m.word[3] = (uint64_t)d;
-	m.word[4] = (uint64_t)(int64_t)e;
-	m.word[5] = (uint64_t)(int64_t)f;
-	m.word[6] = (uint64_t)(int64_t)g;
-	m.word[7] = (uint64_t)(int64_t)h;
-	m.word[8] = (uint64_t)i;
-	m.word[9] = (uint64_t)(int64_t)j;
-	m.word[10] = (uint64_t)k;
-	m.word[11] = (uint64_t)l;
-	m.word[12] = (uint64_t)m_;
-	m.word[13] = (uint64_t)(int64_t)n;
+	ipc_msg_init(&m, EVERY_SCALARS_ALL, 15, 0);
+	m.word[0] = a;
+	m.word[1] = b;
+	m.word[2] = c;
+	m.word[3] = d;
+	m.word[4] = (uint64_t)e;
+	m.word[5] = (uint64_t)f;
+	m.word[6] = (uint64_t)g;
+	m.word[7] = (uint64_t)h;
+	m.word[8] = i;
+	m.word[9] = (uint64_t)j;
+	m.word[10] = k;
+	m.word[11] = l;
+	m.word[12] = m_;
+	m.word[13] = (uint64_t)n;
 	m.word[14] = (uint64_t)o;
-	m.nwords = 15;
-	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_i64(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -80,9 +72,7 @@ int every_scalars_r8(ipc_cap ep, uint8_t *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_SCALARS_R8;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_SCALARS_R8, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_u8(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -92,9 +82,7 @@ int every_scalars_rb(ipc_cap ep, bool *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_SCALARS_RB;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_SCALARS_RB, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_bool(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -104,9 +92,7 @@ int every_scalars_rl(ipc_cap ep, enum every_level *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_SCALARS_RL;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_SCALARS_RL, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return every_level_dec(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -116,9 +102,7 @@ int every_scalars_rs(ipc_cap ep, enum every_sparse *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_SCALARS_RS;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_SCALARS_RS, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return every_sparse_dec(m.word[0], result) ? 0 : IPC_EPROTO;
@@ -127,10 +111,8 @@ int every_scalars_rs(ipc_cap ep, enum every_sparse *result)
 int every_scalars_note(ipc_cap ep, uint32_t x)
 {
 	struct ipc_msg m;
-	m.label = EVERY_SCALARS_NOTE;
-	m.word[0] = (uint64_t)x;
-	m.nwords = 1;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_SCALARS_NOTE, 1, 0);
+	m.word[0] = x;
 	return ipc_send(ep, &m);
 }
 
@@ -140,8 +122,7 @@ int every_scalars_drop(ipc_cap ep, const ipc_cap *caps, size_t ncaps)
 	if (ncaps > IPC_MAX_CAPS) {
 		return ipc_drop_caps(caps, ncaps, IPC_EINVAL);
 	}
-	m.label = EVERY_SCALARS_DROP;
-	m.nwords = 0;
+	ipc_msg_init(&m, EVERY_SCALARS_DROP, 0, 0);
 	ipc_put_caps(&m, 0, caps, ncaps);
 	return ipc_send(ep, &m);
 }
@@ -160,9 +141,8 @@ int every_caps_give(ipc_cap ep, ipc_cap f, ipc_cap p, const ipc_cap *rest, size_
 		ipc_cap_drop(p);
 		return ipc_drop_caps(rest, nrest, IPC_EINVAL);
 	}
-	m.label = EVERY_CAPS_GIVE;
-	m.word[0] = (uint64_t)n;
-	m.nwords = 1;
+	ipc_msg_init(&m, EVERY_CAPS_GIVE, 1, 0);
+	m.word[0] = n;
 	m.cap[0] = f;
 	m.cap[1] = p;
 	ipc_put_caps(&m, 2, rest, nrest);
@@ -175,9 +155,7 @@ int every_caps_take(ipc_cap ep, ipc_cap *f, ipc_cap *c, ipc_cap *more, size_t *n
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_CAPS_TAKE;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_CAPS_TAKE, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 2, IPC_MAX_CAPS)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*f = m.cap[0];
@@ -190,9 +168,7 @@ int every_caps_swap(ipc_cap ep, ipc_cap x, ipc_cap *y)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_CAPS_SWAP;
-	m.nwords = 0;
-	m.ncaps = 1;
+	ipc_msg_init(&m, EVERY_CAPS_SWAP, 0, 1);
 	m.cap[0] = x;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -209,9 +185,7 @@ int every_deeper_extra(ipc_cap ep)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = EVERY_DEEPER_EXTRA;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, EVERY_DEEPER_EXTRA, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;

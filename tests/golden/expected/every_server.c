@@ -24,31 +24,20 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 		uint8_t a3;
 		uint8_t a4;
 		uint32_t r = 0;
-		if (in->nwords != 5 || in->ncaps != 0
-		    || !ipc_dec_i32(in->word[0], &a0)
-		    || !ipc_dec_u8(in->word[1], &a1)
-		    || !ipc_dec_bool(in->word[2], &a2)
-		    || !ipc_dec_u8(in->word[3], &a3)
-		    || !ipc_dec_u8(in->word[4], &a4))
+		if (in->nwords != 5 || in->ncaps != 0 || !ipc_dec_i32(in->word[0], &a0) ||
+		    !ipc_dec_u8(in->word[1], &a1) || !ipc_dec_bool(in->word[2], &a2) ||
+		    !ipc_dec_u8(in->word[3], &a3) || !ipc_dec_u8(in->word[4], &a4))
 			break;
-		if (!vt->new_) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->new_)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->new_(self, a0, a1, a2, a3, a4, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case EVERY_DEFAULT_DELETE: {
 		if (in->nwords != 0 || in->ncaps != 1)
 			break;
-		if (!vt->delete_) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->delete_)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->delete_(self, in->cap[0]);
 		return ipc_finish(out, st, 0);
 	}
@@ -56,10 +45,8 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 		ipc_cap oc[1] = {0};
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->register_) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->register_)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->register_(self, &oc[0]);
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
@@ -92,30 +79,12 @@ int every_default_dispatch(struct every_default *self)
 
 int every_default_new_reply(ipc_cap reply, int status, uint32_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 
 int every_default_delete_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 
 int every_default_register_reply(ipc_cap reply, int status, ipc_cap operator_)
@@ -171,114 +140,72 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 		enum every_level a13;
 		enum every_sparse a14;
 		int64_t r = 0;
-		if (in->nwords != 15 || in->ncaps != 0
-		    || !ipc_dec_u8(in->word[0], &a0)
-		    || !ipc_dec_u16(in->word[1], &a1)
-		    || !ipc_dec_u32(in->word[2], &a2)
-		    || !ipc_dec_u64(in->word[3], &a3)
-		    || !ipc_dec_i8(in->word[4], &a4)
-		    || !ipc_dec_i16(in->word[5], &a5)
-		    || !ipc_dec_i32(in->word[6], &a6)
-		    || !ipc_dec_i64(in->word[7], &a7)
-		    || !ipc_dec_u32(in->word[8], &a8)
-		    || !ipc_dec_i32(in->word[9], &a9)
-		    || !ipc_dec_size(in->word[10], &a10)
-		    || !ipc_dec_uintptr(in->word[11], &a11)
-		    || !ipc_dec_bool(in->word[12], &a12)
-		    || !every_level_dec(in->word[13], &a13)
-		    || !every_sparse_dec(in->word[14], &a14))
+		if (in->nwords != 15 || in->ncaps != 0 || !ipc_dec_u8(in->word[0], &a0) ||
+		    !ipc_dec_u16(in->word[1], &a1) || !ipc_dec_u32(in->word[2], &a2) ||
+		    !ipc_dec_u64(in->word[3], &a3) || !ipc_dec_i8(in->word[4], &a4) ||
+		    !ipc_dec_i16(in->word[5], &a5) || !ipc_dec_i32(in->word[6], &a6) ||
+		    !ipc_dec_i64(in->word[7], &a7) || !ipc_dec_u32(in->word[8], &a8) ||
+		    !ipc_dec_i32(in->word[9], &a9) || !ipc_dec_size(in->word[10], &a10) ||
+		    !ipc_dec_uintptr(in->word[11], &a11) || !ipc_dec_bool(in->word[12], &a12) ||
+		    !every_level_dec(in->word[13], &a13) ||
+		    !every_sparse_dec(in->word[14], &a14))
 			break;
-		if (!vt->all) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->all)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->all(self, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)(int64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_R8: {
 		uint8_t r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->r8) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->r8)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->r8(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case EVERY_SCALARS_RB: {
 		bool r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->rb) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->rb)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rb(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case EVERY_SCALARS_RL: {
 		enum every_level r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->rl) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->rl)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rl(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)(int64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_RS: {
 		enum every_sparse r = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->rs) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->rs)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rs(self, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_NOTE: {
 		uint32_t a0;
-		if (in->nwords != 1 || in->ncaps != 0
-		    || !ipc_dec_u32(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0))
 			break;
-		if (!vt->note) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->note)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		vt->note(self, a0);
 		return IPC_DEFERRED;
 	}
 	case EVERY_SCALARS_DROP: {
 		if (in->nwords != 0)
 			break;
-		if (!vt->drop) {
-			st = IPC_ENOSYS;
-			break;
-		}
-		vt->drop(self, in->cap + 0, in->ncaps - 0);
+		if (!vt->drop)
+			return ipc_reject(in, out, IPC_ENOSYS);
+		vt->drop(self, in->cap, in->ncaps);
 		return IPC_DEFERRED;
 	}
 	case IPC_LABEL(EVERY_SCALARS_ID, IPC_METHOD_DESCRIBE):
@@ -307,82 +234,27 @@ int every_scalars_dispatch(struct every_scalars *self)
 
 int every_scalars_all_reply(ipc_cap reply, int status, int64_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)(int64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 int every_scalars_r8_reply(ipc_cap reply, int status, uint8_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 
 int every_scalars_rb_reply(ipc_cap reply, int status, bool result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 
 int every_scalars_rl_reply(ipc_cap reply, int status, enum every_level result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)(int64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 int every_scalars_rs_reply(ipc_cap reply, int status, enum every_sparse result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 void every_caps_init(struct every_caps *self, const struct every_caps_iface *iface, ipc_cap endpoint)
@@ -402,13 +274,10 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 	switch (in->label) {
 	case EVERY_CAPS_GIVE: {
 		size_t a0;
-		if (in->nwords != 1 || in->ncaps < 2
-		    || !ipc_dec_size(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps < 2 || !ipc_dec_size(in->word[0], &a0))
 			break;
-		if (!vt->give) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->give)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->give(self, in->cap[0], in->cap[1], in->cap + 2, in->ncaps - 2, a0);
 		return ipc_finish(out, st, 0);
 	}
@@ -418,13 +287,11 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 		size_t noc = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->take) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->take)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->take(self, &oc[0], &oc[1], oc + 2, &noc, &r);
 		if (st == 0) {
-			out->word[0] = (uint64_t)r;
+			out->word[0] = r;
 			out->nwords = 1;
 			if (noc > (IPC_MAX_CAPS - 2))
 				noc = (IPC_MAX_CAPS - 2);
@@ -436,10 +303,8 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 		ipc_cap oc[1] = {0};
 		if (in->nwords != 0 || in->ncaps != 1)
 			break;
-		if (!vt->swap) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->swap)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->swap(self, in->cap[0], &oc[0]);
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
@@ -473,14 +338,7 @@ int every_caps_dispatch(struct every_caps *self)
 
 int every_caps_give_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 
 int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const ipc_cap *more, size_t nmore, size_t result)
@@ -492,7 +350,7 @@ int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		m.word[0] = (uint64_t)result;
+		m.word[0] = result;
 		m.nwords = 1;
 		if (nmore > (IPC_MAX_CAPS - 2)) {
 			ipc_drop_caps(more + (IPC_MAX_CAPS - 2), nmore - (IPC_MAX_CAPS - 2), 0);
@@ -550,10 +408,8 @@ int every_deeper_handle(struct every_deeper *self, const struct ipc_msg *in, str
 	case EVERY_DEEPER_EXTRA: {
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->extra) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->extra)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->extra(self);
 		return ipc_finish(out, st, 0);
 	}
@@ -586,13 +442,6 @@ int every_deeper_dispatch(struct every_deeper *self)
 
 int every_deeper_extra_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 

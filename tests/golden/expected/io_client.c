@@ -8,10 +8,9 @@ int io_file_read(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf,
 	if (npages > IPC_MAX_CAPS) {
 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
 	}
-	m.label = IO_FILE_READ;
-	m.word[0] = (uint64_t)buf;
-	m.word[1] = (uint64_t)amt;
-	m.nwords = 2;
+	ipc_msg_init(&m, IO_FILE_READ, 2, 0);
+	m.word[0] = buf;
+	m.word[1] = amt;
 	ipc_put_caps(&m, 0, pages, npages);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -25,10 +24,9 @@ int io_file_write(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf
 	if (npages > IPC_MAX_CAPS) {
 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
 	}
-	m.label = IO_FILE_WRITE;
-	m.word[0] = (uint64_t)buf;
-	m.word[1] = (uint64_t)amt;
-	m.nwords = 2;
+	ipc_msg_init(&m, IO_FILE_WRITE, 2, 0);
+	m.word[0] = buf;
+	m.word[1] = amt;
 	ipc_put_caps(&m, 0, pages, npages);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -39,11 +37,9 @@ int io_file_seek(ipc_cap ep, int64_t offs, enum io_whence w, size_t *result)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = IO_FILE_SEEK;
-	m.word[0] = (uint64_t)(int64_t)offs;
+	ipc_msg_init(&m, IO_FILE_SEEK, 2, 0);
+	m.word[0] = (uint64_t)offs;
 	m.word[1] = (uint64_t)w;
-	m.nwords = 2;
-	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return ipc_dec_size(m.word[0], result) ? 0 : IPC_EPROTO;

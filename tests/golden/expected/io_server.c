@@ -21,58 +21,37 @@ int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_ms
 		uintptr_t a0;
 		size_t a1;
 		size_t r = 0;
-		if (in->nwords != 2
-		    || !ipc_dec_uintptr(in->word[0], &a0)
-		    || !ipc_dec_size(in->word[1], &a1))
+		if (in->nwords != 2 || !ipc_dec_uintptr(in->word[0], &a0) ||
+		    !ipc_dec_size(in->word[1], &a1))
 			break;
-		if (!vt->read) {
-			st = IPC_ENOSYS;
-			break;
-		}
-		st = vt->read(self, in->cap + 0, in->ncaps - 0, a0, a1, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		if (!vt->read)
+			return ipc_reject(in, out, IPC_ENOSYS);
+		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case IO_FILE_WRITE: {
 		uintptr_t a0;
 		size_t a1;
 		size_t r = 0;
-		if (in->nwords != 2
-		    || !ipc_dec_uintptr(in->word[0], &a0)
-		    || !ipc_dec_size(in->word[1], &a1))
+		if (in->nwords != 2 || !ipc_dec_uintptr(in->word[0], &a0) ||
+		    !ipc_dec_size(in->word[1], &a1))
 			break;
-		if (!vt->write) {
-			st = IPC_ENOSYS;
-			break;
-		}
-		st = vt->write(self, in->cap + 0, in->ncaps - 0, a0, a1, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		if (!vt->write)
+			return ipc_reject(in, out, IPC_ENOSYS);
+		st = vt->write(self, in->cap, in->ncaps, a0, a1, &r);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case IO_FILE_SEEK: {
 		int64_t a0;
 		enum io_whence a1;
 		size_t r = 0;
-		if (in->nwords != 2 || in->ncaps != 0
-		    || !ipc_dec_i64(in->word[0], &a0)
-		    || !io_whence_dec(in->word[1], &a1))
+		if (in->nwords != 2 || in->ncaps != 0 || !ipc_dec_i64(in->word[0], &a0) ||
+		    !io_whence_dec(in->word[1], &a1))
 			break;
-		if (!vt->seek) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->seek)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->seek(self, a0, a1, &r);
-		if (st == 0) {
-			out->word[0] = (uint64_t)r;
-			out->nwords = 1;
-		}
-		return ipc_finish(out, st, 0);
+		return ipc_finish_word(out, st, 0, r);
 	}
 	case IPC_LABEL(IO_FILE_ID, IPC_METHOD_DESCRIBE):
 		if (in->nwords != 0 || in->ncaps != 0)
@@ -100,49 +79,16 @@ int io_file_dispatch(struct io_file *self)
 
 int io_file_read_reply(ipc_cap reply, int status, size_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 
 int io_file_write_reply(ipc_cap reply, int status, size_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 
 int io_file_seek_reply(ipc_cap reply, int status, size_t result)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	if (status == 0) {
-		m.word[0] = (uint64_t)result;
-		m.nwords = 1;
-	}
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 1, result);
 }
 

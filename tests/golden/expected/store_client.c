@@ -6,13 +6,12 @@ int store_files_open(ipc_cap ep, const char *path, uint32_t flags, ipc_cap *file
 	struct ipc_msg m;
 	int st;
 	uint32_t wi = 0;
-	m.label = STORE_FILES_OPEN;
+	ipc_msg_init(&m, STORE_FILES_OPEN, 0, 0);
 	if (!ipc_put_str(&m, &wi, path, 255)) {
 		return IPC_EINVAL;
 	}
-	m.word[wi++] = (uint64_t)flags;
+	m.word[wi++] = flags;
 	m.nwords = wi;
-	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 && !(st == STORE_ERR_NOT_FOUND || st == STORE_ERR_BAD_NAME) ? IPC_EPROTO : st;
 	*file = m.cap[0];
@@ -24,10 +23,8 @@ int store_files_name(ipc_cap ep, uint64_t id, char *result)
 	struct ipc_msg m;
 	int st;
 	uint32_t wi = 0;
-	m.label = STORE_FILES_NAME;
-	m.word[0] = (uint64_t)id;
-	m.nwords = 1;
-	m.ncaps = 0;
+	ipc_msg_init(&m, STORE_FILES_NAME, 1, 0);
+	m.word[0] = id;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 9, 0, 0)) != 0)
 		return st > 0 && !(st == STORE_ERR_NOT_FOUND) ? IPC_EPROTO : st;
 	return ipc_get_str(&m, &wi, result, 64) && wi == m.nwords ? 0 : IPC_EPROTO;
@@ -41,11 +38,10 @@ int store_files_hash(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt
 	if (ndata > 32) {
 		return IPC_EINVAL;
 	}
-	m.label = STORE_FILES_HASH;
+	ipc_msg_init(&m, STORE_FILES_HASH, 0, 0);
 	ipc_put_bytes(&m, &wi, data, ndata);
-	m.word[wi++] = (uint64_t)salt;
+	m.word[wi++] = salt;
 	m.nwords = wi;
-	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 3, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	wi = 0;
@@ -57,12 +53,11 @@ int store_files_list(ipc_cap ep, const char *dir, ipc_cap *files, size_t *nfiles
 	struct ipc_msg m;
 	int st;
 	uint32_t wi = 0;
-	m.label = STORE_FILES_LIST;
+	ipc_msg_init(&m, STORE_FILES_LIST, 0, 0);
 	if (!ipc_put_str(&m, &wi, dir, 100)) {
 		return IPC_EINVAL;
 	}
 	m.nwords = wi;
-	m.ncaps = 0;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, IPC_MAX_CAPS)) != 0)
 		return st > 0 && !(st == STORE_ERR_NOT_FOUND || st == STORE_ERR_BUSY) ? IPC_EPROTO : st;
 	ipc_get_caps(&m, 0, files, nfiles);
@@ -73,12 +68,11 @@ int store_files_log(ipc_cap ep, const char *msg)
 {
 	struct ipc_msg m;
 	uint32_t wi = 0;
-	m.label = STORE_FILES_LOG;
+	ipc_msg_init(&m, STORE_FILES_LOG, 0, 0);
 	if (!ipc_put_str(&m, &wi, msg, 200)) {
 		return IPC_EINVAL;
 	}
 	m.nwords = wi;
-	m.ncaps = 0;
 	return ipc_send(ep, &m);
 }
 

@@ -22,15 +22,11 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 		uint32_t a1;
 		ipc_cap oc[1] = {0};
 		uint32_t wi = 0;
-		if (in->ncaps != 0
-		    || !ipc_get_str(in, &wi, a0, 255)
-		    || !(wi < in->nwords && ipc_dec_u32(in->word[wi++], &a1))
-		    || wi != in->nwords)
+		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 255) ||
+		    !(wi < in->nwords && ipc_dec_u32(in->word[wi++], &a1)) || wi != in->nwords)
 			break;
-		if (!vt->open) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->open)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->open(self, a0, a1, &oc[0]);
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
@@ -40,13 +36,10 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 	case STORE_FILES_NAME: {
 		uint64_t a0;
 		char r[65] = {0};
-		if (in->nwords != 1 || in->ncaps != 0
-		    || !ipc_dec_u64(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0))
 			break;
-		if (!vt->name) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->name)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->name(self, a0, r);
 		if (st == 0) {
 			uint32_t wi = 0;
@@ -64,15 +57,11 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 		uint8_t r[16];
 		size_t nr = 0;
 		uint32_t wi = 0;
-		if (in->ncaps != 0
-		    || !ipc_get_bytes(in, &wi, a0, 32, &na0)
-		    || !(wi < in->nwords && ipc_dec_u8(in->word[wi++], &a1))
-		    || wi != in->nwords)
+		if (in->ncaps != 0 || !ipc_get_bytes(in, &wi, a0, 32, &na0) ||
+		    !(wi < in->nwords && ipc_dec_u8(in->word[wi++], &a1)) || wi != in->nwords)
 			break;
-		if (!vt->hash) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->hash)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->hash(self, a0, na0, a1, r, &nr);
 		if (st == 0) {
 			uint32_t wi = 0;
@@ -91,17 +80,13 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 		ipc_cap oc[IPC_MAX_CAPS] = {0};
 		size_t noc = 0;
 		uint32_t wi = 0;
-		if (in->ncaps != 0
-		    || !ipc_get_str(in, &wi, a0, 100)
-		    || wi != in->nwords)
+		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 100) || wi != in->nwords)
 			break;
-		if (!vt->list) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->list)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->list(self, a0, oc + 0, &noc, &r);
 		if (st == 0) {
-			out->word[0] = (uint64_t)r;
+			out->word[0] = r;
 			out->nwords = 1;
 			if (noc > IPC_MAX_CAPS)
 				noc = IPC_MAX_CAPS;
@@ -112,14 +97,10 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 	case STORE_FILES_LOG: {
 		char a0[201];
 		uint32_t wi = 0;
-		if (in->ncaps != 0
-		    || !ipc_get_str(in, &wi, a0, 200)
-		    || wi != in->nwords)
+		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 200) || wi != in->nwords)
 			break;
-		if (!vt->log) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->log)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		vt->log(self, a0);
 		return IPC_DEFERRED;
 	}
@@ -220,7 +201,7 @@ int store_files_list_reply(ipc_cap reply, int status, const ipc_cap *files, size
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		m.word[0] = (uint64_t)result;
+		m.word[0] = result;
 		m.nwords = 1;
 		if (nfiles > IPC_MAX_CAPS) {
 			ipc_drop_caps(files + IPC_MAX_CAPS, nfiles - IPC_MAX_CAPS, 0);

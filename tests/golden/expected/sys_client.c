@@ -5,10 +5,8 @@ int sys_devregistry_new(ipc_cap ep, uint64_t iface, ipc_cap *out_, uint32_t *res
 {
 	struct ipc_msg m;
 	int st;
-	m.label = SYS_DEVREGISTRY_NEW;
-	m.word[0] = (uint64_t)iface;
-	m.nwords = 1;
-	m.ncaps = 0;
+	ipc_msg_init(&m, SYS_DEVREGISTRY_NEW, 1, 0);
+	m.word[0] = iface;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*out_ = m.cap[0];
@@ -24,11 +22,9 @@ int sys_devmgr_open(ipc_cap ep, uint64_t iface, uint32_t n, ipc_cap *dev)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = SYS_DEVMGR_OPEN;
-	m.word[0] = (uint64_t)iface;
-	m.word[1] = (uint64_t)n;
-	m.nwords = 2;
-	m.ncaps = 0;
+	ipc_msg_init(&m, SYS_DEVMGR_OPEN, 2, 0);
+	m.word[0] = iface;
+	m.word[1] = n;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*dev = m.cap[0];
@@ -44,9 +40,7 @@ int sys_process_start(ipc_cap ep)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = SYS_PROCESS_START;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, SYS_PROCESS_START, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	return 0;
@@ -61,9 +55,7 @@ int sys_procmgr_new(ipc_cap ep, ipc_cap *proc)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = SYS_PROCMGR_NEW;
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, SYS_PROCMGR_NEW, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	*proc = m.cap[0];
@@ -79,9 +71,7 @@ int sys_devloader_load(ipc_cap ep, ipc_cap proc, ipc_cap image)
 {
 	struct ipc_msg m;
 	int st;
-	m.label = SYS_DEVLOADER_LOAD;
-	m.nwords = 0;
-	m.ncaps = 2;
+	ipc_msg_init(&m, SYS_DEVLOADER_LOAD, 0, 2);
 	m.cap[0] = proc;
 	m.cap[1] = image;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)

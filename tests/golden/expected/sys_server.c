@@ -21,16 +21,13 @@ int sys_devregistry_handle(struct sys_devregistry *self, const struct ipc_msg *i
 		uint64_t a0;
 		uint32_t r = 0;
 		ipc_cap oc[1] = {0};
-		if (in->nwords != 1 || in->ncaps != 0
-		    || !ipc_dec_u64(in->word[0], &a0))
+		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0))
 			break;
-		if (!vt->new_) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->new_)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->new_(self, a0, &oc[0], &r);
 		if (st == 0) {
-			out->word[0] = (uint64_t)r;
+			out->word[0] = r;
 			out->nwords = 1;
 			ipc_put_caps(out, 0, oc, 1);
 		}
@@ -69,7 +66,7 @@ int sys_devregistry_new_reply(ipc_cap reply, int status, ipc_cap out_, uint32_t 
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		m.word[0] = (uint64_t)result;
+		m.word[0] = result;
 		m.nwords = 1;
 	}
 	if (status == 0) {
@@ -102,14 +99,11 @@ int sys_devmgr_handle(struct sys_devmgr *self, const struct ipc_msg *in, struct 
 		uint64_t a0;
 		uint32_t a1;
 		ipc_cap oc[1] = {0};
-		if (in->nwords != 2 || in->ncaps != 0
-		    || !ipc_dec_u64(in->word[0], &a0)
-		    || !ipc_dec_u32(in->word[1], &a1))
+		if (in->nwords != 2 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0) ||
+		    !ipc_dec_u32(in->word[1], &a1))
 			break;
-		if (!vt->open) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->open)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->open(self, a0, a1, &oc[0]);
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
@@ -179,10 +173,8 @@ int sys_process_handle(struct sys_process *self, const struct ipc_msg *in, struc
 	case SYS_PROCESS_START: {
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->start) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->start)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->start(self);
 		return ipc_finish(out, st, 0);
 	}
@@ -212,14 +204,7 @@ int sys_process_dispatch(struct sys_process *self)
 
 int sys_process_start_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 
 void sys_procmgr_init(struct sys_procmgr *self, const struct sys_procmgr_iface *iface, ipc_cap endpoint)
@@ -242,10 +227,8 @@ int sys_procmgr_handle(struct sys_procmgr *self, const struct ipc_msg *in, struc
 		ipc_cap oc[1] = {0};
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
-		if (!vt->new_) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->new_)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->new_(self, &oc[0]);
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
@@ -315,10 +298,8 @@ int sys_devloader_handle(struct sys_devloader *self, const struct ipc_msg *in, s
 	case SYS_DEVLOADER_LOAD: {
 		if (in->nwords != 0 || in->ncaps != 2)
 			break;
-		if (!vt->load) {
-			st = IPC_ENOSYS;
-			break;
-		}
+		if (!vt->load)
+			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->load(self, in->cap[0], in->cap[1]);
 		return ipc_finish(out, st, 0);
 	}
@@ -348,13 +329,6 @@ int sys_devloader_dispatch(struct sys_devloader *self)
 
 int sys_devloader_load_reply(ipc_cap reply, int status)
 {
-	struct ipc_msg m;
-
-	m.nwords = 0;
-	m.ncaps = 0;
-	if (status == IPC_DEFERRED)
-		status = IPC_EFAULT;
-	ipc_finish(&m, status, 0);
-	return ipc_reply_to(reply, &m);
+	return ipc_reply_word(reply, status, 0, 0, 0);
 }
 
