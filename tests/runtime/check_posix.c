@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -674,6 +675,12 @@ START_TEST(serve_given_connections_and_poll)
 	ck_assert_uint_eq(pc[1].revents, IPC_POLLRECV);
 	struct pollfd p = { .fd = ipc_posix_fd(ep2), .events = POLLIN };
 	ck_assert_int_eq(poll(&p, 1, 0), 1); /* one descriptor, for any loop */
+	int loop = epoll_create1(EPOLL_CLOEXEC); /* e.g. libuv's */
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	ck_assert_int_eq(epoll_ctl(loop, EPOLL_CTL_ADD, ipc_posix_fd(ep2), &ev), 0);
+	ck_assert_int_eq(epoll_wait(loop, &ev, 1, 0), 1);
+	ck_assert_uint_eq(ev.data.u64, 42);
+	close(loop);
 	ck_assert_int_eq(ipc_recv(ep2, &m), 0);
 	ck_assert_uint_eq(m.word[0], 5);
 	ck_assert_int_eq(ipc_reply(&m), 0); /* to a one-way message: discarded */
@@ -895,6 +902,37 @@ START_TEST(no_descriptor_leaks)
 }
 END_TEST
 
+/* A service handed over as an inherited descriptor, across exec: the
+ * child is this program again, run as "serve-fd FD". */
+static char *self_exe;
+
+START_TEST(inherited_descriptor_across_exec)
+{
+	ipc_cap a, b;
+	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
+	int fd = ipc_posix_fd(b);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char arg[16];
+		snprintf(arg, sizeof arg, "%d", fd);
+		fcntl(fd, F_SETFD, 0); /* let it cross exec */
+		execl(self_exe, self_exe, "serve-fd", arg, (char *)NULL);
+		_exit(127);
+	}
+	ipc_cap_drop(b);
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 1, 1);
+	m.word[0] = 99;
+	ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+	ck_assert_int_eq(ipc_call(a, &m), 0);
+	ck_assert_uint_eq(m.word[0], 100);
+	ck_assert_uint_eq(m.ncaps, 1);
+	ipc_cap_drop(m.cap[0]);
+	quit(a, pid);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -922,15 +960,25 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, malformed_frames_get_errors);
 	tcase_add_test(tc, malformed_replies_are_errors);
 	tcase_add_test(tc, no_descriptor_leaks);
+	tcase_add_test(tc, inherited_descriptor_across_exec);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "serve-fd") == 0) {
+		ipc_cap c;
+		if (ipc_posix_adopt(atoi(argv[2]), &c) < 0)
+			return 2;
+		serve(c);
+		return 0;
+	}
+	self_exe = realpath("/proc/self/exe", NULL);
 	SRunner *sr = srunner_create(posix_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	free(self_exe);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
