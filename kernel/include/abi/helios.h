@@ -115,7 +115,8 @@ typedef helios_u32 helios_cap;
 	X(IO_OUT, 27, "ioport a0: write a3 to port a1, width a2")                               \
 	X(IRQ_BIND, 28, "irq a0: deliver line a1 to notification a2 as bits a3")                \
 	X(IRQ_ACK, 29, "irq a0: unmask line a1 after handling it")                              \
-	X(CLOCK, 30, "-> r0 timer ticks since boot, r1 ticks per second")
+	X(CLOCK, 30, "-> r0 timer ticks since boot, r1 ticks per second")                       \
+	X(MEM_REVOKE, 31, "destroy everything made from memory a0 and its sub-quotas")
 
 enum helios_syscall {
 #define HELIOS_X_(name, nr, doc) HELIOS_SYS_##name = nr,

@@ -80,6 +80,11 @@ void vspace_init(struct vspace *vs);
 int vspace_map(struct vspace *vs, u64 va, u64 pa, unsigned flags, struct memq *tables);
 int vspace_unmap(struct vspace *vs, u64 va);
 void vspace_destroy(struct vspace *vs);
+/* Unmap every page, and drop every table, whose frame doomed() picks. */
+void vspace_prune(struct vspace *vs, bool (*doomed)(u64 pa, void *arg), void *arg);
+
+/* mm/revoke.c: everything made from a quota (and its sub-quotas) goes. */
+void mem_revoke(struct memq *q);
 u64 vspace_lookup(struct vspace *vs, u64 va);   /* pa of a user page, or 0 */
 void sched_forget_cr3(u64 cr3);                 /* sched/sched.c */
 

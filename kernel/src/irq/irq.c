@@ -62,3 +62,11 @@ int irq_ack(unsigned irq)
 	pic_unmask(irq);
 	return HELIOS_OK;
 }
+
+/* Revocation (mm/revoke.c): lines bound to a notification that is going. */
+void irq_unbind_notification(struct notification *n)
+{
+	for (unsigned irq = 1; irq < IRQ_LINES; irq++)
+		if (line[irq].note == n)
+			irq_bind(irq, NULL, 0);
+}

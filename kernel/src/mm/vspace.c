@@ -148,30 +148,47 @@ u64 vspace_lookup(struct vspace *vs, u64 va)
 	return e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
 }
 
+/* The frame an entry points to goes, with everything beneath it: level 0
+ * is a page, 1 a page table, 2 a page directory, 3 a PDPT. */
+static void drop(u64 entry, int level)
+{
+	if (level > 0) {
+		u64 *t = table_va(entry);
+		for (unsigned i = 0; i < 512; i++)
+			if (t[i] & PTE_P)
+				drop(t[i], level - 1);
+	}
+	page_unref(entry & PTE_ADDR);
+}
+
 /* Every user mapping and table goes; the kernel half is shared, untouched. */
 void vspace_destroy(struct vspace *vs)
 {
 	sched_forget_cr3(virt_to_phys(vs));    /* a dying task's own space: stand on the kernel's */
 	for (unsigned i = 0; i < 256; i++) {
-		if (!(vs->entry[i] & PTE_P))
-			continue;
-		u64 *pdpt = table_va(vs->entry[i]);
-		for (unsigned j = 0; j < 512; j++) {
-			if (!(pdpt[j] & PTE_P))
-				continue;
-			u64 *pd = table_va(pdpt[j]);
-			for (unsigned k = 0; k < 512; k++) {
-				if (!(pd[k] & PTE_P))
-					continue;
-				u64 *pt = table_va(pd[k]);
-				for (unsigned l = 0; l < 512; l++)
-					if (pt[l] & PTE_P)
-						page_unref(pt[l] & PTE_ADDR);
-				page_unref(pd[k] & PTE_ADDR);
-			}
-			page_unref(pdpt[j] & PTE_ADDR);
-		}
-		page_unref(vs->entry[i] & PTE_ADDR);
+		if (vs->entry[i] & PTE_P)
+			drop(vs->entry[i], 3);
 		vs->entry[i] = 0;
 	}
+}
+
+static void prune(u64 *t, unsigned n, int level, bool (*doomed)(u64 pa, void *arg), void *arg)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (doomed(t[i] & PTE_ADDR, arg)) {
+			drop(t[i], level - 1);
+			t[i] = 0;
+		} else if (level > 1) {
+			prune(table_va(t[i]), 512, level - 1, doomed, arg);
+		}
+	}
+}
+
+void vspace_prune(struct vspace *vs, bool (*doomed)(u64 pa, void *arg), void *arg)
+{
+	prune(vs->entry, 256, 4, doomed, arg);
+	if (is_current(vs))
+		write_cr3(read_cr3());          /* the kernel's mappings are global: they stay */
 }

@@ -297,6 +297,15 @@ static i64 sys_mem_alloc(struct tcb *t)
 	return HELIOS_OK;
 }
 
+/* Everything made from the quota goes, wherever it is; see mm/revoke.c. */
+static i64 sys_mem_revoke(struct tcb *t)
+{
+	int err = 0;
+	DECODE(mem, A0, HELIOS_CAP_MEMORY);
+	mem_revoke(mem->obj);
+	return HELIOS_OK;
+}
+
 static bool user_page_addr(u64 va)
 {
 	return va >= HELIOS_USER_MIN && va < HELIOS_USER_TOP && !(va & (PAGE_SIZE - 1));
@@ -541,6 +550,7 @@ static const syscall_fn syscalls[HELIOS_SYS_COUNT] = {
 	[HELIOS_SYS_IRQ_BIND] = sys_irq_bind,
 	[HELIOS_SYS_IRQ_ACK] = sys_irq_ack,
 	[HELIOS_SYS_CLOCK] = sys_clock,
+	[HELIOS_SYS_MEM_REVOKE] = sys_mem_revoke,
 };
 
 NORETURN void syscall_dispatch(void)

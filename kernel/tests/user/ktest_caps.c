@@ -183,6 +183,36 @@ void test_main(void)
 	h_destroy(c.cspace);
 	h_destroy(c.vspace);
 	h_destroy(death);
+	/* A cycle that reference counting cannot free: a task whose own cspace
+	 * holds its task capability, spinning for ever, all made from a
+	 * quota.  Revoking the quota takes it all, our capabilities to it
+	 * included. */
+	before = used(HELIOS_ROOT_MEMORY);
+	mem = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, NONE, 64).r0;
+	u32 t2 = (u32)h_alloc(mem, HELIOS_CAP_TASK, NONE, 0).r0;
+	u32 cs2 = (u32)h_alloc(mem, HELIOS_CAP_CSPACE, NONE, 0).r0;
+	u32 ep2 = (u32)h_alloc(mem, HELIOS_CAP_ENDPOINT, NONE, 0).r0;
+	u32 pg2 = (u32)h_alloc(mem, HELIOS_CAP_PAGE, NONE, 0).r0;
+	CHECK_EQ(h_copy(t2, NONE, cs2).st, 0);                 /* the cycle */
+	CHECK_EQ(h_copy(cs2, NONE, cs2).st, 0);                /* and cspace = self */
+	CHECK_EQ(S(TASK_CONFIG, t2, cs2, HELIOS_ROOT_VSPACE, NONE, 0).st, 0);
+	/* It shares our vspace and spins in child_main's loop. */
+	CHECK_EQ(S(TASK_REGS, t2, (u64)(uptr)child_main, U_STACK_TOP - 0x100000, SPINNER, 0).st, 0);
+	CHECK_EQ(h_map(HELIOS_ROOT_VSPACE, U_STACK_TOP - 0x101000, pg2, HELIOS_MAP_W, mem), 0);
+	CHECK_EQ(S(TASK_START, t2, 0, 0, 0, 0).st, 0);
+	h_destroy(t2);
+	h_destroy(cs2);
+	S(YIELD, 0, 0, 0, 0, 0);
+	CHECK(used(HELIOS_ROOT_MEMORY) > before);
+	CHECK_EQ(S(MEM_REVOKE, mem, 0, 0, 0, 0).st, 0);
+	CHECK_EQ(h_info(mem).r2, 0);                            /* all of it back */
+	CHECK_EQ(h_info(ep2).st, HELIOS_EBADCAP);               /* gone from our cspace too */
+	CHECK_EQ(h_info(pg2).st, HELIOS_EBADCAP);
+	CHECK_EQ(h_unmap(HELIOS_ROOT_VSPACE, U_STACK_TOP - 0x101000), HELIOS_EINVAL);
+	CHECK_EQ(h_destroy(mem), 0);
+	CHECK_EQ(used(HELIOS_ROOT_MEMORY), before);
+	CHECK_EQ(S(MEM_REVOKE, HELIOS_ROOT_IOPORT, 0, 0, 0, 0).st, HELIOS_EBADCAP);
+
 	/* Everything made here is gone, but for page tables: the scratch
 	 * window's (3) and the one for 0x10000000.  */
 	uprintf("root: quota used %lu at the start, %lu at the end\n", base, used(HELIOS_ROOT_MEMORY));

@@ -5,6 +5,7 @@
 #include "kern/elf.h"
 
 const struct helios_bootinfo *bootinfo;
+u32 spawn_memory = HELIOS_ROOT_MEMORY;
 int ktest_checks, ktest_failures;
 
 void uprintf(const char *fmt, ...)
@@ -51,7 +52,7 @@ NORETURN void ktest_finish(void)
  * mapped at va in vspace vs; the mapping keeps it, the cap goes. */
 static int place_page(u32 vs, u64 va, unsigned flags, const u8 *src, u64 off, u64 n)
 {
-	struct sysret pg = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, NONE, 0);
+	struct sysret pg = h_alloc(spawn_memory, HELIOS_CAP_PAGE, NONE, 0);
 	if (pg.st)
 		return (int)pg.st;
 	if (n) {
@@ -61,7 +62,7 @@ static int place_page(u32 vs, u64 va, unsigned flags, const u8 *src, u64 off, u6
 		memcpy((u8 *)U_SCRATCH + off, src, n);
 		h_unmap(HELIOS_ROOT_VSPACE, U_SCRATCH);
 	}
-	i64 st = h_map(vs, va, (u32)pg.r0, flags, HELIOS_ROOT_MEMORY);
+	i64 st = h_map(vs, va, (u32)pg.r0, flags, spawn_memory);
 	h_destroy((u32)pg.r0);
 	return (int)st;
 }
@@ -95,10 +96,10 @@ int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags,
 {
 	struct sysret cs = flags & SPAWN_SHARE_CSPACE
 		? h_copy(HELIOS_ROOT_CSPACE, NONE, NONE)
-		: h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_CSPACE, NONE, 0);
-	struct sysret vs = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_VSPACE, NONE, 0);
-	struct sysret task = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_TASK, NONE, 0);
-	struct sysret ipcpg = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_PAGE, NONE, 0);
+		: h_alloc(spawn_memory, HELIOS_CAP_CSPACE, NONE, 0);
+	struct sysret vs = h_alloc(spawn_memory, HELIOS_CAP_VSPACE, NONE, 0);
+	struct sysret task = h_alloc(spawn_memory, HELIOS_CAP_TASK, NONE, 0);
+	struct sysret ipcpg = h_alloc(spawn_memory, HELIOS_CAP_PAGE, NONE, 0);
 	if (cs.st || vs.st || task.st || ipcpg.st)
 		return -1;
 	out->task = (u32)task.r0;
@@ -112,9 +113,9 @@ int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags,
 	for (u64 i = 1; i <= 4; i++)
 		if (place_page(l.vs, U_STACK_TOP - i * 4096, HELIOS_MAP_W, NULL, 0, 0))
 			return -3;
-	if (h_map(l.vs, (u64)U_IPCBUF, (u32)ipcpg.r0, HELIOS_MAP_W, HELIOS_ROOT_MEMORY))
+	if (h_map(l.vs, (u64)U_IPCBUF, (u32)ipcpg.r0, HELIOS_MAP_W, spawn_memory))
 		return -4;
-	if ((flags & SPAWN_SHARED_PAGE) && h_map(l.vs, U_SHARED, page, HELIOS_MAP_W, HELIOS_ROOT_MEMORY))
+	if ((flags & SPAWN_SHARED_PAGE) && h_map(l.vs, U_SHARED, page, HELIOS_MAP_W, spawn_memory))
 		return -9;
 	if (flags & SPAWN_SHARE_CSPACE)
 		ncaps = 0;

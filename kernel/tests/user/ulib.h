@@ -113,6 +113,7 @@ struct child {
 	u32 task, cspace, vspace;
 };
 int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out);
+extern u32 spawn_memory;        /* the quota spawn makes children from (HELIOS_ROOT_MEMORY) */
 
 /* spawn_ex's flags: SPAWN_SHARE_CSPACE runs the child in the caller's own
  * cspace (caps ignored); SPAWN_SHARED_PAGE maps page cap `page` at U_SHARED
