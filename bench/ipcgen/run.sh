@@ -74,8 +74,7 @@ outsize() {
 # times, fewer past 10 s), each time into an emptied folder (ipcgen leaves an
 # output that already holds the same text untouched, so a rerun would time
 # something else).  Sets ms (median wall), cpu (median CPU), kb (peak RSS),
-# runs, bytes, files;
-# returns 1 after printing why if a run failed.
+# runs, bytes, files; returns 1 after printing why if a run failed.
 run() {
 	name=$1 schemafile=$2 maxruns=$3
 	shift 3
@@ -96,7 +95,7 @@ run() {
 setup ipcgen bench.ipc
 run ipcgen bench.ipc 11 "$ipcgen" bench.ipc || exit 1
 our_ms=$ms our_kb=$kb our_cpu=$cpu
-echo "# $tag: ipcgen ($ipcgen bench.ipc; $(wc -c <"$work/schema/bench.ipc") bytes of .ipc): $(fmt_ms "$ms") ms median of $runs runs (CPU $(fmt_ms "$cpu") ms), peak RSS $kb KB, wrote $bytes bytes in $files files"
+echo "# $tag: ipcgen (${ipcgen#$(pwd)/} bench.ipc; $(wc -c <"$work/schema/bench.ipc") bytes of .ipc): $(fmt_ms "$ms") ms median of $runs runs (CPU $(fmt_ms "$cpu") ms), peak RSS $kb KB, wrote $bytes bytes in $files files"
 echo "bench $tag.output $bytes bytes"
 setup ipcgen-check bench.ipc
 if run ipcgen-check bench.ipc 11 "$ipcgen" --check bench.ipc; then
