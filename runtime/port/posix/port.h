@@ -17,6 +17,7 @@
 #define PX_PORT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mercury/ipc.h"
@@ -46,6 +47,12 @@ struct px_hdr {
 };
 _Static_assert(sizeof(struct px_hdr) == 16, "frame header is 16 bytes");
 #define PX_FRAME_MAX (sizeof(struct px_hdr) + IPC_MAX_WORDS * sizeof(uint64_t))
+/* A frame is received straight into a struct ipc_msg: the header over its
+ * label and counts, the words onto its words, never past them. */
+_Static_assert(offsetof(struct ipc_msg, word) == sizeof(struct px_hdr),
+               "ipc_msg words sit where the frame's do");
+_Static_assert(offsetof(struct ipc_msg, word) + sizeof(((struct ipc_msg *)0)->word) == PX_FRAME_MAX,
+               "a whole frame fits before ipc_msg's capabilities");
 
 /* Server endpoints: a table of slots, so that a capability names one. */
 struct px_ep {
