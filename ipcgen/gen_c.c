@@ -86,12 +86,14 @@ static void doc(struct buf *b, const char *ind, const char *text)
 			fmt(b, "\n%s *%s", ind, p[1] && p[1] != '\n' ? " " : "");
 		} else if (c == '/' && p > text && p[-1] == '*') {
 			buf_puts(b, " /");          /* would end the comment */
+		} else if (c == '*' && p > text && p[-1] == '/') {
+			buf_puts(b, " *");          /* would open one inside (-Wcomment) */
 		} else if (c == '\\' && (p[1] == '\n' || !p[1])) {
 			buf_puts(b, "\\.");         /* a line splice would join lines */
 		} else if (c == '?' && p[1] == '?') {
 			buf_puts(b, "? ");          /* a trigraph */
 		} else {
-			buf_putc(b, (unsigned char)c < 0x20 && c != '\t' ? ' ' : c);
+			buf_putc(b, ((unsigned char)c < 0x20 && c != '\t') || c == 0x7f ? ' ' : c);
 		}
 	}
 	fmt(b, multi ? "\n%s */\n" : " */\n", ind);
@@ -385,6 +387,8 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	fmt(b, "struct %s;\nstruct %s_iface {\n", i->cname, i->cname);
 	if (p)
 		fmt(b, "\tstruct %s_iface base;\n", p->cname);
+	else if (!i->methods)
+		buf_puts(b, "\tchar empty;   /* no methods yet: C wants a member */\n");
 	for (const struct method *m = i->methods; m; m = m->next) {
 		doc(b, "\t", m->doc);
 		fmt(b, "\t%s (*%s)(struct %s *self", m->kind == M_SEND ? "void" : "int", m->field, i->cname);
@@ -657,8 +661,10 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		put_type(b, &m->ret);
 		buf_puts(b, " r = 0;\n");   /* defined even if the implementation forgets */
 	}
-	if (m->outcaps)
-		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS] = {0};\n" : "\t\tipc_cap oc[%u] = {0};\n", nout);
+	if (m->outcaps) {
+		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
+		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
+	}
 	if (ol)
 		buf_puts(b, "\t\tsize_t noc = 0;\n");
 	if (var)
@@ -769,6 +775,9 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		}
 		buf_puts(b, "\t\t}\n");
 	}
+	if (m->outcaps)   /* capabilities the implementation made before failing */
+		fmt(b, ol ? "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, IPC_MAX_CAPS);\n"
+		          : "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, %u);\n", nout);
 	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
 	put_declared(b, m, "st");
 	buf_puts(b, ");\n\t}\n");
@@ -796,11 +805,13 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	 * } */
 	fmt(b, "int %s_handle(struct %s *self, const struct ipc_msg *in, struct ipc_msg *out)\n{\n",
 	    i->cname, i->cname);
-	if (p)
+	if (i->methods && p)
 		fmt(b, "\tconst struct %s_iface *vt = (const struct %s_iface *)(const void *)%siface;\n",
 		    i->cname, i->cname, path.data);
-	else
+	else if (i->methods)
 		fmt(b, "\tconst struct %s_iface *vt = self->iface;\n", i->cname);
+	else if (!p)
+		buf_puts(b, "\t(void)self;\n");
 	buf_puts(b, "\tint st = IPC_EPROTO;\n\n\tout->nwords = 0;\n\tout->ncaps = 0;\n"
 	            "\tif (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)\n"
 	            "\t\treturn ipc_reject(in, out, st);\n\tswitch (in->label) {\n");
@@ -900,9 +911,10 @@ static void gen_server(struct buf *b, const struct ns *ns)
 			gen_server_iface(b, i);
 }
 
-void gen_c(struct unit *u, const struct ns *ns, enum gen_part part, struct buf *out)
+void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part, struct buf *out)
 {
-	gen_arena = &u->arena;
+	/* The unit's arena keeps the per-method text made once (put_params). */
+	gen_arena = (struct arena *)&u->arena;
 	switch (part) {
 	case GEN_HEADER: gen_header(out, ns); break;
 	case GEN_CLIENT: gen_client(out, ns); break;

@@ -324,7 +324,7 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions);
 enum gen_part { GEN_HEADER, GEN_CLIENT, GEN_SERVER, GEN_NPARTS };
 
 /* Writes one output file of namespace ns into out. */
-void gen_c(struct unit *u, const struct ns *ns, enum gen_part part,
+void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,
            struct buf *out);
 /* The output file name of a part: "io.h", "io_client.c", "io_server.c". */
 const char *gen_c_filename(struct arena *a, const struct ns *ns,

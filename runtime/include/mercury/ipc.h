@@ -243,6 +243,21 @@ static inline int ipc_drop_caps(const ipc_cap *caps, size_t n, int status)
 	return status;
 }
 
+/* Sets n capabilities to IPC_CAP_NONE. */
+static inline void ipc_caps_none(ipc_cap *caps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		caps[i] = IPC_CAP_NONE;
+}
+
+/* Releases those of n capabilities that are not IPC_CAP_NONE. */
+static inline void ipc_drop_made(const ipc_cap *caps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (caps[i] != IPC_CAP_NONE)
+			ipc_cap_drop(caps[i]);
+}
+
 /* Copies n capabilities into m->cap from index at and sets m->ncaps. */
 static inline void ipc_put_caps(struct ipc_msg *m, uint32_t at, const ipc_cap *caps, size_t n)
 {

@@ -42,7 +42,8 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 		return ipc_finish(out, st, 0);
 	}
 	case EVERY_DEFAULT_REGISTER: {
-		ipc_cap oc[1] = {0};
+		ipc_cap oc[1];
+		ipc_caps_none(oc, 1);
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->register_)
@@ -51,6 +52,8 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, 1);
 		return ipc_finish(out, st, 0);
 	}
 	case IPC_LABEL(EVERY_DEFAULT_ID, IPC_METHOD_DESCRIBE):
@@ -283,7 +286,8 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 	}
 	case EVERY_CAPS_TAKE: {
 		size_t r = 0;
-		ipc_cap oc[IPC_MAX_CAPS] = {0};
+		ipc_cap oc[IPC_MAX_CAPS];
+		ipc_caps_none(oc, IPC_MAX_CAPS);
 		size_t noc = 0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
@@ -297,10 +301,13 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 				noc = (IPC_MAX_CAPS - 2);
 			ipc_put_caps(out, 0, oc, 2 + noc);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, IPC_MAX_CAPS);
 		return ipc_finish(out, st, 0);
 	}
 	case EVERY_CAPS_SWAP: {
-		ipc_cap oc[1] = {0};
+		ipc_cap oc[1];
+		ipc_caps_none(oc, 1);
 		if (in->nwords != 0 || in->ncaps != 1)
 			break;
 		if (!vt->swap)
@@ -309,6 +316,8 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, 1);
 		return ipc_finish(out, st, 0);
 	}
 	case IPC_LABEL(EVERY_CAPS_ID, IPC_METHOD_DESCRIBE):

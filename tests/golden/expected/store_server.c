@@ -20,7 +20,8 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 	case STORE_FILES_OPEN: {
 		char a0[256];
 		uint32_t a1;
-		ipc_cap oc[1] = {0};
+		ipc_cap oc[1];
+		ipc_caps_none(oc, 1);
 		uint32_t wi = 0;
 		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 255) ||
 		    !(wi < in->nwords && ipc_dec_u32(in->word[wi++], &a1)) || wi != in->nwords)
@@ -31,6 +32,8 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, 1);
 		return ipc_finish(out, st, st == STORE_ERR_NOT_FOUND || st == STORE_ERR_BAD_NAME);
 	}
 	case STORE_FILES_NAME: {
@@ -77,7 +80,8 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 	case STORE_FILES_LIST: {
 		char a0[101];
 		size_t r = 0;
-		ipc_cap oc[IPC_MAX_CAPS] = {0};
+		ipc_cap oc[IPC_MAX_CAPS];
+		ipc_caps_none(oc, IPC_MAX_CAPS);
 		size_t noc = 0;
 		uint32_t wi = 0;
 		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 100) || wi != in->nwords)
@@ -92,6 +96,8 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 				noc = IPC_MAX_CAPS;
 			ipc_put_caps(out, 0, oc, 0 + noc);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, IPC_MAX_CAPS);
 		return ipc_finish(out, st, st == STORE_ERR_NOT_FOUND || st == STORE_ERR_BUSY);
 	}
 	case STORE_FILES_LOG: {

@@ -20,7 +20,8 @@ int sys_devregistry_handle(struct sys_devregistry *self, const struct ipc_msg *i
 	case SYS_DEVREGISTRY_NEW: {
 		uint64_t a0;
 		uint32_t r = 0;
-		ipc_cap oc[1] = {0};
+		ipc_cap oc[1];
+		ipc_caps_none(oc, 1);
 		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0))
 			break;
 		if (!vt->new_)
@@ -31,6 +32,8 @@ int sys_devregistry_handle(struct sys_devregistry *self, const struct ipc_msg *i
 			out->nwords = 1;
 			ipc_put_caps(out, 0, oc, 1);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, 1);
 		return ipc_finish(out, st, 0);
 	}
 	case IPC_LABEL(SYS_DEVREGISTRY_ID, IPC_METHOD_DESCRIBE):
@@ -98,7 +101,8 @@ int sys_devmgr_handle(struct sys_devmgr *self, const struct ipc_msg *in, struct 
 	case SYS_DEVMGR_OPEN: {
 		uint64_t a0;
 		uint32_t a1;
-		ipc_cap oc[1] = {0};
+		ipc_cap oc[1];
+		ipc_caps_none(oc, 1);
 		if (in->nwords != 2 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0) ||
 		    !ipc_dec_u32(in->word[1], &a1))
 			break;
@@ -108,6 +112,8 @@ int sys_devmgr_handle(struct sys_devmgr *self, const struct ipc_msg *in, struct 
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, 1);
 		return ipc_finish(out, st, 0);
 	}
 	case IPC_LABEL(SYS_DEVMGR_ID, IPC_METHOD_DESCRIBE):
@@ -224,7 +230,8 @@ int sys_procmgr_handle(struct sys_procmgr *self, const struct ipc_msg *in, struc
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case SYS_PROCMGR_NEW: {
-		ipc_cap oc[1] = {0};
+		ipc_cap oc[1];
+		ipc_caps_none(oc, 1);
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->new_)
@@ -233,6 +240,8 @@ int sys_procmgr_handle(struct sys_procmgr *self, const struct ipc_msg *in, struc
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
 		}
+		if (st != 0 && st != IPC_DEFERRED)
+			ipc_drop_made(oc, 1);
 		return ipc_finish(out, st, 0);
 	}
 	case IPC_LABEL(SYS_PROCMGR_ID, IPC_METHOD_DESCRIBE):
