@@ -64,6 +64,7 @@ int ipc_recv(struct tcb *t, struct endpoint *ep);
 int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq);
 struct tcb *reply_take(struct tcb *t, u32 *seq);       /* detach t's current reply */
 void ipc_drop_reply(struct tcb *t);
+void reply_abandon(struct tcb *caller, u32 seq);        /* EPEER, if still waiting */
 void endpoint_destroy(struct endpoint *ep);
 
 /* ipc/notification.c */

@@ -79,6 +79,8 @@ void cap_clear(struct cap *c)
 			kprintf("task %u: last task capability destroyed: killed\n", t->id);
 		task_kill(t, HELIOS_TASK_KILLED, 0, 0);
 	}
+	if (old.type == HELIOS_CAP_REPLY)
+		reply_abandon(old.obj, old.a);  /* unanswered: the caller hears EPEER */
 	if (old.type == HELIOS_CAP_PAGE)
 		page_unref(old.pa);
 	else if (names_object(old.type) && !(old.type == HELIOS_CAP_CSPACE && (old.rights & CAP_WEAK)))

@@ -10,7 +10,8 @@
  * sequence number changes with each call and at death, so a stale reply
  * capability gets HELIOS_EPEER and harms nobody.  A receiver that receives
  * again without answering drops its current reply: that caller wakes with
- * HELIOS_EPEER instead of waiting for ever.
+ * HELIOS_EPEER instead of waiting for ever, and so does the caller of a
+ * reply capability destroyed unanswered (cap/cspace.c): every call ends.
  *
  * When a call finds a receiver, the CPU goes straight to the receiver
  * (the handoff); a reply-and-receive that blocks goes straight back to
@@ -104,14 +105,21 @@ int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq)
 	return HELIOS_OK;
 }
 
+/* Nobody will answer call number seq of caller: it ends with EPEER. */
+void reply_abandon(struct tcb *caller, u32 seq)
+{
+	if (caller->state == T_REPLY && caller->call_seq == seq) {
+		caller->call_seq++;
+		wake_status(caller, HELIOS_EPEER);
+	}
+}
+
 void ipc_drop_reply(struct tcb *t)
 {
 	u32 seq;
 	struct tcb *c = reply_take(t, &seq);
-	if (c && c->state == T_REPLY && c->call_seq == seq) {
-		c->call_seq++;
-		wake_status(c, HELIOS_EPEER);
-	}
+	if (c)
+		reply_abandon(c, seq);
 }
 
 void endpoint_destroy(struct endpoint *ep)

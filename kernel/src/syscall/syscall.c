@@ -68,6 +68,8 @@ static int reply_with_cap(struct tcb *t, struct cap *rc)
 	int err = msg_check(t);
 	if (!err)
 		err = ipc_reply(t, reply.obj, reply.a);
+	else
+		reply_abandon(reply.obj, reply.a);
 	obj_unref(reply.obj);
 	return err;
 }

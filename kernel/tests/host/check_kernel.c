@@ -37,6 +37,7 @@ void endpoint_destroy(struct endpoint *ep) { (void)ep; }
 void notification_destroy(struct notification *n) { (void)n; }
 void vspace_destroy(struct vspace *vs) { (void)vs; }
 void task_destroy(struct tcb *t) { (void)t; }
+void reply_abandon(struct tcb *t, u32 seq) { (void)t; (void)seq; }
 void task_kill(struct tcb *t, u32 status, i64 code, u64 addr) { (void)t; (void)status; (void)code; (void)addr; }
 
 static void setup(void)

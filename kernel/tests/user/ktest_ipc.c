@@ -12,7 +12,7 @@
 const char *ktest_name = "ipc";
 
 enum { SERVER = 1, CLIENT, WAITER, POLLER, ADDER, HELPER };
-enum { ECHO = 1, ADD, ZEROS, BIG, CAPS, DEFER, SAVED, RELEASE, ONEWAY, GET_ONEWAY, DIE, FORWARD };
+enum { ECHO = 1, ADD, ZEROS, BIG, CAPS, DEFER, SAVED, RELEASE, ONEWAY, GET_ONEWAY, DIE, FORWARD, DROP };
 
 #define EP 0    /* the children's slots */
 #define NOTE 1
@@ -95,6 +95,10 @@ static void server(void)
 			break;
 		case DIE:
 			h_exit(0);
+		case DROP:                      /* save the reply, then throw it away */
+			h_destroy((u32)S(REPLY_SAVE, NONE, 0, 0, 0, 0).r0);
+			st = ipc(HELIOS_SYS_RECV, EP, &m);
+			continue;
 		case FORWARD: {
 			/* Hand the caller's reply to the helper, which answers it. */
 			u32 rc = (u32)S(REPLY_SAVE, NONE, 0, 0, 0, 0).r0;
@@ -315,6 +319,10 @@ void test_main(void)
 	CHECK_EQ(h_wait(death).r0, 2);
 	CHECK_EQ(h_status(hp.task).r1, 0);
 	child_free(&hp);
+
+	/* A reply capability destroyed unanswered: the call still ends. */
+	m = call(ep, DROP, 0, 0, 0, &st);
+	CHECK_EQ(st, HELIOS_EPEER);
 
 	/* One-way. */
 	m = (struct umsg){ .label = ONEWAY, .info = HELIOS_INFO(1, 0), .w = { 55 } };
