@@ -97,6 +97,12 @@ run ipcgen bench.ipc 11 "$ipcgen" bench.ipc || exit 1
 our_ms=$ms our_kb=$kb our_cpu=$cpu
 echo "# $tag: ipcgen (${ipcgen#$(pwd)/} bench.ipc; $(wc -c <"$work/schema/bench.ipc") bytes of .ipc): $(fmt_ms "$ms") ms median of $runs runs (CPU $(fmt_ms "$cpu") ms), peak RSS $kb KB, wrote $bytes bytes in $files files"
 echo "bench $tag.output $bytes bytes"
+# A floor for reference: a process that only writes as many bytes (dd, 1 MB
+# at a time, into a fresh file).
+mkdir -p "$work/floor"
+mb=$(( (bytes + 1048575) / 1048576 ))
+set -- $("$measure" -C "$work/floor" -p "rm -f out" -n 11 -- dd if=/dev/zero of=out bs=1048576 count=$mb)
+[ "${1:-}" = ok ] && echo "# $tag: floor: writing $mb MB (dd bs=1M into a fresh file) takes $(fmt_ms "$2") ms (CPU $(fmt_ms "$6") ms)"
 setup ipcgen-check bench.ipc
 if run ipcgen-check bench.ipc 11 "$ipcgen" --check bench.ipc; then
 	echo "bench $tag.check $(fmt_ms "$ms") ms"
