@@ -116,12 +116,14 @@ static i64 sys_reply_recv(struct tcb *t)
 	fastpath_reply_recv(t);         /* returns if it cannot */
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	/* Take the object now: the reply may move this very capability away. */
+	struct endpoint *e = ep->obj;
 	if (t->reply_to) {
 		if ((err = msg_check(t)))
 			return err;
 		reply_current(t);
 	}
-	return ipc_recv(t, ep->obj);
+	return ipc_recv(t, e);
 }
 
 static i64 sys_reply_save(struct tcb *t)

@@ -12,7 +12,7 @@
 const char *ktest_name = "ipc";
 
 enum { SERVER = 1, CLIENT, WAITER, POLLER, ADDER, HELPER };
-enum { ECHO = 1, ADD, ZEROS, BIG, CAPS, DEFER, SAVED, RELEASE, ONEWAY, GET_ONEWAY, DIE, FORWARD, DROP };
+enum { ECHO = 1, ADD, ZEROS, BIG, CAPS, DEFER, SAVED, RELEASE, ONEWAY, GET_ONEWAY, DIE, FORWARD, DROP, GIVE_EP };
 
 #define EP 0    /* the children's slots */
 #define NOTE 1
@@ -95,6 +95,10 @@ static void server(void)
 			break;
 		case DIE:
 			h_exit(0);
+		case GIVE_EP:                   /* the reply carries the endpoint we receive on */
+			b->cap[0] = EP;
+			r.info = HELIOS_INFO(0, 1);
+			break;
 		case DROP:                      /* save the reply, then throw it away */
 			h_destroy((u32)S(REPLY_SAVE, NONE, 0, 0, 0, 0).r0);
 			st = ipc(HELIOS_SYS_RECV, EP, &m);
@@ -407,6 +411,23 @@ void test_main(void)
 		CHECK_EQ(h_status(adders[i].task).r1, 0);
 		child_free(&adders[i]);
 	}
+
+	/* REPLY_RECV whose reply moves away the very endpoint capability it
+	 * then receives on (the storm found this one).  The server still
+	 * waits on the endpoint; its next REPLY_RECV finds the slot empty. */
+	u32 ep3 = alloc(HELIOS_CAP_ENDPOINT);
+	u32 caps3[] = { ep3 };
+	struct child s3;
+	CHECK_EQ(spawn(SERVER, 0, caps3, 1, &s3), 0);
+	S(TASK_NOTIFY, s3.task, death, 0x100, 0, 0);
+	m = call(ep3, GIVE_EP, 0, 0, 0, &st);
+	CHECK_EQ(st, 0);
+	CHECK_EQ(HELIOS_INFO_CAPS(m.info), 1);
+	CHECK_EQ(h_info(b->cap[0]).r0, HELIOS_CAP_ENDPOINT);
+	m = call(b->cap[0], ECHO, 0, 0, 0, &st);
+	CHECK_EQ(st, HELIOS_EPEER);
+	CHECK_EQ(h_wait(death).r0 & 0x100, 0x100);
+	child_free(&s3);
 
 	/* The server dies in the middle of our call: we hear of it. */
 	m = call(ep, DIE, 0, 0, 0, &st);
