@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -902,6 +903,61 @@ START_TEST(no_descriptor_leaks)
 }
 END_TEST
 
+START_TEST(out_of_descriptors_new_clients_wait)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		ipc_cap ep;
+		close(p[0]);
+		if (ipc_posix_listen(sockpath, &ep) < 0)
+			_exit(2);
+		if (write(p[1], "r", 1) != 1)
+			_exit(2);
+		close(p[1]);
+		/* Room for two more descriptors: two clients (accepted only
+		 * once serving starts). */
+		int top = 0;
+		for (int fd = 0; fd < 1024; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				top = fd;
+		for (int d; (d = dup(0)) >= 0 && d < top;)
+			; /* fill the holes below top */
+		for (int fd = top + 1; fd < 1024; fd++)
+			close(fd);
+		struct rlimit rl = { (rlim_t)top + 3, (rlim_t)top + 3 };
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(2);
+		serve(ep);
+		_exit(0);
+	}
+	close(p[1]);
+	char ch;
+	ck_assert_int_eq(read(p[0], &ch, 1), 1);
+	close(p[0]);
+	ipc_cap c[3];
+	struct ipc_msg m;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(ipc_posix_connect(sockpath, &c[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		msg_init(&m, L(M_ECHO), 1, 0);
+		ck_assert_int_eq(ipc_posix_call_timeout(c[i], &m, 5000), 0);
+	}
+	/* The third waits (in the backlog), and the server does not spin. */
+	msg_init(&m, L(M_ECHO), 1, 0);
+	m.word[0] = 1;
+	ck_assert_int_eq(ipc_posix_call_timeout(c[2], &m, 200), IPC_ETIMEDOUT);
+	ipc_cap_drop(c[0]);
+	msg_init(&m, L(M_ECHO), 1, 0);
+	m.word[0] = 2;
+	ck_assert_int_eq(ipc_posix_call_timeout(c[2], &m, 5000), 0);
+	ck_assert_uint_eq(m.word[0], 3);
+	ipc_cap_drop(c[1]);
+	quit(c[2], pid);
+}
+END_TEST
+
 /* A service handed over as an inherited descriptor, across exec: the
  * child is this program again, run as "serve-fd FD". */
 static char *self_exe;
@@ -961,6 +1017,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, malformed_replies_are_errors);
 	tcase_add_test(tc, no_descriptor_leaks);
 	tcase_add_test(tc, inherited_descriptor_across_exec);
+	tcase_add_test(tc, out_of_descriptors_new_clients_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }

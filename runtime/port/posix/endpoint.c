@@ -64,6 +64,7 @@ static int px_ep_new(int lfd, char *path, ipc_cap *ep)
 		e->conns = NULL;
 		e->nconns = e->conncap = 0;
 		e->nonblock = false;
+		e->lpaused = false;
 		px_eps_used[i] = true;
 		pthread_mutex_unlock(&px_eps_lock);
 		*ep = PX_CAP(PX_K_EP, i);
@@ -122,6 +123,22 @@ void px_ep_remove(struct px_ep *e, int fd)
 			break;
 		}
 	}
+	/* A descriptor is free again: accept the clients that waited. */
+	if (e->lpaused) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PX_EV_LISTEN | (uint32_t)e->lfd };
+		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->lfd, &ev) == 0)
+			e->lpaused = false;
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Stop accepting until a connection goes (a level-triggered listener that
+ * cannot be accepted from would otherwise wake every ipc_recv). */
+void px_ep_pause_listen(struct px_ep *e)
+{
+	pthread_mutex_lock(&e->lock);
+	if (!e->lpaused && e->lfd >= 0 && epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->lfd, NULL) == 0)
+		e->lpaused = true;
 	pthread_mutex_unlock(&e->lock);
 }
 

@@ -63,6 +63,7 @@ struct px_ep {
 	int *conns;           /* connections in the wait set */
 	size_t nconns, conncap;
 	bool nonblock;
+	bool lpaused;         /* lfd left the wait set: out of descriptors */
 };
 extern struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
 
@@ -79,6 +80,7 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 struct px_ep *px_ep_get(ipc_cap ep);
 int px_ep_add(struct px_ep *e, int fd);
 void px_ep_remove(struct px_ep *e, int fd);
+void px_ep_pause_listen(struct px_ep *e);
 int px_ep_drop(ipc_cap ep);
 int px_ep_new_conn(struct px_ep *e, int *clientfd);
 

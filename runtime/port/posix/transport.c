@@ -513,12 +513,19 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 				if (c < 0) {
 					if (errno == EINTR || errno == ECONNABORTED)
 						continue;
-					if (errno == EAGAIN)
-						break;
-					return px_status_errno(errno);
+					if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+					    errno == ENOBUFS) {
+						/* Out of descriptors: serve the clients we
+						 * have; new ones wait in the backlog until
+						 * one of them hangs up (px_ep_remove). */
+						px_ep_pause_listen(e);
+					} else if (errno != EAGAIN) {
+						return px_status_errno(errno);
+					}
+					break;
 				}
-				if ((rc = px_ep_add(e, c)) < 0)
-					return rc;
+				if (px_ep_add(e, c) < 0)
+					px_ep_pause_listen(e); /* px_ep_add closed c */
 			}
 			continue;
 		}
