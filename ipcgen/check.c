@@ -777,6 +777,14 @@ static void check_interface(struct checker *c, struct decl *i)
 		diag_error(c->d, i->loc, "interface '%s' has %u methods; a 16-bit label number allows at most 65535",
 		           i->name, n);
 
+	/* describe answers with an (ID, fingerprint) pair per level. */
+	unsigned depth = 1;
+	for (const struct decl *p = i->parent; p; p = p->parent)
+		depth++;
+	if (depth * 2 > c->u->max_words)
+		diag_error(c->d, i->loc, "interface '%s' is %u levels deep; describe's reply carries at most %u",
+		           i->name, depth, c->u->max_words / 2);
+
 	const char *q = qualified(c->a, i);
 	i->id = fnv1a32(q, strlen(q));
 	char key[9];
