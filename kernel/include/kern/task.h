@@ -110,6 +110,7 @@ void task_destroy(struct tcb *t);
 void task_unblock(struct tcb *t);               /* off whatever queue holds it */
 
 /* syscall/syscall.c */
+void syscall_init(void);
 NORETURN void syscall_dispatch(void);
 
 #endif

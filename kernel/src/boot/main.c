@@ -111,6 +111,7 @@ NORETURN void kmain(u32 magic, u64 info_pa)
 		panic("not started by a Multiboot loader (eax = %x)", magic);
 	kprintf("boot: command line \"%s\", %u modules\n", boot_info.cmdline, boot_info.nmodules);
 	cpu_init();
+	syscall_init();
 	mem_init();
 	selftest();
 	if (boot_info.nmodules == 0) {

@@ -557,6 +557,16 @@ static const syscall_fn syscalls[HELIOS_SYS_COUNT] = {
 	[HELIOS_SYS_MEM_REVOKE] = sys_mem_revoke,
 };
 
+/* Every number in HELIOS_SYSCALL_LIST has its handler: checked once at
+ * boot, so that a call added to the ABI but not here stops every boot test
+ * instead of jumping through NULL. */
+void syscall_init(void)
+{
+	for (unsigned nr = 0; nr < HELIOS_SYS_COUNT; nr++)
+		if (!syscalls[nr])
+			panic("system call %u has no handler", nr);
+}
+
 NORETURN void syscall_dispatch(void)
 {
 	struct tcb *t = current;
