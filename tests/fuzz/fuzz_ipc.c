@@ -1,0 +1,245 @@
+/*
+ * fuzz_ipc.c: one fuzz input to .ipc files, loaded and checked by ipcgen
+ * (see fuzz_ipc.h for the input's shape).
+ *
+ * Besides what the sanitizers catch, this checks what the command line
+ * relies on: a file that fails to load has said why (an error was
+ * reported), check_unit's answer agrees with the error count, and the
+ * diagnostics are safe to print on a terminal (no control bytes: a hostile
+ * .ipc file must not be able to drive the user's terminal).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuzz_ipc.h"
+
+/* unit_free (maps outside the arena) is new: weak, so that these targets
+ * build against an ipcgen with or without it; without, the arena is all. */
+void unit_free(struct unit *u);
+#pragma weak unit_free
+
+#ifndef FUZZ_PROTOCOLS
+#define FUZZ_PROTOCOLS "protocols"
+#endif
+
+#define MAX_FILES 8
+#define MAX_NAME 32
+
+static char dir[64];
+static const char *incdirs[] = {FUZZ_PROTOCOLS};
+static char paths[MAX_FILES][sizeof dir + MAX_NAME + 8];
+static bool primary[MAX_FILES];
+static unsigned nfiles;
+
+/* ---- diagnostics sink ------------------------------------------------------ */
+
+static size_t diag_bytes;
+
+static ssize_t diag_write(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			if (!fuzz_ignored("diag-control"))
+				fuzz_fail("diag-control", "a diagnostic contains the control byte 0x%02x: %.*s",
+				          c, (int)n, buf);
+	}
+	diag_bytes += n;
+	return (ssize_t)n;
+}
+
+static FILE *diag_sink(void)
+{
+	static FILE *f;
+	if (!f) {
+		f = fopencookie(NULL, "w", (cookie_io_functions_t){.write = diag_write});
+		if (!f)
+			abort();
+	}
+	return f;
+}
+
+/* ---- failures ---------------------------------------------------------------- */
+
+bool fuzz_ignored(const char *check)
+{
+	const char *list = getenv("FUZZ_IGNORE");
+	if (!list)
+		return false;
+	size_t n = strlen(check);
+	for (const char *p = strstr(list, check); p; p = strstr(p + 1, check))
+		if ((p == list || p[-1] == ',' || p[-1] == ' ') && (p[n] == 0 || p[n] == ',' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+void fuzz_fail(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "\n==fuzz== broken invariant [%s]: ", what);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n==fuzz== (FUZZ_IGNORE=%s skips this check)\n", what);
+	va_end(ap);
+	abort();
+}
+
+/* ---- files --------------------------------------------------------------------- */
+
+static void remove_dir(void)
+{
+	if (dir[0])
+		rmdir(dir);
+}
+
+static void make_dir(void)
+{
+	if (dir[0])
+		return;
+	struct stat st;
+	snprintf(dir, sizeof dir, "%s/ipcgen-fuzz.XXXXXX",
+	         stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("fuzz: mkdtemp");
+		abort();
+	}
+	atexit(remove_dir);
+}
+
+static bool is_ident(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The name after the first "namespace" in [p, end), into name; 0 if none. */
+static size_t namespace_of(const uint8_t *p, const uint8_t *end, char *name)
+{
+	static const char kw[] = "namespace";
+	for (; end - p >= (ptrdiff_t)sizeof kw; p++) {
+		if (memcmp(p, kw, sizeof kw - 1) != 0)
+			continue;
+		const uint8_t *q = p + sizeof kw - 1;
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+			q++;
+		size_t n = 0;
+		while (q + n < end && n < MAX_NAME && is_ident(q[n]))
+			n++;
+		memcpy(name, q, n);
+		name[n] = 0;
+		return n;
+	}
+	return 0;
+}
+
+static void write_file(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+		perror(path);
+		abort();
+	}
+}
+
+/* Splits the input into files; the first is in.ipc. */
+static void write_files(const uint8_t *data, size_t size)
+{
+	const uint8_t *end = data + size, *p = data;
+	nfiles = 0;
+	for (;;) {
+		const uint8_t *sep = p;
+		while (sep < end && !(end - sep >= 3 && sep[0] == '\n' && sep[1] == '%' && sep[2] == '%'))
+			sep++;
+		if (end - sep < 3)
+			sep = end;
+		char name[MAX_NAME + 1] = "in";
+		bool prim = nfiles == 0;
+		const uint8_t *body = p;
+		if (nfiles > 0) {
+			/* p is just past "\n%%": the header runs to the end of the line. */
+			const uint8_t *h = p;
+			if (h < sep && *h == '!') {
+				prim = true;
+				h++;
+			}
+			while (h < sep && (*h == ' ' || *h == '\t'))
+				h++;
+			size_t n = 0;
+			while (h + n < sep && n < MAX_NAME && is_ident(h[n]))
+				n++;
+			memcpy(name, h, n);
+			name[n] = 0;
+			body = h + n;
+			while (body < sep && *body != '\n')
+				body++;
+			if (body < sep)
+				body++;
+			if (n == 0 && namespace_of(body, sep, name) == 0)
+				snprintf(name, sizeof name, "f%u", nfiles);
+		}
+		char path[sizeof paths[0]];
+		snprintf(path, sizeof path, "%s/%s.ipc", dir, name);
+		bool dup = false;
+		for (unsigned i = 0; i < nfiles; i++)
+			dup |= strcmp(paths[i], path) == 0;
+		if (!dup) {
+			write_file(path, body, (size_t)(sep - body));
+			memcpy(paths[nfiles], path, sizeof path);
+			primary[nfiles] = prim;
+			nfiles++;
+		}
+		if (sep == end || nfiles == MAX_FILES)
+			break;
+		p = sep + 3;
+	}
+}
+
+/* ---- the front end ------------------------------------------------------------- */
+
+bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size)
+{
+	make_dir();
+	write_files(data, size);
+	*u = (struct unit){
+		.diag = {.out = diag_sink()},
+		.incdirs = incdirs,
+		.nincdirs = 1,
+		.max_words = 64,    /* IPC_MAX_WORDS */
+		.max_caps = 16,     /* IPC_MAX_CAPS */
+	};
+	for (unsigned i = 0; i < nfiles; i++) {
+		if (!primary[i])
+			continue;
+		unsigned before = u->diag.errors;
+		struct ns *ns = unit_load(u, paths[i], true);
+		if (!ns && u->diag.errors == before && !fuzz_ignored("load-silent"))
+			fuzz_fail("load-silent", "unit_load(%s) failed without an error", paths[i]);
+	}
+	if (u->diag.errors)
+		return false;
+	bool ok = check_unit(u);
+	if (ok != (u->diag.errors == 0) && !fuzz_ignored("check-result"))
+		fuzz_fail("check-result", "check_unit returned %d with %u errors", ok, u->diag.errors);
+	return ok;
+}
+
+void fuzz_ipc_done(struct unit *u)
+{
+	diag_bytes = 0;
+	diag_flush(&u->diag);
+	if ((diag_bytes > 0) != (u->diag.errors > 0) && !fuzz_ignored("diag-count"))
+		fuzz_fail("diag-count", "%u errors but %zu bytes of diagnostics", u->diag.errors, diag_bytes);
+	if (unit_free)
+		unit_free(u);
+	else
+		arena_free(&u->arena);
+	for (unsigned i = 0; i < nfiles; i++)
+		unlink(paths[i]);
+	nfiles = 0;
+}
