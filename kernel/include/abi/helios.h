@@ -31,8 +31,11 @@
  * destination slot is asked for).  Capabilities sent in a message leave the
  * sender's space when the message is delivered, and land in free slots of
  * the receiver's, whose numbers the receiver finds in its cap[].  When the
- * kernel refuses a message (a status < 0 in rax), nothing has moved: the
+ * kernel refuses a message (a status < 0 in rax), nothing has moved (but
+ * a reply capability given to SEND, which is consumed on every path): the
  * runtime port releases the capabilities if its own contract says so.
+ * Every call ends: a reply capability destroyed unanswered wakes its caller
+ * with HELIOS_EPEER.
  */
 #ifndef HELIOS_ABI_H
 #define HELIOS_ABI_H
