@@ -139,10 +139,9 @@ void child_main(u64 role, u64 arg)
 
 static void report(const char *name, u64 v, u64 target)
 {
+	uprintf("bench kernel.%s %lu instructions\n", name, v);
 	if (target)
-		uprintf("bench kernel.%s %lu instructions (target <= %lu)\n", name, v, target);
-	else
-		uprintf("bench kernel.%s %lu instructions\n", name, v);
+		uprintf("# kernel.%s: target <= %lu: %s\n", name, target, v <= target ? "met" : "MISSED");
 }
 
 static u32 make(u64 type)
