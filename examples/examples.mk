@@ -1,1 +1,47 @@
-# examples: fragment of Makefile.in (nothing here yet)
+# examples: fragment of Makefile.in.  The example OS (examples/serial): the
+# 16550 driver and the usrinit echo demo, on the kernel, with sysinit as the
+# root task (runtime/helios.mk builds the runtime and sysinit).
+#
+#   make run      boot it in QEMU, COM1 on this terminal: typing echoes
+#                 (quit: Ctrl-A then X; the system log goes to $(HB)/run.log)
+#   make debug    the same, with QEMU's gdb stub waiting on :1234
+
+EX = examples/serial
+$(HB)/root/sbin/usrinit: $(HB)/obj/$(EX)/usrinit.o $(HLIB) runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@,$<)
+$(HB)/root/sbin/drv/serial: $(HB)/obj/$(EX)/serial.o $(HLIB) $(EX)/serial.manifest $(MFCHECK) \
+		runtime/port/helios/user.ld
+	$(call HDRIVER,$@,$<,$(EX)/serial.manifest)
+
+# The initramfs: a ustar archive, byte for byte the same from run to run.
+HTAR = tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 --sort=name
+HROOT_FILES = sbin/usrinit sbin/drv/serial
+$(HB)/initramfs.tar: $(HROOT_FILES:%=$(HB)/root/%)
+	$(HTAR) -cf $@ -C $(HB)/root $(HROOT_FILES)
+
+HIMAGE = $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/initramfs.tar
+ALL_TARGETS += $(HIMAGE)
+
+# QEMU for the example OS: TCG, headless, the log on the debug console.
+HQEMU = $(QEMU) -nodefaults -no-user-config -display none -accel tcg -m 128 -no-reboot \
+	-kernel $(KB)/kernel.bin -initrd "$(HB)/sysinit.elf,$(HB)/initramfs.tar"
+
+run: $(HIMAGE)
+	@echo "Mercury echo demo: type, and it echoes (CR becomes LF).  Quit: Ctrl-A then X."
+	@echo "(the system log goes to $(HB)/run.log)"
+	@$(HQEMU) -debugcon file:$(HB)/run.log -serial mon:stdio
+
+debug: $(HIMAGE)
+	@echo "QEMU waits for gdb: gdb $(KB)/kernel.elf -ex 'target remote :1234'.  Quit: Ctrl-A then X."
+	@$(HQEMU) -debugcon file:$(HB)/run.log -serial mon:stdio -s -S
+
+# The demo's boot test: text into COM1 comes back with CR as LF, and a
+# burst of 8 KiB sent at once comes back whole.
+HELIOS_CHECKS += check-mercury-echo
+CHECK_TARGETS += check-mercury-echo
+check-mercury-echo: $(HIMAGE) $(HSERIAL_TEST)
+	@sh tests/run-test mercury-echo $(B)/results $(HSERIAL_TEST) -t 60 -w 'echo ready' \
+		-s 'hello, world\r' -s 'no newline' -s '\r\r' -b 8192 -x 'FAIL' -- $(HQEMU)
+
+.PHONY: run debug

@@ -60,6 +60,31 @@ $(HB)/obj/%.o: %.c $(HPORT_HDR) $(HGEN_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(HUSER_CFLAGS) -c -o $@ $<
 
+# The manifest check on the host: the loader's own parser.
+MFCHECK = $(HB)/mfcheck
+$(MFCHECK): runtime/sysinit/mfcheck.c runtime/sysinit/manifest.c runtime/sysinit/manifest.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ runtime/sysinit/mfcheck.c runtime/sysinit/manifest.c
+
+# HDRIVER(output, objects, manifest): a driver: linked, its manifest
+# checked, then added as the .manifest section (not loaded).
+define HDRIVER
+	@mkdir -p $(dir $(1))
+	$(MFCHECK) $(3)
+	$(call HLINK,$(1).tmp,$(2))
+	objcopy --add-section .manifest=$(3) --set-section-flags .manifest=noload,readonly $(1).tmp $(1)
+	@rm -f $(1).tmp
+endef
+
+# sysinit: the root task.
+SYSINIT_SRC = runtime/sysinit/sysinit.c runtime/sysinit/bfs.c runtime/sysinit/loader.c \
+	runtime/sysinit/manifest.c
+SYSINIT_OBJS = $(SYSINIT_SRC:%.c=$(HB)/obj/%.o)
+$(SYSINIT_OBJS): runtime/sysinit/init.h runtime/sysinit/manifest.h
+$(HB)/sysinit.elf: $(SYSINIT_OBJS) $(HLIB) runtime/port/helios/user.ld
+	$(call HLINK,$@,$(SYSINIT_OBJS))
+ALL_TARGETS += $(HB)/sysinit.elf $(MFCHECK)
+
 # Tests ------------------------------------------------------------------
 
 HQEMU_TEST = sh kernel/tests/qemu-test "$(QEMU)" $(KB)/kernel.bin
@@ -68,8 +93,14 @@ $(HB)/test/roundtrip.elf: $(HB)/obj/tests/mercury/roundtrip.o $(HLIB) runtime/po
 	@mkdir -p $(@D)
 	$(call HLINK,$@,$<)
 
-ALL_TARGETS += $(HLIB) $(HB)/test/roundtrip.elf
-HELIOS_CHECKS = check-mercury-roundtrip
+# The host side of the boot tests of the example OS: COM1 on a socket.
+$(HB)/serial_test: tests/mercury/serial_test.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $<
+HSERIAL_TEST = $(HB)/serial_test
+
+ALL_TARGETS += $(HLIB) $(HB)/test/roundtrip.elf $(HB)/serial_test
+HELIOS_CHECKS = check-mercury-roundtrip check-mercury-manifest
 CHECK_TARGETS += $(HELIOS_CHECKS)
 check-mercury: $(HELIOS_CHECKS)
 
@@ -77,5 +108,9 @@ check-mercury: $(HELIOS_CHECKS)
 check-mercury-roundtrip: $(KB)/kernel.bin $(HB)/test/roundtrip.elf
 	@sh tests/run-test mercury-roundtrip $(B)/results $(HQEMU_TEST) -m $(HB)/test/roundtrip.elf \
 		-e 'roundtrip: [0-9]+ checks, 0 failed' -e 'root task exited \(0\)'
+
+# The manifest parser on the host: good and bad manifests, exact diagnostics.
+check-mercury-manifest: $(MFCHECK)
+	@sh tests/run-test mercury-manifest $(B)/results sh tests/mercury/manifest.sh $(MFCHECK)
 
 .PHONY: check-mercury

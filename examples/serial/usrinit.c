@@ -1,0 +1,106 @@
+/*
+ * usrinit.c: the demo, after the seed's.  It loads the serial driver from
+ * the initramfs through the driver loader, opens serial0 through the
+ * device manager, and echoes what it reads, CR turned into LF.  Any
+ * drivers listed in /etc/drivers (one path a line; test images have one)
+ * are loaded and started too, after serial0 is open.
+ */
+#include "mercury/helios.h"
+#include "dev.h"
+#include "fs.h"
+#include "sys.h"
+
+static ipc_cap fs, procmgr, devmgr, devload;
+
+/* Loads and starts the driver at path; 0 or a status. */
+static int run_driver(const char *path)
+{
+	ipc_cap image, proc, copy;
+	int st;
+	mercury_log("running %s", path);
+	if ((st = fs_fs_open(fs, path, &image)))
+		return st;
+	if ((st = sys_procmgr_new(procmgr, &proc))) {
+		hl_cap_destroy(image);
+		return st;
+	}
+	/* load takes a process capability; keep ours to start it. */
+	if ((st = hl_cap_copy(proc, IPC_CAP_NONE, IPC_CAP_NONE, &copy)) ||
+	    (st = sys_devloader_load(devload, copy, image)) || (st = sys_process_start(proc)))
+		mercury_log("%s: not started (%d%s%s)", path, st, io_status_name(st) ? ", " : "",
+		            io_status_name(st) ? io_status_name(st) : "");
+	hl_cap_destroy(proc);
+	return st;
+}
+
+/* The drivers /etc/drivers lists, if there is one. */
+static void run_listed(struct mercury_buf *b)
+{
+	ipc_cap list;
+	size_t n = 0;
+	if (fs_fs_open(fs, "/etc/drivers", &list))
+		return;
+	int st = mercury_read(list, b, 0, HELIOS_PAGE_SIZE - 1, &n);
+	hl_cap_destroy(list);
+	if (st)
+		return;
+	char *text = b->va;
+	text[n] = 0;
+	for (char *line = text; *line;) {
+		char *end = line;
+		while (*end && *end != '\n')
+			end++;
+		char c = *end;
+		*end = 0;
+		if (line[0] == '/')
+			run_driver(line);
+		line = c ? end + 1 : end;
+	}
+}
+
+int main(void)
+{
+	fs = mercury_service(FS_FS_ID);
+	procmgr = mercury_service(SYS_PROCMGR_ID);
+	devmgr = mercury_service(SYS_DEVMGR_ID);
+	devload = mercury_service(SYS_DEVLOADER_ID);
+	if (run_driver("/sbin/drv/serial"))
+		return 1;
+	ipc_cap serial;
+	mercury_log("open device serial0");
+	int st = sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial);
+	if (st) {
+		mercury_log("cannot open serial0 (%d)", st);
+		return 1;
+	}
+	struct mercury_buf b;
+	if (mercury_buf_alloc(&b, 1))
+		return 1;
+	run_listed(&b);
+	mercury_log("echo ready");
+	char *buf = b.va;
+	for (;;) {
+		size_t n = 0;
+		st = mercury_read(serial, &b, 0, HELIOS_PAGE_SIZE, &n);
+		if (st == ERRORS_ERR_EOF)
+			break;
+		if (st) {
+			mercury_log("read: %d", st);
+			return 1;
+		}
+		/* CR => LF */
+		for (size_t i = 0; i < n; i++)
+			if (buf[i] == '\r')
+				buf[i] = '\n';
+		/* echo */
+		for (size_t off = 0; off < n;) {
+			size_t put = 0;
+			if ((st = mercury_write(serial, &b, off, n - off, &put)) || put == 0) {
+				mercury_log("write: %d", st);
+				return 1;
+			}
+			off += put;
+		}
+	}
+	return 0;
+}

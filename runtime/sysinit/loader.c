@@ -1,0 +1,380 @@
+/*
+ * loader.c: making a process.  proc_new gives it an empty task, cspace and
+ * vspace; proc_load fills them from an ELF image and a manifest: the
+ * capabilities the manifest declares at the slots it declares (fixed ones
+ * first, then the `_` ones wherever the kernel puts them), the services it
+ * names, its segments, a stack, an IPC buffer, and the auxiliary vector
+ * that tells the runtime where the `_` capabilities and services landed.
+ *
+ * The policy is here too: what sysinit may grant.  I/O ports only in the
+ * serial ports' ranges and to one process at a time, IRQ lines to one
+ * process at a time, a bounded memory quota, and no process or loader
+ * services to drivers.  A refusal names the manifest line it is about.
+ */
+#include "init.h"
+
+struct proc procs[MAX_PROCS];
+
+/* Ports a driver may be granted: the four PC serial ports. */
+static const uint32_t grantable_ports[][2] = {
+	{ 0x3f8, 0x400 }, { 0x2f8, 0x300 }, { 0x3e8, 0x3f0 }, { 0x2e8, 0x2f0 },
+};
+#define DRIVER_MAX_PAGES 1024
+#define TRUSTED_MAX_PAGES 8192
+
+static uint64_t token_state;
+static uint64_t next_token(void)
+{
+	/* splitmix64 over the time stamp counter and the clock. */
+	token_state += hl_rdtsc() ^ (hl_syscall(HELIOS_SYS_CLOCK, 0, 0, 0, 0, 0).r0 << 32);
+	uint64_t z = (token_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+int proc_new(struct proc **out)
+{
+	unsigned i = 0;
+	while (i < MAX_PROCS && procs[i].state != P_FREE)
+		i++;
+	if (i == MAX_PROCS)
+		return ERRORS_ERR_NO_MEMORY;
+	struct proc *p = &procs[i];
+	*p = (struct proc){ .index = i, .task = IPC_CAP_NONE, .cspace = IPC_CAP_NONE,
+	                    .vspace = IPC_CAP_NONE, .token = next_token() };
+	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_TASK, IPC_CAP_NONE, 0, &p->task) ||
+	    hl_mem_alloc(mercury_memory, HELIOS_CAP_CSPACE, IPC_CAP_NONE, 0, &p->cspace) ||
+	    hl_mem_alloc(mercury_memory, HELIOS_CAP_VSPACE, IPC_CAP_NONE, 0, &p->vspace)) {
+		proc_release(p);
+		return ERRORS_ERR_NO_MEMORY;
+	}
+	memcpy(p->name, "(empty)", 8);
+	p->state = P_NEW;
+	*out = p;
+	return 0;
+}
+
+void proc_release(struct proc *p)
+{
+	for (unsigned line = 1; line < 16; line++)
+		if (p->irqs & (1u << line))
+			hl_irq_bind(HELIOS_ROOT_IRQ, line, IPC_CAP_NONE, 0);
+	p->irqs = 0;
+	p->nports = 0;
+	hl_cap_destroy(p->task);
+	hl_cap_destroy(p->cspace);
+	hl_cap_destroy(p->vspace);
+	p->task = p->cspace = p->vspace = IPC_CAP_NONE;
+}
+
+/* Is the range granted to a live process (other than p)? */
+static bool ports_taken(const struct proc *p, uint32_t lo, uint32_t hi)
+{
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
+		const struct proc *q = &procs[i];
+		if (q == p || (q->state != P_LOADED && q->state != P_RUNNING))
+			continue;
+		for (unsigned k = 0; k < q->nports; k++)
+			if (lo < q->ports[k][1] && q->ports[k][0] < hi)
+				return true;
+	}
+	return false;
+}
+
+static bool irq_taken(const struct proc *p, uint32_t line)
+{
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
+		const struct proc *q = &procs[i];
+		if (q != p && (q->state == P_LOADED || q->state == P_RUNNING) && (q->irqs & (1u << line)))
+			return true;
+	}
+	return false;
+}
+
+/* What the policy says of a manifest: 0 or errors::denied, logged. */
+static int check_policy(const struct proc *p, const struct manifest *m, const struct policy *pol,
+                        const char *what)
+{
+	uint64_t pages = 0;
+	unsigned nports = 0;
+	for (unsigned i = 0; i < m->ncaps; i++) {
+		const struct mf_cap *c = &m->cap[i];
+		if (c->type == MF_IOPORT) {
+			bool ok = false;
+			for (unsigned k = 0; k < sizeof(grantable_ports) / sizeof(grantable_ports[0]); k++)
+				ok |= c->min >= grantable_ports[k][0] && c->max <= grantable_ports[k][1];
+			if (!ok || nports++ == 4) {
+				mercury_log("devloader: %s: manifest line %u: ports %x..%x are not a serial port's; refused",
+				            what, c->line, c->min, c->max);
+				return ERRORS_ERR_DENIED;
+			}
+			if (ports_taken(p, c->min, c->max)) {
+				mercury_log("devloader: %s: manifest line %u: ports %x..%x belong to another driver; refused",
+				            what, c->line, c->min, c->max);
+				return ERRORS_ERR_DENIED;
+			}
+		} else if (c->type == MF_IRQ && irq_taken(p, c->irq)) {
+			mercury_log("devloader: %s: manifest line %u: IRQ %u belongs to another driver; refused",
+			            what, c->line, c->irq);
+			return ERRORS_ERR_DENIED;
+		} else if (c->type == MF_MEMORY) {
+			pages += c->pages;
+		}
+	}
+	if (pages > (pol->trusted ? TRUSTED_MAX_PAGES : DRIVER_MAX_PAGES)) {
+		mercury_log("devloader: %s: asks for %lu pages of memory, more than %u; refused", what,
+		            pages, pol->trusted ? TRUSTED_MAX_PAGES : DRIVER_MAX_PAGES);
+		return ERRORS_ERR_DENIED;
+	}
+	for (unsigned i = 0; i < m->nservices && !pol->trusted; i++) {
+		uint32_t id = m->service[i];
+		if (id == SYS_PROCMGR_ID || id == SYS_DEVLOADER_ID) {
+			mercury_log("devloader: %s: manifest line %u: a driver may not have the %s service; refused",
+			            what, m->service_line[i], m->service_name[i]);
+			return ERRORS_ERR_DENIED;
+		}
+	}
+	return 0;
+}
+
+/* ELF64 executables. */
+struct ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static bool range_in(uint64_t base, uint64_t len, uint64_t lo, uint64_t hi)
+{
+	return base >= lo && len <= hi - lo && base - lo <= hi - lo - len;
+}
+
+/* A fresh page holding n bytes of src at off, mapped at va in p's vspace. */
+static int place(struct proc *p, uint64_t va, unsigned flags, const void *src, size_t off, size_t n,
+                 ipc_cap *keep)
+{
+	ipc_cap pg;
+	int st = hl_mem_alloc(mercury_memory, HELIOS_CAP_PAGE, IPC_CAP_NONE, 0, &pg);
+	if (st)
+		return st;
+	if (n) {
+		char *w = mercury_map(&pg, 1, true);
+		if (!w) {
+			hl_cap_destroy(pg);
+			return IPC_ENOMEM;
+		}
+		memcpy(w + off, src, n);
+		mercury_unmap(w, 1);
+	}
+	st = hl_map(p->vspace, va, pg, flags, mercury_memory);
+	if (keep && !st)
+		*keep = pg;
+	else
+		hl_cap_destroy(pg);
+	return st;
+}
+
+static int load_elf(struct proc *p, const unsigned char *image, size_t size, uint64_t *entry)
+{
+	const struct ehdr *e = (const void *)image;
+	if (size < sizeof(*e) || memcmp(e->ident, "\177ELF", 4) || e->ident[4] != 2 ||
+	    e->ident[5] != 1 || e->type != 2 || e->machine != 62 ||
+	    e->phentsize != sizeof(struct phdr) || e->phoff % 8 ||
+	    !range_in(e->phoff, (uint64_t)e->phnum * sizeof(struct phdr), 0, size))
+		return -1;
+	/* Below the regions the runtime lays out. */
+	const uint64_t lo = HELIOS_USER_MIN, hi = MERCURY_HEAP;
+	if (e->entry < lo || e->entry >= hi)
+		return -1;
+	const struct phdr *ph = (const void *)(image + e->phoff);
+	int loaded = 0;
+	for (unsigned i = 0; i < e->phnum; i++) {
+		if (ph[i].type != 1)
+			continue;
+		if (ph[i].filesz > ph[i].memsz || !range_in(ph[i].offset, ph[i].filesz, 0, size) ||
+		    !range_in(ph[i].vaddr, ph[i].memsz, lo, hi))
+			return -1;
+		unsigned flags = (ph[i].flags & 2 ? HELIOS_MAP_W : 0) | (ph[i].flags & 1 ? HELIOS_MAP_X : 0);
+		uint64_t v0 = ph[i].vaddr & ~(uint64_t)(HELIOS_PAGE_SIZE - 1);
+		for (uint64_t va = v0; va < ph[i].vaddr + ph[i].memsz; va += HELIOS_PAGE_SIZE) {
+			uint64_t a = va > ph[i].vaddr ? va : ph[i].vaddr;
+			uint64_t b = va + HELIOS_PAGE_SIZE < ph[i].vaddr + ph[i].filesz
+				? va + HELIOS_PAGE_SIZE : ph[i].vaddr + ph[i].filesz;
+			int st = place(p, va, flags, image + ph[i].offset + (a - ph[i].vaddr), a - va,
+			               a < b ? b - a : 0, NULL);
+			if (st == HELIOS_EBUSY)
+				return -1;      /* two segments share a page */
+			if (st)
+				return st;
+		}
+		loaded++;
+	}
+	if (!loaded)
+		return -1;
+	*entry = e->entry;
+	return 0;
+}
+
+/* The capability c of the manifest, made and put at dst in p's cspace. */
+static int grant(struct proc *p, const struct mf_cap *c, const ipc_cap *note_at, ipc_cap *slot)
+{
+	ipc_cap tmp = IPC_CAP_NONE, dst = c->slot == MF_ANY ? IPC_CAP_NONE : (ipc_cap)c->slot;
+	int st;
+	switch (c->type) {
+	case MF_IOPORT:
+		st = hl_cap_narrow(HELIOS_ROOT_IOPORT, IPC_CAP_NONE, c->min, c->max, &tmp);
+		break;
+	case MF_NOTE:
+		if (c->slot != MF_ANY && note_at[c->slot] != IPC_CAP_NONE) {
+			tmp = note_at[c->slot];         /* made first, for the IRQs */
+			st = 0;
+		} else {
+			st = hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &tmp);
+		}
+		break;
+	case MF_IRQ:
+		st = hl_cap_narrow(HELIOS_ROOT_IRQ, IPC_CAP_NONE, c->irq, c->irq + 1, &tmp);
+		if (!st)
+			st = hl_irq_bind(tmp, c->irq, note_at[c->note], UINT64_C(1) << c->irq);
+		if (!st)
+			p->irqs |= 1u << c->irq;
+		break;
+	case MF_CSPACE:
+		return hl_cap_copy(p->cspace, dst, p->cspace, slot);
+	case MF_VSPACE:
+		return hl_cap_copy(p->vspace, dst, p->cspace, slot);
+	case MF_MEMORY:
+		st = hl_mem_alloc(mercury_memory, HELIOS_CAP_MEMORY, IPC_CAP_NONE, c->pages, &tmp);
+		break;
+	default:
+		st = IPC_EINVAL;
+	}
+	if (st)
+		return st;
+	st = hl_cap_move(tmp, dst, p->cspace, slot);
+	if (st)
+		hl_cap_destroy(tmp);
+	if (!st && c->type == MF_IOPORT) {
+		p->ports[p->nports][0] = c->min;
+		p->ports[p->nports++][1] = c->max;
+	}
+	return st;
+}
+
+static const unsigned aux_type[MF_TYPE_COUNT] = {
+	[MF_IOPORT] = HELIOS_CAP_IOPORT, [MF_NOTE] = HELIOS_CAP_NOTIFICATION, [MF_IRQ] = HELIOS_CAP_IRQ,
+	[MF_CSPACE] = HELIOS_CAP_CSPACE, [MF_VSPACE] = HELIOS_CAP_VSPACE, [MF_MEMORY] = HELIOS_CAP_MEMORY,
+};
+
+int proc_load(struct proc *p, const unsigned char *image, size_t size, const struct manifest *m,
+              const struct policy *pol, const char *what)
+{
+	int st = check_policy(p, m, pol, what);
+	if (st)
+		return st;
+	static struct mercury_auxv aux;
+	memset(&aux, 0, sizeof(aux));
+	aux.magic = MERCURY_AUXV_MAGIC;
+	size_t nl = strlen(m->name);
+	for (size_t i = 0; i < nl; i += 8) {
+		uint64_t w = 0;
+		for (size_t k = 0; k < 8 && i + k < nl; k++)
+			w |= (uint64_t)(unsigned char)m->name[i + k] << (8 * k);
+		aux.ent[aux.count++] = (struct mercury_aux){ MERCURY_AT_NAME, w, 0 };
+	}
+	memcpy(p->name, m->name, nl + 1);
+
+	/* Fixed notes first, here, so that IRQs can be bound to them; then
+	 * everything at a fixed slot; then the `_` capabilities. */
+	ipc_cap note_at[MF_MAX_SLOT + 1];
+	for (unsigned i = 0; i <= MF_MAX_SLOT; i++)
+		note_at[i] = IPC_CAP_NONE;
+	for (unsigned i = 0; i < m->ncaps; i++) {
+		const struct mf_cap *c = &m->cap[i];
+		if (c->type == MF_NOTE && c->slot != MF_ANY &&
+		    hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &note_at[c->slot]))
+			goto nomem;
+	}
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < m->ncaps; i++) {
+			const struct mf_cap *c = &m->cap[i];
+			if ((pass == 0) != (c->slot != MF_ANY) || c->type == MF_NOTE)
+				continue;
+			ipc_cap slot;
+			if ((st = grant(p, c, note_at, &slot))) {
+				mercury_log("devloader: %s: manifest line %u: cannot grant %s (status %d); refused",
+				            what, c->line, mf_type_name(c->type), st);
+				goto denied;
+			}
+			if (c->slot == MF_ANY && aux.count < MERCURY_AUX_MAX)
+				aux.ent[aux.count++] = (struct mercury_aux){ MERCURY_AT_CAP, aux_type[c->type], slot };
+		}
+		/* The notes, after the IRQs bound to them. */
+		for (unsigned i = 0; i < m->ncaps; i++) {
+			const struct mf_cap *c = &m->cap[i];
+			if (c->type != MF_NOTE || (pass == 0) != (c->slot != MF_ANY))
+				continue;
+			ipc_cap slot;
+			if ((st = grant(p, c, note_at, &slot))) {
+				mercury_log("devloader: %s: manifest line %u: cannot grant note (status %d); refused",
+				            what, c->line, st);
+				goto denied;
+			}
+			if (c->slot != MF_ANY)
+				note_at[c->slot] = IPC_CAP_NONE;        /* moved */
+			else if (aux.count < MERCURY_AUX_MAX)
+				aux.ent[aux.count++] = (struct mercury_aux){ MERCURY_AT_CAP, HELIOS_CAP_NOTIFICATION, slot };
+		}
+	}
+	for (unsigned i = 0; i < m->nservices; i++) {
+		ipc_cap slot, ep = service_ep(m->service[i]);
+		if (ep == IPC_CAP_NONE || hl_cap_copy(ep, IPC_CAP_NONE, p->cspace, &slot)) {
+			mercury_log("devloader: %s: manifest line %u: cannot give the %s service; refused",
+			            what, m->service_line[i], m->service_name[i]);
+			goto denied;
+		}
+		if (aux.count < MERCURY_AUX_MAX)
+			aux.ent[aux.count++] = (struct mercury_aux){ MERCURY_AT_SERVICE, m->service[i], slot };
+	}
+
+	/* The image, a stack, the IPC buffer and the aux vector. */
+	uint64_t entry;
+	if ((st = load_elf(p, image, size, &entry))) {
+		mercury_log("devloader: %s: not a loadable x86_64 ELF executable (%d); refused", what, st);
+		goto invalid;
+	}
+	for (unsigned i = 1; i <= MERCURY_STACK_PAGES; i++)
+		if (place(p, MERCURY_STACK_TOP - i * HELIOS_PAGE_SIZE, HELIOS_MAP_W, NULL, 0, 0, NULL))
+			goto nomem;
+	ipc_cap ipcpg;
+	if (place(p, MERCURY_IPCBUF, HELIOS_MAP_W, NULL, 0, 0, &ipcpg))
+		goto nomem;
+	st = hl_task_config(p->task, p->cspace, p->vspace, ipcpg);
+	hl_cap_destroy(ipcpg);
+	if (st || place(p, MERCURY_AUXV, 0, &aux, 0, sizeof(aux), NULL) ||
+	    hl_task_regs(p->task, entry, MERCURY_STACK_TOP, MERCURY_AUXV, 0))
+		goto nomem;
+	p->state = P_LOADED;
+	return 0;
+nomem:
+	st = ERRORS_ERR_NO_MEMORY;
+	goto out;
+invalid:
+	st = ERRORS_ERR_INVALID;
+	goto out;
+denied:
+	st = ERRORS_ERR_DENIED;
+out:
+	for (unsigned i = 0; i <= MF_MAX_SLOT; i++)
+		if (note_at[i] != IPC_CAP_NONE)
+			hl_cap_destroy(note_at[i]);
+	return st;
+}
