@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -958,6 +959,124 @@ START_TEST(out_of_descriptors_new_clients_wait)
 }
 END_TEST
 
+/* Threads: each client thread calls over its own copy of a connection; the
+ * server's receiving thread saves replies that a worker thread answers. */
+struct worker_job {
+	ipc_cap conn;
+	int id;
+	int ok;
+};
+
+static void *client_thread(void *arg)
+{
+	struct worker_job *j = arg;
+	for (int i = 0; i < 300; i++) {
+		struct ipc_msg m;
+		msg_init(&m, L(i % 3 ? M_ECHO : M_DEFER), 2, 0);
+		m.word[0] = (uint64_t)j->id;
+		m.word[1] = (uint64_t)i;
+		if (ipc_call(j->conn, &m) != 0 || m.label != 0)
+			return NULL;
+		uint64_t want0 = (uint64_t)j->id + 1, want1 = (uint64_t)i + 1;
+		if (i % 3 == 0)
+			want0 = (uint64_t)j->id * 1000, want1 = (uint64_t)i;
+		if (m.nwords != 2 || m.word[0] != want0 || m.word[1] != want1)
+			return NULL;
+	}
+	j->ok = 1;
+	return NULL;
+}
+
+/* The worker: answers saved replies (handed over a pipe) from its thread. */
+struct saved {
+	ipc_cap reply;
+	uint64_t w0, w1;
+};
+
+static void *answer_thread(void *arg)
+{
+	int fd = *(int *)arg;
+	struct saved sv;
+	while (read(fd, &sv, sizeof sv) == sizeof sv) {
+		struct ipc_msg m;
+		msg_init(&m, 0, 2, 0);
+		m.word[0] = sv.w0 * 1000;
+		m.word[1] = sv.w1;
+		if (ipc_reply_to(sv.reply, &m) != 0)
+			_exit(7);
+	}
+	return NULL;
+}
+
+static void threaded_server(ipc_cap ep)
+{
+	int p[2];
+	pthread_t t;
+	if (pipe(p) < 0 || pthread_create(&t, NULL, answer_thread, &p[0]) != 0)
+		_exit(6);
+	for (;;) {
+		struct ipc_msg in, out;
+		if (ipc_recv(ep, &in) < 0)
+			_exit(6);
+		msg_init(&out, 0, 0, 0);
+		if (in.label == L(M_DEFER)) {
+			struct saved sv = { IPC_CAP_NONE, in.word[0], in.word[1] };
+			if (ipc_reply_save(&sv.reply) < 0 || write(p[1], &sv, sizeof sv) != sizeof sv)
+				_exit(6);
+			continue;
+		}
+		if (in.label == L(M_QUIT)) {
+			ipc_reply(&out);
+			close(p[1]);
+			pthread_join(t, NULL);
+			return;
+		}
+		out.nwords = in.nwords;
+		for (uint32_t i = 0; i < in.nwords; i++)
+			out.word[i] = in.word[i] + 1;
+		ipc_reply(&out);
+	}
+}
+
+START_TEST(threads_with_own_connections_and_a_replying_worker)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		ipc_cap ep;
+		close(p[0]);
+		if (ipc_posix_listen(sockpath, &ep) < 0 || write(p[1], "r", 1) != 1)
+			_exit(2);
+		close(p[1]);
+		threaded_server(ep);
+		ipc_cap_drop(ep);
+		_exit(0);
+	}
+	close(p[1]);
+	char ch;
+	ck_assert_int_eq(read(p[0], &ch, 1), 1);
+	close(p[0]);
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	enum { NTHREADS = 4 };
+	struct worker_job jobs[NTHREADS];
+	pthread_t t[NTHREADS];
+	for (int i = 0; i < NTHREADS; i++) {
+		jobs[i].id = i + 1;
+		jobs[i].ok = 0;
+		ck_assert_int_eq(ipc_posix_copy(c, &jobs[i].conn), 0);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, client_thread, &jobs[i]), 0);
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(jobs[i].ok, "client thread %d failed", i);
+		ipc_cap_drop(jobs[i].conn);
+	}
+	quit(c, pid);
+}
+END_TEST
+
 /* A service handed over as an inherited descriptor, across exec: the
  * child is this program again, run as "serve-fd FD". */
 static char *self_exe;
@@ -1018,6 +1137,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, no_descriptor_leaks);
 	tcase_add_test(tc, inherited_descriptor_across_exec);
 	tcase_add_test(tc, out_of_descriptors_new_clients_wait);
+	tcase_add_test(tc, threads_with_own_connections_and_a_replying_worker);
 	suite_add_tcase(s, tc);
 	return s;
 }
