@@ -1,10 +1,11 @@
 /*
  * sched/task.c: a task's life.  MEM_ALLOC makes one (task_init), TASK_*
  * configure and start it (syscall/), and it ends in task_kill: by EXIT, by
- * a fault (arch/trapc.c), or when the last capability to it goes
- * (task_destroy).  A dead task keeps its TCB (its status stays readable)
- * until the last capability to it is gone, but lets go of its cspace,
- * vspace and IPC buffer at once.
+ * a fault (arch/trapc.c), when its last task capability goes
+ * (cap/cspace.c), or when its quota is revoked (mm/revoke.c).  A dead task
+ * keeps its TCB (its status stays readable) while any capability refers to
+ * it, task or reply, but lets go of its cspace, vspace and IPC buffer at
+ * once, and of its FPU, CPU and queues (task_unblock).
  */
 #include "kern/arch.h"
 #include "kern/boot.h"
