@@ -143,3 +143,12 @@ ALL_TARGETS += $(KB)/user/kbench.elf
 BENCH_TARGETS += bench-kernel
 bench-kernel: $(KB)/kernel.bin $(KB)/user/kbench.elf
 	@sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf
+
+# make install: the bootable image, and the ABI header for code built
+# against the kernel elsewhere (#include <abi/helios.h>).
+INSTALL_TARGETS += install-kernel
+install-kernel: $(KB)/kernel.bin
+	mkdir -p $(DESTDIR)$(LIBDIR)/helios $(DESTDIR)$(INCDIR)/abi
+	install -m 644 $(KB)/kernel.bin $(DESTDIR)$(LIBDIR)/helios/kernel.bin
+	install -m 644 kernel/include/abi/helios.h $(DESTDIR)$(INCDIR)/abi/helios.h
+.PHONY: install-kernel
