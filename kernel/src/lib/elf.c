@@ -2,7 +2,8 @@
  * lib/elf.c: checks an ELF64 x86_64 executable and walks its PT_LOAD
  * segments.  Every offset and size is checked against the image and every
  * address range against [lo, hi) before the callback sees it, with
- * overflow in mind: the image is untrusted input.
+ * overflow in mind: the image is untrusted input.  The image itself must
+ * be 8-byte aligned (boot modules are page-aligned).
  */
 #include "kern/elf.h"
 
@@ -37,8 +38,8 @@ int elf_load(const void *image, usize size, u64 lo, u64 hi, u64 *entry,
 	    eh->ident[5] != 1 || eh->type != ET_EXEC || eh->machine != EM_X86_64 ||
 	    eh->phentsize != sizeof(struct elf64_phdr))
 		return -1;
-	if (!range_in(eh->phoff, (u64)eh->phnum * sizeof(struct elf64_phdr), 0, size))
-		return -1;
+	if (!range_in(eh->phoff, (u64)eh->phnum * sizeof(struct elf64_phdr), 0, size) || eh->phoff % 8)
+		return -1;      /* program headers inside the image, and aligned */
 	if (eh->entry < lo || eh->entry >= hi)
 		return -1;
 	const struct elf64_phdr *ph = (const void *)((const u8 *)image + eh->phoff);
