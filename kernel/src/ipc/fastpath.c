@@ -62,7 +62,7 @@ void fastpath_reply_recv(struct tcb *t)
 	if (unlikely(!cap || cap->type != HELIOS_CAP_ENDPOINT))
 		return;
 	struct endpoint *ep = cap->obj;
-	if (unlikely(ep->senders.head || caller->call_seq != t->reply_seq))
+	if (unlikely(ep->senders.head || caller->state != T_REPLY || caller->call_seq != t->reply_seq))
 		return;
 
 	/* The reply: the label is the status. */
