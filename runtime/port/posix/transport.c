@@ -110,6 +110,19 @@ static int px_wait(int fd, short events, int64_t deadline)
 	}
 }
 
+/* Close each descriptor once, even if a message named one twice (closing
+ * it again could close another thread's new descriptor of that number). */
+static void px_close_fds(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < i && fds[j] != fds[i])
+			j++;
+		if (j == i)
+			close(fds[i]);
+	}
+}
+
 /*
  * Turn the capabilities of a message into descriptors to send: a descriptor
  * goes as itself; a server endpoint as a fresh connection to it.  On failure
@@ -135,18 +148,11 @@ static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 	if (rc == 0)
 		return 0;
 	/* Consume: descriptors converted so far, and the rest as capabilities. */
-	for (size_t j = 0; j < i; j++)
-		close(fds[j]);
+	px_close_fds(fds, i);
 	for (size_t j = i; j < n; j++)
 		if (caps[j] != IPC_CAP_NONE && px_ep_get(caps[j]) == NULL)
 			ipc_cap_drop(caps[j]);
 	return rc;
-}
-
-static void px_close_fds(const int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
 }
 
 /* The control-message buffer for up to IPC_MAX_CAPS descriptors. */
