@@ -44,4 +44,44 @@ check-mercury-echo: $(HIMAGE) $(HSERIAL_TEST)
 	@sh tests/run-test mercury-echo $(B)/results $(HSERIAL_TEST) -t 60 -w 'echo ready' \
 		-s 'hello, world\r' -s 'no newline' -s '\r\r' -b 8192 -x 'FAIL' -- $(HQEMU)
 
+# The confinement image: the demo, plus test drivers that /etc/drivers
+# makes usrinit load once serial0 is open (tests/mercury/drivers): three
+# whose manifests must be refused, one without COM1's ports that tries to
+# reach them, one that crashes, one that sends malformed requests to every
+# service.  The echo must still work after all of them.
+HTB = $(HB)/test/root
+HTEST_DRIVERS = greedy keyboard procs noports crash hostile
+HTEST_CODE_greedy = idle
+HTEST_CODE_keyboard = idle
+HTEST_CODE_procs = idle
+define HTEST_DRIVER_RULE
+$$(HTB)/sbin/drv/test/$(1): $$(HB)/obj/tests/mercury/drivers/$$(or $$(HTEST_CODE_$(1)),$(1)).o $$(HLIB) \
+		tests/mercury/drivers/$(1).manifest $$(MFCHECK) runtime/port/helios/user.ld
+	$$(call HDRIVER,$$@,$$<,tests/mercury/drivers/$(1).manifest)
+endef
+$(foreach d,$(HTEST_DRIVERS),$(eval $(call HTEST_DRIVER_RULE,$(d))))
+$(HTB)/etc/drivers: examples/examples.mk
+	@mkdir -p $(@D)
+	printf '/sbin/drv/test/%s\n' $(HTEST_DRIVERS) >$@
+$(HTB)/sbin/%: $(HB)/root/sbin/%
+	@mkdir -p $(@D)
+	cp $< $@
+HTEST_FILES = $(HROOT_FILES) etc/drivers $(HTEST_DRIVERS:%=sbin/drv/test/%)
+$(HB)/test/initramfs.tar: $(HTEST_FILES:%=$(HTB)/%)
+	$(HTAR) -cf $@ -C $(HTB) $(HTEST_FILES)
+
+HQEMU_CONFINE = $(subst $(HB)/initramfs.tar,$(HB)/test/initramfs.tar,$(HQEMU))
+HELIOS_CHECKS += check-mercury-confine
+CHECK_TARGETS += check-mercury-confine
+check-mercury-confine: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/initramfs.tar $(HSERIAL_TEST)
+	@sh tests/run-test mercury-confine $(B)/results $(HSERIAL_TEST) -t 90 -w 'echo ready' \
+		-w 'devloader: driver greedy: manifest line 5: ports 3f8..400 belong to another driver; refused' \
+		-w 'devloader: driver keyboard: manifest line 5: ports 60..65 are not a serial port' \
+		-w 'devloader: driver procs: manifest line 5: a driver may not have the procmgr service; refused' \
+		-w '[noports] COM1 through its own ioport capability: status -11; through any slot: 0 reached' \
+		-w '(noports) faulted: vector 13' \
+		-w '(crash) faulted: vector 14' \
+		-w '[hostile] ' -w ' rejected, 0 failures; every service still answers' \
+		-s 'still echoing\r' -b 4096 -x 'FAIL' -- $(HQEMU_CONFINE)
+
 .PHONY: run debug

@@ -27,8 +27,7 @@ static int run_driver(const char *path)
 	/* load takes a process capability; keep ours to start it. */
 	if ((st = hl_cap_copy(proc, IPC_CAP_NONE, IPC_CAP_NONE, &copy)) ||
 	    (st = sys_devloader_load(devload, copy, image)) || (st = sys_process_start(proc)))
-		mercury_log("%s: not started (%d%s%s)", path, st, io_status_name(st) ? ", " : "",
-		            io_status_name(st) ? io_status_name(st) : "");
+		mercury_log("%s: not started (%s)", path, io_status_name(st) ? io_status_name(st) : "?");
 	hl_cap_destroy(proc);
 	return st;
 }

@@ -6,7 +6,8 @@
  *            devloader, procmgr and fs; it also hears of processes dying.
  *   loader   the driver loader's work: it calls the process and the image
  *            it was handed, which may be anyone's endpoints;
- *   objects  the objects those services hand out, one endpoint each: the
+ *   objects  (two threads, each serving a shard of the object table, as
+ *            poll watches at most 16 capabilities) the objects those services hand out, one endpoint each: the
  *            bootstrap filesystem's open files (io::file) and processes
  *            (sysinit::process, a sys::process).
  *
@@ -46,14 +47,16 @@ extern volatile int procs_lock;          /* procs[]: main and loader threads */
 
 /* Objects served by the objects thread. */
 enum obj_kind { O_FREE, O_FILE, O_PROC };
-#define MAX_OBJS 15                     /* poll watches 16: these and a wakeup */
+#define OBJ_SHARD 15                    /* poll watches 16: a wakeup and 15 objects */
+#define OBJ_SHARDS 2                    /* objects threads */
+#define MAX_OBJS (OBJ_SHARD * OBJ_SHARDS)
 struct obj {
 	volatile int kind;
 	ipc_cap ep;
 	void *impl;
 };
 extern struct obj objs[MAX_OBJS];
-extern ipc_cap objs_wake;               /* signalled when objs[] changes */
+extern ipc_cap objs_wake[OBJ_SHARDS];   /* signalled when a shard of objs[] changes */
 int obj_add(enum obj_kind kind, void *impl, ipc_cap ep);    /* publishes an initialized object */
 void objects_main(void *arg);
 

@@ -277,20 +277,20 @@ static const unsigned aux_type[MF_TYPE_COUNT] = {
 int proc_load(struct proc *p, const unsigned char *image, size_t size, const struct manifest *m,
               const struct policy *pol, const char *what)
 {
+	size_t nl = strlen(m->name);
+	memcpy(p->name, m->name, nl + 1);
 	int st = check_policy(p, m, pol, what);
 	if (st)
 		return st;
 	static struct mercury_auxv aux;
 	memset(&aux, 0, sizeof(aux));
 	aux.magic = MERCURY_AUXV_MAGIC;
-	size_t nl = strlen(m->name);
 	for (size_t i = 0; i < nl; i += 8) {
 		uint64_t w = 0;
 		for (size_t k = 0; k < 8 && i + k < nl; k++)
 			w |= (uint64_t)(unsigned char)m->name[i + k] << (8 * k);
 		aux.ent[aux.count++] = (struct mercury_aux){ MERCURY_AT_NAME, w, 0 };
 	}
-	memcpy(p->name, m->name, nl + 1);
 
 	/* Fixed notes first, here, so that IRQs can be bound to them; then
 	 * everything at a fixed slot; then the `_` capabilities. */

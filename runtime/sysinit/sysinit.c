@@ -8,7 +8,7 @@
 #include "init.h"
 
 struct obj objs[MAX_OBJS];
-ipc_cap objs_wake;
+ipc_cap objs_wake[OBJ_SHARDS];
 static volatile int objs_lock;
 
 enum { SV_DEVREGISTRY, SV_DEVMGR, SV_DEVLOADER, SV_PROCMGR, SV_FS, SV_COUNT };
@@ -37,8 +37,9 @@ ipc_cap service_ep(uint32_t iface)
 int obj_add(enum obj_kind kind, void *impl, ipc_cap ep)
 {
 	int st = ERRORS_ERR_NO_MEMORY;
+	unsigned i;
 	mercury_lock(&objs_lock);
-	for (unsigned i = 0; i < MAX_OBJS; i++) {
+	for (i = 0; i < MAX_OBJS; i++) {
 		if (objs[i].kind == O_FREE) {
 			objs[i].ep = ep;
 			objs[i].impl = impl;
@@ -51,22 +52,23 @@ int obj_add(enum obj_kind kind, void *impl, ipc_cap ep)
 	if (st)
 		mercury_log("too many objects (%u): refused", MAX_OBJS);
 	else
-		hl_signal(objs_wake, 1);
+		hl_signal(objs_wake[i / OBJ_SHARD], 1);
 	return st;
 }
 
-/* The objects thread: poll every object and the wakeup note. */
+/* An objects thread: poll the objects of its shard and its wakeup note. */
 void objects_main(void *arg)
 {
-	(void)arg;
+	unsigned shard = (unsigned)(uintptr_t)arg;
+	ipc_cap wake = objs_wake[shard];
 	struct helios_pollcap pc[HELIOS_MAX_POLL];
 	int which[HELIOS_MAX_POLL];
 	struct ipc_msg in, out;
 	for (;;) {
 		unsigned n = 0;
-		pc[n] = (struct helios_pollcap){ objs_wake, HELIOS_POLL_RECV, 0 };
+		pc[n] = (struct helios_pollcap){ wake, HELIOS_POLL_RECV, 0 };
 		which[n++] = -1;
-		for (unsigned i = 0; i < MAX_OBJS; i++) {
+		for (unsigned i = shard * OBJ_SHARD; i < (shard + 1) * OBJ_SHARD; i++) {
 			if (__atomic_load_n(&objs[i].kind, __ATOMIC_ACQUIRE) == O_FREE)
 				continue;
 			pc[n] = (struct helios_pollcap){ objs[i].ep, HELIOS_POLL_RECV, 0 };
@@ -82,7 +84,7 @@ void objects_main(void *arg)
 			if (!(pc[k].revents & HELIOS_POLL_RECV))
 				continue;
 			if (which[k] < 0) {
-				hl_wait(objs_wake, NULL);
+				hl_wait(wake, NULL);
 				continue;
 			}
 			struct obj *o = &objs[which[k]];
@@ -380,8 +382,8 @@ static void reap(uint64_t bits)
 	mercury_lock(&procs_lock);
 	for (unsigned i = 0; i < MAX_PROCS; i++) {
 		struct proc *p = &procs[i];
-		if (!(bits & (UINT64_C(1) << i)) || p->state == P_FREE)
-			continue;
+		if (!(bits & (UINT64_C(1) << i)) || p->state == P_FREE || p->state == P_DEAD)
+			continue;       /* a refused load was released already */
 		struct hl_ret r = hl_task_status(p->task);
 		if (r.st == 0 && r.r0 == HELIOS_TASK_FAULTED)
 			mercury_log("process %u (%s) faulted: vector %lu at %lx; the rest goes on", i, p->name,
@@ -455,9 +457,11 @@ int main(void)
 	for (unsigned i = 0; i < SV_COUNT; i++)
 		if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &eps[i]))
 			return 1;
-	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &deaths) ||
-	    hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &objs_wake))
+	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &deaths))
 		return 1;
+	for (unsigned i = 0; i < OBJ_SHARDS; i++)
+		if (hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &objs_wake[i]))
+			return 1;
 	sys_devregistry_init(&registry, &registry_impl, eps[SV_DEVREGISTRY]);
 	sys_devmgr_init(&devmgr, &devmgr_impl, eps[SV_DEVMGR]);
 	sys_devloader_init(&devloader, &devloader_impl, eps[SV_DEVLOADER]);
@@ -465,7 +469,8 @@ int main(void)
 	fs_fs_init(&fs, &fs_impl, eps[SV_FS]);
 	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &jobs_note) ||
 	    mercury_thread_spawn(loader_main, NULL, &task) ||
-	    mercury_thread_spawn(objects_main, NULL, &task)) {
+	    mercury_thread_spawn(objects_main, (void *)0, &task) ||
+	    mercury_thread_spawn(objects_main, (void *)1, &task)) {
 		mercury_log("cannot start the loader and objects threads");
 		return 1;
 	}
