@@ -759,6 +759,135 @@ START_TEST(deferred_read_completes_on_interrupt)
 }
 END_TEST
 
+/* sys::devloader.load{proc: process, image: io::file}: capabilities of
+ * interface type passed in a request; the loader calls the io::file it was
+ * given (a server turned client), as the seed's loader reads a driver's
+ * image, and the process it was given is then started. */
+
+static struct {
+	bool loaded;
+	char head[8];
+} loader_state;
+
+static int proc_start(struct sys_process *self)
+{
+	(void)self;
+	return loader_state.loaded ? 0 : ERRORS_ERR_INVALID;
+}
+
+static ipc_cap proc_ep;
+
+static int procmgr_new(struct sys_procmgr *self, ipc_cap *proc)
+{
+	(void)self;
+	return ipc_posix_connection(proc_ep, proc) < 0 ? ERRORS_ERR_NO_MEMORY : 0;
+}
+
+static int loader_load(struct sys_devloader *self, ipc_cap proc, ipc_cap image)
+{
+	(void)self;
+	ipc_cap pg, d;
+	char *p;
+	size_t n, end;
+	int rc = ERRORS_ERR_INVALID;
+	if (ipc_page_alloc(1, &pg, (void **)&p) < 0)
+		return ipc_cap_drop(proc), ipc_cap_drop(image), ERRORS_ERR_NO_MEMORY;
+	if (io_file_seek(image, 0, IO_WHENCE_END, &end) == 0 && end >= 4 &&
+	    io_file_seek(image, 0, IO_WHENCE_SET, &n) == 0 && ipc_page_dup(pg, &d) == 0 &&
+	    io_file_read(image, &d, 1, (uintptr_t)p, 8, &n) == 0 && n >= 4 &&
+	    memcmp(p, "\177ELF", 4) == 0) {
+		memcpy(loader_state.head, p, sizeof loader_state.head);
+		loader_state.loaded = true;
+		rc = 0;
+	}
+	munmap(p, IPC_PAGE_SIZE);
+	ipc_cap_drop(pg);
+	ipc_cap_drop(image); /* what a request carried is the implementation's */
+	ipc_cap_drop(proc);
+	return rc;
+}
+
+static const struct sys_process_iface proc_impl = { .start = proc_start };
+static const struct sys_procmgr_iface procmgr_impl = { .new_ = procmgr_new };
+static const struct sys_devloader_iface loader_impl = { .load = loader_load };
+
+START_TEST(loader_calls_the_file_it_was_given)
+{
+	pid_t files = spawn_memfile(path_file);
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sys_process proc;
+		struct sys_procmgr mgr;
+		struct sys_devloader ldr;
+		ipc_cap mep, lep;
+		close(p[0]);
+		if (ipc_posix_endpoint(&proc_ep) < 0 || ipc_posix_listen(path_reg, &mep) < 0 ||
+		    ipc_posix_listen(path_mgr, &lep) < 0)
+			_exit(2);
+		sys_process_init(&proc, &proc_impl, proc_ep);
+		sys_procmgr_init(&mgr, &procmgr_impl, mep);
+		sys_devloader_init(&ldr, &loader_impl, lep);
+		ipc_posix_nonblock(proc_ep, true);
+		ipc_posix_nonblock(mep, true);
+		ipc_posix_nonblock(lep, true);
+		if (write(p[1], "r", 1) != 1)
+			_exit(2);
+		close(p[1]);
+		for (;;) {
+			struct ipc_pollcap pc[3] = {
+				{ proc_ep, IPC_POLLRECV, 0 }, { mep, IPC_POLLRECV, 0 }, { lep, IPC_POLLRECV, 0 },
+			};
+			if (ipc_posix_poll(pc, 3, -1) < 0)
+				_exit(3);
+			if (pc[0].revents)
+				sys_process_dispatch(&proc);
+			if (pc[1].revents)
+				sys_procmgr_dispatch(&mgr);
+			if (pc[2].revents)
+				sys_devloader_dispatch(&ldr);
+		}
+	}
+	close(p[1]);
+	char ch;
+	ck_assert_int_eq(read(p[0], &ch, 1), 1);
+	close(p[0]);
+
+	/* The driver image, written into the file server. */
+	ipc_cap image, pg, d;
+	char *buf;
+	size_t n;
+	ck_assert_int_eq(ipc_posix_connect(path_file, &image), 0);
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, (void **)&buf), 0);
+	memcpy(buf, "\177ELF\2\1\1\0", 8);
+	ck_assert_int_eq(ipc_page_dup(pg, &d), 0);
+	ck_assert_int_eq(io_file_write(image, &d, 1, (uintptr_t)buf, 8, &n), 0);
+
+	int fds = count_fds();
+	ipc_cap procmgr, loader, proc, proc2, image2;
+	ck_assert_int_eq(ipc_posix_connect(path_reg, &procmgr), 0);
+	ck_assert_int_eq(ipc_posix_connect(path_mgr, &loader), 0);
+	ck_assert_int_eq(sys_procmgr_new(procmgr, &proc), 0);
+	ck_assert_int_eq(sys_process_start(proc), ERRORS_ERR_INVALID); /* nothing loaded */
+	ck_assert_int_eq(ipc_posix_copy(proc, &proc2), 0);
+	ck_assert_int_eq(ipc_posix_copy(image, &image2), 0);
+	/* Both move into the call. */
+	ck_assert_int_eq(sys_devloader_load(loader, proc2, image2), 0);
+	ck_assert_int_eq(fcntl(ipc_posix_fd(image2), F_GETFD), -1);
+	ck_assert_int_eq(sys_process_start(proc), 0);
+	ipc_cap_drop(proc);
+	ipc_cap_drop(procmgr);
+	ipc_cap_drop(loader);
+	ck_assert_int_eq(count_fds(), fds);
+	munmap(buf, IPC_PAGE_SIZE);
+	ipc_cap_drop(pg);
+	ipc_cap_drop(image);
+	kill_server(pid);
+	kill_server(files);
+}
+END_TEST
+
 /* Hostile clients ---------------------------------------------------- */
 
 static uint64_t rng_state;
@@ -1038,6 +1167,7 @@ static Suite *e2e_suite(void)
 	tcase_add_test(tc, serial_server_serves_file_clients);
 	tcase_add_test(tc, registry_returns_a_capability_the_caller_serves);
 	tcase_add_test(tc, deferred_read_completes_on_interrupt);
+	tcase_add_test(tc, loader_calls_the_file_it_was_given);
 	tcase_add_test(tc, hostile_clients_cannot_break_a_server);
 	suite_add_tcase(s, tc);
 	return s;
