@@ -119,7 +119,8 @@ typedef helios_u32 helios_cap;
 	X(IRQ_BIND, 28, "irq a0: deliver line a1 to notification a2 as bits a3")                \
 	X(IRQ_ACK, 29, "irq a0: unmask line a1 after handling it")                              \
 	X(CLOCK, 30, "-> r0 timer ticks since boot, r1 ticks per second")                       \
-	X(MEM_REVOKE, 31, "destroy everything made from memory a0 and its sub-quotas")
+	X(MEM_REVOKE, 31, "destroy everything made from memory a0 and its sub-quotas")         \
+	X(TIMER, 32, "signal notification a0 with bits a1 at tick a2 (CLOCK's count); a1 = 0: cancel")
 
 enum helios_syscall {
 #define HELIOS_X_(name, nr, doc) HELIOS_SYS_##name = nr,

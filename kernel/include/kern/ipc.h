@@ -23,6 +23,11 @@ struct endpoint {
 struct notification {
 	u64 word;
 	struct tqueue waiters;          /* T_WAIT */
+	/* An armed timer (TIMER): signal timer_bits at tick timer_at.  Armed
+	 * notifications form one list in deadline order (ipc/timer.c). */
+	u64 timer_at, timer_bits;
+	struct notification *timer_next;
+	bool timer_armed;
 };
 
 void tq_push(struct tqueue *q, struct tcb *t);
@@ -71,6 +76,11 @@ void endpoint_destroy(struct endpoint *ep);
 struct tcb *notification_signal(struct notification *n, u64 bits);  /* the waiter woken */
 int notification_wait(struct tcb *t, struct notification *n);
 void notification_destroy(struct notification *n);
+
+/* ipc/timer.c */
+void timer_arm(struct notification *n, u64 at, u64 bits);
+void timer_disarm(struct notification *n);
+void timer_tick(u64 now);
 
 /* ipc/poll.c */
 int ipc_poll(struct tcb *t, unsigned n);

@@ -1,7 +1,8 @@
 /*
  * ipc/notification.c: a word of bits that signal ORs into and wait takes
  * (and clears) whole, waking one waiter at a time.  IRQs arrive as signals
- * (irq/irq.c); a task's death can be one too (TASK_NOTIFY).
+ * (irq/irq.c); a task's death can be one too (TASK_NOTIFY), and so can a
+ * timer (ipc/timer.c).
  */
 #include "kern/task.h"
 
@@ -36,6 +37,7 @@ int notification_wait(struct tcb *t, struct notification *n)
 
 void notification_destroy(struct notification *n)
 {
+	timer_disarm(n);
 	struct tcb *t;
 	while ((t = tq_pop(&n->waiters)))
 		wake_status(t, HELIOS_EPEER);

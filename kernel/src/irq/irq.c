@@ -25,6 +25,7 @@ void irq_handle(unsigned irq)
 	if (irq == 0) {
 		timer_ticks++;
 		pic_eoi(0);
+		timer_tick(timer_ticks);
 		sched_preempt();
 		return;
 	}

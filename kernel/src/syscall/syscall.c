@@ -522,6 +522,18 @@ static i64 sys_clock(struct tcb *t)
 	return HELIOS_OK;
 }
 
+/* A one-shot timer on a notification; a tick already past fires at the next. */
+static i64 sys_timer(struct tcb *t)
+{
+	int err = 0;
+	DECODE(n, A0, HELIOS_CAP_NOTIFICATION);
+	if (A1)
+		timer_arm(n->obj, A2, A1);
+	else
+		timer_disarm(n->obj);
+	return HELIOS_OK;
+}
+
 static const syscall_fn syscalls[HELIOS_SYS_COUNT] = {
 	[HELIOS_SYS_NULL] = sys_null,
 	[HELIOS_SYS_DEBUG_WRITE] = sys_debug_write,
@@ -555,6 +567,7 @@ static const syscall_fn syscalls[HELIOS_SYS_COUNT] = {
 	[HELIOS_SYS_IRQ_ACK] = sys_irq_ack,
 	[HELIOS_SYS_CLOCK] = sys_clock,
 	[HELIOS_SYS_MEM_REVOKE] = sys_mem_revoke,
+	[HELIOS_SYS_TIMER] = sys_timer,
 };
 
 /* Every number in HELIOS_SYSCALL_LIST has its handler: checked once at

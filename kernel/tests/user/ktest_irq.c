@@ -149,4 +149,38 @@ void test_main(void)
 	while (S(CLOCK, 0, 0, 0, 0, 0).r0 < t0 + 2)
 		S(YIELD, 0, 0, 0, 0, 0);
 	CHECK(S(CLOCK, 0, 0, 0, 0, 0).r0 >= t0 + 2);
+
+	/* Timers: a notification signalled at a tick; the earlier first;
+	 * cancelled ones never; a timeout as a poll over an endpoint and one. */
+	u32 ta = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, NONE, 0).r0;
+	u32 tb = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, NONE, 0).r0;
+	u64 now = S(CLOCK, 0, 0, 0, 0, 0).r0;
+	CHECK_EQ(S(TIMER, ta, 0x1, now + 6, 0, 0).st, 0);
+	CHECK_EQ(S(TIMER, tb, 0x2, now + 3, 0, 0).st, 0);
+	CHECK_EQ(S(TIMER, note, 0x4, now + 4, 0, 0).st, 0);
+	CHECK_EQ(S(TIMER, note, 0, 0, 0, 0).st, 0);            /* cancelled */
+	w = h_wait(tb);
+	CHECK_EQ(w.r0, 0x2);
+	CHECK(S(CLOCK, 0, 0, 0, 0, 0).r0 >= now + 3);
+	CHECK(!pending(ta, always));
+	w = h_wait(ta);
+	CHECK_EQ(w.r0, 0x1);
+	CHECK(S(CLOCK, 0, 0, 0, 0, 0).r0 >= now + 6);
+	CHECK(!pending(note, always));
+	CHECK_EQ(S(TIMER, HELIOS_ROOT_IOPORT, 1, 0, 0, 0).st, HELIOS_EBADCAP);
+	u32 ep = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_ENDPOINT, NONE, 0).r0;
+	S(TIMER, ta, 0x8, S(CLOCK, 0, 0, 0, 0, 0).r0 + 2, 0, 0);
+	struct helios_ipc_buffer *b = U_IPCBUF;
+	b->poll[0] = (struct helios_pollcap){ ep, HELIOS_POLL_RECV, 0 };
+	b->poll[1] = (struct helios_pollcap){ ta, HELIOS_POLL_RECV, 0 };
+	CHECK_EQ(S(POLL, 2, 0, 0, 0, 0).st, 0);                 /* nobody calls: the timeout */
+	CHECK_EQ(b->poll[0].revents, 0);
+	CHECK_EQ(b->poll[1].revents, HELIOS_POLL_RECV);
+	CHECK_EQ(h_wait(ta).r0, 0x8);
+	/* An armed notification destroyed: its timer goes with it. */
+	S(TIMER, tb, 1, S(CLOCK, 0, 0, 0, 0, 0).r0 + 1, 0, 0);
+	CHECK_EQ(h_destroy(tb), 0);
+	now = S(CLOCK, 0, 0, 0, 0, 0).r0;
+	while (S(CLOCK, 0, 0, 0, 0, 0).r0 < now + 3)
+		S(YIELD, 0, 0, 0, 0, 0);
 }

@@ -65,7 +65,7 @@ static const u16 shape[HELIOS_SYS_COUNT] = {
 	[HELIOS_SYS_TASK_REGS] = C(0) | V(1) | V(2), [HELIOS_SYS_TASK_START] = C(0),
 	[HELIOS_SYS_TASK_NOTIFY] = C(0) | C(1), [HELIOS_SYS_TASK_STATUS] = C(0),
 	[HELIOS_SYS_IO_IN] = C(0), [HELIOS_SYS_IO_OUT] = C(0), [HELIOS_SYS_IRQ_BIND] = C(0) | C(2),
-	[HELIOS_SYS_IRQ_ACK] = C(0), [HELIOS_SYS_MEM_REVOKE] = C(0),
+	[HELIOS_SYS_IRQ_ACK] = C(0), [HELIOS_SYS_MEM_REVOKE] = C(0), [HELIOS_SYS_TIMER] = C(0),
 };
 
 static u64 shaped(u64 nr, unsigned i)
