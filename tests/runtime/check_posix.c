@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -505,6 +506,31 @@ START_TEST(dead_server_gives_epeer)
 	ck_assert_int_eq(ipc_send(c, &m), IPC_EPEER);
 	ipc_cap_drop(c);
 	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(publishing_over_a_live_or_stale_socket)
+{
+	ipc_cap ep, ep2;
+	ck_assert_int_eq(ipc_posix_listen(sockpath, &ep), 0);
+	ck_assert_int_eq(ipc_posix_listen(sockpath, &ep2), IPC_EBUSY);
+	ck_assert_int_eq(ep2, IPC_CAP_NONE);
+	ck_assert_int_eq(ipc_cap_drop(ep), 0);
+	/* A socket left behind by a server that died: replaced. */
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, sockpath);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	close(fd);
+	ck_assert_int_eq(ipc_posix_listen(sockpath, &ep), 0);
+	ck_assert_int_eq(ipc_cap_drop(ep), 0);
+	/* Never another kind of file. */
+	fd = open(sockpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_lt(ipc_posix_listen(sockpath, &ep), 0);
+	ck_assert_int_eq(access(sockpath, F_OK), 0);
+	unlink(sockpath);
 }
 END_TEST
 
@@ -1126,6 +1152,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, unanswered_and_dropped_replies_fail_the_caller);
 	tcase_add_test(tc, dead_server_gives_epeer);
 	tcase_add_test(tc, closed_endpoint_gives_epeer);
+	tcase_add_test(tc, publishing_over_a_live_or_stale_socket);
 	tcase_add_test(tc, bad_caps_are_errors);
 	tcase_add_test(tc, call_timeout_and_late_reply);
 	tcase_add_test(tc, one_way_send);

@@ -39,8 +39,9 @@ extern "C" {
 
 /* Endpoints and connections. */
 
-/* Make a server endpoint and publish it at the socket path; an existing
- * socket at path is replaced.  Dropping the endpoint unlinks the path. */
+/* Make a server endpoint and publish it at the socket path.  A stale socket
+ * there is replaced; a live one is IPC_EBUSY.  Dropping the endpoint unlinks
+ * the path. */
 int ipc_posix_listen(const char *path, ipc_cap *ep);
 /* Make a server endpoint with no name: connections reach it through
  * ipc_posix_connection(), ipc_posix_serve(), or by sending it. */

@@ -204,9 +204,20 @@ int ipc_posix_listen(const char *path, ipc_cap *ep)
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return px_status_errno(errno);
-	/* Replace a stale socket, never any other file. */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	/* Replace a stale socket (nobody listening), never a live service or
+	 * any other file. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (probe >= 0 && (connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0 ||
+		                   errno == EAGAIN)) { /* EAGAIN: alive, backlog full */
+			close(probe);
+			close(fd);
+			return IPC_EBUSY;
+		}
+		if (probe >= 0)
+			close(probe);
 		unlink(path);
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, SOMAXCONN) < 0) {
 		rc = px_status_errno(errno);
 		close(fd);
