@@ -92,10 +92,12 @@ check-kernel-boot: $(KB)/kernel.bin
 	@sh tests/run-test kernel-boot $(B)/results $(KQEMU_TEST) -a "selftest=frames expect-empty" \
 		-e '^mem: [0-9]+ MiB of RAM' -e '^selftest: frames ok' -e 'no root task module'
 
-# An exception in the kernel is reported, with registers, and stops QEMU.
+# An exception in the kernel is reported, with registers, and stops QEMU;
+# so is a write into the unmapped page below the kernel stack.
 check-kernel-exception: $(KB)/kernel.bin
-	@sh tests/run-test kernel-exception $(B)/results $(KQEMU_TEST) -a "selftest=ud" -s 37 \
-		-e 'invalid opcode \(vector 6\) in kernel mode' -e '^  rip ffffffff8' -e '^kernel panic'
+	@sh tests/run-test kernel-exception $(B)/results sh -c '$(KQEMU_TEST) -a "selftest=ud" -s 37 \
+		-e "invalid opcode \(vector 6\) in kernel mode" -e "^  rip ffffffff8" -e "^kernel panic" && \
+		$(KQEMU_TEST) -a "selftest=stack" -s 37 -e "page fault \(vector 14\) in kernel mode" -e "^kernel panic"'
 
 # Each test task boots as the root task and ends QEMU with pass or fail.
 # (Explicit rules: make skips pattern rules for phony targets.)

@@ -243,7 +243,9 @@ syscall_user_rsp:
 cur_ctx:                                /* &current->ctx, for syscall_entry */
 	.quad 0
 	.align 4096
-	.globl kstack_top
+	.globl kstack_guard, kstack_top
+kstack_guard:                           /* left unmapped (mm/vspace.c): an overflow faults */
+	.space 4096
 kstack:
 	.space 16384
 kstack_top:

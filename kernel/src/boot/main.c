@@ -93,6 +93,10 @@ static void selftest(void)
 		__asm__ volatile("ud2");
 	if (cmdline_has("selftest=pf"))
 		*(volatile u64 *)(uptr)0x7000dead0000ull = 1;
+	if (cmdline_has("selftest=stack")) {
+		extern char kstack_guard[];
+		*(volatile u64 *)(kstack_guard + 4088) = 1;     /* as a stack overflow would */
+	}
 	if (cmdline_has("selftest=frames")) {
 		u64 before = frames_free, a = frame_alloc(), b = frame_alloc();
 		kassert(a && b && a != b && frames_free == before - 2);

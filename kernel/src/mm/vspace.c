@@ -26,7 +26,7 @@
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-extern char _text_start[], _rodata_start[], _data_start[], _kernel_end[];
+extern char _text_start[], _rodata_start[], _data_start[], _kernel_end[], kstack_guard[];
 
 static u64 pte_nx;              /* PTE_NX if EFER.NXE is on, else 0 */
 static struct vspace *kernel_pml4;
@@ -68,6 +68,8 @@ void kernel_vspace_init(u64 max_pa)
 	l4[511] = kpdpt | PTE_P | PTE_W;
 	((u64 *)(uptr)kpdpt)[510] = kpd | PTE_P | PTE_W;
 	for (u64 va = (u64)(uptr)_text_start; va < (u64)(uptr)_kernel_end; va += PAGE_SIZE) {
+		if (va == (u64)(uptr)kstack_guard)
+			continue;               /* below the kernel stack: a stack overflow faults */
 		u64 pdi = (va >> 21) & 511, pti = (va >> 12) & 511;
 		u64 *pd = (u64 *)(uptr)kpd;
 		if (!(pd[pdi] & PTE_P))
