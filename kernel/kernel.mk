@@ -81,11 +81,9 @@ $(KB)/test-initramfs.tar: kernel/tests/initramfs/hello.txt
 	tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 -cf $@ -C kernel/tests/initramfs hello.txt
 
 KERNEL_CHECKS = check-kernel-boot check-kernel-exception check-kernel-host check-kernel-abi \
-	check-kernel-clang
+	check-kernel-clang check-kernel-cpumax
 $(foreach t,$(KTESTS),$(eval KERNEL_CHECKS += check-kernel-$(t)))
 CHECK_TARGETS += $(KERNEL_CHECKS)
-
-check-kernel: $(KERNEL_CHECKS)
 
 # No root task: the kernel boots, tests its frame allocator and stops.
 check-kernel-boot: $(KB)/kernel.bin
@@ -119,6 +117,12 @@ check-kernel-host: $(KB)/check_kernel
 	@sh tests/run-test kernel-host $(B)/results $(KB)/check_kernel
 
 .PHONY: check-kernel
+
+# The IPC test on QEMU's most capable CPU model, where the kernel turns on
+# SMEP and SMAP (it never touches user memory: this keeps it honest).
+check-kernel-cpumax: $(KB)/kernel.bin $(KB)/user/ktest_ipc.elf
+	@sh tests/run-test kernel-cpumax $(B)/results $(KQEMU_TEST) -q "-cpu max" -m $(KB)/user/ktest_ipc.elf \
+		-e '^cpu: .*smep smap' -e '^ktest ipc: [0-9]+ checks, 0 failed'
 
 # The kernel and two test tasks built with clang instead, and booted.
 KCLANG_B = $(KB)/clang
@@ -154,3 +158,6 @@ install-kernel: $(KB)/kernel.bin
 	install -m 644 $(KB)/kernel.bin $(DESTDIR)$(LIBDIR)/helios/kernel.bin
 	install -m 644 kernel/include/abi/helios.h $(DESTDIR)$(INCDIR)/abi/helios.h
 .PHONY: install-kernel
+
+# Every kernel test (after all of them are defined).
+check-kernel: $(KERNEL_CHECKS)

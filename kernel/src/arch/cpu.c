@@ -181,6 +181,18 @@ void cpu_init(void)
 	wrmsr(MSR_LSTAR, (u64)(uptr)syscall_entry);
 	wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000 | 0x4000);
 	write_cr4(read_cr4() & ~(1ull << 2));   /* TSD off: rdtsc in user mode (benchmarks) */
+	/* The kernel never touches user memory (it reaches IPC buffers and
+	 * pages through the direct map), so SMEP and SMAP, where the CPU has
+	 * them, cost nothing and turn a stray user pointer into a fault. */
+	u32 a, b, c, d;
+	cpuid(0, &a, &b, &c, &d);
+	if (a >= 7) {
+		cpuid(7, &a, &b, &c, &d);
+		write_cr4(read_cr4() | (b & (1u << 7) ? 1ull << 20 : 0) | (b & (1u << 20) ? 1ull << 21 : 0));
+	}
+	u64 cr4 = read_cr4();
+	kprintf("cpu: syscall sse%s%s%s\n", rdmsr(MSR_EFER) & (1ull << 11) ? " nx" : "",
+	        cr4 & (1ull << 20) ? " smep" : "", cr4 & (1ull << 21) ? " smap" : "");
 	/* SSE for tasks: OSFXSR and OSXMMEXCPT; no x87 emulation, no lazy
 	 * switching (CR0.EM and TS clear; MP set).  sched/sched.c switches the
 	 * registers with fxsave64/fxrstor64. */
