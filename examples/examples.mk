@@ -14,11 +14,16 @@ $(HB)/root/sbin/drv/serial: $(HB)/obj/$(EX)/serial.o $(HLIB) $(EX)/serial.manife
 		runtime/port/helios/user.ld
 	$(call HDRIVER,$@,$<,$(EX)/serial.manifest)
 
-# The initramfs: a ustar archive, byte for byte the same from run to run.
+# The initramfs: a ustar archive, byte for byte the same from run to run,
+# of the programs without their debug information (the loader reads whole
+# files; gdb wants the unstripped ones under $(HB)/root).
+$(HB)/strip/%: $(HB)/root/%
+	@mkdir -p $(@D)
+	objcopy --strip-debug $< $@
 HTAR = tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 --sort=name
 HROOT_FILES = sbin/usrinit sbin/drv/serial
-$(HB)/initramfs.tar: $(HROOT_FILES:%=$(HB)/root/%)
-	$(HTAR) -cf $@ -C $(HB)/root $(HROOT_FILES)
+$(HB)/initramfs.tar: $(HROOT_FILES:%=$(HB)/strip/%)
+	$(HTAR) -cf $@ -C $(HB)/strip $(HROOT_FILES)
 
 HIMAGE = $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/initramfs.tar
 ALL_TARGETS += $(HIMAGE)
@@ -63,7 +68,7 @@ $(foreach d,$(HTEST_DRIVERS),$(eval $(call HTEST_DRIVER_RULE,$(d))))
 $(HTB)/etc/drivers: examples/examples.mk
 	@mkdir -p $(@D)
 	printf '/sbin/drv/test/%s\n' $(HTEST_DRIVERS) >$@
-$(HTB)/sbin/%: $(HB)/root/sbin/%
+$(HTB)/sbin/%: $(HB)/strip/sbin/%
 	@mkdir -p $(@D)
 	cp $< $@
 HTEST_FILES = $(HROOT_FILES) etc/drivers $(HTEST_DRIVERS:%=sbin/drv/test/%)
@@ -84,4 +89,7 @@ check-mercury-confine: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/initramfs.t
 		-w '[hostile] ' -w ' rejected, 0 failures; every service still answers' \
 		-s 'still echoing\r' -b 4096 -x 'FAIL' -- $(HQEMU_CONFINE)
 
-.PHONY: run debug
+# Every boot test of the runtime, sysinit and the example OS.
+check-mercury: $(HELIOS_CHECKS)
+
+.PHONY: run debug check-mercury

@@ -30,8 +30,10 @@ $(HGEN_STAMP): $(HPROTOS:%=protocols/%.ipc) runtime/sysinit/sysinit.ipc $(IPCGEN
 	@touch $@
 HSTUB_NAMES = $(HPROTOS) sysinit
 HSTUB_OBJS = $(foreach p,$(HSTUB_NAMES),$(HB)/obj/gen/$(p)_client.o $(HB)/obj/gen/$(p)_server.o)
-$(HGEN)/%_client.c $(HGEN)/%_server.c $(HGEN)/%.h: $(HGEN_STAMP)
-	@true
+# Named (not a pattern), so that make never deletes them as intermediates.
+HGEN_FILES = $(foreach p,$(HSTUB_NAMES),$(HGEN)/$(p).h $(HGEN)/$(p)_client.c $(HGEN)/$(p)_server.c)
+$(HGEN_FILES): $(HGEN_STAMP)
+	@test -f $@ || { rm -f $(HGEN_STAMP); echo "$@ is missing: run make again" >&2; exit 1; }
 
 HPORT_SRC = runtime/port/helios/transport.c runtime/port/helios/start.c \
 	runtime/port/helios/mem.c runtime/port/helios/log.c runtime/port/helios/file.c
@@ -102,7 +104,6 @@ HSERIAL_TEST = $(HB)/serial_test
 ALL_TARGETS += $(HLIB) $(HB)/test/roundtrip.elf $(HB)/serial_test
 HELIOS_CHECKS = check-mercury-roundtrip check-mercury-manifest
 CHECK_TARGETS += $(HELIOS_CHECKS)
-check-mercury: $(HELIOS_CHECKS)
 
 # Two tasks, generated stubs between them, over the kernel's IPC.
 check-mercury-roundtrip: $(KB)/kernel.bin $(HB)/test/roundtrip.elf
@@ -113,4 +114,13 @@ check-mercury-roundtrip: $(KB)/kernel.bin $(HB)/test/roundtrip.elf
 check-mercury-manifest: $(MFCHECK)
 	@sh tests/run-test mercury-manifest $(B)/results sh tests/mercury/manifest.sh $(MFCHECK)
 
-.PHONY: check-mercury
+# Benchmarks: the example OS's boot against a minimal multiboot kernel.
+$(HB)/floor.elf: bench/boot/floor.S bench/boot/floor.ld
+	@mkdir -p $(@D)
+	$(CC) -m32 -c -o $(HB)/floor.o bench/boot/floor.S
+	$(LD) -m elf_i386 -T bench/boot/floor.ld -o $@ $(HB)/floor.o
+BENCH_TARGETS += bench-boot
+bench-boot: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/initramfs.tar $(HSERIAL_TEST) $(HB)/floor.elf
+	@sh bench/boot/run "$(QEMU)" $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/initramfs.tar \
+		$(HSERIAL_TEST) $(HB)/floor.elf
+

@@ -156,13 +156,13 @@ static const struct sys_procmgr_iface procmgr_impl = { .new_ = procmgr_new };
 
 static int read_image(ipc_cap image, unsigned char **data, size_t *size)
 {
+	static struct mercury_buf b;    /* the loader thread's, kept: pages cost */
 	size_t end = 0, pos = 0;
 	if (io_file_seek(image, 0, IO_WHENCE_END, &end) || end > IMAGE_MAX ||
 	    io_file_seek(image, 0, IO_WHENCE_SET, &pos))
 		return ERRORS_ERR_INVALID;
 	unsigned char *buf = malloc(end ? end : 1);
-	struct mercury_buf b;
-	if (!buf || mercury_buf_alloc(&b, IPC_MAX_CAPS)) {
+	if (!buf || (!b.va && mercury_buf_alloc(&b, IPC_MAX_CAPS))) {
 		free(buf);
 		return ERRORS_ERR_NO_MEMORY;
 	}
@@ -178,7 +178,6 @@ static int read_image(ipc_cap image, unsigned char **data, size_t *size)
 		memcpy(buf + pos, b.va, got);
 		pos += got;
 	}
-	mercury_buf_free(&b);
 	if (st) {
 		free(buf);
 		return st;
@@ -451,7 +450,7 @@ int main(void)
 		return 1;
 	}
 	bfs_init((const void *)bi->module[1].vaddr, bi->module[1].size);
-	mercury_log("initramfs: %s, %lu bytes", bi->module[1].name, bi->module[1].size);
+	mercury_log("initramfs: %s, %lu bytes (tsc %lu)", bi->module[1].name, bi->module[1].size, hl_rdtsc());
 
 	ipc_cap eps[SV_COUNT], task;
 	for (unsigned i = 0; i < SV_COUNT; i++)
