@@ -55,8 +55,9 @@ check-mercury-echo: $(HIMAGE) $(HSERIAL_TEST)
 # reach them, one that crashes, one that sends malformed requests to every
 # service.  The echo must still work after all of them.
 HTB = $(HB)/test/root
-HTEST_DRIVERS = greedy keyboard procs noports crash hostile
+HTEST_DRIVERS = greedy keyboard procs malformed nomanifest noports crash hostile
 HTEST_CODE_greedy = idle
+HTEST_CODE_malformed = idle
 HTEST_CODE_keyboard = idle
 HTEST_CODE_procs = idle
 define HTEST_DRIVER_RULE
@@ -64,7 +65,19 @@ $$(HTB)/sbin/drv/test/$(1): $$(HB)/obj/tests/mercury/drivers/$$(or $$(HTEST_CODE
 		tests/mercury/drivers/$(1).manifest $$(MFCHECK) runtime/port/helios/user.ld
 	$$(call HDRIVER,$$@,$$<,tests/mercury/drivers/$(1).manifest)
 endef
-$(foreach d,$(HTEST_DRIVERS),$(eval $(call HTEST_DRIVER_RULE,$(d))))
+$(foreach d,$(filter-out malformed nomanifest,$(HTEST_DRIVERS)),$(eval $(call HTEST_DRIVER_RULE,$(d))))
+# Two that the host check would stop, built around it: the loader must
+# refuse them itself.
+$(HTB)/sbin/drv/test/malformed: $(HB)/obj/tests/mercury/drivers/idle.o $(HLIB) \
+		tests/mercury/drivers/malformed.manifest runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@.tmp,$<)
+	objcopy --add-section .manifest=tests/mercury/drivers/malformed.manifest \
+		--set-section-flags .manifest=noload,readonly $@.tmp $@
+	@rm -f $@.tmp
+$(HTB)/sbin/drv/test/nomanifest: $(HB)/obj/tests/mercury/drivers/idle.o $(HLIB) runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@,$<)
 $(HTB)/etc/drivers: examples/examples.mk
 	@mkdir -p $(@D)
 	printf '/sbin/drv/test/%s\n' $(HTEST_DRIVERS) >$@
@@ -83,11 +96,33 @@ check-mercury-confine: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/initramfs.t
 		-w 'devloader: driver greedy: manifest line 5: ports 3f8..400 belong to another driver; refused' \
 		-w 'devloader: driver keyboard: manifest line 5: ports 60..65 are not a serial port' \
 		-w 'devloader: driver procs: manifest line 5: a driver may not have the procmgr service; refused' \
+		-w 'devloader: .manifest:4: error: missing max=; refused' \
+		-w 'devloader: the image has no .manifest section; refused' \
 		-w '[noports] COM1 through its own ioport capability: status -11; through any slot: 0 reached' \
 		-w '(noports) faulted: vector 13' \
 		-w '(crash) faulted: vector 14' \
 		-w '[hostile] ' -w ' rejected, 0 failures; every service still answers' \
 		-s 'still echoing\r' -b 4096 -x 'FAIL' -- $(HQEMU_CONFINE)
+
+# The services image: a usrinit that sends malformed requests to every
+# service and object sysinit offers, then loads the serial driver through
+# them (tests/mercury/usrinit_attack.c).
+HSB = $(HB)/test/services
+$(HSB)/sbin/usrinit: $(HB)/obj/tests/mercury/usrinit_attack.o $(HLIB) runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@,$<)
+	objcopy --strip-debug $@
+$(HSB)/sbin/drv/serial: $(HB)/strip/sbin/drv/serial
+	@mkdir -p $(@D)
+	cp $< $@
+$(HB)/test/services.tar: $(HSB)/sbin/usrinit $(HSB)/sbin/drv/serial
+	$(HTAR) -cf $@ -C $(HSB) sbin/usrinit sbin/drv/serial
+HELIOS_CHECKS += check-mercury-services
+CHECK_TARGETS += check-mercury-services
+check-mercury-services: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/services.tar $(HSERIAL_TEST)
+	@sh tests/run-test mercury-services $(B)/results $(HSERIAL_TEST) -t 90 -w '[usrinit] services: ' \
+		-w ' rejected, 0 failures' -e 'process 0 (usrinit) exited with 0' -x 'FAIL' \
+		-- $(subst $(HB)/initramfs.tar,$(HB)/test/services.tar,$(HQEMU))
 
 # Every boot test of the runtime, sysinit and the example OS.
 check-mercury: $(HELIOS_CHECKS)
