@@ -65,6 +65,7 @@ static int px_ep_new(int lfd, char *path, ipc_cap *ep)
 		e->nconns = e->conncap = 0;
 		e->nonblock = false;
 		e->lpaused = false;
+		e->nev = e->iev = 0;
 		px_eps_used[i] = true;
 		pthread_mutex_unlock(&px_eps_lock);
 		*ep = PX_CAP(PX_K_EP, i);
@@ -120,6 +121,10 @@ void px_ep_remove(struct px_ep *e, int fd)
 			e->conns[i] = e->conns[--e->nconns];
 			epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
 			close(fd);
+			/* Its number may come back: forget its buffered events. */
+			for (int k = e->iev; k < e->nev; k++)
+				if (e->evbuf[k].data.u64 == (uint32_t)fd)
+					e->evbuf[k].data.u64 = PX_EV_GONE;
 			break;
 		}
 	}

@@ -17,6 +17,7 @@
 #define PX_PORT_H
 
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,9 @@ _Static_assert(offsetof(struct ipc_msg, word) == sizeof(struct px_hdr),
 _Static_assert(offsetof(struct ipc_msg, word) + sizeof(((struct ipc_msg *)0)->word) == PX_FRAME_MAX,
                "a whole frame fits before ipc_msg's capabilities");
 
+/* Most ready events one epoll_wait hands to a server endpoint. */
+#define PX_EV_BATCH 16
+
 /* Server endpoints: a table of slots, so that a capability names one. */
 struct px_ep {
 	pthread_mutex_t lock; /* guards everything below but epfd */
@@ -64,11 +68,16 @@ struct px_ep {
 	size_t nconns, conncap;
 	bool nonblock;
 	bool lpaused;         /* lfd left the wait set: out of descriptors */
+	/* Ready events not yet served: the receiving thread's alone. */
+	struct epoll_event evbuf[PX_EV_BATCH];
+	int nev, iev;
 };
 extern struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
 
-/* epoll data: the descriptor, and this bit for the listening socket. */
+/* epoll data: the descriptor, and this bit for the listening socket; a
+ * buffered event of a connection since removed becomes PX_EV_GONE. */
 #define PX_EV_LISTEN (UINT64_C(1) << 32)
+#define PX_EV_GONE UINT64_MAX
 
 /* transport.c */
 int px_status_errno(int err);

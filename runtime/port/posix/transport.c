@@ -503,15 +503,23 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 	if (timeout_ms < 0 && e->nonblock)
 		deadline = px_deadline(0), timeout_ms = 0;
 	for (;;) {
-		struct epoll_event ev;
-		int n = epoll_wait(e->epfd, &ev, 1, px_remaining(deadline));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return px_status_errno(errno);
+		/* Events from one epoll_wait are served one per receive, so
+		 * that busy clients cost one wait for several requests. */
+		if (e->iev >= e->nev) {
+			int n = epoll_wait(e->epfd, e->evbuf, PX_EV_BATCH, px_remaining(deadline));
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return px_status_errno(errno);
+			}
+			if (n == 0)
+				return timeout_ms == 0 ? IPC_EAGAIN : IPC_ETIMEDOUT;
+			e->nev = n;
+			e->iev = 0;
 		}
-		if (n == 0)
-			return timeout_ms == 0 ? IPC_EAGAIN : IPC_ETIMEDOUT;
+		struct epoll_event ev = e->evbuf[e->iev++];
+		if (ev.data.u64 == PX_EV_GONE)
+			continue; /* its connection was removed meanwhile */
 		if (ev.data.u64 & PX_EV_LISTEN) {
 			int lfd = (int)(uint32_t)ev.data.u64;
 			for (;;) {
