@@ -842,6 +842,33 @@ START_TEST(malformed_frames_get_errors)
 }
 END_TEST
 
+START_TEST(client_that_never_reads_cannot_block_the_server)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap good, rude;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &good), 0);
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &rude), 0);
+	int fd = ipc_posix_fd(rude);
+	struct raw_hdr h = { L(M_ECHO), 0, 0, IPC_WIRE_VERSION, 1, 1 };
+	struct ipc_msg m;
+	for (int i = 0; i < 2000; i++) {
+		/* The server's queue for us fills too: wait for it to drain. */
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		ck_assert_int_eq(poll(&p, 1, 5000), 1);
+		ck_assert_int_eq(send(fd, &h, sizeof h, MSG_NOSIGNAL), sizeof h);
+		if (i % 100 == 0) {
+			msg_init(&m, L(M_ECHO), 1, 0);
+			ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+		}
+	}
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	ck_assert_uint_ge(m.word[0], 1900); /* a few may still wait in its queue */
+	ipc_cap_drop(rude);
+	quit(good, pid);
+}
+END_TEST
+
 START_TEST(malformed_replies_are_errors)
 {
 	int sv[2];
@@ -1161,6 +1188,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, serve_given_connections_and_poll);
 	tcase_add_test(tc, malformed_frames_get_errors);
 	tcase_add_test(tc, malformed_replies_are_errors);
+	tcase_add_test(tc, client_that_never_reads_cannot_block_the_server);
 	tcase_add_test(tc, no_descriptor_leaks);
 	tcase_add_test(tc, inherited_descriptor_across_exec);
 	tcase_add_test(tc, out_of_descriptors_new_clients_wait);
