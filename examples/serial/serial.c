@@ -38,7 +38,7 @@ struct comport {
 	ipc_cap io, irq;
 	uint16_t port;
 	unsigned line;
-	bool present, stopped;
+	bool present, stopped, said_full;
 	uint32_t baud;
 	unsigned charlen;
 	enum dev_stop_bits stop;
@@ -165,6 +165,10 @@ static void com_drain(struct comport *c)
 	if (c->rlen == RBUF && !c->stopped) {
 		c->stopped = true;      /* hold the rest in the UART and beyond */
 		comout(c, IER, 0);
+		if (!c->said_full) {
+			c->said_full = true;
+			mercury_log("%s: receive buffer full: input waits in the UART", c->name);
+		}
 	}
 }
 

@@ -102,13 +102,16 @@ void objects_main(void *arg)
 static int process_start(struct sys_process *self)
 {
 	struct proc *p = (struct proc *)self;
-	if (p->state != P_LOADED)
-		return ERRORS_ERR_INVALID;
-	if (hl_task_start(p->task))
-		return ERRORS_ERR_INVALID;
-	p->state = P_RUNNING;
-	mercury_log("started process %u (%s)", p->index, p->name);
-	return 0;
+	int st = ERRORS_ERR_INVALID;
+	mercury_lock(&procs_lock);
+	if (p->state == P_LOADED && hl_task_start(p->task) == 0) {
+		p->state = P_RUNNING;
+		st = 0;
+	}
+	mercury_unlock(&procs_lock);
+	if (!st)
+		mercury_log("started process %u (%s)", p->index, p->name);
+	return st;
 }
 
 static int process_token(struct sysinit_process *self, uint64_t *result)
@@ -359,6 +362,8 @@ static int devmgr_open(struct sys_devmgr *self, uint64_t iface, uint32_t n, ipc_
 		return ERRORS_ERR_NOT_FOUND;
 	pending[npending].iface = iface;
 	pending[npending++].n = n;
+	mercury_log("devmgr: device %u of interface %08lx is not registered yet: the open waits for it",
+	            n, iface);
 	return IPC_DEFERRED;
 }
 

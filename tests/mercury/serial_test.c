@@ -11,6 +11,9 @@
  *     -b BYTES  send BYTES of text lines at once and expect them all back
  *     -e TEXT   the log must have TEXT in the end (repeatable)
  *     -x TEXT   the log must not have TEXT
+ *     -o TEXT   COM1 must say TEXT (after the sends)
+ *     -i BYTES  after -o, send BYTES of the burst's text, expecting no echo
+ *               (the guest checks them)
  *     -t SECS   give up after SECS (default 60)
  *     -r        report: "ready_ms N" (QEMU start to the last -w text) and
  *               "echo_ms N" (each -s round trip)
@@ -89,7 +92,7 @@ static void finish(int status)
 static int exchange(int fd, const char *out, size_t len, char *in, size_t want)
 {
 	size_t sent = 0, got = 0;
-	while (got < want) {
+	while (got < want || sent < len) {
 		if (now_ms() > deadline) {
 			fprintf(stdout, "serial_test: timed out: sent %zu of %zu, got %zu of %zu bytes\n",
 			        sent, len, got, want);
@@ -103,7 +106,7 @@ static int exchange(int fd, const char *out, size_t len, char *in, size_t want)
 			if (w > 0)
 				sent += (size_t)w;
 		}
-		if (p.revents & POLLIN) {
+		if ((p.revents & POLLIN) && got < want) {
 			ssize_t r = read(fd, in + got, want - got);
 			if (r <= 0) {
 				fprintf(stdout, "serial_test: COM1 closed\n");
@@ -134,16 +137,18 @@ static char *unescape(const char *s)
 
 int main(int argc, char **argv)
 {
-	const char *wait_for[16], *expect[16], *reject[16], *sends[16];
-	int nwait = 0, nexpect = 0, nreject = 0, nsend = 0, report = 0, opt;
-	long burst = 0, timeout = 60;
-	while ((opt = getopt(argc, argv, "w:s:b:e:x:t:r")) != -1) {
+	const char *wait_for[16], *expect[16], *reject[16], *sends[16], *outs[16];
+	int nwait = 0, nexpect = 0, nreject = 0, nsend = 0, nout = 0, report = 0, opt;
+	long burst = 0, input = 0, timeout = 60;
+	while ((opt = getopt(argc, argv, "w:s:b:e:x:o:i:t:r")) != -1) {
 		switch (opt) {
 		case 'w': if (nwait < 16) wait_for[nwait++] = optarg; break;
 		case 's': if (nsend < 16) sends[nsend++] = optarg; break;
 		case 'e': if (nexpect < 16) expect[nexpect++] = optarg; break;
 		case 'x': if (nreject < 16) reject[nreject++] = optarg; break;
+		case 'o': if (nout < 16) outs[nout++] = optarg; break;
 		case 'b': burst = atol(optarg); break;
+		case 'i': input = atol(optarg); break;
 		case 't': timeout = atol(optarg); break;
 		case 'r': report = 1; break;
 		default: return 2;
@@ -238,6 +243,41 @@ int main(int argc, char **argv)
 			printf("serial_test: burst of %ld bytes came back whole in %.0f ms\n", burst, now_ms() - t0);
 		}
 		free(out), free(in), free(want);
+	}
+	if (nout) {
+		/* What COM1 says from here on, until every -o text is in it. */
+		size_t cap = 1 << 16, len = 0;
+		char *said = calloc(cap + 1, 1);
+		for (int i = 0; i < nout;) {
+			if (strstr(said, outs[i])) {
+				i++;
+				continue;
+			}
+			struct pollfd q = { fd, POLLIN, 0 };
+			ssize_t r = 0;
+			if (now_ms() > deadline || (poll(&q, 1, 50) == 1 &&
+			    (r = read(fd, said + len, cap - len)) <= 0 && errno != EAGAIN)) {
+				printf("serial_test: COM1 never said \"%s\"\n", outs[i]);
+				fail = 1;
+				break;
+			}
+			if (r > 0 && len + (size_t)r < cap)
+				len += (size_t)r;
+			said[len] = 0;
+		}
+		free(said);
+	}
+	if (input > 0) {
+		/* Sent only after the guest asks for it: wait for the log again. */
+		for (int i = 0; i < nwait; i++)
+			while (!log_has(wait_for[i]) && now_ms() < deadline)
+				usleep(2000);
+		char *out = malloc((size_t)input);
+		for (long k = 0; k < input; k++)
+			out[k] = (k % 64 == 63) ? '\r' : (char)('!' + (k * 7 + k / 64) % 90);
+		if (exchange(fd, out, (size_t)input, NULL, 0))
+			fail = 1;
+		free(out);
 	}
 	for (int i = 0; i < nexpect; i++) {
 		while (!log_has(expect[i]) && now_ms() < deadline)

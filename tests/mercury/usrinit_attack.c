@@ -52,7 +52,68 @@ int main(void)
 	uint32_t baud = 0;
 	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial) == 0);
 	CHECK(dev_serial_get_baud(serial, &baud) == 0 && baud == 115200);
-	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial) == 0);
+	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial) == 0);   /* a second open */
+
+	/* The line settings: checked, kept, and (7E2 at 9600) back to 8N1 at 115200. */
+	uint32_t v = 0;
+	enum dev_parity par;
+	enum dev_stop_bits stop;
+	CHECK(dev_serial_set_baud(serial, 7) == ERRORS_ERR_INVALID);
+	CHECK(dev_serial_set_baud(serial, 0) == ERRORS_ERR_INVALID);
+	CHECK(dev_serial_set_charlen(serial, 9) == ERRORS_ERR_INVALID);
+	CHECK(dev_serial_set_charlen(serial, 4) == ERRORS_ERR_INVALID);
+	CHECK(dev_serial_set_baud(serial, 9600) == 0);
+	CHECK(dev_serial_set_charlen(serial, 7) == 0);
+	CHECK(dev_serial_set_parity(serial, DEV_PARITY_EVEN) == 0);
+	CHECK(dev_serial_set_stopbits(serial, DEV_STOP_BITS_TWO) == 0);
+	CHECK(dev_serial_get_baud(serial, &v) == 0 && v == 9600);
+	CHECK(dev_serial_get_charlen(serial, &v) == 0 && v == 7);
+	CHECK(dev_serial_get_parity(serial, &par) == 0 && par == DEV_PARITY_EVEN);
+	CHECK(dev_serial_get_stopbits(serial, &stop) == 0 && stop == DEV_STOP_BITS_TWO);
+	CHECK(dev_serial_set_baud(serial, 115200) == 0 && dev_serial_set_charlen(serial, 8) == 0 &&
+	      dev_serial_set_parity(serial, DEV_PARITY_NONE) == 0 &&
+	      dev_serial_set_stopbits(serial, DEV_STOP_BITS_ONE) == 0);
+	/* A read and a write through shared pages, and a read with too few. */
+	struct mercury_buf b;
+	size_t put = 0;
+	CHECK(mercury_buf_alloc(&b, 2) == 0);
+	memcpy((char *)b.va + 4090, "serial ok\n", 10);
+	CHECK(mercury_write(serial, &b, 4090, 10, &put) == 0 && put == 10);   /* across pages */
+	ipc_cap one;
+	CHECK(hl_cap_copy(b.page[0], IPC_CAP_NONE, IPC_CAP_NONE, &one) == 0);
+	CHECK(io_file_read(serial, &one, 1, (uintptr_t)b.va + 4000, 200, &put) == ERRORS_ERR_INVALID);
 	mercury_log("services: %d malformed requests, %d rejected, %d failures", sent, rejected, failures);
+
+	/* Flow control: the host sends 16 KiB while nobody reads, four times
+	 * what the driver buffers; then all of it must come in, whole. */
+	enum { FLOW = 16384 };
+	struct mercury_buf in;
+	CHECK(mercury_buf_alloc(&in, 4) == 0);
+	mercury_log("flow: send %d bytes now", FLOW);
+	struct hl_ret c0 = hl_syscall(HELIOS_SYS_CLOCK, 0, 0, 0, 0, 0);
+	while (hl_syscall(HELIOS_SYS_CLOCK, 0, 0, 0, 0, 0).r0 < c0.r0 + c0.r1)
+		hl_yield();                     /* a second without reading */
+	size_t got = 0;
+	int bad_at = -1;
+	while (got < FLOW) {
+		size_t n = 0;
+		if (mercury_read(serial, &in, 0, FLOW - got < 4 * HELIOS_PAGE_SIZE ? FLOW - got
+		                 : 4 * HELIOS_PAGE_SIZE, &n) || n == 0) {
+			failures++;
+			break;
+		}
+		const char *p = in.va;
+		for (size_t i = 0; i < n && bad_at < 0; i++) {
+			size_t k = got + i;
+			char want = (k % 64 == 63) ? '\r' : (char)('!' + (k * 7 + k / 64) % 90);
+			if (p[i] != want)
+				bad_at = (int)k;
+		}
+		got += n;
+	}
+	if (bad_at >= 0 || got != FLOW)
+		mercury_log("FAIL: flow: %zu bytes in, the first wrong at %d", got, bad_at);
+	else
+		mercury_log("flow: %zu bytes came in whole", got);
 	return 0;
 }
