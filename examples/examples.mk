@@ -101,7 +101,7 @@ check-mercury-confine: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/initramfs.t
 		-w 'devloader: the image has no .manifest section; refused' \
 		-w '[noports] COM1 through its own ioport capability: status -11; through any slot: 0 reached' \
 		-w '(noports) faulted: vector 13' \
-		-w '(crash) faulted: vector 14' \
+		-w '(crash) faulted: vector 14' -w 'device 0 of interface 00c0ffee is gone with its driver' \
 		-w '[hostile] ' -w ' rejected, 0 failures; every service still answers' \
 		-s 'still echoing\r' -b 4096 -x 'FAIL' -- $(HQEMU_CONFINE)
 

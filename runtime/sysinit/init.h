@@ -31,8 +31,14 @@
 /* Processes. */
 enum proc_state { P_FREE, P_NEW, P_LOADING, P_LOADED, P_RUNNING, P_DEAD };
 #define MAX_PROCS 32
+struct proc;
+struct proc_registry {                  /* a driver's own devregistry endpoint */
+	struct sys_devregistry base;    /* first: served as an object */
+	struct proc *p;
+};
 struct proc {
 	struct sysinit_process obj;     /* first: served as an object */
+	struct proc_registry reg;       /* reg.p: NULL until the driver is given one */
 	volatile int state;
 	unsigned index;
 	ipc_cap task, cspace, vspace;
@@ -46,7 +52,7 @@ extern struct proc procs[MAX_PROCS];
 extern volatile int procs_lock;          /* procs[]: main and loader threads */
 
 /* Objects served by the objects thread. */
-enum obj_kind { O_FREE, O_FILE, O_PROC };
+enum obj_kind { O_FREE, O_FILE, O_PROC, O_REGISTRY };
 #define OBJ_SHARD 15                    /* poll watches 16: a wakeup and 15 objects */
 #define OBJ_SHARDS 2                    /* objects threads */
 #define MAX_OBJS (OBJ_SHARD * OBJ_SHARDS)
@@ -73,6 +79,8 @@ int proc_new(struct proc **out);
 int proc_load(struct proc *p, const unsigned char *image, size_t size, const struct manifest *m,
               const struct policy *pol, const char *what);
 void proc_release(struct proc *p);
-ipc_cap service_ep(uint32_t iface);
+/* The endpoint of service iface for process p: a driver's devregistry is
+ * its own, so that its devices go when it does; the others are shared. */
+ipc_cap service_ep(struct proc *p, uint32_t iface);
 
 #endif

@@ -335,7 +335,7 @@ int proc_load(struct proc *p, const unsigned char *image, size_t size, const str
 		}
 	}
 	for (unsigned i = 0; i < m->nservices; i++) {
-		ipc_cap slot, ep = service_ep(m->service[i]);
+		ipc_cap slot, ep = service_ep(p, m->service[i]);
 		if (ep == IPC_CAP_NONE || hl_cap_copy(ep, IPC_CAP_NONE, p->cspace, &slot)) {
 			mercury_log("devloader: %s: manifest line %u: cannot give the %s service; refused",
 			            what, m->service_line[i], m->service_name[i]);

@@ -22,8 +22,25 @@ static struct sys_devloader devloader;
 static struct sys_procmgr procmgr;
 static struct fs_fs fs;
 
-ipc_cap service_ep(uint32_t iface)
+static const struct sys_devregistry_iface registry_impl;
+
+ipc_cap service_ep(struct proc *p, uint32_t iface)
 {
+	if (p && iface == SYS_DEVREGISTRY_ID) {
+		ipc_cap ep;
+		if (p->reg.p)
+			return p->reg.base.endpoint;
+		if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep))
+			return IPC_CAP_NONE;
+		sys_devregistry_init(&p->reg.base, &registry_impl, ep);
+		p->reg.p = p;
+		if (obj_add(O_REGISTRY, &p->reg, ep)) {
+			p->reg.p = NULL;
+			hl_cap_destroy(ep);
+			return IPC_CAP_NONE;
+		}
+		return ep;
+	}
 	switch (iface) {
 	case SYS_DEVREGISTRY_ID: return registry.endpoint;
 	case SYS_DEVMGR_ID: return devmgr.endpoint;
@@ -91,6 +108,7 @@ void objects_main(void *arg)
 			if (ipc_recv(o->ep, &in))
 				continue;
 			int h = o->kind == O_FILE ? io_file_handle(o->impl, &in, &out)
+				: o->kind == O_REGISTRY ? sys_devregistry_handle(o->impl, &in, &out)
 				: sysinit_process_handle(o->impl, &in, &out);
 			if (h == 0)
 				ipc_reply(&out);
@@ -297,14 +315,19 @@ static int devloader_load(struct sys_devloader *self, ipc_cap proc, ipc_cap imag
 
 static const struct sys_devloader_iface devloader_impl = { .load = devloader_load };
 
-/* devregistry and devmgr: devices by interface ID, numbered per interface. */
+/* devregistry and devmgr: devices by interface ID, numbered per interface.
+ * A driver registers through its own devregistry endpoint (served by an
+ * objects thread), so its devices can go when it dies; devmgr is the main
+ * thread's.  devs_lock guards the table and the opens that wait. */
 #define MAX_DEVS 32
 static struct dev {
 	uint64_t iface;
 	uint32_t n;
+	int owner;              /* process index, or -1 */
 	ipc_cap ep;
 } devs[MAX_DEVS];
 static unsigned ndevs;
+static volatile int devs_lock;
 
 #define MAX_PENDING 8
 static struct pending {
@@ -314,25 +337,40 @@ static struct pending {
 } pending[MAX_PENDING];
 static unsigned npending;
 
+static bool dev_number_used(uint64_t iface, uint32_t n)
+{
+	for (unsigned i = 0; i < ndevs; i++)
+		if (devs[i].iface == iface && devs[i].n == n)
+			return true;
+	return false;
+}
+
 static int registry_new(struct sys_devregistry *self, uint64_t iface, ipc_cap *out, uint32_t *result)
 {
-	(void)self;
-	if (ndevs == MAX_DEVS)
+	struct proc *owner = self == &registry ? NULL : ((struct proc_registry *)self)->p;
+	ipc_cap ep;
+	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep))
 		return ERRORS_ERR_NO_MEMORY;
+	if (hl_cap_copy(ep, IPC_CAP_NONE, IPC_CAP_NONE, out)) {
+		hl_cap_destroy(ep);
+		return ERRORS_ERR_NO_MEMORY;
+	}
+	mercury_lock(&devs_lock);
+	if (ndevs == MAX_DEVS) {
+		mercury_unlock(&devs_lock);
+		hl_cap_destroy(ep);
+		hl_cap_destroy(*out);
+		return ERRORS_ERR_NO_MEMORY;
+	}
 	struct dev *d = &devs[ndevs];
 	d->iface = iface;
 	d->n = 0;
-	for (unsigned i = 0; i < ndevs; i++)
-		d->n += devs[i].iface == iface;
-	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &d->ep))
-		return ERRORS_ERR_NO_MEMORY;
-	if (hl_cap_copy(d->ep, IPC_CAP_NONE, IPC_CAP_NONE, out)) {
-		hl_cap_destroy(d->ep);
-		return ERRORS_ERR_NO_MEMORY;
-	}
+	while (dev_number_used(iface, d->n))
+		d->n++;
+	d->owner = owner ? (int)owner->index : -1;
+	d->ep = ep;
 	ndevs++;
 	*result = d->n;
-	mercury_log("devregistry: device %u of interface %08lx registered", d->n, iface);
 	/* Opens that waited for it. */
 	for (unsigned i = 0; i < npending;) {
 		if (pending[i].iface == iface && pending[i].n == d->n) {
@@ -346,25 +384,53 @@ static int registry_new(struct sys_devregistry *self, uint64_t iface, ipc_cap *o
 			i++;
 		}
 	}
+	mercury_unlock(&devs_lock);
+	mercury_log("devregistry: device %u of interface %08lx registered by %s", *result, iface,
+	            owner ? owner->name : "sysinit");
 	return 0;
 }
 
 static const struct sys_devregistry_iface registry_impl = { .new_ = registry_new };
 
+/* A dead driver's devices go: devmgr no longer hands them out. */
+static void devs_drop(unsigned owner)
+{
+	mercury_lock(&devs_lock);
+	for (unsigned i = 0; i < ndevs;) {
+		if (devs[i].owner == (int)owner) {
+			mercury_log("devregistry: device %u of interface %08lx is gone with its driver",
+			            devs[i].n, devs[i].iface);
+			hl_cap_destroy(devs[i].ep);
+			devs[i] = devs[--ndevs];
+		} else {
+			i++;
+		}
+	}
+	mercury_unlock(&devs_lock);
+}
+
 static int devmgr_open(struct sys_devmgr *self, uint64_t iface, uint32_t n, ipc_cap *dev)
 {
 	(void)self;
-	for (unsigned i = 0; i < ndevs; i++)
+	int st = IPC_DEFERRED;
+	mercury_lock(&devs_lock);
+	for (unsigned i = 0; i < ndevs && st == IPC_DEFERRED; i++)
 		if (devs[i].iface == iface && devs[i].n == n)
-			return hl_cap_copy(devs[i].ep, IPC_CAP_NONE, IPC_CAP_NONE, dev) ? ERRORS_ERR_NOT_FOUND : 0;
+			st = hl_cap_copy(devs[i].ep, IPC_CAP_NONE, IPC_CAP_NONE, dev) ? ERRORS_ERR_NOT_FOUND : 0;
 	/* Not there yet: its driver may be starting.  Answer when it registers. */
-	if (npending == MAX_PENDING || ipc_reply_save(&pending[npending].reply))
-		return ERRORS_ERR_NOT_FOUND;
-	pending[npending].iface = iface;
-	pending[npending++].n = n;
-	mercury_log("devmgr: device %u of interface %08lx is not registered yet: the open waits for it",
-	            n, iface);
-	return IPC_DEFERRED;
+	if (st == IPC_DEFERRED) {
+		if (npending == MAX_PENDING || ipc_reply_save(&pending[npending].reply)) {
+			st = ERRORS_ERR_NOT_FOUND;
+		} else {
+			pending[npending].iface = iface;
+			pending[npending++].n = n;
+		}
+	}
+	mercury_unlock(&devs_lock);
+	if (st == IPC_DEFERRED)
+		mercury_log("devmgr: device %u of interface %08lx is not registered yet: the open waits for it",
+		            n, iface);
+	return st;
 }
 
 static const struct sys_devmgr_iface devmgr_impl = { .open = devmgr_open };
@@ -398,6 +464,7 @@ static void reap(uint64_t bits)
 			mercury_log("process %u (%s) is gone", i, p->name);
 		proc_release(p);
 		p->state = P_DEAD;
+		devs_drop(i);
 	}
 	mercury_unlock(&procs_lock);
 }
@@ -431,7 +498,7 @@ static int start_usrinit(void)
 static void serve(unsigned which)
 {
 	struct ipc_msg in, out;
-	ipc_cap ep = service_ep(which == SV_DEVREGISTRY ? SYS_DEVREGISTRY_ID : which == SV_DEVMGR ? SYS_DEVMGR_ID
+	ipc_cap ep = service_ep(NULL, which == SV_DEVREGISTRY ? SYS_DEVREGISTRY_ID : which == SV_DEVMGR ? SYS_DEVMGR_ID
 		: which == SV_DEVLOADER ? SYS_DEVLOADER_ID : which == SV_PROCMGR ? SYS_PROCMGR_ID : FS_FS_ID);
 	if (ipc_recv(ep, &in))
 		return;

@@ -26,6 +26,23 @@ int main(void)
 	bad(procmgr, SYS_PROCMGR_NEW, 1, 0, 0);
 
 	ipc_cap image, proc, copy, other;
+	/* The bootstrap filesystem: what is not there, relative paths, the end of a file. */
+	CHECK(fs_fs_open(fs, "/sbin/nothing", &other) == ERRORS_ERR_NOT_FOUND);
+	CHECK(fs_fs_open(fs, "sbin/usrinit", &other) == ERRORS_ERR_INVALID);
+	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &other) == 0);
+	size_t end = 0, pos = 0, n = 0;
+	struct mercury_buf fb;
+	CHECK(io_file_seek(other, 0, IO_WHENCE_END, &end) == 0 && end > 4096);
+	CHECK(io_file_seek(other, -4, IO_WHENCE_END, &pos) == 0 && pos == end - 4);
+	CHECK(io_file_seek(other, -1, IO_WHENCE_SET, &pos) == ERRORS_ERR_INVALID);
+	CHECK(mercury_buf_alloc(&fb, 1) == 0);
+	CHECK(mercury_read(other, &fb, 0, 100, &n) == 0 && n == 4);
+	CHECK(mercury_read(other, &fb, 0, 100, &n) == ERRORS_ERR_EOF);
+	CHECK(io_file_seek(other, 0, IO_WHENCE_SET, &pos) == 0 && pos == 0);
+	CHECK(mercury_read(other, &fb, 0, 4, &n) == 0 && n == 4 && !memcmp(fb.va, "\177ELF", 4));
+	CHECK(mercury_write(other, &fb, 0, 4, &n) == ERRORS_ERR_INVALID);      /* read-only */
+	mercury_buf_free(&fb);
+	hl_cap_destroy(other);
 	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &image) == 0);
 	attack(image, IO_FILE_ID, 3);
 	CHECK(sys_procmgr_new(procmgr, &proc) == 0);
