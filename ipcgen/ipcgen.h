@@ -55,6 +55,9 @@ static inline void buf_puts(struct buf *b, const char *s)
 	buf_putn(b, s, strlen(s));
 }
 void buf_free(struct buf *b);
+/* Appends formatted text, fast: %s a string, %u an unsigned, %d an int64_t,
+ * %x a uint32_t as 8 hex digits, %X a uint64_t as 16, %% a '%'. */
+void bfmt(struct buf *b, const char *f, ...);
 
 /* A source file held in memory, NUL-terminated. */
 struct src {
@@ -326,6 +329,9 @@ enum gen_part { GEN_HEADER, GEN_CLIENT, GEN_SERVER, GEN_NPARTS };
 /* Writes one output file of namespace ns into out. */
 void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,
            struct buf *out);
+/* Writes NS_fuzz.c, the libFuzzer target over the servers of ns (gen_fuzz.c). */
+void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *out);
+
 /* The output file name of a part: "io.h", "io_client.c", "io_server.c". */
 const char *gen_c_filename(struct arena *a, const struct ns *ns,
                            enum gen_part part);

@@ -2,11 +2,12 @@
 
 IPCGEN = $(B)/ipcgen/ipcgen
 IPCGEN_ASAN = $(B)/ipcgen/asan/ipcgen
-IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/gen_c.c ipcgen/compat.c
+IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/gen_c.c ipcgen/gen_fuzz.c ipcgen/compat.c
 IPCGEN_GEN = $(B)/ipcgen/lexer.c $(B)/ipcgen/parser.c
 IPCGEN_OBJS = $(IPCGEN_SRCS:ipcgen/%.c=$(B)/ipcgen/%.o) $(B)/ipcgen/lexer.o $(B)/ipcgen/parser.o
 IPCGEN_CFLAGS = $(HOST_CFLAGS) -I$(B)/ipcgen -Iipcgen $(XXHASH_CFLAGS)
-IPCGEN_HDRS = ipcgen/ipcgen.h ipcgen/ast.h $(B)/ipcgen/parser.h $(B)/ipcgen/limits.h
+IPCGEN_HDRS = ipcgen/ipcgen.h ipcgen/ast.h $(B)/ipcgen/parser.h $(B)/ipcgen/limits.h \
+	$(B)/ipcgen/fuzz_template.h
 
 ALL_TARGETS += $(IPCGEN)
 
@@ -21,6 +22,14 @@ $(B)/ipcgen/limits.h: runtime/include/mercury/ipc.h
 $(B)/ipcgen/lexer.c: ipcgen/lexer.re $(B)/ipcgen/parser.h
 	@mkdir -p $(@D)
 	$(RE2C) -W -Werror --no-generation-date --no-version -o $@ $<
+
+# The protocol-independent part of NS_fuzz.c, as a C string.
+$(B)/ipcgen/fuzz_template.h: ipcgen/fuzz_template.c
+	@mkdir -p $(@D)
+	@{ echo '/* written by the build from $<: the text gen_fuzz.c copies in */'; \
+	   echo 'static const char fuzz_template[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   echo ';'; } >$@
 
 # lemon writes parser.c and parser.h beside its input: give it a copy.
 $(B)/ipcgen/parser.h: $(B)/ipcgen/parser.c

@@ -33,6 +33,7 @@ static void usage(FILE *f)
 	      "  -s, --server   write only NS.h and NS_server.c\n"
 	      "  -M             also write NS.d, a make dependency file\n"
 	      "      --check    check the files; write nothing\n"
+	      "      --fuzz     also write NS_fuzz.c, a libFuzzer target over the servers\n"
 	      "      --lock FILE     write FILE, a lock of every interface's wire ABI;\n"
 	      "                      write no C\n"
 	      "      --compat FILE   list every breaking change against the lock FILE;\n"
@@ -136,7 +137,7 @@ static void collect_deps(const struct ns *ns, const struct ns **seen, size_t *ns
 
 /* Writes the outputs of every primary namespace; returns the exit status. */
 static int write_outputs(struct unit *u, const char *outdir, bool client, bool server,
-                         bool depfile)
+                         bool depfile, bool fuzz)
 {
 	int status = 0;
 	struct buf b = {0};
@@ -155,6 +156,15 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 				status = 2;
 			if (dep.len)
 				buf_putc(&dep, ' ');
+			put_make_path(&dep, path);
+		}
+		if (fuzz && status == 0) {
+			b.len = 0;
+			gen_fuzz(u, ns, &b);
+			const char *path = arena_printf(&u->arena, "%s/%s_fuzz.c", outdir, ns->cname);
+			if (!write_output(path, &b))
+				status = 2;
+			buf_putc(&dep, ' ');
 			put_make_path(&dep, path);
 		}
 		if (depfile && status == 0) {
@@ -185,7 +195,7 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 
 struct options {
 	const char *outdir, *lock, *compat;
-	bool client, server, depfile, check_only;
+	bool client, server, depfile, check_only, fuzz;
 };
 
 /* --compat: the report, and its exit status. */
@@ -237,7 +247,7 @@ static int run(struct unit *u, char **files, int nfiles, const struct options *o
 		fprintf(stderr, "ipcgen: output folder '%s' does not exist\n", outdir);
 		return 2;
 	}
-	return write_outputs(u, outdir, client, server, depfile);
+	return write_outputs(u, outdir, client, server, depfile, o->fuzz);
 }
 
 int main(int argc, char **argv)
@@ -246,6 +256,7 @@ int main(int argc, char **argv)
 		{"client", no_argument, NULL, 'c'},
 		{"server", no_argument, NULL, 's'},
 		{"check", no_argument, NULL, 'k'},
+		{"fuzz", no_argument, NULL, 'F'},
 		{"lock", required_argument, NULL, 'L'},
 		{"compat", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
@@ -271,6 +282,7 @@ int main(int argc, char **argv)
 		case 's': o.client = false; break;
 		case 'M': o.depfile = true; break;
 		case 'k': o.check_only = true; break;
+		case 'F': o.fuzz = true; break;
 		case 'L': o.lock = optarg; break;
 		case 'C': o.compat = optarg; break;
 		case 'h': usage(stdout); status = 0; break;

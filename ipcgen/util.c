@@ -135,6 +135,65 @@ bool read_file(struct arena *a, const char *path, struct src *out)
 	return true;
 }
 
+/* ---- the formatter ---------------------------------------------------------- */
+
+/*
+ * bfmt(b, "...", ...): %s a string, %u an unsigned, %d an int64_t,
+ * %x a uint32_t as 8 hex digits, %X a uint64_t as 16 hex digits, %% a '%'.
+ */
+void bfmt(struct buf *b, const char *f, ...)
+{
+	static const char hex[] = "0123456789abcdef";
+	va_list ap;
+	va_start(ap, f);
+	for (;;) {
+		const char *p = strchrnul(f, '%');
+		buf_putn(b, f, (size_t)(p - f));
+		if (!*p)
+			break;
+		char tmp[24], *t = tmp + sizeof tmp, *e = t;
+		switch (p[1]) {
+		case 's':
+			buf_puts(b, va_arg(ap, const char *));
+			break;
+		case 'u': {
+			unsigned v = va_arg(ap, unsigned);
+			do *--t = (char)('0' + v % 10); while (v /= 10);
+			buf_putn(b, t, (size_t)(e - t));
+			break;
+		}
+		case 'd': {
+			int64_t v = va_arg(ap, int64_t);
+			uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+			do *--t = (char)('0' + u % 10); while (u /= 10);
+			if (v < 0)
+				*--t = '-';
+			buf_putn(b, t, (size_t)(e - t));
+			break;
+		}
+		case 'x': {
+			uint32_t v = va_arg(ap, uint32_t);
+			for (int i = 0; i < 8; i++, v >>= 4)
+				*--t = hex[v & 15];
+			buf_putn(b, t, 8);
+			break;
+		}
+		case 'X': {
+			uint64_t v = va_arg(ap, uint64_t);
+			for (int i = 0; i < 16; i++, v >>= 4)
+				*--t = hex[v & 15];
+			buf_putn(b, t, 16);
+			break;
+		}
+		default:
+			buf_putc(b, '%');
+			break;
+		}
+		f = p + 2;
+	}
+	va_end(ap);
+}
+
 /* ---- diagnostics ---------------------------------------------------------- */
 
 #define SHOW_WIDTH 100  /* most bytes of a source line shown around the caret */

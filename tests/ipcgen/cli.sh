@@ -33,6 +33,9 @@ expect 0 "-c" "$ipcgen" -c -o "$t/c" protocols/io.ipc
 [ "$(ls "$t/c" | tr '\n' ' ')" = "io.h io_client.c " ] && ok "-c writes the header and the client" || no "-c wrote: $(ls "$t/c")"
 expect 0 "-s" "$ipcgen" --server -o "$t/s" protocols/io.ipc
 [ "$(ls "$t/s" | tr '\n' ' ')" = "io.h io_server.c " ] && ok "-s writes the header and the server" || no "-s wrote: $(ls "$t/s")"
+mkdir "$t/f"
+expect 0 "--fuzz" "$ipcgen" --fuzz -s -o "$t/f" protocols/io.ipc
+[ "$(ls "$t/f" | tr '\n' ' ')" = "io.h io_fuzz.c io_server.c " ] && ok "--fuzz adds NS_fuzz.c" || no "--fuzz wrote: $(ls "$t/f")"
 cmp -s "$t/a/io.h" "$t/c/io.h" && ok "the header is the same whatever the sides" || no "the header depends on -c"
 
 # Unchanged outputs are not rewritten: their mtime stays.

@@ -12,7 +12,7 @@ check() {  # check NAME CMD...
 	if "$@" 2>"$out/err"; then pass=$((pass + 1)); else
 		echo "not ok - $name"; cat "$out/err"; fail=$((fail + 1)); fi
 }
-check "generate" "$ipcgen" -I protocols -o "$out" protocols/*.ipc tests/ipcgen/ok/*.ipc
+check "generate" "$ipcgen" --fuzz -I protocols -o "$out" protocols/*.ipc tests/ipcgen/ok/*.ipc
 for c in "$cc" "$clang"; do
 	[ -n "$c" ] || { echo "not ok - a compiler is missing (cc='$cc' clang='$clang')"; fail=$((fail + 1)); continue; }
 	for f in "$out"/*.c; do

@@ -8,6 +8,8 @@
 #   check-ipcgen-cli      the command line, exit statuses, hostile inputs
 #   check-ipcgen-compat   lock files and breaking-change reports (tests/ipcgen/compat)
 #   check-ipcgen-e2e      declared errors, strings, sends, describe over the POSIX port
+#   check-ipcgen-fuzz     ipcgen --fuzz targets of every protocol, built with clang's
+#                         libFuzzer and run briefly (make fuzz runs them longer)
 #   check-ipcgen-asan     diag, golden, cli and compat again under ASan/UBSan
 #
 # UPDATE=1 sh tests/ipcgen/diag.sh build/ipcgen/ipcgen (or golden.sh)
@@ -15,7 +17,7 @@
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
 	check-ipcgen-compile check-ipcgen-cli check-ipcgen-compat check-ipcgen-e2e \
-	check-ipcgen-asan
+	check-ipcgen-fuzz check-ipcgen-asan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
 
@@ -57,3 +59,34 @@ check-ipcgen-asan: $(IPCGEN_ASAN)
 		sh tests/ipcgen/golden.sh $(IPCGEN_ASAN) && \
 		sh tests/ipcgen/cli.sh $(IPCGEN_ASAN) && \
 		sh tests/ipcgen/compat.sh $(IPCGEN_ASAN)'
+
+# ipcgen --fuzz: a libFuzzer target per namespace, over its generated servers.
+GENFUZZ = $(B)/ipcgen/genfuzz
+GENFUZZ_IPC = protocols/errors.ipc protocols/io.ipc protocols/dev.ipc protocols/sys.ipc \
+	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc
+GENFUZZ_NS = errors io dev sys fs every store
+GENFUZZ_BINS = $(GENFUZZ_NS:%=$(GENFUZZ)/fuzz_%)
+GENFUZZ_RUNS = 200000
+FUZZ_SECONDS ?= 180
+GENFUZZ_FLAGS = -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Iruntime/include -I$(GENFUZZ)
+
+$(GENFUZZ)/stamp: $(IPCGEN) $(GENFUZZ_IPC)
+	@mkdir -p $(@D)
+	$(IPCGEN) --fuzz -s -I protocols -o $(GENFUZZ) $(GENFUZZ_IPC)
+	@touch $@
+# Each target links every generated server (a namespace's parents may live
+# in another) and its own NS_fuzz.c, which fakes the transport.
+$(GENFUZZ)/fuzz_%: $(GENFUZZ)/stamp
+	@[ -n "$(CLANG)" ] || { echo "clang not found: run ./tools/install-deps" >&2; exit 1; }
+	$(CLANG) $(GENFUZZ_FLAGS) -o $@ $(GENFUZZ)/$*_fuzz.c $(GENFUZZ_NS:%=$(GENFUZZ)/%_server.c)
+
+check-ipcgen-fuzz: $(GENFUZZ_BINS)
+	@sh tests/run-test ipcgen-fuzz $(B)/results sh -c 'for t in $(GENFUZZ_BINS); do \
+		echo "$$t"; $$t -runs=$(GENFUZZ_RUNS) -seed=1 2>&1 | tail -n 2 || exit 1; done'
+
+FUZZ_TARGETS += fuzz-ipcgen-generated
+fuzz-ipcgen-generated: $(GENFUZZ_BINS)
+	@for t in $(GENFUZZ_BINS); do echo "$$t: $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 | \
+		grep -E 'ipcgen-fuzz|ERROR|number_of_executed_units|SUMMARY' || exit 1; done

@@ -1,0 +1,302 @@
+/*
+ * gen_fuzz.c: ipcgen --fuzz writes NS_fuzz.c, a libFuzzer target over the
+ * generated servers of namespace NS.
+ *
+ * Behind every vtable entry stands a stub that releases what it was given
+ * and then, as the input says, succeeds (with any result and any returned
+ * capabilities), fails (with a declared error, or with one nobody declared),
+ * or defers and answers later through the generated NS_*_reply.  The
+ * transport is faked: every capability is numbered in a ledger and must be
+ * released exactly once (by the generated code when it rejects a request,
+ * by the implementation when it is called, by the transport when a reply
+ * carries it), and every reply must carry 0, a transport status or an error
+ * its call declares.  The protocol-independent part is fuzz_template.c,
+ * copied in verbatim; what follows writes the part made from the protocol.
+ */
+#include <string.h>
+
+#include "ipcgen.h"
+#include "fuzz_template.h"
+
+static bool has_result(const struct method *m)
+{
+	return m->ret.kind != TY_VOID;
+}
+
+/* The C type of a scalar, into tmp. */
+static const char *ctype(const struct typeref *t, char *tmp, size_t n)
+{
+	static const char *const names[] = {
+		[TY_U8] = "uint8_t", [TY_U16] = "uint16_t", [TY_U32] = "uint32_t",
+		[TY_U64] = "uint64_t", [TY_I8] = "int8_t", [TY_I16] = "int16_t",
+		[TY_I32] = "int32_t", [TY_I64] = "int64_t", [TY_UINT] = "uint32_t",
+		[TY_INT] = "int32_t", [TY_SIZE] = "size_t", [TY_UINTPTR] = "uintptr_t",
+		[TY_BOOL] = "bool",
+	};
+	if (t->kind != TY_ENUM)
+		return names[t->kind];
+	snprintf(tmp, n, "enum %s", t->decl->cname);
+	return tmp;
+}
+
+static unsigned count_errs(const struct method *m)
+{
+	unsigned n = 0;
+	for (const struct qname_node *e = m->raises; e; e = e->next)
+		n++;
+	return n;
+}
+
+/* "(struct io_file *self, const ipc_cap *c0, size_t nc0, uintptr_t a0, ...)" */
+static void put_stub_params(struct buf *b, const struct decl *i, const struct method *m)
+{
+	char tmp[300];
+	unsigned n = 0;
+	bfmt(b, "(struct %s *self", i->cname);
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? ", const ipc_cap *c%u, size_t nc%u" : ", ipc_cap c%u", n, n);
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		if (p->type.kind == TY_STRING)
+			bfmt(b, ", const char *a%u", n);
+		else if (p->type.kind == TY_BYTES)
+			bfmt(b, ", const uint8_t *a%u, size_t na%u", n, n);
+		else
+			bfmt(b, ", %s a%u", ctype(&p->type, tmp, sizeof tmp), n);
+	}
+	n = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next, n++)
+		bfmt(b, p->list ? ", ipc_cap *o%u, size_t *no%u" : ", ipc_cap *o%u", n, n);
+	if (m->ret.kind == TY_STRING)
+		buf_puts(b, ", char *result");
+	else if (m->ret.kind == TY_BYTES)
+		buf_puts(b, ", uint8_t *result, size_t *nresult");
+	else if (has_result(m))
+		bfmt(b, ", %s *result", ctype(&m->ret, tmp, sizeof tmp));
+	buf_putc(b, ')');
+}
+
+/* The stub behind a vtable entry, and the answer to a deferred call. */
+static void gen_method(struct buf *b, const struct decl *i, const struct method *m)
+{
+	char tmp[300];
+	unsigned nerrs = count_errs(m), n;
+
+	/* static const int fz_errs_io_file_read[] = {...}; */
+	bfmt(b, "static const int fz_errs_%s[] = {", m->cfunc);
+	for (const struct qname_node *e = m->raises; e; e = e->next)
+		bfmt(b, e->next ? "%s, " : "%s", e->decl->CNAME);
+	buf_puts(b, m->raises ? "};\n" : "0};\n");
+
+	if (m->kind == M_CALL) {
+		/* static void fz_answer_io_file_read(ipc_cap r) { ... io_file_read_reply(r, ...); } */
+		bfmt(b, "static void fz_answer_%s(ipc_cap r)\n{\n", m->cfunc);
+		n = 0;
+		for (const struct param *p = m->outcaps; p; p = p->next, n++) {
+			if (p->list)
+				bfmt(b, "\tipc_cap o%u[IPC_MAX_CAPS];\n\tsize_t no%u = fz_byte() %% (IPC_MAX_CAPS + 1);\n"
+				        "\tfor (size_t k = 0; k < no%u; k++)\n\t\to%u[k] = fz_new(FZ_OUT);\n", n, n, n, n);
+			else
+				bfmt(b, "\tipc_cap o%u = fz_new(FZ_OUT);\n", n);
+		}
+		if (m->ret.kind == TY_STRING)
+			bfmt(b, "\tchar result[%u];\n\tfz_string(result, %u);\n",
+			     (unsigned)m->ret.bound + 1, (unsigned)m->ret.bound);
+		else if (m->ret.kind == TY_BYTES)
+			bfmt(b, "\tuint8_t result[%u];\n\tsize_t nresult = fz_byte() %% %u;\n\tfz_fill(result, nresult);\n",
+			     (unsigned)m->ret.bound, (unsigned)m->ret.bound + 1);
+		else if (m->ret.kind == TY_BOOL)
+			buf_puts(b, "\tbool result = fz_word() & 1;\n");
+		else if (has_result(m)) {
+			const char *ty = ctype(&m->ret, tmp, sizeof tmp);
+			bfmt(b, "\t%s result = (%s)fz_word();\n", ty, ty);
+		}
+		bfmt(b, "\tint st = fz_status(fz_errs_%s, %u, false);\n\n", m->cfunc, nerrs);
+		bfmt(b, "\tfz_answering = fz_method(%s);\n\t%s_reply(r, st", m->clabel, m->cfunc);
+		n = 0;
+		for (const struct param *p = m->outcaps; p; p = p->next, n++)
+			bfmt(b, p->list ? ", o%u, no%u" : ", o%u", n, n);
+		if (m->ret.kind == TY_BYTES)
+			buf_puts(b, ", result, nresult");
+		else if (has_result(m))
+			buf_puts(b, ", result");
+		buf_puts(b, ");\n\tfz_answering = NULL;\n}\n\n");
+	}
+
+	/* static int fz_io_file_read(struct io_file *self, ...) */
+	bfmt(b, "static %s fz_%s", m->kind == M_CALL ? "int" : "void", m->cfunc);
+	put_stub_params(b, i, m);
+	buf_puts(b, "\n{\n\t(void)self;\n");
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++)
+		bfmt(b, p->type.kind == TY_BYTES ? "\t(void)a%u;\n\t(void)na%u;\n" : "\t(void)a%u;\n", n, n);
+	/* The implementation owns what it was given. */
+	n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? "\tfz_take(c%u, nc%u);\n" : "\tfz_take(&c%u, 1);\n", n, n);
+	if (m->kind == M_SEND) {
+		buf_puts(b, "}\n\n");
+		return;
+	}
+	bfmt(b, "\tint st = fz_status(fz_errs_%s, %u, true);\n", m->cfunc, nerrs);
+	bfmt(b, "\tif (st == FZ_DEFER)\n\t\treturn fz_defer(fz_answer_%s);\n", m->cfunc);
+	/* Returned capabilities: made on success, and sometimes before failing. */
+	n = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next, n++) {
+		if (p->list)
+			bfmt(b, "\tif (st == 0 || (fz_byte() & 1)) {\n\t\t*no%u = fz_byte() %% (IPC_MAX_CAPS + 1 - %u);\n"
+			        "\t\tfor (size_t k = 0; k < *no%u; k++)\n\t\t\to%u[k] = fz_new(FZ_OUT);\n\t}\n",
+			     n, m->nout_fixed, n, n);
+		else
+			bfmt(b, "\tif (st == 0 || (fz_byte() & 1))\n\t\t*o%u = fz_new(FZ_OUT);\n", n);
+	}
+	if (m->ret.kind == TY_STRING)
+		bfmt(b, "\tfz_string(result, %u);\n", (unsigned)m->ret.bound);
+	else if (m->ret.kind == TY_BYTES)   /* sometimes past the bound: the server must not send it */
+		bfmt(b, "\t*nresult = fz_byte() %% %u;\n\tfz_fill(result, *nresult < %u ? *nresult : %u);\n",
+		     (unsigned)m->ret.bound + 2, (unsigned)m->ret.bound, (unsigned)m->ret.bound);
+	else if (m->ret.kind == TY_BOOL)
+		buf_puts(b, "\t*result = fz_word() & 1;\n");
+	else if (has_result(m))
+		bfmt(b, "\t*result = (%s)fz_word();\n", ctype(&m->ret, tmp, sizeof tmp));
+	buf_puts(b, "\treturn st;\n}\n\n");
+}
+
+/* The interface chain from the root: i and its ancestors, root first. */
+static size_t chain(const struct decl *i, const struct decl **v, size_t max)
+{
+	size_t n = 0;
+	for (const struct decl *d = i; d && n < max; d = d->parent)
+		n++;
+	size_t k = n;
+	for (const struct decl *d = i; d && k > 0; d = d->parent)
+		v[--k] = d;
+	return n;
+}
+
+static bool in_list(const struct decl *const *v, size_t n, const struct decl *d)
+{
+	for (size_t k = 0; k < n; k++)
+		if (v[k] == d)
+			return true;
+	return false;
+}
+
+void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
+{
+	(void)u;
+	const char *file = strrchr(ns->src->path, '/');
+	file = file ? file + 1 : ns->src->path;
+
+	/* Every interface whose stubs are needed: those of the namespace and
+	 * their ancestors, wherever declared. */
+	const struct decl *all[4096];
+	size_t nall = 0;
+	for (const struct decl *d = ns->decls; d; d = d->next) {
+		if (d->kind != D_IFACE)
+			continue;
+		const struct decl *ch[64];
+		size_t n = chain(d, ch, 64);
+		for (size_t k = 0; k < n && nall < 4096; k++)
+			if (!in_list(all, nall, ch[k]))
+				all[nall++] = ch[k];
+	}
+
+	bfmt(b, "/* %s_fuzz.c: generated by ipcgen --fuzz from %s; edit %s instead.\n"
+	        " *\n"
+	        " * A libFuzzer target over the servers of namespace %s.  Build it with\n"
+	        " *   clang -fsanitize=fuzzer,address,undefined -I. -I<mercury headers> \\\n"
+	        " *       %s_fuzz.c %s_server.c   (and the servers of namespaces it inherits from)\n"
+	        " * and run it; a failure prints \"==ipcgen-fuzz==\" and what went wrong.\n"
+	        " */\n"
+	        "#include <stdarg.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
+	        "#include \"%s.h\"\n\n"
+	        "int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);\n\n",
+	     ns->cname, file, file, ns->name, ns->cname, ns->cname, ns->cname);
+	buf_puts(b, fuzz_template);
+
+	/* ---- the methods: their labels and errors, stubs and answers */
+	buf_puts(b, "\n/* ---- the protocol ---- */\n\n");
+	for (size_t k = 0; k < nall; k++)
+		for (const struct method *m = all[k]->methods; m; m = m->next)
+			gen_method(b, all[k], m);
+
+	buf_puts(b, "static const struct fz_method fz_methods[] = {\n");
+	size_t nmethods = 0;
+	for (size_t k = 0; k < nall; k++)
+		for (const struct method *m = all[k]->methods; m; m = m->next, nmethods++)
+			bfmt(b, "\t{%s, fz_errs_%s, %u},\n", m->clabel, m->cfunc, count_errs(m));
+	if (!nmethods)
+		buf_puts(b, "\t{0, NULL, 0},\n");
+	buf_puts(b, "};\n\nstatic const struct fz_method *fz_method(uint64_t label)\n{\n"
+	            "\tfor (size_t i = 0; i < sizeof fz_methods / sizeof fz_methods[0]; i++)\n"
+	            "\t\tif (fz_methods[i].errs && fz_methods[i].label == label)\n"
+	            "\t\t\treturn &fz_methods[i];\n\treturn NULL;\n}\n\n");
+
+	/* ---- a target per interface of the namespace */
+	unsigned ntargets = 0;
+	for (const struct decl *d = ns->decls; d; d = d->next) {
+		if (d->kind != D_IFACE)
+			continue;
+		const struct decl *ch[64];
+		size_t n = chain(d, ch, 64);
+		/* The labels to try: every method of the chain, describe, one past the last. */
+		bfmt(b, "static const uint64_t fz_labels_%s[] = {\n", d->cname);
+		for (size_t k = 0; k < n; k++) {
+			for (const struct method *m = ch[k]->methods; m; m = m->next)
+				bfmt(b, "\t%s,\n", m->clabel);
+			bfmt(b, "\tIPC_LABEL(%s_ID, IPC_METHOD_DESCRIBE),\n\tIPC_LABEL(%s_ID, %u),\n",
+			     ch[k]->CNAME, ch[k]->CNAME, ch[k]->nmethods + 1);
+		}
+		buf_puts(b, "};\n\n");
+
+		/* The vtable, one entry of which the input may take away. */
+		bfmt(b, "static void fz_serve_%s(void)\n{\n\tstruct %s_iface vt;\n\tstruct %s obj;\n"
+		        "\tuint8_t how = fz_byte();\n\n\tmemset(&vt, 0, sizeof vt);\n",
+		     d->cname, d->cname, d->cname);
+		unsigned entry = 0;
+		struct buf path = {0};
+		for (size_t k = n; k-- > 0;) {
+			/* ch[k]'s entries sit under one ".base" per level below d. */
+			path.len = 0;
+			buf_puts(&path, "vt.");
+			for (size_t l = k + 1; l < n; l++)
+				buf_puts(&path, "base.");
+			buf_putc(&path, 0);
+			for (const struct method *m = ch[k]->methods; m; m = m->next, entry++)
+				bfmt(b, "\tif ((how & 0x7f) != %u)\n\t\t%s%s = fz_%s;\n", entry + 1, path.data,
+				     m->field, m->cfunc);
+		}
+		buf_free(&path);
+		bfmt(b, "\t%s_init(&obj, &vt, 1);\n"
+		        "\tfz_build(fz_labels_%s, sizeof fz_labels_%s / sizeof fz_labels_%s[0]);\n",
+		     d->cname, d->cname, d->cname, d->cname);
+		bfmt(b, "\tif (how & 0x80) {\n"
+		        "\t\tif (!fz_receive_fails())\n\t\t\t%s_dispatch(&obj);\n"
+		        "\t} else {\n"
+		        "\t\tstruct ipc_msg out;\n"
+		        "\t\tif (%s_handle(&obj, &fz_req, &out) == 0) {\n"
+		        "\t\t\tfz_release(fz_reply_cap, \"the reply\");\n"
+		        "\t\t\tfz_reply_cap = IPC_CAP_NONE;\n"
+		        "\t\t\tfz_check_reply(&out, fz_method(fz_req.label), \"handle\");\n"
+		        "\t\t}\n\t}\n\tfz_finish();\n}\n\n", d->cname, d->cname);
+		ntargets++;
+	}
+
+	/* ---- the entry point */
+	buf_puts(b, "int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)\n{\n"
+	            "\tfz_p = data;\n\tfz_end = data + size;\n\tfz_ncaps = 0;\n"
+	            "\twhile (fz_p < fz_end) {\n");
+	if (ntargets) {
+		bfmt(b, "\t\tswitch (fz_byte() %% %u) {\n", ntargets);
+		unsigned t = 0;
+		for (const struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE)
+				bfmt(b, "\t\tcase %u: fz_serve_%s(); break;\n", t++, d->cname);
+		/* Every message settles its capabilities before the next. */
+		buf_puts(b, "\t\t}\n\t\tfz_ledger_check();\n\t\tfz_ncaps = 0;\n");
+	} else {
+		buf_puts(b, "\t\tbreak;   /* no interfaces */\n");
+	}
+	buf_puts(b, "\t}\n\tfz_ledger_check();\n\treturn 0;\n}\n");
+}
