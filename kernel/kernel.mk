@@ -144,11 +144,18 @@ check-kernel-abi:
 		if [ -n "$(CXX)" ]; then $(CXX) -std=c++11 -x c++ $(KABI_FLAGS) -o $$d/c kernel/tests/host/abi_check.c; fi; \
 		echo "abi/helios.h: stands alone and agrees with mercury/ipc.h"'
 
-# Benchmarks: guest instructions under -icount shift=0 (rdtsc counts them).
+# Benchmarks: guest instructions under -icount shift=0 (rdtsc counts them),
+# against Linux booted in the same QEMU when LINUX_IMAGE names a kernel.
+LINUX_IMAGE = $(firstword $(wildcard /boot/vmlinuz-*))
 ALL_TARGETS += $(KB)/user/kbench.elf
 BENCH_TARGETS += bench-kernel
-bench-kernel: $(KB)/kernel.bin $(KB)/user/kbench.elf
-	@sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf
+$(KB)/linux-peer: bench/kernel/linux_peer.c
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -o $@ bench/kernel/linux_peer.c
+$(KB)/linux-peer.cpio: $(KB)/linux-peer bench/kernel/mkcpio
+	sh bench/kernel/mkcpio $@ $(KB)/linux-peer
+bench-kernel: $(KB)/kernel.bin $(KB)/user/kbench.elf $(KB)/linux-peer.cpio
+	@sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf "$(LINUX_IMAGE)" $(KB)/linux-peer.cpio
 
 # make install: the bootable image, and the ABI header for code built
 # against the kernel elsewhere (#include <abi/helios.h>).
