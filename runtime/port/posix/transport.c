@@ -42,6 +42,7 @@ static struct {
 	uint16_t seq;
 	bool used;
 } px_replies[IPC_POSIX_MAX_REPLIES];
+static size_t px_replies_next; /* where the next search starts */
 static pthread_mutex_t px_replies_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int px_status_errno(int err)
@@ -599,8 +600,11 @@ int ipc_reply_save(ipc_cap *reply)
 	if (fd < 0)
 		return px_status_errno(errno);
 	pthread_mutex_lock(&px_replies_lock);
-	for (size_t i = 0; i < IPC_POSIX_MAX_REPLIES; i++) {
+	/* Scan from after the last slot taken: usually free at once. */
+	for (size_t k = 0; k < IPC_POSIX_MAX_REPLIES; k++) {
+		size_t i = (px_replies_next + k) % IPC_POSIX_MAX_REPLIES;
 		if (!px_replies[i].used) {
+			px_replies_next = i + 1;
 			px_replies[i].used = true;
 			px_replies[i].fd = fd;
 			px_replies[i].seq = px_cur.seq;
