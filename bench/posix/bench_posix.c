@@ -11,6 +11,10 @@
  *                            the same, the server waiting on an endpoint's
  *                            wait set (epoll) as a published service does;
  *                            one more system call per request
+ *   posix.freshfd-pingpong.PLACEMENT
+ *                            the design not taken, for reference: the raw
+ *                            ping-pong with a fresh socketpair per call, one
+ *                            end passed with the request for the reply
  *   posix.read64k.PLACEMENT  io::file.read of 64 KiB into a page capability
  *                            (shared memory) through generated stubs, against
  *                            a raw SOCK_STREAM socket copying the 64 KiB;
@@ -244,6 +248,71 @@ static double trial_raw_call(int scpu, int ccpu)
 	return t / ncalls;
 }
 
+/* The design not taken: a fresh socketpair per call, one end passed with
+ * the request (SCM_RIGHTS) for the reply to come back on. */
+static int send_with_fd(int sock, const void *buf, size_t len, int fd)
+{
+	struct iovec iov = { (void *)buf, len };
+	union { struct cmsghdr align; char b[CMSG_SPACE(sizeof(int))]; } cb;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	                    .msg_control = cb.b, .msg_controllen = sizeof cb.b };
+	memset(&cb, 0, sizeof cb);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	return sendmsg(sock, &m, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static double trial_freshfd_call(int scpu, int ccpu)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		die("socketpair", 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin(scpu);
+		close(sv[0]);
+		uint64_t req[5], rep[3] = { 0 };
+		for (;;) {
+			union { struct cmsghdr align; char b[CMSG_SPACE(sizeof(int))]; } cb;
+			struct iovec iov = { req, sizeof req };
+			struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			                    .msg_control = cb.b, .msg_controllen = sizeof cb.b };
+			int fd;
+			if (recvmsg(sv[1], &m, 0) != sizeof req || !CMSG_FIRSTHDR(&m))
+				_exit(0);
+			memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
+			rep[2] = req[2] + req[3] + req[4];
+			if (send(fd, rep, sizeof rep, 0) != sizeof rep)
+				_exit(1);
+			close(fd);
+		}
+	}
+	close(sv[1]);
+	pin(ccpu);
+	uint64_t req[5] = { 0 }, rep[3];
+	double t0 = 0;
+	for (int i = 0; i < 200 + ncalls; i++) {
+		if (i == 200)
+			t0 = now_us();
+		int rp[2];
+		req[2] = 1, req[3] = 2, req[4] = (uint64_t)i;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, rp) < 0 ||
+		    send_with_fd(sv[0], req, sizeof req, rp[1]) < 0)
+			die("fresh-fd call", 0);
+		close(rp[1]);
+		if (recv(rp[0], rep, sizeof rep, 0) != sizeof rep)
+			die("fresh-fd reply", 0);
+		close(rp[0]);
+	}
+	double t = now_us() - t0;
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return t / ncalls;
+}
+
 static double trial_read(int scpu, int ccpu)
 {
 	ipc_cap c, pg;
@@ -377,7 +446,15 @@ int main(int argc, char **argv)
 		nreads = argc > 2 ? atoi(argv[2]) : place[k].nreads;
 		report_call("posix.call", place[k].name, place[k].scpu, place[k].ccpu, false);
 		report_call("posix.call-endpoint", place[k].name, place[k].scpu, place[k].ccpu, true);
-		double ours[TRIALS], raw[TRIALS];
+		double fresh[TRIALS], raw[TRIALS];
+		for (int t = 0; t < TRIALS; t++) {
+			fresh[t] = trial_freshfd_call(place[k].scpu, place[k].ccpu);
+			raw[t] = trial_raw_call(place[k].scpu, place[k].ccpu);
+		}
+		double f = median(fresh, TRIALS), rw = median(raw, TRIALS);
+		printf("bench posix.freshfd-pingpong.%s %.2f us vs seqpacket %.3f\n", place[k].name, f, rw / f);
+		fflush(stdout);
+		double ours[TRIALS];
 		for (int t = 0; t < TRIALS; t++) {
 			ours[t] = trial_read(place[k].scpu, place[k].ccpu);
 			raw[t] = trial_raw_read(place[k].scpu, place[k].ccpu);
