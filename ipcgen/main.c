@@ -145,6 +145,13 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 		if (!ns->primary)
 			continue;
 		struct buf dep = {0};
+		/* Room for the largest part at once (about 1 KiB per method), so
+		 * the buffer is not copied as it grows. */
+		size_t nmethods = 0;
+		for (const struct decl *d = ns->decls; d; d = d->next)
+			nmethods += d->kind == D_IFACE ? d->nmethods + 4 : 1;
+		if (b.cap < nmethods * 1024)
+			buf_grow(&b, nmethods * 1024);
 		for (int part = 0; part < GEN_NPARTS && status == 0; part++) {
 			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server))
 				continue;
