@@ -107,7 +107,7 @@ check-mercury-confine: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/initramfs.t
 
 # The services image: a usrinit that sends malformed requests to every
 # service and object sysinit offers, then loads the serial driver through
-# them (tests/mercury/usrinit_attack.c).
+# them (tests/mercury/usrinit_attack.c).  This QEMU has COM4 too: serial1.
 HSB = $(HB)/test/services
 $(HSB)/sbin/usrinit: $(HB)/obj/tests/mercury/usrinit_attack.o $(HLIB) runtime/port/helios/user.ld
 	@mkdir -p $(@D)
@@ -125,7 +125,9 @@ check-mercury-services: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/services.t
 		-w ' rejected, 0 failures' -e 'process 0 (usrinit) exited with 0' -x 'FAIL' \
 		-o 'serial ok' -w 'flow: send 16384 bytes now' -i 16384 -e 'flow: 16384 bytes came in whole' \
 		-e 'receive buffer full: input waits in the UART' \
-		-- $(subst $(HB)/initramfs.tar,$(HB)/test/services.tar,$(HQEMU))
+		-e 'COM4 at 2e8, IRQ 3: serial1' \
+		-- $(subst $(HB)/initramfs.tar,$(HB)/test/services.tar,$(HQEMU)) \
+		-chardev null,id=com4 -device isa-serial,index=3,chardev=com4
 
 # Every boot test of the runtime, sysinit and the example OS.
 check-mercury: $(HELIOS_CHECKS)

@@ -83,6 +83,7 @@ static const uint8_t parity_bits[] = {
 	[DEV_PARITY_NONE] = 0x00, [DEV_PARITY_ODD] = 0x08, [DEV_PARITY_EVEN] = 0x18,
 	[DEV_PARITY_MARK] = 0x28, [DEV_PARITY_SPACE] = 0x38,
 };
+_Static_assert(sizeof(parity_bits) == 5, "a line control value for every dev::parity");
 
 /* Line control from the settings: character length, stop bits, parity. */
 static void program_lcr(struct comport *c)

@@ -495,11 +495,10 @@ static int start_usrinit(void)
 	return 0;
 }
 
-static void serve(unsigned which)
+/* One request to service which, received on its endpoint ep. */
+static void serve(unsigned which, ipc_cap ep)
 {
 	struct ipc_msg in, out;
-	ipc_cap ep = service_ep(NULL, which == SV_DEVREGISTRY ? SYS_DEVREGISTRY_ID : which == SV_DEVMGR ? SYS_DEVMGR_ID
-		: which == SV_DEVLOADER ? SYS_DEVLOADER_ID : which == SV_PROCMGR ? SYS_PROCMGR_ID : FS_FS_ID);
 	if (ipc_recv(ep, &in))
 		return;
 	int h;
@@ -562,7 +561,7 @@ int main(void)
 		}
 		for (unsigned i = 0; i < SV_COUNT; i++)
 			if (pc[i].revents & HELIOS_POLL_RECV)
-				serve(i);
+				serve(i, eps[i]);
 		if (pc[SV_COUNT].revents & HELIOS_POLL_RECV) {
 			uint64_t bits;
 			if (hl_wait(deaths, &bits) == 0)

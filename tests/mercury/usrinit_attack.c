@@ -18,6 +18,10 @@ int main(void)
 {
 	ipc_cap fs = mercury_service(FS_FS_ID), procmgr = mercury_service(SYS_PROCMGR_ID);
 	ipc_cap devmgr = mercury_service(SYS_DEVMGR_ID), devload = mercury_service(SYS_DEVLOADER_ID);
+	/* Each service says what it speaks, with the ABI built here. */
+	CHECK(fs_fs_describe(fs) == 0 && sys_procmgr_describe(procmgr) == 0 &&
+	      sys_devmgr_describe(devmgr) == 0 && sys_devloader_describe(devload) == 0);
+	CHECK(sys_devmgr_describe(fs) == IPC_ENOSYS);
 	attack(fs, FS_FS_ID, 1);
 	attack(procmgr, SYS_PROCMGR_ID, 1);
 	attack(devmgr, SYS_DEVMGR_ID, 1);
@@ -70,6 +74,15 @@ int main(void)
 	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial) == 0);
 	CHECK(dev_serial_get_baud(serial, &baud) == 0 && baud == 115200);
 	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial) == 0);   /* a second open */
+	CHECK(dev_serial_describe(serial) == 0 && io_file_describe(serial) == 0);
+	/* COM4, which this test's QEMU has too: serial1. */
+	ipc_cap com4;
+	struct mercury_buf w;
+	size_t wrote = 0;
+	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 1, &com4) == 0);
+	CHECK(mercury_buf_alloc(&w, 1) == 0);
+	memcpy(w.va, "com4 ok\n", 8);
+	CHECK(mercury_write(com4, &w, 0, 8, &wrote) == 0 && wrote == 8);
 
 	/* The line settings: checked, kept, and (7E2 at 9600) back to 8N1 at 115200. */
 	uint32_t v = 0;
