@@ -25,12 +25,16 @@ HROOT_FILES = sbin/usrinit sbin/drv/serial
 $(HB)/initramfs.tar: $(HROOT_FILES:%=$(HB)/strip/%)
 	$(HTAR) -cf $@ -C $(HB)/strip $(HROOT_FILES)
 
-HIMAGE = $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/initramfs.tar
+# sysinit boots without its debug information too ($(HB)/sysinit.elf keeps it, for gdb).
+$(HB)/strip/sysinit.elf: $(HB)/sysinit.elf
+	@mkdir -p $(@D)
+	objcopy --strip-debug $< $@
+HIMAGE = $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/initramfs.tar
 ALL_TARGETS += $(HIMAGE)
 
 # QEMU for the example OS: TCG, headless, the log on the debug console.
 HQEMU = $(QEMU) -nodefaults -no-user-config -display none -accel tcg -m 128 -no-reboot \
-	-kernel $(KB)/kernel.bin -initrd "$(HB)/sysinit.elf,$(HB)/initramfs.tar"
+	-kernel $(KB)/kernel.bin -initrd "$(HB)/strip/sysinit.elf,$(HB)/initramfs.tar"
 
 run: $(HIMAGE)
 	@echo "Mercury echo demo: type, and it echoes (CR becomes LF).  Quit: Ctrl-A then X."
@@ -92,7 +96,7 @@ $(HB)/test/initramfs.tar: $(HTEST_FILES:%=$(HTB)/%)
 HQEMU_CONFINE = $(subst $(HB)/initramfs.tar,$(HB)/test/initramfs.tar,$(HQEMU))
 HELIOS_CHECKS += check-mercury-confine
 CHECK_TARGETS += check-mercury-confine
-check-mercury-confine: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/initramfs.tar $(HSERIAL_TEST)
+check-mercury-confine: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/initramfs.tar $(HSERIAL_TEST)
 	@sh tests/run-test mercury-confine $(B)/results $(HSERIAL_TEST) -t 90 -w 'echo ready' \
 		-w 'devloader: driver greedy: manifest line 5: ports 3f8..400 belong to another driver; refused' \
 		-w 'devloader: driver keyboard: manifest line 5: ports 60..65 are not a serial port' \
@@ -120,7 +124,7 @@ $(HB)/test/services.tar: $(HSB)/sbin/usrinit $(HSB)/sbin/drv/serial
 	$(HTAR) -cf $@ -C $(HSB) sbin/usrinit sbin/drv/serial
 HELIOS_CHECKS += check-mercury-services
 CHECK_TARGETS += check-mercury-services
-check-mercury-services: $(KB)/kernel.bin $(HB)/sysinit.elf $(HB)/test/services.tar $(HSERIAL_TEST)
+check-mercury-services: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/services.tar $(HSERIAL_TEST)
 	@sh tests/run-test mercury-services $(B)/results $(HSERIAL_TEST) -t 90 -w '[usrinit] services: ' \
 		-w ' rejected, 0 failures' -e 'process 0 (usrinit) exited with 0' -x 'FAIL' \
 		-o 'serial ok' -w 'flow: send 16384 bytes now' -i 16384 -e 'flow: 16384 bytes came in whole' \
