@@ -120,7 +120,8 @@ $(HB)/floor.elf: bench/boot/floor.S bench/boot/floor.ld
 	$(CC) -m32 -c -o $(HB)/floor.o bench/boot/floor.S
 	$(LD) -m elf_i386 -T bench/boot/floor.ld -o $@ $(HB)/floor.o
 BENCH_TARGETS += bench-boot
-bench-boot: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/initramfs.tar $(HSERIAL_TEST) $(HB)/floor.elf
+bench-boot: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/initramfs.tar $(HSERIAL_TEST) $(HB)/floor.elf \
+		$(HB)/test/roundtrip.elf
 	@sh bench/boot/run "$(QEMU)" $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/initramfs.tar \
-		$(HSERIAL_TEST) $(HB)/floor.elf
+		$(HSERIAL_TEST) $(HB)/floor.elf $(HB)/test/roundtrip.elf
 
