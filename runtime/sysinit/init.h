@@ -1,21 +1,24 @@
 /*
- * init.h: what the parts of sysinit share.  sysinit runs two threads
- * in one cspace and vspace:
+ * init.h: what the parts of sysinit share.  sysinit runs these threads in
+ * one cspace and vspace:
  *
- *   main     the services with one endpoint each: devregistry, devmgr,
- *            devloader, procmgr and fs; it also hears of processes dying.
- *   loader   the driver loader's work: it calls the process and the image
- *            it was handed, which may be anyone's endpoints;
- *   objects  (two threads, each serving a shard of the object table, as
- *            poll watches at most 16 capabilities) the objects those services hand out, one endpoint each: the
- *            bootstrap filesystem's open files (io::file) and processes
- *            (sysinit::process, a sys::process).
+ *   services  one per service endpoint: devregistry, devmgr, devloader,
+ *             procmgr and fs, each receiving on its endpoint alone;
+ *   loader    the driver loader's work: it calls the process and the image
+ *             it was handed, which may be anyone's endpoints, even the
+ *             services' own;
+ *   objects   two, each serving a shard of the object table (poll watches
+ *             at most 16 capabilities): the objects the services hand out,
+ *             one endpoint each: the bootstrap filesystem's open files
+ *             (io::file), processes (sysinit::process, a sys::process) and
+ *             each driver's own devregistry endpoint;
+ *   main      starts the others and usrinit, then hears of processes dying.
  *
- * The main thread calls the objects thread (the driver loader reads an
- * image and asks a process for its token), never the other way round, so
- * neither can wait for the other in a cycle.  The object table is filled
- * by the main thread and served by the objects thread: an entry is
- * published by its state, written last.
+ * Calls go from the services and the loader to the objects, never back,
+ * and the objects threads call no one, so no cycle of waiting can form.
+ * The object table is filled by the services and served by the objects
+ * threads: an entry is published by its kind, written last.  procs_lock
+ * guards the process table, devs_lock the device table.
  */
 #ifndef SYSINIT_INIT_H
 #define SYSINIT_INIT_H

@@ -1,9 +1,9 @@
 /*
  * sysinit.c: the root task.  It finds the initramfs among the boot
  * modules, starts the objects thread, makes the services' endpoints,
- * starts /sbin/usrinit with them in its aux vector, and then serves
- * devregistry, devmgr, devloader, procmgr and fs, and reports processes
- * that die.  See init.h for the threads.
+ * starts /sbin/usrinit with them in its aux vector; a thread for each of
+ * devregistry, devmgr, devloader, procmgr and fs serves it, and the main
+ * thread reports processes that die.  See init.h for the threads.
  */
 #include "init.h"
 
@@ -495,22 +495,29 @@ static int start_usrinit(void)
 	return 0;
 }
 
-/* One request to service which, received on its endpoint ep. */
-static void serve(unsigned which, ipc_cap ep)
+/* A service's thread: one request after another, on its endpoint alone.
+ * (One thread per endpoint, not a poll over them: poll-then-receive could
+ * block on an endpoint whose caller died in between.) */
+static ipc_cap service_eps[SV_COUNT];
+
+static void service_main(void *arg)
 {
+	unsigned which = (unsigned)(uintptr_t)arg;
 	struct ipc_msg in, out;
-	if (ipc_recv(ep, &in))
-		return;
-	int h;
-	switch (which) {
-	case SV_DEVREGISTRY: h = sys_devregistry_handle(&registry, &in, &out); break;
-	case SV_DEVMGR: h = sys_devmgr_handle(&devmgr, &in, &out); break;
-	case SV_DEVLOADER: h = sys_devloader_handle(&devloader, &in, &out); break;
-	case SV_PROCMGR: h = sys_procmgr_handle(&procmgr, &in, &out); break;
-	default: h = fs_fs_handle(&fs, &in, &out); break;
+	for (;;) {
+		if (ipc_recv(service_eps[which], &in))
+			continue;
+		int h;
+		switch (which) {
+		case SV_DEVREGISTRY: h = sys_devregistry_handle(&registry, &in, &out); break;
+		case SV_DEVMGR: h = sys_devmgr_handle(&devmgr, &in, &out); break;
+		case SV_DEVLOADER: h = sys_devloader_handle(&devloader, &in, &out); break;
+		case SV_PROCMGR: h = sys_procmgr_handle(&procmgr, &in, &out); break;
+		default: h = fs_fs_handle(&fs, &in, &out); break;
+		}
+		if (h == 0)
+			ipc_reply(&out);
 	}
-	if (h == 0)
-		ipc_reply(&out);
 }
 
 int main(void)
@@ -523,7 +530,7 @@ int main(void)
 	bfs_init((const void *)bi->module[1].vaddr, bi->module[1].size);
 	mercury_log("initramfs: %s, %lu bytes (tsc %lu)", bi->module[1].name, bi->module[1].size, hl_rdtsc());
 
-	ipc_cap eps[SV_COUNT], task;
+	ipc_cap *eps = service_eps, task;
 	for (unsigned i = 0; i < SV_COUNT; i++)
 		if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &eps[i]))
 			return 1;
@@ -544,28 +551,22 @@ int main(void)
 		mercury_log("cannot start the loader and objects threads");
 		return 1;
 	}
+	for (unsigned i = 0; i < SV_COUNT; i++) {
+		if (mercury_thread_spawn(service_main, (void *)(uintptr_t)i, &task)) {
+			mercury_log("cannot start the service threads");
+			return 1;
+		}
+	}
+	mercury_log("services ready: devregistry devmgr devloader procmgr fs");
 	if (start_usrinit()) {
 		mercury_log("cannot start /sbin/usrinit");
 		return 1;
 	}
-	mercury_log("services ready: devregistry devmgr devloader procmgr fs");
 
-	struct helios_pollcap pc[SV_COUNT + 1];
+	/* The main thread hears of deaths. */
 	for (;;) {
-		for (unsigned i = 0; i < SV_COUNT; i++)
-			pc[i] = (struct helios_pollcap){ eps[i], HELIOS_POLL_RECV, 0 };
-		pc[SV_COUNT] = (struct helios_pollcap){ deaths, HELIOS_POLL_RECV, 0 };
-		if (hl_poll(pc, SV_COUNT + 1) < 0) {
-			hl_yield();
-			continue;
-		}
-		for (unsigned i = 0; i < SV_COUNT; i++)
-			if (pc[i].revents & HELIOS_POLL_RECV)
-				serve(i, eps[i]);
-		if (pc[SV_COUNT].revents & HELIOS_POLL_RECV) {
-			uint64_t bits;
-			if (hl_wait(deaths, &bits) == 0)
-				reap(bits);
-		}
+		uint64_t bits;
+		if (hl_wait(deaths, &bits) == 0 && bits)
+			reap(bits);
 	}
 }

@@ -46,7 +46,7 @@ extern "C" {
 #define MERCURY_THREADS UINT64_C(0x0000300000000000)
 #define MERCURY_THREAD_SPAN (UINT64_C(1) << 20)     /* stack below, IPC buffer on top */
 #define MERCURY_THREAD_STACK_PAGES 4
-#define MERCURY_MAX_THREADS 8
+#define MERCURY_MAX_THREADS 16
 
 /*
  * The auxiliary vector: a magic word, a count, and entries.  A service is
