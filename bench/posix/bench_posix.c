@@ -21,8 +21,8 @@
  *                            RATIO = ours / raw (throughput)
  *
  * PLACEMENT is onecore (both processes pinned to CPU 0) or twocores (server
- * on CPU 0, client on CPU 1).  Each figure is the median of TRIALS trials,
- * ours and raw alternating, so that both see the same machine.
+ * on CPU 0, client on CPU 1).  Each figure is the median of 25 (onecore) or
+ * 11 trials, ours and raw alternating, so that both see the same machine.
  * BENCH_POSIX_PLACE=onecore runs one placement only.
  */
 #include <errno.h>
@@ -44,9 +44,9 @@
 #include "io.h"
 
 #define READ_SIZE (64 * 1024)
-#define TRIALS 15
+#define TRIALS 25 /* at most; per placement below */
 
-static int ncalls, nreads;
+static int ncalls, nreads, trials;
 
 static void die(const char *what, int rc)
 {
@@ -411,11 +411,11 @@ static void machine(void)
 static void report_call(const char *name, const char *place, int scpu, int ccpu, bool endpoint)
 {
 	double ours[TRIALS], raw[TRIALS];
-	for (int t = 0; t < TRIALS; t++) {
+	for (int t = 0; t < trials; t++) {
 		ours[t] = trial_call(scpu, ccpu, endpoint);
 		raw[t] = trial_raw_call(scpu, ccpu);
 	}
-	double o = median(ours, TRIALS), r = median(raw, TRIALS);
+	double o = median(ours, trials), r = median(raw, trials);
 	printf("bench %s.%s %.2f us vs seqpacket %.3f\n", name, place, o, r / o);
 	fflush(stdout);
 }
@@ -430,9 +430,9 @@ int main(int argc, char **argv)
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	/* Crossing cores costs a wake-up of the other CPU, far slower in a
 	 * virtual machine: fewer calls there keep the run short. */
-	static const struct { const char *name; int scpu, ccpu, ncalls, nreads; } place[] = {
-		{ "onecore", 0, 0, 4000, 1000 },
-		{ "twocores", 0, 1, 400, 300 },
+	static const struct { const char *name; int scpu, ccpu, ncalls, nreads, trials; } place[] = {
+		{ "onecore", 0, 0, 4000, 1000, 25 },
+		{ "twocores", 0, 1, 400, 300, 11 },
 	};
 	const char *only = getenv("BENCH_POSIX_PLACE");
 	for (size_t k = 0; k < sizeof place / sizeof place[0]; k++) {
@@ -444,22 +444,23 @@ int main(int argc, char **argv)
 		}
 		ncalls = argc > 1 ? atoi(argv[1]) : place[k].ncalls;
 		nreads = argc > 2 ? atoi(argv[2]) : place[k].nreads;
+		trials = place[k].trials;
 		report_call("posix.call", place[k].name, place[k].scpu, place[k].ccpu, false);
 		report_call("posix.call-endpoint", place[k].name, place[k].scpu, place[k].ccpu, true);
 		double fresh[TRIALS], raw[TRIALS];
-		for (int t = 0; t < TRIALS; t++) {
+		for (int t = 0; t < trials; t++) {
 			fresh[t] = trial_freshfd_call(place[k].scpu, place[k].ccpu);
 			raw[t] = trial_raw_call(place[k].scpu, place[k].ccpu);
 		}
-		double f = median(fresh, TRIALS), rw = median(raw, TRIALS);
+		double f = median(fresh, trials), rw = median(raw, trials);
 		printf("bench posix.freshfd-pingpong.%s %.2f us vs seqpacket %.3f\n", place[k].name, f, rw / f);
 		fflush(stdout);
 		double ours[TRIALS];
-		for (int t = 0; t < TRIALS; t++) {
+		for (int t = 0; t < trials; t++) {
 			ours[t] = trial_read(place[k].scpu, place[k].ccpu);
 			raw[t] = trial_raw_read(place[k].scpu, place[k].ccpu);
 		}
-		double o = median(ours, TRIALS), r = median(raw, TRIALS);
+		double o = median(ours, trials), r = median(raw, trials);
 		printf("bench posix.read64k.%s %.0f MB/s vs socket-copy %.3f\n", place[k].name, o, o / r);
 		fflush(stdout);
 	}
