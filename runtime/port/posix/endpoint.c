@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -24,13 +25,16 @@
 #include "port.h"
 
 struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
-static bool px_eps_used[IPC_POSIX_MAX_ENDPOINTS];
+/* Read without the lock by px_ep_get, so atomic: set last when a slot is
+ * filled (release), cleared first when it is emptied. */
+static atomic_bool px_eps_used[IPC_POSIX_MAX_ENDPOINTS];
 static pthread_mutex_t px_eps_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct px_ep *px_ep_get(ipc_cap ep)
 {
 	if (ep == IPC_CAP_NONE || PX_KIND(ep) != PX_K_EP ||
-	    PX_INDEX(ep) >= IPC_POSIX_MAX_ENDPOINTS || !px_eps_used[PX_INDEX(ep)])
+	    PX_INDEX(ep) >= IPC_POSIX_MAX_ENDPOINTS ||
+	    !atomic_load_explicit(&px_eps_used[PX_INDEX(ep)], memory_order_acquire))
 		return NULL;
 	return &px_eps[PX_INDEX(ep)];
 }
@@ -54,7 +58,7 @@ static int px_ep_new(int lfd, char *path, ipc_cap *ep)
 	}
 	pthread_mutex_lock(&px_eps_lock);
 	for (size_t i = 0; i < IPC_POSIX_MAX_ENDPOINTS; i++) {
-		if (px_eps_used[i])
+		if (atomic_load_explicit(&px_eps_used[i], memory_order_relaxed))
 			continue;
 		struct px_ep *e = &px_eps[i];
 		pthread_mutex_init(&e->lock, NULL);
@@ -66,7 +70,7 @@ static int px_ep_new(int lfd, char *path, ipc_cap *ep)
 		e->nonblock = false;
 		e->lpaused = false;
 		e->nev = e->iev = 0;
-		px_eps_used[i] = true;
+		atomic_store_explicit(&px_eps_used[i], true, memory_order_release);
 		pthread_mutex_unlock(&px_eps_lock);
 		*ep = PX_CAP(PX_K_EP, i);
 		return 0;
@@ -169,6 +173,7 @@ int px_ep_drop(ipc_cap ep)
 		pthread_mutex_unlock(&px_eps_lock);
 		return IPC_EBADCAP;
 	}
+	atomic_store_explicit(&px_eps_used[PX_INDEX(ep)], false, memory_order_relaxed);
 	for (size_t i = 0; i < e->nconns; i++)
 		close(e->conns[i]);
 	free(e->conns);
@@ -181,7 +186,6 @@ int px_ep_drop(ipc_cap ep)
 	}
 	close(e->epfd);
 	pthread_mutex_destroy(&e->lock);
-	px_eps_used[PX_INDEX(ep)] = false;
 	pthread_mutex_unlock(&px_eps_lock);
 	return 0;
 }
