@@ -84,7 +84,7 @@ $(B)/runtime/check_e2e-san: tests/runtime/check_e2e.c $(RT_GEN_HDRS) $(RT_GEN_SR
 	$(CC) $(RT_CHECK_CFLAGS) $(SAN_FLAGS) -I$(RT_GEN) -o $@ $< $(RT_GEN_SRCS) $(RT_SAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
 
 RT_CHECKS = check-runtime-headers check-runtime-posix check-runtime-posix-san \
-	check-runtime-e2e check-runtime-e2e-san check-runtime-example
+	check-runtime-e2e check-runtime-e2e-san check-runtime-example check-runtime-man
 CHECK_TARGETS += $(RT_CHECKS)
 
 check-runtime-headers: $(RT_HDRS)
@@ -108,6 +108,12 @@ check-runtime-e2e-san: $(B)/runtime/check_e2e-san
 check-runtime-example: $(RT_LIB) $(RT_SO) $(RT_PC) $(IPCGEN)
 	@sh tests/run-test runtime-example $(B)/results sh tests/runtime/example.sh \
 		"$(MAKE) -f $(firstword $(MAKEFILE_LIST))" $(B) $(IPCGEN)
+
+# The runtime's man pages (check-man lints every page; this keeps
+# check-runtime whole on its own).
+RT_MAN = man/mercury_ipc.3 man/mercury_posix.3
+check-runtime-man: $(RT_MAN)
+	@sh tests/run-test runtime-man $(B)/results sh -c '[ -n "$(MANDOC)" ] || { echo "mandoc not found"; exit 1; }; $(MANDOC) -Tlint -W warning $(RT_MAN)'
 
 # The aggregate: every runtime test, with a closing summary line.
 check-runtime:
