@@ -534,6 +534,28 @@ START_TEST(publishing_over_a_live_or_stale_socket)
 }
 END_TEST
 
+START_TEST(connect_to_a_swamped_server_times_out)
+{
+	/* A server that listens but never accepts: its backlog fills. */
+	int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, sockpath);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	ipc_posix_set_timeout(100);
+	ipc_cap c[8];
+	int n = 0, rc = 0;
+	while (n < 8 && (rc = ipc_posix_connect(sockpath, &c[n])) == 0)
+		n++;
+	ipc_posix_set_timeout(-1);
+	ck_assert_int_eq(rc, IPC_ETIMEDOUT);
+	ck_assert_int_lt(n, 8);
+	for (int i = 0; i < n; i++)
+		ipc_cap_drop(c[i]);
+	close(lfd);
+}
+END_TEST
+
 START_TEST(closed_endpoint_gives_epeer)
 {
 	pid_t pid = spawn_server(sockpath);
@@ -1180,6 +1202,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, dead_server_gives_epeer);
 	tcase_add_test(tc, closed_endpoint_gives_epeer);
 	tcase_add_test(tc, publishing_over_a_live_or_stale_socket);
+	tcase_add_test(tc, connect_to_a_swamped_server_times_out);
 	tcase_add_test(tc, bad_caps_are_errors);
 	tcase_add_test(tc, call_timeout_and_late_reply);
 	tcase_add_test(tc, one_way_send);

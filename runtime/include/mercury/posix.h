@@ -91,8 +91,8 @@ int ipc_posix_poll(struct ipc_pollcap *caps, size_t ncaps, int timeout_ms);
 
 /* Timeouts of calls. */
 
-/* Set the calling thread's timeout for ipc_call (and ipc_posix_copy) in
- * milliseconds, -1 for none (the default).  A call that times out returns
+/* Set the calling thread's timeout for ipc_call (and ipc_posix_copy and
+ * ipc_posix_connect) in milliseconds, -1 for none (the default).  A call that times out returns
  * IPC_ETIMEDOUT; a reply arriving later is recognised and discarded.
  * Returns the previous timeout. */
 int ipc_posix_set_timeout(int timeout_ms);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "port.h"
@@ -269,16 +270,33 @@ int ipc_posix_connect(const char *path, ipc_cap *conn)
 	*conn = IPC_CAP_NONE;
 	if ((rc = px_sockaddr(path, &sa)) < 0)
 		return rc;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* Under a call timeout, a server whose backlog stays full (stopped,
+	 * or swamped) is IPC_ETIMEDOUT rather than a wait for ever: Linux
+	 * answers a non-blocking connect to a full backlog with EAGAIN. */
+	int timeout = px_call_timeout();
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (timeout >= 0 ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return px_status_errno(errno);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		if (errno == EINTR)
 			continue;
+		if (errno == EAGAIN && timeout >= 0) {
+			struct timespec t1;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < timeout) {
+				usleep(1000);
+				continue;
+			}
+			errno = ETIMEDOUT;
+		}
 		rc = px_status_errno(errno);
 		close(fd);
 		return rc;
 	}
+	if (timeout >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return ipc_posix_adopt(fd, conn);
 }
 

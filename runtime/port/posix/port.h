@@ -81,6 +81,7 @@ extern struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
 
 /* transport.c */
 int px_status_errno(int err);
+int px_call_timeout(void);
 void px_drop_caps(const ipc_cap *caps, size_t n);
 int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
                   const ipc_cap *caps, int flags, int timeout_ms);

@@ -383,6 +383,11 @@ int ipc_posix_call_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 	return px_call(ep, msg, PX_CALL, timeout_ms);
 }
 
+int px_call_timeout(void)
+{
+	return px_timeout;
+}
+
 int ipc_posix_set_timeout(int timeout_ms)
 {
 	int old = px_timeout;
