@@ -142,7 +142,8 @@ check-kernel-abi:
 		$(CC) -std=c11 $(KABI_FLAGS) -o $$d/a kernel/tests/host/abi_check.c; \
 		$(CC) -std=c11 $(KABI_FLAGS) -o $$d/b kernel/tests/host/abi_alone.c; \
 		if [ -n "$(CXX)" ]; then $(CXX) -std=c++11 -x c++ $(KABI_FLAGS) -o $$d/c kernel/tests/host/abi_check.c; fi; \
-		echo "abi/helios.h: stands alone and agrees with mercury/ipc.h"'
+		echo "abi/helios.h: stands alone and agrees with mercury/ipc.h"; \
+		sh kernel/tests/abi-doc-check kernel/include/abi/helios.h man/helios.7'
 
 # Benchmarks: guest instructions under -icount shift=0 (rdtsc counts them),
 # against Linux booted in the same QEMU when LINUX_IMAGE names a kernel.
