@@ -626,6 +626,21 @@ START_TEST(call_timeout_and_late_reply)
 }
 END_TEST
 
+START_TEST(nonblocking_descriptor_still_waits_for_its_reply)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	int fd = ipc_posix_fd(c);
+	ck_assert_int_eq(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_SLEEP), 1, 0);
+	m.word[0] = 50;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.word[0], 50);
+	quit(c, pid);
+}
+END_TEST
+
 START_TEST(one_way_send)
 {
 	ipc_cap c;
@@ -1206,6 +1221,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, bad_caps_are_errors);
 	tcase_add_test(tc, call_timeout_and_late_reply);
 	tcase_add_test(tc, one_way_send);
+	tcase_add_test(tc, nonblocking_descriptor_still_waits_for_its_reply);
 	tcase_add_test(tc, copy_gives_an_own_connection);
 	tcase_add_test(tc, sent_endpoint_arrives_as_a_connection);
 	tcase_add_test(tc, serve_given_connections_and_poll);

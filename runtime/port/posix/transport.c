@@ -200,6 +200,9 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 		flatlen = sizeof *h + h->nwords * sizeof(uint64_t);
 	}
 	int64_t deadline = px_deadline(timeout_ms);
+	/* Wait for room unless the caller said not to; a descriptor set
+	 * O_NONBLOCK by its owner (an event loop's) waits here too. */
+	bool may_wait = !(flags & MSG_DONTWAIT);
 	if (timeout_ms >= 0)
 		flags |= MSG_DONTWAIT;
 	for (;;) {
@@ -211,7 +214,7 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && timeout_ms >= 0) {
+		if (errno == EAGAIN && may_wait) {
 			if ((rc = px_wait(fd, POLLOUT, deadline)) < 0)
 				break;
 			continue;
@@ -362,8 +365,12 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 		if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
 			return rc;
 		rc = px_recv_frame(fd, &rh, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
-		if (rc == IPC_EAGAIN)
+		if (rc == IPC_EAGAIN) {
+			/* An O_NONBLOCK descriptor: wait here, not spin. */
+			if (deadline < 0 && (rc = px_wait(fd, POLLIN, -1)) < 0)
+				return rc;
 			continue;
+		}
 		if (rc < 0)
 			return rc;
 		if (rh.type == PX_REPLY && rh.seq == seq)
@@ -494,8 +501,11 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 			if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
 				return timeout_ms == 0 && rc == IPC_ETIMEDOUT ? IPC_EAGAIN : rc;
 			rc = px_recv_frame(fd, &h, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
-			if (rc == IPC_EAGAIN)
+			if (rc == IPC_EAGAIN) {
+				if (deadline < 0 && (rc = px_wait(fd, POLLIN, -1)) < 0)
+					return rc;
 				continue;
+			}
 			if (rc == IPC_EPEER || (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION))
 				return rc;
 			if (px_take(NULL, fd, rc, &h, hdr_ok))
