@@ -13,13 +13,13 @@
  * and fxrstor64 of the x87/SSE registers, one `mov cr3` when it lives in
  * another address space (no PCID: the TLB's user entries go, the kernel's
  * are global and stay), one store of TSS.rsp0 and one of cur_ctx so that
- * the next entry saves into its ctx.
- * Then sysretq (after a syscall) or iretq (after an interrupt or
- * exception, which must restore rcx and r11 too).  No swapgs, no wrmsr, no
- * fence, on any path.
+ * the next entry saves into its ctx.  Then sysretq or iretq, as the
+ * ctx's vector says (kern/arch.h).  No swapgs, no wrmsr, no fence, on any
+ * path.
  *
  * syscall_dispatch skips all of this when the caller simply continues:
- * straight back through sysret.
+ * straight back through sysret.  The IPC fast path (ipc/fastpath.c) leaves
+ * through sched_run_syscall: the same switch, always sysret.
  */
 #include "kern/arch.h"
 #include "kern/mm.h"
