@@ -447,6 +447,26 @@ static int fs_open(struct fs_fs *self, const char *path, ipc_cap *file)
 static const struct fs_fs_iface fs_impl = { .open = fs_open };
 
 /* Deaths. */
+/*
+ * An objects thread polls, then receives on the endpoint that was ready.  If
+ * the caller died in between, the receive waits for the next request to
+ * that object, and the thread's other objects wait with it.  After a death,
+ * a harmless request (describe, through the generated stubs) to every object
+ * ends any such wait; the threads answer the others in their stride.
+ */
+static void nudge_objects(void)
+{
+	for (unsigned i = 0; i < MAX_OBJS; i++) {
+		int kind = __atomic_load_n(&objs[i].kind, __ATOMIC_ACQUIRE);
+		if (kind == O_FILE)
+			io_file_describe(objs[i].ep);
+		else if (kind == O_PROC)
+			sysinit_process_describe(objs[i].ep);
+		else if (kind == O_REGISTRY)
+			sys_devregistry_describe(objs[i].ep);
+	}
+}
+
 static void reap(uint64_t bits)
 {
 	mercury_lock(&procs_lock);
@@ -467,6 +487,7 @@ static void reap(uint64_t bits)
 		devs_drop(i);
 	}
 	mercury_unlock(&procs_lock);
+	nudge_objects();
 }
 
 static int start_usrinit(void)
