@@ -260,8 +260,8 @@ static int grant(struct proc *p, const struct mf_cap *c, const ipc_cap *note_at,
 	if (st)
 		return st;
 	st = hl_cap_move(tmp, dst, p->cspace, slot);
-	if (st)
-		hl_cap_destroy(tmp);
+	if (st && !(c->type == MF_NOTE && c->slot != MF_ANY))
+		hl_cap_destroy(tmp);    /* (a fixed note stays in note_at, for the caller to drop) */
 	if (!st && c->type == MF_IOPORT) {
 		p->ports[p->nports][0] = c->min;
 		p->ports[p->nports++][1] = c->max;
