@@ -103,6 +103,7 @@ check-mercury-confine: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/initr
 		-w 'devloader: driver procs: manifest line 5: a driver may not have the procmgr service; refused' \
 		-w 'devloader: .manifest:4: error: missing max=; refused' \
 		-w 'devloader: the image has no .manifest section; refused' \
+		-w '[noports] holds 1 capabilities; slot 0: type 9, ports 2f8..300' \
 		-w '[noports] COM1 through its own ioport capability: status -11; through any slot: 0 reached' \
 		-w '(noports) faulted: vector 13' \
 		-w '(crash) faulted: vector 14' -w 'device 0 of interface 00c0ffee is gone with its driver' \

@@ -8,6 +8,17 @@
 
 int main(void)
 {
+	/* Exactly what the manifest declares: one capability, COM2's ports at slot 0. */
+	unsigned held = 0;
+	for (ipc_cap slot = 0; slot < 256; slot++) {
+		struct hl_ret r = hl_cap_info(slot);
+		if (r.st == 0 && r.r0 != HELIOS_CAP_EMPTY)
+			held++;
+	}
+	struct hl_ret io = hl_cap_info(0);
+	mercury_log("holds %u capabilities; slot 0: type %lu, ports %lx..%lx", held, io.r0, io.r1, io.r2);
+	if (held != 1 || io.r0 != HELIOS_CAP_IOPORT || io.r1 != 0x2f8 || io.r2 != 0x300)
+		mercury_log("FAIL: not exactly what the manifest declares");
 	uint32_t v;
 	int via_grant = hl_io_in(0, 0x3f8, 1, &v);
 	int reached = 0;
