@@ -147,7 +147,9 @@ check-kernel-abi:
 
 # Benchmarks: guest instructions under -icount shift=0 (rdtsc counts them),
 # against Linux booted in the same QEMU when LINUX_IMAGE names a kernel.
-LINUX_IMAGE = $(firstword $(wildcard /boot/vmlinuz-*))
+# Without LINUX_IMAGE, make bench downloads Debian's cloud kernel into an
+# uncommitted cache under $(B) (bench/kernel/fetch-linux) and uses that.
+LINUX_IMAGE =
 ALL_TARGETS += $(KB)/user/kbench.elf
 BENCH_TARGETS += bench-kernel
 $(KB)/linux-peer: bench/kernel/linux_peer.c
@@ -156,7 +158,8 @@ $(KB)/linux-peer: bench/kernel/linux_peer.c
 $(KB)/linux-peer.cpio: $(KB)/linux-peer bench/kernel/mkcpio
 	sh bench/kernel/mkcpio $@ $(KB)/linux-peer
 bench-kernel: $(KB)/kernel.bin $(KB)/user/kbench.elf $(KB)/linux-peer.cpio
-	@sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf "$(LINUX_IMAGE)" $(KB)/linux-peer.cpio
+	@sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf \
+		"$(or $(LINUX_IMAGE),$(shell sh bench/kernel/fetch-linux $(B)/cache/linux))" $(KB)/linux-peer.cpio
 
 # make install: the bootable image, and the ABI header for code built
 # against the kernel elsewhere (#include <abi/helios.h>).
