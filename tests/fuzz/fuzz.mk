@@ -73,8 +73,8 @@ $(FUZZ_DIR)/fuzz_server: $(FUZZ_DIR)/server_harness.o $(FUZZ_PROTOCOLS:%=$(FUZZ_
 # make fuzz ----------------------------------------------------------------
 
 FUZZ_TARGETS += $(FUZZ_NAMES:%=fuzz-%)
-$(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz_%
-	@$(FUZZ_ENV) sh tests/fuzz/run-fuzz.sh $* $(FUZZ_DIR)/fuzz_$* $(FUZZ_SECONDS) $(FUZZ_DIR)
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz_% $(IPCGEN)
+	@$(FUZZ_ENV) IPCGEN=$(IPCGEN) sh tests/fuzz/run-fuzz.sh $* $(FUZZ_DIR)/fuzz_$* $(FUZZ_SECONDS) $(FUZZ_DIR)
 
 # make check: each target over its corpus and its regression inputs ----------
 
@@ -95,3 +95,39 @@ check-fuzz-backend-compile: $(FUZZ_DIR)/fuzz_backend
 		$(wildcard tests/fuzz/corpus/backend tests/fuzz/regress/backend)
 
 .PHONY: $(FUZZ_NAMES:%=fuzz-%) check-fuzz
+
+# make fuzz-coverage: line coverage of the committed corpora (llvm-cov), for
+# the ipcgen sources and the generated servers; not part of make check.
+LLVM_PROFDATA = llvm-profdata
+LLVM_COV = llvm-cov
+FUZZ_COV = $(FUZZ_DIR)/cov
+FUZZ_COV_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O0 -fprofile-instr-generate -fcoverage-mapping \
+	-fsanitize=fuzzer -w
+FUZZ_COV_IPCGEN = $(IPCGEN_SRCS) $(IPCGEN_GEN) tests/fuzz/fuzz_ipc.c
+
+$(FUZZ_COV)/fuzz_frontend $(FUZZ_COV)/fuzz_backend: $(FUZZ_COV)/fuzz_%: tests/fuzz/fuzz_%.c \
+		$(FUZZ_COV_IPCGEN) $(IPCGEN_HDRS) tests/fuzz/fuzz_ipc.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_COV_CFLAGS) -I$(B)/ipcgen -Iipcgen -Itests/fuzz $(XXHASH_CFLAGS) \
+		-DFUZZ_PROTOCOLS='"$(CURDIR)/protocols"' -o $@ $< $(FUZZ_COV_IPCGEN) $(XXHASH_LIBS)
+$(FUZZ_COV)/fuzz_server: tests/fuzz/server_harness.c $(FUZZ_GEN)/stamp
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_COV_CFLAGS) -Iruntime/include -I$(FUZZ_GEN) -o $@ $< \
+		$(FUZZ_PROTOCOLS:%=$(FUZZ_GEN)/%_server.c)
+
+fuzz-coverage: $(FUZZ_NAMES:%=$(FUZZ_COV)/fuzz_%)
+	@for t in $(FUZZ_NAMES); do \
+		rm -f $(FUZZ_COV)/$$t.profraw; \
+		dirs=; for d in tests/fuzz/corpus/$$t tests/fuzz/regress/$$t; do \
+			[ -d $$d ] && dirs="$$dirs $$d"; done; \
+		LLVM_PROFILE_FILE=$(FUZZ_COV)/$$t.profraw $(FUZZ_ENV) $(FUZZ_COV)/fuzz_$$t -runs=0 \
+			$$dirs >/dev/null 2>&1; \
+		$(LLVM_PROFDATA) merge -o $(FUZZ_COV)/$$t.profdata $(FUZZ_COV)/$$t.profraw || exit 1; \
+		echo "== $$t: line coverage by tests/fuzz/corpus/$$t"; \
+		if [ $$t = server ]; then src="$(FUZZ_PROTOCOLS:%=$(FUZZ_GEN)/%_server.c)"; \
+		else src="$(IPCGEN_SRCS) $(IPCGEN_GEN)"; fi; \
+		$(LLVM_COV) report $(FUZZ_COV)/fuzz_$$t -instr-profile=$(FUZZ_COV)/$$t.profdata $$src \
+			-show-region-summary=0 -show-branch-summary=0 -show-instantiation-summary=0 \
+			| sed -n 's|^$(CURDIR)/||; /^[A-Za-z]/p' | grep -v '^-'; \
+	done
+.PHONY: fuzz-coverage

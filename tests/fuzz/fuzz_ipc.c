@@ -40,6 +40,12 @@ static unsigned nfiles;
 /* ---- diagnostics sink ------------------------------------------------------ */
 
 static size_t diag_bytes;
+static const char *diag_check = "diag-control";
+
+void fuzz_ipc_diag_check(const char *name)
+{
+	diag_check = name;
+}
 
 static ssize_t diag_write(void *cookie, const char *buf, size_t n)
 {
@@ -47,8 +53,8 @@ static ssize_t diag_write(void *cookie, const char *buf, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)buf[i];
 		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-			if (!fuzz_ignored("diag-control"))
-				fuzz_fail("diag-control", "a diagnostic contains the control byte 0x%02x: %.*s",
+			if (!fuzz_ignored(diag_check))
+				fuzz_fail(diag_check, "a diagnostic contains the control byte 0x%02x: %.*s",
 				          c, (int)n, buf);
 	}
 	diag_bytes += n;
@@ -200,12 +206,29 @@ static void write_files(const uint8_t *data, size_t size)
 	}
 }
 
+const char *fuzz_ipc_dir(void)
+{
+	return dir;
+}
+
+const char *fuzz_ipc_path(const char *name)
+{
+	char path[sizeof paths[0]];
+	snprintf(path, sizeof path, "%s/%s.ipc", dir, name);
+	for (unsigned i = 0; i < nfiles; i++)
+		if (strcmp(paths[i], path) == 0)
+			return paths[i];
+	return NULL;
+}
+
 /* ---- the front end ------------------------------------------------------------- */
 
 bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size)
 {
 	make_dir();
 	write_files(data, size);
+	diag_bytes = 0;
+	diag_check = "diag-control";
 	*u = (struct unit){
 		.diag = {.out = diag_sink()},
 		.incdirs = incdirs,
@@ -231,7 +254,6 @@ bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size)
 
 void fuzz_ipc_done(struct unit *u)
 {
-	diag_bytes = 0;
 	diag_flush(&u->diag);
 	if ((diag_bytes > 0) != (u->diag.errors > 0) && !fuzz_ignored("diag-count"))
 		fuzz_fail("diag-count", "%u errors but %zu bytes of diagnostics", u->diag.errors, diag_bytes);

@@ -36,6 +36,15 @@ _Noreturn void fuzz_fail(const char *what, const char *fmt, ...)
  * Returns true if ipcgen accepted it (no diagnostics). */
 bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size);
 
+/* The private folder, and the path of the input's file NAME.ipc (a part
+ * "%% NAME"), or NULL if the input has none. */
+const char *fuzz_ipc_dir(void);
+const char *fuzz_ipc_path(const char *name);
+
+/* The name of the check on the control bytes of the diagnostics written
+ * from now on ("diag-control" until the next fuzz_ipc_load). */
+void fuzz_ipc_diag_check(const char *name);
+
 /* Flushes u's diagnostics (checking them), frees it, removes the files. */
 void fuzz_ipc_done(struct unit *u);
 

@@ -1,5 +1,6 @@
 #!/bin/sh
 # run-fuzz.sh NAME BINARY SECONDS BUILDDIR: one `make fuzz` run of a target.
+# ($IPCGEN, if set, writes a lock file for the backend's seeds.)
 #
 # Fuzzes for SECONDS from the committed corpus (tests/fuzz/corpus/NAME) and
 # seeds taken from the repository (its protocols and test inputs), then
@@ -25,6 +26,12 @@ frontend|backend)
 	# Several files in one input (see fuzz_ipc.h): dev uses io; sys named too.
 	{ cat protocols/dev.ipc; printf '\n%%%% io\n'; cat protocols/io.ipc
 	  printf '\n%%%%! sys\n'; cat protocols/sys.ipc; } >"$seeds/multi"
+	# A lock file (the backend checks the unit against it: see fuzz_backend.c).
+	if [ -n "$IPCGEN" ] && [ -x "$IPCGEN" ]; then
+		"$IPCGEN" -I protocols --lock "$seeds/lock" protocols/dev.ipc 2>/dev/null &&
+		{ cat protocols/dev.ipc; printf '\n%%%% lock\n'; cat "$seeds/lock"; } >"$seeds/multi-lock"
+		rm -f "$seeds/lock"
+	fi
 	opts="-dict=tests/fuzz/ipc.dict -max_len=4096 -timeout=25"
 	;;
 server)

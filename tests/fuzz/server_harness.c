@@ -522,9 +522,9 @@ static int stub(void *self, const struct mspec *m, const ipc_cap *cv, size_t cn,
 		for (unsigned i = 0; i < m->nout; i++)
 			cur.out[i] = out[i] = cap_new(K_OUT, m->name);
 	} else if (st != IPC_DEFERRED && m->nout && (b & 0x80) && !ignored("outcap-on-error")) {
-		/* An implementation that filled in its returned capability and
-		 * then failed: whoever then owns it must release it, as the
-		 * deferred NS_*_reply does.  (Contract question: see README.) */
+		/* An implementation that made its returned capability and then
+		 * failed: the generated code releases it (ipc_drop_made), as
+		 * the deferred NS_*_reply does (regress/server/outcap-*). */
 		for (unsigned i = 0; i < m->nout; i++)
 			cur.out[i] = out[i] = cap_new(K_OUT, m->name);
 	}
