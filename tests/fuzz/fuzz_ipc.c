@@ -8,7 +8,9 @@
  * diagnostics are safe to print on a terminal (no control bytes: a hostile
  * .ipc file must not be able to drive the user's terminal).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -105,15 +107,45 @@ static void remove_dir(void)
 		rmdir(dir);
 }
 
+/* Empties and removes folder path. */
+static void clear_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		char file[512];
+		if (e->d_name[0] != '.' && snprintf(file, sizeof file, "%s/%s", path, e->d_name) < (int)sizeof file)
+			unlink(file);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+/* Our folder is BASE/ipcgen-fuzz.PID.  A crash (abort, a sanitizer report)
+ * leaves its folder behind: the next process removes those whose process
+ * is gone. */
 static void make_dir(void)
 {
 	if (dir[0])
 		return;
 	struct stat st;
-	snprintf(dir, sizeof dir, "%s/ipcgen-fuzz.XXXXXX",
-	         stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("fuzz: mkdtemp");
+	const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm" : "/tmp";
+	DIR *d = opendir(base);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		int pid;
+		char old[256];
+		if (sscanf(e->d_name, "ipcgen-fuzz.%d", &pid) == 1 && pid > 0 &&
+		    kill(pid, 0) != 0 && errno == ESRCH &&
+		    snprintf(old, sizeof old, "%s/%s", base, e->d_name) < (int)sizeof old)
+			clear_dir(old);
+	}
+	if (d)
+		closedir(d);
+	snprintf(dir, sizeof dir, "%s/ipcgen-fuzz.%d", base, (int)getpid());
+	clear_dir(dir);
+	if (mkdir(dir, 0700) != 0) {
+		perror(dir);
 		abort();
 	}
 	atexit(remove_dir);

@@ -12,7 +12,7 @@
  *   %%! c                          "!": also named on the command line
  *   namespace c;
  *
- * Files sit in a private folder (under /dev/shm when it exists) that is
+ * Files sit in a private folder (/dev/shm/ipcgen-fuzz.PID, or under /tmp) that is
  * searched before the repository's protocols/ (the -I folder), so 'use io;'
  * finds protocols/io.ipc unless the input brings its own io.ipc.
  */
