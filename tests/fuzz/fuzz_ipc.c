@@ -4,9 +4,10 @@
  *
  * Besides what the sanitizers catch, this checks what the command line
  * relies on: a file that fails to load has said why (an error was
- * reported), check_unit's answer agrees with the error count, and the
+ * reported), check_unit's answer agrees with the error count, the
  * diagnostics are safe to print on a terminal (no control bytes: a hostile
- * .ipc file must not be able to drive the user's terminal).
+ * .ipc file must not be able to drive the user's terminal), and each
+ * FILE:LINE:COL they give is a place in FILE.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,12 +38,16 @@ static char dir[64];
 static const char *incdirs[] = {FUZZ_PROTOCOLS};
 static char paths[MAX_FILES][sizeof dir + MAX_NAME + 8];
 static bool primary[MAX_FILES];
+static const uint8_t *body[MAX_FILES];   /* each file's text, in the input */
+static size_t body_len[MAX_FILES];
 static unsigned nfiles;
 
 /* ---- diagnostics sink ------------------------------------------------------ */
 
 static size_t diag_bytes;
 static const char *diag_check = "diag-control";
+static char *diag_text;          /* everything written, for check_positions */
+static size_t diag_len, diag_cap;
 
 void fuzz_ipc_diag_check(const char *name)
 {
@@ -60,6 +65,14 @@ static ssize_t diag_write(void *cookie, const char *buf, size_t n)
 				          c, (int)n, buf);
 	}
 	diag_bytes += n;
+	if (diag_len + n > diag_cap) {
+		diag_cap = (diag_len + n) * 2;
+		diag_text = realloc(diag_text, diag_cap);
+		if (!diag_text)
+			abort();
+	}
+	memcpy(diag_text + diag_len, buf, n);
+	diag_len += n;
 	return (ssize_t)n;
 }
 
@@ -198,7 +211,7 @@ static void write_files(const uint8_t *data, size_t size)
 			sep = end;
 		char name[MAX_NAME + 1] = "in";
 		bool prim = nfiles == 0;
-		const uint8_t *body = p;
+		const uint8_t *text = p;
 		if (nfiles > 0) {
 			/* p is just past "\n%%": the header runs to the end of the line. */
 			const uint8_t *h = p;
@@ -213,12 +226,12 @@ static void write_files(const uint8_t *data, size_t size)
 				n++;
 			memcpy(name, h, n);
 			name[n] = 0;
-			body = h + n;
-			while (body < sep && *body != '\n')
-				body++;
-			if (body < sep)
-				body++;
-			if (n == 0 && namespace_of(body, sep, name) == 0)
+			text = h + n;
+			while (text < sep && *text != '\n')
+				text++;
+			if (text < sep)
+				text++;
+			if (n == 0 && namespace_of(text, sep, name) == 0)
 				snprintf(name, sizeof name, "f%u", nfiles);
 		}
 		char path[sizeof paths[0]];
@@ -227,9 +240,11 @@ static void write_files(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < nfiles; i++)
 			dup |= strcmp(paths[i], path) == 0;
 		if (!dup) {
-			write_file(path, body, (size_t)(sep - body));
+			write_file(path, text, (size_t)(sep - text));
 			memcpy(paths[nfiles], path, sizeof path);
 			primary[nfiles] = prim;
+			body[nfiles] = text;
+			body_len[nfiles] = (size_t)(sep - text);
 			nfiles++;
 		}
 		if (sep == end || nfiles == MAX_FILES)
@@ -260,6 +275,7 @@ bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size)
 	make_dir();
 	write_files(data, size);
 	diag_bytes = 0;
+	diag_len = 0;
 	diag_check = "diag-control";
 	*u = (struct unit){
 		.diag = {.out = diag_sink()},
@@ -284,9 +300,49 @@ bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size)
 	return ok;
 }
 
+/* Every "FILE:LINE:COL: " of a diagnostic about one of the input's files
+ * names a place in it: LINE at most one past its last line, COL at most
+ * one past the end of that line (lines end as the lexer ends them: CR LF,
+ * LF or CR). */
+static void check_positions(void)
+{
+	for (size_t at = 0; at < diag_len;) {
+		const char *line = diag_text + at;
+		const char *nl = memchr(line, '\n', diag_len - at);
+		size_t n = nl ? (size_t)(nl - line) : diag_len - at;
+		at += n + 1;
+		for (unsigned i = 0; i < nfiles; i++) {
+			size_t pl = strlen(paths[i]);
+			unsigned long ln, col;
+			if (n <= pl || memcmp(line, paths[i], pl) != 0 || line[pl] != ':' ||
+			    sscanf(line + pl, ":%lu:%lu:", &ln, &col) != 2)
+				continue;
+			const uint8_t *t = body[i], *end = t + body_len[i];
+			unsigned long l = 1;
+			const uint8_t *start = t;
+			for (const uint8_t *q = t; q < end && l < ln;) {
+				if (*q == '\r' || *q == '\n') {
+					q += *q == '\r' && q + 1 < end && q[1] == '\n' ? 2 : 1;
+					l++;
+					start = q;
+				} else {
+					q++;
+				}
+			}
+			size_t len = 0;
+			while (start + len < end && start[len] != '\n' && start[len] != '\r')
+				len++;
+			if ((ln == 0 || l < ln || col == 0 || col > len + 1) && !fuzz_ignored("diag-position"))
+				fuzz_fail("diag-position", "%.*s: the file has %lu lines, that line %zu bytes",
+				          (int)n, line, l, len);
+		}
+	}
+}
+
 void fuzz_ipc_done(struct unit *u)
 {
 	diag_flush(&u->diag);
+	check_positions();
 	if ((diag_bytes > 0) != (u->diag.errors > 0) && !fuzz_ignored("diag-count"))
 		fuzz_fail("diag-count", "%u errors but %zu bytes of diagnostics", u->diag.errors, diag_bytes);
 	if (unit_free)
