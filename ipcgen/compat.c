@@ -75,6 +75,17 @@ static bool parse_lock(struct unit *u, const char *path, char *text, struct old_
 		if (next)
 			*next++ = 0;
 		lineno++;
+		/* A lock is text: CRLF line ends are fine, other control bytes are not
+		 * (they would reach the terminal in the report). */
+		size_t len = strlen(line);
+		if (len && line[len - 1] == '\r')
+			line[--len] = 0;
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) {
+				diag_plain(&u->diag, "%s:%u: malformed lock file line (control byte 0x%02x)",
+				           path, lineno, (unsigned char)line[i]);
+				return false;
+			}
 		if (lineno == 1 && strcmp(line, LOCK_MAGIC) != 0) {
 			diag_plain(&u->diag, "%s: not an ipcgen lock file (its first line is not '%s')",
 			           path, LOCK_MAGIC);

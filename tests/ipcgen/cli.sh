@@ -78,6 +78,11 @@ expect 0 "--compat against its own lock" "$ipcgen" --compat "$t/io.lock" protoco
 printf 'not a lock\n' >"$t/bad.lock"
 expect 2 "--compat with a file that is not a lock" "$ipcgen" --compat "$t/bad.lock" protocols/io.ipc
 expect 2 "--compat with a missing lock" "$ipcgen" --compat "$t/none.lock" protocols/io.ipc
+sed 's/$/\r/' "$t/io.lock" >"$t/crlf.lock"
+expect 0 "--compat reads a lock with CRLF line ends" "$ipcgen" --compat "$t/crlf.lock" protocols/io.ipc
+sed 's/(uintptr,size)/(uintptr,si\x1b[2Jze)/' "$t/io.lock" >"$t/esc.lock"
+expect 2 "--compat refuses a lock holding control bytes" "$ipcgen" --compat "$t/esc.lock" protocols/io.ipc
+grep -q 'control byte 0x1b' "$t/stderr" && ok "the control byte is named, not echoed" || no "control byte message"
 
 # Hostile inputs: refused with exit 1, never a crash.
 : >"$t/empty.ipc"
