@@ -93,6 +93,8 @@ struct fz_method {
 	uint64_t label;
 	const int *errs;
 	unsigned nerrs;
+	uint32_t nwords, ncaps;   /* the request's own counts (fixed parts) */
+	bool caplist;             /* then a list of capabilities */
 };
 
 static struct ipc_msg fz_req;
@@ -251,10 +253,17 @@ FZ_FN void fz_build(const uint64_t *labels, unsigned nlabels)
 {
 	uint8_t b = fz_byte();
 	fz_req.label = b < 0xf0 ? labels[b % nlabels] : fz_raw();
-	fz_req.nwords = fz_byte() % (IPC_MAX_WORDS + 3);
+	/* Mostly the method's own shape, so that requests reach the
+	 * implementation; sometimes any counts, up to past the limits. */
+	const struct fz_method *m = fz_method(fz_req.label);
+	uint8_t shape = fz_byte();
+	fz_req.nwords = m && (shape & 3) ? m->nwords : fz_byte() % (IPC_MAX_WORDS + 3);
 	for (uint32_t i = 0; i < fz_req.nwords && i < IPC_MAX_WORDS; i++)
 		fz_req.word[i] = fz_word();
-	fz_req.ncaps = fz_byte() % (IPC_MAX_CAPS + 3);
+	if (m && (shape & 12))
+		fz_req.ncaps = m->ncaps + (m->caplist ? fz_byte() % (IPC_MAX_CAPS + 1 - m->ncaps) : 0);
+	else
+		fz_req.ncaps = fz_byte() % (IPC_MAX_CAPS + 3);
 	for (uint32_t i = 0; i < fz_req.ncaps && i < IPC_MAX_CAPS; i++)
 		fz_req.cap[i] = fz_new(FZ_REQ);
 	fz_reply_cap = fz_new(FZ_REPLY);

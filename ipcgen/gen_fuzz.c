@@ -225,9 +225,10 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 	size_t nmethods = 0;
 	for (size_t k = 0; k < nall; k++)
 		for (const struct method *m = all[k]->methods; m; m = m->next, nmethods++)
-			bfmt(b, "\t{%s, fz_errs_%s, %u},\n", m->clabel, m->cfunc, count_errs(m));
+			bfmt(b, "\t{%s, fz_errs_%s, %u, %u, %u, %s},\n", m->clabel, m->cfunc, count_errs(m),
+			     m->nparams, m->ncaps_fixed, m->caplist ? "true" : "false");
 	if (!nmethods)
-		buf_puts(b, "\t{0, NULL, 0},\n");
+		buf_puts(b, "\t{0, NULL, 0, 0, 0, false},\n");
 	buf_puts(b, "};\n\nstatic const struct fz_method *fz_method(uint64_t label)\n{\n"
 	            "\tfor (size_t i = 0; i < sizeof fz_methods / sizeof fz_methods[0]; i++)\n"
 	            "\t\tif (fz_methods[i].errs && fz_methods[i].label == label)\n"
