@@ -166,6 +166,10 @@ struct checker {
 	struct map errcodes;   /* error code -> decl, across namespaces */
 };
 
+/* The owner of the names generated code must not define: those of C, C++
+ * and the headers it includes (claim_taken). */
+static const char taken_owner[] = "taken";
+
 /* Claims a global C name for owner.  what, x and y describe the owner in a
  * diagnostic ("method '%s.%s'"); the text is only built for a clash. */
 static void claim(struct checker *c, enum cname_kind kind, const char *name, struct loc loc,
@@ -183,6 +187,15 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name, str
 	}
 	if (!old)
 		return;
+	if (old->owner == taken_owner) {
+		const void **key = arena_alloc(c->a, sizeof *key);
+		*key = owner;
+		if (map_put(&c->clashed, (const char *)key, sizeof *key, key))
+			return;
+		diag_error(c->d, loc, "%s would be the C name '%s', which C, C++ or the headers the stubs include already define; rename it",
+		           arena_printf(c->a, what, x, y), name);
+		return;
+	}
 	/* One report per declaration: its other names clash the same way. */
 	const void **key = arena_alloc(c->a, sizeof *key);
 	*key = owner;
@@ -928,11 +941,29 @@ static uint64_t fingerprint(struct arena *a, struct decl *i)
 
 /* ---- C names ------------------------------------------------------------------- */
 
+
+static void claim_taken(struct checker *c)
+{
+	for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++) {
+		struct cname *cn = arena_alloc(c->a, sizeof *cn);
+		*cn = (struct cname){{0}, taken_owner, "a name of C, C++ or their headers", NULL, NULL};
+		size_t n = strlen(c_taken[i]);
+		map_put(&c->cnames, c_taken[i], n, cn);
+		map_put(&c->tags, c_taken[i], n, cn);
+		map_put(&c->macros, c_taken[i], n, cn);
+	}
+}
+
 static void claim_names(struct checker *c, struct ns *ns)
 {
 	struct arena *a = c->a;
 	ns->cname = c_unreserve(a, ns->name);
 	ns->CNAME = c_upper(a, ns->cname);
+	if (strcmp(ns->CNAME, "IPC") == 0) {
+		diag_error(c->d, ns->loc, "namespace '%s' would give C names starting '%s_', which the transport reserves; rename it",
+		           ns->name, ns->cname);
+		return;
+	}
 	claim(c, CN_MACRO, arena_printf(a, "IPCGEN_%s_H", ns->CNAME), ns->loc, ns,
 	      "the include guard of namespace '%s'", ns->name, NULL);
 	claim(c, CN_ORDINARY, join(a, ns->cname, "status_name"), ns->loc, ns,
@@ -1013,6 +1044,7 @@ bool check_unit(struct unit *u)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				check_interface(&c, d);
+	claim_taken(&c);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		claim_names(&c, ns);
 	map_free(&c.cnames);

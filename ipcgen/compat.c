@@ -61,6 +61,7 @@ struct old_method {
 struct old_iface {
 	struct old_iface *next;
 	const char *name, *parent, *loc;
+	uint64_t fingerprint;
 	struct old_method *methods;
 };
 
@@ -108,6 +109,7 @@ static bool parse_lock(struct unit *u, const char *path, char *text, struct old_
 			cur->name = arena_strndup(&u->arena, name, strlen(name));
 			cur->parent = arena_strndup(&u->arena, parent, strlen(parent));
 			cur->loc = loc;
+			cur->fingerprint = fp;
 			*itail = cur;
 			itail = &cur->next;
 			mtail = &cur->methods;
@@ -182,6 +184,7 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 				           oi->name, parent, oi->parent, oi->loc);
 			breaking++;
 		}
+		int before = breaking;
 		unsigned nold = 0;
 		for (struct old_method *om = oi->methods; om; om = om->next) {
 			nold++;
@@ -209,6 +212,19 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 		}
 		if (d->nmethods > nold)
 			*additions += d->nmethods - nold;
+		/* Its own methods unchanged, yet its fingerprint not: an ancestor
+		 * changed, which the lock may not hold (it is reported there if so). */
+		bool parent_locked = false;
+		for (struct old_iface *p = old; p && !parent_locked; p = p->next)
+			parent_locked = strcmp(p->name, oi->parent) == 0;
+		if (breaking == before && !parent_locked && d->nmethods == nold &&
+		    d->fingerprint != oi->fingerprint) {
+			diag_error(&u->diag, d->loc,
+			           "interface '%s' changed on the wire through what it inherits from '%s' (fingerprint %016llx, %016llx in the lock at %s)",
+			           oi->name, oi->parent, (unsigned long long)d->fingerprint,
+			           (unsigned long long)oi->fingerprint, oi->loc);
+			breaking++;
+		}
 	}
 	for (struct ns *ns = u->nss; ns; ns = ns->next) {
 		if (!ns->primary)

@@ -506,26 +506,29 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	} else {
 		buf_puts(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
 	}
+	/* The result first: a reply whose result does not decode is refused
+	 * whole, its capabilities released; then the capabilities are the caller's. */
+	if (var && is_array(&m->ret))
+		buf_puts(b, "\twi = 0;\n");
+	const char *drop = m->outcaps ? "ipc_drop_caps(m.cap, m.ncaps, IPC_EPROTO)" : "IPC_EPROTO";
+	if (m->ret.kind == TY_STRING)
+		fmt(b, "\tif (!ipc_get_str(&m, &wi, result, %u) || wi != m.nwords)\n\t\treturn %s;\n",
+		    (unsigned)m->ret.bound, drop);
+	else if (m->ret.kind == TY_BYTES)
+		fmt(b, "\tif (!ipc_get_bytes(&m, &wi, result, %u, nresult) || wi != m.nwords)\n\t\treturn %s;\n",
+		    (unsigned)m->ret.bound, drop);
+	else if (has_result(m) && m->outcaps)
+		fmt(b, "\tif (!%s(m.word[0], result))\n\t\treturn %s;\n", decoder(&m->ret), drop);
+	else if (has_result(m)) {
+		fmt(b, "\treturn %s(m.word[0], result) ? 0 : IPC_EPROTO;\n}\n\n", decoder(&m->ret));
+		return;
+	}
 	c = 0;
 	for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
 		fmt(b, "\t*%s = m.cap[%u];\n", p->cname, c);
 	if (ol)
 		fmt(b, "\tipc_get_caps(&m, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
-	if (var && is_array(&m->ret))
-		buf_puts(b, "\twi = 0;\n");
-	if (m->ret.kind == TY_STRING) {
-		fmt(b, "\treturn ipc_get_str(&m, &wi, result, %u) && wi == m.nwords ? 0 : IPC_EPROTO;\n}\n\n",
-		    (unsigned)m->ret.bound);
-	} else if (m->ret.kind == TY_BYTES) {
-		fmt(b, "\treturn ipc_get_bytes(&m, &wi, result, %u, nresult) && wi == m.nwords ? 0 : IPC_EPROTO;\n}\n\n",
-		    (unsigned)m->ret.bound);
-	} else if (has_result(m)) {
-		buf_puts(b, "\treturn ");
-		put_decoder(b, &m->ret);
-		buf_puts(b, "(m.word[0], result) ? 0 : IPC_EPROTO;\n}\n\n");
-	} else {
-		buf_puts(b, "\treturn 0;\n}\n\n");
-	}
+	buf_puts(b, "\treturn 0;\n}\n\n");
 }
 
 static void gen_client(struct buf *b, const struct ns *ns)
@@ -656,7 +659,12 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		buf_puts(b, "0");
 	buf_free(&cond);
 #undef COND
-	fmt(b, ")\n\t\t\tbreak;\n\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", m->field);
+	if (m->kind == M_SEND)   /* a send has no reply, even rejected */
+		fmt(b, ") {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
+		       "\t\tif (!vt->%s) {\n\t\t\tipc_reject(in, out, IPC_ENOSYS);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n",
+		    m->field);
+	else
+		fmt(b, ")\n\t\t\tbreak;\n\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", m->field);
 	fmt(b, "\t\t%svt->%s(self", m->kind == M_CALL ? "st = " : "", m->field);
 	unsigned c = 0;
 	for (const struct param *p = m->caps; p; p = p->next) {

@@ -312,7 +312,9 @@ int main(int argc, char **argv)
 	}
 	if (status < 0) {
 		u.incdirs = incdirs;
-		u.diag.color = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
+		/* Colour on a terminal, unless NO_COLOR is set to something (no-color.org). */
+		const char *nc = getenv("NO_COLOR");
+		u.diag.color = isatty(STDERR_FILENO) && (!nc || !*nc);
 		status = run(&u, argv + optind, argc - optind, &o);
 	}
 	unit_free(&u);

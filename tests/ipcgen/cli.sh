@@ -84,6 +84,13 @@ sed 's/(uintptr,size)/(uintptr,si\x1b[2Jze)/' "$t/io.lock" >"$t/esc.lock"
 expect 2 "--compat refuses a lock holding control bytes" "$ipcgen" --compat "$t/esc.lock" protocols/io.ipc
 grep -q 'control byte 0x1b' "$t/stderr" && ok "the control byte is named, not echoed" || no "control byte message"
 
+# A lock of dev.ipc alone still notices a change in io::file, which it inherits.
+mkdir -p "$t/inh"
+cp tests/golden/protocols/io.ipc tests/golden/protocols/dev.ipc "$t/inh/"
+expect 0 "--lock of dev.ipc alone" "$ipcgen" --lock "$t/dev.lock" "$t/inh/dev.ipc"
+sed -i 's/call seek(offs: i64, w: whence) size;/call seek(offs: i64, w: whence) u64;/' "$t/inh/io.ipc"
+expect 1 "--compat sees a change in an inherited interface" "$ipcgen" --compat "$t/dev.lock" "$t/inh/dev.ipc"
+
 # Hostile inputs: refused with exit 1, never a crash.
 : >"$t/empty.ipc"
 expect 1 "an empty file" "$ipcgen" -o "$t" "$t/empty.ipc"

@@ -22,7 +22,9 @@
  *
  *   request  label = interface ID << 16 | method number (48 bits; methods
  *                    count from 1, number 0 is the reserved describe label)
- *            word[] = the value parameters in declaration order, one word each
+ *            word[] = the value parameters in declaration order: one word
+ *                     per scalar; a string or byte array takes a word with
+ *                     its length, then its bytes in memory order, padded
  *            cap[]  = the capability arguments in declaration order; a
  *                     variable-length list (page...) comes last, its length
  *                     being whatever remains of ncaps

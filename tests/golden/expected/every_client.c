@@ -158,10 +158,12 @@ int every_caps_take(ipc_cap ep, ipc_cap *f, ipc_cap *c, ipc_cap *more, size_t *n
 	ipc_msg_init(&m, EVERY_CAPS_TAKE, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 2, IPC_MAX_CAPS)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
+	if (!ipc_dec_size(m.word[0], result))
+		return ipc_drop_caps(m.cap, m.ncaps, IPC_EPROTO);
 	*f = m.cap[0];
 	*c = m.cap[1];
 	ipc_get_caps(&m, 2, more, nmore);
-	return ipc_dec_size(m.word[0], result) ? 0 : IPC_EPROTO;
+	return 0;
 }
 
 int every_caps_swap(ipc_cap ep, ipc_cap x, ipc_cap *y)

@@ -196,18 +196,26 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 	}
 	case EVERY_SCALARS_NOTE: {
 		uint32_t a0;
-		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0))
-			break;
-		if (!vt->note)
-			return ipc_reject(in, out, IPC_ENOSYS);
+		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0)) {
+			ipc_reject(in, out, IPC_EPROTO);
+			return IPC_DEFERRED;
+		}
+		if (!vt->note) {
+			ipc_reject(in, out, IPC_ENOSYS);
+			return IPC_DEFERRED;
+		}
 		vt->note(self, a0);
 		return IPC_DEFERRED;
 	}
 	case EVERY_SCALARS_DROP: {
-		if (in->nwords != 0)
-			break;
-		if (!vt->drop)
-			return ipc_reject(in, out, IPC_ENOSYS);
+		if (in->nwords != 0) {
+			ipc_reject(in, out, IPC_EPROTO);
+			return IPC_DEFERRED;
+		}
+		if (!vt->drop) {
+			ipc_reject(in, out, IPC_ENOSYS);
+			return IPC_DEFERRED;
+		}
 		vt->drop(self, in->cap, in->ncaps);
 		return IPC_DEFERRED;
 	}

@@ -27,7 +27,9 @@ int store_files_name(ipc_cap ep, uint64_t id, char *result)
 	m.word[0] = id;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 9, 0, 0)) != 0)
 		return st > 0 && !(st == STORE_ERR_NOT_FOUND) ? IPC_EPROTO : st;
-	return ipc_get_str(&m, &wi, result, 64) && wi == m.nwords ? 0 : IPC_EPROTO;
+	if (!ipc_get_str(&m, &wi, result, 64) || wi != m.nwords)
+		return IPC_EPROTO;
+	return 0;
 }
 
 int store_files_hash(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt, uint8_t *result, size_t *nresult)
@@ -45,7 +47,9 @@ int store_files_hash(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 3, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	wi = 0;
-	return ipc_get_bytes(&m, &wi, result, 16, nresult) && wi == m.nwords ? 0 : IPC_EPROTO;
+	if (!ipc_get_bytes(&m, &wi, result, 16, nresult) || wi != m.nwords)
+		return IPC_EPROTO;
+	return 0;
 }
 
 int store_files_list(ipc_cap ep, const char *dir, ipc_cap *files, size_t *nfiles, size_t *result)
@@ -60,8 +64,10 @@ int store_files_list(ipc_cap ep, const char *dir, ipc_cap *files, size_t *nfiles
 	m.nwords = wi;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, IPC_MAX_CAPS)) != 0)
 		return st > 0 && !(st == STORE_ERR_NOT_FOUND || st == STORE_ERR_BUSY) ? IPC_EPROTO : st;
+	if (!ipc_dec_size(m.word[0], result))
+		return ipc_drop_caps(m.cap, m.ncaps, IPC_EPROTO);
 	ipc_get_caps(&m, 0, files, nfiles);
-	return ipc_dec_size(m.word[0], result) ? 0 : IPC_EPROTO;
+	return 0;
 }
 
 int store_files_log(ipc_cap ep, const char *msg)

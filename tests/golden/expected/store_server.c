@@ -103,10 +103,14 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 	case STORE_FILES_LOG: {
 		char a0[201];
 		uint32_t wi = 0;
-		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 200) || wi != in->nwords)
-			break;
-		if (!vt->log)
-			return ipc_reject(in, out, IPC_ENOSYS);
+		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 200) || wi != in->nwords) {
+			ipc_reject(in, out, IPC_EPROTO);
+			return IPC_DEFERRED;
+		}
+		if (!vt->log) {
+			ipc_reject(in, out, IPC_ENOSYS);
+			return IPC_DEFERRED;
+		}
 		vt->log(self, a0);
 		return IPC_DEFERRED;
 	}

@@ -9,8 +9,10 @@ int sys_devregistry_new(ipc_cap ep, uint64_t iface, ipc_cap *out_, uint32_t *res
 	m.word[0] = iface;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
+	if (!ipc_dec_u32(m.word[0], result))
+		return ipc_drop_caps(m.cap, m.ncaps, IPC_EPROTO);
 	*out_ = m.cap[0];
-	return ipc_dec_u32(m.word[0], result) ? 0 : IPC_EPROTO;
+	return 0;
 }
 
 int sys_devregistry_describe(ipc_cap ep)
