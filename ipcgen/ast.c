@@ -11,6 +11,17 @@
 #include "ast.h"
 #include "parser.h"
 
+/* Appends item to a head/tail/n list. */
+#define APPEND(list, item)                                                     \
+	do {                                                                   \
+		if ((list).tail)                                               \
+			(list).tail->next = (item);                            \
+		else                                                           \
+			(list).head = (item);                                  \
+		(list).tail = (item);                                          \
+		(list).n++;                                                    \
+	} while (0)
+
 static void *new(struct parser *p, size_t size)
 {
 	return arena_alloc(p->arena, size);
@@ -67,12 +78,7 @@ void ast_enum(struct parser *p, struct token *kw, struct token *name,
 struct member_list ast_member_list(struct member_list *l, struct member *m)
 {
 	struct member_list r = l ? *l : (struct member_list){0};
-	if (r.tail)
-		r.tail->next = m;
-	else
-		r.head = m;
-	r.tail = m;
-	r.n++;
+	APPEND(r, m);
 	return r;
 }
 
@@ -106,12 +112,7 @@ void ast_interface(struct parser *p, struct token *kw, struct token *name,
 struct method_list ast_method_list(struct method_list *l, struct method *m)
 {
 	struct method_list r = *l;
-	if (r.tail)
-		r.tail->next = m;
-	else
-		r.head = m;
-	r.tail = m;
-	r.n++;
+	APPEND(r, m);
 	return r;
 }
 
@@ -174,24 +175,14 @@ struct qname_list ast_qname_list(struct parser *p, struct qname_list *l, struct 
 	struct qname_node *n = new(p, sizeof *n);
 	n->name = *q;
 	struct qname_list r = l ? *l : (struct qname_list){0};
-	if (r.tail)
-		r.tail->next = n;
-	else
-		r.head = n;
-	r.tail = n;
-	r.n++;
+	APPEND(r, n);
 	return r;
 }
 
 struct param_list ast_param_list(struct param_list *l, struct param *prm)
 {
 	struct param_list r = l ? *l : (struct param_list){0};
-	if (r.tail)
-		r.tail->next = prm;
-	else
-		r.head = prm;
-	r.tail = prm;
-	r.n++;
+	APPEND(r, prm);
 	return r;
 }
 
