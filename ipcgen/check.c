@@ -420,7 +420,7 @@ static void check_enum(struct checker *c, struct decl *e)
 	uint64_t hi;
 	int_range(base, &lo, &hi);
 	struct map names = {0}, values = {0};
-	bool have_prev = false, prev_overflow = false;
+	bool have_prev = false;   /* false at the start and after a bad value */
 	int64_t prev = 0;
 	for (struct member *m = e->members; m; m = m->next) {
 		struct member *old = map_put(&names, m->name, strlen(m->name), m);
@@ -440,11 +440,6 @@ static void check_enum(struct checker *c, struct decl *e)
 			v = m->negative ? -(int64_t)m->literal : (int64_t)m->literal;
 		} else if (!have_prev) {
 			v = 0;
-			if (m != e->members) {
-				have_prev = true;
-				prev = 0;
-				prev_overflow = true;   /* the previous value was bad: follow on silently */
-			}
 		} else {
 			if (prev == INT32_MAX) {
 				diag_error(c->d, m->loc, "value of '%s' (after %lld) does not fit a C enum (int)",
@@ -453,7 +448,6 @@ static void check_enum(struct checker *c, struct decl *e)
 			}
 			v = prev + 1;
 		}
-		(void)prev_overflow;
 		have_prev = true;
 		prev = v;
 		m->value = v;

@@ -239,15 +239,13 @@ static void put_reply_proto(struct buf *b, const struct method *m)
 	buf_putc(b, ')');
 }
 
-/* The root of an interface's inheritance chain, and how to reach its
- * fields from self: "self->base.base." */
-static const struct decl *root_of(const struct decl *i, struct buf *path)
+/* How to reach the root object's fields from self: "self->base.base." */
+static void self_path(const struct decl *i, struct buf *path)
 {
 	buf_puts(path, "self->");
 	for (; i->parent; i = i->parent)
 		buf_puts(path, "base.");
 	buf_putc(path, 0);
-	return i;
 }
 
 static const char *banner_file(const struct ns *ns)
@@ -738,7 +736,7 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 {
 	const struct decl *p = i->parent;
 	struct buf path = {0};
-	const struct decl *root = root_of(i, &path);
+	self_path(i, &path);
 
 	/* void io_file_init(...) */
 	fmt(b, "void %s_init(struct %s *self, const struct %s_iface *iface, ipc_cap endpoint)\n{\n",
@@ -787,7 +785,6 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	       "\tint st = ipc_recv(%sendpoint, &in);\n\n"
 	       "\tif (st == 0 && %s_handle(self, &in, &out) == 0)\n\t\tst = ipc_reply(&out);\n"
 	       "\treturn st;\n}\n\n", i->cname, i->cname, path.data, i->cname);
-	(void)root;
 	buf_free(&path);
 
 	/* int io_file_read_reply(ipc_cap reply, int status, size_t result)
