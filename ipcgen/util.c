@@ -140,26 +140,99 @@ bool read_file(struct arena *a, const char *path, struct src *out)
 /*
  * bfmt(b, "...", ...): %s a string, %u an unsigned, %d an int64_t,
  * %x a uint32_t as 8 hex digits, %X a uint64_t as 16 hex digits, %% a '%'.
+ *
+ * The backend calls it a few million times with a few hundred different
+ * formats, so each format is split once into its pieces (the literal text
+ * before each conversion, and the conversion) and the split is kept in a
+ * small table keyed by the format's address: a format must therefore be a
+ * string that never changes, such as a literal.
  */
+#define PLAN_MAX 20             /* conversions a cached format may hold */
+
+struct fmt_plan {
+	const char *f;
+	uint16_t litlen;        /* the literal bytes of the whole format */
+	uint8_t n;              /* pieces */
+	char conv[PLAN_MAX + 1];        /* each piece's conversion, 0 at the end */
+	uint16_t len[PLAN_MAX + 1];     /* each piece's literal text before it */
+};
+
+static bool plan_make(struct fmt_plan *pl, const char *f)
+{
+	const char *p = f;
+	unsigned lit = 0;
+	for (uint8_t n = 0; n <= PLAN_MAX; n++) {
+		const char *q = strchrnul(p, '%');
+		size_t len = (size_t)(q - p);
+		if (len > 0xffff || lit + len > 0xffff)
+			return false;
+		pl->len[n] = (uint16_t)len;
+		lit += (unsigned)len;
+		if (!*q) {
+			pl->conv[n] = 0;
+			pl->n = (uint8_t)(n + 1);
+			pl->litlen = (uint16_t)lit;
+			pl->f = f;
+			return true;
+		}
+		/* A '%' ending the format is left to bfmt_slow. */
+		if (!q[1])
+			return false;
+		pl->conv[n] = q[1];
+		p = q + 2;
+	}
+	return false;
+}
+
+static void bfmt_slow(struct buf *b, const char *f, va_list ap);
+
 void bfmt(struct buf *b, const char *f, ...)
 {
 	static const char hex[] = "0123456789abcdef";
+	static struct fmt_plan plans[512];
 	va_list ap;
 	va_start(ap, f);
-	for (;;) {
-		const char *p = strchrnul(f, '%');
-		buf_putn(b, f, (size_t)(p - f));
-		if (!*p)
-			break;
+	struct fmt_plan *pl = &plans[((uintptr_t)f >> 3) * 0x9e3779b1u >> 23 & 511];
+	if (pl->f != f && !plan_make(pl, f)) {
+		pl->f = NULL;
+		bfmt_slow(b, f, ap);
+		va_end(ap);
+		return;
+	}
+	/* Room for the literal text and every number; strings ask for more. */
+	size_t need = (size_t)pl->litlen + 24u * pl->n;
+	if (b->cap - b->len < need)
+		buf_grow(b, need);
+	char *o = b->data + b->len;
+	const char *p = f;
+	for (unsigned i = 0;; i++) {
+		size_t len = pl->len[i];
+		memcpy(o, p, len);
+		o += len;
+		p += len + 2;
 		char tmp[24], *t = tmp + sizeof tmp, *e = t;
-		switch (p[1]) {
-		case 's':
-			buf_puts(b, va_arg(ap, const char *));
-			break;
+		switch (pl->conv[i]) {
+		case 0:
+			b->len = (size_t)(o - b->data);
+			va_end(ap);
+			return;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			size_t n = strlen(s);
+			size_t used = (size_t)(o - b->data);
+			/* The rest of the format still needs its room after s. */
+			if (b->cap - used < n + need) {
+				b->len = used;
+				buf_grow(b, n + need);
+				o = b->data + used;
+			}
+			memcpy(o, s, n);
+			o += n;
+			continue;
+		}
 		case 'u': {
 			unsigned v = va_arg(ap, unsigned);
 			do *--t = (char)('0' + v % 10); while (v /= 10);
-			buf_putn(b, t, (size_t)(e - t));
 			break;
 		}
 		case 'd': {
@@ -168,30 +241,67 @@ void bfmt(struct buf *b, const char *f, ...)
 			do *--t = (char)('0' + u % 10); while (u /= 10);
 			if (v < 0)
 				*--t = '-';
-			buf_putn(b, t, (size_t)(e - t));
 			break;
 		}
 		case 'x': {
 			uint32_t v = va_arg(ap, uint32_t);
-			for (int i = 0; i < 8; i++, v >>= 4)
+			for (int k = 0; k < 8; k++, v >>= 4)
 				*--t = hex[v & 15];
-			buf_putn(b, t, 8);
 			break;
 		}
 		case 'X': {
 			uint64_t v = va_arg(ap, uint64_t);
-			for (int i = 0; i < 16; i++, v >>= 4)
+			for (int k = 0; k < 16; k++, v >>= 4)
 				*--t = hex[v & 15];
-			buf_putn(b, t, 16);
 			break;
 		}
+		default:                /* "%%" (or an unknown conversion) */
+			*o++ = '%';
+			continue;
+		}
+		memcpy(o, t, (size_t)(e - t));
+		o += e - t;
+	}
+}
+
+/* The same, a piece at a time, for a format too long for a plan. */
+static void bfmt_slow(struct buf *b, const char *f, va_list ap)
+{
+	for (;;) {
+		const char *p = strchrnul(f, '%');
+		buf_putn(b, f, (size_t)(p - f));
+		if (!*p)
+			break;
+		char tmp[24];
+		switch (p[1]) {
+		case 's':
+			buf_puts(b, va_arg(ap, const char *));
+			break;
+		case 'u':
+			snprintf(tmp, sizeof tmp, "%u", va_arg(ap, unsigned));
+			buf_puts(b, tmp);
+			break;
+		case 'd':
+			snprintf(tmp, sizeof tmp, "%lld", (long long)va_arg(ap, int64_t));
+			buf_puts(b, tmp);
+			break;
+		case 'x':
+			snprintf(tmp, sizeof tmp, "%08x", (unsigned)va_arg(ap, uint32_t));
+			buf_puts(b, tmp);
+			break;
+		case 'X':
+			snprintf(tmp, sizeof tmp, "%016llx", (unsigned long long)va_arg(ap, uint64_t));
+			buf_puts(b, tmp);
+			break;
+		case 0:
+			buf_putc(b, '%');
+			return;
 		default:
 			buf_putc(b, '%');
 			break;
 		}
 		f = p + 2;
 	}
-	va_end(ap);
 }
 
 /* ---- diagnostics ---------------------------------------------------------- */
