@@ -21,15 +21,16 @@
 
 #define LOCK_MAGIC "# ipcgen lock 1"
 
-static const char *where(struct arena *a, struct loc loc)
+static const char *where(struct arena *a, struct diag *lines, struct loc loc)
 {
 	const char *p = strrchr(loc.src->path, '/');
-	return arena_printf(a, "%s:%u", p ? p + 1 : loc.src->path, loc.line);
+	return arena_printf(a, "%s:%u", p ? p + 1 : loc.src->path, diag_linecol(lines, loc).line);
 }
 
 void compat_lock(const struct unit *u, struct buf *out)
 {
 	struct arena a = {0};
+	struct diag lines = {0};   /* only for the line numbers */
 	buf_puts(out, LOCK_MAGIC "\n# The wire ABI of these interfaces: written by ipcgen --lock,\n"
 	              "# checked by ipcgen --compat.  See ipcgen(5).\n");
 	for (const struct ns *ns = u->nss; ns; ns = ns->next) {
@@ -43,12 +44,13 @@ void compat_lock(const struct unit *u, struct buf *out)
 			                           (unsigned long long)d->fingerprint,
 			                           d->parent ? arena_printf(&a, "%s::%s", d->parent->ns->name,
 			                                                    d->parent->name) : "-",
-			                           where(&a, d->loc)));
+			                           where(&a, &lines, d->loc)));
 			for (const struct method *m = d->methods; m; m = m->next)
 				buf_puts(out, arena_printf(&a, "method %u %s %s @ %s\n", m->number, m->name,
-				                           m->sig, where(&a, m->loc)));
+				                           m->sig, where(&a, &lines, m->loc)));
 		}
 	}
+	diag_forget_lines(&lines);
 	arena_free(&a);
 }
 

@@ -73,10 +73,12 @@ static bool is_array(const struct typeref *t)
 
 static void put_type(struct buf *b, const struct typeref *t)
 {
-	if (t->kind == TY_ENUM)
-		fmt(b, "enum %s", t->decl->cname);
-	else
+	if (t->kind == TY_ENUM) {
+		PUT(b, "enum ");
+		buf_puts(b, t->decl->cname);
+	} else {
 		buf_puts(b, c_type(t));
+	}
 }
 
 /* The decoder of a scalar type: "ipc_dec_u32" (the transport's) or
@@ -108,7 +110,9 @@ static bool signed_type(const struct typeref *t)
  * signed ones (explicitly) modulo 2^64, which sign-extends them. */
 static void put_encode(struct buf *b, const struct typeref *t, const char *x)
 {
-	fmt(b, signed_type(t) || t->kind == TY_ENUM ? "(uint64_t)%s" : "%s", x);
+	if (signed_type(t) || t->kind == TY_ENUM)
+		PUT(b, "(uint64_t)");
+	buf_puts(b, x);
 }
 
 /* "IPC_MAX_CAPS - 2": what is left of a message's capabilities after k. */
@@ -138,7 +142,7 @@ static unsigned array_words(const struct typeref *t)
 static void put_declared(struct buf *b, const struct method *m, const char *st)
 {
 	if (!m->raises) {
-		buf_puts(b, "0");
+		PUT(b, "0");
 		return;
 	}
 	for (const struct qname_node *e = m->raises; e; e = e->next)
@@ -158,9 +162,12 @@ static void put_result(struct buf *b, const struct method *m, bool in)
 	} else if (t->kind == TY_BYTES) {
 		buf_puts(b, in ? ", const uint8_t *result, size_t nresult" : ", uint8_t *result, size_t *nresult");
 	} else {
-		buf_puts(b, ", ");
+		PUT(b, ", ");
 		put_type(b, t);
-		buf_puts(b, in ? " result" : " *result");
+		if (in)
+			PUT(b, " result");
+		else
+			PUT(b, " *result");
 	}
 }
 
@@ -182,9 +189,10 @@ static void put_params_text(struct buf *b, const struct method *m, bool with_res
 		else if (p->type.kind == TY_BYTES)
 			fmt(b, ", const uint8_t *%s, size_t n%s", p->cname, p->cname);
 		else {
-			buf_puts(b, ", ");
+			PUT(b, ", ");
 			put_type(b, &p->type);
-			fmt(b, " %s", p->cname);
+			PUT(b, " ");
+			buf_puts(b, p->cname);
 		}
 	}
 	for (const struct param *p = m->outcaps; p; p = p->next) {
@@ -220,15 +228,19 @@ static void put_params(struct buf *b, const struct method *m, bool with_result)
 /* "int io_file_read(ipc_cap ep, ...)" */
 static void put_client_proto(struct buf *b, const struct method *m)
 {
-	fmt(b, "int %s(ipc_cap ep", m->cfunc);
+	PUT(b, "int ");
+	buf_puts(b, m->cfunc);
+	PUT(b, "(ipc_cap ep");
 	put_params(b, m, true);
-	buf_putc(b, ')');
+	PUT(b, ")");
 }
 
 /* "int io_file_read_reply(ipc_cap reply, int status, size_t result)" */
 static void put_reply_proto(struct buf *b, const struct method *m)
 {
-	fmt(b, "int %s_reply(ipc_cap reply, int status", m->cfunc);
+	PUT(b, "int ");
+	buf_puts(b, m->cfunc);
+	PUT(b, "_reply(ipc_cap reply, int status");
 	for (const struct param *p = m->outcaps; p; p = p->next) {
 		if (p->list)
 			fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
@@ -236,7 +248,7 @@ static void put_reply_proto(struct buf *b, const struct method *m)
 			fmt(b, ", ipc_cap %s", p->cname);
 	}
 	put_result(b, m, true);
-	buf_putc(b, ')');
+	PUT(b, ")");
 }
 
 /* How to reach the root object's fields from self: "self->base.base." */
@@ -309,15 +321,22 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	buf_puts(b, " */\n");
 	fmt(b, "#define %s_ID UINT32_C(0x%x)\n", i->CNAME, i->id);
 	fmt(b, "#define %s_ABI UINT64_C(0x%X)\n", i->CNAME, i->fingerprint);
-	for (const struct method *m = i->methods; m; m = m->next)
-		fmt(b, "#define %s IPC_LABEL(%s_ID, %u)\n", m->clabel, i->CNAME, m->number);
+	for (const struct method *m = i->methods; m; m = m->next) {
+		PUT(b, "#define ");
+		buf_puts(b, m->clabel);
+		PUT(b, " IPC_LABEL(");
+		buf_puts(b, i->CNAME);
+		PUT(b, "_ID, ");
+		buf_putu(b, m->number);
+		PUT(b, ")\n");
+	}
 
 	/* int io_file_read(ipc_cap ep, ...);   (client) */
 	buf_putc(b, '\n');
 	for (const struct method *m = i->methods; m; m = m->next) {
 		doc(b, "", m->doc);
 		put_client_proto(b, m);
-		buf_puts(b, ";\n");
+		PUT(b, ";\n");
 	}
 	fmt(b, "/* 0 if the server at ep speaks %s::%s as built here, IPC_EVERSION if\n"
 	       " * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */\n"
@@ -332,9 +351,16 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 		buf_puts(b, "\tchar empty;   /* no methods yet: C wants a member */\n");
 	for (const struct method *m = i->methods; m; m = m->next) {
 		doc(b, "\t", m->doc);
-		fmt(b, "\t%s (*%s)(struct %s *self", m->kind == M_SEND ? "void" : "int", m->field, i->cname);
+		if (m->kind == M_SEND)
+			PUT(b, "\tvoid (*");
+		else
+			PUT(b, "\tint (*");
+		buf_puts(b, m->field);
+		PUT(b, ")(struct ");
+		buf_puts(b, i->cname);
+		PUT(b, " *self");
 		put_params(b, m, true);
-		buf_puts(b, ");\n");
+		PUT(b, ");\n");
 	}
 	buf_puts(b, "};\n");
 	if (p)
@@ -350,7 +376,7 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	for (const struct method *m = i->methods; m; m = m->next)
 		if (m->kind == M_CALL) {
 			put_reply_proto(b, m);
-			buf_puts(b, ";\n");
+			PUT(b, ";\n");
 		}
 	buf_putc(b, '\n');
 }
@@ -438,11 +464,11 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	 * 	return ipc_dec_size(m.word[0], result) ? 0 : IPC_EPROTO;   (unmarshal)
 	 * } */
 	put_client_proto(b, m);
-	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n");
+	PUT(b, "\n{\n\tstruct ipc_msg m;\n");
 	if (m->kind == M_CALL)
-		buf_puts(b, "\tint st;\n");
+		PUT(b, "\tint st;\n");
 	if (var || is_array(&m->ret))
-		buf_puts(b, "\tuint32_t wi = 0;\n");
+		PUT(b, "\tuint32_t wi = 0;\n");
 	if (cl) {
 		fmt(b, "\tif (n%s > %s) {\n", cl->cname, caplim(k));
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
@@ -454,10 +480,13 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 			put_give_up(b, m, "\t\t", "IPC_EINVAL");
 			buf_puts(b, "\t}\n");
 		}
-	if (var)
-		fmt(b, "\tipc_msg_init(&m, %s, 0, %u);\n", m->clabel, cl ? 0 : k);
-	else
-		fmt(b, "\tipc_msg_init(&m, %s, %u, %u);\n", m->clabel, m->nparams, cl ? 0 : k);
+	PUT(b, "\tipc_msg_init(&m, ");
+	buf_puts(b, m->clabel);
+	PUT(b, ", ");
+	buf_putu(b, var ? 0 : m->nparams);
+	PUT(b, ", ");
+	buf_putu(b, cl ? 0 : k);
+	PUT(b, ");\n");
 	unsigned w = 0;
 	for (const struct param *p = m->params; p; p = p->next, w++) {
 		if (p->type.kind == TY_STRING) {
@@ -470,12 +499,15 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 			fmt(b, "\tipc_put_bytes(&m, &wi, %s, n%s);\n", p->cname, p->cname);
 			continue;
 		}
-		if (var)
-			buf_puts(b, "\tm.word[wi++] = ");
-		else
-			fmt(b, "\tm.word[%u] = ", w);
+		if (var) {
+			PUT(b, "\tm.word[wi++] = ");
+		} else {
+			PUT(b, "\tm.word[");
+			buf_putu(b, w);
+			PUT(b, "] = ");
+		}
 		put_encode(b, &p->type, p->cname);
-		buf_puts(b, ";\n");
+		PUT(b, ";\n");
 	}
 	if (var)
 		buf_puts(b, "\tm.nwords = wi;\n");
@@ -490,19 +522,24 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	}
 	unsigned rmin = has_result(m) ? 1 : 0;
 	unsigned rmax = is_array(&m->ret) ? array_words(&m->ret) : rmin;
-	fmt(b, "\tif ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, %u, %u, %u, ",
-	    rmin, rmax, nout);
+	PUT(b, "\tif ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, ");
+	buf_putu(b, rmin);
+	PUT(b, ", ");
+	buf_putu(b, rmax);
+	PUT(b, ", ");
+	buf_putu(b, nout);
+	PUT(b, ", ");
 	if (ol)
-		buf_puts(b, "IPC_MAX_CAPS");
+		PUT(b, "IPC_MAX_CAPS");
 	else
-		fmt(b, "%u", nout);
-	buf_puts(b, ")) != 0)\n");
+		buf_putu(b, nout);
+	PUT(b, ")) != 0)\n");
 	if (m->raises) {
-		buf_puts(b, "\t\treturn st > 0 && !(");
+		PUT(b, "\t\treturn st > 0 && !(");
 		put_declared(b, m, "st");
-		buf_puts(b, ") ? IPC_EPROTO : st;\n");
+		PUT(b, ") ? IPC_EPROTO : st;\n");
 	} else {
-		buf_puts(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
+		PUT(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
 	}
 	/* The result first: a reply whose result does not decode is refused
 	 * whole, its capabilities released; then the capabilities are the caller's. */
@@ -518,7 +555,9 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	else if (has_result(m) && m->outcaps)
 		fmt(b, "\tif (!%s(m.word[0], result))\n\t\treturn %s;\n", decoder(&m->ret), drop);
 	else if (has_result(m)) {
-		fmt(b, "\treturn %s(m.word[0], result) ? 0 : IPC_EPROTO;\n}\n\n", decoder(&m->ret));
+		PUT(b, "\treturn ");
+		buf_puts(b, decoder(&m->ret));
+		PUT(b, "(m.word[0], result) ? 0 : IPC_EPROTO;\n}\n\n");
 		return;
 	}
 	c = 0;
@@ -567,6 +606,33 @@ static void put_result_encode(struct buf *b, const struct method *m, const char 
 	}
 }
 
+/* The conditions of a request check, joined by "||" and wrapped before 96
+ * columns: each is written into cur, then placed on the line or the next. */
+struct conds {
+	struct buf *b;
+	struct buf *cur;
+	size_t col;
+	bool first;
+};
+
+static void cond_place(struct conds *c)
+{
+	if (!c->first && c->col + c->cur->len + 4 > 96) {
+		PUT(c->b, " ||\n\t\t    ");
+		c->col = 20;
+	} else if (!c->first) {
+		PUT(c->b, " || ");
+		c->col += 4;
+	}
+	buf_putn(c->b, c->cur->data, c->cur->len);
+	c->col += c->cur->len;
+	c->first = false;
+	c->cur->len = 0;
+}
+
+/* Scratch text for a condition, kept from one call to the next. */
+static struct buf cond_text;
+
 static void gen_server_case(struct buf *b, const struct method *m)
 {
 	const struct param *cl = m->caplist, *ol = m->outlist;
@@ -582,18 +648,24 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	 * 		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r);
 	 * 		if (st == 0) { out->word[0] = (uint64_t)r; out->nwords = 1; }
 	 * 		return ipc_finish(out, st, 0);      (0: the call declares no errors)
-	 * 	} */
-	fmt(b, "\tcase %s: {\n", m->clabel);
+	 * 	}
+	 * The common shapes are written with PUT: this is the backend's
+	 * hottest loop. */
+	PUT(b, "\tcase ");
+	buf_puts(b, m->clabel);
+	PUT(b, ": {\n");
 	unsigned n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		if (p->type.kind == TY_STRING)
+		if (p->type.kind == TY_STRING) {
 			fmt(b, "\t\tchar a%u[%u];\n", n, (unsigned)p->type.bound + 1);
-		else if (p->type.kind == TY_BYTES)
+		} else if (p->type.kind == TY_BYTES) {
 			fmt(b, "\t\tuint8_t a%u[%u];\n\t\tsize_t na%u;\n", n, (unsigned)p->type.bound, n);
-		else {
-			buf_puts(b, "\t\t");
+		} else {
+			PUT(b, "\t\t");
 			put_type(b, &p->type);
-			fmt(b, " a%u;\n", n);
+			PUT(b, " a");
+			buf_putu(b, n);
+			PUT(b, ";\n");
 		}
 	}
 	if (m->ret.kind == TY_STRING)
@@ -601,69 +673,76 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	else if (m->ret.kind == TY_BYTES)
 		fmt(b, "\t\tuint8_t r[%u];\n\t\tsize_t nr = 0;\n", (unsigned)m->ret.bound);
 	else if (has_result(m)) {
-		buf_puts(b, "\t\t");
+		PUT(b, "\t\t");
 		put_type(b, &m->ret);
-		buf_puts(b, " r = 0;\n");   /* defined even if the implementation forgets */
+		PUT(b, " r = 0;\n");   /* defined even if the implementation forgets */
 	}
 	if (m->outcaps) {
 		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
 		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
 	}
 	if (ol)
-		buf_puts(b, "\t\tsize_t noc = 0;\n");
+		PUT(b, "\t\tsize_t noc = 0;\n");
 	if (var)
-		buf_puts(b, "\t\tuint32_t wi = 0;\n");
-	/* The conditions, joined by "||" and wrapped before 80 columns. */
-	buf_puts(b, "\t\tif (");
-	size_t col = 12;
-	bool first = true;
-	struct buf cond = {0};
-	/* Each condition is formatted aside, then placed on the line or the next. */
-#define COND(...)                                                                  \
-	do {                                                                       \
-		cond.len = 0;                                                      \
-		fmt(&cond, __VA_ARGS__);                                           \
-		if (!first && col + cond.len + 4 > 96) {                           \
-			buf_puts(b, " ||\n\t\t    ");                              \
-			col = 20;                                                  \
-		} else if (!first) {                                               \
-			buf_puts(b, " || ");                                       \
-			col += 4;                                                  \
-		}                                                                  \
-		buf_putn(b, cond.data, cond.len);                                  \
-		col += cond.len;                                                   \
-		first = false;                                                     \
-	} while (0)
-	if (!var)
-		COND("in->nwords != %u", m->nparams);
-	if (!cl)
-		COND("in->ncaps != %u", k);
-	else if (k)
-		COND("in->ncaps < %u", k);
+		PUT(b, "\t\tuint32_t wi = 0;\n");
+	PUT(b, "\t\tif (");
+	struct conds cs = {b, &cond_text, 12, true};
+	struct buf *t = cs.cur;
+	t->len = 0;
+	if (!var) {
+		PUT(t, "in->nwords != ");
+		buf_putu(t, m->nparams);
+		cond_place(&cs);
+	}
+	if (!cl) {
+		PUT(t, "in->ncaps != ");
+		buf_putu(t, k);
+		cond_place(&cs);
+	} else if (k) {
+		PUT(t, "in->ncaps < ");
+		buf_putu(t, k);
+		cond_place(&cs);
+	}
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		if (p->type.kind == TY_STRING)
-			COND("!ipc_get_str(in, &wi, a%u, %u)", n, (unsigned)p->type.bound);
-		else if (p->type.kind == TY_BYTES)
-			COND("!ipc_get_bytes(in, &wi, a%u, %u, &na%u)", n, (unsigned)p->type.bound, n);
-		else if (var)
-			COND("!(wi < in->nwords && %s(in->word[wi++], &a%u))", decoder(&p->type), n);
-		else
-			COND("!%s(in->word[%u], &a%u)", decoder(&p->type), n, n);
+		if (p->type.kind == TY_STRING) {
+			fmt(t, "!ipc_get_str(in, &wi, a%u, %u)", n, (unsigned)p->type.bound);
+		} else if (p->type.kind == TY_BYTES) {
+			fmt(t, "!ipc_get_bytes(in, &wi, a%u, %u, &na%u)", n, (unsigned)p->type.bound, n);
+		} else if (var) {
+			fmt(t, "!(wi < in->nwords && %s(in->word[wi++], &a%u))", decoder(&p->type), n);
+		} else {
+			PUT(t, "!");
+			buf_puts(t, decoder(&p->type));
+			PUT(t, "(in->word[");
+			buf_putu(t, n);
+			PUT(t, "], &a");
+			buf_putu(t, n);
+			PUT(t, ")");
+		}
+		cond_place(&cs);
 	}
-	if (var)
-		COND("wi != in->nwords");
-	if (first)
-		buf_puts(b, "0");
-	buf_free(&cond);
-#undef COND
+	if (var) {
+		PUT(t, "wi != in->nwords");
+		cond_place(&cs);
+	}
+	if (cs.first)
+		PUT(b, "0");
 	if (m->kind == M_SEND)   /* a send has no reply, even rejected */
 		fmt(b, ") {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
 		       "\t\tif (!vt->%s) {\n\t\t\tipc_reject(in, out, IPC_ENOSYS);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n",
 		    m->field);
+	else {
+		PUT(b, ")\n\t\t\tbreak;\n\t\tif (!vt->");
+		buf_puts(b, m->field);
+		PUT(b, ")\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n");
+	}
+	if (m->kind == M_CALL)
+		PUT(b, "\t\tst = vt->");
 	else
-		fmt(b, ")\n\t\t\tbreak;\n\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", m->field);
-	fmt(b, "\t\t%svt->%s(self", m->kind == M_CALL ? "st = " : "", m->field);
+		PUT(b, "\t\tvt->");
+	buf_puts(b, m->field);
+	PUT(b, "(self");
 	unsigned c = 0;
 	for (const struct param *p = m->caps; p; p = p->next) {
 		if (p->list && k)
@@ -674,8 +753,14 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			fmt(b, ", in->cap[%u]", c++);
 	}
 	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++)
-		fmt(b, p->type.kind == TY_BYTES ? ", a%u, na%u" : ", a%u", n, n);
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		PUT(b, ", a");
+		buf_putu(b, n);
+		if (p->type.kind == TY_BYTES) {
+			PUT(b, ", na");
+			buf_putu(b, n);
+		}
+	}
 	c = 0;
 	for (const struct param *p = m->outcaps; p; p = p->next) {
 		if (p->list)
@@ -684,28 +769,28 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			fmt(b, ", &oc[%u]", c++);
 	}
 	if (m->ret.kind == TY_BYTES)
-		buf_puts(b, ", r, &nr");
+		PUT(b, ", r, &nr");
 	else if (m->ret.kind == TY_STRING)
-		buf_puts(b, ", r");
+		PUT(b, ", r");
 	else if (has_result(m))
-		buf_puts(b, ", &r");
-	buf_puts(b, ");\n");
+		PUT(b, ", &r");
+	PUT(b, ");\n");
 	if (m->kind == M_SEND) {
-		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
+		PUT(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
 		return;
 	}
 	if (!m->outcaps && !is_array(&m->ret)) {
 		/* return ipc_finish_word(out, st, 0, r); */
 		if (has_result(m)) {
-			buf_puts(b, "\t\treturn ipc_finish_word(out, st, ");
+			PUT(b, "\t\treturn ipc_finish_word(out, st, ");
 			put_declared(b, m, "st");
-			buf_puts(b, ", ");
+			PUT(b, ", ");
 			put_encode(b, &m->ret, "r");
 		} else {
-			buf_puts(b, "\t\treturn ipc_finish(out, st, ");
+			PUT(b, "\t\treturn ipc_finish(out, st, ");
 			put_declared(b, m, "st");
 		}
-		buf_puts(b, ");\n\t}\n");
+		PUT(b, ");\n\t}\n");
 		return;
 	}
 	if (has_result(m) || m->outcaps) {
@@ -800,15 +885,15 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		put_reply_proto(b, m);
 		if (!m->outcaps && !is_array(&m->ret)) {
 			/* return ipc_reply_word(reply, status, 0, 1, result); */
-			buf_puts(b, "\n{\n\treturn ipc_reply_word(reply, status, ");
+			PUT(b, "\n{\n\treturn ipc_reply_word(reply, status, ");
 			put_declared(b, m, "status");
 			if (has_result(m)) {
-				buf_puts(b, ", 1, ");
+				PUT(b, ", 1, ");
 				put_encode(b, &m->ret, "result");
 			} else {
-				buf_puts(b, ", 0, 0");
+				PUT(b, ", 0, 0");
 			}
-			buf_puts(b, ");\n}\n\n");
+			PUT(b, ");\n}\n\n");
 			continue;
 		}
 		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n"

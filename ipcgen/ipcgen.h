@@ -22,13 +22,20 @@
 /* ---- util: arena, strings, hashing, diagnostics ------------------------- */
 
 struct arena_block;
+struct istr;
 struct arena {
 	struct arena_block *head;
 	char *cur, *end;
+	size_t next_size;         /* of the next block */
+	struct istr **itab;       /* arena_intern's table */
+	size_t icount, icap;
 };
 
 void *arena_alloc(struct arena *a, size_t size);       /* zeroed */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* The arena's one copy of s[0..n): equal strings interned in one arena are
+ * the same pointer. */
+const char *arena_intern(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
@@ -55,6 +62,16 @@ static inline void buf_puts(struct buf *b, const char *s)
 	buf_putn(b, s, strlen(s));
 }
 void buf_free(struct buf *b);
+/* Appends a string literal, whose length the compiler knows: the copy is a
+ * few moves, where bfmt has a format to follow. */
+#define PUT(b, lit) buf_putn((b), "" lit "", sizeof(lit) - 1)
+/* Appends v in decimal. */
+static inline void buf_putu(struct buf *b, unsigned v)
+{
+	char t[12], *p = t + sizeof t;
+	do *--p = (char)('0' + v % 10); while (v /= 10);
+	buf_putn(b, p, (size_t)(t + sizeof t - p));
+}
 /* Appends formatted text, fast: %s a string, %u an unsigned, %d an int64_t,
  * %x a uint32_t as 8 hex digits, %X a uint64_t as 16, %% a '%'. */
 void bfmt(struct buf *b, const char *f, ...);
@@ -67,24 +84,34 @@ struct src {
 	size_t len;
 };
 
+/* A position: the line and column are worked out only for a diagnostic. */
 struct loc {
 	const struct src *src;
-	uint32_t line, col;   /* 1-based; col counts bytes */
 	uint32_t off;         /* byte offset of the position */
+};
+struct linecol {
+	uint32_t line, col;   /* 1-based; col counts bytes */
 };
 
 /* Where diagnostics go, and how many there were.  They are held until
  * diag_flush, which prints them in source order (file, then position),
  * each error followed by its notes. */
 struct diag_group;
+struct line_index;
 struct diag {
 	FILE *out;
 	bool color;
 	unsigned errors;
 	struct diag_group *v;
 	size_t n, cap;
+	struct line_index *lines;   /* per file, made for its first diagnostic */
+	size_t nlines;
 };
 void diag_flush(struct diag *d);
+/* The line and column of loc (lines end at "\n", "\r\n" or "\r"). */
+struct linecol diag_linecol(struct diag *d, struct loc loc);
+/* Frees what diag_linecol keeps (diag_flush does too). */
+void diag_forget_lines(struct diag *d);
 
 void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -115,9 +142,9 @@ void map_free(struct map *m);
 #define TOK_EOF 0
 struct token {
 	int kind;
-	struct loc loc;
 	uint32_t len;
-	const char *text;     /* NUL-terminated copy (identifiers, numbers) */
+	struct loc loc;
+	const char *text;     /* identifiers: interned in the arena */
 	const char *doc;      /* '#' comment block directly above, or NULL */
 	uint64_t value;       /* numbers */
 };
@@ -133,8 +160,7 @@ struct lexer {
 	struct diag *diag;
 	const struct src *src;
 	const unsigned char *base, *cursor, *limit;
-	const unsigned char *line_start;
-	uint32_t line;
+	uint32_t line;           /* for doc comments: which lines they stand on */
 	bool line_has_token;     /* a token stood earlier on this line */
 	struct buf doc;          /* the comment block being gathered */
 	uint32_t doc_last_line;  /* line of its last comment, 0 if none */

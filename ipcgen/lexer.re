@@ -14,18 +14,12 @@
 
 static struct loc loc_at(const struct lexer *lx, const unsigned char *p)
 {
-	return (struct loc){
-		.src = lx->src,
-		.line = lx->line,
-		.col = (uint32_t)(p - lx->line_start) + 1,
-		.off = (uint32_t)(p - lx->base),
-	};
+	return (struct loc){.src = lx->src, .off = (uint32_t)(p - lx->base)};
 }
 
-static void newline(struct lexer *lx, const unsigned char *after)
+static void newline(struct lexer *lx)
 {
 	lx->line++;
-	lx->line_start = after;
 	lx->line_has_token = false;
 }
 
@@ -124,7 +118,6 @@ void lex_init(struct lexer *lx, struct arena *a, struct diag *d, const struct sr
 		.cursor = (const unsigned char *)src->text,
 		.limit = (const unsigned char *)src->text + src->len,
 		.line = 1,
-		.line_start = (const unsigned char *)src->text,
 	};
 }
 
@@ -162,7 +155,7 @@ bool lex_next(struct lexer *lx, struct token *t)
 			break;
 		}
 		space   { continue; }
-		"\r\n" | "\n" | "\r" { newline(lx, YYCURSOR); continue; }
+		"\r\n" | "\n" | "\r" { newline(lx); continue; }
 		"#" [^\n\r\x00]* {
 			if (!comment(lx, tok, YYCURSOR)) { ok = false; break; }
 			continue;
@@ -184,7 +177,7 @@ bool lex_next(struct lexer *lx, struct token *t)
 				break;
 			}
 			push(lx, t, TOK_IDENT, tok, YYCURSOR);
-			t->text = arena_strndup(lx->arena, (const char *)tok, (size_t)(YYCURSOR - tok));
+			t->text = arena_intern(lx->arena, (const char *)tok, (size_t)(YYCURSOR - tok));
 			break;
 		}
 		number {

@@ -11,11 +11,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define XXH_INLINE_ALL          /* short keys: a call costs more than the hash */
+#include <xxhash.h>
 
 #include "ipcgen.h"
 
 struct arena_block {
 	struct arena_block *next;
+	size_t size;          /* of the whole mapping */
 	max_align_t align[];
 };
 
@@ -25,22 +30,33 @@ static _Noreturn void out_of_memory(void)
 	abort();
 }
 
+/* Blocks come straight from mmap, whose pages the kernel hands out zeroed:
+ * nothing is cleared twice.  They grow from 256 KiB to 4 MiB, so a small
+ * input stays small and a large one takes few system calls. */
+#define ARENA_FIRST ((size_t)256 << 10)
+#define ARENA_MAX ((size_t)4 << 20)
+
 void *arena_alloc(struct arena *a, size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
 	if ((size_t)(a->end - a->cur) < size) {
-		size_t cap = size > 65536 ? size : 65536;
-		struct arena_block *b = malloc(sizeof *b + cap);
-		if (!b)
+		size_t want = a->next_size ? a->next_size : ARENA_FIRST;
+		if (want < ARENA_MAX)
+			a->next_size = want * 2;
+		if (want < size + sizeof(struct arena_block))
+			want = (size + sizeof(struct arena_block) + 4095) & ~(size_t)4095;
+		struct arena_block *b = mmap(NULL, want, PROT_READ | PROT_WRITE,
+		                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (b == MAP_FAILED)
 			out_of_memory();
 		b->next = a->head;
+		b->size = want;
 		a->head = b;
 		a->cur = (char *)b->align;
-		a->end = a->cur + cap;
+		a->end = (char *)b + want;
 	}
 	void *p = a->cur;
 	a->cur += size;
-	memset(p, 0, size);
 	return p;
 }
 
@@ -69,10 +85,51 @@ void arena_free(struct arena *a)
 {
 	for (struct arena_block *b = a->head, *next; b; b = next) {
 		next = b->next;
-		free(b);
+		munmap(b, b->size);
 	}
-	a->head = NULL;
-	a->cur = a->end = NULL;
+	free(a->itab);
+	*a = (struct arena){0};
+}
+
+/* An interned string: its hash and length ahead of its text. */
+struct istr {
+	uint64_t hash;
+	uint32_t len;
+	char text[];
+};
+
+const char *arena_intern(struct arena *a, const char *s, size_t n)
+{
+	if ((a->icount + 1) * 2 > a->icap) {
+		size_t cap = a->icap ? a->icap * 2 : 1024;
+		struct istr **t = calloc(cap, sizeof *t);
+		if (!t)
+			out_of_memory();
+		for (size_t i = 0; i < a->icap; i++) {
+			struct istr *e = a->itab[i];
+			if (!e)
+				continue;
+			size_t j = (size_t)e->hash & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = e;
+		}
+		free(a->itab);
+		a->itab = t;
+		a->icap = cap;
+	}
+	uint64_t h = XXH3_64bits(s, n);
+	size_t mask = a->icap - 1, i = (size_t)h & mask;
+	for (struct istr *e; (e = a->itab[i]) != NULL; i = (i + 1) & mask)
+		if (e->hash == h && e->len == n && memcmp(e->text, s, n) == 0)
+			return e->text;
+	struct istr *e = arena_alloc(a, sizeof *e + n + 1);
+	e->hash = h;
+	e->len = (uint32_t)n;
+	memcpy(e->text, s, n);
+	a->itab[i] = e;
+	a->icount++;
+	return e->text;
 }
 
 uint32_t fnv1a32(const char *s, size_t n)
@@ -374,6 +431,66 @@ static void show_line(struct buf *o, bool color, struct loc loc)
 	buf_puts(o, color ? "\033[1;32m^\033[0m\n" : "^\n");
 }
 
+/* Where each line of a file starts, for the line and column of a
+ * diagnostic; made on the first diagnostic in the file. */
+struct line_index {
+	const struct src *src;
+	const char *text;
+	uint32_t *start;
+	size_t n;
+};
+
+static const struct line_index *line_index(struct diag *d, const struct src *s)
+{
+	for (size_t i = 0; i < d->nlines; i++)
+		if (d->lines[i].src == s && d->lines[i].text == s->text)
+			return &d->lines[i];
+	struct line_index *l = realloc(d->lines, (d->nlines + 1) * sizeof *l);
+	if (!l)
+		out_of_memory();
+	d->lines = l;
+	l = &d->lines[d->nlines++];
+	struct buf b = {0};
+	uint32_t first = 0;
+	buf_putn(&b, (const char *)&first, sizeof first);
+	for (size_t i = 0; i < s->len; i++) {
+		char c = s->text[i];
+		if (c != '\n' && c != '\r')
+			continue;
+		if (c == '\r' && i + 1 < s->len && s->text[i + 1] == '\n')
+			i++;
+		uint32_t next = (uint32_t)(i + 1);
+		buf_putn(&b, (const char *)&next, sizeof next);
+	}
+	*l = (struct line_index){s, s->text, (uint32_t *)(void *)b.data, b.len / sizeof(uint32_t)};
+	return l;
+}
+
+void diag_forget_lines(struct diag *d)
+{
+	for (size_t i = 0; i < d->nlines; i++)
+		free(d->lines[i].start);
+	free(d->lines);
+	d->lines = NULL;
+	d->nlines = 0;
+}
+
+struct linecol diag_linecol(struct diag *d, struct loc loc)
+{
+	if (!loc.src)
+		return (struct linecol){0, 0};
+	const struct line_index *l = line_index(d, loc.src);
+	size_t lo = 0, hi = l->n;   /* the last line starting at or before off */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->start[mid] <= loc.off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (struct linecol){(uint32_t)lo + 1, loc.off - l->start[lo] + 1};
+}
+
 static void report(struct diag *d, struct loc loc, bool error,
                    const char *fmt, va_list ap)
 {
@@ -396,7 +513,8 @@ static void report(struct diag *d, struct loc loc, bool error,
 	if (d->color)
 		buf_puts(o, "\033[1m");
 	if (loc.src) {
-		snprintf(head, sizeof head, "%s:%u:%u: ", loc.src->path, loc.line, loc.col);
+		struct linecol lc = diag_linecol(d, loc);
+		snprintf(head, sizeof head, "%s:%u:%u: ", loc.src->path, lc.line, lc.col);
 		buf_puts(o, head);
 	} else {
 		buf_puts(o, "ipcgen: ");
@@ -467,11 +585,10 @@ void diag_flush(struct diag *d)
 	free(d->v);
 	d->v = NULL;
 	d->n = d->cap = 0;
+	diag_forget_lines(d);
 }
 
 /* ---- hash map ------------------------------------------------------------- */
-
-#include <xxhash.h>
 
 static size_t map_slot(const struct map *m, const char *key, size_t keylen)
 {

@@ -119,9 +119,23 @@ START_TEST(lexer_tokens)
 	ck_assert_uint_eq(t.v[18].value, 0x1f);
 	ck_assert_uint_eq(t.v[19].value, 42);
 	ck_assert_str_eq(t.v[1].text, "io");
-	ck_assert_uint_eq(t.v[3].loc.line, 1);
-	ck_assert_uint_eq(t.v[3].loc.col, 15);
+	struct linecol lc = diag_linecol(&d, t.v[3].loc);
+	ck_assert_uint_eq(lc.line, 1);
+	ck_assert_uint_eq(lc.col, 15);
 	free(t.v);
+	diag_forget_lines(&d);   /* the next text is at the same src */
+	/* Names are interned: the same name is the same pointer. */
+	t = lex(&a, &d, "abc x abc\nx\rab", &ok);
+	ck_assert(ok);
+	ck_assert_ptr_eq(t.v[0].text, t.v[2].text);
+	ck_assert_ptr_eq(t.v[1].text, t.v[3].text);
+	ck_assert_ptr_ne(t.v[0].text, t.v[4].text);
+	ck_assert_str_eq(t.v[4].text, "ab");
+	lc = diag_linecol(&d, t.v[4].loc);
+	ck_assert_uint_eq(lc.line, 3);
+	ck_assert_uint_eq(lc.col, 1);
+	free(t.v);
+	diag_forget_lines(&d);
 	arena_free(&a);
 	fclose(d.out);
 }
