@@ -46,6 +46,8 @@ uint32_t fnv1a32(const char *s, size_t n);
 struct buf {
 	char *data;
 	size_t len, cap;
+	bool mapped;          /* set before the first byte: data is mmap'd (a
+	                         large buffer: see map_pages); buf_free unmaps */
 };
 void buf_grow(struct buf *b, size_t need);
 static inline void buf_putn(struct buf *b, const char *s, size_t n)

@@ -140,7 +140,7 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
                          bool depfile, bool fuzz)
 {
 	int status = 0;
-	struct buf b = {0};
+	struct buf b = {.mapped = true};   /* megabytes: in huge pages */
 	for (const struct ns *ns = u->nss; ns && status == 0; ns = ns->next) {
 		if (!ns->primary)
 			continue;
