@@ -126,6 +126,13 @@ void diag_plain(struct diag *d, const char *fmt, ...)
 /* Reads a whole file, NUL-terminated; false (with errno) on failure. */
 bool read_file(struct arena *a, const char *path, struct src *out);
 
+/* Zeroed memory for a hash table; from TABLE_MAPPED bytes on, whole pages
+ * (huge ones from 2 MiB), which a large table fills without a page fault
+ * per 4 KiB.  table_free needs the same size. */
+#define TABLE_MAPPED ((size_t)1 << 20)
+void *table_alloc(size_t bytes);
+void table_free(void *p, size_t bytes);
+
 /* A string-keyed hash map (open addressing, XXH3), for symbol tables. */
 struct map_entry { const char *key; size_t keylen; void *value; };
 struct map {

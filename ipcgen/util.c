@@ -66,6 +66,24 @@ static void *map_pages(size_t want)
 	return p;
 }
 
+void *table_alloc(size_t bytes)
+{
+	if (bytes >= TABLE_MAPPED)
+		return map_pages((bytes + 4095) & ~(size_t)4095);
+	void *p = calloc(1, bytes);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void table_free(void *p, size_t bytes)
+{
+	if (p && bytes >= TABLE_MAPPED)
+		munmap(p, (bytes + 4095) & ~(size_t)4095);
+	else
+		free(p);
+}
+
 void *arena_alloc(struct arena *a, size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
@@ -114,7 +132,7 @@ void arena_free(struct arena *a)
 		next = b->next;
 		munmap(b, b->size);
 	}
-	free(a->itab);
+	table_free(a->itab, a->icap * sizeof *a->itab);
 	*a = (struct arena){0};
 }
 
@@ -129,9 +147,7 @@ const char *arena_intern(struct arena *a, const char *s, size_t n)
 {
 	if ((a->icount + 1) * 2 > a->icap) {
 		size_t cap = a->icap ? a->icap * 2 : 1024;
-		struct istr **t = calloc(cap, sizeof *t);
-		if (!t)
-			out_of_memory();
+		struct istr **t = table_alloc(cap * sizeof *t);
 		for (size_t i = 0; i < a->icap; i++) {
 			struct istr *e = a->itab[i];
 			if (!e)
@@ -141,15 +157,26 @@ const char *arena_intern(struct arena *a, const char *s, size_t n)
 				j = (j + 1) & (cap - 1);
 			t[j] = e;
 		}
-		free(a->itab);
+		table_free(a->itab, a->icap * sizeof *t);
 		a->itab = t;
 		a->icap = cap;
 	}
-	uint64_t h = XXH3_64bits(s, n);
+	/* Names are short: FNV-1a a byte at a time, folded so that the low bits
+	 * the table uses depend on the high ones too, beats a call. */
+	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ n;
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ (unsigned char)s[k]) * UINT64_C(0x100000001b3);
+	h ^= h >> 29;
 	size_t mask = a->icap - 1, i = (size_t)h & mask;
-	for (struct istr *e; (e = a->itab[i]) != NULL; i = (i + 1) & mask)
-		if (e->hash == h && e->len == n && memcmp(e->text, s, n) == 0)
+	for (struct istr *e; (e = a->itab[i]) != NULL; i = (i + 1) & mask) {
+		if (e->hash != h || e->len != n)
+			continue;
+		size_t k = 0;
+		while (k < n && e->text[k] == s[k])
+			k++;
+		if (k == n)
 			return e->text;
+	}
 	struct istr *e = arena_alloc(a, sizeof *e + n + 1);
 	e->hash = h;
 	e->len = (uint32_t)n;
@@ -694,13 +721,11 @@ void *map_put(struct map *m, const char *key, size_t keylen, void *value)
 	if ((m->n + 1) * 2 > m->cap) {
 		struct map old = *m;
 		m->cap = old.cap ? old.cap * 2 : 8;
-		m->v = calloc(m->cap, sizeof *m->v);
-		if (!m->v)
-			out_of_memory();
+		m->v = table_alloc(m->cap * sizeof *m->v);
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.v[i].key)
 				m->v[map_slot(m, old.v[i].key, old.v[i].keylen)] = old.v[i];
-		free(old.v);
+		table_free(old.v, old.cap * sizeof *old.v);
 	}
 	size_t i = map_slot(m, key, keylen);
 	if (m->v[i].key)
@@ -714,6 +739,6 @@ void *map_put(struct map *m, const char *key, size_t keylen, void *value)
 
 void map_free(struct map *m)
 {
-	free(m->v);
+	table_free(m->v, m->cap * sizeof *m->v);
 	*m = (struct map){0};
 }
