@@ -118,8 +118,8 @@ static void put_encode(struct buf *b, const struct typeref *t, const char *x)
 /* "IPC_MAX_CAPS - 2": what is left of a message's capabilities after k. */
 static const char *caplim(unsigned k)
 {
-	static char s[4][32];
-	static unsigned next;
+	static _Thread_local char s[4][32];
+	static _Thread_local unsigned next;
 	char *r = s[next++ % 4];
 	if (k)
 		snprintf(r, sizeof s[0], "(IPC_MAX_CAPS - %u)", k);
@@ -205,24 +205,33 @@ static void put_params_text(struct buf *b, const struct method *m, bool with_res
 		put_result(b, m, false);
 }
 
-/* The same, made once per method (it is written three times). */
-static struct arena *gen_arena;
-
+/* The same, made once per method by gen_c_prepare (it is written three
+ * times); the parts of a namespace may then be written at once, by
+ * several threads. */
 static void put_params(struct buf *b, const struct method *m, bool with_result)
 {
-	if (!with_result || !gen_arena) {
+	if (with_result && m->cparams)
+		buf_putn(b, m->cparams, m->ncparams);
+	else
 		put_params_text(b, m, with_result);
-		return;
+}
+
+void gen_c_prepare(struct unit *u, const struct ns *ns)
+{
+	struct buf t = {0};
+	for (const struct decl *d = ns->decls; d; d = d->next) {
+		if (d->kind != D_IFACE)
+			continue;
+		for (struct method *m = d->methods; m; m = m->next) {
+			if (m->cparams)
+				continue;
+			t.len = 0;
+			put_params_text(&t, m, true);
+			m->cparams = arena_strndup(&u->arena, t.data ? t.data : "", t.len);
+			m->ncparams = t.len;
+		}
 	}
-	struct method *mm = (struct method *)m;
-	if (!mm->cparams) {
-		size_t start = b->len;
-		put_params_text(b, m, true);
-		mm->cparams = arena_strndup(gen_arena, b->data + start, b->len - start);
-		mm->ncparams = b->len - start;
-		return;
-	}
-	buf_putn(b, mm->cparams, mm->ncparams);
+	buf_free(&t);
 }
 
 /* "int io_file_read(ipc_cap ep, ...)" */
@@ -322,6 +331,7 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	fmt(b, "#define %s_ID UINT32_C(0x%x)\n", i->CNAME, i->id);
 	fmt(b, "#define %s_ABI UINT64_C(0x%X)\n", i->CNAME, i->fingerprint);
 	for (const struct method *m = i->methods; m; m = m->next) {
+		buf_spill(b);
 		PUT(b, "#define ");
 		buf_puts(b, m->clabel);
 		PUT(b, " IPC_LABEL(");
@@ -334,6 +344,7 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	/* int io_file_read(ipc_cap ep, ...);   (client) */
 	buf_putc(b, '\n');
 	for (const struct method *m = i->methods; m; m = m->next) {
+		buf_spill(b);
 		doc(b, "", m->doc);
 		put_client_proto(b, m);
 		PUT(b, ";\n");
@@ -350,6 +361,7 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	else if (!i->methods)
 		buf_puts(b, "\tchar empty;   /* no methods yet: C wants a member */\n");
 	for (const struct method *m = i->methods; m; m = m->next) {
+		buf_spill(b);
 		doc(b, "\t", m->doc);
 		if (m->kind == M_SEND)
 			PUT(b, "\tvoid (*");
@@ -375,6 +387,7 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	fmt(b, "int %s_dispatch(struct %s *self);\n", i->cname, i->cname);
 	for (const struct method *m = i->methods; m; m = m->next)
 		if (m->kind == M_CALL) {
+			buf_spill(b);
 			put_reply_proto(b, m);
 			PUT(b, ";\n");
 		}
@@ -423,8 +436,10 @@ static void gen_header(struct buf *b, const struct ns *ns)
 	doc(b, "", ns->doc);
 	gen_errors(b, ns);
 	for (const struct decl *d = ns->decls; d; d = d->next)
-		if (d->kind == D_ENUM)
+		if (d->kind == D_ENUM) {
+			buf_spill(b);
 			gen_enum(b, d);
+		}
 	for (const struct decl *d = ns->decls; d; d = d->next)
 		if (d->kind == D_IFACE)
 			gen_iface_decls(b, d);
@@ -448,6 +463,7 @@ static void put_give_up(struct buf *b, const struct method *m, const char *ind, 
 
 static void gen_client_call(struct buf *b, const struct decl *i, const struct method *m)
 {
+	buf_spill(b);
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
 	bool var = m->variable;
@@ -630,11 +646,13 @@ static void cond_place(struct conds *c)
 	c->cur->len = 0;
 }
 
-/* Scratch text for a condition, kept from one call to the next. */
-static struct buf cond_text;
+/* Scratch text for a condition, kept from one call to the next (freed by
+ * gen_server). */
+static _Thread_local struct buf cond_text;
 
 static void gen_server_case(struct buf *b, const struct method *m)
 {
+	buf_spill(b);
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
 	bool var = m->variable;
@@ -879,6 +897,7 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	 * 	return ipc_reply_to(reply, &m);
 	 * } */
 	for (const struct method *m = i->methods; m; m = m->next) {
+		buf_spill(b);
 		if (m->kind != M_CALL)
 			continue;
 		const struct param *ol = m->outlist;
@@ -942,12 +961,12 @@ static void gen_server(struct buf *b, const struct ns *ns)
 	for (const struct decl *i = ns->decls; i; i = i->next)
 		if (i->kind == D_IFACE)
 			gen_server_iface(b, i);
+	buf_free(&cond_text);
 }
 
 void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part, struct buf *out)
 {
-	/* The unit's arena keeps the per-method text made once (put_params). */
-	gen_arena = (struct arena *)&u->arena;
+	(void)u;
 	switch (part) {
 	case GEN_HEADER: gen_header(out, ns); break;
 	case GEN_CLIENT: gen_client(out, ns); break;

@@ -48,15 +48,27 @@ struct buf {
 	size_t len, cap;
 	bool mapped;          /* set before the first byte: data is mmap'd (a
 	                         large buffer: see map_pages); buf_free unmaps */
+	/* If set, buf_spill hands the text so far to spill, which takes it
+	 * (and sets len to 0): an output of any size in a bounded buffer. */
+	void (*spill)(struct buf *b);
+	void *spill_ctx;
 };
+#define BUF_SPILL_AT ((size_t)256 << 10)
+/* Called by a writer between pieces of its text. */
+static inline void buf_spill(struct buf *b)
+{
+	if (b->spill && b->len >= BUF_SPILL_AT)
+		b->spill(b);
+}
 void buf_grow(struct buf *b, size_t need);
 static inline void buf_putn(struct buf *b, const char *s, size_t n)
 {
-	if (b->cap - b->len < n)
+	size_t len = b->len;
+	if (b->cap - len < n)
 		buf_grow(b, n);
 	if (n)
-		memcpy(b->data + b->len, s, n);
-	b->len += n;
+		memcpy(b->data + len, s, n);
+	b->len = len + n;
 }
 void buf_putc(struct buf *b, char c);
 static inline void buf_puts(struct buf *b, const char *s)
@@ -361,11 +373,30 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions);
 
 enum gen_part { GEN_HEADER, GEN_CLIENT, GEN_SERVER, GEN_NPARTS };
 
-/* Writes one output file of namespace ns into out. */
+/* Makes what the parts of ns share (each method's C parameters), so that
+ * gen_c may then write the parts at once, in several threads. */
+void gen_c_prepare(struct unit *u, const struct ns *ns);
+/* Writes one output file of namespace ns into out (spilling it as it goes,
+ * if out has a spill).  Needs gen_c_prepare first. */
 void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,
            struct buf *out);
 /* Writes NS_fuzz.c, the libFuzzer target over the servers of ns (gen_fuzz.c). */
 void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *out);
+
+/* ---- write: output files, atomic and only when changed (write.c) ------- */
+
+/* A file being written: its text arrives in pieces (writer_put), is compared
+ * with what the file holds, and only if it differs goes to a temporary file
+ * renamed over the old one by writer_close.  Errors are reported to stderr
+ * by writer_close, which returns false. */
+struct writer;
+struct writer *writer_open(const char *path);
+void writer_put(struct writer *w, const char *p, size_t n);
+bool writer_close(struct writer *w);
+/* Makes b spill into w (see buf_spill). */
+void writer_attach(struct buf *b, struct writer *w);
+/* The whole of data to path, in one piece. */
+bool write_output(const char *path, const struct buf *data);
 
 /* The output file name of a part: "io.h", "io_client.c", "io_server.c". */
 const char *gen_c_filename(struct arena *a, const struct ns *ns,

@@ -2,10 +2,11 @@
 
 IPCGEN = $(B)/ipcgen/ipcgen
 IPCGEN_ASAN = $(B)/ipcgen/asan/ipcgen
-IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/gen_c.c ipcgen/gen_fuzz.c ipcgen/compat.c
+IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/gen_c.c ipcgen/gen_fuzz.c ipcgen/compat.c \
+	ipcgen/write.c
 IPCGEN_GEN = $(B)/ipcgen/lexer.c $(B)/ipcgen/parser.c
 IPCGEN_OBJS = $(IPCGEN_SRCS:ipcgen/%.c=$(B)/ipcgen/%.o) $(B)/ipcgen/lexer.o $(B)/ipcgen/parser.o
-IPCGEN_CFLAGS = $(HOST_CFLAGS) -I$(B)/ipcgen -Iipcgen $(XXHASH_CFLAGS)
+IPCGEN_CFLAGS = $(HOST_CFLAGS) -pthread -I$(B)/ipcgen -Iipcgen $(XXHASH_CFLAGS)
 IPCGEN_HDRS = ipcgen/ipcgen.h ipcgen/ast.h $(B)/ipcgen/parser.h $(B)/ipcgen/limits.h \
 	$(B)/ipcgen/fuzz_template.h
 
@@ -49,7 +50,7 @@ $(B)/ipcgen/parser.o: $(B)/ipcgen/parser.c $(IPCGEN_HDRS)
 	$(CC) $(IPCGEN_CFLAGS) -DNDEBUG -Wno-unused-parameter -Wno-unused-variable -c -o $@ $<
 
 $(IPCGEN): $(IPCGEN_OBJS) $(B)/ipcgen/main.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
+	$(CC) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
 
 # The same compiler under ASan/UBSan, run over every test input by check-ipcgen-asan.
 IPCGEN_ASAN_OBJS = $(IPCGEN_OBJS:$(B)/ipcgen/%.o=$(B)/ipcgen/asan/%.o) $(B)/ipcgen/asan/main.o
@@ -63,7 +64,7 @@ $(B)/ipcgen/asan/parser.o: $(B)/ipcgen/parser.c $(IPCGEN_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(IPCGEN_CFLAGS) $(SAN_FLAGS) -Wno-unused-parameter -Wno-unused-variable -c -o $@ $<
 $(IPCGEN_ASAN): $(IPCGEN_ASAN_OBJS)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -pthread $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
 
 INSTALL_TARGETS += install-ipcgen
 install-ipcgen: $(IPCGEN)

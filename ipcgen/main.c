@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,70 +46,6 @@ static void usage(FILE *f)
 	      "See ipcgen(1) and ipcgen(5).\n", f);
 }
 
-/* Is path's content exactly data? */
-static bool same_content(const char *path, const struct buf *data)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return false;
-	bool same = true;
-	char chunk[65536];
-	size_t off = 0, n;
-	while (same && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		same = off + n <= data->len && memcmp(chunk, data->data + off, n) == 0;
-		off += n;
-	}
-	same = same && !ferror(f) && off == data->len;
-	fclose(f);
-	return same;
-}
-
-/* Writes data to path atomically, unless path holds it already. */
-static bool write_output(const char *path, const struct buf *data)
-{
-	if (same_content(path, data))
-		return true;
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	if (!tmp)
-		return false;
-	snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		fprintf(stderr, "ipcgen: cannot create a file beside '%s': %s\n", path, strerror(errno));
-		free(tmp);
-		return false;
-	}
-	size_t off = 0;
-	while (off < data->len) {
-		ssize_t w = write(fd, data->data + off, data->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	/* Generated files are ordinary source: rw-r--r-- less the umask. */
-	mode_t mask = umask(0);
-	umask(mask);
-	bool ok = off == data->len && fchmod(fd, 0666 & ~mask) == 0;
-	int err = errno;
-	if (close(fd) != 0 && ok) {
-		ok = false;
-		err = errno;
-	}
-	if (ok && rename(tmp, path) != 0) {
-		ok = false;
-		err = errno;
-	}
-	if (!ok) {
-		fprintf(stderr, "ipcgen: cannot write '%s': %s\n", path, strerror(err));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ok;
-}
-
 /* "file.ipc" as make wants it: spaces and '$' escaped. */
 static void put_make_path(struct buf *b, const char *p)
 {
@@ -135,68 +72,139 @@ static void collect_deps(const struct ns *ns, const struct ns **seen, size_t *ns
 			collect_deps(u->ns, seen, nseen);
 }
 
+/* One output file to write: a part of a namespace, or its fuzz target. */
+struct job {
+	const struct unit *u;
+	const struct ns *ns;
+	int part;             /* enum gen_part, or GEN_NPARTS for NS_fuzz.c */
+	const char *path;
+	bool ok;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n;
+	size_t next;          /* the next job to take (atomically) */
+};
+
+static void run_job(struct job *j)
+{
+	struct writer *w = writer_open(j->path);
+	if (!w) {
+		fprintf(stderr, "ipcgen: cannot write '%s': %s\n", j->path, strerror(ENOMEM));
+		return;
+	}
+	struct buf b = {0};
+	writer_attach(&b, w);
+	if (j->part == GEN_NPARTS)
+		gen_fuzz(j->u, j->ns, &b);
+	else
+		gen_c(j->u, j->ns, (enum gen_part)j->part, &b);
+	writer_put(w, b.data, b.len);
+	buf_free(&b);
+	j->ok = writer_close(w);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
+		run_job(&p->jobs[i]);
+	return NULL;
+}
+
+/* Runs the jobs on up to as many threads as there are processors (4 at
+ * most): the parts of a namespace are independent once gen_c_prepare has
+ * run, and each streams into its own file. */
+static void run_jobs(struct job *jobs, size_t n)
+{
+	struct pool p = {jobs, n, 0};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = ncpu > 1 ? (size_t)ncpu : 1;
+	if (nthreads > 4)
+		nthreads = 4;
+	if (nthreads > n)
+		nthreads = n;
+	pthread_t threads[4];
+	size_t started = 0;
+	for (size_t t = 1; t < nthreads; t++) {
+		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+			break;      /* fewer threads, the same work */
+		started++;
+	}
+	worker(&p);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+}
+
 /* Writes the outputs of every primary namespace; returns the exit status. */
 static int write_outputs(struct unit *u, const char *outdir, bool client, bool server,
                          bool depfile, bool fuzz)
 {
+	size_t njobs = 0, cap = 0;
+	struct job *jobs = NULL;
+	for (const struct ns *ns = u->nss; ns; ns = ns->next) {
+		if (!ns->primary)
+			continue;
+		gen_c_prepare(u, ns);
+		for (int part = 0; part <= GEN_NPARTS; part++) {
+			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server) ||
+			    (part == GEN_NPARTS && !fuzz))
+				continue;
+			if (njobs == cap) {
+				cap = cap ? cap * 2 : 8;
+				jobs = realloc(jobs, cap * sizeof *jobs);
+				if (!jobs) {
+					fputs("ipcgen: out of memory\n", stderr);
+					return 2;
+				}
+			}
+			const char *name = part == GEN_NPARTS
+				? arena_printf(&u->arena, "%s_fuzz.c", ns->cname)
+				: gen_c_filename(&u->arena, ns, (enum gen_part)part);
+			jobs[njobs++] = (struct job){u, ns, part,
+			                             arena_printf(&u->arena, "%s/%s", outdir, name), false};
+		}
+	}
+	run_jobs(jobs, njobs);
 	int status = 0;
-	struct buf b = {.mapped = true};   /* megabytes: in huge pages */
-	for (const struct ns *ns = u->nss; ns && status == 0; ns = ns->next) {
+	for (size_t i = 0; i < njobs; i++)
+		if (!jobs[i].ok)
+			status = 2;
+	/* NS.d, once its outputs are written: NS.h NS_client.c NS_server.c:
+	 * a.ipc b.ipc, then an empty rule per used file so that a deleted .ipc
+	 * does not break make. */
+	for (const struct ns *ns = u->nss; ns && depfile && status == 0; ns = ns->next) {
 		if (!ns->primary)
 			continue;
 		struct buf dep = {0};
-		/* Room for the largest part at once (about 1 KiB per method), so
-		 * the buffer is not copied as it grows. */
-		size_t nmethods = 0;
-		for (const struct decl *d = ns->decls; d; d = d->next)
-			nmethods += d->kind == D_IFACE ? d->nmethods + 4 : 1;
-		if (b.cap < nmethods * 1024)
-			buf_grow(&b, nmethods * 1024);
-		for (int part = 0; part < GEN_NPARTS && status == 0; part++) {
-			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server))
+		for (size_t i = 0; i < njobs; i++) {
+			if (jobs[i].ns != ns)
 				continue;
-			b.len = 0;
-			gen_c(u, ns, (enum gen_part)part, &b);
-			const char *path = arena_printf(&u->arena, "%s/%s", outdir,
-			                                gen_c_filename(&u->arena, ns, (enum gen_part)part));
-			if (!write_output(path, &b))
-				status = 2;
 			if (dep.len)
 				buf_putc(&dep, ' ');
-			put_make_path(&dep, path);
+			put_make_path(&dep, jobs[i].path);
 		}
-		if (fuzz && status == 0) {
-			b.len = 0;
-			gen_fuzz(u, ns, &b);
-			const char *path = arena_printf(&u->arena, "%s/%s_fuzz.c", outdir, ns->cname);
-			if (!write_output(path, &b))
-				status = 2;
+		const struct ns *seen[1024];
+		size_t nseen = 0;
+		collect_deps(ns, seen, &nseen);
+		buf_putc(&dep, ':');
+		for (size_t i = 0; i < nseen; i++) {
 			buf_putc(&dep, ' ');
-			put_make_path(&dep, path);
+			put_make_path(&dep, seen[i]->src->path);
 		}
-		if (depfile && status == 0) {
-			/* NS.h NS_client.c NS_server.c: a.ipc b.ipc, then an empty
-			 * rule per used file so a deleted .ipc does not break make. */
-			const struct ns *seen[1024];
-			size_t nseen = 0;
-			collect_deps(ns, seen, &nseen);
-			buf_putc(&dep, ':');
-			for (size_t i = 0; i < nseen; i++) {
-				buf_putc(&dep, ' ');
-				put_make_path(&dep, seen[i]->src->path);
-			}
-			buf_putc(&dep, '\n');
-			for (size_t i = 1; i < nseen; i++) {
-				put_make_path(&dep, seen[i]->src->path);
-				buf_puts(&dep, ":\n");
-			}
-			const char *path = arena_printf(&u->arena, "%s/%s.d", outdir, ns->cname);
-			if (!write_output(path, &dep))
-				status = 2;
+		buf_putc(&dep, '\n');
+		for (size_t i = 1; i < nseen; i++) {
+			put_make_path(&dep, seen[i]->src->path);
+			buf_puts(&dep, ":\n");
 		}
+		const char *path = arena_printf(&u->arena, "%s/%s.d", outdir, ns->cname);
+		if (!write_output(path, &dep))
+			status = 2;
 		buf_free(&dep);
 	}
-	buf_free(&b);
+	free(jobs);
 	return status;
 }
 

@@ -354,7 +354,7 @@ static void bfmt_slow(struct buf *b, const char *f, va_list ap);
 void bfmt(struct buf *b, const char *f, ...)
 {
 	static const char hex[] = "0123456789abcdef";
-	static struct fmt_plan plans[512];
+	static _Thread_local struct fmt_plan plans[512];
 	va_list ap;
 	va_start(ap, f);
 	struct fmt_plan *pl = &plans[((uintptr_t)f >> 3) * 0x9e3779b1u >> 23 & 511];
