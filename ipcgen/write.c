@@ -135,8 +135,11 @@ void writer_put(struct writer *w, const char *p, size_t n)
 			size_t want = n - off < sizeof chunk ? n - off : sizeof chunk;
 			size_t k = read_old(w, chunk, want);
 			size_t same = 0;
-			while (same < k && chunk[same] == p[off + same])
-				same++;
+			if (k == want && memcmp(chunk, p + off, k) == 0)
+				same = k;
+			else
+				while (same < k && chunk[same] == p[off + same])
+					same++;
 			w->matched += same;
 			off += same;
 			if (same < want)
