@@ -26,15 +26,42 @@ static const struct { const char *name; enum type_kind kind; } builtins[] = {
 	{"page", TY_PAGE}, {"cap", TY_CAP},
 };
 
+/* Whether s is exactly lit (a short literal; cheaper than strcmp's call). */
+static inline bool is(const char *s, const char *lit)
+{
+	while (*lit && *s == *lit)
+		s++, lit++;
+	return *s == *lit;
+}
+
+/* The built-in type named name, or TY_UNRESOLVED: builtins[] by hand, as a
+ * switch on the first letter, since every type reference comes through here. */
 static enum type_kind builtin(const char *name)
 {
-	/* Every built-in name starts with one of these letters. */
-	if (!strchr("vuisbpc", name[0]))
-		return TY_UNRESOLVED;
-	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-		if (builtins[i].name[0] == name[0] && strcmp(builtins[i].name, name) == 0)
-			return builtins[i].kind;
-	return TY_UNRESOLVED;
+	const char *r = name + 1;
+	switch (name[0]) {
+	case 'v': return is(r, "oid") ? TY_VOID : TY_UNRESOLVED;
+	case 'u':
+	case 'i': {
+		bool u = name[0] == 'u';
+		if (r[0] == '8' && !r[1])
+			return u ? TY_U8 : TY_I8;
+		if (is(r, "16"))
+			return u ? TY_U16 : TY_I16;
+		if (is(r, "32"))
+			return u ? TY_U32 : TY_I32;
+		if (is(r, "64"))
+			return u ? TY_U64 : TY_I64;
+		if (u)
+			return is(r, "int") ? TY_UINT : is(r, "intptr") ? TY_UINTPTR : TY_UNRESOLVED;
+		return is(r, "nt") ? TY_INT : TY_UNRESOLVED;
+	}
+	case 's': return is(r, "ize") ? TY_SIZE : is(r, "tring") ? TY_STRING : TY_UNRESOLVED;
+	case 'b': return is(r, "ool") ? TY_BOOL : is(r, "ytes") ? TY_BYTES : TY_UNRESOLVED;
+	case 'p': return is(r, "age") ? TY_PAGE : TY_UNRESOLVED;
+	case 'c': return is(r, "ap") ? TY_CAP : TY_UNRESOLVED;
+	default: return TY_UNRESOLVED;
+	}
 }
 
 /* Types a value parameter or a result may have. */
@@ -97,18 +124,40 @@ static const char *const c_taken[] = {
 	"ipc_cap",
 };
 
-static struct map c_taken_map;
+/* c_taken as an open-addressing set, built on first use.  Its hash looks
+ * at the length and three letters only: cheap for the many short names
+ * (parameters "a", "b", ...) that miss at once. */
+#define TAKEN_SLOTS 512
+static struct { const char *s; size_t n; } taken_set[TAKEN_SLOTS];
 
-static bool c_is_taken(const char *s)
+static size_t taken_hash(const char *s, size_t n)
 {
-	if (!c_taken_map.n)
-		for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++)
-			map_put(&c_taken_map, c_taken[i], strlen(c_taken[i]), (void *)c_taken[i]);
-	size_t n = strlen(s);
+	unsigned char f = (unsigned char)s[0], m = (unsigned char)s[n / 2], l = (unsigned char)s[n - 1];
+	return ((n * 31 + f) * 131 + m * 7 + l * 17) & (TAKEN_SLOTS - 1);
+}
+
+static bool c_is_taken(const char *s, size_t n)
+{
+	static bool built;
+	if (!built) {
+		built = true;
+		for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++) {
+			size_t k = strlen(c_taken[i]), h = taken_hash(c_taken[i], k);
+			while (taken_set[h].s)
+				h = (h + 1) & (TAKEN_SLOTS - 1);
+			taken_set[h].s = c_taken[i];
+			taken_set[h].n = k;
+		}
+	}
+	if (!n)
+		return false;
 	/* The transport's own prefixes. */
 	if (n >= 4 && (memcmp(s, "ipc_", 4) == 0 || memcmp(s, "IPC_", 4) == 0))
 		return true;
-	return map_get(&c_taken_map, s, n) != NULL;
+	for (size_t h = taken_hash(s, n); taken_set[h].s; h = (h + 1) & (TAKEN_SLOTS - 1))
+		if (taken_set[h].n == n && memcmp(taken_set[h].s, s, n) == 0)
+			return true;
+	return false;
 }
 
 /* Rewrites a name C reserves by its shape: a leading '_' gains an 'x' in
@@ -131,8 +180,23 @@ static char *c_unreserve(struct arena *a, const char *s)
 /* The C name of a local identifier (parameter, vtable field). */
 static const char *c_local(struct arena *a, const char *s)
 {
-	const char *r = s[0] == '_' || strstr(s, "__") ? c_unreserve(a, s) : s;
-	return c_is_taken(r) ? arena_printf(a, "%s_", r) : r;
+	/* One pass for the length and the reserved shapes. */
+	bool reserved = s[0] == '_';
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (s[n] == '_' && s[n + 1] == '_')
+			reserved = true;
+	const char *r = s;
+	if (reserved) {
+		r = c_unreserve(a, s);
+		n = strlen(r);
+	}
+	if (!c_is_taken(r, n))
+		return r;
+	char *t = arena_alloc(a, n + 2);
+	memcpy(t, r, n);
+	t[n] = '_';
+	return t;
 }
 
 static char *c_upper(struct arena *a, const char *s)
