@@ -10,6 +10,8 @@
  */
 #include <ctype.h>
 #include <string.h>
+/* XXH3 inlined: the fingerprint and the tables here hash short strings. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "ipcgen.h"
@@ -879,20 +881,38 @@ static void check_interface(struct checker *c, struct decl *i)
  * value.  Names of methods and parameters, comments and layout are not in
  * it: only what changes the bytes on the wire.
  */
-/* An enum's canonical form, "enum(u32 0 1 2)": computed once per enum. */
-static void canon_enum(struct arena *a, struct decl *e)
+/* Numbers in the canonical forms, without snprintf: decimal, and
+ * lower-case hex of a fixed number of digits. */
+static void put_dec(struct buf *b, uint64_t v)
 {
-	struct buf b = {0};
-	buf_puts(&b, "enum(");
-	buf_puts(&b, e->base.name.name);
+	char t[20], *p = t + sizeof t;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	buf_putn(b, p, (size_t)(t + sizeof t - p));
+}
+
+static void put_hex(struct buf *b, uint64_t v, unsigned digits)
+{
+	char t[16];
+	for (unsigned k = digits; k-- > 0; v >>= 4)
+		t[k] = "0123456789abcdef"[v & 15];
+	buf_putn(b, t, digits);
+}
+
+/* An enum's canonical form, "enum(u32 0 1 2)": computed once per enum,
+ * in the scratch buffer b. */
+static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
+{
+	b->len = 0;
+	buf_puts(b, "enum(");
+	buf_puts(b, e->base.name.name);
 	for (const struct member *m = e->members; m; m = m->next) {
-		char v[24];
-		snprintf(v, sizeof v, " %lld", (long long)m->value);
-		buf_puts(&b, v);
+		buf_puts(b, m->value < 0 ? " -" : " ");
+		put_dec(b, m->value < 0 ? -(uint64_t)m->value : (uint64_t)m->value);
 	}
-	buf_putc(&b, ')');
-	e->canon = arena_strndup(a, b.data, b.len);
-	buf_free(&b);
+	buf_putc(b, ')');
+	e->canon = arena_strndup(a, b->data, b->len);
 }
 
 static void canon_type(struct buf *b, const struct typeref *t, bool list)
@@ -901,18 +921,18 @@ static void canon_type(struct buf *b, const struct typeref *t, bool list)
 		buf_puts(b, t->decl->canon);
 	} else if (t->kind == TY_IFACE) {
 		buf_puts(b, t->decl->ns->name);
-		buf_puts(b, "::");
+		buf_putn(b, "::", 2);
 		buf_puts(b, t->decl->name);
 	} else {
 		buf_puts(b, t->name.name);
 		if (t->has_bound) {
-			char n[24];
-			snprintf(n, sizeof n, "<%llu>", (unsigned long long)t->bound);
-			buf_puts(b, n);
+			buf_putc(b, '<');
+			put_dec(b, t->bound);
+			buf_putc(b, '>');
 		}
 	}
 	if (list)
-		buf_puts(b, "...");
+		buf_putn(b, "...", 3);
 }
 
 static void canon_params(struct buf *b, const struct param *p)
@@ -924,20 +944,19 @@ static void canon_params(struct buf *b, const struct param *p)
 	}
 }
 
-/* A method's canonical signature, without its number:
- * "call {page...;} (uintptr,size) size raises 555e0001". */
-static const char *method_sig(struct arena *a, const struct method *m)
+/* Appends a method's canonical signature, without its number and after
+ * its kind ("call" or "send", which the caller writes):
+ * " {page...;} (uintptr,size) size raises 555e0001". */
+static void method_sig_rest(struct buf *b, const struct method *m)
 {
-	struct buf b = {0};
-	char code[16];
-	buf_puts(&b, m->kind == M_CALL ? "call {" : "send {");
-	canon_params(&b, m->caps);
-	buf_putc(&b, ';');
-	canon_params(&b, m->outcaps);
-	buf_puts(&b, "} (");
-	canon_params(&b, m->params);
-	buf_puts(&b, ") ");
-	canon_type(&b, &m->ret, false);
+	buf_putn(b, " {", 2);
+	canon_params(b, m->caps);
+	buf_putc(b, ';');
+	canon_params(b, m->outcaps);
+	buf_putn(b, "} (", 3);
+	canon_params(b, m->params);
+	buf_putn(b, ") ", 2);
+	canon_type(b, &m->ret, false);
 	if (m->raises) {
 		/* The set of codes, in increasing order. */
 		uint32_t codes[256];
@@ -950,15 +969,12 @@ static const char *method_sig(struct arena *a, const struct method *m)
 				codes[y] = codes[y - 1];
 				codes[y - 1] = tmp;
 			}
-		buf_puts(&b, " raises");
+		buf_putn(b, " raises", 7);
 		for (size_t x = 0; x < n; x++) {
-			snprintf(code, sizeof code, " %08x", (unsigned)codes[x]);
-			buf_puts(&b, code);
+			buf_putc(b, ' ');
+			put_hex(b, codes[x], 8);
 		}
 	}
-	const char *r = arena_strndup(a, b.data, b.len);
-	buf_free(&b);
-	return r;
 }
 
 /*
@@ -966,34 +982,43 @@ static const char *method_sig(struct arena *a, const struct method *m)
  *   "ipcgen-abi 1\ninterface NS::NAME ID\n" ["parent PARENT-FINGERPRINT\n"]
  *   and per method "KIND N {CAPS;OUTCAPS} (PARAMS) RESULT[ raises CODES]\n"
  * with IDs and fingerprints in lower-case hex (8 and 16 digits).
+ *
+ * The text is written into the scratch buffer b, one interface at a time
+ * (a parent's first); each method's signature (m->sig, "KIND {CAPS;...")
+ * is copied out of its line at its exact size.
  */
-static uint64_t fingerprint(struct arena *a, struct decl *i)
+static uint64_t fingerprint(struct arena *a, struct buf *b, struct decl *i)
 {
 	if (i->fingerprint)
 		return i->fingerprint;
-	struct buf b = {0};
-	char line[64];
-	buf_puts(&b, "ipcgen-abi 1\ninterface ");
-	buf_puts(&b, i->ns->name);
-	buf_puts(&b, "::");
-	buf_puts(&b, i->name);
-	snprintf(line, sizeof line, " %08x\n", (unsigned)i->id);
-	buf_puts(&b, line);
+	uint64_t parent = i->parent ? fingerprint(a, b, i->parent) : 0;
+	b->len = 0;
+	buf_puts(b, "ipcgen-abi 1\ninterface ");
+	buf_puts(b, i->ns->name);
+	buf_putn(b, "::", 2);
+	buf_puts(b, i->name);
+	buf_putc(b, ' ');
+	put_hex(b, i->id, 8);
+	buf_putc(b, '\n');
 	if (i->parent) {
-		snprintf(line, sizeof line, "parent %016llx\n", (unsigned long long)fingerprint(a, i->parent));
-		buf_puts(&b, line);
+		buf_putn(b, "parent ", 7);
+		put_hex(b, parent, 16);
+		buf_putc(b, '\n');
 	}
 	for (struct method *m = i->methods; m; m = m->next) {
-		m->sig = method_sig(a, m);
-		/* "call" or "send", the number, then the rest of the signature. */
-		buf_putn(&b, m->sig, 4);
-		snprintf(line, sizeof line, " %u", m->number);
-		buf_puts(&b, line);
-		buf_puts(&b, m->sig + 4);
-		buf_putc(&b, '\n');
+		size_t kind = b->len;
+		buf_putn(b, m->kind == M_CALL ? "call " : "send ", 5);
+		put_dec(b, m->number);
+		size_t rest = b->len;
+		method_sig_rest(b, m);
+		size_t nrest = b->len - rest;
+		char *sig = arena_alloc(a, 4 + nrest + 1);
+		memcpy(sig, b->data + kind, 4);
+		memcpy(sig + 4, b->data + rest, nrest);
+		m->sig = sig;
+		buf_putc(b, '\n');
 	}
-	i->fingerprint = XXH3_64bits_withSeed(b.data, b.len, 0);
-	buf_free(&b);
+	i->fingerprint = XXH3_64bits_withSeed(b->data, b->len, 0);
 	return i->fingerprint;
 }
 
@@ -1113,14 +1138,16 @@ bool check_unit(struct unit *u)
 	map_free(&c.errcodes);
 	if (u->diag.errors != before)
 		return false;
+	struct buf scratch = {0};
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_ENUM)
-				canon_enum(&u->arena, d);
+				canon_enum(&u->arena, &scratch, d);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
-				fingerprint(&u->arena, d);
+				fingerprint(&u->arena, &scratch, d);
+	buf_free(&scratch);
 	return true;
 }
 
