@@ -8,7 +8,7 @@
  * keywords or reserved names, and checked to be injective, so that two
  * protocol names never become one C name.
  */
-#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 /* XXH3 inlined: the fingerprint and the tables here hash short strings. */
 #define XXH_INLINE_ALL
@@ -201,80 +201,220 @@ static const char *c_local(struct arena *a, const char *s)
 	return t;
 }
 
+/* Upper-cases s in place.  Identifiers are ASCII, and ipcgen runs in the
+ * C locale, where toupper changes nothing else. */
+static char *upper(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return s;
+}
+
 static char *c_upper(struct arena *a, const char *s)
 {
-	char *r = arena_strndup(a, s, strlen(s));
-	for (char *p = r; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	return r;
+	return upper(arena_strndup(a, s, strlen(s)));
 }
 
 /* Global C names: macros clash with everything; ordinary identifiers with
  * ordinary ones; struct and enum tags with tags. */
 enum cname_kind { CN_MACRO, CN_ORDINARY, CN_TAG };
 
-struct cname {
+/* What a name is claimed as, for a diagnostic: formats with up to two %s,
+ * filled in with the claimant's x and y. */
+enum claim_what {
+	W_TAKEN, W_GUARD, W_STATUS, W_ERROR, W_ENUM, W_ENUM_FN, W_MEMBER,
+	W_IFACE, W_VTABLE, W_ID, W_ABI, W_IFACE_FN, W_METHOD, W_LABEL, W_REPLY,
+};
+static const char *const claim_what[] = {
+	[W_TAKEN] = "a name of C, C++ or their headers",
+	[W_GUARD] = "the include guard of namespace '%s'",
+	[W_STATUS] = "the status names of namespace '%s'",
+	[W_ERROR] = "error '%s::%s'",
+	[W_ENUM] = "enum '%s::%s'",
+	[W_ENUM_FN] = "a function of enum '%s::%s'",
+	[W_MEMBER] = "enum member '%s::%s'",
+	[W_IFACE] = "interface '%s::%s'",
+	[W_VTABLE] = "the vtable of '%s::%s'",
+	[W_ID] = "the ID of '%s::%s'",
+	[W_ABI] = "the fingerprint of '%s::%s'",
+	[W_IFACE_FN] = "a function of '%s::%s'",
+	[W_METHOD] = "method '%s.%s'",
+	[W_LABEL] = "the label of method '%s.%s'",
+	[W_REPLY] = "the deferred reply of method '%s.%s'",
+};
+
+/* A declaration that claims C names (a namespace, declaration, enum member
+ * or method): where it is and the x and y of its descriptions.  One each,
+ * however many names it claims. */
+struct claimant {
 	struct loc loc;
-	const void *owner;     /* the declaration the name is for */
-	const char *what;      /* its description: a format with up to two %s */
+	const void *owner;
 	const char *x, *y;
+};
+
+/* A global C name and who has claimed it.  Ordinary names and macros share
+ * ord (a macro is also marked as one); tags have their own. */
+struct claim_entry {
+	const char *name;      /* NULL: an empty slot */
+	uint32_t len;
+	uint32_t ord, tag;     /* claimants, indices into who[]; 0: none */
+	uint8_t ord_what, tag_what;   /* enum claim_what */
+	bool macro;            /* ord claimed it as a macro */
+};
+
+/* Every global C name of the unit, in one open-addressing table (linear
+ * probing, at most half full), presized from the declarations so that it
+ * does not grow; and the claimants, who[0] unused. */
+struct claims {
+	struct claim_entry *v;
+	size_t n, cap;
+	struct claimant *who;
+	size_t nwho, capwho;
 };
 
 struct checker {
 	struct unit *u;
 	struct arena *a;
+	struct arena tmp;      /* names made only to be claimed; freed at the end */
 	struct diag *d;
-	struct map cnames;     /* macros and ordinary names */
-	struct map tags;       /* struct and enum tags */
-	struct map macros;     /* macros alone, to catch a tag of the same spelling */
+	struct claims claims;
 	struct map ids;        /* interface ID -> decl */
 	struct map clashed;    /* owners with a clash reported already */
 	struct map errcodes;   /* error code -> decl, across namespaces */
 };
 
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+	if (!p) {
+		fputs("ipcgen: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+/* Room for about n names and nwho claimants, without growing. */
+static void claims_init(struct claims *t, size_t n, size_t nwho)
+{
+	t->cap = 64;
+	while (t->cap < 2 * n)
+		t->cap *= 2;
+	t->v = xcalloc(t->cap, sizeof *t->v);
+	t->capwho = nwho + 1;
+	t->who = xcalloc(t->capwho, sizeof *t->who);
+	t->nwho = 1;
+}
+
+static void claims_free(struct claims *t)
+{
+	free(t->v);
+	free(t->who);
+	*t = (struct claims){0};
+}
+
+static size_t claims_slot(const struct claims *t, const char *name, size_t len)
+{
+	size_t mask = t->cap - 1, i = (size_t)XXH3_64bits(name, len) & mask;
+	while (t->v[i].name && (t->v[i].len != len || memcmp(t->v[i].name, name, len) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* The entry of name, a new one (unclaimed) if it has none.  name must live
+ * as long as the table. */
+static struct claim_entry *claims_find(struct claims *t, const char *name, size_t len)
+{
+	size_t i = claims_slot(t, name, len);
+	if (t->v[i].name)
+		return &t->v[i];
+	if ((t->n + 1) * 2 > t->cap) {   /* the estimate fell short: grow */
+		struct claims old = *t;
+		t->cap *= 2;
+		t->v = xcalloc(t->cap, sizeof *t->v);
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.v[k].name)
+				t->v[claims_slot(t, old.v[k].name, old.v[k].len)] = old.v[k];
+		free(old.v);
+		i = claims_slot(t, name, len);
+	}
+	t->n++;
+	t->v[i] = (struct claim_entry){.name = name, .len = (uint32_t)len};
+	return &t->v[i];
+}
+
+/* A new claimant; its index for claim(). */
+static uint32_t claimant(struct checker *c, struct loc loc, const void *owner,
+                         const char *x, const char *y)
+{
+	struct claims *t = &c->claims;
+	if (t->nwho == t->capwho) {
+		t->capwho *= 2;
+		t->who = realloc(t->who, t->capwho * sizeof *t->who);
+		if (!t->who) {
+			fputs("ipcgen: out of memory\n", stderr);
+			abort();
+		}
+	}
+	t->who[t->nwho] = (struct claimant){loc, owner, x, y};
+	return (uint32_t)t->nwho++;
+}
+
 /* The owner of the names generated code must not define: those of C, C++
  * and the headers it includes (claim_taken). */
 static const char taken_owner[] = "taken";
 
-/* Claims a global C name for owner.  what, x and y describe the owner in a
- * diagnostic ("method '%s.%s'"); the text is only built for a clash. */
-static void claim(struct checker *c, enum cname_kind kind, const char *name, struct loc loc,
-                  const void *owner, const char *what, const char *x, const char *y)
+/* Claims a global C name for claimant who, as what; name must live until
+ * the end of the check.  The descriptions are only made for a clash. */
+static void claim(struct checker *c, enum cname_kind kind, const char *name,
+                  uint32_t who, enum claim_what what)
 {
-	struct cname *cn = arena_alloc(c->a, sizeof *cn);
-	*cn = (struct cname){loc, owner, what, x, y};
-	size_t n = strlen(name);
-	struct cname *old = map_put(kind == CN_TAG ? &c->tags : &c->cnames, name, n, cn);
-	if (!old && kind == CN_MACRO) {
-		map_put(&c->macros, name, n, cn);
-		old = map_get(&c->tags, name, n);
-	} else if (!old && kind == CN_TAG) {
-		old = map_get(&c->macros, name, n);
+	struct claim_entry *e = claims_find(&c->claims, name, strlen(name));
+	uint32_t old;
+	enum claim_what old_what;
+	if (kind == CN_TAG) {
+		old = e->tag;
+		old_what = e->tag_what;
+		if (!old) {
+			e->tag = who;
+			e->tag_what = (uint8_t)what;
+			/* A tag clashes with a macro too. */
+			old = e->macro ? e->ord : 0;
+			old_what = e->ord_what;
+		}
+	} else {
+		old = e->ord;
+		old_what = e->ord_what;
+		if (!old) {
+			e->ord = who;
+			e->ord_what = (uint8_t)what;
+			e->macro = kind == CN_MACRO;
+			/* A macro clashes with a tag too. */
+			old = e->macro ? e->tag : 0;
+			old_what = e->tag_what;
+		}
 	}
 	if (!old)
 		return;
-	if (old->owner == taken_owner) {
-		const void **key = arena_alloc(c->a, sizeof *key);
-		*key = owner;
-		if (map_put(&c->clashed, (const char *)key, sizeof *key, key))
-			return;
-		diag_error(c->d, loc, "%s would be the C name '%s', which C, C++ or the headers the stubs include already define; rename it",
-		           arena_printf(c->a, what, x, y), name);
-		return;
-	}
+	const struct claimant *me = &c->claims.who[who], *it = &c->claims.who[old];
 	/* One report per declaration: its other names clash the same way. */
 	const void **key = arena_alloc(c->a, sizeof *key);
-	*key = owner;
+	*key = me->owner;
 	if (map_put(&c->clashed, (const char *)key, sizeof *key, key))
 		return;
-	const char *mine = arena_printf(c->a, what, x, y);
-	const char *theirs = arena_printf(c->a, old->what, old->x, old->y);
-	diag_error(c->d, loc, "%s and %s would both be '%s' in C; rename one", mine, theirs, name);
-	diag_note(c->d, old->loc, "%s is declared here", theirs);
+	const char *mine = arena_printf(c->a, claim_what[what], me->x, me->y);
+	if (it->owner == taken_owner) {
+		diag_error(c->d, me->loc, "%s would be the C name '%s', which C, C++ or the headers the stubs include already define; rename it",
+		           mine, name);
+		return;
+	}
+	const char *theirs = arena_printf(c->a, claim_what[old_what], it->x, it->y);
+	diag_error(c->d, me->loc, "%s and %s would both be '%s' in C; rename one", mine, theirs, name);
+	diag_note(c->d, it->loc, "%s is declared here", theirs);
 }
 
-/* x_y, with reserved shapes rewritten. */
-static const char *join(struct arena *a, const char *x, const char *y)
+/* x_y, with reserved shapes rewritten; a new string of a. */
+static char *join(struct arena *a, const char *x, const char *y)
 {
 	size_t nx = strlen(x), ny = strlen(y);
 	char *t = arena_alloc(a, nx + ny + 2);
@@ -1027,19 +1167,44 @@ static uint64_t fingerprint(struct arena *a, struct buf *b, struct decl *i)
 
 static void claim_taken(struct checker *c)
 {
+	uint32_t who = claimant(c, (struct loc){0}, taken_owner, NULL, NULL);
 	for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++) {
-		struct cname *cn = arena_alloc(c->a, sizeof *cn);
-		*cn = (struct cname){{0}, taken_owner, "a name of C, C++ or their headers", NULL, NULL};
-		size_t n = strlen(c_taken[i]);
-		map_put(&c->cnames, c_taken[i], n, cn);
-		map_put(&c->tags, c_taken[i], n, cn);
-		map_put(&c->macros, c_taken[i], n, cn);
+		struct claim_entry *e = claims_find(&c->claims, c_taken[i], strlen(c_taken[i]));
+		if (e->ord)
+			continue;
+		*e = (struct claim_entry){e->name, e->len, who, who, W_TAKEN, W_TAKEN, true};
 	}
 }
 
+/* The number of names claim_names claims and of claimants it makes, at
+ * most: to size the table. */
+static void count_claims(const struct unit *u, size_t *names, size_t *who)
+{
+	*names = sizeof c_taken / sizeof c_taken[0];
+	*who = 1;
+	for (const struct ns *ns = u->nss; ns; ns = ns->next) {
+		*names += 2;
+		*who += 1;
+		for (const struct decl *d = ns->decls; d; d = d->next) {
+			*who += 1;
+			if (d->kind == D_ERROR) {
+				*names += 1;
+			} else if (d->kind == D_ENUM) {
+				*names += 4 + d->nmembers;
+				*who += d->nmembers;
+			} else {
+				*names += 8 + 3 * (size_t)d->nmethods;
+				*who += d->nmethods;
+			}
+		}
+	}
+}
+
+/* The C names of everything in ns.  Those the generator uses are made in
+ * the unit's arena; those only claimed here, in c->tmp. */
 static void claim_names(struct checker *c, struct ns *ns)
 {
-	struct arena *a = c->a;
+	struct arena *a = c->a, *tmp = &c->tmp;
 	ns->cname = c_unreserve(a, ns->name);
 	ns->CNAME = c_upper(a, ns->cname);
 	if (strcmp(ns->CNAME, "IPC") == 0) {
@@ -1047,56 +1212,52 @@ static void claim_names(struct checker *c, struct ns *ns)
 		           ns->name, ns->cname);
 		return;
 	}
-	claim(c, CN_MACRO, arena_printf(a, "IPCGEN_%s_H", ns->CNAME), ns->loc, ns,
-	      "the include guard of namespace '%s'", ns->name, NULL);
-	claim(c, CN_ORDINARY, join(a, ns->cname, "status_name"), ns->loc, ns,
-	      "the status names of namespace '%s'", ns->name, NULL);
+	uint32_t who = claimant(c, ns->loc, ns, ns->name, NULL);
+	claim(c, CN_MACRO, arena_printf(tmp, "IPCGEN_%s_H", ns->CNAME), who, W_GUARD);
+	claim(c, CN_ORDINARY, join(tmp, ns->cname, "status_name"), who, W_STATUS);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
 			continue;
 		d->cname = join(a, ns->cname, d->name);
-		d->CNAME = c_upper(a, d->cname);
+		who = claimant(c, d->loc, d, ns->name, d->name);
 		if (d->kind == D_ERROR) {
-			d->CNAME = c_upper(a, join(a, join(a, ns->cname, "err"), d->name));
-			claim(c, CN_MACRO, d->CNAME, d->loc, d, "error '%s::%s'", ns->name, d->name);
+			d->CNAME = upper(join(a, join(tmp, ns->cname, "err"), d->name));
+			claim(c, CN_MACRO, d->CNAME, who, W_ERROR);
 			continue;
 		}
+		d->CNAME = c_upper(a, d->cname);
 		if (d->kind == D_ENUM) {
 			d->cdec = join(a, d->cname, "dec");
-			claim(c, CN_TAG, d->cname, d->loc, d, "enum '%s::%s'", ns->name, d->name);
-			static const char *const efns[] = {"valid", "dec", "name"};
-			for (size_t k = 0; k < sizeof efns / sizeof efns[0]; k++)
-				claim(c, CN_ORDINARY, join(a, d->cname, efns[k]), d->loc, d,
-				      "a function of enum '%s::%s'", ns->name, d->name);
+			claim(c, CN_TAG, d->cname, who, W_ENUM);
+			claim(c, CN_ORDINARY, join(tmp, d->cname, "valid"), who, W_ENUM_FN);
+			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_FN);
+			claim(c, CN_ORDINARY, join(tmp, d->cname, "name"), who, W_ENUM_FN);
+			const char *q = qualified(a, d);
 			for (struct member *m = d->members; m; m = m->next) {
-				m->cname = c_upper(a, join(a, d->cname, m->name));
+				m->cname = upper(join(a, d->cname, m->name));
 				if (!m->dup)
-					claim(c, CN_ORDINARY, m->cname, m->loc, m,
-					      "enum member '%s::%s'", qualified(a, d), m->name);
+					claim(c, CN_ORDINARY, m->cname, claimant(c, m->loc, m, q, m->name), W_MEMBER);
 			}
 			continue;
 		}
-		claim(c, CN_TAG, d->cname, d->loc, d, "interface '%s::%s'", ns->name, d->name);
-		claim(c, CN_TAG, join(a, d->cname, "iface"), d->loc, d,
-		      "the vtable of '%s::%s'", ns->name, d->name);
-		claim(c, CN_MACRO, join(a, d->CNAME, "ID"), d->loc, d, "the ID of '%s::%s'", ns->name, d->name);
-		claim(c, CN_MACRO, join(a, d->CNAME, "ABI"), d->loc, d,
-		      "the fingerprint of '%s::%s'", ns->name, d->name);
+		claim(c, CN_TAG, d->cname, who, W_IFACE);
+		claim(c, CN_TAG, join(tmp, d->cname, "iface"), who, W_VTABLE);
+		claim(c, CN_MACRO, join(tmp, d->CNAME, "ID"), who, W_ID);
+		claim(c, CN_MACRO, join(tmp, d->CNAME, "ABI"), who, W_ABI);
 		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
 		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
-			claim(c, CN_ORDINARY, join(a, d->cname, fns[k]), d->loc, d,
-			      "a function of '%s::%s'", ns->name, d->name);
+			claim(c, CN_ORDINARY, join(tmp, d->cname, fns[k]), who, W_IFACE_FN);
 		const char *q = qualified(a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
 			m->cfunc = join(a, d->cname, m->name);
 			m->clabel = c_upper(a, m->cfunc);
 			if (m->dup)
 				continue;
-			claim(c, CN_ORDINARY, m->cfunc, m->loc, m, "method '%s.%s'", q, m->name);
-			claim(c, CN_MACRO, m->clabel, m->loc, m, "the label of method '%s.%s'", q, m->name);
+			uint32_t mwho = claimant(c, m->loc, m, q, m->name);
+			claim(c, CN_ORDINARY, m->cfunc, mwho, W_METHOD);
+			claim(c, CN_MACRO, m->clabel, mwho, W_LABEL);
 			if (m->kind == M_CALL)
-				claim(c, CN_ORDINARY, join(a, m->cfunc, "reply"), m->loc, m,
-				      "the deferred reply of method '%s.%s'", q, m->name);
+				claim(c, CN_ORDINARY, join(tmp, m->cfunc, "reply"), mwho, W_REPLY);
 		}
 	}
 }
@@ -1127,12 +1288,14 @@ bool check_unit(struct unit *u)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				check_interface(&c, d);
+	size_t nnames, nwho;
+	count_claims(u, &nnames, &nwho);
+	claims_init(&c.claims, nnames, nwho);
 	claim_taken(&c);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		claim_names(&c, ns);
-	map_free(&c.cnames);
-	map_free(&c.tags);
-	map_free(&c.macros);
+	claims_free(&c.claims);
+	arena_free(&c.tmp);
 	map_free(&c.ids);
 	map_free(&c.clashed);
 	map_free(&c.errcodes);
