@@ -273,15 +273,32 @@ struct claims {
 	size_t nwho, capwho;
 };
 
+/* A table for finding duplicates, reused from one declaration to the
+ * next: keys are bytes that live as long as their entries (a name, or a
+ * number in the AST).  Emptying it only moves to a new generation; slots
+ * of older generations are free. */
+struct dups {
+	struct dup_slot {
+		const void *key;
+		uint32_t len, gen;
+		void *value;
+	} *v;
+	size_t n, cap;
+	uint32_t gen;
+};
+
 struct checker {
 	struct unit *u;
 	struct arena *a;
 	struct arena tmp;      /* names made only to be claimed; freed at the end */
 	struct diag *d;
 	struct claims claims;
-	struct map ids;        /* interface ID -> decl */
+	struct dups names;     /* methods of an interface, members of an enum */
+	struct dups values;    /* values of an enum, numbers of a namespace's errors */
+	struct dups raised;    /* errors a method raises */
+	struct dups ids;       /* interface ID -> decl */
+	struct dups errcodes;  /* error code -> decl, across namespaces */
 	struct map clashed;    /* owners with a clash reported already */
-	struct map errcodes;   /* error code -> decl, across namespaces */
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -292,6 +309,51 @@ static void *xcalloc(size_t n, size_t size)
 		abort();
 	}
 	return p;
+}
+
+static void dups_clear(struct dups *t)
+{
+	t->n = 0;
+	t->gen++;
+}
+
+static size_t dups_slot(const struct dups *t, const void *key, size_t len)
+{
+	size_t mask = t->cap - 1, i = (size_t)XXH3_64bits(key, len) & mask;
+	while (t->v[i].gen == t->gen && (t->v[i].len != len || memcmp(t->v[i].key, key, len) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* As map_put: finds key; if absent, inserts value.  Returns the value
+ * stored under key before the call, or NULL. */
+static void *dups_put(struct dups *t, const void *key, size_t len, void *value)
+{
+	if ((t->n + 1) * 2 > t->cap) {
+		struct dups old = *t;
+		t->cap = old.cap ? old.cap * 2 : 32;
+		t->v = xcalloc(t->cap, sizeof *t->v);
+		t->gen = 1;
+		for (size_t k = 0; k < old.cap; k++)
+			if (old.v[k].gen == old.gen) {
+				struct dup_slot *e = &t->v[dups_slot(t, old.v[k].key, old.v[k].len)];
+				*e = old.v[k];
+				e->gen = t->gen;
+			}
+		free(old.v);
+	}
+	struct dup_slot *e = &t->v[dups_slot(t, key, len)];
+	if (e->gen == t->gen)
+		return e->value;
+	*e = (struct dup_slot){key, (uint32_t)len, t->gen, value};
+	t->n++;
+	return NULL;
+}
+
+static void dups_free(struct dups *t)
+{
+	free(t->v);
+	*t = (struct dups){0};
 }
 
 /* Room for about n names and nwho claimants, without growing. */
@@ -625,11 +687,12 @@ static void check_enum(struct checker *c, struct decl *e)
 	int64_t lo;
 	uint64_t hi;
 	int_range(base, &lo, &hi);
-	struct map names = {0}, values = {0};
+	dups_clear(&c->names);
+	dups_clear(&c->values);
 	bool have_prev = false;   /* false at the start and after a bad value */
 	int64_t prev = 0;
 	for (struct member *m = e->members; m; m = m->next) {
-		struct member *old = map_put(&names, m->name, strlen(m->name), m);
+		struct member *old = dups_put(&c->names, m->name, strlen(m->name), m);
 		if (old) {
 			m->dup = true;
 			diag_error(c->d, m->loc, "duplicate member '%s' in enum '%s'", m->name, e->name);
@@ -663,17 +726,13 @@ static void check_enum(struct checker *c, struct decl *e)
 			           v < 0 && lo == 0 ? "; give the enum a signed type, e.g. 'enum NAME: i32'" : "");
 			continue;
 		}
-		char key[24];
-		int n = snprintf(key, sizeof key, "%lld", (long long)v);
-		old = map_put(&values, arena_strndup(c->a, key, (size_t)n), (size_t)n, m);
+		old = dups_put(&c->values, &m->value, sizeof m->value, m);
 		if (old) {
 			diag_error(c->d, m->loc, "'%s' has the value %lld, which '%s' already has",
 			           m->name, (long long)v, old->name);
 			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
 		}
 	}
-	map_free(&names);
-	map_free(&values);
 }
 
 /* error NAME [= N]: N from 1 to 65535, counting on from the previous one.
@@ -682,7 +741,7 @@ static void check_errors(struct checker *c, struct ns *ns)
 {
 	uint32_t hi = (fnv1a32(ns->name, strlen(ns->name)) & 0x7fff) << 16;
 	uint64_t next = 1;
-	struct map values = {0};
+	dups_clear(&c->values);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_ERROR)
 			continue;
@@ -694,7 +753,7 @@ static void check_errors(struct checker *c, struct ns *ns)
 			continue;
 		}
 		d->code = hi | (uint32_t)v;
-		struct decl *old = map_put(&values, (const char *)&d->code, sizeof d->code, d);
+		struct decl *old = dups_put(&c->values, &d->code, sizeof d->code, d);
 		if (old) {
 			diag_error(c->d, d->loc, "error '%s' has the number %llu, which '%s' already has",
 			           d->name, (unsigned long long)v, old->name);
@@ -702,7 +761,7 @@ static void check_errors(struct checker *c, struct ns *ns)
 			continue;
 		}
 		/* Codes of different namespaces differ unless their hashes do not. */
-		struct decl *other = map_put(&c->errcodes, (const char *)&d->code, sizeof d->code, d);
+		struct decl *other = dups_put(&c->errcodes, &d->code, sizeof d->code, d);
 		if (other && other->ns != ns) {
 			diag_error(c->d, d->loc,
 			           "errors '%s::%s' and '%s::%s' have the same code 0x%08x; give one another number",
@@ -710,7 +769,6 @@ static void check_errors(struct checker *c, struct ns *ns)
 			diag_note(c->d, other->loc, "'%s::%s' is declared here", other->ns->name, other->name);
 		}
 	}
-	map_free(&values);
 }
 
 static void check_parent(struct checker *c, struct decl *i)
@@ -882,7 +940,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		           m->name, m->max_words, u->max_words);
 
 	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
-	struct map errs = {0};
+	dups_clear(&c->raised);
 	for (struct qname_node *e = m->raises; e; e = e->next) {
 		struct typeref t = {.name = e->name};
 		struct ns *target = e->name.ns ? find_used(ns, e->name.ns) : ns;
@@ -902,7 +960,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			continue;
 		}
 		e->decl = d;
-		struct qname_node *old = map_put(&errs, (const char *)&e->decl, sizeof e->decl, e);
+		struct qname_node *old = dups_put(&c->raised, &e->decl, sizeof e->decl, e);
 		if (old) {
 			diag_error(c->d, e->name.loc, "'%s' raises '%s' twice", m->name, type_text(c->a, &t));
 			diag_note(c->d, old->name.loc, "first named here");
@@ -961,16 +1019,15 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           old->name, m->name, count, l->name, l->list ? "..." : "");
 	}
 	m->field = c_local(c->a, m->name);
-	map_free(&errs);
 }
 
 static void check_interface(struct checker *c, struct decl *i)
 {
-	struct map names = {0};
+	dups_clear(&c->names);
 	unsigned n = 0;
 	for (struct method *m = i->methods; m; m = m->next) {
 		m->number = ++n;
-		struct method *old = map_put(&names, m->name, strlen(m->name), m);
+		struct method *old = dups_put(&c->names, m->name, strlen(m->name), m);
 		if (old) {
 			m->dup = true;
 			diag_error(c->d, m->loc, "duplicate method '%s' in interface '%s'", m->name, i->name);
@@ -1000,9 +1057,7 @@ static void check_interface(struct checker *c, struct decl *i)
 
 	const char *q = qualified(c->a, i);
 	i->id = fnv1a32(q, strlen(q));
-	char key[9];
-	snprintf(key, sizeof key, "%08x", (unsigned)i->id);
-	struct decl *old = map_put(&c->ids, arena_strndup(c->a, key, 8), 8, i);
+	struct decl *old = dups_put(&c->ids, &i->id, sizeof i->id, i);
 	if (old) {
 		diag_error(c->d, i->loc, "interfaces '%s' and '%s' have the same ID 0x%08x (FNV-1a of their names); rename one",
 		           q, qualified(c->a, old), (unsigned)i->id);
@@ -1010,7 +1065,6 @@ static void check_interface(struct checker *c, struct decl *i)
 	}
 	if (i->id == 0)
 		diag_error(c->d, i->loc, "interface '%s' has the ID 0, which the transport reserves; rename it", q);
-	map_free(&names);
 }
 
 /* ---- ABI fingerprint ----------------------------------------------------------- */
@@ -1296,9 +1350,12 @@ bool check_unit(struct unit *u)
 		claim_names(&c, ns);
 	claims_free(&c.claims);
 	arena_free(&c.tmp);
-	map_free(&c.ids);
+	dups_free(&c.names);
+	dups_free(&c.values);
+	dups_free(&c.raised);
+	dups_free(&c.ids);
+	dups_free(&c.errcodes);
 	map_free(&c.clashed);
-	map_free(&c.errcodes);
 	if (u->diag.errors != before)
 		return false;
 	struct buf scratch = {0};
