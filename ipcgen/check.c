@@ -827,7 +827,7 @@ static const struct method *find_inherited(const struct decl *i, const char *nam
 
 /* The earlier parameter of m (in caps, outcaps, params order) before p
  * whose name, or C name if cnames, equals p's; a method has few. */
-static struct param *earlier(struct method *m, struct param *p, bool cnames)
+static inline struct param *earlier(struct method *m, struct param *p, bool cnames)
 {
 	struct param *sections[3] = {m->caps, m->outcaps, m->params};
 	const char *name = cnames ? p->cname : p->name;
@@ -835,7 +835,9 @@ static struct param *earlier(struct method *m, struct param *p, bool cnames)
 		for (struct param *q = sections[s]; q; q = q->next) {
 			if (q == p)
 				return NULL;
-			if (strcmp(cnames ? q->cname : q->name, name) == 0)
+			const char *other = cnames ? q->cname : q->name;
+			/* Most differ in the first letter: no call for those. */
+			if (other[0] == name[0] && strcmp(other, name) == 0)
 				return q;
 		}
 	return NULL;
@@ -1075,8 +1077,17 @@ static void check_interface(struct checker *c, struct decl *i)
  * value.  Names of methods and parameters, comments and layout are not in
  * it: only what changes the bytes on the wire.
  */
-/* Numbers in the canonical forms, without snprintf: decimal, and
- * lower-case hex of a fixed number of digits. */
+/* Appending to the buffer the canonical forms are written in, inline:
+ * these run for every parameter of every method. */
+static inline void put_c(struct buf *b, char ch)
+{
+	if (b->len == b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = ch;
+}
+
+/* Numbers, without snprintf: decimal, and lower-case hex of a fixed number
+ * of digits. */
 static void put_dec(struct buf *b, uint64_t v)
 {
 	char t[20], *p = t + sizeof t;
@@ -1094,6 +1105,20 @@ static void put_hex(struct buf *b, uint64_t v, unsigned digits)
 	buf_putn(b, t, digits);
 }
 
+/* The name of each built-in type, padded to 8 bytes so that it is copied
+ * in one move.  A typeref of a built-in kind is always spelt so (builtin()
+ * gave it the kind; check gives a missing result "void" and a missing enum
+ * type "u32"). */
+static const struct { char name[8]; size_t len; } canon_builtin[] = {
+#define B(k, s) [k] = {s, sizeof s - 1}
+	B(TY_VOID, "void"), B(TY_U8, "u8"), B(TY_U16, "u16"), B(TY_U32, "u32"),
+	B(TY_U64, "u64"), B(TY_I8, "i8"), B(TY_I16, "i16"), B(TY_I32, "i32"),
+	B(TY_I64, "i64"), B(TY_UINT, "uint"), B(TY_INT, "int"), B(TY_SIZE, "size"),
+	B(TY_UINTPTR, "uintptr"), B(TY_BOOL, "bool"), B(TY_STRING, "string"),
+	B(TY_BYTES, "bytes"), B(TY_PAGE, "page"), B(TY_CAP, "cap"),
+#undef B
+};
+
 /* An enum's canonical form, "enum(u32 0 1 2)": computed once per enum,
  * in the scratch buffer b. */
 static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
@@ -1105,7 +1130,7 @@ static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
 		buf_puts(b, m->value < 0 ? " -" : " ");
 		put_dec(b, m->value < 0 ? -(uint64_t)m->value : (uint64_t)m->value);
 	}
-	buf_putc(b, ')');
+	put_c(b, ')');
 	e->canon = arena_strndup(a, b->data, b->len);
 }
 
@@ -1118,11 +1143,14 @@ static void canon_type(struct buf *b, const struct typeref *t, bool list)
 		buf_putn(b, "::", 2);
 		buf_puts(b, t->decl->name);
 	} else {
-		buf_puts(b, t->name.name);
+		if (b->cap - b->len < 8)
+			buf_grow(b, 8);
+		memcpy(b->data + b->len, canon_builtin[t->kind].name, 8);
+		b->len += canon_builtin[t->kind].len;
 		if (t->has_bound) {
-			buf_putc(b, '<');
+			put_c(b, '<');
 			put_dec(b, t->bound);
-			buf_putc(b, '>');
+			put_c(b, '>');
 		}
 	}
 	if (list)
@@ -1134,7 +1162,7 @@ static void canon_params(struct buf *b, const struct param *p)
 	for (; p; p = p->next) {
 		canon_type(b, &p->type, p->list);
 		if (p->next)
-			buf_putc(b, ',');
+			put_c(b, ',');
 	}
 }
 
@@ -1145,7 +1173,7 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 {
 	buf_putn(b, " {", 2);
 	canon_params(b, m->caps);
-	buf_putc(b, ';');
+	put_c(b, ';');
 	canon_params(b, m->outcaps);
 	buf_putn(b, "} (", 3);
 	canon_params(b, m->params);
@@ -1165,7 +1193,7 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 			}
 		buf_putn(b, " raises", 7);
 		for (size_t x = 0; x < n; x++) {
-			buf_putc(b, ' ');
+			put_c(b, ' ');
 			put_hex(b, codes[x], 8);
 		}
 	}
@@ -1191,13 +1219,13 @@ static uint64_t fingerprint(struct arena *a, struct buf *b, struct decl *i)
 	buf_puts(b, i->ns->name);
 	buf_putn(b, "::", 2);
 	buf_puts(b, i->name);
-	buf_putc(b, ' ');
+	put_c(b, ' ');
 	put_hex(b, i->id, 8);
-	buf_putc(b, '\n');
+	put_c(b, '\n');
 	if (i->parent) {
 		buf_putn(b, "parent ", 7);
 		put_hex(b, parent, 16);
-		buf_putc(b, '\n');
+		put_c(b, '\n');
 	}
 	for (struct method *m = i->methods; m; m = m->next) {
 		size_t kind = b->len;
@@ -1210,7 +1238,7 @@ static uint64_t fingerprint(struct arena *a, struct buf *b, struct decl *i)
 		memcpy(sig, b->data + kind, 4);
 		memcpy(sig + 4, b->data + rest, nrest);
 		m->sig = sig;
-		buf_putc(b, '\n');
+		put_c(b, '\n');
 	}
 	i->fingerprint = XXH3_64bits_withSeed(b->data, b->len, 0);
 	return i->fingerprint;
