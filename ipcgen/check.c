@@ -46,14 +46,12 @@ static enum type_kind builtin(const char *name)
 	case 'u':
 	case 'i': {
 		bool u = name[0] == 'u';
-		if (r[0] == '8' && !r[1])
-			return u ? TY_U8 : TY_I8;
-		if (is(r, "16"))
-			return u ? TY_U16 : TY_I16;
-		if (is(r, "32"))
-			return u ? TY_U32 : TY_I32;
-		if (is(r, "64"))
-			return u ? TY_U64 : TY_I64;
+		switch (r[0]) {   /* the sized ones by their digits */
+		case '8': return r[1] ? TY_UNRESOLVED : u ? TY_U8 : TY_I8;
+		case '1': return r[1] != '6' || r[2] ? TY_UNRESOLVED : u ? TY_U16 : TY_I16;
+		case '3': return r[1] != '2' || r[2] ? TY_UNRESOLVED : u ? TY_U32 : TY_I32;
+		case '6': return r[1] != '4' || r[2] ? TY_UNRESOLVED : u ? TY_U64 : TY_I64;
+		}
 		if (u)
 			return is(r, "int") ? TY_UINT : is(r, "intptr") ? TY_UINTPTR : TY_UNRESOLVED;
 		return is(r, "nt") ? TY_INT : TY_UNRESOLVED;
@@ -135,7 +133,7 @@ static struct { const char *s; size_t n; } taken_set[TAKEN_SLOTS];
 static size_t taken_hash(const char *s, size_t n)
 {
 	unsigned char f = (unsigned char)s[0], m = (unsigned char)s[n / 2], l = (unsigned char)s[n - 1];
-	return ((n * 31 + f) * 131 + m * 7 + l * 17) & (TAKEN_SLOTS - 1);
+	return (n * 67 + f * 31 + m * 7 + l) & (TAKEN_SLOTS - 1);
 }
 
 static bool c_is_taken(const char *s, size_t n)
@@ -162,12 +160,32 @@ static bool c_is_taken(const char *s, size_t n)
 	return false;
 }
 
+/* Strings of C names and signatures, packed: carved out of blocks of an
+ * arena (so they live as long as it) without its per-allocation rounding
+ * to 16 bytes and zeroing.  Not zeroed: each maker writes its NUL. */
+struct strpool {
+	struct arena *a;
+	char *cur, *end;
+};
+
+static char *pool_alloc(struct strpool *p, size_t n)
+{
+	if ((size_t)(p->end - p->cur) < n) {
+		size_t cap = n > 2048 ? n : 2048;
+		p->cur = arena_alloc(p->a, cap);
+		p->end = p->cur + cap;
+	}
+	char *s = p->cur;
+	p->cur += n;
+	return s;
+}
+
 /* Rewrites a name C reserves by its shape: a leading '_' gains an 'x' in
- * front, and each '__' becomes '_x_'. */
-static char *c_unreserve(struct arena *a, const char *s)
+ * front, and each '__' becomes '_x_'.  The result has neither shape. */
+static char *c_unreserve(struct strpool *p, const char *s)
 {
 	size_t n = strlen(s);
-	char *out = arena_alloc(a, 2 * n + 2), *o = out;
+	char *out = pool_alloc(p, 2 * n + 2), *o = out;
 	if (s[0] == '_')
 		*o++ = 'x';
 	for (size_t i = 0; i < n; i++) {
@@ -180,7 +198,7 @@ static char *c_unreserve(struct arena *a, const char *s)
 }
 
 /* The C name of a local identifier (parameter, vtable field). */
-static const char *c_local(struct arena *a, const char *s)
+static const char *c_local(struct strpool *p, const char *s)
 {
 	/* One pass for the length and the reserved shapes. */
 	bool reserved = s[0] == '_';
@@ -190,14 +208,15 @@ static const char *c_local(struct arena *a, const char *s)
 			reserved = true;
 	const char *r = s;
 	if (reserved) {
-		r = c_unreserve(a, s);
+		r = c_unreserve(p, s);
 		n = strlen(r);
 	}
 	if (!c_is_taken(r, n))
 		return r;
-	char *t = arena_alloc(a, n + 2);
+	char *t = pool_alloc(p, n + 2);
 	memcpy(t, r, n);
 	t[n] = '_';
+	t[n + 1] = 0;
 	return t;
 }
 
@@ -206,14 +225,31 @@ static const char *c_local(struct arena *a, const char *s)
 static char *upper(char *s)
 {
 	for (char *p = s; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
+		if ((unsigned char)(*p - 'a') < 26)
 			*p = (char)(*p - 'a' + 'A');
 	return s;
 }
 
-static char *c_upper(struct arena *a, const char *s)
+/* An upper-case copy of s, eight bytes at a time: in each byte, the high
+ * bit of lo is set from 'a' up, that of hi above 'z' (the low seven bits
+ * plus a constant cannot carry into the next byte), and a letter between,
+ * of a byte below 0x80, loses 0x20. */
+static char *c_upper(struct strpool *p, const char *s)
 {
-	return upper(arena_strndup(a, s, strlen(s)));
+	const uint64_t ones = 0x0101010101010101u;
+	size_t n = strlen(s), i = 0;
+	char *r = pool_alloc(p, n + 1);
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t lo = (w & 0x7f * ones) + (0x80 - 'a') * ones;
+		uint64_t hi = (w & 0x7f * ones) + (0x80 - 'z' - 1) * ones;
+		w ^= (lo & ~hi & ~w & 0x80 * ones) >> 2;
+		memcpy(r + i, &w, 8);
+	}
+	for (; i <= n; i++)
+		r[i] = (unsigned char)(s[i] - 'a') < 26 ? (char)(s[i] - 'a' + 'A') : s[i];
+	return r;
 }
 
 /* Global C names: macros clash with everything; ordinary identifiers with
@@ -290,7 +326,9 @@ struct dups {
 struct checker {
 	struct unit *u;
 	struct arena *a;
+	struct strpool strs;   /* C names and signatures the generator uses, in the unit's arena */
 	struct arena tmp;      /* names made only to be claimed; freed at the end */
+	struct strpool tmpnames;   /* over tmp */
 	struct diag *d;
 	struct claims claims;
 	struct dups names;     /* methods of an interface, members of an enum */
@@ -317,7 +355,7 @@ static void dups_clear(struct dups *t)
 	t->gen++;
 }
 
-static size_t dups_slot(const struct dups *t, const void *key, size_t len)
+static inline size_t dups_slot(const struct dups *t, const void *key, size_t len)
 {
 	size_t mask = t->cap - 1, i = (size_t)XXH3_64bits(key, len) & mask;
 	while (t->v[i].gen == t->gen && (t->v[i].len != len || memcmp(t->v[i].key, key, len) != 0))
@@ -375,7 +413,7 @@ static void claims_free(struct claims *t)
 	*t = (struct claims){0};
 }
 
-static size_t claims_slot(const struct claims *t, const char *name, size_t len)
+static inline size_t claims_slot(const struct claims *t, const char *name, size_t len)
 {
 	size_t mask = t->cap - 1, i = (size_t)XXH3_64bits(name, len) & mask;
 	while (t->v[i].name && (t->v[i].len != len || memcmp(t->v[i].name, name, len) != 0))
@@ -385,7 +423,7 @@ static size_t claims_slot(const struct claims *t, const char *name, size_t len)
 
 /* The entry of name, a new one (unclaimed) if it has none.  name must live
  * as long as the table. */
-static struct claim_entry *claims_find(struct claims *t, const char *name, size_t len)
+static inline struct claim_entry *claims_find(struct claims *t, const char *name, size_t len)
 {
 	size_t i = claims_slot(t, name, len);
 	if (t->v[i].name)
@@ -475,18 +513,22 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name,
 	diag_note(c->d, it->loc, "%s is declared here", theirs);
 }
 
-/* x_y, with reserved shapes rewritten; a new string of a. */
-static char *join(struct arena *a, const char *x, const char *y)
+/* x_y, with reserved shapes (a leading '_', a "__") rewritten; a new
+ * string of p.  x is always a C name made here, by c_unreserve or join
+ * (upper-cased or not), which has no such shape: only an empty x, a '_'
+ * at its end, or y can make one, so only y is searched. */
+static char *join(struct strpool *p, const char *x, const char *y)
 {
 	size_t nx = strlen(x), ny = strlen(y);
-	char *t = arena_alloc(a, nx + ny + 2);
+	char *t = pool_alloc(p, nx + ny + 2);
 	memcpy(t, x, nx);
 	t[nx] = '_';
 	memcpy(t + nx + 1, y, ny);
-	/* Only a leading '_' or a "__" needs rewriting. */
-	if (t[0] == '_' || strstr(t, "__"))
-		return c_unreserve(a, t);
-	return t;
+	t[nx + 1 + ny] = 0;
+	bool reserved = nx == 0 || x[nx - 1] == '_' || y[0] == '_';
+	for (size_t i = 1; i < ny && !reserved; i++)
+		reserved = y[i] == '_' && y[i - 1] == '_';
+	return reserved ? c_unreserve(p, t) : t;
 }
 
 /* ---- resolution ---------------------------------------------------------------- */
@@ -571,8 +613,16 @@ static bool check_bound(struct checker *c, struct typeref *t)
 	return true;
 }
 
-static bool resolve(struct checker *c, struct ns *ns, struct typeref *t)
+static inline bool resolve(struct checker *c, struct ns *ns, struct typeref *t)
 {
+	/* Most references are to unbounded built-in types: nothing to check. */
+	if (!t->name.ns && !t->has_bound) {
+		enum type_kind k = builtin(t->name.name);
+		if (k != TY_UNRESOLVED && k != TY_STRING && k != TY_BYTES) {
+			t->kind = k;
+			return true;
+		}
+	}
 	return resolve_what(c, ns, t, "type");
 }
 
@@ -989,7 +1039,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	struct param *sections[3] = {m->caps, m->outcaps, m->params};
 	for (int s = 0; s < 3; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
-			p->cname = c_local(c->a, p->name);
+			p->cname = c_local(&c->strs, p->name);
 			struct param *old = earlier(m, p, true);
 			/* Equal protocol names were reported as duplicates already. */
 			if (old && strcmp(old->name, p->name) != 0) {
@@ -1020,7 +1070,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s%s'",
 			           old->name, m->name, count, l->name, l->list ? "..." : "");
 	}
-	m->field = c_local(c->a, m->name);
+	m->field = c_local(&c->strs, m->name);
 }
 
 static void check_interface(struct checker *c, struct decl *i)
@@ -1209,7 +1259,7 @@ static void method_sig_rest(struct buf *b, const struct method *m)
  * (a parent's first); each method's signature (m->sig, "KIND {CAPS;...")
  * is copied out of its line at its exact size.
  */
-static uint64_t fingerprint(struct arena *a, struct buf *b, struct decl *i)
+static uint64_t fingerprint(struct strpool *a, struct buf *b, struct decl *i)
 {
 	if (i->fingerprint)
 		return i->fingerprint;
@@ -1234,9 +1284,10 @@ static uint64_t fingerprint(struct arena *a, struct buf *b, struct decl *i)
 		size_t rest = b->len;
 		method_sig_rest(b, m);
 		size_t nrest = b->len - rest;
-		char *sig = arena_alloc(a, 4 + nrest + 1);
+		char *sig = pool_alloc(a, 4 + nrest + 1);
 		memcpy(sig, b->data + kind, 4);
 		memcpy(sig + 4, b->data + rest, nrest);
+		sig[4 + nrest] = 0;
 		m->sig = sig;
 		put_c(b, '\n');
 	}
@@ -1286,7 +1337,7 @@ static void count_claims(const struct unit *u, size_t *names, size_t *who)
  * the unit's arena; those only claimed here, in c->tmp. */
 static void claim_names(struct checker *c, struct ns *ns)
 {
-	struct arena *a = c->a, *tmp = &c->tmp;
+	struct strpool *a = &c->strs, *tmp = &c->tmpnames;
 	ns->cname = c_unreserve(a, ns->name);
 	ns->CNAME = c_upper(a, ns->cname);
 	if (strcmp(ns->CNAME, "IPC") == 0) {
@@ -1295,7 +1346,7 @@ static void claim_names(struct checker *c, struct ns *ns)
 		return;
 	}
 	uint32_t who = claimant(c, ns->loc, ns, ns->name, NULL);
-	claim(c, CN_MACRO, arena_printf(tmp, "IPCGEN_%s_H", ns->CNAME), who, W_GUARD);
+	claim(c, CN_MACRO, arena_printf(&c->tmp, "IPCGEN_%s_H", ns->CNAME), who, W_GUARD);
 	claim(c, CN_ORDINARY, join(tmp, ns->cname, "status_name"), who, W_STATUS);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
@@ -1314,7 +1365,7 @@ static void claim_names(struct checker *c, struct ns *ns)
 			claim(c, CN_ORDINARY, join(tmp, d->cname, "valid"), who, W_ENUM_FN);
 			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_FN);
 			claim(c, CN_ORDINARY, join(tmp, d->cname, "name"), who, W_ENUM_FN);
-			const char *q = qualified(a, d);
+			const char *q = qualified(c->a, d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = upper(join(a, d->cname, m->name));
 				if (!m->dup)
@@ -1329,7 +1380,7 @@ static void claim_names(struct checker *c, struct ns *ns)
 		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
 		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
 			claim(c, CN_ORDINARY, join(tmp, d->cname, fns[k]), who, W_IFACE_FN);
-		const char *q = qualified(a, d);
+		const char *q = qualified(c->a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
 			m->cfunc = join(a, d->cname, m->name);
 			m->clabel = c_upper(a, m->cfunc);
@@ -1347,6 +1398,8 @@ static void claim_names(struct checker *c, struct ns *ns)
 bool check_unit(struct unit *u)
 {
 	struct checker c = {.u = u, .a = &u->arena, .d = &u->diag};
+	c.strs.a = &u->arena;
+	c.tmpnames.a = &c.tmp;
 	unsigned before = u->diag.errors;
 
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
@@ -1394,7 +1447,7 @@ bool check_unit(struct unit *u)
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
-				fingerprint(&u->arena, &scratch, d);
+				fingerprint(&c.strs, &scratch, d);
 	buf_free(&scratch);
 	return true;
 }
