@@ -124,16 +124,19 @@ static const char *const c_taken[] = {
 	"ipc_cap",
 };
 
-/* c_taken as an open-addressing set, built on first use.  Its hash looks
- * at the length and three letters only: cheap for the many short names
- * (parameters "a", "b", ...) that miss at once. */
+/* c_taken as an open-addressing set, built on first use, with a bitmap of
+ * the hashes in it (at 12 bits) in front: most names are not in the set,
+ * and most of those miss in the bitmap.  The hash looks at the length and
+ * three letters only: cheap for the many short names ("a", "b", ...). */
 #define TAKEN_SLOTS 512
+#define TAKEN_BITS 4096
 static struct { const char *s; size_t n; } taken_set[TAKEN_SLOTS];
+static uint64_t taken_bits[TAKEN_BITS / 64];
 
 static size_t taken_hash(const char *s, size_t n)
 {
 	unsigned char f = (unsigned char)s[0], m = (unsigned char)s[n / 2], l = (unsigned char)s[n - 1];
-	return (n * 67 + f * 31 + m * 7 + l) & (TAKEN_SLOTS - 1);
+	return (n * 67 + f * 31 + m * 7 + l * 5) & (TAKEN_BITS - 1);
 }
 
 static bool c_is_taken(const char *s, size_t n)
@@ -143,6 +146,8 @@ static bool c_is_taken(const char *s, size_t n)
 		built = true;
 		for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++) {
 			size_t k = strlen(c_taken[i]), h = taken_hash(c_taken[i], k);
+			taken_bits[h / 64] |= (uint64_t)1 << (h % 64);
+			h &= TAKEN_SLOTS - 1;
 			while (taken_set[h].s)
 				h = (h + 1) & (TAKEN_SLOTS - 1);
 			taken_set[h].s = c_taken[i];
@@ -154,7 +159,10 @@ static bool c_is_taken(const char *s, size_t n)
 	/* The transport's own prefixes. */
 	if (n >= 4 && (memcmp(s, "ipc_", 4) == 0 || memcmp(s, "IPC_", 4) == 0))
 		return true;
-	for (size_t h = taken_hash(s, n); taken_set[h].s; h = (h + 1) & (TAKEN_SLOTS - 1))
+	size_t h = taken_hash(s, n);
+	if (!(taken_bits[h / 64] >> (h % 64) & 1))
+		return false;
+	for (h &= TAKEN_SLOTS - 1; taken_set[h].s; h = (h + 1) & (TAKEN_SLOTS - 1))
 		if (taken_set[h].n == n && memcmp(taken_set[h].s, s, n) == 0)
 			return true;
 	return false;
@@ -893,6 +901,23 @@ static inline struct param *earlier(struct method *m, struct param *p, bool cnam
 	return NULL;
 }
 
+/* Whether the parameters of m (their C names if cnames) all differ in
+ * their first letters, as they mostly do: then none equal, and there is
+ * nothing to compare.  (A clash of the bits here only costs the search.) */
+static bool first_letters_differ(const struct method *m, bool cnames)
+{
+	const struct param *sections[3] = {m->caps, m->outcaps, m->params};
+	uint64_t seen = 0;
+	for (int s = 0; s < 3; s++)
+		for (const struct param *p = sections[s]; p; p = p->next) {
+			uint64_t bit = (uint64_t)1 << ((cnames ? p->cname : p->name)[0] & 63);
+			if (seen & bit)
+				return false;
+			seen |= bit;
+		}
+	return true;
+}
+
 static void check_param_names(struct checker *c, struct method *m, struct param *list)
 {
 	for (struct param *p = list; p; p = p->next) {
@@ -937,9 +962,11 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 {
 	struct ns *ns = i->ns;
 	struct unit *u = c->u;
-	check_param_names(c, m, m->caps);
-	check_param_names(c, m, m->outcaps);
-	check_param_names(c, m, m->params);
+	if (!first_letters_differ(m, false)) {
+		check_param_names(c, m, m->caps);
+		check_param_names(c, m, m->outcaps);
+		check_param_names(c, m, m->params);
+	}
 
 	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist);
 	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist);
@@ -1038,8 +1065,11 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	struct param *lists[2] = {m->caplist, m->outlist};
 	struct param *sections[3] = {m->caps, m->outcaps, m->params};
 	for (int s = 0; s < 3; s++)
-		for (struct param *p = sections[s]; p; p = p->next) {
+		for (struct param *p = sections[s]; p; p = p->next)
 			p->cname = c_local(&c->strs, p->name);
+	bool differ = first_letters_differ(m, true);
+	for (int s = 0; s < 3 && !differ; s++)
+		for (struct param *p = sections[s]; p; p = p->next) {
 			struct param *old = earlier(m, p, true);
 			/* Equal protocol names were reported as duplicates already. */
 			if (old && strcmp(old->name, p->name) != 0) {
@@ -1184,7 +1214,7 @@ static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
 	e->canon = arena_strndup(a, b->data, b->len);
 }
 
-static void canon_type(struct buf *b, const struct typeref *t, bool list)
+static inline void canon_type(struct buf *b, const struct typeref *t, bool list)
 {
 	if (t->kind == TY_ENUM) {
 		buf_puts(b, t->decl->canon);
