@@ -127,7 +127,8 @@ static const char *const c_taken[] = {
 /* c_taken as an open-addressing set, built on first use, with a bitmap of
  * the hashes in it (at 12 bits) in front: most names are not in the set,
  * and most of those miss in the bitmap.  The hash looks at the length and
- * three letters only: cheap for the many short names ("a", "b", ...). */
+ * the first and last letters only: cheap for the many short names ("a",
+ * "b", ...). */
 #define TAKEN_SLOTS 512
 #define TAKEN_BITS 4096
 static struct { const char *s; size_t n; } taken_set[TAKEN_SLOTS];
@@ -135,8 +136,8 @@ static uint64_t taken_bits[TAKEN_BITS / 64];
 
 static size_t taken_hash(const char *s, size_t n)
 {
-	unsigned char f = (unsigned char)s[0], m = (unsigned char)s[n / 2], l = (unsigned char)s[n - 1];
-	return (n * 67 + f * 31 + m * 7 + l * 5) & (TAKEN_BITS - 1);
+	size_t f = (unsigned char)s[0], l = (unsigned char)s[n - 1];
+	return (f << 5 ^ l ^ n << 8) & (TAKEN_BITS - 1);
 }
 
 static bool c_is_taken(const char *s, size_t n)
@@ -525,19 +526,32 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name,
  * string of p.  x is always a C name made here, by c_unreserve or join
  * (upper-cased or not), which has no such shape: only an empty x, a '_'
  * at its end, or y can make one, so only y is searched. */
-static char *join(struct strpool *p, const char *x, const char *y)
+static inline char *join_n(struct strpool *p, const char *x, const char *y, size_t ny,
+                           bool search_y)
 {
-	size_t nx = strlen(x), ny = strlen(y);
+	size_t nx = strlen(x);
 	char *t = pool_alloc(p, nx + ny + 2);
 	memcpy(t, x, nx);
 	t[nx] = '_';
 	memcpy(t + nx + 1, y, ny);
 	t[nx + 1 + ny] = 0;
-	bool reserved = nx == 0 || x[nx - 1] == '_' || y[0] == '_';
-	for (size_t i = 1; i < ny && !reserved; i++)
-		reserved = y[i] == '_' && y[i - 1] == '_';
+	bool reserved = nx == 0 || x[nx - 1] == '_';
+	if (search_y) {
+		reserved = reserved || y[0] == '_';
+		for (size_t i = 1; i < ny && !reserved; i++)
+			reserved = y[i] == '_' && y[i - 1] == '_';
+	}
 	return reserved ? c_unreserve(p, t) : t;
 }
+
+static char *join(struct strpool *p, const char *x, const char *y)
+{
+	return join_n(p, x, y, strlen(y), true);
+}
+
+/* join with a literal suffix, which has no reserved shape: neither
+ * measured nor searched. */
+#define join_lit(p, x, lit) join_n(p, x, "" lit, sizeof lit - 1, false)
 
 /* ---- resolution ---------------------------------------------------------------- */
 
@@ -1377,24 +1391,24 @@ static void claim_names(struct checker *c, struct ns *ns)
 	}
 	uint32_t who = claimant(c, ns->loc, ns, ns->name, NULL);
 	claim(c, CN_MACRO, arena_printf(&c->tmp, "IPCGEN_%s_H", ns->CNAME), who, W_GUARD);
-	claim(c, CN_ORDINARY, join(tmp, ns->cname, "status_name"), who, W_STATUS);
+	claim(c, CN_ORDINARY, join_lit(tmp, ns->cname, "status_name"), who, W_STATUS);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
 			continue;
 		d->cname = join(a, ns->cname, d->name);
 		who = claimant(c, d->loc, d, ns->name, d->name);
 		if (d->kind == D_ERROR) {
-			d->CNAME = upper(join(a, join(tmp, ns->cname, "err"), d->name));
+			d->CNAME = upper(join(a, join_lit(tmp, ns->cname, "err"), d->name));
 			claim(c, CN_MACRO, d->CNAME, who, W_ERROR);
 			continue;
 		}
 		d->CNAME = c_upper(a, d->cname);
 		if (d->kind == D_ENUM) {
-			d->cdec = join(a, d->cname, "dec");
+			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_TAG, d->cname, who, W_ENUM);
-			claim(c, CN_ORDINARY, join(tmp, d->cname, "valid"), who, W_ENUM_FN);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_ENUM_FN);
 			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_FN);
-			claim(c, CN_ORDINARY, join(tmp, d->cname, "name"), who, W_ENUM_FN);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "name"), who, W_ENUM_FN);
 			const char *q = qualified(c->a, d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = upper(join(a, d->cname, m->name));
@@ -1404,9 +1418,9 @@ static void claim_names(struct checker *c, struct ns *ns)
 			continue;
 		}
 		claim(c, CN_TAG, d->cname, who, W_IFACE);
-		claim(c, CN_TAG, join(tmp, d->cname, "iface"), who, W_VTABLE);
-		claim(c, CN_MACRO, join(tmp, d->CNAME, "ID"), who, W_ID);
-		claim(c, CN_MACRO, join(tmp, d->CNAME, "ABI"), who, W_ABI);
+		claim(c, CN_TAG, join_lit(tmp, d->cname, "iface"), who, W_VTABLE);
+		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ID"), who, W_ID);
+		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ABI"), who, W_ABI);
 		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
 		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
 			claim(c, CN_ORDINARY, join(tmp, d->cname, fns[k]), who, W_IFACE_FN);
@@ -1420,7 +1434,7 @@ static void claim_names(struct checker *c, struct ns *ns)
 			claim(c, CN_ORDINARY, m->cfunc, mwho, W_METHOD);
 			claim(c, CN_MACRO, m->clabel, mwho, W_LABEL);
 			if (m->kind == M_CALL)
-				claim(c, CN_ORDINARY, join(tmp, m->cfunc, "reply"), mwho, W_REPLY);
+				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "reply"), mwho, W_REPLY);
 		}
 	}
 }
