@@ -348,15 +348,6 @@ struct checker {
 	struct map clashed;    /* owners with a clash reported already */
 };
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p) {
-		fputs("ipcgen: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 static void dups_clear(struct dups *t)
 {
@@ -379,7 +370,7 @@ static void *dups_put(struct dups *t, const void *key, size_t len, void *value)
 	if ((t->n + 1) * 2 > t->cap) {
 		struct dups old = *t;
 		t->cap = old.cap ? old.cap * 2 : 32;
-		t->v = xcalloc(t->cap, sizeof *t->v);
+		t->v = table_alloc(t->cap * sizeof *t->v);
 		t->gen = 1;
 		for (size_t k = 0; k < old.cap; k++)
 			if (old.v[k].gen == old.gen) {
@@ -387,7 +378,7 @@ static void *dups_put(struct dups *t, const void *key, size_t len, void *value)
 				*e = old.v[k];
 				e->gen = t->gen;
 			}
-		free(old.v);
+		table_free(old.v, old.cap * sizeof *old.v);
 	}
 	struct dup_slot *e = &t->v[dups_slot(t, key, len)];
 	if (e->gen == t->gen)
@@ -399,7 +390,7 @@ static void *dups_put(struct dups *t, const void *key, size_t len, void *value)
 
 static void dups_free(struct dups *t)
 {
-	free(t->v);
+	table_free(t->v, t->cap * sizeof *t->v);
 	*t = (struct dups){0};
 }
 
@@ -409,15 +400,19 @@ static void claims_init(struct claims *t, size_t n, size_t nwho)
 	t->cap = 64;
 	while (t->cap < 2 * n)
 		t->cap *= 2;
-	t->v = xcalloc(t->cap, sizeof *t->v);
+	t->v = table_alloc(t->cap * sizeof *t->v);   /* megabytes: huge pages */
 	t->capwho = nwho + 1;
-	t->who = xcalloc(t->capwho, sizeof *t->who);
+	t->who = malloc(t->capwho * sizeof *t->who);   /* filled in order */
+	if (!t->who) {
+		fputs("ipcgen: out of memory\n", stderr);
+		abort();
+	}
 	t->nwho = 1;
 }
 
 static void claims_free(struct claims *t)
 {
-	free(t->v);
+	table_free(t->v, t->cap * sizeof *t->v);
 	free(t->who);
 	*t = (struct claims){0};
 }
@@ -440,11 +435,11 @@ static inline struct claim_entry *claims_find(struct claims *t, const char *name
 	if ((t->n + 1) * 2 > t->cap) {   /* the estimate fell short: grow */
 		struct claims old = *t;
 		t->cap *= 2;
-		t->v = xcalloc(t->cap, sizeof *t->v);
+		t->v = table_alloc(t->cap * sizeof *t->v);
 		for (size_t k = 0; k < old.cap; k++)
 			if (old.v[k].name)
 				t->v[claims_slot(t, old.v[k].name, old.v[k].len)] = old.v[k];
-		free(old.v);
+		table_free(old.v, old.cap * sizeof *old.v);
 		i = claims_slot(t, name, len);
 	}
 	t->n++;
