@@ -402,18 +402,14 @@ static void claims_init(struct claims *t, size_t n, size_t nwho)
 		t->cap *= 2;
 	t->v = table_alloc(t->cap * sizeof *t->v);   /* megabytes: huge pages */
 	t->capwho = nwho + 1;
-	t->who = malloc(t->capwho * sizeof *t->who);   /* filled in order */
-	if (!t->who) {
-		fputs("ipcgen: out of memory\n", stderr);
-		abort();
-	}
+	t->who = table_alloc(t->capwho * sizeof *t->who);
 	t->nwho = 1;
 }
 
 static void claims_free(struct claims *t)
 {
 	table_free(t->v, t->cap * sizeof *t->v);
-	free(t->who);
+	table_free(t->who, t->capwho * sizeof *t->who);
 	*t = (struct claims){0};
 }
 
@@ -452,13 +448,12 @@ static uint32_t claimant(struct checker *c, struct loc loc, const void *owner,
                          const char *x, const char *y)
 {
 	struct claims *t = &c->claims;
-	if (t->nwho == t->capwho) {
+	if (t->nwho == t->capwho) {   /* the estimate fell short: grow */
+		struct claimant *who = table_alloc(2 * t->capwho * sizeof *who);
+		memcpy(who, t->who, t->nwho * sizeof *who);
+		table_free(t->who, t->capwho * sizeof *who);
+		t->who = who;
 		t->capwho *= 2;
-		t->who = realloc(t->who, t->capwho * sizeof *t->who);
-		if (!t->who) {
-			fputs("ipcgen: out of memory\n", stderr);
-			abort();
-		}
 	}
 	t->who[t->nwho] = (struct claimant){loc, owner, x, y};
 	return (uint32_t)t->nwho++;

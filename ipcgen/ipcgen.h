@@ -138,10 +138,10 @@ void diag_plain(struct diag *d, const char *fmt, ...)
 /* Reads a whole file, NUL-terminated; false (with errno) on failure. */
 bool read_file(struct arena *a, const char *path, struct src *out);
 
-/* Zeroed memory for a hash table; from TABLE_MAPPED bytes on, whole pages
- * (huge ones from 2 MiB), which a large table fills without a page fault
- * per 4 KiB.  table_free needs the same size. */
-#define TABLE_MAPPED ((size_t)1 << 20)
+/* Zeroed memory for a hash table (or any array filled at once); from
+ * TABLE_MAPPED bytes on, whole huge pages, which a large table fills
+ * without a page fault per 4 KiB.  table_free needs the same size. */
+#define TABLE_MAPPED ((size_t)512 << 10)
 void *table_alloc(size_t bytes);
 void table_free(void *p, size_t bytes);
 

@@ -83,8 +83,9 @@ struct job {
 
 struct pool {
 	struct job *jobs;
+	size_t *order;        /* which job to take k-th */
 	size_t n;
-	size_t next;          /* the next job to take (atomically) */
+	size_t next;          /* the next k (atomically) */
 };
 
 static void run_job(struct job *j)
@@ -110,7 +111,7 @@ static void *worker(void *arg)
 	struct pool *p = arg;
 	size_t i;
 	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
-		run_job(&p->jobs[i]);
+		run_job(&p->jobs[p->order[i]]);
 	return NULL;
 }
 
@@ -119,7 +120,20 @@ static void *worker(void *arg)
  * run, and each streams into its own file. */
 static void run_jobs(struct job *jobs, size_t n)
 {
-	struct pool p = {jobs, n, 0};
+	/* The largest first, so that the others fill in beside them: servers
+	 * (about 1.5 times a header or a client), then fuzz targets, then
+	 * the rest. */
+	size_t *order = malloc((n ? n : 1) * sizeof *order), k = 0;
+	if (!order) {
+		fputs("ipcgen: out of memory\n", stderr);
+		return;
+	}
+	static const int first[] = {GEN_SERVER, GEN_NPARTS, GEN_HEADER, GEN_CLIENT};
+	for (size_t f = 0; f < sizeof first / sizeof first[0]; f++)
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].part == first[f])
+				order[k++] = i;
+	struct pool p = {jobs, order, n, 0};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nthreads = ncpu > 1 ? (size_t)ncpu : 1;
 	if (nthreads > 4)
@@ -136,6 +150,7 @@ static void run_jobs(struct job *jobs, size_t n)
 	worker(&p);
 	for (size_t t = 0; t < started; t++)
 		pthread_join(threads[t], NULL);
+	free(order);
 }
 
 /* Writes the outputs of every primary namespace; returns the exit status. */

@@ -33,35 +33,50 @@ static _Noreturn void out_of_memory(void)
 	abort();
 }
 
-/* Blocks come straight from mmap, whose pages the kernel hands out zeroed:
- * nothing is cleared twice.  They grow from 256 KiB to 4 MiB, so a small
- * input stays small and a large one takes few system calls. */
+/* Blocks come straight from mmap (map_pages), whose pages the kernel hands
+ * out zeroed: nothing is cleared twice.  The first is 256 KiB, so a small
+ * input stays small; then 2 MiB, 4 MiB and on in huge pages. */
 #define ARENA_FIRST ((size_t)256 << 10)
+#define ARENA_NEXT ((size_t)2 << 20)
 #define ARENA_MAX ((size_t)4 << 20)
 
-/* want bytes (a multiple of 4 KiB) of zeroed memory.  From 2 MiB on, the
- * mapping is aligned to 2 MiB and asks for huge pages: a page fault costs
- * about as much as clearing a 4 KiB page, so one fault per 2 MiB instead of
- * 512 is most of the kernel time a large input costs. */
+/*
+ * Zeroed memory straight from the kernel.  A page fault costs about as much
+ * as clearing a 4 KiB page (2 us and more here), so from 512 KiB on the
+ * size is rounded up to whole 2 MiB pages, aligned, and huge pages are
+ * asked for (the machine's THP setting is madvise): one fault per 2 MiB
+ * instead of 512.  map_size is the size map_pages maps for want, which
+ * munmap needs back.
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_FROM ((size_t)512 << 10)
+
+static size_t map_size(size_t want)
+{
+	if (want >= HUGE_FROM)
+		return (want + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	return (want + 4095) & ~(size_t)4095;
+}
+
 static void *map_pages(size_t want)
 {
-	const size_t huge = (size_t)2 << 20;
-	if (want < huge) {
-		void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t size = map_size(want);
+	if (size < HUGE_FROM) {
+		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			out_of_memory();
 		return p;
 	}
-	char *p = mmap(NULL, want + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, size + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		out_of_memory();
-	size_t lead = (size_t)(-(uintptr_t)p & (huge - 1));
+	size_t lead = (size_t)(-(uintptr_t)p & (HUGE_PAGE - 1));
 	if (lead)
 		munmap(p, lead);
-	munmap(p + lead + want, huge - lead);
+	munmap(p + lead + size, HUGE_PAGE - lead);
 	p += lead;
 #ifdef MADV_HUGEPAGE
-	madvise(p, want, MADV_HUGEPAGE);   /* a hint: without it, 4 KiB pages */
+	madvise(p, size, MADV_HUGEPAGE);   /* a hint: without it, 4 KiB pages */
 #endif
 	return p;
 }
@@ -69,7 +84,7 @@ static void *map_pages(size_t want)
 void *table_alloc(size_t bytes)
 {
 	if (bytes >= TABLE_MAPPED)
-		return map_pages((bytes + 4095) & ~(size_t)4095);
+		return map_pages(bytes);
 	void *p = calloc(1, bytes);
 	if (!p)
 		out_of_memory();
@@ -79,7 +94,7 @@ void *table_alloc(size_t bytes)
 void table_free(void *p, size_t bytes)
 {
 	if (p && bytes >= TABLE_MAPPED)
-		munmap(p, (bytes + 4095) & ~(size_t)4095);
+		munmap(p, map_size(bytes));
 	else
 		free(p);
 }
@@ -89,10 +104,10 @@ void *arena_alloc(struct arena *a, size_t size)
 	size = (size + 15) & ~(size_t)15;
 	if ((size_t)(a->end - a->cur) < size) {
 		size_t want = a->next_size ? a->next_size : ARENA_FIRST;
-		if (want < ARENA_MAX)
-			a->next_size = want * 2;
+		a->next_size = want < ARENA_NEXT ? ARENA_NEXT : want < ARENA_MAX ? want * 2 : want;
 		if (want < size + sizeof(struct arena_block))
-			want = (size + sizeof(struct arena_block) + 4095) & ~(size_t)4095;
+			want = size + sizeof(struct arena_block);
+		want = map_size(want);
 		struct arena_block *b = map_pages(want);
 		b->next = a->head;
 		b->size = want;
@@ -161,16 +176,30 @@ const char *arena_intern(struct arena *a, const char *s, size_t n)
 		a->itab = t;
 		a->icap = cap;
 	}
-	/* Names are short: FNV-1a a byte at a time, folded so that the low bits
-	 * the table uses depend on the high ones too, beats a call. */
-	uint64_t h = UINT64_C(0xcbf29ce484222325) ^ n;
-	for (size_t k = 0; k < n; k++)
-		h = (h ^ (unsigned char)s[k]) * UINT64_C(0x100000001b3);
-	h ^= h >> 29;
+	/* Names are short, and a call costs more than hashing one.  Up to 8
+	 * bytes, the hash is the bytes themselves mixed by a bijection (an odd
+	 * multiplier, then an xor-shift): equal hashes and lengths mean equal
+	 * names, with nothing to compare.  Longer names: FNV-1a, folded so that
+	 * the low bits the table uses depend on all of it. */
+	uint64_t h;
+	if (n <= 8) {
+		uint64_t w = 0;
+		for (size_t k = 0; k < n; k++)
+			w |= (uint64_t)(unsigned char)s[k] << (8 * k);
+		h = w * UINT64_C(0x9e3779b97f4a7c15);
+		h ^= h >> 32;
+	} else {
+		h = UINT64_C(0xcbf29ce484222325);
+		for (size_t k = 0; k < n; k++)
+			h = (h ^ (unsigned char)s[k]) * UINT64_C(0x100000001b3);
+		h ^= h >> 29;
+	}
 	size_t mask = a->icap - 1, i = (size_t)h & mask;
 	for (struct istr *e; (e = a->itab[i]) != NULL; i = (i + 1) & mask) {
 		if (e->hash != h || e->len != n)
 			continue;
+		if (n <= 8)
+			return e->text;
 		size_t k = 0;
 		while (k < n && e->text[k] == s[k])
 			k++;
@@ -202,7 +231,7 @@ void buf_grow(struct buf *b, size_t need)
 	while (cap - b->len < need)
 		cap *= 2;
 	if (b->mapped) {
-		cap = (cap + 4095) & ~(size_t)4095;
+		cap = map_size(cap);
 		char *p = map_pages(cap);
 		if (b->len)
 			memcpy(p, b->data, b->len);
