@@ -5,8 +5,10 @@
  * A method's doc comes from its first token ('call' or 'send'), so ast_kind
  * stashes it until ast_method picks it up.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ast.h"
 #include "parser.h"
@@ -219,9 +221,9 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 	size_t len = 0;
 	int n = 0, total = 0;
 	for (int t = 1; t < ntokens; t++)
-		total += expected[t] != 0;
+		total += expected[t] != 0 && t != TOK_PART;
 	for (int t = 1; t < ntokens; t++) {
-		if (!expected[t])
+		if (!expected[t] || t == TOK_PART)
 			continue;
 		n++;
 		const char *sep = n == 1 ? "" : n == total ? " or " : ", ";
@@ -252,7 +254,11 @@ void ast_stack_overflow(struct parser *p)
 	p->failed = true;
 }
 
-struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
+/* Parses [from, to) of src: the whole file, or (part) a later part of it,
+ * whose declarations go to a namespace of their own for parse_file to
+ * join to the first part's.  NULL after an error (reported to d). */
+static struct ns *parse_range(struct arena *a, struct diag *d, const struct src *src,
+                              size_t from, size_t to, bool part)
 {
 	struct parser p = {.arena = a, .diag = d, .src = src};
 	struct lexer lx;
@@ -262,7 +268,14 @@ struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
 		return NULL;
 	}
 	lex_init(&lx, a, d, src);
-	struct token t;
+	lex_range(&lx, from, to);
+	struct token t = {.kind = TOK_PART};
+	if (part) {
+		p.ns = new(&p, sizeof *p.ns);
+		p.decl_tail = &p.ns->decls;
+		p.use_tail = &p.ns->uses;
+		ipc_parse(lemon, TOK_PART, t);
+	}
 	while (!p.failed) {
 		if (!lex_next(&lx, &t)) {
 			p.failed = true;
@@ -279,4 +292,113 @@ struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
 	lex_fini(&lx);
 	ipc_parseFree(lemon, free);
 	return p.failed ? NULL : p.ns;
+}
+
+/*
+ * A large file is parsed in two parts at once, on two threads: the second
+ * part starts at a line that begins with 'interface', 'enum', 'error' or
+ * 'use' (keywords that only ever begin a declaration), past the middle of
+ * the file, with no comment on the line above (it would be the
+ * declaration's doc).  Each part has its own arena and diagnostics; if
+ * either finds an error, the file is parsed again whole, as one, so that
+ * what is reported is exactly what a single parse reports.
+ */
+#define PARTS_FROM ((size_t)128 << 10)   /* smaller files: one thread */
+
+int ipcgen_threads;   /* threads to use at most; 0: one per processor */
+
+static bool line_starts_decl(const char *p, const char *end)
+{
+	static const char *const kw[] = {"interface", "enum", "error", "use"};
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	for (size_t k = 0; k < sizeof kw / sizeof kw[0]; k++) {
+		size_t n = strlen(kw[k]);
+		if ((size_t)(end - p) > n && memcmp(p, kw[k], n) == 0 &&
+		    !(p[n] == '_' || (p[n] >= '0' && p[n] <= '9') ||
+		      ((p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z')))
+			return true;
+	}
+	return false;
+}
+
+/* Where the second part may start, or 0. */
+static size_t find_split(const struct src *src)
+{
+	const char *t = src->text, *end = t + src->len;
+	const char *prev = NULL;     /* the start of the line before */
+	for (const char *p = t + src->len / 2; p < end; p++) {
+		if (*p != '\n' && *p != '\r')
+			continue;
+		if (*p == '\r' && p + 1 < end && p[1] == '\n')
+			p++;
+		const char *line = p + 1;
+		if (prev) {
+			const char *q = prev;
+			while (q < line && (*q == ' ' || *q == '\t'))
+				q++;
+			if (*q != '#' && line_starts_decl(line, end))
+				return (size_t)(line - t);
+		}
+		prev = line;
+	}
+	return 0;
+}
+
+struct part_job {
+	const struct src *src;
+	size_t from;
+	struct arena arena;
+	struct diag diag;
+	struct ns *ns;
+};
+
+static void *parse_part(void *arg)
+{
+	struct part_job *j = arg;
+	j->ns = parse_range(&j->arena, &j->diag, j->src, j->from, j->src->len, true);
+	return NULL;
+}
+
+static unsigned threads_wanted(void)
+{
+	if (ipcgen_threads > 0)
+		return (unsigned)ipcgen_threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 1 ? (unsigned)n : 1;
+}
+
+struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
+{
+	size_t split = src->len >= PARTS_FROM && threads_wanted() > 1 ? find_split(src) : 0;
+	if (split) {
+		struct part_job j = {.src = src, .from = split};
+		pthread_t th;
+		if (pthread_create(&th, NULL, parse_part, &j) == 0) {
+			struct diag d1 = {0};
+			struct ns *ns = parse_range(a, &d1, src, 0, split, false);
+			pthread_join(th, NULL);
+			bool ok = ns && j.ns && !d1.errors && !j.diag.errors;
+			diag_discard(&d1);
+			diag_discard(&j.diag);
+			if (ok) {
+				/* The second part's declarations and uses follow the first's. */
+				struct decl **dt = &ns->decls;
+				while (*dt)
+					dt = &(*dt)->next;
+				*dt = j.ns->decls;
+				for (struct decl *x = j.ns->decls; x; x = x->next)
+					x->ns = ns;
+				struct use **ut = &ns->uses;
+				while (*ut)
+					ut = &(*ut)->next;
+				*ut = j.ns->uses;
+				arena_adopt(a, &j.arena);
+				return ns;
+			}
+			arena_free(&j.arena);
+			/* An error somewhere: parse it whole, to report it as one parse does. */
+		}
+	}
+	return parse_range(a, d, src, 0, src->len, false);
 }

@@ -39,6 +39,12 @@ const char *arena_intern(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void arena_free(struct arena *a);
+/* Moves every block of from into a (they are freed with a); from is left
+ * empty.  What from interned is not found by arena_intern on a. */
+void arena_adopt(struct arena *a, struct arena *from);
+
+/* Threads ipcgen may use at most (IPCGEN_THREADS); 0: one per processor. */
+extern int ipcgen_threads;
 
 uint32_t fnv1a32(const char *s, size_t n);
 
@@ -126,6 +132,8 @@ void diag_flush(struct diag *d);
 struct linecol diag_linecol(struct diag *d, struct loc loc);
 /* Frees what diag_linecol keeps (diag_flush does too). */
 void diag_forget_lines(struct diag *d);
+/* Drops every diagnostic held, unprinted, and the count of errors. */
+void diag_discard(struct diag *d);
 
 void diag_error(struct diag *d, struct loc loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -180,7 +188,9 @@ struct lexer {
 	struct arena *arena;
 	struct diag *diag;
 	const struct src *src;
-	const unsigned char *base, *cursor, *limit;
+	const unsigned char *base, *cursor;
+	const unsigned char *limit;  /* where this lexer stops: end, or a part's end */
+	const unsigned char *end;    /* the file's end (its NUL) */
 	uint32_t line;           /* for doc comments: which lines they stand on */
 	bool line_has_token;     /* a token stood earlier on this line */
 	struct buf doc;          /* the comment block being gathered */
@@ -191,6 +201,9 @@ void lex_init(struct lexer *lx, struct arena *a, struct diag *d, const struct sr
 /* The next token into *t; false after a lexical error (reported).  At the
  * end of the file, TOK_EOF. */
 bool lex_next(struct lexer *lx, struct token *t);
+/* Lexes only [from, to) of the file (offsets; from at the start of a
+ * line, to at the start of one or at the end). */
+void lex_range(struct lexer *lx, size_t from, size_t to);
 void lex_fini(struct lexer *lx);
 /* Every token of src (for tests); false on a lexical error. */
 bool lex_file(struct arena *a, struct diag *d, const struct src *src,

@@ -117,8 +117,15 @@ void lex_init(struct lexer *lx, struct arena *a, struct diag *d, const struct sr
 		.base = (const unsigned char *)src->text,
 		.cursor = (const unsigned char *)src->text,
 		.limit = (const unsigned char *)src->text + src->len,
+		.end = (const unsigned char *)src->text + src->len,
 		.line = 1,
 	};
+}
+
+void lex_range(struct lexer *lx, size_t from, size_t to)
+{
+	lx->cursor = lx->base + from;
+	lx->limit = lx->base + to;
 }
 
 void lex_fini(struct lexer *lx)
@@ -135,6 +142,12 @@ bool lex_next(struct lexer *lx, struct token *t)
 
 	for (;;) {
 		tok = YYCURSOR;
+		/* The end of a part of the file (parse_file may parse a large one
+		 * in parts, split at the start of a line). */
+		if (tok >= lx->limit && tok != lx->end) {
+			push(lx, t, TOK_EOF, tok, tok);
+			break;
+		}
 	/*!re2c
 		re2c:define:YYCTYPE = "unsigned char";
 		re2c:yyfill:enable = 0;
@@ -145,7 +158,7 @@ bool lex_next(struct lexer *lx, struct token *t)
 		space = [ \t\f\v]+;
 
 		"\x00" {
-			if (tok == lx->limit) {
+			if (tok == lx->end) {
 				push(lx, t, TOK_EOF, tok, tok);
 				YYCURSOR = tok;   /* stay at the end */
 				break;
@@ -262,6 +275,7 @@ const char *lex_token_name(int kind)
 	case TOK_EQ: return "'='";
 	case TOK_MINUS: return "'-'";
 	case TOK_ELLIPSIS: return "'...'";
+	case TOK_PART: return "a part of a file";
 	}
 	return "a token";
 }

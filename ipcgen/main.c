@@ -134,7 +134,7 @@ static void run_jobs(struct job *jobs, size_t n)
 			if (jobs[i].part == first[f])
 				order[k++] = i;
 	struct pool p = {jobs, order, n, 0};
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long ncpu = ipcgen_threads > 0 ? ipcgen_threads : sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nthreads = ncpu > 1 ? (size_t)ncpu : 1;
 	if (nthreads > 4)
 		nthreads = 4;
@@ -335,6 +335,18 @@ int main(int argc, char **argv)
 	}
 	if (status < 0) {
 		u.incdirs = incdirs;
+		/* IPCGEN_THREADS: at most that many threads (1: none). */
+		const char *th = getenv("IPCGEN_THREADS");
+		if (th && *th) {
+			char *e;
+			long n = strtol(th, &e, 10);
+			if (*e || n < 1 || n > 64) {
+				fprintf(stderr, "ipcgen: IPCGEN_THREADS must be a number from 1 to 64, not '%s'\n", th);
+				unit_free(&u);
+				return 2;
+			}
+			ipcgen_threads = (int)n;
+		}
 		/* Colour on a terminal, unless NO_COLOR is set to something (no-color.org). */
 		const char *nc = getenv("NO_COLOR");
 		u.diag.color = isatty(STDERR_FILENO) && (!nc || !*nc);

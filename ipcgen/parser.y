@@ -57,7 +57,7 @@
 }
 
 %token NAMESPACE USE ENUM INTERFACE CALL SEND ERROR RAISES IDENT NUMBER SCOPE COLON
-       SEMI COMMA LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS LT GT.
+       SEMI COMMA LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS LT GT PART.
 
 %type method_kind {int}
 %type qname {struct qname}
@@ -78,8 +78,11 @@
 %type raises {struct qname_list}
 %type qname_list {struct qname_list}
 
-/* file: 'namespace' NAME ';' decl* */
+/* file: 'namespace' NAME ';' decl*
+ * PART is never in a file: parse_file hands it in first when it parses a
+ * later part of a large file, which holds declarations only. */
 file ::= header decls.
+file ::= PART decls.
 header ::= NAMESPACE(K) IDENT(N) SEMI.          { ast_namespace(p, &K, &N); }
 
 decls ::= .

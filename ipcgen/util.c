@@ -141,6 +141,25 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
+void arena_adopt(struct arena *a, struct arena *from)
+{
+	table_free(from->itab, from->icap * sizeof *from->itab);
+	if (!from->head) {
+		*from = (struct arena){0};
+		return;
+	}
+	struct arena_block *last = from->head;
+	while (last->next)
+		last = last->next;
+	if (a->head) {       /* behind a's current block, which a goes on filling */
+		last->next = a->head->next;
+		a->head->next = from->head;
+	} else {
+		*a = (struct arena){.head = from->head, .next_size = from->next_size};
+	}
+	*from = (struct arena){0};
+}
+
 void arena_free(struct arena *a)
 {
 	for (struct arena_block *b = a->head, *next; b; b = next) {
@@ -601,6 +620,17 @@ static const struct line_index *line_index(struct diag *d, const struct src *s)
 	}
 	*l = (struct line_index){s, s->text, (uint32_t *)(void *)b.data, b.len / sizeof(uint32_t)};
 	return l;
+}
+
+void diag_discard(struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		buf_free(&d->v[i].text);
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = 0;
+	d->errors = 0;
+	diag_forget_lines(d);
 }
 
 void diag_forget_lines(struct diag *d)

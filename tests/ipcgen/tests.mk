@@ -6,6 +6,8 @@
 #   check-ipcgen-golden   generated C for the frozen protocols, byte for byte
 #   check-ipcgen-compile  generated C under gcc, clang and g++, warnings as errors
 #   check-ipcgen-cli      the command line, exit statuses, hostile inputs
+#   check-ipcgen-parts    a large file parsed in parts on two threads gives what
+#                         one parse gives: outputs, diagnostics, exit status
 #   check-ipcgen-compat   lock files and breaking-change reports (tests/ipcgen/compat)
 #   check-ipcgen-e2e      declared errors, strings, sends, describe over the POSIX port
 #   check-ipcgen-fuzz     ipcgen --fuzz targets of every protocol, built with clang's
@@ -16,7 +18,7 @@
 # rewrites the expected files after an intended change; review the diff.
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
-	check-ipcgen-compile check-ipcgen-cli check-ipcgen-compat check-ipcgen-e2e \
+	check-ipcgen-compile check-ipcgen-cli check-ipcgen-parts check-ipcgen-compat check-ipcgen-e2e \
 	check-ipcgen-fuzz check-ipcgen-asan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
@@ -37,6 +39,8 @@ check-ipcgen-compile: $(IPCGEN)
 	@sh tests/run-test ipcgen-compile $(B)/results sh tests/ipcgen/compile.sh $(IPCGEN) "$(CC)" "$(CLANG)" "$(CXX)"
 check-ipcgen-cli: $(IPCGEN)
 	@sh tests/run-test ipcgen-cli $(B)/results sh tests/ipcgen/cli.sh $(IPCGEN)
+check-ipcgen-parts: $(IPCGEN)
+	@sh tests/run-test ipcgen-parts $(B)/results sh tests/ipcgen/parts.sh $(IPCGEN)
 check-ipcgen-compat: $(IPCGEN)
 	@sh tests/run-test ipcgen-compat $(B)/results sh tests/ipcgen/compat.sh $(IPCGEN)
 E2E_GEN = $(B)/ipcgen/e2e
@@ -58,6 +62,7 @@ check-ipcgen-asan: $(IPCGEN_ASAN)
 		sh tests/ipcgen/diag.sh $(IPCGEN_ASAN) && \
 		sh tests/ipcgen/golden.sh $(IPCGEN_ASAN) && \
 		sh tests/ipcgen/cli.sh $(IPCGEN_ASAN) && \
+		sh tests/ipcgen/parts.sh $(IPCGEN_ASAN) && \
 		sh tests/ipcgen/compat.sh $(IPCGEN_ASAN)'
 
 # ipcgen --fuzz: a libFuzzer target per namespace, over its generated servers.
