@@ -312,8 +312,13 @@ struct claim_entry {
  * probing, at most half full), presized from the declarations so that it
  * does not grow; and the claimants, who[0] unused. */
 struct claims {
-	struct claim_entry *v;
-	size_t n, cap;
+	struct claim_slot {
+		uint32_t hash;         /* the name's hash, high bits */
+		uint32_t entry;        /* index into v, plus 1; 0: an empty slot */
+	} *slot;
+	size_t cap;            /* slots */
+	struct claim_entry *v; /* the names, in the order they were claimed */
+	size_t n, capv;
 	struct claimant *who;
 	size_t nwho, capwho;
 };
@@ -346,6 +351,14 @@ struct checker {
 	struct dups ids;       /* interface ID -> decl */
 	struct dups errcodes;  /* error code -> decl, across namespaces */
 	struct map clashed;    /* owners with a clash reported already */
+#define CLAIM_BATCH 32
+	struct pending_claim {
+		const char *name;
+		uint32_t len, who;
+		uint64_t hash;
+		uint8_t kind, what;
+	} pend[CLAIM_BATCH];   /* claims not made yet (claim) */
+	unsigned npend;
 };
 
 
@@ -395,12 +408,18 @@ static void dups_free(struct dups *t)
 }
 
 /* Room for about n names and nwho claimants, without growing. */
+/* Room for about n names and nwho claimants, without growing.  The slots
+ * (8 bytes each, a megabyte for 60000 names) are all that a lookup touches
+ * but for a name that is there already: they stay in the cache, where a
+ * table of whole entries did not. */
 static void claims_init(struct claims *t, size_t n, size_t nwho)
 {
 	t->cap = 64;
 	while (t->cap < 2 * n)
 		t->cap *= 2;
-	t->v = table_alloc(t->cap * sizeof *t->v);   /* megabytes: huge pages */
+	t->slot = table_alloc(t->cap * sizeof *t->slot);
+	t->capv = n + 1;
+	t->v = table_alloc(t->capv * sizeof *t->v);
 	t->capwho = nwho + 1;
 	t->who = table_alloc(t->capwho * sizeof *t->who);
 	t->nwho = 1;
@@ -408,39 +427,59 @@ static void claims_init(struct claims *t, size_t n, size_t nwho)
 
 static void claims_free(struct claims *t)
 {
-	table_free(t->v, t->cap * sizeof *t->v);
+	table_free(t->slot, t->cap * sizeof *t->slot);
+	table_free(t->v, t->capv * sizeof *t->v);
 	table_free(t->who, t->capwho * sizeof *t->who);
 	*t = (struct claims){0};
 }
 
-static inline size_t claims_slot(const struct claims *t, const char *name, size_t len)
+/* The slot of name: where it is, or the empty one where it would go. */
+static inline size_t claims_slot(const struct claims *t, const char *name, size_t len,
+                                 uint64_t h)
 {
-	size_t mask = t->cap - 1, i = (size_t)XXH3_64bits(name, len) & mask;
-	while (t->v[i].name && (t->v[i].len != len || memcmp(t->v[i].name, name, len) != 0))
-		i = (i + 1) & mask;
+	size_t mask = t->cap - 1, i = (size_t)h & mask;
+	uint32_t hi = (uint32_t)(h >> 32);
+	for (; t->slot[i].entry; i = (i + 1) & mask) {
+		const struct claim_entry *e = &t->v[t->slot[i].entry - 1];
+		if (t->slot[i].hash == hi && e->len == len && memcmp(e->name, name, len) == 0)
+			break;
+	}
 	return i;
 }
 
 /* The entry of name, a new one (unclaimed) if it has none.  name must live
  * as long as the table. */
-static inline struct claim_entry *claims_find(struct claims *t, const char *name, size_t len)
+static inline struct claim_entry *claims_find(struct claims *t, const char *name, size_t len,
+                                              uint64_t h)
 {
-	size_t i = claims_slot(t, name, len);
-	if (t->v[i].name)
-		return &t->v[i];
+	size_t i = claims_slot(t, name, len, h);
+	if (t->slot[i].entry)
+		return &t->v[t->slot[i].entry - 1];
 	if ((t->n + 1) * 2 > t->cap) {   /* the estimate fell short: grow */
 		struct claims old = *t;
 		t->cap *= 2;
-		t->v = table_alloc(t->cap * sizeof *t->v);
-		for (size_t k = 0; k < old.cap; k++)
-			if (old.v[k].name)
-				t->v[claims_slot(t, old.v[k].name, old.v[k].len)] = old.v[k];
-		table_free(old.v, old.cap * sizeof *old.v);
-		i = claims_slot(t, name, len);
+		t->slot = table_alloc(t->cap * sizeof *t->slot);
+		for (size_t k = 0; k < t->n; k++) {
+			const struct claim_entry *e = &t->v[k];
+			uint64_t hk = XXH3_64bits(e->name, e->len);
+			size_t j = (size_t)hk & (t->cap - 1);
+			while (t->slot[j].entry)
+				j = (j + 1) & (t->cap - 1);
+			t->slot[j] = (struct claim_slot){(uint32_t)(hk >> 32), (uint32_t)k + 1};
+		}
+		table_free(old.slot, old.cap * sizeof *old.slot);
+		i = claims_slot(t, name, len, h);
 	}
-	t->n++;
-	t->v[i] = (struct claim_entry){.name = name, .len = (uint32_t)len};
-	return &t->v[i];
+	if (t->n == t->capv) {
+		struct claim_entry *v = table_alloc(2 * t->capv * sizeof *v);
+		memcpy(v, t->v, t->n * sizeof *v);
+		table_free(t->v, t->capv * sizeof *v);
+		t->v = v;
+		t->capv *= 2;
+	}
+	t->v[t->n] = (struct claim_entry){.name = name, .len = (uint32_t)len};
+	t->slot[i] = (struct claim_slot){(uint32_t)(h >> 32), (uint32_t)++t->n};
+	return &t->v[t->n - 1];
 }
 
 /* A new claimant; its index for claim(). */
@@ -465,10 +504,11 @@ static const char taken_owner[] = "taken";
 
 /* Claims a global C name for claimant who, as what; name must live until
  * the end of the check.  The descriptions are only made for a clash. */
-static void claim(struct checker *c, enum cname_kind kind, const char *name,
-                  uint32_t who, enum claim_what what)
+/* Claims name for claimant who now (see claim). */
+static void claim_now(struct checker *c, enum cname_kind kind, const char *name, size_t len,
+                      uint64_t h, uint32_t who, enum claim_what what)
 {
-	struct claim_entry *e = claims_find(&c->claims, name, strlen(name));
+	struct claim_entry *e = claims_find(&c->claims, name, len, h);
 	uint32_t old;
 	enum claim_what old_what;
 	if (kind == CN_TAG) {
@@ -510,6 +550,34 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name,
 	const char *theirs = arena_printf(c->a, claim_what[old_what], it->x, it->y);
 	diag_error(c->d, me->loc, "%s and %s would both be '%s' in C; rename one", mine, theirs, name);
 	diag_note(c->d, it->loc, "%s is declared here", theirs);
+}
+
+/* Claims waiting for claims_flush, their slots being fetched meanwhile:
+ * a lookup is a cache miss in a table of megabytes, and a batch of them
+ * overlaps the misses instead of waiting on each in turn. */
+static void claims_flush(struct checker *c)
+{
+	for (unsigned k = 0; k < c->npend; k++) {
+		const struct pending_claim *p = &c->pend[k];
+		claim_now(c, (enum cname_kind)p->kind, p->name, p->len, p->hash, p->who,
+		          (enum claim_what)p->what);
+	}
+	c->npend = 0;
+}
+
+/* Claims the global C name name for claimant who: a clash with another
+ * claimant's name is reported (once per declaration).  Claims are made in
+ * order, a batch at a time; claims_flush ends the batch. */
+static void claim(struct checker *c, enum cname_kind kind, const char *name,
+                  uint32_t who, enum claim_what what)
+{
+	size_t len = strlen(name);
+	uint64_t h = XXH3_64bits(name, len);
+	__builtin_prefetch(&c->claims.slot[(size_t)h & (c->claims.cap - 1)]);
+	c->pend[c->npend++] = (struct pending_claim){name, (uint32_t)len, who, h,
+	                                             (uint8_t)kind, (uint8_t)what};
+	if (c->npend == CLAIM_BATCH)
+		claims_flush(c);
 }
 
 /* x_y, with reserved shapes (a leading '_', a "__") rewritten; a new
@@ -1336,7 +1404,8 @@ static void claim_taken(struct checker *c)
 {
 	uint32_t who = claimant(c, (struct loc){0}, taken_owner, NULL, NULL);
 	for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++) {
-		struct claim_entry *e = claims_find(&c->claims, c_taken[i], strlen(c_taken[i]));
+		size_t len = strlen(c_taken[i]);
+		struct claim_entry *e = claims_find(&c->claims, c_taken[i], len, XXH3_64bits(c_taken[i], len));
 		if (e->ord)
 			continue;
 		*e = (struct claim_entry){e->name, e->len, who, who, W_TAKEN, W_TAKEN, true};
@@ -1461,8 +1530,10 @@ bool check_unit(struct unit *u)
 	count_claims(u, &nnames, &nwho);
 	claims_init(&c.claims, nnames, nwho);
 	claim_taken(&c);
-	for (struct ns *ns = u->nss; ns; ns = ns->next)
+	for (struct ns *ns = u->nss; ns; ns = ns->next) {
 		claim_names(&c, ns);
+		claims_flush(&c);
+	}
 	claims_free(&c.claims);
 	arena_free(&c.tmp);
 	dups_free(&c.names);
