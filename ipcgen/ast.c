@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ast.h"
 #include "parser.h"
@@ -305,8 +304,6 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
  */
 #define PARTS_FROM ((size_t)128 << 10)   /* smaller files: one thread */
 
-int ipcgen_threads;   /* threads to use at most; 0: one per processor */
-
 static bool line_starts_decl(const char *p, const char *end)
 {
 	static const char *const kw[] = {"interface", "enum", "error", "use"};
@@ -360,17 +357,9 @@ static void *parse_part(void *arg)
 	return NULL;
 }
 
-static unsigned threads_wanted(void)
-{
-	if (ipcgen_threads > 0)
-		return (unsigned)ipcgen_threads;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 1 ? (unsigned)n : 1;
-}
-
 struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
 {
-	size_t split = src->len >= PARTS_FROM && threads_wanted() > 1 ? find_split(src) : 0;
+	size_t split = src->len >= PARTS_FROM && ipcgen_nthreads() > 1 ? find_split(src) : 0;
 	if (split) {
 		struct part_job j = {.src = src, .from = split};
 		pthread_t th;

@@ -8,6 +8,7 @@
  * keywords or reserved names, and checked to be injective, so that two
  * protocol names never become one C name.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 /* XXH3 inlined: the fingerprint and the tables here hash short strings. */
@@ -1498,6 +1499,45 @@ static void claim_names(struct checker *c, struct ns *ns)
 	}
 }
 
+/* The canonical forms of the enums and the fingerprints of the interfaces. */
+struct fp_job {
+	struct unit *u;
+	struct arena arena;
+	struct strpool strs;
+};
+
+static void fingerprints(struct fp_job *j)
+{
+	struct buf scratch = {0};
+	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_ENUM)
+				canon_enum(&j->arena, &scratch, d);
+	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE)
+				fingerprint(&j->strs, &scratch, d);
+	buf_free(&scratch);
+}
+
+static void *fingerprints_thread(void *arg)
+{
+	fingerprints(arg);
+	return NULL;
+}
+
+#define FP_THREAD_FROM 2000   /* methods: fewer, and a thread costs more than it saves */
+
+static size_t count_methods(const struct unit *u)
+{
+	size_t n = 0;
+	for (const struct ns *ns = u->nss; ns; ns = ns->next)
+		for (const struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE)
+				n += d->nmethods;
+	return n;
+}
+
 bool check_unit(struct unit *u)
 {
 	struct checker c = {.u = u, .a = &u->arena, .d = &u->diag};
@@ -1526,6 +1566,16 @@ bool check_unit(struct unit *u)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				check_interface(&c, d);
+	/* The fingerprints need what came before, not the C names: on a large
+	 * unit they are made on a thread of their own while the names are
+	 * claimed, in an arena of their own (made for nothing if the names
+	 * clash). */
+	struct fp_job fp = {.u = u};
+	fp.strs.a = &fp.arena;
+	pthread_t fp_thread;
+	bool fp_started = false;
+	if (u->diag.errors == before && ipcgen_nthreads() > 1 && count_methods(u) >= FP_THREAD_FROM)
+		fp_started = pthread_create(&fp_thread, NULL, fingerprints_thread, &fp) == 0;
 	size_t nnames, nwho;
 	count_claims(u, &nnames, &nwho);
 	claims_init(&c.claims, nnames, nwho);
@@ -1542,19 +1592,12 @@ bool check_unit(struct unit *u)
 	dups_free(&c.ids);
 	dups_free(&c.errcodes);
 	map_free(&c.clashed);
-	if (u->diag.errors != before)
-		return false;
-	struct buf scratch = {0};
-	for (struct ns *ns = u->nss; ns; ns = ns->next)
-		for (struct decl *d = ns->decls; d; d = d->next)
-			if (d->kind == D_ENUM)
-				canon_enum(&u->arena, &scratch, d);
-	for (struct ns *ns = u->nss; ns; ns = ns->next)
-		for (struct decl *d = ns->decls; d; d = d->next)
-			if (d->kind == D_IFACE)
-				fingerprint(&c.strs, &scratch, d);
-	buf_free(&scratch);
-	return true;
+	if (fp_started)
+		pthread_join(fp_thread, NULL);
+	else if (u->diag.errors == before)
+		fingerprints(&fp);
+	arena_adopt(&u->arena, &fp.arena);
+	return u->diag.errors == before;
 }
 
 void unit_free(struct unit *u)

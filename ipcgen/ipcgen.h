@@ -45,6 +45,8 @@ void arena_adopt(struct arena *a, struct arena *from);
 
 /* Threads ipcgen may use at most (IPCGEN_THREADS); 0: one per processor. */
 extern int ipcgen_threads;
+/* What that comes to: at least 1. */
+unsigned ipcgen_nthreads(void);
 
 uint32_t fnv1a32(const char *s, size_t n);
 

@@ -134,8 +134,7 @@ static void run_jobs(struct job *jobs, size_t n)
 			if (jobs[i].part == first[f])
 				order[k++] = i;
 	struct pool p = {jobs, order, n, 0};
-	long ncpu = ipcgen_threads > 0 ? ipcgen_threads : sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = ncpu > 1 ? (size_t)ncpu : 1;
+	size_t nthreads = ipcgen_nthreads();
 	if (nthreads > 4)
 		nthreads = 4;
 	if (nthreads > n)

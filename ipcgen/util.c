@@ -234,6 +234,16 @@ const char *arena_intern(struct arena *a, const char *s, size_t n)
 	return e->text;
 }
 
+int ipcgen_threads;
+
+unsigned ipcgen_nthreads(void)
+{
+	if (ipcgen_threads > 0)
+		return (unsigned)ipcgen_threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 1 ? (unsigned)n : 1;
+}
+
 uint32_t fnv1a32(const char *s, size_t n)
 {
 	uint32_t h = UINT32_C(2166136261);
