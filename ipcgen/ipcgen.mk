@@ -66,6 +66,24 @@ $(B)/ipcgen/asan/parser.o: $(B)/ipcgen/parser.c $(IPCGEN_HDRS)
 $(IPCGEN_ASAN): $(IPCGEN_ASAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -pthread $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
 
+# The same compiler under ThreadSanitizer (clang's), for check-ipcgen-tsan: a
+# large file parsed in parts, fingerprints beside the claims, parts written
+# on parallel threads.
+IPCGEN_TSAN = $(B)/ipcgen/tsan/ipcgen
+IPCGEN_TSAN_OBJS = $(IPCGEN_OBJS:$(B)/ipcgen/%.o=$(B)/ipcgen/tsan/%.o) $(B)/ipcgen/tsan/main.o
+TSAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
+$(B)/ipcgen/tsan/%.o: ipcgen/%.c $(IPCGEN_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(IPCGEN_CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+$(B)/ipcgen/tsan/lexer.o: $(B)/ipcgen/lexer.c $(IPCGEN_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(IPCGEN_CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+$(B)/ipcgen/tsan/parser.o: $(B)/ipcgen/parser.c $(IPCGEN_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(IPCGEN_CFLAGS) $(TSAN_FLAGS) -Wno-unused-parameter -Wno-unused-variable -c -o $@ $<
+$(IPCGEN_TSAN): $(IPCGEN_TSAN_OBJS)
+	$(CLANG) $(CFLAGS) $(TSAN_FLAGS) -pthread $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
+
 INSTALL_TARGETS += install-ipcgen
 install-ipcgen: $(IPCGEN)
 	mkdir -p $(DESTDIR)$(BINDIR)

@@ -13,13 +13,14 @@
 #   check-ipcgen-fuzz     ipcgen --fuzz targets of every protocol, built with clang's
 #                         libFuzzer and run briefly (make fuzz runs them longer)
 #   check-ipcgen-asan     diag, golden, cli and compat again under ASan/UBSan
+#   check-ipcgen-tsan     parts (every thread ipcgen starts) under ThreadSanitizer
 #
 # UPDATE=1 sh tests/ipcgen/diag.sh build/ipcgen/ipcgen (or golden.sh)
 # rewrites the expected files after an intended change; review the diff.
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
 	check-ipcgen-compile check-ipcgen-cli check-ipcgen-parts check-ipcgen-compat check-ipcgen-e2e \
-	check-ipcgen-fuzz check-ipcgen-asan
+	check-ipcgen-fuzz check-ipcgen-asan check-ipcgen-tsan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
 
@@ -95,3 +96,8 @@ fuzz-ipcgen-generated: $(GENFUZZ_BINS)
 	@for t in $(GENFUZZ_BINS); do echo "$$t: $(FUZZ_SECONDS) s"; \
 		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 | \
 		grep -E 'ipcgen-fuzz|ERROR|number_of_executed_units|SUMMARY' || exit 1; done
+
+# setarch -R: ThreadSanitizer wants the address space laid out as it knows it.
+check-ipcgen-tsan: $(IPCGEN_TSAN)
+	@sh tests/run-test ipcgen-tsan $(B)/results env TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+		setarch $$(uname -m) -R sh tests/ipcgen/parts.sh $(IPCGEN_TSAN)
