@@ -12,6 +12,9 @@
 #include "ast.h"
 #include "parser.h"
 
+/* Where token t starts. */
+#define LOC(p, t) ((struct loc){(p)->src, (t)->off})
+
 /* Appends item to a head/tail/n list. */
 #define APPEND(list, item)                                                     \
 	do {                                                                   \
@@ -33,7 +36,7 @@ void ast_namespace(struct parser *p, struct token *kw, struct token *name)
 	struct ns *ns = new(p, sizeof *ns);
 	ns->name = name->text;
 	ns->doc = kw->doc;
-	ns->loc = name->loc;
+	ns->loc = LOC(p, name);
 	ns->src = p->src;
 	p->ns = ns;
 	p->decl_tail = &ns->decls;
@@ -45,7 +48,7 @@ void ast_use(struct parser *p, struct token *kw, struct token *name)
 	(void)kw;
 	struct use *u = new(p, sizeof *u);
 	u->name = name->text;
-	u->loc = name->loc;
+	u->loc = LOC(p, name);
 	*p->use_tail = u;
 	p->use_tail = &u->next;
 }
@@ -57,7 +60,7 @@ static struct decl *new_decl(struct parser *p, enum decl_kind kind,
 	d->kind = kind;
 	d->name = name->text;
 	d->doc = kw->doc;
-	d->loc = name->loc;
+	d->loc = LOC(p, name);
 	d->ns = p->ns;
 	*p->decl_tail = d;
 	p->decl_tail = &d->next;
@@ -89,7 +92,7 @@ struct member *ast_member(struct parser *p, struct token *name,
 	struct member *m = new(p, sizeof *m);
 	m->name = name->text;
 	m->doc = name->doc;
-	m->loc = name->loc;
+	m->loc = LOC(p, name);
 	if (value) {
 		m->has_value = true;
 		m->literal = value->value;
@@ -131,7 +134,7 @@ struct method *ast_method(struct parser *p, int kind, struct token *name,
 	m->kind = (enum method_kind)kind;
 	m->name = name->text;
 	m->doc = p->kind_doc;
-	m->loc = name->loc;
+	m->loc = LOC(p, name);
 	m->caps = caps->in.head;
 	m->outcaps = caps->out.head;
 	m->params = params.head;
@@ -166,7 +169,7 @@ struct typeref ast_type(struct parser *p, struct qname *name, struct token *boun
 	if (bound) {
 		t.has_bound = true;
 		t.bound = bound->value;
-		t.bound_loc = bound->loc;
+		t.bound_loc = LOC(p, bound);
 	}
 	return t;
 }
@@ -193,11 +196,11 @@ struct param *ast_param(struct parser *p, struct token *name, struct qname *type
 	struct param *prm = new(p, sizeof *prm);
 	prm->name = name->text;
 	prm->doc = name->doc;
-	prm->loc = name->loc;
+	prm->loc = LOC(p, name);
 	if (type)
 		prm->type.name = *type;
 	else  /* a bare capability name: type cap */
-		prm->type.name = (struct qname){.name = "cap", .loc = name->loc};
+		prm->type.name = (struct qname){.name = "cap", .loc = LOC(p, name)};
 	prm->list = list;
 	return prm;
 }
@@ -208,7 +211,7 @@ struct qname ast_qname(struct parser *p, struct token *ns, struct token *name)
 	return (struct qname){
 		.ns = ns ? ns->text : NULL,
 		.name = name->text,
-		.loc = ns ? ns->loc : name->loc,
+		.loc = ns ? LOC(p, ns) : LOC(p, name),
 	};
 }
 
@@ -232,14 +235,14 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 		len += (size_t)w;
 	}
 	char found[64];
-	if (tok->kind == TOK_IDENT && tok->len <= 40)
+	if (tok->kind == TOK_IDENT && strlen(tok->text) <= 40)
 		snprintf(found, sizeof found, "'%s'", tok->text);
 	else
 		snprintf(found, sizeof found, "%s", lex_token_name(tok->kind));
 	if (total)
-		diag_error(p->diag, tok->loc, "expected %s, found %s", what, found);
+		diag_error(p->diag, LOC(p, tok), "expected %s, found %s", what, found);
 	else
-		diag_error(p->diag, tok->loc, "unexpected %s", found);
+		diag_error(p->diag, LOC(p, tok), "unexpected %s", found);
 	if (p->nbraces && tok->kind == TOK_EOF) {
 		struct loc open = p->braces[p->nbraces - 1];
 		diag_note(p->diag, open, "to close the '{' opened here");
@@ -281,7 +284,7 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
 			break;
 		}
 		if (t.kind == TOK_LBRACE && p.nbraces < sizeof p.braces / sizeof p.braces[0])
-			p.braces[p.nbraces++] = t.loc;
+			p.braces[p.nbraces++] = LOC(&p, &t);
 		else if (t.kind == TOK_RBRACE && p.nbraces)
 			p.nbraces--;
 		ipc_parse(lemon, t.kind, t);

@@ -171,13 +171,15 @@ void map_free(struct map *m);
 
 /* Token kinds are the parser's (parser.h, written by lemon); end of input is 0. */
 #define TOK_EOF 0
+/* Small: the parser copies each token several times. */
 struct token {
 	int kind;
-	uint32_t len;
-	struct loc loc;
-	const char *text;     /* identifiers: interned in the arena */
+	uint32_t off;         /* where it starts: a byte offset in the file */
+	union {
+		const char *text;     /* identifiers: interned in the arena */
+		uint64_t value;       /* numbers */
+	};
 	const char *doc;      /* '#' comment block directly above, or NULL */
-	uint64_t value;       /* numbers */
 };
 
 struct token_list {

@@ -72,7 +72,8 @@ static bool comment(struct lexer *lx, const unsigned char *start, const unsigned
 static void push(struct lexer *lx, struct token *t, int kind, const unsigned char *start,
                  const unsigned char *end)
 {
-	*t = (struct token){.kind = kind, .loc = loc_at(lx, start), .len = (uint32_t)(end - start)};
+	(void)end;
+	*t = (struct token){.kind = kind, .off = (uint32_t)(start - lx->base)};
 	if (lx->doc_last_line && lx->doc_last_line + 1 == lx->line && !lx->line_has_token)
 		t->doc = arena_strndup(lx->arena, lx->doc.data, lx->doc.len);
 	lx->doc.len = 0;
@@ -94,12 +95,12 @@ static bool number(struct lexer *lx, struct token *t, const unsigned char *s, co
 			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
 			: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : 99;
 		if (d >= base) {
-			diag_error(lx->diag, t->loc, "invalid digit '%c' in %s number",
+			diag_error(lx->diag, loc_at(lx, s), "invalid digit '%c' in %s number",
 			           *p, base == 16 ? "hexadecimal" : "decimal");
 			return false;
 		}
 		if (v > (UINT64_MAX - d) / base) {
-			diag_error(lx->diag, t->loc, "number does not fit in 64 bits");
+			diag_error(lx->diag, loc_at(lx, s), "number does not fit in 64 bits");
 			return false;
 		}
 		v = v * base + d;
