@@ -1437,13 +1437,23 @@ static void count_claims(const struct unit *u, size_t *names, size_t *who)
 	}
 }
 
+/* The C names of ns and of its declarations (ns_name), which the rest
+ * build on: made before the claims, so that the thread beside them
+ * (fingerprints, the unit's beside hook) may read them meanwhile. */
+static void name_decls(struct checker *c, struct ns *ns)
+{
+	ns->cname = c_unreserve(&c->strs, ns->name);
+	ns->CNAME = c_upper(&c->strs, ns->cname);
+	for (struct decl *d = ns->decls; d; d = d->next)
+		if (!d->dup)
+			d->cname = join(&c->strs, ns->cname, d->name);
+}
+
 /* The C names of everything in ns.  Those the generator uses are made in
  * the unit's arena; those only claimed here, in c->tmp. */
 static void claim_names(struct checker *c, struct ns *ns)
 {
 	struct strpool *a = &c->strs, *tmp = &c->tmpnames;
-	ns->cname = c_unreserve(a, ns->name);
-	ns->CNAME = c_upper(a, ns->cname);
 	if (strcmp(ns->CNAME, "IPC") == 0) {
 		diag_error(c->d, ns->loc, "namespace '%s' would give C names starting '%s_', which the transport reserves; rename it",
 		           ns->name, ns->cname);
@@ -1455,7 +1465,6 @@ static void claim_names(struct checker *c, struct ns *ns)
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
 			continue;
-		d->cname = join(a, ns->cname, d->name);
 		who = claimant(c, d->loc, d, ns->name, d->name);
 		if (d->kind == D_ERROR) {
 			d->CNAME = upper(join(a, join_lit(tmp, ns->cname, "err"), d->name));
@@ -1499,7 +1508,10 @@ static void claim_names(struct checker *c, struct ns *ns)
 	}
 }
 
-/* The canonical forms of the enums and the fingerprints of the interfaces. */
+/* The canonical forms of the enums and the fingerprints of the interfaces,
+ * then the unit's beside hook if it has one. */
+struct fp_job;
+static void fingerprints_only(struct fp_job *j);
 struct fp_job {
 	struct unit *u;
 	struct arena arena;
@@ -1507,6 +1519,13 @@ struct fp_job {
 };
 
 static void fingerprints(struct fp_job *j)
+{
+	fingerprints_only(j);
+	if (j->u->beside)
+		j->u->beside(j->u, &j->arena);
+}
+
+static void fingerprints_only(struct fp_job *j)
 {
 	struct buf scratch = {0};
 	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
@@ -1566,6 +1585,8 @@ bool check_unit(struct unit *u)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				check_interface(&c, d);
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		name_decls(&c, ns);
 	/* The fingerprints need what came before, not the C names: on a large
 	 * unit they are made on a thread of their own while the names are
 	 * claimed, in an arena of their own (made for nothing if the names

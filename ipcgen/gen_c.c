@@ -216,7 +216,7 @@ static void put_params(struct buf *b, const struct method *m, bool with_result)
 		put_params_text(b, m, with_result);
 }
 
-void gen_c_prepare(struct unit *u, const struct ns *ns)
+void gen_c_prepare(struct arena *a, const struct ns *ns)
 {
 	struct buf t = {0};
 	for (const struct decl *d = ns->decls; d; d = d->next) {
@@ -227,7 +227,7 @@ void gen_c_prepare(struct unit *u, const struct ns *ns)
 				continue;
 			t.len = 0;
 			put_params_text(&t, m, true);
-			m->cparams = arena_strndup(&u->arena, t.data ? t.data : "", t.len);
+			m->cparams = arena_strndup(a, t.data ? t.data : "", t.len);
 			m->ncparams = t.len;
 		}
 	}

@@ -367,6 +367,12 @@ struct unit {                 /* a compilation */
 	size_t nincdirs;
 	unsigned max_words, max_caps;   /* the transport's limits */
 	unsigned nsrcs;       /* files read so far */
+	/* If set, check_unit calls it once names and types are resolved and the
+	 * C names of namespaces and declarations made, with an arena for what
+	 * it makes; on a large unit on another thread, beside the C-name
+	 * claims, so it must only read the AST but for fields nothing else
+	 * touches (gen_c_prepare's).  Its work is wasted if the claims clash. */
+	void (*beside)(struct unit *u, struct arena *a);
 };
 
 /* Reads, lexes and parses path and, recursively, what it uses. */
@@ -390,9 +396,10 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions);
 
 enum gen_part { GEN_HEADER, GEN_CLIENT, GEN_SERVER, GEN_NPARTS };
 
-/* Makes what the parts of ns share (each method's C parameters), so that
- * gen_c may then write the parts at once, in several threads. */
-void gen_c_prepare(struct unit *u, const struct ns *ns);
+/* Makes what the parts of ns share (each method's C parameters), in a, so
+ * that gen_c may then write the parts at once, in several threads.  What
+ * is made already is kept. */
+void gen_c_prepare(struct arena *a, const struct ns *ns);
 /* Writes one output file of namespace ns into out (spilling it as it goes,
  * if out has a spill).  Needs gen_c_prepare first. */
 void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,

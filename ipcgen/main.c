@@ -161,7 +161,7 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 	for (const struct ns *ns = u->nss; ns; ns = ns->next) {
 		if (!ns->primary)
 			continue;
-		gen_c_prepare(u, ns);
+		gen_c_prepare(&u->arena, ns);   /* made already, if by prepare_beside */
 		for (int part = 0; part <= GEN_NPARTS; part++) {
 			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server) ||
 			    (part == GEN_NPARTS && !fuzz))
@@ -245,6 +245,15 @@ static int run_compat(struct unit *u, const char *lockpath)
 	return 0;
 }
 
+/* What the backend can make while the checks claim C names (check_unit's
+ * beside hook): each method's C parameters, for every primary namespace. */
+static void prepare_beside(struct unit *u, struct arena *a)
+{
+	for (const struct ns *ns = u->nss; ns; ns = ns->next)
+		if (ns->primary)
+			gen_c_prepare(a, ns);
+}
+
 /* Compiles the files named on the command line; returns the exit status. */
 static int run(struct unit *u, char **files, int nfiles, const struct options *o)
 {
@@ -252,6 +261,8 @@ static int run(struct unit *u, char **files, int nfiles, const struct options *o
 	bool client = o->client, server = o->server, depfile = o->depfile;
 	for (int i = 0; i < nfiles; i++)
 		unit_load(u, files[i], true);
+	if (!o->check_only && !o->lock && !o->compat)
+		u->beside = prepare_beside;
 	if (u->diag.errors == 0)
 		check_unit(u);
 	diag_flush(&u->diag);
