@@ -95,7 +95,9 @@ static inline void buf_putu(struct buf *b, unsigned v)
 	buf_putn(b, p, (size_t)(t + sizeof t - p));
 }
 /* Appends formatted text, fast: %s a string, %u an unsigned, %d an int64_t,
- * %x a uint32_t as 8 hex digits, %X a uint64_t as 16, %% a '%'. */
+ * %x a uint32_t as 8 hex digits, %X a uint64_t as 16, %% a '%'.  f must be
+ * a string that never changes (a literal): its split into pieces is kept,
+ * keyed by its address. */
 void bfmt(struct buf *b, const char *f, ...);
 
 /* A source file held in memory, NUL-terminated. */
