@@ -113,5 +113,31 @@ gen 700
 sed -i "${late}i\\# a comment" "$t/big.ipc"
 same "a comment above a line that could start a part"
 
+# Random damage, the same on every run (seeds 1..N): each a line deleted,
+# doubled or cut, or a token, a brace, a NUL or a doc comment put in.
+N=${PARTS_MUTATIONS:-24}
+gen 700
+cp "$t/big.ipc" "$t/pristine.ipc"
+k=1
+while [ "$k" -le "$N" ]; do
+	awk -v seed="$k" 'BEGIN { srand(seed) }
+	{ line[NR] = $0 }
+	END {
+		at = int(rand() * NR) + 1; op = int(rand() * 7)
+		split("interface|enum e {|}|;|{|call x(a: u32);|use aux;", tok, "|")
+		for (i = 1; i <= NR; i++) {
+			if (i != at) { print line[i]; continue }
+			if (op == 0) continue
+			if (op == 1) { print line[i]; print line[i]; continue }
+			if (op == 2) { print substr(line[i], 1, int(length(line[i]) / 2)); continue }
+			if (op == 3) { print "# a comment put in"; print line[i]; continue }
+			if (op == 4) { printf "%s%c\n", line[i], 0; continue }
+			print tok[int(rand() * 7) + 1]; print line[i]
+		}
+	}' "$t/pristine.ipc" >"$t/big.ipc"
+	same "random damage $k"
+	k=$((k + 1))
+done
+
 echo "parts: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
