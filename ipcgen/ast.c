@@ -364,7 +364,7 @@ struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
 {
 	size_t split = src->len >= PARTS_FROM && ipcgen_nthreads() > 1 ? find_split(src) : 0;
 	if (split) {
-		struct part_job j = {.src = src, .from = split};
+		struct part_job j = {.src = src, .from = split, .arena = ARENA_LARGE};
 		pthread_t th;
 		if (pthread_create(&th, NULL, parse_part, &j) == 0) {
 			struct diag d1 = {0};

@@ -1595,8 +1595,10 @@ bool check_unit(struct unit *u)
 	fp.strs.a = &fp.arena;
 	pthread_t fp_thread;
 	bool fp_started = false;
-	if (u->diag.errors == before && ipcgen_nthreads() > 1 && count_methods(u) >= FP_THREAD_FROM)
+	if (u->diag.errors == before && ipcgen_nthreads() > 1 && count_methods(u) >= FP_THREAD_FROM) {
+		fp.arena = (struct arena)ARENA_LARGE;   /* a large unit: megabytes */
 		fp_started = pthread_create(&fp_thread, NULL, fingerprints_thread, &fp) == 0;
+	}
 	size_t nnames, nwho;
 	count_claims(u, &nnames, &nwho);
 	claims_init(&c.claims, nnames, nwho);

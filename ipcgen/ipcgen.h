@@ -32,6 +32,9 @@ struct arena {
 };
 
 void *arena_alloc(struct arena *a, size_t size);       /* zeroed */
+/* An arena that will hold megabytes: its first block is a huge page
+ * already, not the 256 KiB that keeps a small input small. */
+#define ARENA_LARGE {.next_size = (size_t)2 << 20}
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* The arena's one copy of s[0..n): equal strings interned in one arena are
  * the same pointer. */
