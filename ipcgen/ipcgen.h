@@ -241,13 +241,15 @@ struct qname {
 	struct loc loc;
 };
 
+/* The AST's structures keep their fields in an order with no padding:
+ * a large file makes hundreds of thousands of them. */
 struct typeref {
 	struct qname name;
-	bool has_bound;       /* string<N> */
 	uint64_t bound;
 	struct loc bound_loc;
-	enum type_kind kind;
 	struct decl *decl;    /* enum or interface, once resolved */
+	enum type_kind kind;
+	bool has_bound;       /* string<N> */
 };
 
 struct qname_node {
@@ -259,48 +261,47 @@ struct qname_node {
 struct member {               /* enum member */
 	struct member *next;
 	const char *name, *doc;
+	const char *cname;    /* NS_ENUM_MEMBER */
 	struct loc loc;
-	bool has_value;
-	bool negative;        /* the literal had a minus sign */
 	uint64_t literal;
 	int64_t value;        /* once checked */
-	const char *cname;    /* NS_ENUM_MEMBER */
+	bool has_value;
+	bool negative;        /* the literal had a minus sign */
 	bool dup;             /* a duplicate, reported: no C names */
 };
 
 struct param {
 	struct param *next;
 	const char *name, *doc;
+	const char *cname;    /* escaped C name */
 	struct loc loc;
 	struct typeref type;
 	bool list;            /* page... */
-	const char *cname;    /* escaped C name */
 };
 
 enum method_kind { M_CALL, M_SEND };
 
 struct method {
 	struct method *next;
-	enum method_kind kind;
 	const char *name, *doc;
 	struct loc loc;
 	struct param *caps, *outcaps, *params;
-	bool has_ret;         /* a return type was written */
 	struct typeref ret;
 	struct qname_node *raises;   /* declared errors */
-	unsigned number;      /* label = id << 16 | number */
 	const char *field;    /* escaped vtable field name */
 	const char *clabel;   /* IO_FILE_READ */
 	const char *cfunc;    /* io_file_read */
 	const char *sig;      /* canonical wire signature (check.c) */
 	char *cparams;        /* its C parameters (gen_c.c, made once) */
 	size_t ncparams;
-	bool dup;
-	/* derived by check */
+	struct param *caplist, *outlist;   /* derived by check, as below */
+	enum method_kind kind;
+	unsigned number;      /* label = id << 16 | number */
 	unsigned ncaps_fixed, nout_fixed, nparams;
 	unsigned max_words;   /* request words at most (strings vary) */
+	bool has_ret;         /* a return type was written */
+	bool dup;
 	bool variable;        /* has string or bytes parameters */
-	struct param *caplist, *outlist;
 };
 
 enum decl_kind { D_ENUM, D_IFACE, D_ERROR };
