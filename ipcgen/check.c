@@ -1510,8 +1510,6 @@ static void claim_names(struct checker *c, struct ns *ns)
 
 /* The canonical forms of the enums and the fingerprints of the interfaces,
  * then the unit's beside hook if it has one. */
-struct fp_job;
-static void fingerprints_only(struct fp_job *j);
 struct fp_job {
 	struct unit *u;
 	struct arena arena;
@@ -1519,13 +1517,6 @@ struct fp_job {
 };
 
 static void fingerprints(struct fp_job *j)
-{
-	fingerprints_only(j);
-	if (j->u->beside)
-		j->u->beside(j->u, &j->arena);
-}
-
-static void fingerprints_only(struct fp_job *j)
 {
 	struct buf scratch = {0};
 	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
@@ -1537,6 +1528,8 @@ static void fingerprints_only(struct fp_job *j)
 			if (d->kind == D_IFACE)
 				fingerprint(&j->strs, &scratch, d);
 	buf_free(&scratch);
+	if (j->u->beside)
+		j->u->beside(j->u, &j->arena);
 }
 
 static void *fingerprints_thread(void *arg)

@@ -33,8 +33,10 @@ struct arena {
 
 void *arena_alloc(struct arena *a, size_t size);       /* zeroed */
 /* An arena that will hold megabytes: its first block is a huge page
- * already, not the 256 KiB that keeps a small input small. */
-#define ARENA_LARGE {.next_size = (size_t)2 << 20}
+ * already (the size of any arena's second), not the 256 KiB that keeps a
+ * small input small. */
+#define ARENA_LARGE_FIRST ((size_t)2 << 20)
+#define ARENA_LARGE {.next_size = ARENA_LARGE_FIRST}
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* The arena's one copy of s[0..n): equal strings interned in one arena are
  * the same pointer. */
@@ -150,6 +152,9 @@ void diag_note(struct diag *d, struct loc loc, const char *fmt, ...)
 void diag_plain(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Reads from fd until n bytes or its end, through EINTR; the count.  *err
+ * is the errno of a read that failed, 0 if none did. */
+size_t read_full(int fd, void *p, size_t n, int *err);
 /* Reads a whole file, NUL-terminated; false (with errno) on failure. */
 bool read_file(struct arena *a, const char *path, struct src *out);
 

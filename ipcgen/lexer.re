@@ -67,12 +67,10 @@ static bool comment(struct lexer *lx, const unsigned char *start, const unsigned
 	return true;
 }
 
-/* Fills t as a token of kind spanning [start, end), with the doc comment
+/* Fills t as a token of kind starting at start, with the doc comment
  * standing directly above it. */
-static void push(struct lexer *lx, struct token *t, int kind, const unsigned char *start,
-                 const unsigned char *end)
+static void push(struct lexer *lx, struct token *t, int kind, const unsigned char *start)
 {
-	(void)end;
 	*t = (struct token){.kind = kind, .off = (uint32_t)(start - lx->base)};
 	if (lx->doc_last_line && lx->doc_last_line + 1 == lx->line && !lx->line_has_token)
 		t->doc = arena_strndup(lx->arena, lx->doc.data, lx->doc.len);
@@ -146,7 +144,7 @@ bool lex_next(struct lexer *lx, struct token *t)
 		/* The end of a part of the file (parse_file may parse a large one
 		 * in parts, split at the start of a line). */
 		if (tok >= lx->limit && tok != lx->end) {
-			push(lx, t, TOK_EOF, tok, tok);
+			push(lx, t, TOK_EOF, tok);
 			break;
 		}
 	/*!re2c
@@ -160,7 +158,7 @@ bool lex_next(struct lexer *lx, struct token *t)
 
 		"\x00" {
 			if (tok == lx->end) {
-				push(lx, t, TOK_EOF, tok, tok);
+				push(lx, t, TOK_EOF, tok);
 				YYCURSOR = tok;   /* stay at the end */
 				break;
 			}
@@ -175,14 +173,14 @@ bool lex_next(struct lexer *lx, struct token *t)
 			continue;
 		}
 
-		"namespace" { push(lx, t, TOK_NAMESPACE, tok, YYCURSOR); break; }
-		"use"       { push(lx, t, TOK_USE, tok, YYCURSOR); break; }
-		"enum"      { push(lx, t, TOK_ENUM, tok, YYCURSOR); break; }
-		"interface" { push(lx, t, TOK_INTERFACE, tok, YYCURSOR); break; }
-		"call"      { push(lx, t, TOK_CALL, tok, YYCURSOR); break; }
-		"send"      { push(lx, t, TOK_SEND, tok, YYCURSOR); break; }
-		"error"     { push(lx, t, TOK_ERROR, tok, YYCURSOR); break; }
-		"raises"    { push(lx, t, TOK_RAISES, tok, YYCURSOR); break; }
+		"namespace" { push(lx, t, TOK_NAMESPACE, tok); break; }
+		"use"       { push(lx, t, TOK_USE, tok); break; }
+		"enum"      { push(lx, t, TOK_ENUM, tok); break; }
+		"interface" { push(lx, t, TOK_INTERFACE, tok); break; }
+		"call"      { push(lx, t, TOK_CALL, tok); break; }
+		"send"      { push(lx, t, TOK_SEND, tok); break; }
+		"error"     { push(lx, t, TOK_ERROR, tok); break; }
+		"raises"    { push(lx, t, TOK_RAISES, tok); break; }
 
 		ident {
 			if (YYCURSOR - tok > MAX_IDENT) {
@@ -190,29 +188,29 @@ bool lex_next(struct lexer *lx, struct token *t)
 				ok = false;
 				break;
 			}
-			push(lx, t, TOK_IDENT, tok, YYCURSOR);
+			push(lx, t, TOK_IDENT, tok);
 			t->text = arena_intern(lx->arena, (const char *)tok, (size_t)(YYCURSOR - tok));
 			break;
 		}
 		number {
-			push(lx, t, TOK_NUMBER, tok, YYCURSOR);
+			push(lx, t, TOK_NUMBER, tok);
 			ok = number(lx, t, tok, YYCURSOR);
 			break;
 		}
 
-		"::"  { push(lx, t, TOK_SCOPE, tok, YYCURSOR); break; }
-		":"   { push(lx, t, TOK_COLON, tok, YYCURSOR); break; }
-		";"   { push(lx, t, TOK_SEMI, tok, YYCURSOR); break; }
-		","   { push(lx, t, TOK_COMMA, tok, YYCURSOR); break; }
-		"{"   { push(lx, t, TOK_LBRACE, tok, YYCURSOR); break; }
-		"}"   { push(lx, t, TOK_RBRACE, tok, YYCURSOR); break; }
-		"("   { push(lx, t, TOK_LPAREN, tok, YYCURSOR); break; }
-		")"   { push(lx, t, TOK_RPAREN, tok, YYCURSOR); break; }
-		"="   { push(lx, t, TOK_EQ, tok, YYCURSOR); break; }
-		"-"   { push(lx, t, TOK_MINUS, tok, YYCURSOR); break; }
-		"<"   { push(lx, t, TOK_LT, tok, YYCURSOR); break; }
-		">"   { push(lx, t, TOK_GT, tok, YYCURSOR); break; }
-		"..." { push(lx, t, TOK_ELLIPSIS, tok, YYCURSOR); break; }
+		"::"  { push(lx, t, TOK_SCOPE, tok); break; }
+		":"   { push(lx, t, TOK_COLON, tok); break; }
+		";"   { push(lx, t, TOK_SEMI, tok); break; }
+		","   { push(lx, t, TOK_COMMA, tok); break; }
+		"{"   { push(lx, t, TOK_LBRACE, tok); break; }
+		"}"   { push(lx, t, TOK_RBRACE, tok); break; }
+		"("   { push(lx, t, TOK_LPAREN, tok); break; }
+		")"   { push(lx, t, TOK_RPAREN, tok); break; }
+		"="   { push(lx, t, TOK_EQ, tok); break; }
+		"-"   { push(lx, t, TOK_MINUS, tok); break; }
+		"<"   { push(lx, t, TOK_LT, tok); break; }
+		">"   { push(lx, t, TOK_GT, tok); break; }
+		"..." { push(lx, t, TOK_ELLIPSIS, tok); break; }
 
 		* {
 			if (*tok >= 0x21 && *tok < 0x7f)

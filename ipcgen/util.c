@@ -6,7 +6,8 @@
  *       call read(amt: sise) size;
  *                      ^
  *
- * Out of memory is the only error that ends the process from here.
+ * Out of memory is the only error that ends the process from here (but for
+ * a bfmt format that ipcgen's own code got wrong).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,7 @@ static _Noreturn void out_of_memory(void)
  * out zeroed: nothing is cleared twice.  The first is 256 KiB, so a small
  * input stays small; then 2 MiB, 4 MiB and on in huge pages. */
 #define ARENA_FIRST ((size_t)256 << 10)
-#define ARENA_NEXT ((size_t)2 << 20)
+#define ARENA_NEXT ARENA_LARGE_FIRST
 #define ARENA_MAX ((size_t)4 << 20)
 
 /*
@@ -238,10 +239,16 @@ int ipcgen_threads;
 
 unsigned ipcgen_nthreads(void)
 {
+	/* sysconf reads a file under /sys: once per process.  The first call
+	 * comes from the main thread, before any other thread starts. */
+	static unsigned online;
 	if (ipcgen_threads > 0)
 		return (unsigned)ipcgen_threads;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 1 ? (unsigned)n : 1;
+	if (!online) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		online = n > 1 ? (unsigned)n : 1;
+	}
+	return online;
 }
 
 uint32_t fnv1a32(const char *s, size_t n)
@@ -294,6 +301,23 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+size_t read_full(int fd, void *p, size_t n, int *err)
+{
+	size_t got = 0;
+	*err = 0;
+	while (got < n) {
+		ssize_t k = read(fd, (char *)p + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			*err = errno;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	return got;
+}
+
 bool read_file(struct arena *a, const char *path, struct src *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -309,49 +333,31 @@ bool read_file(struct arena *a, const char *path, struct src *out)
 	/* A regular file is read straight into the arena at its size; anything
 	 * else (a pipe, a device) through a buffer until its end. */
 	struct buf b = {0};
-	size_t len = 0;
-	char *text = NULL;
+	size_t len;
+	char *text;
+	int err;
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2) {
-		size_t size = (size_t)st.st_size;
-		text = arena_alloc(a, size + 1);
-		while (len < size) {
-			ssize_t n = read(fd, text + len, size - len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				int err = errno;
-				close(fd);
-				errno = err;
-				return false;
-			}
-			if (n == 0)
-				break;
-			len += (size_t)n;
-		}
+		text = arena_alloc(a, (size_t)st.st_size + 1);
+		len = read_full(fd, text, (size_t)st.st_size, &err);
 		text[len] = 0;
 	} else {
 		for (;;) {
 			if (b.cap - b.len < 65536)
 				buf_grow(&b, 65536);
-			ssize_t n = read(fd, b.data + b.len, b.cap - b.len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				int err = errno;
-				buf_free(&b);
-				close(fd);
-				errno = err;
-				return false;
-			}
-			if (n == 0)
+			size_t want = b.cap - b.len, k = read_full(fd, b.data + b.len, want, &err);
+			b.len += k;
+			if (err || k < want)
 				break;
-			b.len += (size_t)n;
 		}
-		text = arena_strndup(a, b.data ? b.data : "", b.len);
+		text = err ? NULL : arena_strndup(a, b.data ? b.data : "", b.len);
 		len = b.len;
 		buf_free(&b);
 	}
 	close(fd);
+	if (err) {
+		errno = err;
+		return false;
+	}
 	out->path = arena_strndup(a, path, strlen(path));
 	out->text = text;
 	out->len = len;
@@ -380,7 +386,10 @@ struct fmt_plan {
 	uint16_t len[PLAN_MAX + 1];     /* each piece's literal text before it */
 };
 
-static bool plan_make(struct fmt_plan *pl, const char *f)
+/* Splits f into pl.  The formats are ipcgen's own literals: one it cannot
+ * split (more than PLAN_MAX conversions, 64 KiB of text, a '%' at its end)
+ * is a bug in ipcgen, and ends it. */
+static void plan_make(struct fmt_plan *pl, const char *f)
 {
 	const char *p = f;
 	unsigned lit = 0;
@@ -388,7 +397,7 @@ static bool plan_make(struct fmt_plan *pl, const char *f)
 		const char *q = strchrnul(p, '%');
 		size_t len = (size_t)(q - p);
 		if (len > 0xffff || lit + len > 0xffff)
-			return false;
+			break;
 		pl->len[n] = (uint16_t)len;
 		lit += (unsigned)len;
 		if (!*q) {
@@ -396,18 +405,16 @@ static bool plan_make(struct fmt_plan *pl, const char *f)
 			pl->n = (uint8_t)(n + 1);
 			pl->litlen = (uint16_t)lit;
 			pl->f = f;
-			return true;
+			return;
 		}
-		/* A '%' ending the format is left to bfmt_slow. */
 		if (!q[1])
-			return false;
+			break;
 		pl->conv[n] = q[1];
 		p = q + 2;
 	}
-	return false;
+	fprintf(stderr, "ipcgen: internal error: bfmt cannot take the format \"%.40s\"\n", f);
+	abort();
 }
-
-static void bfmt_slow(struct buf *b, const char *f, va_list ap);
 
 void bfmt(struct buf *b, const char *f, ...)
 {
@@ -416,12 +423,8 @@ void bfmt(struct buf *b, const char *f, ...)
 	va_list ap;
 	va_start(ap, f);
 	struct fmt_plan *pl = &plans[((uintptr_t)f >> 3) * 0x9e3779b1u >> 23 & 511];
-	if (pl->f != f && !plan_make(pl, f)) {
-		pl->f = NULL;
-		bfmt_slow(b, f, ap);
-		va_end(ap);
-		return;
-	}
+	if (pl->f != f)
+		plan_make(pl, f);
 	/* Room for the literal text and every number; strings ask for more. */
 	size_t need = (size_t)pl->litlen + 24u * pl->n;
 	if (b->cap - b->len < need)
@@ -484,46 +487,6 @@ void bfmt(struct buf *b, const char *f, ...)
 		}
 		memcpy(o, t, (size_t)(e - t));
 		o += e - t;
-	}
-}
-
-/* The same, a piece at a time, for a format too long for a plan. */
-static void bfmt_slow(struct buf *b, const char *f, va_list ap)
-{
-	for (;;) {
-		const char *p = strchrnul(f, '%');
-		buf_putn(b, f, (size_t)(p - f));
-		if (!*p)
-			break;
-		char tmp[24];
-		switch (p[1]) {
-		case 's':
-			buf_puts(b, va_arg(ap, const char *));
-			break;
-		case 'u':
-			snprintf(tmp, sizeof tmp, "%u", va_arg(ap, unsigned));
-			buf_puts(b, tmp);
-			break;
-		case 'd':
-			snprintf(tmp, sizeof tmp, "%lld", (long long)va_arg(ap, int64_t));
-			buf_puts(b, tmp);
-			break;
-		case 'x':
-			snprintf(tmp, sizeof tmp, "%08x", (unsigned)va_arg(ap, uint32_t));
-			buf_puts(b, tmp);
-			break;
-		case 'X':
-			snprintf(tmp, sizeof tmp, "%016llx", (unsigned long long)va_arg(ap, uint64_t));
-			buf_puts(b, tmp);
-			break;
-		case 0:
-			buf_putc(b, '%');
-			return;
-		default:
-			buf_putc(b, '%');
-			break;
-		}
-		f = p + 2;
 	}
 }
 
@@ -632,15 +595,21 @@ static const struct line_index *line_index(struct diag *d, const struct src *s)
 	return l;
 }
 
-void diag_discard(struct diag *d)
+/* Frees every diagnostic held (printed or not) and the line indexes. */
+static void drop_groups(struct diag *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		buf_free(&d->v[i].text);
 	free(d->v);
 	d->v = NULL;
 	d->n = d->cap = 0;
-	d->errors = 0;
 	diag_forget_lines(d);
+}
+
+void diag_discard(struct diag *d)
+{
+	drop_groups(d);
+	d->errors = 0;
 }
 
 void diag_forget_lines(struct diag *d)
@@ -754,15 +723,10 @@ void diag_flush(struct diag *d)
 {
 	if (d->n)
 		qsort(d->v, d->n, sizeof *d->v, group_order);
-	for (size_t i = 0; i < d->n; i++) {
+	for (size_t i = 0; i < d->n; i++)
 		fwrite(d->v[i].text.data, 1, d->v[i].text.len, d->out);
-		buf_free(&d->v[i].text);
-	}
 	fflush(d->out);
-	free(d->v);
-	d->v = NULL;
-	d->n = d->cap = 0;
-	diag_forget_lines(d);
+	drop_groups(d);
 }
 
 /* ---- hash map ------------------------------------------------------------- */

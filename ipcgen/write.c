@@ -67,19 +67,12 @@ static bool write_all(struct writer *w, const char *p, size_t n)
 	return true;
 }
 
-/* Reads up to n bytes of the old file into p; the count, 0 at its end. */
+/* Reads up to n bytes of the old file into p; the count, 0 at its end.  An
+ * old file that cannot be read is one that differs. */
 static size_t read_old(struct writer *w, char *p, size_t n)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t k = read(w->old, p + got, n - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;     /* an unreadable old file is one that differs */
-		got += (size_t)k;
-	}
-	return got;
+	int err;
+	return read_full(w->old, p, n, &err);
 }
 
 /* The text differs from the old file after w->matched bytes: make the
