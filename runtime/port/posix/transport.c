@@ -335,8 +335,10 @@ static void px_answer_status(int fd, uint16_t seq, int status)
 	px_send_frame(fd, &h, NULL, NULL, MSG_DONTWAIT, -1);
 }
 
-/* A call (type PX_CALL or PX_COPY) on connection ep. */
-static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
+/* An outgoing message on connection ep, checked before it is sent: 0, or
+ * the status to return, with its capabilities released (those it could
+ * hold: a count past IPC_MAX_CAPS names none that can be trusted). */
+static int px_check_out(ipc_cap ep, struct ipc_msg *msg)
 {
 	if (msg->ncaps > IPC_MAX_CAPS)
 		return IPC_EINVAL;
@@ -348,6 +350,15 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 		px_drop_caps(msg->cap, msg->ncaps);
 		return IPC_EBADCAP;
 	}
+	return 0;
+}
+
+/* A call (type PX_CALL or PX_COPY) on connection ep. */
+static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
+{
+	int st = px_check_out(ep, msg);
+	if (st)
+		return st;
 	int fd = PX_INDEX(ep);
 	uint16_t seq = ++px_seq;
 	struct px_hdr h = {
@@ -404,10 +415,7 @@ int ipc_posix_set_timeout(int timeout_ms)
 
 int ipc_posix_copy(ipc_cap conn, ipc_cap *copy)
 {
-	struct ipc_msg m;
-	m.label = 0;
-	m.nwords = 0;
-	m.ncaps = 0;
+	struct ipc_msg m = {0};   /* no words, no capabilities */
 	*copy = IPC_CAP_NONE;
 	int rc = px_call(conn, &m, PX_COPY, px_timeout);
 	if (rc < 0)
@@ -423,16 +431,9 @@ int ipc_posix_copy(ipc_cap conn, ipc_cap *copy)
 
 int ipc_send(ipc_cap ep, struct ipc_msg *msg)
 {
-	if (msg->ncaps > IPC_MAX_CAPS)
-		return IPC_EINVAL;
-	if (msg->nwords > IPC_MAX_WORDS) {
-		px_drop_caps(msg->cap, msg->ncaps);
-		return IPC_EINVAL;
-	}
-	if (ep == IPC_CAP_NONE || PX_KIND(ep) != PX_K_FD) {
-		px_drop_caps(msg->cap, msg->ncaps);
-		return IPC_EBADCAP;
-	}
+	int st = px_check_out(ep, msg);
+	if (st)
+		return st;
 	struct px_hdr h = {
 		.label = msg->label, .nwords = (uint16_t)msg->nwords,
 		.ncaps = (uint16_t)msg->ncaps, .version = IPC_WIRE_VERSION,
