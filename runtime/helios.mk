@@ -64,7 +64,8 @@ $(HB)/obj/%.o: %.c $(HPORT_HDR) $(HGEN_STAMP)
 
 # The manifest check on the host: the loader's own parser.
 MFCHECK = $(HB)/mfcheck
-$(MFCHECK): runtime/sysinit/mfcheck.c runtime/sysinit/manifest.c runtime/sysinit/manifest.h
+$(MFCHECK): runtime/sysinit/mfcheck.c runtime/sysinit/manifest.c runtime/sysinit/manifest.h \
+	runtime/sysinit/elf64.h
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ runtime/sysinit/mfcheck.c runtime/sysinit/manifest.c
 
@@ -82,7 +83,7 @@ endef
 SYSINIT_SRC = runtime/sysinit/sysinit.c runtime/sysinit/bfs.c runtime/sysinit/loader.c \
 	runtime/sysinit/manifest.c
 SYSINIT_OBJS = $(SYSINIT_SRC:%.c=$(HB)/obj/%.o)
-$(SYSINIT_OBJS): runtime/sysinit/init.h runtime/sysinit/manifest.h
+$(SYSINIT_OBJS): runtime/sysinit/init.h runtime/sysinit/manifest.h runtime/sysinit/elf64.h
 $(HB)/sysinit.elf: $(SYSINIT_OBJS) $(HLIB) runtime/port/helios/user.ld
 	$(call HLINK,$@,$(SYSINIT_OBJS))
 ALL_TARGETS += $(HB)/sysinit.elf $(MFCHECK)

@@ -11,6 +11,7 @@
  * process at a time, a bounded memory quota, and no process or loader
  * services to drivers.  A refusal names the manifest line it is about.
  */
+#include "elf64.h"
 #include "init.h"
 
 struct proc procs[MAX_PROCS];
@@ -138,19 +139,6 @@ static int check_policy(const struct proc *p, const struct manifest *m, const st
 	return 0;
 }
 
-/* ELF64 executables. */
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 
 static bool range_in(uint64_t base, uint64_t len, uint64_t lo, uint64_t hi)
 {
@@ -184,17 +172,17 @@ static int place(struct proc *p, uint64_t va, unsigned flags, const void *src, s
 
 static int load_elf(struct proc *p, const unsigned char *image, size_t size, uint64_t *entry)
 {
-	const struct ehdr *e = (const void *)image;
+	const struct elf64_ehdr *e = (const void *)image;
 	if (size < sizeof(*e) || memcmp(e->ident, "\177ELF", 4) || e->ident[4] != 2 ||
 	    e->ident[5] != 1 || e->type != 2 || e->machine != 62 ||
-	    e->phentsize != sizeof(struct phdr) || e->phoff % 8 ||
-	    !range_in(e->phoff, (uint64_t)e->phnum * sizeof(struct phdr), 0, size))
+	    e->phentsize != sizeof(struct elf64_phdr) || e->phoff % 8 ||
+	    !range_in(e->phoff, (uint64_t)e->phnum * sizeof(struct elf64_phdr), 0, size))
 		return -1;
 	/* Below the regions the runtime lays out. */
 	const uint64_t lo = HELIOS_USER_MIN, hi = MERCURY_HEAP;
 	if (e->entry < lo || e->entry >= hi)
 		return -1;
-	const struct phdr *ph = (const void *)(image + e->phoff);
+	const struct elf64_phdr *ph = (const void *)(image + e->phoff);
 	int loaded = 0;
 	for (unsigned i = 0; i < e->phnum; i++) {
 		if (ph[i].type != 1)

@@ -5,6 +5,7 @@
  * and in [capabilities] the key is SLOT:TYPE and the value a list of
  * key=value pairs separated by commas.  The first error stops the parse.
  */
+#include "elf64.h"
 #include "manifest.h"
 
 struct span {
@@ -314,37 +315,22 @@ int mf_parse(const char *text, size_t len, struct manifest *m, struct mf_error *
 	return 0;
 }
 
-/* ELF: the section named .manifest. */
-struct eh {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct sh {
-	uint32_t name, type;
-	uint64_t flags, addr, offset, size;
-	uint32_t link, info;
-	uint64_t align, entsize;
-};
-
 static bool in(uint64_t off, uint64_t n, uint64_t size)
 {
 	return off <= size && n <= size - off;
 }
 
+/* ELF: the section named .manifest. */
 int mf_find_elf(const void *image, size_t size, const char **text, size_t *len)
 {
-	const struct eh *e = image;
+	const struct elf64_ehdr *e = image;
 	const unsigned char *b = image;
 	if (size < sizeof(*e) || b[0] != 0x7f || b[1] != 'E' || b[2] != 'L' || b[3] != 'F' ||
-	    e->ident[4] != 2 || e->shentsize != sizeof(struct sh) || e->shstrndx >= e->shnum ||
-	    !in(e->shoff, (uint64_t)e->shnum * sizeof(struct sh), size) || e->shoff % 8)
+	    e->ident[4] != 2 || e->shentsize != sizeof(struct elf64_shdr) || e->shstrndx >= e->shnum ||
+	    !in(e->shoff, (uint64_t)e->shnum * sizeof(struct elf64_shdr), size) || e->shoff % 8)
 		return -1;
-	const struct sh *s = (const struct sh *)(b + e->shoff);
-	const struct sh *str = &s[e->shstrndx];
+	const struct elf64_shdr *s = (const struct elf64_shdr *)(b + e->shoff);
+	const struct elf64_shdr *str = &s[e->shstrndx];
 	if (!in(str->offset, str->size, size))
 		return -1;
 	for (unsigned i = 0; i < e->shnum; i++) {
