@@ -14,6 +14,8 @@
 #include "elf64.h"
 #include "init.h"
 
+_Static_assert(MF_MAX_SLOT + 1 == HELIOS_CSPACE_SLOTS, "a manifest names every slot of a cspace, and no more");
+
 struct proc procs[MAX_PROCS];
 
 /* Ports a driver may be granted: the four PC serial ports. */

@@ -132,7 +132,7 @@ static int parse_cap(struct span key, struct span val, unsigned line, struct man
 	uint64_t v;
 	if (!eq(slot, "_")) {
 		if (!number(slot, 10, MF_MAX_SLOT, &v))
-			return fail(err, line, "slot must be '_' or a number from 0 to 255, got '", slot, "'");
+			return fail(err, line, "slot must be '_' or a number from 0 to 127, got '", slot, "'");
 		c->slot = (int)v;
 		for (unsigned i = 0; i < m->ncaps; i++)
 			if (m->cap[i].slot == c->slot)

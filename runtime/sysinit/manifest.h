@@ -26,7 +26,7 @@
 
 #define MF_MAX_CAPS 32
 #define MF_MAX_SERVICES 8
-#define MF_MAX_SLOT 255         /* a cspace has 256 slots */
+#define MF_MAX_SLOT 127         /* a cspace has HELIOS_CSPACE_SLOTS (128): loader.c checks */
 #define MF_ANY (-1)             /* `_` */
 #define MF_MAX_PAGES 65536
 

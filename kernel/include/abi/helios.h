@@ -58,6 +58,8 @@ typedef helios_u32 helios_cap;
 #define HELIOS_MAX_CAPS 16
 /* Message words that travel in registers (r10 r8 r9 r12 r13 r14). */
 #define HELIOS_REG_WORDS 6
+/* Slots of a capability space: slot numbers are 0 .. HELIOS_CSPACE_SLOTS - 1. */
+#define HELIOS_CSPACE_SLOTS 128
 /* Entries a poll may watch. */
 #define HELIOS_MAX_POLL 16
 

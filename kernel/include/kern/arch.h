@@ -70,6 +70,7 @@ NORETURN void ctx_return_iret(struct ctx *c);
 NORETURN void ctx_return_sysret(struct ctx *c);
 NORETURN void ctx_return_status(struct ctx *c, i64 status);
 NORETURN void idle_enter(void);
+bool idle_work(void);                   /* sched/sched.c */
 extern char kstack_top[];
 extern struct ctx *cur_ctx;             /* where syscall_entry saves */
 void syscall_entry(void);

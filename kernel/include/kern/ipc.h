@@ -11,22 +11,26 @@
 
 struct tcb;
 
-struct tqueue {
-	struct tcb *head, *tail;
+/* A circular list with a head of its own (ipc/poll.c); a zeroed head is
+ * an empty list. */
+struct plink {
+	struct plink *next, *prev;
 };
 
 struct endpoint {
 	struct tqueue senders;          /* T_SEND: callers and senders, in order */
 	struct tqueue receivers;        /* T_RECV */
+	struct plink pollers;           /* T_POLL threads watching it */
 };
 
 struct notification {
 	u64 word;
 	struct tqueue waiters;          /* T_WAIT */
-	/* An armed timer (TIMER): signal timer_bits at tick timer_at.  Armed
-	 * notifications form one list in deadline order (ipc/timer.c). */
+	struct plink pollers;           /* T_POLL threads watching it */
+	/* An armed timer (TIMER): signal timer_bits at tick timer_at
+	 * (ipc/timer.c). */
 	u64 timer_at, timer_bits;
-	struct notification *timer_next;
+	struct notification *timer_next, *timer_prev;
 	bool timer_armed;
 };
 
@@ -66,16 +70,16 @@ void fastpath_reply_recv(struct tcb *t);
 int ipc_call(struct tcb *t, struct endpoint *ep);
 int ipc_send(struct tcb *t, struct endpoint *ep);
 int ipc_recv(struct tcb *t, struct endpoint *ep);
-int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq);
-struct tcb *reply_take(struct tcb *t, u32 *seq);       /* detach t's current reply */
+int ipc_reply(struct tcb *t, struct tcb *caller, u64 seq);
+struct tcb *reply_take(struct tcb *t, u64 *seq);       /* detach t's current reply */
 void ipc_drop_reply(struct tcb *t);
-void reply_abandon(struct tcb *caller, u32 seq);        /* EPEER, if still waiting */
-void endpoint_destroy(struct endpoint *ep);
+void reply_abandon(struct tcb *caller, u64 seq);        /* EPEER, if still waiting */
+bool endpoint_destroy_step(struct endpoint *ep);        /* reap: true when done */
 
 /* ipc/notification.c */
 struct tcb *notification_signal(struct notification *n, u64 bits);  /* the waiter woken */
 int notification_wait(struct tcb *t, struct notification *n);
-void notification_destroy(struct notification *n);
+bool notification_destroy_step(struct notification *n); /* reap: true when done */
 
 /* ipc/timer.c */
 void timer_arm(struct notification *n, u64 at, u64 bits);
@@ -84,8 +88,13 @@ void timer_tick(u64 now);
 
 /* ipc/poll.c */
 int ipc_poll(struct tcb *t, unsigned n);
-extern struct tcb *poll_head;
-void poll_wake(void *obj);
+void poll_wake(struct plink *pollers);  /* the object changed: its pollers poll again */
 void poll_remove(struct tcb *t);
+bool poll_pending(void);
+bool poll_wake_some(void);              /* deferred work: true when nobody is left to wake */
+static inline bool plist_empty(const struct plink *h)
+{
+	return !h->next || h->next == h;
+}
 
 #endif

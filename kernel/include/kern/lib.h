@@ -46,6 +46,12 @@ int memcmp(const void *a, const void *b, usize n);
 usize strlen(const char *s);
 int strncmp(const char *a, const char *b, usize n);
 
+/* A queue of threads (sched/sched.c: tq_push, tq_pop, tq_remove). */
+struct tcb;
+struct tqueue {
+	struct tcb *head, *tail;
+};
+
 /* The log.  kprintf knows %s %c %d %u %x %p, with l/ll and a 0-padded width. */
 extern void (*log_sink)(const char *s, usize n);
 void kprintf(const char *fmt, ...) PRINTF(1, 2);

@@ -14,6 +14,7 @@
 #include "kern/arch.h"
 #include "kern/ipc.h"
 #include "kern/mm.h"
+#include "kern/rmap.h"
 #include "abi/helios.h"
 
 enum tstate {
@@ -23,7 +24,8 @@ enum tstate {
 	T_RECV,                 /* on an endpoint's receivers */
 	T_REPLY,                /* called; waits for the reply */
 	T_WAIT,                 /* on a notification's waiters */
-	T_POLL,                 /* on the poll list */
+	T_POLL,                 /* on the poller lists of what it polls */
+	T_REVOKE,               /* waits for the revocation of a quota (blocked_on) */
 	T_DEAD,                 /* exited or faulted: only its status remains */
 };
 
@@ -37,14 +39,16 @@ struct tcb {
 	u32 state;                      /* enum tstate */
 	u32 id;
 	struct tcb *qnext, *qprev;      /* the run queue or the queue in blocked_on */
-	void *blocked_on;               /* T_SEND, T_RECV: endpoint; T_WAIT: notification */
+	void *blocked_on;               /* T_SEND, T_RECV: endpoint; T_WAIT: notification; T_REVOKE: memq */
 	bool is_call;                   /* T_SEND: the message is a call */
 
-	/* What the task runs in. */
+	/* What the task runs in: bindings, each a reference on the reverse
+	 * map of what it is bound to (bind[TCB_BIND_*]); task_bind sets them. */
 	struct cspace *cspace;
 	struct vspace *vspace;
 	u64 cr3;
 	u64 ipcbuf_pa;                  /* 0: no IPC buffer */
+	struct rlink bind[TCB_BINDS];
 
 	/* Calls: the current reply (a caller waiting on us), and our own calls.
 	 * reply_to and the caller's replier point at each other while the
@@ -52,15 +56,17 @@ struct tcb {
 	 * first unlinks them (task_kill).  A saved reply capability holds a
 	 * real reference instead. */
 	struct tcb *reply_to;
-	u32 reply_seq;
+	u64 reply_seq;
 	bool reply_lost;                /* reply_to's caller died: REPLY says EPEER */
-	u32 call_seq;                   /* bumped per call, and at death */
+	u64 call_seq;                   /* bumped per call, and at death: never wraps */
 	struct tcb *replier;            /* T_REPLY: the thread whose reply_to we are */
 
-	/* Poll. */
-	struct tcb *pnext, *pprev;      /* the poll list */
+	/* Poll: one entry on the poller list of each object polled. */
 	u32 npoll;
-	void *poll_obj[HELIOS_MAX_POLL];
+	struct pollreg {
+		struct plink link;
+		struct tcb *t;
+	} poll[HELIOS_MAX_POLL];
 
 	/* Death: when the last task capability goes (reply capabilities keep
 	 * the TCB, not the task). */
@@ -108,6 +114,8 @@ void task_init(struct tcb *t);
 void task_kill(struct tcb *t, u32 status, i64 code, u64 addr);
 void task_destroy(struct tcb *t);
 void task_unblock(struct tcb *t);               /* off whatever queue holds it */
+void task_bind(struct tcb *t, unsigned what, u64 pfn);  /* TCB_BIND_*: to frame pfn, 0: none */
+void task_sever(struct tcb *t, unsigned what);  /* revoke: the binding's frame goes */
 
 /* syscall/syscall.c */
 void syscall_init(void);

@@ -215,14 +215,23 @@ ctx_return_status:
 	mov %rsi, %rax
 	SYSRET_REST
 
-/* idle_enter: drop whatever is on the stack and wait for an interrupt. */
+/* idle_enter: drop whatever is on the stack and wait for an interrupt;
+ * while deferred work is pending (idle_work returns true), do it a slice
+ * at a time, with a window for interrupts between slices. */
 	.globl idle_enter
 idle_enter:
 	lea kstack_top(%rip), %rsp
-1:	sti
+1:	call idle_work
+	test %al, %al
+	jz 2f
+	sti
+	nop
+	cli
+	jmp idle_enter
+2:	sti
 	hlt
 	cli
-	jmp 1b
+	jmp idle_enter
 
 	.section .rodata
 	.align 8

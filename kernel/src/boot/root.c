@@ -111,23 +111,21 @@ void root_task_create(void)
 		bi->nmodules++;
 	}
 
-	cs->slot[HELIOS_ROOT_TASK] = (struct cap){ .type = HELIOS_CAP_TASK, .obj = t };
-	cs->slot[HELIOS_ROOT_CSPACE] = (struct cap){ .type = HELIOS_CAP_CSPACE, .rights = CAP_WEAK, .obj = cs };
-	cs->slot[HELIOS_ROOT_VSPACE] = (struct cap){ .type = HELIOS_CAP_VSPACE, .obj = vs };
-	cs->slot[HELIOS_ROOT_MEMORY] = (struct cap){ .type = HELIOS_CAP_MEMORY, .obj = q };
-	cs->slot[HELIOS_ROOT_IOPORT] = (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0, .b = 0x10000 };
-	cs->slot[HELIOS_ROOT_IRQ] = (struct cap){ .type = HELIOS_CAP_IRQ, .a = 1, .b = 16 };
-	cs->slot[HELIOS_ROOT_IPCBUF] = (struct cap){ .type = HELIOS_CAP_PAGE, .rights = HELIOS_PAGE_RWX, .pa = ipcbuf_pa };
+	/* The capabilities below take obj_alloc's references (but for the
+	 * weak cspace one: the task's binding takes that one). */
+	cap_set(cs, HELIOS_ROOT_TASK, (struct cap){ .type = HELIOS_CAP_TASK, .obj = t });
+	cap_set(cs, HELIOS_ROOT_CSPACE, (struct cap){ .type = HELIOS_CAP_CSPACE, .rights = CAP_WEAK, .obj = cs });
+	cap_set(cs, HELIOS_ROOT_VSPACE, (struct cap){ .type = HELIOS_CAP_VSPACE, .obj = vs });
+	cap_set(cs, HELIOS_ROOT_MEMORY, (struct cap){ .type = HELIOS_CAP_MEMORY, .obj = q });
+	cap_set(cs, HELIOS_ROOT_IOPORT, (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0, .b = 0x10000 });
+	cap_set(cs, HELIOS_ROOT_IRQ, (struct cap){ .type = HELIOS_CAP_IRQ, .a = 1, .b = 16 });
 	page_ref(ipcbuf_pa);
+	cap_set(cs, HELIOS_ROOT_IPCBUF, (struct cap){ .type = HELIOS_CAP_PAGE, .rights = HELIOS_PAGE_RWX, .pa = ipcbuf_pa });
 
-	/* The task's own references: the caps above hold the first ones (but
-	 * for the weak cspace one: obj_alloc's reference is the task's). */
-	obj_ref(vs);
-	page_ref(ipcbuf_pa);
-	t->cspace = cs;
-	t->vspace = vs;
-	t->cr3 = virt_to_phys(vs);
-	t->ipcbuf_pa = ipcbuf_pa;
+	task_bind(t, TCB_BIND_CSPACE, frame_of_virt(cs));
+	obj_unref(cs);
+	task_bind(t, TCB_BIND_VSPACE, frame_of_virt(vs));
+	task_bind(t, TCB_BIND_IPCBUF, ipcbuf_pa >> PAGE_SHIFT);
 	t->ctx.rip = entry;
 	t->ctx.rsp = ROOT_STACK_TOP;
 	t->ctx.rdi = ROOT_BOOTINFO;

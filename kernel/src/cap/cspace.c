@@ -1,9 +1,10 @@
 /*
  * cap/cspace.c: slots.  Looking a capability up checks the slot number and
  * the type and nothing else has side effects; installing one takes a
- * reference on what it names, clearing one drops it.  I/O port and IRQ
- * capabilities name ranges, not objects, and hold nothing.  A task lives
- * while a task capability to it does: the last one to go kills it.
+ * reference on what it names and puts the slot on that frame's reverse map,
+ * clearing one undoes both.  I/O port and IRQ capabilities name ranges,
+ * not objects, and hold nothing.  A task lives while a task capability to
+ * it does: the last one to go kills it.
  */
 #include "kern/cap.h"
 #include "kern/mm.h"
@@ -46,6 +47,42 @@ static bool names_object(unsigned type)
 	       type != HELIOS_CAP_IOPORT && type != HELIOS_CAP_IRQ;
 }
 
+u64 cap_frame(const struct cap *c)
+{
+	if (c->type == HELIOS_CAP_PAGE)
+		return c->pa >> PAGE_SHIFT;
+	return names_object(c->type) ? frame_of_virt(c->obj) : 0;
+}
+
+static u32 slot_ref(const struct cap *c)
+{
+	u64 pa = virt_to_phys(c);
+	return REF_MAKE(REF_SLOT, (u32)(pa >> PAGE_SHIFT) << 7 | (u32)(pa & (PAGE_SIZE - 1)) / sizeof(struct cap));
+}
+
+struct cap *cap_of_ref(u32 ref)
+{
+	u32 arg = REF_ARG(ref);
+	struct cspace *cs = phys_to_virt((u64)(arg >> 7) << PAGE_SHIFT);
+	return &cs->slot[arg & (CSPACE_SLOTS - 1)];
+}
+
+/* The slot takes n (whose references are counted already) and goes on the
+ * reverse map of what n names. */
+static void slot_fill(struct cap *slot, struct cap n)
+{
+	n.link = (struct rlink){ 0 };
+	*slot = n;
+	u64 pfn = cap_frame(slot);
+	if (pfn)
+		rmap_add(pfn, slot_ref(slot));
+}
+
+void cap_set(struct cspace *cs, u32 slot, struct cap n)
+{
+	slot_fill(&cs->slot[slot], n);
+}
+
 void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move)
 {
 	struct cap n = *src;
@@ -54,6 +91,9 @@ void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move)
 	if (n.type == HELIOS_CAP_CSPACE)
 		n.rights = weak_after ? CAP_WEAK : 0;
 	if (move) {
+		u64 pfn = cap_frame(src);
+		if (pfn)
+			rmap_del(pfn, slot_ref(src));
 		*src = (struct cap){ 0 };       /* the reference moves with it */
 		if (weak_before && !weak_after)
 			obj_ref(n.obj);
@@ -66,13 +106,23 @@ void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move)
 	}
 	if (!move && n.type == HELIOS_CAP_TASK)
 		((struct tcb *)n.obj)->task_caps++;
-	cs->slot[slot] = n;
+	slot_fill(&cs->slot[slot], n);
+}
+
+struct cap cap_take(struct cap *c)
+{
+	struct cap old = *c;
+	u64 pfn = cap_frame(c);
+	if (pfn)
+		rmap_del(pfn, slot_ref(c));
+	*c = (struct cap){ 0 };
+	old.link = (struct rlink){ 0 };
+	return old;
 }
 
 void cap_clear(struct cap *c)
 {
-	struct cap old = *c;
-	*c = (struct cap){ 0 };
+	struct cap old = cap_take(c);
 	if (old.type == HELIOS_CAP_TASK && --((struct tcb *)old.obj)->task_caps == 0) {
 		struct tcb *t = old.obj;
 		if (t->state != T_DEAD && t->state != T_INACTIVE)
@@ -80,15 +130,24 @@ void cap_clear(struct cap *c)
 		task_kill(t, HELIOS_TASK_KILLED, 0, 0);
 	}
 	if (old.type == HELIOS_CAP_REPLY)
-		reply_abandon(old.obj, old.a);  /* unanswered: the caller hears EPEER */
+		reply_abandon(old.obj, old.seq);        /* unanswered: the caller hears EPEER */
 	if (old.type == HELIOS_CAP_PAGE)
 		page_unref(old.pa);
 	else if (names_object(old.type) && !(old.type == HELIOS_CAP_CSPACE && (old.rights & CAP_WEAK)))
 		obj_unref(old.obj);
 }
 
-void cspace_destroy(struct cspace *cs)
+/* Reap: empty the slots, a few per step of the slice. */
+bool cspace_destroy_step(struct cspace *cs, u32 *progress)
 {
-	for (unsigned i = 0; i < CSPACE_SLOTS; i++)
-		cap_clear(&cs->slot[i]);
+	for (; *progress < CSPACE_SLOTS; ++*progress) {
+		struct cap *c = &cs->slot[*progress];
+		if (c->type == HELIOS_CAP_EMPTY)
+			continue;
+		if (work_budget <= 0)
+			return false;
+		work_budget--;
+		cap_clear(c);
+	}
+	return true;
 }

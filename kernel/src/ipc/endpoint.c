@@ -30,7 +30,7 @@ static void take_reply(struct tcb *server, struct tcb *caller)
 	caller->blocked_on = NULL;
 }
 
-struct tcb *reply_take(struct tcb *t, u32 *seq)
+struct tcb *reply_take(struct tcb *t, u64 *seq)
 {
 	struct tcb *c = t->reply_to;
 	if (c) {
@@ -54,7 +54,7 @@ int ipc_call(struct tcb *t, struct endpoint *ep)
 		t->is_call = true;
 		t->blocked_on = ep;
 		tq_push(&ep->senders, t);
-		poll_wake(ep);
+		poll_wake(&ep->pollers);
 	}
 	return IPC_BLOCKED;
 }
@@ -71,7 +71,7 @@ int ipc_send(struct tcb *t, struct endpoint *ep)
 	t->is_call = false;
 	t->blocked_on = ep;
 	tq_push(&ep->senders, t);
-	poll_wake(ep);
+	poll_wake(&ep->pollers);
 	return IPC_BLOCKED;
 }
 
@@ -91,12 +91,12 @@ int ipc_recv(struct tcb *t, struct endpoint *ep)
 	t->state = T_RECV;
 	t->blocked_on = ep;
 	tq_push(&ep->receivers, t);
-	poll_wake(ep);
+	poll_wake(&ep->pollers);
 	return IPC_BLOCKED;
 }
 
 /* Answer caller's call number seq with t's message; the label is the status. */
-int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq)
+int ipc_reply(struct tcb *t, struct tcb *caller, u64 seq)
 {
 	if (caller->state != T_REPLY || caller->call_seq != seq)
 		return HELIOS_EPEER;
@@ -106,7 +106,7 @@ int ipc_reply(struct tcb *t, struct tcb *caller, u32 seq)
 }
 
 /* Nobody will answer call number seq of caller: it ends with EPEER. */
-void reply_abandon(struct tcb *caller, u32 seq)
+void reply_abandon(struct tcb *caller, u64 seq)
 {
 	if (caller->state == T_REPLY && caller->call_seq == seq) {
 		caller->call_seq++;
@@ -116,18 +116,22 @@ void reply_abandon(struct tcb *caller, u32 seq)
 
 void ipc_drop_reply(struct tcb *t)
 {
-	u32 seq;
+	u64 seq;
 	struct tcb *c = reply_take(t, &seq);
 	if (c)
 		reply_abandon(c, seq);
 }
 
-void endpoint_destroy(struct endpoint *ep)
+/* Reap: every waiter wakes with EPEER, one per step. */
+bool endpoint_destroy_step(struct endpoint *ep)
 {
-	struct tcb *t;
-	while ((t = tq_pop(&ep->senders)))
+	poll_wake(&ep->pollers);
+	for (;;) {
+		struct tcb *t = ep->senders.head ? tq_pop(&ep->senders) : tq_pop(&ep->receivers);
+		if (!t)
+			return true;
 		wake_status(t, HELIOS_EPEER);
-	while ((t = tq_pop(&ep->receivers)))
-		wake_status(t, HELIOS_EPEER);
-	poll_wake(ep);
+		if (--work_budget <= 0)
+			return !ep->senders.head && !ep->receivers.head;
+	}
 }

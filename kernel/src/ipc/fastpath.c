@@ -2,8 +2,8 @@
  * ipc/fastpath.c: the two system calls of a client-server round trip, CALL
  * and REPLY_RECV, as straight lines for the common case: a message in
  * registers only (no capabilities, at most HELIOS_REG_WORDS words), a
- * partner already waiting, nothing else due (no handoff, nothing to reap,
- * nobody polling).  They do what ipc/endpoint.c would do, in the same
+ * partner already waiting, nothing else due (no handoff, no deferred work,
+ * nobody polling the endpoint).  They do what ipc/endpoint.c would do, in the same
  * order, and switch to the partner directly: one mov cr3 between vspaces,
  * TSS.rsp0 and cur_ctx, sysret.  On anything unusual they return, having
  * changed nothing, and the general path (syscall/syscall.c) takes over.
@@ -56,13 +56,14 @@ void fastpath_reply_recv(struct tcb *t)
 	struct ctx *c = &t->ctx;
 	u64 info = c->rdx;
 	struct tcb *caller = t->reply_to;
-	if (unlikely(info > HELIOS_REG_WORDS || !caller || sched_work || poll_head))
+	if (unlikely(info > HELIOS_REG_WORDS || !caller || sched_work))
 		return;
 	struct cap *cap = cap_slot(t->cspace, c->rdi);
 	if (unlikely(!cap || cap->type != HELIOS_CAP_ENDPOINT))
 		return;
 	struct endpoint *ep = cap->obj;
-	if (unlikely(ep->senders.head || caller->state != T_REPLY || caller->call_seq != t->reply_seq))
+	if (unlikely(ep->senders.head || !plist_empty(&ep->pollers) || caller->state != T_REPLY ||
+	             caller->call_seq != t->reply_seq))
 		return;
 
 	/* The reply: the label is the status. */

@@ -18,7 +18,7 @@ struct tcb *notification_signal(struct notification *n, u64 bits)
 		wake_status(w, HELIOS_OK);
 		return w;
 	}
-	poll_wake(n);
+	poll_wake(&n->pollers);
 	return NULL;
 }
 
@@ -35,11 +35,16 @@ int notification_wait(struct tcb *t, struct notification *n)
 	return IPC_BLOCKED;
 }
 
-void notification_destroy(struct notification *n)
+/* Reap: every waiter wakes with EPEER, one per step. */
+bool notification_destroy_step(struct notification *n)
 {
 	timer_disarm(n);
+	poll_wake(&n->pollers);
 	struct tcb *t;
-	while ((t = tq_pop(&n->waiters)))
+	while ((t = tq_pop(&n->waiters))) {
 		wake_status(t, HELIOS_EPEER);
-	poll_wake(n);
+		if (--work_budget <= 0)
+			return !n->waiters.head;
+	}
+	return true;
 }

@@ -4,27 +4,83 @@
  *
  * The entries are in the caller's IPC buffer (poll[]): a capability and the
  * events wanted; POLL writes each entry's revents and returns how many are
- * ready.  If none is, the thread sleeps on the poll list with the objects
- * it watches.  Whatever might make one of them ready (a sender or receiver
- * arriving, a signal) or destroys it calls poll_wake, which restarts the
- * sleeping poll system call from the top, so a woken poll decodes its
- * entries again and can never act on a stale capability.
+ * ready.  If none is, the thread sleeps with one entry on the poller list
+ * of each object it watches.  Whatever might make an object ready (a
+ * sender or receiver arriving, a signal) or destroys it calls poll_wake on
+ * that object's list alone, which moves the list's entries, in one step
+ * whatever their number, onto the list of pollers to wake; the deferred
+ * work (mm/object.c) wakes them a few at a time, each by restarting its
+ * poll system call from the top, so a woken poll decodes its entries again
+ * and can never act on a stale capability.  A poller costs only the
+ * objects it polls, and nothing at all while nobody polls.
  */
 #include "kern/cap.h"
 #include "kern/task.h"
 
-struct tcb *poll_head;
+static struct plink woken;      /* entries of pollers to wake */
+
+static void plist_init(struct plink *h)
+{
+	if (!h->next)
+		h->next = h->prev = h;
+}
+
+static void plink_remove(struct plink *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->next = l->prev = NULL;
+}
+
+static void plink_add(struct plink *h, struct plink *l)
+{
+	plist_init(h);
+	l->next = h;
+	l->prev = h->prev;
+	h->prev->next = l;
+	h->prev = l;
+}
 
 void poll_remove(struct tcb *t)
 {
-	if (t->pprev)
-		t->pprev->pnext = t->pnext;
-	else
-		poll_head = t->pnext;
-	if (t->pnext)
-		t->pnext->pprev = t->pprev;
-	t->pnext = t->pprev = NULL;
+	for (unsigned i = 0; i < t->npoll; i++)
+		if (t->poll[i].link.next)
+			plink_remove(&t->poll[i].link);
 	t->npoll = 0;
+}
+
+void poll_wake(struct plink *pollers)
+{
+	if (plist_empty(pollers))
+		return;
+	plist_init(&woken);
+	/* Splice the whole of pollers at the end of woken. */
+	struct plink *first = pollers->next, *last = pollers->prev;
+	first->prev = woken.prev;
+	woken.prev->next = first;
+	last->next = &woken;
+	woken.prev = last;
+	pollers->next = pollers->prev = pollers;
+	work_due = sched_work = true;
+}
+
+bool poll_pending(void)
+{
+	return !plist_empty(&woken);
+}
+
+bool poll_wake_some(void)
+{
+	while (!plist_empty(&woken)) {
+		if (work_budget <= 0)
+			return false;
+		work_budget--;
+		struct tcb *t = container_of(woken.next, struct pollreg, link)->t;
+		poll_remove(t);         /* this entry and the others */
+		t->blocked_on = NULL;
+		wake_restart(t);
+	}
+	return true;
 }
 
 static u16 ready_events(const struct cap *c, u16 events)
@@ -40,6 +96,13 @@ static u16 ready_events(const struct cap *c, u16 events)
 		rev |= HELIOS_POLL_RECV;
 	}
 	return rev;
+}
+
+static struct plink *pollers_of(const struct cap *c)
+{
+	if (c->type == HELIOS_CAP_ENDPOINT)
+		return &((struct endpoint *)c->obj)->pollers;
+	return &((struct notification *)c->obj)->pollers;
 }
 
 int ipc_poll(struct tcb *t, unsigned n)
@@ -68,29 +131,11 @@ int ipc_poll(struct tcb *t, unsigned n)
 		t->ctx.rsi = ready;
 		return HELIOS_OK;
 	}
-	for (unsigned i = 0; i < n; i++)
-		t->poll_obj[i] = caps[i]->obj;
+	for (unsigned i = 0; i < n; i++) {
+		t->poll[i].t = t;
+		plink_add(pollers_of(caps[i]), &t->poll[i].link);
+	}
 	t->npoll = n;
 	t->state = T_POLL;
-	t->pprev = NULL;
-	t->pnext = poll_head;
-	if (poll_head)
-		poll_head->pprev = t;
-	poll_head = t;
 	return IPC_BLOCKED;
-}
-
-void poll_wake(void *obj)
-{
-	struct tcb *t = poll_head, *next;
-	for (; t; t = next) {
-		next = t->pnext;
-		for (unsigned i = 0; i < t->npoll; i++) {
-			if (t->poll_obj[i] == obj) {
-				poll_remove(t);
-				wake_restart(t);
-				break;
-			}
-		}
-	}
 }

@@ -14,11 +14,13 @@ void timer_disarm(struct notification *n)
 {
 	if (!n->timer_armed)
 		return;
-	struct notification **p = &armed;
-	while (*p != n)
-		p = &(*p)->timer_next;
-	*p = n->timer_next;
-	n->timer_next = NULL;
+	if (n->timer_prev)
+		n->timer_prev->timer_next = n->timer_next;
+	else
+		armed = n->timer_next;
+	if (n->timer_next)
+		n->timer_next->timer_prev = n->timer_prev;
+	n->timer_next = n->timer_prev = NULL;
 	n->timer_armed = false;
 }
 
@@ -28,11 +30,19 @@ void timer_arm(struct notification *n, u64 at, u64 bits)
 	n->timer_at = at;
 	n->timer_bits = bits;
 	n->timer_armed = true;
-	struct notification **p = &armed;
-	while (*p && (*p)->timer_at <= at)
-		p = &(*p)->timer_next;
-	n->timer_next = *p;
-	*p = n;
+	struct notification *prev = NULL, *next = armed;
+	while (next && next->timer_at <= at) {
+		prev = next;
+		next = next->timer_next;
+	}
+	n->timer_prev = prev;
+	n->timer_next = next;
+	if (prev)
+		prev->timer_next = n;
+	else
+		armed = n;
+	if (next)
+		next->timer_prev = n;
 }
 
 /* From the timer interrupt: signal every notification whose time has come. */

@@ -1,14 +1,17 @@
 /*
- * mm/object.c: frames on behalf of memory capabilities, and the life of
- * kernel objects.
+ * mm/object.c: frames on behalf of memory capabilities, the life of kernel
+ * objects, and the kernel's deferred work.
  *
- * page_alloc takes a frame from the free list, charges it to a quota and
- * zeroes it; obj_alloc makes it a kernel object.  Reference counts live in
- * the frame table.  When a count reaches zero the frame goes on the reap
- * list, and reap() destroys what is there, one object at a time: a
- * destructor may drop the last reference to another object, which is then
- * queued behind it, never destroyed recursively.  The syscall layer calls
- * reap() before it returns to user mode.
+ * page_alloc takes a frame from the free list, charges it to a quota (it
+ * goes on the quota's charged list) and zeroes it; obj_alloc makes it a
+ * kernel object.  Reference counts live in the frame table.  When an
+ * object's count reaches zero its frame goes on the reap list, and reap
+ * destroys what is there a step at a time: a destructor may drop the last
+ * reference to another object, which is then queued behind it, never
+ * destroyed recursively, and a destructor with much to do (a cspace's
+ * slots, a vspace's tables, an endpoint's waiters) keeps its progress in
+ * the frame and goes on in the next slice.  Page tables are reaped the
+ * same way; user pages, which own nothing, are freed at once.
  */
 #include "kern/arch.h"
 #include "kern/mm.h"
@@ -17,15 +20,41 @@
 #include "abi/helios.h"
 
 u32 reap_head;
+static u32 reap_tail;           /* the reap list is in order: nothing waits for ever */
+static u32 reaping;             /* the frame being destroyed, 0 = none */
+i32 work_budget;
+bool work_due;
 
-static struct frame *frame_of(const void *obj)
+/* The charged list of a quota. */
+static void list_add(struct memq *q, u64 pfn)
 {
-	return frame_get(virt_to_phys(obj) >> PAGE_SHIFT);
+	struct frame *f = frame_get(pfn);
+	f->qprev = 0;
+	f->qnext = q->charged;
+	if (q->charged)
+		frame_get(q->charged)->qprev = (u32)pfn;
+	q->charged = (u32)pfn;
+	f->flags |= FRAME_LISTED;
+}
+
+void frame_unlist(u64 pfn)
+{
+	struct frame *f = frame_get(pfn);
+	if (!(f->flags & FRAME_LISTED))
+		return;
+	if (f->qprev)
+		frame_get(f->qprev)->qnext = f->qnext;
+	else
+		f->quota->charged = f->qnext;
+	if (f->qnext)
+		frame_get(f->qnext)->qprev = f->qprev;
+	f->qnext = f->qprev = 0;
+	f->flags &= (u16)~FRAME_LISTED;
 }
 
 u64 page_alloc(struct memq *q, enum frame_kind kind, int *err)
 {
-	if (q && q->used >= q->limit) {
+	if (q && (q->used >= q->limit || q->dying)) {
 		*err = HELIOS_ENOMEM;
 		return 0;
 	}
@@ -35,12 +64,13 @@ u64 page_alloc(struct memq *q, enum frame_kind kind, int *err)
 		return 0;
 	}
 	struct frame *f = frame_get(pfn);
-	f->kind = kind;
+	f->kind = (u8)kind;
 	f->refs = 1;
 	f->quota = q;
 	if (q) {
 		q->used++;
 		obj_ref(q);
+		list_add(q, pfn);
 	}
 	memset(phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
 	return pfn << PAGE_SHIFT;
@@ -56,9 +86,12 @@ void *obj_alloc(struct memq *q, unsigned type, int *err)
 }
 
 /* The frame goes back to the free list and its quota gets it back. */
-static void frame_return(u64 pfn)
+void frame_return(u64 pfn)
 {
-	struct memq *q = frame_get(pfn)->quota;
+	struct frame *f = frame_get(pfn);
+	struct memq *q = f->quota;
+	kassert(!f->rmap);
+	frame_unlist(pfn);
 	frame_free(pfn);
 	if (q) {
 		kassert(q->used > 0);
@@ -67,32 +100,41 @@ static void frame_return(u64 pfn)
 	}
 }
 
+void reap_push(u64 pfn)
+{
+	frame_get(pfn)->next = 0;
+	if (reap_head)
+		frame_get(reap_tail)->next = (u32)pfn;
+	else
+		reap_head = (u32)pfn;
+	reap_tail = (u32)pfn;
+	work_due = sched_work = true;
+}
+
 void obj_ref(void *obj)
 {
-	struct frame *f = frame_of(obj);
+	struct frame *f = frame_get(frame_of_virt(obj));
 	kassert(f && f->kind == FRAME_OBJECT && f->refs > 0);
 	f->refs++;
 }
 
 void obj_unref(void *obj)
 {
-	struct frame *f = frame_of(obj);
+	u64 pfn = frame_of_virt(obj);
+	struct frame *f = frame_get(pfn);
 	kassert(f && f->kind == FRAME_OBJECT && f->refs > 0);
-	if (--f->refs == 0) {
-		f->next = reap_head;
-		reap_head = (u32)(f - frame_table);
-		sched_work = true;
-	}
+	if (--f->refs == 0)
+		reap_push(pfn);
 }
 
 unsigned obj_type(const void *obj)
 {
-	return frame_of(obj)->obj_type;
+	return frame_get(frame_of_virt(obj))->obj_type;
 }
 
 u32 obj_refs(const void *obj)
 {
-	return frame_of(obj)->refs;
+	return frame_get(frame_of_virt(obj))->refs;
 }
 
 void page_ref(u64 pa)
@@ -102,17 +144,26 @@ void page_ref(u64 pa)
 	f->refs++;
 }
 
+/* A page is freed at once; a page table, which still holds its entries,
+ * is reaped. */
 void page_unref(u64 pa)
 {
-	struct frame *f = frame_get(pa >> PAGE_SHIFT);
+	u64 pfn = pa >> PAGE_SHIFT;
+	struct frame *f = frame_get(pfn);
 	kassert(f && (f->kind == FRAME_PAGE || f->kind == FRAME_TABLE) && f->refs > 0);
-	if (--f->refs == 0)
-		frame_return(pa >> PAGE_SHIFT);
+	if (--f->refs)
+		return;
+	if (f->kind == FRAME_TABLE)
+		reap_push(pfn);
+	else
+		frame_return(pfn);
 }
+
+/* Quotas */
 
 int memq_split(struct memq *q, u64 pages, struct memq **out)
 {
-	if (pages > q->limit - q->used || q->limit - q->used - pages < 1)
+	if (q->dying || pages > q->limit - q->used || q->limit - q->used - pages < 1)
 		return HELIOS_ENOMEM;           /* the child's own frame must fit too */
 	int err = 0;
 	struct memq *c = obj_alloc(q, HELIOS_CAP_MEMORY, &err);
@@ -120,37 +171,95 @@ int memq_split(struct memq *q, u64 pages, struct memq **out)
 		return err;
 	c->limit = pages;
 	c->parent = q;
+	c->next_sib = q->child;
+	if (q->child)
+		q->child->prev_sib = c;
+	q->child = c;
 	q->used += pages;
 	obj_ref(q);
 	*out = c;
 	return 0;
 }
 
+void memq_unlink(struct memq *q)
+{
+	struct memq *p = q->parent;
+	if (!p)
+		return;
+	if (q->prev_sib)
+		q->prev_sib->next_sib = q->next_sib;
+	else if (p->child == q)
+		p->child = q->next_sib;
+	if (q->next_sib)
+		q->next_sib->prev_sib = q->prev_sib;
+	q->next_sib = q->prev_sib = NULL;
+}
+
 static void memq_destroy(struct memq *q)
 {
-	kassert(q->used == 0);
+	kassert(q->used == 0 && !q->charged && !q->child && !q->queued);
 	if (q->parent) {
+		memq_unlink(q);
 		q->parent->used -= q->limit;
 		obj_unref(q->parent);
 	}
 }
 
-void reap(void)
+/* Reap */
+
+/* One step (or more, within the budget) of destroying frame pfn, whose last
+ * reference went: true when it is done and may be freed. */
+static bool destroy_step(u64 pfn)
 {
-	while (reap_head) {
-		u32 pfn = reap_head;
-		struct frame *f = frame_get(pfn);
-		reap_head = f->next;
-		void *obj = phys_to_virt((u64)pfn << PAGE_SHIFT);
-		switch (f->obj_type) {
-		case HELIOS_CAP_MEMORY: memq_destroy(obj); break;
-		case HELIOS_CAP_ENDPOINT: endpoint_destroy(obj); break;
-		case HELIOS_CAP_NOTIFICATION: notification_destroy(obj); break;
-		case HELIOS_CAP_CSPACE: cspace_destroy(obj); break;
-		case HELIOS_CAP_VSPACE: vspace_destroy(obj); break;
-		case HELIOS_CAP_TASK: task_destroy(obj); break;
-		default: panic("reap: object of type %u", f->obj_type);
-		}
-		frame_return(pfn);
+	struct frame *f = frame_get(pfn);
+	if (f->kind == FRAME_TABLE)
+		return table_destroy_step(pfn);
+	void *obj = phys_to_virt(pfn << PAGE_SHIFT);
+	switch (f->obj_type) {
+	case HELIOS_CAP_MEMORY: memq_destroy(obj); return true;
+	case HELIOS_CAP_ENDPOINT: return endpoint_destroy_step(obj);
+	case HELIOS_CAP_NOTIFICATION: return notification_destroy_step(obj);
+	case HELIOS_CAP_CSPACE: return cspace_destroy_step(obj, &f->progress);
+	case HELIOS_CAP_VSPACE: return vspace_destroy_step(obj);
+	case HELIOS_CAP_TASK: task_destroy(obj); return true;
+	default: panic("reap: object of type %u", f->obj_type);
 	}
+}
+
+bool reap_some(void)
+{
+	while (reaping || reap_head) {
+		if (work_budget <= 0)
+			return false;
+		if (!reaping) {
+			reaping = reap_head;
+			reap_head = frame_get(reaping)->next;
+			frame_get(reaping)->progress = 0;
+		}
+		work_budget--;
+		if (!destroy_step(reaping))
+			return false;
+		u32 done = reaping;
+		reaping = 0;
+		frame_return(done);
+	}
+	return true;
+}
+
+bool work_pending(void)
+{
+	return reaping || reap_head || poll_pending() || revoke_pending();
+}
+
+/* One slice of deferred work: revocations first (they make the reaping),
+ * then the pollers to wake, then the reaping, within one budget.  Page
+ * table entries removed on the way are flushed before any thread runs
+ * (sched_return). */
+void work_slice(void)
+{
+	work_budget = WORK_SLICE;
+	revoke_some();
+	poll_wake_some();
+	reap_some();
+	work_due = work_pending();
 }

@@ -11,10 +11,16 @@
  *
  * The lower half belongs to the vspace's holder.  Page tables are charged
  * to the memory capability that MAP names; they stay until the vspace is
- * destroyed.  A user page's frame holds one reference per mapping.
+ * destroyed or their quota revoked.  A user page's frame holds one
+ * reference per mapping, and each mapping is on the page's reverse map
+ * (kern/rmap.h), linked through the links frame of its page table; a
+ * table knows the one entry that points at it (frame.parent).  So
+ * revocation finds every mapping of a page, and takes a table out of its
+ * vspace, without walking any vspace.
  */
 #include "kern/arch.h"
 #include "kern/mm.h"
+#include "kern/rmap.h"
 #include "kern/boot.h"
 #include "abi/helios.h"
 
@@ -93,19 +99,42 @@ void vspace_init(struct vspace *vs)
 		vs->entry[i] = kernel_pml4->entry[i];
 }
 
+/* A page table of the given level (3 PDPT, 2 PD, 1 page table) from q; a
+ * last-level table comes with the frame that links its entries into the
+ * reverse maps of the pages they map. */
+static u64 table_alloc(struct memq *q, unsigned level, int *err)
+{
+	if (level == 1 && q->limit - q->used < 2) {
+		*err = HELIOS_ENOMEM;
+		return 0;
+	}
+	u64 pa = page_alloc(q, FRAME_TABLE, err);
+	if (!pa)
+		return 0;
+	struct frame *f = frame_get(pa >> PAGE_SHIFT);
+	f->flags |= (u16)level;
+	if (level == 1) {
+		u64 links = page_alloc(q, FRAME_LINKS, err);
+		kassert(links);
+		f->links = (u32)(links >> PAGE_SHIFT);
+	}
+	return pa;
+}
+
 /* The entry for va at the last level, making tables on the way if q. */
 static u64 *walk(struct vspace *vs, u64 va, struct memq *q, int *err)
 {
 	u64 *t = vs->entry;
-	for (int shift = 39; shift > 12; shift -= 9) {
-		u64 *e = &t[(va >> shift) & 511];
+	for (unsigned level = 3; level >= 1; level--) {
+		u64 *e = &t[(va >> (12 + 9 * level)) & 511];
 		if (!(*e & PTE_P)) {
 			if (!q)
 				return NULL;
-			u64 pa = page_alloc(q, FRAME_TABLE, err);
+			u64 pa = table_alloc(q, level, err);
 			if (!pa)
 				return NULL;
 			*e = pa | PTE_P | PTE_W | PTE_U;
+			frame_get(pa >> PAGE_SHIFT)->parent = ref_of_entry(e);
 		}
 		t = table_va(*e);
 	}
@@ -128,7 +157,26 @@ int vspace_map(struct vspace *vs, u64 va, u64 pa, unsigned flags, struct memq *t
 	*e = pa | PTE_P | PTE_U | (flags & HELIOS_MAP_W ? PTE_W : 0) |
 	     (flags & HELIOS_MAP_X ? 0 : pte_nx);
 	page_ref(pa);
+	rmap_add(pa >> PAGE_SHIFT, ref_of_entry(e));
 	return 0;
+}
+
+/* A page's entry goes: off the page's reverse map, and its reference. */
+static void entry_clear(u64 *e)
+{
+	u64 pa = *e & PTE_ADDR;
+	rmap_del(pa >> PAGE_SHIFT, ref_of_entry(e));
+	*e = 0;
+	page_unref(pa);
+}
+
+/* A table's entry goes: the table is reaped. */
+static void entry_clear_table(u64 *e)
+{
+	u64 pa = *e & PTE_ADDR;
+	frame_get(pa >> PAGE_SHIFT)->parent = 0;
+	*e = 0;
+	page_unref(pa);
 }
 
 int vspace_unmap(struct vspace *vs, u64 va)
@@ -136,61 +184,75 @@ int vspace_unmap(struct vspace *vs, u64 va)
 	u64 *e = walk(vs, va, NULL, NULL);
 	if (!e || !(*e & PTE_P))
 		return HELIOS_EINVAL;
-	u64 pa = *e & PTE_ADDR;
-	*e = 0;
+	entry_clear(e);
 	if (is_current(vs))
 		invlpg(va);
-	page_unref(pa);
 	return 0;
+}
+
+/* Revocation: the page an entry maps goes out of it. */
+void entry_sever(u32 ref)
+{
+	entry_clear(entry_of_ref(ref));
+	tlb_stale();
+}
+
+/* Revocation: a table goes out of its vspace, with what it maps. */
+void table_sever(u64 pfn)
+{
+	struct frame *f = frame_get(pfn);
+	if (!f->refs || !f->parent)
+		return;                 /* on its way out already */
+	u64 *e = entry_of_ref(f->parent);
+	kassert((*e & PTE_ADDR) == pfn << PAGE_SHIFT);
+	entry_clear_table(e);
+	tlb_stale();
+}
+
+/* Reap of a table whose entry went: its entries go, a step each. */
+bool table_destroy_step(u64 pfn)
+{
+	struct frame *f = frame_get(pfn);
+	u64 *t = phys_to_virt(pfn << PAGE_SHIFT);
+	for (; f->progress < 512; f->progress++) {
+		u64 *e = &t[f->progress];
+		if (!(*e & PTE_P))
+			continue;
+		if (work_budget <= 0)
+			return false;
+		work_budget--;
+		if ((f->flags & FRAME_LEVEL) == 1)
+			entry_clear(e);
+		else
+			entry_clear_table(e);
+	}
+	if (f->links) {
+		frame_return(f->links);
+		f->links = 0;
+	}
+	return true;
+}
+
+/* Reap of a vspace: its user half goes, a table per step; the kernel half
+ * is shared, untouched. */
+bool vspace_destroy_step(struct vspace *vs)
+{
+	struct frame *f = frame_get(frame_of_virt(vs));
+	sched_forget_cr3(virt_to_phys(vs));    /* a dying task's own space: stand on the kernel's */
+	for (; f->progress < 256; f->progress++) {
+		u64 *e = &vs->entry[f->progress];
+		if (!(*e & PTE_P))
+			continue;
+		if (work_budget <= 0)
+			return false;
+		work_budget--;
+		entry_clear_table(e);
+	}
+	return true;
 }
 
 u64 vspace_lookup(struct vspace *vs, u64 va)
 {
 	u64 *e = walk(vs, va, NULL, NULL);
 	return e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
-}
-
-/* The frame an entry points to goes, with everything beneath it: level 0
- * is a page, 1 a page table, 2 a page directory, 3 a PDPT. */
-static void drop(u64 entry, int level)
-{
-	if (level > 0) {
-		u64 *t = table_va(entry);
-		for (unsigned i = 0; i < 512; i++)
-			if (t[i] & PTE_P)
-				drop(t[i], level - 1);
-	}
-	page_unref(entry & PTE_ADDR);
-}
-
-/* Every user mapping and table goes; the kernel half is shared, untouched. */
-void vspace_destroy(struct vspace *vs)
-{
-	sched_forget_cr3(virt_to_phys(vs));    /* a dying task's own space: stand on the kernel's */
-	for (unsigned i = 0; i < 256; i++) {
-		if (vs->entry[i] & PTE_P)
-			drop(vs->entry[i], 3);
-		vs->entry[i] = 0;
-	}
-}
-
-static void prune(u64 *t, unsigned n, int level, bool (*doomed)(u64 pa, void *arg), void *arg)
-{
-	for (unsigned i = 0; i < n; i++) {
-		if (!(t[i] & PTE_P))
-			continue;
-		if (doomed(t[i] & PTE_ADDR, arg)) {
-			drop(t[i], level - 1);
-			t[i] = 0;
-		} else if (level > 1) {
-			prune(table_va(t[i]), 512, level - 1, doomed, arg);
-		}
-	}
-}
-
-void vspace_prune(struct vspace *vs, bool (*doomed)(u64 pa, void *arg), void *arg)
-{
-	prune(vs->entry, 256, 4, doomed, arg);
-	if (is_current(vs))
-		write_cr3(read_cr3());          /* the kernel's mappings are global: they stay */
 }

@@ -1,8 +1,9 @@
 /*
  * sched/sched.c: the run queue and the way back to user mode.
  *
- * sched_return is where every kernel entry ends.  It first destroys what
- * the entry's work left unreferenced (reap), then keeps the current thread
+ * sched_return is where every kernel entry ends.  It first does a slice of
+ * deferred work (destroying what the entry left unreferenced, revoking,
+ * waking pollers: mm/object.c), then keeps the current thread
  * if it is still runnable, else takes the thread an IPC operation handed
  * the CPU to (the handoff: a call runs the server next, a reply-and-receive
  * the client, an IRQ its handler), else the head of the run queue, else
@@ -32,6 +33,7 @@ bool sched_work;                /* handoff, or reap_head: see sched_pending */
 static struct tcb *resumed;     /* whose cr3, TSS.rsp0 and cur_ctx are loaded */
 static struct tcb *fpu_owner;   /* whose x87/SSE registers the FPU holds */
 static u64 loaded_cr3;
+static bool tlb_flush;          /* user mappings went: reload cr3 before user mode */
 
 void tq_push(struct tqueue *q, struct tcb *t)
 {
@@ -144,6 +146,9 @@ void task_unblock(struct tcb *t)
 	case T_POLL:
 		poll_remove(t);
 		break;
+	case T_REVOKE:
+		tq_remove(&((struct memq *)t->blocked_on)->revokers, t);
+		break;
 	}
 	t->blocked_on = NULL;
 	if (current == t)
@@ -186,11 +191,36 @@ static NORETURN void resume(struct tcb *t)
 	ctx_return_iret(&t->ctx);
 }
 
+void tlb_stale(void)
+{
+	tlb_flush = true;
+	sched_work = true;
+}
+
+/* The idle loop (arch/trap.S), interrupts off, on a fresh stack: a slice of
+ * deferred work, and whoever it made runnable runs.  Returns whether there
+ * is more to do (the loop then takes interrupts and comes back) or not (it
+ * halts until an interrupt). */
+bool idle_work(void)
+{
+	if (!work_due)
+		return false;
+	work_slice();
+	if (runq.head || handoff)
+		sched_return();
+	return work_due;
+}
+
 NORETURN void sched_return(void)
 {
-	if (reap_pending())
-		reap();
-	sched_work = false;
+	if (work_due)
+		work_slice();
+	sched_work = work_due;
+	if (tlb_flush) {
+		tlb_flush = false;
+		loaded_cr3 = 0;         /* the next resume reloads cr3 */
+		resumed = NULL;
+	}
 	struct tcb *t = current;
 	if (handoff) {
 		if (t && t->state == T_RUNNABLE)

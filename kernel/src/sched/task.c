@@ -32,6 +32,80 @@ void task_init(struct tcb *t)
 	*(u32 *)&t->fpu[24] = 0x1f80;
 }
 
+static u32 bind_ref(struct tcb *t, unsigned what)
+{
+	return REF_MAKE(REF_TCB, (u32)frame_of_virt(t) << 2 | what);
+}
+
+static u64 bound(struct tcb *t, unsigned what)
+{
+	switch (what) {
+	case TCB_BIND_CSPACE: return t->cspace ? frame_of_virt(t->cspace) : 0;
+	case TCB_BIND_VSPACE: return t->vspace ? frame_of_virt(t->vspace) : 0;
+	case TCB_BIND_IPCBUF: return t->ipcbuf_pa >> PAGE_SHIFT;
+	default: return t->death_note ? frame_of_virt(t->death_note) : 0;
+	}
+}
+
+/* Bind t to frame pfn (0: to nothing) as its cspace, vspace, IPC buffer or
+ * death notification: a reference, on the frame's reverse map. */
+void task_bind(struct tcb *t, unsigned what, u64 pfn)
+{
+	u64 old = bound(t, what);
+	void *obj = pfn ? phys_to_virt(pfn << PAGE_SHIFT) : NULL;
+	if (pfn) {
+		if (what == TCB_BIND_IPCBUF)
+			page_ref(pfn << PAGE_SHIFT);
+		else
+			obj_ref(obj);
+		rmap_add(pfn, bind_ref(t, what));
+	}
+	switch (what) {
+	case TCB_BIND_CSPACE: t->cspace = obj; break;
+	case TCB_BIND_VSPACE:
+		t->vspace = obj;
+		t->cr3 = pfn << PAGE_SHIFT;
+		break;
+	case TCB_BIND_IPCBUF: t->ipcbuf_pa = pfn << PAGE_SHIFT; break;
+	default: t->death_note = obj; break;
+	}
+	if (old) {
+		rmap_del(old, bind_ref(t, what));
+		if (what == TCB_BIND_IPCBUF)
+			page_unref(old << PAGE_SHIFT);
+		else
+			obj_unref(phys_to_virt(old << PAGE_SHIFT));
+	}
+}
+
+/*
+ * Revocation takes away what t is bound to.  Without its cspace or vspace
+ * a task cannot run: it dies.  Without its IPC buffer it can: a send or
+ * call still waiting to be received, whose words and capabilities are in
+ * the buffer, fails with EFAULT, and so does a poll, whose entries are;
+ * a thread waiting to receive, or for a reply, waits on, and gets what
+ * the registers carry.  Its death notification is forgotten.
+ */
+void task_sever(struct tcb *t, unsigned what)
+{
+	switch (what) {
+	case TCB_BIND_CSPACE:
+	case TCB_BIND_VSPACE:
+		task_kill(t, HELIOS_TASK_KILLED, 0, 0);
+		break;
+	case TCB_BIND_IPCBUF:
+		if (t->state == T_SEND || t->state == T_POLL) {
+			task_unblock(t);
+			wake_status(t, HELIOS_EFAULT);
+		}
+		task_bind(t, what, 0);
+		break;
+	default:
+		task_bind(t, what, 0);
+		break;
+	}
+}
+
 void task_kill(struct tcb *t, u32 status, i64 code, u64 addr)
 {
 	if (t->state == T_DEAD)
@@ -48,15 +122,9 @@ void task_kill(struct tcb *t, u32 status, i64 code, u64 addr)
 	t->status = status;
 	t->exit_code = code;
 	t->fault_addr = addr;
-	if (t->cspace)
-		obj_unref(t->cspace);
-	if (t->vspace)
-		obj_unref(t->vspace);
-	if (t->ipcbuf_pa)
-		page_unref(t->ipcbuf_pa);
-	t->cspace = NULL;
-	t->vspace = NULL;
-	t->ipcbuf_pa = 0;
+	task_bind(t, TCB_BIND_CSPACE, 0);
+	task_bind(t, TCB_BIND_VSPACE, 0);
+	task_bind(t, TCB_BIND_IPCBUF, 0);
 	if (t->death_note)
 		notification_signal(t->death_note, t->death_bits);
 	if (t == root_task) {
@@ -71,6 +139,5 @@ void task_kill(struct tcb *t, u32 status, i64 code, u64 addr)
 void task_destroy(struct tcb *t)
 {
 	task_kill(t, HELIOS_TASK_KILLED, 0, 0);        /* already dead, but for the root */
-	if (t->death_note)
-		obj_unref(t->death_note);
+	task_bind(t, TCB_BIND_DEATH, 0);
 }

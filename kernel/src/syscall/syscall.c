@@ -63,13 +63,12 @@ static i64 sys_call(struct tcb *t)
 
 static int reply_with_cap(struct tcb *t, struct cap *rc)
 {
-	struct cap reply = *rc;         /* consumed on every path */
-	*rc = (struct cap){ 0 };
+	struct cap reply = cap_take(rc);        /* consumed on every path */
 	int err = msg_check(t);
 	if (!err)
-		err = ipc_reply(t, reply.obj, reply.a);
+		err = ipc_reply(t, reply.obj, reply.seq);
 	else
-		reply_abandon(reply.obj, reply.a);
+		reply_abandon(reply.obj, reply.seq);
 	obj_unref(reply.obj);
 	return err;
 }
@@ -96,7 +95,7 @@ static i64 sys_recv(struct tcb *t)
 
 static int reply_current(struct tcb *t)
 {
-	u32 seq;
+	u64 seq;
 	struct tcb *caller = reply_take(t, &seq);
 	return ipc_reply(t, caller, seq);
 }
@@ -134,10 +133,10 @@ static i64 sys_reply_save(struct tcb *t)
 	int err = cap_dest(t->cspace, A0, &slot);
 	if (err)
 		return err;
-	u32 seq;
+	u64 seq;
 	struct tcb *caller = reply_take(t, &seq);
 	obj_ref(caller);                /* the capability's reference */
-	t->cspace->slot[slot] = (struct cap){ .type = HELIOS_CAP_REPLY, .a = seq, .obj = caller };
+	cap_set(t->cspace, slot, (struct cap){ .type = HELIOS_CAP_REPLY, .seq = seq, .obj = caller });
 	R0 = slot;
 	return HELIOS_OK;
 }
@@ -296,7 +295,7 @@ static i64 sys_mem_alloc(struct tcb *t)
 		else if (type == HELIOS_CAP_TASK)
 			task_init(n.obj);
 	}
-	t->cspace->slot[slot] = n;      /* the new object's first reference */
+	cap_set(t->cspace, slot, n);    /* the new object's first reference */
 	R0 = slot;
 	return HELIOS_OK;
 }
@@ -306,8 +305,7 @@ static i64 sys_mem_revoke(struct tcb *t)
 {
 	int err = 0;
 	DECODE(mem, A0, HELIOS_CAP_MEMORY);
-	mem_revoke(mem->obj);
-	return HELIOS_OK;
+	return mem_revoke(t, mem->obj);
 }
 
 static bool user_page_addr(u64 va)
@@ -356,25 +354,12 @@ static i64 sys_task_config(struct tcb *t)
 		return HELIOS_EPERM;
 	if (task->state != T_INACTIVE)
 		return HELIOS_EBUSY;
-	if (cs) {
-		obj_ref(cs->obj);
-		if (task->cspace)
-			obj_unref(task->cspace);
-		task->cspace = cs->obj;
-	}
-	if (vs) {
-		obj_ref(vs->obj);
-		if (task->vspace)
-			obj_unref(task->vspace);
-		task->vspace = vs->obj;
-		task->cr3 = virt_to_phys(vs->obj);
-	}
-	if (pg) {
-		page_ref(pg->pa);
-		if (task->ipcbuf_pa)
-			page_unref(task->ipcbuf_pa);
-		task->ipcbuf_pa = pg->pa;
-	}
+	if (cs)
+		task_bind(task, TCB_BIND_CSPACE, cap_frame(cs));
+	if (vs)
+		task_bind(task, TCB_BIND_VSPACE, cap_frame(vs));
+	if (pg)
+		task_bind(task, TCB_BIND_IPCBUF, cap_frame(pg));
 	return HELIOS_OK;
 }
 
@@ -414,10 +399,7 @@ static i64 sys_task_notify(struct tcb *t)
 	DECODE(tc, A0, HELIOS_CAP_TASK);
 	DECODE(n, A1, HELIOS_CAP_NOTIFICATION);
 	struct tcb *task = tc->obj;
-	obj_ref(n->obj);
-	if (task->death_note)
-		obj_unref(task->death_note);
-	task->death_note = n->obj;
+	task_bind(task, TCB_BIND_DEATH, cap_frame(n));
 	task->death_bits = A2;
 	if (task->state == T_DEAD)
 		notification_signal(n->obj, A2);

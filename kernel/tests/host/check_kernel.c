@@ -33,12 +33,34 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
-void endpoint_destroy(struct endpoint *ep) { (void)ep; }
-void notification_destroy(struct notification *n) { (void)n; }
-void vspace_destroy(struct vspace *vs) { (void)vs; }
+bool endpoint_destroy_step(struct endpoint *ep) { (void)ep; return true; }
+bool notification_destroy_step(struct notification *n) { (void)n; return true; }
+bool vspace_destroy_step(struct vspace *vs) { (void)vs; return true; }
+bool table_destroy_step(u64 pfn) { (void)pfn; return true; }
 void task_destroy(struct tcb *t) { (void)t; }
-void reply_abandon(struct tcb *t, u32 seq) { (void)t; (void)seq; }
+void reply_abandon(struct tcb *t, u64 seq) { (void)t; (void)seq; }
 void task_kill(struct tcb *t, u32 status, i64 code, u64 addr) { (void)t; (void)status; (void)code; (void)addr; }
+bool poll_pending(void) { return false; }
+bool revoke_pending(void) { return false; }
+bool revoke_some(void) { return true; }
+bool poll_wake_some(void) { return true; }
+
+/* Everything the reap list holds is destroyed. */
+static void reap(void)
+{
+	do
+		work_budget = 1000;
+	while (!reap_some());
+}
+
+/* The references on a frame's reverse map. */
+static int rmap_count(u64 pfn)
+{
+	int n = 0;
+	for (u32 r = frame_get(pfn)->rmap; r; r = cap_of_ref(r)->link.next)
+		n++;
+	return n;
+}
 
 static void setup(void)
 {
@@ -168,7 +190,7 @@ START_TEST(cspace_slots)
 	ck_assert_uint_eq(slot, 0);
 	ck_assert_int_eq(cap_dest(cs, CSPACE_SLOTS, &slot), HELIOS_EBADCAP);
 	ck_assert_int_eq(cap_dest(cs, 0xffffffffull << 8, &slot), HELIOS_EBADCAP);
-	cs->slot[0] = (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0x3f8, .b = 0x400 };
+	cap_set(cs, 0, (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0x3f8, .b = 0x400 });
 	ck_assert_int_eq(cap_dest(cs, 0, &slot), HELIOS_EBUSY);
 	ck_assert_int_eq(cap_dest(cs, HELIOS_CAP_NONE, &slot), 0);
 	ck_assert_uint_eq(slot, 1);
@@ -201,15 +223,23 @@ START_TEST(cap_references)
 	struct cspace *cs = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
 	void *ep = obj_alloc(q, HELIOS_CAP_ENDPOINT, &err);
 	u64 pa = page_alloc(q, FRAME_PAGE, &err);
-	cs->slot[0] = (struct cap){ .type = HELIOS_CAP_ENDPOINT, .obj = ep };
-	cs->slot[1] = (struct cap){ .type = HELIOS_CAP_PAGE, .rights = 7, .pa = pa };
+	cap_set(cs, 0, (struct cap){ .type = HELIOS_CAP_ENDPOINT, .obj = ep });
+	cap_set(cs, 1, (struct cap){ .type = HELIOS_CAP_PAGE, .rights = 7, .pa = pa });
 	cap_install(cs, 2, &cs->slot[0], false);
 	cap_install(cs, 3, &cs->slot[1], false);
 	ck_assert_uint_eq(obj_refs(ep), 2);
 	ck_assert_uint_eq(frame_get(pa >> 12)->refs, 2);
+	ck_assert_int_eq(rmap_count(frame_of_virt(ep)), 2);
+	ck_assert_int_eq(rmap_count(pa >> 12), 2);
 	cap_clear(&cs->slot[0]);
 	ck_assert_uint_eq(obj_refs(ep), 1);
 	ck_assert_int_eq(cs->slot[0].type, HELIOS_CAP_EMPTY);
+	ck_assert_int_eq(rmap_count(frame_of_virt(ep)), 1);
+	/* A move keeps the reference and follows the slot on the reverse map. */
+	cap_install(cs, 5, &cs->slot[2], true);
+	ck_assert_uint_eq(obj_refs(ep), 1);
+	ck_assert_int_eq(rmap_count(frame_of_virt(ep)), 1);
+	ck_assert_ptr_eq(cap_of_ref(frame_get(frame_of_virt(ep))->rmap), &cs->slot[5]);
 	u64 used = q->used;
 	/* The cspace's last reference: everything in it goes. */
 	obj_unref(cs);
@@ -224,9 +254,9 @@ START_TEST(cspace_self_reference_is_weak)
 	int err = 0;
 	struct cspace *cs = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
 	struct cspace *other = obj_alloc(q, HELIOS_CAP_CSPACE, &err);
-	struct cap self = { .type = HELIOS_CAP_CSPACE, .obj = cs };
 	obj_ref(cs);
-	cap_install(cs, 0, &self, true);        /* moved into itself: weak, the ref dropped */
+	cap_set(other, 1, (struct cap){ .type = HELIOS_CAP_CSPACE, .obj = cs });
+	cap_install(cs, 0, &other->slot[1], true);      /* moved into itself: weak, the ref dropped */
 	ck_assert_uint_eq(obj_refs(cs), 1);
 	ck_assert(cs->slot[0].rights & CAP_WEAK);
 	cap_install(other, 0, &cs->slot[0], false);    /* copied elsewhere: strong */
