@@ -39,6 +39,20 @@ $(KB)/kernel.elf: $(KERNEL_OBJ) kernel/kernel.ld
 $(KB)/kernel.bin: $(KB)/kernel.elf
 	$(KOBJCOPY) -O binary $< $@
 
+# The same kernel with latency accounting (kern/arch.h: KERNEL_LATENCY),
+# for the benchmarks only.
+KLAT_OBJ = $(KERNEL_C:kernel/src/%.c=$(KB)/lat/obj/%.o) $(KERNEL_S:kernel/src/%.S=$(KB)/lat/obj/%.o)
+$(KB)/lat/obj/%.o: kernel/src/%.c $(KERNEL_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -DKERNEL_LATENCY -c -o $@ $<
+$(KB)/lat/obj/%.o: kernel/src/%.S
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -DKERNEL_LATENCY -c -o $@ $<
+$(KB)/kernel-lat.elf: $(KLAT_OBJ) kernel/kernel.ld
+	$(CC) $(KLDFLAGS) -Wl,--no-warn-rwx-segments -Wl,-T,kernel/kernel.ld -o $@ $(KLAT_OBJ)
+$(KB)/kernel-lat.bin: $(KB)/kernel-lat.elf
+	$(KOBJCOPY) -O binary $< $@
+
 # Test tasks: each kernel/tests/user/ktest_*.c (and bench/kernel/kbench.c)
 # with the small user library, which reuses the kernel's pure lib/ code.
 KUSER_LIB_SRC = kernel/tests/user/crt0.S kernel/tests/user/ulib.c \
@@ -157,8 +171,8 @@ $(KB)/linux-peer: bench/kernel/linux_peer.c
 	$(CC) -static -O2 -o $@ bench/kernel/linux_peer.c
 $(KB)/linux-peer.cpio: $(KB)/linux-peer bench/kernel/mkcpio
 	sh bench/kernel/mkcpio $@ $(KB)/linux-peer
-bench-kernel: $(KB)/kernel.bin $(KB)/user/kbench.elf $(KB)/linux-peer.cpio
-	@sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf \
+bench-kernel: $(KB)/kernel.bin $(KB)/kernel-lat.bin $(KB)/user/kbench.elf $(KB)/linux-peer.cpio
+	@KERNEL_LAT=$(KB)/kernel-lat.bin sh bench/kernel/run "$(QEMU)" $(KB)/kernel.bin $(KB)/user/kbench.elf \
 		"$(or $(LINUX_IMAGE),$(shell sh bench/kernel/fetch-linux $(B)/cache/linux))" $(KB)/linux-peer.cpio
 
 # make install: the bootable image, and the ABI header for code built

@@ -16,6 +16,21 @@
  *   kernel.irq.to_handler       from the IO_OUT that makes COM1 raise IRQ 4
  *                               to the handler task (another vspace) back
  *                               from WAIT
+ *
+ * Then a hostile task builds what once made revocation quadratic with
+ * interrupts off: from a quota of HOSTILE_PAGES pages, a chain of
+ * HOSTILE_DEPTH quotas each split off the one above, and at the bottom one
+ * page mapped as many times as the rest of the quota holds page tables for.
+ * While it stands:
+ *
+ *   kernel.revoke.empty         MEM_REVOKE of an empty quota, by the root
+ *   kernel.revoke.hostile       MEM_REVOKE of the hostile task's quota: it,
+ *                               the chain and every mapping go
+ *   kernel.revoke.per_mapping   the same per mapping
+ *
+ * The kernel built with KERNEL_LATENCY (bench/kernel/run boots it with this
+ * same task) logs the longest stretch it ran with interrupts off; that is
+ * kernel.irq.worst.
  */
 #include "ulib.h"
 
@@ -23,7 +38,11 @@ const char *ktest_name = "bench";
 
 #define BATCH 1000
 #define BATCHES 7
-enum { SERVER = 1, PONG, HANDLER };
+enum { SERVER = 1, PONG, HANDLER, HOSTILE };
+
+#define HOSTILE_PAGES 1500
+#define HOSTILE_DEPTH 500
+#define HOSTILE_VA 0x100000000ull
 
 /* Child slots */
 #define C_EP 0
@@ -34,6 +53,7 @@ enum { SERVER = 1, PONG, HANDLER };
 
 struct shared {
 	volatile u64 t_wake;
+	volatile u64 mappings;          /* HOSTILE: done when set */
 };
 
 static u64 loop_cost;
@@ -124,6 +144,28 @@ void child_main(u64 role, u64 arg)
 			h_signal(C_PONG, 1);
 		}
 	}
+	if (role == HOSTILE) {
+		/* Slot 0: its quota; 1, 2: its own cspace and vspace. */
+		struct shared *sh = (struct shared *)U_SHARED;
+		u32 cur = 0;
+		for (int i = 0; i < HOSTILE_DEPTH; i++) {
+			struct sysret q = h_info(cur);
+			struct sysret r = h_alloc(cur, HELIOS_CAP_MEMORY, NONE, q.r1 - q.r2 - 1);
+			if (r.st)
+				break;
+			if (cur)
+				h_destroy(cur);         /* its child's frame keeps it */
+			cur = (u32)r.r0;
+		}
+		u32 page = (u32)h_alloc(cur, HELIOS_CAP_PAGE, NONE, 0).r0;
+		u64 n = 0;
+		while (h_map(2, HOSTILE_VA + n * 4096, page, 0, cur) == 0)
+			n++;
+		sh->mappings = n;
+		u32 never = (u32)h_alloc(cur, HELIOS_CAP_NOTIFICATION, NONE, 0).r0;
+		for (;;)
+			h_wait(never);
+	}
 	if (role == HANDLER) {
 		struct shared *sh = (struct shared *)U_SHARED;
 		for (;;) {
@@ -191,4 +233,34 @@ void test_main(void)
 	report("irq.to_handler", irq_best, 0);
 	child_free(&h);
 	child_free(&srv);
+
+	/* The hostile construction, and revocations while it stands. */
+	sh->mappings = 0;
+	u32 hq = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, NONE, HOSTILE_PAGES).r0;
+	struct child x;
+	spawn_memory = hq;              /* all of it from its quota */
+	CHECK_EQ(spawn_ex(HOSTILE, 0, &hq, 1, SPAWN_SELF | SPAWN_SHARED_PAGE, shared_pg, &x), 0);
+	spawn_memory = HELIOS_ROOT_MEMORY;
+	while (!sh->mappings)
+		S(YIELD, 0, 0, 0, 0, 0);
+	uprintf("# kernel.revoke: a hostile task's quota of %u pages: %u quotas deep, one page mapped "
+	        "%lu times\n", HOSTILE_PAGES, HOSTILE_DEPTH, sh->mappings);
+	u64 empty = ~0ull;
+	for (int i = 0; i < 20; i++) {
+		u32 e = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, NONE, 1).r0;
+		u64 t0 = rdtsc();
+		CHECK_EQ(S(MEM_REVOKE, e, 0, 0, 0, 0).st, 0);
+		empty = MIN(empty, rdtsc() - t0);
+		h_destroy(e);
+	}
+	report("revoke.empty", empty, 0);
+	u64 t0 = rdtsc();
+	CHECK_EQ(S(MEM_REVOKE, hq, 0, 0, 0, 0).st, 0);
+	u64 all = rdtsc() - t0;
+	CHECK_EQ(h_info(hq).r2, 0);
+	CHECK_EQ(h_status(x.task).st, HELIOS_EBADCAP);         /* it went too */
+	report("revoke.hostile", all, 0);
+	report("revoke.per_mapping", all / sh->mappings, 0);
+	child_free(&x);
+	h_destroy(hq);
 }

@@ -70,6 +70,24 @@ NORETURN void ctx_return_iret(struct ctx *c);
 NORETURN void ctx_return_sysret(struct ctx *c);
 NORETURN void ctx_return_status(struct ctx *c, i64 status);
 NORETURN void idle_enter(void);
+
+/*
+ * Latency accounting, in the kernel built with KERNEL_LATENCY only (the
+ * benchmarks' kernel-lat.bin): every stretch the kernel runs with
+ * interrupts off, from an entry (lat_enter, with what caused it) to the
+ * return to user mode or the idle loop's interrupt window (lat_exit), is
+ * timed with rdtsc, which under QEMU's -icount counts instructions; each
+ * new longest stretch above LAT_REPORT is logged as
+ *   latency: N instructions with interrupts off (syscall S | vector V)
+ */
+#ifdef KERNEL_LATENCY
+#define LAT_REPORT 1000
+void lat_enter(u64 cause);              /* cause: a syscall number, or 0x1000 + vector */
+void lat_exit(void);
+#else
+static inline void lat_enter(u64 cause) { (void)cause; }
+static inline void lat_exit(void) {}
+#endif
 bool idle_work(void);                   /* sched/sched.c */
 extern char kstack_top[];
 extern struct ctx *cur_ctx;             /* where syscall_entry saves */

@@ -109,10 +109,13 @@ void frame_unlist(u64 pfn);             /* off its quota's charged list (it stay
  * in the idle loop.  WORK_SLICE bounds one slice, in steps (a step clears
  * one capability, one page table entry, wakes one thread ...).
  */
-#define WORK_SLICE 96
+#define WORK_SLICE 48
+#define SCAN_STEP 32                    /* empty entries or slots looked at: a step */
 extern u32 reap_head;
 extern i32 work_budget;                 /* steps left in this slice */
 extern bool work_due;                   /* deferred work may be pending (set by who makes it) */
+extern struct tqueue reap_waiters;      /* T_REAP */
+bool reap_busy(void);                   /* frames are queued or being reaped */
 void reap_push(u64 pfn);                /* the frame's last reference went */
 bool reap_some(void);                   /* true when nothing is left to reap */
 bool work_pending(void);

@@ -26,6 +26,7 @@ enum tstate {
 	T_WAIT,                 /* on a notification's waiters */
 	T_POLL,                 /* on the poller lists of what it polls */
 	T_REVOKE,               /* waits for the revocation of a quota (blocked_on) */
+	T_REAP,                 /* waits for what its system call destroyed to be reaped */
 	T_DEAD,                 /* exited or faulted: only its status remains */
 };
 
@@ -41,6 +42,7 @@ struct tcb {
 	struct tcb *qnext, *qprev;      /* the run queue or the queue in blocked_on */
 	void *blocked_on;               /* T_SEND, T_RECV: endpoint; T_WAIT: notification; T_REVOKE: memq */
 	bool is_call;                   /* T_SEND: the message is a call */
+	bool reap_wait;                 /* its system call queued destruction: T_REAP after it */
 
 	/* What the task runs in: bindings, each a reference on the reverse
 	 * map of what it is bound to (bind[TCB_BIND_*]); task_bind sets them. */

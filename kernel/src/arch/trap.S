@@ -217,18 +217,18 @@ ctx_return_status:
 
 /* idle_enter: drop whatever is on the stack and wait for an interrupt;
  * while deferred work is pending (idle_work returns true), do it a slice
- * at a time, with a window for interrupts between slices. */
+ * at a time, with a window for interrupts before each slice (the
+ * instruction after sti still runs with interrupts held off: the nop). */
 	.globl idle_enter
 idle_enter:
 	lea kstack_top(%rip), %rsp
-1:	call idle_work
-	test %al, %al
-	jz 2f
 	sti
 	nop
 	cli
-	jmp idle_enter
-2:	sti
+	call idle_work
+	test %al, %al
+	jnz idle_enter
+	sti
 	hlt
 	cli
 	jmp idle_enter

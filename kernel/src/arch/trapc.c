@@ -42,6 +42,7 @@ static bool is_irq(u64 vector)
 
 NORETURN void trap_user(struct ctx *c)
 {
+	lat_enter(0x1000 + c->vector);
 	if (is_irq(c->vector)) {
 		irq_handle(c->vector - VEC_IRQ0);
 		sched_return();
@@ -56,6 +57,7 @@ NORETURN void trap_user(struct ctx *c)
 
 void trap_kernel(struct ctx *c)
 {
+	lat_enter(0x1000 + c->vector);
 	if (is_irq(c->vector)) {
 		irq_handle(c->vector - VEC_IRQ0);
 		sched_return();         /* from idle: leaves if anything became runnable */

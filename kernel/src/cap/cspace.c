@@ -140,14 +140,15 @@ void cap_clear(struct cap *c)
 /* Reap: empty the slots, a few per step of the slice. */
 bool cspace_destroy_step(struct cspace *cs, u32 *progress)
 {
-	for (; *progress < CSPACE_SLOTS; ++*progress) {
-		struct cap *c = &cs->slot[*progress];
-		if (c->type == HELIOS_CAP_EMPTY)
-			continue;
-		if (work_budget <= 0)
-			return false;
+	u32 i = *progress;
+	while (i < CSPACE_SLOTS && work_budget > 0) {
+		u32 end = MIN(i + SCAN_STEP, CSPACE_SLOTS);
+		while (i < end && cs->slot[i].type == HELIOS_CAP_EMPTY)
+			i++;
 		work_budget--;
-		cap_clear(c);
+		if (i < end)
+			cap_clear(&cs->slot[i++]);
 	}
-	return true;
+	*progress = i;
+	return i == CSPACE_SLOTS;
 }

@@ -5,20 +5,25 @@
  */
 #include "kern/lib.h"
 
+/* rep stos / movs: eight bytes an iteration, and under QEMU's -icount one
+ * instruction an iteration, where a byte loop costs four a byte (a page
+ * zeroed by a loop was 16,000 instructions with interrupts off). */
 void *memset(void *dst, int c, usize n)
 {
-	u8 *d = dst;
-	while (n--)
-		*d++ = (u8)c;
+	void *d = dst;
+	u64 v = (u8)c * 0x0101010101010101ull;
+	usize q = n / 8, r = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(v) : "memory");
 	return dst;
 }
 
 void *memcpy(void *dst, const void *src, usize n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	usize q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(r) : : "memory");
 	return dst;
 }
 

@@ -24,6 +24,7 @@ static u32 reap_tail;           /* the reap list is in order: nothing waits for 
 static u32 reaping;             /* the frame being destroyed, 0 = none */
 i32 work_budget;
 bool work_due;
+struct tqueue reap_waiters;
 
 /* The charged list of a quota. */
 static void list_add(struct memq *q, u64 pfn)
@@ -108,6 +109,8 @@ void reap_push(u64 pfn)
 	else
 		reap_head = (u32)pfn;
 	reap_tail = (u32)pfn;
+	if (current)
+		current->reap_wait = true;      /* sched_return: T_REAP until it is done */
 	work_due = sched_work = true;
 }
 
@@ -226,6 +229,13 @@ static bool destroy_step(u64 pfn)
 	}
 }
 
+bool reap_busy(void)
+{
+	return reaping || reap_head;
+}
+
+/* Reap a slice's worth; once nothing is left, the threads that waited for
+ * their system calls' destruction run on. */
 bool reap_some(void)
 {
 	while (reaping || reap_head) {
@@ -243,12 +253,19 @@ bool reap_some(void)
 		reaping = 0;
 		frame_return(done);
 	}
+	struct tcb *t;
+	while ((t = reap_waiters.head)) {
+		if (work_budget-- <= 0)
+			return false;
+		tq_pop(&reap_waiters);
+		sched_wake(t);
+	}
 	return true;
 }
 
 bool work_pending(void)
 {
-	return reaping || reap_head || poll_pending() || revoke_pending();
+	return reaping || reap_head || reap_waiters.head || poll_pending() || revoke_pending();
 }
 
 /* One slice of deferred work: revocations first (they make the reaping),

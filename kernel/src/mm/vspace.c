@@ -209,23 +209,45 @@ void table_sever(u64 pfn)
 	tlb_stale();
 }
 
+/*
+ * The next present entry of t[*i .. n), for a reap: each present entry is a
+ * step of the work budget, and so is every SCAN_STEP empty entries passed
+ * over.  NULL when the budget ran out (*i says where to go on) or when
+ * there is none left (*i == n).
+ */
+static u64 *next_present(u64 *t, u32 *i, u32 n)
+{
+	u32 k = *i;
+	u64 *e = NULL;
+	while (k < n && work_budget > 0) {
+		u32 end = MIN(k + SCAN_STEP, n);
+		while (k < end && !(t[k] & PTE_P))
+			k++;
+		work_budget--;
+		if (k < end) {
+			e = &t[k++];
+			break;
+		}
+	}
+	*i = k;
+	return e;
+}
+
 /* Reap of a table whose entry went: its entries go, a step each. */
 bool table_destroy_step(u64 pfn)
 {
 	struct frame *f = frame_get(pfn);
-	u64 *t = phys_to_virt(pfn << PAGE_SHIFT);
-	for (; f->progress < 512; f->progress++) {
-		u64 *e = &t[f->progress];
-		if (!(*e & PTE_P))
-			continue;
-		if (work_budget <= 0)
-			return false;
-		work_budget--;
+	u64 *t = phys_to_virt(pfn << PAGE_SHIFT), *e;
+	u32 i = f->progress;
+	while ((e = next_present(t, &i, 512))) {
 		if ((f->flags & FRAME_LEVEL) == 1)
 			entry_clear(e);
 		else
 			entry_clear_table(e);
 	}
+	f->progress = i;
+	if (i < 512)
+		return false;
 	if (f->links) {
 		frame_return(f->links);
 		f->links = 0;
@@ -239,16 +261,12 @@ bool vspace_destroy_step(struct vspace *vs)
 {
 	struct frame *f = frame_get(frame_of_virt(vs));
 	sched_forget_cr3(virt_to_phys(vs));    /* a dying task's own space: stand on the kernel's */
-	for (; f->progress < 256; f->progress++) {
-		u64 *e = &vs->entry[f->progress];
-		if (!(*e & PTE_P))
-			continue;
-		if (work_budget <= 0)
-			return false;
-		work_budget--;
+	u64 *e;
+	u32 i = f->progress;
+	while ((e = next_present(vs->entry, &i, 256)))
 		entry_clear_table(e);
-	}
-	return true;
+	f->progress = i;
+	return i == 256;
 }
 
 u64 vspace_lookup(struct vspace *vs, u64 va)

@@ -149,6 +149,9 @@ void task_unblock(struct tcb *t)
 	case T_REVOKE:
 		tq_remove(&((struct memq *)t->blocked_on)->revokers, t);
 		break;
+	case T_REAP:
+		tq_remove(&reap_waiters, t);
+		break;
 	}
 	t->blocked_on = NULL;
 	if (current == t)
@@ -186,6 +189,7 @@ static NORETURN void resume(struct tcb *t)
 		tss_set_rsp0((u64)(uptr)(&t->ctx + 1));
 		cur_ctx = &t->ctx;
 	}
+	lat_exit();
 	if (t->ctx.vector == VEC_SYSCALL)
 		ctx_return_sysret(&t->ctx);
 	ctx_return_iret(&t->ctx);
@@ -205,16 +209,64 @@ bool idle_work(void)
 {
 	if (!work_due)
 		return false;
+	lat_enter(0x2000);
 	work_slice();
 	if (runq.head || handoff)
 		sched_return();
+	lat_exit();
 	return work_due;
 }
+
+#ifdef KERNEL_LATENCY
+static u64 lat_t0, lat_cause, lat_max;
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
+void lat_enter(u64 cause)
+{
+	if (!lat_t0) {
+		lat_t0 = rdtsc();
+		lat_cause = cause;
+	}
+}
+
+void lat_exit(void)
+{
+	if (!lat_t0)
+		return;
+	u64 d = rdtsc() - lat_t0;
+	lat_t0 = 0;
+	if (d > lat_max) {
+		lat_max = d;
+		if (d > LAT_REPORT)
+			kprintf("latency: %lu instructions with interrupts off (%s %lu)\n", d,
+			        lat_cause >= 0x2000 ? "idle work" : lat_cause >= 0x1000 ? "vector" : "syscall",
+			        lat_cause >= 0x2000 ? 0 : lat_cause & 0xfff);
+	}
+}
+#endif
 
 NORETURN void sched_return(void)
 {
 	if (work_due)
 		work_slice();
+	/* A system call that queued destruction returns once it is done, so
+	 * that what it freed is back in its quota when it returns. */
+	struct tcb *c = current;
+	if (c && c->reap_wait) {
+		c->reap_wait = false;
+		if (c->state == T_RUNNABLE && reap_busy()) {
+			c->state = T_REAP;
+			tq_push(&reap_waiters, c);
+			current = NULL;
+			work_due = true;
+		}
+	}
 	sched_work = work_due;
 	if (tlb_flush) {
 		tlb_flush = false;
@@ -239,6 +291,7 @@ NORETURN void sched_return(void)
 			loaded_cr3 = kernel_cr3;
 			write_cr3(kernel_cr3);
 		}
+		lat_exit();
 		idle_enter();
 	}
 	resume(t);
@@ -262,6 +315,7 @@ NORETURN void sched_run_syscall(struct tcb *t)
 		tss_set_rsp0((u64)(uptr)(&t->ctx + 1));
 		cur_ctx = &t->ctx;
 	}
+	lat_exit();
 	ctx_return_sysret(&t->ctx);
 }
 

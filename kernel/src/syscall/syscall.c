@@ -567,12 +567,15 @@ NORETURN void syscall_dispatch(void)
 	struct tcb *t = current;
 	struct ctx *c = &t->ctx;
 	u64 nr = c->rax;
+	lat_enter(nr);
 	i64 r = likely(nr < HELIOS_SYS_COUNT) ? syscalls[nr](t) : HELIOS_ENOSYS;
 	if (likely(r != IPC_BLOCKED)) {
 		/* The caller carries on (not blocked, not killed) and nothing
 		 * else is due: straight back, the status in rax. */
-		if (likely(current == t && !sched_pending()))
+		if (likely(current == t && !sched_pending())) {
+			lat_exit();
 			ctx_return_status(c, r);
+		}
 		c->rax = (u64)r;
 	}
 	sched_return();

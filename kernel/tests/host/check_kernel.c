@@ -41,6 +41,9 @@ void task_destroy(struct tcb *t) { (void)t; }
 void reply_abandon(struct tcb *t, u64 seq) { (void)t; (void)seq; }
 void task_kill(struct tcb *t, u32 status, i64 code, u64 addr) { (void)t; (void)status; (void)code; (void)addr; }
 bool poll_pending(void) { return false; }
+struct tcb *current;
+struct tcb *tq_pop(struct tqueue *q) { (void)q; return NULL; }
+void sched_wake(struct tcb *t) { (void)t; }
 bool revoke_pending(void) { return false; }
 bool revoke_some(void) { return true; }
 bool poll_wake_some(void) { return true; }
