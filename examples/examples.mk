@@ -108,6 +108,8 @@ check-mercury-confine: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/initr
 		-w '(noports) faulted: vector 13' \
 		-w '(crash) faulted: vector 14' -w 'device 0 of interface 00c0ffee is gone with its driver' \
 		-w '[hostile] ' -w ' rejected, 0 failures; every service still answers' \
+		-w '[hostile] kernel panic: forged by hostile' -w '[hostile] [sysinit] started process 99 (forged)' \
+		-x "$$(printf '\nkernel panic')" -x "$$(printf '\n[sysinit] started process 99')" \
 		-s 'still echoing\r' -b 4096 -x 'FAIL' -- $(HQEMU_CONFINE)
 
 # The services image: a usrinit that sends malformed requests to every

@@ -86,6 +86,11 @@ ALL_TARGETS += $(KERNEL_IMAGES)
 # Boot tests: tests/run-test NAME ... kernel/tests/qemu-test QEMU KERNEL [options].
 KQEMU_TEST = sh kernel/tests/qemu-test "$(QEMU)" $(KB)/kernel.bin
 KTEST_ARGS_irq = -S 'irq: hello COM1 from user mode'
+# ktest_log: a child's forged lines arrive under its log's name, never bare.
+KTEST_ARGS_log = -e '^ktest log: the root'"'"'s own line$$' -e '^\[drv\] kernel panic: forged by drv$$' \
+	-e '^\[drv\] ktest log: 99 checks, 0 failed\?\?\[2Kgone$$' -e '^\[drv\] \[sysinit\] a line of another$$' \
+	-e '^\[drv\] $$' -e '^\[drv\] tail without a newline$$' -e '^\[0123456789abcdef\] sixteen$$' \
+	-x '^kernel panic: forged' -x '^ktest log: 99' -x '^\[sysinit\]' -x 'through (an endpoint|nothing|no log)'
 # ktest_basic also gets a second boot module, a tar archive like sysinit's initramfs.
 KTEST_DEPS_basic = $(KB)/test-initramfs.tar
 KTEST_ARGS_basic = -m $(KB)/test-initramfs.tar
@@ -122,7 +127,8 @@ $(foreach t,$(KTESTS),$(eval $(call KTEST_RULE,$(t))))
 
 # Host unit tests (Check): the frame allocator, objects and cspaces, ELF loading.
 KHOST_SRC = kernel/tests/host/check_kernel.c kernel/src/mm/frame.c kernel/src/mm/object.c \
-	kernel/src/cap/cspace.c kernel/src/mm/rmap.c kernel/src/lib/elf.c kernel/src/lib/log.c
+	kernel/src/cap/cspace.c kernel/src/cap/range.c kernel/src/mm/rmap.c kernel/src/lib/elf.c \
+	kernel/src/lib/log.c
 $(KB)/check_kernel: $(KHOST_SRC) $(KERNEL_HDR)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARN) -g -DKERNEL_HOST_TEST -Ikernel/include $(SAN_FLAGS) $(CHECK_CFLAGS) \

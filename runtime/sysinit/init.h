@@ -47,6 +47,7 @@ struct proc {
 	ipc_cap task, cspace, vspace;
 	uint64_t token;
 	char name[32];
+	char logname[HELIOS_LOG_NAME_MAX + 1];  /* its log's: unique among the live */
 	uint32_t irqs;                  /* IRQ lines granted */
 	uint32_t ports[4][2];           /* port ranges granted */
 	unsigned nports;

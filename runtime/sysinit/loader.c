@@ -220,7 +220,7 @@ static int grant(struct proc *p, const struct mf_cap *c, const ipc_cap *note_at,
 	int st;
 	switch (c->type) {
 	case MF_IOPORT:
-		st = hl_cap_narrow(HELIOS_ROOT_IOPORT, IPC_CAP_NONE, c->min, c->max, &tmp);
+		st = hl_cap_narrow(HELIOS_ROOT_IOPORT, IPC_CAP_NONE, c->min, c->max, mercury_memory, &tmp);
 		break;
 	case MF_NOTE:
 		if (c->slot != MF_ANY && note_at[c->slot] != IPC_CAP_NONE) {
@@ -231,7 +231,7 @@ static int grant(struct proc *p, const struct mf_cap *c, const ipc_cap *note_at,
 		}
 		break;
 	case MF_IRQ:
-		st = hl_cap_narrow(HELIOS_ROOT_IRQ, IPC_CAP_NONE, c->irq, c->irq + 1, &tmp);
+		st = hl_cap_narrow(HELIOS_ROOT_IRQ, IPC_CAP_NONE, c->irq, c->irq + 1, mercury_memory, &tmp);
 		if (!st)
 			st = hl_irq_bind(tmp, c->irq, note_at[c->note], UINT64_C(1) << c->irq);
 		if (!st)
@@ -257,6 +257,34 @@ static int grant(struct proc *p, const struct mf_cap *c, const ipc_cap *note_at,
 		p->ports[p->nports++][1] = c->max;
 	}
 	return st;
+}
+
+/*
+ * The name of p's log: its own, in the characters a log name may have,
+ * unless sysinit or another live process logs under it already: then with
+ * ".N" (its process number) after it, so that no process's lines can pass
+ * for another's.
+ */
+static void log_name_of(struct proc *p, char *out)
+{
+	size_t n = 0;
+	for (; p->name[n] && n < HELIOS_LOG_NAME_MAX; n++) {
+		char c = p->name[n];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		          c == '.' || c == '_' || c == '-';
+		out[n] = ok ? c : '_';
+	}
+	out[n] = 0;
+	bool taken = n == 0 || strcmp(out, mercury_name) == 0;
+	for (unsigned i = 0; i < MAX_PROCS && !taken; i++)
+		taken = &procs[i] != p && procs[i].state != P_FREE && strcmp(procs[i].logname, out) == 0;
+	if (taken) {
+		char num[8];
+		int k = mercury_snprintf(num, sizeof(num), ".%u", p->index);
+		if (n + (size_t)k > HELIOS_LOG_NAME_MAX)
+			n = HELIOS_LOG_NAME_MAX - (size_t)k;
+		memcpy(out + n, num, (size_t)k + 1);
+	}
 }
 
 static const unsigned aux_type[MF_TYPE_COUNT] = {
@@ -334,6 +362,18 @@ int proc_load(struct proc *p, const unsigned char *image, size_t size, const str
 		if (aux.count < MERCURY_AUX_MAX)
 			aux.ent[aux.count++] = (struct mercury_aux){ MERCURY_AT_SERVICE, m->service[i], slot };
 	}
+
+	/* Its log. */
+	ipc_cap log, slot;
+	log_name_of(p, p->logname);
+	if (mercury_log_name(HELIOS_ROOT_LOG, p->logname, mercury_memory, &log))
+		goto nomem;
+	if (hl_cap_move(log, IPC_CAP_NONE, p->cspace, &slot)) {
+		hl_cap_destroy(log);
+		goto nomem;
+	}
+	if (aux.count < MERCURY_AUX_MAX)
+		aux.ent[aux.count++] = (struct mercury_aux){ MERCURY_AT_CAP, HELIOS_CAP_LOG, slot };
 
 	/* The image, a stack, the IPC buffer and the aux vector. */
 	uint64_t entry;

@@ -91,7 +91,7 @@ typedef helios_u32 helios_cap;
  */
 #define HELIOS_SYSCALL_LIST(X)                                                                 \
 	X(NULL, 0, "nothing -> nothing (the cheapest round trip through the kernel)")           \
-	X(DEBUG_WRITE, 1, "a0 bytes, read from the IPC buffer's words -> kernel log")            \
+	X(DEBUG_WRITE, 1, "through log a0, a1 bytes read from the IPC buffer's words -> kernel log") \
 	X(CALL, 2, "message to endpoint a0, wait for the reply -> the reply")                   \
 	X(SEND, 3, "message to endpoint a0 (or answer reply cap a0, consuming it)")              \
 	X(RECV, 4, "wait on endpoint a0 -> the message; it becomes the current reply")           \
@@ -103,7 +103,7 @@ typedef helios_u32 helios_cap;
 	X(WAIT, 10, "wait on notification a0 -> r0 its bits, cleared")                           \
 	X(CAP_COPY, 11, "copy slot a0 to slot a1 of cspace cap a2 (NONE: own) -> r0 slot")      \
 	X(CAP_MOVE, 12, "move slot a0 to slot a1 of cspace cap a2 (NONE: own) -> r0 slot")      \
-	X(CAP_NARROW, 13, "copy slot a0 to slot a1 narrowed to [a2, a3) (ports, IRQs) or rights a2 (pages) -> r0") \
+	X(CAP_NARROW, 13, "slot a0 narrowed into slot a1: ports, IRQs to [a2, a3), a log to name a2 a3 (from memory a4); a page to rights a2 -> r0") \
 	X(CAP_DESTROY, 14, "empty slot a0")                                                     \
 	X(CAP_INFO, 15, "slot a0 -> r0 type, r1 a, r2 b (range or object data)")                \
 	X(MEM_ALLOC, 16, "from memory a0 make an object of type a1 in slot a2; a3: pages for MEMORY -> r0") \
@@ -143,7 +143,8 @@ enum helios_syscall {
 	X(VSPACE, 7)                                                           \
 	X(TASK, 8)                                                             \
 	X(IOPORT, 9)       /* ports [a, b) */                                  \
-	X(IRQ, 10)         /* lines [a, b) */
+	X(IRQ, 10)         /* lines [a, b) */                                  \
+	X(LOG, 11)         /* the kernel log: a = name length (0: untagged) */
 
 enum helios_cap_type {
 #define HELIOS_X_(name, nr) HELIOS_CAP_##name = nr,
@@ -151,6 +152,11 @@ enum helios_cap_type {
 #undef HELIOS_X_
 	HELIOS_CAP_TYPE_COUNT
 };
+
+/* A log's name (CAP_NARROW of an untagged log): 1 to HELIOS_LOG_NAME_MAX
+ * bytes of [A-Za-z0-9._-], packed little-endian into a2 and a3, zeros after.
+ * Each line written through it reaches the kernel log as "[name] line". */
+#define HELIOS_LOG_NAME_MAX 16
 
 /* Page rights (CAP_NARROW of a page takes away rights, never adds). */
 #define HELIOS_PAGE_R 1u
@@ -212,7 +218,8 @@ HELIOS_STATIC_ASSERT(sizeof(struct helios_ipc_buffer) <= HELIOS_PAGE_SIZE, "fits
 #define HELIOS_ROOT_IOPORT 4    /* ports [0, 0x10000) */
 #define HELIOS_ROOT_IRQ 5       /* IRQ lines [1, 16) (0 is the kernel's timer) */
 #define HELIOS_ROOT_IPCBUF 6    /* the page of its IPC buffer */
-#define HELIOS_ROOT_FIRST_FREE 7
+#define HELIOS_ROOT_LOG 7       /* the kernel log, untagged */
+#define HELIOS_ROOT_FIRST_FREE 8
 
 #define HELIOS_MAX_MODULES 8
 #define HELIOS_BOOTINFO_MAGIC 0x68656c696f73ull  /* "helios" */

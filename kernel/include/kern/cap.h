@@ -1,10 +1,9 @@
 /*
  * kern/cap.h: capabilities and capability spaces.
  *
- * A capability is 32 bytes in a slot of a cspace: a type, and either an
- * object (with a reference held on it), a page, or a range (I/O ports, IRQ
- * lines); a capability that names a frame is on that frame's reverse map
- * (kern/rmap.h), so that revoking the frame finds it.  A cspace is one
+ * A capability is 32 bytes in a slot of a cspace: a type, and an object
+ * (with a reference held on it) or a page; it is on the reverse map of the
+ * frame it names (kern/rmap.h), so that revoking the frame finds it.  A cspace is one
  * frame of CSPACE_SLOTS slots; slot numbers are what userspace passes.
  * Copy, move, narrow and destroy are cap/cspace.c; the system calls that
  * expose them are in syscall/.
@@ -20,11 +19,10 @@ struct cap {
 	u8 type;                /* HELIOS_CAP_*; EMPTY = 0, so a zeroed slot is empty */
 	u8 rights;              /* PAGE: HELIOS_PAGE_*; CSPACE: CAP_WEAK */
 	u16 reserved;
-	u32 a;                  /* IOPORT, IRQ: range start */
+	u32 reserved2;
 	union {
-		void *obj;      /* MEMORY ENDPOINT NOTIFICATION REPLY(caller) CSPACE VSPACE TASK */
+		void *obj;      /* every type but PAGE (REPLY: the caller's TCB) */
 		u64 pa;         /* PAGE: the frame */
-		u64 b;          /* IOPORT, IRQ: range end (exclusive) */
 	};
 	u64 seq;                /* REPLY: the call's sequence number (64 bits: never reused) */
 	struct rlink link;      /* on the reverse map of the frame it names */
@@ -45,6 +43,27 @@ _Static_assert(sizeof(struct cap) == 32, "a cspace frame holds 128 slots");
 struct cspace {
 	struct cap slot[CSPACE_SLOTS];
 };
+
+/*
+ * An I/O port range, an IRQ line range or a log (cap/range.c).  These are
+ * objects like the others, a frame each, charged to the memory capability
+ * that CAP_NARROW names, so that they go with the quota that paid for them:
+ * revoking it takes every capability to the range, and to every range
+ * narrowed from it, wherever they were copied or moved, and unbinds the
+ * IRQ lines bound through them.  The root's three come with its quota.
+ */
+struct memq;
+struct range {
+	u64 lo, hi;                     /* IOPORT, IRQ: [lo, hi) */
+	char name[HELIOS_LOG_NAME_MAX]; /* LOG: "[name] " starts each line; empty: untagged */
+	u32 namelen;
+	struct range *parent;           /* narrowed from (holds a reference) */
+	struct range *child, *next_sib, *prev_sib;
+};
+struct range *range_new(struct memq *q, unsigned type, struct range *parent, int *err);
+void range_destroy(struct range *r);
+bool range_sever_step(struct range *r); /* revoke, once r's own capabilities went: its descendants' */
+void log_write(const struct range *log, const char *s, usize n);
 
 /* The slot, or NULL if out of range. */
 static inline struct cap *cap_slot(struct cspace *cs, u64 slot)

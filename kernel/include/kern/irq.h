@@ -12,14 +12,16 @@
 #define IRQ_LINES 16
 
 struct notification;
+struct range;
 struct ctx;
 
 extern u64 timer_ticks;
 
 void irq_handle(unsigned irq);          /* from the trap handlers, interrupts off */
-int irq_bind(unsigned irq, struct notification *n, u64 bits);
+int irq_bind(unsigned irq, struct notification *n, u64 bits, struct range *by);
 int irq_ack(unsigned irq);
 void irq_unbind_notification(struct notification *n);
+void irq_unbind_range(struct range *r);
 
 /* arch/trapc.c */
 NORETURN void trap_user(struct ctx *c);

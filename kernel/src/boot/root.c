@@ -1,8 +1,8 @@
 /*
  * boot/root.c: the root task, made by hand from boot module 0 (an ELF
  * executable), and given everything: all free memory (as one memory
- * capability), all I/O ports, IRQ lines 1..15, its own task, cspace and
- * vspace.  It also sees every boot module, mapped read-only, and a
+ * capability), all I/O ports, IRQ lines 1..15, the kernel log, its own
+ * task, cspace and vspace.  It also sees every boot module, mapped read-only, and a
  * struct helios_bootinfo that lists them.  From here on the kernel makes
  * nothing by itself: the root task builds the rest of the system.
  *
@@ -117,8 +117,17 @@ void root_task_create(void)
 	cap_set(cs, HELIOS_ROOT_CSPACE, (struct cap){ .type = HELIOS_CAP_CSPACE, .rights = CAP_WEAK, .obj = cs });
 	cap_set(cs, HELIOS_ROOT_VSPACE, (struct cap){ .type = HELIOS_CAP_VSPACE, .obj = vs });
 	cap_set(cs, HELIOS_ROOT_MEMORY, (struct cap){ .type = HELIOS_CAP_MEMORY, .obj = q });
-	cap_set(cs, HELIOS_ROOT_IOPORT, (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0, .b = 0x10000 });
-	cap_set(cs, HELIOS_ROOT_IRQ, (struct cap){ .type = HELIOS_CAP_IRQ, .a = 1, .b = 16 });
+	struct range *io = range_new(q, HELIOS_CAP_IOPORT, NULL, &err);
+	struct range *irq = range_new(q, HELIOS_CAP_IRQ, NULL, &err);
+	struct range *log = range_new(q, HELIOS_CAP_LOG, NULL, &err);
+	if (!io || !irq || !log)
+		panic("root task: out of memory");
+	io->hi = 0x10000;
+	irq->lo = 1;
+	irq->hi = 16;
+	cap_set(cs, HELIOS_ROOT_IOPORT, (struct cap){ .type = HELIOS_CAP_IOPORT, .obj = io });
+	cap_set(cs, HELIOS_ROOT_IRQ, (struct cap){ .type = HELIOS_CAP_IRQ, .obj = irq });
+	cap_set(cs, HELIOS_ROOT_LOG, (struct cap){ .type = HELIOS_CAP_LOG, .obj = log });
 	page_ref(ipcbuf_pa);
 	cap_set(cs, HELIOS_ROOT_IPCBUF, (struct cap){ .type = HELIOS_CAP_PAGE, .rights = HELIOS_PAGE_RWX, .pa = ipcbuf_pa });
 

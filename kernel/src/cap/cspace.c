@@ -2,9 +2,8 @@
  * cap/cspace.c: slots.  Looking a capability up checks the slot number and
  * the type and nothing else has side effects; installing one takes a
  * reference on what it names and puts the slot on that frame's reverse map,
- * clearing one undoes both.  I/O port and IRQ capabilities name ranges,
- * not objects, and hold nothing.  A task lives while a task capability to
- * it does: the last one to go kills it.
+ * clearing one undoes both.  A task lives while a task capability to it
+ * does: the last one to go kills it.
  */
 #include "kern/cap.h"
 #include "kern/mm.h"
@@ -43,8 +42,7 @@ int cap_dest(struct cspace *cs, u64 want, u32 *slot)
 
 static bool names_object(unsigned type)
 {
-	return type != HELIOS_CAP_EMPTY && type != HELIOS_CAP_PAGE &&
-	       type != HELIOS_CAP_IOPORT && type != HELIOS_CAP_IRQ;
+	return type != HELIOS_CAP_EMPTY && type != HELIOS_CAP_PAGE;
 }
 
 u64 cap_frame(const struct cap *c)

@@ -16,6 +16,7 @@ u64 timer_ticks;
 static struct {
 	struct notification *note;      /* holds a reference */
 	u64 bits;
+	struct range *by;               /* the IRQ range it was bound through (a reference) */
 } line[IRQ_LINES];
 
 void irq_handle(unsigned irq)
@@ -40,17 +41,21 @@ void irq_handle(unsigned irq)
 	}
 }
 
-int irq_bind(unsigned irq, struct notification *n, u64 bits)
+int irq_bind(unsigned irq, struct notification *n, u64 bits, struct range *by)
 {
 	if (irq == 0 || irq >= IRQ_LINES || irq == 2)
 		return HELIOS_EPERM;
 	pic_mask(irq);
 	if (line[irq].note)
 		obj_unref(line[irq].note);
+	if (line[irq].by)
+		obj_unref(line[irq].by);
 	line[irq].note = n;
 	line[irq].bits = bits;
+	line[irq].by = n ? by : NULL;
 	if (n) {
 		obj_ref(n);
+		obj_ref(by);
 		pic_unmask(irq);
 	}
 	return HELIOS_OK;
@@ -64,10 +69,18 @@ int irq_ack(unsigned irq)
 	return HELIOS_OK;
 }
 
-/* Revocation (mm/revoke.c): lines bound to a notification that is going. */
+/* Revocation (mm/revoke.c): lines bound to a notification that is going,
+ * or through an IRQ range that is. */
 void irq_unbind_notification(struct notification *n)
 {
 	for (unsigned irq = 1; irq < IRQ_LINES; irq++)
 		if (line[irq].note == n)
-			irq_bind(irq, NULL, 0);
+			irq_bind(irq, NULL, 0, NULL);
+}
+
+void irq_unbind_range(struct range *r)
+{
+	for (unsigned irq = 1; irq < IRQ_LINES; irq++)
+		if (line[irq].by == r)
+			irq_bind(irq, NULL, 0, NULL);
 }

@@ -4,6 +4,8 @@
  * die, every capability to its objects and pages vanishes from every
  * cspace, its pages are unmapped from every vspace (and its page tables
  * taken out of them), IRQ lines bound to its notifications are unbound,
+ * the I/O port ranges, IRQ ranges and logs it paid for go with every range
+ * narrowed from them,
  * tasks lose the IPC buffers and death notifications it paid for.  The
  * quota itself stays, empty.
  *
@@ -171,6 +173,9 @@ static void sever_step(u64 pfn)
 			irq_unbind_notification(obj);
 		else if (f->obj_type == HELIOS_CAP_MEMORY)
 			finish_early(obj);
+		else if ((f->obj_type == HELIOS_CAP_IOPORT || f->obj_type == HELIOS_CAP_IRQ ||
+		          f->obj_type == HELIOS_CAP_LOG) && !range_sever_step(obj))
+			return;                 /* the ranges narrowed from it go first */
 	}
 	frame_unlist(pfn);
 }

@@ -40,12 +40,15 @@ static i64 sys_null(struct tcb *t)
 	return HELIOS_OK;
 }
 
+/* Writing the kernel log is an authority: a log capability (cap/range.c). */
 static i64 sys_debug_write(struct tcb *t)
 {
+	int err = 0;
+	DECODE(log, A0, HELIOS_CAP_LOG);
 	struct helios_ipc_buffer *buf = ipcbuf(t);
-	if (!buf || A0 > sizeof(buf->word))
+	if (!buf || A1 > sizeof(buf->word))
 		return HELIOS_EINVAL;
-	log_sink((const char *)buf->word, A0);
+	log_write(log->obj, (const char *)buf->word, A1);
 	return HELIOS_OK;
 }
 
@@ -196,32 +199,76 @@ static int copy_or_move(struct tcb *t, bool move)
 static i64 sys_cap_copy(struct tcb *t) { return copy_or_move(t, false); }
 static i64 sys_cap_move(struct tcb *t) { return copy_or_move(t, true); }
 
-/* A copy with less authority: a sub-range of ports or lines, fewer page rights. */
+/* A log's name from a2 a3: 1 to HELIOS_LOG_NAME_MAX bytes of [A-Za-z0-9._-],
+ * then zeros; its length, or 0 if it is not one. */
+static u32 log_name(const u64 w[2], char *name)
+{
+	u32 len = 0;
+	for (u32 i = 0; i < HELIOS_LOG_NAME_MAX; i++) {
+		char c = (char)(w[i / 8] >> (8 * (i % 8)));
+		if (!c)
+			break;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+		name[len++] = c;
+	}
+	for (u32 i = len; i < HELIOS_LOG_NAME_MAX; i++)
+		if ((char)(w[i / 8] >> (8 * (i % 8))))
+			return 0;               /* one name, one encoding */
+	return len;
+}
+
+/* A copy with less authority: a sub-range of ports or lines, or a named
+ * log, as a new range object paid for by memory a4; fewer page rights. */
 static i64 sys_cap_narrow(struct tcb *t)
 {
 	int err = 0;
 	u32 slot;
 	DECODE(src, A0, HELIOS_CAP_EMPTY);
 	struct cap n = *src;
+	struct range *from = src->obj, *r;
+	char name[HELIOS_LOG_NAME_MAX];
+	u32 namelen = 0;
 	switch (src->type) {
 	case HELIOS_CAP_IOPORT:
 	case HELIOS_CAP_IRQ:
-		if (A2 >= A3 || A2 < src->a || A3 > src->b)
+		if (A2 >= A3 || A2 < from->lo || A3 > from->hi)
 			return HELIOS_EPERM;
-		n.a = (u32)A2;
-		n.b = A3;
 		break;
+	case HELIOS_CAP_LOG: {
+		if (from->namelen)
+			return HELIOS_EPERM;    /* a name is given once */
+		u64 w[2] = { A2, A3 };
+		if (!(namelen = log_name(w, name)))
+			return HELIOS_EINVAL;
+		break;
+	}
 	case HELIOS_CAP_PAGE:
 		if (A2 & ~(u64)src->rights)
 			return HELIOS_EPERM;
 		n.rights = (u8)A2;
-		break;
+		if ((err = cap_dest(t->cspace, A1, &slot)))
+			return err;
+		cap_install(t->cspace, slot, &n, false);
+		R0 = slot;
+		return HELIOS_OK;
 	default:
 		return HELIOS_EINVAL;
 	}
+	DECODE(mem, A4, HELIOS_CAP_MEMORY);
 	if ((err = cap_dest(t->cspace, A1, &slot)))
 		return err;
-	cap_install(t->cspace, slot, &n, false);
+	if (!(r = range_new(mem->obj, src->type, from, &err)))
+		return err;
+	if (src->type == HELIOS_CAP_LOG) {
+		memcpy(r->name, name, namelen);
+		r->namelen = namelen;
+	} else {
+		r->lo = A2;
+		r->hi = A3;
+	}
+	cap_set(t->cspace, slot, (struct cap){ .type = src->type, .obj = r });
 	R0 = slot;
 	return HELIOS_OK;
 }
@@ -249,8 +296,11 @@ static i64 sys_cap_info(struct tcb *t)
 		break;
 	case HELIOS_CAP_IOPORT:
 	case HELIOS_CAP_IRQ:
-		a = cap->a;
-		b = cap->b;
+		a = ((struct range *)cap->obj)->lo;
+		b = ((struct range *)cap->obj)->hi;
+		break;
+	case HELIOS_CAP_LOG:
+		a = ((struct range *)cap->obj)->namelen;
 		break;
 	case HELIOS_CAP_TASK:
 		a = ((struct tcb *)cap->obj)->id;
@@ -437,11 +487,12 @@ static int decode_port(struct tcb *t, int *err)
 	struct cap *io = cap_get(t->cspace, A0, HELIOS_CAP_IOPORT, err);
 	if (!io)
 		return 0;
+	const struct range *r = io->obj;
 	if (A2 != 1 && A2 != 2 && A2 != 4) {
 		*err = HELIOS_EINVAL;
 		return 0;
 	}
-	if (A1 < io->a || A1 >= io->b || A2 > io->b - A1) {      /* no overflow */
+	if (A1 < r->lo || A1 >= r->hi || A2 > r->hi - A1) {      /* no overflow */
 		*err = HELIOS_EPERM;
 		return 0;
 	}
@@ -477,21 +528,23 @@ static i64 sys_irq_bind(struct tcb *t)
 {
 	int err = 0;
 	DECODE(irq, A0, HELIOS_CAP_IRQ);
+	struct range *r = irq->obj;
 	struct cap *n = NULL;
 	if (A2 != HELIOS_CAP_NONE && !(n = cap_get(t->cspace, A2, HELIOS_CAP_NOTIFICATION, &err)))
 		return err;
-	if (A1 < irq->a || A1 >= irq->b)
+	if (A1 < r->lo || A1 >= r->hi)
 		return HELIOS_EPERM;
 	if (n && !A3)
 		return HELIOS_EINVAL;
-	return irq_bind((unsigned)A1, n ? n->obj : NULL, A3);
+	return irq_bind((unsigned)A1, n ? n->obj : NULL, A3, r);
 }
 
 static i64 sys_irq_ack(struct tcb *t)
 {
 	int err = 0;
 	DECODE(irq, A0, HELIOS_CAP_IRQ);
-	if (A1 < irq->a || A1 >= irq->b)
+	const struct range *r = irq->obj;
+	if (A1 < r->lo || A1 >= r->hi)
 		return HELIOS_EPERM;
 	return irq_ack((unsigned)A1);
 }

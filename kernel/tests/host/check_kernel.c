@@ -13,6 +13,7 @@
 
 #include "kern/arch.h"
 #include "kern/cap.h"
+#include "kern/irq.h"
 #include "kern/elf.h"
 #include "kern/object.h"
 #include "kern/mm.h"
@@ -41,6 +42,7 @@ void task_destroy(struct tcb *t) { (void)t; }
 void reply_abandon(struct tcb *t, u64 seq) { (void)t; (void)seq; }
 void task_kill(struct tcb *t, u32 status, i64 code, u64 addr) { (void)t; (void)status; (void)code; (void)addr; }
 bool poll_pending(void) { return false; }
+void irq_unbind_range(struct range *r) { (void)r; }
 struct tcb *current;
 struct tcb *tq_pop(struct tqueue *q) { (void)q; return NULL; }
 void sched_wake(struct tcb *t) { (void)t; }
@@ -193,7 +195,8 @@ START_TEST(cspace_slots)
 	ck_assert_uint_eq(slot, 0);
 	ck_assert_int_eq(cap_dest(cs, CSPACE_SLOTS, &slot), HELIOS_EBADCAP);
 	ck_assert_int_eq(cap_dest(cs, 0xffffffffull << 8, &slot), HELIOS_EBADCAP);
-	cap_set(cs, 0, (struct cap){ .type = HELIOS_CAP_IOPORT, .a = 0x3f8, .b = 0x400 });
+	struct range *io = range_new(q, HELIOS_CAP_IOPORT, NULL, &err);
+	cap_set(cs, 0, (struct cap){ .type = HELIOS_CAP_IOPORT, .obj = io });
 	ck_assert_int_eq(cap_dest(cs, 0, &slot), HELIOS_EBUSY);
 	ck_assert_int_eq(cap_dest(cs, HELIOS_CAP_NONE, &slot), 0);
 	ck_assert_uint_eq(slot, 1);
@@ -271,6 +274,51 @@ START_TEST(cspace_self_reference_is_weak)
 	obj_unref(cs);                          /* the last strong one: it goes */
 	reap();
 	ck_assert_uint_eq(q->used, used - 1);
+}
+END_TEST
+
+/* Logs */
+
+static char logged[1024];
+static size_t nlogged;
+static void capture(const char *s, usize n)
+{
+	ck_assert_uint_le(nlogged + n, sizeof(logged));
+	memcpy(logged + nlogged, s, n);
+	nlogged += n;
+}
+
+static const char *log_through(const struct range *log, const char *s, usize n)
+{
+	nlogged = 0;
+	log_sink = capture;
+	log_write(log, s, n);
+	log_sink = NULL;
+	logged[nlogged] = 0;
+	return logged;
+}
+
+START_TEST(log_untagged_as_is)
+{
+	struct range log = { 0 };
+	ck_assert_str_eq(log_through(&log, "a\r\x1b[2Kb", 7), "a\r\x1b[2Kb");
+}
+END_TEST
+
+START_TEST(log_tagged_every_line)
+{
+	struct range log = { .name = "drv", .namelen = 3 };
+	ck_assert_str_eq(log_through(&log, "kernel panic: x\n\nlast", 21),
+	                 "[drv] kernel panic: x\n[drv] \n[drv] last\n");
+	ck_assert_str_eq(log_through(&log, "a\rb\x1b[2K\tc\x80\x7f\n", 12), "[drv] a?b?[2K\tc??\n");
+	ck_assert_str_eq(log_through(&log, "", 0), "");
+	/* A long line is one line, however the kernel writes it out. */
+	char big[300];
+	memset(big, 'x', sizeof(big));
+	const char *out = log_through(&log, big, sizeof(big));
+	ck_assert_uint_eq(strlen(out), 6 + sizeof(big) + 1);
+	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+	ck_assert_ptr_eq(strchr(out + 1, '['), NULL);
 }
 END_TEST
 
@@ -452,6 +500,8 @@ static Suite *kernel_suite(void)
 	tcase_add_test(t, elf_bad);
 	tcase_add_test(t, elf_mutations);
 	tcase_add_test(t, log_format);
+	tcase_add_test(t, log_untagged_as_is);
+	tcase_add_test(t, log_tagged_every_line);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -10,7 +10,7 @@
 
 const char *ktest_name = "confine";
 
-static const u64 bad_slots[] = { 7, 200, 255, 256, 0x10000, HELIOS_CAP_NONE, 1ull << 32, ~0ull };
+static const u64 bad_slots[] = { HELIOS_ROOT_FIRST_FREE, 127, 128, 200, 255, 256, 0x10000, HELIOS_CAP_NONE, 1ull << 32, ~0ull };
 
 void child_main(u64 role, u64 arg)
 {
@@ -123,7 +123,7 @@ void test_main(void)
 	CHECK_EQ(h_alloc(small, HELIOS_CAP_ENDPOINT, NONE, 0).st, HELIOS_ENOMEM);
 	h_destroy(vs);
 	h_destroy(small);
-	CHECK_EQ(S(DEBUG_WRITE, 4097, 0, 0, 0, 0).st, HELIOS_EINVAL);
+	CHECK_EQ(S(DEBUG_WRITE, HELIOS_ROOT_LOG, 4097, 0, 0, 0).st, HELIOS_EINVAL);
 
 	/* A child with nothing tries the root's slot numbers. */
 	u32 death = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, NONE, 0).r0;

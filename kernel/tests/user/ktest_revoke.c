@@ -5,8 +5,9 @@
  * a thread is waiting with or on: its IPC buffer while it waits to send,
  * call, poll, receive or be replied to; the endpoint, the notification
  * (with a timer armed on it), the reply capability of its call, its
- * cspace, its death notification, an IRQ line's notification; the quota
- * of the revoking thread itself; and a quota being revoked by two threads
+ * cspace, its death notification, an IRQ line's notification; I/O port and
+ * IRQ ranges handed on and narrowed by others; the quota of the revoking
+ * thread itself; and a quota being revoked by two threads
  * at once, from above and below.  The thread must wake with an error
  * status or go on waiting safely, the kernel must stay up, and every quota
  * must come back empty.
@@ -349,6 +350,43 @@ static void irq_line(void)
 	h_destroy(mem);
 }
 
+/* I/O ports and IRQ lines go with the quota that paid for them, and so do
+ * the copies handed to a colluder and the ranges it narrowed from them,
+ * paid for from its own quota; a line it bound through them is unbound. */
+static void ranges(void)
+{
+	u32 drv = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, 8);
+	u32 other = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, 8);
+	struct sysret io = h_narrow_from(HELIOS_ROOT_IOPORT, NONE, 0x80, 0x88, drv);
+	struct sysret irq = h_narrow_from(HELIOS_ROOT_IRQ, NONE, 5, 7, drv);
+	CHECK_EQ(io.st, 0);
+	CHECK_EQ(irq.st, 0);
+	CHECK_EQ(used(drv), 2);
+	u32 io_copy = (u32)h_copy((u32)io.r0, NONE, NONE).r0;
+	struct sysret io_sub = h_narrow_from((u32)io.r0, NONE, 0x80, 0x81, other);
+	struct sysret irq_sub = h_narrow_from((u32)irq.r0, NONE, 5, 6, other);
+	struct sysret deeper = h_narrow_from((u32)io_sub.r0, NONE, 0x80, 0x81, other);
+	CHECK_EQ(io_sub.st, 0);
+	CHECK_EQ(irq_sub.st, 0);
+	CHECK_EQ(deeper.st, 0);
+	u32 n = make(other, HELIOS_CAP_NOTIFICATION, 0);
+	CHECK_EQ(S(IRQ_BIND, irq_sub.r0, 5, n, 1, 0).st, 0);
+	CHECK_EQ(h_io_out((u32)deeper.r0, 0x80, 1, 0), 0);
+	CHECK_EQ(h_info(io_copy).r1, 0x80);
+	revoke(drv);
+	CHECK_EQ(h_info((u32)io.r0).st, HELIOS_EBADCAP);
+	CHECK_EQ(h_info((u32)irq.r0).st, HELIOS_EBADCAP);
+	CHECK_EQ(h_info(io_copy).st, HELIOS_EBADCAP);
+	CHECK_EQ(h_info((u32)io_sub.r0).st, HELIOS_EBADCAP);
+	CHECK_EQ(h_info((u32)irq_sub.r0).st, HELIOS_EBADCAP);
+	CHECK_EQ(h_io_out((u32)deeper.r0, 0x80, 1, 0), HELIOS_EBADCAP);
+	CHECK_EQ(S(IRQ_ACK, HELIOS_ROOT_IRQ, 5, 0, 0, 0).st, HELIOS_EINVAL);      /* unbound */
+	CHECK_EQ(used(other), 1);                               /* the notification; its ranges went */
+	revoke(other);
+	h_destroy(drv);
+	h_destroy(other);
+}
+
 /* A thread made from the quota it revokes dies on the way; a quota and
  * one below it revoked at once, from two threads. */
 static void revokers(void)
@@ -417,6 +455,7 @@ void test_main(void)
 	reply_capability();
 	bindings();
 	irq_line();
+	ranges();
 	revokers();
 	CHECK_EQ(h_null(), 0);
 	uprintf("revoke: %u threads; root quota used %lu at the start, %lu at the end\n", nthreads, base,

@@ -6,6 +6,7 @@
 
 const struct helios_bootinfo *bootinfo;
 u32 spawn_memory = HELIOS_ROOT_MEMORY;
+u32 u_log = HELIOS_ROOT_LOG;
 int ktest_checks, ktest_failures;
 
 void uprintf(const char *fmt, ...)
@@ -19,7 +20,7 @@ void uprintf(const char *fmt, ...)
 	__builtin_va_end(ap);
 	n = MIN(n, (int)sizeof(buf) - 1);
 	memcpy(b->word, buf, n);
-	sys(HELIOS_SYS_DEBUG_WRITE, (u64)n, 0, 0, 0, 0);
+	sys(HELIOS_SYS_DEBUG_WRITE, u_log, (u64)n, 0, 0, 0);
 }
 
 void ktest_check(bool ok, const char *what, int line)
@@ -150,6 +151,7 @@ i64 umain(u64 a0, u64 a1)
 		test_main();
 		ktest_finish();
 	}
+	u_log = NONE;           /* a child logs only if given a log (u_log) */
 	child_main(a0, a1);
 	return 0;
 }

@@ -71,7 +71,11 @@ static inline struct sysret h_alloc(u32 mem, u64 type, u32 dest, u64 pages) { re
 static inline i64 h_destroy(u32 slot) { return S(CAP_DESTROY, slot, 0, 0, 0, 0).st; }
 static inline struct sysret h_copy(u32 src, u32 dest, u32 cspace) { return S(CAP_COPY, src, dest, cspace, 0, 0); }
 static inline struct sysret h_move(u32 src, u32 dest, u32 cspace) { return S(CAP_MOVE, src, dest, cspace, 0, 0); }
-static inline struct sysret h_narrow(u32 src, u32 dest, u64 lo, u64 hi) { return S(CAP_NARROW, src, dest, lo, hi, 0); }
+/* Ports and IRQ lines narrowed into a new range paid for by spawn_memory
+ * (h_narrow_from: by mem); page rights. */
+extern u32 spawn_memory;
+static inline struct sysret h_narrow_from(u32 src, u32 dest, u64 lo, u64 hi, u32 mem) { return S(CAP_NARROW, src, dest, lo, hi, mem); }
+static inline struct sysret h_narrow(u32 src, u32 dest, u64 lo, u64 hi) { return h_narrow_from(src, dest, lo, hi, spawn_memory); }
 static inline struct sysret h_info(u32 slot) { return S(CAP_INFO, slot, 0, 0, 0, 0); }
 static inline i64 h_map(u32 vs, u64 va, u32 page, u64 flags, u32 mem) { return S(MAP, vs, va, page, flags, mem).st; }
 static inline i64 h_unmap(u32 vs, u64 va) { return S(UNMAP, vs, va, 0, 0, 0).st; }
@@ -94,8 +98,10 @@ static inline u64 rdtsc(void)
 	return (u64)hi << 32 | lo;
 }
 
-/* ulib.c */
+/* ulib.c: uprintf writes through log capability u_log (the root's:
+ * HELIOS_ROOT_LOG; a child's: none until it sets one). */
 void uprintf(const char *fmt, ...) PRINTF(1, 2);
+extern u32 u_log;
 extern const struct helios_bootinfo *bootinfo;
 
 /* Checks: a failure is printed; ktest_finish reports and ends the test. */
@@ -113,7 +119,7 @@ struct child {
 	u32 task, cspace, vspace;
 };
 int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out);
-extern u32 spawn_memory;        /* the quota spawn makes children from (HELIOS_ROOT_MEMORY) */
+/* spawn_memory: the quota spawn makes children from (HELIOS_ROOT_MEMORY) */
 
 /* spawn_ex's flags: SPAWN_SHARE_CSPACE runs the child in the caller's own
  * cspace (caps ignored); SPAWN_SHARED_PAGE maps page cap `page` at U_SHARED

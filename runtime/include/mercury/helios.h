@@ -105,9 +105,11 @@ static inline int hl_cap_move(ipc_cap src, ipc_cap dst, ipc_cap cspace, ipc_cap 
 		*out = r.st ? IPC_CAP_NONE : (ipc_cap)r.r0;
 	return (int)r.st;
 }
-static inline int hl_cap_narrow(ipc_cap src, ipc_cap dst, uint64_t lo, uint64_t hi, ipc_cap *out)
+/* Ports, IRQ lines to [lo, hi), paid for by memory mem (abi/helios.h). */
+static inline int hl_cap_narrow(ipc_cap src, ipc_cap dst, uint64_t lo, uint64_t hi, ipc_cap mem,
+                                ipc_cap *out)
 {
-	struct hl_ret r = HL_(CAP_NARROW, src, dst, lo, hi, 0);
+	struct hl_ret r = HL_(CAP_NARROW, src, dst, lo, hi, mem);
 	if (out)
 		*out = r.st ? IPC_CAP_NONE : (ipc_cap)r.r0;
 	return (int)r.st;
@@ -181,6 +183,13 @@ struct helios_ipc_buffer *mercury_ipcbuf(void);
 
 /* The process: its own capabilities (IPC_CAP_NONE where it has none). */
 extern ipc_cap mercury_cspace, mercury_vspace, mercury_memory;
+/* Where mercury_log writes: a log capability named after the process, whose
+ * lines the kernel prefixes with "[name] " (IPC_CAP_NONE: none, and the log
+ * is lost). */
+extern ipc_cap mercury_logcap;
+/* A log named name (up to HELIOS_LOG_NAME_MAX of [A-Za-z0-9._-]) narrowed
+ * from the untagged log, paid for by mem; 0 or a status. */
+int mercury_log_name(ipc_cap untagged, const char *name, ipc_cap mem, ipc_cap *out);
 extern const struct helios_bootinfo *mercury_bootinfo;     /* sysinit only */
 extern const struct mercury_auxv *mercury_auxv;            /* the others */
 extern char mercury_name[32];

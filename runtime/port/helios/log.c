@@ -1,8 +1,9 @@
 /*
  * log.c: formatting, the log, and the string functions a freestanding
  * program needs.  The log is the kernel's debug channel (DEBUG_WRITE from
- * the IPC buffer's words), one line per call, prefixed with the process
- * name, so that the serial ports stay the drivers'.
+ * the IPC buffer's words, through the process's log capability), one line
+ * per call, which the kernel prefixes with the name sysinit gave that log,
+ * so that the serial ports stay the drivers' and nobody writes as another.
  */
 #include "mercury/helios.h"
 
@@ -174,22 +175,29 @@ int mercury_snprintf(char *buf, size_t n, const char *fmt, ...)
 	return r;
 }
 
+int mercury_log_name(ipc_cap untagged, const char *name, ipc_cap mem, ipc_cap *out)
+{
+	uint64_t w[2] = { 0, 0 };
+	for (size_t i = 0; i < HELIOS_LOG_NAME_MAX && name[i]; i++)
+		w[i / 8] |= (uint64_t)(unsigned char)name[i] << (8 * (i % 8));
+	struct hl_ret r = hl_syscall(HELIOS_SYS_CAP_NARROW, untagged, IPC_CAP_NONE, w[0], w[1], mem);
+	*out = r.st ? IPC_CAP_NONE : (ipc_cap)r.r0;
+	return (int)r.st;
+}
+
+/* One line through the process's log: the kernel puts "[name] " before it. */
 void mercury_log(const char *fmt, ...)
 {
 	char line[480];
-	int n = mercury_snprintf(line, sizeof(line), "[%s] ", mercury_name);
-	if (n >= (int)sizeof(line))
-		n = (int)sizeof(line) - 1;
 	va_list ap;
 	va_start(ap, fmt);
-	int m = mercury_vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	int n = mercury_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	n += m;
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
-	if (line[n - 1] != '\n')
+	if (n == 0 || line[n - 1] != '\n')
 		line[n++] = '\n';
 	struct helios_ipc_buffer *b = mercury_ipcbuf();
 	memcpy(b->word, line, (size_t)n);
-	hl_syscall(HELIOS_SYS_DEBUG_WRITE, (uint64_t)n, 0, 0, 0, 0);
+	hl_syscall(HELIOS_SYS_DEBUG_WRITE, mercury_logcap, (uint64_t)n, 0, 0, 0);
 }

@@ -8,7 +8,7 @@
 #include "mercury/helios.h"
 
 ipc_cap mercury_cspace = IPC_CAP_NONE, mercury_vspace = IPC_CAP_NONE,
-	mercury_memory = IPC_CAP_NONE;
+	mercury_memory = IPC_CAP_NONE, mercury_logcap = IPC_CAP_NONE;
 const struct helios_bootinfo *mercury_bootinfo;
 const struct mercury_auxv *mercury_auxv;
 char mercury_name[32] = "?";
@@ -55,11 +55,15 @@ _Noreturn void mercury_start(const void *arg)
 		mercury_vspace = HELIOS_ROOT_VSPACE;
 		mercury_memory = HELIOS_ROOT_MEMORY;
 		memcpy(mercury_name, "sysinit", 8);
+		/* Its own lines go through a log named like the others' (the
+		 * untagged one stays, to name theirs). */
+		mercury_log_name(HELIOS_ROOT_LOG, mercury_name, HELIOS_ROOT_MEMORY, &mercury_logcap);
 	} else if (magic && *magic == MERCURY_AUXV_MAGIC) {
 		mercury_auxv = arg;
 		mercury_cspace = mercury_cap(HELIOS_CAP_CSPACE);
 		mercury_vspace = mercury_cap(HELIOS_CAP_VSPACE);
 		mercury_memory = mercury_cap(HELIOS_CAP_MEMORY);
+		mercury_logcap = mercury_cap(HELIOS_CAP_LOG);
 		size_t n = 0;
 		for (uint64_t i = 0; i < mercury_auxv->count && i < MERCURY_AUX_MAX; i++) {
 			const struct mercury_aux *e = &mercury_auxv->ent[i];

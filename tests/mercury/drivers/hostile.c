@@ -4,6 +4,7 @@
  * serial device): unknown labels, wrong word and capability counts,
  * out-of-range values, describe with arguments.  Each must be answered
  * with an error, and each service must still answer a good request after.
+ * Then it writes log lines forged as the kernel's and sysinit's.
  */
 #include "mercury/helios.h"
 #include "dev.h"
@@ -60,5 +61,10 @@ int main(void)
 	}
 	mercury_log("%d malformed requests, %d rejected, %d failures; every service still answers",
 	            sent, rejected, failures);
+	/* Lines forged as the kernel's and sysinit's: each arrives under this
+	 * driver's name (the kernel prefixes every line of its log). */
+	static const char forged[] = "kernel panic: forged by hostile\n[sysinit] started process 99 (forged)\n";
+	memcpy(mercury_ipcbuf()->word, forged, sizeof(forged) - 1);
+	hl_syscall(HELIOS_SYS_DEBUG_WRITE, mercury_logcap, sizeof(forged) - 1, 0, 0, 0);
 	return failures ? 1 : 0;
 }
