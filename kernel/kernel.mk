@@ -127,8 +127,8 @@ $(foreach t,$(KTESTS),$(eval $(call KTEST_RULE,$(t))))
 
 # Host unit tests (Check): the frame allocator, objects and cspaces, ELF loading.
 KHOST_SRC = kernel/tests/host/check_kernel.c kernel/src/mm/frame.c kernel/src/mm/object.c \
-	kernel/src/cap/cspace.c kernel/src/cap/range.c kernel/src/mm/rmap.c kernel/src/lib/elf.c \
-	kernel/src/lib/log.c
+	kernel/src/cap/cspace.c kernel/src/cap/range.c kernel/src/mm/rmap.c kernel/src/ipc/timer.c \
+	kernel/src/lib/elf.c kernel/src/lib/log.c
 $(KB)/check_kernel: $(KHOST_SRC) $(KERNEL_HDR)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 $(WARN) -g -DKERNEL_HOST_TEST -Ikernel/include $(SAN_FLAGS) $(CHECK_CFLAGS) \

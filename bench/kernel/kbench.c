@@ -27,6 +27,8 @@
  *   kernel.revoke.hostile       MEM_REVOKE of the hostile task's quota: it,
  *                               the chain and every mapping go
  *   kernel.revoke.per_mapping   the same per mapping
+ *   kernel.timer.arm            TIMER, with TIMERS timers armed for one tick
+ *                               (which then all fire at once)
  *
  * The kernel built with KERNEL_LATENCY (bench/kernel/run boots it with this
  * same task) logs the longest stretch it ran with interrupts off; that is
@@ -43,6 +45,7 @@ enum { SERVER = 1, PONG, HANDLER, HOSTILE };
 #define HOSTILE_PAGES 1500
 #define HOSTILE_DEPTH 500
 #define HOSTILE_VA 0x100000000ull
+#define TIMERS 1000
 
 /* Child slots */
 #define C_EP 0
@@ -263,4 +266,25 @@ void test_main(void)
 	report("revoke.per_mapping", all / sh->mappings, 0);
 	child_free(&x);
 	h_destroy(hq);
+
+	/* TIMERS notifications armed for one tick, kept in cspaces of their
+	 * own; arming the last costs log(TIMERS); all fire as deferred work. */
+	u32 tq = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, NONE, TIMERS + TIMERS / 100 + 8).r0;
+	u32 holder = NONE;
+	u64 at = S(CLOCK, 0, 0, 0, 0, 0).r0 + 20, arm = 0;
+	for (int i = 0; i < TIMERS; i++) {
+		if (i % 100 == 0)
+			holder = (u32)h_alloc(tq, HELIOS_CAP_CSPACE, NONE, 0).r0;
+		u32 n = (u32)h_alloc(tq, HELIOS_CAP_NOTIFICATION, NONE, 0).r0;
+		u64 t0 = rdtsc();
+		CHECK_EQ(S(TIMER, n, 1, at + (i == TIMERS - 1), 0, 0).st, 0);
+		arm = rdtsc() - t0;             /* the last: TIMERS - 1 armed already */
+		CHECK_EQ(h_move(n, NONE, holder).st, 0);
+	}
+	report("timer.arm", arm, 0);
+	u32 last = (u32)h_alloc(tq, HELIOS_CAP_NOTIFICATION, NONE, 0).r0;
+	CHECK_EQ(S(TIMER, last, 1, at + 2, 0, 0).st, 0);
+	CHECK_EQ(h_wait(last).r0, 1);                           /* after all the others fired */
+	CHECK_EQ(S(MEM_REVOKE, tq, 0, 0, 0, 0).st, 0);
+	h_destroy(tq);
 }

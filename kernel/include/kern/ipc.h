@@ -27,10 +27,11 @@ struct notification {
 	u64 word;
 	struct tqueue waiters;          /* T_WAIT */
 	struct plink pollers;           /* T_POLL threads watching it */
-	/* An armed timer (TIMER): signal timer_bits at tick timer_at
-	 * (ipc/timer.c). */
+	/* An armed timer (TIMER): signal timer_bits at tick timer_at; a node
+	 * of the tree of armed timers (ipc/timer.c). */
 	u64 timer_at, timer_bits;
-	struct notification *timer_next, *timer_prev;
+	struct notification *timer_left, *timer_right, *timer_parent;
+	int timer_height;
 	bool timer_armed;
 };
 
@@ -85,6 +86,8 @@ bool notification_destroy_step(struct notification *n); /* reap: true when done 
 void timer_arm(struct notification *n, u64 at, u64 bits);
 void timer_disarm(struct notification *n);
 void timer_tick(u64 now);
+bool timers_due(void);
+bool timer_fire_some(void);             /* deferred work: true when nothing is due */
 
 /* ipc/poll.c */
 int ipc_poll(struct tcb *t, unsigned n);

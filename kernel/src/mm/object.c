@@ -268,16 +268,18 @@ bool reap_some(void)
 
 bool work_pending(void)
 {
-	return reaping || reap_head || reap_waiters.head || poll_pending() || revoke_pending();
+	return reaping || reap_head || reap_waiters.head || poll_pending() || revoke_pending() ||
+	       timers_due();
 }
 
-/* One slice of deferred work: revocations first (they make the reaping),
- * then the pollers to wake, then the reaping, within one budget.  Page
+/* One slice of deferred work: timers that are due, revocations (they make
+ * the reaping), the pollers to wake, then the reaping, within one budget.  Page
  * table entries removed on the way are flushed before any thread runs
  * (sched_return). */
 void work_slice(void)
 {
 	work_budget = WORK_SLICE;
+	timer_fire_some();
 	revoke_some();
 	poll_wake_some();
 	reap_some();

@@ -277,6 +277,94 @@ START_TEST(cspace_self_reference_is_weak)
 }
 END_TEST
 
+/* Timers: the AVL tree of ipc/timer.c against a plain sorted array. */
+
+struct notification *timer_tree(struct notification **earliest);
+static struct notification *fired[1000];
+static int nfired;
+struct tcb *notification_signal(struct notification *n, u64 bits)
+{
+	(void)bits;
+	if (nfired < 1000)
+		fired[nfired++] = n;
+	return NULL;
+}
+
+/* The tree's height, or -1 if its order, links, heights or balance are
+ * wrong (no ck_assert per node: each costs a message to the runner). */
+static int tree_check(struct notification *n, struct notification *parent, struct notification **prev)
+{
+	if (!n)
+		return 0;
+	if (n->timer_parent != parent || !n->timer_armed)
+		return -1;
+	int l = tree_check(n->timer_left, n, prev);
+	if (*prev && !((*prev)->timer_at < n->timer_at || ((*prev)->timer_at == n->timer_at && *prev < n)))
+		return -1;
+	*prev = n;
+	int r = tree_check(n->timer_right, n, prev);
+	if (l < 0 || r < 0 || l - r > 1 || r - l > 1 || n->timer_height != 1 + (l > r ? l : r))
+		return -1;
+	return n->timer_height;
+}
+
+START_TEST(timers_in_order)
+{
+	enum { N = 500 };
+	static struct notification ns[N];
+	memset(ns, 0, sizeof(ns));
+	u64 rng = 88172645463325252ull, tick = 0;
+	int armed = 0;
+	for (int step = 0; step < 40000; step++) {
+		bool ticked = false;
+		rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+		struct notification *n = &ns[rng % N];
+		switch ((rng >> 20) % 8) {
+		case 0: case 1: case 2: case 3:
+			armed += !n->timer_armed;
+			timer_arm(n, tick + (rng >> 32) % 50, 1);
+			break;
+		case 4: case 5:
+			armed -= n->timer_armed;
+			timer_disarm(n);
+			break;
+		default: {
+			/* A tick: what fires is what is due, earliest first. */
+			tick += (rng >> 40) % 4;
+			timer_tick(tick);
+			nfired = 0;
+			work_budget = 1000000;
+			ck_assert(timer_fire_some());
+			for (int i = 0; i < nfired; i++)
+				if (fired[i]->timer_at > tick || fired[i]->timer_armed ||
+				    (i && fired[i - 1]->timer_at > fired[i]->timer_at))
+					ck_abort_msg("step %d: fired out of order", step);
+			armed -= nfired;
+			ticked = true;
+			break;
+		}
+		}
+		struct notification *earliest, *prev = NULL;
+		struct notification *root = timer_tree(&earliest);
+		int h = tree_check(root, NULL, &prev);
+		int count = 0;
+		for (int i = 0; i < N; i++)
+			count += ns[i].timer_armed;
+		if (count != armed || h < 0 || h > 14)  /* 1.44 log2(500) + 2 */
+			ck_abort_msg("step %d: %d armed, %d counted, height %d", step, armed, count, h);
+		if (root) {
+			struct notification *m = root;
+			while (m->timer_left)
+				m = m->timer_left;
+			if (earliest != m || (ticked && earliest->timer_at <= tick))
+				ck_abort_msg("step %d: the earliest is wrong, or still due", step);
+		} else if (earliest) {
+			ck_abort_msg("step %d: an earliest in an empty tree", step);
+		}
+	}
+}
+END_TEST
+
 /* Logs */
 
 static char logged[1024];
@@ -500,6 +588,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(t, elf_bad);
 	tcase_add_test(t, elf_mutations);
 	tcase_add_test(t, log_format);
+	tcase_add_test(t, timers_in_order);
 	tcase_add_test(t, log_untagged_as_is);
 	tcase_add_test(t, log_tagged_every_line);
 	suite_add_tcase(s, t);
