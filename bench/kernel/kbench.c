@@ -10,6 +10,8 @@
  *   kernel.ipc.roundtrip        CALL + REPLY_RECV with a one-word message, the
  *                               client and the server in different vspaces
  *   kernel.ipc.roundtrip64      the same with 64 words (58 through the buffers)
+ *   kernel.ipc.roundtrip_pollers the round trip while POLLERS tasks poll
+ *                               other endpoints
  *   kernel.notify.signal_wake   half a ping-pong through two notifications
  *                               between two vspaces: SIGNAL, then WAIT
  *                               blocks and the waiter runs
@@ -40,12 +42,13 @@ const char *ktest_name = "bench";
 
 #define BATCH 1000
 #define BATCHES 7
-enum { SERVER = 1, PONG, HANDLER, HOSTILE };
+enum { SERVER = 1, PONG, HANDLER, HOSTILE, POLLER };
 
 #define HOSTILE_PAGES 1500
 #define HOSTILE_DEPTH 500
 #define HOSTILE_VA 0x100000000ull
 #define TIMERS 1000
+#define POLLERS 8
 
 /* Child slots */
 #define C_EP 0
@@ -147,6 +150,12 @@ void child_main(u64 role, u64 arg)
 			h_signal(C_PONG, 1);
 		}
 	}
+	if (role == POLLER) {
+		/* Slot C_IO: an endpoint nobody sends to. */
+		U_IPCBUF->poll[0] = (struct helios_pollcap){ C_IO, HELIOS_POLL_RECV, 0 };
+		for (;;)
+			S(POLL, 1, 0, 0, 0, 0);
+	}
 	if (role == HOSTILE) {
 		/* Slot 0: its quota; 1, 2: its own cspace and vspace. */
 		struct shared *sh = (struct shared *)U_SHARED;
@@ -211,6 +220,17 @@ void test_main(void)
 	report("ipc.roundtrip", (best(batch_call) - loop_cost + BATCH / 2) / BATCH, 400);
 	report("ipc.roundtrip64", (best(batch_call64) - loop_cost + BATCH / 2) / BATCH, 0);
 	report("notify.signal_wake", (best(batch_notify) - loop_cost + BATCH) / (2 * BATCH), 0);
+	/* Pollers elsewhere cost this round trip nothing. */
+	struct child pl[POLLERS];
+	for (int i = 0; i < POLLERS; i++) {
+		u32 pcaps[] = { ep, ping, pong, make(HELIOS_CAP_ENDPOINT) };
+		CHECK_EQ(spawn(POLLER, 0, pcaps, 4, &pl[i]), 0);
+		h_destroy(pcaps[3]);
+	}
+	S(YIELD, 0, 0, 0, 0, 0);
+	report("ipc.roundtrip_pollers", (best(batch_call) - loop_cost + BATCH / 2) / BATCH, 0);
+	for (int i = 0; i < POLLERS; i++)
+		child_free(&pl[i]);
 	child_free(&pg);
 
 	/* IRQ 4 from COM1's transmit-empty interrupt, to a handler task. */

@@ -14,6 +14,7 @@
 #include "kern/arch.h"
 #include "kern/ipc.h"
 #include "kern/mm.h"
+#include "kern/cap.h"
 #include "kern/rmap.h"
 #include "abi/helios.h"
 
@@ -84,6 +85,12 @@ struct tcb {
 	u8 fpu[512] __attribute__((aligned(16)));
 };
 _Static_assert(sizeof(struct tcb) <= 4096, "a TCB fits its frame");
+/* A reply capability matches its call by sequence number: 64 bits do not
+ * wrap (a billion calls a second for 584 years), so a stale one never
+ * answers a later call. */
+_Static_assert(sizeof(((struct tcb *)0)->call_seq) == 8 && sizeof(((struct tcb *)0)->reply_seq) == 8,
+               "call sequence numbers never wrap");
+_Static_assert(sizeof(((struct cap *)0)->seq) == 8, "a reply capability keeps the whole sequence number");
 
 static inline struct helios_ipc_buffer *ipcbuf(struct tcb *t)
 {
