@@ -153,5 +153,5 @@ int bfs_open(const char *path, ipc_cap *file)
 		free(bf);
 		return st;
 	}
-	return hl_cap_copy(ep, IPC_CAP_NONE, IPC_CAP_NONE, file) ? ERRORS_ERR_INVALID : 0;
+	return hl_ep_client(ep, file) ? ERRORS_ERR_INVALID : 0;
 }

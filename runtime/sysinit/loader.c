@@ -353,8 +353,9 @@ int proc_load(struct proc *p, const unsigned char *image, size_t size, const str
 		}
 	}
 	for (unsigned i = 0; i < m->nservices; i++) {
-		ipc_cap slot, ep = service_ep(p, m->service[i]);
-		if (ep == IPC_CAP_NONE || hl_cap_copy(ep, IPC_CAP_NONE, p->cspace, &slot)) {
+		ipc_cap slot, client, ep = service_ep(p, m->service[i]);
+		if (ep == IPC_CAP_NONE || hl_ep_client(ep, &client) ||
+		    (hl_cap_move(client, IPC_CAP_NONE, p->cspace, &slot) && !hl_cap_destroy(client))) {
 			mercury_log("devloader: %s: manifest line %u: cannot give the %s service; refused",
 			            what, m->service_line[i], m->service_name[i]);
 			goto denied;

@@ -161,7 +161,7 @@ static int procmgr_new(struct sys_procmgr *self, ipc_cap *out)
 	}
 	sysinit_process_init(&p->obj, &process_impl, ep);
 	hl_task_notify(p->task, deaths, UINT64_C(1) << p->index);
-	if ((st = obj_add(O_PROC, p, ep)) || hl_cap_copy(ep, IPC_CAP_NONE, IPC_CAP_NONE, out)) {
+	if ((st = obj_add(O_PROC, p, ep)) || hl_ep_client(ep, out)) {
 		hl_cap_destroy(ep);
 		proc_release(p);
 		p->state = P_FREE;
@@ -375,7 +375,7 @@ static int registry_new(struct sys_devregistry *self, uint64_t iface, ipc_cap *o
 	for (unsigned i = 0; i < npending;) {
 		if (pending[i].iface == iface && pending[i].n == d->n) {
 			ipc_cap c;
-			if (hl_cap_copy(d->ep, IPC_CAP_NONE, IPC_CAP_NONE, &c))
+			if (hl_ep_client(d->ep, &c))
 				sys_devmgr_open_reply(pending[i].reply, ERRORS_ERR_NOT_FOUND, IPC_CAP_NONE);
 			else
 				sys_devmgr_open_reply(pending[i].reply, 0, c);
@@ -416,7 +416,7 @@ static int devmgr_open(struct sys_devmgr *self, uint64_t iface, uint32_t n, ipc_
 	mercury_lock(&devs_lock);
 	for (unsigned i = 0; i < ndevs && st == IPC_DEFERRED; i++)
 		if (devs[i].iface == iface && devs[i].n == n)
-			st = hl_cap_copy(devs[i].ep, IPC_CAP_NONE, IPC_CAP_NONE, dev) ? ERRORS_ERR_NOT_FOUND : 0;
+			st = hl_ep_client(devs[i].ep, dev) ? ERRORS_ERR_NOT_FOUND : 0;
 	/* Not there yet: its driver may be starting.  Answer when it registers. */
 	if (st == IPC_DEFERRED) {
 		if (npending == MAX_PENDING || ipc_reply_save(&pending[npending].reply)) {

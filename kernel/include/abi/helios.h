@@ -103,7 +103,7 @@ typedef helios_u32 helios_cap;
 	X(WAIT, 10, "wait on notification a0 -> r0 its bits, cleared")                           \
 	X(CAP_COPY, 11, "copy slot a0 to slot a1 of cspace cap a2 (NONE: own) -> r0 slot")      \
 	X(CAP_MOVE, 12, "move slot a0 to slot a1 of cspace cap a2 (NONE: own) -> r0 slot")      \
-	X(CAP_NARROW, 13, "slot a0 narrowed into slot a1: ports, IRQs to [a2, a3), a log to name a2 a3 (from memory a4); a page to rights a2 -> r0") \
+	X(CAP_NARROW, 13, "slot a0 narrowed into slot a1: ports, IRQs to [a2, a3), a log to name a2 a3 (from memory a4); a page or endpoint to rights a2 -> r0") \
 	X(CAP_DESTROY, 14, "empty slot a0")                                                     \
 	X(CAP_INFO, 15, "slot a0 -> r0 type, r1 a, r2 b (range or object data)")                \
 	X(MEM_ALLOC, 16, "from memory a0 make an object of type a1 in slot a2; a3: pages for MEMORY -> r0") \
@@ -136,7 +136,7 @@ enum helios_syscall {
 	X(EMPTY, 0)                                                            \
 	X(MEMORY, 1)       /* a quota of pages: a = limit, b = used */         \
 	X(PAGE, 2)         /* one 4 KiB frame: a = rights */                   \
-	X(ENDPOINT, 3)                                                         \
+	X(ENDPOINT, 3)     /* a = rights */                                    \
 	X(NOTIFICATION, 4)                                                     \
 	X(REPLY, 5)                                                            \
 	X(CSPACE, 6)                                                           \
@@ -163,6 +163,13 @@ enum helios_cap_type {
 #define HELIOS_PAGE_W 2u
 #define HELIOS_PAGE_X 4u
 #define HELIOS_PAGE_RWX 7u
+
+/* Endpoint rights: a client's capability has SEND alone (CALL, SEND, POLL
+ * for SEND), so that it can neither receive its server's requests nor
+ * answer them; MEM_ALLOC gives both. */
+#define HELIOS_EP_SEND 1u
+#define HELIOS_EP_RECV 2u
+#define HELIOS_EP_ALL 3u
 
 /* MAP flags. */
 #define HELIOS_MAP_W 2u

@@ -31,7 +31,7 @@ void fastpath_call(struct tcb *t)
 	if (unlikely(info > HELIOS_REG_WORDS || sched_work))
 		return;
 	struct cap *cap = cap_slot(t->cspace, c->rdi);
-	if (unlikely(!cap || cap->type != HELIOS_CAP_ENDPOINT))
+	if (unlikely(!cap || cap->type != HELIOS_CAP_ENDPOINT || !(cap->rights & HELIOS_EP_SEND)))
 		return;
 	struct endpoint *ep = cap->obj;
 	if (unlikely(!ep->receivers.head))
@@ -59,7 +59,7 @@ void fastpath_reply_recv(struct tcb *t)
 	if (unlikely(info > HELIOS_REG_WORDS || !caller || sched_work))
 		return;
 	struct cap *cap = cap_slot(t->cspace, c->rdi);
-	if (unlikely(!cap || cap->type != HELIOS_CAP_ENDPOINT))
+	if (unlikely(!cap || cap->type != HELIOS_CAP_ENDPOINT || !(cap->rights & HELIOS_EP_RECV)))
 		return;
 	struct endpoint *ep = cap->obj;
 	if (unlikely(ep->senders.head || !plist_empty(&ep->pollers) || caller->state != T_REPLY ||

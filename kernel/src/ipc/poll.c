@@ -120,6 +120,11 @@ int ipc_poll(struct tcb *t, unsigned n)
 			return HELIOS_EBADCAP;
 		if (buf->poll[i].events & ~(HELIOS_POLL_RECV | HELIOS_POLL_SEND))
 			return HELIOS_EINVAL;
+		/* On an endpoint, waiting for a sender is a receiver's business. */
+		if (c->type == HELIOS_CAP_ENDPOINT &&
+		    (((buf->poll[i].events & HELIOS_POLL_RECV) && !(c->rights & HELIOS_EP_RECV)) ||
+		     ((buf->poll[i].events & HELIOS_POLL_SEND) && !(c->rights & HELIOS_EP_SEND))))
+			return HELIOS_EPERM;
 		caps[i] = c;
 	}
 	unsigned ready = 0;

@@ -59,6 +59,8 @@ static i64 sys_call(struct tcb *t)
 	fastpath_call(t);               /* returns if it cannot */
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	if (!(ep->rights & HELIOS_EP_SEND))
+		return HELIOS_EPERM;
 	if ((err = msg_check(t)))
 		return err;
 	return ipc_call(t, ep->obj);
@@ -84,6 +86,8 @@ static i64 sys_send(struct tcb *t)
 		return reply_with_cap(t, cap);
 	if (cap->type != HELIOS_CAP_ENDPOINT)
 		return HELIOS_EBADCAP;
+	if (!(cap->rights & HELIOS_EP_SEND))
+		return HELIOS_EPERM;
 	if ((err = msg_check(t)))
 		return err;
 	return ipc_send(t, cap->obj);
@@ -93,6 +97,8 @@ static i64 sys_recv(struct tcb *t)
 {
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	if (!(ep->rights & HELIOS_EP_RECV))
+		return HELIOS_EPERM;            /* a client does not take its server's calls */
 	return ipc_recv(t, ep->obj);
 }
 
@@ -118,6 +124,8 @@ static i64 sys_reply_recv(struct tcb *t)
 	fastpath_reply_recv(t);         /* returns if it cannot */
 	int err = 0;
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	if (!(ep->rights & HELIOS_EP_RECV))
+		return HELIOS_EPERM;
 	/* Take the object now: the reply may move this very capability away. */
 	struct endpoint *e = ep->obj;
 	if (t->reply_to) {
@@ -245,6 +253,7 @@ static i64 sys_cap_narrow(struct tcb *t)
 		break;
 	}
 	case HELIOS_CAP_PAGE:
+	case HELIOS_CAP_ENDPOINT:
 		if (A2 & ~(u64)src->rights)
 			return HELIOS_EPERM;
 		n.rights = (u8)A2;
@@ -292,6 +301,7 @@ static i64 sys_cap_info(struct tcb *t)
 		b = ((struct memq *)cap->obj)->used;
 		break;
 	case HELIOS_CAP_PAGE:
+	case HELIOS_CAP_ENDPOINT:
 		a = cap->rights;
 		break;
 	case HELIOS_CAP_IOPORT:
@@ -338,6 +348,8 @@ static i64 sys_mem_alloc(struct tcb *t)
 			return err;
 		n.rights = HELIOS_PAGE_RWX;
 	} else {
+		if (type == HELIOS_CAP_ENDPOINT)
+			n.rights = HELIOS_EP_ALL;
 		if (!(n.obj = obj_alloc(q, (unsigned)type, &err)))
 			return err;
 		if (type == HELIOS_CAP_VSPACE)

@@ -124,7 +124,9 @@ void test_main(void)
 	/* Two mappings of one page: what one writes, the other reads. */
 	*(volatile u64 *)0x10001008 = 0x1234;
 	CHECK_EQ(*(volatile u64 *)0x10000008, 0x1234);
-	CHECK_EQ(h_narrow(ep = alloc(HELIOS_CAP_ENDPOINT), NONE, 0, 1).st, HELIOS_EINVAL);
+	CHECK_EQ(h_narrow(ep = alloc(HELIOS_CAP_NOTIFICATION), NONE, 0, 1).st, HELIOS_EINVAL);
+	h_destroy(ep);
+	CHECK_EQ(h_narrow(ep = alloc(HELIOS_CAP_ENDPOINT), NONE, 4, 0).st, HELIOS_EPERM);      /* no such right */
 	h_destroy(ep);
 	/* The page outlives its caps while mapped. */
 	h_destroy(pg);

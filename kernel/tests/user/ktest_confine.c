@@ -3,8 +3,9 @@
  * code, and changes nothing.  Slots that do not exist or hold the wrong
  * kind of object, I/O outside a port range, IRQ lines outside a range,
  * mapping memory one does not hold (or at addresses that are not one's
- * own), quotas that run out, and a child with no capabilities at all that
- * tries the root's slot numbers.
+ * own), quotas that run out, an endpoint capability with SEND alone that
+ * tries to receive, and a child with no capabilities at all that tries the
+ * root's slot numbers.
  */
 #include "ulib.h"
 
@@ -69,6 +70,34 @@ void test_main(void)
 	CHECK_EQ(S(CAP_NARROW, HELIOS_ROOT_TASK, NONE, 0, 1, 0).st, HELIOS_EINVAL);
 	CHECK_EQ(S(TASK_CONFIG, HELIOS_ROOT_TASK, NONE, NONE, NONE, 0).st, HELIOS_EBUSY);
 	CHECK_EQ(S(TASK_REGS, HELIOS_ROOT_TASK, 0x400000, 0, 0, 0).st, HELIOS_EBUSY);
+
+	/* An endpoint capability with SEND alone, a client's: it neither
+	 * receives its server's calls nor answers them, nor gets rights back. */
+	u32 full = (u32)h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_ENDPOINT, NONE, 0).r0;
+	CHECK_EQ(h_info(full).r1, HELIOS_EP_ALL);
+	struct sysret cl = h_narrow(full, NONE, HELIOS_EP_SEND, 0);
+	CHECK_EQ(cl.st, 0);
+	u32 client = (u32)cl.r0;
+	CHECK_EQ(h_info(client).r1, HELIOS_EP_SEND);
+	CHECK_EQ(S(RECV, client, 0, 0, 0, 0).st, HELIOS_EPERM);
+	CHECK_EQ(S(REPLY_RECV, client, 0, 0, 0, 0).st, HELIOS_EPERM);
+	U_IPCBUF->poll[0] = (struct helios_pollcap){ client, HELIOS_POLL_RECV, 0 };
+	CHECK_EQ(S(POLL, 1, 0, 0, 0, 0).st, HELIOS_EPERM);
+	CHECK_EQ(h_narrow(client, NONE, HELIOS_EP_ALL, 0).st, HELIOS_EPERM);
+	CHECK_EQ(h_narrow(client, NONE, HELIOS_EP_RECV, 0).st, HELIOS_EPERM);
+	u32 none = (u32)h_narrow(full, NONE, 0, 0).r0;
+	CHECK_EQ(S(SEND, none, 0, 0, 0, 0).st, HELIOS_EPERM);
+	CHECK_EQ(S(CALL, none, 0, 0, 0, 0).st, HELIOS_EPERM);
+	U_IPCBUF->poll[0] = (struct helios_pollcap){ none, HELIOS_POLL_SEND, 0 };
+	CHECK_EQ(S(POLL, 1, 0, 0, 0, 0).st, HELIOS_EPERM);
+	/* Copied, it keeps its rights. */
+	u32 copy = (u32)h_copy(client, NONE, NONE).r0;
+	CHECK_EQ(h_info(copy).r1, HELIOS_EP_SEND);
+	CHECK_EQ(S(RECV, copy, 0, 0, 0, 0).st, HELIOS_EPERM);
+	h_destroy(copy);
+	h_destroy(none);
+	h_destroy(client);
+	h_destroy(full);
 
 	/* I/O outside the range. */
 	u32 io = (u32)h_narrow(HELIOS_ROOT_IOPORT, NONE, 0x80, 0x81).r0;

@@ -114,6 +114,15 @@ static inline int hl_cap_narrow(ipc_cap src, ipc_cap dst, uint64_t lo, uint64_t 
 		*out = r.st ? IPC_CAP_NONE : (ipc_cap)r.r0;
 	return (int)r.st;
 }
+/* A client's capability to endpoint ep: SEND alone, so that it can call the
+ * server but neither receive its calls nor answer them. */
+static inline int hl_ep_client(ipc_cap ep, ipc_cap *out)
+{
+	struct hl_ret r = HL_(CAP_NARROW, ep, IPC_CAP_NONE, HELIOS_EP_SEND, 0, 0);
+	if (out)
+		*out = r.st ? IPC_CAP_NONE : (ipc_cap)r.r0;
+	return (int)r.st;
+}
 static inline int hl_cap_destroy(ipc_cap c) { return (int)HL_(CAP_DESTROY, c, 0, 0, 0, 0).st; }
 static inline struct hl_ret hl_cap_info(ipc_cap c) { return HL_(CAP_INFO, c, 0, 0, 0, 0); }
 static inline int hl_mem_alloc(ipc_cap mem, unsigned type, ipc_cap dst, uint64_t pages, ipc_cap *out)

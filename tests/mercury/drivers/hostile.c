@@ -4,7 +4,9 @@
  * serial device): unknown labels, wrong word and capability counts,
  * out-of-range values, describe with arguments.  Each must be answered
  * with an error, and each service must still answer a good request after.
- * Then it writes log lines forged as the kernel's and sysinit's.
+ * It tries to receive on the endpoints it holds as a client (to take and
+ * answer other clients' calls).  Then it writes log lines forged as the
+ * kernel's and sysinit's.
  */
 #include "mercury/helios.h"
 #include "dev.h"
@@ -24,7 +26,7 @@ int main(void)
 	bad(fs, FS_FS_OPEN, 2, 0, 300);                 /* longer than string<255> */
 	bad(devmgr, SYS_DEVMGR_OPEN, 2, 0, 0);          /* n = ~1: not a uint */
 
-	ipc_cap file, serial;
+	ipc_cap file = IPC_CAP_NONE, serial = IPC_CAP_NONE;
 	if (fs_fs_open(fs, "/etc/drivers", &file)) {
 		failures++;
 		mercury_log("FAIL: fs no longer opens files");
@@ -51,6 +53,17 @@ int main(void)
 		if (dev_serial_get_baud(serial, &baud) || baud != 115200) {
 			failures++;
 			mercury_log("FAIL: serial0 no longer answers");
+		}
+	}
+	/* A client's endpoints, its services' and the device's, cannot be used
+	 * to receive (and answer) other clients' calls. */
+	ipc_cap clients[] = { registry, devmgr, fs, serial };
+	for (unsigned i = 0; i < sizeof(clients) / sizeof(clients[0]); i++) {
+		struct hl_ret r = hl_syscall(HELIOS_SYS_RECV, clients[i], 0, 0, 0, 0);
+		struct hl_ret rr = hl_syscall(HELIOS_SYS_REPLY_RECV, clients[i], 0, 0, 0, 0);
+		if (r.st != HELIOS_EPERM || rr.st != HELIOS_EPERM || hl_cap_info(clients[i]).r1 != HELIOS_EP_SEND) {
+			failures++;
+			mercury_log("FAIL: endpoint %u of a client: receive %ld, reply-receive %ld", i, r.st, rr.st);
 		}
 	}
 	uint32_t n;
