@@ -227,14 +227,43 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 }
 
 /*
- * Receive one frame from fd into h and msg.  Returns 0, IPC_EAGAIN, IPC_EPEER
- * (end of stream), another errno status, or, for a frame that arrived but is
- * malformed, IPC_EPROTO or IPC_EVERSION with *hdr_ok telling whether h->type
- * and h->seq can be trusted enough to answer.  Received descriptors are
- * closed on every error.
+ * Decode a received frame's header: n bytes arrived with nfds descriptors
+ * and recvmsg's flags.  A server takes calls, one-way messages and copies,
+ * a client replies.  Every value has one encoding, so anything else is
+ * refused: IPC_EVERSION for another version, IPC_EPROTO otherwise.
  */
-static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg,
-                         int flags, bool *hdr_ok)
+static int px_frame_check(const struct px_hdr *h, size_t n, size_t nfds, int flags,
+                          bool server)
+{
+	if (h->version != IPC_WIRE_VERSION)
+		return IPC_EVERSION;
+	if ((flags & (MSG_TRUNC | MSG_CTRUNC)) || h->nwords > IPC_MAX_WORDS ||
+	    n != sizeof *h + h->nwords * sizeof(uint64_t) || h->ncaps != nfds)
+		return IPC_EPROTO;
+	switch (h->type) {
+	case PX_CALL: /* a label has 48 bits */
+		return server && h->label <= IPC_LABEL_MAX ? 0 : IPC_EPROTO;
+	case PX_SEND: /* nothing to answer: no sequence number */
+		return server && h->label <= IPC_LABEL_MAX && h->seq == 0 ? 0 : IPC_EPROTO;
+	case PX_COPY: /* asks for a connection, and carries nothing */
+		return server && h->label == 0 && h->nwords == 0 && h->ncaps == 0 ? 0 : IPC_EPROTO;
+	case PX_REPLY: /* a status is an int32_t, sign-extended */
+		return !server && (int64_t)h->label == (int32_t)h->label ? 0 : IPC_EPROTO;
+	default:
+		return IPC_EPROTO;
+	}
+}
+
+/*
+ * Receive one frame from fd into h and msg, as a server or a client (see
+ * px_frame_check).  Returns 0, IPC_EAGAIN, IPC_EPEER (end of stream),
+ * another errno status, or, for a frame that arrived but is refused,
+ * IPC_EPROTO or IPC_EVERSION with *hdr_ok telling whether h->type and h->seq
+ * can be trusted enough to answer.  Every descriptor that arrived is in
+ * msg->cap on success and closed on every error.
+ */
+static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
+                         bool server, bool *hdr_ok)
 {
 	/* One iovec, the kernel's cheapest receive: the frame lands on msg
 	 * itself, whose label and counts take as many bytes as the frame's
@@ -256,6 +285,8 @@ static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg,
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return px_status_errno(errno);
+	/* Descriptors past the buffer were never installed (MSG_CTRUNC: the
+	 * kernel drops them); those that were are ours to close. */
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -275,23 +306,13 @@ static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg,
 		px_close_fds(fds, nfds);
 		return IPC_EPEER;
 	}
-	int rc = 0;
-	if ((size_t)n < sizeof *h) {
-		rc = IPC_EPROTO;
+	int rc = IPC_EPROTO;
+	if ((size_t)n < sizeof *h)
 		goto bad;
-	}
 	memcpy(h, msg, sizeof *h);
 	*hdr_ok = true;
-	if (h->version != IPC_WIRE_VERSION) {
-		rc = IPC_EVERSION;
+	if ((rc = px_frame_check(h, (size_t)n, nfds, m.msg_flags, server)) < 0)
 		goto bad;
-	}
-	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || h->nwords > IPC_MAX_WORDS ||
-	    (size_t)n != sizeof *h + h->nwords * sizeof(uint64_t) ||
-	    h->ncaps != nfds || h->type < PX_CALL || h->type > PX_COPY) {
-		rc = IPC_EPROTO;
-		goto bad;
-	}
 	for (size_t i = 0; i < nfds; i++) {
 		if ((uint32_t)fds[i] > PX_INDEX_MASK) {
 			rc = IPC_EPROTO;
@@ -308,10 +329,12 @@ bad:
 	return rc;
 }
 
-/* Answer on connection fd: a reply frame with msg (consumed). */
+/* Answer on connection fd: a reply frame with msg (consumed), whose status
+ * is an int32_t as every receiver wants it; IPC_EINVAL if it is not. */
 static int px_answer(int fd, uint16_t seq, struct ipc_msg *msg)
 {
-	if (msg->nwords > IPC_MAX_WORDS || msg->ncaps > IPC_MAX_CAPS) {
+	if (msg->nwords > IPC_MAX_WORDS || msg->ncaps > IPC_MAX_CAPS ||
+	    (int64_t)msg->label != (int32_t)msg->label) {
 		if (msg->ncaps <= IPC_MAX_CAPS)
 			px_drop_caps(msg->cap, msg->ncaps);
 		return IPC_EINVAL;
@@ -335,14 +358,14 @@ static void px_answer_status(int fd, uint16_t seq, int status)
 	px_send_frame(fd, &h, NULL, NULL, MSG_DONTWAIT, -1);
 }
 
-/* An outgoing message on connection ep, checked before it is sent: 0, or
+/* An outgoing request on connection ep, checked before it is sent: 0, or
  * the status to return, with its capabilities released (those it could
  * hold: a count past IPC_MAX_CAPS names none that can be trusted). */
 static int px_check_out(ipc_cap ep, struct ipc_msg *msg)
 {
 	if (msg->ncaps > IPC_MAX_CAPS)
 		return IPC_EINVAL;
-	if (msg->nwords > IPC_MAX_WORDS) {
+	if (msg->nwords > IPC_MAX_WORDS || msg->label > IPC_LABEL_MAX) {
 		px_drop_caps(msg->cap, msg->ncaps);
 		return IPC_EINVAL;
 	}
@@ -375,7 +398,7 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 		bool hdr_ok;
 		if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
 			return rc;
-		rc = px_recv_frame(fd, &rh, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
+		rc = px_recv_frame(fd, &rh, msg, deadline >= 0 ? MSG_DONTWAIT : 0, false, &hdr_ok);
 		if (rc == IPC_EAGAIN) {
 			/* An O_NONBLOCK descriptor: wait here, not spin. */
 			if (deadline < 0 && (rc = px_wait(fd, POLLIN, -1)) < 0)
@@ -384,9 +407,9 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 		}
 		if (rc < 0)
 			return rc;
-		if (rh.type == PX_REPLY && rh.seq == seq)
+		if (rh.seq == seq)
 			return 0;
-		/* A late reply to a call that timed out, or junk: discard. */
+		/* A late reply to a call that timed out: discard. */
 		px_drop_caps(msg->cap, msg->ncaps);
 	}
 }
@@ -420,13 +443,14 @@ int ipc_posix_copy(ipc_cap conn, ipc_cap *copy)
 	int rc = px_call(conn, &m, PX_COPY, px_timeout);
 	if (rc < 0)
 		return rc;
-	if ((int64_t)m.label != 0 || m.ncaps != 1 || m.nwords != 0) {
-		px_drop_caps(m.cap, m.ncaps);
-		return (int64_t)m.label < 0 && (int64_t)m.label >= INT32_MIN
-		               ? (int)(int64_t)m.label : IPC_EPROTO;
+	/* A connection and nothing else, or a transport status alone. */
+	if (m.label == 0 && m.ncaps == 1 && m.nwords == 0) {
+		*copy = m.cap[0];
+		return 0;
 	}
-	*copy = m.cap[0];
-	return 0;
+	px_drop_caps(m.cap, m.ncaps);
+	int st = (int)(int64_t)m.label; /* an int32_t: px_frame_check */
+	return st < 0 && ipc_status_name(st) && m.ncaps == 0 && m.nwords == 0 ? st : IPC_EPROTO;
 }
 
 int ipc_send(ipc_cap ep, struct ipc_msg *msg)
@@ -474,8 +498,6 @@ static int px_take(struct px_ep *e, int fd, int rc, const struct px_hdr *h,
 		}
 		return 0;
 	}
-	if (h->type == PX_REPLY)
-		return 0; /* nobody asked: dropped (its caps were closed) */
 	px_cur.fd = fd;
 	px_cur.seq = h->seq;
 	px_cur.type = h->type;
@@ -501,7 +523,7 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 		for (;;) {
 			if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
 				return timeout_ms == 0 && rc == IPC_ETIMEDOUT ? IPC_EAGAIN : rc;
-			rc = px_recv_frame(fd, &h, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
+			rc = px_recv_frame(fd, &h, msg, deadline >= 0 ? MSG_DONTWAIT : 0, true, &hdr_ok);
 			if (rc == IPC_EAGAIN) {
 				if (deadline < 0 && (rc = px_wait(fd, POLLIN, -1)) < 0)
 					return rc;
@@ -561,7 +583,7 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 			continue;
 		}
 		int fd = (int)(uint32_t)ev.data.u64;
-		rc = px_recv_frame(fd, &h, msg, MSG_DONTWAIT, &hdr_ok);
+		rc = px_recv_frame(fd, &h, msg, MSG_DONTWAIT, true, &hdr_ok);
 		if (rc == IPC_EAGAIN)
 			continue; /* another thread took it */
 		if (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION) {
@@ -597,8 +619,12 @@ int ipc_reply(struct ipc_msg *msg)
 {
 	int type = px_cur.type;
 	px_cur.type = 0;
-	if (type == PX_CALL)
-		return px_gone_ok(px_answer(px_cur.fd, px_cur.seq, msg));
+	if (type == PX_CALL) {
+		int rc = px_answer(px_cur.fd, px_cur.seq, msg);
+		if (rc == IPC_EINVAL) /* the server's fault: its caller hears it */
+			px_answer_status(px_cur.fd, px_cur.seq, IPC_EFAULT);
+		return px_gone_ok(rc);
+	}
 	if (msg->ncaps <= IPC_MAX_CAPS)
 		px_drop_caps(msg->cap, msg->ncaps);
 	/* A one-way request wants no reply: the reply is discarded. */
@@ -662,6 +688,8 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 		return IPC_EBADCAP;
 	}
 	int rc = px_answer(fd, seq, msg);
+	if (rc == IPC_EINVAL)
+		px_answer_status(fd, seq, IPC_EFAULT);
 	close(fd);
 	return px_gone_ok(rc);
 }
