@@ -40,6 +40,8 @@ enum {
 	M_GIVE_EP,   /* reply with the server's own endpoint */
 	M_EXIT,      /* exit without replying */
 	M_COUNT,     /* reply: requests served so far, but these */
+	M_HOLD,      /* save the reply and keep it; if saving fails, reply its status */
+	M_RELEASE,   /* answer every held reply with word[0]; reply 0 */
 };
 #define L(m) IPC_LABEL(TEST_ID, (m))
 
@@ -78,6 +80,8 @@ static void serve(ipc_cap ep)
 {
 	struct ipc_msg in, out;
 	ipc_cap deferred = IPC_CAP_NONE;
+	static ipc_cap held[IPC_POSIX_MAX_REPLIES];
+	size_t nheld = 0;
 	uint64_t served = 0;
 	for (;;) {
 		int rc = ipc_recv(ep, &in);
@@ -172,6 +176,23 @@ static void serve(ipc_cap ep)
 			out.nwords = 1;
 			out.word[0] = served;
 			break;
+		case M_HOLD:
+			rc = nheld < IPC_POSIX_MAX_REPLIES ? ipc_reply_save(&held[nheld]) : IPC_ENOMEM;
+			if (rc == 0) {
+				nheld++;
+				continue;
+			}
+			out.label = (uint64_t)(int64_t)rc;
+			break;
+		case M_RELEASE:
+			while (nheld) {
+				struct ipc_msg r;
+				msg_init(&r, 0, 1, 0);
+				r.word[0] = in.word[0];
+				if (ipc_reply_to(held[--nheld], &r) != 0)
+					_exit(8);
+			}
+			break;
 		default:
 			out.label = (uint64_t)(int64_t)IPC_ENOSYS;
 			break;
@@ -196,9 +217,11 @@ static void teardown(void)
 	rmdir(tmpdir);
 }
 
-/* How a test server starts: its descriptor limit (0: this process's). */
+/* How a test server starts: its descriptor limit (0: this process's) and
+ * its endpoint's connection limits (0: the defaults). */
 struct server_opts {
 	rlim_t nofile;
+	unsigned conns, client_conns;
 };
 
 /* Fork a server publishing an endpoint at path; returns once it listens. */
@@ -214,7 +237,10 @@ static pid_t spawn_server_opts(const char *path, const struct server_opts *o)
 		if (ipc_posix_listen(path, &ep) < 0)
 			_exit(2);
 		struct rlimit rl = { o->nofile, o->nofile };
-		if (o->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		if ((o->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+		    (o->conns && ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CONNS, o->conns, NULL) < 0) ||
+		    (o->client_conns &&
+		     ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CLIENT_CONNS, o->client_conns, NULL) < 0))
 			_exit(2);
 		if (write(p[1], "r", 1) != 1)
 			_exit(2);
@@ -903,33 +929,6 @@ START_TEST(malformed_frames_get_errors)
 }
 END_TEST
 
-START_TEST(client_that_never_reads_cannot_block_the_server)
-{
-	pid_t pid = spawn_server(sockpath);
-	ipc_cap good, rude;
-	ck_assert_int_eq(ipc_posix_connect(sockpath, &good), 0);
-	ck_assert_int_eq(ipc_posix_connect(sockpath, &rude), 0);
-	int fd = ipc_posix_fd(rude);
-	struct raw_hdr h = { L(M_ECHO), 0, 0, IPC_WIRE_VERSION, 1, 1 };
-	struct ipc_msg m;
-	for (int i = 0; i < 2000; i++) {
-		/* The server's queue for us fills too: wait for it to drain. */
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		ck_assert_int_eq(poll(&p, 1, 5000), 1);
-		ck_assert_int_eq(send(fd, &h, sizeof h, MSG_NOSIGNAL), sizeof h);
-		if (i % 100 == 0) {
-			msg_init(&m, L(M_ECHO), 1, 0);
-			ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
-		}
-	}
-	msg_init(&m, L(M_COUNT), 0, 0);
-	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
-	ck_assert_uint_ge(m.word[0], 1900); /* a few may still wait in its queue */
-	ipc_cap_drop(rude);
-	quit(good, pid);
-}
-END_TEST
-
 START_TEST(malformed_replies_are_errors)
 {
 	int sv[2];
@@ -1277,8 +1276,8 @@ static ssize_t raw_recv(int fd, void *buf, size_t len, size_t *nfds)
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ck_assert_int_eq(poll(&p, 1, 5000), 1);
 	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	if (n < 0 && errno == ECONNRESET)
-		n = 0;
+	if (n < 0 && errno == ECONNRESET) /* closed with frames of ours unread: */
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); /* what it left follows */
 	ck_assert_int_ge(n, 0);
 	*nfds = 0;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
@@ -1508,6 +1507,264 @@ START_TEST(noncanonical_frames_are_refused)
 }
 END_TEST
 
+/*
+ * A hog: a child process that opens connections to path until the server
+ * refuses one, then asks a copy of one it holds; it reports how many it
+ * kept and the copy's status, and holds them until release is closed.
+ */
+static pid_t spawn_hog(const char *path, int *report, int *release)
+{
+	int rep[2], rel[2];
+	ck_assert_int_eq(pipe(rep), 0);
+	ck_assert_int_eq(pipe(rel), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		static ipc_cap c[1024];
+		close(rep[0]), close(rel[1]);
+		int n = 0, rc = 0;
+		while (n < 1024 && (rc = ipc_posix_connect(path, &c[n])) == 0) {
+			struct ipc_msg m;
+			msg_init(&m, L(M_COUNT), 0, 0);
+			if ((rc = ipc_posix_call_timeout(c[n], &m, 5000)) < 0)
+				break;
+			n++;
+		}
+		ipc_cap x;
+		int r[3] = { n, rc, n ? ipc_posix_copy(c[0], &x) : 0 };
+		if (write(rep[1], r, sizeof r) != sizeof r)
+			_exit(1);
+		char ch;
+		_exit(read(rel[0], &ch, 1) == 1 ? 0 : 1);
+	}
+	close(rep[1]), close(rel[0]);
+	*report = rep[0];
+	*release = rel[1];
+	return pid;
+}
+
+/* Let a hog go, and wait for it.  (A later hog holds this one's pipe too:
+ * closing it would not do.) */
+static void release_hog(pid_t pid, int report, int release)
+{
+	ck_assert_int_eq(write(release, "x", 1), 1);
+	close(report);
+	close(release);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* A call over a fresh connection: its status. */
+static int call_fresh(void)
+{
+	ipc_cap c;
+	struct ipc_msg m;
+	int rc = ipc_posix_connect(sockpath, &c);
+	if (rc == 0) {
+		msg_init(&m, L(M_ECHO), 1, 0);
+		rc = ipc_posix_call_timeout(c, &m, 5000);
+		ipc_cap_drop(c);
+	}
+	return rc;
+}
+
+START_TEST(one_client_cannot_take_every_connection)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap good;
+	connect_fd(&good);
+	int report, release, r[3];
+	pid_t hog = spawn_hog(sockpath, &report, &release);
+	ck_assert_int_eq(read(report, r, sizeof r), sizeof r);
+	ck_assert_msg(r[0] == IPC_POSIX_MAX_CLIENT_CONNS && r[1] == IPC_EBUSY,
+	              "one client kept %d connections (then %d)", r[0], r[1]);
+	ck_assert_int_eq(r[2], IPC_EBUSY); /* nor copies of them */
+	/* Everyone else is served: those connected before, and new ones. */
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	ck_assert_int_eq(call_fresh(), 0);
+	release_hog(hog, report, release);
+	quit(good, pid);
+}
+END_TEST
+
+START_TEST(a_full_endpoint_refuses_connections_with_ebusy)
+{
+	const struct server_opts o = { .conns = 6, .client_conns = 3 };
+	pid_t pid = spawn_server_opts(sockpath, &o);
+	ipc_cap good;
+	connect_fd(&good);
+	int report[2], release[2], r[3];
+	pid_t hog[2];
+	for (int k = 0; k < 2; k++) {
+		hog[k] = spawn_hog(sockpath, &report[k], &release[k]);
+		ck_assert_int_eq(read(report[k], r, sizeof r), sizeof r);
+		/* Three for the first, two for the second: then six in all. */
+		ck_assert_int_eq(r[0], 3 - k);
+		ck_assert_int_eq(r[1], IPC_EBUSY);
+		ck_assert_int_eq(r[2], IPC_EBUSY);
+	}
+	/* Full: a new client is refused, and told why; the old are served. */
+	ck_assert_int_eq(call_fresh(), IPC_EBUSY);
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	/* Once a client goes, its connections are free again. */
+	release_hog(hog[0], report[0], release[0]);
+	int rc = IPC_EBUSY;
+	for (int i = 0; i < 400 && rc == IPC_EBUSY; i++) {
+		if (i)
+			usleep(5000);
+		rc = call_fresh();
+	}
+	ck_assert_int_eq(rc, 0);
+	release_hog(hog[1], report[1], release[1]);
+	quit(good, pid);
+}
+END_TEST
+
+START_TEST(endpoint_limits_are_checked)
+{
+	ipc_cap ep;
+	unsigned old;
+	ck_assert_int_eq(ipc_posix_endpoint(&ep), 0);
+	ck_assert_int_eq(ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CONNS, 10, &old), 0);
+	ck_assert_uint_eq(old, IPC_POSIX_MAX_CONNS);
+	ck_assert_int_eq(ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CONNS, 20, &old), 0);
+	ck_assert_uint_eq(old, 10);
+	ck_assert_int_eq(ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CLIENT_CONNS, 5, &old), 0);
+	ck_assert_uint_eq(old, IPC_POSIX_MAX_CLIENT_CONNS);
+	ck_assert_int_eq(ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_SAVED, 1, &old), 0);
+	ck_assert_uint_eq(old, IPC_POSIX_MAX_SAVED);
+	ck_assert_int_eq(ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_UNREAD, 4096, &old), 0);
+	ck_assert_uint_eq(old, IPC_POSIX_MAX_UNREAD);
+	ck_assert_int_eq(ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CONNS, 0, NULL), IPC_EINVAL);
+	ck_assert_int_eq(ipc_posix_set_limit(ep, (enum ipc_posix_limit)99, 1, NULL), IPC_EINVAL);
+	ck_assert_int_eq(ipc_posix_set_limit(IPC_CAP_NONE, IPC_POSIX_LIMIT_CONNS, 1, NULL), IPC_EBADCAP);
+	/* The endpoint's own connections count too. */
+	ipc_cap c[21];
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(ipc_posix_connection(ep, &c[i]), 0);
+	ck_assert_int_eq(ipc_posix_connection(ep, &c[20]), IPC_EBUSY);
+	ck_assert_int_eq(c[20], IPC_CAP_NONE);
+	ipc_cap a, b;
+	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
+	ck_assert_int_eq(ipc_posix_serve(ep, b), IPC_EBUSY); /* consumes b */
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 0, 0);
+	ck_assert_int_eq(ipc_call(a, &m), IPC_EBUSY); /* and says why */
+	ipc_cap_drop(a);
+	for (int i = 0; i < 20; i++)
+		ipc_cap_drop(c[i]);
+	ipc_cap_drop(ep);
+}
+END_TEST
+
+START_TEST(client_that_never_reads_is_dropped)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap good, rude;
+	connect_fd(&good);
+	int fd = connect_fd(&rude);
+	int base = count_fds_of(pid);
+	struct raw_hdr h = { L(M_ECHO), 0, 0, IPC_WIRE_VERSION, 1, 1 };
+	struct ipc_msg m;
+	int sent = 0;
+	for (; sent < 2000; sent++) {
+		/* The server's queue for us fills too: wait for it to drain. */
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		ck_assert_int_eq(poll(&p, 1, 5000), 1);
+		if (send(fd, &h, sizeof h, MSG_NOSIGNAL) != sizeof h)
+			break;
+		if (sent % 10 == 0) {
+			msg_init(&m, L(M_ECHO), 1, 0);
+			ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+		}
+	}
+	ck_assert_msg(sent < 2000, "a client that reads no reply was never dropped");
+	/* What it was sent before it was dropped is there to read, then the end. */
+	int answers = 0;
+	for (;;) {
+		unsigned char buf[64];
+		size_t k;
+		if (raw_recv(fd, buf, sizeof buf, &k) == 0)
+			break;
+		answers++;
+	}
+	printf("never-reads: dropped after %d calls, %d answers left to read\n", sent, answers);
+	ck_assert_int_gt(answers, 0);
+	ck_assert_int_lt(answers, sent);
+	ipc_cap_drop(rude);
+	int n = settle_fds(pid, base - 1);
+	ck_assert_msg(n == base - 1, "the server holds %d descriptors, not %d", n, base - 1);
+	msg_init(&m, L(M_ECHO), 1, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	quit(good, pid);
+}
+END_TEST
+
+START_TEST(saved_replies_are_limited_per_connection)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap good, rude;
+	connect_fd(&good);
+	int fd = connect_fd(&rude);
+	/* Another client's call is held first. */
+	pid_t kid = fork();
+	ck_assert_int_ge(kid, 0);
+	if (kid == 0) {
+		ipc_cap c;
+		struct ipc_msg m;
+		msg_init(&m, L(M_HOLD), 0, 0);
+		if (ipc_posix_connect(sockpath, &c) < 0 || ipc_posix_call_timeout(c, &m, 10000) < 0)
+			_exit(1);
+		_exit(m.label == 0 && m.nwords == 1 && m.word[0] == 99 ? 0 : 1);
+	}
+	struct ipc_msg m;
+	for (int i = 0;; i++) {
+		msg_init(&m, L(M_COUNT), 0, 0);
+		ck_assert_int_eq(ipc_call(good, &m), 0);
+		if (m.word[0] >= 1)
+			break;
+		ck_assert_int_lt(i, 5000);
+		usleep(1000);
+	}
+	int base = count_fds_of(pid);
+	for (int round = 0; round < 2; round++) {
+		/* The rude client asks for more than one connection may hold:
+		 * the calls past the limit are refused at once. */
+		for (int i = 0; i < IPC_POSIX_MAX_SAVED + 8; i++) {
+			struct raw_hdr h = { L(M_HOLD), 0, 0, IPC_WIRE_VERSION, 1, (uint16_t)(i + 1) };
+			ck_assert_int_eq(send(fd, &h, sizeof h, MSG_NOSIGNAL), sizeof h);
+			if (i >= IPC_POSIX_MAX_SAVED)
+				ck_assert_int_eq(raw_answer(fd), IPC_EBUSY);
+		}
+		/* Held calls cost the server no descriptor (after the first
+		 * round, the other client has gone). */
+		int n = settle_fds(pid, base - round);
+		ck_assert_msg(n == base - round, "the server holds %d descriptors, not %d", n,
+		              base - round);
+		/* Answered, every held call is, and no longer counts. */
+		msg_init(&m, L(M_RELEASE), 1, 0);
+		m.word[0] = 99;
+		ck_assert_int_eq(ipc_call(good, &m), 0);
+		for (int i = 0; i < IPC_POSIX_MAX_SAVED; i++)
+			ck_assert_int_eq(raw_answer(fd), 0);
+		if (round == 0) {
+			int st;
+			ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+			ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
+	}
+	ipc_cap_drop(rude);
+	int n = settle_fds(pid, base - 2); /* the rude client and the kid */
+	ck_assert_msg(n == base - 2, "the server holds %d descriptors, not %d", n, base - 2);
+	quit(good, pid);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -1537,7 +1794,6 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, serve_given_connections_and_poll);
 	tcase_add_test(tc, malformed_frames_get_errors);
 	tcase_add_test(tc, malformed_replies_are_errors);
-	tcase_add_test(tc, client_that_never_reads_cannot_block_the_server);
 	tcase_add_test(tc, no_descriptor_leaks);
 	tcase_add_test(tc, inherited_descriptor_across_exec);
 	tcase_add_test(tc, out_of_descriptors_new_clients_wait);
@@ -1549,6 +1805,11 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, every_frame_type_with_descriptors_leaks_none);
 	tcase_add_test(tc, hostile_frames_leave_a_server_with_few_descriptors_serving);
 	tcase_add_test(tc, noncanonical_frames_are_refused);
+	tcase_add_test(tc, one_client_cannot_take_every_connection);
+	tcase_add_test(tc, a_full_endpoint_refuses_connections_with_ebusy);
+	tcase_add_test(tc, endpoint_limits_are_checked);
+	tcase_add_test(tc, client_that_never_reads_is_dropped);
+	tcase_add_test(tc, saved_replies_are_limited_per_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }
