@@ -37,6 +37,19 @@ extern "C" {
 /* Most saved (deferred) replies one process holds at once. */
 #define IPC_POSIX_MAX_REPLIES 4096
 
+/* Limits of a server endpoint, so that no one client exhausts its server
+ * (see LIMITS in mercury_posix(3)); the defaults: */
+#define IPC_POSIX_MAX_CONNS 512       /* connections to one endpoint */
+#define IPC_POSIX_MAX_CLIENT_CONNS 64 /* of which one client process opened */
+#define IPC_POSIX_MAX_SAVED 16        /* saved replies of one connection */
+#define IPC_POSIX_MAX_UNREAD 32768    /* bytes of answers one leaves unread */
+enum ipc_posix_limit {
+	IPC_POSIX_LIMIT_CONNS = 1,    /* IPC_POSIX_MAX_CONNS */
+	IPC_POSIX_LIMIT_CLIENT_CONNS, /* IPC_POSIX_MAX_CLIENT_CONNS */
+	IPC_POSIX_LIMIT_SAVED,        /* IPC_POSIX_MAX_SAVED */
+	IPC_POSIX_LIMIT_UNREAD,       /* IPC_POSIX_MAX_UNREAD */
+};
+
 /* Endpoints and connections. */
 
 /* Make a server endpoint and publish it at the socket path.  A stale socket
@@ -69,6 +82,12 @@ int ipc_posix_adopt(int fd, ipc_cap *cap);
  * readable when a request (or a connection) is waiting; watch it with poll,
  * epoll or libuv, then receive.  -1 for anything else. */
 int ipc_posix_fd(ipc_cap cap);
+
+/* Set a limit of server endpoint ep to value (at least 1), and return the
+ * previous one in *old unless old is NULL.  A limit lowered below what is
+ * in use refuses more, and takes nothing away; IPC_POSIX_LIMIT_UNREAD holds
+ * for connections the endpoint takes from then on. */
+int ipc_posix_set_limit(ipc_cap ep, enum ipc_posix_limit limit, unsigned value, unsigned *old);
 
 /* Receiving without blocking, waiting on several endpoints. */
 

@@ -7,11 +7,19 @@
  * listening socket, published at a path, and the connections accepted from
  * it or given to it.  Many clients share an endpoint, each over its own
  * connection, so replies never mix.  Slots are allocated when an endpoint is
- * made; the connection list grows when a connection arrives; nothing is
+ * made; the connection table grows when a connection arrives; nothing is
  * allocated per message.
+ *
+ * Its clients are untrusted, so an endpoint has limits (mercury_posix(3),
+ * LIMITS): connections in all, connections one client process opened (by
+ * its credentials when it connected), saved replies per connection, and the
+ * bytes of answers a connection leaves unread (the kernel counts them: the
+ * send buffer of the server's end, whose overflow drops the client).  A
+ * connection past a limit is told IPC_EBUSY (a farewell frame) and closed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -30,6 +38,17 @@ struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
  * filled (release), cleared first when it is emptied. */
 static atomic_bool px_eps_used[IPC_POSIX_MAX_ENDPOINTS];
 static pthread_mutex_t px_eps_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The last connection id given. */
+static atomic_uint_fast64_t px_conn_ids;
+
+/* An endpoint's limits when it is made. */
+static const unsigned px_limit_default[PX_NLIMITS] = {
+	[IPC_POSIX_LIMIT_CONNS] = IPC_POSIX_MAX_CONNS,
+	[IPC_POSIX_LIMIT_CLIENT_CONNS] = IPC_POSIX_MAX_CLIENT_CONNS,
+	[IPC_POSIX_LIMIT_SAVED] = IPC_POSIX_MAX_SAVED,
+	[IPC_POSIX_LIMIT_UNREAD] = IPC_POSIX_MAX_UNREAD,
+};
+_Static_assert(IPC_POSIX_LIMIT_CONNS == 1 && PX_NLIMITS == 5, "a default for every limit");
 
 struct px_ep *px_ep_get(ipc_cap ep)
 {
@@ -51,7 +70,7 @@ static int px_ep_new(int lfd, char *path, ipc_cap *ep)
 		goto fail;
 	}
 	if (lfd >= 0) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PX_EV_LISTEN | (uint32_t)lfd };
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PX_EV(-1, lfd) };
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev) < 0) {
 			rc = px_status_errno(errno);
 			goto fail;
@@ -67,7 +86,8 @@ static int px_ep_new(int lfd, char *path, ipc_cap *ep)
 		e->lfd = lfd;
 		e->path = path;
 		e->conns = NULL;
-		e->nconns = e->conncap = 0;
+		e->nconns = e->nslots = 0;
+		memcpy(e->limit, px_limit_default, sizeof e->limit);
 		e->nonblock = false;
 		e->lpaused = false;
 		e->nev = e->iev = 0;
@@ -88,54 +108,95 @@ fail:
 	return rc;
 }
 
-int px_ep_add(struct px_ep *e, int fd)
+/* Connections of e that client opened (e locked). */
+static unsigned px_ep_count(const struct px_ep *e, pid_t client)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < e->nslots; i++)
+		n += e->conns[i].fd >= 0 && e->conns[i].client == client;
+	return n;
+}
+
+/* A free slot of e, the table grown if need be (e locked): -1 if out of
+ * memory. */
+static int px_ep_slot(struct px_ep *e)
+{
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->conns[i].fd < 0)
+			return (int)i;
+	size_t first = e->nslots, n = first ? 2 * first : 16;
+	struct px_conn *p = n < INT_MAX ? realloc(e->conns, n * sizeof *p) : NULL;
+	if (!p)
+		return -1;
+	for (size_t i = first; i < n; i++)
+		p[i].fd = -1;
+	e->conns = p;
+	e->nslots = n;
+	return (int)first;
+}
+
+/*
+ * Serve connection fd on e, counted against client (PX_NO_CLIENT: the
+ * program's own).  Returns its slot, or a status with fd closed; past a
+ * limit, IPC_EBUSY, which the client is told in a farewell first.
+ */
+int px_ep_add(struct px_ep *e, int fd, pid_t client)
 {
 	if ((uint32_t)fd > PX_INDEX_MASK) {
 		close(fd);
 		return IPC_ENOMEM;
 	}
 	pthread_mutex_lock(&e->lock);
-	if (e->nconns == e->conncap) {
-		size_t ncap = e->conncap ? 2 * e->conncap : 16;
-		int *p = realloc(e->conns, ncap * sizeof *p);
-		if (!p) {
-			pthread_mutex_unlock(&e->lock);
-			close(fd);
-			return IPC_ENOMEM;
-		}
-		e->conns = p;
-		e->conncap = ncap;
-	}
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u64 = (uint32_t)fd };
+	int rc = IPC_EBUSY, slot = -1;
+	if (e->nconns >= e->limit[IPC_POSIX_LIMIT_CONNS] ||
+	    (client != PX_NO_CLIENT &&
+	     px_ep_count(e, client) >= e->limit[IPC_POSIX_LIMIT_CLIENT_CONNS]))
+		goto refuse;
+	rc = IPC_ENOMEM;
+	if ((slot = px_ep_slot(e)) < 0)
+		goto refuse;
+	/* Linux counts a buffer's bookkeeping too, and doubles what it is
+	 * given to make room for it: half the limit, it takes the limit. */
+	int unread = (int)(e->limit[IPC_POSIX_LIMIT_UNREAD] / 2);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &unread, sizeof unread);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.u64 = PX_EV(slot, fd) };
 	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int rc = px_status_errno(errno);
-		pthread_mutex_unlock(&e->lock);
-		close(fd);
-		return rc;
+		rc = px_status_errno(errno);
+		goto refuse;
 	}
-	e->conns[e->nconns++] = fd;
+	e->conns[slot] = (struct px_conn){
+		.fd = fd, .client = client, .saved = 0,
+		.id = atomic_fetch_add(&px_conn_ids, 1) + 1,
+	};
+	e->nconns++;
 	pthread_mutex_unlock(&e->lock);
-	return 0;
+	return slot;
+refuse:
+	pthread_mutex_unlock(&e->lock);
+	if (rc == IPC_EBUSY)
+		px_farewell(fd, rc);
+	close(fd);
+	return rc;
 }
 
-void px_ep_remove(struct px_ep *e, int fd)
+void px_ep_remove(struct px_ep *e, int slot)
 {
 	pthread_mutex_lock(&e->lock);
-	for (size_t i = 0; i < e->nconns; i++) {
-		if (e->conns[i] == fd) {
-			e->conns[i] = e->conns[--e->nconns];
-			epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
-			close(fd);
-			/* Its number may come back: forget its buffered events. */
-			for (int k = e->iev; k < e->nev; k++)
-				if (e->evbuf[k].data.u64 == (uint32_t)fd)
-					e->evbuf[k].data.u64 = PX_EV_GONE;
-			break;
-		}
+	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
+	if (c && c->fd >= 0) {
+		uint64_t data = PX_EV(slot, c->fd);
+		epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+		e->nconns--;
+		/* Its slot will serve again: forget its buffered events. */
+		for (int k = e->iev; k < e->nev; k++)
+			if (e->evbuf[k].data.u64 == data)
+				e->evbuf[k].data.u64 = PX_EV_GONE;
 	}
 	/* A descriptor is free again: accept the clients that waited. */
 	if (e->lpaused) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PX_EV_LISTEN | (uint32_t)e->lfd };
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PX_EV(-1, e->lfd) };
 		if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->lfd, &ev) == 0)
 			e->lpaused = false;
 	}
@@ -144,7 +205,7 @@ void px_ep_remove(struct px_ep *e, int fd)
 
 /* Stop accepting until a connection goes (a level-triggered listener that
  * cannot be accepted from would otherwise wake every ipc_recv). */
-void px_ep_pause_listen(struct px_ep *e)
+static void px_ep_pause_listen(struct px_ep *e)
 {
 	pthread_mutex_lock(&e->lock);
 	if (!e->lpaused && e->lfd >= 0 && epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->lfd, NULL) == 0)
@@ -152,17 +213,115 @@ void px_ep_pause_listen(struct px_ep *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
-int px_ep_new_conn(struct px_ep *e, int *clientfd)
+/*
+ * Accept the clients waiting on e's listening socket, a batch at a time so
+ * that clients connecting without end cannot keep the server from serving
+ * (the listener, level-triggered, is ready again next time).  Each counts
+ * against the process that connected.  Returns 0 or a status.
+ */
+int px_ep_accept(struct px_ep *e)
+{
+	for (int k = 0; k < PX_EV_BATCH; k++) {
+		int c = accept4(e->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+				/* Out of descriptors: serve the clients we have;
+				 * new ones wait in the backlog until one of them
+				 * hangs up (px_ep_remove). */
+				px_ep_pause_listen(e);
+				return 0;
+			}
+			return errno == EAGAIN ? 0 : px_status_errno(errno);
+		}
+		struct ucred cred;
+		socklen_t len = sizeof cred;
+		pid_t client = getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
+		int rc = px_ep_add(e, c, client);
+		if (rc < 0 && rc != IPC_EBUSY) {
+			px_ep_pause_listen(e); /* px_ep_add closed c */
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int px_ep_new_conn(struct px_ep *e, pid_t client, int *clientfd)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return px_status_errno(errno);
-	int rc = px_ep_add(e, sv[0]);
+	int rc = px_ep_add(e, sv[0], client);
 	if (rc < 0) {
 		close(sv[1]);
 		return rc;
 	}
 	*clientfd = sv[1];
+	return 0;
+}
+
+/* The client connection slot of e counts against. */
+pid_t px_ep_client(struct px_ep *e, int slot)
+{
+	pthread_mutex_lock(&e->lock);
+	pid_t client = e->conns[slot].client;
+	pthread_mutex_unlock(&e->lock);
+	return client;
+}
+
+/* Count a saved reply against connection slot of e: 0 and its id, or
+ * IPC_EBUSY when it holds as many as it may. */
+int px_ep_save(struct px_ep *e, int slot, uint64_t *id)
+{
+	int rc = IPC_EBUSY;
+	pthread_mutex_lock(&e->lock);
+	struct px_conn *c = &e->conns[slot];
+	if (c->saved < e->limit[IPC_POSIX_LIMIT_SAVED]) {
+		c->saved++;
+		*id = c->id;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+/*
+ * Answer a saved reply on connection slot of e, if that is still connection
+ * id, with frame h (NULL: only uncount the reply).  Under e's lock, so that
+ * the connection cannot close meanwhile.  A client that leaves so many
+ * answers unread that this one finds no room is dropped: shut down here,
+ * closed by the receiving thread when it sees the end.  Returns 0, or
+ * IPC_EPEER if the connection is gone, or a status.
+ */
+int px_ep_answer_saved(struct px_ep *e, int slot, uint64_t id, const struct px_hdr *h,
+                       const uint64_t *words, const int *fds)
+{
+	int rc = IPC_EPEER;
+	pthread_mutex_lock(&e->lock);
+	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
+	if (c && c->fd >= 0 && c->id == id) {
+		c->saved--;
+		rc = h ? px_sendmsg(c->fd, h, words, fds, MSG_DONTWAIT, -1) : 0;
+		if (rc == IPC_EAGAIN)
+			shutdown(c->fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+int ipc_posix_set_limit(ipc_cap ep, enum ipc_posix_limit limit, unsigned value, unsigned *old)
+{
+	struct px_ep *e = px_ep_get(ep);
+	if (!e)
+		return IPC_EBADCAP;
+	if (limit < IPC_POSIX_LIMIT_CONNS || limit >= PX_NLIMITS || value == 0 || value > INT_MAX)
+		return IPC_EINVAL;
+	pthread_mutex_lock(&e->lock);
+	if (old)
+		*old = e->limit[limit];
+	e->limit[limit] = value;
+	pthread_mutex_unlock(&e->lock);
 	return 0;
 }
 
@@ -175,8 +334,9 @@ int px_ep_drop(ipc_cap ep)
 		return IPC_EBADCAP;
 	}
 	atomic_store_explicit(&px_eps_used[PX_INDEX(ep)], false, memory_order_relaxed);
-	for (size_t i = 0; i < e->nconns; i++)
-		close(e->conns[i]);
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->conns[i].fd >= 0)
+			close(e->conns[i].fd);
 	free(e->conns);
 	e->conns = NULL;
 	if (e->lfd >= 0)
@@ -307,7 +467,7 @@ int ipc_posix_connection(ipc_cap ep, ipc_cap *conn)
 	*conn = IPC_CAP_NONE;
 	if (!e)
 		return IPC_EBADCAP;
-	if ((rc = px_ep_new_conn(e, &fd)) < 0)
+	if ((rc = px_ep_new_conn(e, PX_NO_CLIENT, &fd)) < 0)
 		return rc;
 	*conn = PX_CAP(PX_K_FD, fd);
 	return 0;
@@ -325,7 +485,8 @@ int ipc_posix_serve(ipc_cap ep, ipc_cap conn)
 		close(PX_INDEX(conn));
 		return IPC_EBADCAP;
 	}
-	return px_ep_add(e, PX_INDEX(conn));
+	int rc = px_ep_add(e, PX_INDEX(conn), PX_NO_CLIENT);
+	return rc < 0 ? rc : 0;
 }
 
 int ipc_posix_pair(ipc_cap *a, ipc_cap *b)

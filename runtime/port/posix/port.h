@@ -11,13 +11,15 @@
  * On a connection, a message is one SOCK_SEQPACKET packet: a 16-byte header
  * (struct px_hdr, host byte order: both ends share a machine), then nwords
  * 64-bit words, and the capabilities as SCM_RIGHTS descriptors, ncaps of
- * them.  mercury_posix(3) documents the frame.
+ * them.  mercury_posix(3) documents the frame, and the limits that keep one
+ * client from exhausting a server.
  */
 #ifndef PX_PORT_H
 #define PX_PORT_H
 
 #include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,7 +37,8 @@ enum px_kind { PX_K_FD = 0, PX_K_EP = 1, PX_K_REPLY = 2 };
 enum px_type {
 	PX_CALL = 1,  /* a request that wants a reply */
 	PX_SEND = 2,  /* a one-way request */
-	PX_REPLY = 3, /* the answer to a PX_CALL or PX_COPY, same seq */
+	PX_REPLY = 3, /* the answer to a PX_CALL or PX_COPY, same seq; seq 0:
+	               * why the server closes the connection (a farewell) */
 	PX_COPY = 4,  /* runtime control: "a fresh connection, please" */
 };
 struct px_hdr {
@@ -58,14 +61,27 @@ _Static_assert(offsetof(struct ipc_msg, word) + sizeof(((struct ipc_msg *)0)->wo
 /* Most ready events one epoll_wait hands to a server endpoint. */
 #define PX_EV_BATCH 16
 
+/* Slots of an endpoint's limits, by enum ipc_posix_limit (0 unused). */
+#define PX_NLIMITS (IPC_POSIX_LIMIT_UNREAD + 1)
+
+/* A connection of a server endpoint: a slot it keeps while it lives. */
+struct px_conn {
+	int fd;         /* -1: the slot is free */
+	pid_t client;   /* the client process it counts against, or PX_NO_CLIENT */
+	uint32_t saved; /* its saved replies not yet answered */
+	uint64_t id;    /* unique in the process: how a saved reply names it */
+};
+#define PX_NO_CLIENT ((pid_t)-1) /* made or given by the program itself */
+
 /* Server endpoints: a table of slots, so that a capability names one. */
 struct px_ep {
 	pthread_mutex_t lock; /* guards everything below but epfd */
 	int epfd;             /* the wait set; -1: slot free */
 	int lfd;              /* listening socket or -1 */
 	char *path;           /* published path to unlink, or NULL */
-	int *conns;           /* connections in the wait set */
-	size_t nconns, conncap;
+	struct px_conn *conns; /* nslots slots, nconns of them in use */
+	size_t nconns, nslots;
+	unsigned limit[PX_NLIMITS]; /* by enum ipc_posix_limit */
 	bool nonblock;
 	bool lpaused;         /* lfd left the wait set: out of descriptors */
 	/* Ready events not yet served: the receiving thread's alone. */
@@ -74,24 +90,40 @@ struct px_ep {
 };
 extern struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
 
-/* epoll data: the descriptor, and this bit for the listening socket; a
- * buffered event of a connection since removed becomes PX_EV_GONE. */
-#define PX_EV_LISTEN (UINT64_C(1) << 32)
+/* epoll data: a connection's slot + 1 above its descriptor, 0 above the
+ * listening socket's; a buffered event of a connection since removed
+ * becomes PX_EV_GONE. */
+#define PX_EV(slot, fd) ((uint64_t)(uint32_t)((slot) + 1) << 32 | (uint32_t)(fd))
+#define PX_EV_SLOT(u) ((int)((u) >> 32) - 1) /* -1: the listening socket */
+#define PX_EV_FD(u) ((int)(uint32_t)(u))
 #define PX_EV_GONE UINT64_MAX
+
+/* Where a request came from: connection slot of endpoint e, or (e NULL) a
+ * lone connection served directly. */
+struct px_src {
+	struct px_ep *e;
+	int slot;
+	int fd;
+};
 
 /* transport.c */
 int px_status_errno(int err);
 int px_call_timeout(void);
 void px_drop_caps(const ipc_cap *caps, size_t n);
-int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
-                  const ipc_cap *caps, int flags, int timeout_ms);
+int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds,
+               int flags, int timeout_ms);
+void px_farewell(int fd, int status);
 
 /* endpoint.c */
 struct px_ep *px_ep_get(ipc_cap ep);
-int px_ep_add(struct px_ep *e, int fd);
-void px_ep_remove(struct px_ep *e, int fd);
-void px_ep_pause_listen(struct px_ep *e);
+int px_ep_add(struct px_ep *e, int fd, pid_t client);
+void px_ep_remove(struct px_ep *e, int slot);
+int px_ep_accept(struct px_ep *e);
 int px_ep_drop(ipc_cap ep);
-int px_ep_new_conn(struct px_ep *e, int *clientfd);
+int px_ep_new_conn(struct px_ep *e, pid_t client, int *clientfd);
+pid_t px_ep_client(struct px_ep *e, int slot);
+int px_ep_save(struct px_ep *e, int slot, uint64_t *id);
+int px_ep_answer_saved(struct px_ep *e, int slot, uint64_t id, const struct px_hdr *h,
+                       const uint64_t *words, const int *fds);
 
 #endif

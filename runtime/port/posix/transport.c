@@ -15,6 +15,12 @@
  * ipc_page_map (page.c).  Errors are values: a peer that died, a closed
  * endpoint, a truncated or malformed frame all become a status, and a
  * server answers a malformed request with IPC_EPROTO and goes on serving.
+ *
+ * A server never waits for a client: it answers without blocking, and a
+ * client that leaves so many answers unread that the next finds no room in
+ * its connection is dropped.  A connection refused at a limit (endpoint.c)
+ * is first told why in a farewell: a reply frame with sequence number 0,
+ * which no call uses, and which the client's next call returns.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,16 +37,22 @@
 static _Thread_local int px_timeout = -1;
 static _Thread_local uint16_t px_seq;
 static _Thread_local struct {
-	int fd;       /* the connection the request came on */
-	uint16_t seq; /* its sequence number */
-	uint8_t type; /* PX_CALL: a reply is owed; PX_SEND: none; 0: no request */
+	struct px_src src; /* the connection the request came on */
+	uint16_t seq;      /* its sequence number */
+	uint8_t type;      /* PX_CALL: a reply is owed; PX_SEND: none; 0: no request */
 } px_cur;
 
-/* Saved replies: a duplicate of the connection and the sequence number. */
-static struct {
-	int fd; /* -1 or 0 when free: see used */
-	uint16_t seq;
+/* Saved replies.  An endpoint's connection is named by the endpoint's slot,
+ * its own and its id, since it may close before the answer; a lone
+ * connection by a duplicate, which stays whatever its owner does with it. */
+static struct px_saved {
 	bool used;
+	uint16_t seq; /* the request's sequence number */
+	int dup;      /* a lone connection's duplicate, or -1 */
+	int lone;     /* the lone connection's own descriptor (counts its replies) */
+	uint32_t ep;  /* the endpoint's slot in px_eps */
+	int slot;     /* the connection's slot in it */
+	uint64_t id;  /* and its id */
 } px_replies[IPC_POSIX_MAX_REPLIES];
 static size_t px_replies_next; /* where the next search starts */
 static pthread_mutex_t px_replies_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -139,7 +151,7 @@ static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 		if (c != IPC_CAP_NONE && PX_KIND(c) == PX_K_FD) {
 			fds[i] = PX_INDEX(c);
 		} else if ((e = px_ep_get(c)) != NULL) {
-			if ((rc = px_ep_new_conn(e, &fds[i])) < 0)
+			if ((rc = px_ep_new_conn(e, PX_NO_CLIENT, &fds[i])) < 0)
 				break;
 		} else {
 			rc = IPC_EBADCAP;
@@ -162,8 +174,10 @@ union px_cmsgbuf {
 	char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
 };
 
-int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
-                  const ipc_cap *caps, int flags, int timeout_ms)
+/* Send frame h, its words, and h->ncaps descriptors fds (which stay the
+ * caller's); wait for room until timeout_ms unless flags say MSG_DONTWAIT. */
+int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds,
+               int flags, int timeout_ms)
 {
 	struct iovec iov[2] = {
 		{ .iov_base = (void *)h, .iov_len = sizeof *h },
@@ -171,12 +185,9 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 	};
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = h->nwords ? 2 : 1 };
 	union px_cmsgbuf cb;
-	int fds[IPC_MAX_CAPS];
 	int rc;
 
 	if (h->ncaps) {
-		if ((rc = px_caps_to_fds(caps, h->ncaps, fds)) < 0)
-			return rc;
 		memset(&cb, 0, sizeof cb);
 		m.msg_control = cb.buf;
 		m.msg_controllen = CMSG_SPACE(sizeof(int) * h->ncaps);
@@ -222,19 +233,79 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 		rc = px_status_errno(errno);
 		break;
 	}
+	return rc;
+}
+
+/* Send frame h with the capabilities caps, which move: consumed on every
+ * path. */
+static int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
+                         const ipc_cap *caps, int flags, int timeout_ms)
+{
+	int fds[IPC_MAX_CAPS];
+	int rc;
+	if (h->ncaps && (rc = px_caps_to_fds(caps, h->ncaps, fds)) < 0)
+		return rc;
+	rc = px_sendmsg(fd, h, words, fds, flags, timeout_ms);
 	px_close_fds(fds, h->ncaps);
 	return rc;
 }
 
+/* Tell the client at fd why its connection closes: a farewell. */
+void px_farewell(int fd, int status)
+{
+	struct px_hdr h = {
+		.label = (uint64_t)(int64_t)status, .version = IPC_WIRE_VERSION,
+		.type = PX_REPLY, .seq = 0,
+	};
+	px_sendmsg(fd, &h, NULL, NULL, MSG_DONTWAIT, -1);
+}
+
+/* A reply that is a transport status alone, as a refusal or a farewell is:
+ * that status, or IPC_EPROTO for anything else. */
+static int px_status_alone(const struct ipc_msg *m)
+{
+	int st = (int)(int64_t)m->label; /* an int32_t: px_frame_check */
+	return st < 0 && ipc_status_name(st) && m->nwords == 0 && m->ncaps == 0 ? st : IPC_EPROTO;
+}
+
 /*
- * Receive one frame from fd into h and msg.  Returns 0, IPC_EAGAIN, IPC_EPEER
- * (end of stream), another errno status, or, for a frame that arrived but is
- * malformed, IPC_EPROTO or IPC_EVERSION with *hdr_ok telling whether h->type
- * and h->seq can be trusted enough to answer.  Received descriptors are
- * closed on every error.
+ * Decode a received frame's header: n bytes arrived with nfds descriptors
+ * and recvmsg's flags.  A server takes calls, one-way messages and copies,
+ * a client replies.  Every value has one encoding, so anything else is
+ * refused: IPC_EVERSION for another version, IPC_EPROTO otherwise.
  */
-static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg,
-                         int flags, bool *hdr_ok)
+static int px_frame_check(const struct px_hdr *h, size_t n, size_t nfds, int flags,
+                          bool server)
+{
+	if (h->version != IPC_WIRE_VERSION)
+		return IPC_EVERSION;
+	if ((flags & (MSG_TRUNC | MSG_CTRUNC)) || h->nwords > IPC_MAX_WORDS ||
+	    n != sizeof *h + h->nwords * sizeof(uint64_t) || h->ncaps != nfds)
+		return IPC_EPROTO;
+	switch (h->type) {
+	case PX_CALL: /* a label has 48 bits */
+		return server && h->label <= IPC_LABEL_MAX ? 0 : IPC_EPROTO;
+	case PX_SEND: /* nothing to answer: no sequence number */
+		return server && h->label <= IPC_LABEL_MAX && h->seq == 0 ? 0 : IPC_EPROTO;
+	case PX_COPY: /* asks for a connection, and carries nothing */
+		return server && h->label == 0 && h->nwords == 0 && h->ncaps == 0 ? 0 : IPC_EPROTO;
+	case PX_REPLY: /* a status is an int32_t, sign-extended */
+		return !server && (int64_t)h->label == (int32_t)h->label ? 0 : IPC_EPROTO;
+	default:
+		return IPC_EPROTO;
+	}
+}
+
+/*
+ * Receive one frame from fd into h and msg, as a server or a client (see
+ * px_frame_check).  Returns 0, IPC_EAGAIN, IPC_EPEER (end of stream),
+ * another errno status, or, for a frame that arrived but is refused,
+ * IPC_EPROTO or IPC_EVERSION with *hdr_ok telling whether h->type and h->seq
+ * can be trusted enough to answer.  Every descriptor that arrived is in
+ * msg->cap on success and closed on every error.
+ */
+static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
+                         bool server, bool *hdr_ok)
 {
 	/* One iovec, the kernel's cheapest receive: the frame lands on msg
 	 * itself, whose label and counts take as many bytes as the frame's
@@ -256,6 +327,8 @@ static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg,
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return px_status_errno(errno);
+	/* Descriptors past the buffer were never installed (MSG_CTRUNC: the
+	 * kernel drops them); those that were are ours to close. */
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -275,23 +348,13 @@ static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg,
 		px_close_fds(fds, nfds);
 		return IPC_EPEER;
 	}
-	int rc = 0;
-	if ((size_t)n < sizeof *h) {
-		rc = IPC_EPROTO;
+	int rc = IPC_EPROTO;
+	if ((size_t)n < sizeof *h)
 		goto bad;
-	}
 	memcpy(h, msg, sizeof *h);
 	*hdr_ok = true;
-	if (h->version != IPC_WIRE_VERSION) {
-		rc = IPC_EVERSION;
+	if ((rc = px_frame_check(h, (size_t)n, nfds, m.msg_flags, server)) < 0)
 		goto bad;
-	}
-	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || h->nwords > IPC_MAX_WORDS ||
-	    (size_t)n != sizeof *h + h->nwords * sizeof(uint64_t) ||
-	    h->ncaps != nfds || h->type < PX_CALL || h->type > PX_COPY) {
-		rc = IPC_EPROTO;
-		goto bad;
-	}
 	for (size_t i = 0; i < nfds; i++) {
 		if ((uint32_t)fds[i] > PX_INDEX_MASK) {
 			rc = IPC_EPROTO;
@@ -308,41 +371,82 @@ bad:
 	return rc;
 }
 
-/* Answer on connection fd: a reply frame with msg (consumed). */
-static int px_answer(int fd, uint16_t seq, struct ipc_msg *msg)
+/*
+ * A reply whose caller has gone (hung up, died, or stopped reading its
+ * replies) is discarded, as the kernel discards a reply to a dead caller:
+ * that is no fault of the server's, and a dispatch loop need not stop.
+ */
+static int px_gone_ok(int rc)
 {
-	if (msg->nwords > IPC_MAX_WORDS || msg->ncaps > IPC_MAX_CAPS) {
-		if (msg->ncaps <= IPC_MAX_CAPS)
-			px_drop_caps(msg->cap, msg->ncaps);
-		return IPC_EINVAL;
-	}
-	struct px_hdr h = {
+	return rc == IPC_EPEER || rc == IPC_EAGAIN ? 0 : rc;
+}
+
+/*
+ * The frame and descriptors answering request seq with msg (consumed): 0,
+ * or, for an answer the server cannot give (a message no client would take:
+ * counts past the limits, a status that is not an int32_t; capabilities it
+ * does not hold or cannot send), a status for the server's code, and the
+ * frame rewritten to tell the caller IPC_EFAULT rather than leave it
+ * waiting.
+ */
+static int px_answer_frame(struct ipc_msg *msg, uint16_t seq, struct px_hdr *h, int *fds)
+{
+	*h = (struct px_hdr){
 		.label = msg->label, .nwords = (uint16_t)msg->nwords,
 		.ncaps = (uint16_t)msg->ncaps, .version = IPC_WIRE_VERSION,
 		.type = PX_REPLY, .seq = seq,
 	};
-	/* Never block on a client that does not read its replies. */
-	return px_send_frame(fd, &h, msg->word, msg->cap, MSG_DONTWAIT, -1);
+	int rc = 0;
+	if (msg->nwords > IPC_MAX_WORDS || msg->ncaps > IPC_MAX_CAPS ||
+	    (int64_t)msg->label != (int32_t)msg->label) {
+		if (msg->ncaps <= IPC_MAX_CAPS)
+			px_drop_caps(msg->cap, msg->ncaps);
+		rc = IPC_EINVAL;
+	} else if (msg->ncaps) {
+		rc = px_caps_to_fds(msg->cap, msg->ncaps, fds);
+	}
+	if (rc < 0) {
+		h->label = (uint64_t)(int64_t)IPC_EFAULT;
+		h->nwords = h->ncaps = 0;
+	}
+	return rc;
+}
+
+/* Answer request seq from s with msg (consumed), never waiting: a client
+ * that leaves so many answers unread that this one finds no room is
+ * dropped. */
+static int px_answer(const struct px_src *s, uint16_t seq, struct ipc_msg *msg)
+{
+	struct px_hdr h;
+	int fds[IPC_MAX_CAPS];
+	int bad = px_answer_frame(msg, seq, &h, fds);
+	int rc = px_sendmsg(s->fd, &h, msg->word, fds, MSG_DONTWAIT, -1);
+	px_close_fds(fds, h.ncaps);
+	if (rc == IPC_EAGAIN) {
+		if (s->e)
+			px_ep_remove(s->e, s->slot);
+		else
+			shutdown(s->fd, SHUT_RDWR);
+	}
+	return bad ? bad : px_gone_ok(rc);
 }
 
 /* Answer with a bare status. */
-static void px_answer_status(int fd, uint16_t seq, int status)
+static void px_answer_status(const struct px_src *s, uint16_t seq, int status)
 {
-	struct px_hdr h = {
-		.label = (uint64_t)(int64_t)status, .version = IPC_WIRE_VERSION,
-		.type = PX_REPLY, .seq = seq,
-	};
-	px_send_frame(fd, &h, NULL, NULL, MSG_DONTWAIT, -1);
+	struct ipc_msg m;
+	ipc_msg_init(&m, (uint64_t)(int64_t)status, 0, 0);
+	px_answer(s, seq, &m);
 }
 
-/* An outgoing message on connection ep, checked before it is sent: 0, or
+/* An outgoing request on connection ep, checked before it is sent: 0, or
  * the status to return, with its capabilities released (those it could
  * hold: a count past IPC_MAX_CAPS names none that can be trusted). */
 static int px_check_out(ipc_cap ep, struct ipc_msg *msg)
 {
 	if (msg->ncaps > IPC_MAX_CAPS)
 		return IPC_EINVAL;
-	if (msg->nwords > IPC_MAX_WORDS) {
+	if (msg->nwords > IPC_MAX_WORDS || msg->label > IPC_LABEL_MAX) {
 		px_drop_caps(msg->cap, msg->ncaps);
 		return IPC_EINVAL;
 	}
@@ -353,6 +457,33 @@ static int px_check_out(ipc_cap ep, struct ipc_msg *msg)
 	return 0;
 }
 
+/*
+ * The peer of connection fd hung up: why, if it said so in a farewell
+ * before it did, or IPC_EPEER.  What it left unread is discarded.  A peer
+ * that closed with frames of ours unread makes the first receive fail
+ * (ECONNRESET) before what it left: receive on once.
+ */
+static int px_last_word(int fd)
+{
+	for (bool reset = false;;) {
+		struct ipc_msg m;
+		struct px_hdr h;
+		bool hdr_ok;
+		int rc = px_recv_frame(fd, &h, &m, MSG_DONTWAIT, false, &hdr_ok);
+		if (rc == IPC_EPEER && !reset) {
+			reset = true;
+			continue;
+		}
+		if (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION)
+			return IPC_EPEER;
+		if (rc == 0) {
+			px_drop_caps(m.cap, m.ncaps);
+			if (h.seq == 0)
+				return px_status_alone(&m);
+		}
+	}
+}
+
 /* A call (type PX_CALL or PX_COPY) on connection ep. */
 static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 {
@@ -360,7 +491,7 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 	if (st)
 		return st;
 	int fd = PX_INDEX(ep);
-	uint16_t seq = ++px_seq;
+	uint16_t seq = ++px_seq ? px_seq : ++px_seq; /* 0 is a farewell's */
 	struct px_hdr h = {
 		.label = msg->label, .nwords = (uint16_t)msg->nwords,
 		.ncaps = (uint16_t)msg->ncaps, .version = IPC_WIRE_VERSION,
@@ -369,25 +500,32 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 	int64_t deadline = px_deadline(timeout_ms);
 	int rc = px_send_frame(fd, &h, msg->word, msg->cap, 0, timeout_ms);
 	if (rc < 0)
-		return rc;
-	for (;;) {
+		return rc == IPC_EPEER ? px_last_word(fd) : rc;
+	for (bool reset = false;;) {
 		struct px_hdr rh;
 		bool hdr_ok;
 		if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
 			return rc;
-		rc = px_recv_frame(fd, &rh, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
+		rc = px_recv_frame(fd, &rh, msg, deadline >= 0 ? MSG_DONTWAIT : 0, false, &hdr_ok);
 		if (rc == IPC_EAGAIN) {
 			/* An O_NONBLOCK descriptor: wait here, not spin. */
 			if (deadline < 0 && (rc = px_wait(fd, POLLIN, -1)) < 0)
 				return rc;
 			continue;
 		}
+		if (rc == IPC_EPEER && !reset) {
+			reset = true; /* see px_last_word */
+			continue;
+		}
 		if (rc < 0)
 			return rc;
-		if (rh.type == PX_REPLY && rh.seq == seq)
+		if (rh.seq == seq)
 			return 0;
-		/* A late reply to a call that timed out, or junk: discard. */
+		/* A late reply to a call that timed out, discarded, or a
+		 * farewell, whose status is this call's. */
 		px_drop_caps(msg->cap, msg->ncaps);
+		if (rh.seq == 0)
+			return px_status_alone(msg);
 	}
 }
 
@@ -420,13 +558,13 @@ int ipc_posix_copy(ipc_cap conn, ipc_cap *copy)
 	int rc = px_call(conn, &m, PX_COPY, px_timeout);
 	if (rc < 0)
 		return rc;
-	if ((int64_t)m.label != 0 || m.ncaps != 1 || m.nwords != 0) {
-		px_drop_caps(m.cap, m.ncaps);
-		return (int64_t)m.label < 0 && (int64_t)m.label >= INT32_MIN
-		               ? (int)(int64_t)m.label : IPC_EPROTO;
+	/* A connection and nothing else, or a transport status alone. */
+	if (m.label == 0 && m.ncaps == 1 && m.nwords == 0) {
+		*copy = m.cap[0];
+		return 0;
 	}
-	*copy = m.cap[0];
-	return 0;
+	px_drop_caps(m.cap, m.ncaps);
+	return px_status_alone(&m);
 }
 
 int ipc_send(ipc_cap ep, struct ipc_msg *msg)
@@ -439,44 +577,38 @@ int ipc_send(ipc_cap ep, struct ipc_msg *msg)
 		.ncaps = (uint16_t)msg->ncaps, .version = IPC_WIRE_VERSION,
 		.type = PX_SEND, .seq = 0,
 	};
-	return px_send_frame(PX_INDEX(ep), &h, msg->word, msg->cap, 0, px_timeout);
+	int rc = px_send_frame(PX_INDEX(ep), &h, msg->word, msg->cap, 0, px_timeout);
+	return rc == IPC_EPEER ? px_last_word(PX_INDEX(ep)) : rc;
 }
 
 /*
- * Serve one frame that arrived on connection fd: a request becomes the
- * current reply and 1 is returned; control frames and malformed frames are
- * answered here and 0 returned (receive the next); e is the endpoint, or
- * NULL when serving a lone connection.
+ * Serve one frame that arrived from s: a request becomes the current reply
+ * and 1 is returned; copies and refused frames are answered here and 0
+ * returned (receive the next).
  */
-static int px_take(struct px_ep *e, int fd, int rc, const struct px_hdr *h,
-                   bool hdr_ok)
+static int px_take(const struct px_src *s, int rc, const struct px_hdr *h, bool hdr_ok)
 {
 	if (rc < 0) {
 		if (hdr_ok && (h->type == PX_CALL || h->type == PX_COPY))
-			px_answer_status(fd, h->seq, rc);
-		else if (!hdr_ok && e)
-			px_ep_remove(e, fd); /* not even a header: hang up */
+			px_answer_status(s, h->seq, rc);
+		else if (!hdr_ok && s->e)
+			px_ep_remove(s->e, s->slot); /* not even a header: hang up */
 		return 0;
 	}
 	if (h->type == PX_COPY) {
+		/* A fresh connection, counted against the asker's client. */
+		struct ipc_msg m;
 		int c;
-		if (!e) {
-			px_answer_status(fd, h->seq, IPC_ENOSYS);
-		} else if ((rc = px_ep_new_conn(e, &c)) < 0) {
-			px_answer_status(fd, h->seq, rc);
-		} else {
-			struct ipc_msg m;
-			m.label = 0;
-			m.nwords = 0;
-			m.ncaps = 1;
+		ipc_msg_init(&m, 0, 0, 1);
+		rc = s->e ? px_ep_new_conn(s->e, px_ep_client(s->e, s->slot), &c) : IPC_ENOSYS;
+		if (rc < 0)
+			ipc_msg_init(&m, (uint64_t)(int64_t)rc, 0, 0);
+		else
 			m.cap[0] = PX_CAP(PX_K_FD, c);
-			px_answer(fd, h->seq, &m);
-		}
+		px_answer(s, h->seq, &m);
 		return 0;
 	}
-	if (h->type == PX_REPLY)
-		return 0; /* nobody asked: dropped (its caps were closed) */
-	px_cur.fd = fd;
+	px_cur.src = *s;
 	px_cur.seq = h->seq;
 	px_cur.type = h->type;
 	return 1;
@@ -487,7 +619,7 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 	/* A request the server neither answered nor saved fails now rather
 	 * than leave its caller waiting for ever. */
 	if (px_cur.type == PX_CALL)
-		px_answer_status(px_cur.fd, px_cur.seq, IPC_EFAULT);
+		px_answer_status(&px_cur.src, px_cur.seq, IPC_EFAULT);
 	px_cur.type = 0;
 
 	int64_t deadline = px_deadline(timeout_ms);
@@ -497,19 +629,19 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 
 	if (ep != IPC_CAP_NONE && PX_KIND(ep) == PX_K_FD) {
 		/* Serve a lone connection. */
-		int fd = PX_INDEX(ep);
+		struct px_src s = { .e = NULL, .slot = -1, .fd = PX_INDEX(ep) };
 		for (;;) {
-			if (deadline >= 0 && (rc = px_wait(fd, POLLIN, deadline)) < 0)
+			if (deadline >= 0 && (rc = px_wait(s.fd, POLLIN, deadline)) < 0)
 				return timeout_ms == 0 && rc == IPC_ETIMEDOUT ? IPC_EAGAIN : rc;
-			rc = px_recv_frame(fd, &h, msg, deadline >= 0 ? MSG_DONTWAIT : 0, &hdr_ok);
+			rc = px_recv_frame(s.fd, &h, msg, deadline >= 0 ? MSG_DONTWAIT : 0, true, &hdr_ok);
 			if (rc == IPC_EAGAIN) {
-				if (deadline < 0 && (rc = px_wait(fd, POLLIN, -1)) < 0)
+				if (deadline < 0 && (rc = px_wait(s.fd, POLLIN, -1)) < 0)
 					return rc;
 				continue;
 			}
 			if (rc == IPC_EPEER || (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION))
 				return rc;
-			if (px_take(NULL, fd, rc, &h, hdr_ok))
+			if (px_take(&s, rc, &h, hdr_ok))
 				return 0;
 		}
 	}
@@ -534,41 +666,23 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 			e->nev = n;
 			e->iev = 0;
 		}
-		struct epoll_event ev = e->evbuf[e->iev++];
-		if (ev.data.u64 == PX_EV_GONE)
+		uint64_t data = e->evbuf[e->iev++].data.u64;
+		if (data == PX_EV_GONE)
 			continue; /* its connection was removed meanwhile */
-		if (ev.data.u64 & PX_EV_LISTEN) {
-			int lfd = (int)(uint32_t)ev.data.u64;
-			for (;;) {
-				int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-				if (c < 0) {
-					if (errno == EINTR || errno == ECONNABORTED)
-						continue;
-					if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-					    errno == ENOBUFS) {
-						/* Out of descriptors: serve the clients we
-						 * have; new ones wait in the backlog until
-						 * one of them hangs up (px_ep_remove). */
-						px_ep_pause_listen(e);
-					} else if (errno != EAGAIN) {
-						return px_status_errno(errno);
-					}
-					break;
-				}
-				if (px_ep_add(e, c) < 0)
-					px_ep_pause_listen(e); /* px_ep_add closed c */
-			}
+		struct px_src s = { .e = e, .slot = PX_EV_SLOT(data), .fd = PX_EV_FD(data) };
+		if (s.slot < 0) {
+			if ((rc = px_ep_accept(e)) < 0)
+				return rc;
 			continue;
 		}
-		int fd = (int)(uint32_t)ev.data.u64;
-		rc = px_recv_frame(fd, &h, msg, MSG_DONTWAIT, &hdr_ok);
+		rc = px_recv_frame(s.fd, &h, msg, MSG_DONTWAIT, true, &hdr_ok);
 		if (rc == IPC_EAGAIN)
 			continue; /* another thread took it */
 		if (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION) {
-			px_ep_remove(e, fd); /* the client hung up or failed */
+			px_ep_remove(e, s.slot); /* the client hung up or failed */
 			continue;
 		}
-		if (px_take(e, fd, rc, &h, hdr_ok))
+		if (px_take(&s, rc, &h, hdr_ok))
 			return 0;
 	}
 }
@@ -583,26 +697,46 @@ int ipc_posix_recv_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 	return px_recv(ep, msg, timeout_ms < 0 ? -1 : timeout_ms);
 }
 
-/*
- * A reply whose caller has gone (hung up, died, or stopped reading its
- * replies) is discarded, as the kernel discards a reply to a dead caller:
- * that is no fault of the server's, and a dispatch loop need not stop.
- */
-static int px_gone_ok(int rc)
-{
-	return rc == IPC_EPEER || rc == IPC_EAGAIN ? 0 : rc;
-}
-
 int ipc_reply(struct ipc_msg *msg)
 {
 	int type = px_cur.type;
 	px_cur.type = 0;
 	if (type == PX_CALL)
-		return px_gone_ok(px_answer(px_cur.fd, px_cur.seq, msg));
+		return px_answer(&px_cur.src, px_cur.seq, msg);
 	if (msg->ncaps <= IPC_MAX_CAPS)
 		px_drop_caps(msg->cap, msg->ncaps);
 	/* A one-way request wants no reply: the reply is discarded. */
 	return type == PX_SEND ? 0 : IPC_EINVAL;
+}
+
+/* Put saved reply r in the table: 0 and its capability in *reply, or
+ * IPC_EBUSY for a lone connection that holds as many as one may, or
+ * IPC_ENOMEM when the table is full. */
+static int px_reply_put(const struct px_saved *r, ipc_cap *reply)
+{
+	int rc = IPC_ENOMEM;
+	pthread_mutex_lock(&px_replies_lock);
+	if (r->dup >= 0) {
+		/* An endpoint counts its connections' replies; a lone
+		 * connection's are counted here. */
+		unsigned n = 0;
+		for (size_t i = 0; i < IPC_POSIX_MAX_REPLIES; i++)
+			n += px_replies[i].used && px_replies[i].dup >= 0 && px_replies[i].lone == r->lone;
+		if (n >= IPC_POSIX_MAX_SAVED)
+			rc = IPC_EBUSY;
+	}
+	/* Scan from after the last slot taken: usually free at once. */
+	for (size_t k = 0; rc == IPC_ENOMEM && k < IPC_POSIX_MAX_REPLIES; k++) {
+		size_t i = (px_replies_next + k) % IPC_POSIX_MAX_REPLIES;
+		if (!px_replies[i].used) {
+			px_replies_next = i + 1;
+			px_replies[i] = *r;
+			*reply = PX_CAP(PX_K_REPLY, i);
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&px_replies_lock);
+	return rc;
 }
 
 int ipc_reply_save(ipc_cap *reply)
@@ -610,60 +744,65 @@ int ipc_reply_save(ipc_cap *reply)
 	*reply = IPC_CAP_NONE;
 	if (px_cur.type != PX_CALL)
 		return IPC_EINVAL;
-	/* A duplicate keeps the connection open even if the endpoint closes
-	 * its own descriptor when the client hangs up. */
-	int fd = fcntl(px_cur.fd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
+	const struct px_src *s = &px_cur.src;
+	struct px_saved r = { .used = true, .seq = px_cur.seq, .dup = -1, .lone = s->fd };
+	int rc;
+	if (s->e) {
+		r.ep = (uint32_t)(s->e - px_eps);
+		r.slot = s->slot;
+		if ((rc = px_ep_save(s->e, s->slot, &r.id)) < 0)
+			return rc;
+	} else if ((r.dup = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		/* A duplicate keeps the connection whatever its owner does. */
 		return px_status_errno(errno);
-	pthread_mutex_lock(&px_replies_lock);
-	/* Scan from after the last slot taken: usually free at once. */
-	for (size_t k = 0; k < IPC_POSIX_MAX_REPLIES; k++) {
-		size_t i = (px_replies_next + k) % IPC_POSIX_MAX_REPLIES;
-		if (!px_replies[i].used) {
-			px_replies_next = i + 1;
-			px_replies[i].used = true;
-			px_replies[i].fd = fd;
-			px_replies[i].seq = px_cur.seq;
-			pthread_mutex_unlock(&px_replies_lock);
-			px_cur.type = 0;
-			*reply = PX_CAP(PX_K_REPLY, i);
-			return 0;
-		}
 	}
-	pthread_mutex_unlock(&px_replies_lock);
-	close(fd);
-	return IPC_ENOMEM;
+	if ((rc = px_reply_put(&r, reply)) < 0) {
+		if (s->e)
+			px_ep_answer_saved(s->e, s->slot, r.id, NULL, NULL, NULL);
+		else
+			close(r.dup);
+		return rc;
+	}
+	px_cur.type = 0;
+	return 0;
 }
 
-/* Take saved reply cap out of the table: its descriptor, or -1. */
-static int px_reply_take(ipc_cap reply, uint16_t *seq)
+/* Take saved reply cap out of the table into *r: false if it is none. */
+static bool px_reply_take(ipc_cap reply, struct px_saved *r)
 {
 	if (reply == IPC_CAP_NONE || PX_KIND(reply) != PX_K_REPLY ||
 	    PX_INDEX(reply) >= IPC_POSIX_MAX_REPLIES)
-		return -1;
-	int i = PX_INDEX(reply), fd = -1;
+		return false;
+	int i = PX_INDEX(reply);
 	pthread_mutex_lock(&px_replies_lock);
-	if (px_replies[i].used) {
-		fd = px_replies[i].fd;
-		*seq = px_replies[i].seq;
-		px_replies[i].used = false;
-	}
+	*r = px_replies[i];
+	px_replies[i].used = false;
 	pthread_mutex_unlock(&px_replies_lock);
-	return fd;
+	return r->used;
 }
 
 int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 {
-	uint16_t seq;
-	int fd = px_reply_take(reply, &seq);
-	if (fd < 0) {
+	struct px_saved r;
+	if (!px_reply_take(reply, &r)) {
 		if (msg->ncaps <= IPC_MAX_CAPS)
 			px_drop_caps(msg->cap, msg->ncaps);
 		return IPC_EBADCAP;
 	}
-	int rc = px_answer(fd, seq, msg);
-	close(fd);
-	return px_gone_ok(rc);
+	if (r.dup >= 0) {
+		struct px_src s = { .e = NULL, .slot = -1, .fd = r.dup };
+		int rc = px_answer(&s, r.seq, msg);
+		close(r.dup);
+		return rc;
+	}
+	/* The endpoint and its connection may have gone meanwhile. */
+	struct px_hdr h;
+	int fds[IPC_MAX_CAPS];
+	int bad = px_answer_frame(msg, r.seq, &h, fds);
+	struct px_ep *e = px_ep_get(PX_CAP(PX_K_EP, r.ep));
+	int rc = e ? px_ep_answer_saved(e, r.slot, r.id, &h, msg->word, fds) : IPC_EPEER;
+	px_close_fds(fds, h.ncaps);
+	return bad ? bad : px_gone_ok(rc);
 }
 
 int ipc_cap_drop(ipc_cap cap)
@@ -677,13 +816,9 @@ int ipc_cap_drop(ipc_cap cap)
 		return px_ep_drop(cap);
 	case PX_K_REPLY: {
 		/* Dropped unanswered: the caller learns it, rather than wait. */
-		uint16_t seq;
-		int fd = px_reply_take(cap, &seq);
-		if (fd < 0)
-			return IPC_EBADCAP;
-		px_answer_status(fd, seq, IPC_EPEER);
-		close(fd);
-		return 0;
+		struct ipc_msg m;
+		ipc_msg_init(&m, (uint64_t)(int64_t)IPC_EPEER, 0, 0);
+		return ipc_reply_to(cap, &m) == IPC_EBADCAP ? IPC_EBADCAP : 0;
 	}
 	default:
 		return IPC_EBADCAP;
