@@ -138,7 +138,7 @@ void child_main(u64 role, u64 arg)
 	(void)arg;
 	if (role == SERVER) {
 		struct umsg m = { 0 };
-		ipc(HELIOS_SYS_RECV, C_EP, &m);
+		h_recv(C_EP, &m);
 		for (;;) {
 			m.label = 0;            /* the reply: the same words back */
 			ipc(HELIOS_SYS_REPLY_RECV, C_EP, &m);

@@ -94,7 +94,7 @@ typedef helios_u32 helios_cap;
 	X(DEBUG_WRITE, 1, "through log a0, a1 bytes read from the IPC buffer's words -> kernel log") \
 	X(CALL, 2, "message to endpoint a0, wait for the reply -> the reply")                   \
 	X(SEND, 3, "message to endpoint a0 (or answer reply cap a0, consuming it)")              \
-	X(RECV, 4, "wait on endpoint a0 -> the message; it becomes the current reply")           \
+	X(RECV, 4, "wait on endpoint a0 (a1 HELIOS_RECV_POLL: not at all) -> the message; it becomes the current reply") \
 	X(REPLY, 5, "message to the current reply")                                             \
 	X(REPLY_RECV, 6, "REPLY (if there is a current reply), then RECV a0")                    \
 	X(REPLY_SAVE, 7, "current reply -> a reply cap in slot a0 (NONE: any) -> r0 slot")       \
@@ -122,7 +122,8 @@ typedef helios_u32 helios_cap;
 	X(IRQ_ACK, 29, "irq a0: unmask line a1 after handling it")                              \
 	X(CLOCK, 30, "-> r0 timer ticks since boot, r1 ticks per second")                       \
 	X(MEM_REVOKE, 31, "destroy everything made from memory a0 and its sub-quotas")         \
-	X(TIMER, 32, "signal notification a0 with bits a1 at tick a2 (CLOCK's count); a1 = 0: cancel")
+	X(TIMER, 32, "signal notification a0 with bits a1 at tick a2 (CLOCK's count); a1 = 0: cancel") \
+	X(EP_WATCH, 33, "endpoint a0: signal notification a1 with bits a2 when it has no client left (a1 NONE: stop)")
 
 enum helios_syscall {
 #define HELIOS_X_(name, nr, doc) HELIOS_SYS_##name = nr,
@@ -170,6 +171,14 @@ enum helios_cap_type {
 #define HELIOS_EP_SEND 1u
 #define HELIOS_EP_RECV 2u
 #define HELIOS_EP_ALL 3u
+/* An endpoint's clients are its capabilities with SEND and without RECV;
+ * EP_WATCH tells its server when the last of them has gone (every holder
+ * released it or died).  When the last capability with RECV goes, the
+ * endpoint is dead: its waiting senders and receivers wake with
+ * HELIOS_EPEER, and so does every later call or send. */
+
+/* RECV's flags (a1). */
+#define HELIOS_RECV_POLL 1u     /* nobody is sending: HELIOS_EAGAIN at once */
 
 /* MAP flags. */
 #define HELIOS_MAP_W 2u

@@ -8,6 +8,7 @@
 #define KERN_IPC_H
 
 #include "kern/lib.h"
+#include "kern/rmap.h"
 
 struct tcb;
 
@@ -21,6 +22,16 @@ struct endpoint {
 	struct tqueue senders;          /* T_SEND: callers and senders, in order */
 	struct tqueue receivers;        /* T_RECV */
 	struct plink pollers;           /* T_POLL threads watching it */
+	/* Its capabilities by rights: servers have RECV, clients SEND alone. */
+	u32 servers, clients;
+	bool dead;                      /* no server is left: every wait ends in EPEER */
+	bool draining;                  /* on the list of dead endpoints to drain */
+	struct endpoint *drain_next;
+	/* EP_WATCH: signal watch_bits on watch when no client is left; the
+	 * binding is on the notification's reverse map (REF_WATCH). */
+	struct notification *watch;
+	u64 watch_bits;
+	struct rlink watch_link;
 };
 
 struct notification {
@@ -70,12 +81,16 @@ void fastpath_reply_recv(struct tcb *t);
 /* ipc/endpoint.c */
 int ipc_call(struct tcb *t, struct endpoint *ep);
 int ipc_send(struct tcb *t, struct endpoint *ep);
-int ipc_recv(struct tcb *t, struct endpoint *ep);
+int ipc_recv(struct tcb *t, struct endpoint *ep, bool wait);
 int ipc_reply(struct tcb *t, struct tcb *caller, u64 seq);
 struct tcb *reply_take(struct tcb *t, u64 *seq);       /* detach t's current reply */
 void ipc_drop_reply(struct tcb *t);
 void reply_abandon(struct tcb *caller, u64 seq);        /* EPEER, if still waiting */
 bool endpoint_destroy_step(struct endpoint *ep);        /* reap: true when done */
+void ep_caps(struct endpoint *ep, u8 rights, int delta);        /* a capability came or went */
+void ep_watch(struct endpoint *ep, struct notification *n, u64 bits);
+bool ep_drain_some(void);               /* deferred work: dead endpoints' waiters wake */
+bool ep_drain_pending(void);
 
 /* ipc/notification.c */
 struct tcb *notification_signal(struct notification *n, u64 bits);  /* the waiter woken */

@@ -8,6 +8,7 @@
  *   REF_SLOT   cspace frame << 7 | slot        (a capability)
  *   REF_ENTRY  table frame << 9 | index        (a page table entry)
  *   REF_TCB    tcb frame << 2 | TCB_BIND_*      (a task's binding)
+ *   REF_WATCH  endpoint frame                  (an endpoint's EP_WATCH notification)
  *
  * Frame numbers are below 2^20 (physical memory below 4 GiB), so every id
  * fits, and 0 is no id (frame 0 is never an object or a table).  The links
@@ -27,6 +28,7 @@ struct rlink {
 #define REF_SLOT 0u
 #define REF_ENTRY 1u
 #define REF_TCB 2u
+#define REF_WATCH 3u
 #define REF_KIND(r) ((r) >> 29)
 #define REF_ARG(r) ((r) & ((1u << 29) - 1))
 #define REF_MAKE(kind, arg) ((u32)(kind) << 29 | (u32)(arg))

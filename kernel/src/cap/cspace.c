@@ -79,6 +79,8 @@ static void slot_fill(struct cap *slot, struct cap n)
 void cap_set(struct cspace *cs, u32 slot, struct cap n)
 {
 	slot_fill(&cs->slot[slot], n);
+	if (n.type == HELIOS_CAP_ENDPOINT)
+		ep_caps(n.obj, n.rights, 1);
 }
 
 void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move)
@@ -104,6 +106,8 @@ void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move)
 	}
 	if (!move && n.type == HELIOS_CAP_TASK)
 		((struct tcb *)n.obj)->task_caps++;
+	if (!move && n.type == HELIOS_CAP_ENDPOINT)
+		ep_caps(n.obj, n.rights, 1);
 	slot_fill(&cs->slot[slot], n);
 }
 
@@ -115,6 +119,8 @@ struct cap cap_take(struct cap *c)
 		rmap_del(pfn, slot_ref(c));
 	*c = (struct cap){ 0 };
 	old.link = (struct rlink){ 0 };
+	if (old.type == HELIOS_CAP_ENDPOINT)
+		ep_caps(old.obj, old.rights, -1);
 	return old;
 }
 

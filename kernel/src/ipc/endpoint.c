@@ -19,6 +19,7 @@
  * message (msg_check) already; nothing below fails for a user's mistake.
  */
 #include "kern/mm.h"
+#include "kern/rmap.h"
 #include "kern/task.h"
 
 static void take_reply(struct tcb *server, struct tcb *caller)
@@ -43,6 +44,8 @@ struct tcb *reply_take(struct tcb *t, u64 *seq)
 
 int ipc_call(struct tcb *t, struct endpoint *ep)
 {
+	if (ep->dead)
+		return HELIOS_EPEER;
 	struct tcb *r = tq_pop(&ep->receivers);
 	t->call_seq++;
 	if (r) {
@@ -61,6 +64,8 @@ int ipc_call(struct tcb *t, struct endpoint *ep)
 
 int ipc_send(struct tcb *t, struct endpoint *ep)
 {
+	if (ep->dead)
+		return HELIOS_EPEER;
 	struct tcb *r = tq_pop(&ep->receivers);
 	if (r) {
 		msg_deliver(t, r, t->ctx.rsi);
@@ -75,11 +80,13 @@ int ipc_send(struct tcb *t, struct endpoint *ep)
 	return IPC_BLOCKED;
 }
 
-int ipc_recv(struct tcb *t, struct endpoint *ep)
+int ipc_recv(struct tcb *t, struct endpoint *ep, bool wait)
 {
 	ipc_drop_reply(t);
 	t->reply_lost = false;
 	struct tcb *s = tq_pop(&ep->senders);
+	if (!s && !wait)
+		return HELIOS_EAGAIN;
 	if (s) {
 		msg_deliver(s, t, s->ctx.rsi);
 		if (s->is_call)
@@ -122,12 +129,92 @@ void ipc_drop_reply(struct tcb *t)
 		reply_abandon(c, seq);
 }
 
+/*
+ * Capabilities come and go (cap/cspace.c).  When the last server goes the
+ * endpoint is dead for good: no capability can get RECV back; its waiters
+ * are woken with EPEER as deferred work (there may be many).  When the last
+ * client goes, the watch, if any, is signalled.
+ */
+static struct endpoint *drain_head;
+
+void ep_caps(struct endpoint *ep, u8 rights, int delta)
+{
+	if (rights & HELIOS_EP_RECV) {
+		ep->servers += (u32)delta;
+		if (ep->servers || delta > 0 || ep->dead)
+			return;
+		ep->dead = true;
+		poll_wake(&ep->pollers);
+		if (ep->senders.head || ep->receivers.head) {
+			obj_ref(ep);
+			ep->draining = true;
+			ep->drain_next = drain_head;
+			drain_head = ep;
+			work_due = sched_work = true;
+		}
+	} else if (rights & HELIOS_EP_SEND) {
+		ep->clients += (u32)delta;
+		if (!ep->clients && delta < 0 && ep->watch)
+			notification_signal(ep->watch, ep->watch_bits);
+	}
+}
+
+bool ep_drain_pending(void)
+{
+	return drain_head != NULL;
+}
+
+static struct tcb *next_waiter(struct endpoint *ep)
+{
+	return ep->senders.head ? tq_pop(&ep->senders) : tq_pop(&ep->receivers);
+}
+
+bool ep_drain_some(void)
+{
+	while (drain_head) {
+		struct endpoint *ep = drain_head;
+		struct tcb *t;
+		while ((t = next_waiter(ep))) {
+			wake_status(t, HELIOS_EPEER);
+			if (--work_budget <= 0)
+				return false;
+		}
+		drain_head = ep->drain_next;
+		ep->draining = false;
+		obj_unref(ep);
+	}
+	return true;
+}
+
+static u32 watch_ref(struct endpoint *ep)
+{
+	return REF_MAKE(REF_WATCH, (u32)frame_of_virt(ep));
+}
+
+/* EP_WATCH, and revocation of the notification (n NULL: no watch). */
+void ep_watch(struct endpoint *ep, struct notification *n, u64 bits)
+{
+	if (ep->watch) {
+		rmap_del(frame_of_virt(ep->watch), watch_ref(ep));
+		obj_unref(ep->watch);
+	}
+	ep->watch = n;
+	ep->watch_bits = bits;
+	if (n) {
+		obj_ref(n);
+		rmap_add(frame_of_virt(n), watch_ref(ep));
+		if (!ep->clients)
+			notification_signal(n, bits);
+	}
+}
+
 /* Reap: every waiter wakes with EPEER, one per step. */
 bool endpoint_destroy_step(struct endpoint *ep)
 {
+	ep_watch(ep, NULL, 0);
 	poll_wake(&ep->pollers);
 	for (;;) {
-		struct tcb *t = ep->senders.head ? tq_pop(&ep->senders) : tq_pop(&ep->receivers);
+		struct tcb *t = next_waiter(ep);
 		if (!t)
 			return true;
 		wake_status(t, HELIOS_EPEER);

@@ -90,8 +90,8 @@ static u16 ready_events(const struct cap *c, u16 events)
 		const struct endpoint *ep = c->obj;
 		if ((events & HELIOS_POLL_RECV) && ep->senders.head)
 			rev |= HELIOS_POLL_RECV;
-		if ((events & HELIOS_POLL_SEND) && ep->receivers.head)
-			rev |= HELIOS_POLL_SEND;
+		if ((events & HELIOS_POLL_SEND) && (ep->receivers.head || ep->dead))
+			rev |= HELIOS_POLL_SEND;       /* a dead one answers EPEER at once */
 	} else if ((events & HELIOS_POLL_RECV) && ((const struct notification *)c->obj)->word) {
 		rev |= HELIOS_POLL_RECV;
 	}

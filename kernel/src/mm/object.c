@@ -269,7 +269,7 @@ bool reap_some(void)
 bool work_pending(void)
 {
 	return reaping || reap_head || reap_waiters.head || poll_pending() || revoke_pending() ||
-	       timers_due();
+	       timers_due() || ep_drain_pending();
 }
 
 /* One slice of deferred work: timers that are due, revocations (they make
@@ -280,6 +280,7 @@ void work_slice(void)
 {
 	work_budget = WORK_SLICE;
 	timer_fire_some();
+	ep_drain_some();
 	revoke_some();
 	poll_wake_some();
 	reap_some();

@@ -132,11 +132,14 @@ static void drop_ref(u32 ref)
 	case REF_ENTRY:
 		entry_sever(ref);
 		break;
-	default: {
+	case REF_TCB: {
 		u32 arg = REF_ARG(ref);
 		task_sever(phys_to_virt((u64)(arg >> 2) << PAGE_SHIFT), arg & 3);
 		break;
 	}
+	default:
+		ep_watch(phys_to_virt((u64)REF_ARG(ref) << PAGE_SHIFT), NULL, 0);
+		break;
 	}
 }
 

@@ -18,10 +18,12 @@ static struct rlink *rlink_of(u32 ref)
 		kassert(t && t->kind == FRAME_TABLE && t->links);
 		return (struct rlink *)phys_to_virt((u64)t->links << PAGE_SHIFT) + (arg & 511);
 	}
-	default: {
+	case REF_TCB: {
 		struct tcb *t = phys_to_virt((u64)(arg >> 2) << PAGE_SHIFT);
 		return &t->bind[arg & 3];
 	}
+	default:
+		return &((struct endpoint *)phys_to_virt((u64)arg << PAGE_SHIFT))->watch_link;
 	}
 }
 

@@ -99,7 +99,9 @@ static i64 sys_recv(struct tcb *t)
 	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
 	if (!(ep->rights & HELIOS_EP_RECV))
 		return HELIOS_EPERM;            /* a client does not take its server's calls */
-	return ipc_recv(t, ep->obj);
+	if (A1 & ~(u64)HELIOS_RECV_POLL)
+		return HELIOS_EINVAL;
+	return ipc_recv(t, ep->obj, !(A1 & HELIOS_RECV_POLL));
 }
 
 static int reply_current(struct tcb *t)
@@ -133,7 +135,7 @@ static i64 sys_reply_recv(struct tcb *t)
 			return err;
 		reply_current(t);
 	}
-	return ipc_recv(t, e);
+	return ipc_recv(t, e, true);
 }
 
 static i64 sys_reply_save(struct tcb *t)
@@ -569,7 +571,23 @@ static i64 sys_clock(struct tcb *t)
 	return HELIOS_OK;
 }
 
-/* A one-shot timer on a notification; a tick already past fires at the next. */
+/* The endpoint's server hears when its last client has gone. */
+static i64 sys_ep_watch(struct tcb *t)
+{
+	int err = 0;
+	DECODE(ep, A0, HELIOS_CAP_ENDPOINT);
+	struct cap *n = NULL;
+	if (!(ep->rights & HELIOS_EP_RECV))
+		return HELIOS_EPERM;
+	if (A1 != HELIOS_CAP_NONE && !(n = cap_get(t->cspace, A1, HELIOS_CAP_NOTIFICATION, &err)))
+		return err;
+	if (n && !A2)
+		return HELIOS_EINVAL;
+	ep_watch(ep->obj, n ? n->obj : NULL, A2);
+	return HELIOS_OK;
+}
+
+/* A one-shot timer on a notification; a tick already past fires at once. */
 static i64 sys_timer(struct tcb *t)
 {
 	int err = 0;
@@ -615,6 +633,7 @@ static const syscall_fn syscalls[HELIOS_SYS_COUNT] = {
 	[HELIOS_SYS_CLOCK] = sys_clock,
 	[HELIOS_SYS_MEM_REVOKE] = sys_mem_revoke,
 	[HELIOS_SYS_TIMER] = sys_timer,
+	[HELIOS_SYS_EP_WATCH] = sys_ep_watch,
 };
 
 /* Every number in HELIOS_SYSCALL_LIST has its handler: checked once at

@@ -49,6 +49,9 @@ void sched_wake(struct tcb *t) { (void)t; }
 bool revoke_pending(void) { return false; }
 bool revoke_some(void) { return true; }
 bool poll_wake_some(void) { return true; }
+bool ep_drain_pending(void) { return false; }
+bool ep_drain_some(void) { return true; }
+void ep_caps(struct endpoint *ep, u8 rights, int delta) { (void)ep; (void)rights; (void)delta; }
 
 /* Everything the reap list holds is destroyed. */
 static void reap(void)

@@ -15,7 +15,7 @@ void child_main(u64 role, u64 arg)
 {
 	if (role == RECEIVER) {         /* shares the root's cspace: arg is the slot */
 		struct umsg m = { 0 };
-		h_exit(ipc(HELIOS_SYS_RECV, arg, &m));
+		h_exit(h_recv(arg, &m));
 	}
 	for (;;)
 		;

@@ -33,7 +33,7 @@ static u64 rnd(void)
 static void server(void)
 {
 	struct umsg m = { 0 };
-	i64 st = ipc(HELIOS_SYS_RECV, EP, &m);
+	i64 st = h_recv(EP, &m);
 	for (;;) {
 		struct umsg r = { .label = 0, .info = HELIOS_INFO(1, 0), .w = { m.w[0] + m.w[1] } };
 		if (st || m.label != ADD) {
@@ -52,7 +52,7 @@ static void late_server(void)
 	u64 answer = 0;
 	for (;;) {
 		struct umsg m = { 0 };
-		if (ipc(HELIOS_SYS_RECV, EP, &m))
+		if (h_recv(EP, &m))
 			continue;
 		u32 now = (u32)S(REPLY_SAVE, NONE, 0, 0, 0, 0).r0;
 		if (saved != NONE) {

@@ -40,7 +40,7 @@ void child_main(u64 role, u64 arg)
 	set_xmm(p);
 	if (role == SERVER) {
 		struct umsg m = { 0 };
-		ipc(HELIOS_SYS_RECV, 0, &m);
+		h_recv(0, &m);
 		for (;;) {
 			m.label = xmm_is(p) ? 0 : 1;
 			m.info = 0;

@@ -32,7 +32,7 @@ static void server(void)
 	struct umsg m = { 0 };
 	u32 saved = NONE;
 	u64 oneway = 0;
-	i64 st = ipc(HELIOS_SYS_RECV, EP, &m);
+	i64 st = h_recv(EP, &m);
 	for (;;) {
 		struct umsg r = { .label = 0, .info = HELIOS_INFO(1, 0) };
 		if (st) {
@@ -73,7 +73,7 @@ static void server(void)
 		case DEFER: {
 			struct sysret s = S(REPLY_SAVE, NONE, 0, 0, 0, 0);
 			saved = s.st ? NONE : (u32)s.r0;
-			st = ipc(HELIOS_SYS_RECV, EP, &m);      /* answer later */
+			st = h_recv(EP, &m);      /* answer later */
 			continue;
 		}
 		case SAVED:
@@ -101,7 +101,7 @@ static void server(void)
 			break;
 		case DROP:                      /* save the reply, then throw it away */
 			h_destroy((u32)S(REPLY_SAVE, NONE, 0, 0, 0, 0).r0);
-			st = ipc(HELIOS_SYS_RECV, EP, &m);
+			st = h_recv(EP, &m);
 			continue;
 		case FORWARD: {
 			/* Hand the caller's reply to the helper, which answers it. */
@@ -110,7 +110,7 @@ static void server(void)
 			b->cap[0] = rc;
 			struct umsg f = { .label = 1, .info = HELIOS_INFO(2, 1), .w = { m.w[0], (u64)copy } };
 			ipc(HELIOS_SYS_SEND, NOTE, &f);         /* slot 1: the helper's endpoint */
-			st = ipc(HELIOS_SYS_RECV, EP, &m);
+			st = h_recv(EP, &m);
 			continue;
 		}
 		default:
@@ -137,7 +137,7 @@ static void poller(void)
 			bits |= h_wait(NOTE).r0;
 		if (b->poll[0].revents & HELIOS_POLL_RECV) {
 			struct umsg m = { 0 };
-			ipc(HELIOS_SYS_RECV, EP, &m);
+			h_recv(EP, &m);
 			struct umsg r = { .label = 0, .info = HELIOS_INFO(2, 0), .w = { bits, polls } };
 			ipc(HELIOS_SYS_REPLY, 0, &r);
 		}
@@ -160,7 +160,7 @@ void child_main(u64 role, u64 arg)
 		h_exit((i64)h_wait(NOTE).r0);
 	if (role == HELPER) {
 		struct umsg m = { 0 };
-		ipc(HELIOS_SYS_RECV, EP, &m);
+		h_recv(EP, &m);
 		u32 rc = HELIOS_INFO_CAPS(m.info) == 1 ? U_IPCBUF->cap[0] : NONE;
 		struct umsg r = { .label = 0, .info = HELIOS_INFO(2, 0), .w = { m.w[0] + 1, m.w[1] } };
 		h_exit(ipc(HELIOS_SYS_SEND, rc, &r));

@@ -135,7 +135,7 @@ static void t_recv(u64 k, u64 ep)
 {
 	struct umsg m = { 0 };
 	stage[k] = 1;
-	i64 st = ipc(HELIOS_SYS_RECV, ep, &m);
+	i64 st = h_recv(ep, &m);
 	done(k, st, &m);
 }
 
@@ -208,7 +208,7 @@ static void buffer_of_a_sender(void)
 		if (sender_waits(ep)) {
 			CHECK(!"the sender still waits");
 			struct umsg m = { 0 };
-			ipc(HELIOS_SYS_RECV, ep, &m);
+			h_recv(ep, &m);
 		}
 		finished(&th, HELIOS_EFAULT);
 		CHECK_EQ(h_info(note).r0, HELIOS_CAP_NOTIFICATION);     /* nothing moved */
@@ -244,7 +244,7 @@ static void buffer_of_a_receiver(void)
 	mem = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_MEMORY, 4);
 	th = thread_make(mem, t_call10, ep);
 	m = (struct umsg){ 0 };
-	CHECK_EQ(ipc(HELIOS_SYS_RECV, ep, &m), 0);             /* the call: it now waits for the reply */
+	CHECK_EQ(h_recv(ep, &m), 0);             /* the call: it now waits for the reply */
 	CHECK_EQ(m.label, 8);
 	revoke(mem);
 	gift = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, 0);
@@ -299,7 +299,7 @@ static void reply_capability(void)
 	u32 cs = make(mem, HELIOS_CAP_CSPACE, 0);
 	struct thread th = thread_make(HELIOS_ROOT_MEMORY, t_call10, ep);
 	struct umsg m = { 0 };
-	CHECK_EQ(ipc(HELIOS_SYS_RECV, ep, &m), 0);
+	CHECK_EQ(h_recv(ep, &m), 0);
 	struct sysret r = S(REPLY_SAVE, NONE, 0, 0, 0, 0);
 	CHECK_EQ(r.st, 0);
 	CHECK_EQ(h_move((u32)r.r0, NONE, cs).st, 0);

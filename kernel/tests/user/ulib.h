@@ -64,6 +64,13 @@ static inline i64 ipc(u64 nr, u64 cap, struct umsg *m)
 	return (i64)rax;
 }
 
+/* RECV that waits: its a1 (the label register) holds the flags, none here. */
+static inline i64 h_recv(u64 ep, struct umsg *m)
+{
+	m->label = 0;
+	return ipc(HELIOS_SYS_RECV, ep, m);
+}
+
 #define NONE HELIOS_CAP_NONE
 #define S(name, ...) sys(HELIOS_SYS_##name, __VA_ARGS__)
 static inline i64 h_null(void) { return sys(HELIOS_SYS_NULL, 0, 0, 0, 0, 0).st; }
