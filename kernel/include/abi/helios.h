@@ -105,7 +105,7 @@ typedef helios_u32 helios_cap;
 	X(CAP_MOVE, 12, "move slot a0 to slot a1 of cspace cap a2 (NONE: own) -> r0 slot")      \
 	X(CAP_NARROW, 13, "slot a0 narrowed into slot a1: ports, IRQs to [a2, a3), a log to name a2 a3 (from memory a4); a page or endpoint to rights a2 -> r0") \
 	X(CAP_DESTROY, 14, "empty slot a0")                                                     \
-	X(CAP_INFO, 15, "slot a0 -> r0 type, r1 a, r2 b (range or object data)")                \
+	X(CAP_INFO, 15, "slot a0 of cspace cap a1 (NONE: own) -> r0 type, r1 a, r2 b (range or object data)") \
 	X(MEM_ALLOC, 16, "from memory a0 make an object of type a1 in slot a2; a3: pages for MEMORY -> r0") \
 	X(MAP, 17, "map page a2 in vspace a0 at a1, flags a3, tables from memory a4")          \
 	X(UNMAP, 18, "unmap vspace a0 at a1")                                                   \

@@ -295,7 +295,12 @@ static i64 sys_cap_destroy(struct tcb *t)
 static i64 sys_cap_info(struct tcb *t)
 {
 	int err = 0;
-	DECODE(cap, A0, HELIOS_CAP_EMPTY);
+	struct cspace *cs = target_cspace(t, A1, &err);
+	if (!cs)
+		return err;
+	struct cap *cap = cap_get(cs, A0, HELIOS_CAP_EMPTY, &err);
+	if (!cap)
+		return err;
 	u64 a = 0, b = 0;
 	switch (cap->type) {
 	case HELIOS_CAP_MEMORY:

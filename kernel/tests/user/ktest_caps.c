@@ -215,6 +215,15 @@ void test_main(void)
 	CHECK_EQ(used(HELIOS_ROOT_MEMORY), before);
 	CHECK_EQ(S(MEM_REVOKE, HELIOS_ROOT_IOPORT, 0, 0, 0, 0).st, HELIOS_EBADCAP);
 
+	/* Another cspace's slot, through a capability to it. */
+	u32 other = alloc(HELIOS_CAP_CSPACE);
+	u32 inside = alloc(HELIOS_CAP_NOTIFICATION);
+	CHECK_EQ(h_move(inside, 9, other).st, 0);
+	CHECK_EQ(S(CAP_INFO, 9, other, 0, 0, 0).r0, HELIOS_CAP_NOTIFICATION);
+	CHECK_EQ(S(CAP_INFO, 10, other, 0, 0, 0).st, HELIOS_EBADCAP);
+	CHECK_EQ(S(CAP_INFO, 9, HELIOS_ROOT_MEMORY, 0, 0, 0).st, HELIOS_EBADCAP);
+	h_destroy(other);
+
 	/* Everything made here is gone, but for page tables: the scratch
 	 * window's (3, the last with its links frame) and the one for
 	 * 0x10000000 (with its links frame).  */

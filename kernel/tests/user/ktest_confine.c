@@ -35,7 +35,8 @@ void test_main(void)
 	for (unsigned i = 0; i < ARRAY_LEN(bad_slots); i++) {
 		u64 s = bad_slots[i];
 		CHECK_EQ(S(CAP_DESTROY, s, 0, 0, 0, 0).st, HELIOS_EBADCAP);
-		CHECK_EQ(S(CAP_INFO, s, 0, 0, 0, 0).st, HELIOS_EBADCAP);
+		CHECK_EQ(S(CAP_INFO, s, NONE, 0, 0, 0).st, HELIOS_EBADCAP);
+		CHECK_EQ(S(CAP_INFO, HELIOS_ROOT_TASK, s, 0, 0, 0).st, s == NONE ? 0 : HELIOS_EBADCAP);  /* no such cspace */
 		CHECK_EQ(S(CAP_COPY, s, NONE, NONE, 0, 0).st, HELIOS_EBADCAP);
 		CHECK_EQ(S(MEM_ALLOC, s, HELIOS_CAP_PAGE, NONE, 0, 0).st, HELIOS_EBADCAP);
 		CHECK_EQ(S(SIGNAL, s, 1, 0, 0, 0).st, HELIOS_EBADCAP);

@@ -83,7 +83,7 @@ static inline struct sysret h_move(u32 src, u32 dest, u32 cspace) { return S(CAP
 extern u32 spawn_memory;
 static inline struct sysret h_narrow_from(u32 src, u32 dest, u64 lo, u64 hi, u32 mem) { return S(CAP_NARROW, src, dest, lo, hi, mem); }
 static inline struct sysret h_narrow(u32 src, u32 dest, u64 lo, u64 hi) { return h_narrow_from(src, dest, lo, hi, spawn_memory); }
-static inline struct sysret h_info(u32 slot) { return S(CAP_INFO, slot, 0, 0, 0, 0); }
+static inline struct sysret h_info(u32 slot) { return S(CAP_INFO, slot, NONE, 0, 0, 0); }
 static inline i64 h_map(u32 vs, u64 va, u32 page, u64 flags, u32 mem) { return S(MAP, vs, va, page, flags, mem).st; }
 static inline i64 h_unmap(u32 vs, u64 va) { return S(UNMAP, vs, va, 0, 0, 0).st; }
 static inline i64 h_signal(u32 n, u64 bits) { return S(SIGNAL, n, bits, 0, 0, 0).st; }

@@ -124,7 +124,9 @@ static inline int hl_ep_client(ipc_cap ep, ipc_cap *out)
 	return (int)r.st;
 }
 static inline int hl_cap_destroy(ipc_cap c) { return (int)HL_(CAP_DESTROY, c, 0, 0, 0, 0).st; }
-static inline struct hl_ret hl_cap_info(ipc_cap c) { return HL_(CAP_INFO, c, 0, 0, 0, 0); }
+static inline struct hl_ret hl_cap_info(ipc_cap c) { return HL_(CAP_INFO, c, IPC_CAP_NONE, 0, 0, 0); }
+/* Slot c of another cspace (a capability to it). */
+static inline struct hl_ret hl_cap_info_in(ipc_cap cspace, ipc_cap c) { return HL_(CAP_INFO, c, cspace, 0, 0, 0); }
 static inline int hl_mem_alloc(ipc_cap mem, unsigned type, ipc_cap dst, uint64_t pages, ipc_cap *out)
 {
 	struct hl_ret r = HL_(MEM_ALLOC, mem, type, dst, pages, 0);
