@@ -4,6 +4,12 @@
  * device manager, and echoes what it reads, CR turned into LF.  Any
  * drivers listed in /etc/drivers (one path a line; test images have one)
  * are loaded and started too, after serial0 is open.
+ *
+ * The serial driver is restarted by sysinit when it dies (its manifest says
+ * restart=yes).  Then every call to the old serial0 fails with IPC_EPEER,
+ * and usrinit opens serial0 again, waiting for the new driver to register
+ * it: what is typed meanwhile waits in the UART (the driver stops draining
+ * it, and the new one finds it), so the echo has at most a short gap.
  */
 #include "mercury/helios.h"
 #include "dev.h"
@@ -57,6 +63,15 @@ static void run_listed(struct mercury_buf *b)
 	}
 }
 
+/* serial0, waiting up to ten seconds for its driver to register it. */
+static int open_serial(ipc_cap *serial)
+{
+	int st = sys_devmgr_open_wait(devmgr, DEV_SERIAL_ID, 0, 10000, serial);
+	if (st)
+		mercury_log("cannot open serial0 (%s)", sys_status_name(st) ? sys_status_name(st) : "?");
+	return st;
+}
+
 int main(void)
 {
 	fs = mercury_service(FS_FS_ID);
@@ -67,11 +82,8 @@ int main(void)
 		return 1;
 	ipc_cap serial;
 	mercury_log("open device serial0");
-	int st = sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial);
-	if (st) {
-		mercury_log("cannot open serial0 (%d)", st);
+	if (open_serial(&serial))
 		return 1;
-	}
 	struct mercury_buf b;
 	if (mercury_buf_alloc(&b, 1))
 		return 1;
@@ -81,25 +93,30 @@ int main(void)
 	char *buf = b.va;
 	for (;;) {
 		size_t n = 0;
-		st = mercury_read(serial, &b, 0, HELIOS_PAGE_SIZE, &n);
+		int st = mercury_read(serial, &b, 0, HELIOS_PAGE_SIZE, &n);
 		if (st == ERRORS_ERR_EOF)
 			break;
-		if (st) {
-			mercury_log("read: %d", st);
-			return 1;
-		}
 		/* CR => LF */
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; !st && i < n; i++)
 			if (buf[i] == '\r')
 				buf[i] = '\n';
 		/* echo */
-		for (size_t off = 0; off < n;) {
+		for (size_t off = 0; !st && off < n;) {
 			size_t put = 0;
-			if ((st = mercury_write(serial, &b, off, n - off, &put)) || put == 0) {
-				mercury_log("write: %d", st);
-				return 1;
-			}
+			if ((st = mercury_write(serial, &b, off, n - off, &put)) == 0 && put == 0)
+				st = IPC_EPROTO;
 			off += put;
+		}
+		if (st == IPC_EPEER) {
+			/* The driver died: its successor will register serial0. */
+			mercury_log("serial0 is gone with its driver: opening it again");
+			hl_cap_destroy(serial);
+			if (open_serial(&serial))
+				return 1;
+			mercury_log("echo ready again (tsc %lu)", hl_rdtsc());
+		} else if (st) {
+			mercury_log("serial0: %s", io_status_name(st) ? io_status_name(st) : "?");
+			return 1;
 		}
 	}
 	return 0;

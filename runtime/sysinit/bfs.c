@@ -1,7 +1,8 @@
 /*
  * bfs.c: the bootstrap filesystem, read-only, over the initramfs: a ustar
  * archive that the kernel maps into sysinit as a boot module.  Opening a
- * file makes an io::file object, served by the objects thread; a read
+ * file makes an io::file object, served by an objects thread and closed
+ * when its last client capability is released; a read
  * copies into the pages the client lends, at the offset its buf names in
  * the first of them.  The archive is untrusted input: every header's size
  * is checked against what remains.
@@ -148,10 +149,22 @@ int bfs_open(const char *path, ipc_cap *file)
 		return ERRORS_ERR_INVALID;
 	}
 	io_file_init(&bf->base, &bfs_file_impl, ep);
-	if ((st = obj_add(O_FILE, bf, ep))) {
+	if (hl_ep_client(ep, file)) {
 		hl_cap_destroy(ep);
 		free(bf);
-		return st;
+		return ERRORS_ERR_NO_MEMORY;
 	}
-	return hl_ep_client(ep, file) ? ERRORS_ERR_INVALID : 0;
+	/* Watched from now on: released (closed) when the last client goes. */
+	if (obj_add(O_FILE, bf, ep, true) < 0) {
+		hl_cap_destroy(*file);
+		hl_cap_destroy(ep);
+		free(bf);
+		return ERRORS_ERR_NO_MEMORY;
+	}
+	return 0;
+}
+
+void bfs_close(void *file)
+{
+	free(file);
 }

@@ -36,6 +36,7 @@ static uint64_t next_token(void)
 	return z ^ (z >> 31);
 }
 
+/* A free record; its kernel objects come at load time, from its own quota. */
 int proc_new(struct proc **out)
 {
 	unsigned i = 0;
@@ -44,31 +45,27 @@ int proc_new(struct proc **out)
 	if (i == MAX_PROCS)
 		return ERRORS_ERR_NO_MEMORY;
 	struct proc *p = &procs[i];
-	*p = (struct proc){ .index = i, .task = IPC_CAP_NONE, .cspace = IPC_CAP_NONE,
-	                    .vspace = IPC_CAP_NONE, .token = next_token() };
-	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_TASK, IPC_CAP_NONE, 0, &p->task) ||
-	    hl_mem_alloc(mercury_memory, HELIOS_CAP_CSPACE, IPC_CAP_NONE, 0, &p->cspace) ||
-	    hl_mem_alloc(mercury_memory, HELIOS_CAP_VSPACE, IPC_CAP_NONE, 0, &p->vspace)) {
-		proc_release(p);
-		return ERRORS_ERR_NO_MEMORY;
-	}
+	*p = (struct proc){ .index = i, .objidx = -1, .mem = IPC_CAP_NONE, .task = IPC_CAP_NONE,
+	                    .cspace = IPC_CAP_NONE, .vspace = IPC_CAP_NONE, .token = next_token(),
+	                    .reg.obj = -1 };
 	memcpy(p->name, "(empty)", 8);
 	p->state = P_NEW;
 	*out = p;
 	return 0;
 }
 
-void proc_release(struct proc *p)
+/* Everything p holds goes: revoking its quota kills its threads and takes
+ * its pages, tables, capabilities, ports, IRQ lines (unbound) and log, and
+ * whatever it made from the memory it was given; then the quota itself. */
+void proc_reclaim(struct proc *p)
 {
-	for (unsigned line = 1; line < 16; line++)
-		if (p->irqs & (1u << line))
-			hl_irq_bind(HELIOS_ROOT_IRQ, line, IPC_CAP_NONE, 0);
+	if (p->mem != IPC_CAP_NONE) {
+		hl_mem_revoke(p->mem);
+		hl_cap_destroy(p->mem);
+	}
+	p->mem = p->task = p->cspace = p->vspace = IPC_CAP_NONE;
 	p->irqs = 0;
 	p->nports = 0;
-	hl_cap_destroy(p->task);
-	hl_cap_destroy(p->cspace);
-	hl_cap_destroy(p->vspace);
-	p->task = p->cspace = p->vspace = IPC_CAP_NONE;
 }
 
 /* Is the range granted to a live process (other than p)? */
@@ -152,7 +149,7 @@ static int place(struct proc *p, uint64_t va, unsigned flags, const void *src, s
                  ipc_cap *keep)
 {
 	ipc_cap pg;
-	int st = hl_mem_alloc(mercury_memory, HELIOS_CAP_PAGE, IPC_CAP_NONE, 0, &pg);
+	int st = hl_mem_alloc(p->mem, HELIOS_CAP_PAGE, IPC_CAP_NONE, 0, &pg);
 	if (st)
 		return st;
 	if (n) {
@@ -164,7 +161,7 @@ static int place(struct proc *p, uint64_t va, unsigned flags, const void *src, s
 		memcpy(w + off, src, n);
 		mercury_unmap(w, 1);
 	}
-	st = hl_map(p->vspace, va, pg, flags, mercury_memory);
+	st = hl_map(p->vspace, va, pg, flags, p->mem);
 	if (keep && !st)
 		*keep = pg;
 	else
@@ -220,18 +217,18 @@ static int grant(struct proc *p, const struct mf_cap *c, const ipc_cap *note_at,
 	int st;
 	switch (c->type) {
 	case MF_IOPORT:
-		st = hl_cap_narrow(HELIOS_ROOT_IOPORT, IPC_CAP_NONE, c->min, c->max, mercury_memory, &tmp);
+		st = hl_cap_narrow(HELIOS_ROOT_IOPORT, IPC_CAP_NONE, c->min, c->max, p->mem, &tmp);
 		break;
 	case MF_NOTE:
 		if (c->slot != MF_ANY && note_at[c->slot] != IPC_CAP_NONE) {
 			tmp = note_at[c->slot];         /* made first, for the IRQs */
 			st = 0;
 		} else {
-			st = hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &tmp);
+			st = hl_mem_alloc(p->mem, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &tmp);
 		}
 		break;
 	case MF_IRQ:
-		st = hl_cap_narrow(HELIOS_ROOT_IRQ, IPC_CAP_NONE, c->irq, c->irq + 1, mercury_memory, &tmp);
+		st = hl_cap_narrow(HELIOS_ROOT_IRQ, IPC_CAP_NONE, c->irq, c->irq + 1, p->mem, &tmp);
 		if (!st)
 			st = hl_irq_bind(tmp, c->irq, note_at[c->note], UINT64_C(1) << c->irq);
 		if (!st)
@@ -242,7 +239,7 @@ static int grant(struct proc *p, const struct mf_cap *c, const ipc_cap *note_at,
 	case MF_VSPACE:
 		return hl_cap_copy(p->vspace, dst, p->cspace, slot);
 	case MF_MEMORY:
-		st = hl_mem_alloc(mercury_memory, HELIOS_CAP_MEMORY, IPC_CAP_NONE, c->pages, &tmp);
+		st = hl_mem_alloc(p->mem, HELIOS_CAP_MEMORY, IPC_CAP_NONE, c->pages, &tmp);
 		break;
 	default:
 		st = IPC_EINVAL;
@@ -292,6 +289,64 @@ static const unsigned aux_type[MF_TYPE_COUNT] = {
 	[MF_CSPACE] = HELIOS_CAP_CSPACE, [MF_VSPACE] = HELIOS_CAP_VSPACE, [MF_MEMORY] = HELIOS_CAP_MEMORY,
 };
 
+/*
+ * The pages a process's quota needs: its task, cspace, vspace and log; the
+ * ports, IRQ ranges and notes its manifest declares, and the memory (with
+ * the quota's own page); its segments, stack, IPC buffer and aux vector;
+ * and the page tables for them (a last-level table is two pages: the
+ * table and its links).  0 if the image is not one proc_load can load.
+ */
+struct keys {
+	uint64_t k[64];
+	unsigned n;
+};
+
+static void key_add(struct keys *s, uint64_t k)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->k[i] == k)
+			return;
+	if (s->n < 64)
+		s->k[s->n++] = k;
+}
+
+static void span_add(struct keys lv[3], uint64_t va, uint64_t end)
+{
+	static const unsigned shift[3] = { 21, 30, 39 };
+	for (unsigned l = 0; l < 3; l++)
+		for (uint64_t k = va >> shift[l]; k <= (end - 1) >> shift[l]; k++)
+			key_add(&lv[l], k);
+}
+
+static uint64_t proc_pages(const unsigned char *image, size_t size, const struct manifest *m)
+{
+	const struct elf64_ehdr *e = (const void *)image;
+	if (size < sizeof(*e) || e->phentsize != sizeof(struct elf64_phdr) ||
+	    !range_in(e->phoff, (uint64_t)e->phnum * sizeof(struct elf64_phdr), 0, size))
+		return 0;
+	uint64_t pages = 4 + MERCURY_STACK_PAGES + 2 + 2;       /* task cspace vspace log; stack ipcbuf aux; slack */
+	for (unsigned i = 0; i < m->ncaps; i++)
+		pages += m->cap[i].type == MF_MEMORY ? m->cap[i].pages + 1
+			: m->cap[i].type == MF_CSPACE || m->cap[i].type == MF_VSPACE ? 0 : 1;
+	struct keys lv[3] = { { .n = 0 }, { .n = 0 }, { .n = 0 } };
+	const struct elf64_phdr *ph = (const void *)(image + e->phoff);
+	for (unsigned i = 0; i < e->phnum; i++) {
+		if (ph[i].type != 1 || !range_in(ph[i].vaddr, ph[i].memsz, HELIOS_USER_MIN, MERCURY_HEAP) ||
+		    !ph[i].memsz)
+			continue;
+		uint64_t lo = ph[i].vaddr & ~(uint64_t)(HELIOS_PAGE_SIZE - 1);
+		uint64_t hi = (ph[i].vaddr + ph[i].memsz + HELIOS_PAGE_SIZE - 1) & ~(uint64_t)(HELIOS_PAGE_SIZE - 1);
+		pages += (hi - lo) / HELIOS_PAGE_SIZE;
+		span_add(lv, lo, hi);
+	}
+	span_add(lv, MERCURY_STACK_TOP - MERCURY_STACK_PAGES * HELIOS_PAGE_SIZE, MERCURY_STACK_TOP);
+	span_add(lv, MERCURY_IPCBUF, MERCURY_IPCBUF + HELIOS_PAGE_SIZE);
+	span_add(lv, MERCURY_AUXV, MERCURY_AUXV + HELIOS_PAGE_SIZE);
+	if (lv[0].n == 64)
+		return 0;                       /* scattered over more than 128 MiB: not ours */
+	return pages + 2 * lv[0].n + lv[1].n + lv[2].n;
+}
+
 int proc_load(struct proc *p, const unsigned char *image, size_t size, const struct manifest *m,
               const struct policy *pol, const char *what)
 {
@@ -300,6 +355,20 @@ int proc_load(struct proc *p, const unsigned char *image, size_t size, const str
 	int st = check_policy(p, m, pol, what);
 	if (st)
 		return st;
+	/* Its quota, and its task, cspace and vspace made from it. */
+	uint64_t pages = proc_pages(image, size, m);
+	if (!pages) {
+		mercury_log("devloader: %s: not a loadable x86_64 ELF executable; refused", what);
+		return ERRORS_ERR_INVALID;
+	}
+	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_MEMORY, IPC_CAP_NONE, pages, &p->mem) ||
+	    hl_mem_alloc(p->mem, HELIOS_CAP_TASK, IPC_CAP_NONE, 0, &p->task) ||
+	    hl_mem_alloc(p->mem, HELIOS_CAP_CSPACE, IPC_CAP_NONE, 0, &p->cspace) ||
+	    hl_mem_alloc(p->mem, HELIOS_CAP_VSPACE, IPC_CAP_NONE, 0, &p->vspace) ||
+	    hl_task_notify(p->task, proc_deaths, UINT64_C(1) << p->index)) {
+		mercury_log("devloader: %s: no memory for a process of %lu pages; refused", what, pages);
+		return ERRORS_ERR_NO_MEMORY;
+	}
 	static struct mercury_auxv aux;
 	memset(&aux, 0, sizeof(aux));
 	aux.magic = MERCURY_AUXV_MAGIC;
@@ -318,7 +387,7 @@ int proc_load(struct proc *p, const unsigned char *image, size_t size, const str
 	for (unsigned i = 0; i < m->ncaps; i++) {
 		const struct mf_cap *c = &m->cap[i];
 		if (c->type == MF_NOTE && c->slot != MF_ANY &&
-		    hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &note_at[c->slot]))
+		    hl_mem_alloc(p->mem, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &note_at[c->slot]))
 			goto nomem;
 	}
 	for (unsigned pass = 0; pass < 2; pass++) {
@@ -367,7 +436,7 @@ int proc_load(struct proc *p, const unsigned char *image, size_t size, const str
 	/* Its log. */
 	ipc_cap log, slot;
 	log_name_of(p, p->logname);
-	if (mercury_log_name(HELIOS_ROOT_LOG, p->logname, mercury_memory, &log))
+	if (mercury_log_name(HELIOS_ROOT_LOG, p->logname, p->mem, &log))
 		goto nomem;
 	if (hl_cap_move(log, IPC_CAP_NONE, p->cspace, &slot)) {
 		hl_cap_destroy(log);

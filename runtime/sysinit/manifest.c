@@ -267,8 +267,15 @@ int mf_parse(const char *text, size_t len, struct manifest *m, struct mf_error *
 			} else if (eq(key, "desc")) {
 				if (!copy_str(m->desc, sizeof(m->desc), val))
 					return fail(err, line, "desc must be at most 95 printable characters", NOSPAN, NULL);
+			} else if (eq(key, "restart")) {
+				if (m->restart_line)
+					return fail(err, line, "restart given twice", NOSPAN, NULL);
+				if (!eq(val, "yes") && !eq(val, "no"))
+					return fail(err, line, "restart must be yes or no, got '", val, "'");
+				m->restart = eq(val, "yes");
+				m->restart_line = line;
 			} else {
-				return fail(err, line, "unknown key '", key, "' in [driver] (expected name or desc)");
+				return fail(err, line, "unknown key '", key, "' in [driver] (expected name, desc or restart)");
 			}
 			break;
 		case S_CAPS:

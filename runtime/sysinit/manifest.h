@@ -56,6 +56,8 @@ struct mf_cap {
 struct manifest {
 	char name[32];
 	char desc[96];
+	bool restart;           /* [driver] restart=yes: sysinit restarts it when it dies */
+	unsigned restart_line;
 	struct mf_cap cap[MF_MAX_CAPS];
 	unsigned ncaps;
 	uint32_t service[MF_MAX_SERVICES];      /* interface IDs */

@@ -23,8 +23,8 @@ int main(void)
 	      sys_devmgr_describe(devmgr) == 0 && sys_devloader_describe(devload) == 0);
 	CHECK(sys_devmgr_describe(fs) == IPC_ENOSYS);
 	attack(fs, FS_FS_ID, 1);
-	attack(procmgr, SYS_PROCMGR_ID, 1);
-	attack(devmgr, SYS_DEVMGR_ID, 1);
+	attack(procmgr, SYS_PROCMGR_ID, 4);
+	attack(devmgr, SYS_DEVMGR_ID, 2);
 	attack(devload, SYS_DEVLOADER_ID, 1);
 	bad(devload, SYS_DEVLOADER_LOAD, 0, 1, 0);      /* one capability of two */
 	bad(procmgr, SYS_PROCMGR_NEW, 1, 0, 0);
@@ -50,7 +50,7 @@ int main(void)
 	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &image) == 0);
 	attack(image, IO_FILE_ID, 3);
 	CHECK(sys_procmgr_new(procmgr, &proc) == 0);
-	attack(proc, SYS_PROCESS_ID, 1);
+	attack(proc, SYS_PROCESS_ID, 5);
 	CHECK(sys_process_start(proc) == ERRORS_ERR_INVALID);   /* nothing loaded yet */
 
 	/* The loader takes only its own processes: not a file, not a service. */
@@ -71,7 +71,7 @@ int main(void)
 	CHECK(sys_process_start(proc) == ERRORS_ERR_INVALID);   /* started already */
 	ipc_cap serial;
 	uint32_t baud = 0;
-	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial) == 0);
+	CHECK(sys_devmgr_open_wait(devmgr, DEV_SERIAL_ID, 0, 10000, &serial) == 0);
 	CHECK(dev_serial_get_baud(serial, &baud) == 0 && baud == 115200);
 	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 0, &serial) == 0);   /* a second open */
 	CHECK(dev_serial_describe(serial) == 0 && io_file_describe(serial) == 0);
@@ -79,7 +79,7 @@ int main(void)
 	ipc_cap com4;
 	struct mercury_buf w;
 	size_t wrote = 0;
-	CHECK(sys_devmgr_open(devmgr, DEV_SERIAL_ID, 1, &com4) == 0);
+	CHECK(sys_devmgr_open_wait(devmgr, DEV_SERIAL_ID, 1, 10000, &com4) == 0);
 	CHECK(mercury_buf_alloc(&w, 1) == 0);
 	memcpy(w.va, "com4 ok\n", 8);
 	CHECK(mercury_write(com4, &w, 0, 8, &wrote) == 0 && wrote == 8);

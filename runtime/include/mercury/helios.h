@@ -188,6 +188,17 @@ _Noreturn void hl_exit(int64_t code);
 /* Poll over n (<= HELIOS_MAX_POLL) entries; revents are written back.
  * Returns the number ready or a status < 0. */
 int hl_poll(struct helios_pollcap *ents, unsigned n);
+/* ipc_recv that does not wait: IPC_EAGAIN when nobody is sending (a server
+ * that polls, then receives, is not stuck when the caller it saw died). */
+int ipc_recv_poll(ipc_cap ep, struct ipc_msg *msg);
+/* Revoke memory capability mem: everything made from it goes (it stays). */
+static inline int hl_mem_revoke(ipc_cap mem) { return (int)HL_(MEM_REVOKE, mem, 0, 0, 0, 0).st; }
+/* The kernel's clock: ticks since boot, and ticks per second. */
+static inline uint64_t hl_clock(void) { return HL_(CLOCK, 0, 0, 0, 0, 0).r0; }
+/* Signal notification n with bits at tick `at` (bits 0: cancel). */
+static inline int hl_timer(ipc_cap n, uint64_t bits, uint64_t at) { return (int)HL_(TIMER, n, bits, at, 0, 0).st; }
+/* Signal note with bits when endpoint ep (with RECV) has no client left. */
+static inline int hl_ep_watch(ipc_cap ep, ipc_cap note, uint64_t bits) { return (int)HL_(EP_WATCH, ep, note, bits, 0, 0).st; }
 
 /* The calling thread's IPC buffer. */
 struct helios_ipc_buffer *mercury_ipcbuf(void);

@@ -109,14 +109,24 @@ int ipc_send(ipc_cap ep, struct ipc_msg *msg)
 	return st ? refused(msg, (int)st) : 0;
 }
 
-int ipc_recv(ipc_cap ep, struct ipc_msg *msg)
+static int recv_flags(ipc_cap ep, struct ipc_msg *msg, uint64_t flags)
 {
-	struct regs r = { 0, 0, { 0 } };
+	struct regs r = { flags, 0, { 0 } };
 	int64_t st = hl_ipc(HELIOS_SYS_RECV, ep, &r);
 	if (st)
 		return (int)st;
 	get(msg, &r);
 	return 0;
+}
+
+int ipc_recv(ipc_cap ep, struct ipc_msg *msg)
+{
+	return recv_flags(ep, msg, 0);
+}
+
+int ipc_recv_poll(ipc_cap ep, struct ipc_msg *msg)
+{
+	return recv_flags(ep, msg, HELIOS_RECV_POLL);
 }
 
 int ipc_reply(struct ipc_msg *msg)

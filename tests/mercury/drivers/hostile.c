@@ -20,7 +20,7 @@ int main(void)
 	ipc_cap devmgr = mercury_service(SYS_DEVMGR_ID);
 	ipc_cap fs = mercury_service(FS_FS_ID);
 	attack(registry, SYS_DEVREGISTRY_ID, 1);
-	attack(devmgr, SYS_DEVMGR_ID, 1);
+	attack(devmgr, SYS_DEVMGR_ID, 2);
 	attack(fs, FS_FS_ID, 1);
 	bad(fs, FS_FS_OPEN, 2, 0, 1000);                /* a string longer than it says */
 	bad(fs, FS_FS_OPEN, 2, 0, 300);                 /* longer than string<255> */
