@@ -136,6 +136,29 @@ check-mercury-services: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/serv
 		-- $(subst $(HB)/initramfs.tar,$(HB)/test/services.tar,$(HQEMU)) \
 		-chardev null,id=com4 -device isa-serial,index=3,chardev=com4
 
+# The lifecycle image: a usrinit that starts and ends 2,000 processes
+# (half exit, the others are killed, some fault first) and opens and closes
+# 10,000 files, then checks that sysinit's free memory and live objects are
+# back where they were (tests/mercury/lifecycle).
+HLB = $(HB)/test/lifecycle
+LC = tests/mercury/lifecycle
+LC_FILES_ = sbin/usrinit sbin/lc/exit sbin/lc/spin sbin/lc/fault
+$(HLB)/sbin/usrinit: $(HB)/obj/$(LC)/usrinit.o $(HLIB) runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@,$<)
+	objcopy --strip-debug $@
+$(HLB)/sbin/lc/%: $(HB)/obj/$(LC)/child.o $(HLIB) $(LC)/lc-%.manifest $(MFCHECK) runtime/port/helios/user.ld
+	$(call HDRIVER,$@,$<,$(LC)/lc-$*.manifest)
+	objcopy --strip-debug $@
+$(HB)/test/lifecycle.tar: $(LC_FILES_:%=$(HLB)/%)
+	$(HTAR) -cf $@ -C $(HLB) $(LC_FILES_)
+HELIOS_CHECKS += check-mercury-lifecycle
+CHECK_TARGETS += check-mercury-lifecycle
+check-mercury-lifecycle: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/lifecycle.tar $(HSERIAL_TEST)
+	@sh tests/run-test mercury-lifecycle $(B)/results $(HSERIAL_TEST) -t 900 \
+		-w '[usrinit] lifecycle: 2000 processes (1000 exited, 800 killed, 200 faulted), 10000 files: ' \
+		-e ': ok' -x 'FAIL' -- $(subst $(HB)/initramfs.tar,$(HB)/test/lifecycle.tar,$(HQEMU))
+
 # Every boot test of the runtime, sysinit and the example OS.
 check-mercury: $(HELIOS_CHECKS)
 
