@@ -3,6 +3,8 @@
 #   make fuzz                    run every target for FUZZ_SECONDS (default 180)
 #   make fuzz FUZZ_SECONDS=N     ... for N seconds each
 #   make fuzz-frontend           one target (fuzz-backend, fuzz-server)
+#   make fuzz-minimize           rewrite each committed corpus as a small set
+#                                cover of its edges (minutes; now and then)
 #   make check                   replays each target's committed corpus and its
 #                                regression inputs (check-fuzz-*; all of them:
 #                                make check-fuzz)
@@ -13,8 +15,10 @@
 #   server    messages -> the generated dispatch of io, dev and sys, with stub
 #             implementations and a fake transport counting capabilities
 #
-# A run merges what it found into tests/fuzz/corpus/TARGET (-merge=1: a
-# minimal corpus, tens of files) and keeps crash inputs in tests/fuzz/crashes/.
+# A run adds to tests/fuzz/corpus/TARGET what reaches an edge the corpus does
+# not (one -merge=1: every input run once, in one process) and keeps crash
+# inputs in tests/fuzz/crashes/.  make fuzz-minimize (a process per input)
+# shrinks a corpus that has grown over many runs.
 # tests/fuzz/known-bugs names our own checks skipped (FUZZ_IGNORE) while a
 # reported bug is open.
 
@@ -76,6 +80,11 @@ FUZZ_TARGETS += $(FUZZ_NAMES:%=fuzz-%)
 $(FUZZ_NAMES:%=fuzz-%): fuzz-%: $(FUZZ_DIR)/fuzz_% $(IPCGEN)
 	@$(FUZZ_ENV) IPCGEN=$(IPCGEN) sh tests/fuzz/run-fuzz.sh $* $(FUZZ_DIR)/fuzz_$* $(FUZZ_SECONDS) $(FUZZ_DIR)
 
+# make fuzz-minimize: not part of make fuzz.
+fuzz-minimize: $(FUZZ_NAMES:%=fuzz-minimize-%)
+$(FUZZ_NAMES:%=fuzz-minimize-%): fuzz-minimize-%: $(FUZZ_DIR)/fuzz_% $(IPCGEN)
+	@$(FUZZ_ENV) IPCGEN=$(IPCGEN) sh tests/fuzz/run-fuzz.sh -m $* $(FUZZ_DIR)/fuzz_$* $(FUZZ_DIR)
+
 # make check: each target over its corpus and its regression inputs ----------
 
 FUZZ_CHECKS = $(FUZZ_NAMES:%=check-fuzz-%) check-fuzz-backend-compile
@@ -94,7 +103,7 @@ check-fuzz-backend-compile: $(FUZZ_DIR)/fuzz_backend
 		$(FUZZ_DIR)/fuzz_backend $(FUZZ_DIR)/dump "$(CC)" "$(CLANG)" "$(STUB_CFLAGS)" \
 		$(wildcard tests/fuzz/corpus/backend tests/fuzz/regress/backend)
 
-.PHONY: $(FUZZ_NAMES:%=fuzz-%) check-fuzz
+.PHONY: $(FUZZ_NAMES:%=fuzz-%) fuzz-minimize $(FUZZ_NAMES:%=fuzz-minimize-%) check-fuzz
 
 # make fuzz-coverage: line coverage of the committed corpora (llvm-cov), for
 # the ipcgen sources and the generated servers; not part of make check.

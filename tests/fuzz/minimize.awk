@@ -3,7 +3,9 @@
 # set of inputs that together reach every edge any of them reaches: at each
 # step the input adding the most new edges (the smaller on a tie).  A set's
 # gain only shrinks, so gains are recomputed lazily.  libFuzzer's -merge=1
-# adds inputs smallest first and keeps hundreds; this keeps tens.
+# adds inputs smallest first and keeps more (a sixth more for the front
+# end's corpus).  make fuzz-minimize (run-fuzz.sh -m) feeds it; make fuzz
+# does not: the edges of each input alone cost a process per input.
 {
 	path[NR] = $1
 	size[NR] = $2
