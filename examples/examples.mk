@@ -159,6 +159,38 @@ check-mercury-lifecycle: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/lif
 		-w '[usrinit] lifecycle: 2000 processes (1000 exited, 800 killed, 200 faulted), 10000 files: ' \
 		-e ': ok' -x 'FAIL' -- $(subst $(HB)/initramfs.tar,$(HB)/test/lifecycle.tar,$(HQEMU))
 
+# The supervision image: the serial driver built to fault on Ctrl-], and the
+# demo's usrinit with tests/mercury/supervise.c's checks linked in (after
+# boot and after each restart: the driver holds what its manifest grants,
+# and sysinit's free memory is back).  The host crashes the driver 50
+# times; each time a line sent right behind the crash byte must come back,
+# echoed through the restarted driver.
+HSVB = $(HB)/test/supervise
+$(HB)/obj/supervise/serial.o: $(EX)/serial.c $(HPORT_HDR) $(HGEN_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HUSER_CFLAGS) -DSERIAL_CRASH_HOOK -c -o $@ $<
+$(HB)/obj/supervise/checks.o: tests/mercury/supervise.c runtime/sysinit/manifest.h $(HPORT_HDR) $(HGEN_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(HUSER_CFLAGS) -Iruntime/sysinit -c -o $@ $<
+$(HSVB)/sbin/usrinit: $(HB)/obj/$(EX)/usrinit.o $(HB)/obj/supervise/checks.o \
+		$(HB)/obj/runtime/sysinit/manifest.o $(HLIB) runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@,$(HB)/obj/$(EX)/usrinit.o $(HB)/obj/supervise/checks.o $(HB)/obj/runtime/sysinit/manifest.o)
+	objcopy --strip-debug $@
+$(HSVB)/sbin/drv/serial: $(HB)/obj/supervise/serial.o $(HLIB) $(EX)/serial.manifest $(MFCHECK) \
+		runtime/port/helios/user.ld
+	$(call HDRIVER,$@,$<,$(EX)/serial.manifest)
+	objcopy --strip-debug $@
+$(HB)/test/supervise.tar: $(HSVB)/sbin/usrinit $(HSVB)/sbin/drv/serial
+	$(HTAR) -cf $@ -C $(HSVB) sbin/usrinit sbin/drv/serial
+HELIOS_CHECKS += check-mercury-supervise
+CHECK_TARGETS += check-mercury-supervise
+check-mercury-supervise: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/supervise.tar $(HSERIAL_TEST)
+	@sh tests/run-test mercury-supervise $(B)/results $(HSERIAL_TEST) -t 300 -w 'echo ready' \
+		-s 'before the first crash\r' -c 50 -s 'after the last\r' \
+		-e 'supervise: restart 50: free pages' -e 'serial: holds what its manifest grants' \
+		-x 'FAIL' -x 'given up' -- $(subst $(HB)/initramfs.tar,$(HB)/test/supervise.tar,$(HQEMU))
+
 # Every boot test of the runtime, sysinit and the example OS.
 check-mercury: $(HELIOS_CHECKS)
 

@@ -25,6 +25,7 @@
 /* 16550 registers, from the port base. */
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7 };
 #define LSR_DR 0x01
+#define CRASH_BYTE 0x1d         /* Ctrl-]: SERIAL_CRASH_HOOK builds fault on it */
 #define LSR_THRE 0x20
 #define IER_RDI 0x01
 #define LCR_DLAB 0x80
@@ -115,7 +116,10 @@ static bool com_init(struct comport *c)
 	c->parity = DEV_PARITY_NONE;
 	program_lcr(c);
 	program_baud(c);
-	comout(c, FCR, 0xc7);           /* FIFOs on and cleared; interrupt at 14 bytes or a pause */
+	/* FIFOs on, the transmit one cleared; interrupt at 14 bytes or a pause.
+	 * The receive FIFO is kept: after a restart, what was typed meanwhile
+	 * is still there. */
+	comout(c, FCR, 0xc5);
 	comout(c, MCR, 0x0b);           /* DTR, RTS, OUT2 (the IRQ gate) */
 	comin(c, LSR);
 	comin(c, IIR);
@@ -160,7 +164,16 @@ static void com_drain(struct comport *c)
 	if (!echo_rx && echoes < 2 && (comin(c, LSR) & LSR_DR))
 		echo_rx = hl_rdtsc();
 	while (c->rlen < RBUF && (comin(c, LSR) & LSR_DR)) {
-		c->rbuf[(c->rhead + c->rlen) % RBUF] = comin(c, RBR);
+		uint8_t byte = comin(c, RBR);
+#ifdef SERIAL_CRASH_HOOK
+		if (byte == CRASH_BYTE) {
+			/* The test build faults on demand: sysinit restarts it. */
+			mercury_log("%s: crash byte: faulting on purpose", c->name);
+			volatile uintptr_t nowhere = 8;
+			*(volatile int *)nowhere = 1;
+		}
+#endif
+		c->rbuf[(c->rhead + c->rlen) % RBUF] = byte;
 		c->rlen++;
 	}
 	if (c->rlen == RBUF && !c->stopped) {

@@ -18,6 +18,14 @@
 
 static ipc_cap fs, procmgr, devmgr, devload;
 
+/* Called with serial0 open: after boot (again = false) and after each
+ * restart of its driver.  Nothing here; the supervision test's usrinit
+ * links its checks in (tests/mercury/supervise.c). */
+__attribute__((weak)) void usrinit_opened(ipc_cap fs_, ipc_cap procmgr_, bool again)
+{
+	(void)fs_, (void)procmgr_, (void)again;
+}
+
 /* Loads and starts the driver at path; 0 or a status. */
 static int run_driver(const char *path)
 {
@@ -84,6 +92,7 @@ int main(void)
 	mercury_log("open device serial0");
 	if (open_serial(&serial))
 		return 1;
+	usrinit_opened(fs, procmgr, false);
 	struct mercury_buf b;
 	if (mercury_buf_alloc(&b, 1))
 		return 1;
@@ -113,6 +122,7 @@ int main(void)
 			hl_cap_destroy(serial);
 			if (open_serial(&serial))
 				return 1;
+			usrinit_opened(fs, procmgr, true);
 			mercury_log("echo ready again (tsc %lu)", hl_rdtsc());
 		} else if (st) {
 			mercury_log("serial0: %s", io_status_name(st) ? io_status_name(st) : "?");

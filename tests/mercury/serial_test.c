@@ -14,9 +14,15 @@
  *     -o TEXT   COM1 must say TEXT (after the sends)
  *     -i BYTES  after -o, send BYTES of the burst's text, expecting no echo
  *               (the guest checks them)
+ *     -c N      crash the serial driver N times (after the sends): each
+ *               time send Ctrl-] (which its test build faults on) and a
+ *               line right behind it, and expect the line echoed (by the
+ *               restarted driver, the log saying "echo ready again"),
+ *               then let it run 250 ms before the next
  *     -t SECS   give up after SECS (default 60)
- *     -r        report: "ready_ms N" (QEMU start to the last -w text) and
- *               "echo_ms N" (each -s round trip)
+ *     -r        report: "ready_ms N" (QEMU start to the last -w text),
+ *               "echo_ms N" (each -s round trip), "restart_ms N" (each -c
+ *               cycle: the crash byte sent to its line echoed)
  * The log is printed at the end; exit status 0 when every check passed.
  */
 #ifndef _GNU_SOURCE
@@ -120,6 +126,46 @@ static int exchange(int fd, const char *out, size_t len, char *in, size_t want)
 	return 0;
 }
 
+static int log_count(const char *text)
+{
+	char *log = read_log();
+	int n = 0;
+	for (const char *p = log; (p = strstr(p, text)); p += strlen(text))
+		n++;
+	free(log);
+	return n;
+}
+
+/* Crash and restart: the crash byte and a line behind it, which the next
+ * driver instance must deliver (the UART kept it). */
+static int crash_cycles(int fd, long n, int report)
+{
+	for (long k = 1; k <= n; k++) {
+		char out[64], want[64], in[64] = { 0 };
+		int len = snprintf(out, sizeof(out), "\x1d" "crash %ld\r", k);
+		memcpy(want, out + 1, (size_t)len - 1);
+		want[len - 2] = '\n';
+		double t0 = now_ms();
+		if (exchange(fd, out, (size_t)len, in, (size_t)len - 1) || memcmp(in, want, (size_t)len - 1)) {
+			printf("serial_test: crash %ld: sent the line, got \"%s\"\n", k, in);
+			return -1;
+		}
+		double gap = now_ms() - t0;
+		while (log_count("echo ready again") < k) {
+			if (now_ms() > deadline) {
+				printf("serial_test: crash %ld: the log never said \"echo ready again\"\n", k);
+				return -1;
+			}
+			usleep(1000);
+		}
+		if (report)
+			printf("restart_ms %.1f\n", gap);
+		usleep(250000);
+	}
+	printf("serial_test: %ld crashes, each line echoed by the restarted driver\n", n);
+	return 0;
+}
+
 static char *unescape(const char *s)
 {
 	char *r = malloc(strlen(s) + 1), *d = r;
@@ -139,8 +185,8 @@ int main(int argc, char **argv)
 {
 	const char *wait_for[16], *expect[16], *reject[16], *sends[16], *outs[16];
 	int nwait = 0, nexpect = 0, nreject = 0, nsend = 0, nout = 0, report = 0, opt;
-	long burst = 0, input = 0, timeout = 60;
-	while ((opt = getopt(argc, argv, "w:s:b:e:x:o:i:t:r")) != -1) {
+	long burst = 0, input = 0, timeout = 60, crashes = 0;
+	while ((opt = getopt(argc, argv, "w:s:b:e:x:o:i:t:c:r")) != -1) {
 		switch (opt) {
 		case 'w': if (nwait < 16) wait_for[nwait++] = optarg; break;
 		case 's': if (nsend < 16) sends[nsend++] = optarg; break;
@@ -150,6 +196,7 @@ int main(int argc, char **argv)
 		case 'b': burst = atol(optarg); break;
 		case 'i': input = atol(optarg); break;
 		case 't': timeout = atol(optarg); break;
+		case 'c': crashes = atol(optarg); break;
 		case 'r': report = 1; break;
 		default: return 2;
 		}
@@ -244,6 +291,8 @@ int main(int argc, char **argv)
 		}
 		free(out), free(in), free(want);
 	}
+	if (crashes > 0 && crash_cycles(fd, crashes, report))
+		fail = 1;
 	if (nout) {
 		/* What COM1 says from here on, until every -o text is in it. */
 		size_t cap = 1 << 16, len = 0;
