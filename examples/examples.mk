@@ -191,6 +191,13 @@ check-mercury-supervise: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/sup
 		-e 'supervise: restart 50: free pages' -e 'serial: holds what its manifest grants' \
 		-x 'FAIL' -x 'given up' -- $(subst $(HB)/initramfs.tar,$(HB)/test/supervise.tar,$(HQEMU))
 
+# Benchmarks: a driver's restart, a process's spawn (bench/mercury/run).
+BENCH_TARGETS += bench-mercury
+bench-mercury: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/supervise.tar $(HB)/test/lifecycle.tar \
+		$(HSERIAL_TEST)
+	@sh bench/mercury/run "$(QEMU)" $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HSERIAL_TEST) \
+		$(HB)/test/supervise.tar $(HB)/test/lifecycle.tar
+
 # Every boot test of the runtime, sysinit and the example OS.
 check-mercury: $(HELIOS_CHECKS)
 

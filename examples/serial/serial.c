@@ -168,7 +168,7 @@ static void com_drain(struct comport *c)
 #ifdef SERIAL_CRASH_HOOK
 		if (byte == CRASH_BYTE) {
 			/* The test build faults on demand: sysinit restarts it. */
-			mercury_log("%s: crash byte: faulting on purpose", c->name);
+			mercury_log("%s: crash byte: faulting on purpose (tsc %lu)", c->name, hl_rdtsc());
 			volatile uintptr_t nowhere = 8;
 			*(volatile int *)nowhere = 1;
 		}

@@ -7,7 +7,9 @@
  * first does once what sysinit does lazily (its loader's buffer, its
  * heap's first pages).
  *
- * LC_PROCS and LC_FILES say how many; the log says how it went:
+ * LC_PROCS and LC_FILES say how many; the log says how it went (and how
+ * long an empty process takes from its image opened to its exit waited
+ * for, in rdtsc ticks: instructions under -icount, for the benchmark):
  *   [usrinit] lifecycle: N processes (...), M files: free pages A -> B, objects C -> D: ok
  */
 #include "mercury/helios.h"
@@ -28,6 +30,7 @@ static int failures;
 #define CHECK(c) ((c) ? (void)0 : (void)(failures++, mercury_log("FAIL: line %d: %s", __LINE__, #c)))
 
 enum kind { EXIT, SPIN, FAULT };
+static uint64_t spawn_tsc, spawns;     /* EXIT processes: procmgr.new to wait's answer */
 static const char *const image[] = { "/sbin/lc/exit", "/sbin/lc/spin", "/sbin/lc/fault" };
 
 /* One process of that kind, from start to end; its end as wait says it. */
@@ -36,6 +39,7 @@ static void one(enum kind k)
 	ipc_cap file, proc, copy;
 	enum sys_end end = SYS_END_NEVER_STARTED;
 	int64_t code = -1;
+	uint64_t t0 = hl_rdtsc();
 	CHECK(fs_fs_open(fs, image[k], &file) == 0);
 	CHECK(sys_procmgr_new(procmgr, &proc) == 0);
 	CHECK(hl_cap_copy(proc, IPC_CAP_NONE, IPC_CAP_NONE, &copy) == 0);
@@ -44,6 +48,10 @@ static void one(enum kind k)
 	if (k == SPIN)
 		CHECK(sys_process_kill(proc) == 0);
 	CHECK(sys_process_wait(proc, &end) == 0);
+	if (k == EXIT) {
+		spawn_tsc += hl_rdtsc() - t0;
+		spawns++;
+	}
 	CHECK(sys_process_code(proc, &code) == 0);
 	switch (k) {
 	case EXIT: CHECK(end == SYS_END_EXITED && code == 7); break;
@@ -125,6 +133,9 @@ int main(void)
 	CHECK(sys_procmgr_free_pages(procmgr, &free1) == 0);
 	CHECK(objects1 == objects0);
 	CHECK(free1 == free0);
+	/* Under -icount shift=0 (bench/mercury/run), guest instructions. */
+	mercury_log("lifecycle: spawn %lu tsc from opening the image to the exit's news, on average",
+	            spawns ? spawn_tsc / spawns : 0);
 	mercury_log("lifecycle: %u processes (%u exited, %u killed, %u faulted), %u files: "
 	            "free pages %lu -> %lu, objects %u -> %u: %s",
 	            counts[EXIT] + counts[SPIN] + counts[FAULT], counts[EXIT], counts[SPIN], counts[FAULT],
