@@ -126,8 +126,14 @@ void obj_unref(void *obj)
 	u64 pfn = frame_of_virt(obj);
 	struct frame *f = frame_get(pfn);
 	kassert(f && f->kind == FRAME_OBJECT && f->refs > 0);
-	if (--f->refs == 0)
-		reap_push(pfn);
+	if (--f->refs)
+		return;
+	/* A quota with no reference left has no frames and no children: out of
+	 * its parent's children now, so that no revocation walks into it while
+	 * it waits to be reaped. */
+	if (f->obj_type == HELIOS_CAP_MEMORY)
+		memq_unlink(obj);
+	reap_push(pfn);
 }
 
 unsigned obj_type(const void *obj)

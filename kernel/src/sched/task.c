@@ -53,6 +53,9 @@ void task_bind(struct tcb *t, unsigned what, u64 pfn)
 {
 	u64 old = bound(t, what);
 	void *obj = pfn ? phys_to_virt(pfn << PAGE_SHIFT) : NULL;
+	/* Off the old frame's map first: the binding has one set of links. */
+	if (old)
+		rmap_del(old, bind_ref(t, what));
 	if (pfn) {
 		if (what == TCB_BIND_IPCBUF)
 			page_ref(pfn << PAGE_SHIFT);
@@ -70,7 +73,6 @@ void task_bind(struct tcb *t, unsigned what, u64 pfn)
 	default: t->death_note = obj; break;
 	}
 	if (old) {
-		rmap_del(old, bind_ref(t, what));
 		if (what == TCB_BIND_IPCBUF)
 			page_unref(old << PAGE_SHIFT);
 		else
