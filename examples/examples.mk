@@ -13,6 +13,7 @@ $(HB)/root/sbin/usrinit: $(HB)/obj/$(EX)/usrinit.o $(HLIB) runtime/port/helios/u
 $(HB)/root/sbin/drv/serial: $(HB)/obj/$(EX)/serial.o $(HLIB) $(EX)/serial.manifest $(MFCHECK) \
 		runtime/port/helios/user.ld
 	$(call HDRIVER,$@,$<,$(EX)/serial.manifest)
+$(eval $(call HMANIFEST_HEADER,$(EX)/serial))
 
 # The initramfs: a ustar archive, byte for byte the same from run to run,
 # of the programs without their debug information (the loader reads whole

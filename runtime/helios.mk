@@ -79,6 +79,16 @@ define HDRIVER
 	@rm -f $(1).tmp
 endef
 
+# HMANIFEST_HEADER(dir/name): $(HGEN)/name.manifest.h, the macros of the
+# slots dir/name.manifest names (mfcheck -o), for the driver dir/name.c,
+# whose object waits for it.
+define HMANIFEST_HEADER
+$$(HGEN)/$(notdir $(1)).manifest.h: $(1).manifest $$(MFCHECK)
+	@mkdir -p $$(@D)
+	$$(MFCHECK) -o $$@ $(1).manifest
+$$(HB)/obj/$(1).o: $$(HGEN)/$(notdir $(1)).manifest.h
+endef
+
 # sysinit: the root task.
 SYSINIT_SRC = runtime/sysinit/sysinit.c runtime/sysinit/bfs.c runtime/sysinit/loader.c \
 	runtime/sysinit/manifest.c
