@@ -9,7 +9,11 @@
 #   $(HB)/initramfs.tar   /sbin/usrinit, /sbin/drv/serial, test drivers
 #
 # Programs are freestanding code built with the host compiler, like the
-# kernel's test tasks: no red zone, no SSE, no PIC, static, one linker script.
+# kernel's test tasks: no red zone, no SSE, no PIC, static, one linker
+# script.  Each function in a section of its own, and the linker keeps only
+# those reached from the entry point: a program that calls one function of
+# a protocol's stubs does not carry the others (the loader copies every
+# byte of an image, at boot).
 
 HB = $(B)/helios
 HGEN = $(HB)/gen
@@ -17,9 +21,9 @@ HGCC_INC := $(shell $(CC) -print-file-name=include)
 HUSER_CFLAGS = -std=c11 $(WARN) -O2 -g -ffreestanding -nostdinc -isystem $(HGCC_INC) \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-builtin \
-	-Iruntime/include -Ikernel/include -I$(HGEN)
+	-ffunction-sections -fdata-sections -Iruntime/include -Ikernel/include -I$(HGEN)
 HLDFLAGS = -nostdlib -static -no-pie -Wl,-z,max-page-size=4096 -Wl,--build-id=none \
-	-Wl,-z,noexecstack -Wl,-T,runtime/port/helios/user.ld
+	-Wl,--gc-sections -Wl,-z,noexecstack -Wl,-T,runtime/port/helios/user.ld
 
 # Stubs: every system protocol, and sysinit's private one.
 HPROTOS = errors io dev sys fs
