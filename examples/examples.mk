@@ -15,6 +15,13 @@ $(HB)/root/sbin/drv/serial: $(HB)/obj/$(EX)/serial.o $(HLIB) $(EX)/serial.manife
 	$(call HDRIVER,$@,$<,$(EX)/serial.manifest)
 $(eval $(call HMANIFEST_HEADER,$(EX)/serial))
 
+# The CMOS clock driver (examples/rtc).
+RTC = examples/rtc
+$(HB)/root/sbin/drv/rtc: $(HB)/obj/$(RTC)/rtc.o $(HLIB) $(RTC)/rtc.manifest $(MFCHECK) runtime/port/helios/user.ld
+	$(call HDRIVER,$@,$<,$(RTC)/rtc.manifest)
+$(eval $(call HMANIFEST_HEADER,$(RTC)/rtc))
+$(HB)/obj/$(RTC)/rtc.o: $(RTC)/cmos.h $(RTC)/calendar.h
+
 # The initramfs: a ustar archive, byte for byte the same from run to run,
 # of the programs without their debug information (the loader reads whole
 # files; gdb wants the unstripped ones under $(HB)/root).
@@ -22,7 +29,7 @@ $(HB)/strip/%: $(HB)/root/%
 	@mkdir -p $(@D)
 	objcopy --strip-debug $< $@
 HTAR = tar --format=ustar --owner=0 --group=0 --numeric-owner --mtime=@0 --sort=name
-HROOT_FILES = sbin/usrinit sbin/drv/serial
+HROOT_FILES = sbin/usrinit sbin/drv/serial sbin/drv/rtc
 # The drivers of the image, checked together before it is made (mfcheck
 # -s, mercury_manifest(5)): no two claim a port or an IRQ line, and in all
 # they ask for at most HDRIVER_BUDGET pages of memory, a quarter of the
@@ -30,7 +37,7 @@ HROOT_FILES = sbin/usrinit sbin/drv/serial
 # sysinit's (every process's objects and page tables) and usrinit's 1024.
 HMEM_MB = 128
 HDRIVER_BUDGET = $(shell expr $(HMEM_MB) \* 256 / 4)
-HDRIVER_MANIFESTS = $(EX)/serial.manifest
+HDRIVER_MANIFESTS = $(EX)/serial.manifest $(RTC)/rtc.manifest
 $(HB)/initramfs.tar: $(HROOT_FILES:%=$(HB)/strip/%) $(HDRIVER_MANIFESTS) $(MFCHECK)
 	$(MFCHECK) -s -b $(HDRIVER_BUDGET) $(HDRIVER_MANIFESTS)
 	$(HTAR) -cf $@ -C $(HB)/strip $(HROOT_FILES)
@@ -147,6 +154,16 @@ check-mercury-services: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/serv
 		-e 'COM4 at 2e8, IRQ 3: serial1' \
 		-- $(subst $(HB)/initramfs.tar,$(HB)/test/services.tar,$(HQEMU)) \
 		-chardev null,id=com4 -device isa-serial,index=3,chardev=com4
+
+# The clock driver's calendar and CMOS registers, on the host.
+$(HB)/cmos_test: tests/mercury/cmos_test.c $(RTC)/cmos.h $(RTC)/calendar.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $<
+ALL_TARGETS += $(HB)/cmos_test
+HELIOS_CHECKS += check-mercury-cmos
+CHECK_TARGETS += check-mercury-cmos
+check-mercury-cmos: $(HB)/cmos_test
+	@sh tests/run-test mercury-cmos $(B)/results $(HB)/cmos_test
 
 # Every boot test of the runtime, sysinit and the example OS.
 check-mercury: $(HELIOS_CHECKS)
