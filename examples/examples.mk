@@ -14,8 +14,10 @@ $(HB)/root/sbin/drv/serial: $(HB)/obj/$(EX)/serial.o $(HLIB) $(EX)/serial.manife
 		runtime/port/helios/user.ld
 	$(call HDRIVER,$@,$<,$(EX)/serial.manifest)
 $(eval $(call HMANIFEST_HEADER,$(EX)/serial))
+$(HB)/obj/$(EX)/usrinit.o: examples/rtc/calendar.h
 
-# The CMOS clock driver (examples/rtc).
+# The CMOS clock driver (examples/rtc), which usrinit loads once the echo
+# is ready, to log the date.
 RTC = examples/rtc
 $(HB)/root/sbin/drv/rtc: $(HB)/obj/$(RTC)/rtc.o $(HLIB) $(RTC)/rtc.manifest $(MFCHECK) runtime/port/helios/user.ld
 	$(call HDRIVER,$@,$<,$(RTC)/rtc.manifest)
