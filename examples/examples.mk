@@ -55,10 +55,16 @@ ALL_TARGETS += $(HIMAGE)
 HQEMU = $(QEMU) -nodefaults -no-user-config -display none -accel tcg -m $(HMEM_MB) -no-reboot \
 	-kernel $(KB)/kernel.bin -initrd "$(HB)/strip/sysinit.elf,$(HB)/initramfs.tar"
 
+# The log's date line (or why there is none) is shown on the terminal too,
+# once usrinit has read the clock: CR LF around it, the terminal being raw.
+HRUN_DATE = for i in $$(seq 600); do \
+	l=$$(grep -m 1 -e '^\[usrinit\] date: ' -e '^\[usrinit\] no date' $(HB)/run.log 2>/dev/null) && \
+	{ printf '\r\n%s\r\n' "$$l"; exit; }; sleep 0.1; done
 run: $(HIMAGE)
 	@echo "Mercury echo demo: type, and it echoes (CR becomes LF).  Quit: Ctrl-A then X."
-	@echo "(the system log goes to $(HB)/run.log)"
-	@$(HQEMU) -debugcon file:$(HB)/run.log -serial mon:stdio
+	@echo "(the system log goes to $(HB)/run.log; its date line shows here too)"
+	@rm -f $(HB)/run.log; ($(HRUN_DATE)) & \
+	$(HQEMU) -debugcon file:$(HB)/run.log -serial mon:stdio; st=$$?; kill $$! 2>/dev/null; exit $$st
 
 debug: $(HIMAGE)
 	@echo "QEMU waits for gdb: gdb $(KB)/kernel.elf -ex 'target remote :1234'.  Quit: Ctrl-A then X."
