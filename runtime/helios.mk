@@ -9,7 +9,11 @@
 #   $(HB)/initramfs.tar   /sbin/usrinit, /sbin/drv/serial, test drivers
 #
 # Programs are freestanding code built with the host compiler, like the
-# kernel's test tasks: no red zone, no SSE, no PIC, static, one linker script.
+# kernel's test tasks: no red zone, no SSE, no PIC, static, one linker
+# script.  Each function in a section of its own, and the linker keeps only
+# those reached from the entry point: a program that calls one function of
+# a protocol's stubs does not carry the others (the loader copies every
+# byte of an image, at boot).
 
 HB = $(B)/helios
 HGEN = $(HB)/gen
@@ -17,9 +21,9 @@ HGCC_INC := $(shell $(CC) -print-file-name=include)
 HUSER_CFLAGS = -std=c11 $(WARN) -O2 -g -ffreestanding -nostdinc -isystem $(HGCC_INC) \
 	-fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-builtin \
-	-Iruntime/include -Ikernel/include -I$(HGEN)
+	-ffunction-sections -fdata-sections -Iruntime/include -Ikernel/include -I$(HGEN)
 HLDFLAGS = -nostdlib -static -no-pie -Wl,-z,max-page-size=4096 -Wl,--build-id=none \
-	-Wl,-z,noexecstack -Wl,-T,runtime/port/helios/user.ld
+	-Wl,--gc-sections -Wl,-z,noexecstack -Wl,-T,runtime/port/helios/user.ld
 
 # Stubs: every system protocol, and sysinit's private one.
 HPROTOS = errors io dev sys fs
@@ -77,6 +81,16 @@ define HDRIVER
 	$(call HLINK,$(1).tmp,$(2))
 	objcopy --add-section .manifest=$(3) --set-section-flags .manifest=noload,readonly $(1).tmp $(1)
 	@rm -f $(1).tmp
+endef
+
+# HMANIFEST_HEADER(dir/name): $(HGEN)/name.manifest.h, the macros of the
+# slots dir/name.manifest names (mfcheck -o), for the driver dir/name.c,
+# whose object waits for it.
+define HMANIFEST_HEADER
+$$(HGEN)/$(notdir $(1)).manifest.h: $(1).manifest $$(MFCHECK)
+	@mkdir -p $$(@D)
+	$$(MFCHECK) -o $$@ $(1).manifest
+$$(HB)/obj/$(1).o: $$(HGEN)/$(notdir $(1)).manifest.h
 endef
 
 # sysinit: the root task.

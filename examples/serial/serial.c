@@ -1,10 +1,12 @@
 /*
  * serial.c: the 16550 UART driver, after the seed's.  It serves dev::serial
  * (an io::file) for COM1 and COM4, the ports its manifest grants at fixed
- * slots, and registers a device for each port that is present.
+ * slots, and registers a device for each port that is present.  Slots,
+ * ports and lines are the manifest's, by the names it gives them
+ * (serial.manifest.h, which the build makes from serial.manifest).
  *
- * Receiving is IRQ-driven.  The IRQ lines are delivered to one note (slot
- * 2) as bit 1 << line; the driver drains the UART's FIFO into a ring and
+ * Receiving is IRQ-driven.  The IRQ lines are delivered to one note
+ * (irq_note) as bit 1 << line; the driver drains the UART's FIFO into a ring and
  * answers the read that waits, if any: a read that finds nothing is
  * deferred, its reply capability and pages kept until data comes.  When
  * the ring is full the driver stops draining (it masks the UART's receive
@@ -14,13 +16,7 @@
 #include "mercury/helios.h"
 #include "dev.h"
 #include "sys.h"
-
-/* The manifest's fixed slots. */
-#define IOPORT_A 0      /* COM1 */
-#define IOPORT_B 1      /* COM4 */
-#define NOTE 2
-#define IRQ3 3
-#define IRQ4 4
+#include "serial.manifest.h"
 
 /* 16550 registers, from the port base. */
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, SCR = 7 };
@@ -64,9 +60,13 @@ static uint64_t echo_rx;
 static unsigned echoes;
 
 static struct comport ports[2] = {
-	{ .name = "COM1", .io = IOPORT_A, .irq = IRQ4, .port = 0x3f8, .line = 4 },
-	{ .name = "COM4", .io = IOPORT_B, .irq = IRQ3, .port = 0x2e8, .line = 3 },
+	{ .name = "COM1", .io = MANIFEST_COM1_PORTS, .irq = MANIFEST_COM1_IRQ, .port = MANIFEST_COM1_PORTS_MIN,
+	  .line = MANIFEST_COM1_IRQ_LINE },
+	{ .name = "COM4", .io = MANIFEST_COM4_PORTS, .irq = MANIFEST_COM4_IRQ, .port = MANIFEST_COM4_PORTS_MIN,
+	  .line = MANIFEST_COM4_IRQ_LINE },
 };
+_Static_assert(MANIFEST_COM1_PORTS_MAX - MANIFEST_COM1_PORTS_MIN == 8 &&
+               MANIFEST_COM4_PORTS_MAX - MANIFEST_COM4_PORTS_MIN == 8, "a 16550 has 8 registers");
 
 static uint8_t comin(struct comport *c, unsigned reg)
 {
@@ -349,14 +349,14 @@ int main(void)
 		return 1;
 	}
 	/* Anything that came before we were listening. */
-	dispatch_irq(UINT64_C(1) << 3 | UINT64_C(1) << 4);
+	dispatch_irq(UINT64_C(1) << MANIFEST_COM4_IRQ_LINE | UINT64_C(1) << MANIFEST_COM1_IRQ_LINE);
 
 	struct ipc_msg in, out;
 	for (;;) {
 		struct helios_pollcap pc[3];
 		struct comport *who[3];
 		unsigned n = 0;
-		pc[n] = (struct helios_pollcap){ NOTE, HELIOS_POLL_RECV, 0 };
+		pc[n] = (struct helios_pollcap){ MANIFEST_IRQ_NOTE, HELIOS_POLL_RECV, 0 };
 		who[n++] = NULL;
 		for (unsigned i = 0; i < 2; i++) {
 			if (!ports[i].present)
@@ -368,7 +368,7 @@ int main(void)
 			continue;
 		if (pc[0].revents & HELIOS_POLL_RECV) {
 			uint64_t bits;
-			if (hl_wait(NOTE, &bits) == 0)
+			if (hl_wait(MANIFEST_IRQ_NOTE, &bits) == 0)
 				dispatch_irq(bits);
 		}
 		for (unsigned k = 1; k < n; k++) {

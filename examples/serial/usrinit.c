@@ -3,7 +3,8 @@
  * the initramfs through the driver loader, opens serial0 through the
  * device manager, and echoes what it reads, CR turned into LF.  Any
  * drivers listed in /etc/drivers (one path a line; test images have one)
- * are loaded and started too, after serial0 is open.
+ * are loaded and started too, after serial0 is open.  Once the echo is
+ * ready, a thread of its own loads the clock driver and logs the date.
  *
  * The serial driver is restarted by sysinit when it dies (its manifest says
  * restart=yes).  Then every call to the old serial0 fails with IPC_EPEER,
@@ -15,6 +16,7 @@
 #include "dev.h"
 #include "fs.h"
 #include "sys.h"
+#include "../rtc/calendar.h"
 
 static ipc_cap fs, procmgr, devmgr, devload;
 
@@ -80,6 +82,32 @@ static int open_serial(ipc_cap *serial)
 	return st;
 }
 
+/*
+ * The clock: its driver loaded, rtc0 opened, the date logged, on a thread
+ * that the echo does not wait for (loading a driver takes about as long
+ * as the rest of the boot).  Then the thread ends; rtc0 stays for others.
+ */
+static void clock_main(void *arg)
+{
+	(void)arg;
+	ipc_cap rtc = IPC_CAP_NONE;
+	uint64_t now = 0;
+	int st = run_driver("/sbin/drv/rtc");
+	if (!st)
+		st = sys_devmgr_open_wait(devmgr, DEV_RTC_ID, 0, 10000, &rtc);
+	if (!st)
+		st = dev_rtc_time(rtc, &now);
+	hl_cap_destroy(rtc);
+	if (st) {
+		mercury_log("no date: %s", dev_status_name(st) ? dev_status_name(st) : "?");
+		return;
+	}
+	struct cal_time t;
+	cal_from_epoch(now, &t);
+	mercury_log("date: %04ld-%02u-%02u %02u:%02u:%02u UTC (%lu)", t.year, t.mon, t.day, t.hour, t.min,
+	            t.sec, now);
+}
+
 int main(void)
 {
 	fs = mercury_service(FS_FS_ID);
@@ -99,6 +127,10 @@ int main(void)
 	run_listed(&b);
 	/* The time stamp: under -icount shift=0, guest instructions since reset. */
 	mercury_log("echo ready (tsc %lu)", hl_rdtsc());
+	ipc_cap clock;
+	int cst = mercury_thread_spawn(clock_main, NULL, &clock);
+	if (cst)
+		mercury_log("no clock thread (%d)", cst);
 	char *buf = b.va;
 	for (;;) {
 		size_t n = 0;

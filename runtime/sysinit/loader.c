@@ -7,9 +7,10 @@
  * that tells the runtime where the `_` capabilities and services landed.
  *
  * The policy is here too: what sysinit may grant.  I/O ports only in the
- * serial ports' ranges and to one process at a time, IRQ lines to one
- * process at a time, a bounded memory quota, and no process or loader
- * services to drivers.  A refusal names the manifest line it is about.
+ * serial ports' and the CMOS clock's ranges and to one process at a time,
+ * IRQ lines to one process at a time, a bounded memory quota, and no
+ * process or loader services to drivers.  A refusal names the manifest
+ * line it is about.
  */
 #include "elf64.h"
 #include "init.h"
@@ -18,9 +19,9 @@ _Static_assert(MF_MAX_SLOT + 1 == HELIOS_CSPACE_SLOTS, "a manifest names every s
 
 struct proc procs[MAX_PROCS];
 
-/* Ports a driver may be granted: the four PC serial ports. */
+/* Ports a driver may be granted: the four PC serial ports, the CMOS clock. */
 static const uint32_t grantable_ports[][2] = {
-	{ 0x3f8, 0x400 }, { 0x2f8, 0x300 }, { 0x3e8, 0x3f0 }, { 0x2e8, 0x2f0 },
+	{ 0x3f8, 0x400 }, { 0x2f8, 0x300 }, { 0x3e8, 0x3f0 }, { 0x2e8, 0x2f0 }, { 0x70, 0x72 },
 };
 #define DRIVER_MAX_PAGES 1024
 #define TRUSTED_MAX_PAGES 8192
@@ -105,7 +106,7 @@ static int check_policy(const struct proc *p, const struct manifest *m, const st
 			for (unsigned k = 0; k < sizeof(grantable_ports) / sizeof(grantable_ports[0]); k++)
 				ok |= c->min >= grantable_ports[k][0] && c->max <= grantable_ports[k][1];
 			if (!ok || nports++ == 4) {
-				mercury_log("devloader: %s: manifest line %u: ports %x..%x are not a serial port's; refused",
+				mercury_log("devloader: %s: manifest line %u: ports %x..%x are not a serial port's or the clock's; refused",
 				            what, c->line, c->min, c->max);
 				return ERRORS_ERR_DENIED;
 			}

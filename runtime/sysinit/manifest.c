@@ -3,7 +3,8 @@
  * Line by line: blank lines and lines starting with '#' or ';' are
  * comments; "[section]" switches section; anything else is KEY=VALUE,
  * and in [capabilities] the key is SLOT:TYPE and the value a list of
- * key=value pairs separated by commas.  The first error stops the parse.
+ * key=value pairs separated by commas, of which name= may name a fixed
+ * slot.  The first error stops the parse.
  */
 #include "elf64.h"
 #include "manifest.h"
@@ -72,20 +73,42 @@ static bool number(struct span s, unsigned base, uint64_t max, uint64_t *v)
 	return x <= max;
 }
 
+/* dst (room for cap bytes) = a, at most 40 bytes of s (unprintable ones as
+ * '?'), b. */
+static void compose(char *dst, size_t cap, const char *a, struct span s, const char *b)
+{
+	size_t n = 0;
+	cap--;
+	for (; *a && n < cap; a++)
+		dst[n++] = *a;
+	for (size_t i = 0; i < s.n && i < 40 && n < cap; i++)
+		dst[n++] = (s.p[i] >= 0x20 && s.p[i] < 0x7f) ? s.p[i] : '?';
+	for (; b && *b && n < cap; b++)
+		dst[n++] = *b;
+	dst[n] = 0;
+}
+
 static int fail(struct mf_error *err, unsigned line, const char *a, struct span s, const char *b)
 {
-	size_t n = 0, cap = sizeof(err->msg) - 1;
 	err->line = line;
-	for (; *a && n < cap; a++)
-		err->msg[n++] = *a;
-	for (size_t i = 0; i < s.n && i < 40 && n < cap; i++)
-		err->msg[n++] = (s.p[i] >= 0x20 && s.p[i] < 0x7f) ? s.p[i] : '?';
-	for (; b && *b && n < cap; b++)
-		err->msg[n++] = *b;
-	err->msg[n] = 0;
+	err->note_line = 0;
+	err->note[0] = 0;
+	compose(err->msg, sizeof(err->msg), a, s, b);
+	return -1;
+}
+
+/* fail's error, with a note about another line. */
+static int fail_note(struct mf_error *err, unsigned line, const char *msg, unsigned note_line, const char *a,
+                     struct span s, const char *b)
+{
+	fail(err, line, msg, (struct span){ "", 0 }, NULL);
+	err->note_line = note_line;
+	compose(err->note, sizeof(err->note), a, s, b);
 	return -1;
 }
 #define NOSPAN ((struct span){ "", 0 })
+
+static struct span span_of(const char *s) { return (struct span){ s, strlen_(s) }; }
 
 static const char *const type_names[MF_TYPE_COUNT] = {
 #define MF_X_(e, s) s,
@@ -96,6 +119,98 @@ static const char *const type_names[MF_TYPE_COUNT] = {
 const char *mf_type_name(enum mf_type t)
 {
 	return (unsigned)t < MF_TYPE_COUNT ? type_names[t] : "?";
+}
+
+static const char *const suffix_ports[] = { "_MIN", "_MAX", NULL }, *const suffix_irq[] = { "_LINE", NULL },
+	*const suffix_none[] = { NULL };
+
+const char *const *mf_name_suffixes(enum mf_type t)
+{
+	return t == MF_IOPORT ? suffix_ports : t == MF_IRQ ? suffix_irq : suffix_none;
+}
+
+/* A name: a C identifier of 1 to 31 characters. */
+static bool is_name(struct span s)
+{
+	if (s.n == 0 || s.n > 31 || (s.p[0] >= '0' && s.p[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < s.n; i++) {
+		char c = s.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* The header's macro for name with suffix sfx: MANIFEST_NAME_SFX. */
+static void macro_of(char out[48], const char *name, const char *sfx)
+{
+	size_t n = 0;
+	for (const char *p = "MANIFEST_"; *p; p++)
+		out[n++] = *p;
+	for (; *name && n < 40; name++)
+		out[n++] = *name >= 'a' && *name <= 'z' ? (char)(*name - 'a' + 'A') : *name;
+	for (; sfx && *sfx && n < 47; sfx++)
+		out[n++] = *sfx;
+	out[n] = 0;
+}
+
+/* The next character of a name, then of its suffix, in capitals; 0 at
+ * the end. */
+static char macro_char(const char **p, const char **sfx)
+{
+	if (!**p) {
+		*p = *sfx;
+		*sfx = "";
+	}
+	char c = **p;
+	if (c)
+		(*p)++;
+	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Would name a with suffix sa give the macro that b with sb gives?
+ * (Without writing them: the loader parses every driver's manifest.) */
+static bool same_macro(const char *a, const char *sa, const char *b, const char *sb)
+{
+	char x, y;
+	do {
+		x = macro_char(&a, &sa);
+		y = macro_char(&b, &sb);
+	} while (x == y && x);
+	return x == y;
+}
+
+/* Every macro the header defines for c against those of the named
+ * capabilities before it: one macro, one capability. */
+static int check_name(const struct manifest *m, const struct mf_cap *c, struct mf_error *err)
+{
+	static const char *const none[] = { "", NULL };
+	for (unsigned i = 0; i < m->ncaps; i++) {
+		const struct mf_cap *o = &m->cap[i];
+		if (!o->name[0])
+			continue;
+		for (unsigned a = 0; a < 2; a++) {
+			const char *const *sc = a ? mf_name_suffixes(c->type) : none;
+			for (; *sc; sc++) {
+				for (unsigned b = 0; b < 2; b++) {
+					const char *const *so = b ? mf_name_suffixes(o->type) : none;
+					for (; *so; so++) {
+						if (!same_macro(c->name, *sc, o->name, *so))
+							continue;
+						char mc[48], msg[160];
+						macro_of(mc, c->name, *sc);
+						compose(msg, sizeof(msg), "name '", span_of(c->name), "' clashes with '");
+						compose(msg + strlen_(msg), sizeof(msg) - strlen_(msg), "", span_of(o->name),
+						        "': both would define ");
+						compose(msg + strlen_(msg), sizeof(msg) - strlen_(msg), mc, NOSPAN, NULL);
+						return fail_note(err, c->line, msg, o->line, "'", span_of(o->name), "' is named here");
+					}
+				}
+			}
+		}
+	}
+	return 0;
 }
 
 static bool copy_str(char *dst, size_t cap, struct span s)
@@ -135,8 +250,11 @@ static int parse_cap(struct span key, struct span val, unsigned line, struct man
 			return fail(err, line, "slot must be '_' or a number from 0 to 127, got '", slot, "'");
 		c->slot = (int)v;
 		for (unsigned i = 0; i < m->ncaps; i++)
-			if (m->cap[i].slot == c->slot)
-				return fail(err, line, "slot ", slot, " is declared twice");
+			if (m->cap[i].slot == c->slot) {
+				char msg[64];
+				compose(msg, sizeof(msg), "slot ", slot, " is declared twice");
+				return fail_note(err, line, msg, m->cap[i].line, "slot ", slot, " is declared here first");
+			}
 	}
 	unsigned t = 0;
 	while (t < MF_TYPE_COUNT && !eq(type, type_names[t]))
@@ -151,6 +269,16 @@ static int parse_cap(struct span key, struct span val, unsigned line, struct man
 		struct span item = val, rest = NOSPAN, k, x;
 		split(val, ',', &item, &rest);
 		item = trim(item);
+		if (split(item, '=', &k, &x) && eq(k, "name")) {
+			if (c->name[0])
+				return fail(err, line, "key 'name' given twice", NOSPAN, NULL);
+			if (!is_name(x))
+				return fail(err, line, "name must be 1 to 31 letters, digits and '_', "
+				            "not starting with a digit, got '", x, "'");
+			copy_str(c->name, sizeof(c->name), x);
+			val = rest;
+			continue;
+		}
 		if (c->type == MF_CSPACE || c->type == MF_VSPACE) {
 			if (!eq(item, "self"))
 				return fail(err, line, "expected 'self', got '", item, "'");
@@ -210,6 +338,11 @@ static int parse_cap(struct span key, struct span val, unsigned line, struct man
 	if (c->type == MF_IOPORT && c->min >= c->max)
 		return fail(err, line, "empty port range: min must be below max (max is exclusive)",
 		             NOSPAN, NULL);
+	if (c->name[0] && c->slot == MF_ANY)
+		return fail(err, line, "name= needs a fixed slot (a '_' capability is found with mercury_cap)",
+		            NOSPAN, NULL);
+	if (c->name[0] && check_name(m, c, err))
+		return -1;
 	m->ncaps++;
 	return 0;
 }
@@ -317,7 +450,8 @@ int mf_parse(const char *text, size_t len, struct manifest *m, struct mf_error *
 			return fail(err, c->line, "irq's note= names no note declared at a fixed slot", NOSPAN, NULL);
 		for (unsigned j = 0; j < i; j++)
 			if (m->cap[j].type == MF_IRQ && m->cap[j].irq == c->irq)
-				return fail(err, c->line, "irq line declared twice", NOSPAN, NULL);
+				return fail_note(err, c->line, "irq line declared twice", m->cap[j].line,
+				                 "the line is declared here first", NOSPAN, NULL);
 	}
 	return 0;
 }

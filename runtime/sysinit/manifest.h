@@ -9,7 +9,7 @@
  *   desc=Serial driver for x86_64 PCs
  *   [capabilities]
  *   0:ioport = min=3F8, max=400     ports [min, max), hex
- *   2:note =                        a notification
+ *   2:note = name=irqs              a notification; name= names a fixed slot
  *   3:irq = irq=3, note=2           an IRQ line, delivered to note (a slot)
  *   _:cspace = self                 `_`: any slot, reported in the aux vector
  *   _:vspace = self
@@ -51,6 +51,7 @@ struct mf_cap {
 	int note;               /* IRQ: the note's slot */
 	uint32_t pages;         /* MEMORY */
 	unsigned line;
+	char name[32];          /* name=, or "": the slot's name in the header (mfcheck -o) */
 };
 
 struct manifest {
@@ -68,12 +69,19 @@ struct manifest {
 
 struct mf_error {
 	unsigned line;          /* 0: the manifest as a whole */
-	char msg[120];
+	char msg[160];
+	unsigned note_line;     /* 0, or another line the error is about */
+	char note[80];          /* what that line has */
 };
 
 /* 0, or -1 with err filled.  text need not be NUL-terminated. */
 int mf_parse(const char *text, size_t len, struct manifest *m, struct mf_error *err);
 const char *mf_type_name(enum mf_type t);
+
+/* The suffixes of the names a header gives a capability of type t beside
+ * its slot's (mfcheck -o): "_MIN" and "_MAX" of ports, "_LINE" of an IRQ;
+ * a NULL-terminated list. */
+const char *const *mf_name_suffixes(enum mf_type t);
 
 /* The manifest in an ELF64 image: its .manifest section.  0 and
  * text and len set; -1 if the image is malformed or has none. */
