@@ -134,6 +134,18 @@ FZ_FN void fz_check_reply(const struct ipc_msg *m, const struct fz_method *meth,
 	}
 }
 
+/* A request that reached the implementation must be the one encoding of the
+ * values it was called with: encoded again (enc, nwords words, ncaps
+ * capabilities), they give the request back. */
+FZ_FN void fz_canonical(const struct ipc_msg *enc, uint32_t nwords, size_t ncaps)
+{
+	if (nwords != fz_req.nwords || ncaps != fz_req.ncaps ||
+	    (nwords && memcmp(enc->word, fz_req.word, nwords * sizeof enc->word[0]) != 0))
+		fz_fail("request 0x%llx (%u words, %u capabilities) was accepted, but it is not "
+		        "the encoding of the values it gave (%u words, %zu capabilities)",
+		        (unsigned long long)fz_req.label, fz_req.nwords, fz_req.ncaps, nwords, ncaps);
+}
+
 /* ---- the transport, faked ------------------------------------------------------------ */
 
 int ipc_cap_drop(ipc_cap cap)

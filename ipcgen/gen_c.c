@@ -865,7 +865,7 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	else if (!p)
 		buf_puts(b, "\t(void)self;\n");
 	buf_puts(b, "\tint st = IPC_EPROTO;\n\n\tout->nwords = 0;\n\tout->ncaps = 0;\n"
-	            "\tif (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)\n"
+	            "\tif (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)\n"
 	            "\t\treturn ipc_reject(in, out, st);\n\tswitch (in->label) {\n");
 	for (const struct method *m = i->methods; m; m = m->next)
 		gen_server_case(b, m);

@@ -126,10 +126,27 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	/* static int fz_io_file_read(struct io_file *self, ...) */
 	bfmt(b, "static %s fz_%s", m->kind == M_CALL ? "int" : "void", m->cfunc);
 	put_stub_params(b, i, m);
-	buf_puts(b, "\n{\n\t(void)self;\n");
+	if (m->params)
+		buf_puts(b, "\n{\n\tstruct ipc_msg enc;\n\tuint32_t w = 0;\n\n\t(void)self;\n");
+	else
+		buf_puts(b, "\n{\n\t(void)self;\n");
+	/* What it was called with, encoded again, must be the request itself:
+	 * the one encoding of those values. */
 	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++)
-		bfmt(b, p->type.kind == TY_BYTES ? "\t(void)a%u;\n\t(void)na%u;\n" : "\t(void)a%u;\n", n, n);
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		if (p->type.kind == TY_STRING)
+			bfmt(b, "\tif (!ipc_put_str(&enc, &w, a%u, %u))\n\t\tfz_fail(\"%s: a string it cannot send\");\n",
+			     n, (unsigned)p->type.bound, m->cfunc);
+		else if (p->type.kind == TY_BYTES)
+			bfmt(b, "\tipc_put_bytes(&enc, &w, a%u, na%u);\n", n, n);
+		else
+			bfmt(b, "\tenc.word[w++] = (uint64_t)a%u;\n", n);
+	}
+	buf_puts(b, m->params ? "\tfz_canonical(&enc, w, 0" : "\tfz_canonical(NULL, 0, 0");
+	n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? " + nc%u" : " + 1", n);
+	buf_puts(b, ");\n");
 	/* The implementation owns what it was given. */
 	n = 0;
 	for (const struct param *p = m->caps; p; p = p->next, n++)

@@ -13,7 +13,7 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case DEV_SERIAL_GET_BAUD: {

@@ -14,7 +14,7 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_DEFAULT_NEW: {
@@ -123,7 +123,7 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_SCALARS_ALL: {
@@ -280,7 +280,7 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_CAPS_GIVE: {
@@ -419,7 +419,7 @@ int every_deeper_handle(struct every_deeper *self, const struct ipc_msg *in, str
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_DEEPER_EXTRA: {

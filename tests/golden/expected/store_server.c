@@ -14,7 +14,7 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case STORE_FILES_OPEN: {
