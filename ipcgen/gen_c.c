@@ -446,6 +446,36 @@ static void gen_header(struct buf *b, const struct ns *ns)
 	fmt(b, "#ifdef __cplusplus\n}\n#endif\n#endif /* IPCGEN_%s_H */\n", ns->CNAME);
 }
 
+/* Conditions joined by "||" and wrapped before 96 columns: each is written
+ * into cur, then placed on the line or, after wrap, on the next.  Used for
+ * the checks before a client sends and before a server calls. */
+struct conds {
+	struct buf *b;
+	struct buf *cur;
+	const char *wrap;     /* " ||\n" and the indent under the first condition */
+	size_t col, wrapcol;
+	bool first;
+};
+
+static void cond_place(struct conds *c)
+{
+	if (!c->first && c->col + c->cur->len + 4 > 96) {
+		buf_puts(c->b, c->wrap);
+		c->col = c->wrapcol;
+	} else if (!c->first) {
+		PUT(c->b, " || ");
+		c->col += 4;
+	}
+	buf_putn(c->b, c->cur->data, c->cur->len);
+	c->col += c->cur->len;
+	c->first = false;
+	c->cur->len = 0;
+}
+
+/* Scratch text for a condition, kept from one call to the next (freed by
+ * gen_client and gen_server). */
+static _Thread_local struct buf cond_text;
+
 /* ---- NS_client.c ---------------------------------------------------------------- */
 
 /* Releases the capabilities a client function was given and returns status:
@@ -461,6 +491,64 @@ static void put_give_up(struct buf *b, const struct method *m, const char *ind, 
 		fmt(b, "%sreturn %s;\n", ind, status);
 }
 
+/* Whether a client must check anything before it sends (see below). */
+static bool client_checks(const struct method *m)
+{
+	if (m->caplist || m->outcaps || has_result(m))
+		return true;
+	for (const struct param *p = m->params; p; p = p->next)
+		if (p->type.kind == TY_BYTES || p->type.kind == TY_ENUM)
+			return true;
+	return false;
+}
+
+/*
+ * Every argument a client can check, checked before anything is sent, so
+ * that the server never sees what it would refuse and a bad call has no
+ * effect but IPC_EINVAL (strings are checked as they are encoded):
+ * 	if (npages > IPC_MAX_CAPS || (!pages && npages) || !io_whence_valid(w) || !result) {
+ * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);   (the capabilities still move)
+ * 	}
+ */
+static void gen_client_checks(struct buf *b, const struct method *m)
+{
+	if (!client_checks(m))
+		return;
+	struct conds cs = {b, &cond_text, " ||\n\t    ", 8, 8, true};
+	struct buf *t = cs.cur;
+	t->len = 0;
+	PUT(b, "\tif (");
+	const struct param *cl = m->caplist;
+	if (cl) {
+		fmt(t, "n%s > %s", cl->cname, caplim(m->ncaps_fixed));
+		cond_place(&cs);
+		fmt(t, "(!%s && n%s)", cl->cname, cl->cname);
+		cond_place(&cs);
+	}
+	for (const struct param *p = m->params; p; p = p->next) {
+		if (p->type.kind == TY_BYTES) {
+			fmt(t, "n%s > %u", p->cname, (unsigned)p->type.bound);
+			cond_place(&cs);
+			fmt(t, "(!%s && n%s)", p->cname, p->cname);
+			cond_place(&cs);
+		} else if (p->type.kind == TY_ENUM) {
+			fmt(t, "!%s_valid(%s)", p->type.decl->cname, p->cname);
+			cond_place(&cs);
+		}
+	}
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		fmt(t, p->list ? "!%s || !n%s" : "!%s", p->cname, p->cname);
+		cond_place(&cs);
+	}
+	if (has_result(m)) {
+		buf_puts(t, m->ret.kind == TY_BYTES ? "!result || !nresult" : "!result");
+		cond_place(&cs);
+	}
+	PUT(b, ") {\n");
+	put_give_up(b, m, "\t\t", "IPC_EINVAL");
+	PUT(b, "\t}\n");
+}
+
 static void gen_client_call(struct buf *b, const struct decl *i, const struct method *m)
 {
 	buf_spill(b);
@@ -472,8 +560,9 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	 * {
 	 * 	struct ipc_msg m;
 	 * 	int st;
-	 * 	if (npages > IPC_MAX_CAPS)    (too long: the capabilities still move)
+	 * 	if (npages > IPC_MAX_CAPS || (!pages && npages) || !result) {   (gen_client_checks)
 	 * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
+	 * 	}
 	 * 	m.label = IO_FILE_READ; ... marshal ...
 	 * 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 	 * 		return st > 0 ? IPC_EPROTO : st;        (or the call's declared errors)
@@ -485,17 +574,7 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 		PUT(b, "\tint st;\n");
 	if (var || is_array(&m->ret))
 		PUT(b, "\tuint32_t wi = 0;\n");
-	if (cl) {
-		fmt(b, "\tif (n%s > %s) {\n", cl->cname, caplim(k));
-		put_give_up(b, m, "\t\t", "IPC_EINVAL");
-		buf_puts(b, "\t}\n");
-	}
-	for (const struct param *p = m->params; p; p = p->next)
-		if (p->type.kind == TY_BYTES) {
-			fmt(b, "\tif (n%s > %u) {\n", p->cname, (unsigned)p->type.bound);
-			put_give_up(b, m, "\t\t", "IPC_EINVAL");
-			buf_puts(b, "\t}\n");
-		}
+	gen_client_checks(b, m);
 	PUT(b, "\tipc_msg_init(&m, ");
 	buf_puts(b, m->clabel);
 	PUT(b, ", ");
@@ -598,6 +677,7 @@ static void gen_client(struct buf *b, const struct ns *ns)
 		       "\treturn ipc_describe(ep, %s_ID, %s_ABI);\n}\n\n",
 		    i->cname, i->CNAME, i->CNAME);
 	}
+	buf_free(&cond_text);
 }
 
 /* ---- NS_server.c ---------------------------------------------------------------- */
@@ -622,33 +702,17 @@ static void put_result_encode(struct buf *b, const struct method *m, const char 
 	}
 }
 
-/* The conditions of a request check, joined by "||" and wrapped before 96
- * columns: each is written into cur, then placed on the line or the next. */
-struct conds {
-	struct buf *b;
-	struct buf *cur;
-	size_t col;
-	bool first;
-};
-
-static void cond_place(struct conds *c)
+/* An enum result that is none of its members is the implementation's
+ * fault, not sent (the client would refuse it):
+ * 	if (st == 0 && !dev_parity_valid(r))
+ * 		st = IPC_EFAULT; */
+static void put_result_check(struct buf *b, const struct method *m, const char *ind,
+                             const char *st, const char *r)
 {
-	if (!c->first && c->col + c->cur->len + 4 > 96) {
-		PUT(c->b, " ||\n\t\t    ");
-		c->col = 20;
-	} else if (!c->first) {
-		PUT(c->b, " || ");
-		c->col += 4;
-	}
-	buf_putn(c->b, c->cur->data, c->cur->len);
-	c->col += c->cur->len;
-	c->first = false;
-	c->cur->len = 0;
+	if (m->ret.kind == TY_ENUM)
+		fmt(b, "%sif (%s == 0 && !%s_valid(%s))\n%s\t%s = IPC_EFAULT;\n", ind, st,
+		    m->ret.decl->cname, r, ind, st);
 }
-
-/* Scratch text for a condition, kept from one call to the next (freed by
- * gen_server). */
-static _Thread_local struct buf cond_text;
 
 static void gen_server_case(struct buf *b, const struct method *m)
 {
@@ -704,7 +768,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	if (var)
 		PUT(b, "\t\tuint32_t wi = 0;\n");
 	PUT(b, "\t\tif (");
-	struct conds cs = {b, &cond_text, 12, true};
+	struct conds cs = {b, &cond_text, " ||\n\t\t    ", 12, 20, true};
 	struct buf *t = cs.cur;
 	t->len = 0;
 	if (!var) {
@@ -797,6 +861,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		PUT(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
 		return;
 	}
+	put_result_check(b, m, "\t\t", "st", "r");
 	if (!m->outcaps && !is_array(&m->ret)) {
 		/* return ipc_finish_word(out, st, 0, r); */
 		if (has_result(m)) {
@@ -904,7 +969,9 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		put_reply_proto(b, m);
 		if (!m->outcaps && !is_array(&m->ret)) {
 			/* return ipc_reply_word(reply, status, 0, 1, result); */
-			PUT(b, "\n{\n\treturn ipc_reply_word(reply, status, ");
+			PUT(b, "\n{\n");
+			put_result_check(b, m, "\t", "status", "result");
+			PUT(b, "\treturn ipc_reply_word(reply, status, ");
 			put_declared(b, m, "status");
 			if (has_result(m)) {
 				PUT(b, ", 1, ");
@@ -917,6 +984,7 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		}
 		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n"
 		            "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
+		put_result_check(b, m, "\t", "status", "result");
 		if (has_result(m) || m->outcaps) {
 			buf_puts(b, "\tif (status == 0) {\n");
 			if (has_result(m)) {

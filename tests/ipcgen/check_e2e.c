@@ -200,6 +200,35 @@ START_TEST(strings_refused_before_sending)
 }
 END_TEST
 
+START_TEST(arguments_refused_before_sending)
+{
+	enum store_mode mode = STORE_MODE_ON;
+	uint8_t out[16];
+	size_t n, count;
+	ipc_cap files[IPC_MAX_CAPS];
+	/* Not a member of the enum: the server would refuse it; nothing is sent. */
+	ck_assert_int_eq(store_files_tune(client, 0, 0, false, (enum store_mode)0, &mode),
+	                 IPC_EINVAL);
+	ck_assert_int_eq(store_files_tune(client, 0, 0, false, (enum store_mode)2, &mode),
+	                 IPC_EINVAL);
+	ck_assert_int_eq(mode, STORE_MODE_ON);
+	/* Nowhere to put what comes back: refused before the call has an effect. */
+	ck_assert_int_eq(store_files_open(client, "there", 0, NULL), IPC_EINVAL);
+	ck_assert_int_eq(store_files_tune(client, 0, 0, false, STORE_MODE_ON, NULL), IPC_EINVAL);
+	ck_assert_int_eq(store_files_hash(client, out, 1, 0, NULL, &n), IPC_EINVAL);
+	ck_assert_int_eq(store_files_hash(client, out, 1, 0, out, NULL), IPC_EINVAL);
+	ck_assert_int_eq(store_files_list(client, "/", NULL, &n, &count), IPC_EINVAL);
+	ck_assert_int_eq(store_files_list(client, "/", files, NULL, &count), IPC_EINVAL);
+	/* Bytes that are not there. */
+	ck_assert_int_eq(store_files_hash(client, NULL, 3, 0, out, &n), IPC_EINVAL);
+	ck_assert_int_eq(store_files_hash(client, NULL, 0, 0, out, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	/* The server saw none of them: the next call is answered in order. */
+	ck_assert_int_eq(store_files_tune(client, 0, 0, false, STORE_MODE_OFF, &mode), 0);
+	ck_assert_int_eq(mode, STORE_MODE_OFF);
+}
+END_TEST
+
 START_TEST(bytes_round_trip)
 {
 	uint8_t data[32], out[16];
@@ -399,6 +428,15 @@ START_TEST(wire_decoders_accept_one_encoding)
 }
 END_TEST
 
+START_TEST(results_the_server_cannot_encode_are_faults)
+{
+	enum store_mode r;
+	ck_assert_int_eq(store_files_tune(client, 1, 2, true, STORE_MODE_AUTO, &r), 0);
+	ck_assert_int_eq(r, STORE_MODE_AUTO);
+	ck_assert_int_eq(store_files_tune(client, 99, 0, false, STORE_MODE_ON, &r), IPC_EFAULT);
+}
+END_TEST
+
 /* ---- canonical encoding: hand-made replies to the generated client ------------------- */
 
 /* A hand-made server: answers each request with the next of raw_replies. */
@@ -463,6 +501,7 @@ int main(void)
 	tcase_add_test(t, undeclared_errors_are_server_faults);
 	tcase_add_test(t, strings_round_trip);
 	tcase_add_test(t, strings_refused_before_sending);
+	tcase_add_test(t, arguments_refused_before_sending);
 	tcase_add_test(t, bytes_round_trip);
 	tcase_add_test(t, returned_capability_lists);
 	tcase_add_test(t, sends_and_describe);
@@ -473,6 +512,7 @@ int main(void)
 	tcase_add_test(t, bytes_padding_must_be_zero);
 	tcase_add_test(t, narrow_words_are_zero_or_sign_extended);
 	tcase_add_test(t, counts_and_labels_are_exact);
+	tcase_add_test(t, results_the_server_cannot_encode_are_faults);
 	suite_add_tcase(s, t);
 	t = tcase_create("canonical replies");
 	tcase_add_test(t, wire_decoders_accept_one_encoding);

@@ -245,10 +245,11 @@ static inline bool ipc_dec_i64(uint64_t w, int64_t *v)
 	return true;
 }
 
-/* Releases n capabilities; returns status, for "return ipc_drop_caps(...)". */
+/* Releases n capabilities (none if caps is NULL); returns status, for
+ * "return ipc_drop_caps(...)". */
 static inline int ipc_drop_caps(const ipc_cap *caps, size_t n, int status)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; caps && i < n; i++)
 		ipc_cap_drop(caps[i]);
 	return status;
 }

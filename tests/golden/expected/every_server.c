@@ -183,6 +183,8 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 		if (!vt->rl)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rl(self, &r);
+		if (st == 0 && !every_level_valid(r))
+			st = IPC_EFAULT;
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_RS: {
@@ -192,6 +194,8 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 		if (!vt->rs)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rs(self, &r);
+		if (st == 0 && !every_sparse_valid(r))
+			st = IPC_EFAULT;
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_NOTE: {
@@ -260,11 +264,15 @@ int every_scalars_rb_reply(ipc_cap reply, int status, bool result)
 
 int every_scalars_rl_reply(ipc_cap reply, int status, enum every_level result)
 {
+	if (status == 0 && !every_level_valid(result))
+		status = IPC_EFAULT;
 	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 int every_scalars_rs_reply(ipc_cap reply, int status, enum every_sparse result)
 {
+	if (status == 0 && !every_sparse_valid(result))
+		status = IPC_EFAULT;
 	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
