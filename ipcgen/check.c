@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 /* XXH3 inlined: the fingerprint and the tables here hash short strings. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -124,6 +125,47 @@ static const char *const c_taken[] = {
 	"vt", "wi",
 	"ipc_cap",
 };
+
+/* Headers a namespace's NS.h must not be called: code built with -I on the
+ * output folder (as ipcgen(1) suggests) would find it instead of them.  The
+ * standard C headers (C89 to C23), the POSIX ones outside folders
+ * (POSIX.1-2024), and those that common implementations of them include by
+ * a name without a folder (glibc, musl, gcc, clang), compared without case
+ * for file systems that ignore it.  The runtime's headers are all under
+ * mercury/, where NS.h cannot be. */
+static const struct { const char *name; const char *what; } system_headers[] = {
+#define H(n, w) {n, w}
+	H("assert", "C"), H("complex", "C"), H("ctype", "C"), H("errno", "C"),
+	H("fenv", "C"), H("float", "C"), H("inttypes", "C"), H("iso646", "C"),
+	H("limits", "C"), H("locale", "C"), H("math", "C"), H("setjmp", "C"),
+	H("signal", "C"), H("stdalign", "C"), H("stdarg", "C"), H("stdatomic", "C"),
+	H("stdbit", "C"), H("stdbool", "C"), H("stdckdint", "C"), H("stddef", "C"),
+	H("stdint", "C"), H("stdio", "C"), H("stdlib", "C"), H("stdnoreturn", "C"),
+	H("string", "C"), H("tgmath", "C"), H("threads", "C"), H("time", "C"),
+	H("uchar", "C"), H("wchar", "C"), H("wctype", "C"),
+	H("aio", "POSIX"), H("cpio", "POSIX"), H("devctl", "POSIX"), H("dirent", "POSIX"),
+	H("dlfcn", "POSIX"), H("endian", "POSIX"), H("fcntl", "POSIX"), H("fmtmsg", "POSIX"),
+	H("fnmatch", "POSIX"), H("ftw", "POSIX"), H("glob", "POSIX"), H("grp", "POSIX"),
+	H("iconv", "POSIX"), H("langinfo", "POSIX"), H("libgen", "POSIX"), H("libintl", "POSIX"),
+	H("monetary", "POSIX"), H("mqueue", "POSIX"), H("ndbm", "POSIX"), H("netdb", "POSIX"),
+	H("nl_types", "POSIX"), H("poll", "POSIX"), H("pthread", "POSIX"), H("pwd", "POSIX"),
+	H("regex", "POSIX"), H("sched", "POSIX"), H("search", "POSIX"), H("semaphore", "POSIX"),
+	H("spawn", "POSIX"), H("strings", "POSIX"), H("stropts", "POSIX"), H("syslog", "POSIX"),
+	H("tar", "POSIX"), H("termios", "POSIX"), H("trace", "POSIX"), H("ulimit", "POSIX"),
+	H("unistd", "POSIX"), H("utime", "POSIX"), H("utmpx", "POSIX"), H("wordexp", "POSIX"),
+	H("alloca", "system"), H("features", "system"), H("paths", "system"),
+	H("syslimits", "system"),
+#undef H
+};
+
+/* The system header that a file NAME.h would hide, or -1. */
+static int system_header(const char *name)
+{
+	for (size_t i = 0; i < sizeof system_headers / sizeof system_headers[0]; i++)
+		if (strcasecmp(name, system_headers[i].name) == 0)
+			return (int)i;
+	return -1;
+}
 
 /* c_taken as an open-addressing set, built on first use, with a bitmap of
  * the hashes in it (at 12 bits) in front: most names are not in the set,
@@ -1457,6 +1499,12 @@ static void claim_names(struct checker *c, struct ns *ns)
 	if (strcmp(ns->CNAME, "IPC") == 0) {
 		diag_error(c->d, ns->loc, "namespace '%s' would give C names starting '%s_', which the transport reserves; rename it",
 		           ns->name, ns->cname);
+		return;
+	}
+	int h = system_header(ns->cname);
+	if (h >= 0) {
+		diag_error(c->d, ns->loc, "namespace '%s' would write '%s.h', which hides the %s header <%s.h> from code built with -I on the output folder; rename it",
+		           ns->name, ns->cname, system_headers[h].what, system_headers[h].name);
 		return;
 	}
 	uint32_t who = claimant(c, ns->loc, ns, ns->name, NULL);

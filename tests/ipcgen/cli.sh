@@ -91,6 +91,14 @@ expect 0 "--lock of dev.ipc alone" "$ipcgen" --lock "$t/dev.lock" "$t/inh/dev.ip
 sed -i 's/call seek(offs: i64, w: whence) size;/call seek(offs: i64, w: whence) u64;/' "$t/inh/io.ipc"
 expect 1 "--compat sees a change in an inherited interface" "$ipcgen" --compat "$t/dev.lock" "$t/inh/dev.ipc"
 
+# A namespace whose NS.h would hide a system header is refused, in any case
+# (file systems that ignore case would find Stdio.h for <stdio.h>).
+for ns in errno Stdio UNISTD features; do
+	printf 'namespace %s;\n' "$ns" >"$t/hdr.ipc"
+	expect 1 "namespace $ns would hide a system header" "$ipcgen" -o "$t" "$t/hdr.ipc"
+	[ ! -e "$t/$ns.h" ] && ok "namespace $ns: nothing written" || no "namespace $ns: $ns.h written"
+done
+
 # Hostile inputs: refused with exit 1, never a crash.
 : >"$t/empty.ipc"
 expect 1 "an empty file" "$ipcgen" -o "$t" "$t/empty.ipc"
