@@ -120,6 +120,35 @@ static const char *const c_taken[] = {
 	"UINT8_C", "UINT16_C", "UINT32_C", "UINT64_C", "INTMAX_C", "UINTMAX_C",
 	"WCHAR_MIN", "WCHAR_MAX", "WINT_MIN", "WINT_MAX", "SIG_ATOMIC_MIN",
 	"SIG_ATOMIC_MAX",
+	"int_least8_t", "int_least16_t", "int_least32_t", "int_least64_t",
+	"uint_least8_t", "uint_least16_t", "uint_least32_t", "uint_least64_t",
+	"int_fast8_t", "int_fast16_t", "int_fast32_t", "int_fast64_t",
+	"uint_fast8_t", "uint_fast16_t", "uint_fast32_t", "uint_fast64_t",
+	"INT_LEAST8_MIN", "INT_LEAST16_MIN", "INT_LEAST32_MIN", "INT_LEAST64_MIN",
+	"INT_LEAST8_MAX", "INT_LEAST16_MAX", "INT_LEAST32_MAX", "INT_LEAST64_MAX",
+	"UINT_LEAST8_MAX", "UINT_LEAST16_MAX", "UINT_LEAST32_MAX", "UINT_LEAST64_MAX",
+	"INT_FAST8_MIN", "INT_FAST16_MIN", "INT_FAST32_MIN", "INT_FAST64_MIN",
+	"INT_FAST8_MAX", "INT_FAST16_MAX", "INT_FAST32_MAX", "INT_FAST64_MAX",
+	"UINT_FAST8_MAX", "UINT_FAST16_MAX", "UINT_FAST32_MAX", "UINT_FAST64_MAX",
+	/* their C23 widths, and <stddef.h>'s additions */
+	"INT8_WIDTH", "INT16_WIDTH", "INT32_WIDTH", "INT64_WIDTH", "UINT8_WIDTH",
+	"UINT16_WIDTH", "UINT32_WIDTH", "UINT64_WIDTH", "INT_LEAST8_WIDTH",
+	"INT_LEAST16_WIDTH", "INT_LEAST32_WIDTH", "INT_LEAST64_WIDTH",
+	"UINT_LEAST8_WIDTH", "UINT_LEAST16_WIDTH", "UINT_LEAST32_WIDTH",
+	"UINT_LEAST64_WIDTH", "INT_FAST8_WIDTH", "INT_FAST16_WIDTH",
+	"INT_FAST32_WIDTH", "INT_FAST64_WIDTH", "UINT_FAST8_WIDTH",
+	"UINT_FAST16_WIDTH", "UINT_FAST32_WIDTH", "UINT_FAST64_WIDTH",
+	"INTPTR_WIDTH", "UINTPTR_WIDTH", "INTMAX_WIDTH", "UINTMAX_WIDTH",
+	"PTRDIFF_WIDTH", "SIG_ATOMIC_WIDTH", "SIZE_WIDTH", "WCHAR_WIDTH",
+	"WINT_WIDTH", "unreachable", "nullptr_t",
+	/* macros gcc and clang predefine in their default (GNU) modes, here
+	 * (x86_64 and i386 Linux: gcc -dM -E - </dev/null) and on other
+	 * targets they support */
+	"unix", "linux", "i386", "sun", "sparc", "mips", "vax", "pdp11", "m68k",
+	"mc68000", "hppa", "powerpc", "PPC", "sco", "MSDOS", "WIN32", "WIN64",
+	"WINNT",
+	/* the transport's include guard (its other names begin with IPC_) */
+	"MERCURY_IPC_H",
 	/* the names generated functions use for themselves */
 	"ep", "m", "st", "result", "nresult", "self", "reply", "status", "in", "out",
 	"vt", "wi",
@@ -172,7 +201,7 @@ static int system_header(const char *name)
  * and most of those miss in the bitmap.  The hash looks at the length and
  * the first and last letters only: cheap for the many short names ("a",
  * "b", ...). */
-#define TAKEN_SLOTS 512
+#define TAKEN_SLOTS 1024
 #define TAKEN_BITS 4096
 static struct { const char *s; size_t n; } taken_set[TAKEN_SLOTS];
 static uint64_t taken_bits[TAKEN_BITS / 64];
@@ -200,8 +229,11 @@ static bool c_is_taken(const char *s, size_t n)
 	}
 	if (!n)
 		return false;
-	/* The transport's own prefixes. */
+	/* The prefixes of the runtime's headers (the transport's, and the
+	 * macros of mercury/posix.h and mercury/helios.h). */
 	if (n >= 4 && (memcmp(s, "ipc_", 4) == 0 || memcmp(s, "IPC_", 4) == 0))
+		return true;
+	if ((n >= 8 && memcmp(s, "MERCURY_", 8) == 0) || (n >= 7 && memcmp(s, "HELIOS_", 7) == 0))
 		return true;
 	size_t h = taken_hash(s, n);
 	if (!(taken_bits[h / 64] >> (h % 64) & 1))
@@ -265,9 +297,11 @@ static const char *c_local(struct strpool *p, const char *s)
 	}
 	if (!c_is_taken(r, n))
 		return r;
+	/* A '_' at the end; an 'x' after one already there, which would
+	 * otherwise make a "__". */
 	char *t = pool_alloc(p, n + 2);
 	memcpy(t, r, n);
-	t[n] = '_';
+	t[n] = r[n - 1] == '_' ? 'x' : '_';
 	t[n + 1] = 0;
 	return t;
 }

@@ -401,6 +401,26 @@ START_TEST(cnames_escaped)
 }
 END_TEST
 
+/* Macros a compiler predefines in its default mode, and escapes that would
+ * end in "__" (reserved in C++). */
+START_TEST(cnames_escape_predefined_macros)
+{
+	struct result r;
+	compile(&r, "namespace t;\ninterface a {\n\tcall unix(linux: u8, i386: u8, ipc_: u8, "
+	            "MERCURY_IPC_H: u8, INT_LEAST8_MAX: u8);\n}\n");
+	ck_assert_msg(r.ok, "%s", r.diags);
+	struct method *m = decl(&r, "a")->methods;
+	ck_assert_str_eq(m->field, "unix_");
+	struct param *p = m->params;
+	ck_assert_str_eq(p->cname, "linux_");
+	ck_assert_str_eq(p->next->cname, "i386_");
+	ck_assert_str_eq(p->next->next->cname, "ipc_x");
+	ck_assert_str_eq(p->next->next->next->cname, "MERCURY_IPC_H_");
+	ck_assert_str_eq(p->next->next->next->next->cname, "INT_LEAST8_MAX_");
+	release(&r);
+}
+END_TEST
+
 START_TEST(cnames_injective)
 {
 	struct result r;
@@ -480,6 +500,7 @@ static Suite *ipcgen_suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("backend");
 	tcase_add_test(t, cnames_escaped);
+	tcase_add_test(t, cnames_escape_predefined_macros);
 	tcase_add_test(t, cnames_injective);
 	tcase_add_test(t, backend_deterministic);
 	tcase_add_test(t, backend_defuses_comments);

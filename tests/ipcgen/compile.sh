@@ -19,13 +19,57 @@ for c in "$cc" "$clang"; do
 		check "$c $(basename "$f")" $c -std=c11 -Wall -Wextra -Wpedantic -Werror $inc -c -o "$out/o.o" "$f"
 	done
 done
+# The compilers' default modes (GNU C, where unix and linux are macros), and
+# C23, all warnings.
+for c in "$cc" "$clang"; do
+	[ -n "$c" ] || continue
+	for f in "$out"/*.c; do
+		check "$c (default mode) $(basename "$f")" $c -Wall -Wextra -Werror $inc -c -o "$out/o.o" "$f"
+	done
+	check "$c -std=c2x, the headers" sh -c 'for h in "$0"/*.h; do printf "#include \"%s\"\n" "$(basename "$h")"; done >"$0/all.c" &&
+		$1 -std=c2x -Wall -Wextra -Wpedantic -Werror $2 -c -o "$0/o.o" "$0/all.c"' "$out" "$c" "$inc"
+done
 if [ -n "$cxx" ]; then
 	for h in "$out"/*.h; do
 		printf '#include "%s"\nint main() { return 0; }\n' "$(basename "$h")" >"$out/t.cc"
 		check "$cxx $(basename "$h")" $cxx -std=c++11 -Wall -Wextra -Werror $inc -o "$out/t" "$out/t.cc"
+		check "$cxx (default mode) $(basename "$h")" $cxx -Wall -Wextra -Werror $inc -o "$out/t" "$out/t.cc"
 	done
 else
 	echo "not ok - no C++ compiler"; fail=$((fail + 1))
+fi
+
+# Every macro the compilers predefine or the transport's headers define, in
+# every mode (default, ISO, C23, _GNU_SOURCE, 32-bit, C++), that has no
+# leading '_', as a parameter and as a method: escaped, so that the stubs
+# compile in every mode.
+mkdir "$out/mac"
+for c in "$cc" "$clang"; do
+	[ -n "$c" ] || continue
+	$c -m32 -dM -E -x c - </dev/null 2>/dev/null
+	for m in "" -std=c11 -std=gnu2x -std=c2x -D_GNU_SOURCE; do
+		echo '#include <mercury/ipc.h>' | $c $m $inc -dM -E -x c - 2>/dev/null
+		echo '#include <mercury/ipc.h>' | $c $m $inc -dM -E -x c++ - 2>/dev/null
+	done
+done | sed -n 's/^#define \([A-Za-z][A-Za-z0-9_]*\).*/\1/p' | sort -u >"$out/mac/names"
+awk 'BEGIN { print "namespace macros;\ninterface m {" }
+     { p[NR] = $1; print "\tcall " $1 "() void;" }
+     END { for (i = 1; i <= NR; i += 60) { printf "\tcall p%d(", i
+               for (j = i; j < i + 60 && j <= NR; j++) printf "%s%s: u8", (j > i ? ", " : ""), p[j]
+               print ") void;" }
+           print "}" }' "$out/mac/names" >"$out/mac/macros.ipc"
+check "generate the macros' protocol ($(wc -l <"$out/mac/names") names)" "$ipcgen" -o "$out/mac" "$out/mac/macros.ipc"
+for c in "$cc" "$clang"; do
+	[ -n "$c" ] || continue
+	for m in "" "-std=c11 -Wpedantic" "-std=c2x -Wpedantic" -D_GNU_SOURCE; do
+		for f in macros_client.c macros_server.c; do
+			check "$c $m: macros as names, $f" $c $m -Wall -Wextra -Werror $inc -I"$out/mac" -c -o "$out/o.o" "$out/mac/$f"
+		done
+	done
+done
+if [ -n "$cxx" ]; then
+	printf '#include "macros.h"\nint main() { return 0; }\n' >"$out/mac/t.cc"
+	check "$cxx: macros as names" $cxx -Wall -Wextra -Werror $inc -I"$out/mac" -o "$out/t" "$out/mac/t.cc"
 fi
 
 # No namespace may write a header that hides one the system's C or POSIX
