@@ -265,11 +265,14 @@ static char *pool_alloc(struct strpool *p, size_t n)
 }
 
 /* Rewrites a name C reserves by its shape: a leading '_' gains an 'x' in
- * front, and each '__' becomes '_x_'.  The result has neither shape. */
-static char *c_unreserve(struct strpool *p, const char *s)
+ * front, and each '__' becomes '_x_'.  The result has neither shape.  With
+ * tail (a global name, which the generated code extends: NAME_reply,
+ * NAME_ID), a '_' at the end gains an 'x' after it too, so that no suffix
+ * makes a '__'. */
+static char *c_unreserve(struct strpool *p, const char *s, bool tail)
 {
 	size_t n = strlen(s);
-	char *out = pool_alloc(p, 2 * n + 2), *o = out;
+	char *out = pool_alloc(p, 2 * n + 3), *o = out;
 	if (s[0] == '_')
 		*o++ = 'x';
 	for (size_t i = 0; i < n; i++) {
@@ -277,6 +280,8 @@ static char *c_unreserve(struct strpool *p, const char *s)
 			*o++ = 'x';
 		*o++ = s[i];
 	}
+	if (tail && o > out && o[-1] == '_')
+		*o++ = 'x';
 	*o = 0;
 	return out;
 }
@@ -292,7 +297,7 @@ static const char *c_local(struct strpool *p, const char *s)
 			reserved = true;
 	const char *r = s;
 	if (reserved) {
-		r = c_unreserve(p, s);
+		r = c_unreserve(p, s, false);
 		n = strlen(r);
 	}
 	if (!c_is_taken(r, n))
@@ -342,28 +347,36 @@ static char *c_upper(struct strpool *p, const char *s)
  * ordinary ones; struct and enum tags with tags. */
 enum cname_kind { CN_MACRO, CN_ORDINARY, CN_TAG };
 
-/* What a name is claimed as, for a diagnostic: formats with up to two %s,
- * filled in with the claimant's x and y. */
+/* What a name is claimed as, for a diagnostic: the declaration it comes
+ * from (a format with up to two %s, filled in with the claimant's x and
+ * y), and unless it is the declaration's own name, what the generated
+ * code makes of it ("the init function of interface 'io::file'"). */
 enum claim_what {
-	W_TAKEN, W_GUARD, W_STATUS, W_ERROR, W_ENUM, W_ENUM_FN, W_MEMBER,
-	W_IFACE, W_VTABLE, W_ID, W_ABI, W_IFACE_FN, W_METHOD, W_LABEL, W_REPLY,
+	W_TAKEN, W_GUARD, W_STATUS, W_ERROR, W_ENUM, W_ENUM_VALID, W_ENUM_DEC,
+	W_ENUM_NAME, W_MEMBER, W_IFACE, W_VTABLE, W_ID, W_ABI, W_INIT, W_HANDLE,
+	W_DISPATCH, W_DESCRIBE, W_METHOD, W_LABEL, W_REPLY,
 };
-static const char *const claim_what[] = {
-	[W_TAKEN] = "a name of C, C++ or their headers",
-	[W_GUARD] = "the include guard of namespace '%s'",
-	[W_STATUS] = "the status names of namespace '%s'",
-	[W_ERROR] = "error '%s::%s'",
-	[W_ENUM] = "enum '%s::%s'",
-	[W_ENUM_FN] = "a function of enum '%s::%s'",
-	[W_MEMBER] = "enum member '%s::%s'",
-	[W_IFACE] = "interface '%s::%s'",
-	[W_VTABLE] = "the vtable of '%s::%s'",
-	[W_ID] = "the ID of '%s::%s'",
-	[W_ABI] = "the fingerprint of '%s::%s'",
-	[W_IFACE_FN] = "a function of '%s::%s'",
-	[W_METHOD] = "method '%s.%s'",
-	[W_LABEL] = "the label of method '%s.%s'",
-	[W_REPLY] = "the deferred reply of method '%s.%s'",
+static const struct { const char *owner, *noun; } claim_what[] = {
+	[W_TAKEN] = {"a name of C, C++ or their headers", NULL},
+	[W_GUARD] = {"namespace '%s'", "include guard"},
+	[W_STATUS] = {"namespace '%s'", "status-name function"},
+	[W_ERROR] = {"error '%s::%s'", NULL},
+	[W_ENUM] = {"enum '%s::%s'", NULL},
+	[W_ENUM_VALID] = {"enum '%s::%s'", "validity check"},
+	[W_ENUM_DEC] = {"enum '%s::%s'", "decoder"},
+	[W_ENUM_NAME] = {"enum '%s::%s'", "name function"},
+	[W_MEMBER] = {"enum member '%s::%s'", NULL},
+	[W_IFACE] = {"interface '%s::%s'", NULL},
+	[W_VTABLE] = {"interface '%s::%s'", "vtable"},
+	[W_ID] = {"interface '%s::%s'", "ID"},
+	[W_ABI] = {"interface '%s::%s'", "fingerprint"},
+	[W_INIT] = {"interface '%s::%s'", "init function"},
+	[W_HANDLE] = {"interface '%s::%s'", "handle function"},
+	[W_DISPATCH] = {"interface '%s::%s'", "dispatch function"},
+	[W_DESCRIBE] = {"interface '%s::%s'", "describe function"},
+	[W_METHOD] = {"method '%s.%s'", NULL},
+	[W_LABEL] = {"method '%s.%s'", "label"},
+	[W_REPLY] = {"method '%s.%s'", "reply function"},
 };
 
 /* A declaration that claims C names (a namespace, declaration, enum member
@@ -581,6 +594,14 @@ static const char taken_owner[] = "taken";
 
 /* Claims a global C name for claimant who, as what; name must live until
  * the end of the check.  The descriptions are only made for a clash. */
+/* "the init function of interface 'io::file'", or "method 'io::file.read'". */
+static const char *claim_text(struct checker *c, enum claim_what what, const struct claimant *who)
+{
+	const char *decl = arena_printf(c->a, claim_what[what].owner, who->x, who->y);
+	return claim_what[what].noun ? arena_printf(c->a, "the %s of %s", claim_what[what].noun, decl)
+	                             : decl;
+}
+
 /* Claims name for claimant who now (see claim). */
 static void claim_now(struct checker *c, enum cname_kind kind, const char *name, size_t len,
                       uint64_t h, uint32_t who, enum claim_what what)
@@ -618,15 +639,21 @@ static void claim_now(struct checker *c, enum cname_kind kind, const char *name,
 	*key = me->owner;
 	if (map_put(&c->clashed, (const char *)key, sizeof *key, key))
 		return;
-	const char *mine = arena_printf(c->a, claim_what[what], me->x, me->y);
+	const char *mine = claim_text(c, what, me);
 	if (it->owner == taken_owner) {
 		diag_error(c->d, me->loc, "%s would be the C name '%s', which C, C++ or the headers the stubs include already define; rename it",
 		           mine, name);
 		return;
 	}
-	const char *theirs = arena_printf(c->a, claim_what[old_what], it->x, it->y);
-	diag_error(c->d, me->loc, "%s and %s would both be '%s' in C; rename one", mine, theirs, name);
-	diag_note(c->d, it->loc, "%s is declared here", theirs);
+	diag_error(c->d, me->loc, "%s and %s would both be '%s' in C; rename one", mine,
+	           claim_text(c, old_what, it), name);
+	/* The note names the declaration, and what is made of it. */
+	const char *decl = arena_printf(c->a, claim_what[old_what].owner, it->x, it->y);
+	if (claim_what[old_what].noun)
+		diag_note(c->d, it->loc, "%s is declared here; its %s is '%s'", decl,
+		          claim_what[old_what].noun, name);
+	else
+		diag_note(c->d, it->loc, "%s is declared here", decl);
 }
 
 /* Claims waiting for claims_flush, their slots being fetched meanwhile:
@@ -657,10 +684,10 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name,
 		claims_flush(c);
 }
 
-/* x_y, with reserved shapes (a leading '_', a "__") rewritten; a new
- * string of p.  x is always a C name made here, by c_unreserve or join
- * (upper-cased or not), which has no such shape: only an empty x, a '_'
- * at its end, or y can make one, so only y is searched. */
+/* x_y, with reserved shapes (a leading '_', a "__", a '_' at the end)
+ * rewritten; a new string of p.  x is always a C name made here, by
+ * c_unreserve or join (upper-cased or not), which has no such shape: only
+ * an empty x or y can make one, so only y is searched. */
 static inline char *join_n(struct strpool *p, const char *x, const char *y, size_t ny,
                            bool search_y)
 {
@@ -672,11 +699,11 @@ static inline char *join_n(struct strpool *p, const char *x, const char *y, size
 	t[nx + 1 + ny] = 0;
 	bool reserved = nx == 0 || x[nx - 1] == '_';
 	if (search_y) {
-		reserved = reserved || y[0] == '_';
+		reserved = reserved || y[0] == '_' || y[ny - 1] == '_';
 		for (size_t i = 1; i < ny && !reserved; i++)
 			reserved = y[i] == '_' && y[i - 1] == '_';
 	}
-	return reserved ? c_unreserve(p, t) : t;
+	return reserved ? c_unreserve(p, t, true) : t;
 }
 
 static char *join(struct strpool *p, const char *x, const char *y)
@@ -1252,6 +1279,30 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	m->field = c_local(&c->strs, m->name);
 }
 
+/* The vtable entries of an interface must differ in C as its methods do in
+ * the protocol: 'int' and 'int_' would both be the entry 'int_'.  Entries
+ * that are their methods' names differ, so there is only something to
+ * look at when one was escaped. */
+static void check_fields(struct checker *c, struct decl *i)
+{
+	bool escaped = false;
+	for (struct method *m = i->methods; m && !escaped; m = m->next)
+		escaped = m->field != m->name;   /* c_local gives the name itself back */
+	if (!escaped)
+		return;
+	dups_clear(&c->names);
+	for (struct method *m = i->methods; m; m = m->next) {
+		if (m->dup)
+			continue;
+		struct method *old = dups_put(&c->names, m->field, strlen(m->field), m);
+		if (old) {
+			diag_error(c->d, m->loc, "methods '%s' and '%s' of '%s' would both be the vtable entry '%s' in C; rename one",
+			           m->name, old->name, i->name, m->field);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+		}
+	}
+}
+
 static void check_interface(struct checker *c, struct decl *i)
 {
 	dups_clear(&c->names);
@@ -1277,6 +1328,7 @@ static void check_interface(struct checker *c, struct decl *i)
 	if (n > 0xffff)
 		diag_error(c->d, i->loc, "interface '%s' has %u methods; a 16-bit label number allows at most 65535",
 		           i->name, n);
+	check_fields(c, i);
 
 	/* describe answers with an (ID, fingerprint) pair per level. */
 	unsigned depth = 1;
@@ -1518,7 +1570,7 @@ static void count_claims(const struct unit *u, size_t *names, size_t *who)
  * (fingerprints, the unit's beside hook) may read them meanwhile. */
 static void name_decls(struct checker *c, struct ns *ns)
 {
-	ns->cname = c_unreserve(&c->strs, ns->name);
+	ns->cname = c_unreserve(&c->strs, ns->name, true);
 	ns->CNAME = c_upper(&c->strs, ns->cname);
 	for (struct decl *d = ns->decls; d; d = d->next)
 		if (!d->dup)
@@ -1530,10 +1582,19 @@ static void name_decls(struct checker *c, struct ns *ns)
 static void claim_names(struct checker *c, struct ns *ns)
 {
 	struct strpool *a = &c->strs, *tmp = &c->tmpnames;
-	if (strcmp(ns->CNAME, "IPC") == 0) {
-		diag_error(c->d, ns->loc, "namespace '%s' would give C names starting '%s_', which the transport reserves; rename it",
-		           ns->name, ns->cname);
-		return;
+	/* IPC_ and ipc_ are the transport's; IPCGEN_ begins every include
+	 * guard, IPCGEN_NS_H, which a namespace 'ipcgen' could make. */
+	static const struct { const char *prefix, *what; } reserved[] = {
+		{"IPC", "C names starting 'ipc_' or 'IPC_', which the transport reserves"},
+		{"IPCGEN", "macros starting 'IPCGEN_', which the include guards use"},
+	};
+	for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++) {
+		size_t n = strlen(reserved[k].prefix);
+		if (strncmp(ns->CNAME, reserved[k].prefix, n) == 0 && (!ns->CNAME[n] || ns->CNAME[n] == '_')) {
+			diag_error(c->d, ns->loc, "namespace '%s' would give %s; rename it", ns->name,
+			           reserved[k].what);
+			return;
+		}
 	}
 	int h = system_header(ns->cname);
 	if (h >= 0) {
@@ -1557,9 +1618,9 @@ static void claim_names(struct checker *c, struct ns *ns)
 		if (d->kind == D_ENUM) {
 			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_TAG, d->cname, who, W_ENUM);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_ENUM_FN);
-			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_FN);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "name"), who, W_ENUM_FN);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_ENUM_VALID);
+			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_DEC);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "name"), who, W_ENUM_NAME);
 			const char *q = qualified(c->a, d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = upper(join(a, d->cname, m->name));
@@ -1572,9 +1633,10 @@ static void claim_names(struct checker *c, struct ns *ns)
 		claim(c, CN_TAG, join_lit(tmp, d->cname, "iface"), who, W_VTABLE);
 		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ID"), who, W_ID);
 		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ABI"), who, W_ABI);
-		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
-		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
-			claim(c, CN_ORDINARY, join(tmp, d->cname, fns[k]), who, W_IFACE_FN);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "init"), who, W_INIT);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "handle"), who, W_HANDLE);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "dispatch"), who, W_DISPATCH);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "describe"), who, W_DESCRIBE);
 		const char *q = qualified(c->a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
 			m->cfunc = join(a, d->cname, m->name);
@@ -1588,6 +1650,112 @@ static void claim_names(struct checker *c, struct ns *ns)
 				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "reply"), mwho, W_REPLY);
 		}
 	}
+}
+
+/* ---- local C names against the global ones ------------------------------------- */
+
+/*
+ * A parameter is in scope in the functions that take it, where the
+ * generated code also uses global names (a label, an enum's validity
+ * check) and any macro expands: a parameter 'T_A_F' or 'IPCGEN_T_H' would
+ * break them, 'io_whence_valid' would hide the function.  So once every
+ * global name is claimed, a parameter (or a vtable entry, for macros) named
+ * like one is escaped further, as c_local escapes C's names, until it
+ * clashes with nothing.  Every global name has a '_': a name without one
+ * has nothing to fear but for its length ('ew: bytes<8>' has 'new').
+ */
+
+/* Whether name is a macro or, unless macro_only, an ordinary identifier of
+ * the generated code or of C (c_taken's names are claimed as macros).  An
+ * escape, which always holds a '_', can only be one of these: the prefixes
+ * c_local escapes stay (IPC_X_ is no macro of the transport's). */
+static bool global_name(const struct checker *c, const char *name, bool macro_only)
+{
+	size_t n = strlen(name);
+	const struct claims *t = &c->claims;
+	size_t i = claims_slot(t, name, n, XXH3_64bits(name, n));
+	if (!t->slot[i].entry)
+		return false;
+	const struct claim_entry *e = &t->v[t->slot[i].entry - 1];
+	return e->ord && (e->macro || !macro_only);
+}
+
+static bool has_length(const struct param *p)
+{
+	return p->list || p->type.kind == TY_BYTES;
+}
+
+/* Whether parameter p of m may be called name in C: not a name of C or of
+ * the generated code, nor another parameter's, nor another's length; nor
+ * its own length, if it has one. */
+static bool local_fits(struct checker *c, struct method *m, struct param *p, const char *name)
+{
+	if (strchr(name, '_') && global_name(c, name, false))
+		return false;
+	const char *len = has_length(p) ? arena_printf(&c->tmp, "n%s", name) : NULL;
+	if (len && global_name(c, len, false))
+		return false;
+	struct param *sections[3] = {m->caps, m->outcaps, m->params};
+	for (int k = 0; k < 3; k++)
+		for (struct param *q = sections[k]; q; q = q->next) {
+			if (q == p)
+				continue;
+			if (strcmp(q->cname, name) == 0 || (len && strcmp(q->cname, len) == 0) ||
+			    (has_length(q) && name[0] == 'n' && strcmp(name + 1, q->cname) == 0))
+				return false;
+		}
+	return true;
+}
+
+/* s with one more escape: a '_' at the end, or an 'x' after a '_'. */
+static const char *escape_more(struct strpool *p, const char *s)
+{
+	size_t n = strlen(s);
+	char *t = pool_alloc(p, n + 2);
+	memcpy(t, s, n);
+	t[n] = s[n - 1] == '_' ? 'x' : '_';
+	t[n + 1] = 0;
+	return t;
+}
+
+/* Whether another vtable entry of i is called name. */
+static bool field_taken(const struct decl *i, const struct method *m, const char *name)
+{
+	for (const struct method *o = i->methods; o; o = o->next)
+		if (o != m && strcmp(o->field, name) == 0)
+			return true;
+	return false;
+}
+
+static void escape_locals(struct checker *c)
+{
+	for (struct ns *ns = c->u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next) {
+			if (d->kind != D_IFACE)
+				continue;
+			for (struct method *m = d->methods; m; m = m->next) {
+				struct param *sections[3] = {m->caps, m->outcaps, m->params};
+				for (int k = 0; k < 3; k++)
+					for (struct param *p = sections[k]; p; p = p->next) {
+						if ((!strchr(p->cname, '_') && !has_length(p)) ||
+						    local_fits(c, m, p, p->cname))
+							continue;
+						const char *name = p->cname;
+						do
+							name = escape_more(&c->strs, name);
+						while (!local_fits(c, m, p, name));
+						p->cname = name;
+						m->cparams = NULL;   /* made with the old name: made again */
+					}
+				if (!strchr(m->field, '_') || !global_name(c, m->field, true))
+					continue;
+				const char *name = m->field;
+				do
+					name = escape_more(&c->strs, name);
+				while (global_name(c, name, true) || field_taken(d, m, name));
+				m->field = name;
+			}
+		}
 }
 
 /* The canonical forms of the enums and the fingerprints of the interfaces,
@@ -1684,6 +1852,12 @@ bool check_unit(struct unit *u)
 		claim_names(&c, ns);
 		claims_flush(&c);
 	}
+	/* The thread beside the claims reads the parameters' C names, which
+	 * escape_locals may change. */
+	if (fp_started)
+		pthread_join(fp_thread, NULL);
+	if (u->diag.errors == before)
+		escape_locals(&c);
 	claims_free(&c.claims);
 	arena_free(&c.tmp);
 	dups_free(&c.names);
@@ -1692,9 +1866,7 @@ bool check_unit(struct unit *u)
 	dups_free(&c.ids);
 	dups_free(&c.errcodes);
 	map_free(&c.clashed);
-	if (fp_started)
-		pthread_join(fp_thread, NULL);
-	else if (u->diag.errors == before)
+	if (!fp_started && u->diag.errors == before)
 		fingerprints(&fp);
 	arena_adopt(&u->arena, &fp.arena);
 	return u->diag.errors == before;

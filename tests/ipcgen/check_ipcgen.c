@@ -475,6 +475,43 @@ START_TEST(backend_defuses_comments)
 }
 END_TEST
 
+/* The names the --fuzz target makes for itself cannot be names a protocol
+ * makes: identifiers that begin "fz" have at most one '_' (a protocol's C
+ * names have two or more: ns_iface_method, NS_ERR_E), and so do its tags,
+ * which have none (a protocol's have one or more: ns_iface).  Checked on a
+ * whole target, its template included. */
+START_TEST(fuzz_names_cannot_clash)
+{
+	struct result r;
+	compile(&r, io_ipc);
+	ck_assert_msg(r.ok, "%s", r.diags);
+	struct buf b = {0};
+	gen_c_prepare(&r.u.arena, r.u.nss);
+	gen_fuzz(&r.u, r.u.nss, &b);
+	buf_putc(&b, 0);
+	unsigned names = 0;
+	for (const char *p = b.data; *p;) {
+		size_t n = 0, under = 0;
+		while (p[n] == '_' || (p[n] >= '0' && p[n] <= '9') || ((p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z'))
+			under += p[n++] == '_';
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		bool tag = p - b.data >= 7 && memcmp(p - 7, "struct ", 7) == 0;
+		if ((p[0] | 0x20) == 'f' && (p[1] | 0x20) == 'z') {
+			names++;
+			ck_assert_msg(under <= (tag ? 0u : 1u), "the fuzz target's name '%.*s'", (int)n, p);
+		}
+		p += n;
+	}
+	ck_assert_uint_gt(names, 100);
+	ck_assert_ptr_nonnull(strstr(b.data, "fz_stub0"));
+	buf_free(&b);
+	release(&r);
+}
+END_TEST
+
 static Suite *ipcgen_suite(void)
 {
 	Suite *s = suite_create("ipcgen");
@@ -504,6 +541,7 @@ static Suite *ipcgen_suite(void)
 	tcase_add_test(t, cnames_injective);
 	tcase_add_test(t, backend_deterministic);
 	tcase_add_test(t, backend_defuses_comments);
+	tcase_add_test(t, fuzz_names_cannot_clash);
 	suite_add_tcase(s, t);
 	return s;
 }
