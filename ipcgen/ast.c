@@ -215,7 +215,56 @@ struct qname ast_qname(struct parser *p, struct token *ns, struct token *name)
 	};
 }
 
-/* "expected ';' or ',', found 'call'" */
+/* The keywords, as written: a name where one was expected may be one
+ * misspelt. */
+static const char *keyword_text(int kind)
+{
+	switch (kind) {
+	case TOK_NAMESPACE: return "namespace";
+	case TOK_USE: return "use";
+	case TOK_ENUM: return "enum";
+	case TOK_INTERFACE: return "interface";
+	case TOK_CALL: return "call";
+	case TOK_SEND: return "send";
+	case TOK_ERROR: return "error";
+	case TOK_RAISES: return "raises";
+	}
+	return NULL;
+}
+
+/* The expected keyword closest to name (as for type names: 1 edit, 2 from
+ * 4 letters on), or NULL. */
+static const char *keyword_meant(const char *name, const unsigned char *expected, int ntokens)
+{
+	const char *best = NULL;
+	unsigned bestd = strlen(name) > 3 ? 2 : 1;
+	for (int t = 1; t < ntokens; t++) {
+		const char *kw = expected[t] ? keyword_text(t) : NULL;
+		unsigned d = kw ? edit_distance(name, kw) : 99;
+		if (d <= bestd && (!best || d < bestd)) {
+			best = kw;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+/* Whether a line ends between offsets from and to of the file. */
+static bool line_ends(const struct src *src, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i < to && i < src->len; i++)
+		if (src->text[i] == '\n' || src->text[i] == '\r')
+			return true;
+	return false;
+}
+
+/*
+ * "expected ';' or ',', found 'call'", and where an intent is clear, what
+ * to write: a ';' missing at the end of a line is reported after the token
+ * before it ("expected ';' after 'void'"), as C compilers do, not at the
+ * next line's; a name where a keyword was expected gets "did you mean"; a
+ * capability list without a type ('pages...') is shown with one.
+ */
 void ast_syntax_error(struct parser *p, struct token *tok,
                       const unsigned char *expected, int ntokens)
 {
@@ -239,10 +288,27 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 		snprintf(found, sizeof found, "'%s'", tok->text);
 	else
 		snprintf(found, sizeof found, "%s", lex_token_name(tok->kind));
-	if (total)
+	/* The token before, as written (for a message, at most 40 bytes). */
+	int prevlen = (int)(p->prev_end - p->prev_off);
+	const char *prev = p->src->text + p->prev_off;
+	if (prevlen > 40)
+		prevlen = 40;
+
+	if (total && expected[TOK_SEMI] && p->prev_kind != TOK_EOF &&
+	    (tok->kind == TOK_EOF || line_ends(p->src, p->prev_end, tok->off))) {
+		diag_error(p->diag, (struct loc){p->src, p->prev_end}, "expected ';' after '%.*s'",
+		           prevlen, prev);
+	} else if (total && tok->kind == TOK_IDENT && keyword_meant(tok->text, expected, ntokens)) {
+		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; did you mean '%s'?", what, found,
+		           keyword_meant(tok->text, expected, ntokens));
+	} else if (total && tok->kind == TOK_ELLIPSIS && expected[TOK_COLON] && p->prev_kind == TOK_IDENT) {
+		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; a list needs its type: '%.*s: cap...'",
+		           what, found, prevlen, prev);
+	} else if (total) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s", what, found);
-	else
+	} else {
 		diag_error(p->diag, LOC(p, tok), "unexpected %s", found);
+	}
 	if (p->nbraces && tok->kind == TOK_EOF) {
 		struct loc open = p->braces[p->nbraces - 1];
 		diag_note(p->diag, open, "to close the '{' opened here");
@@ -290,6 +356,9 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
 		ipc_parse(lemon, t.kind, t);
 		if (t.kind == TOK_EOF)
 			break;
+		p.prev_kind = t.kind;
+		p.prev_off = t.off;
+		p.prev_end = (uint32_t)(lx.cursor - lx.base);
 	}
 	lex_fini(&lx);
 	ipc_parseFree(lemon, free);

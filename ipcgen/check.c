@@ -727,29 +727,6 @@ static struct ns *find_used(struct ns *ns, const char *name)
 	return NULL;
 }
 
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-	if (strlen(a) > 32 || n > 32)
-		return 99;
-	unsigned row[33];
-	for (size_t j = 0; j <= n; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; a[i - 1]; i++) {
-		unsigned diag = row[0];
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= n; j++) {
-			unsigned up = row[j];
-			unsigned best = diag + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best) best = row[j] + 1;
-			if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[n];
-}
-
 /* The closest known type name to a misspelt one, or NULL. */
 static const char *suggest(struct ns *ns, const char *name)
 {
@@ -1340,6 +1317,8 @@ static void check_interface(struct checker *c, struct decl *i)
 
 	const char *q = qualified(c->a, i);
 	i->id = fnv1a32(q, strlen(q));
+	if (i->dup)   /* reported as a duplicate: its ID is the first one's */
+		return;
 	struct decl *old = dups_put(&c->ids, &i->id, sizeof i->id, i);
 	if (old) {
 		diag_error(c->d, i->loc, "interfaces '%s' and '%s' have the same ID 0x%08x (FNV-1a of their names); rename one",

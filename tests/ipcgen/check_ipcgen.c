@@ -248,6 +248,16 @@ START_TEST(parse_syntax_errors)
 		{"namespace t;\nenum e { A B }", "t.ipc:2:12: error: expected ',', '}' or '=', found 'B'\n"},
 		{"namespace t;\ninterface a {\n", "t.ipc:3:1: error: expected 'call', 'send' or '}', found end of file\n"
 		 "    \n    ^\nt.ipc:2:13: note: to close the '{' opened here\n"},
+		/* A ';' missing at the end of a line (or of the file): after the token before. */
+		{"namespace t", "t.ipc:1:12: error: expected ';' after 't'\n"},
+		{"namespace t;\nerror e = 5\nerror f;", "t.ipc:2:12: error: expected ';' after '5'\n"},
+		{"namespace t;\ninterface a {\n\tcall f() void # done\n}", "t.ipc:3:15: error: expected ';' after 'void'\n"},
+		/* A misspelt keyword; a name too far from any is not one. */
+		{"namespace t;\nenm e { A }", "t.ipc:2:1: error: expected 'use', 'enum', 'interface' or 'error', "
+		 "found 'enm'; did you mean 'enum'?\n"},
+		{"namespace t;\ninterface a { sned f(); }", "found 'sned'; did you mean 'send'?\n"},
+		{"namespace t;\nstruct e { A }", "found 'struct'\n"},
+		{"namespace t;\ninterface a { call f{pages...}(); }", "found '...'; a list needs its type: 'pages: cap...'\n"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct result r;
