@@ -17,6 +17,8 @@ expect() {  # expect STATUS NAME CMD...: run CMD, compare its exit status
 
 expect 0 "--help exits 0" "$ipcgen" --help
 grep -q '^usage: ipcgen' "$t/stdout" && ok "--help prints usage" || no "--help prints usage"
+# Every option ipcgen(1)'s first synopsis line has, --help's has too.
+head -n 1 "$t/stdout" | grep -q -- '--fuzz.*--check' && ok "--help's first line has --fuzz and --check" || no "--help's first line: $(head -n 1 "$t/stdout")"
 expect 0 "--version exits 0" "$ipcgen" --version
 grep -q '^ipcgen [0-9]' "$t/stdout" && ok "--version prints the version" || no "--version prints the version"
 expect 2 "no input is a usage error" "$ipcgen"
