@@ -249,6 +249,54 @@ static const char *keyword_meant(const char *name, const unsigned char *expected
 	return best;
 }
 
+static bool ident_char(char c)
+{
+	return c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The token before offset off, [*start, *end), read back from off (a
+ * syntax error is rare: the parser keeps no token behind).  A line's code
+ * ends at its first '#', which only ever opens a comment.  False if there
+ * is no token before. */
+static bool prev_token(const struct src *src, uint32_t off, uint32_t *start, uint32_t *end)
+{
+	const char *t = src->text;
+	uint32_t e = off < src->len ? off : (uint32_t)src->len;
+	for (;;) {
+		uint32_t ls = e, ce = e;
+		while (ls > 0 && t[ls - 1] != '\n' && t[ls - 1] != '\r')
+			ls--;
+		for (uint32_t i = ls; i < e; i++)
+			if (t[i] == '#') {
+				ce = i;
+				break;
+			}
+		while (ce > ls && (t[ce - 1] == ' ' || t[ce - 1] == '\t' || t[ce - 1] == '\f' || t[ce - 1] == '\v'))
+			ce--;
+		if (ce > ls) {
+			e = ce;
+			break;
+		}
+		if (ls == 0)
+			return false;
+		e = ls - 1;
+	}
+	uint32_t s = e - 1;
+	if (ident_char(t[s])) {
+		while (s > 0 && ident_char(t[s - 1]))
+			s--;
+	} else if (t[s] == '.' || t[s] == ':') {
+		/* '...', or '::' unless a run of ':' is odd ("::" then ':'). */
+		uint32_t run = 1;
+		while (run < e && t[e - 1 - run] == t[s])
+			run++;
+		s = e - (t[s] == '.' ? 3 : run % 2 ? 1 : 2);
+	}
+	*start = s;
+	*end = e;
+	return true;
+}
+
 /* Whether a line ends between offsets from and to of the file. */
 static bool line_ends(const struct src *src, uint32_t from, uint32_t to)
 {
@@ -289,19 +337,20 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 	else
 		snprintf(found, sizeof found, "%s", lex_token_name(tok->kind));
 	/* The token before, as written (for a message, at most 40 bytes). */
-	int prevlen = (int)(p->prev_end - p->prev_off);
-	const char *prev = p->src->text + p->prev_off;
-	if (prevlen > 40)
-		prevlen = 40;
+	uint32_t pstart = 0, pend = 0;
+	bool has_prev = prev_token(p->src, tok->off, &pstart, &pend);
+	int prevlen = pend - pstart > 40 ? 40 : (int)(pend - pstart);
+	const char *prev = p->src->text + pstart;
 
-	if (total && expected[TOK_SEMI] && p->prev_kind != TOK_EOF &&
-	    (tok->kind == TOK_EOF || line_ends(p->src, p->prev_end, tok->off))) {
-		diag_error(p->diag, (struct loc){p->src, p->prev_end}, "expected ';' after '%.*s'",
+	if (total && expected[TOK_SEMI] && has_prev &&
+	    (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
+		diag_error(p->diag, (struct loc){p->src, pend}, "expected ';' after '%.*s'",
 		           prevlen, prev);
 	} else if (total && tok->kind == TOK_IDENT && keyword_meant(tok->text, expected, ntokens)) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; did you mean '%s'?", what, found,
 		           keyword_meant(tok->text, expected, ntokens));
-	} else if (total && tok->kind == TOK_ELLIPSIS && expected[TOK_COLON] && p->prev_kind == TOK_IDENT) {
+	} else if (total && tok->kind == TOK_ELLIPSIS && expected[TOK_COLON] && has_prev &&
+	           !(prev[0] >= '0' && prev[0] <= '9') && ident_char(prev[0])) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; a list needs its type: '%.*s: cap...'",
 		           what, found, prevlen, prev);
 	} else if (total) {
@@ -356,9 +405,6 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
 		ipc_parse(lemon, t.kind, t);
 		if (t.kind == TOK_EOF)
 			break;
-		p.prev_kind = t.kind;
-		p.prev_off = t.off;
-		p.prev_end = (uint32_t)(lx.cursor - lx.base);
 	}
 	lex_fini(&lx);
 	ipc_parseFree(lemon, free);

@@ -19,11 +19,6 @@ struct parser {
 	/* Open braces, for "to close '{' at line N". */
 	struct loc braces[64];
 	unsigned nbraces;
-	/* The token before the one being parsed, for a syntax error: its
-	 * kind, where it starts and ends (a missing ';' is reported after
-	 * it, as C compilers do); kind TOK_EOF before the first. */
-	int prev_kind;
-	uint32_t prev_off, prev_end;
 };
 
 struct member_list { struct member *head, *tail; unsigned n; };

@@ -286,15 +286,19 @@ static char *c_unreserve(struct strpool *p, const char *s, bool tail)
 	return out;
 }
 
-/* The C name of a local identifier (parameter, vtable field). */
-static const char *c_local(struct strpool *p, const char *s)
+/* The C name of a local identifier (parameter, vtable field).  *under is
+ * set if s has a '_', as every global C name of the unit has. */
+static const char *c_local(struct strpool *p, const char *s, bool *under)
 {
-	/* One pass for the length and the reserved shapes. */
+	/* One pass for the length, the reserved shapes and a '_'. */
 	bool reserved = s[0] == '_';
 	size_t n = 0;
+	*under = false;
 	for (; s[n]; n++)
-		if (s[n] == '_' && s[n + 1] == '_')
-			reserved = true;
+		if (s[n] == '_') {
+			*under = true;
+			reserved |= s[n + 1] == '_';
+		}
 	const char *r = s;
 	if (reserved) {
 		r = c_unreserve(p, s, false);
@@ -441,6 +445,15 @@ struct checker {
 	struct dups ids;       /* interface ID -> decl */
 	struct dups errcodes;  /* error code -> decl, across namespaces */
 	struct map clashed;    /* owners with a clash reported already */
+	/* Parameters and vtable entries that could be named like a global C
+	 * name (they have a '_', or a length): escape_locals looks at them
+	 * once the global names are known. */
+	struct suspect {
+		struct decl *i;
+		struct method *m;
+		struct param *p;   /* NULL: the vtable entry */
+	} *suspects;
+	size_t nsuspects, capsuspects;
 #define CLAIM_BATCH 32
 	struct pending_claim {
 		const char *name;
@@ -1071,6 +1084,23 @@ static bool first_letters_differ(const struct method *m, bool cnames)
 	return true;
 }
 
+static bool has_length(const struct param *p)
+{
+	return p->list || p->type.kind == TY_BYTES;
+}
+
+static void suspect(struct checker *c, struct decl *i, struct method *m, struct param *p)
+{
+	if (c->nsuspects == c->capsuspects) {
+		c->capsuspects = c->capsuspects ? 2 * c->capsuspects : 64;
+		struct suspect *v = arena_alloc(&c->tmp, c->capsuspects * sizeof *v);
+		if (c->nsuspects)
+			memcpy(v, c->suspects, c->nsuspects * sizeof *v);
+		c->suspects = v;
+	}
+	c->suspects[c->nsuspects++] = (struct suspect){i, m, p};
+}
+
 static void check_param_names(struct checker *c, struct method *m, struct param *list)
 {
 	for (struct param *p = list; p; p = p->next) {
@@ -1218,8 +1248,12 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	struct param *lists[2] = {m->caplist, m->outlist};
 	struct param *sections[3] = {m->caps, m->outcaps, m->params};
 	for (int s = 0; s < 3; s++)
-		for (struct param *p = sections[s]; p; p = p->next)
-			p->cname = c_local(&c->strs, p->name);
+		for (struct param *p = sections[s]; p; p = p->next) {
+			bool under;
+			p->cname = c_local(&c->strs, p->name, &under);
+			if (under || has_length(p))
+				suspect(c, i, m, p);
+		}
 	bool differ = first_letters_differ(m, true);
 	for (int s = 0; s < 3 && !differ; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
@@ -1253,7 +1287,10 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s%s'",
 			           old->name, m->name, count, l->name, l->list ? "..." : "");
 	}
-	m->field = c_local(&c->strs, m->name);
+	bool under;
+	m->field = c_local(&c->strs, m->name, &under);
+	if (under)
+		suspect(c, i, m, NULL);
 }
 
 /* The vtable entries of an interface must differ in C as its methods do in
@@ -1659,11 +1696,6 @@ static bool global_name(const struct checker *c, const char *name, bool macro_on
 	return e->ord && (e->macro || !macro_only);
 }
 
-static bool has_length(const struct param *p)
-{
-	return p->list || p->type.kind == TY_BYTES;
-}
-
 /* Whether parameter p of m may be called name in C: not a name of C or of
  * the generated code, nor another parameter's, nor another's length; nor
  * its own length, if it has one. */
@@ -1708,33 +1740,26 @@ static bool field_taken(const struct decl *i, const struct method *m, const char
 
 static void escape_locals(struct checker *c)
 {
-	for (struct ns *ns = c->u->nss; ns; ns = ns->next)
-		for (struct decl *d = ns->decls; d; d = d->next) {
-			if (d->kind != D_IFACE)
-				continue;
-			for (struct method *m = d->methods; m; m = m->next) {
-				struct param *sections[3] = {m->caps, m->outcaps, m->params};
-				for (int k = 0; k < 3; k++)
-					for (struct param *p = sections[k]; p; p = p->next) {
-						if ((!strchr(p->cname, '_') && !has_length(p)) ||
-						    local_fits(c, m, p, p->cname))
-							continue;
-						const char *name = p->cname;
-						do
-							name = escape_more(&c->strs, name);
-						while (!local_fits(c, m, p, name));
-						p->cname = name;
-						m->cparams = NULL;   /* made with the old name: made again */
-					}
-				if (!strchr(m->field, '_') || !global_name(c, m->field, true))
-					continue;
-				const char *name = m->field;
-				do
-					name = escape_more(&c->strs, name);
-				while (global_name(c, name, true) || field_taken(d, m, name));
-				m->field = name;
-			}
+	for (size_t k = 0; k < c->nsuspects; k++) {
+		struct decl *i = c->suspects[k].i;
+		struct method *m = c->suspects[k].m;
+		struct param *p = c->suspects[k].p;
+		const char *name;
+		if (p && !local_fits(c, m, p, p->cname)) {
+			name = p->cname;
+			do
+				name = escape_more(&c->strs, name);
+			while (!local_fits(c, m, p, name));
+			p->cname = name;
+			m->cparams = NULL;   /* made with the old name: made again */
+		} else if (!p && global_name(c, m->field, true)) {
+			name = m->field;
+			do
+				name = escape_more(&c->strs, name);
+			while (global_name(c, name, true) || field_taken(i, m, name));
+			m->field = name;
 		}
+	}
 }
 
 /* The canonical forms of the enums and the fingerprints of the interfaces,

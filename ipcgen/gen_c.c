@@ -484,11 +484,15 @@ static void put_give_up(struct buf *b, const struct method *m, const char *ind, 
 {
 	for (const struct param *p = m->caps; p && !p->list; p = p->next)
 		fmt(b, "%sipc_cap_drop(%s);\n", ind, p->cname);
-	if (m->caplist)
+	if (m->caplist) {
 		fmt(b, "%sreturn ipc_drop_caps(%s, n%s, %s);\n", ind, m->caplist->cname,
 		    m->caplist->cname, status);
-	else
-		fmt(b, "%sreturn %s;\n", ind, status);
+	} else {
+		buf_puts(b, ind);
+		PUT(b, "return ");
+		buf_puts(b, status);
+		PUT(b, ";\n");
+	}
 }
 
 /* Whether a client must check anything before it sends (see below). */
@@ -531,8 +535,12 @@ static void gen_client_checks(struct buf *b, const struct method *m)
 			cond_place(&cs);
 			fmt(t, "(!%s && n%s)", p->cname, p->cname);
 			cond_place(&cs);
-		} else if (p->type.kind == TY_ENUM) {
-			fmt(t, "!%s_valid(%s)", p->type.decl->cname, p->cname);
+		} else if (p->type.kind == TY_ENUM) {   /* the common ones by PUT: every call has them */
+			PUT(t, "!");
+			buf_puts(t, p->type.decl->cname);
+			PUT(t, "_valid(");
+			buf_puts(t, p->cname);
+			PUT(t, ")");
 			cond_place(&cs);
 		}
 	}
@@ -540,8 +548,11 @@ static void gen_client_checks(struct buf *b, const struct method *m)
 		fmt(t, p->list ? "!%s || !n%s" : "!%s", p->cname, p->cname);
 		cond_place(&cs);
 	}
-	if (has_result(m)) {
-		buf_puts(t, m->ret.kind == TY_BYTES ? "!result || !nresult" : "!result");
+	if (m->ret.kind == TY_BYTES) {
+		PUT(t, "!result || !nresult");
+		cond_place(&cs);
+	} else if (has_result(m)) {
+		PUT(t, "!result");
 		cond_place(&cs);
 	}
 	PUT(b, ") {\n");

@@ -252,6 +252,8 @@ START_TEST(parse_syntax_errors)
 		{"namespace t", "t.ipc:1:12: error: expected ';' after 't'\n"},
 		{"namespace t;\nerror e = 5\nerror f;", "t.ipc:2:12: error: expected ';' after '5'\n"},
 		{"namespace t;\ninterface a {\n\tcall f() void # done\n}", "t.ipc:3:15: error: expected ';' after 'void'\n"},
+		{"namespace t # the name\r\n\r\n# a doc\r\ninterface a {}", "t.ipc:1:12: error: expected ';' after 't'\n"},
+		{"namespace t # at the end", "t.ipc:1:12: error: expected ';' after 't'\n"},
 		/* A misspelt keyword; a name too far from any is not one. */
 		{"namespace t;\nenm e { A }", "t.ipc:2:1: error: expected 'use', 'enum', 'interface' or 'error', "
 		 "found 'enm'; did you mean 'enum'?\n"},
