@@ -290,7 +290,8 @@ static bool prev_token(const struct src *src, uint32_t off, uint32_t *start, uin
 		uint32_t run = 1;
 		while (run < e && t[e - 1 - run] == t[s])
 			run++;
-		s = e - (t[s] == '.' ? 3 : run % 2 ? 1 : 2);
+		uint32_t n = t[s] == '.' ? 3 : run % 2 ? 1 : 2;
+		s = e >= n ? e - n : 0;
 	}
 	*start = s;
 	*end = e;
