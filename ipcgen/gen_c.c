@@ -694,18 +694,22 @@ static void gen_client(struct buf *b, const struct ns *ns)
 /* ---- NS_server.c ---------------------------------------------------------------- */
 
 /* Encodes the result r into out (words from w = 0); a string the
- * implementation made invalid, or bytes past the bound, are its fault. */
+ * implementation made invalid, bytes past the bound, or (given to a reply
+ * function, msg "&m") a length with no bytes behind it, are its fault. */
 static void put_result_encode(struct buf *b, const struct method *m, const char *ind,
                               const char *msg, const char *r)
 {
 	const struct typeref *t = &m->ret;
+	bool reply = msg[0] == '&';
 	if (t->kind == TY_STRING) {
 		fmt(b, "%suint32_t wi = 0;\n%sif (ipc_put_str(%s, &wi, %s, %u))\n%s\t%snwords = wi;\n%selse\n%s\tst = IPC_EFAULT;\n",
-		    ind, ind, msg, r, (unsigned)t->bound, ind, msg[0] == '&' ? "m." : "out->", ind, ind);
+		    ind, ind, msg, r, (unsigned)t->bound, ind, reply ? "m." : "out->", ind, ind);
 	} else if (t->kind == TY_BYTES) {
-		fmt(b, "%suint32_t wi = 0;\n%sif (n%s <= %u) {\n%s\tipc_put_bytes(%s, &wi, %s, n%s);\n%s\t%snwords = wi;\n%s} else {\n%s\tst = IPC_EFAULT;\n%s}\n",
-		    ind, ind, r, (unsigned)t->bound, ind, msg, r, r, ind, msg[0] == '&' ? "m." : "out->",
-		    ind, ind, ind);
+		fmt(b, "%suint32_t wi = 0;\n%sif (n%s <= %u", ind, ind, r, (unsigned)t->bound);
+		if (reply)
+			fmt(b, " && (%s || !n%s)", r, r);
+		fmt(b, ") {\n%s\tipc_put_bytes(%s, &wi, %s, n%s);\n%s\t%snwords = wi;\n%s} else {\n%s\tst = IPC_EFAULT;\n%s}\n",
+		    ind, msg, r, r, ind, reply ? "m." : "out->", ind, ind, ind);
 	} else {
 		fmt(b, "%s%sword[0] = ", ind, msg[0] == '&' ? "m." : "out->");
 		put_encode(b, t, r);
@@ -996,6 +1000,9 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n"
 		            "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
 		put_result_check(b, m, "\t", "status", "result");
+		if (ol)   /* a length with no capabilities behind it: none to send or release */
+			fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
+			    ol->cname, ol->cname, ol->cname);
 		if (has_result(m) || m->outcaps) {
 			buf_puts(b, "\tif (status == 0) {\n");
 			if (has_result(m)) {

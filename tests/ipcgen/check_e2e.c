@@ -53,6 +53,12 @@ static int srv_hash(struct store_files *self, const uint8_t *data, size_t ndata,
 		*nresult = 17;                 /* past the bound of bytes<16> */
 		return 0;
 	}
+	if (salt == 0xfe) {                    /* answered later, with a length and no bytes */
+		ipc_cap reply;
+		ck_assert_int_eq(ipc_reply_save(&reply), 0);
+		store_files_hash_reply(reply, 0, NULL, 3);
+		return IPC_DEFERRED;
+	}
 	size_t n = ndata < 16 ? ndata : 16;
 	for (size_t i = 0; i < n; i++)
 		result[i] = data[ndata - 1 - i] ^ salt;
@@ -64,6 +70,12 @@ static int srv_list(struct store_files *self, const char *dir, ipc_cap *files, s
                     size_t *result)
 {
 	(void)self;
+	if (strcmp(dir, "null") == 0) {        /* answered later, with a count and no list */
+		ipc_cap reply;
+		ck_assert_int_eq(ipc_reply_save(&reply), 0);
+		store_files_list_reply(reply, 0, NULL, 2, 2);
+		return IPC_DEFERRED;
+	}
 	if (strcmp(dir, "/") != 0)
 		return STORE_ERR_NOT_FOUND;
 	for (size_t i = 0; i < 3; i++)
@@ -395,6 +407,19 @@ START_TEST(counts_and_labels_are_exact)
 }
 END_TEST
 
+/* A reply function given a length with nothing behind it answers IPC_EFAULT
+ * rather than read through NULL. */
+START_TEST(reply_functions_refuse_missing_arrays)
+{
+	uint8_t data[4] = {0}, out[16];
+	size_t n = 0, count = 0;
+	ipc_cap files[IPC_MAX_CAPS];
+	ck_assert_int_eq(store_files_hash(client, data, 4, 0xfe, out, &n), IPC_EFAULT);
+	ck_assert_int_eq(store_files_list(client, "null", files, &n, &count), IPC_EFAULT);
+	ck_assert_int_eq(store_files_hash(client, data, 4, 1, out, &n), 0);   /* still serving */
+}
+END_TEST
+
 START_TEST(wire_decoders_accept_one_encoding)
 {
 	uint8_t u8;
@@ -513,6 +538,7 @@ int main(void)
 	tcase_add_test(t, narrow_words_are_zero_or_sign_extended);
 	tcase_add_test(t, counts_and_labels_are_exact);
 	tcase_add_test(t, results_the_server_cannot_encode_are_faults);
+	tcase_add_test(t, reply_functions_refuse_missing_arrays);
 	suite_add_tcase(s, t);
 	t = tcase_create("canonical replies");
 	tcase_add_test(t, wire_decoders_accept_one_encoding);

@@ -374,6 +374,11 @@ int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const
 	m.ncaps = 0;
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (!more && nmore) {
+		nmore = 0;
+		if (status == 0)
+			status = IPC_EFAULT;
+	}
 	if (status == 0) {
 		m.word[0] = result;
 		m.nwords = 1;

@@ -190,7 +190,7 @@ int store_files_hash_reply(ipc_cap reply, int status, const uint8_t *result, siz
 	if (status == 0) {
 		int st = 0;
 		uint32_t wi = 0;
-		if (nresult <= 16) {
+		if (nresult <= 16 && (result || !nresult)) {
 			ipc_put_bytes(&m, &wi, result, nresult);
 			m.nwords = wi;
 		} else {
@@ -210,6 +210,11 @@ int store_files_list_reply(ipc_cap reply, int status, const ipc_cap *files, size
 	m.ncaps = 0;
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (!files && nfiles) {
+		nfiles = 0;
+		if (status == 0)
+			status = IPC_EFAULT;
+	}
 	if (status == 0) {
 		m.word[0] = result;
 		m.nwords = 1;
