@@ -772,7 +772,14 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	else if (has_result(m)) {
 		PUT(b, "\t\t");
 		put_type(b, &m->ret);
-		PUT(b, " r = 0;\n");   /* defined even if the implementation forgets */
+		/* defined even if the implementation forgets (an enum by a cast, for C++) */
+		if (m->ret.kind == TY_ENUM) {
+			PUT(b, " r = (enum ");
+			buf_puts(b, m->ret.decl->cname);
+			PUT(b, ")0;\n");
+		} else {
+			PUT(b, " r = 0;\n");
+		}
 	}
 	if (m->outcaps) {
 		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);

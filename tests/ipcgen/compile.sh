@@ -35,6 +35,10 @@ if [ -n "$cxx" ]; then
 		check "$cxx $(basename "$h")" $cxx -std=c++11 -Wall -Wextra -Werror $inc -o "$out/t" "$out/t.cc"
 		check "$cxx (default mode) $(basename "$h")" $cxx -Wall -Wextra -Werror $inc -o "$out/t" "$out/t.cc"
 	done
+	# The stubs themselves, compiled as C++ (a project may build everything so).
+	for f in "$out"/*_client.c "$out"/*_server.c; do
+		check "$cxx -x c++ $(basename "$f")" $cxx -x c++ -Wall -Wextra -Werror $inc -c -o "$out/o.o" "$f"
+	done
 else
 	echo "not ok - no C++ compiler"; fail=$((fail + 1))
 fi
@@ -70,6 +74,9 @@ done
 if [ -n "$cxx" ]; then
 	printf '#include "macros.h"\nint main() { return 0; }\n' >"$out/mac/t.cc"
 	check "$cxx: macros as names" $cxx -Wall -Wextra -Werror $inc -I"$out/mac" -o "$out/t" "$out/mac/t.cc"
+	for f in macros_client.c macros_server.c; do
+		check "$cxx -x c++: macros as names, $f" $cxx -x c++ -Wall -Wextra -Werror $inc -I"$out/mac" -c -o "$out/o.o" "$out/mac/$f"
+	done
 fi
 
 # No namespace may write a header that hides one the system's C or POSIX

@@ -35,7 +35,7 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 		return ipc_finish_word(out, st, 0, r);
 	}
 	case DEV_SERIAL_GET_STOPBITS: {
-		enum dev_stop_bits r = 0;
+		enum dev_stop_bits r = (enum dev_stop_bits)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_stopbits)
@@ -46,7 +46,7 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case DEV_SERIAL_GET_PARITY: {
-		enum dev_parity r = 0;
+		enum dev_parity r = (enum dev_parity)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_parity)

@@ -177,7 +177,7 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 		return ipc_finish_word(out, st, 0, r);
 	}
 	case EVERY_SCALARS_RL: {
-		enum every_level r = 0;
+		enum every_level r = (enum every_level)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rl)
@@ -188,7 +188,7 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_RS: {
-		enum every_sparse r = 0;
+		enum every_sparse r = (enum every_sparse)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rs)
