@@ -605,8 +605,6 @@ static uint32_t claimant(struct checker *c, struct loc loc, const void *owner,
  * and the headers it includes (claim_taken). */
 static const char taken_owner[] = "taken";
 
-/* Claims a global C name for claimant who, as what; name must live until
- * the end of the check.  The descriptions are only made for a clash. */
 /* "the init function of interface 'io::file'", or "method 'io::file.read'". */
 static const char *claim_text(struct checker *c, enum claim_what what, const struct claimant *who)
 {
@@ -615,6 +613,8 @@ static const char *claim_text(struct checker *c, enum claim_what what, const str
 	                             : decl;
 }
 
+/* Claims a global C name for claimant who, as what; name must live until
+ * the end of the check.  The descriptions are only made for a clash. */
 /* Claims name for claimant who now (see claim). */
 static void claim_now(struct checker *c, enum cname_kind kind, const char *name, size_t len,
                       uint64_t h, uint32_t who, enum claim_what what)
