@@ -215,7 +215,105 @@ struct qname ast_qname(struct parser *p, struct token *ns, struct token *name)
 	};
 }
 
-/* "expected ';' or ',', found 'call'" */
+/* The keywords, as written: a name where one was expected may be one
+ * misspelt. */
+static const char *keyword_text(int kind)
+{
+	switch (kind) {
+	case TOK_NAMESPACE: return "namespace";
+	case TOK_USE: return "use";
+	case TOK_ENUM: return "enum";
+	case TOK_INTERFACE: return "interface";
+	case TOK_CALL: return "call";
+	case TOK_SEND: return "send";
+	case TOK_ERROR: return "error";
+	case TOK_RAISES: return "raises";
+	}
+	return NULL;
+}
+
+/* The expected keyword closest to name (as for type names: 1 edit, 2 from
+ * 4 letters on), or NULL. */
+static const char *keyword_meant(const char *name, const unsigned char *expected, int ntokens)
+{
+	const char *best = NULL;
+	unsigned bestd = strlen(name) > 3 ? 2 : 1;
+	for (int t = 1; t < ntokens; t++) {
+		const char *kw = expected[t] ? keyword_text(t) : NULL;
+		unsigned d = kw ? edit_distance(name, kw) : 99;
+		if (d <= bestd && (!best || d < bestd)) {
+			best = kw;
+			bestd = d;
+		}
+	}
+	return best;
+}
+
+static bool ident_char(char c)
+{
+	return c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The token before offset off, [*start, *end), read back from off (a
+ * syntax error is rare: the parser keeps no token behind).  A line's code
+ * ends at its first '#', which only ever opens a comment.  False if there
+ * is no token before. */
+static bool prev_token(const struct src *src, uint32_t off, uint32_t *start, uint32_t *end)
+{
+	const char *t = src->text;
+	uint32_t e = off < src->len ? off : (uint32_t)src->len;
+	for (;;) {
+		uint32_t ls = e, ce = e;
+		while (ls > 0 && t[ls - 1] != '\n' && t[ls - 1] != '\r')
+			ls--;
+		for (uint32_t i = ls; i < e; i++)
+			if (t[i] == '#') {
+				ce = i;
+				break;
+			}
+		while (ce > ls && (t[ce - 1] == ' ' || t[ce - 1] == '\t' || t[ce - 1] == '\f' || t[ce - 1] == '\v'))
+			ce--;
+		if (ce > ls) {
+			e = ce;
+			break;
+		}
+		if (ls == 0)
+			return false;
+		e = ls - 1;
+	}
+	uint32_t s = e - 1;
+	if (ident_char(t[s])) {
+		while (s > 0 && ident_char(t[s - 1]))
+			s--;
+	} else if (t[s] == '.' || t[s] == ':') {
+		/* '...', or '::' unless a run of ':' is odd ("::" then ':'). */
+		uint32_t run = 1;
+		while (run < e && t[e - 1 - run] == t[s])
+			run++;
+		uint32_t n = t[s] == '.' ? 3 : run % 2 ? 1 : 2;
+		s = e >= n ? e - n : 0;
+	}
+	*start = s;
+	*end = e;
+	return true;
+}
+
+/* Whether a line ends between offsets from and to of the file. */
+static bool line_ends(const struct src *src, uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i < to && i < src->len; i++)
+		if (src->text[i] == '\n' || src->text[i] == '\r')
+			return true;
+	return false;
+}
+
+/*
+ * "expected ';' or ',', found 'call'", and where an intent is clear, what
+ * to write: a ';' missing at the end of a line is reported after the token
+ * before it ("expected ';' after 'void'"), as C compilers do, not at the
+ * next line's; a name where a keyword was expected gets "did you mean"; a
+ * capability list without a type ('pages...') is shown with one.
+ */
 void ast_syntax_error(struct parser *p, struct token *tok,
                       const unsigned char *expected, int ntokens)
 {
@@ -239,10 +337,28 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 		snprintf(found, sizeof found, "'%s'", tok->text);
 	else
 		snprintf(found, sizeof found, "%s", lex_token_name(tok->kind));
-	if (total)
+	/* The token before, as written (for a message, at most 40 bytes). */
+	uint32_t pstart = 0, pend = 0;
+	bool has_prev = prev_token(p->src, tok->off, &pstart, &pend);
+	int prevlen = pend - pstart > 40 ? 40 : (int)(pend - pstart);
+	const char *prev = p->src->text + pstart;
+
+	if (total && expected[TOK_SEMI] && has_prev &&
+	    (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
+		diag_error(p->diag, (struct loc){p->src, pend}, "expected ';' after '%.*s'",
+		           prevlen, prev);
+	} else if (total && tok->kind == TOK_IDENT && keyword_meant(tok->text, expected, ntokens)) {
+		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; did you mean '%s'?", what, found,
+		           keyword_meant(tok->text, expected, ntokens));
+	} else if (total && tok->kind == TOK_ELLIPSIS && expected[TOK_COLON] && has_prev &&
+	           !(prev[0] >= '0' && prev[0] <= '9') && ident_char(prev[0])) {
+		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; a list needs its type: '%.*s: cap...'",
+		           what, found, prevlen, prev);
+	} else if (total) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s", what, found);
-	else
+	} else {
 		diag_error(p->diag, LOC(p, tok), "unexpected %s", found);
+	}
 	if (p->nbraces && tok->kind == TOK_EOF) {
 		struct loc open = p->braces[p->nbraces - 1];
 		diag_note(p->diag, open, "to close the '{' opened here");

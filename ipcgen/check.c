@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 /* XXH3 inlined: the fingerprint and the tables here hash short strings. */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -119,18 +120,88 @@ static const char *const c_taken[] = {
 	"UINT8_C", "UINT16_C", "UINT32_C", "UINT64_C", "INTMAX_C", "UINTMAX_C",
 	"WCHAR_MIN", "WCHAR_MAX", "WINT_MIN", "WINT_MAX", "SIG_ATOMIC_MIN",
 	"SIG_ATOMIC_MAX",
+	"int_least8_t", "int_least16_t", "int_least32_t", "int_least64_t",
+	"uint_least8_t", "uint_least16_t", "uint_least32_t", "uint_least64_t",
+	"int_fast8_t", "int_fast16_t", "int_fast32_t", "int_fast64_t",
+	"uint_fast8_t", "uint_fast16_t", "uint_fast32_t", "uint_fast64_t",
+	"INT_LEAST8_MIN", "INT_LEAST16_MIN", "INT_LEAST32_MIN", "INT_LEAST64_MIN",
+	"INT_LEAST8_MAX", "INT_LEAST16_MAX", "INT_LEAST32_MAX", "INT_LEAST64_MAX",
+	"UINT_LEAST8_MAX", "UINT_LEAST16_MAX", "UINT_LEAST32_MAX", "UINT_LEAST64_MAX",
+	"INT_FAST8_MIN", "INT_FAST16_MIN", "INT_FAST32_MIN", "INT_FAST64_MIN",
+	"INT_FAST8_MAX", "INT_FAST16_MAX", "INT_FAST32_MAX", "INT_FAST64_MAX",
+	"UINT_FAST8_MAX", "UINT_FAST16_MAX", "UINT_FAST32_MAX", "UINT_FAST64_MAX",
+	/* their C23 widths, and <stddef.h>'s additions */
+	"INT8_WIDTH", "INT16_WIDTH", "INT32_WIDTH", "INT64_WIDTH", "UINT8_WIDTH",
+	"UINT16_WIDTH", "UINT32_WIDTH", "UINT64_WIDTH", "INT_LEAST8_WIDTH",
+	"INT_LEAST16_WIDTH", "INT_LEAST32_WIDTH", "INT_LEAST64_WIDTH",
+	"UINT_LEAST8_WIDTH", "UINT_LEAST16_WIDTH", "UINT_LEAST32_WIDTH",
+	"UINT_LEAST64_WIDTH", "INT_FAST8_WIDTH", "INT_FAST16_WIDTH",
+	"INT_FAST32_WIDTH", "INT_FAST64_WIDTH", "UINT_FAST8_WIDTH",
+	"UINT_FAST16_WIDTH", "UINT_FAST32_WIDTH", "UINT_FAST64_WIDTH",
+	"INTPTR_WIDTH", "UINTPTR_WIDTH", "INTMAX_WIDTH", "UINTMAX_WIDTH",
+	"PTRDIFF_WIDTH", "SIG_ATOMIC_WIDTH", "SIZE_WIDTH", "WCHAR_WIDTH",
+	"WINT_WIDTH", "unreachable", "nullptr_t",
+	/* macros gcc and clang predefine in their default (GNU) modes, here
+	 * (x86_64 and i386 Linux: gcc -dM -E - </dev/null) and on other
+	 * targets they support */
+	"unix", "linux", "i386", "sun", "sparc", "mips", "vax", "pdp11", "m68k",
+	"mc68000", "hppa", "powerpc", "PPC", "sco", "MSDOS", "WIN32", "WIN64",
+	"WINNT",
+	/* the transport's include guard (its other names begin with IPC_) */
+	"MERCURY_IPC_H",
 	/* the names generated functions use for themselves */
 	"ep", "m", "st", "result", "nresult", "self", "reply", "status", "in", "out",
 	"vt", "wi",
 	"ipc_cap",
 };
 
+/* Headers a namespace's NS.h must not be called: code built with -I on the
+ * output folder (as ipcgen(1) suggests) would find it instead of them.  The
+ * standard C headers (C89 to C23), the POSIX ones outside folders
+ * (POSIX.1-2024), and those that common implementations of them include by
+ * a name without a folder (glibc, musl, gcc, clang), compared without case
+ * for file systems that ignore it.  The runtime's headers are all under
+ * mercury/, where NS.h cannot be. */
+static const struct { const char *name; const char *what; } system_headers[] = {
+#define H(n, w) {n, w}
+	H("assert", "C"), H("complex", "C"), H("ctype", "C"), H("errno", "C"),
+	H("fenv", "C"), H("float", "C"), H("inttypes", "C"), H("iso646", "C"),
+	H("limits", "C"), H("locale", "C"), H("math", "C"), H("setjmp", "C"),
+	H("signal", "C"), H("stdalign", "C"), H("stdarg", "C"), H("stdatomic", "C"),
+	H("stdbit", "C"), H("stdbool", "C"), H("stdckdint", "C"), H("stddef", "C"),
+	H("stdint", "C"), H("stdio", "C"), H("stdlib", "C"), H("stdnoreturn", "C"),
+	H("string", "C"), H("tgmath", "C"), H("threads", "C"), H("time", "C"),
+	H("uchar", "C"), H("wchar", "C"), H("wctype", "C"),
+	H("aio", "POSIX"), H("cpio", "POSIX"), H("devctl", "POSIX"), H("dirent", "POSIX"),
+	H("dlfcn", "POSIX"), H("endian", "POSIX"), H("fcntl", "POSIX"), H("fmtmsg", "POSIX"),
+	H("fnmatch", "POSIX"), H("ftw", "POSIX"), H("glob", "POSIX"), H("grp", "POSIX"),
+	H("iconv", "POSIX"), H("langinfo", "POSIX"), H("libgen", "POSIX"), H("libintl", "POSIX"),
+	H("monetary", "POSIX"), H("mqueue", "POSIX"), H("ndbm", "POSIX"), H("netdb", "POSIX"),
+	H("nl_types", "POSIX"), H("poll", "POSIX"), H("pthread", "POSIX"), H("pwd", "POSIX"),
+	H("regex", "POSIX"), H("sched", "POSIX"), H("search", "POSIX"), H("semaphore", "POSIX"),
+	H("spawn", "POSIX"), H("strings", "POSIX"), H("stropts", "POSIX"), H("syslog", "POSIX"),
+	H("tar", "POSIX"), H("termios", "POSIX"), H("trace", "POSIX"), H("ulimit", "POSIX"),
+	H("unistd", "POSIX"), H("utime", "POSIX"), H("utmpx", "POSIX"), H("wordexp", "POSIX"),
+	H("alloca", "system"), H("features", "system"), H("paths", "system"),
+	H("syslimits", "system"),
+#undef H
+};
+
+/* The system header that a file NAME.h would hide, or -1. */
+static int system_header(const char *name)
+{
+	for (size_t i = 0; i < sizeof system_headers / sizeof system_headers[0]; i++)
+		if (strcasecmp(name, system_headers[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* c_taken as an open-addressing set, built on first use, with a bitmap of
  * the hashes in it (at 12 bits) in front: most names are not in the set,
  * and most of those miss in the bitmap.  The hash looks at the length and
  * the first and last letters only: cheap for the many short names ("a",
  * "b", ...). */
-#define TAKEN_SLOTS 512
+#define TAKEN_SLOTS 1024
 #define TAKEN_BITS 4096
 static struct { const char *s; size_t n; } taken_set[TAKEN_SLOTS];
 static uint64_t taken_bits[TAKEN_BITS / 64];
@@ -158,8 +229,11 @@ static bool c_is_taken(const char *s, size_t n)
 	}
 	if (!n)
 		return false;
-	/* The transport's own prefixes. */
+	/* The prefixes of the runtime's headers (the transport's, and the
+	 * macros of mercury/posix.h and mercury/helios.h). */
 	if (n >= 4 && (memcmp(s, "ipc_", 4) == 0 || memcmp(s, "IPC_", 4) == 0))
+		return true;
+	if ((n >= 8 && memcmp(s, "MERCURY_", 8) == 0) || (n >= 7 && memcmp(s, "HELIOS_", 7) == 0))
 		return true;
 	size_t h = taken_hash(s, n);
 	if (!(taken_bits[h / 64] >> (h % 64) & 1))
@@ -191,11 +265,14 @@ static char *pool_alloc(struct strpool *p, size_t n)
 }
 
 /* Rewrites a name C reserves by its shape: a leading '_' gains an 'x' in
- * front, and each '__' becomes '_x_'.  The result has neither shape. */
-static char *c_unreserve(struct strpool *p, const char *s)
+ * front, and each '__' becomes '_x_'.  The result has neither shape.  With
+ * tail (a global name, which the generated code extends: NAME_reply,
+ * NAME_ID), a '_' at the end gains an 'x' after it too, so that no suffix
+ * makes a '__'. */
+static char *c_unreserve(struct strpool *p, const char *s, bool tail)
 {
 	size_t n = strlen(s);
-	char *out = pool_alloc(p, 2 * n + 2), *o = out;
+	char *out = pool_alloc(p, 2 * n + 3), *o = out;
 	if (s[0] == '_')
 		*o++ = 'x';
 	for (size_t i = 0; i < n; i++) {
@@ -203,29 +280,37 @@ static char *c_unreserve(struct strpool *p, const char *s)
 			*o++ = 'x';
 		*o++ = s[i];
 	}
+	if (tail && o > out && o[-1] == '_')
+		*o++ = 'x';
 	*o = 0;
 	return out;
 }
 
-/* The C name of a local identifier (parameter, vtable field). */
-static const char *c_local(struct strpool *p, const char *s)
+/* The C name of a local identifier (parameter, vtable field).  *under is
+ * set if s has a '_', as every global C name of the unit has. */
+static const char *c_local(struct strpool *p, const char *s, bool *under)
 {
-	/* One pass for the length and the reserved shapes. */
+	/* One pass for the length, the reserved shapes and a '_'. */
 	bool reserved = s[0] == '_';
 	size_t n = 0;
+	*under = false;
 	for (; s[n]; n++)
-		if (s[n] == '_' && s[n + 1] == '_')
-			reserved = true;
+		if (s[n] == '_') {
+			*under = true;
+			reserved |= s[n + 1] == '_';
+		}
 	const char *r = s;
 	if (reserved) {
-		r = c_unreserve(p, s);
+		r = c_unreserve(p, s, false);
 		n = strlen(r);
 	}
 	if (!c_is_taken(r, n))
 		return r;
+	/* A '_' at the end; an 'x' after one already there, which would
+	 * otherwise make a "__". */
 	char *t = pool_alloc(p, n + 2);
 	memcpy(t, r, n);
-	t[n] = '_';
+	t[n] = r[n - 1] == '_' ? 'x' : '_';
 	t[n + 1] = 0;
 	return t;
 }
@@ -266,28 +351,36 @@ static char *c_upper(struct strpool *p, const char *s)
  * ordinary ones; struct and enum tags with tags. */
 enum cname_kind { CN_MACRO, CN_ORDINARY, CN_TAG };
 
-/* What a name is claimed as, for a diagnostic: formats with up to two %s,
- * filled in with the claimant's x and y. */
+/* What a name is claimed as, for a diagnostic: the declaration it comes
+ * from (a format with up to two %s, filled in with the claimant's x and
+ * y), and unless it is the declaration's own name, what the generated
+ * code makes of it ("the init function of interface 'io::file'"). */
 enum claim_what {
-	W_TAKEN, W_GUARD, W_STATUS, W_ERROR, W_ENUM, W_ENUM_FN, W_MEMBER,
-	W_IFACE, W_VTABLE, W_ID, W_ABI, W_IFACE_FN, W_METHOD, W_LABEL, W_REPLY,
+	W_TAKEN, W_GUARD, W_STATUS, W_ERROR, W_ENUM, W_ENUM_VALID, W_ENUM_DEC,
+	W_ENUM_NAME, W_MEMBER, W_IFACE, W_VTABLE, W_ID, W_ABI, W_INIT, W_HANDLE,
+	W_DISPATCH, W_DESCRIBE, W_METHOD, W_LABEL, W_REPLY,
 };
-static const char *const claim_what[] = {
-	[W_TAKEN] = "a name of C, C++ or their headers",
-	[W_GUARD] = "the include guard of namespace '%s'",
-	[W_STATUS] = "the status names of namespace '%s'",
-	[W_ERROR] = "error '%s::%s'",
-	[W_ENUM] = "enum '%s::%s'",
-	[W_ENUM_FN] = "a function of enum '%s::%s'",
-	[W_MEMBER] = "enum member '%s::%s'",
-	[W_IFACE] = "interface '%s::%s'",
-	[W_VTABLE] = "the vtable of '%s::%s'",
-	[W_ID] = "the ID of '%s::%s'",
-	[W_ABI] = "the fingerprint of '%s::%s'",
-	[W_IFACE_FN] = "a function of '%s::%s'",
-	[W_METHOD] = "method '%s.%s'",
-	[W_LABEL] = "the label of method '%s.%s'",
-	[W_REPLY] = "the deferred reply of method '%s.%s'",
+static const struct { const char *owner, *noun; } claim_what[] = {
+	[W_TAKEN] = {"a name of C, C++ or their headers", NULL},
+	[W_GUARD] = {"namespace '%s'", "include guard"},
+	[W_STATUS] = {"namespace '%s'", "status-name function"},
+	[W_ERROR] = {"error '%s::%s'", NULL},
+	[W_ENUM] = {"enum '%s::%s'", NULL},
+	[W_ENUM_VALID] = {"enum '%s::%s'", "validity check"},
+	[W_ENUM_DEC] = {"enum '%s::%s'", "decoder"},
+	[W_ENUM_NAME] = {"enum '%s::%s'", "name function"},
+	[W_MEMBER] = {"enum member '%s::%s'", NULL},
+	[W_IFACE] = {"interface '%s::%s'", NULL},
+	[W_VTABLE] = {"interface '%s::%s'", "vtable"},
+	[W_ID] = {"interface '%s::%s'", "ID"},
+	[W_ABI] = {"interface '%s::%s'", "fingerprint"},
+	[W_INIT] = {"interface '%s::%s'", "init function"},
+	[W_HANDLE] = {"interface '%s::%s'", "handle function"},
+	[W_DISPATCH] = {"interface '%s::%s'", "dispatch function"},
+	[W_DESCRIBE] = {"interface '%s::%s'", "describe function"},
+	[W_METHOD] = {"method '%s.%s'", NULL},
+	[W_LABEL] = {"method '%s.%s'", "label"},
+	[W_REPLY] = {"method '%s.%s'", "reply function"},
 };
 
 /* A declaration that claims C names (a namespace, declaration, enum member
@@ -352,6 +445,15 @@ struct checker {
 	struct dups ids;       /* interface ID -> decl */
 	struct dups errcodes;  /* error code -> decl, across namespaces */
 	struct map clashed;    /* owners with a clash reported already */
+	/* Parameters and vtable entries that could be named like a global C
+	 * name (they have a '_', or a length): escape_locals looks at them
+	 * once the global names are known. */
+	struct suspect {
+		struct decl *i;
+		struct method *m;
+		struct param *p;   /* NULL: the vtable entry */
+	} *suspects;
+	size_t nsuspects, capsuspects;
 #define CLAIM_BATCH 32
 	struct pending_claim {
 		const char *name;
@@ -503,6 +605,14 @@ static uint32_t claimant(struct checker *c, struct loc loc, const void *owner,
  * and the headers it includes (claim_taken). */
 static const char taken_owner[] = "taken";
 
+/* "the init function of interface 'io::file'", or "method 'io::file.read'". */
+static const char *claim_text(struct checker *c, enum claim_what what, const struct claimant *who)
+{
+	const char *decl = arena_printf(c->a, claim_what[what].owner, who->x, who->y);
+	return claim_what[what].noun ? arena_printf(c->a, "the %s of %s", claim_what[what].noun, decl)
+	                             : decl;
+}
+
 /* Claims a global C name for claimant who, as what; name must live until
  * the end of the check.  The descriptions are only made for a clash. */
 /* Claims name for claimant who now (see claim). */
@@ -542,15 +652,21 @@ static void claim_now(struct checker *c, enum cname_kind kind, const char *name,
 	*key = me->owner;
 	if (map_put(&c->clashed, (const char *)key, sizeof *key, key))
 		return;
-	const char *mine = arena_printf(c->a, claim_what[what], me->x, me->y);
+	const char *mine = claim_text(c, what, me);
 	if (it->owner == taken_owner) {
 		diag_error(c->d, me->loc, "%s would be the C name '%s', which C, C++ or the headers the stubs include already define; rename it",
 		           mine, name);
 		return;
 	}
-	const char *theirs = arena_printf(c->a, claim_what[old_what], it->x, it->y);
-	diag_error(c->d, me->loc, "%s and %s would both be '%s' in C; rename one", mine, theirs, name);
-	diag_note(c->d, it->loc, "%s is declared here", theirs);
+	diag_error(c->d, me->loc, "%s and %s would both be '%s' in C; rename one", mine,
+	           claim_text(c, old_what, it), name);
+	/* The note names the declaration, and what is made of it. */
+	const char *decl = arena_printf(c->a, claim_what[old_what].owner, it->x, it->y);
+	if (claim_what[old_what].noun)
+		diag_note(c->d, it->loc, "%s is declared here; its %s is '%s'", decl,
+		          claim_what[old_what].noun, name);
+	else
+		diag_note(c->d, it->loc, "%s is declared here", decl);
 }
 
 /* Claims waiting for claims_flush, their slots being fetched meanwhile:
@@ -581,10 +697,10 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name,
 		claims_flush(c);
 }
 
-/* x_y, with reserved shapes (a leading '_', a "__") rewritten; a new
- * string of p.  x is always a C name made here, by c_unreserve or join
- * (upper-cased or not), which has no such shape: only an empty x, a '_'
- * at its end, or y can make one, so only y is searched. */
+/* x_y, with reserved shapes (a leading '_', a "__", a '_' at the end)
+ * rewritten; a new string of p.  x is always a C name made here, by
+ * c_unreserve or join (upper-cased or not), which has no such shape: only
+ * an empty x or y can make one, so only y is searched. */
 static inline char *join_n(struct strpool *p, const char *x, const char *y, size_t ny,
                            bool search_y)
 {
@@ -596,11 +712,11 @@ static inline char *join_n(struct strpool *p, const char *x, const char *y, size
 	t[nx + 1 + ny] = 0;
 	bool reserved = nx == 0 || x[nx - 1] == '_';
 	if (search_y) {
-		reserved = reserved || y[0] == '_';
+		reserved = reserved || y[0] == '_' || y[ny - 1] == '_';
 		for (size_t i = 1; i < ny && !reserved; i++)
 			reserved = y[i] == '_' && y[i - 1] == '_';
 	}
-	return reserved ? c_unreserve(p, t) : t;
+	return reserved ? c_unreserve(p, t, true) : t;
 }
 
 static char *join(struct strpool *p, const char *x, const char *y)
@@ -622,29 +738,6 @@ static struct ns *find_used(struct ns *ns, const char *name)
 		if (u->ns && strcmp(u->name, name) == 0)
 			return u->ns;
 	return NULL;
-}
-
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-	if (strlen(a) > 32 || n > 32)
-		return 99;
-	unsigned row[33];
-	for (size_t j = 0; j <= n; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; a[i - 1]; i++) {
-		unsigned diag = row[0];
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= n; j++) {
-			unsigned up = row[j];
-			unsigned best = diag + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best) best = row[j] + 1;
-			if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[n];
 }
 
 /* The closest known type name to a misspelt one, or NULL. */
@@ -991,6 +1084,23 @@ static bool first_letters_differ(const struct method *m, bool cnames)
 	return true;
 }
 
+static bool has_length(const struct param *p)
+{
+	return p->list || p->type.kind == TY_BYTES;
+}
+
+static void suspect(struct checker *c, struct decl *i, struct method *m, struct param *p)
+{
+	if (c->nsuspects == c->capsuspects) {
+		c->capsuspects = c->capsuspects ? 2 * c->capsuspects : 64;
+		struct suspect *v = arena_alloc(&c->tmp, c->capsuspects * sizeof *v);
+		if (c->nsuspects)
+			memcpy(v, c->suspects, c->nsuspects * sizeof *v);
+		c->suspects = v;
+	}
+	c->suspects[c->nsuspects++] = (struct suspect){i, m, p};
+}
+
 static void check_param_names(struct checker *c, struct method *m, struct param *list)
 {
 	for (struct param *p = list; p; p = p->next) {
@@ -1138,8 +1248,12 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	struct param *lists[2] = {m->caplist, m->outlist};
 	struct param *sections[3] = {m->caps, m->outcaps, m->params};
 	for (int s = 0; s < 3; s++)
-		for (struct param *p = sections[s]; p; p = p->next)
-			p->cname = c_local(&c->strs, p->name);
+		for (struct param *p = sections[s]; p; p = p->next) {
+			bool under;
+			p->cname = c_local(&c->strs, p->name, &under);
+			if (under || has_length(p))
+				suspect(c, i, m, p);
+		}
 	bool differ = first_letters_differ(m, true);
 	for (int s = 0; s < 3 && !differ; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
@@ -1173,7 +1287,34 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s%s'",
 			           old->name, m->name, count, l->name, l->list ? "..." : "");
 	}
-	m->field = c_local(&c->strs, m->name);
+	bool under;
+	m->field = c_local(&c->strs, m->name, &under);
+	if (under)
+		suspect(c, i, m, NULL);
+}
+
+/* The vtable entries of an interface must differ in C as its methods do in
+ * the protocol: 'int' and 'int_' would both be the entry 'int_'.  Entries
+ * that are their methods' names differ, so there is only something to
+ * look at when one was escaped. */
+static void check_fields(struct checker *c, struct decl *i)
+{
+	bool escaped = false;
+	for (struct method *m = i->methods; m && !escaped; m = m->next)
+		escaped = m->field != m->name;   /* c_local gives the name itself back */
+	if (!escaped)
+		return;
+	dups_clear(&c->names);
+	for (struct method *m = i->methods; m; m = m->next) {
+		if (m->dup)
+			continue;
+		struct method *old = dups_put(&c->names, m->field, strlen(m->field), m);
+		if (old) {
+			diag_error(c->d, m->loc, "methods '%s' and '%s' of '%s' would both be the vtable entry '%s' in C; rename one",
+			           m->name, old->name, i->name, m->field);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+		}
+	}
 }
 
 static void check_interface(struct checker *c, struct decl *i)
@@ -1201,6 +1342,7 @@ static void check_interface(struct checker *c, struct decl *i)
 	if (n > 0xffff)
 		diag_error(c->d, i->loc, "interface '%s' has %u methods; a 16-bit label number allows at most 65535",
 		           i->name, n);
+	check_fields(c, i);
 
 	/* describe answers with an (ID, fingerprint) pair per level. */
 	unsigned depth = 1;
@@ -1212,6 +1354,8 @@ static void check_interface(struct checker *c, struct decl *i)
 
 	const char *q = qualified(c->a, i);
 	i->id = fnv1a32(q, strlen(q));
+	if (i->dup)   /* reported as a duplicate: its ID is the first one's */
+		return;
 	struct decl *old = dups_put(&c->ids, &i->id, sizeof i->id, i);
 	if (old) {
 		diag_error(c->d, i->loc, "interfaces '%s' and '%s' have the same ID 0x%08x (FNV-1a of their names); rename one",
@@ -1442,7 +1586,7 @@ static void count_claims(const struct unit *u, size_t *names, size_t *who)
  * (fingerprints, the unit's beside hook) may read them meanwhile. */
 static void name_decls(struct checker *c, struct ns *ns)
 {
-	ns->cname = c_unreserve(&c->strs, ns->name);
+	ns->cname = c_unreserve(&c->strs, ns->name, true);
 	ns->CNAME = c_upper(&c->strs, ns->cname);
 	for (struct decl *d = ns->decls; d; d = d->next)
 		if (!d->dup)
@@ -1454,9 +1598,24 @@ static void name_decls(struct checker *c, struct ns *ns)
 static void claim_names(struct checker *c, struct ns *ns)
 {
 	struct strpool *a = &c->strs, *tmp = &c->tmpnames;
-	if (strcmp(ns->CNAME, "IPC") == 0) {
-		diag_error(c->d, ns->loc, "namespace '%s' would give C names starting '%s_', which the transport reserves; rename it",
-		           ns->name, ns->cname);
+	/* IPC_ and ipc_ are the transport's; IPCGEN_ begins every include
+	 * guard, IPCGEN_NS_H, which a namespace 'ipcgen' could make. */
+	static const struct { const char *prefix, *what; } reserved[] = {
+		{"IPC", "C names starting 'ipc_' or 'IPC_', which the transport reserves"},
+		{"IPCGEN", "macros starting 'IPCGEN_', which the include guards use"},
+	};
+	for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++) {
+		size_t n = strlen(reserved[k].prefix);
+		if (strncmp(ns->CNAME, reserved[k].prefix, n) == 0 && (!ns->CNAME[n] || ns->CNAME[n] == '_')) {
+			diag_error(c->d, ns->loc, "namespace '%s' would give %s; rename it", ns->name,
+			           reserved[k].what);
+			return;
+		}
+	}
+	int h = system_header(ns->cname);
+	if (h >= 0) {
+		diag_error(c->d, ns->loc, "namespace '%s' would write '%s.h', which hides the %s header <%s.h> from code built with -I on the output folder; rename it",
+		           ns->name, ns->cname, system_headers[h].what, system_headers[h].name);
 		return;
 	}
 	uint32_t who = claimant(c, ns->loc, ns, ns->name, NULL);
@@ -1475,9 +1634,9 @@ static void claim_names(struct checker *c, struct ns *ns)
 		if (d->kind == D_ENUM) {
 			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_TAG, d->cname, who, W_ENUM);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_ENUM_FN);
-			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_FN);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "name"), who, W_ENUM_FN);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_ENUM_VALID);
+			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_DEC);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "name"), who, W_ENUM_NAME);
 			const char *q = qualified(c->a, d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = upper(join(a, d->cname, m->name));
@@ -1490,9 +1649,10 @@ static void claim_names(struct checker *c, struct ns *ns)
 		claim(c, CN_TAG, join_lit(tmp, d->cname, "iface"), who, W_VTABLE);
 		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ID"), who, W_ID);
 		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ABI"), who, W_ABI);
-		static const char *const fns[] = {"init", "handle", "dispatch", "describe"};
-		for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++)
-			claim(c, CN_ORDINARY, join(tmp, d->cname, fns[k]), who, W_IFACE_FN);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "init"), who, W_INIT);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "handle"), who, W_HANDLE);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "dispatch"), who, W_DISPATCH);
+		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "describe"), who, W_DESCRIBE);
 		const char *q = qualified(c->a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
 			m->cfunc = join(a, d->cname, m->name);
@@ -1504,6 +1664,100 @@ static void claim_names(struct checker *c, struct ns *ns)
 			claim(c, CN_MACRO, m->clabel, mwho, W_LABEL);
 			if (m->kind == M_CALL)
 				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "reply"), mwho, W_REPLY);
+		}
+	}
+}
+
+/* ---- local C names against the global ones ------------------------------------- */
+
+/*
+ * A parameter is in scope in the functions that take it, where the
+ * generated code also uses global names (a label, an enum's validity
+ * check) and any macro expands: a parameter 'T_A_F' or 'IPCGEN_T_H' would
+ * break them, 'io_whence_valid' would hide the function.  So once every
+ * global name is claimed, a parameter (or a vtable entry, for macros) named
+ * like one is escaped further, as c_local escapes C's names, until it
+ * clashes with nothing.  Every global name has a '_': a name without one
+ * has nothing to fear but for its length ('ew: bytes<8>' has 'new').
+ */
+
+/* Whether name is a macro or, unless macro_only, an ordinary identifier of
+ * the generated code or of C (c_taken's names are claimed as macros).  An
+ * escape, which always holds a '_', can only be one of these: the prefixes
+ * c_local escapes stay (IPC_X_ is no macro of the transport's). */
+static bool global_name(const struct checker *c, const char *name, bool macro_only)
+{
+	size_t n = strlen(name);
+	const struct claims *t = &c->claims;
+	size_t i = claims_slot(t, name, n, XXH3_64bits(name, n));
+	if (!t->slot[i].entry)
+		return false;
+	const struct claim_entry *e = &t->v[t->slot[i].entry - 1];
+	return e->ord && (e->macro || !macro_only);
+}
+
+/* Whether parameter p of m may be called name in C: not a name of C or of
+ * the generated code, nor another parameter's, nor another's length; nor
+ * its own length, if it has one. */
+static bool local_fits(struct checker *c, struct method *m, struct param *p, const char *name)
+{
+	if (strchr(name, '_') && global_name(c, name, false))
+		return false;
+	const char *len = has_length(p) ? arena_printf(&c->tmp, "n%s", name) : NULL;
+	if (len && global_name(c, len, false))
+		return false;
+	struct param *sections[3] = {m->caps, m->outcaps, m->params};
+	for (int k = 0; k < 3; k++)
+		for (struct param *q = sections[k]; q; q = q->next) {
+			if (q == p)
+				continue;
+			if (strcmp(q->cname, name) == 0 || (len && strcmp(q->cname, len) == 0) ||
+			    (has_length(q) && name[0] == 'n' && strcmp(name + 1, q->cname) == 0))
+				return false;
+		}
+	return true;
+}
+
+/* s with one more escape: a '_' at the end, or an 'x' after a '_'. */
+static const char *escape_more(struct strpool *p, const char *s)
+{
+	size_t n = strlen(s);
+	char *t = pool_alloc(p, n + 2);
+	memcpy(t, s, n);
+	t[n] = s[n - 1] == '_' ? 'x' : '_';
+	t[n + 1] = 0;
+	return t;
+}
+
+/* Whether another vtable entry of i is called name. */
+static bool field_taken(const struct decl *i, const struct method *m, const char *name)
+{
+	for (const struct method *o = i->methods; o; o = o->next)
+		if (o != m && strcmp(o->field, name) == 0)
+			return true;
+	return false;
+}
+
+static void escape_locals(struct checker *c)
+{
+	for (size_t k = 0; k < c->nsuspects; k++) {
+		struct decl *i = c->suspects[k].i;
+		struct method *m = c->suspects[k].m;
+		struct param *p = c->suspects[k].p;
+		const char *name;
+		if (p && !local_fits(c, m, p, p->cname)) {
+			name = p->cname;
+			do
+				name = escape_more(&c->strs, name);
+			while (!local_fits(c, m, p, name));
+			p->cname = name;
+			m->cparams = NULL;   /* made with the old name: made again */
+		} else if (!p && global_name(c, m->field, true)) {
+			name = m->field;
+			do
+				name = escape_more(&c->strs, name);
+			while (global_name(c, name, true) || field_taken(i, m, name));
+			m->field = name;
 		}
 	}
 }
@@ -1602,6 +1856,12 @@ bool check_unit(struct unit *u)
 		claim_names(&c, ns);
 		claims_flush(&c);
 	}
+	/* The thread beside the claims reads the parameters' C names, which
+	 * escape_locals may change. */
+	if (fp_started)
+		pthread_join(fp_thread, NULL);
+	if (u->diag.errors == before)
+		escape_locals(&c);
 	claims_free(&c.claims);
 	arena_free(&c.tmp);
 	dups_free(&c.names);
@@ -1610,9 +1870,7 @@ bool check_unit(struct unit *u)
 	dups_free(&c.ids);
 	dups_free(&c.errcodes);
 	map_free(&c.clashed);
-	if (fp_started)
-		pthread_join(fp_thread, NULL);
-	else if (u->diag.errors == before)
+	if (!fp_started && u->diag.errors == before)
 		fingerprints(&fp);
 	arena_adopt(&u->arena, &fp.arena);
 	return u->diag.errors == before;

@@ -80,7 +80,7 @@ FZ_FN void fz_release(ipc_cap c, const char *how)
 		fz_fail("%s of %s 0x%x: released twice", how, fz_kind[fz_caps[c - FZ_BASE].kind], c);
 }
 
-FZ_FN void fz_ledger_check(void)
+FZ_FN void fz_ledger(void)
 {
 	for (unsigned i = 0; i < fz_ncaps; i++)
 		if (fz_caps[i].released != 1)
@@ -89,7 +89,7 @@ FZ_FN void fz_ledger_check(void)
 
 /* ---- the request in hand, and the errors each method declares --------------------- */
 
-struct fz_method {
+struct fzmethod {
 	uint64_t label;
 	const int *errs;
 	unsigned nerrs;
@@ -98,13 +98,13 @@ struct fz_method {
 };
 
 static struct ipc_msg fz_req;
-static ipc_cap fz_reply_cap = IPC_CAP_NONE;  /* the current reply */
-static bool fz_recv_fails;
-static const struct fz_method *fz_answering;  /* the method a deferred answer is for */
+static ipc_cap fz_replycap = IPC_CAP_NONE;  /* the current reply */
+static bool fz_recvfailed;
+static const struct fzmethod *fz_answering;  /* the method a deferred answer is for */
 
-static const struct fz_method *fz_method(uint64_t label);
+static const struct fzmethod *fz_method(uint64_t label);
 
-FZ_FN bool fz_declared(const struct fz_method *m, int64_t st)
+FZ_FN bool fz_declared(const struct fzmethod *m, int64_t st)
 {
 	for (unsigned i = 0; m && i < m->nerrs; i++)
 		if (m->errs[i] == st)
@@ -114,7 +114,7 @@ FZ_FN bool fz_declared(const struct fz_method *m, int64_t st)
 
 /* A reply leaving the server: a status the call may give, well formed, its
  * capabilities moved out of the server. */
-FZ_FN void fz_check_reply(const struct ipc_msg *m, const struct fz_method *meth, const char *who)
+FZ_FN void fz_checkreply(const struct ipc_msg *m, const struct fzmethod *meth, const char *who)
 {
 	int64_t s = ipc_word_signed(m->label);
 	if (!(s == 0 || (s < 0 && s >= INT32_MIN && ipc_status_name((int)s)) || fz_declared(meth, s)))
@@ -132,6 +132,18 @@ FZ_FN void fz_check_reply(const struct ipc_msg *m, const struct fz_method *meth,
 			        fz_kind[fz_caps[m->cap[i] - FZ_BASE].kind], m->cap[i]);
 		fz_release(m->cap[i], who);
 	}
+}
+
+/* A request that reached the implementation must be the one encoding of the
+ * values it was called with: encoded again (enc, nwords words, ncaps
+ * capabilities), they give the request back. */
+FZ_FN void fz_canonical(const struct ipc_msg *enc, uint32_t nwords, size_t ncaps)
+{
+	if (nwords != fz_req.nwords || ncaps != fz_req.ncaps ||
+	    (nwords && memcmp(enc->word, fz_req.word, nwords * sizeof enc->word[0]) != 0))
+		fz_fail("request 0x%llx (%u words, %u capabilities) was accepted, but it is not "
+		        "the encoding of the values it gave (%u words, %zu capabilities)",
+		        (unsigned long long)fz_req.label, fz_req.nwords, fz_req.ncaps, nwords, ncaps);
 }
 
 /* ---- the transport, faked ------------------------------------------------------------ */
@@ -161,7 +173,7 @@ int ipc_send(ipc_cap ep, struct ipc_msg *msg)
 int ipc_recv(ipc_cap ep, struct ipc_msg *msg)
 {
 	(void)ep;
-	if (fz_recv_fails)
+	if (fz_recvfailed)
 		return IPC_EPEER;
 	*msg = fz_req;
 	return 0;
@@ -169,20 +181,20 @@ int ipc_recv(ipc_cap ep, struct ipc_msg *msg)
 
 int ipc_reply(struct ipc_msg *msg)
 {
-	if (fz_reply_cap == IPC_CAP_NONE)
+	if (fz_replycap == IPC_CAP_NONE)
 		fz_fail("ipc_reply with no current reply");
-	fz_release(fz_reply_cap, "ipc_reply");
-	fz_reply_cap = IPC_CAP_NONE;
-	fz_check_reply(msg, fz_method(fz_req.label), "ipc_reply");
+	fz_release(fz_replycap, "ipc_reply");
+	fz_replycap = IPC_CAP_NONE;
+	fz_checkreply(msg, fz_method(fz_req.label), "ipc_reply");
 	return fz_byte() & 1 ? IPC_EPEER : 0;
 }
 
 int ipc_reply_save(ipc_cap *reply)
 {
-	if (fz_reply_cap == IPC_CAP_NONE)
+	if (fz_replycap == IPC_CAP_NONE)
 		return IPC_EINVAL;
-	*reply = fz_reply_cap;
-	fz_reply_cap = IPC_CAP_NONE;
+	*reply = fz_replycap;
+	fz_replycap = IPC_CAP_NONE;
 	return 0;
 }
 
@@ -191,7 +203,7 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 	if (reply < FZ_BASE || reply - FZ_BASE >= fz_ncaps || fz_caps[reply - FZ_BASE].kind != FZ_REPLY)
 		fz_fail("ipc_reply_to on 0x%x, not a reply capability", reply);
 	fz_release(reply, "ipc_reply_to");
-	fz_check_reply(msg, fz_answering, "ipc_reply_to");
+	fz_checkreply(msg, fz_answering, "ipc_reply_to");
 	return fz_byte() & 1 ? IPC_EPEER : 0;
 }
 
@@ -255,7 +267,7 @@ FZ_FN void fz_build(const uint64_t *labels, unsigned nlabels)
 	fz_req.label = b < 0xf0 ? labels[b % nlabels] : fz_raw();
 	/* Mostly the method's own shape, so that requests reach the
 	 * implementation; sometimes any counts, up to past the limits. */
-	const struct fz_method *m = fz_method(fz_req.label);
+	const struct fzmethod *m = fz_method(fz_req.label);
 	uint8_t shape = fz_byte();
 	fz_req.nwords = m && (shape & 3) ? m->nwords : fz_byte() % (IPC_MAX_WORDS + 3);
 	for (uint32_t i = 0; i < fz_req.nwords && i < IPC_MAX_WORDS; i++)
@@ -266,27 +278,27 @@ FZ_FN void fz_build(const uint64_t *labels, unsigned nlabels)
 		fz_req.ncaps = fz_byte() % (IPC_MAX_CAPS + 3);
 	for (uint32_t i = 0; i < fz_req.ncaps && i < IPC_MAX_CAPS; i++)
 		fz_req.cap[i] = fz_new(FZ_REQ);
-	fz_reply_cap = fz_new(FZ_REPLY);
+	fz_replycap = fz_new(FZ_REPLY);
 }
 
 /* Dispatching: sometimes the receive fails, and the request's capabilities
  * (and its reply) never reach the server. */
-FZ_FN bool fz_receive_fails(void)
+FZ_FN bool fz_recvfails(void)
 {
-	fz_recv_fails = (fz_byte() & 0x1f) == 0;
-	if (fz_recv_fails)
+	fz_recvfailed = (fz_byte() & 0x1f) == 0;
+	if (fz_recvfailed)
 		for (uint32_t i = 0; i < fz_req.ncaps && i < IPC_MAX_CAPS; i++)
 			fz_release(fz_req.cap[i], "the failed receive");
-	return fz_recv_fails;
+	return fz_recvfailed;
 }
 
 /* After a request: the reply it did not take is the transport's, then the
  * deferred ones are answered. */
 FZ_FN void fz_finish(void)
 {
-	if (fz_reply_cap != IPC_CAP_NONE) {
-		fz_release(fz_reply_cap, "the transport");
-		fz_reply_cap = IPC_CAP_NONE;
+	if (fz_replycap != IPC_CAP_NONE) {
+		fz_release(fz_replycap, "the transport");
+		fz_replycap = IPC_CAP_NONE;
 	}
 	for (unsigned i = 0; i < fz_npending; i++)
 		fz_pending[i].answer(fz_pending[i].reply);

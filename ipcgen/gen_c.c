@@ -446,6 +446,36 @@ static void gen_header(struct buf *b, const struct ns *ns)
 	fmt(b, "#ifdef __cplusplus\n}\n#endif\n#endif /* IPCGEN_%s_H */\n", ns->CNAME);
 }
 
+/* Conditions joined by "||" and wrapped before 96 columns: each is written
+ * into cur, then placed on the line or, after wrap, on the next.  Used for
+ * the checks before a client sends and before a server calls. */
+struct conds {
+	struct buf *b;
+	struct buf *cur;
+	const char *wrap;     /* " ||\n" and the indent under the first condition */
+	size_t col, wrapcol;
+	bool first;
+};
+
+static void cond_place(struct conds *c)
+{
+	if (!c->first && c->col + c->cur->len + 4 > 96) {
+		buf_puts(c->b, c->wrap);
+		c->col = c->wrapcol;
+	} else if (!c->first) {
+		PUT(c->b, " || ");
+		c->col += 4;
+	}
+	buf_putn(c->b, c->cur->data, c->cur->len);
+	c->col += c->cur->len;
+	c->first = false;
+	c->cur->len = 0;
+}
+
+/* Scratch text for a condition, kept from one call to the next (freed by
+ * gen_client and gen_server). */
+static _Thread_local struct buf cond_text;
+
 /* ---- NS_client.c ---------------------------------------------------------------- */
 
 /* Releases the capabilities a client function was given and returns status:
@@ -454,11 +484,80 @@ static void put_give_up(struct buf *b, const struct method *m, const char *ind, 
 {
 	for (const struct param *p = m->caps; p && !p->list; p = p->next)
 		fmt(b, "%sipc_cap_drop(%s);\n", ind, p->cname);
-	if (m->caplist)
+	if (m->caplist) {
 		fmt(b, "%sreturn ipc_drop_caps(%s, n%s, %s);\n", ind, m->caplist->cname,
 		    m->caplist->cname, status);
-	else
-		fmt(b, "%sreturn %s;\n", ind, status);
+	} else {
+		buf_puts(b, ind);
+		PUT(b, "return ");
+		buf_puts(b, status);
+		PUT(b, ";\n");
+	}
+}
+
+/* Whether a client must check anything before it sends (see below). */
+static bool client_checks(const struct method *m)
+{
+	if (m->caplist || m->outcaps || has_result(m))
+		return true;
+	for (const struct param *p = m->params; p; p = p->next)
+		if (p->type.kind == TY_BYTES || p->type.kind == TY_ENUM)
+			return true;
+	return false;
+}
+
+/*
+ * Every argument a client can check, checked before anything is sent, so
+ * that the server never sees what it would refuse and a bad call has no
+ * effect but IPC_EINVAL (strings are checked as they are encoded):
+ * 	if (npages > IPC_MAX_CAPS || (!pages && npages) || !io_whence_valid(w) || !result) {
+ * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);   (the capabilities still move)
+ * 	}
+ */
+static void gen_client_checks(struct buf *b, const struct method *m)
+{
+	if (!client_checks(m))
+		return;
+	struct conds cs = {b, &cond_text, " ||\n\t    ", 8, 8, true};
+	struct buf *t = cs.cur;
+	t->len = 0;
+	PUT(b, "\tif (");
+	const struct param *cl = m->caplist;
+	if (cl) {
+		fmt(t, "n%s > %s", cl->cname, caplim(m->ncaps_fixed));
+		cond_place(&cs);
+		fmt(t, "(!%s && n%s)", cl->cname, cl->cname);
+		cond_place(&cs);
+	}
+	for (const struct param *p = m->params; p; p = p->next) {
+		if (p->type.kind == TY_BYTES) {
+			fmt(t, "n%s > %u", p->cname, (unsigned)p->type.bound);
+			cond_place(&cs);
+			fmt(t, "(!%s && n%s)", p->cname, p->cname);
+			cond_place(&cs);
+		} else if (p->type.kind == TY_ENUM) {   /* the common ones by PUT: every call has them */
+			PUT(t, "!");
+			buf_puts(t, p->type.decl->cname);
+			PUT(t, "_valid(");
+			buf_puts(t, p->cname);
+			PUT(t, ")");
+			cond_place(&cs);
+		}
+	}
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		fmt(t, p->list ? "!%s || !n%s" : "!%s", p->cname, p->cname);
+		cond_place(&cs);
+	}
+	if (m->ret.kind == TY_BYTES) {
+		PUT(t, "!result || !nresult");
+		cond_place(&cs);
+	} else if (has_result(m)) {
+		PUT(t, "!result");
+		cond_place(&cs);
+	}
+	PUT(b, ") {\n");
+	put_give_up(b, m, "\t\t", "IPC_EINVAL");
+	PUT(b, "\t}\n");
 }
 
 static void gen_client_call(struct buf *b, const struct decl *i, const struct method *m)
@@ -472,8 +571,9 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	 * {
 	 * 	struct ipc_msg m;
 	 * 	int st;
-	 * 	if (npages > IPC_MAX_CAPS)    (too long: the capabilities still move)
+	 * 	if (npages > IPC_MAX_CAPS || (!pages && npages) || !result) {   (gen_client_checks)
 	 * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
+	 * 	}
 	 * 	m.label = IO_FILE_READ; ... marshal ...
 	 * 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 	 * 		return st > 0 ? IPC_EPROTO : st;        (or the call's declared errors)
@@ -485,17 +585,7 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 		PUT(b, "\tint st;\n");
 	if (var || is_array(&m->ret))
 		PUT(b, "\tuint32_t wi = 0;\n");
-	if (cl) {
-		fmt(b, "\tif (n%s > %s) {\n", cl->cname, caplim(k));
-		put_give_up(b, m, "\t\t", "IPC_EINVAL");
-		buf_puts(b, "\t}\n");
-	}
-	for (const struct param *p = m->params; p; p = p->next)
-		if (p->type.kind == TY_BYTES) {
-			fmt(b, "\tif (n%s > %u) {\n", p->cname, (unsigned)p->type.bound);
-			put_give_up(b, m, "\t\t", "IPC_EINVAL");
-			buf_puts(b, "\t}\n");
-		}
+	gen_client_checks(b, m);
 	PUT(b, "\tipc_msg_init(&m, ");
 	buf_puts(b, m->clabel);
 	PUT(b, ", ");
@@ -598,23 +688,28 @@ static void gen_client(struct buf *b, const struct ns *ns)
 		       "\treturn ipc_describe(ep, %s_ID, %s_ABI);\n}\n\n",
 		    i->cname, i->CNAME, i->CNAME);
 	}
+	buf_free(&cond_text);
 }
 
 /* ---- NS_server.c ---------------------------------------------------------------- */
 
 /* Encodes the result r into out (words from w = 0); a string the
- * implementation made invalid, or bytes past the bound, are its fault. */
+ * implementation made invalid, bytes past the bound, or (given to a reply
+ * function, msg "&m") a length with no bytes behind it, are its fault. */
 static void put_result_encode(struct buf *b, const struct method *m, const char *ind,
                               const char *msg, const char *r)
 {
 	const struct typeref *t = &m->ret;
+	bool reply = msg[0] == '&';
 	if (t->kind == TY_STRING) {
 		fmt(b, "%suint32_t wi = 0;\n%sif (ipc_put_str(%s, &wi, %s, %u))\n%s\t%snwords = wi;\n%selse\n%s\tst = IPC_EFAULT;\n",
-		    ind, ind, msg, r, (unsigned)t->bound, ind, msg[0] == '&' ? "m." : "out->", ind, ind);
+		    ind, ind, msg, r, (unsigned)t->bound, ind, reply ? "m." : "out->", ind, ind);
 	} else if (t->kind == TY_BYTES) {
-		fmt(b, "%suint32_t wi = 0;\n%sif (n%s <= %u) {\n%s\tipc_put_bytes(%s, &wi, %s, n%s);\n%s\t%snwords = wi;\n%s} else {\n%s\tst = IPC_EFAULT;\n%s}\n",
-		    ind, ind, r, (unsigned)t->bound, ind, msg, r, r, ind, msg[0] == '&' ? "m." : "out->",
-		    ind, ind, ind);
+		fmt(b, "%suint32_t wi = 0;\n%sif (n%s <= %u", ind, ind, r, (unsigned)t->bound);
+		if (reply)
+			fmt(b, " && (%s || !n%s)", r, r);
+		fmt(b, ") {\n%s\tipc_put_bytes(%s, &wi, %s, n%s);\n%s\t%snwords = wi;\n%s} else {\n%s\tst = IPC_EFAULT;\n%s}\n",
+		    ind, msg, r, r, ind, reply ? "m." : "out->", ind, ind, ind);
 	} else {
 		fmt(b, "%s%sword[0] = ", ind, msg[0] == '&' ? "m." : "out->");
 		put_encode(b, t, r);
@@ -622,33 +717,17 @@ static void put_result_encode(struct buf *b, const struct method *m, const char 
 	}
 }
 
-/* The conditions of a request check, joined by "||" and wrapped before 96
- * columns: each is written into cur, then placed on the line or the next. */
-struct conds {
-	struct buf *b;
-	struct buf *cur;
-	size_t col;
-	bool first;
-};
-
-static void cond_place(struct conds *c)
+/* An enum result that is none of its members is the implementation's
+ * fault, not sent (the client would refuse it):
+ * 	if (st == 0 && !dev_parity_valid(r))
+ * 		st = IPC_EFAULT; */
+static void put_result_check(struct buf *b, const struct method *m, const char *ind,
+                             const char *st, const char *r)
 {
-	if (!c->first && c->col + c->cur->len + 4 > 96) {
-		PUT(c->b, " ||\n\t\t    ");
-		c->col = 20;
-	} else if (!c->first) {
-		PUT(c->b, " || ");
-		c->col += 4;
-	}
-	buf_putn(c->b, c->cur->data, c->cur->len);
-	c->col += c->cur->len;
-	c->first = false;
-	c->cur->len = 0;
+	if (m->ret.kind == TY_ENUM)
+		fmt(b, "%sif (%s == 0 && !%s_valid(%s))\n%s\t%s = IPC_EFAULT;\n", ind, st,
+		    m->ret.decl->cname, r, ind, st);
 }
-
-/* Scratch text for a condition, kept from one call to the next (freed by
- * gen_server). */
-static _Thread_local struct buf cond_text;
 
 static void gen_server_case(struct buf *b, const struct method *m)
 {
@@ -693,7 +772,14 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	else if (has_result(m)) {
 		PUT(b, "\t\t");
 		put_type(b, &m->ret);
-		PUT(b, " r = 0;\n");   /* defined even if the implementation forgets */
+		/* defined even if the implementation forgets (an enum by a cast, for C++) */
+		if (m->ret.kind == TY_ENUM) {
+			PUT(b, " r = (enum ");
+			buf_puts(b, m->ret.decl->cname);
+			PUT(b, ")0;\n");
+		} else {
+			PUT(b, " r = 0;\n");
+		}
 	}
 	if (m->outcaps) {
 		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
@@ -704,7 +790,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	if (var)
 		PUT(b, "\t\tuint32_t wi = 0;\n");
 	PUT(b, "\t\tif (");
-	struct conds cs = {b, &cond_text, 12, true};
+	struct conds cs = {b, &cond_text, " ||\n\t\t    ", 12, 20, true};
 	struct buf *t = cs.cur;
 	t->len = 0;
 	if (!var) {
@@ -797,6 +883,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		PUT(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
 		return;
 	}
+	put_result_check(b, m, "\t\t", "st", "r");
 	if (!m->outcaps && !is_array(&m->ret)) {
 		/* return ipc_finish_word(out, st, 0, r); */
 		if (has_result(m)) {
@@ -865,7 +952,7 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	else if (!p)
 		buf_puts(b, "\t(void)self;\n");
 	buf_puts(b, "\tint st = IPC_EPROTO;\n\n\tout->nwords = 0;\n\tout->ncaps = 0;\n"
-	            "\tif (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)\n"
+	            "\tif (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)\n"
 	            "\t\treturn ipc_reject(in, out, st);\n\tswitch (in->label) {\n");
 	for (const struct method *m = i->methods; m; m = m->next)
 		gen_server_case(b, m);
@@ -904,7 +991,9 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		put_reply_proto(b, m);
 		if (!m->outcaps && !is_array(&m->ret)) {
 			/* return ipc_reply_word(reply, status, 0, 1, result); */
-			PUT(b, "\n{\n\treturn ipc_reply_word(reply, status, ");
+			PUT(b, "\n{\n");
+			put_result_check(b, m, "\t", "status", "result");
+			PUT(b, "\treturn ipc_reply_word(reply, status, ");
 			put_declared(b, m, "status");
 			if (has_result(m)) {
 				PUT(b, ", 1, ");
@@ -917,6 +1006,10 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		}
 		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n"
 		            "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
+		put_result_check(b, m, "\t", "status", "result");
+		if (ol)   /* a length with no capabilities behind it: none to send or release */
+			fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
+			    ol->cname, ol->cname, ol->cname);
 		if (has_result(m) || m->outcaps) {
 			buf_puts(b, "\tif (status == 0) {\n");
 			if (has_result(m)) {

@@ -76,21 +76,26 @@ static void put_stub_params(struct buf *b, const struct decl *i, const struct me
 	buf_putc(b, ')');
 }
 
-/* The stub behind a vtable entry, and the answer to a deferred call. */
-static void gen_method(struct buf *b, const struct decl *i, const struct method *m)
+/* The stub behind a vtable entry, and the answer to a deferred call, of
+ * method number k of the target.  The target's own names have at most one
+ * '_' (fz_stub12, fz_errs12, fz_ledger), and its tags none (struct
+ * fzmethod), where every C name ipcgen makes from a protocol has two or
+ * more, a tag one or more: they cannot clash, whatever the protocol. */
+static void gen_method(struct buf *b, const struct decl *i, const struct method *m, unsigned k)
 {
 	char tmp[300];
 	unsigned nerrs = count_errs(m), n;
 
-	/* static const int fz_errs_io_file_read[] = {...}; */
-	bfmt(b, "static const int fz_errs_%s[] = {", m->cfunc);
+	/* ---- io_file_read
+	 * static const int fz_errs7[] = {...}; */
+	bfmt(b, "/* ---- %s */\nstatic const int fz_errs%u[] = {", m->cfunc, k);
 	for (const struct qname_node *e = m->raises; e; e = e->next)
 		bfmt(b, e->next ? "%s, " : "%s", e->decl->CNAME);
 	buf_puts(b, m->raises ? "};\n" : "0};\n");
 
 	if (m->kind == M_CALL) {
-		/* static void fz_answer_io_file_read(ipc_cap r) { ... io_file_read_reply(r, ...); } */
-		bfmt(b, "static void fz_answer_%s(ipc_cap r)\n{\n", m->cfunc);
+		/* static void fz_answer7(ipc_cap r) { ... io_file_read_reply(r, ...); } */
+		bfmt(b, "static void fz_answer%u(ipc_cap r)\n{\n", k);
 		n = 0;
 		for (const struct param *p = m->outcaps; p; p = p->next, n++) {
 			if (p->list)
@@ -111,7 +116,7 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 			const char *ty = ctype(&m->ret, tmp, sizeof tmp);
 			bfmt(b, "\t%s result = (%s)fz_word();\n", ty, ty);
 		}
-		bfmt(b, "\tint st = fz_status(fz_errs_%s, %u, false);\n\n", m->cfunc, nerrs);
+		bfmt(b, "\tint st = fz_status(fz_errs%u, %u, false);\n\n", k, nerrs);
 		bfmt(b, "\tfz_answering = fz_method(%s);\n\t%s_reply(r, st", m->clabel, m->cfunc);
 		n = 0;
 		for (const struct param *p = m->outcaps; p; p = p->next, n++)
@@ -123,13 +128,30 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 		buf_puts(b, ");\n\tfz_answering = NULL;\n}\n\n");
 	}
 
-	/* static int fz_io_file_read(struct io_file *self, ...) */
-	bfmt(b, "static %s fz_%s", m->kind == M_CALL ? "int" : "void", m->cfunc);
+	/* static int fz_stub7(struct io_file *self, ...) */
+	bfmt(b, "static %s fz_stub%u", m->kind == M_CALL ? "int" : "void", k);
 	put_stub_params(b, i, m);
-	buf_puts(b, "\n{\n\t(void)self;\n");
+	if (m->params)
+		buf_puts(b, "\n{\n\tstruct ipc_msg enc;\n\tuint32_t w = 0;\n\n\t(void)self;\n");
+	else
+		buf_puts(b, "\n{\n\t(void)self;\n");
+	/* What it was called with, encoded again, must be the request itself:
+	 * the one encoding of those values. */
 	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++)
-		bfmt(b, p->type.kind == TY_BYTES ? "\t(void)a%u;\n\t(void)na%u;\n" : "\t(void)a%u;\n", n, n);
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		if (p->type.kind == TY_STRING)
+			bfmt(b, "\tif (!ipc_put_str(&enc, &w, a%u, %u))\n\t\tfz_fail(\"%s: a string it cannot send\");\n",
+			     n, (unsigned)p->type.bound, m->cfunc);
+		else if (p->type.kind == TY_BYTES)
+			bfmt(b, "\tipc_put_bytes(&enc, &w, a%u, na%u);\n", n, n);
+		else
+			bfmt(b, "\tenc.word[w++] = (uint64_t)a%u;\n", n);
+	}
+	buf_puts(b, m->params ? "\tfz_canonical(&enc, w, 0" : "\tfz_canonical(NULL, 0, 0");
+	n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? " + nc%u" : " + 1", n);
+	buf_puts(b, ");\n");
 	/* The implementation owns what it was given. */
 	n = 0;
 	for (const struct param *p = m->caps; p; p = p->next, n++)
@@ -138,8 +160,8 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 		buf_puts(b, "}\n\n");
 		return;
 	}
-	bfmt(b, "\tint st = fz_status(fz_errs_%s, %u, true);\n", m->cfunc, nerrs);
-	bfmt(b, "\tif (st == FZ_DEFER)\n\t\treturn fz_defer(fz_answer_%s);\n", m->cfunc);
+	bfmt(b, "\tint st = fz_status(fz_errs%u, %u, true);\n", k, nerrs);
+	bfmt(b, "\tif (st == FZ_DEFER)\n\t\treturn fz_defer(fz_answer%u);\n", k);
 	/* Returned capabilities: made on success, and sometimes before failing. */
 	n = 0;
 	for (const struct param *p = m->outcaps; p; p = p->next, n++) {
@@ -171,6 +193,15 @@ static size_t chain(const struct decl *i, const struct decl **v, size_t max)
 	size_t k = n;
 	for (const struct decl *d = i; d && k > 0; d = d->parent)
 		v[--k] = d;
+	return n;
+}
+
+/* The number of the first method of d among the stubs of all[]. */
+static unsigned first_method(const struct decl *const *all, size_t nall, const struct decl *d)
+{
+	unsigned n = 0;
+	for (size_t k = 0; k < nall && all[k] != d; k++)
+		n += all[k]->nmethods;
 	return n;
 }
 
@@ -217,19 +248,20 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 
 	/* ---- the methods: their labels and errors, stubs and answers */
 	buf_puts(b, "\n/* ---- the protocol ---- */\n\n");
+	unsigned nmethods = 0;
 	for (size_t k = 0; k < nall; k++)
 		for (const struct method *m = all[k]->methods; m; m = m->next)
-			gen_method(b, all[k], m);
+			gen_method(b, all[k], m, nmethods++);
 
-	buf_puts(b, "static const struct fz_method fz_methods[] = {\n");
-	size_t nmethods = 0;
+	buf_puts(b, "static const struct fzmethod fz_methods[] = {\n");
+	nmethods = 0;
 	for (size_t k = 0; k < nall; k++)
 		for (const struct method *m = all[k]->methods; m; m = m->next, nmethods++)
-			bfmt(b, "\t{%s, fz_errs_%s, %u, %u, %u, %s},\n", m->clabel, m->cfunc, count_errs(m),
+			bfmt(b, "\t{%s, fz_errs%u, %u, %u, %u, %s},\n", m->clabel, nmethods, count_errs(m),
 			     m->nparams, m->ncaps_fixed, m->caplist ? "true" : "false");
 	if (!nmethods)
 		buf_puts(b, "\t{0, NULL, 0, 0, 0, false},\n");
-	buf_puts(b, "};\n\nstatic const struct fz_method *fz_method(uint64_t label)\n{\n"
+	buf_puts(b, "};\n\nstatic const struct fzmethod *fz_method(uint64_t label)\n{\n"
 	            "\tfor (size_t i = 0; i < sizeof fz_methods / sizeof fz_methods[0]; i++)\n"
 	            "\t\tif (fz_methods[i].errs && fz_methods[i].label == label)\n"
 	            "\t\t\treturn &fz_methods[i];\n\treturn NULL;\n}\n\n");
@@ -242,7 +274,7 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 		const struct decl *ch[64];
 		size_t n = chain(d, ch, 64);
 		/* The labels to try: every method of the chain, describe, one past the last. */
-		bfmt(b, "static const uint64_t fz_labels_%s[] = {\n", d->cname);
+		bfmt(b, "/* ---- %s */\nstatic const uint64_t fz_labels%u[] = {\n", d->cname, ntargets);
 		for (size_t k = 0; k < n; k++) {
 			for (const struct method *m = ch[k]->methods; m; m = m->next)
 				bfmt(b, "\t%s,\n", m->clabel);
@@ -252,9 +284,9 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 		buf_puts(b, "};\n\n");
 
 		/* The vtable, one entry of which the input may take away. */
-		bfmt(b, "static void fz_serve_%s(void)\n{\n\tstruct %s_iface vt;\n\tstruct %s obj;\n"
+		bfmt(b, "static void fz_serve%u(void)\n{\n\tstruct %s_iface vt;\n\tstruct %s obj;\n"
 		        "\tuint8_t how = fz_byte();\n\n\tmemset(&vt, 0, sizeof vt);\n",
-		     d->cname, d->cname, d->cname);
+		     ntargets, d->cname, d->cname);
 		unsigned entry = 0;
 		struct buf path = {0};
 		for (size_t k = n; k-- > 0;) {
@@ -264,22 +296,23 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 			for (size_t l = k + 1; l < n; l++)
 				buf_puts(&path, "base.");
 			buf_putc(&path, 0);
-			for (const struct method *m = ch[k]->methods; m; m = m->next, entry++)
-				bfmt(b, "\tif ((how & 0x7f) != %u)\n\t\t%s%s = fz_%s;\n", entry + 1, path.data,
-				     m->field, m->cfunc);
+			unsigned stub = first_method(all, nall, ch[k]);
+			for (const struct method *m = ch[k]->methods; m; m = m->next, entry++, stub++)
+				bfmt(b, "\tif ((how & 0x7f) != %u)\n\t\t%s%s = fz_stub%u;\n", entry + 1, path.data,
+				     m->field, stub);
 		}
 		buf_free(&path);
 		bfmt(b, "\t%s_init(&obj, &vt, 1);\n"
-		        "\tfz_build(fz_labels_%s, sizeof fz_labels_%s / sizeof fz_labels_%s[0]);\n",
-		     d->cname, d->cname, d->cname, d->cname);
+		        "\tfz_build(fz_labels%u, sizeof fz_labels%u / sizeof fz_labels%u[0]);\n",
+		     d->cname, ntargets, ntargets, ntargets);
 		bfmt(b, "\tif (how & 0x80) {\n"
-		        "\t\tif (!fz_receive_fails())\n\t\t\t%s_dispatch(&obj);\n"
+		        "\t\tif (!fz_recvfails())\n\t\t\t%s_dispatch(&obj);\n"
 		        "\t} else {\n"
 		        "\t\tstruct ipc_msg out;\n"
 		        "\t\tif (%s_handle(&obj, &fz_req, &out) == 0) {\n"
-		        "\t\t\tfz_release(fz_reply_cap, \"the reply\");\n"
-		        "\t\t\tfz_reply_cap = IPC_CAP_NONE;\n"
-		        "\t\t\tfz_check_reply(&out, fz_method(fz_req.label), \"handle\");\n"
+		        "\t\t\tfz_release(fz_replycap, \"the reply\");\n"
+		        "\t\t\tfz_replycap = IPC_CAP_NONE;\n"
+		        "\t\t\tfz_checkreply(&out, fz_method(fz_req.label), \"handle\");\n"
 		        "\t\t}\n\t}\n\tfz_finish();\n}\n\n", d->cname, d->cname);
 		ntargets++;
 	}
@@ -291,13 +324,12 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 	if (ntargets) {
 		bfmt(b, "\t\tswitch (fz_byte() %% %u) {\n", ntargets);
 		unsigned t = 0;
-		for (const struct decl *d = ns->decls; d; d = d->next)
-			if (d->kind == D_IFACE)
-				bfmt(b, "\t\tcase %u: fz_serve_%s(); break;\n", t++, d->cname);
+		for (; t < ntargets; t++)
+			bfmt(b, "\t\tcase %u: fz_serve%u(); break;\n", t, t);
 		/* Every message settles its capabilities before the next. */
-		buf_puts(b, "\t\t}\n\t\tfz_ledger_check();\n\t\tfz_ncaps = 0;\n");
+		buf_puts(b, "\t\t}\n\t\tfz_ledger();\n\t\tfz_ncaps = 0;\n");
 	} else {
 		buf_puts(b, "\t\tbreak;   /* no interfaces */\n");
 	}
-	buf_puts(b, "\t}\n\tfz_ledger_check();\n\treturn 0;\n}\n");
+	buf_puts(b, "\t}\n\tfz_ledger();\n\treturn 0;\n}\n");
 }

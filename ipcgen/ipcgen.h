@@ -54,6 +54,8 @@ extern int ipcgen_threads;
 unsigned ipcgen_nthreads(void);
 
 uint32_t fnv1a32(const char *s, size_t n);
+/* The edit distance of a and b, for "did you mean"; 99 past 32 bytes. */
+unsigned edit_distance(const char *a, const char *b);
 
 /* A growable byte buffer (output of the backend, file contents). */
 struct buf {

@@ -1,7 +1,7 @@
 /*
  * main.c: the ipcgen command line.  The only file that calls exit().
  *
- *   ipcgen [-I DIR]... [-o DIR] [-c | -s] [-M] FILE.ipc...
+ *   ipcgen [-I DIR]... [-o DIR] [-c | -s] [-M] [--fuzz] [--check] FILE.ipc...
  *
  * Nothing is written when any input has an error.  Outputs are written to a
  * temporary file and renamed into place, and only when their content
@@ -21,7 +21,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: ipcgen [-I DIR]... [-o DIR] [-c | -s] [-M] FILE.ipc...\n"
+	fputs("usage: ipcgen [-I DIR]... [-o DIR] [-c | -s] [-M] [--fuzz] [--check] FILE.ipc...\n"
 	      "       ipcgen [-I DIR]... --lock LOCKFILE FILE.ipc...\n"
 	      "       ipcgen [-I DIR]... --compat LOCKFILE FILE.ipc...\n"
 	      "\n"

@@ -775,3 +775,27 @@ void map_free(struct map *m)
 	table_free(m->v, m->cap * sizeof *m->v);
 	*m = (struct map){0};
 }
+
+/* The Levenshtein distance of a and b; 99 past 32 bytes. */
+unsigned edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	if (strlen(a) > 32 || n > 32)
+		return 99;
+	unsigned row[33];
+	for (size_t j = 0; j <= n; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; a[i - 1]; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= n; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best) best = row[j] + 1;
+			if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[n];
+}

@@ -140,6 +140,16 @@ static bool word_valid(enum ty t, uint64_t w)
 /* A string parameter's bytes: UTF-8 (shortest forms, no surrogates, at most
  * U+10FFFF) without NUL.  Written here from the standard, not taken from
  * the transport header, so that the two check each other. */
+/* Whether the bytes after p[0..n), to the end of its last word, are zero:
+ * a string has one encoding. */
+static bool pad_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = n; i % 8; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 static bool str_valid(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n;) {
@@ -768,11 +778,12 @@ static void expect(int null_k)
 	const struct ipc_msg *q = &cur.req;
 	cur.iface = NULL;
 	cur.m = NULL;
-	if (q->nwords > IPC_MAX_WORDS || q->ncaps > IPC_MAX_CAPS) {
+	/* A label above 48 bits is no label: malformed, not unknown. */
+	if (q->nwords > IPC_MAX_WORDS || q->ncaps > IPC_MAX_CAPS || q->label > IPC_LABEL_MAX) {
 		cur.expect = O_EPROTO;
 		return;
 	}
-	cur.iface = q->label <= IPC_LABEL_MAX ? in_chain(cur.obj_iface, IPC_LABEL_IFACE(q->label)) : NULL;
+	cur.iface = in_chain(cur.obj_iface, IPC_LABEL_IFACE(q->label));
 	unsigned n = IPC_LABEL_METHOD(q->label);
 	if (!cur.iface || n > cur.iface->nmethods) {
 		cur.expect = O_ENOSYS;
@@ -791,7 +802,8 @@ static void expect(int null_k)
 		if (m->param[i] == T_STR255) {
 			uint64_t len = w < q->nwords ? q->word[w] : UINT64_MAX;
 			ok = len <= 255 && (len + 7) / 8 <= q->nwords - w - 1 &&
-			     str_valid((const unsigned char *)&q->word[w + 1], (size_t)len);
+			     str_valid((const unsigned char *)&q->word[w + 1], (size_t)len) &&
+			     pad_zero((const unsigned char *)&q->word[w + 1], (size_t)len);
 			w += 1 + (uint32_t)((len + 7) / 8);
 		} else {
 			ok = w < q->nwords && word_valid(m->param[i], q->word[w]);

@@ -248,6 +248,18 @@ START_TEST(parse_syntax_errors)
 		{"namespace t;\nenum e { A B }", "t.ipc:2:12: error: expected ',', '}' or '=', found 'B'\n"},
 		{"namespace t;\ninterface a {\n", "t.ipc:3:1: error: expected 'call', 'send' or '}', found end of file\n"
 		 "    \n    ^\nt.ipc:2:13: note: to close the '{' opened here\n"},
+		/* A ';' missing at the end of a line (or of the file): after the token before. */
+		{"namespace t", "t.ipc:1:12: error: expected ';' after 't'\n"},
+		{"namespace t;\nerror e = 5\nerror f;", "t.ipc:2:12: error: expected ';' after '5'\n"},
+		{"namespace t;\ninterface a {\n\tcall f() void # done\n}", "t.ipc:3:15: error: expected ';' after 'void'\n"},
+		{"namespace t # the name\r\n\r\n# a doc\r\ninterface a {}", "t.ipc:1:12: error: expected ';' after 't'\n"},
+		{"namespace t # at the end", "t.ipc:1:12: error: expected ';' after 't'\n"},
+		/* A misspelt keyword; a name too far from any is not one. */
+		{"namespace t;\nenm e { A }", "t.ipc:2:1: error: expected 'use', 'enum', 'interface' or 'error', "
+		 "found 'enm'; did you mean 'enum'?\n"},
+		{"namespace t;\ninterface a { sned f(); }", "found 'sned'; did you mean 'send'?\n"},
+		{"namespace t;\nstruct e { A }", "found 'struct'\n"},
+		{"namespace t;\ninterface a { call f{pages...}(); }", "found '...'; a list needs its type: 'pages: cap...'\n"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct result r;
@@ -401,6 +413,26 @@ START_TEST(cnames_escaped)
 }
 END_TEST
 
+/* Macros a compiler predefines in its default mode, and escapes that would
+ * end in "__" (reserved in C++). */
+START_TEST(cnames_escape_predefined_macros)
+{
+	struct result r;
+	compile(&r, "namespace t;\ninterface a {\n\tcall unix(linux: u8, i386: u8, ipc_: u8, "
+	            "MERCURY_IPC_H: u8, INT_LEAST8_MAX: u8);\n}\n");
+	ck_assert_msg(r.ok, "%s", r.diags);
+	struct method *m = decl(&r, "a")->methods;
+	ck_assert_str_eq(m->field, "unix_");
+	struct param *p = m->params;
+	ck_assert_str_eq(p->cname, "linux_");
+	ck_assert_str_eq(p->next->cname, "i386_");
+	ck_assert_str_eq(p->next->next->cname, "ipc_x");
+	ck_assert_str_eq(p->next->next->next->cname, "MERCURY_IPC_H_");
+	ck_assert_str_eq(p->next->next->next->next->cname, "INT_LEAST8_MAX_");
+	release(&r);
+}
+END_TEST
+
 START_TEST(cnames_injective)
 {
 	struct result r;
@@ -455,6 +487,43 @@ START_TEST(backend_defuses_comments)
 }
 END_TEST
 
+/* The names the --fuzz target makes for itself cannot be names a protocol
+ * makes: identifiers that begin "fz" have at most one '_' (a protocol's C
+ * names have two or more: ns_iface_method, NS_ERR_E), and so do its tags,
+ * which have none (a protocol's have one or more: ns_iface).  Checked on a
+ * whole target, its template included. */
+START_TEST(fuzz_names_cannot_clash)
+{
+	struct result r;
+	compile(&r, io_ipc);
+	ck_assert_msg(r.ok, "%s", r.diags);
+	struct buf b = {0};
+	gen_c_prepare(&r.u.arena, r.u.nss);
+	gen_fuzz(&r.u, r.u.nss, &b);
+	buf_putc(&b, 0);
+	unsigned names = 0;
+	for (const char *p = b.data; *p;) {
+		size_t n = 0, under = 0;
+		while (p[n] == '_' || (p[n] >= '0' && p[n] <= '9') || ((p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z'))
+			under += p[n++] == '_';
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		bool tag = p - b.data >= 7 && memcmp(p - 7, "struct ", 7) == 0;
+		if ((p[0] | 0x20) == 'f' && (p[1] | 0x20) == 'z') {
+			names++;
+			ck_assert_msg(under <= (tag ? 0u : 1u), "the fuzz target's name '%.*s'", (int)n, p);
+		}
+		p += n;
+	}
+	ck_assert_uint_gt(names, 100);
+	ck_assert_ptr_nonnull(strstr(b.data, "fz_stub0"));
+	buf_free(&b);
+	release(&r);
+}
+END_TEST
+
 static Suite *ipcgen_suite(void)
 {
 	Suite *s = suite_create("ipcgen");
@@ -480,9 +549,11 @@ static Suite *ipcgen_suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("backend");
 	tcase_add_test(t, cnames_escaped);
+	tcase_add_test(t, cnames_escape_predefined_macros);
 	tcase_add_test(t, cnames_injective);
 	tcase_add_test(t, backend_deterministic);
 	tcase_add_test(t, backend_defuses_comments);
+	tcase_add_test(t, fuzz_names_cannot_clash);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -17,6 +17,8 @@ expect() {  # expect STATUS NAME CMD...: run CMD, compare its exit status
 
 expect 0 "--help exits 0" "$ipcgen" --help
 grep -q '^usage: ipcgen' "$t/stdout" && ok "--help prints usage" || no "--help prints usage"
+# Every option ipcgen(1)'s first synopsis line has, --help's has too.
+head -n 1 "$t/stdout" | grep -q -- '--fuzz.*--check' && ok "--help's first line has --fuzz and --check" || no "--help's first line: $(head -n 1 "$t/stdout")"
 expect 0 "--version exits 0" "$ipcgen" --version
 grep -q '^ipcgen [0-9]' "$t/stdout" && ok "--version prints the version" || no "--version prints the version"
 expect 2 "no input is a usage error" "$ipcgen"
@@ -90,6 +92,14 @@ cp tests/golden/protocols/io.ipc tests/golden/protocols/dev.ipc "$t/inh/"
 expect 0 "--lock of dev.ipc alone" "$ipcgen" --lock "$t/dev.lock" "$t/inh/dev.ipc"
 sed -i 's/call seek(offs: i64, w: whence) size;/call seek(offs: i64, w: whence) u64;/' "$t/inh/io.ipc"
 expect 1 "--compat sees a change in an inherited interface" "$ipcgen" --compat "$t/dev.lock" "$t/inh/dev.ipc"
+
+# A namespace whose NS.h would hide a system header is refused, in any case
+# (file systems that ignore case would find Stdio.h for <stdio.h>).
+for ns in errno Stdio UNISTD features; do
+	printf 'namespace %s;\n' "$ns" >"$t/hdr.ipc"
+	expect 1 "namespace $ns would hide a system header" "$ipcgen" -o "$t" "$t/hdr.ipc"
+	[ ! -e "$t/$ns.h" ] && ok "namespace $ns: nothing written" || no "namespace $ns: $ns.h written"
+done
 
 # Hostile inputs: refused with exit 1, never a crash.
 : >"$t/empty.ipc"

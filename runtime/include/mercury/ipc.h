@@ -42,6 +42,14 @@
  * An enum travels as its underlying integer type and must be one of its
  * members.
  *
+ * Canonical encoding: every value has exactly one encoding, and a receiver
+ * refuses any other (a generated server with IPC_EPROTO): a narrow word
+ * with bits set past its type, a signed one not sign-extended, a bool
+ * other than 0 or 1, padding after a string's or byte array's bytes that
+ * is not zero, words or fixed capabilities more or fewer than the
+ * signature's, a label above 48 bits; a reply whose status is not an
+ * int32_t sign-extended, or whose error carries words or capabilities.
+ *
  * Ownership: capabilities move.  A capability placed in a message leaves the
  * sender when the message is handed to ipc_call / ipc_send / ipc_reply* — on
  * every path, transport errors included.  The receiver owns every capability
@@ -237,10 +245,11 @@ static inline bool ipc_dec_i64(uint64_t w, int64_t *v)
 	return true;
 }
 
-/* Releases n capabilities; returns status, for "return ipc_drop_caps(...)". */
+/* Releases n capabilities (none if caps is NULL); returns status, for
+ * "return ipc_drop_caps(...)". */
 static inline int ipc_drop_caps(const ipc_cap *caps, size_t n, int status)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; caps && i < n; i++)
 		ipc_cap_drop(caps[i]);
 	return status;
 }
@@ -281,7 +290,9 @@ static inline void ipc_get_caps(const struct ipc_msg *m, uint32_t at, ipc_cap *c
  * minwords..maxwords words and mincaps..maxcaps capabilities.  Returns 0,
  * the reply's status (< 0: a transport status; > 0: a declared error, which
  * the caller checks against the call's own), or IPC_EPROTO for a malformed
- * reply.  On anything but 0 the reply's capabilities are released.
+ * reply: a status that is not an int32_t sign-extended, or not a transport
+ * status when negative; an error that carries words or capabilities.  On
+ * anything but 0 the reply's capabilities are released.
  */
 static inline int ipc_reply_check(struct ipc_msg *m, uint32_t minwords, uint32_t maxwords,
                                   uint32_t mincaps, uint32_t maxcaps)
@@ -291,7 +302,9 @@ static inline int ipc_reply_check(struct ipc_msg *m, uint32_t minwords, uint32_t
 	    m->ncaps >= mincaps && m->ncaps <= maxcaps)
 		return 0;
 	ipc_drop_caps(m->cap, m->ncaps < IPC_MAX_CAPS ? m->ncaps : IPC_MAX_CAPS, 0);
-	if (s == 0 || s > INT32_MAX || (s < 0 && !ipc_status_name((int)s)))
+	/* A status is an int32_t sign-extended; an error carries nothing else. */
+	if (s == 0 || s > INT32_MAX || s < INT32_MIN || m->nwords || m->ncaps ||
+	    (s < 0 && !ipc_status_name((int)s)))
 		return IPC_EPROTO;
 	return (int)s;
 }
@@ -350,7 +363,8 @@ static inline bool ipc_put_str(struct ipc_msg *m, uint32_t *w, const char *s, si
 }
 
 /* Reads a length word and its bytes at word *w: at most max bytes, all
- * within m->nwords.  buf has room for max bytes. */
+ * within m->nwords, the padding after them zero (one encoding per value).
+ * buf has room for max bytes. */
 static inline bool ipc_get_bytes(const struct ipc_msg *m, uint32_t *w, void *buf, size_t max,
                                  size_t *len)
 {
@@ -361,8 +375,12 @@ static inline bool ipc_get_bytes(const struct ipc_msg *m, uint32_t *w, void *buf
 		return false;
 	const unsigned char *s = (const unsigned char *)&m->word[*w + 1];
 	unsigned char *d = (unsigned char *)buf;
-	for (size_t i = 0; i < n; i++)
+	size_t i;
+	for (i = 0; i < n; i++)
 		d[i] = s[i];
+	for (; i % 8; i++)
+		if (s[i])
+			return false;
 	*len = (size_t)n;
 	*w += 1 + (uint32_t)((n + 7) / 8);
 	return true;

@@ -5,6 +5,9 @@ int dev_serial_get_baud(ipc_cap ep, uint32_t *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, DEV_SERIAL_GET_BAUD, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -15,6 +18,9 @@ int dev_serial_get_charlen(ipc_cap ep, uint32_t *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, DEV_SERIAL_GET_CHARLEN, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -25,6 +31,9 @@ int dev_serial_get_stopbits(ipc_cap ep, enum dev_stop_bits *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, DEV_SERIAL_GET_STOPBITS, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -35,6 +44,9 @@ int dev_serial_get_parity(ipc_cap ep, enum dev_parity *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, DEV_SERIAL_GET_PARITY, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -67,6 +79,9 @@ int dev_serial_set_stopbits(ipc_cap ep, enum dev_stop_bits bits)
 {
 	struct ipc_msg m;
 	int st;
+	if (!dev_stop_bits_valid(bits)) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, DEV_SERIAL_SET_STOPBITS, 1, 0);
 	m.word[0] = (uint64_t)bits;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)
@@ -78,6 +93,9 @@ int dev_serial_set_parity(ipc_cap ep, enum dev_parity parity)
 {
 	struct ipc_msg m;
 	int st;
+	if (!dev_parity_valid(parity)) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, DEV_SERIAL_SET_PARITY, 1, 0);
 	m.word[0] = (uint64_t)parity;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 0, 0)) != 0)

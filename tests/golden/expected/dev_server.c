@@ -13,7 +13,7 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case DEV_SERIAL_GET_BAUD: {
@@ -35,21 +35,25 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 		return ipc_finish_word(out, st, 0, r);
 	}
 	case DEV_SERIAL_GET_STOPBITS: {
-		enum dev_stop_bits r = 0;
+		enum dev_stop_bits r = (enum dev_stop_bits)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_stopbits)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_stopbits(self, &r);
+		if (st == 0 && !dev_stop_bits_valid(r))
+			st = IPC_EFAULT;
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case DEV_SERIAL_GET_PARITY: {
-		enum dev_parity r = 0;
+		enum dev_parity r = (enum dev_parity)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_parity)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_parity(self, &r);
+		if (st == 0 && !dev_parity_valid(r))
+			st = IPC_EFAULT;
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case DEV_SERIAL_SET_BAUD: {
@@ -125,11 +129,15 @@ int dev_serial_get_charlen_reply(ipc_cap reply, int status, uint32_t result)
 
 int dev_serial_get_stopbits_reply(ipc_cap reply, int status, enum dev_stop_bits result)
 {
+	if (status == 0 && !dev_stop_bits_valid(result))
+		status = IPC_EFAULT;
 	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 int dev_serial_get_parity_reply(ipc_cap reply, int status, enum dev_parity result)
 {
+	if (status == 0 && !dev_parity_valid(result))
+		status = IPC_EFAULT;
 	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 

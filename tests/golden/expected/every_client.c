@@ -5,6 +5,9 @@ int every_default_new(ipc_cap ep, int32_t int_, uint8_t default_, bool class_, u
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_DEFAULT_NEW, 5, 0);
 	m.word[0] = (uint64_t)int_;
 	m.word[1] = default_;
@@ -31,6 +34,9 @@ int every_default_register(ipc_cap ep, ipc_cap *operator_)
 {
 	struct ipc_msg m;
 	int st;
+	if (!operator_) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_DEFAULT_REGISTER, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -47,6 +53,9 @@ int every_scalars_all(ipc_cap ep, uint8_t a, uint16_t b, uint32_t c, uint64_t d,
 {
 	struct ipc_msg m;
 	int st;
+	if (!every_level_valid(n) || !every_sparse_valid(o) || !result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_SCALARS_ALL, 15, 0);
 	m.word[0] = a;
 	m.word[1] = b;
@@ -72,6 +81,9 @@ int every_scalars_r8(ipc_cap ep, uint8_t *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_SCALARS_R8, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -82,6 +94,9 @@ int every_scalars_rb(ipc_cap ep, bool *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_SCALARS_RB, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -92,6 +107,9 @@ int every_scalars_rl(ipc_cap ep, enum every_level *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_SCALARS_RL, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -102,6 +120,9 @@ int every_scalars_rs(ipc_cap ep, enum every_sparse *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_SCALARS_RS, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -119,7 +140,7 @@ int every_scalars_note(ipc_cap ep, uint32_t x)
 int every_scalars_drop(ipc_cap ep, const ipc_cap *caps, size_t ncaps)
 {
 	struct ipc_msg m;
-	if (ncaps > IPC_MAX_CAPS) {
+	if (ncaps > IPC_MAX_CAPS || (!caps && ncaps)) {
 		return ipc_drop_caps(caps, ncaps, IPC_EINVAL);
 	}
 	ipc_msg_init(&m, EVERY_SCALARS_DROP, 0, 0);
@@ -136,7 +157,7 @@ int every_caps_give(ipc_cap ep, ipc_cap f, ipc_cap p, const ipc_cap *rest, size_
 {
 	struct ipc_msg m;
 	int st;
-	if (nrest > (IPC_MAX_CAPS - 2)) {
+	if (nrest > (IPC_MAX_CAPS - 2) || (!rest && nrest)) {
 		ipc_cap_drop(f);
 		ipc_cap_drop(p);
 		return ipc_drop_caps(rest, nrest, IPC_EINVAL);
@@ -155,6 +176,9 @@ int every_caps_take(ipc_cap ep, ipc_cap *f, ipc_cap *c, ipc_cap *more, size_t *n
 {
 	struct ipc_msg m;
 	int st;
+	if (!f || !c || !more || !nmore || !result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_CAPS_TAKE, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 2, IPC_MAX_CAPS)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
@@ -170,6 +194,10 @@ int every_caps_swap(ipc_cap ep, ipc_cap x, ipc_cap *y)
 {
 	struct ipc_msg m;
 	int st;
+	if (!y) {
+		ipc_cap_drop(x);
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, EVERY_CAPS_SWAP, 0, 1);
 	m.cap[0] = x;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)

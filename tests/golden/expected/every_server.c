@@ -14,7 +14,7 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_DEFAULT_NEW: {
@@ -123,7 +123,7 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_SCALARS_ALL: {
@@ -177,21 +177,25 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 		return ipc_finish_word(out, st, 0, r);
 	}
 	case EVERY_SCALARS_RL: {
-		enum every_level r = 0;
+		enum every_level r = (enum every_level)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rl)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rl(self, &r);
+		if (st == 0 && !every_level_valid(r))
+			st = IPC_EFAULT;
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_RS: {
-		enum every_sparse r = 0;
+		enum every_sparse r = (enum every_sparse)0;
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rs)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rs(self, &r);
+		if (st == 0 && !every_sparse_valid(r))
+			st = IPC_EFAULT;
 		return ipc_finish_word(out, st, 0, (uint64_t)r);
 	}
 	case EVERY_SCALARS_NOTE: {
@@ -260,11 +264,15 @@ int every_scalars_rb_reply(ipc_cap reply, int status, bool result)
 
 int every_scalars_rl_reply(ipc_cap reply, int status, enum every_level result)
 {
+	if (status == 0 && !every_level_valid(result))
+		status = IPC_EFAULT;
 	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
 int every_scalars_rs_reply(ipc_cap reply, int status, enum every_sparse result)
 {
+	if (status == 0 && !every_sparse_valid(result))
+		status = IPC_EFAULT;
 	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
 }
 
@@ -280,7 +288,7 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_CAPS_GIVE: {
@@ -366,6 +374,11 @@ int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const
 	m.ncaps = 0;
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (!more && nmore) {
+		nmore = 0;
+		if (status == 0)
+			status = IPC_EFAULT;
+	}
 	if (status == 0) {
 		m.word[0] = result;
 		m.nwords = 1;
@@ -419,7 +432,7 @@ int every_deeper_handle(struct every_deeper *self, const struct ipc_msg *in, str
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case EVERY_DEEPER_EXTRA: {

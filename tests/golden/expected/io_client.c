@@ -5,7 +5,7 @@ int io_file_read(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf,
 {
 	struct ipc_msg m;
 	int st;
-	if (npages > IPC_MAX_CAPS) {
+	if (npages > IPC_MAX_CAPS || (!pages && npages) || !result) {
 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
 	}
 	ipc_msg_init(&m, IO_FILE_READ, 2, 0);
@@ -21,7 +21,7 @@ int io_file_write(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf
 {
 	struct ipc_msg m;
 	int st;
-	if (npages > IPC_MAX_CAPS) {
+	if (npages > IPC_MAX_CAPS || (!pages && npages) || !result) {
 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
 	}
 	ipc_msg_init(&m, IO_FILE_WRITE, 2, 0);
@@ -37,6 +37,9 @@ int io_file_seek(ipc_cap ep, int64_t offs, enum io_whence w, size_t *result)
 {
 	struct ipc_msg m;
 	int st;
+	if (!io_whence_valid(w) || !result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, IO_FILE_SEEK, 2, 0);
 	m.word[0] = (uint64_t)offs;
 	m.word[1] = (uint64_t)w;

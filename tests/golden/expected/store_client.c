@@ -6,6 +6,9 @@ int store_files_open(ipc_cap ep, const char *path, uint32_t flags, ipc_cap *file
 	struct ipc_msg m;
 	int st;
 	uint32_t wi = 0;
+	if (!file) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, STORE_FILES_OPEN, 0, 0);
 	if (!ipc_put_str(&m, &wi, path, 255)) {
 		return IPC_EINVAL;
@@ -23,6 +26,9 @@ int store_files_name(ipc_cap ep, uint64_t id, char *result)
 	struct ipc_msg m;
 	int st;
 	uint32_t wi = 0;
+	if (!result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, STORE_FILES_NAME, 1, 0);
 	m.word[0] = id;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 9, 0, 0)) != 0)
@@ -37,7 +43,7 @@ int store_files_hash(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt
 	struct ipc_msg m;
 	int st;
 	uint32_t wi = 0;
-	if (ndata > 32) {
+	if (ndata > 32 || (!data && ndata) || !result || !nresult) {
 		return IPC_EINVAL;
 	}
 	ipc_msg_init(&m, STORE_FILES_HASH, 0, 0);
@@ -57,6 +63,9 @@ int store_files_list(ipc_cap ep, const char *dir, ipc_cap *files, size_t *nfiles
 	struct ipc_msg m;
 	int st;
 	uint32_t wi = 0;
+	if (!files || !nfiles || !result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, STORE_FILES_LIST, 0, 0);
 	if (!ipc_put_str(&m, &wi, dir, 100)) {
 		return IPC_EINVAL;

@@ -14,7 +14,7 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 
 	out->nwords = 0;
 	out->ncaps = 0;
-	if (in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
+	if (in->label > IPC_LABEL_MAX || in->nwords > IPC_MAX_WORDS || in->ncaps > IPC_MAX_CAPS)
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case STORE_FILES_OPEN: {
@@ -190,7 +190,7 @@ int store_files_hash_reply(ipc_cap reply, int status, const uint8_t *result, siz
 	if (status == 0) {
 		int st = 0;
 		uint32_t wi = 0;
-		if (nresult <= 16) {
+		if (nresult <= 16 && (result || !nresult)) {
 			ipc_put_bytes(&m, &wi, result, nresult);
 			m.nwords = wi;
 		} else {
@@ -210,6 +210,11 @@ int store_files_list_reply(ipc_cap reply, int status, const ipc_cap *files, size
 	m.ncaps = 0;
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (!files && nfiles) {
+		nfiles = 0;
+		if (status == 0)
+			status = IPC_EFAULT;
+	}
 	if (status == 0) {
 		m.word[0] = result;
 		m.nwords = 1;

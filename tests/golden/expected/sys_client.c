@@ -5,6 +5,9 @@ int sys_devregistry_new(ipc_cap ep, uint64_t iface, ipc_cap *out_, uint32_t *res
 {
 	struct ipc_msg m;
 	int st;
+	if (!out_ || !result) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, SYS_DEVREGISTRY_NEW, 1, 0);
 	m.word[0] = iface;
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 1, 1)) != 0)
@@ -24,6 +27,9 @@ int sys_devmgr_open(ipc_cap ep, uint64_t iface, uint32_t n, ipc_cap *dev)
 {
 	struct ipc_msg m;
 	int st;
+	if (!dev) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, SYS_DEVMGR_OPEN, 2, 0);
 	m.word[0] = iface;
 	m.word[1] = n;
@@ -57,6 +63,9 @@ int sys_procmgr_new(ipc_cap ep, ipc_cap *proc)
 {
 	struct ipc_msg m;
 	int st;
+	if (!proc) {
+		return IPC_EINVAL;
+	}
 	ipc_msg_init(&m, SYS_PROCMGR_NEW, 0, 0);
 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 0, 0, 1, 1)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
