@@ -94,27 +94,32 @@ int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out)
 int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags, u32 page,
              struct child *out)
 {
+	int st = proc_make(caps, ncaps, flags, page, out);
+	if (st)
+		return st;
+	struct thread_spec main_thread = {
+		.task_mem = spawn_memory, .stack_mem = spawn_memory, .buf_mem = spawn_memory,
+		.stack_top = U_STACK_TOP, .stack_pages = 4, .buf_va = (u64)U_IPCBUF,
+		.role = role, .arg = arg,
+	};
+	return thread_start(out, &main_thread, &out->task);
+}
+
+int proc_make(const u32 *caps, unsigned ncaps, unsigned flags, u32 page, struct child *out)
+{
 	struct sysret cs = flags & SPAWN_SHARE_CSPACE
 		? h_copy(HELIOS_ROOT_CSPACE, NONE, NONE)
 		: h_alloc(spawn_memory, HELIOS_CAP_CSPACE, NONE, 0);
 	struct sysret vs = h_alloc(spawn_memory, HELIOS_CAP_VSPACE, NONE, 0);
-	struct sysret task = h_alloc(spawn_memory, HELIOS_CAP_TASK, NONE, 0);
-	struct sysret ipcpg = h_alloc(spawn_memory, HELIOS_CAP_PAGE, NONE, 0);
-	if (cs.st || vs.st || task.st || ipcpg.st)
+	if (cs.st || vs.st)
 		return -1;
-	out->task = (u32)task.r0;
+	out->task = NONE;
 	out->cspace = (u32)cs.r0;
 	out->vspace = (u32)vs.r0;
 	struct load l = { (u32)vs.r0, (const u8 *)bootinfo->module[0].vaddr };
-	u64 entry;
-	if (elf_load(l.image, bootinfo->module[0].size, HELIOS_USER_MIN, HELIOS_USER_TOP, &entry,
+	if (elf_load(l.image, bootinfo->module[0].size, HELIOS_USER_MIN, HELIOS_USER_TOP, &out->entry,
 	             load_segment, &l))
 		return -2;
-	for (u64 i = 1; i <= 4; i++)
-		if (place_page(l.vs, U_STACK_TOP - i * 4096, HELIOS_MAP_W, NULL, 0, 0))
-			return -3;
-	if (h_map(l.vs, (u64)U_IPCBUF, (u32)ipcpg.r0, HELIOS_MAP_W, spawn_memory))
-		return -4;
 	if ((flags & SPAWN_SHARED_PAGE) && h_map(l.vs, U_SHARED, page, HELIOS_MAP_W, spawn_memory))
 		return -9;
 	if (flags & SPAWN_SHARE_CSPACE)
@@ -125,12 +130,39 @@ int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags,
 	if ((flags & SPAWN_SELF) && (h_copy(out->cspace, ncaps, out->cspace).st ||
 	                             h_copy(out->vspace, ncaps + 1, out->cspace).st))
 		return -10;
-	if (S(TASK_CONFIG, out->task, out->cspace, out->vspace, ipcpg.r0, 0).st)
+	return 0;
+}
+
+/* A fresh page from mem mapped at va in vspace vs (tables from
+ * spawn_memory); the mapping keeps it, the cap goes. */
+static int map_fresh(u32 mem, u32 vs, u64 va)
+{
+	struct sysret pg = h_alloc(mem, HELIOS_CAP_PAGE, NONE, 0);
+	if (pg.st)
+		return (int)pg.st;
+	i64 st = h_map(vs, va, (u32)pg.r0, HELIOS_MAP_W, spawn_memory);
+	h_destroy((u32)pg.r0);
+	return (int)st;
+}
+
+int thread_start(const struct child *c, const struct thread_spec *s, u32 *task)
+{
+	struct sysret t = h_alloc(s->task_mem, HELIOS_CAP_TASK, NONE, 0);
+	struct sysret buf = h_alloc(s->buf_mem, HELIOS_CAP_PAGE, NONE, 0);
+	if (t.st || buf.st)
+		return -1;
+	*task = (u32)t.r0;
+	for (u64 i = 1; i <= s->stack_pages; i++)
+		if (map_fresh(s->stack_mem, c->vspace, s->stack_top - i * 4096))
+			return -3;
+	if (h_map(c->vspace, s->buf_va, (u32)buf.r0, HELIOS_MAP_W, spawn_memory))
+		return -4;
+	if (S(TASK_CONFIG, *task, c->cspace, c->vspace, buf.r0, 0).st)
 		return -6;
-	h_destroy((u32)ipcpg.r0);
-	if (S(TASK_REGS, out->task, entry, U_STACK_TOP, role, arg).st)
+	h_destroy((u32)buf.r0);
+	if (S(TASK_REGS, *task, c->entry, s->stack_top, s->role, s->arg).st)
 		return -7;
-	if (S(TASK_START, out->task, 0, 0, 0, 0).st)
+	if (!s->unstarted && S(TASK_START, *task, 0, 0, 0, 0).st)
 		return -8;
 	return 0;
 }

@@ -111,6 +111,7 @@ NORETURN void ktest_finish(void);
  * child_main(role, arg) with caps[i] of the caller copied to its slot i. */
 struct child {
 	u32 task, cspace, vspace;
+	u64 entry;                      /* the image's entry point (crt0) */
 };
 int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out);
 extern u32 spawn_memory;        /* the quota spawn makes children from (HELIOS_ROOT_MEMORY) */
@@ -126,6 +127,22 @@ extern u32 spawn_memory;        /* the quota spawn makes children from (HELIOS_R
 int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags, u32 page,
              struct child *out);
 void child_free(struct child *c);
+
+/* spawn_ex in two halves, for tasks of several threads.  proc_make: the
+ * cspace and vspace (from spawn_memory) with the image loaded, caps and
+ * flags as spawn_ex's, and no thread (out->task is NONE).  thread_start:
+ * a thread in c's cspace and vspace entering child_main(role, arg), its
+ * task from task_mem, a stack of stack_pages pages from stack_mem ending at
+ * stack_top, an IPC buffer page from buf_mem mapped at buf_va (page tables
+ * from spawn_memory); *task is the caller's capability to it. */
+struct thread_spec {
+	u32 task_mem, stack_mem, buf_mem;
+	u64 stack_top, stack_pages, buf_va;
+	u64 role, arg;
+	bool unstarted;                 /* leave the TASK_START to the caller */
+};
+int proc_make(const u32 *caps, unsigned ncaps, unsigned flags, u32 page, struct child *out);
+int thread_start(const struct child *c, const struct thread_spec *s, u32 *task);
 
 /* Each test task defines these. */
 void test_main(void);
