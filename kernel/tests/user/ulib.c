@@ -6,6 +6,7 @@
 
 const struct helios_bootinfo *bootinfo;
 u32 spawn_memory = HELIOS_ROOT_MEMORY;
+struct helios_ipc_buffer *uprintf_buf = U_IPCBUF;
 int ktest_checks, ktest_failures;
 
 void uprintf(const char *fmt, ...)
@@ -13,7 +14,7 @@ void uprintf(const char *fmt, ...)
 	char buf[512];
 	__builtin_va_list ap;
 	__builtin_va_start(ap, fmt);
-	struct helios_ipc_buffer *b = U_IPCBUF;
+	struct helios_ipc_buffer *b = uprintf_buf;
 	/* Format with the kernel's formatter, into the IPC buffer, then log. */
 	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	__builtin_va_end(ap);
@@ -147,24 +148,30 @@ static int map_fresh(u32 mem, u32 vs, u64 va)
 
 int thread_start(const struct child *c, const struct thread_spec *s, u32 *task)
 {
+	*task = NONE;
 	struct sysret t = h_alloc(s->task_mem, HELIOS_CAP_TASK, NONE, 0);
-	struct sysret buf = h_alloc(s->buf_mem, HELIOS_CAP_PAGE, NONE, 0);
-	if (t.st || buf.st)
+	if (t.st)
 		return -1;
-	*task = (u32)t.r0;
-	for (u64 i = 1; i <= s->stack_pages; i++)
+	struct sysret buf = h_alloc(s->buf_mem, HELIOS_CAP_PAGE, NONE, 0);
+	int st = buf.st ? -1 : 0;
+	for (u64 i = 1; i <= s->stack_pages && !st; i++)
 		if (map_fresh(s->stack_mem, c->vspace, s->stack_top - i * 4096))
-			return -3;
-	if (h_map(c->vspace, s->buf_va, (u32)buf.r0, HELIOS_MAP_W, spawn_memory))
-		return -4;
-	if (S(TASK_CONFIG, *task, c->cspace, c->vspace, buf.r0, 0).st)
-		return -6;
-	h_destroy((u32)buf.r0);
-	if (S(TASK_REGS, *task, c->entry, s->stack_top, s->role, s->arg).st)
-		return -7;
-	if (!s->unstarted && S(TASK_START, *task, 0, 0, 0, 0).st)
-		return -8;
-	return 0;
+			st = -3;
+	if (!st && h_map(c->vspace, s->buf_va, (u32)buf.r0, HELIOS_MAP_W, spawn_memory))
+		st = -4;
+	if (!st && S(TASK_CONFIG, t.r0, c->cspace, c->vspace, buf.r0, 0).st)
+		st = -6;
+	if (!buf.st)
+		h_destroy((u32)buf.r0);
+	if (!st && S(TASK_REGS, t.r0, c->entry, s->stack_top, s->role, s->arg).st)
+		st = -7;
+	if (!st && !s->unstarted && S(TASK_START, t.r0, 0, 0, 0, 0).st)
+		st = -8;
+	if (st)
+		h_destroy((u32)t.r0);
+	else
+		*task = (u32)t.r0;
+	return st;
 }
 
 void child_free(struct child *c)

@@ -96,6 +96,10 @@ static inline u64 rdtsc(void)
 
 /* ulib.c */
 void uprintf(const char *fmt, ...) PRINTF(1, 2);
+/* The IPC buffer uprintf writes through: U_IPCBUF, the root's.  Another
+ * thread of the root's, with a buffer of its own, prints by pointing this
+ * at its own while the root does not print. */
+extern struct helios_ipc_buffer *uprintf_buf;
 extern const struct helios_bootinfo *bootinfo;
 
 /* Checks: a failure is printed; ktest_finish reports and ends the test. */
@@ -134,7 +138,9 @@ void child_free(struct child *c);
  * a thread in c's cspace and vspace entering child_main(role, arg), its
  * task from task_mem, a stack of stack_pages pages from stack_mem ending at
  * stack_top, an IPC buffer page from buf_mem mapped at buf_va (page tables
- * from spawn_memory); *task is the caller's capability to it. */
+ * from spawn_memory); *task is the caller's capability to it.  A thread
+ * that fails to start takes its task and buffer capabilities with it (but
+ * not what it mapped). */
 struct thread_spec {
 	u32 task_mem, stack_mem, buf_mem;
 	u64 stack_top, stack_pages, buf_va;
