@@ -181,6 +181,52 @@ void child_free(struct child *c)
 	h_destroy(c->vspace);
 }
 
+int root_thread(u64 area, u64 role, u64 arg, u32 *task)
+{
+	extern char _start[];
+	struct child self = { NONE, HELIOS_ROOT_CSPACE, HELIOS_ROOT_VSPACE, (u64)(uptr)_start };
+	struct thread_spec spec = {
+		.task_mem = HELIOS_ROOT_MEMORY, .stack_mem = HELIOS_ROOT_MEMORY, .buf_mem = HELIOS_ROOT_MEMORY,
+		.stack_top = area + 0x2000, .stack_pages = 2, .buf_va = area + 0x8000, .role = role, .arg = arg,
+	};
+	return thread_start(&self, &spec, task);
+}
+
+/* revoke_within: the revocation runs in a thread of the root's (in its
+ * cspace and vspace, at REVOKER_AREA), so that the root can stop waiting. */
+#define REVOKER_ROLE 0x7ff0002c0000ull          /* umain's a0 for it */
+#define REVOKER_AREA 0x7e8000000000ull
+static volatile u32 revoker_mem, revoker_note;
+static volatile i64 revoker_status;
+
+static NORETURN void revoker(void)
+{
+	revoker_status = S(MEM_REVOKE, revoker_mem, 0, 0, 0, 0).st;
+	h_signal(revoker_note, 1);
+	h_exit(0);
+}
+
+i64 revoke_within(u32 mem, u64 ticks)
+{
+	struct sysret n = h_alloc(HELIOS_ROOT_MEMORY, HELIOS_CAP_NOTIFICATION, NONE, 0);
+	if (n.st)
+		return n.st;
+	revoker_mem = mem;
+	revoker_note = (u32)n.r0;
+	u32 task;
+	int st = root_thread(REVOKER_AREA, REVOKER_ROLE, 0, &task);
+	if (st)
+		return st;
+	S(TIMER, revoker_note, 2, S(CLOCK, 0, 0, 0, 0, 0).r0 + ticks, 0, 0);
+	if (!(h_wait(revoker_note).r0 & 1))
+		return 1;       /* it goes on (and the thread with it) */
+	h_destroy(task);
+	for (u64 va = REVOKER_AREA; va < REVOKER_AREA + 0x10000; va += 4096)
+		h_unmap(HELIOS_ROOT_VSPACE, va);
+	h_destroy(revoker_note);
+	return revoker_status;
+}
+
 /* The root task gets its bootinfo's address; children a small role. */
 i64 umain(u64 a0, u64 a1)
 {
@@ -189,6 +235,8 @@ i64 umain(u64 a0, u64 a1)
 		test_main();
 		ktest_finish();
 	}
+	if (a0 == REVOKER_ROLE)
+		revoker();
 	child_main(a0, a1);
 	return 0;
 }

@@ -150,6 +150,16 @@ struct thread_spec {
 int proc_make(const u32 *caps, unsigned ncaps, unsigned flags, u32 page, struct child *out);
 int thread_start(const struct child *c, const struct thread_spec *s, u32 *task);
 
+/* A thread of the root's (its cspace and vspace, everything from its
+ * memory) entering child_main(role, arg), its stack the two pages below
+ * area + 0x2000 and its IPC buffer at area + 0x8000. */
+int root_thread(u64 area, u64 role, u64 arg, u32 *task);
+
+/* MEM_REVOKE of mem by a thread of the root's, the root waiting at most
+ * ticks ticks: the revocation's status, or 1 if it has not returned by
+ * then (a revocation that never ends: the test can still report it). */
+i64 revoke_within(u32 mem, u64 ticks);
+
 /* Each test task defines these. */
 void test_main(void);
 void child_main(u64 role, u64 arg);
