@@ -115,6 +115,7 @@ struct thr {
 	unsigned temper;        /* per mille of deliberate calls */
 	u32 saved;              /* a saved reply capability, or NONE */
 	u32 chain;              /* the bottom of the chain of quotas it built, or NONE */
+	u32 kept[4];            /* small quotas it split off, or NONE */
 };
 
 extern char _start[];           /* crt0: the entry of threads a process makes */
@@ -470,6 +471,24 @@ static void d_build(struct thr *t)
 	sc(t, HELIOS_SYS_CAP_DESTROY, pg.r0, 0, 0, 0, 0);
 }
 
+/* Small quotas split off and kept, to be dropped later (likely while a
+ * revoke is under way), or the chain dropped (its links go one by one,
+ * each kept only by the next). */
+static void d_quota(struct thr *t)
+{
+	u32 *k = &t->kept[rnd(t) % ARRAY_LEN(t->kept)];
+	if (t->chain != NONE && rnd(t) % 4 == 0) {
+		sc(t, HELIOS_SYS_CAP_DESTROY, t->chain, 0, 0, 0, 0);
+		t->chain = NONE;
+	} else if (*k == NONE) {
+		struct sysret q = sc(t, HELIOS_SYS_MEM_ALLOC, pick_mem(t), HELIOS_CAP_MEMORY, NONE, rnd(t) % 4, 0);
+		*k = q.st ? NONE : (u32)q.r0;
+	} else {
+		sc(t, HELIOS_SYS_CAP_DESTROY, *k, 0, 0, 0, 0);
+		*k = NONE;
+	}
+}
+
 /* A thread of the process's own, from its own memory. */
 static void d_fork(struct thr *t)
 {
@@ -500,7 +519,7 @@ static void d_fork(struct thr *t)
 static void deliberate(struct thr *t)
 {
 	t->rec->deliberate++;
-	switch (rnd(t) % 25) {
+	switch (rnd(t) % 26) {
 	case 0: case 1: case 2: d_send(t, HELIOS_SYS_SEND); break;
 	case 3: case 4: case 5: d_send(t, HELIOS_SYS_CALL); break;
 	case 6: case 7: case 8: case 9: d_recv(t, HELIOS_SYS_RECV); break;
@@ -511,6 +530,7 @@ static void deliberate(struct thr *t)
 	case 18: case 19: case 20: sc(t, HELIOS_SYS_MEM_REVOKE, pick_mem(t), 0, 0, 0, 0); break;
 	case 21: d_answer_saved(t); break;
 	case 22: case 23: d_build(t); break;
+	case 24: d_quota(t); break;
 	default: d_fork(t); break;
 	}
 }
@@ -532,6 +552,7 @@ void child_main(u64 role, u64 seed)
 		.area = (unsigned)(role >> 16) % NAREA,
 		.saved = NONE,
 		.chain = NONE,
+		.kept = { NONE, NONE, NONE, NONE },
 	};
 	t.buf = AREA_BUF(t.area);
 	static const unsigned tempers[] = { 10, 50, 150, 300 };
