@@ -699,6 +699,30 @@ static u64 clock(void)
 	return S(CLOCK, 0, 0, 0, 0, 0).r0;
 }
 
+/* Lost ticks: the clock must count what rdtsc, guest time under -icount,
+ * says passed, but for a small slack (rdtsc read a little after the tick;
+ * ticks per rdtsc measured).  A kernel that keeps interrupts off across
+ * two ticks loses one.  Checked whenever the root has let the threads
+ * run and after every revoke (the first shortfall is reported with its
+ * round), and at the end; returns the ticks lost. */
+static u64 per_tick, tsc0, tick0, clock_slack;
+static bool icount, clock_failed;
+
+static u64 lost_ticks(void)
+{
+	u64 expect = (rdtsc() - tsc0) / per_tick, got = clock() - tick0;
+	u64 lost = expect > got ? expect - got : 0;
+	clock_slack = 2 + expect / 500;
+	if (lost > clock_slack && !clock_failed) {
+		clock_failed = true;
+		uprintf("\n%sstorm: round %lu: the clock counted %lu ticks where rdtsc says %lu passed: %lu lost\n",
+		        icount ? "FAIL: " : "", doing_round, got, expect, lost);
+		if (icount)
+			CHECK(lost <= clock_slack);
+	}
+	return lost;
+}
+
 static void note(struct round *rd, const char *fmt, unsigned long v)
 {
 	if (rd->len < sizeof(rd->line))
@@ -833,6 +857,7 @@ static int run(struct round *rd, struct shared *sh, u64 budget)
 			rd->th[j].seen = sh->rec[j].calls;
 		step("running the threads");
 		S(YIELD, 0, 0, 0, 0, 0);
+		lost_ticks();
 		for (unsigned j = 0; j < rd->nth; j++) {
 			const struct rec *r = &sh->rec[j];
 			if (r->in && r->nr == HELIOS_SYS_MEM_REVOKE && r->calls == rd->th[j].seen && !rd->th[j].gone &&
@@ -877,6 +902,7 @@ static void revoke(struct round *rd, struct shared *sh, int q)
 	CHECK_EQ(S(MEM_REVOKE, rd->q[q], 0, 0, 0, 0).st, 0);
 	doing_quota = 0;
 	step("checking after the revoke of a quota");
+	lost_ticks();
 	/* Only the root can allocate from R, A, B and D: they are empty now. */
 	if (!theirs(q))
 		CHECK_EQ(used(rd->q[q]), 0);
@@ -1061,30 +1087,6 @@ static void still_works(void)
 	h_destroy(ep);
 }
 
-/* Lost ticks: the clock must count what rdtsc, guest time under -icount,
- * says passed, but for a small slack (rdtsc read a little after the tick;
- * ticks per rdtsc measured).  A kernel that keeps interrupts off across
- * two ticks loses one.  Checked after every round (the first shortfall is
- * reported with its round) and at the end; returns the ticks lost. */
-static u64 per_tick, tsc0, tick0, clock_slack;
-static bool clock_failed;
-
-static u64 lost_ticks(u64 round, bool icount)
-{
-	u64 expect = (rdtsc() - tsc0) / per_tick, got = clock() - tick0;
-	u64 lost = expect > got ? expect - got : 0;
-	clock_slack = 2 + expect / 500;
-	if (lost > clock_slack && !clock_failed) {
-		clock_failed = true;
-		uprintf("\n%sstorm: %s%lu: the clock counted %lu ticks where rdtsc says %lu passed: %lu lost\n",
-		        icount ? "FAIL: " : "", round == ~0ull ? "at the end" : "after round ", round == ~0ull ? 0 : round,
-		        got, expect, lost);
-		if (icount)
-			CHECK(lost <= clock_slack);
-	}
-	return lost;
-}
-
 /* The watchdog: a thread of the root's that ends the test with a failure
  * when the root has made no progress for WATCHDOG_TICKS (a revocation
  * that never ends, a system call that never returns), saying what it was
@@ -1140,7 +1142,7 @@ static u64 cmdline_num(const char *word, u64 dflt, bool *found)
 
 void test_main(void)
 {
-	bool given, icount;
+	bool given;
 	seed = cmdline_num("storm-seed=", 1, &given);
 	uprintf("storm: seed %lu%s\n", seed, given ? "" : " (no storm-seed= on the command line)");
 	rng = seed * 0x9e3779b97f4a7c15ull | 1;
@@ -1164,13 +1166,11 @@ void test_main(void)
 	for (u64 n = 0; tally.calls < TOTAL && n < MAX_ROUNDS; n++) {
 		one_round(n, shared_pg, sh);
 		tally.rounds++;
-		lost_ticks(n, icount);
 		if (n == 0)
 			base = used(HELIOS_ROOT_MEMORY);        /* after the scratch window's tables */
 		else
 			CHECK_EQ(used(HELIOS_ROOT_MEMORY), base);
 	}
-
 	step("checking at the end");
 
 	uprintf("\nstorm: %lu system calls (%lu deliberate) by %lu threads (%lu of them the processes' own) "
@@ -1198,7 +1198,7 @@ void test_main(void)
 	CHECK_EQ(used_end, base);
 	still_works();
 
-	u64 lost = lost_ticks(~0ull, icount);
+	u64 lost = lost_ticks();
 	uprintf("storm: clock %lu ticks in %lu rdtsc, %lu expected: %lu lost (%lu allowed)\n", clock() - tick0,
 	        rdtsc() - tsc0, (rdtsc() - tsc0) / per_tick, lost, clock_slack);
 	if (ktest_failures)
