@@ -91,6 +91,13 @@ KTEST_ARGS_log = -e '^ktest log: the root'"'"'s own line$$' -e '^\[drv\] kernel 
 	-e '^\[drv\] ktest log: 99 checks, 0 failed\?\?\[2Kgone$$' -e '^\[drv\] \[sysinit\] a line of another$$' \
 	-e '^\[drv\] $$' -e '^\[drv\] tail without a newline$$' -e '^\[0123456789abcdef\] sixteen$$' \
 	-x '^kernel panic: forged' -x '^ktest log: 99' -x '^\[sysinit\]' -x 'through (an endpoint|nothing|no log)'
+# The storm: a fresh seed for every make (STORM_SEED=N replays one), and
+# QEMU's -icount, under which the run is deterministic and rdtsc is guest
+# time, against which the storm checks that the clock lost no tick.
+STORM_SEED := $(shell (od -An -N4 -tu4 /dev/urandom || date +%s) 2>/dev/null | tr -d ' ')
+KTEST_ARGS_storm = -a 'storm-seed=$(STORM_SEED) storm-clock=icount' -q '-icount shift=5,sleep=off' \
+	-t 300 -e '^storm: seed $(STORM_SEED)$$' \
+	-f 'storm: seed $(STORM_SEED) failed; replay: make check-kernel-storm STORM_SEED=$(STORM_SEED)'
 # ktest_basic also gets a second boot module, a tar archive like sysinit's initramfs.
 KTEST_DEPS_basic = $(KB)/test-initramfs.tar
 KTEST_ARGS_basic = -m $(KB)/test-initramfs.tar

@@ -62,6 +62,7 @@ struct range {
 };
 struct range *range_new(struct memq *q, unsigned type, struct range *parent, int *err);
 void range_destroy(struct range *r);
+void range_detach(struct range *r);     /* out of its parent's children */
 bool range_sever_step(struct range *r); /* revoke, once r's own capabilities went: its descendants' */
 void log_write(const struct range *log, const char *s, usize n);
 

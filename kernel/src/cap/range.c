@@ -38,7 +38,7 @@ struct range *range_new(struct memq *q, unsigned type, struct range *parent, int
 }
 
 /* Out of its parent's children (idempotent). */
-static void detach(struct range *r)
+void range_detach(struct range *r)
 {
 	struct range *p = r->parent;
 	if (!p)
@@ -54,7 +54,7 @@ static void detach(struct range *r)
 
 void range_destroy(struct range *r)
 {
-	detach(r);
+	range_detach(r);
 	if (r->parent)
 		obj_unref(r->parent);
 }
@@ -92,7 +92,7 @@ bool range_sever_step(struct range *r)
 		obj_unref(n);
 		return true;
 	}
-	detach(n);
+	range_detach(n);
 	obj_ref(n->parent);
 	cursor = n->parent;
 	obj_unref(n);

@@ -128,11 +128,14 @@ void obj_unref(void *obj)
 	kassert(f && f->kind == FRAME_OBJECT && f->refs > 0);
 	if (--f->refs)
 		return;
-	/* A quota with no reference left has no frames and no children: out of
-	 * its parent's children now, so that no revocation walks into it while
-	 * it waits to be reaped. */
+	/* A quota or a range with no reference left has no children (they
+	 * hold references on it): out of its parent's children now, so that no
+	 * revocation walks into it while it waits to be reaped. */
 	if (f->obj_type == HELIOS_CAP_MEMORY)
 		memq_unlink(obj);
+	else if (f->obj_type == HELIOS_CAP_IOPORT || f->obj_type == HELIOS_CAP_IRQ ||
+	         f->obj_type == HELIOS_CAP_LOG)
+		range_detach(obj);
 	reap_push(pfn);
 }
 

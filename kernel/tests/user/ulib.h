@@ -105,10 +105,15 @@ static inline u64 rdtsc(void)
 	return (u64)hi << 32 | lo;
 }
 
-/* ulib.c: uprintf writes through log capability u_log (the root's:
- * HELIOS_ROOT_LOG; a child's: none until it sets one). */
+/* ulib.c: uprintf writes through log capability u_log, HELIOS_ROOT_LOG:
+ * the root's and its threads'; in a child's own cspace that slot holds no
+ * log unless the child was given one there (or sets u_log). */
 void uprintf(const char *fmt, ...) PRINTF(1, 2);
 extern u32 u_log;
+/* The IPC buffer uprintf writes through: U_IPCBUF, the root's.  Another
+ * thread of the root's, with a buffer of its own, prints by pointing this
+ * at its own while the root does not print. */
+extern struct helios_ipc_buffer *uprintf_buf;
 extern const struct helios_bootinfo *bootinfo;
 
 /* Checks: a failure is printed; ktest_finish reports and ends the test. */
@@ -124,6 +129,7 @@ NORETURN void ktest_finish(void);
  * child_main(role, arg) with caps[i] of the caller copied to its slot i. */
 struct child {
 	u32 task, cspace, vspace;
+	u64 entry;                      /* the image's entry point (crt0) */
 };
 int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out);
 /* spawn_memory: the quota spawn makes children from (HELIOS_ROOT_MEMORY) */
@@ -139,6 +145,34 @@ int spawn(u64 role, u64 arg, const u32 *caps, unsigned ncaps, struct child *out)
 int spawn_ex(u64 role, u64 arg, const u32 *caps, unsigned ncaps, unsigned flags, u32 page,
              struct child *out);
 void child_free(struct child *c);
+
+/* spawn_ex in two halves, for tasks of several threads.  proc_make: the
+ * cspace and vspace (from spawn_memory) with the image loaded, caps and
+ * flags as spawn_ex's, and no thread (out->task is NONE).  thread_start:
+ * a thread in c's cspace and vspace entering child_main(role, arg), its
+ * task from task_mem, a stack of stack_pages pages from stack_mem ending at
+ * stack_top, an IPC buffer page from buf_mem mapped at buf_va (page tables
+ * from spawn_memory); *task is the caller's capability to it.  A thread
+ * that fails to start takes its task and buffer capabilities with it (but
+ * not what it mapped). */
+struct thread_spec {
+	u32 task_mem, stack_mem, buf_mem;
+	u64 stack_top, stack_pages, buf_va;
+	u64 role, arg;
+	bool unstarted;                 /* leave the TASK_START to the caller */
+};
+int proc_make(const u32 *caps, unsigned ncaps, unsigned flags, u32 page, struct child *out);
+int thread_start(const struct child *c, const struct thread_spec *s, u32 *task);
+
+/* A thread of the root's (its cspace and vspace, everything from its
+ * memory) entering child_main(role, arg), its stack the two pages below
+ * area + 0x2000 and its IPC buffer at area + 0x8000. */
+int root_thread(u64 area, u64 role, u64 arg, u32 *task);
+
+/* MEM_REVOKE of mem by a thread of the root's, the root waiting at most
+ * ticks ticks: the revocation's status, or 1 if it has not returned by
+ * then (a revocation that never ends: the test can still report it). */
+i64 revoke_within(u32 mem, u64 ticks);
 
 /* Each test task defines these. */
 void test_main(void);
