@@ -108,6 +108,22 @@ struct ipc_pollcap {
  * timeout).  Returns how many are ready (0 on timeout) or a status < 0. */
 int ipc_posix_poll(struct ipc_pollcap *caps, size_t ncaps, int timeout_ms);
 
+/* Asynchronous calls (mercury_ipc(3)): at most IPC_POSIX_MAX_CALLS
+ * outstanding on one connection, of which IPC_POSIX_WINDOW in flight at
+ * once (the others wait in the runtime, in order, and go as replies come).
+ * The window is more than the replies a server may save per connection
+ * (IPC_POSIX_MAX_SAVED), so that a call can always reach a server that
+ * holds as many as it may, and its answers all fit what a server lets a
+ * connection leave unread (IPC_POSIX_MAX_UNREAD: 26 of the largest). */
+#define IPC_POSIX_MAX_CALLS 256
+#define IPC_POSIX_WINDOW 24
+/* The readiness descriptor of connection conn's asynchronous calls: one
+ * descriptor for any event loop, readable when a reply has come, a call's
+ * deadline has passed or ended calls wait; then call ipc_call_dispatch (or
+ * collect).  Made when first asked for; it lives as long as conn does, and
+ * goes when conn is dropped.  A status < 0 on failure. */
+int ipc_posix_async_fd(ipc_cap conn);
+
 /* Timeouts of calls. */
 
 /* Set the calling thread's timeout for ipc_call (and ipc_posix_copy and

@@ -108,11 +108,30 @@ struct px_src {
 
 /* transport.c */
 int px_status_errno(int err);
+int64_t px_now_ms(void);
+int64_t px_deadline(int timeout_ms);
+int px_remaining(int64_t deadline);
+int px_wait(int fd, short events, int64_t deadline);
+void px_close_fds(const int *fds, size_t n);
+void px_close_sent(const ipc_cap *caps, const int *fds, size_t n);
+int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words, const ipc_cap *caps,
+                  int flags, int timeout_ms);
+int px_status_alone(const struct ipc_msg *m);
+int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags, bool server,
+                  bool *hdr_ok);
+int px_check_out(ipc_cap ep, struct ipc_msg *msg);
+int px_last_word(int fd);
 int px_call_timeout(void);
 void px_drop_caps(const ipc_cap *caps, size_t n);
 int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds,
                int flags, int timeout_ms);
 void px_farewell(int fd, int status);
+
+/* async.c: a connection's asynchronous calls, found by its descriptor. */
+struct px_async;
+struct px_async *px_async_find(int fd);
+int px_async_call(struct px_async *a, struct ipc_msg *msg, int type, int timeout_ms);
+void px_async_forget(int fd);
 
 /* endpoint.c */
 struct px_ep *px_ep_get(ipc_cap ep);

@@ -88,19 +88,19 @@ void px_drop_caps(const ipc_cap *caps, size_t n)
 }
 
 /* Deadlines: CLOCK_MONOTONIC milliseconds; -1 stays "none". */
-static int64_t px_now_ms(void)
+int64_t px_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t px_deadline(int timeout_ms)
+int64_t px_deadline(int timeout_ms)
 {
 	return timeout_ms < 0 ? -1 : px_now_ms() + timeout_ms;
 }
 
-static int px_remaining(int64_t deadline)
+int px_remaining(int64_t deadline)
 {
 	if (deadline < 0)
 		return -1;
@@ -109,7 +109,7 @@ static int px_remaining(int64_t deadline)
 }
 
 /* Wait for events on fd until deadline: 0, IPC_ETIMEDOUT or IPC_EPEER. */
-static int px_wait(int fd, short events, int64_t deadline)
+int px_wait(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
@@ -125,7 +125,7 @@ static int px_wait(int fd, short events, int64_t deadline)
 
 /* Close each descriptor once, even if a message named one twice (closing
  * it again could close another thread's new descriptor of that number). */
-static void px_close_fds(const int *fds, size_t n)
+void px_close_fds(const int *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t j = 0;
@@ -137,16 +137,39 @@ static void px_close_fds(const int *fds, size_t n)
 }
 
 /*
+ * After a message went (or failed to), close the descriptors sent in it
+ * but those lent (a lent descriptor stays its sender's), each once; a
+ * connection sent away takes its asynchronous state with it.
+ */
+void px_close_sent(const ipc_cap *caps, const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (IPC_CAP_IS_LENT(caps[i]) && PX_KIND(caps[i] & ~IPC_CAP_LENT) == PX_K_FD)
+			continue;
+		size_t j = 0;
+		while (j < i && (fds[j] != fds[i] || (IPC_CAP_IS_LENT(caps[j]) &&
+		                                      PX_KIND(caps[j] & ~IPC_CAP_LENT) == PX_K_FD)))
+			j++;
+		if (j < i)
+			continue;
+		if (px_async_find(fds[i]))
+			px_async_forget(fds[i]);
+		close(fds[i]);
+	}
+}
+
+/*
  * Turn the capabilities of a message into descriptors to send: a descriptor
  * goes as itself; a server endpoint as a fresh connection to it.  On failure
- * every capability is consumed and IPC_EBADCAP or IPC_ENOMEM returned.
+ * every capability is consumed (but lent ones) and IPC_EBADCAP or
+ * IPC_ENOMEM returned.
  */
 static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 {
 	size_t i;
 	int rc = 0;
 	for (i = 0; i < n; i++) {
-		ipc_cap c = caps[i];
+		ipc_cap c = caps[i] == IPC_CAP_NONE ? IPC_CAP_NONE : caps[i] & ~IPC_CAP_LENT;
 		struct px_ep *e;
 		if (c != IPC_CAP_NONE && PX_KIND(c) == PX_K_FD) {
 			fds[i] = PX_INDEX(c);
@@ -161,7 +184,7 @@ static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 	if (rc == 0)
 		return 0;
 	/* Consume: descriptors converted so far, and the rest as capabilities. */
-	px_close_fds(fds, i);
+	px_close_sent(caps, fds, i);
 	for (size_t j = i; j < n; j++)
 		if (caps[j] != IPC_CAP_NONE && px_ep_get(caps[j]) == NULL)
 			ipc_cap_drop(caps[j]);
@@ -238,7 +261,7 @@ int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int 
 
 /* Send frame h with the capabilities caps, which move: consumed on every
  * path. */
-static int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
+int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
                          const ipc_cap *caps, int flags, int timeout_ms)
 {
 	int fds[IPC_MAX_CAPS];
@@ -246,7 +269,7 @@ static int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 	if (h->ncaps && (rc = px_caps_to_fds(caps, h->ncaps, fds)) < 0)
 		return rc;
 	rc = px_sendmsg(fd, h, words, fds, flags, timeout_ms);
-	px_close_fds(fds, h->ncaps);
+	px_close_sent(caps, fds, h->ncaps);
 	return rc;
 }
 
@@ -262,7 +285,7 @@ void px_farewell(int fd, int status)
 
 /* A reply that is a transport status alone, as a refusal or a farewell is:
  * that status, or IPC_EPROTO for anything else. */
-static int px_status_alone(const struct ipc_msg *m)
+int px_status_alone(const struct ipc_msg *m)
 {
 	int st = (int)(int64_t)m->label; /* an int32_t: px_frame_check */
 	return st < 0 && ipc_status_name(st) && m->nwords == 0 && m->ncaps == 0 ? st : IPC_EPROTO;
@@ -304,7 +327,7 @@ static int px_frame_check(const struct px_hdr *h, size_t n, size_t nfds, int fla
  * can be trusted enough to answer.  Every descriptor that arrived is in
  * msg->cap on success and closed on every error.
  */
-static int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
+int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
                          bool server, bool *hdr_ok)
 {
 	/* One iovec, the kernel's cheapest receive: the frame lands on msg
@@ -421,7 +444,7 @@ static int px_answer(const struct px_src *s, uint16_t seq, struct ipc_msg *msg)
 	int fds[IPC_MAX_CAPS];
 	int bad = px_answer_frame(msg, seq, &h, fds);
 	int rc = px_sendmsg(s->fd, &h, msg->word, fds, MSG_DONTWAIT, -1);
-	px_close_fds(fds, h.ncaps);
+	px_close_sent(msg->cap, fds, h.ncaps);
 	if (rc == IPC_EAGAIN) {
 		if (s->e)
 			px_ep_remove(s->e, s->slot);
@@ -442,7 +465,7 @@ static void px_answer_status(const struct px_src *s, uint16_t seq, int status)
 /* An outgoing request on connection ep, checked before it is sent: 0, or
  * the status to return, with its capabilities released (those it could
  * hold: a count past IPC_MAX_CAPS names none that can be trusted). */
-static int px_check_out(ipc_cap ep, struct ipc_msg *msg)
+int px_check_out(ipc_cap ep, struct ipc_msg *msg)
 {
 	if (msg->ncaps > IPC_MAX_CAPS)
 		return IPC_EINVAL;
@@ -463,7 +486,7 @@ static int px_check_out(ipc_cap ep, struct ipc_msg *msg)
  * that closed with frames of ours unread makes the first receive fail
  * (ECONNRESET) before what it left: receive on once.
  */
-static int px_last_word(int fd)
+int px_last_word(int fd)
 {
 	for (bool reset = false;;) {
 		struct ipc_msg m;
@@ -491,6 +514,10 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 	if (st)
 		return st;
 	int fd = PX_INDEX(ep);
+	/* A connection with calls of its own (async.c) takes this one too. */
+	struct px_async *a = px_async_find(fd);
+	if (a)
+		return px_async_call(a, msg, type, timeout_ms);
 	uint16_t seq = ++px_seq ? px_seq : ++px_seq; /* 0 is a farewell's */
 	struct px_hdr h = {
 		.label = msg->label, .nwords = (uint16_t)msg->nwords,
@@ -801,7 +828,7 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 	int bad = px_answer_frame(msg, r.seq, &h, fds);
 	struct px_ep *e = px_ep_get(PX_CAP(PX_K_EP, r.ep));
 	int rc = e ? px_ep_answer_saved(e, r.slot, r.id, &h, msg->word, fds) : IPC_EPEER;
-	px_close_fds(fds, h.ncaps);
+	px_close_sent(msg->cap, fds, h.ncaps);
 	return bad ? bad : px_gone_ok(rc);
 }
 
@@ -809,8 +836,12 @@ int ipc_cap_drop(ipc_cap cap)
 {
 	if (cap == IPC_CAP_NONE)
 		return IPC_EBADCAP;
+	if (IPC_CAP_IS_LENT(cap))
+		return 0; /* still its lender's */
 	switch (PX_KIND(cap)) {
 	case PX_K_FD:
+		if (px_async_find(PX_INDEX(cap)))
+			px_async_forget(PX_INDEX(cap));
 		return close(PX_INDEX(cap)) == 0 || errno == EINTR ? 0 : IPC_EBADCAP;
 	case PX_K_EP:
 		return px_ep_drop(cap);
