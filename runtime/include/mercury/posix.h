@@ -89,6 +89,23 @@ int ipc_posix_fd(ipc_cap cap);
  * for connections the endpoint takes from then on. */
 int ipc_posix_set_limit(ipc_cap ep, enum ipc_posix_limit limit, unsigned value, unsigned *old);
 
+/* Serving one endpoint from several threads. */
+
+/* Most threads ipc_posix_serve_threads runs. */
+#define IPC_POSIX_MAX_THREADS 64
+/* Serve endpoint ep from nthreads threads, the calling one among them:
+ * each runs dispatch(obj) (a generated dispatch, through a function taking
+ * void *) again and again, so that the implementation's functions may
+ * block while other threads serve on.  Returns once every thread has
+ * stopped: 0 after ipc_posix_stop(ep), IPC_EBADCAP if ep went, IPC_EINVAL
+ * or IPC_ENOMEM if they could not start.  Any thread may answer a saved
+ * reply (ipc_reply_to). */
+int ipc_posix_serve_threads(ipc_cap ep, unsigned nthreads, int (*dispatch)(void *obj), void *obj);
+/* Make every ipc_recv on ep, waiting or to come, return IPC_EPEER: how
+ * ipc_posix_serve_threads, and any thread serving ep, is told to stop.
+ * Drop ep only once no thread uses it. */
+int ipc_posix_stop(ipc_cap ep);
+
 /* Receiving without blocking, waiting on several endpoints. */
 
 /* Make ipc_recv on server endpoint ep return IPC_EAGAIN instead of waiting

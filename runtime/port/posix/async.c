@@ -40,8 +40,10 @@
 #include "port.h"
 
 #define PX_WINDOW IPC_POSIX_WINDOW
+#define PX_CHUNK 16 /* slots allocated at a time */
 #define PX_MAX_CALLS IPC_POSIX_MAX_CALLS
 _Static_assert(PX_MAX_CALLS <= 256, "a slot's index is the low byte of a sequence number");
+_Static_assert(PX_MAX_CALLS % PX_CHUNK == 0, "whole chunks");
 _Static_assert(PX_WINDOW <= PX_MAX_CALLS, "the window fits the slots");
 _Static_assert(PX_WINDOW > IPC_POSIX_MAX_SAVED, "a call can pass the replies a server holds");
 
@@ -55,7 +57,8 @@ enum px_cstate {
 
 struct px_slot {
 	uint8_t state;
-	uint8_t round;  /* high byte of the sequence number, 1..255 */
+	uint8_t index;  /* its place: the low byte of the sequence number */
+	uint8_t round;  /* the high byte, 1..255 */
 	uint8_t type;   /* PX_CALL or PX_COPY */
 	bool waited;    /* a thread waits for it by handle */
 	bool cb;        /* ends through its callback */
@@ -82,7 +85,9 @@ struct px_async {
 	uint64_t gen, order;
 	int efd, tfd;      /* readiness, -1 until asked for */
 	int64_t armed;     /* the timer's expiry (ms), -1: disarmed */
-	struct px_slot *slot;
+	/* Slots in chunks that never move: a waiting thread keeps a pointer
+	 * to its call's slot while others start calls. */
+	struct px_slot *chunk[PX_MAX_CALLS / PX_CHUNK];
 };
 
 /* The table: descriptor -> state. */
@@ -101,6 +106,8 @@ struct px_async *px_async_find(int fd)
 	struct px_as_chunk *c = atomic_load_explicit(&px_as_dir[fd / PX_AS_CHUNK], memory_order_acquire);
 	return c ? atomic_load_explicit(&c->p[fd % PX_AS_CHUNK], memory_order_acquire) : NULL;
 }
+
+#define SLOT(a, i) (&(a)->chunk[(i) / PX_CHUNK][(i) % PX_CHUNK])
 
 /* The state of connection fd, made if need be: NULL if out of memory. */
 static struct px_async *px_async_get(int fd)
@@ -155,14 +162,15 @@ void px_async_forget(int fd)
 	if (!a)
 		return;
 	for (unsigned i = 0; i < a->nslots; i++)
-		px_slot_release(&a->slot[i]);
+		px_slot_release(SLOT(a, i));
 	if (a->efd >= 0)
 		close(a->efd);
 	if (a->tfd >= 0)
 		close(a->tfd);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
-	free(a->slot);
+	for (unsigned i = 0; i < a->nslots / PX_CHUNK; i++)
+		free(a->chunk[i]);
 	free(a);
 }
 
@@ -190,7 +198,7 @@ static int64_t px_as_earliest(const struct px_async *a)
 	if (!a->ndeadline)
 		return -1;
 	for (unsigned i = 0; i < a->nslots; i++) {
-		const struct px_slot *s = &a->slot[i];
+		const struct px_slot *s = SLOT(a, i);
 		if ((s->state == C_QUEUED || s->state == C_SENT) && s->deadline >= 0 &&
 		    (d < 0 || s->deadline < d))
 			d = s->deadline;
@@ -210,27 +218,26 @@ static void px_as_rearm(struct px_async *a)
 
 static uint16_t px_slot_seq(const struct px_async *a, const struct px_slot *s)
 {
-	return (uint16_t)(s->round << 8 | (unsigned)(s - a->slot));
+	(void)a;
+	return (uint16_t)(s->round << 8 | s->index);
 }
 
 /* A free slot, the table grown if need be: its index, or a status. */
 static int px_slot_alloc(struct px_async *a)
 {
 	for (unsigned i = 0; i < a->nslots; i++)
-		if (a->slot[i].state == C_FREE)
+		if (SLOT(a, i)->state == C_FREE)
 			return (int)i;
 	if (a->nslots >= PX_MAX_CALLS)
 		return IPC_EBUSY;
-	unsigned n = a->nslots ? 2 * a->nslots : 16;
-	if (n > PX_MAX_CALLS)
-		n = PX_MAX_CALLS;
-	struct px_slot *p = realloc(a->slot, n * sizeof *p);
+	struct px_slot *p = calloc(PX_CHUNK, sizeof *p);
 	if (!p)
 		return IPC_ENOMEM;
-	memset(p + a->nslots, 0, (n - a->nslots) * sizeof *p);
-	a->slot = p;
+	for (unsigned k = 0; k < PX_CHUNK; k++)
+		p[k].index = (uint8_t)(a->nslots + k);
+	a->chunk[a->nslots / PX_CHUNK] = p;
 	int i = (int)a->nslots;
-	a->nslots = n;
+	a->nslots += PX_CHUNK;
 	return i;
 }
 
@@ -270,7 +277,7 @@ static struct px_slot *px_slot_find(struct px_async *a, ipc_call_t call)
 	unsigned i = (unsigned)(call & 0xff);
 	if (i >= a->nslots)
 		return NULL;
-	struct px_slot *s = &a->slot[i];
+	struct px_slot *s = SLOT(a, i);
 	if (s->gen != call >> 8 || s->cb ||
 	    (s->state != C_QUEUED && s->state != C_SENT && s->state != C_DONE))
 		return NULL;
@@ -282,7 +289,7 @@ static void px_as_kill(struct px_async *a, int st)
 {
 	a->dead = st;
 	for (unsigned i = 0; i < a->nslots; i++) {
-		struct px_slot *s = &a->slot[i];
+		struct px_slot *s = SLOT(a, i);
 		if (s->state == C_QUEUED || s->state == C_SENT)
 			px_slot_end(a, s, st);
 		if (s->state == C_ZOMBIE)
@@ -325,8 +332,8 @@ static void px_as_flush(struct px_async *a)
 	while (a->nqueued && a->inflight < PX_WINDOW && !a->dead) {
 		struct px_slot *first = NULL;
 		for (unsigned i = 0; i < a->nslots; i++)
-			if (a->slot[i].state == C_QUEUED && (!first || a->slot[i].order < first->order))
-				first = &a->slot[i];
+			if (SLOT(a, i)->state == C_QUEUED && (!first || SLOT(a, i)->order < first->order))
+				first = SLOT(a, i);
 		px_as_send(a, first, &first->msg);
 	}
 }
@@ -351,7 +358,7 @@ static void px_as_take(struct px_async *a, int rc, const struct px_hdr *h, bool 
 		return;
 	}
 	unsigned i = h->seq & 0xff;
-	struct px_slot *s = i < a->nslots ? &a->slot[i] : NULL;
+	struct px_slot *s = i < a->nslots ? SLOT(a, i) : NULL;
 	if (!s || s->round != h->seq >> 8 ||
 	    (s->state != C_SENT && s->state != C_ZOMBIE && !(s->state == C_DONE && s->zombie))) {
 		if (rc == 0)
@@ -425,7 +432,7 @@ static void px_as_expire(struct px_async *a)
 		return;
 	int64_t now = px_now_ms();
 	for (unsigned i = 0; i < a->nslots; i++) {
-		struct px_slot *s = &a->slot[i];
+		struct px_slot *s = SLOT(a, i);
 		if ((s->state == C_QUEUED || s->state == C_SENT) && s->deadline >= 0 &&
 		    s->deadline <= now) {
 			s->zombie = s->state == C_SENT;
@@ -478,7 +485,7 @@ static int px_as_start(struct px_async *a, struct ipc_msg *msg, int type, int ti
 		px_drop_caps(msg->cap, msg->ncaps);
 		return i;
 	}
-	struct px_slot *s = &a->slot[i];
+	struct px_slot *s = SLOT(a, i);
 	s->round = (uint8_t)(s->round % 255 + 1);
 	s->type = (uint8_t)type;
 	s->waited = s->zombie = false;
@@ -622,7 +629,7 @@ int ipc_call_next(ipc_cap ep, ipc_call_t *call, struct ipc_msg *msg, int timeout
 		px_as_expire(a);
 		struct px_slot *any = NULL, *done = NULL;
 		for (unsigned i = 0; i < a->nslots && !done; i++) {
-			struct px_slot *s = &a->slot[i];
+			struct px_slot *s = SLOT(a, i);
 			if (s->cb || s->waited ||
 			    (s->state != C_QUEUED && s->state != C_SENT && s->state != C_DONE))
 				continue;
@@ -631,7 +638,7 @@ int ipc_call_next(ipc_cap ep, ipc_call_t *call, struct ipc_msg *msg, int timeout
 				done = s;
 		}
 		if (done) {
-			*call = done->gen << 8 | (unsigned)(done - a->slot);
+			*call = done->gen << 8 | done->index;
 			rc = px_as_collect(a, done, msg);
 			break;
 		}
@@ -652,7 +659,7 @@ int ipc_call_cancel(ipc_cap ep, ipc_call_t call)
 		return IPC_EINVAL;
 	pthread_mutex_lock(&a->lock);
 	unsigned i = (unsigned)(call & 0xff);
-	struct px_slot *s = i < a->nslots ? &a->slot[i] : NULL;
+	struct px_slot *s = i < a->nslots ? SLOT(a, i) : NULL;
 	int rc = 0;
 	if (!s || s->gen != call >> 8 ||
 	    (s->state != C_QUEUED && s->state != C_SENT && s->state != C_DONE)) {
@@ -689,7 +696,7 @@ int ipc_call_dispatch(ipc_cap ep, int timeout_ms)
 		px_as_drain(a);
 		px_as_expire(a);
 		for (unsigned i = 0; i < a->nslots; i++) {
-			struct px_slot *s = &a->slot[i];
+			struct px_slot *s = SLOT(a, i);
 			if (s->state != C_DONE || !s->cb)
 				continue;
 			ipc_call_done *done = s->done;
@@ -707,7 +714,7 @@ int ipc_call_dispatch(ipc_cap ep, int timeout_ms)
 		/* Wait only for a call that ends through its callback. */
 		bool any = false;
 		for (unsigned i = 0; i < a->nslots && !any; i++)
-			any = a->slot[i].cb && a->slot[i].state != C_FREE && a->slot[i].state != C_ZOMBIE;
+			any = SLOT(a, i)->cb && SLOT(a, i)->state != C_FREE && SLOT(a, i)->state != C_ZOMBIE;
 		if (!any)
 			break;
 		px_as_step(a, px_min_deadline(until, px_as_earliest(a)));

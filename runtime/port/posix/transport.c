@@ -641,13 +641,38 @@ static int px_take(const struct px_src *s, int rc, const struct px_hdr *h, bool 
 	return 1;
 }
 
+/* The current request is over: its connection may close (px_ep_hold). */
+static void px_cur_done(void)
+{
+	if (px_cur.type && px_cur.src.e)
+		px_ep_release(px_cur.src.e, px_cur.src.slot);
+	px_cur.type = 0;
+}
+
+/* Lock the event buffer of e until deadline: 0, or IPC_ETIMEDOUT. */
+static int px_evlock(struct px_ep *e, int64_t deadline)
+{
+	if (deadline < 0)
+		return pthread_mutex_lock(&e->evlock) == 0 ? 0 : IPC_EINVAL;
+	int left = px_remaining(deadline);
+	if (left == 0)
+		return pthread_mutex_trylock(&e->evlock) == 0 ? 0 : IPC_ETIMEDOUT;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += left / 1000;
+	ts.tv_nsec += (long)(left % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000)
+		ts.tv_sec++, ts.tv_nsec -= 1000000000;
+	return pthread_mutex_timedlock(&e->evlock, &ts) == 0 ? 0 : IPC_ETIMEDOUT;
+}
+
 static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 {
 	/* A request the server neither answered nor saved fails now rather
 	 * than leave its caller waiting for ever. */
 	if (px_cur.type == PX_CALL)
 		px_answer_status(&px_cur.src, px_cur.seq, IPC_EFAULT);
-	px_cur.type = 0;
+	px_cur_done();
 
 	int64_t deadline = px_deadline(timeout_ms);
 	struct px_hdr h;
@@ -680,37 +705,50 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 		deadline = px_deadline(0), timeout_ms = 0;
 	for (;;) {
 		/* Events from one epoll_wait are served one per receive, so
-		 * that busy clients cost one wait for several requests. */
+		 * that busy clients cost one wait for several requests; with
+		 * several receiving threads, the one holding evlock waits in
+		 * epoll_wait and the others for the lock. */
+		if ((rc = px_evlock(e, deadline)) < 0)
+			return timeout_ms == 0 ? IPC_EAGAIN : rc;
+		if (atomic_load_explicit(&e->stopped, memory_order_relaxed)) {
+			pthread_mutex_unlock(&e->evlock);
+			return IPC_EPEER;
+		}
 		if (e->iev >= e->nev) {
 			int n = epoll_wait(e->epfd, e->evbuf, PX_EV_BATCH, px_remaining(deadline));
-			if (n < 0) {
-				if (errno == EINTR)
+			if (n <= 0) {
+				pthread_mutex_unlock(&e->evlock);
+				if (n < 0 && errno == EINTR)
 					continue;
-				return px_status_errno(errno);
-			}
-			if (n == 0)
+				if (n < 0)
+					return px_status_errno(errno);
 				return timeout_ms == 0 ? IPC_EAGAIN : IPC_ETIMEDOUT;
+			}
 			e->nev = n;
 			e->iev = 0;
 		}
 		uint64_t data = e->evbuf[e->iev++].data.u64;
-		if (data == PX_EV_GONE)
-			continue; /* its connection was removed meanwhile */
+		pthread_mutex_unlock(&e->evlock);
+		if (data == PX_EV_STOP)
+			continue;
 		struct px_src s = { .e = e, .slot = PX_EV_SLOT(data), .fd = PX_EV_FD(data) };
 		if (s.slot < 0) {
 			if ((rc = px_ep_accept(e)) < 0)
 				return rc;
 			continue;
 		}
+		if (!px_ep_hold(e, s.slot, s.fd))
+			continue; /* removed since its event */
 		rc = px_recv_frame(s.fd, &h, msg, MSG_DONTWAIT, true, &hdr_ok);
-		if (rc == IPC_EAGAIN)
-			continue; /* another thread took it */
-		if (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION) {
-			px_ep_remove(e, s.slot); /* the client hung up or failed */
+		if (rc == IPC_EAGAIN) {
+			px_ep_release(e, s.slot); /* another thread took it */
 			continue;
 		}
-		if (px_take(&s, rc, &h, hdr_ok))
-			return 0;
+		if (rc < 0 && rc != IPC_EPROTO && rc != IPC_EVERSION)
+			px_ep_remove(e, s.slot); /* the client hung up or failed */
+		else if (px_take(&s, rc, &h, hdr_ok))
+			return 0; /* released when the request is over */
+		px_ep_release(e, s.slot);
 	}
 }
 
@@ -727,9 +765,12 @@ int ipc_posix_recv_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 int ipc_reply(struct ipc_msg *msg)
 {
 	int type = px_cur.type;
-	px_cur.type = 0;
-	if (type == PX_CALL)
-		return px_answer(&px_cur.src, px_cur.seq, msg);
+	if (type == PX_CALL) {
+		int rc = px_answer(&px_cur.src, px_cur.seq, msg);
+		px_cur_done();
+		return rc;
+	}
+	px_cur_done();
 	if (msg->ncaps <= IPC_MAX_CAPS)
 		px_drop_caps(msg->cap, msg->ncaps);
 	/* A one-way request wants no reply: the reply is discarded. */
@@ -790,7 +831,7 @@ int ipc_reply_save(ipc_cap *reply)
 			close(r.dup);
 		return rc;
 	}
-	px_cur.type = 0;
+	px_cur_done();
 	return 0;
 }
 
