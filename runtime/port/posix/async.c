@@ -302,6 +302,12 @@ static void px_as_kill(struct px_async *a, int st)
 
 /* Sending ----------------------------------------------------------------- */
 
+static int64_t px_min_deadline(int64_t x, int64_t y)
+{
+	return x < 0 ? y : y < 0 ? x : x < y ? x : y;
+}
+
+
 /* Send the call in slot s with request m (consumed); on failure the call
  * ends with the status, which is returned. */
 static int px_as_send(struct px_async *a, struct px_slot *s, struct ipc_msg *m)
@@ -326,16 +332,96 @@ static int px_as_send(struct px_async *a, struct px_slot *s, struct ipc_msg *m)
 	return rc;
 }
 
-/* Send the queued calls the window has room for, oldest first. */
+/* The oldest queued call started after order after, or NULL. */
+static struct px_slot *px_as_oldest(struct px_async *a, uint64_t after)
+{
+	struct px_slot *first = NULL;
+	for (unsigned i = 0; i < a->nslots; i++) {
+		struct px_slot *s = SLOT(a, i);
+		if (s->state == C_QUEUED && s->order + 1 > after &&
+		    (!first || s->order < first->order))
+			first = s;
+	}
+	return first;
+}
+
+/* Send calls b[0..n), which carry no capabilities, with one sendmmsg(2):
+ * what could not go for want of room stays queued (nothing of it is
+ * consumed), what failed otherwise ends. */
+static void px_as_send_batch(struct px_async *a, struct px_slot **b, unsigned n)
+{
+	struct mmsghdr mm[PX_WINDOW];
+	struct iovec iov[PX_WINDOW][2];
+	struct px_hdr h[PX_WINDOW];
+	int64_t deadline = -1;
+	for (unsigned i = 0; i < n; i++) {
+		struct ipc_msg *m = &b[i]->msg;
+		h[i] = (struct px_hdr){
+			.label = m->label, .nwords = (uint16_t)m->nwords, .version = IPC_WIRE_VERSION,
+			.type = b[i]->type, .seq = px_slot_seq(a, b[i]),
+		};
+		iov[i][0] = (struct iovec){ .iov_base = &h[i], .iov_len = sizeof h[i] };
+		iov[i][1] = (struct iovec){ .iov_base = m->word, .iov_len = m->nwords * sizeof m->word[0] };
+		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov[i], .msg_iovlen = m->nwords ? 2 : 1 } };
+		deadline = px_min_deadline(deadline, b[i]->deadline);
+	}
+	unsigned sent = 0;
+	while (sent < n) {
+		int k = sendmmsg(a->fd, mm + sent, n - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k > 0) {
+			for (int i = 0; i < k; i++) {
+				struct px_slot *s = b[sent + (unsigned)i];
+				s->state = C_SENT;
+				a->nqueued--;
+				a->inflight++;
+			}
+			sent += (unsigned)k;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		int rc = px_status_errno(errno);
+		if (rc == IPC_EAGAIN) {
+			/* No room: replies in flight will bring the next flush;
+			 * with none, wait for room (an ipc_send's frames fill
+			 * it) until the first deadline. */
+			if (a->inflight || px_wait(a->fd, POLLOUT, deadline) < 0)
+				return;
+			continue;
+		}
+		if (rc == IPC_EPEER)
+			rc = a->bye ? a->bye : IPC_EPEER;
+		for (unsigned i = sent; i < n; i++)
+			px_slot_end(a, b[i], rc);
+		return;
+	}
+}
+
+/* Send the queued calls the window has room for, oldest first: those
+ * without capabilities in batches, the others one by one. */
 static void px_as_flush(struct px_async *a)
 {
-	while (a->nqueued && a->inflight < PX_WINDOW && !a->dead) {
-		struct px_slot *first = NULL;
-		for (unsigned i = 0; i < a->nslots; i++)
-			if (SLOT(a, i)->state == C_QUEUED && (!first || SLOT(a, i)->order < first->order))
-				first = SLOT(a, i);
-		px_as_send(a, first, &first->msg);
+	struct px_slot *b[PX_WINDOW];
+	unsigned n = 0;
+	uint64_t after = 0;
+	while (a->nqueued > n && a->inflight + n < PX_WINDOW && !a->dead) {
+		struct px_slot *s = px_as_oldest(a, after);
+		if (!s)
+			break;
+		after = s->order + 1;
+		if (!s->msg.ncaps) {
+			b[n++] = s;
+			continue;
+		}
+		if (n)
+			px_as_send_batch(a, b, n);
+		if ((n && b[n - 1]->state == C_QUEUED) || a->dead || a->inflight >= PX_WINDOW)
+			return; /* no room yet: keep the order */
+		n = 0;
+		px_as_send(a, s, &s->msg);
 	}
+	if (n)
+		px_as_send_batch(a, b, n);
 }
 
 /* Receiving --------------------------------------------------------------- */
@@ -392,30 +478,39 @@ static int px_as_read(struct px_async *a, int64_t deadline)
 	struct ipc_msg m;
 	struct px_hdr h;
 	bool hdr_ok = false;
-	int rc;
+	int rc, got = 0;
 	a->reading = true;
-	pthread_mutex_unlock(&a->lock);
 	for (;;) {
-		if (deadline > 0 && (rc = px_wait(a->fd, POLLIN, deadline)) < 0)
-			break;
-		rc = px_recv_frame(a->fd, &h, &m, deadline >= 0 ? MSG_DONTWAIT : 0, false, &hdr_ok);
-		if (rc == IPC_EAGAIN && deadline != 0) {
-			/* An O_NONBLOCK descriptor, or another reader took it. */
-			if (deadline < 0 && (rc = px_wait(a->fd, POLLIN, -1)) < 0)
+		pthread_mutex_unlock(&a->lock);
+		for (;;) {
+			if (deadline > 0 && (rc = px_wait(a->fd, POLLIN, deadline)) < 0)
 				break;
-			continue;
+			rc = px_recv_frame(a->fd, &h, &m, deadline >= 0 ? MSG_DONTWAIT : 0, false,
+			                   &hdr_ok);
+			if (rc == IPC_EAGAIN && deadline != 0) {
+				/* An O_NONBLOCK descriptor: wait here. */
+				if (deadline < 0 && (rc = px_wait(a->fd, POLLIN, -1)) < 0)
+					break;
+				continue;
+			}
+			break;
 		}
-		break;
-	}
-	pthread_mutex_lock(&a->lock);
-	a->reading = false;
-	if (rc != IPC_EAGAIN && rc != IPC_ETIMEDOUT) {
+		pthread_mutex_lock(&a->lock);
+		if (rc == IPC_EAGAIN || rc == IPC_ETIMEDOUT)
+			break;
 		px_as_take(a, rc, &h, hdr_ok, &m);
-		px_as_flush(a);
-		rc = 0;
+		got++;
+		/* Take what else has come, without waiting, before sending
+		 * more: the calls held meanwhile then go in one batch. */
+		if (a->dead || !a->inflight)
+			break;
+		deadline = 0;
 	}
+	a->reading = false;
+	if (got)
+		px_as_flush(a);
 	pthread_cond_broadcast(&a->cond);
-	return rc;
+	return got ? 0 : rc;
 }
 
 /* Read whatever has arrived, without waiting. */
@@ -446,6 +541,7 @@ static void px_as_expire(struct px_async *a)
  * else wait for the reader. */
 static int px_as_step(struct px_async *a, int64_t deadline)
 {
+	px_as_flush(a);
 	if (deadline >= 0 && px_now_ms() >= deadline)
 		return IPC_ETIMEDOUT;
 	if (!a->reading && !a->dead)
@@ -464,11 +560,6 @@ static int px_as_step(struct px_async *a, int64_t deadline)
 	if (ts.tv_nsec >= 1000000000)
 		ts.tv_sec++, ts.tv_nsec -= 1000000000;
 	return pthread_cond_timedwait(&a->cond, &a->lock, &ts) == ETIMEDOUT ? IPC_ETIMEDOUT : 0;
-}
-
-static int64_t px_min_deadline(int64_t x, int64_t y)
-{
-	return x < 0 ? y : y < 0 ? x : x < y ? x : y;
 }
 
 /* The public functions ---------------------------------------------------- */
@@ -497,13 +588,18 @@ static int px_as_start(struct px_async *a, struct ipc_msg *msg, int type, int ti
 	s->deadline = px_deadline(timeout_ms);
 	if (s->deadline >= 0)
 		a->ndeadline++;
-	if (a->inflight < PX_WINDOW && !a->nqueued) {
+	if (!a->inflight && !a->nqueued) {
 		rc = px_as_send(a, s, msg);
 	} else {
+		/* Calls in flight: this one waits for the next flush (a wait,
+		 * a dispatch, or the reply that comes first), and goes with
+		 * those started meanwhile in one sendmmsg.  The readiness
+		 * descriptor says so at once, for an event loop to flush. */
 		px_msg_copy(&s->msg, msg);
 		s->state = C_QUEUED;
 		s->order = a->order++;
 		a->nqueued++;
+		px_as_arm(a, 0);
 	}
 	if (rc < 0) {
 		px_slot_free(a, s);
