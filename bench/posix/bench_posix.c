@@ -33,6 +33,9 @@
  *                            call (ipc_page_dup, then sent), as before
  *                            lending: the rule read64k is measured against
  *
+ * BENCH_POSIX_SWITCHES=1 prints, for each pipelined trial, the client's
+ * context switches per call (on stderr).
+ *
  * PLACEMENT is onecore (both processes pinned to CPU 0) or twocores (server
  * on CPU 0, client on CPU 1).  Each figure is the median of 25 (onecore) or
  * 11 trials, ours and raw alternating, so that both see the same machine.
@@ -45,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -357,12 +361,15 @@ static double trial_async(int scpu, int ccpu)
 	uint64_t r, sum = 0;
 	int rc, n = 200 + ncalls * 2, started = 0;
 	double t0 = 0;
+	struct rusage ru0, ru1;
 	for (; started < OUTSTANDING; started++)
 		if ((rc = add3_start(c, 1, 2, (uint64_t)started, -1, NULL)) != 0)
 			die("add3_start", rc);
 	for (int done = 0; done < n; done++) {
-		if (done == 200)
+		if (done == 200) {
+			getrusage(RUSAGE_SELF, &ru0);
 			t0 = now_us();
+		}
 		struct ipc_msg m;
 		ipc_call_t call;
 		rc = ipc_call_next(c, &call, &m, -1);
@@ -373,6 +380,12 @@ static double trial_async(int scpu, int ccpu)
 			die("add3_start", rc);
 	}
 	double t = now_us() - t0;
+	if (getenv("BENCH_POSIX_SWITCHES")) {
+		getrusage(RUSAGE_SELF, &ru1);
+		fprintf(stderr, "# async: client context switches per call: %.2f voluntary, %.2f involuntary\n",
+		        (double)(ru1.ru_nvcsw - ru0.ru_nvcsw) / (n - 200),
+		        (double)(ru1.ru_nivcsw - ru0.ru_nivcsw) / (n - 200));
+	}
 	/* Every call ended once, in whatever order. */
 	if (sum != (uint64_t)n * (n - 1) / 2)
 		die("wrong sums", 0);

@@ -1543,6 +1543,51 @@ START_TEST(lent_capabilities_stay_with_the_sender)
 }
 END_TEST
 
+/* A lone connection's server takes pipelined requests in batches and holds
+ * back replies: those it gave before it dropped the connection arrive. */
+START_TEST(async_batched_replies_arrive_before_the_server_goes)
+{
+	ipc_cap a, b;
+	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		ipc_cap_drop(a);
+		serve(b);
+		ipc_cap_drop(b); /* sends what it held back */
+		_exit(0);
+	}
+	ipc_cap_drop(b);
+	struct ipc_msg m;
+	ipc_call_t h[8];
+	for (int i = 0; i < 8; i++) {
+		if (i == 5) {
+			msg_init(&m, L(M_QUIT), 0, 0);
+		} else {
+			msg_init(&m, L(M_ECHO), 1, 1);
+			m.word[0] = (uint64_t)i;
+			ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+		}
+		ck_assert_int_eq(ipc_call_start(a, &m, -1, &h[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		int rc = ipc_call_wait(a, h[i], &m, -1);
+		if (i < 5) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_uint_eq(m.word[0], (uint64_t)i + 1);
+			ck_assert_uint_eq(m.ncaps, 1);
+			ipc_cap_drop(m.cap[0]);
+		} else {
+			ck_assert_int_eq(rc, i == 5 ? 0 : IPC_EPEER);
+		}
+	}
+	ipc_cap_drop(a);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 /* A service handed over as an inherited descriptor, across exec: the
  * child is this program again, run as "serve-fd FD". */
 static char *self_exe;
@@ -2145,6 +2190,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, async_callbacks_through_the_readiness_descriptor);
 	tcase_add_test(tc, async_threads_share_a_connection);
 	tcase_add_test(tc, lent_capabilities_stay_with_the_sender);
+	tcase_add_test(tc, async_batched_replies_arrive_before_the_server_goes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -128,6 +128,9 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words, const i
 int px_status_alone(const struct ipc_msg *m);
 int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags, bool server,
                   bool *hdr_ok);
+struct msghdr;
+int px_frame_decode(struct msghdr *m, size_t n, struct px_hdr *h, struct ipc_msg *msg,
+                    bool server, bool *hdr_ok);
 int px_check_out(ipc_cap ep, struct ipc_msg *msg);
 int px_last_word(int fd);
 int px_call_timeout(void);

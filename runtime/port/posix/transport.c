@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -340,8 +341,6 @@ int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cb.buf, .msg_controllen = sizeof cb.buf,
 	};
-	int fds[IPC_MAX_CAPS];
-	size_t nfds = 0;
 	ssize_t n;
 
 	*hdr_ok = false;
@@ -350,6 +349,19 @@ int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return px_status_errno(errno);
+	return px_frame_decode(&m, (size_t)n, h, msg, server, hdr_ok);
+}
+
+/* The rest of px_recv_frame, once recvmsg(2) or recvmmsg(2) gave m and n
+ * bytes: the same checks, the same descriptors closed on every error. */
+int px_frame_decode(struct msghdr *mh, size_t n, struct px_hdr *h, struct ipc_msg *msg,
+                    bool server, bool *hdr_ok)
+{
+	struct msghdr m = *mh;
+	int fds[IPC_MAX_CAPS];
+	size_t nfds = 0;
+
+	*hdr_ok = false;
 	/* Descriptors past the buffer were never installed (MSG_CTRUNC: the
 	 * kernel drops them); those that were are ours to close. */
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
@@ -372,11 +384,11 @@ int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
 		return IPC_EPEER;
 	}
 	int rc = IPC_EPROTO;
-	if ((size_t)n < sizeof *h)
+	if (n < sizeof *h)
 		goto bad;
 	memcpy(h, msg, sizeof *h);
 	*hdr_ok = true;
-	if ((rc = px_frame_check(h, (size_t)n, nfds, m.msg_flags, server)) < 0)
+	if ((rc = px_frame_check(h, n, nfds, m.msg_flags, server)) < 0)
 		goto bad;
 	for (size_t i = 0; i < nfds; i++) {
 		if ((uint32_t)fds[i] > PX_INDEX_MASK) {
@@ -435,10 +447,183 @@ static int px_answer_frame(struct ipc_msg *msg, uint16_t seq, struct px_hdr *h, 
 	return rc;
 }
 
+static int px_answer_now(const struct px_src *s, uint16_t seq, struct ipc_msg *msg);
+
+/*
+ * A lone connection's requests in batches.  A client that pipelines calls
+ * leaves several requests queued: the thread serving the connection takes
+ * up to PX_RBATCH of them with one recvmmsg(2), and holds back the replies
+ * to all but the last it serves, then sends them together with one
+ * sendmmsg(2), so that the client wakes once per batch rather than once per
+ * reply (on a shared CPU each wake-up preempts the server).  A client that
+ * calls one at a time leaves one request, whose reply goes at once.  Held
+ * replies go before the thread waits for anything, when it drops the
+ * connection, when it ends, and at exit(3) (not at _exit(2): a process
+ * that dies loses them, as it loses the requests it had not served).  Per
+ * thread, made when it first serves one.
+ */
+#define PX_RBATCH 24
+struct px_rbatch {
+	int fd;               /* the connection f came from; -1: none */
+	unsigned n, next;     /* frames in f, the next to serve */
+	struct {
+		int rc;
+		bool hdr_ok;
+		struct px_hdr h;
+		struct ipc_msg m;
+	} f[PX_RBATCH];
+	int outfd;            /* where the held replies go */
+	unsigned nout;
+	struct px_hdr oh[PX_RBATCH];
+	uint64_t ow[PX_RBATCH][IPC_MAX_WORDS];
+	int ofd[PX_RBATCH][IPC_MAX_CAPS];
+	ipc_cap ocap[PX_RBATCH][IPC_MAX_CAPS];
+};
+static _Thread_local struct px_rbatch *px_rb;
+static pthread_key_t px_rb_key;
+static pthread_once_t px_rb_once = PTHREAD_ONCE_INIT;
+
+/* Send the replies held back. */
+static void px_rb_flush(struct px_rbatch *b)
+{
+	if (!b || !b->nout)
+		return;
+	struct mmsghdr mm[PX_RBATCH];
+	struct iovec iov[PX_RBATCH][2];
+	union px_cmsgbuf cb[PX_RBATCH];
+	for (unsigned i = 0; i < b->nout; i++) {
+		const struct px_hdr *h = &b->oh[i];
+		iov[i][0] = (struct iovec){ .iov_base = &b->oh[i], .iov_len = sizeof *h };
+		iov[i][1] = (struct iovec){ .iov_base = b->ow[i], .iov_len = h->nwords * sizeof(uint64_t) };
+		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov[i], .msg_iovlen = h->nwords ? 2 : 1 } };
+		if (h->ncaps) {
+			struct msghdr *m = &mm[i].msg_hdr;
+			memset(&cb[i], 0, sizeof cb[i]);
+			m->msg_control = cb[i].buf;
+			m->msg_controllen = CMSG_SPACE(sizeof(int) * h->ncaps);
+			struct cmsghdr *cm = CMSG_FIRSTHDR(m);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int) * h->ncaps);
+			memcpy(CMSG_DATA(cm), b->ofd[i], sizeof(int) * h->ncaps);
+		}
+	}
+	for (unsigned sent = 0; sent < b->nout;) {
+		int k = sendmmsg(b->outfd, mm + sent, b->nout - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (k > 0) {
+			sent += (unsigned)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno == EAGAIN) /* no room: the client is dropped (px_answer) */
+			shutdown(b->outfd, SHUT_RDWR);
+		break; /* or it has gone: discarded */
+	}
+	for (unsigned i = 0; i < b->nout; i++)
+		px_close_sent(b->ocap[i], b->ofd[i], b->oh[i].ncaps);
+	b->nout = 0;
+}
+
+/* Send what is held for fd, and release the frames of fd not served. */
+static void px_rb_forget(struct px_rbatch *b, int fd)
+{
+	if (!b)
+		return;
+	if (b->nout && b->outfd == fd)
+		px_rb_flush(b);
+	if (b->fd == fd) {
+		for (; b->next < b->n; b->next++)
+			if (b->f[b->next].rc == 0)
+				px_drop_caps(b->f[b->next].m.cap, b->f[b->next].m.ncaps);
+		b->fd = -1;
+	}
+}
+
+static void px_rb_free(void *p)
+{
+	struct px_rbatch *b = p;
+	px_rb_flush(b);
+	px_rb_forget(b, b->fd);
+	free(b);
+}
+
+/* A server that returns from main after answering: what it answered goes. */
+static void px_rb_atexit(void)
+{
+	px_rb_flush(px_rb);
+}
+
+static void px_rb_key_init(void)
+{
+	pthread_key_create(&px_rb_key, px_rb_free);
+	atexit(px_rb_atexit);
+}
+
+static struct px_rbatch *px_rb_get(void)
+{
+	if (!px_rb) {
+		pthread_once(&px_rb_once, px_rb_key_init);
+		struct px_rbatch *b = malloc(sizeof *b);
+		if (b) {
+			b->fd = b->outfd = -1;
+			b->n = b->next = b->nout = 0;
+			pthread_setspecific(px_rb_key, b);
+		}
+		px_rb = b;
+	}
+	return px_rb;
+}
+
+/* Receive up to PX_RBATCH frames from fd into b: 0, or a status. */
+static int px_rb_fill(struct px_rbatch *b, int fd, int flags)
+{
+	struct mmsghdr mm[PX_RBATCH];
+	struct iovec iov[PX_RBATCH];
+	union px_cmsgbuf cb[PX_RBATCH];
+	for (unsigned i = 0; i < PX_RBATCH; i++) {
+		iov[i] = (struct iovec){ .iov_base = &b->f[i].m, .iov_len = PX_FRAME_MAX };
+		mm[i] = (struct mmsghdr){ .msg_hdr = {
+			.msg_iov = &iov[i], .msg_iovlen = 1,
+			.msg_control = cb[i].buf, .msg_controllen = sizeof cb[i].buf,
+		} };
+	}
+	int k;
+	do
+		k = recvmmsg(fd, mm, PX_RBATCH, flags | MSG_WAITFORONE | MSG_CMSG_CLOEXEC, NULL);
+	while (k < 0 && errno == EINTR);
+	if (k <= 0)
+		return k < 0 ? px_status_errno(errno) : IPC_EAGAIN;
+	for (unsigned i = 0; i < (unsigned)k; i++)
+		b->f[i].rc = px_frame_decode(&mm[i].msg_hdr, mm[i].msg_len, &b->f[i].h, &b->f[i].m,
+		                             true, &b->f[i].hdr_ok);
+	b->fd = fd;
+	b->n = (unsigned)k;
+	b->next = 0;
+	return 0;
+}
+
 /* Answer request seq from s with msg (consumed), never waiting: a client
  * that leaves so many answers unread that this one finds no room is
  * dropped. */
 static int px_answer(const struct px_src *s, uint16_t seq, struct ipc_msg *msg)
+{
+	struct px_rbatch *b = s->e ? NULL : px_rb;
+	if (b && b->fd == s->fd && b->next < b->n && b->nout < PX_RBATCH &&
+	    (!b->nout || b->outfd == s->fd)) {
+		/* More of its requests wait: held back (px_rbatch). */
+		unsigned i = b->nout++;
+		int bad = px_answer_frame(msg, seq, &b->oh[i], b->ofd[i]);
+		memcpy(b->ow[i], msg->word, b->oh[i].nwords * sizeof(uint64_t));
+		memcpy(b->ocap[i], msg->cap, b->oh[i].ncaps * sizeof(ipc_cap));
+		b->outfd = s->fd;
+		return bad;
+	}
+	px_rb_flush(b);
+	return px_answer_now(s, seq, msg);
+}
+
+static int px_answer_now(const struct px_src *s, uint16_t seq, struct ipc_msg *msg)
 {
 	struct px_hdr h;
 	int fds[IPC_MAX_CAPS];
@@ -682,10 +867,33 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 	if (ep != IPC_CAP_NONE && PX_KIND(ep) == PX_K_FD) {
 		/* Serve a lone connection. */
 		struct px_src s = { .e = NULL, .slot = -1, .fd = PX_INDEX(ep) };
+		struct px_rbatch *b = px_rb_get();
 		for (;;) {
-			if (deadline >= 0 && (rc = px_wait(s.fd, POLLIN, deadline)) < 0)
-				return timeout_ms == 0 && rc == IPC_ETIMEDOUT ? IPC_EAGAIN : rc;
-			rc = px_recv_frame(s.fd, &h, msg, deadline >= 0 ? MSG_DONTWAIT : 0, true, &hdr_ok);
+			if (b && b->fd == s.fd && b->next < b->n) {
+				/* The next of a batch already received. */
+				unsigned i = b->next++;
+				rc = b->f[i].rc;
+				h = b->f[i].h;
+				hdr_ok = b->f[i].hdr_ok;
+				if (rc == 0) {
+					msg->label = b->f[i].m.label;
+					msg->nwords = b->f[i].m.nwords;
+					msg->ncaps = b->f[i].m.ncaps;
+					memcpy(msg->word, b->f[i].m.word, msg->nwords * sizeof msg->word[0]);
+					memcpy(msg->cap, b->f[i].m.cap, msg->ncaps * sizeof msg->cap[0]);
+				}
+			} else {
+				px_rb_flush(b); /* before waiting */
+				if (deadline >= 0 && (rc = px_wait(s.fd, POLLIN, deadline)) < 0)
+					return timeout_ms == 0 && rc == IPC_ETIMEDOUT ? IPC_EAGAIN : rc;
+				int flags = deadline >= 0 ? MSG_DONTWAIT : 0;
+				if (b && (b->fd < 0 || b->next >= b->n)) {
+					if ((rc = px_rb_fill(b, s.fd, flags)) == 0)
+						continue;
+				} else { /* another connection's frames wait in b */
+					rc = px_recv_frame(s.fd, &h, msg, flags, true, &hdr_ok);
+				}
+			}
 			if (rc == IPC_EAGAIN) {
 				if (deadline < 0 && (rc = px_wait(s.fd, POLLIN, -1)) < 0)
 					return rc;
@@ -883,6 +1091,7 @@ int ipc_cap_drop(ipc_cap cap)
 	case PX_K_FD:
 		if (px_async_find(PX_INDEX(cap)))
 			px_async_forget(PX_INDEX(cap));
+		px_rb_forget(px_rb, PX_INDEX(cap));
 		return close(PX_INDEX(cap)) == 0 || errno == EINTR ? 0 : IPC_EBADCAP;
 	case PX_K_EP:
 		return px_ep_drop(cap);
