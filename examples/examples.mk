@@ -270,3 +270,22 @@ check-mercury-rtc: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/rtc.tar $
 check-mercury: $(HELIOS_CHECKS)
 
 .PHONY: run debug check-mercury
+
+# examples/glib-async: a generated server and asynchronous clients in one
+# GLib main loop (its own Makefile builds it against an install; here it is
+# built against the tree's runtime and run by make check).
+EXGA = examples/glib-async
+EXGA_B = $(B)/examples/glib-async
+$(EXGA_B)/gen/stamp: $(EXGA)/table.ipc $(IPCGEN)
+	@mkdir -p $(@D)
+	$(IPCGEN) -o $(@D) $(EXGA)/table.ipc
+	@touch $@
+$(EXGA_B)/glib-async: $(EXGA)/main.c $(EXGA)/table_split.h $(EXGA_B)/gen/stamp $(RT_LIB) $(RT_HDRS)
+	@$(PKG_CONFIG) --exists glib-2.0 || { echo "$@: GLib not found (Debian: libglib2.0-dev; tools/install-deps)"; exit 1; }
+	$(CC) $(HOST_CFLAGS) -Iruntime/include -I$(EXGA) -I$(EXGA_B)/gen $$($(PKG_CONFIG) --cflags glib-2.0) \
+		-o $@ $(EXGA)/main.c $(EXGA_B)/gen/table_client.c $(EXGA_B)/gen/table_server.c \
+		$(RT_LIB) $$($(PKG_CONFIG) --libs glib-2.0) $(RT_LIBS)
+CHECK_TARGETS += check-example-glib-async
+check-example-glib-async: $(EXGA_B)/glib-async
+	@sh tests/run-test example-glib-async $(B)/results sh -c \
+		'$(EXGA_B)/glib-async >$(EXGA_B)/out.txt && diff -u $(EXGA)/expected.txt $(EXGA_B)/out.txt && echo "glib-async: output as expected"'

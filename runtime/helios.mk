@@ -40,7 +40,8 @@ $(HGEN_FILES): $(HGEN_STAMP)
 	@test -f $@ || { rm -f $(HGEN_STAMP); echo "$@ is missing: run make again" >&2; exit 1; }
 
 HPORT_SRC = runtime/port/helios/transport.c runtime/port/helios/start.c \
-	runtime/port/helios/mem.c runtime/port/helios/log.c runtime/port/helios/file.c
+	runtime/port/helios/mem.c runtime/port/helios/log.c runtime/port/helios/file.c \
+	runtime/port/helios/async.c
 HPORT_OBJS = $(HB)/obj/port/crt0.o $(HPORT_SRC:runtime/port/helios/%.c=$(HB)/obj/port/%.o)
 HPORT_HDR = runtime/include/mercury/ipc.h runtime/include/mercury/helios.h kernel/include/abi/helios.h
 
@@ -110,20 +111,30 @@ $(HB)/test/roundtrip.elf: $(HB)/obj/tests/mercury/roundtrip.o $(HLIB) runtime/po
 	@mkdir -p $(@D)
 	$(call HLINK,$@,$<)
 
+# Asynchronous calls on the kernel port (call threads), booted as the root task.
+$(HB)/test/async.elf: $(HB)/obj/tests/mercury/async.o $(HLIB) runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@,$<)
+
 # The host side of the boot tests of the example OS: COM1 on a socket.
 $(HB)/serial_test: tests/mercury/serial_test.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $<
 HSERIAL_TEST = $(HB)/serial_test
 
-ALL_TARGETS += $(HLIB) $(HB)/test/roundtrip.elf $(HB)/serial_test
-HELIOS_CHECKS = check-mercury-roundtrip check-mercury-manifest
+ALL_TARGETS += $(HLIB) $(HB)/test/roundtrip.elf $(HB)/test/async.elf $(HB)/serial_test
+HELIOS_CHECKS = check-mercury-roundtrip check-mercury-async check-mercury-manifest
 CHECK_TARGETS += $(HELIOS_CHECKS)
 
 # Two tasks, generated stubs between them, over the kernel's IPC.
 check-mercury-roundtrip: $(KB)/kernel.bin $(HB)/test/roundtrip.elf
 	@sh tests/run-test mercury-roundtrip $(B)/results $(HQEMU_TEST) -m $(HB)/test/roundtrip.elf \
 		-e 'roundtrip: [0-9]+ checks, 0 failed' -e 'root task exited \(0\)'
+
+# Calls outstanding, out of order, by callback, past a deadline, cancelled.
+check-mercury-async: $(KB)/kernel.bin $(HB)/test/async.elf
+	@sh tests/run-test mercury-async $(B)/results $(HQEMU_TEST) -m $(HB)/test/async.elf \
+		-e 'async: [0-9]+ checks, 0 failed' -e 'root task exited \(0\)'
 
 # The manifest parser on the host: good and bad manifests, exact diagnostics.
 check-mercury-manifest: $(MFCHECK)

@@ -3,7 +3,7 @@
 # pkg-config file; the port's tests; `make check-runtime` runs them all.
 
 RT_SRCS = runtime/port/posix/transport.c runtime/port/posix/endpoint.c \
-	runtime/port/posix/page.c
+	runtime/port/posix/page.c runtime/port/posix/async.c
 RT_HDRS = runtime/include/mercury/ipc.h runtime/include/mercury/posix.h
 RT_DEPS = $(RT_HDRS) runtime/port/posix/port.h
 RT_SOVERSION = 1
@@ -12,6 +12,8 @@ RT_CFLAGS = $(HOST_CFLAGS) -Iruntime/include -fPIC -pthread
 RT_LIB = $(B)/runtime/libmercury.a
 RT_SO = $(B)/runtime/libmercury.so.$(RT_SOVERSION)
 RT_SAN_LIB = $(B)/runtime/san/libmercury.a
+RT_TSAN_LIB = $(B)/runtime/tsan/libmercury.a
+TSAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
 RT_PC = $(B)/runtime/mercury.pc
 RT_LIBS = -pthread
 
@@ -25,7 +27,12 @@ $(B)/runtime/san/%.o: runtime/port/posix/%.c $(RT_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(RT_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
+$(B)/runtime/tsan/%.o: runtime/port/posix/%.c $(RT_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(RT_CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+
 RT_OBJS = $(RT_SRCS:runtime/port/posix/%.c=$(B)/runtime/obj/%.o)
+RT_TSAN_OBJS = $(RT_SRCS:runtime/port/posix/%.c=$(B)/runtime/tsan/%.o)
 RT_SAN_OBJS = $(RT_SRCS:runtime/port/posix/%.c=$(B)/runtime/san/%.o)
 
 $(RT_LIB): $(RT_OBJS)
@@ -33,6 +40,9 @@ $(RT_LIB): $(RT_OBJS)
 
 $(RT_SAN_LIB): $(RT_SAN_OBJS)
 	rm -f $@ && ar rcs $@ $(RT_SAN_OBJS)
+
+$(RT_TSAN_LIB): $(RT_TSAN_OBJS)
+	rm -f $@ && ar rcs $@ $(RT_TSAN_OBJS)
 
 $(RT_SO): $(RT_OBJS) runtime/port/posix/libmercury.map
 	$(CC) -shared -Wl,-soname,libmercury.so.$(RT_SOVERSION) \
@@ -62,6 +72,14 @@ $(B)/runtime/check_posix: tests/runtime/check_posix.c $(RT_LIB) $(RT_HDRS)
 $(B)/runtime/check_posix-san: tests/runtime/check_posix.c $(RT_SAN_LIB) $(RT_HDRS)
 	$(CC) $(RT_CHECK_CFLAGS) $(SAN_FLAGS) -o $@ $< $(RT_SAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
 
+# Threads: one endpoint served from several threads, many client threads;
+# under ThreadSanitizer too, which fails on any data race.
+$(B)/runtime/check_threads: tests/runtime/check_threads.c $(RT_LIB) $(RT_HDRS)
+	$(CC) $(RT_CHECK_CFLAGS) -o $@ $< $(RT_LIB) $(CHECK_LIBS) $(RT_LIBS)
+
+$(B)/runtime/check_threads-tsan: tests/runtime/check_threads.c $(RT_TSAN_LIB) $(RT_HDRS)
+	$(CC) $(RT_CHECK_CFLAGS) $(TSAN_FLAGS) -o $@ $< $(RT_TSAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
+
 # End to end: stubs generated from protocols/ into $(B) (never committed).
 RT_GEN = $(B)/runtime/gen
 RT_IPC = $(sort $(wildcard protocols/*.ipc))
@@ -87,6 +105,7 @@ $(B)/runtime/check_e2e-san: tests/runtime/check_e2e.c $(RT_GEN_HDRS) $(RT_E2E_SR
 	$(CC) $(RT_CHECK_CFLAGS) $(SAN_FLAGS) -I$(RT_GEN) -o $@ $< $(RT_E2E_SRCS) $(RT_SAN_LIB) $(CHECK_LIBS) $(RT_LIBS)
 
 RT_CHECKS = check-runtime-headers check-runtime-posix check-runtime-posix-san \
+	check-runtime-threads check-runtime-threads-tsan \
 	check-runtime-e2e check-runtime-e2e-san check-runtime-example check-runtime-man
 CHECK_TARGETS += $(RT_CHECKS)
 
@@ -100,6 +119,14 @@ check-runtime-posix: $(B)/runtime/check_posix
 
 check-runtime-posix-san: $(B)/runtime/check_posix-san
 	@sh tests/run-test runtime-posix-san $(B)/results $(B)/runtime/check_posix-san
+
+check-runtime-threads: $(B)/runtime/check_threads
+	@sh tests/run-test runtime-threads $(B)/results $(B)/runtime/check_threads
+
+# halt_on_error: a race fails the test, whatever the test itself says.
+check-runtime-threads-tsan: $(B)/runtime/check_threads-tsan
+	@sh tests/run-test runtime-threads-tsan $(B)/results env \
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66 $(TSAN_OPTIONS)" $(B)/runtime/check_threads-tsan
 
 check-runtime-e2e: $(B)/runtime/check_e2e
 	@sh tests/run-test runtime-e2e $(B)/results $(B)/runtime/check_e2e

@@ -1208,6 +1208,386 @@ START_TEST(threads_with_own_connections_and_a_replying_worker)
 }
 END_TEST
 
+/* Asynchronous calls ------------------------------------------------------ */
+
+static void echo_msg(struct ipc_msg *m, uint64_t w)
+{
+	msg_init(m, L(M_ECHO), 1, 0);
+	m->word[0] = w;
+}
+
+START_TEST(async_calls_outstanding_replies_matched)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	enum { N = 100 }; /* past the window and the slots of one growth */
+	ipc_call_t h[N];
+	struct ipc_msg m;
+	for (int i = 0; i < N; i++) {
+		echo_msg(&m, (uint64_t)i * 10);
+		ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[i]), 0);
+		ck_assert(h[i] != IPC_CALL_NONE);
+	}
+	/* Collected in the reverse order of their start. */
+	for (int i = N - 1; i >= 0; i--) {
+		ck_assert_int_eq(ipc_call_wait(c, h[i], &m, -1), 0);
+		ck_assert_int_eq((int64_t)m.label, 0);
+		ck_assert_uint_eq(m.nwords, 1);
+		ck_assert_uint_eq(m.word[0], (uint64_t)i * 10 + 1);
+		/* Ended: its handle names nothing now. */
+		ck_assert_int_eq(ipc_call_wait(c, h[i], &m, 0), IPC_EINVAL);
+	}
+	/* Collected as they end, each matched to its handle. */
+	for (int i = 0; i < N; i++) {
+		echo_msg(&m, (uint64_t)i);
+		ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[i]), 0);
+	}
+	/* A synchronous call on the same connection meanwhile. */
+	echo_msg(&m, 5000);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.word[0], 5001);
+	bool seen[N] = { false };
+	for (int k = 0; k < N; k++) {
+		ipc_call_t got;
+		ck_assert_int_eq(ipc_call_next(c, &got, &m, -1), 0);
+		int i = 0;
+		while (i < N && h[i] != got)
+			i++;
+		ck_assert_int_lt(i, N);
+		ck_assert(!seen[i]);
+		seen[i] = true;
+		ck_assert_uint_eq(m.word[0], (uint64_t)i + 1);
+	}
+	ipc_call_t got;
+	ck_assert_int_eq(ipc_call_next(c, &got, &m, -1), IPC_EINVAL); /* none left */
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(async_replies_in_another_order)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	ipc_call_t held[2], echo;
+	for (int i = 0; i < 2; i++) {
+		msg_init(&m, L(M_HOLD), 0, 0);
+		ck_assert_int_eq(ipc_call_start(c, &m, -1, &held[i]), 0);
+	}
+	echo_msg(&m, 41);
+	ck_assert_int_eq(ipc_call_start(c, &m, -1, &echo), 0);
+	/* The last started is answered first; the held ones are not yet. */
+	ck_assert_int_eq(ipc_call_wait(c, echo, &m, -1), 0);
+	ck_assert_uint_eq(m.word[0], 42);
+	ck_assert_int_eq(ipc_call_wait(c, held[0], &m, 0), IPC_EAGAIN);
+	/* Release answers the second held, then the first, then itself. */
+	msg_init(&m, L(M_RELEASE), 1, 0);
+	m.word[0] = 7;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(ipc_call_wait(c, held[i], &m, -1), 0);
+		ck_assert_int_eq((int64_t)m.label, 0);
+		ck_assert_uint_eq(m.word[0], 7);
+	}
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(async_deadlines_and_late_replies)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	int base = count_fds();
+	struct ipc_msg m;
+	ipc_call_t slow, fast;
+	/* A deferred call with a deadline ends with IPC_ETIMEDOUT. */
+	msg_init(&m, L(M_DEFER), 0, 0);
+	ck_assert_int_eq(ipc_call_start(c, &m, 20, &slow), 0);
+	/* One without a deadline waited for a little: not ended yet. */
+	msg_init(&m, L(M_HOLD), 0, 0);
+	ck_assert_int_eq(ipc_call_start(c, &m, -1, &fast), 0);
+	ck_assert_int_eq(ipc_call_wait(c, fast, &m, 1), IPC_EAGAIN);
+	ck_assert_int_eq(ipc_call_wait(c, slow, &m, -1), IPC_ETIMEDOUT);
+	ck_assert_uint_eq(m.nwords, 0);
+	ck_assert_uint_eq(m.ncaps, 0);
+	/* Its late reply, which carries a page, is discarded and the page
+	 * released; the next calls are not confused by it. */
+	msg_init(&m, L(M_KICK), 1, 0);
+	m.word[0] = 99;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	msg_init(&m, L(M_RELEASE), 1, 0);
+	m.word[0] = 3;
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq(ipc_call_wait(c, fast, &m, -1), 0);
+	ck_assert_uint_eq(m.word[0], 3);
+	for (int i = 0; i < 40; i++) { /* every round of the slot, past 255 */
+		ipc_call_t h;
+		msg_init(&m, L(M_NEWPAGE), 0, 0);
+		ck_assert_int_eq(ipc_call_start(c, &m, -1, &h), 0);
+		ck_assert_int_eq(ipc_call_cancel(c, h), 0);
+		ck_assert_int_eq(ipc_call_cancel(c, h), IPC_EINVAL);
+	}
+	echo_msg(&m, 1);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_uint_eq(m.word[0], 2);
+	ck_assert_int_eq(count_fds(), base);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(async_cancel_and_drop_release_capabilities)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	int base = count_fds();
+	struct ipc_msg m;
+	ipc_call_t h[40];
+	/* Held calls fill the window; the rest wait in the runtime with their
+	 * pages, which cancelling releases. */
+	for (int i = 0; i < 40; i++) {
+		msg_init(&m, L(i < IPC_POSIX_WINDOW ? M_HOLD : M_ECHO), 0, 1);
+		ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+		if (i < IPC_POSIX_WINDOW)
+			m.ncaps = 0, ipc_cap_drop(m.cap[0]);
+		ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[i]), 0);
+	}
+	ck_assert_int_eq(count_fds(), base + 40 - IPC_POSIX_WINDOW);
+	for (int i = IPC_POSIX_WINDOW; i < 30; i++)
+		ck_assert_int_eq(ipc_call_cancel(c, h[i]), 0);
+	ck_assert_int_eq(count_fds(), base + 10);
+	/* Dropping the connection ends the rest and releases their pages. */
+	ipc_cap_drop(c);
+	ck_assert_int_eq(count_fds(), base - 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(async_peer_death_ends_every_call)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	struct ipc_msg m;
+	ipc_call_t h[IPC_POSIX_MAX_SAVED + 1];
+	/* As many held as a server may hold: the window still has room for
+	 * the call that makes it exit. */
+	for (int i = 0; i < IPC_POSIX_MAX_SAVED; i++) {
+		msg_init(&m, L(M_HOLD), 0, 0);
+		ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[i]), 0);
+	}
+	msg_init(&m, L(M_EXIT), 0, 0);
+	ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[IPC_POSIX_MAX_SAVED]), 0);
+	for (int i = 0; i <= IPC_POSIX_MAX_SAVED; i++)
+		ck_assert_int_eq(ipc_call_wait(c, h[i], &m, -1), IPC_EPEER);
+	echo_msg(&m, 1);
+	ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[0]), IPC_EPEER);
+	ck_assert_int_eq(ipc_call(c, &m), IPC_EPEER);
+	ipc_cap_drop(c);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+struct cb_rec {
+	int calls, status;
+	uint64_t word;
+};
+
+static void record_cb(int status, struct ipc_msg *reply, ipc_fn fn, void *arg)
+{
+	struct cb_rec *r = arg;
+	ck_assert(fn == (ipc_fn)record_cb);
+	r->calls++;
+	r->status = status;
+	r->word = status == 0 && reply->nwords ? reply->word[0] : 0;
+	ipc_drop_caps(reply->cap, reply->ncaps, 0);
+}
+
+START_TEST(async_callbacks_through_the_readiness_descriptor)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	int fd = ipc_posix_async_fd(c);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ipc_posix_async_fd(c), fd);
+	enum { N = 50 };
+	struct cb_rec rec[N + 1] = { { 0 } };
+	struct ipc_msg m;
+	for (int i = 0; i < N; i++) {
+		echo_msg(&m, (uint64_t)i);
+		ck_assert_int_eq(ipc_call_start_cb(c, &m, -1, record_cb, (ipc_fn)record_cb,
+		                                   &rec[i], NULL), 0);
+	}
+	/* A deferred call whose deadline passes: the descriptor wakes for it. */
+	msg_init(&m, L(M_DEFER), 0, 0);
+	ck_assert_int_eq(ipc_call_start_cb(c, &m, 30, record_cb, (ipc_fn)record_cb, &rec[N], NULL), 0);
+	int ran = 0;
+	while (ran < N + 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ck_assert_int_eq(poll(&p, 1, 10000), 1); /* never 0: it would hang */
+		int n = ipc_call_dispatch(c, 0);
+		ck_assert_int_ge(n, 0);
+		ran += n;
+	}
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(rec[i].calls, 1);
+		ck_assert_int_eq(rec[i].status, 0);
+		ck_assert_uint_eq(rec[i].word, (uint64_t)i + 1);
+	}
+	ck_assert_int_eq(rec[N].calls, 1);
+	ck_assert_int_eq(rec[N].status, IPC_ETIMEDOUT);
+	/* Nothing pending: the descriptor is quiet, dispatch runs nothing. */
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	ck_assert_int_eq(ipc_call_dispatch(c, 0), 0);
+	/* A callback call collected by a synchronous call's reading: the
+	 * descriptor says so, and dispatch runs it. */
+	struct cb_rec one = { 0 };
+	echo_msg(&m, 100);
+	ck_assert_int_eq(ipc_call_start_cb(c, &m, -1, record_cb, (ipc_fn)record_cb, &one, NULL), 0);
+	echo_msg(&m, 200);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq(one.calls, 0);
+	ck_assert_int_eq(poll(&p, 1, 10000), 1);
+	ck_assert_int_eq(ipc_call_dispatch(c, 0), 1);
+	ck_assert_uint_eq(one.word, 101);
+	/* Blocking dispatch waits for its callback. */
+	echo_msg(&m, 300);
+	ck_assert_int_eq(ipc_call_start_cb(c, &m, -1, record_cb, (ipc_fn)record_cb, &one, NULL), 0);
+	ck_assert_int_eq(ipc_call_dispatch(c, -1), 1);
+	ck_assert_uint_eq(one.word, 301);
+	msg_init(&m, L(M_KICK), 1, 0);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	quit(c, pid);
+}
+END_TEST
+
+/* Threads sharing one connection, through its asynchronous state. */
+struct share_job {
+	ipc_cap conn;
+	int id, ok;
+};
+
+static void *share_thread(void *arg)
+{
+	struct share_job *j = arg;
+	for (int i = 0; i < 300; i++) {
+		struct ipc_msg m;
+		uint64_t w = (uint64_t)j->id << 32 | (uint64_t)i;
+		echo_msg(&m, w);
+		if (i % 3 == 0) {
+			ipc_call_t h;
+			if (ipc_call_start(j->conn, &m, -1, &h) != 0 ||
+			    ipc_call_wait(j->conn, h, &m, -1) != 0)
+				return NULL;
+		} else if (ipc_call(j->conn, &m) != 0) {
+			return NULL;
+		}
+		if (m.word[0] != w + 1)
+			return NULL;
+	}
+	j->ok = 1;
+	return NULL;
+}
+
+START_TEST(async_threads_share_a_connection)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	ck_assert_int_ge(ipc_posix_async_fd(c), 0); /* shared from now on */
+	enum { NT = 4 };
+	struct share_job j[NT];
+	pthread_t t[NT];
+	for (int i = 0; i < NT; i++) {
+		j[i] = (struct share_job){ .conn = c, .id = i + 1 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, share_thread, &j[i]), 0);
+	}
+	for (int i = 0; i < NT; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(j[i].ok, "thread %d", i);
+	}
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(lent_capabilities_stay_with_the_sender)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	ipc_cap pg;
+	unsigned char *buf;
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, (void **)&buf), 0);
+	int base = count_fds();
+	for (int i = 0; i < 5; i++) {
+		struct ipc_msg m;
+		msg_init(&m, L(M_PAGE), 1, 1);
+		m.word[0] = 16;
+		m.cap[0] = IPC_LEND(pg);
+		ck_assert_int_eq(ipc_call(c, &m), 0);
+		ck_assert_int_eq((int64_t)m.label, 0);
+		ck_assert_uint_eq(m.word[0], 16u * (unsigned)i);
+		ck_assert_uint_eq(buf[0], (unsigned)i + 1);
+		ck_assert_int_eq(count_fds(), base);
+	}
+	/* Dropping a lent capability does nothing; failing paths keep it. */
+	ck_assert_int_eq(ipc_cap_drop(IPC_LEND(pg)), 0);
+	ck_assert(fd_open(ipc_posix_fd(pg)));
+	struct ipc_msg m;
+	msg_init(&m, IPC_LABEL_MAX + 1, 0, 1);
+	m.cap[0] = IPC_LEND(pg);
+	ck_assert_int_eq(ipc_call(c, &m), IPC_EINVAL);
+	ck_assert(fd_open(ipc_posix_fd(pg)));
+	ck_assert(IPC_LEND(IPC_CAP_NONE) == IPC_CAP_NONE);
+	ck_assert_int_eq(ipc_cap_drop(pg), 0);
+	munmap(buf, IPC_PAGE_SIZE);
+	quit(c, pid);
+}
+END_TEST
+
+/* A lone connection's server takes pipelined requests in batches and holds
+ * back replies: those it gave before it dropped the connection arrive. */
+START_TEST(async_batched_replies_arrive_before_the_server_goes)
+{
+	ipc_cap a, b;
+	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		ipc_cap_drop(a);
+		serve(b);
+		ipc_cap_drop(b); /* sends what it held back */
+		_exit(0);
+	}
+	ipc_cap_drop(b);
+	struct ipc_msg m;
+	ipc_call_t h[8];
+	for (int i = 0; i < 8; i++) {
+		if (i == 5) {
+			msg_init(&m, L(M_QUIT), 0, 0);
+		} else {
+			msg_init(&m, L(M_ECHO), 1, 1);
+			m.word[0] = (uint64_t)i;
+			ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
+		}
+		ck_assert_int_eq(ipc_call_start(a, &m, -1, &h[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		int rc = ipc_call_wait(a, h[i], &m, -1);
+		if (i < 5) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_uint_eq(m.word[0], (uint64_t)i + 1);
+			ck_assert_uint_eq(m.ncaps, 1);
+			ipc_cap_drop(m.cap[0]);
+		} else {
+			ck_assert_int_eq(rc, i == 5 ? 0 : IPC_EPEER);
+		}
+	}
+	ipc_cap_drop(a);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 /* A service handed over as an inherited descriptor, across exec: the
  * child is this program again, run as "serve-fd FD". */
 static char *self_exe;
@@ -1798,6 +2178,19 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, inherited_descriptor_across_exec);
 	tcase_add_test(tc, out_of_descriptors_new_clients_wait);
 	tcase_add_test(tc, threads_with_own_connections_and_a_replying_worker);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("async");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, async_calls_outstanding_replies_matched);
+	tcase_add_test(tc, async_replies_in_another_order);
+	tcase_add_test(tc, async_deadlines_and_late_replies);
+	tcase_add_test(tc, async_cancel_and_drop_release_capabilities);
+	tcase_add_test(tc, async_peer_death_ends_every_call);
+	tcase_add_test(tc, async_callbacks_through_the_readiness_descriptor);
+	tcase_add_test(tc, async_threads_share_a_connection);
+	tcase_add_test(tc, lent_capabilities_stay_with_the_sender);
+	tcase_add_test(tc, async_batched_replies_arrive_before_the_server_goes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);

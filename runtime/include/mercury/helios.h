@@ -200,6 +200,25 @@ static inline int hl_timer(ipc_cap n, uint64_t bits, uint64_t at) { return (int)
 /* Signal note with bits when endpoint ep (with RECV) has no client left. */
 static inline int hl_ep_watch(ipc_cap ep, ipc_cap note, uint64_t bits) { return (int)HL_(EP_WATCH, ep, note, bits, 0, 0).st; }
 
+/*
+ * Asynchronous calls (mercury_ipc(3)) on this port: the kernel's CALL blocks
+ * its thread until the reply, so started calls are made by call threads, at
+ * most MERCURY_ASYNC_THREADS of them (made when first needed, kept): that
+ * many calls are in flight at once, the others wait in the runtime, in
+ * order.  At most MERCURY_ASYNC_CALLS calls outstanding in the process, on
+ * at most MERCURY_ASYNC_CONNS endpoints.  A call past its deadline ends
+ * with IPC_ETIMEDOUT, but its thread stays in the kernel's CALL until the
+ * server answers.  One thread collects a connection's calls at a time.
+ */
+#define MERCURY_ASYNC_THREADS 4
+#define MERCURY_ASYNC_CALLS 64
+#define MERCURY_ASYNC_CONNS 16
+/* The readiness notification of ep's asynchronous calls: signalled when
+ * one ends or a deadline passes.  Poll it with the other capabilities of
+ * the loop (HELIOS_POLL_RECV), wait on it to clear it, then call
+ * ipc_call_dispatch(ep, 0). */
+int mercury_async_note(ipc_cap ep, ipc_cap *note);
+
 /* The calling thread's IPC buffer. */
 struct helios_ipc_buffer *mercury_ipcbuf(void);
 

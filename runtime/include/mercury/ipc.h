@@ -176,6 +176,65 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg);
 /* Release a capability this process holds. */
 int ipc_cap_drop(ipc_cap cap);
 
+/*
+ * Lending.  IPC_LEND(cap) in a message's cap[] sends a copy of cap and
+ * leaves cap with the sender, on every path: a lent capability is never
+ * consumed, and ipc_cap_drop() of one does nothing.  The receiver gets a
+ * capability of its own, as for any other.  For a page the caller keeps
+ * (a buffer it sends again and again) this saves the copy and the release
+ * that sending a copy by hand costs.  A lent capability is nothing but the
+ * capability with IPC_CAP_LENT set; ports clear the bit before use.
+ */
+#define IPC_CAP_LENT UINT32_C(0x80000000)
+#define IPC_LEND(cap) ((cap) == IPC_CAP_NONE ? IPC_CAP_NONE : (ipc_cap)((cap) | IPC_CAP_LENT))
+#define IPC_CAP_IS_LENT(cap) ((cap) != IPC_CAP_NONE && ((cap) & IPC_CAP_LENT) != 0)
+
+/*
+ * Asynchronous calls: the split form of ipc_call.  A call is started on a
+ * connection and returns at once; its reply is collected later, by its
+ * handle (ipc_call_wait), as the next to end (ipc_call_next), or through a
+ * callback that ipc_call_dispatch runs.  Many calls may be outstanding on
+ * one connection; replies are matched to their calls whatever their order.
+ * Each call has its own deadline (timeout_ms from its start, -1 none): a
+ * call still unanswered then ends with IPC_ETIMEDOUT.  A call ends exactly
+ * once: collected, dispatched, cancelled, or with its connection dropped.
+ *
+ * Ownership: the request's capabilities move when the call is started, on
+ * every path (lent ones stay).  A reply's capabilities belong to whoever
+ * collects it (ipc_call_wait's or ipc_call_next's caller, the callback);
+ * those of a reply to a cancelled or timed-out call, whenever it comes,
+ * are released by the runtime.
+ */
+typedef uint64_t ipc_call_t;
+#define IPC_CALL_NONE UINT64_C(0)
+/* Any function pointer, cast back before use (a callback's user part). */
+typedef void (*ipc_fn)(void);
+/* A completion: status 0 and the reply in *reply (status in reply->label),
+ * whose capabilities the callback owns, or a transport status < 0 and no
+ * reply (reply->nwords and ncaps 0).  fn and arg are as given at start. */
+typedef void ipc_call_done(int status, struct ipc_msg *reply, ipc_fn fn, void *arg);
+
+/* Start the call in msg on connection ep; *call names it (IPC_CALL_NONE
+ * on failure).  msg is free again on return. */
+int ipc_call_start(ipc_cap ep, struct ipc_msg *msg, int timeout_ms, ipc_call_t *call);
+/* Start a call whose end runs done(status, reply, fn, arg) from
+ * ipc_call_dispatch; call may be NULL. */
+int ipc_call_start_cb(ipc_cap ep, struct ipc_msg *msg, int timeout_ms, ipc_call_done *done,
+                      ipc_fn fn, void *arg, ipc_call_t *call);
+/* Wait up to timeout_ms (-1: until the call ends, 0: not at all) for call
+ * to end: 0 with its reply in msg, or the status it ended with (the call
+ * is over); IPC_EAGAIN if it has not ended yet (it stays outstanding). */
+int ipc_call_wait(ipc_cap ep, ipc_call_t call, struct ipc_msg *msg, int timeout_ms);
+/* ipc_call_wait for whichever call started with ipc_call_start on ep ends
+ * first; *call says which.  IPC_EINVAL when none is outstanding. */
+int ipc_call_next(ipc_cap ep, ipc_call_t *call, struct ipc_msg *msg, int timeout_ms);
+/* End an outstanding call now: its callback does not run, its reply is
+ * discarded when it comes.  IPC_EBUSY while another thread waits for it. */
+int ipc_call_cancel(ipc_cap ep, ipc_call_t call);
+/* Run the callbacks of the calls on ep that have ended, waiting up to
+ * timeout_ms for one; returns how many ran, or a status. */
+int ipc_call_dispatch(ipc_cap ep, int timeout_ms);
+
 
 /*
  * Wire helpers, used by generated code (and free to use by hand).  They are

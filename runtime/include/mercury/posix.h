@@ -89,6 +89,23 @@ int ipc_posix_fd(ipc_cap cap);
  * for connections the endpoint takes from then on. */
 int ipc_posix_set_limit(ipc_cap ep, enum ipc_posix_limit limit, unsigned value, unsigned *old);
 
+/* Serving one endpoint from several threads. */
+
+/* Most threads ipc_posix_serve_threads runs. */
+#define IPC_POSIX_MAX_THREADS 64
+/* Serve endpoint ep from nthreads threads, the calling one among them:
+ * each runs dispatch(obj) (a generated dispatch, through a function taking
+ * void *) again and again, so that the implementation's functions may
+ * block while other threads serve on.  Returns once every thread has
+ * stopped: 0 after ipc_posix_stop(ep), IPC_EBADCAP if ep went, IPC_EINVAL
+ * or IPC_ENOMEM if they could not start.  Any thread may answer a saved
+ * reply (ipc_reply_to). */
+int ipc_posix_serve_threads(ipc_cap ep, unsigned nthreads, int (*dispatch)(void *obj), void *obj);
+/* Make every ipc_recv on ep, waiting or to come, return IPC_EPEER: how
+ * ipc_posix_serve_threads, and any thread serving ep, is told to stop.
+ * Drop ep only once no thread uses it. */
+int ipc_posix_stop(ipc_cap ep);
+
 /* Receiving without blocking, waiting on several endpoints. */
 
 /* Make ipc_recv on server endpoint ep return IPC_EAGAIN instead of waiting
@@ -107,6 +124,22 @@ struct ipc_pollcap {
 /* Wait until one of the capabilities is ready or timeout_ms passes (-1: no
  * timeout).  Returns how many are ready (0 on timeout) or a status < 0. */
 int ipc_posix_poll(struct ipc_pollcap *caps, size_t ncaps, int timeout_ms);
+
+/* Asynchronous calls (mercury_ipc(3)): at most IPC_POSIX_MAX_CALLS
+ * outstanding on one connection, of which IPC_POSIX_WINDOW in flight at
+ * once (the others wait in the runtime, in order, and go as replies come).
+ * The window is more than the replies a server may save per connection
+ * (IPC_POSIX_MAX_SAVED), so that a call can always reach a server that
+ * holds as many as it may, and its answers all fit what a server lets a
+ * connection leave unread (IPC_POSIX_MAX_UNREAD: 26 of the largest). */
+#define IPC_POSIX_MAX_CALLS 256
+#define IPC_POSIX_WINDOW 24
+/* The readiness descriptor of connection conn's asynchronous calls: one
+ * descriptor for any event loop, readable when a reply has come, a call's
+ * deadline has passed or ended calls wait; then call ipc_call_dispatch (or
+ * collect).  Made when first asked for; it lives as long as conn does, and
+ * goes when conn is dropped.  A status < 0 on failure. */
+int ipc_posix_async_fd(ipc_cap conn);
 
 /* Timeouts of calls. */
 

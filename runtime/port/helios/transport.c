@@ -37,6 +37,25 @@ static inline int64_t hl_ipc(uint64_t nr, uint64_t cap, struct regs *m)
 	return (int64_t)rax;
 }
 
+/* A lent capability goes as a copy, which the message moves; the copies
+ * are made before the message is laid out, and on failure the message's
+ * capabilities are released as usual but for the lent ones. */
+static int lend_copies(struct ipc_msg *msg)
+{
+	for (uint32_t i = 0; i < msg->ncaps; i++) {
+		if (!IPC_CAP_IS_LENT(msg->cap[i]))
+			continue;
+		ipc_cap copy;
+		int st = hl_cap_copy(msg->cap[i] & ~IPC_CAP_LENT, IPC_CAP_NONE, IPC_CAP_NONE, &copy);
+		if (st) {
+			ipc_drop_caps(msg->cap, msg->ncaps, 0); /* the copies made, and the rest */
+			return st;
+		}
+		msg->cap[i] = copy;
+	}
+	return 0;
+}
+
 /* msg -> registers and IPC buffer; false if it does not fit. */
 static bool put(const struct ipc_msg *msg, struct regs *r)
 {
@@ -91,6 +110,9 @@ static int refused(const struct ipc_msg *msg, int st)
 int ipc_call(ipc_cap ep, struct ipc_msg *msg)
 {
 	struct regs r;
+	int lst;
+	if (msg->ncaps <= IPC_MAX_CAPS && (lst = lend_copies(msg)) != 0)
+		return lst;
 	if (!put(msg, &r))
 		return refused(msg, IPC_EINVAL);
 	int64_t st = hl_ipc(HELIOS_SYS_CALL, ep, &r);
@@ -103,6 +125,9 @@ int ipc_call(ipc_cap ep, struct ipc_msg *msg)
 int ipc_send(ipc_cap ep, struct ipc_msg *msg)
 {
 	struct regs r;
+	int lst;
+	if (msg->ncaps <= IPC_MAX_CAPS && (lst = lend_copies(msg)) != 0)
+		return lst;
 	if (!put(msg, &r))
 		return refused(msg, IPC_EINVAL);
 	int64_t st = hl_ipc(HELIOS_SYS_SEND, ep, &r);
@@ -132,6 +157,9 @@ int ipc_recv_poll(ipc_cap ep, struct ipc_msg *msg)
 int ipc_reply(struct ipc_msg *msg)
 {
 	struct regs r;
+	int lst;
+	if (msg->ncaps <= IPC_MAX_CAPS && (lst = lend_copies(msg)) != 0)
+		return lst;
 	if (!put(msg, &r))
 		return refused(msg, IPC_EINVAL);
 	int64_t st = hl_ipc(HELIOS_SYS_REPLY, 0, &r);
@@ -150,6 +178,11 @@ int ipc_reply_save(ipc_cap *reply)
 int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 {
 	struct regs r;
+	int lst;
+	if (msg->ncaps <= IPC_MAX_CAPS && (lst = lend_copies(msg)) != 0) {
+		hl_cap_destroy(reply);
+		return lst;
+	}
 	if (!put(msg, &r)) {
 		hl_cap_destroy(reply);
 		return refused(msg, IPC_EINVAL);
@@ -164,6 +197,8 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 
 int ipc_cap_drop(ipc_cap cap)
 {
+	if (IPC_CAP_IS_LENT(cap))
+		return 0; /* still its lender's */
 	return hl_cap_destroy(cap);
 }
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -82,6 +83,9 @@ static int px_ep_new(int lfd, char *path, ipc_cap *ep)
 			continue;
 		struct px_ep *e = &px_eps[i];
 		pthread_mutex_init(&e->lock, NULL);
+		pthread_mutex_init(&e->evlock, NULL);
+		atomic_store(&e->stopped, false);
+		e->stopfd = -1;
 		e->epfd = epfd;
 		e->lfd = lfd;
 		e->path = path;
@@ -165,7 +169,7 @@ int px_ep_add(struct px_ep *e, int fd, pid_t client)
 		goto refuse;
 	}
 	e->conns[slot] = (struct px_conn){
-		.fd = fd, .client = client, .saved = 0,
+		.fd = fd, .client = client, .saved = 0, .busy = 0, .closing = false,
 		.id = atomic_fetch_add(&px_conn_ids, 1) + 1,
 	};
 	e->nconns++;
@@ -179,20 +183,56 @@ refuse:
 	return rc;
 }
 
+/* Close connection c of e now (e locked, nobody busy with it). */
+static void px_ep_close(struct px_ep *e, struct px_conn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->closing = false;
+	e->nconns--;
+}
+
+/*
+ * A thread is about to receive from connection slot of e, whose event named
+ * descriptor fd: true, and the connection stays open until px_ep_release,
+ * if it is still that one and not removed.  (Other threads may remove it
+ * meanwhile: its descriptor must not be closed, and its number reused,
+ * under a thread that still uses it.)
+ */
+bool px_ep_hold(struct px_ep *e, int slot, int fd)
+{
+	pthread_mutex_lock(&e->lock);
+	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
+	bool ok = c && c->fd == fd && !c->closing;
+	if (ok)
+		c->busy++;
+	pthread_mutex_unlock(&e->lock);
+	return ok;
+}
+
+void px_ep_release(struct px_ep *e, int slot)
+{
+	pthread_mutex_lock(&e->lock);
+	struct px_conn *c = &e->conns[slot];
+	if (--c->busy == 0 && c->closing)
+		px_ep_close(e, c);
+	pthread_mutex_unlock(&e->lock);
+}
+
 void px_ep_remove(struct px_ep *e, int slot)
 {
 	pthread_mutex_lock(&e->lock);
 	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
-	if (c && c->fd >= 0) {
-		uint64_t data = PX_EV(slot, c->fd);
+	if (c && c->fd >= 0 && !c->closing) {
 		epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-		close(c->fd);
-		c->fd = -1;
-		e->nconns--;
-		/* Its slot will serve again: forget its buffered events. */
-		for (int k = e->iev; k < e->nev; k++)
-			if (e->evbuf[k].data.u64 == data)
-				e->evbuf[k].data.u64 = PX_EV_GONE;
+		if (c->busy) {
+			/* Closed by the last thread to let go; meanwhile its
+			 * client sees the end, and its slot stays taken. */
+			shutdown(c->fd, SHUT_RDWR);
+			c->closing = true;
+		} else {
+			px_ep_close(e, c);
+		}
 	}
 	/* A descriptor is free again: accept the clients that waited. */
 	if (e->lpaused) {
@@ -346,7 +386,10 @@ int px_ep_drop(ipc_cap ep)
 		free(e->path);
 	}
 	close(e->epfd);
+	if (e->stopfd >= 0)
+		close(e->stopfd);
 	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->evlock);
 	pthread_mutex_unlock(&px_eps_lock);
 	return 0;
 }
@@ -569,5 +612,85 @@ int ipc_posix_poll(struct ipc_pollcap *caps, size_t ncaps, int timeout_ms)
 	}
 	if (p != small)
 		free(p);
+	return rc;
+}
+
+int ipc_posix_stop(ipc_cap ep)
+{
+	struct px_ep *e = px_ep_get(ep);
+	if (!e)
+		return IPC_EBADCAP;
+	pthread_mutex_lock(&e->lock);
+	int rc = 0;
+	if (!atomic_load(&e->stopped)) {
+		/* A descriptor readable for ever wakes every epoll_wait. */
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = PX_EV_STOP };
+		int fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fd < 0 || epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			rc = px_status_errno(errno);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			e->stopfd = fd;
+			atomic_store(&e->stopped, true);
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+/* A thread of ipc_posix_serve_threads. */
+struct px_server {
+	struct px_ep *e;
+	int (*dispatch)(void *);
+	void *obj;
+	int status; /* why it stopped, if not for ipc_posix_stop */
+};
+
+static void *px_serve_loop(void *arg)
+{
+	struct px_server *t = arg;
+	for (;;) {
+		int rc = t->dispatch(t->obj);
+		if (rc >= 0)
+			continue;
+		if (atomic_load(&t->e->stopped))
+			break;
+		if (rc == IPC_EBADCAP) {
+			t->status = rc;
+			break;
+		}
+	}
+	return NULL;
+}
+
+int ipc_posix_serve_threads(ipc_cap ep, unsigned nthreads, int (*dispatch)(void *obj), void *obj)
+{
+	struct px_ep *e = px_ep_get(ep);
+	if (!e)
+		return IPC_EBADCAP;
+	if (nthreads == 0 || nthreads > IPC_POSIX_MAX_THREADS || !dispatch)
+		return IPC_EINVAL;
+	struct px_server t[IPC_POSIX_MAX_THREADS];
+	pthread_t id[IPC_POSIX_MAX_THREADS];
+	unsigned n;
+	int rc = 0;
+	for (unsigned i = 0; i < nthreads; i++)
+		t[i] = (struct px_server){ .e = e, .dispatch = dispatch, .obj = obj };
+	/* The calling thread is the first of them. */
+	for (n = 1; n < nthreads; n++) {
+		if (pthread_create(&id[n], NULL, px_serve_loop, &t[n]) != 0) {
+			rc = IPC_ENOMEM;
+			break;
+		}
+	}
+	if (rc == 0)
+		px_serve_loop(&t[0]);
+	else
+		ipc_posix_stop(ep); /* those started stop again */
+	for (unsigned i = 1; i < n; i++)
+		pthread_join(id[i], NULL);
+	for (unsigned i = 0; i < n && rc == 0; i++)
+		rc = t[i].status;
 	return rc;
 }

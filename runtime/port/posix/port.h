@@ -18,6 +18,8 @@
 #define PX_PORT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/epoll.h>
 #include <sys/types.h>
 #include <stddef.h>
@@ -69,13 +71,15 @@ struct px_conn {
 	int fd;         /* -1: the slot is free */
 	pid_t client;   /* the client process it counts against, or PX_NO_CLIENT */
 	uint32_t saved; /* its saved replies not yet answered */
+	uint32_t busy;  /* threads receiving from or answering it right now */
+	bool closing;   /* removed: closed when the last busy thread lets go */
 	uint64_t id;    /* unique in the process: how a saved reply names it */
 };
 #define PX_NO_CLIENT ((pid_t)-1) /* made or given by the program itself */
 
 /* Server endpoints: a table of slots, so that a capability names one. */
 struct px_ep {
-	pthread_mutex_t lock; /* guards everything below but epfd */
+	pthread_mutex_t lock; /* guards everything below but epfd and the events */
 	int epfd;             /* the wait set; -1: slot free */
 	int lfd;              /* listening socket or -1 */
 	char *path;           /* published path to unlink, or NULL */
@@ -84,19 +88,24 @@ struct px_ep {
 	unsigned limit[PX_NLIMITS]; /* by enum ipc_posix_limit */
 	bool nonblock;
 	bool lpaused;         /* lfd left the wait set: out of descriptors */
-	/* Ready events not yet served: the receiving thread's alone. */
+	/* Ready events not yet served, under evlock: the thread that holds
+	 * it takes the next, or waits in epoll_wait for more while the other
+	 * receiving threads wait for the lock (one wakes per event). */
+	pthread_mutex_t evlock;
 	struct epoll_event evbuf[PX_EV_BATCH];
 	int nev, iev;
+	atomic_bool stopped;  /* ipc_posix_stop: every receive ends */
+	int stopfd;           /* an eventfd, readable for ever once stopped */
 };
 extern struct px_ep px_eps[IPC_POSIX_MAX_ENDPOINTS];
 
 /* epoll data: a connection's slot + 1 above its descriptor, 0 above the
- * listening socket's; a buffered event of a connection since removed
- * becomes PX_EV_GONE. */
+ * listening socket's; PX_EV_STOP above the stop descriptor.  An event
+ * buffered for a connection since removed is recognised by px_ep_hold. */
 #define PX_EV(slot, fd) ((uint64_t)(uint32_t)((slot) + 1) << 32 | (uint32_t)(fd))
 #define PX_EV_SLOT(u) ((int)((u) >> 32) - 1) /* -1: the listening socket */
 #define PX_EV_FD(u) ((int)(uint32_t)(u))
-#define PX_EV_GONE UINT64_MAX
+#define PX_EV_STOP UINT64_MAX
 
 /* Where a request came from: connection slot of endpoint e, or (e NULL) a
  * lone connection served directly. */
@@ -108,16 +117,40 @@ struct px_src {
 
 /* transport.c */
 int px_status_errno(int err);
+int64_t px_now_ms(void);
+int64_t px_deadline(int timeout_ms);
+int px_remaining(int64_t deadline);
+int px_wait(int fd, short events, int64_t deadline);
+void px_close_fds(const int *fds, size_t n);
+void px_close_sent(const ipc_cap *caps, const int *fds, size_t n);
+int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words, const ipc_cap *caps,
+                  int flags, int timeout_ms);
+int px_status_alone(const struct ipc_msg *m);
+int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags, bool server,
+                  bool *hdr_ok);
+struct msghdr;
+int px_frame_decode(struct msghdr *m, size_t n, struct px_hdr *h, struct ipc_msg *msg,
+                    bool server, bool *hdr_ok);
+int px_check_out(ipc_cap ep, struct ipc_msg *msg);
+int px_last_word(int fd);
 int px_call_timeout(void);
 void px_drop_caps(const ipc_cap *caps, size_t n);
 int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds,
                int flags, int timeout_ms);
 void px_farewell(int fd, int status);
 
+/* async.c: a connection's asynchronous calls, found by its descriptor. */
+struct px_async;
+struct px_async *px_async_find(int fd);
+int px_async_call(struct px_async *a, struct ipc_msg *msg, int type, int timeout_ms);
+void px_async_forget(int fd);
+
 /* endpoint.c */
 struct px_ep *px_ep_get(ipc_cap ep);
 int px_ep_add(struct px_ep *e, int fd, pid_t client);
 void px_ep_remove(struct px_ep *e, int slot);
+bool px_ep_hold(struct px_ep *e, int slot, int fd);
+void px_ep_release(struct px_ep *e, int slot);
 int px_ep_accept(struct px_ep *e);
 int px_ep_drop(ipc_cap ep);
 int px_ep_new_conn(struct px_ep *e, pid_t client, int *clientfd);
