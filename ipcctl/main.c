@@ -382,12 +382,18 @@ static int cmd_list(struct ctl *c, int argc, char **argv)
 	int rc = connect_service(c);
 	if (rc)
 		return rc;
+	/* The listing is printed once every answer is in. */
 	int status = EXIT_OK;
 	bool firsti = true;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		return complain(EXIT_FAILED, "out of memory");
 	if (c->json) {
-		fputs("{\"service\": ", stdout);
-		put_json_str(stdout, c->service);
-		fputs(", \"interfaces\": [", stdout);
+		fputs("{\"service\": ", out);
+		put_json_str(out, c->service);
+		fputs(", \"interfaces\": [", out);
 	}
 	for (const struct ns *n = c->u.nss; n; n = n->next) {
 		if (!n->primary)
@@ -399,57 +405,60 @@ static int cmd_list(struct ctl *c, int argc, char **argv)
 			bool sent;
 			int st = describe(c, i, &abi, &sent);
 			if (!sent) {
-				if (c->json)
-					fputs("]}\n", stdout);
-				complain(transport_exit(st), "cannot ask '%s' about %s::%s: %s", c->service,
-				         n->name, i->name, ipc_status_name(st));
-				return transport_exit(st);
+				fclose(out);
+				free(text);
+				return transport_exit(st) == EXIT_UNREACHABLE ? unreachable(c, ipc_status_text(st))
+					: complain(EXIT_FAILED, "cannot ask '%s' about %s::%s: %s", c->service,
+					           n->name, i->name, ipc_status_name(st));
 			}
 			const char *state = st == 0 ? "served" : st == IPC_EVERSION ? "mismatch"
 				: st == IPC_ENOSYS ? "not served" : ipc_status_name(st);
 			if (st != 0)
 				status = EXIT_FAILED;
 			if (c->json) {
-				fprintf(stdout, "%s{\"name\": \"%s::%s\"", firsti ? "" : ", ", n->name, i->name);
+				fprintf(out, "%s{\"name\": \"%s::%s\"", firsti ? "" : ", ", n->name, i->name);
 				if (i->parent)
-					fprintf(stdout, ", \"parent\": \"%s::%s\"", i->parent->ns->name,
+					fprintf(out, ", \"parent\": \"%s::%s\"", i->parent->ns->name,
 					        i->parent->name);
-				fprintf(stdout, ", \"id\": \"0x%08x\", \"fingerprint\": \"0x%016llx\", "
+				fprintf(out, ", \"id\": \"0x%08x\", \"fingerprint\": \"0x%016llx\", "
 				        "\"status\": \"%s\"", i->id, (unsigned long long)i->fingerprint,
 				        state ? state : "?");
 				if (st == IPC_EVERSION)
-					fprintf(stdout, ", \"service_fingerprint\": \"0x%016llx\"",
+					fprintf(out, ", \"service_fingerprint\": \"0x%016llx\"",
 					        (unsigned long long)abi);
-				fputs(", \"methods\": [", stdout);
+				fputs(", \"methods\": [", out);
 				bool firstm = true;
-				list_methods(stdout, true, i, i, &firstm);
-				fputs("]}", stdout);
+				list_methods(out, true, i, i, &firstm);
+				fputs("]}", out);
 			} else {
-				printf("%s::%s", n->name, i->name);
+				fprintf(out, "%s::%s", n->name, i->name);
 				if (i->parent)
-					printf(" :: %s::%s", i->parent->ns->name, i->parent->name);
-				printf(": ");
+					fprintf(out, " :: %s::%s", i->parent->ns->name, i->parent->name);
+				fprintf(out, ": ");
 				if (st == 0)
-					printf("served (id 0x%08x, fingerprint 0x%016llx)\n", i->id,
+					fprintf(out, "served (id 0x%08x, fingerprint 0x%016llx)\n", i->id,
 					       (unsigned long long)i->fingerprint);
 				else if (st == IPC_EVERSION)
-					printf("served with another fingerprint (id 0x%08x, fingerprint "
+					fprintf(out, "served with another fingerprint (id 0x%08x, fingerprint "
 					       "0x%016llx here, 0x%016llx at the service)\n", i->id,
 					       (unsigned long long)i->fingerprint, (unsigned long long)abi);
 				else if (st == IPC_ENOSYS)
-					printf("not served (id 0x%08x, fingerprint 0x%016llx)\n", i->id,
+					fprintf(out, "not served (id 0x%08x, fingerprint 0x%016llx)\n", i->id,
 					       (unsigned long long)i->fingerprint);
 				else
-					printf("%s (id 0x%08x, fingerprint 0x%016llx)\n", state ? state : "?",
+					fprintf(out, "%s (id 0x%08x, fingerprint 0x%016llx)\n", state ? state : "?",
 					       i->id, (unsigned long long)i->fingerprint);
 				bool firstm = true;
-				list_methods(stdout, false, i, i, &firstm);
+				list_methods(out, false, i, i, &firstm);
 			}
 			firsti = false;
 		}
 	}
 	if (c->json)
-		fputs("]}\n", stdout);
+		fputs("]}\n", out);
+	fclose(out);
+	fwrite(text, 1, len, stdout);
+	free(text);
 	return status;
 }
 

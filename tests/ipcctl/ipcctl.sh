@@ -31,18 +31,22 @@ t() {
 	fi
 }
 
+# start_server [--evil] SOCKET: starts the server, sets pid.
 start_server() {
-	"$server" "$sock" &
+	"$server" "$@" &
 	pid=$!
 	i=0
-	while [ ! -S "$sock" ]; do
+	eval "path=\${$#}"
+	while [ ! -S "$path" ]; do
 		i=$((i + 1))
 		[ $i -lt 500 ] || { echo "server did not start"; kill $pid; exit 1; }
 		sleep 0.01
 	done
 }
-start_server
-trap 'kill $pid 2>/dev/null' EXIT
+start_server --evil "$work/evil.sock"
+evil_pid=$pid
+start_server "$sock"
+trap 'kill $pid $evil_pid 2>/dev/null' EXIT
 
 # What ipcgen wrote into the generated header: ipcctl must agree.
 hdr() { sed -n "s/^#define CTLTEST_$1 UINT[0-9]*_C(\(0x[0-9a-f]*\)).*/\1/p" "$gen/ctltest.h"; }
@@ -232,6 +236,16 @@ t 0 "result = 10" $E -n $kv add a=1 b=2 c=3 d=4
 t 1 "2> ipcctl: ctltest::kv.add: IPC_EPROTO (malformed message)" $E -n $kv add a=0x100000000 b=0 c=0 d=0
 t 1 "2> ipcctl: '$sock' does not serve ctlother::absent" -I $dir call "$sock" ctlother::absent nothing
 
+# ---- replies a generated client refuses ----------------------------------------
+evil="call $work/evil.sock ctltest::kv"
+for call in ping "paint c=RED on=true" "add a=0 b=0 c=0 d=0" "greet name=x" last "get key=a" \
+	"fail which=0" "put key=a value=00" wide "make text=x" "head f=@$work/lines max=1"; do
+	t 1 "2> ipcctl: ctltest::kv.${call%% *}: IPC_EPROTO (malformed message)" $I $evil $call
+done
+t 1 "2> ipcctl: ctltest::kv.neg: IPC_EBUSY (busy)" $I $evil neg
+t 0 "result = 18446744073709551615" $I $evil measure
+kill $evil_pid
+
 # ---- no service ----------------------------------------------------------------
 t 3 "2> ipcctl: cannot reach '$work/none.sock': No such file or directory" $I call "$work/none.sock" ctltest::kv ping
 t 3 "{\"status\": \"unreachable\", \"service\": \"$work/none.sock\", \"error\": \"No such file or directory\"}
@@ -240,6 +254,13 @@ t 3 "2> ipcctl: cannot reach '$work/lines': not a socket" $I call "$work/lines" 
 t 3 "2> ipcctl: cannot reach '$work/none.sock': No such file or directory" list "$work/none.sock" $dir/ctltest.ipc
 # Bad arguments are found before the service is looked for.
 t 2 "2> ipcctl: 'b': expected i8 (-128..127), got \"999\"" $I call "$work/none.sock" ctltest::kv add a=0 b=999 c=0 d=0
+# A server that does not answer (stopped): the timeout, then it answers again.
+kill -STOP $pid
+t 3 "2> ipcctl: cannot reach '$sock': timed out" -t 200 $I $kv ping
+t 3 "{\"status\": \"unreachable\", \"service\": \"$sock\", \"error\": \"timed out\"}
+2> ipcctl: cannot reach '$sock': timed out" -j --timeout=200 list "$sock" $dir/ctltest.ipc
+kill -CONT $pid
+t 0 'result = "again"' $I $kv last
 kill -KILL $pid
 wait $pid 2>/dev/null
 [ -S "$sock" ] || { echo "the killed server took its socket along"; exit 1; }

@@ -3,7 +3,10 @@
  * tests/ipcctl/ipcctl.sh calls through ipcctl.  Stubs generated at build
  * time; served at the socket path given, until killed.
  *
- *   usage: ctltest-server SOCKET-PATH
+ *   usage: ctltest-server [--evil] SOCKET-PATH
+ *
+ * With --evil it answers describe as ctltest::kv does, and each call with
+ * a reply that the generated client would refuse (see evil()).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -178,20 +181,68 @@ static void stop(int sig)
 	_exit(0);
 }
 
+/* A reply to the request in m that breaks one rule of its method's
+ * reply: the client must answer IPC_EPROTO (or the status, for neg). */
+static void evil(struct ipc_msg *m)
+{
+	uint64_t label = m->label;
+	uint8_t *bytes = (uint8_t *)&m->word[1];
+	ipc_msg_init(m, 0, 0, 0);
+	if (label == IPC_LABEL(CTLTEST_KV_ID, IPC_METHOD_DESCRIBE)) {
+		m->word[0] = CTLTEST_KV_ID, m->word[1] = CTLTEST_KV_ABI;
+		m->word[2] = CTLTEST_BASE_ID, m->word[3] = CTLTEST_BASE_ABI;
+		m->nwords = 4;
+	} else if (label == CTLTEST_KV_PAINT) {          /* not a member */
+		m->word[0] = 3, m->nwords = 1;
+	} else if (label == CTLTEST_KV_ADD) {            /* a word too many */
+		m->nwords = 2;
+	} else if (label == CTLTEST_KV_GREET) {          /* padding not zero */
+		m->word[0] = 2, m->word[1] = 0, bytes[0] = 'h', bytes[1] = 'i', bytes[5] = 1;
+		m->nwords = 2;
+	} else if (label == CTLTEST_KV_LAST) {           /* not UTF-8 */
+		m->word[0] = 1, m->word[1] = 0xff, m->nwords = 2;
+	} else if (label == CTLTEST_KV_GET) {            /* more bytes than its bound */
+		m->word[0] = 9, m->word[1] = m->word[2] = 0, m->nwords = 3;
+	} else if (label == CTLTEST_KV_FAIL) {           /* an error it does not declare */
+		m->label = 0x12345;
+	} else if (label == CTLTEST_KV_PUT) {            /* a declared error with a word */
+		m->label = CTLTEST_ERR_TOO_BIG, m->nwords = 1;
+	} else if (label == CTLTEST_KV_WIDE) {           /* no such transport status */
+		m->label = (uint64_t)-100;
+	} else if (label == CTLTEST_KV_NEG) {            /* a status: passed on */
+		m->label = (uint64_t)(int64_t)IPC_EBUSY;
+	} else if (label == CTLTEST_KV_MAKE) {           /* no capability */
+	} else if (label == CTLTEST_KV_MEASURE) {        /* the largest size: valid */
+		m->word[0] = UINT64_MAX, m->nwords = 1;
+	} else {                                         /* a capability too many */
+		ipc_page_alloc(1, &m->cap[0], NULL);
+		m->word[0] = 0, m->nwords = 1, m->ncaps = 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct kv kv;
-	if (argc != 2) {
-		fputs("usage: ctltest-server SOCKET-PATH\n", stderr);
+	bool bad = argc == 3 && strcmp(argv[1], "--evil") == 0;
+	if (argc != 2 && !bad) {
+		fputs("usage: ctltest-server [--evil] SOCKET-PATH\n", stderr);
 		return 2;
 	}
-	int rc = ipc_posix_listen(argv[1], &endpoint);
+	int rc = ipc_posix_listen(argv[argc - 1], &endpoint);
 	if (rc < 0) {
-		fprintf(stderr, "ctltest-server: %s: %s\n", argv[1], ipc_status_text(rc));
+		fprintf(stderr, "ctltest-server: %s: %s\n", argv[argc - 1], ipc_status_text(rc));
 		return 1;
 	}
 	signal(SIGTERM, stop);
 	ctltest_kv_init(&kv.base, &impl, endpoint);
-	for (;;)
-		ctltest_kv_dispatch(&kv.base);
+	for (;;) {
+		struct ipc_msg m;
+		if (!bad) {
+			ctltest_kv_dispatch(&kv.base);
+		} else if (ipc_recv(endpoint, &m) == 0) {
+			ipc_drop_caps(m.cap, m.ncaps, 0);
+			evil(&m);
+			ipc_reply(&m);
+		}
+	}
 }
