@@ -492,11 +492,12 @@ START_TEST(caps_echo_back_and_forth)
 END_TEST
 
 /* A message as large as the transport carries, IPC_MAX_WORDS words and
- * IPC_MAX_CAPS pages, each page marked with its index. */
+ * IPC_MAX_CAPS pages, each page marked with its index; nwords may claim
+ * more words than the message has room for. */
 static void full_msg(struct ipc_msg *m, uint32_t nwords)
 {
 	msg_init(m, L(M_ECHO), nwords, IPC_MAX_CAPS);
-	for (uint32_t i = 0; i < nwords; i++)
+	for (uint32_t i = 0; i < nwords && i < IPC_MAX_WORDS; i++)
 		m->word[i] = (uint64_t)i << 40 | (i * 0x9e3779b9u);
 	for (int i = 0; i < IPC_MAX_CAPS; i++) {
 		unsigned char *p;
