@@ -10,6 +10,8 @@
  *   kernel.ipc.roundtrip        CALL + REPLY_RECV with a one-word message, the
  *                               client and the server in different vspaces
  *   kernel.ipc.roundtrip64      the same with 64 words (58 through the buffers)
+ *   kernel.ipc.roundtrip.page   the same with HELIOS_MAX_WORDS words, a full
+ *                               IPC buffer page each way
  *   kernel.ipc.roundtrip_pollers the round trip while POLLERS tasks poll
  *                               other endpoints
  *   kernel.notify.signal_wake   half a ping-pong through two notifications
@@ -111,16 +113,27 @@ static u64 batch_call(void)
 	return rdtsc() - t0;
 }
 
-static u64 batch_call64(void)
+/* A round trip of nwords words each way (the server echoes them). */
+static u64 call_words(u64 nwords)
 {
 	struct umsg m = { 0 };
 	u64 t0 = rdtsc();
 	for (int i = 0; i < BATCH; i++) {
 		m.label = 2;
-		m.info = HELIOS_INFO(64, 0);
+		m.info = HELIOS_INFO(nwords, 0);
 		ipc(HELIOS_SYS_CALL, ep, &m);
 	}
 	return rdtsc() - t0;
+}
+
+static u64 batch_call64(void)
+{
+	return call_words(64);
+}
+
+static u64 batch_call_page(void)
+{
+	return call_words(HELIOS_MAX_WORDS);
 }
 
 static u64 batch_notify(void)
@@ -219,6 +232,7 @@ void test_main(void)
 	S(YIELD, 0, 0, 0, 0, 0);
 	report("ipc.roundtrip", (best(batch_call) - loop_cost + BATCH / 2) / BATCH, 400);
 	report("ipc.roundtrip64", (best(batch_call64) - loop_cost + BATCH / 2) / BATCH, 0);
+	report("ipc.roundtrip.page", (best(batch_call_page) - loop_cost + BATCH / 2) / BATCH, 0);
 	report("notify.signal_wake", (best(batch_notify) - loop_cost + BATCH) / (2 * BATCH), 0);
 	/* Pollers elsewhere cost this round trip nothing. */
 	struct child pl[POLLERS];

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fuzz_ipc.h"
+#include "limits.h" /* the transport's limits, as ipcgen reads them (build/ipcgen) */
 
 /* unit_free (maps outside the arena) is new: weak, so that these targets
  * build against an ipcgen with or without it; without, the arena is all. */
@@ -281,8 +282,8 @@ bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size)
 		.diag = {.out = diag_sink()},
 		.incdirs = incdirs,
 		.nincdirs = 1,
-		.max_words = 64,    /* IPC_MAX_WORDS */
-		.max_caps = 16,     /* IPC_MAX_CAPS */
+		.max_words = IPCGEN_MAX_WORDS,
+		.max_caps = IPCGEN_MAX_CAPS,
 	};
 	for (unsigned i = 0; i < nfiles; i++) {
 		if (!primary[i])

@@ -3,7 +3,10 @@
  * second task (a thread in the same cspace and vspace) serves dev::serial
  * through the generated dispatch; the main task calls it through the
  * generated client stubs: scalars, an enum, a declared error, pages lent
- * for a read, a deferred reply, and a malformed request rejected.
+ * for a read, a deferred reply, and a malformed request rejected.  Beside
+ * the stubs, the transport itself: a message as large as it carries (a full
+ * IPC buffer page of words, every capability) each way, and one word more
+ * refused.
  */
 #include "mercury/helios.h"
 #include "dev.h"
@@ -66,6 +69,9 @@ static const struct dev_serial_iface impl = {
 	.set_baud = s_set_baud,
 };
 
+/* Not a dev::serial label: the server echoes it, each word plus one. */
+#define ECHO_LABEL IPC_LABEL(0x7e57, 1)
+
 static void server(void *arg)
 {
 	struct port *p = arg;
@@ -73,6 +79,13 @@ static void server(void *arg)
 	for (;;) {
 		if (ipc_recv(p->base.base.endpoint, &in))
 			continue;
+		if (in.label == ECHO_LABEL) {
+			in.label = 0;
+			for (uint32_t i = 0; i < in.nwords; i++)
+				in.word[i]++;
+			ipc_reply(&in);
+			continue;
+		}
 		if (dev_serial_handle(&p->base, &in, &out) == 0)
 			ipc_reply(&out);
 		if (p->deferred != IPC_CAP_NONE) {
@@ -115,6 +128,42 @@ int main(void)
 	m = (struct ipc_msg){ .label = IPC_LABEL(0x1234, 1) };
 	CHECK(ipc_call(ep, &m) == 0 && (int64_t)m.label == IPC_ENOSYS);
 	CHECK(dev_serial_get_baud(ep, &baud) == 0 && baud == 9600);
+
+	/* The largest message each way: every word, every capability (copies
+	 * of a buffer's pages, which come back in order). */
+	struct mercury_buf big;
+	CHECK(mercury_buf_alloc(&big, IPC_MAX_CAPS) == 0);
+	for (int i = 0; i < IPC_MAX_CAPS; i++)
+		((char *)big.va)[i * HELIOS_PAGE_SIZE] = (char)('A' + i);
+	m = (struct ipc_msg){ .label = ECHO_LABEL, .nwords = IPC_MAX_WORDS, .ncaps = IPC_MAX_CAPS };
+	for (uint32_t i = 0; i < IPC_MAX_WORDS; i++)
+		m.word[i] = (uint64_t)i << 32 | i;
+	for (int i = 0; i < IPC_MAX_CAPS; i++)
+		m.cap[i] = IPC_LEND(big.page[i]);
+	CHECK(ipc_call(ep, &m) == 0 && m.label == 0);
+	CHECK(m.nwords == IPC_MAX_WORDS && m.ncaps == IPC_MAX_CAPS);
+	bool words_ok = m.nwords == IPC_MAX_WORDS;
+	for (uint32_t i = 0; words_ok && i < IPC_MAX_WORDS; i++)
+		words_ok = m.word[i] == ((uint64_t)i << 32 | i) + 1;
+	CHECK(words_ok);
+	if (m.ncaps == IPC_MAX_CAPS) {
+		char *va = mercury_map(m.cap, IPC_MAX_CAPS, false);
+		CHECK(va != NULL);
+		bool pages_ok = va != NULL;
+		for (int i = 0; pages_ok && i < IPC_MAX_CAPS; i++)
+			pages_ok = va[i * HELIOS_PAGE_SIZE] == 'A' + i;
+		CHECK(pages_ok);
+		if (va)
+			mercury_unmap(va, IPC_MAX_CAPS);
+		ipc_drop_caps(m.cap, m.ncaps, 0);
+	}
+	/* One word more is refused before it goes, and the lent pages stay. */
+	m = (struct ipc_msg){ .label = ECHO_LABEL, .nwords = IPC_MAX_WORDS + 1, .ncaps = IPC_MAX_CAPS };
+	for (int i = 0; i < IPC_MAX_CAPS; i++)
+		m.cap[i] = IPC_LEND(big.page[i]);
+	CHECK(ipc_call(ep, &m) == IPC_EINVAL);
+	CHECK(hl_cap_info(big.page[IPC_MAX_CAPS - 1]).r0 == HELIOS_CAP_PAGE);
+	mercury_buf_free(&big);
 
 	/* Timing: one round trip through the stubs and the port, in time stamp
 	 * ticks (guest instructions under -icount shift=0: make bench). */

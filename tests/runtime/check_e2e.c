@@ -1081,7 +1081,8 @@ START_TEST(hostile_clients_cannot_break_a_server)
 	int answered = 0, hangups = 0, errors = 0;
 	for (int i = 0; i < n; i++) {
 		struct ipc_msg m;
-		unsigned char buf[1024];
+		/* A frame of the most words, extended by up to 64 bytes. */
+		unsigned char buf[16 + 8 * IPC_MAX_WORDS + 64];
 		switch (rnd() % 4) {
 		case 0: case 1: { /* well-formed frames, wrong contents */
 			bool invalid = make_msg(&m, true);

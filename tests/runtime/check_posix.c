@@ -491,6 +491,83 @@ START_TEST(caps_echo_back_and_forth)
 }
 END_TEST
 
+/* A message as large as the transport carries, IPC_MAX_WORDS words and
+ * IPC_MAX_CAPS pages, each page marked with its index; nwords may claim
+ * more words than the message has room for. */
+static void full_msg(struct ipc_msg *m, uint32_t nwords)
+{
+	msg_init(m, L(M_ECHO), nwords, IPC_MAX_CAPS);
+	for (uint32_t i = 0; i < nwords && i < IPC_MAX_WORDS; i++)
+		m->word[i] = (uint64_t)i << 40 | (i * 0x9e3779b9u);
+	for (int i = 0; i < IPC_MAX_CAPS; i++) {
+		unsigned char *p;
+		ck_assert_int_eq(ipc_page_alloc(1, &m->cap[i], (void **)&p), 0);
+		p[0] = (unsigned char)(0xa0 + i);
+		munmap(p, IPC_PAGE_SIZE);
+	}
+}
+
+/* The echo of full_msg: every word plus one, every page back in order. */
+static void check_full_echo(struct ipc_msg *m)
+{
+	ck_assert_int_eq((int64_t)m->label, 0);
+	ck_assert_uint_eq(m->nwords, IPC_MAX_WORDS);
+	for (uint32_t i = 0; i < IPC_MAX_WORDS; i++)
+		ck_assert_uint_eq(m->word[i], ((uint64_t)i << 40 | (i * 0x9e3779b9u)) + 1);
+	ck_assert_uint_eq(m->ncaps, IPC_MAX_CAPS);
+	for (int i = 0; i < IPC_MAX_CAPS; i++) {
+		void *p;
+		size_t len;
+		ck_assert_int_eq(ipc_page_map(&m->cap[i], 1, false, &p, &len), 0);
+		ck_assert_uint_eq(((unsigned char *)p)[0], 0xa0 + i);
+		ipc_page_unmap(p, len);
+		ck_assert_int_eq(ipc_cap_drop(m->cap[i]), 0);
+	}
+}
+
+START_TEST(full_page_message_round_trips)
+{
+	/* Both ways of serving: an endpoint's connection and a lone one. */
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap c[2];
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c[0]), 0);
+	pid_t pid2 = spawn_pair_server(&c[1]);
+	int before = count_fds();
+	struct ipc_msg m;
+	for (int k = 0; k < 2; k++) {
+		full_msg(&m, IPC_MAX_WORDS);
+		ck_assert_int_eq(ipc_call(c[k], &m), 0);
+		check_full_echo(&m);
+		ck_assert_int_eq(count_fds(), before);
+	}
+	quit(c[1], pid2);
+	quit(c[0], pid);
+}
+END_TEST
+
+START_TEST(one_word_past_a_page_is_refused)
+{
+	ipc_cap c;
+	pid_t pid = spawn_pair_server(&c);
+	int before = count_fds();
+	struct ipc_msg m;
+	/* Refused before it goes, its capabilities released all the same. */
+	full_msg(&m, IPC_MAX_WORDS + 1);
+	ck_assert_int_eq(ipc_call(c, &m), IPC_EINVAL);
+	ck_assert_str_eq(ipc_status_text(IPC_EINVAL), "invalid argument");
+	ck_assert_int_eq(count_fds(), before);
+	full_msg(&m, IPC_MAX_WORDS + 1);
+	ck_assert_int_eq(ipc_send(c, &m), IPC_EINVAL);
+	ck_assert_int_eq(count_fds(), before);
+	/* The connection is as good as before: one word fewer goes. */
+	full_msg(&m, IPC_MAX_WORDS);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	check_full_echo(&m);
+	ck_assert_int_eq(count_fds(), before);
+	quit(c, pid);
+}
+END_TEST
+
 START_TEST(deferred_reply_answers_later)
 {
 	pid_t pid = spawn_server(sockpath);
@@ -858,7 +935,8 @@ START_TEST(malformed_frames_get_errors)
 	ipc_cap bad;
 	ck_assert_int_eq(ipc_posix_connect(sockpath, &bad), 0);
 	int fd = ipc_posix_fd(bad);
-	unsigned char buf[2048];
+	/* Room for a frame of one word too many, and a byte past that. */
+	unsigned char buf[sizeof(struct raw_hdr) + 8 * (IPC_MAX_WORDS + 1) + 1] = { 0 };
 	struct raw_hdr h = { L(M_ECHO), 1, 0, IPC_WIRE_VERSION, 1, 9 };
 	int pg[3];
 	int before = count_fds();
@@ -949,7 +1027,7 @@ START_TEST(malformed_replies_are_errors)
 			size_t len = sizeof r, nfds = 0;
 			switch (i) {
 			case 0: r.nwords = 3; break;              /* words missing */
-			case 1: r.version = 2; break;             /* version */
+			case 1: r.version = IPC_WIRE_VERSION + 1; break; /* version */
 			case 2: r.ncaps = 1; break;               /* cap missing */
 			case 3: send(sv[1], &r, 7, 0); continue;  /* short */
 			case 4: r.label = 1ull << 32; break;      /* status: not an int32 */
@@ -1260,6 +1338,54 @@ START_TEST(async_calls_outstanding_replies_matched)
 	}
 	ipc_call_t got;
 	ck_assert_int_eq(ipc_call_next(c, &got, &m, -1), IPC_EINVAL); /* none left */
+	quit(c, pid);
+}
+END_TEST
+
+/* A window of calls whose answers are all as large as a message gets: the
+ * server answers them all while the client reads none, and the client is
+ * not dropped for it (IPC_POSIX_MAX_UNREAD holds IPC_POSIX_WINDOW of them). */
+START_TEST(async_window_of_full_answers_fits_unread)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap c, counter;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &counter), 0);
+	ipc_call_t h[IPC_POSIX_WINDOW];
+	struct ipc_msg m;
+	/* The first call keeps the server busy while the others go, in one
+	 * batch, when the runtime next waits (and finds no reply yet). */
+	msg_init(&m, L(M_SLEEP), 1, 0);
+	m.word[0] = 500;
+	ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[0]), 0);
+	for (int i = 1; i < IPC_POSIX_WINDOW; i++) {
+		msg_init(&m, L(M_ECHO), IPC_MAX_WORDS, 0);
+		for (uint32_t w = 0; w < IPC_MAX_WORDS; w++)
+			m.word[w] = (uint64_t)i << 32 | w;
+		ck_assert_int_eq(ipc_call_start(c, &m, -1, &h[i]), 0);
+	}
+	ck_assert_int_eq(ipc_call_wait(c, h[0], &m, 50), IPC_EAGAIN);
+	/* Once the server counts them all, every answer has been written to
+	 * c, and none read. */
+	for (int tries = 0;; tries++) {
+		msg_init(&m, L(M_COUNT), 0, 0);
+		ck_assert_int_eq(ipc_call(counter, &m), 0);
+		if (m.word[0] >= IPC_POSIX_WINDOW)
+			break;
+		ck_assert_msg(tries < 500, "served %d of %d calls: the client was dropped?",
+		              (int)m.word[0], IPC_POSIX_WINDOW);
+		usleep(10000);
+	}
+	ck_assert_int_eq(ipc_call_wait(c, h[0], &m, 5000), 0);
+	ck_assert_uint_eq(m.word[0], 500);
+	for (int i = 1; i < IPC_POSIX_WINDOW; i++) {
+		ck_assert_int_eq(ipc_call_wait(c, h[i], &m, 5000), 0);
+		ck_assert_int_eq((int64_t)m.label, 0);
+		ck_assert_uint_eq(m.nwords, IPC_MAX_WORDS);
+		for (uint32_t w = 0; w < IPC_MAX_WORDS; w++)
+			ck_assert_uint_eq(m.word[w], ((uint64_t)i << 32 | w) + 1);
+	}
+	ipc_cap_drop(counter);
 	quit(c, pid);
 }
 END_TEST
@@ -2159,6 +2285,8 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, unsealed_or_foreign_pages_are_refused);
 	tcase_add_test(tc, reply_returns_a_capability);
 	tcase_add_test(tc, caps_echo_back_and_forth);
+	tcase_add_test(tc, full_page_message_round_trips);
+	tcase_add_test(tc, one_word_past_a_page_is_refused);
 	tcase_add_test(tc, deferred_reply_answers_later);
 	tcase_add_test(tc, unanswered_and_dropped_replies_fail_the_caller);
 	tcase_add_test(tc, dead_server_gives_epeer);
@@ -2183,6 +2311,7 @@ static Suite *posix_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, async_calls_outstanding_replies_matched);
+	tcase_add_test(tc, async_window_of_full_answers_fits_unread);
 	tcase_add_test(tc, async_replies_in_another_order);
 	tcase_add_test(tc, async_deadlines_and_late_replies);
 	tcase_add_test(tc, async_cancel_and_drop_release_capabilities);

@@ -21,7 +21,7 @@
  *   rdx      info: HELIOS_INFO(nwords, ncaps)
  *   r10 r8 r9 r12 r13 r14    message words 0..5 (HELIOS_REG_WORDS)
  * The same registers hold the message received (recv, the reply to call,
- * the request after reply_recv).  Words 6..63 and all capabilities travel
+ * the request after reply_recv).  Words 6..487 and all capabilities travel
  * in the calling thread's IPC buffer (struct helios_ipc_buffer): word[i] at
  * index i (word[0..5] are ignored there), capability slot numbers in cap[].
  * A thread without an IPC buffer can exchange register-only messages.
@@ -54,7 +54,7 @@ typedef helios_u32 helios_cap;
 #endif
 
 /* Message limits (equal to the transport's IPC_MAX_WORDS / IPC_MAX_CAPS). */
-#define HELIOS_MAX_WORDS 64
+#define HELIOS_MAX_WORDS 488     /* what the IPC buffer page holds beside the rest */
 #define HELIOS_MAX_CAPS 16
 /* Message words that travel in registers (r10 r8 r9 r12 r13 r14). */
 #define HELIOS_REG_WORDS 6
@@ -215,13 +215,14 @@ struct helios_ipc_buffer {
 	helios_u64 word[HELIOS_MAX_WORDS];      /* word[i] for i >= HELIOS_REG_WORDS */
 	helios_cap cap[HELIOS_MAX_CAPS];        /* capabilities sent or received */
 	struct helios_pollcap poll[HELIOS_MAX_POLL];
-	/* The rest of the page is the owner's. */
+	/* That is the whole page: HELIOS_MAX_WORDS is as many as fit. */
 };
 
 HELIOS_STATIC_ASSERT(sizeof(struct helios_pollcap) == 8, "pollcap layout");
-HELIOS_STATIC_ASSERT(sizeof(struct helios_ipc_buffer) == 64 * 8 + 16 * 4 + 16 * 8,
+HELIOS_STATIC_ASSERT(sizeof(struct helios_ipc_buffer) == 488 * 8 + 16 * 4 + 16 * 8,
                      "IPC buffer layout");
-HELIOS_STATIC_ASSERT(sizeof(struct helios_ipc_buffer) <= HELIOS_PAGE_SIZE, "fits a page");
+HELIOS_STATIC_ASSERT(sizeof(struct helios_ipc_buffer) == HELIOS_PAGE_SIZE,
+                     "the IPC buffer fills its page: as many words as fit");
 
 /*
  * The root task.  It starts with rdi = the address of its struct

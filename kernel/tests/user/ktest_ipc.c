@@ -234,16 +234,22 @@ void test_main(void)
 	CHECK_EQ(st, 0);
 	CHECK_EQ((i64)m.label, HELIOS_ENOSYS);
 
-	/* The full 64 words each way. */
-	for (u32 i = HELIOS_REG_WORDS; i < HELIOS_MAX_WORDS; i++)
-		b->word[i] = i;
-	m = (struct umsg){ .label = BIG, .info = HELIOS_INFO(64, 0), .w = { 0, 1, 2, 3, 4, 5 } };
-	CHECK_EQ(ipc(HELIOS_SYS_CALL, ep, &m), 0);
-	CHECK_EQ(m.w[0], 63 * 64 / 2);
-	CHECK_EQ(m.w[1], 64);
-	CHECK_EQ(HELIOS_INFO_WORDS(m.info), 64);
-	CHECK_EQ(m.w[4], 12);
-	CHECK(b->word[6] == 18 && b->word[63] == 189);
+	/* 64 words, then as many as the IPC buffer holds; the full page
+	 * comes back. */
+	static const u32 big[] = { 64, HELIOS_MAX_WORDS };
+	for (u32 k = 0; k < 2; k++) {
+		u64 n = big[k];
+		for (u32 i = HELIOS_REG_WORDS; i < HELIOS_MAX_WORDS; i++)
+			b->word[i] = i < n ? i : 1000000;
+		m = (struct umsg){ .label = BIG, .info = HELIOS_INFO(n, 0), .w = { 0, 1, 2, 3, 4, 5 } };
+		CHECK_EQ(ipc(HELIOS_SYS_CALL, ep, &m), 0);
+		CHECK_EQ(m.w[0], (n - 1) * n / 2);
+		CHECK_EQ(m.w[1], n);
+		CHECK_EQ(HELIOS_INFO_WORDS(m.info), HELIOS_MAX_WORDS);
+		CHECK_EQ(m.w[4], 12);
+		CHECK(b->word[6] == 18 && b->word[63] == 189);
+		CHECK_EQ(b->word[HELIOS_MAX_WORDS - 1], 3 * (HELIOS_MAX_WORDS - 1));
+	}
 
 	/* Capabilities move: they leave us, one comes back in a new slot. */
 	u32 page = alloc(HELIOS_CAP_PAGE), n2 = alloc(HELIOS_CAP_NOTIFICATION);
@@ -270,9 +276,9 @@ void test_main(void)
 	b->cap[1] = page;               /* twice */
 	call(ep, CAPS, HELIOS_INFO(0, 2), 0, 0, &st);
 	CHECK_EQ(st, HELIOS_EINVAL);
-	call(ep, ECHO, HELIOS_INFO(65, 0), 0, 0, &st);
+	call(ep, ECHO, HELIOS_INFO(HELIOS_MAX_WORDS + 1, 0), 0, 0, &st);
 	CHECK_EQ(st, HELIOS_EINVAL);
-	call(ep, ECHO, HELIOS_INFO(0, 17), 0, 0, &st);
+	call(ep, ECHO, HELIOS_INFO(0, HELIOS_MAX_CAPS + 1), 0, 0, &st);
 	CHECK_EQ(st, HELIOS_EINVAL);
 	call(ep, ECHO, 1ull << 40, 0, 0, &st);
 	CHECK_EQ(st, HELIOS_EINVAL);

@@ -45,7 +45,7 @@ extern "C" {
 #define MERCURY_MMAP_PAGES 4096
 #define MERCURY_THREADS UINT64_C(0x0000300000000000)
 #define MERCURY_THREAD_SPAN (UINT64_C(1) << 20)     /* stack below, IPC buffer on top */
-#define MERCURY_THREAD_STACK_PAGES 4
+#define MERCURY_THREAD_STACK_PAGES 8     /* a struct ipc_msg is ~4 KiB: room for a few */
 #define MERCURY_MAX_THREADS 16
 
 /*

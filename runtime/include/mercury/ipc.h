@@ -15,7 +15,7 @@
  * else.  The format is described in mercury_ipc(3); it does not change without
  * IPC_WIRE_VERSION changing with it.
  *
- * Wire format, version 1
+ * Wire format, version 2
  * ----------------------
  * A message is a label, up to IPC_MAX_WORDS 64-bit data words and up to
  * IPC_MAX_CAPS capabilities.
@@ -70,10 +70,12 @@ extern "C" {
 #endif
 
 /* The wire format's version: changes whenever anything below changes. */
-#define IPC_WIRE_VERSION 1
+#define IPC_WIRE_VERSION 2
 
-/* Most data words and capabilities one message carries. */
-#define IPC_MAX_WORDS 64
+/* Most data words and capabilities one message carries: as many words as
+ * fit the kernel's IPC buffer page beside its capabilities and poll entries
+ * (abi/helios.h: 488 * 8 + 16 * 4 + 16 * 8 = 4096 bytes). */
+#define IPC_MAX_WORDS 488
 #define IPC_MAX_CAPS 16
 
 /* A capability: a slot in the kernel's capability space, or a descriptor. */

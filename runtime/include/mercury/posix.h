@@ -42,7 +42,7 @@ extern "C" {
 #define IPC_POSIX_MAX_CONNS 512       /* connections to one endpoint */
 #define IPC_POSIX_MAX_CLIENT_CONNS 64 /* of which one client process opened */
 #define IPC_POSIX_MAX_SAVED 16        /* saved replies of one connection */
-#define IPC_POSIX_MAX_UNREAD 32768    /* bytes of answers one leaves unread */
+#define IPC_POSIX_MAX_UNREAD 262144   /* bytes of answers one leaves unread */
 enum ipc_posix_limit {
 	IPC_POSIX_LIMIT_CONNS = 1,    /* IPC_POSIX_MAX_CONNS */
 	IPC_POSIX_LIMIT_CLIENT_CONNS, /* IPC_POSIX_MAX_CLIENT_CONNS */
@@ -131,7 +131,7 @@ int ipc_posix_poll(struct ipc_pollcap *caps, size_t ncaps, int timeout_ms);
  * The window is more than the replies a server may save per connection
  * (IPC_POSIX_MAX_SAVED), so that a call can always reach a server that
  * holds as many as it may, and its answers all fit what a server lets a
- * connection leave unread (IPC_POSIX_MAX_UNREAD: 26 of the largest). */
+ * connection leave unread (IPC_POSIX_MAX_UNREAD: 32 of the largest). */
 #define IPC_POSIX_MAX_CALLS 256
 #define IPC_POSIX_WINDOW 24
 /* The readiness descriptor of connection conn's asynchronous calls: one
