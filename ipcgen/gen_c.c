@@ -880,7 +880,7 @@ static const char *ref_val(const struct vref *r, const struct typeref *t)
 {
 	bool ptr = t->kind == TY_STRUCT;
 	switch (r->form) {
-	case VF_PARAM: return !ptr && t->optional && !is_array(t) && t->kind != TY_LIST ? vtext("(*%s)", r->name) : r->name;
+	case VF_PARAM: return r->name;
 	case VF_OUT: return ptr || is_array(t) || t->kind == TY_LIST ? r->name : vtext("(*%s)", r->name);
 	case VF_FIELD: return vtext(ptr ? "&v->%s" : "v->%s", r->name);
 	case VF_LOCAL: return vtext(ptr ? "&%s" : "%s", r->name);
@@ -956,12 +956,15 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 	const struct typeref *t = &tt;
 	if (t->optional) {
 		const char *has = ref_has(r, false);
-		fmt(b, "%sok = ok && ipc_put_word(%s, %s, %s);\n%sif (%s) {\n", ind, m, w,
-		    r->form == VF_PARAM ? vtext("%s != NULL", r->name) : has, ind, has);
+		fmt(b, "%sok = ok && ipc_put_word(%s, %s, %s);\n%sif (%s) {\n", ind, m, w, has, ind, has);
 		tt.optional = false;
 		char in2[16];
 		snprintf(in2, sizeof in2, "%s\t", ind);
-		put_enc(b, in2, t, r, m, w);
+		/* a scalar given by pointer: the value is behind it */
+		struct vref deref = {VF_LOCAL, vtext("(*%s)", r->name)};
+		bool by_ptr = r->form == VF_PARAM && !is_array(t) && t->kind != TY_LIST &&
+		              t->kind != TY_STRUCT;
+		put_enc(b, in2, t, by_ptr ? &deref : r, m, w);
 		fmt(b, "%s}\n", ind);
 		return;
 	}
