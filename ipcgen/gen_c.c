@@ -770,7 +770,7 @@ static bool is_string_list(const struct typeref *t)
 static void put_storage(struct buf *b, const char *ind, const struct typeref *t, const char *name,
                         bool zero)
 {
-	const char *z = zero ? " = {0}" : "";
+	const char *z = "";
 	if (t->optional)
 		fmt(b, "%sbool has_%s%s;\n", ind, name, zero ? " = false" : "");
 	switch (t->kind) {
@@ -795,16 +795,25 @@ static void put_storage(struct buf *b, const char *ind, const struct typeref *t,
 	default:
 		buf_puts(b, ind);
 		put_ctype(b, t);
-		if (!zero)
+		if (!zero || t->kind == TY_STRUCT)
 			fmt(b, " %s;\n", name);
-		else if (t->kind == TY_STRUCT)
-			fmt(b, " %s = {0};\n", name);
 		else if (t->kind == TY_ENUM)
 			fmt(b, " %s = (enum %s)0;\n", name, t->decl->cname);
 		else
 			fmt(b, " %s = 0;\n", name);
 		return;
 	}
+}
+
+/* Results an implementation may leave unset are zeroes, not what the stack
+ * held (which would go to the client): "ipc_zero(&r0, sizeof r0);" for
+ * those put_storage does not initialize. */
+static void put_zero(struct buf *b, const char *ind, const struct typeref *t, unsigned n)
+{
+	if (t->kind == TY_STRUCT)
+		fmt(b, "%sipc_zero(&r%u, sizeof r%u);\n", ind, n, n);
+	else if (is_array(t) || t->kind == TY_LIST)
+		fmt(b, "%sipc_zero(r%u, sizeof r%u);\n", ind, n, n);
 }
 
 /*
@@ -1378,6 +1387,9 @@ static void gen_server_general(struct buf *b, const struct method *m)
 		snprintf(name, sizeof name, "r%u", n);
 		put_storage(b, "\t\t", &p->type, name, true);
 	}
+	n = 0;
+	for (const struct param *p = m->results; p; p = p->next, n++)
+		put_zero(b, "\t\t", &p->type, n);
 	if (m->outcaps) {
 		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
 		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
@@ -1916,4 +1928,101 @@ const char *gen_c_filename(struct arena *a, const struct ns *ns, enum gen_part p
 {
 	static const char *const suffix[GEN_NPARTS] = {".h", "_client.c", "_server.c"};
 	return arena_printf(a, "%s%s", ns->cname, suffix[part]);
+}
+
+/* ---- for gen_fuzz: language 2's values as the generated code has them ------------- */
+
+void gen_value_param(struct buf *b, const struct typeref *t, const char *name, bool out)
+{
+	put_value_param(b, t, name, out);
+}
+
+void gen_value_storage(struct buf *b, const char *ind, const struct typeref *t, const char *name)
+{
+	put_storage(b, ind, t, name, false);
+	if (is_string_list(t))
+		fmt(b, "%sconst char *p%s[%u];\n", ind, name, (unsigned)t->bound);
+}
+
+void gen_value_encode(struct buf *b, const char *ind, const struct typeref *t, const char *name,
+                      const char *m, const char *w)
+{
+	struct vref r = {VF_PARAM, name};
+	put_enc(b, ind, t, &r, m, w);
+}
+
+void gen_value_local_arg(struct buf *b, const struct typeref *t, const char *name)
+{
+	if (is_string_list(t))
+		fmt(b, "\tfor (size_t ix = 0; ix < %u; ix++)\n\t\tp%s[ix] = %s[ix];\n", (unsigned)t->bound,
+		    name, name);
+}
+
+void gen_value_local_args(struct buf *b, const struct typeref *t, const char *name)
+{
+	if (t->optional || t->kind == TY_STRUCT || is_array(t) || t->kind == TY_LIST)
+		put_local_arg(b, t, name);
+	else
+		fmt(b, ", %s", name);
+}
+
+/*
+ * Random values for a fuzz target: fills the value at lvalue x (an array
+ * for strings, byte arrays and lists), its count at cnt and its presence at
+ * has (lvalues, or NULL); mostly valid, sometimes not (an enum or bit no
+ * member has, a count one past the bound), which the server must refuse.
+ */
+void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, const char *x,
+                    const char *cnt, const char *has, unsigned depth)
+{
+	unsigned n = (unsigned)t->bound;
+	if (t->optional && has)
+		fmt(b, "%s%s = fz_byte() & 1;\n", ind, has);
+	switch (t->kind) {
+	case TY_STRING:
+		fmt(b, "%sfz_string(%s, %u);\n", ind, x, n);
+		return;
+	case TY_BYTES:
+		fmt(b, "%s%s = fz_byte() %% %u;\n%sfz_fill(%s, %s < %u ? %s : %u);\n", ind, cnt, n + 2,
+		    ind, x, cnt, n, cnt, n);
+		return;
+	case TY_LIST: {
+		fmt(b, "%s%s = fz_byte() %% %u;\n", ind, cnt, n + 2);
+		fmt(b, "%sfor (size_t ix%u = 0; ix%u < %u; ix%u++) {\n", ind, depth, depth, n, depth);
+		char in2[32], *ex = malloc(strlen(x) + 32);
+		snprintf(in2, sizeof in2, "%s\t", ind);
+		sprintf(ex, "%s[ix%u]", x, depth);
+		gen_value_fill(b, in2, t->elem, ex, NULL, NULL, depth + 1);
+		free(ex);
+		fmt(b, "%s}\n", ind);
+		return;
+	}
+	case TY_STRUCT:
+		for (const struct param *f = t->decl->fields; f; f = f->next) {
+			size_t len = strlen(x) + strlen(f->cname) + 16;
+			char *fx = malloc(len), *fc = malloc(len), *fh = malloc(len);
+			snprintf(fx, len, "%s.%s", x, f->cname);
+			snprintf(fc, len, "%s.n%s", x, f->cname);
+			snprintf(fh, len, "%s.has_%s", x, f->cname);
+			gen_value_fill(b, ind, &f->type, fx, fc, fh, depth);
+			free(fx);
+			free(fc);
+			free(fh);
+		}
+		return;
+	case TY_ENUM:
+		fmt(b, "%s%s = fz_byte() & 1 ? %s : (enum %s)(int)fz_word();\n", ind, x,
+		    t->decl->members->cname, t->decl->cname);
+		return;
+	case TY_BITS:
+		fmt(b, "%s%s = (%s)(fz_byte() & 1 ? fz_word() & UINT64_C(0x%X) : fz_word());\n", ind, x,
+		    t->decl->cname, t->decl->mask);
+		return;
+	case TY_BOOL:
+		fmt(b, "%s%s = fz_word() & 1;\n", ind, x);
+		return;
+	default:
+		fmt(b, "%s%s = (%s)fz_word();\n", ind, x, c_type(t));
+		return;
+	}
 }

@@ -84,8 +84,9 @@ check-ipcgen-asan: $(IPCGEN_ASAN)
 # ipcgen --fuzz: a libFuzzer target per namespace, over its generated servers.
 GENFUZZ = $(B)/ipcgen/genfuzz
 GENFUZZ_IPC = protocols/errors.ipc protocols/io.ipc protocols/dev.ipc protocols/sys.ipc \
-	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc tests/ipcgen/ok/names.ipc
-GENFUZZ_NS = errors io dev sys fs every store names
+	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc tests/ipcgen/ok/names.ipc \
+	tests/ipcgen/ok/lang2.ipc
+GENFUZZ_NS = errors io dev sys fs every store names lang
 GENFUZZ_BINS = $(GENFUZZ_NS:%=$(GENFUZZ)/fuzz_%)
 GENFUZZ_RUNS = 200000
 FUZZ_SECONDS ?= 180

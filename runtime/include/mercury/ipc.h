@@ -497,6 +497,14 @@ IPC_GET_(uintptr, uintptr_t)
 IPC_GET_(bool, bool)
 #undef IPC_GET_
 
+/* Zeroes n bytes (a server's results before its implementation fills them). */
+static inline void ipc_zero(void *p, size_t n)
+{
+	unsigned char *c = (unsigned char *)p;
+	for (size_t i = 0; i < n; i++)
+		c[i] = 0;
+}
+
 static inline bool ipc_get_count(const struct ipc_msg *m, uint32_t *w, uint64_t max, size_t *n)
 {
 	uint64_t x;
