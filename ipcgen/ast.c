@@ -236,7 +236,10 @@ struct typeref ast_type(struct parser *p, struct qname *name, struct targs *args
 	unsigned want = list ? 2 : 1;
 	t.has_bound = true;
 	if (args->n != want || (list && args->v[0].is_num)) {
-		diag_error(p->diag, args->n > want ? args->extra : name->loc,
+		const struct targ *x = &args->v[1];   /* string<1, 2>: the second is too many */
+		struct loc at = args->n > 2 ? args->extra : args->n > want
+			? (x->is_num ? x->num.loc : x->type->name.loc) : name->loc;
+		diag_error(p->diag, at,
 		           list ? "'list' takes an element type and a bound: list<T, N>"
 		                : "'%s' takes one bound: %s<N>", name->name, name->name);
 		t.bad_args = true;
@@ -479,8 +482,12 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 	int prevlen = pend - pstart > 40 ? 40 : (int)(pend - pstart);
 	const char *prev = p->src->text + pstart;
 
-	if (total && expected[TOK_SEMI] && has_prev &&
-	    (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
+	if (total && expected[TOK_SEMI] && has_prev && pend - pstart == 4 &&
+	    memcmp(prev, "skip", 4) == 0 && tok->kind == TOK_IDENT) {
+		diag_error(p->diag, LOC(p, tok), "expected ';', found %s; 'skip' takes no name: "
+		           "it only leaves a method number unused ('skip;')", found);
+	} else if (total && expected[TOK_SEMI] && has_prev &&
+	           (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
 		diag_error(p->diag, (struct loc){p->src, pend}, "expected ';' after '%.*s'",
 		           prevlen, prev);
 	} else if (total && tok->kind == TOK_IDENT && keyword_meant(tok->text, expected, ntokens)) {

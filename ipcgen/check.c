@@ -1144,9 +1144,14 @@ static void check_bits(struct checker *c, struct decl *e)
 			           e->base.name.name);
 			continue;
 		}
-		if (neg || v == 0 || (v & (v - 1))) {
-			diag_error(c->d, m->loc, "'%s' of bits '%s' is %s%llu (0x%llx), not a single bit",
-			           m->name, e->name, neg ? "-" : "", (unsigned long long)v, (unsigned long long)v);
+		if (neg) {
+			diag_error(c->d, m->loc, "'%s' of bits '%s' is -%llu, not a single bit",
+			           m->name, e->name, (unsigned long long)v);
+			continue;
+		}
+		if (v == 0 || (v & (v - 1))) {
+			diag_error(c->d, m->loc, "'%s' of bits '%s' is %llu (0x%llx), not a single bit",
+			           m->name, e->name, (unsigned long long)v, (unsigned long long)v);
 			continue;
 		}
 		next = v << 1;
