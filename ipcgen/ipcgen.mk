@@ -52,6 +52,19 @@ $(B)/ipcgen/parser.o: $(B)/ipcgen/parser.c $(IPCGEN_HDRS)
 $(IPCGEN): $(IPCGEN_OBJS) $(B)/ipcgen/main.o
 	$(CC) $(CFLAGS) -pthread $(LDFLAGS) -o $@ $^ $(XXHASH_LIBS)
 
+# The front end alone (lexer, parser, checks: no main.c, no backends), as a
+# static library for other tools that read .ipc files (ipcctl), through the
+# public API of ipcgen/ipcgen.h; and the same under ASan/UBSan.  They link it
+# with -pthread $(XXHASH_LIBS).
+IPCGEN_BACKEND_OBJS = $(B)/ipcgen/gen_c.o $(B)/ipcgen/gen_fuzz.o $(B)/ipcgen/compat.o $(B)/ipcgen/write.o
+IPCGEN_FRONT_OBJS = $(filter-out $(IPCGEN_BACKEND_OBJS),$(IPCGEN_OBJS))
+IPCGEN_FRONT = $(B)/ipcgen/libipcgen-front.a
+IPCGEN_FRONT_ASAN = $(B)/ipcgen/asan/libipcgen-front.a
+$(IPCGEN_FRONT): $(IPCGEN_FRONT_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(IPCGEN_FRONT_ASAN): $(IPCGEN_FRONT_OBJS:$(B)/ipcgen/%.o=$(B)/ipcgen/asan/%.o)
+	rm -f $@ && ar rcs $@ $^
+
 # The same compiler under ASan/UBSan, run over every test input by check-ipcgen-asan.
 IPCGEN_ASAN_OBJS = $(IPCGEN_OBJS:$(B)/ipcgen/%.o=$(B)/ipcgen/asan/%.o) $(B)/ipcgen/asan/main.o
 $(B)/ipcgen/asan/%.o: ipcgen/%.c $(IPCGEN_HDRS)

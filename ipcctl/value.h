@@ -1,0 +1,77 @@
+/*
+ * value.h: the values of ipcctl, one kind of type at a time.
+ *
+ * A value passes through four steps, each one function per kind of type
+ * (integers, bool, enums, strings, byte arrays, capabilities), picked by
+ * the kind of its struct typeref: parsed from the command line, encoded
+ * into a request as the generated client does, decoded from a reply with
+ * the generated client's checks, printed as text or JSON.  A new kind of
+ * type is one more entry in the table of value.c.
+ */
+#ifndef IPCCTL_VALUE_H
+#define IPCCTL_VALUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <mercury/ipc.h>
+
+#include "ipcgen.h"
+
+/* What is passed or returned: a value parameter, a capability (one or a
+ * list), or a call's result. */
+struct item {
+	const char *name;
+	const struct typeref *type;
+	bool list;                    /* page...: any number of capabilities */
+};
+
+/* One value. */
+struct val {
+	uint64_t word;                /* a scalar: its wire word */
+	unsigned char *bytes;         /* a string or byte array (malloc'd) */
+	size_t len;
+	ipc_cap cap[IPC_MAX_CAPS];    /* capabilities: one, or a list's */
+	size_t ncaps;
+	bool set;                     /* given on the command line / decoded */
+};
+
+/* Where the next word and the next capability of a message are. */
+struct cursor {
+	uint32_t word, cap;
+};
+
+/* The type as written in a .ipc file: "u32", "string<16>", "io::whence"
+ * (malloc'd). */
+char *type_name(const struct typeref *t);
+/* Whether the type is a capability's (page, cap, an interface). */
+bool type_is_cap(const struct typeref *t);
+/* Whether ipcctl knows how to pass or show values of the type. */
+bool value_supported(const struct typeref *t);
+
+/* Parses text (one NAME=VALUE's VALUE) into v; for a list, adds one
+ * capability to it.  NULL on success, else why not, to follow "'NAME': "
+ * (malloc'd). */
+char *value_parse(const struct item *it, const char *text, struct val *v);
+/* The words a value of the item's type takes in a message, at least and
+ * at most (a reply's result is checked against them). */
+void value_words(const struct item *it, unsigned *min, unsigned *max);
+/* Whether v still fits a message that holds what c has reached; encodes it
+ * at c (words, or capabilities, which then belong to the message). */
+bool value_fits(const struct item *it, const struct val *v, const struct cursor *c);
+void value_encode(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c);
+/* Decodes v at c with the generated client's checks; false: malformed.
+ * A list takes every capability left. */
+bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+                  struct val *v);
+/* Prints v: text as it would be written as an argument ("fd 4 (page,
+ * 4096 bytes)" for a capability), or JSON. */
+void value_print(FILE *f, bool json, const struct item *it, const struct val *v);
+/* Frees v and releases the capabilities it still holds. */
+void value_free(const struct item *it, struct val *v);
+
+/* Quoted text: C-like escapes, or JSON's. */
+void put_quoted(FILE *f, bool json, const char *s, size_t len);
+
+#endif /* IPCCTL_VALUE_H */

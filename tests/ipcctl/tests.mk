@@ -1,0 +1,30 @@
+# tests/ipcctl: ipcctl against a real generated server.  Fragment of
+# Makefile.in, included by ipcctl/ipcctl.mk.
+#
+#   check-ipcctl        tests/ipcctl/ipcctl.sh: every method of ctltest.ipc through
+#                       ipcctl (text and JSON), declared errors, bad arguments,
+#                       unknown names, capabilities, list with matching and
+#                       mismatching fingerprints, services that are gone
+#   check-ipcctl-asan   the same with ipcctl under ASan/UBSan
+
+IPCCTL_GEN = $(B)/ipcctl/gen
+IPCCTL_SERVER = $(B)/ipcctl/ctltest-server
+
+# ipcgen rewrites only the outputs whose content changed: a stamp records the run.
+$(IPCCTL_GEN)/stamp: $(IPCGEN) tests/ipcctl/ctltest.ipc
+	@mkdir -p $(@D)
+	$(IPCGEN) -s -o $(IPCCTL_GEN) tests/ipcctl/ctltest.ipc
+	@touch $@
+$(IPCCTL_SERVER): tests/ipcctl/server.c $(IPCCTL_GEN)/stamp $(RT_LIB)
+	$(CC) $(HOST_CFLAGS) -Iruntime/include -I$(IPCCTL_GEN) -o $@ $< \
+		$(IPCCTL_GEN)/ctltest_server.c $(RT_LIB) $(RT_LIBS)
+
+IPCCTL_TESTS = check-ipcctl check-ipcctl-asan
+CHECK_TARGETS += $(IPCCTL_TESTS)
+
+check-ipcctl: $(IPCCTL) $(IPCCTL_SERVER)
+	@sh tests/run-test ipcctl $(B)/results sh tests/ipcctl/ipcctl.sh $(IPCCTL) \
+		$(IPCCTL_SERVER) $(IPCCTL_GEN) $(B)/ipcctl/work
+check-ipcctl-asan: $(IPCCTL_ASAN) $(IPCCTL_SERVER)
+	@sh tests/run-test ipcctl-asan $(B)/results env $(SAN_ENV) sh tests/ipcctl/ipcctl.sh \
+		$(IPCCTL_ASAN) $(IPCCTL_SERVER) $(IPCCTL_GEN) $(B)/ipcctl/work-asan
