@@ -86,8 +86,7 @@ struct member_list ast_member_list(struct member_list *l, struct member *m)
 	return r;
 }
 
-struct member *ast_member(struct parser *p, struct token *name,
-                          struct token *value, bool negative)
+struct member *ast_member(struct parser *p, struct token *name, struct numref *value)
 {
 	struct member *m = new(p, sizeof *m);
 	m->name = name->text;
@@ -95,9 +94,57 @@ struct member *ast_member(struct parser *p, struct token *name,
 	m->loc = LOC(p, name);
 	if (value) {
 		m->has_value = true;
-		m->literal = value->value;
-		m->negative = negative;
+		m->num = *value;
 	}
+	return m;
+}
+
+struct numref ast_value(struct parser *p, struct token *num, struct qname *name, bool negative)
+{
+	struct numref v = {.negative = negative};
+	if (num) {
+		v.literal = num->value;
+		v.loc = LOC(p, num);
+	} else {
+		v.name = *name;
+		v.loc = name->loc;
+	}
+	return v;
+}
+
+void ast_const(struct parser *p, struct token *kw, struct token *name, struct numref *value)
+{
+	struct decl *d = new_decl(p, D_CONST, kw, name);
+	d->has_value = true;
+	d->num = *value;
+}
+
+void ast_struct(struct parser *p, struct token *kw, struct token *name, struct param_list fields)
+{
+	struct decl *d = new_decl(p, D_STRUCT, kw, name);
+	d->fields = fields.head;
+	d->nfields = fields.n;
+}
+
+void ast_bits(struct parser *p, struct token *kw, struct token *name,
+              struct qname *base, struct member_list members)
+{
+	struct decl *d = new_decl(p, D_BITS, kw, name);
+	if (base) {
+		d->has_base = true;
+		d->base.name = *base;
+	}
+	d->members = members.head;
+	d->nmembers = members.n;
+}
+
+struct method *ast_skip(struct parser *p, struct token *kw)
+{
+	struct method *m = new(p, sizeof *m);
+	m->kind = M_SKIP;
+	m->name = "skip";
+	m->doc = kw->doc;
+	m->loc = LOC(p, kw);
 	return m;
 }
 
@@ -111,11 +158,19 @@ void ast_interface(struct parser *p, struct token *kw, struct token *name,
 	}
 	d->methods = methods.head;
 	d->nmethods = methods.n;
+	d->skip_tail = methods.skips;
 }
 
+/* A 'skip' is no method: it only moves the numbers of those after it. */
 struct method_list ast_method_list(struct method_list *l, struct method *m)
 {
 	struct method_list r = *l;
+	if (m->kind == M_SKIP) {
+		r.skips++;
+		return r;
+	}
+	m->skip_before = r.skips;
+	r.skips = 0;
 	APPEND(r, m);
 	return r;
 }
@@ -138,7 +193,10 @@ struct method *ast_method(struct parser *p, int kind, struct token *name,
 	m->caps = caps->in.head;
 	m->outcaps = caps->out.head;
 	m->params = params.head;
-	if (ret->present) {
+	if (ret->several) {
+		m->has_results = true;
+		m->results = ret->results.head;
+	} else if (ret->present) {
 		m->has_ret = true;
 		m->ret = ret->type;
 	}
@@ -146,12 +204,12 @@ struct method *ast_method(struct parser *p, int kind, struct token *name,
 	return m;
 }
 
-void ast_error(struct parser *p, struct token *kw, struct token *name, struct token *value)
+void ast_error(struct parser *p, struct token *kw, struct token *name, struct numref *value)
 {
 	struct decl *d = new_decl(p, D_ERROR, kw, name);
 	if (value) {
 		d->has_value = true;
-		d->literal = value->value;
+		d->num = *value;
 	}
 }
 
@@ -162,16 +220,87 @@ struct param *ast_value_param(struct parser *p, struct token *name, struct typer
 	return prm;
 }
 
-struct typeref ast_type(struct parser *p, struct qname *name, struct token *bound)
+/* A type argument that is a lone name may be a constant: string<MAX>. */
+static bool names_constant(const struct typeref *t)
 {
-	(void)p;
+	return !t->has_bound && !t->optional && !t->elem && !t->bad_args;
+}
+
+struct typeref ast_type(struct parser *p, struct qname *name, struct targs *args)
+{
 	struct typeref t = {.name = *name};
-	if (bound) {
-		t.has_bound = true;
-		t.bound = bound->value;
-		t.bound_loc = LOC(p, bound);
+	if (!args)
+		return t;
+	bool list = !name->ns && strcmp(name->name, "list") == 0;
+	const struct targ *b = list ? &args->v[1] : &args->v[0];
+	unsigned want = list ? 2 : 1;
+	t.has_bound = true;
+	if (args->n != want || (list && args->v[0].is_num)) {
+		const struct targ *x = &args->v[1];   /* string<1, 2>: the second is too many */
+		struct loc at = args->n > 2 ? args->extra : args->n > want
+			? (x->is_num ? x->num.loc : x->type->name.loc) : name->loc;
+		diag_error(p->diag, at,
+		           list ? "'list' takes an element type and a bound: list<T, N>"
+		                : "'%s' takes one bound: %s<N>", name->name, name->name);
+		t.bad_args = true;
+		return t;
+	}
+	if (list) {
+		t.elem = new(p, sizeof *t.elem);
+		*t.elem = *args->v[0].type;
+	}
+	if (b->is_num) {
+		t.bound = b->num.literal;
+		t.bound_negative = b->num.negative;
+		t.bound_loc = b->num.loc;
+	} else if (names_constant(b->type)) {
+		struct qname *q = new(p, sizeof *q);
+		*q = b->type->name;
+		t.bound_name = q;
+		t.bound_loc = q->loc;
+	} else {
+		diag_error(p->diag, b->type->name.loc,
+		           "the bound of '%s' must be a number or a constant", name->name);
+		t.bad_args = true;
 	}
 	return t;
+}
+
+struct typeref ast_optional(struct parser *p, struct typeref *t, struct token *q)
+{
+	struct typeref r = *t;
+	if (r.optional) {
+		diag_error(p->diag, LOC(p, q), "an optional value is already optional; write one '?'");
+		r.bad_args = true;
+	}
+	r.optional = true;
+	r.opt_loc = LOC(p, q);
+	return r;
+}
+
+struct targs ast_targs(struct parser *p, struct targs *l, struct targ *a)
+{
+	struct targs r = l ? *l : (struct targs){0};
+	if (r.n < 2)
+		r.v[r.n] = *a;
+	else if (r.n == 2)
+		r.extra = a->is_num ? a->num.loc : a->type->name.loc;
+	r.n++;
+	(void)p;
+	return r;
+}
+
+struct targ ast_targ(struct parser *p, struct typeref *t, struct token *num, bool negative)
+{
+	struct targ a = {0};
+	if (t) {
+		a.type = new(p, sizeof *a.type);
+		*a.type = *t;
+	} else {
+		a.is_num = true;
+		a.num = ast_value(p, num, NULL, negative);
+	}
+	return a;
 }
 
 struct qname_list ast_qname_list(struct parser *p, struct qname_list *l, struct qname *q)
@@ -228,6 +357,10 @@ static const char *keyword_text(int kind)
 	case TOK_SEND: return "send";
 	case TOK_ERROR: return "error";
 	case TOK_RAISES: return "raises";
+	case TOK_CONST: return "const";
+	case TOK_STRUCT: return "struct";
+	case TOK_BITS: return "bits";
+	case TOK_SKIP: return "skip";
 	}
 	return NULL;
 }
@@ -320,6 +453,12 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 	char what[512] = "";
 	size_t len = 0;
 	int n = 0, total = 0;
+	/* Where a name fits, language 2's keywords are names: not listed apart. */
+	unsigned char exp[256] = {0};
+	for (int t = 1; t < ntokens && t < 256; t++)
+		exp[t] = expected[t] && !(expected[TOK_IDENT] && (t == TOK_CONST || t == TOK_STRUCT ||
+		                                                  t == TOK_BITS || t == TOK_SKIP));
+	expected = exp;
 	for (int t = 1; t < ntokens; t++)
 		total += expected[t] != 0 && t != TOK_PART;
 	for (int t = 1; t < ntokens; t++) {
@@ -343,8 +482,12 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 	int prevlen = pend - pstart > 40 ? 40 : (int)(pend - pstart);
 	const char *prev = p->src->text + pstart;
 
-	if (total && expected[TOK_SEMI] && has_prev &&
-	    (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
+	if (total && expected[TOK_SEMI] && has_prev && pend - pstart == 4 &&
+	    memcmp(prev, "skip", 4) == 0 && tok->kind == TOK_IDENT) {
+		diag_error(p->diag, LOC(p, tok), "expected ';', found %s; 'skip' takes no name: "
+		           "it only leaves a method number unused ('skip;')", found);
+	} else if (total && expected[TOK_SEMI] && has_prev &&
+	           (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
 		diag_error(p->diag, (struct loc){p->src, pend}, "expected ';' after '%.*s'",
 		           prevlen, prev);
 	} else if (total && tok->kind == TOK_IDENT && keyword_meant(tok->text, expected, ntokens)) {
@@ -414,9 +557,10 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
 
 /*
  * A large file is parsed in two parts at once, on two threads: the second
- * part starts at a line that begins with 'interface', 'enum', 'error' or
- * 'use' (keywords that only ever begin a declaration), past the middle of
- * the file, with no comment on the line above (it would be the
+ * part starts at a line that begins with a keyword that begins a
+ * declaration ('interface', 'enum', 'error', 'use', 'const', 'struct',
+ * 'bits'; the last three may be names too, and a part that starts at one
+ * used so fails to parse), past the middle of the file, with no comment on the line above (it would be the
  * declaration's doc).  Each part has its own arena and diagnostics; if
  * either finds an error, the file is parsed again whole, as one, so that
  * what is reported is exactly what a single parse reports.
@@ -425,7 +569,7 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
 
 static bool line_starts_decl(const char *p, const char *end)
 {
-	static const char *const kw[] = {"interface", "enum", "error", "use"};
+	static const char *const kw[] = {"interface", "enum", "error", "use", "const", "struct", "bits"};
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	for (size_t k = 0; k < sizeof kw / sizeof kw[0]; k++) {

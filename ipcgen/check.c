@@ -26,7 +26,7 @@ static const struct { const char *name; enum type_kind kind; } builtins[] = {
 	{"i8", TY_I8}, {"i16", TY_I16}, {"i32", TY_I32}, {"i64", TY_I64},
 	{"uint", TY_UINT}, {"int", TY_INT}, {"size", TY_SIZE},
 	{"uintptr", TY_UINTPTR}, {"bool", TY_BOOL},
-	{"string", TY_STRING}, {"bytes", TY_BYTES},
+	{"string", TY_STRING}, {"bytes", TY_BYTES}, {"list", TY_LIST},
 	{"page", TY_PAGE}, {"cap", TY_CAP},
 };
 
@@ -62,12 +62,13 @@ static enum type_kind builtin(const char *name)
 	case 'b': return is(r, "ool") ? TY_BOOL : is(r, "ytes") ? TY_BYTES : TY_UNRESOLVED;
 	case 'p': return is(r, "age") ? TY_PAGE : TY_UNRESOLVED;
 	case 'c': return is(r, "ap") ? TY_CAP : TY_UNRESOLVED;
+	case 'l': return is(r, "ist") ? TY_LIST : TY_UNRESOLVED;
 	default: return TY_UNRESOLVED;
 	}
 }
 
 /* Types a value parameter or a result may have. */
-static bool is_value(enum type_kind k) { return k >= TY_U8 && k <= TY_BYTES; }
+static bool is_value(enum type_kind k) { return k >= TY_U8 && k <= TY_LIST; }
 static bool is_capability(enum type_kind k) { return k >= TY_PAGE && k <= TY_IFACE; }
 static bool is_integer(enum type_kind k) { return k >= TY_U8 && k <= TY_INT; }
 
@@ -150,8 +151,8 @@ static const char *const c_taken[] = {
 	/* the transport's include guard (its other names begin with IPC_) */
 	"MERCURY_IPC_H",
 	/* the names generated functions use for themselves */
-	"ep", "m", "st", "result", "nresult", "self", "reply", "status", "in", "out",
-	"vt", "wi",
+	"ep", "m", "st", "result", "nresult", "has_result", "self", "reply", "status", "in",
+	"out", "vt", "wi", "ok", "ix",
 	"ipc_cap",
 };
 
@@ -359,6 +360,8 @@ enum claim_what {
 	W_TAKEN, W_GUARD, W_STATUS, W_ERROR, W_ENUM, W_ENUM_VALID, W_ENUM_DEC,
 	W_ENUM_NAME, W_MEMBER, W_IFACE, W_VTABLE, W_ID, W_ABI, W_INIT, W_HANDLE,
 	W_DISPATCH, W_DESCRIBE, W_METHOD, W_LABEL, W_REPLY,
+	W_CONST, W_STRUCT, W_STRUCT_PUT, W_STRUCT_GET, W_BITS, W_BITS_VALID, W_BITS_DEC, W_BIT,
+	W_BITS_GET, W_ENUM_GET, W_PACK, W_FINISH,
 };
 static const struct { const char *owner, *noun; } claim_what[] = {
 	[W_TAKEN] = {"a name of C, C++ or their headers", NULL},
@@ -381,6 +384,18 @@ static const struct { const char *owner, *noun; } claim_what[] = {
 	[W_METHOD] = {"method '%s.%s'", NULL},
 	[W_LABEL] = {"method '%s.%s'", "label"},
 	[W_REPLY] = {"method '%s.%s'", "reply function"},
+	[W_CONST] = {"constant '%s::%s'", NULL},
+	[W_STRUCT] = {"struct '%s::%s'", NULL},
+	[W_STRUCT_PUT] = {"struct '%s::%s'", "encoder"},
+	[W_STRUCT_GET] = {"struct '%s::%s'", "decoder"},
+	[W_BITS] = {"bits '%s::%s'", NULL},
+	[W_BITS_VALID] = {"bits '%s::%s'", "validity check"},
+	[W_BITS_DEC] = {"bits '%s::%s'", "decoder"},
+	[W_BIT] = {"bits member '%s::%s'", NULL},
+	[W_BITS_GET] = {"bits '%s::%s'", "reader"},
+	[W_ENUM_GET] = {"enum '%s::%s'", "reader"},
+	[W_PACK] = {"method '%s.%s'", "request packer"},
+	[W_FINISH] = {"method '%s.%s'", "reply reader"},
 };
 
 /* A declaration that claims C names (a namespace, declaration, enum member
@@ -764,24 +779,50 @@ static const char *suggest(struct ns *ns, const char *name)
 
 static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, const char *what);
 
-/* string<N> and bytes<N> need a bound that fits a message; nothing else takes one. */
-static bool check_bound(struct checker *c, struct typeref *t)
+static bool eval_num(struct checker *c, struct ns *ns, const struct numref *n,
+                     uint64_t *mag, bool *neg);
+
+/* The most elements a list may hold. */
+#define LIST_MAX ((uint64_t)1 << 24)
+
+/* string<N>, bytes<N> and list<T, N> need a bound (a number or a constant)
+ * that fits a message; nothing else takes one. */
+static bool check_bound(struct checker *c, struct ns *ns, struct typeref *t)
 {
-	bool bounded = t->kind == TY_STRING || t->kind == TY_BYTES;
-	uint64_t most = (uint64_t)(c->u->max_words - 1) * 8;
+	bool bounded = t->kind == TY_STRING || t->kind == TY_BYTES || t->kind == TY_LIST;
+	uint64_t most = t->kind == TY_LIST ? LIST_MAX : (uint64_t)(c->u->max_words - 1) * 8;
+	if (t->bad_args)
+		return false;
 	if (t->has_bound && !bounded) {
-		diag_error(c->d, t->bound_loc, "'%s' takes no bound; only string<N> and bytes<N> do",
+		diag_error(c->d, t->bound_loc.src ? t->bound_loc : t->name.loc,
+		           "'%s' takes no bound; only string<N>, bytes<N> and list<T, N> do",
 		           t->name.name);
 		return false;
 	}
 	if (bounded && !t->has_bound) {
-		diag_error(c->d, t->name.loc, "'%s' needs a bound: %s<N>, at most N bytes",
-		           t->name.name, t->name.name);
+		if (t->kind == TY_LIST)
+			diag_error(c->d, t->name.loc, "'list' needs an element type and a bound: list<T, N>, at most N elements");
+		else
+			diag_error(c->d, t->name.loc, "'%s' needs a bound: %s<N>, at most N bytes",
+			           t->name.name, t->name.name);
 		return false;
 	}
-	if (bounded && (t->bound == 0 || t->bound > most)) {
-		diag_error(c->d, t->bound_loc, "the bound of '%s' must be from 1 to %llu (what one message carries)",
-		           t->name.name, (unsigned long long)most);
+	if (!bounded)
+		return true;
+	if (t->bound_name) {
+		struct numref n = {.name = *t->bound_name, .loc = t->bound_loc};
+		bool neg;
+		if (!eval_num(c, ns, &n, &t->bound, &neg))
+			return false;
+		t->bound_negative = neg;
+	}
+	if (t->bound_negative || t->bound == 0 || t->bound > most) {
+		diag_error(c->d, t->bound_loc, t->kind == TY_LIST
+		           ? "the bound of '%s' must be from 1 to %llu%s"
+		           : "the bound of '%s' must be from 1 to %llu (what one message carries)%s",
+		           t->name.name, (unsigned long long)most,
+		           t->bound_negative ? arena_printf(c->a, ", not -%llu", (unsigned long long)t->bound)
+		           : t->bound_name ? arena_printf(c->a, ", not %llu", (unsigned long long)t->bound) : "");
 		return false;
 	}
 	return true;
@@ -790,9 +831,9 @@ static bool check_bound(struct checker *c, struct typeref *t)
 static inline bool resolve(struct checker *c, struct ns *ns, struct typeref *t)
 {
 	/* Most references are to unbounded built-in types: nothing to check. */
-	if (!t->name.ns && !t->has_bound) {
+	if (!t->name.ns && !t->has_bound && !t->optional) {
 		enum type_kind k = builtin(t->name.name);
-		if (k != TY_UNRESOLVED && k != TY_STRING && k != TY_BYTES) {
+		if (k != TY_UNRESOLVED && k != TY_STRING && k != TY_BYTES && k != TY_LIST) {
 			t->kind = k;
 			return true;
 		}
@@ -814,7 +855,7 @@ static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, co
 	} else {
 		t->kind = builtin(q->name);
 		if (t->kind != TY_UNRESOLVED)
-			return check_bound(c, t);
+			return check_bound(c, ns, t);
 	}
 	struct decl *d = map_get(&target->syms, q->name, strlen(q->name));
 	if (!d) {
@@ -827,13 +868,15 @@ static bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, co
 			diag_error(c->d, q->loc, "unknown %s '%s'", what, q->name);
 		return false;
 	}
-	if (d->kind == D_ERROR) {
-		diag_error(c->d, q->loc, "'%s' is an error, not a type", q->name);
+	if (d->kind == D_ERROR || d->kind == D_CONST) {
+		diag_error(c->d, q->loc, "'%s' is %s, not a type", q->name,
+		           d->kind == D_ERROR ? "an error" : "a constant");
 		return false;
 	}
 	t->decl = d;
-	t->kind = d->kind == D_ENUM ? TY_ENUM : TY_IFACE;
-	return check_bound(c, t);
+	t->kind = d->kind == D_ENUM ? TY_ENUM : d->kind == D_BITS ? TY_BITS
+		: d->kind == D_STRUCT ? TY_STRUCT : TY_IFACE;
+	return check_bound(c, ns, t);
 }
 
 static const char *type_text(struct arena *a, const struct typeref *t)
@@ -849,6 +892,284 @@ static const char *qualified(struct arena *a, const struct decl *d)
 	memcpy(q + n, "::", 2);
 	memcpy(q + n + 2, d->name, m);
 	return q;
+}
+
+/* ---- constants and numbers ---------------------------------------------------- */
+
+static void check_const(struct checker *c, struct decl *d);
+static bool has_length(const struct param *p);
+
+/* The value of a number as written: a literal, or a constant's (which is
+ * checked first, once).  False if it names no constant (reported). */
+static bool eval_num(struct checker *c, struct ns *ns, const struct numref *n,
+                     uint64_t *mag, bool *neg)
+{
+	if (!n->name.name) {
+		*mag = n->literal;
+		*neg = n->negative && n->literal != 0;
+		return true;
+	}
+	const struct qname *q = &n->name;
+	struct ns *target = q->ns ? find_used(ns, q->ns) : ns;
+	if (!target) {
+		diag_error(c->d, q->loc, "unknown namespace '%s' in '%s::%s'; add 'use %s;'",
+		           q->ns, q->ns, q->name, q->ns);
+		return false;
+	}
+	struct decl *d = map_get(&target->syms, q->name, strlen(q->name));
+	if (!d || d->kind != D_CONST) {
+		diag_error(c->d, q->loc, d ? "'%s' is not a constant; a number or a constant goes here"
+		                           : "unknown constant '%s'", q->name);
+		return false;
+	}
+	check_const(c, d);
+	if (d->state != 2)
+		return false;
+	*mag = d->num.literal;
+	*neg = d->num.negative;
+	return true;
+}
+
+/* const NAME = value: a literal or another constant, from -2^63 to 2^64 - 1. */
+static void check_const(struct checker *c, struct decl *d)
+{
+	if (d->state == 2 || d->state == 3)
+		return;
+	if (d->state == 1) {
+		diag_error(c->d, d->loc, "constant '%s' is defined by itself", d->name);
+		d->state = 3;
+		return;
+	}
+	d->state = 1;
+	uint64_t mag;
+	bool neg;
+	bool ok = eval_num(c, d->ns, &d->num, &mag, &neg);
+	if (d->state == 3)
+		return;
+	if (ok && neg && mag > (uint64_t)INT64_MAX + 1) {
+		diag_error(c->d, d->num.loc, "constant '%s' is below -9223372036854775808", d->name);
+		ok = false;
+	}
+	d->state = ok ? 2 : 3;
+	d->num.literal = mag;
+	d->num.negative = neg;
+	d->num.name.name = NULL;
+}
+
+/* ---- value types: structs, bit sets, lists, optionals --------------------------- */
+
+/* The most words a value of type t takes on the wire (saturating). */
+static uint64_t words_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static uint64_t words_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+static uint64_t type_words(const struct typeref *t)
+{
+	uint64_t w;
+	switch (t->kind) {
+	case TY_STRING: case TY_BYTES: w = 1 + (t->bound + 7) / 8; break;
+	case TY_STRUCT: w = t->decl->max_words; break;
+	case TY_LIST: w = words_add(1, words_mul(t->bound, type_words(t->elem))); break;
+	default: w = 1; break;
+	}
+	return t->optional ? words_add(w, 1) : w;
+}
+
+/* Whether t is one of language 2's values, which only the general codec
+ * (gen_c) carries. */
+static bool is_general(const struct typeref *t)
+{
+	return t->optional || t->kind == TY_STRUCT || t->kind == TY_LIST || t->kind == TY_BITS;
+}
+
+/* A value type (of a parameter, result, field or list element): resolved,
+ * a value, and a list's element one a list may hold. */
+static bool check_value(struct checker *c, struct ns *ns, struct typeref *t)
+{
+	if (!resolve(c, ns, t))
+		return false;
+	if (t->kind == TY_LIST) {
+		struct typeref *e = t->elem;
+		if (!e || !check_value(c, ns, e))
+			return false;
+		if (e->optional || e->kind == TY_BYTES || e->kind == TY_LIST) {
+			diag_error(c->d, e->name.loc,
+			           "a list of %s needs a struct around each element: 'struct NAME { x: %s%s, }' and list<NAME, N>",
+			           e->optional ? "optional values" : e->kind == TY_BYTES ? "byte arrays" : "lists",
+			           e->kind == TY_BYTES ? "bytes<N>" : e->kind == TY_LIST ? "list<T, N>" : "T",
+			           e->optional ? "?" : "");
+			return false;
+		}
+	}
+	if (t->kind == TY_VOID && t->optional) {
+		diag_error(c->d, t->opt_loc, "'void' cannot be optional");
+		return false;
+	}
+	return true;
+}
+
+static void check_struct(struct checker *c, struct decl *d)
+{
+	if (!d->fields) {
+		diag_error(c->d, d->loc, "struct '%s' has no fields", d->name);
+		return;
+	}
+	dups_clear(&c->names);
+	for (struct param *f = d->fields; f; f = f->next) {
+		struct param *old = dups_put(&c->names, f->name, strlen(f->name), f);
+		if (old) {
+			diag_error(c->d, f->loc, "duplicate field '%s' in struct '%s'", f->name, d->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", f->name);
+		}
+		if (!check_value(c, d->ns, &f->type))
+			continue;
+		if (!is_value(f->type.kind))
+			diag_error(c->d, f->type.name.loc, "field '%s' of struct '%s' cannot have the type '%s'%s",
+			           f->name, d->name, type_text(c->a, &f->type),
+			           is_capability(f->type.kind) ? "; capabilities travel in a method's braces" : "");
+	}
+	/* The C struct's members: the fields' names, escaped, and the lengths
+	 * and presence flags derived from them, all different. */
+	for (struct param *f = d->fields; f; f = f->next) {
+		bool under;
+		f->cname = c_local(&c->strs, f->name, &under);
+	}
+	for (struct param *f = d->fields; f; f = f->next) {
+		const char *own[3] = {
+			f->cname,
+			has_length(f) ? arena_printf(c->a, "n%s", f->cname) : NULL,
+			f->type.optional ? arena_printf(c->a, "has_%s", f->cname) : NULL,
+		};
+		for (struct param *g = d->fields; g != f; g = g->next) {
+			const char *other[3] = {
+				g->cname,
+				has_length(g) ? arena_printf(c->a, "n%s", g->cname) : NULL,
+				g->type.optional ? arena_printf(c->a, "has_%s", g->cname) : NULL,
+			};
+			for (int x = 0; x < 3; x++)
+				for (int y = 0; y < 3; y++)
+					if (own[x] && other[y] && strcmp(own[x], other[y]) == 0 &&
+					    strcmp(f->name, g->name) != 0) {
+						diag_error(c->d, f->loc, "fields '%s' and '%s' of struct '%s' would both make the C member '%s'",
+						           g->name, f->name, d->name, own[x]);
+						x = y = 3;
+					}
+		}
+	}
+}
+
+/* A struct that holds itself, through fields, lists or optionals, has no
+ * size: reported once, at the field that closes the cycle.  Sets max_words. */
+static bool struct_layout(struct checker *c, struct decl *d)
+{
+	if (d->state == 2)
+		return true;
+	if (d->state == 1 || d->state == 3)
+		return false;
+	d->state = 1;
+	bool ok = true;
+	uint64_t w = 0;
+	for (struct param *f = d->fields; f; f = f->next) {
+		const struct typeref *t = &f->type;
+		while (t->kind == TY_LIST && t->elem)
+			t = t->elem;
+		if (t->kind == TY_STRUCT && t->decl->state == 1) {
+			if (t->decl == d)
+				diag_error(c->d, f->loc, "struct '%s' contains itself (field '%s')", d->name, f->name);
+			else
+				diag_error(c->d, f->loc, "struct '%s' contains itself (field '%s', through '%s')",
+				           d->name, f->name, qualified(c->a, t->decl));
+			ok = false;
+			break;
+		}
+		if (t->kind == TY_STRUCT && !struct_layout(c, t->decl)) {
+			ok = false;
+			break;
+		}
+		w = words_add(w, type_words(&f->type));
+	}
+	d->max_words = w;
+	d->state = ok ? 2 : 3;
+	return ok;
+}
+
+/* bits NAME [: type] { A = 0x1, B, ... }: each member one bit, distinct;
+ * a member without a value takes the bit after the one before (the first,
+ * bit 0). */
+static void check_bits(struct checker *c, struct decl *e)
+{
+	if (e->has_base) {
+		if (!resolve_what(c, e->ns, &e->base, "type"))
+			return;
+		enum type_kind k = e->base.kind;
+		if (!(k == TY_U8 || k == TY_U16 || k == TY_U32 || k == TY_U64 || k == TY_UINT)) {
+			diag_error(c->d, e->base.name.loc,
+			           "the type of bits '%s' must be an unsigned integer type (u8, u16, u32, u64), not '%s'",
+			           e->name, type_text(c->a, &e->base));
+			return;
+		}
+	} else {
+		e->base.kind = TY_U32;
+		e->base.name = (struct qname){.name = "u32", .loc = e->loc};
+	}
+	if (!e->members) {
+		diag_error(c->d, e->loc, "bits '%s' has no members", e->name);
+		return;
+	}
+	int64_t lo;
+	uint64_t hi;
+	int_range(e->base.kind, &lo, &hi);
+	dups_clear(&c->names);
+	dups_clear(&c->values);
+	uint64_t next = 1;
+	for (struct member *m = e->members; m; m = m->next) {
+		struct member *old = dups_put(&c->names, m->name, strlen(m->name), m);
+		if (old) {
+			m->dup = true;
+			diag_error(c->d, m->loc, "duplicate member '%s' in bits '%s'", m->name, e->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
+		}
+		uint64_t v = next;
+		bool neg = false;
+		if (m->has_value && !eval_num(c, e->ns, &m->num, &v, &neg))
+			continue;
+		if (!m->has_value && next == 0) {
+			diag_error(c->d, m->loc, "'%s' would be the bit after the last one of '%s'", m->name,
+			           e->base.name.name);
+			continue;
+		}
+		if (neg) {
+			diag_error(c->d, m->loc, "'%s' of bits '%s' is -%llu, not a single bit",
+			           m->name, e->name, (unsigned long long)v);
+			continue;
+		}
+		if (v == 0 || (v & (v - 1))) {
+			diag_error(c->d, m->loc, "'%s' of bits '%s' is %llu (0x%llx), not a single bit",
+			           m->name, e->name, (unsigned long long)v, (unsigned long long)v);
+			continue;
+		}
+		next = v << 1;
+		if (v > hi) {
+			diag_error(c->d, m->loc, "bit 0x%llx of '%s' does not fit the type of bits '%s', '%s'",
+			           (unsigned long long)v, m->name, e->name, e->base.name.name);
+			continue;
+		}
+		m->value = (int64_t)v;
+		old = dups_put(&c->values, &m->value, sizeof m->value, m);
+		if (old) {
+			diag_error(c->d, m->loc, "'%s' is the bit 0x%llx, which '%s' already is",
+			           m->name, (unsigned long long)v, old->name);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+			continue;
+		}
+		e->mask |= v;
+	}
 }
 
 /* ---- declarations ------------------------------------------------------------ */
@@ -924,13 +1245,19 @@ static void check_enum(struct checker *c, struct decl *e)
 		}
 		int64_t v;
 		if (m->has_value) {
+			uint64_t mag;
+			bool neg;
+			if (!eval_num(c, e->ns, &m->num, &mag, &neg)) {
+				have_prev = false;
+				continue;
+			}
 			/* Members are C enumerators, so each must fit an int. */
-			if (m->negative ? m->literal > (uint64_t)INT32_MAX + 1 : m->literal > INT32_MAX) {
+			if (neg ? mag > (uint64_t)INT32_MAX + 1 : mag > INT32_MAX) {
 				diag_error(c->d, m->loc, "value of '%s' does not fit a C enum (int)", m->name);
 				have_prev = false;
 				continue;
 			}
-			v = m->negative ? -(int64_t)m->literal : (int64_t)m->literal;
+			v = neg ? -(int64_t)mag : (int64_t)mag;
 		} else if (!have_prev) {
 			v = 0;
 		} else {
@@ -969,11 +1296,14 @@ static void check_errors(struct checker *c, struct ns *ns)
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_ERROR)
 			continue;
-		uint64_t v = d->has_value ? d->literal : next;
+		uint64_t v = next;
+		bool neg = false;
+		if (d->has_value && !eval_num(c, ns, &d->num, &v, &neg))
+			continue;
 		next = v + 1;
-		if (v < 1 || v > 0xffff) {
-			diag_error(c->d, d->loc, "the number of error '%s' must be from 1 to 65535, not %llu",
-			           d->name, (unsigned long long)v);
+		if (neg || v < 1 || v > 0xffff) {
+			diag_error(c->d, d->loc, "the number of error '%s' must be from 1 to 65535, not %s%llu",
+			           d->name, neg ? "-" : "", (unsigned long long)v);
 			continue;
 		}
 		d->code = hi | (uint32_t)v;
@@ -1053,9 +1383,9 @@ static const struct method *find_inherited(const struct decl *i, const char *nam
  * whose name, or C name if cnames, equals p's; a method has few. */
 static inline struct param *earlier(struct method *m, struct param *p, bool cnames)
 {
-	struct param *sections[3] = {m->caps, m->outcaps, m->params};
+	struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
 	const char *name = cnames ? p->cname : p->name;
-	for (int s = 0; s < 3; s++)
+	for (int s = 0; s < 4; s++)
 		for (struct param *q = sections[s]; q; q = q->next) {
 			if (q == p)
 				return NULL;
@@ -1072,9 +1402,9 @@ static inline struct param *earlier(struct method *m, struct param *p, bool cnam
  * nothing to compare.  (A clash of the bits here only costs the search.) */
 static bool first_letters_differ(const struct method *m, bool cnames)
 {
-	const struct param *sections[3] = {m->caps, m->outcaps, m->params};
+	const struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
 	uint64_t seen = 0;
-	for (int s = 0; s < 3; s++)
+	for (int s = 0; s < 4; s++)
 		for (const struct param *p = sections[s]; p; p = p->next) {
 			uint64_t bit = (uint64_t)1 << ((cnames ? p->cname : p->name)[0] & 63);
 			if (seen & bit)
@@ -1086,7 +1416,7 @@ static bool first_letters_differ(const struct method *m, bool cnames)
 
 static bool has_length(const struct param *p)
 {
-	return p->list || p->type.kind == TY_BYTES;
+	return p->list || p->type.kind == TY_BYTES || p->type.kind == TY_LIST;
 }
 
 static void suspect(struct checker *c, struct decl *i, struct method *m, struct param *p)
@@ -1149,21 +1479,24 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		check_param_names(c, m, m->caps);
 		check_param_names(c, m, m->outcaps);
 		check_param_names(c, m, m->params);
+		check_param_names(c, m, m->results);
 	}
 
 	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist);
 	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist);
 	m->nparams = 0;
-	m->max_words = 0;
+	uint64_t words = 0;
 	for (struct param *p = m->params; p; p = p->next) {
 		m->nparams++;
-		m->max_words++;
-		if (!resolve(c, ns, &p->type))
+		if (!check_value(c, ns, &p->type)) {
+			words = words_add(words, 1);
 			continue;
-		if (p->type.kind == TY_STRING || p->type.kind == TY_BYTES) {
-			m->variable = true;
-			m->max_words += (unsigned)((p->type.bound + 7) / 8);
 		}
+		if (p->type.kind == TY_STRING || p->type.kind == TY_BYTES)
+			m->variable = true;
+		if (is_general(&p->type))
+			m->general = true;
+		words = words_add(words, type_words(&p->type));
 		if (!is_value(p->type.kind))
 			diag_error(c->d, p->type.name.loc,
 			           is_capability(p->type.kind)
@@ -1174,15 +1507,42 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           is_capability(p->type.kind) ? p->name : "",
 			           is_capability(p->type.kind) ? type_text(c->a, &p->type) : "");
 	}
-	if (m->has_ret && resolve(c, ns, &m->ret)) {
+	m->max_words = words > UINT32_MAX ? UINT32_MAX : (unsigned)words;
+	uint64_t rwords = 0;
+	if (m->has_ret && check_value(c, ns, &m->ret)) {
 		if (m->ret.kind != TY_VOID && !is_value(m->ret.kind))
 			diag_error(c->d, m->ret.name.loc,
 			           "'%s' cannot return '%s'; return capabilities after ';' in braces",
 			           m->name, type_text(c->a, &m->ret));
+		else if (m->ret.kind != TY_VOID)
+			rwords = type_words(&m->ret);
+		if (is_general(&m->ret))
+			m->general = true;
 	} else if (!m->has_ret) {
 		m->ret.kind = TY_VOID;
 		m->ret.name = (struct qname){.name = "void", .loc = m->loc};
 	}
+	if (m->has_results) {
+		m->general = true;
+		for (struct param *r = m->results; r; r = r->next) {
+			if (!check_value(c, ns, &r->type))
+				continue;
+			if (!is_value(r->type.kind))
+				diag_error(c->d, r->type.name.loc,
+				           is_capability(r->type.kind)
+				           ? "result '%s' of '%s' has the capability type '%s'; return capabilities after ';' in braces"
+				           : "result '%s' of '%s' cannot have the type '%s'",
+				           r->name, m->name, type_text(c->a, &r->type));
+			else
+				rwords = words_add(rwords, type_words(&r->type));
+		}
+	}
+	if (m->kind == M_SEND && m->has_results && m->results)
+		diag_error(c->d, m->results->loc, "'send %s' cannot return a value: a send has no reply", m->name);
+	else if (rwords > u->max_words)
+		diag_error(c->d, m->loc,
+		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u",
+		           m->name, (unsigned long long)rwords, u->max_words);
 	if (m->kind == M_SEND) {
 		if (m->has_ret && m->ret.kind != TY_VOID)
 			diag_error(c->d, m->ret.name.loc,
@@ -1196,10 +1556,14 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	if (m->max_words > u->max_words && !m->variable)
 		diag_error(c->d, m->loc, "'%s' has %u parameters; a message carries at most %u words",
 		           m->name, m->nparams, u->max_words);
-	else if (m->max_words > u->max_words)
+	else if (m->max_words > u->max_words && !m->general)
 		diag_error(c->d, m->loc,
 		           "'%s' needs up to %u words for its parameters (strings and byte arrays at their bounds); a message carries at most %u",
 		           m->name, m->max_words, u->max_words);
+	else if (m->max_words > u->max_words)
+		diag_error(c->d, m->loc,
+		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u",
+		           m->name, (unsigned long long)words, u->max_words);
 
 	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
 	dups_clear(&c->raised);
@@ -1209,6 +1573,15 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		if (!target) {
 			diag_error(c->d, e->name.loc, "unknown namespace '%s' in '%s::%s'; add 'use %s;'",
 			           e->name.ns, e->name.ns, e->name.name, e->name.ns);
+			continue;
+		}
+		if (e->name.name[0] == '*') {   /* ns::*: every error of target, present and future */
+			e->all = target;
+			struct qname_node *old = dups_put(&c->raised, &e->all, sizeof e->all, e);
+			if (old) {
+				diag_error(c->d, e->name.loc, "'%s' raises '%s::*' twice", m->name, target->name);
+				diag_note(c->d, old->name.loc, "first named here");
+			}
 			continue;
 		}
 		struct decl *d = map_get(&target->syms, e->name.name, strlen(e->name.name));
@@ -1228,6 +1601,13 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			diag_note(c->d, old->name.loc, "first named here");
 		}
 	}
+	for (struct qname_node *e = m->raises; e; e = e->next)
+		for (struct qname_node *w = m->raises; w && e->decl; w = w->next)
+			if (w->all && w->all == e->decl->ns) {
+				diag_error(c->d, e->name.loc, "'%s' raises '%s', which '%s::*' already names",
+				           m->name, qualified(c->a, e->decl), w->all->name);
+				break;
+			}
 	if (m->kind == M_SEND && m->raises)
 		diag_error(c->d, m->raises->name.loc,
 		           "'send %s' cannot raise errors: a send has no reply", m->name);
@@ -1245,9 +1625,8 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	}
 
 	/* C names of the parameters, and the names the C functions derive from them. */
-	struct param *lists[2] = {m->caplist, m->outlist};
-	struct param *sections[3] = {m->caps, m->outcaps, m->params};
-	for (int s = 0; s < 3; s++)
+	struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
+	for (int s = 0; s < 4; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
 			bool under;
 			p->cname = c_local(&c->strs, p->name, &under);
@@ -1255,7 +1634,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 				suspect(c, i, m, p);
 		}
 	bool differ = first_letters_differ(m, true);
-	for (int s = 0; s < 3 && !differ; s++)
+	for (int s = 0; s < 4 && !differ; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
 			struct param *old = earlier(m, p, true);
 			/* Equal protocol names were reported as duplicates already. */
@@ -1264,33 +1643,41 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 				           old->name, p->name, m->name, p->cname);
 			}
 		}
-	struct param *arrays[64 + 2];
-	size_t narrays = 0;
-	for (int s = 0; s < 2; s++)
-		if (lists[s])
-			arrays[narrays++] = lists[s];
-	for (struct param *p = m->params; p && narrays < 64 + 2; p = p->next)
-		if (p->type.kind == TY_BYTES)
-			arrays[narrays++] = p;
-	for (size_t s = 0; s < narrays; s++) {
-		struct param *l = arrays[s];
-		if (!l->cname)
-			continue;
-		const char *count = arena_printf(c->a, "n%s", l->cname);
-		struct param *old = NULL;
-		for (int t = 0; t < 3 && !old; t++)
-			for (struct param *q = sections[t]; q && !old; q = q->next)
-				if (strcmp(q->cname, count) == 0)
-					old = q;
-		if (old)
-			diag_error(c->d, old->loc,
-			           "parameter '%s' of '%s' would be '%s' in C, the name of the length of '%s%s'",
-			           old->name, m->name, count, l->name, l->list ? "..." : "");
-	}
+	/* Names C derives from a parameter: the length of an array or list,
+	 * the presence flag of an optional result. */
+	for (int s = 0; s < 4; s++)
+		for (struct param *l = sections[s]; l; l = l->next) {
+			if (!l->cname)
+				continue;
+			const char *derived[2] = {
+				has_length(l) ? arena_printf(c->a, "n%s", l->cname) : NULL,
+				s == 3 && l->type.optional ? arena_printf(c->a, "has_%s", l->cname) : NULL,
+			};
+			for (int k = 0; k < 2; k++) {
+				struct param *old = NULL;
+				for (int t = 0; t < 4 && derived[k] && !old; t++)
+					for (struct param *q = sections[t]; q && !old; q = q->next)
+						if (strcmp(q->cname, derived[k]) == 0)
+							old = q;
+				if (old)
+					diag_error(c->d, old->loc,
+					           "parameter '%s' of '%s' would be '%s' in C, the name of the %s of '%s%s'",
+					           old->name, m->name, derived[k], k ? "presence flag" : "length",
+					           l->name, l->list ? "..." : "");
+			}
+		}
 	bool under;
 	m->field = c_local(&c->strs, m->name, &under);
 	if (under)
 		suspect(c, i, m, NULL);
+	/* The general codec takes a single result as one named 'result'. */
+	if (m->general && !m->has_results && m->ret.kind != TY_VOID) {
+		struct param *r = arena_alloc(c->a, sizeof *r);
+		r->name = r->cname = "result";
+		r->loc = m->ret.name.loc;
+		r->type = m->ret;
+		m->results = r;
+	}
 }
 
 /* The vtable entries of an interface must differ in C as its methods do in
@@ -1322,6 +1709,7 @@ static void check_interface(struct checker *c, struct decl *i)
 	dups_clear(&c->names);
 	unsigned n = 0;
 	for (struct method *m = i->methods; m; m = m->next) {
+		n += m->skip_before;
 		m->number = ++n;
 		struct method *old = dups_put(&c->names, m->name, strlen(m->name), m);
 		if (old) {
@@ -1339,6 +1727,7 @@ static void check_interface(struct checker *c, struct decl *i)
 		}
 		check_method(c, i, m);
 	}
+	n += i->skip_tail;
 	if (n > 0xffff)
 		diag_error(c->d, i->loc, "interface '%s' has %u methods; a 16-bit label number allows at most 65535",
 		           i->name, n);
@@ -1431,10 +1820,56 @@ static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
 	e->canon = arena_strndup(a, b->data, b->len);
 }
 
+/* A bit set's canonical form, "bits(u32 1 2 64)". */
+static void canon_bits(struct arena *a, struct buf *b, struct decl *e)
+{
+	b->len = 0;
+	buf_puts(b, "bits(");
+	buf_puts(b, e->base.name.name);
+	for (const struct member *m = e->members; m; m = m->next) {
+		put_c(b, ' ');
+		put_dec(b, (uint64_t)m->value);
+	}
+	put_c(b, ')');
+	e->canon = arena_strndup(a, b->data, b->len);
+}
+
+static inline void canon_type(struct buf *b, const struct typeref *t, bool list);
+
+/* A struct's, "struct(i64,u32,string<64>)": its fields' types in order
+ * (their names are not on the wire).  Made once, those of the structs it
+ * holds first; its own scratch buffer, as it nests. */
+static void canon_struct(struct arena *a, struct decl *d)
+{
+	if (d->canon)
+		return;
+	for (const struct param *f = d->fields; f; f = f->next) {
+		const struct typeref *t = &f->type;
+		while (t->kind == TY_LIST)
+			t = t->elem;
+		if (t->kind == TY_STRUCT)
+			canon_struct(a, t->decl);
+	}
+	struct buf b = {0};
+	buf_puts(&b, "struct(");
+	for (const struct param *f = d->fields; f; f = f->next) {
+		canon_type(&b, &f->type, false);
+		put_c(&b, f->next ? ',' : ')');
+	}
+	d->canon = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+}
+
 static inline void canon_type(struct buf *b, const struct typeref *t, bool list)
 {
-	if (t->kind == TY_ENUM) {
+	if (t->kind == TY_ENUM || t->kind == TY_BITS || t->kind == TY_STRUCT) {
 		buf_puts(b, t->decl->canon);
+	} else if (t->kind == TY_LIST) {
+		buf_putn(b, "list<", 5);
+		canon_type(b, t->elem, false);
+		put_c(b, ',');
+		put_dec(b, t->bound);
+		put_c(b, '>');
 	} else if (t->kind == TY_IFACE) {
 		buf_puts(b, t->decl->ns->name);
 		buf_putn(b, "::", 2);
@@ -1450,6 +1885,8 @@ static inline void canon_type(struct buf *b, const struct typeref *t, bool list)
 			put_c(b, '>');
 		}
 	}
+	if (t->optional)
+		put_c(b, '?');
 	if (list)
 		buf_putn(b, "...", 3);
 }
@@ -1475,13 +1912,21 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 	buf_putn(b, "} (", 3);
 	canon_params(b, m->params);
 	buf_putn(b, ") ", 2);
-	canon_type(b, &m->ret, false);
+	if (m->has_results) {
+		put_c(b, '(');
+		canon_params(b, m->results);
+		put_c(b, ')');
+	} else {
+		canon_type(b, &m->ret, false);
+	}
 	if (m->raises) {
-		/* The set of codes, in increasing order. */
+		/* The set of codes, in increasing order; a namespace's every error
+		 * (ns::*) as the high half of its codes and a '*'. */
 		uint32_t codes[256];
 		size_t n = 0;
 		for (const struct qname_node *e = m->raises; e && n < 256; e = e->next)
-			codes[n++] = e->decl->code;
+			codes[n++] = e->all ? (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16
+			                    : e->decl->code;
 		for (size_t x = 1; x < n; x++)
 			for (size_t y = x; y > 0 && codes[y - 1] > codes[y]; y--) {
 				uint32_t tmp = codes[y];
@@ -1491,7 +1936,12 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 		buf_putn(b, " raises", 7);
 		for (size_t x = 0; x < n; x++) {
 			put_c(b, ' ');
-			put_hex(b, codes[x], 8);
+			if (codes[x] & 0xffff) {
+				put_hex(b, codes[x], 8);
+			} else {
+				put_hex(b, codes[x] >> 16, 4);
+				put_c(b, '*');
+			}
 		}
 	}
 }
@@ -1568,13 +2018,15 @@ static void count_claims(const struct unit *u, size_t *names, size_t *who)
 		*who += 1;
 		for (const struct decl *d = ns->decls; d; d = d->next) {
 			*who += 1;
-			if (d->kind == D_ERROR) {
+			if (d->kind == D_ERROR || d->kind == D_CONST) {
 				*names += 1;
-			} else if (d->kind == D_ENUM) {
-				*names += 4 + d->nmembers;
+			} else if (d->kind == D_STRUCT) {
+				*names += 3;
+			} else if (d->kind == D_ENUM || d->kind == D_BITS) {
+				*names += 5 + d->nmembers;
 				*who += d->nmembers;
 			} else {
-				*names += 8 + 3 * (size_t)d->nmethods;
+				*names += 8 + 5 * (size_t)d->nmethods;
 				*who += d->nmethods;
 			}
 		}
@@ -1631,12 +2083,37 @@ static void claim_names(struct checker *c, struct ns *ns)
 			continue;
 		}
 		d->CNAME = c_upper(a, d->cname);
+		if (d->kind == D_CONST) {
+			claim(c, CN_MACRO, d->CNAME, who, W_CONST);
+			continue;
+		}
+		if (d->kind == D_STRUCT) {
+			claim(c, CN_TAG, d->cname, who, W_STRUCT);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "put"), who, W_STRUCT_PUT);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get"), who, W_STRUCT_GET);
+			continue;
+		}
+		if (d->kind == D_BITS) {
+			d->cdec = join_lit(a, d->cname, "dec");
+			claim(c, CN_ORDINARY, d->cname, who, W_BITS);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_BITS_VALID);
+			claim(c, CN_ORDINARY, d->cdec, who, W_BITS_DEC);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get"), who, W_BITS_GET);
+			const char *q = qualified(c->a, d);
+			for (struct member *m = d->members; m; m = m->next) {
+				m->cname = upper(join(a, d->cname, m->name));
+				if (!m->dup)
+					claim(c, CN_MACRO, m->cname, claimant(c, m->loc, m, q, m->name), W_BIT);
+			}
+			continue;
+		}
 		if (d->kind == D_ENUM) {
 			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_TAG, d->cname, who, W_ENUM);
 			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_ENUM_VALID);
 			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_DEC);
 			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "name"), who, W_ENUM_NAME);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get"), who, W_ENUM_GET);
 			const char *q = qualified(c->a, d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = upper(join(a, d->cname, m->name));
@@ -1664,6 +2141,11 @@ static void claim_names(struct checker *c, struct ns *ns)
 			claim(c, CN_MACRO, m->clabel, mwho, W_LABEL);
 			if (m->kind == M_CALL)
 				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "reply"), mwho, W_REPLY);
+			if (m->general) {
+				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "pack"), mwho, W_PACK);
+				if (m->kind == M_CALL)
+					claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "finish"), mwho, W_FINISH);
+			}
 		}
 	}
 }
@@ -1706,8 +2188,8 @@ static bool local_fits(struct checker *c, struct method *m, struct param *p, con
 	const char *len = has_length(p) ? arena_printf(&c->tmp, "n%s", name) : NULL;
 	if (len && global_name(c, len, false))
 		return false;
-	struct param *sections[3] = {m->caps, m->outcaps, m->params};
-	for (int k = 0; k < 3; k++)
+	struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
+	for (int k = 0; k < 4; k++)
 		for (struct param *q = sections[k]; q; q = q->next) {
 			if (q == p)
 				continue;
@@ -1777,6 +2259,12 @@ static void fingerprints(struct fp_job *j)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_ENUM)
 				canon_enum(&j->arena, &scratch, d);
+			else if (d->kind == D_BITS)
+				canon_bits(&j->arena, &scratch, d);
+	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_STRUCT)
+				canon_struct(&j->arena, d);
 	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
@@ -1816,14 +2304,26 @@ bool check_unit(struct unit *u)
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		check_use_cycles(&c, ns);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_CONST)
+				check_const(&c, d);
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		check_errors(&c, ns);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next) {
 			if (d->kind == D_ENUM)
 				check_enum(&c, d);
+			else if (d->kind == D_BITS)
+				check_bits(&c, d);
+			else if (d->kind == D_STRUCT)
+				check_struct(&c, d);
 			else if (d->kind == D_IFACE)
 				check_parent(&c, d);
 		}
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_STRUCT)
+				struct_layout(&c, d);
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)

@@ -119,7 +119,7 @@ static bool parse_lock(struct unit *u, const char *path, char *text, struct old_
 			char name[300];
 			unsigned number;
 			int used = 0;
-			if (strlen(line) >= 600 || sscanf(line + 7, "%u %299s %n", &number, name, &used) != 2 || !used)
+			if (sscanf(line + 7, "%u %299s %n", &number, name, &used) != 2 || !used)
 				goto bad;
 			struct old_method *m = arena_alloc(&u->arena, sizeof *m);
 			m->number = number;

@@ -8,6 +8,7 @@
  * Output is assembled in one buffer with a small formatter (fmt below): the
  * generated text is most of what ipcgen's time goes to.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipcgen.h"
@@ -145,9 +146,23 @@ static void put_declared(struct buf *b, const struct method *m, const char *st)
 		PUT(b, "0");
 		return;
 	}
-	for (const struct qname_node *e = m->raises; e; e = e->next)
-		fmt(b, e == m->raises ? "%s == %s" : " || %s == %s", st, e->decl->CNAME);
+	for (const struct qname_node *e = m->raises; e; e = e->next) {
+		if (e != m->raises)
+			PUT(b, " || ");
+		if (e->all)   /* every error of a namespace, present and future: its codes' high half */
+			fmt(b, "(%s > 0 && %s >> 16 == 0x%x)", st, st,
+			    fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff);
+		else
+			fmt(b, "%s == %s", st, e->decl->CNAME);
+	}
 }
+
+static void put_value_param(struct buf *b, const struct typeref *t, const char *name, bool out);
+static void put_general_outs(struct buf *b, const struct method *m);
+static void gen_const(struct buf *b, const struct decl *d);
+static void gen_bits(struct buf *b, const struct decl *e);
+static void gen_enum_get(struct buf *b, const struct decl *e);
+static void gen_struct_ordered(struct buf *b, const struct decl *d, struct decl **done, size_t *ndone);
 
 /* ---- shared prototypes ------------------------------------------------------ */
 
@@ -177,6 +192,23 @@ static void put_result(struct buf *b, const struct method *m, bool in)
  */
 static void put_params_text(struct buf *b, const struct method *m, bool with_result)
 {
+	if (m->general) {
+		for (const struct param *p = m->caps; p; p = p->next) {
+			if (p->list)
+				fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
+			else
+				fmt(b, ", ipc_cap %s", p->cname);
+		}
+		for (const struct param *p = m->params; p; p = p->next)
+			put_value_param(b, &p->type, p->cname, false);
+		if (with_result) {
+			put_general_outs(b, m);
+		} else {
+			for (const struct param *p = m->outcaps; p; p = p->next)
+				fmt(b, p->list ? ", ipc_cap *%s, size_t *n%s" : ", ipc_cap *%s", p->cname, p->cname);
+		}
+		return;
+	}
 	for (const struct param *p = m->caps; p; p = p->next) {
 		if (p->list)
 			fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
@@ -256,7 +288,12 @@ static void put_reply_proto(struct buf *b, const struct method *m)
 		else
 			fmt(b, ", ipc_cap %s", p->cname);
 	}
-	put_result(b, m, true);
+	if (m->general) {
+		for (const struct param *p = m->results; p; p = p->next)
+			put_value_param(b, &p->type, p->cname, false);
+	} else {
+		put_result(b, m, true);
+	}
 	PUT(b, ")");
 }
 
@@ -435,11 +472,36 @@ static void gen_header(struct buf *b, const struct ns *ns)
 	buf_puts(b, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	doc(b, "", ns->doc);
 	gen_errors(b, ns);
+	bool consts = false;
+	size_t nstructs = 0;
+	for (const struct decl *d = ns->decls; d; d = d->next) {
+		if (d->kind == D_CONST) {
+			gen_const(b, d);
+			consts = true;
+		}
+		nstructs += d->kind == D_STRUCT;
+	}
+	if (consts)
+		buf_putc(b, '\n');
 	for (const struct decl *d = ns->decls; d; d = d->next)
 		if (d->kind == D_ENUM) {
 			buf_spill(b);
 			gen_enum(b, d);
+			gen_enum_get(b, d);
+		} else if (d->kind == D_BITS) {
+			buf_spill(b);
+			gen_bits(b, d);
 		}
+	if (nstructs) {
+		struct decl **done = calloc(nstructs, sizeof *done);
+		size_t ndone = 0;
+		for (const struct decl *d = ns->decls; d && done; d = d->next)
+			if (d->kind == D_STRUCT) {
+				buf_spill(b);
+				gen_struct_ordered(b, d, done, &ndone);
+			}
+		free(done);
+	}
 	for (const struct decl *d = ns->decls; d; d = d->next)
 		if (d->kind == D_IFACE)
 			gen_iface_decls(b, d);
@@ -560,9 +622,15 @@ static void gen_client_checks(struct buf *b, const struct method *m)
 	PUT(b, "\t}\n");
 }
 
+static void gen_client_general(struct buf *b, const struct method *m);
+
 static void gen_client_call(struct buf *b, const struct decl *i, const struct method *m)
 {
 	buf_spill(b);
+	if (m->general) {
+		gen_client_general(b, m);
+		return;
+	}
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
 	bool var = m->variable;
@@ -674,6 +742,783 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	buf_puts(b, "\treturn 0;\n}\n\n");
 }
 
+/* ---- language 2's values: structs, lists, optionals, bit sets ---------------- */
+
+/* The C type of a value held in memory (a field, a list's element, a
+ * local): not for strings, byte arrays and lists, which are arrays. */
+static void put_ctype(struct buf *b, const struct typeref *t)
+{
+	switch (t->kind) {
+	case TY_ENUM: fmt(b, "enum %s", t->decl->cname); break;
+	case TY_STRUCT: fmt(b, "struct %s", t->decl->cname); break;
+	case TY_BITS: buf_puts(b, t->decl->cname); break;
+	default: buf_puts(b, c_type(t)); break;
+	}
+}
+
+static bool is_string_list(const struct typeref *t)
+{
+	return t->kind == TY_LIST && t->elem->kind == TY_STRING;
+}
+
+/* The members (or locals) that hold a value of type t called name:
+ * 	bool has_tag;            (optional)
+ * 	char name[65];           (string<64>)
+ * 	uint8_t data[16]; size_t ndata;    (bytes<16>; a list likewise)
+ * zeroed if zero (a server's results, defined if the implementation
+ * forgets one). */
+static void put_storage(struct buf *b, const char *ind, const struct typeref *t, const char *name,
+                        bool zero)
+{
+	const char *z = "";
+	if (t->optional)
+		fmt(b, "%sbool has_%s%s;\n", ind, name, zero ? " = false" : "");
+	switch (t->kind) {
+	case TY_STRING:
+		fmt(b, "%schar %s[%u]%s;\n", ind, name, (unsigned)t->bound + 1, z);
+		return;
+	case TY_BYTES:
+		fmt(b, "%suint8_t %s[%u]%s;\n%ssize_t n%s%s;\n", ind, name, (unsigned)t->bound, z,
+		    ind, name, zero ? " = 0" : "");
+		return;
+	case TY_LIST:
+		buf_puts(b, ind);
+		if (is_string_list(t)) {
+			fmt(b, "char %s[%u][%u]%s;\n", name, (unsigned)t->bound,
+			    (unsigned)t->elem->bound + 1, z);
+		} else {
+			put_ctype(b, t->elem);
+			fmt(b, " %s[%u]%s;\n", name, (unsigned)t->bound, z);
+		}
+		fmt(b, "%ssize_t n%s%s;\n", ind, name, zero ? " = 0" : "");
+		return;
+	default:
+		buf_puts(b, ind);
+		put_ctype(b, t);
+		if (!zero || t->kind == TY_STRUCT)
+			fmt(b, " %s;\n", name);
+		else if (t->kind == TY_ENUM)
+			fmt(b, " %s = (enum %s)0;\n", name, t->decl->cname);
+		else
+			fmt(b, " %s = 0;\n", name);
+		return;
+	}
+}
+
+/* Results an implementation may leave unset are zeroes, not what the stack
+ * held (which would go to the client): "ipc_zero(&r0, sizeof r0);" for
+ * those put_storage does not initialize. */
+static void put_zero(struct buf *b, const char *ind, const struct typeref *t, unsigned n)
+{
+	if (t->kind == TY_STRUCT)
+		fmt(b, "%sipc_zero(&r%u, sizeof r%u);\n", ind, n, n);
+	else if (is_array(t) || t->kind == TY_LIST)
+		fmt(b, "%sipc_zero(r%u, sizeof r%u);\n", ind, n, n);
+}
+
+/*
+ * A value as C parameters: given (in) or to fill (out, a result):
+ * 	in:  ", uint32_t x"  ", const uint32_t *x" (optional: NULL if absent)
+ * 	     ", const struct fs_stat *x"  ", const char *x"
+ * 	     ", const uint8_t *x, size_t nx"  ", const struct fs_dirent *x, size_t nx"
+ * 	     ", const char *const *x, size_t nx"   (a list of strings)
+ * 	out: ", bool *has_x" first if optional, then ", uint32_t *x"
+ * 	     ", char *x"  ", uint8_t *x, size_t *nx"  ", char (*x)[256], size_t *nx"
+ */
+static void put_value_param(struct buf *b, const struct typeref *t, const char *name, bool out)
+{
+	const char *c = out ? "" : "const ";
+	if (out && t->optional)
+		fmt(b, ", bool *has_%s", name);
+	switch (t->kind) {
+	case TY_STRING:
+		fmt(b, ", %schar *%s", c, name);
+		return;
+	case TY_BYTES:
+		fmt(b, ", %suint8_t *%s, size_t %sn%s", c, name, out ? "*" : "", name);
+		return;
+	case TY_LIST:
+		if (is_string_list(t) && out)
+			fmt(b, ", char (*%s)[%u]", name, (unsigned)t->elem->bound + 1);
+		else if (is_string_list(t))
+			fmt(b, ", const char *const *%s", name);
+		else {
+			fmt(b, ", %s", c);
+			put_ctype(b, t->elem);
+			fmt(b, " *%s", name);
+		}
+		fmt(b, ", size_t %sn%s", out ? "*" : "", name);
+		return;
+	case TY_STRUCT:
+		fmt(b, ", %sstruct %s *%s", c, t->decl->cname, name);
+		return;
+	default:
+		PUT(b, ", ");
+		if (!out && t->optional)
+			PUT(b, "const ");
+		put_ctype(b, t);
+		fmt(b, out || t->optional ? " *%s" : " %s", name);
+		return;
+	}
+}
+
+/*
+ * Where a value is, for the codec below: a parameter as given or to fill
+ * (VF_PARAM, VF_OUT: "x", "nx", "has_x"), a struct's field ("v->x"), a
+ * server's local ("a0", "na0", "has_a0"), or a list's element ("x[ix]",
+ * name the list's array).
+ */
+enum vform { VF_PARAM, VF_OUT, VF_FIELD, VF_LOCAL, VF_ELEM };
+struct vref {
+	enum vform form;
+	const char *name;
+};
+
+/* A scratch string, several alive at once (a value's expressions). */
+static const char *vtext(const char *f, const char *name)
+{
+	static _Thread_local char s[8][320];
+	static _Thread_local unsigned next;
+	char *r = s[next++ % 8];
+	snprintf(r, sizeof s[0], f, name, name);
+	return r;
+}
+
+/* The value, to read (a struct's: a pointer to it). */
+static const char *ref_val(const struct vref *r, const struct typeref *t)
+{
+	bool ptr = t->kind == TY_STRUCT;
+	switch (r->form) {
+	case VF_PARAM: return r->name;
+	case VF_OUT: return ptr || is_array(t) || t->kind == TY_LIST ? r->name : vtext("(*%s)", r->name);
+	case VF_FIELD: return vtext(ptr ? "&v->%s" : "v->%s", r->name);
+	case VF_LOCAL: return vtext(ptr ? "&%s" : "%s", r->name);
+	case VF_ELEM: return vtext(ptr ? "&%s[ix]" : "%s[ix]", r->name);
+	}
+	return r->name;
+}
+
+/* A pointer to the value, to fill (arrays as they are). */
+static const char *ref_dst(const struct vref *r, const struct typeref *t)
+{
+	bool arr = is_array(t) || t->kind == TY_LIST;
+	switch (r->form) {
+	case VF_PARAM: case VF_OUT: return r->name;
+	case VF_FIELD: return vtext(arr ? "v->%s" : "&v->%s", r->name);
+	case VF_LOCAL: return vtext(arr ? "%s" : "&%s", r->name);
+	case VF_ELEM: return vtext(arr ? "%s[ix]" : "&%s[ix]", r->name);
+	}
+	return r->name;
+}
+
+/* The count of a byte array or list: its value, or (dst) a pointer to fill. */
+static const char *ref_count(const struct vref *r, bool dst)
+{
+	switch (r->form) {
+	case VF_PARAM: return vtext("n%s", r->name);
+	case VF_OUT: return vtext(dst ? "n%s" : "(*n%s)", r->name);
+	case VF_FIELD: return vtext(dst ? "&v->n%s" : "v->n%s", r->name);
+	default: return vtext(dst ? "&n%s" : "n%s", r->name);
+	}
+}
+
+/* Whether an optional value is present: its value, or (dst) a pointer to fill. */
+static const char *ref_has(const struct vref *r, bool dst)
+{
+	switch (r->form) {
+	case VF_PARAM: return vtext("%s != NULL", r->name);
+	case VF_OUT: return vtext(dst ? "has_%s" : "*has_%s", r->name);
+	case VF_FIELD: return vtext(dst ? "&v->has_%s" : "v->has_%s", r->name);
+	default: return vtext(dst ? "&has_%s" : "has_%s", r->name);
+	}
+}
+
+/* "ipc_get_u32", or an enum's or bit set's "fs_kind_get". */
+static const char *getter(const struct typeref *t)
+{
+	static const char *const names[] = {
+		[TY_U8] = "ipc_get_u8", [TY_U16] = "ipc_get_u16", [TY_U32] = "ipc_get_u32",
+		[TY_U64] = "ipc_get_u64", [TY_I8] = "ipc_get_i8", [TY_I16] = "ipc_get_i16",
+		[TY_I32] = "ipc_get_i32", [TY_I64] = "ipc_get_i64", [TY_UINT] = "ipc_get_u32",
+		[TY_INT] = "ipc_get_i32", [TY_SIZE] = "ipc_get_size",
+		[TY_UINTPTR] = "ipc_get_uintptr", [TY_BOOL] = "ipc_get_bool",
+	};
+	if (t->kind == TY_ENUM || t->kind == TY_BITS)
+		return vtext("%s_get", t->decl->cname);
+	return names[t->kind];
+}
+
+/*
+ * Writes value r of type t at word *w of message m, as one more link of
+ * the chain "ok = ok && ..." (the statements the generated functions are
+ * made of); a list and an optional value as statements around their parts:
+ * 	ok = ok && n <= 4 && (x || !n) && ipc_put_word(m, w, n);
+ * 	for (size_t ix = 0; ok && ix < n; ix++)
+ * 		ok = ok && fs_dirent_put(m, w, &x[ix]);
+ * An invalid value (a string not UTF-8 or too long, an enum no member, a
+ * bit no member names, a count past the bound) breaks the chain.
+ */
+static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
+                    const struct vref *r, const char *m, const char *w)
+{
+	struct typeref tt = *type;
+	const struct typeref *t = &tt;
+	if (t->optional) {
+		const char *has = ref_has(r, false);
+		fmt(b, "%sok = ok && ipc_put_word(%s, %s, %s);\n%sif (%s) {\n", ind, m, w, has, ind, has);
+		tt.optional = false;
+		char in2[16];
+		snprintf(in2, sizeof in2, "%s\t", ind);
+		/* a scalar given by pointer: the value is behind it */
+		struct vref deref = {VF_LOCAL, vtext("(*%s)", r->name)};
+		bool by_ptr = r->form == VF_PARAM && !is_array(t) && t->kind != TY_LIST &&
+		              t->kind != TY_STRUCT;
+		put_enc(b, in2, t, by_ptr ? &deref : r, m, w);
+		fmt(b, "%s}\n", ind);
+		return;
+	}
+	const char *v = ref_val(r, t);
+	switch (t->kind) {
+	case TY_ENUM:
+		fmt(b, "%sok = ok && %s_valid(%s) && ipc_put_word(%s, %s, (uint64_t)%s);\n", ind,
+		    t->decl->cname, v, m, w, v);
+		return;
+	case TY_BITS:
+		fmt(b, "%sok = ok && %s_valid(%s) && ipc_put_word(%s, %s, %s);\n", ind, t->decl->cname,
+		    v, m, w, v);
+		return;
+	case TY_STRING:
+		fmt(b, "%sok = ok && ipc_put_str_at(%s, %s, %s, %u);\n", ind, m, w, v, (unsigned)t->bound);
+		return;
+	case TY_BYTES:
+		fmt(b, "%sok = ok && ipc_put_bytes_at(%s, %s, %s, %s, %u);\n", ind, m, w, v,
+		    ref_count(r, false), (unsigned)t->bound);
+		return;
+	case TY_STRUCT:
+		fmt(b, "%sok = ok && %s_put(%s, %s, %s);\n", ind, t->decl->cname, m, w, v);
+		return;
+	case TY_LIST: {
+		const char *n = ref_count(r, false);
+		if (r->form == VF_PARAM)   /* a pointer: NULL only with no elements */
+			fmt(b, "%sok = ok && %s <= %u && (%s || !%s) && ipc_put_word(%s, %s, %s);\n", ind, n,
+			    (unsigned)t->bound, v, n, m, w, n);
+		else
+			fmt(b, "%sok = ok && %s <= %u && ipc_put_word(%s, %s, %s);\n", ind, n,
+			    (unsigned)t->bound, m, w, n);
+		fmt(b, "%sfor (size_t ix = 0; ok && ix < %s; ix++)\n", ind, n);
+		struct vref e = {VF_ELEM, v};
+		char in2[16];
+		snprintf(in2, sizeof in2, "%s\t", ind);
+		put_enc(b, in2, t->elem, &e, m, w);
+		return;
+	}
+	default:
+		fmt(b, "%sok = ok && ipc_put_word(%s, %s, (uint64_t)%s);\n", ind, m, w, v);
+		return;
+	}
+}
+
+/* Reads value r of type t at word *w of message m, validating it exactly:
+ * the chain's links as put_enc's. */
+static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
+                    const struct vref *r, const char *m, const char *w)
+{
+	struct typeref tt = *type;
+	const struct typeref *t = &tt;
+	char in2[16];
+	snprintf(in2, sizeof in2, "%s\t", ind);
+	if (t->optional) {
+		fmt(b, "%sok = ok && ipc_get_bool(%s, %s, %s);\n%sif (ok && %s) {\n", ind, m, w,
+		    ref_has(r, true), ind, ref_has(r, false));
+		tt.optional = false;
+		put_dec(b, in2, t, r, m, w);
+		fmt(b, "%s}\n", ind);
+		return;
+	}
+	const char *d = ref_dst(r, t);
+	switch (t->kind) {
+	case TY_STRING:
+		fmt(b, "%sok = ok && ipc_get_str(%s, %s, %s, %u);\n", ind, m, w, d, (unsigned)t->bound);
+		return;
+	case TY_BYTES:
+		fmt(b, "%sok = ok && ipc_get_bytes(%s, %s, %s, %u, %s);\n", ind, m, w, d,
+		    (unsigned)t->bound, ref_count(r, true));
+		return;
+	case TY_STRUCT:
+		fmt(b, "%sok = ok && %s_get(%s, %s, %s);\n", ind, t->decl->cname, m, w, d);
+		return;
+	case TY_LIST: {
+		fmt(b, "%sok = ok && ipc_get_count(%s, %s, %u, %s);\n", ind, m, w, (unsigned)t->bound,
+		    ref_count(r, true));
+		fmt(b, "%sfor (size_t ix = 0; ok && ix < %s; ix++)\n", ind, ref_count(r, false));
+		struct vref e = {VF_ELEM, d};
+		put_dec(b, in2, t->elem, &e, m, w);
+		return;
+	}
+	default:
+		fmt(b, "%sok = ok && %s(%s, %s, %s);\n", ind, getter(t), m, w, d);
+		return;
+	}
+}
+
+/* A value given to an implementation from a server's local (VF_LOCAL name):
+ * ", a0" ", has_a0 ? &a0 : NULL" ", &a0" ", a0, na0" ", pa0, na0". */
+static void put_local_arg(struct buf *b, const struct typeref *t, const char *name)
+{
+	bool opt = t->optional;
+	if (t->kind == TY_STRING || t->kind == TY_BYTES || t->kind == TY_LIST) {
+		const char *arr = is_string_list(t) ? vtext("p%s", name) : name;
+		if (opt)
+			fmt(b, ", has_%s ? %s : NULL", name, arr);
+		else
+			fmt(b, ", %s", arr);
+		if (t->kind != TY_STRING)
+			fmt(b, ", n%s", name);
+	} else if (t->kind == TY_STRUCT || opt) {
+		if (opt)
+			fmt(b, ", has_%s ? &%s : NULL", name, name);
+		else
+			fmt(b, ", &%s", name);
+	} else {
+		fmt(b, ", %s", name);
+	}
+}
+
+/* A result filled by an implementation into a server's local:
+ * ", &has_r0, &r0" ", r0, &nr0" ... */
+static void put_local_out(struct buf *b, const struct typeref *t, const char *name)
+{
+	if (t->optional)
+		fmt(b, ", &has_%s", name);
+	if (t->kind == TY_STRING)
+		fmt(b, ", %s", name);
+	else if (t->kind == TY_BYTES || t->kind == TY_LIST)
+		fmt(b, ", %s, &n%s", name, name);
+	else
+		fmt(b, ", &%s", name);
+}
+
+/* ---- NS.h: constants, bit sets, structs ------------------------------------- */
+
+/* #define FS_MAX_PATH 4096 */
+static void gen_const(struct buf *b, const struct decl *d)
+{
+	unsigned long long v = d->num.literal;
+	char t[64];
+	if (!d->num.negative)
+		snprintf(t, sizeof t, v <= INT32_MAX ? "%llu" : "UINT64_C(%llu)", v);
+	else if (v <= (unsigned long long)INT32_MAX + 1)
+		snprintf(t, sizeof t, "(-%llu)", v);
+	else
+		snprintf(t, sizeof t, "(-INT64_C(%llu) - 1)", v - 1);
+	doc(b, "", d->doc);
+	fmt(b, "#define %s %s\n", d->CNAME, t);
+}
+
+/*
+ * typedef uint32_t fs_open_flags;
+ * #define FS_OPEN_FLAGS_READ 0x1u
+ * static inline bool fs_open_flags_valid(uint64_t v) ...    (no bit but the members')
+ * static inline bool fs_open_flags_dec(uint64_t w, fs_open_flags *v) ...
+ * static inline bool fs_open_flags_get(const struct ipc_msg *m, uint32_t *w, fs_open_flags *v) ...
+ */
+static void gen_bits(struct buf *b, const struct decl *e)
+{
+	const char *base = c_type(&e->base);
+	bool wide = e->base.kind == TY_U64;
+	char t[64];
+	doc(b, "", e->doc);
+	fmt(b, "typedef %s %s;\n", base, e->cname);
+	for (const struct member *m = e->members; m; m = m->next) {
+		doc(b, "", m->doc);
+		snprintf(t, sizeof t, wide ? "UINT64_C(0x%llx)" : "0x%llxu", (unsigned long long)m->value);
+		fmt(b, "#define %s %s\n", m->cname, t);
+	}
+	snprintf(t, sizeof t, "UINT64_C(0x%llx)", (unsigned long long)e->mask);
+	fmt(b, "\nstatic inline bool %s_valid(uint64_t v)\n{\n\treturn (v & ~%s) == 0;\n}\n\n",
+	    e->cname, t);
+	fmt(b, "static inline bool %s_dec(uint64_t w, %s *v)\n{\n\tif (!%s_valid(w))\n\t\treturn false;\n"
+	       "\t*v = (%s)w;\n\treturn true;\n}\n\n", e->cname, e->cname, e->cname, e->cname);
+	fmt(b, "static inline bool %s_get(const struct ipc_msg *m, uint32_t *w, %s *v)\n{\n"
+	       "\tuint64_t x;\n\treturn ipc_get_word(m, w, &x) && %s_dec(x, v);\n}\n\n",
+	    e->cname, e->cname, e->cname);
+}
+
+/* static inline bool fs_kind_get(const struct ipc_msg *m, uint32_t *w, enum fs_kind *v) */
+static void gen_enum_get(struct buf *b, const struct decl *e)
+{
+	fmt(b, "static inline bool %s_get(const struct ipc_msg *m, uint32_t *w, enum %s *v)\n{\n"
+	       "\tuint64_t x;\n\treturn ipc_get_word(m, w, &x) && %s_dec(x, v);\n}\n\n",
+	    e->cname, e->cname, e->cname);
+}
+
+/*
+ * struct fs_stat { uint64_t size; struct fs_timespec mtime; char name[65]; ... };
+ * static inline bool fs_stat_put(struct ipc_msg *m, uint32_t *w, const struct fs_stat *v)
+ * static inline bool fs_stat_get(const struct ipc_msg *m, uint32_t *w, struct fs_stat *v)
+ * (the fields in order, as put_enc and put_dec write them)
+ */
+static void gen_struct(struct buf *b, const struct decl *d)
+{
+	doc(b, "", d->doc);
+	fmt(b, "struct %s {\n", d->cname);
+	for (const struct param *f = d->fields; f; f = f->next) {
+		doc(b, "\t", f->doc);
+		put_storage(b, "\t", &f->type, f->cname, false);
+	}
+	buf_puts(b, "};\n\n");
+	fmt(b, "static inline bool %s_put(struct ipc_msg *m, uint32_t *w, const struct %s *v)\n{\n"
+	       "\tbool ok = true;\n", d->cname, d->cname);
+	for (const struct param *f = d->fields; f; f = f->next) {
+		struct vref r = {VF_FIELD, f->cname};
+		put_enc(b, "\t", &f->type, &r, "m", "w");
+	}
+	buf_puts(b, "\treturn ok;\n}\n\n");
+	fmt(b, "static inline bool %s_get(const struct ipc_msg *m, uint32_t *w, struct %s *v)\n{\n"
+	       "\tbool ok = true;\n", d->cname, d->cname);
+	for (const struct param *f = d->fields; f; f = f->next) {
+		struct vref r = {VF_FIELD, f->cname};
+		put_dec(b, "\t", &f->type, &r, "m", "w");
+	}
+	buf_puts(b, "\treturn ok;\n}\n\n");
+}
+
+/* The structs of ns in an order C takes: each after those it holds. */
+static void gen_struct_ordered(struct buf *b, const struct decl *d, struct decl **done, size_t *ndone)
+{
+	for (size_t i = 0; i < *ndone; i++)
+		if (done[i] == d)
+			return;
+	for (const struct param *f = d->fields; f; f = f->next) {
+		const struct typeref *t = &f->type;
+		if (t->kind == TY_LIST)
+			t = t->elem;
+		if (t->kind == TY_STRUCT && t->decl->ns == d->ns)
+			gen_struct_ordered(b, t->decl, done, ndone);
+	}
+	done[(*ndone)++] = (struct decl *)d;
+	gen_struct(b, d);
+}
+
+/* ---- the general codec's client and server ----------------------------------- */
+
+/* "(!pages && npages) || npages > ..." and the pointers a result needs:
+ * what a general client checks before anything is sent. */
+static void gen_general_checks(struct buf *b, const struct method *m, bool caps, bool outs)
+{
+	struct conds cs = {b, &cond_text, " ||\n\t    ", 8, 8, true};
+	struct buf *t = cs.cur;
+	t->len = 0;
+	const struct param *cl = m->caplist;
+	if (caps && cl) {
+		fmt(t, "n%s > %s", cl->cname, caplim(m->ncaps_fixed));
+		cond_place(&cs);
+		fmt(t, "(!%s && n%s)", cl->cname, cl->cname);
+		cond_place(&cs);
+	}
+	for (const struct param *p = outs ? m->outcaps : NULL; p; p = p->next) {
+		fmt(t, p->list ? "!%s || !n%s" : "!%s", p->cname, p->cname);
+		cond_place(&cs);
+	}
+	for (const struct param *p = outs ? m->results : NULL; p; p = p->next) {
+		if (p->type.optional) {
+			fmt(t, "!has_%s", p->cname);
+			cond_place(&cs);
+		}
+		fmt(t, p->type.kind == TY_BYTES || p->type.kind == TY_LIST ? "!%s || !n%s" : "!%s",
+		    p->cname, p->cname);
+		cond_place(&cs);
+	}
+}
+
+/* The outputs of a general call, as C parameters: returned capabilities, results. */
+static void put_general_outs(struct buf *b, const struct method *m)
+{
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", ipc_cap *%s, size_t *n%s", p->cname, p->cname);
+		else
+			fmt(b, ", ipc_cap *%s", p->cname);
+	}
+	for (const struct param *p = m->results; p; p = p->next)
+		put_value_param(b, &p->type, p->cname, true);
+}
+
+/* ", pages, npages, buf, amt": a general call's inputs as arguments. */
+static void put_general_in_args(struct buf *b, const struct method *m)
+{
+	for (const struct param *p = m->caps; p; p = p->next)
+		fmt(b, p->list ? ", %s, n%s" : ", %s", p->cname, p->cname);
+	for (const struct param *p = m->params; p; p = p->next) {
+		bool counted = p->type.kind == TY_BYTES || p->type.kind == TY_LIST;
+		fmt(b, counted ? ", %s, n%s" : ", %s", p->cname, p->cname);
+	}
+}
+
+static void put_general_out_args(struct buf *b, const struct method *m)
+{
+	for (const struct param *p = m->outcaps; p; p = p->next)
+		fmt(b, p->list ? ", %s, n%s" : ", %s", p->cname, p->cname);
+	for (const struct param *p = m->results; p; p = p->next) {
+		if (p->type.optional)
+			fmt(b, ", has_%s", p->cname);
+		bool counted = p->type.kind == TY_BYTES || p->type.kind == TY_LIST;
+		fmt(b, counted ? ", %s, n%s" : ", %s", p->cname, p->cname);
+	}
+}
+
+/*
+ * A call with language 2's values, in three functions:
+ * 	static int fs_node_open_pack(struct ipc_msg *m, ...)   (the request; IPC_EINVAL if
+ * 	                                                       an argument is invalid)
+ * 	int fs_node_open_finish(struct ipc_msg *m, ...)        (the reply, validated)
+ * 	int fs_node_open(ipc_cap ep, ...)                      (pack, ipc_call, finish)
+ */
+static void gen_client_general(struct buf *b, const struct method *m)
+{
+	const struct param *cl = m->caplist, *ol = m->outlist;
+	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
+	/* pack */
+	fmt(b, "static int %s_pack(struct ipc_msg *m", m->cfunc);
+	for (const struct param *p = m->caps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
+		else
+			fmt(b, ", ipc_cap %s", p->cname);
+	}
+	for (const struct param *p = m->params; p; p = p->next)
+		put_value_param(b, &p->type, p->cname, false);
+	buf_puts(b, ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n");
+	if (cl) {
+		fmt(b, "\tif (n%s > %s || (!%s && n%s)) {\n", cl->cname, caplim(k), cl->cname, cl->cname);
+		put_give_up(b, m, "\t\t", "IPC_EINVAL");
+		buf_puts(b, "\t}\n");
+	}
+	fmt(b, "\tipc_msg_init(m, %s, 0, %u);\n", m->clabel, cl ? 0 : k);
+	for (const struct param *p = m->params; p; p = p->next) {
+		struct vref r = {VF_PARAM, p->cname};
+		put_enc(b, "\t", &p->type, &r, "m", "&wi");
+	}
+	buf_puts(b, "\tif (!ok) {\n");
+	put_give_up(b, m, "\t\t", "IPC_EINVAL");
+	buf_puts(b, "\t}\n\tm->nwords = wi;\n");
+	unsigned c = 0;
+	for (const struct param *p = m->caps; p && !p->list; p = p->next, c++)
+		fmt(b, "\tm->cap[%u] = %s;\n", c, p->cname);
+	if (cl)
+		fmt(b, "\tipc_put_caps(m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
+	buf_puts(b, "\t(void)ok;\n\treturn 0;\n}\n\n");
+
+	if (m->kind == M_CALL) {
+		/* finish */
+		fmt(b, "static int %s_finish(struct ipc_msg *m", m->cfunc);
+		put_general_outs(b, m);
+		buf_puts(b, ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\tint st;\n\n");
+		if (ol)
+			fmt(b, "\tif ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, %u, IPC_MAX_CAPS)) != 0)\n", nout);
+		else
+			fmt(b, "\tif ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, %u, %u)) != 0)\n", nout, nout);
+		if (m->raises) {
+			PUT(b, "\t\treturn st > 0 && !(");
+			put_declared(b, m, "st");
+			PUT(b, ") ? IPC_EPROTO : st;\n");
+		} else {
+			PUT(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
+		}
+		for (const struct param *p = m->results; p; p = p->next) {
+			struct vref r = {VF_OUT, p->cname};
+			put_dec(b, "\t", &p->type, &r, "m", "&wi");
+		}
+		buf_puts(b, "\tif (!ok || wi != m->nwords)\n\t\treturn ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);\n");
+		c = 0;
+		for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
+			fmt(b, "\t*%s = m->cap[%u];\n", p->cname, c);
+		if (ol)
+			fmt(b, "\tipc_get_caps(m, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
+		buf_puts(b, "\treturn 0;\n}\n\n");
+	}
+
+	/* the call itself */
+	put_client_proto(b, m);
+	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n");
+	size_t at = b->len;
+	buf_puts(b, "\tif (");
+	size_t conds = b->len;
+	gen_general_checks(b, m, false, true);
+	if (b->len == conds) {
+		b->len = at;
+	} else {
+		PUT(b, ") {\n");
+		put_give_up(b, m, "\t\t", "IPC_EINVAL");
+		PUT(b, "\t}\n");
+	}
+	fmt(b, "\tif ((st = %s_pack(&m", m->cfunc);
+	put_general_in_args(b, m);
+	buf_puts(b, ")) != 0)\n\t\treturn st;\n");
+	if (m->kind == M_SEND) {
+		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
+		return;
+	}
+	fmt(b, "\tif ((st = ipc_call(ep, &m)) != 0)\n\t\treturn st;\n\treturn %s_finish(&m", m->cfunc);
+	put_general_out_args(b, m);
+	buf_puts(b, ");\n}\n\n");
+}
+
+/*
+ * A server's case for a call with language 2's values: the arguments
+ * decoded into locals (a0, ...) exactly, the implementation called, its
+ * results (r0, ...) encoded; an invalid result is its fault (IPC_EFAULT).
+ */
+static void gen_server_general(struct buf *b, const struct method *m)
+{
+	const struct param *cl = m->caplist, *ol = m->outlist;
+	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
+	char name[32];
+	fmt(b, "\tcase %s: {\n", m->clabel);
+	unsigned n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "a%u", n);
+		put_storage(b, "\t\t", &p->type, name, false);
+		if (is_string_list(&p->type))
+			fmt(b, "\t\tconst char *pa%u[%u];\n", n, (unsigned)p->type.bound);
+	}
+	n = 0;
+	for (const struct param *p = m->results; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "r%u", n);
+		put_storage(b, "\t\t", &p->type, name, true);
+	}
+	n = 0;
+	for (const struct param *p = m->results; p; p = p->next, n++)
+		put_zero(b, "\t\t", &p->type, n);
+	if (m->outcaps) {
+		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
+		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
+	}
+	if (ol)
+		PUT(b, "\t\tsize_t noc = 0;\n");
+	buf_puts(b, "\t\tuint32_t wi = 0;\n");
+	if (!cl)
+		fmt(b, "\t\tbool ok = in->ncaps == %u;\n\n", k);
+	else
+		fmt(b, "\t\tbool ok = in->ncaps >= %u;\n\n", k);
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "a%u", n);
+		struct vref r = {VF_LOCAL, name};
+		put_dec(b, "\t\t", &p->type, &r, "in", "&wi");
+		if (is_string_list(&p->type))
+			fmt(b, "\t\tfor (size_t ix = 0; ok && ix < na%u; ix++)\n\t\t\tpa%u[ix] = a%u[ix];\n",
+			    n, n, n);
+	}
+	if (m->kind == M_SEND)
+		fmt(b, "\t\tif (!ok || wi != in->nwords) {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
+		       "\t\tif (!vt->%s) {\n\t\t\tipc_reject(in, out, IPC_ENOSYS);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n",
+		    m->field);
+	else
+		fmt(b, "\t\tif (!ok || wi != in->nwords)\n\t\t\tbreak;\n"
+		       "\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", m->field);
+	fmt(b, m->kind == M_CALL ? "\t\tst = vt->%s(self" : "\t\tvt->%s(self", m->field);
+	unsigned c = 0;
+	for (const struct param *p = m->caps; p; p = p->next) {
+		if (p->list && k)
+			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
+		else if (p->list)
+			buf_puts(b, ", in->cap, in->ncaps");
+		else
+			fmt(b, ", in->cap[%u]", c++);
+	}
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "a%u", n);
+		put_local_arg(b, &p->type, name);
+	}
+	c = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", oc + %u, &noc", nout);
+		else
+			fmt(b, ", &oc[%u]", c++);
+	}
+	n = 0;
+	for (const struct param *p = m->results; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "r%u", n);
+		put_local_out(b, &p->type, name);
+	}
+	buf_puts(b, ");\n");
+	if (m->kind == M_SEND) {
+		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
+		return;
+	}
+	if (m->results) {
+		buf_puts(b, "\t\tif (st == 0) {\n\t\t\twi = 0;\n");
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++) {
+			snprintf(name, sizeof name, "r%u", n);
+			struct vref r = {VF_LOCAL, name};
+			put_enc(b, "\t\t\t", &p->type, &r, "out", "&wi");
+		}
+		buf_puts(b, "\t\t\tif (ok)\n\t\t\t\tout->nwords = wi;\n\t\t\telse\n\t\t\t\tst = IPC_EFAULT;\n\t\t}\n");
+	} else {
+		buf_puts(b, "\t\t(void)wi;\n");
+	}
+	if (m->outcaps) {
+		buf_puts(b, "\t\tif (st == 0) {\n");
+		if (ol)
+			fmt(b, "\t\t\tif (noc > %s)\n\t\t\t\tnoc = %s;\n", caplim(nout), caplim(nout));
+		fmt(b, "\t\t\tipc_put_caps(out, 0, oc, %u%s);\n\t\t}\n", nout, ol ? " + noc" : "");
+		fmt(b, ol ? "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, IPC_MAX_CAPS);\n"
+		          : "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, %u);\n", nout);
+	}
+	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
+	put_declared(b, m, "st");
+	buf_puts(b, ");\n\t}\n");
+}
+
+/* int fs_node_open_reply(ipc_cap reply, int status, ...): the results as given. */
+static void gen_reply_general(struct buf *b, const struct method *m)
+{
+	const struct param *ol = m->outlist;
+	put_reply_proto(b, m);
+	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n"
+	            "\tipc_msg_init(&m, 0, 0, 0);\n\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
+	if (ol)
+		fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
+		    ol->cname, ol->cname, ol->cname);
+	if (m->results) {
+		buf_puts(b, "\tif (status == 0) {\n");
+		for (const struct param *p = m->results; p; p = p->next) {
+			struct vref r = {VF_PARAM, p->cname};
+			put_enc(b, "\t\t", &p->type, &r, "&m", "&wi");
+		}
+		buf_puts(b, "\t\tif (ok)\n\t\t\tm.nwords = wi;\n\t\telse\n\t\t\tstatus = IPC_EFAULT;\n\t}\n");
+	} else {
+		buf_puts(b, "\t(void)wi;\n\t(void)ok;\n");
+	}
+	if (m->outcaps) {
+		buf_puts(b, "\tif (status == 0) {\n");
+		if (ol)
+			fmt(b, "\t\tif (n%s > %s) {\n\t\t\tipc_drop_caps(%s + %s, n%s - %s, 0);\n\t\t\tn%s = %s;\n\t\t}\n",
+			    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed),
+			    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed));
+		unsigned c = 0;
+		for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
+			fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
+		if (ol)
+			fmt(b, "\t\tipc_put_caps(&m, %u, %s, n%s);\n", c, ol->cname, ol->cname);
+		else
+			fmt(b, "\t\tm.ncaps = %u;\n", c);
+		buf_puts(b, "\t} else {\n");
+		for (const struct param *q = m->outcaps; q && !q->list; q = q->next)
+			fmt(b, "\t\tipc_cap_drop(%s);\n", q->cname);
+		if (ol)
+			fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
+		buf_puts(b, "\t}\n");
+	}
+	buf_puts(b, "\tipc_finish(&m, status, ");
+	put_declared(b, m, "status");
+	buf_puts(b, ");\n\treturn ipc_reply_to(reply, &m);\n}\n\n");
+}
+
 static void gen_client(struct buf *b, const struct ns *ns)
 {
 	fmt(b, "/* %s_client.c: generated by ipcgen from %s; edit %s instead. */\n#include \"%s.h\"\n\n",
@@ -729,9 +1574,16 @@ static void put_result_check(struct buf *b, const struct method *m, const char *
 		    m->ret.decl->cname, r, ind, st);
 }
 
+static void gen_server_general(struct buf *b, const struct method *m);
+static void gen_reply_general(struct buf *b, const struct method *m);
+
 static void gen_server_case(struct buf *b, const struct method *m)
 {
 	buf_spill(b);
+	if (m->general) {
+		gen_server_general(b, m);
+		return;
+	}
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
 	bool var = m->variable;
@@ -987,6 +1839,10 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		buf_spill(b);
 		if (m->kind != M_CALL)
 			continue;
+		if (m->general) {
+			gen_reply_general(b, m);
+			continue;
+		}
 		const struct param *ol = m->outlist;
 		put_reply_proto(b, m);
 		if (!m->outcaps && !is_array(&m->ret)) {
@@ -1072,4 +1928,101 @@ const char *gen_c_filename(struct arena *a, const struct ns *ns, enum gen_part p
 {
 	static const char *const suffix[GEN_NPARTS] = {".h", "_client.c", "_server.c"};
 	return arena_printf(a, "%s%s", ns->cname, suffix[part]);
+}
+
+/* ---- for gen_fuzz: language 2's values as the generated code has them ------------- */
+
+void gen_value_param(struct buf *b, const struct typeref *t, const char *name, bool out)
+{
+	put_value_param(b, t, name, out);
+}
+
+void gen_value_storage(struct buf *b, const char *ind, const struct typeref *t, const char *name)
+{
+	put_storage(b, ind, t, name, false);
+	if (is_string_list(t))
+		fmt(b, "%sconst char *p%s[%u];\n", ind, name, (unsigned)t->bound);
+}
+
+void gen_value_encode(struct buf *b, const char *ind, const struct typeref *t, const char *name,
+                      const char *m, const char *w)
+{
+	struct vref r = {VF_PARAM, name};
+	put_enc(b, ind, t, &r, m, w);
+}
+
+void gen_value_local_arg(struct buf *b, const struct typeref *t, const char *name)
+{
+	if (is_string_list(t))
+		fmt(b, "\tfor (size_t ix = 0; ix < %u; ix++)\n\t\tp%s[ix] = %s[ix];\n", (unsigned)t->bound,
+		    name, name);
+}
+
+void gen_value_local_args(struct buf *b, const struct typeref *t, const char *name)
+{
+	if (t->optional || t->kind == TY_STRUCT || is_array(t) || t->kind == TY_LIST)
+		put_local_arg(b, t, name);
+	else
+		fmt(b, ", %s", name);
+}
+
+/*
+ * Random values for a fuzz target: fills the value at lvalue x (an array
+ * for strings, byte arrays and lists), its count at cnt and its presence at
+ * has (lvalues, or NULL); mostly valid, sometimes not (an enum or bit no
+ * member has, a count one past the bound), which the server must refuse.
+ */
+void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, const char *x,
+                    const char *cnt, const char *has, unsigned depth)
+{
+	unsigned n = (unsigned)t->bound;
+	if (t->optional && has)
+		fmt(b, "%s%s = fz_byte() & 1;\n", ind, has);
+	switch (t->kind) {
+	case TY_STRING:
+		fmt(b, "%sfz_string(%s, %u);\n", ind, x, n);
+		return;
+	case TY_BYTES:
+		fmt(b, "%s%s = fz_byte() %% %u;\n%sfz_fill(%s, %s < %u ? %s : %u);\n", ind, cnt, n + 2,
+		    ind, x, cnt, n, cnt, n);
+		return;
+	case TY_LIST: {
+		fmt(b, "%s%s = fz_byte() %% %u;\n", ind, cnt, n + 2);
+		fmt(b, "%sfor (size_t ix%u = 0; ix%u < %u; ix%u++) {\n", ind, depth, depth, n, depth);
+		char in2[32], *ex = malloc(strlen(x) + 32);
+		snprintf(in2, sizeof in2, "%s\t", ind);
+		sprintf(ex, "%s[ix%u]", x, depth);
+		gen_value_fill(b, in2, t->elem, ex, NULL, NULL, depth + 1);
+		free(ex);
+		fmt(b, "%s}\n", ind);
+		return;
+	}
+	case TY_STRUCT:
+		for (const struct param *f = t->decl->fields; f; f = f->next) {
+			size_t len = strlen(x) + strlen(f->cname) + 16;
+			char *fx = malloc(len), *fc = malloc(len), *fh = malloc(len);
+			snprintf(fx, len, "%s.%s", x, f->cname);
+			snprintf(fc, len, "%s.n%s", x, f->cname);
+			snprintf(fh, len, "%s.has_%s", x, f->cname);
+			gen_value_fill(b, ind, &f->type, fx, fc, fh, depth);
+			free(fx);
+			free(fc);
+			free(fh);
+		}
+		return;
+	case TY_ENUM:
+		fmt(b, "%s%s = fz_byte() & 1 ? %s : (enum %s)(int)fz_word();\n", ind, x,
+		    t->decl->members->cname, t->decl->cname);
+		return;
+	case TY_BITS:
+		fmt(b, "%s%s = (%s)(fz_byte() & 1 ? fz_word() & UINT64_C(0x%X) : fz_word());\n", ind, x,
+		    t->decl->cname, t->decl->mask);
+		return;
+	case TY_BOOL:
+		fmt(b, "%s%s = fz_word() & 1;\n", ind, x);
+		return;
+	default:
+		fmt(b, "%s%s = (%s)fz_word();\n", ind, x, c_type(t));
+		return;
+	}
 }

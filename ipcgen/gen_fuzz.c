@@ -39,6 +39,22 @@ static const char *ctype(const struct typeref *t, char *tmp, size_t n)
 	return tmp;
 }
 
+/* static const int fz_errs7[] = {IO_ERR_X, 0x555e0000};  (a namespace's every
+ * error, raises (ns::*), as its codes' high half: fz_declared knows) */
+static void put_errs(struct buf *b, const struct method *m, unsigned k)
+{
+	bfmt(b, "/* ---- %s */\nstatic const int fz_errs%u[] = {", m->cfunc, k);
+	for (const struct qname_node *e = m->raises; e; e = e->next) {
+		if (e->all)
+			bfmt(b, "0x%x", (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16);
+		else
+			buf_puts(b, e->decl->CNAME);
+		if (e->next)
+			buf_puts(b, ", ");
+	}
+	buf_puts(b, m->raises ? "};\n" : "0};\n");
+}
+
 static unsigned count_errs(const struct method *m)
 {
 	unsigned n = 0;
@@ -88,10 +104,7 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 
 	/* ---- io_file_read
 	 * static const int fz_errs7[] = {...}; */
-	bfmt(b, "/* ---- %s */\nstatic const int fz_errs%u[] = {", m->cfunc, k);
-	for (const struct qname_node *e = m->raises; e; e = e->next)
-		bfmt(b, e->next ? "%s, " : "%s", e->decl->CNAME);
-	buf_puts(b, m->raises ? "};\n" : "0};\n");
+	put_errs(b, m, k);
 
 	if (m->kind == M_CALL) {
 		/* static void fz_answer7(ipc_cap r) { ... io_file_read_reply(r, ...); } */
@@ -184,6 +197,114 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	buf_puts(b, "\treturn st;\n}\n\n");
 }
 
+/* The same for a method with language 2's values: its parameters a0, ...,
+ * its results r0, ..., as the generated code has them. */
+static void gen_method_general(struct buf *b, const struct decl *i, const struct method *m, unsigned k)
+{
+	char name[32];
+	unsigned nerrs = count_errs(m), n;
+
+	put_errs(b, m, k);
+
+	if (m->kind == M_CALL) {
+		bfmt(b, "static void fz_answer%u(ipc_cap r)\n{\n", k);
+		n = 0;
+		for (const struct param *p = m->outcaps; p; p = p->next, n++) {
+			if (p->list)
+				bfmt(b, "\tipc_cap o%u[IPC_MAX_CAPS];\n\tsize_t no%u = fz_byte() %% (IPC_MAX_CAPS + 1);\n"
+				        "\tfor (size_t k = 0; k < no%u; k++)\n\t\to%u[k] = fz_new(FZ_OUT);\n", n, n, n, n);
+			else
+				bfmt(b, "\tipc_cap o%u = fz_new(FZ_OUT);\n", n);
+		}
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++) {
+			snprintf(name, sizeof name, "r%u", n);
+			gen_value_storage(b, "\t", &p->type, name);
+		}
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++) {
+			char x[32], c[32], h[32];
+			snprintf(x, sizeof x, "r%u", n);
+			snprintf(c, sizeof c, "nr%u", n);
+			snprintf(h, sizeof h, "has_r%u", n);
+			gen_value_fill(b, "\t", &p->type, x, c, h, 0);
+			gen_value_local_arg(b, &p->type, x);
+		}
+		bfmt(b, "\tint st = fz_status(fz_errs%u, %u, false);\n\n", k, nerrs);
+		bfmt(b, "\tfz_answering = fz_method(%s);\n\t%s_reply(r, st", m->clabel, m->cfunc);
+		n = 0;
+		for (const struct param *p = m->outcaps; p; p = p->next, n++)
+			bfmt(b, p->list ? ", o%u, no%u" : ", o%u", n, n);
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++) {
+			snprintf(name, sizeof name, "r%u", n);
+			gen_value_local_args(b, &p->type, name);
+		}
+		buf_puts(b, ");\n\tfz_answering = NULL;\n}\n\n");
+	}
+
+	bfmt(b, "static %s fz_stub%u(struct %s *self", m->kind == M_CALL ? "int" : "void", k, i->cname);
+	n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? ", const ipc_cap *c%u, size_t nc%u" : ", ipc_cap c%u", n, n);
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "a%u", n);
+		gen_value_param(b, &p->type, name, false);
+	}
+	n = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next, n++)
+		bfmt(b, p->list ? ", ipc_cap *o%u, size_t *no%u" : ", ipc_cap *o%u", n, n);
+	n = 0;
+	for (const struct param *p = m->results; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "r%u", n);
+		gen_value_param(b, &p->type, name, true);
+	}
+	/* What it was called with, encoded again, must be the request itself. */
+	buf_puts(b, ")\n{\n\tstruct ipc_msg enc;\n\tuint32_t w = 0;\n\tbool ok = true;\n\n\t(void)self;\n");
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++) {
+		snprintf(name, sizeof name, "a%u", n);
+		gen_value_encode(b, "\t", &p->type, name, "&enc", "&w");
+	}
+	if (m->params)
+		bfmt(b, "\tif (!ok)\n\t\tfz_fail(\"%s: values it cannot send\");\n\tfz_canonical(&enc, w, 0", m->cfunc);
+	else
+		buf_puts(b, "\t(void)enc;\n\t(void)w;\n\t(void)ok;\n\tfz_canonical(NULL, 0, 0");
+	n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? " + nc%u" : " + 1", n);
+	buf_puts(b, ");\n");
+	n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? "\tfz_take(c%u, nc%u);\n" : "\tfz_take(&c%u, 1);\n", n, n);
+	if (m->kind == M_SEND) {
+		buf_puts(b, "}\n\n");
+		return;
+	}
+	bfmt(b, "\tint st = fz_status(fz_errs%u, %u, true);\n", k, nerrs);
+	bfmt(b, "\tif (st == FZ_DEFER)\n\t\treturn fz_defer(fz_answer%u);\n", k);
+	n = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next, n++) {
+		if (p->list)
+			bfmt(b, "\tif (st == 0 || (fz_byte() & 1)) {\n\t\t*no%u = fz_byte() %% (IPC_MAX_CAPS + 1 - %u);\n"
+			        "\t\tfor (size_t k = 0; k < *no%u; k++)\n\t\t\to%u[k] = fz_new(FZ_OUT);\n\t}\n",
+			     n, m->nout_fixed, n, n);
+		else
+			bfmt(b, "\tif (st == 0 || (fz_byte() & 1))\n\t\t*o%u = fz_new(FZ_OUT);\n", n);
+	}
+	n = 0;
+	for (const struct param *p = m->results; p; p = p->next, n++) {
+		char x[32], c[32], h[32];
+		bool arr = p->type.kind == TY_STRING || p->type.kind == TY_BYTES || p->type.kind == TY_LIST;
+		snprintf(x, sizeof x, arr ? "r%u" : "(*r%u)", n);
+		snprintf(c, sizeof c, "(*nr%u)", n);
+		snprintf(h, sizeof h, "(*has_r%u)", n);
+		gen_value_fill(b, "\t", &p->type, x, c, h, 0);
+	}
+	buf_puts(b, "\treturn st;\n}\n\n");
+}
+
 /* The interface chain from the root: i and its ancestors, root first. */
 static size_t chain(const struct decl *i, const struct decl **v, size_t max)
 {
@@ -250,8 +371,12 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 	buf_puts(b, "\n/* ---- the protocol ---- */\n\n");
 	unsigned nmethods = 0;
 	for (size_t k = 0; k < nall; k++)
-		for (const struct method *m = all[k]->methods; m; m = m->next)
-			gen_method(b, all[k], m, nmethods++);
+		for (const struct method *m = all[k]->methods; m; m = m->next) {
+			if (m->general)
+				gen_method_general(b, all[k], m, nmethods++);
+			else
+				gen_method(b, all[k], m, nmethods++);
+		}
 
 	buf_puts(b, "static const struct fzmethod fz_methods[] = {\n");
 	nmethods = 0;

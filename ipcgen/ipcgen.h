@@ -236,6 +236,8 @@ enum type_kind {
 	TY_UINT, TY_INT, TY_SIZE, TY_UINTPTR, TY_BOOL,
 	TY_ENUM,
 	TY_STRING, TY_BYTES,  /* bounded: string<N>, bytes<N> */
+	TY_BITS, TY_STRUCT,   /* declared */
+	TY_LIST,              /* list<T, N> */
 	TY_PAGE, TY_CAP, TY_IFACE,
 };
 
@@ -254,30 +256,44 @@ struct typeref {
 	struct qname name;
 	uint64_t bound;
 	struct loc bound_loc;
-	struct decl *decl;    /* enum or interface, once resolved */
+	struct decl *decl;    /* enum, bits, struct or interface, once resolved */
+	struct typeref *elem; /* list<T, N>: T */
+	const struct qname *bound_name;   /* string<MAX>: the constant, until resolved */
+	struct loc opt_loc;   /* T?: where the '?' is */
 	enum type_kind kind;
-	bool has_bound;       /* string<N> */
+	bool has_bound;       /* string<N>, list<T, N> */
+	bool bound_negative;  /* string<-1>: reported by check */
+	bool optional;        /* T? */
+	bool bad_args;        /* type arguments that fit no type: reported */
+};
+
+/* A number as written: a literal (perhaps negative) or a constant's name. */
+struct numref {
+	uint64_t literal;
+	struct qname name;    /* name.name NULL: a literal */
+	struct loc loc;
+	bool negative;
 };
 
 struct qname_node {
 	struct qname_node *next;
-	struct qname name;
+	struct qname name;    /* name "*": every error of the namespace (raises (ns::*)) */
 	struct decl *decl;    /* the error, once resolved */
+	struct ns *all;       /* raises (ns::*): the namespace, once resolved */
 };
 
-struct member {               /* enum member */
+struct member {               /* enum or bits member */
 	struct member *next;
 	const char *name, *doc;
 	const char *cname;    /* NS_ENUM_MEMBER */
 	struct loc loc;
-	uint64_t literal;
+	struct numref num;    /* its value as written */
 	int64_t value;        /* once checked */
 	bool has_value;
-	bool negative;        /* the literal had a minus sign */
 	bool dup;             /* a duplicate, reported: no C names */
 };
 
-struct param {
+struct param {                /* a parameter, result or struct field */
 	struct param *next;
 	const char *name, *doc;
 	const char *cname;    /* escaped C name */
@@ -286,7 +302,7 @@ struct param {
 	bool list;            /* page... */
 };
 
-enum method_kind { M_CALL, M_SEND };
+enum method_kind { M_CALL, M_SEND, M_SKIP };
 
 struct method {
 	struct method *next;
@@ -294,7 +310,9 @@ struct method {
 	struct loc loc;
 	struct param *caps, *outcaps, *params;
 	struct typeref ret;
+	struct param *results;       /* (name: T, ...): several named results */
 	struct qname_node *raises;   /* declared errors */
+	struct qname_node *raised;   /* every error it may return, ns::* expanded (check) */
 	const char *field;    /* escaped vtable field name */
 	const char *clabel;   /* IO_FILE_READ */
 	const char *cfunc;    /* io_file_read */
@@ -304,14 +322,17 @@ struct method {
 	struct param *caplist, *outlist;   /* derived by check, as below */
 	enum method_kind kind;
 	unsigned number;      /* label = id << 16 | number */
+	unsigned skip_before; /* 'skip;' entries right before it */
 	unsigned ncaps_fixed, nout_fixed, nparams;
 	unsigned max_words;   /* request words at most (strings vary) */
 	bool has_ret;         /* a return type was written */
+	bool has_results;     /* results in parentheses were written */
+	bool general;         /* uses language 2's values: the general codec (gen_c) */
 	bool dup;
 	bool variable;        /* has string or bytes parameters */
 };
 
-enum decl_kind { D_ENUM, D_IFACE, D_ERROR };
+enum decl_kind { D_ENUM, D_IFACE, D_ERROR, D_CONST, D_STRUCT, D_BITS };
 
 struct decl {
 	struct decl *next;
@@ -323,24 +344,31 @@ struct decl {
 	const char *CNAME;    /* NS_NAME */
 	const char *cdec;     /* enums: the decoder, ns_name_dec */
 	const char *canon;    /* enums: the canonical form, "enum(u32 0 1 2)" */
-	/* D_ENUM */
+	/* D_ENUM, D_BITS */
 	bool has_base;
 	struct typeref base;
 	struct member *members;
 	unsigned nmembers;
-	/* D_ERROR */
+	uint64_t mask;        /* D_BITS: every member's bit */
+	/* D_ERROR, D_CONST */
 	bool has_value;
-	uint64_t literal;
-	uint32_t code;        /* the status on the wire */
+	struct numref num;
+	uint32_t code;        /* D_ERROR: the status on the wire */
+	int64_t value;        /* D_CONST, once checked */
+	/* D_STRUCT */
+	struct param *fields;
+	unsigned nfields;
+	uint64_t max_words;   /* D_STRUCT: the most words a value takes (check) */
 	/* D_IFACE */
 	bool has_parent;
 	struct qname parent_name;
 	struct decl *parent;
 	struct method *methods;
 	unsigned nmethods;
+	unsigned skip_tail;   /* 'skip;' entries after the last method */
 	uint32_t id;
 	uint64_t fingerprint;
-	int state;            /* cycle detection */
+	int state;            /* cycle detection (interfaces, structs, constants) */
 	bool dup;
 };
 
@@ -417,6 +445,18 @@ void gen_c_prepare(struct arena *a, const struct ns *ns);
  * if out has a spill).  Needs gen_c_prepare first. */
 void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,
            struct buf *out);
+/* Language 2's values as gen_c writes them, for gen_fuzz: a value as C
+ * parameters (given, or out to fill), as a zeroed local, encoded from a
+ * parameter as given, as a local handed on (", &a0", ", has_a0 ? a0 : NULL",
+ * after gen_value_local_arg's set-up), filled with random values. */
+void gen_value_param(struct buf *b, const struct typeref *t, const char *name, bool out);
+void gen_value_storage(struct buf *b, const char *ind, const struct typeref *t, const char *name);
+void gen_value_encode(struct buf *b, const char *ind, const struct typeref *t, const char *name,
+                      const char *m, const char *w);
+void gen_value_local_arg(struct buf *b, const struct typeref *t, const char *name);
+void gen_value_local_args(struct buf *b, const struct typeref *t, const char *name);
+void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, const char *x,
+                    const char *cnt, const char *has, unsigned depth);
 /* Writes NS_fuzz.c, the libFuzzer target over the servers of ns (gen_fuzz.c). */
 void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *out);
 

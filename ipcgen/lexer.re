@@ -79,6 +79,14 @@ static void push(struct lexer *lx, struct token *t, int kind, const unsigned cha
 	lx->line_has_token = true;
 }
 
+/* A keyword that the parser may take as a name: it carries its text. */
+static void push_soft(struct lexer *lx, struct token *t, int kind, const unsigned char *start,
+                      const unsigned char *end)
+{
+	push(lx, t, kind, start);
+	t->text = arena_intern(lx->arena, (const char *)start, (size_t)(end - start));
+}
+
 static bool number(struct lexer *lx, struct token *t, const unsigned char *s, const unsigned char *e)
 {
 	unsigned base = 10;
@@ -181,6 +189,13 @@ bool lex_next(struct lexer *lx, struct token *t)
 		"send"      { push(lx, t, TOK_SEND, tok); break; }
 		"error"     { push(lx, t, TOK_ERROR, tok); break; }
 		"raises"    { push(lx, t, TOK_RAISES, tok); break; }
+		/* Keywords of language 2: a name wherever the grammar takes no
+		 * keyword (parser.y's %fallback), so that protocols which named a
+		 * method 'skip' or a parameter 'bits' still parse. */
+		"const"     { push_soft(lx, t, TOK_CONST, tok, YYCURSOR); break; }
+		"struct"    { push_soft(lx, t, TOK_STRUCT, tok, YYCURSOR); break; }
+		"bits"      { push_soft(lx, t, TOK_BITS, tok, YYCURSOR); break; }
+		"skip"      { push_soft(lx, t, TOK_SKIP, tok, YYCURSOR); break; }
 
 		ident {
 			if (YYCURSOR - tok > MAX_IDENT) {
@@ -211,6 +226,8 @@ bool lex_next(struct lexer *lx, struct token *t)
 		"<"   { push(lx, t, TOK_LT, tok); break; }
 		">"   { push(lx, t, TOK_GT, tok); break; }
 		"..." { push(lx, t, TOK_ELLIPSIS, tok); break; }
+		"?"   { push(lx, t, TOK_QUESTION, tok); break; }
+		"*"   { push(lx, t, TOK_STAR, tok); break; }
 
 		* {
 			if (*tok >= 0x21 && *tok < 0x7f)
@@ -259,6 +276,12 @@ const char *lex_token_name(int kind)
 	case TOK_SEND: return "'send'";
 	case TOK_ERROR: return "'error'";
 	case TOK_RAISES: return "'raises'";
+	case TOK_CONST: return "'const'";
+	case TOK_STRUCT: return "'struct'";
+	case TOK_BITS: return "'bits'";
+	case TOK_SKIP: return "'skip'";
+	case TOK_QUESTION: return "'?'";
+	case TOK_STAR: return "'*'";
 	case TOK_LT: return "'<'";
 	case TOK_GT: return "'>'";
 	case TOK_IDENT: return "a name";

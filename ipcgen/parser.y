@@ -57,7 +57,10 @@
 }
 
 %token NAMESPACE USE ENUM INTERFACE CALL SEND ERROR RAISES IDENT NUMBER SCOPE COLON
-       SEMI COMMA LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS LT GT PART.
+       SEMI COMMA LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS LT GT PART
+       CONST STRUCT BITS SKIP QUESTION STAR.
+/* Language 2's keywords are names wherever no keyword fits. */
+%fallback IDENT CONST STRUCT BITS SKIP.
 
 %type method_kind {int}
 %type qname {struct qname}
@@ -75,6 +78,10 @@
 %type param {struct param *}
 %type ret {struct ret}
 %type type {struct typeref}
+%type targs {struct targs}
+%type targ {struct targ}
+%type value {struct numref}
+%type raise {struct qname}
 %type raises {struct qname_list}
 %type qname_list {struct qname_list}
 
@@ -91,11 +98,29 @@ decls ::= decls decl.
 /* decl: 'use' NAME ';' | error | enum | interface */
 decl ::= USE(K) IDENT(N) SEMI.                  { ast_use(p, &K, &N); }
 
-/* error: 'error' NAME ['=' NUMBER] ';' */
+/* error: 'error' NAME ['=' value] ';' */
 decl ::= ERROR(K) IDENT(N) SEMI.                { ast_error(p, &K, &N, NULL); }
-decl ::= ERROR(K) IDENT(N) EQ NUMBER(V) SEMI.   { ast_error(p, &K, &N, &V); }
+decl ::= ERROR(K) IDENT(N) EQ value(V) SEMI.    { ast_error(p, &K, &N, &V); }
 decl ::= enum_decl.
 decl ::= iface_decl.
+
+/* const: 'const' NAME '=' value ';' */
+decl ::= CONST(K) IDENT(N) EQ value(V) SEMI.    { ast_const(p, &K, &N, &V); }
+
+/* struct: 'struct' NAME '{' field, ... [','] '}' [';'], a field as a parameter */
+decl ::= STRUCT(K) IDENT(N) LBRACE params(F) RBRACE opt_semi.
+	{ ast_struct(p, &K, &N, F); }
+
+/* bits: 'bits' NAME [':' type] '{' member, ... [','] '}' [';'] */
+decl ::= BITS(K) IDENT(N) LBRACE members(M) RBRACE opt_semi.
+	{ ast_bits(p, &K, &N, NULL, M); }
+decl ::= BITS(K) IDENT(N) COLON qname(B) LBRACE members(M) RBRACE opt_semi.
+	{ ast_bits(p, &K, &N, &B, M); }
+
+/* value: ['-'] NUMBER | qname (a constant) */
+value(V) ::= NUMBER(T).                         { V = ast_value(p, &T, NULL, false); }
+value(V) ::= MINUS NUMBER(T).                   { V = ast_value(p, &T, NULL, true); }
+value(V) ::= qname(Q).                          { V = ast_value(p, NULL, &Q, false); }
 
 /* enum: 'enum' NAME [':' type] '{' member, ... [','] '}' [';'] */
 enum_decl ::= ENUM(K) IDENT(N) LBRACE members(M) RBRACE opt_semi.
@@ -109,10 +134,9 @@ members(L) ::= member_list(A) COMMA.            { L = A; }
 member_list(L) ::= member(M).                   { L = ast_member_list(NULL, M); }
 member_list(L) ::= member_list(A) COMMA member(M). { L = ast_member_list(&A, M); }
 
-/* member: NAME ['=' ['-'] NUMBER] */
-member(M) ::= IDENT(N).                         { M = ast_member(p, &N, NULL, false); }
-member(M) ::= IDENT(N) EQ NUMBER(V).            { M = ast_member(p, &N, &V, false); }
-member(M) ::= IDENT(N) EQ MINUS NUMBER(V).      { M = ast_member(p, &N, &V, true); }
+/* member: NAME ['=' value] */
+member(M) ::= IDENT(N).                         { M = ast_member(p, &N, NULL); }
+member(M) ::= IDENT(N) EQ value(V).             { M = ast_member(p, &N, &V); }
 
 /* interface: 'interface' NAME ['::' qname] '{' method* '}' [';'] */
 iface_decl ::= INTERFACE(K) IDENT(N) LBRACE methods(M) RBRACE opt_semi.
@@ -127,6 +151,8 @@ methods(L) ::= methods(A) method(M).            { L = ast_method_list(&A, M); }
  *         ['raises' '(' qname, ... ')'] ';' */
 method(M) ::= method_kind(K) IDENT(N) caps(C) LPAREN params(A) RPAREN ret(R) raises(E) SEMI.
 	{ M = ast_method(p, K, &N, &C, A, &R, &E); }
+/* skip: 'skip' ';' leaves a method number unused */
+method(M) ::= SKIP(K) SEMI.                     { M = ast_skip(p, &K); }
 method_kind(K) ::= CALL(T).                     { K = ast_kind(p, &T, M_CALL); }
 method_kind(K) ::= SEND(T).                     { K = ast_kind(p, &T, M_SEND); }
 
@@ -157,16 +183,28 @@ param(P) ::= IDENT(N) COLON type(T).            { P = ast_value_param(p, &N, &T)
 
 ret(R) ::= .                                    { memset(&R, 0, sizeof R); }
 ret(R) ::= type(T).                             { R.present = true; R.type = T; }
+/* several results: '(' NAME ':' type, ... ')' */
+ret(R) ::= LPAREN params(A) RPAREN.             { memset(&R, 0, sizeof R); R.several = true; R.results = A; }
 
-/* type: qname ['<' NUMBER '>'] */
+/* type: qname ['<' targ, ... '>'] | type '?'
+ * (string<N>, bytes<N>, list<T, N>; N a number or a constant) */
 type(T) ::= qname(Q).                           { T = ast_type(p, &Q, NULL); }
-type(T) ::= qname(Q) LT NUMBER(B) GT.           { T = ast_type(p, &Q, &B); }
+type(T) ::= qname(Q) LT targs(A) GT.            { T = ast_type(p, &Q, &A); }
+type(T) ::= type(A) QUESTION(Q).                { T = ast_optional(p, &A, &Q); }
+targs(L) ::= targ(A).                           { L = ast_targs(p, NULL, &A); }
+targs(L) ::= targs(B) COMMA targ(A).            { L = ast_targs(p, &B, &A); }
+targ(A) ::= type(T).                            { A = ast_targ(p, &T, NULL, false); }
+targ(A) ::= NUMBER(N).                          { A = ast_targ(p, NULL, &N, false); }
+targ(A) ::= MINUS NUMBER(N).                    { A = ast_targ(p, NULL, &N, true); }
 
 raises(L) ::= .                                 { memset(&L, 0, sizeof L); }
 raises(L) ::= RAISES LPAREN qname_list(Q) RPAREN.          { L = Q; }
 raises(L) ::= RAISES LPAREN qname_list(Q) COMMA RPAREN.    { L = Q; }
-qname_list(L) ::= qname(Q).                     { L = ast_qname_list(p, NULL, &Q); }
-qname_list(L) ::= qname_list(A) COMMA qname(Q). { L = ast_qname_list(p, &A, &Q); }
+qname_list(L) ::= raise(Q).                     { L = ast_qname_list(p, NULL, &Q); }
+qname_list(L) ::= qname_list(A) COMMA raise(Q). { L = ast_qname_list(p, &A, &Q); }
+/* raise: qname | NAME '::' '*' (every error of a namespace) */
+raise(Q) ::= qname(N).                          { Q = N; }
+raise(Q) ::= IDENT(S) SCOPE STAR(T).            { Q = ast_qname(p, &S, &T); Q.name = "*"; }
 
 /* qname: NAME ['::' NAME] */
 qname(Q) ::= IDENT(N).                          { Q = ast_qname(p, NULL, &N); }

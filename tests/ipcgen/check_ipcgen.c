@@ -244,9 +244,9 @@ START_TEST(parse_syntax_errors)
 	static const struct { const char *text, *msg; } cases[] = {
 		{"interface a {}", "t.ipc:1:1: error: expected 'namespace', found 'interface'\n"},
 		{"namespace t;\ninterface a { call f() void }",
-		 "t.ipc:2:29: error: expected 'raises', ';' or '<', found '}'\n"},
+		 "t.ipc:2:29: error: expected 'raises', ';' or '?', found '}'\n"},
 		{"namespace t;\nenum e { A B }", "t.ipc:2:12: error: expected ',', '}' or '=', found 'B'\n"},
-		{"namespace t;\ninterface a {\n", "t.ipc:3:1: error: expected 'call', 'send' or '}', found end of file\n"
+		{"namespace t;\ninterface a {\n", "t.ipc:3:1: error: expected 'call', 'send', '}' or 'skip', found end of file\n"
 		 "    \n    ^\nt.ipc:2:13: note: to close the '{' opened here\n"},
 		/* A ';' missing at the end of a line (or of the file): after the token before. */
 		{"namespace t", "t.ipc:1:12: error: expected ';' after 't'\n"},
@@ -255,10 +255,11 @@ START_TEST(parse_syntax_errors)
 		{"namespace t # the name\r\n\r\n# a doc\r\ninterface a {}", "t.ipc:1:12: error: expected ';' after 't'\n"},
 		{"namespace t # at the end", "t.ipc:1:12: error: expected ';' after 't'\n"},
 		/* A misspelt keyword; a name too far from any is not one. */
-		{"namespace t;\nenm e { A }", "t.ipc:2:1: error: expected 'use', 'enum', 'interface' or 'error', "
-		 "found 'enm'; did you mean 'enum'?\n"},
+		{"namespace t;\nenm e { A }", "t.ipc:2:1: error: expected 'use', 'enum', 'interface', 'error', "
+		 "'const', 'struct' or 'bits', found 'enm'; did you mean 'enum'?\n"},
 		{"namespace t;\ninterface a { sned f(); }", "found 'sned'; did you mean 'send'?\n"},
-		{"namespace t;\nstruct e { A }", "found 'struct'\n"},
+		{"namespace t;\nstruct e { A }", "t.ipc:2:14: error: expected ':', found '}'\n"},
+		{"namespace t;\nunion e { A }", "found 'union'\n"},
 		{"namespace t;\ninterface a { call f{pages...}(); }", "found '...'; a list needs its type: 'pages: cap...'\n"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

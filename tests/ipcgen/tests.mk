@@ -10,6 +10,8 @@
 #                         one parse gives: outputs, diagnostics, exit status
 #   check-ipcgen-compat   lock files and breaking-change reports (tests/ipcgen/compat)
 #   check-ipcgen-e2e      declared errors, strings, sends, describe over the POSIX port
+#   check-ipcgen-lang     language 2's values (structs, lists, optionals, bit sets,
+#                         several results) over the POSIX port, and hostile encodings
 #   check-ipcgen-fuzz     ipcgen --fuzz targets of every protocol, built with clang's
 #                         libFuzzer and run briefly (make fuzz runs them longer)
 #   check-ipcgen-asan     diag, golden, cli and compat again under ASan/UBSan
@@ -20,6 +22,7 @@
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
 	check-ipcgen-compile check-ipcgen-cli check-ipcgen-parts check-ipcgen-compat check-ipcgen-e2e \
+	check-ipcgen-lang \
 	check-ipcgen-fuzz check-ipcgen-asan check-ipcgen-tsan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
@@ -57,6 +60,18 @@ $(B)/ipcgen/check_e2e: tests/ipcgen/check_e2e.c $(E2E_GEN)/stamp $(B)/runtime/sa
 check-ipcgen-e2e: $(B)/ipcgen/check_e2e
 	@sh tests/run-test ipcgen-e2e $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_e2e
 
+LANG_GEN = $(B)/ipcgen/lang
+$(LANG_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/lang2.ipc
+	@mkdir -p $(@D)
+	$(IPCGEN) -o $(LANG_GEN) tests/ipcgen/ok/lang2.ipc
+	@touch $@
+$(B)/ipcgen/check_lang: tests/ipcgen/check_lang.c $(LANG_GEN)/stamp $(B)/runtime/san/libmercury.a
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -I$(LANG_GEN) $(CHECK_CFLAGS) -o $@ $< \
+		$(LANG_GEN)/lang_client.c $(LANG_GEN)/lang_server.c \
+		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
+check-ipcgen-lang: $(B)/ipcgen/check_lang
+	@sh tests/run-test ipcgen-lang $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_lang
+
 check-ipcgen-asan: $(IPCGEN_ASAN)
 	@sh tests/run-test ipcgen-asan $(B)/results sh -c '\
 		export $(SAN_ENV); \
@@ -69,8 +84,9 @@ check-ipcgen-asan: $(IPCGEN_ASAN)
 # ipcgen --fuzz: a libFuzzer target per namespace, over its generated servers.
 GENFUZZ = $(B)/ipcgen/genfuzz
 GENFUZZ_IPC = protocols/errors.ipc protocols/io.ipc protocols/dev.ipc protocols/sys.ipc \
-	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc tests/ipcgen/ok/names.ipc
-GENFUZZ_NS = errors io dev sys fs every store names
+	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc tests/ipcgen/ok/names.ipc \
+	tests/ipcgen/ok/lang2.ipc
+GENFUZZ_NS = errors io dev sys fs every store names lang
 GENFUZZ_BINS = $(GENFUZZ_NS:%=$(GENFUZZ)/fuzz_%)
 GENFUZZ_RUNS = 200000
 FUZZ_SECONDS ?= 180

@@ -458,6 +458,82 @@ static inline bool ipc_get_str(const struct ipc_msg *m, uint32_t *w, char *buf, 
 }
 
 /*
+ * Language 2's values (structs, lists, optionals, bit sets), which the
+ * generated code reads and writes at word *w with these, each returning
+ * whether it could, so that a value is one chain of "&&": a word (false
+ * past the message's end), a scalar decoded as above, a count of at most
+ * max (a list's), a presence flag (0 or 1: ipc_get_bool).
+ */
+static inline bool ipc_put_word(struct ipc_msg *m, uint32_t *w, uint64_t v)
+{
+	if (*w >= IPC_MAX_WORDS)
+		return false;
+	m->word[(*w)++] = v;
+	return true;
+}
+
+static inline bool ipc_get_word(const struct ipc_msg *m, uint32_t *w, uint64_t *v)
+{
+	if (*w >= m->nwords || *w >= IPC_MAX_WORDS)
+		return false;
+	*v = m->word[(*w)++];
+	return true;
+}
+
+#define IPC_GET_(name, type)                                                   \
+	static inline bool ipc_get_##name(const struct ipc_msg *m, uint32_t *w, type *v) \
+	{                                                                      \
+		uint64_t x;                                                    \
+		return ipc_get_word(m, w, &x) && ipc_dec_##name(x, v);         \
+	}
+IPC_GET_(u8, uint8_t)
+IPC_GET_(u16, uint16_t)
+IPC_GET_(u32, uint32_t)
+IPC_GET_(u64, uint64_t)
+IPC_GET_(i8, int8_t)
+IPC_GET_(i16, int16_t)
+IPC_GET_(i32, int32_t)
+IPC_GET_(i64, int64_t)
+IPC_GET_(size, size_t)
+IPC_GET_(uintptr, uintptr_t)
+IPC_GET_(bool, bool)
+#undef IPC_GET_
+
+/* Zeroes n bytes (a server's results before its implementation fills them). */
+static inline void ipc_zero(void *p, size_t n)
+{
+	unsigned char *c = (unsigned char *)p;
+	for (size_t i = 0; i < n; i++)
+		c[i] = 0;
+}
+
+static inline bool ipc_get_count(const struct ipc_msg *m, uint32_t *w, uint64_t max, size_t *n)
+{
+	uint64_t x;
+	if (!ipc_get_word(m, w, &x) || x > max)
+		return false;
+	*n = (size_t)x;
+	return true;
+}
+
+/* A string or byte array as above, checked to fit the message. */
+static inline bool ipc_put_str_at(struct ipc_msg *m, uint32_t *w, const char *s, size_t max)
+{
+	return *w < IPC_MAX_WORDS && (max + 7) / 8 < (size_t)(IPC_MAX_WORDS - *w) &&
+	       ipc_put_str(m, w, s, max);
+}
+
+static inline bool ipc_put_bytes_at(struct ipc_msg *m, uint32_t *w, const void *data, size_t len,
+                                    size_t max)
+{
+	if (len > max || (!data && len) || *w >= IPC_MAX_WORDS ||
+	    (len + 7) / 8 >= (size_t)(IPC_MAX_WORDS - *w))
+		return false;
+	ipc_put_bytes(m, w, data, len);
+	return true;
+}
+
+/*
  * Server side: turns an implementation's status into the reply's.  0 and
  * IPC_DEFERRED pass; a declared error (declared = true) passes; anything
  * else is a server fault.  Returns 0 (send out) or IPC_DEFERRED (do not).

@@ -50,6 +50,12 @@ static inline const char *dev_stop_bits_name(enum dev_stop_bits v)
 	return NULL;
 }
 
+static inline bool dev_stop_bits_get(const struct ipc_msg *m, uint32_t *w, enum dev_stop_bits *v)
+{
+	uint64_t x;
+	return ipc_get_word(m, w, &x) && dev_stop_bits_dec(x, v);
+}
+
 enum dev_parity {
 	DEV_PARITY_NONE = 0,
 	DEV_PARITY_ODD = 1,
@@ -82,6 +88,12 @@ static inline const char *dev_parity_name(enum dev_parity v)
 	case DEV_PARITY_SPACE: return "SPACE";
 	}
 	return NULL;
+}
+
+static inline bool dev_parity_get(const struct ipc_msg *m, uint32_t *w, enum dev_parity *v)
+{
+	uint64_t x;
+	return ipc_get_word(m, w, &x) && dev_parity_dec(x, v);
 }
 
 /*

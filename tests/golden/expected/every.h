@@ -57,6 +57,12 @@ static inline const char *every_level_name(enum every_level v)
 	return NULL;
 }
 
+static inline bool every_level_get(const struct ipc_msg *m, uint32_t *w, enum every_level *v)
+{
+	uint64_t x;
+	return ipc_get_word(m, w, &x) && every_level_dec(x, v);
+}
+
 /* Sparse values; a comment with a * / terminator and a trailing backslash \. */
 enum every_sparse {
 	EVERY_SPARSE_A = 1,
@@ -92,6 +98,12 @@ static inline const char *every_sparse_name(enum every_sparse v)
 	case EVERY_SPARSE_C: return "C";
 	}
 	return NULL;
+}
+
+static inline bool every_sparse_get(const struct ipc_msg *m, uint32_t *w, enum every_sparse *v)
+{
+	uint64_t x;
+	return ipc_get_word(m, w, &x) && every_sparse_dec(x, v);
 }
 
 /* Names that are C and C++ keywords or reserved words. */

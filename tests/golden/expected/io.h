@@ -49,6 +49,12 @@ static inline const char *io_whence_name(enum io_whence v)
 	return NULL;
 }
 
+static inline bool io_whence_get(const struct ipc_msg *m, uint32_t *w, enum io_whence *v)
+{
+	uint64_t x;
+	return ipc_get_word(m, w, &x) && io_whence_dec(x, v);
+}
+
 /* An object with file-like semantics. */
 /* io::file */
 #define IO_FILE_ID UINT32_C(0x7b9588b7)
