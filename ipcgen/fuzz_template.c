@@ -269,7 +269,7 @@ FZ_FN void fz_build(const uint64_t *labels, unsigned nlabels)
 	 * implementation; sometimes any counts, up to past the limits. */
 	const struct fzmethod *m = fz_method(fz_req.label);
 	uint8_t shape = fz_byte();
-	fz_req.nwords = m && (shape & 3) ? m->nwords : fz_byte() % (IPC_MAX_WORDS + 3);
+	fz_req.nwords = m && (shape & 3) ? m->nwords : (uint32_t)((fz_byte() << 8 | fz_byte()) % (IPC_MAX_WORDS + 3));
 	for (uint32_t i = 0; i < fz_req.nwords && i < IPC_MAX_WORDS; i++)
 		fz_req.word[i] = fz_word();
 	if (m && (shape & 12))

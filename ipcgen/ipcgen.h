@@ -354,7 +354,7 @@ struct decl {
 	bool has_value;
 	struct numref num;
 	uint32_t code;        /* D_ERROR: the status on the wire */
-	int64_t value;        /* D_CONST, once checked */
+	/* D_CONST: its value, once checked, is num.literal and num.negative */
 	/* D_STRUCT */
 	struct param *fields;
 	unsigned nfields;
