@@ -56,9 +56,11 @@ static void usage(FILE *f)
 	      "  -h, --help      print this and exit\n"
 	      "  -V, --version   print the version and exit\n"
 	      "\n"
-	      "Values: integers in decimal or 0x hex; true/false; an enum's member or value;\n"
-	      "strings as given; bytes as hex digits or @FILE; capabilities as @FILE\n"
-	      "(opened, or connected to if a socket; a page holds the file's contents).\n"
+	      "Values: integers in decimal or 0x hex, or a constant's name; true/false; an\n"
+	      "enum's member or value; bits as READ|WRITE or a number; strings as given;\n"
+	      "bytes as hex digits or @FILE; structs as {a=1, b=\"x y\"}; lists as [1, 2];\n"
+	      "optional values omitted or null for none; capabilities as @FILE (opened, or\n"
+	      "connected to if a socket; a page holds the file's contents).\n"
 	      "Exit status: 0 success, 1 an error or status from the service, 2 usage,\n"
 	      "3 the service cannot be reached.  See ipcctl(1).\n", f);
 }
@@ -246,13 +248,20 @@ static void put_signature(FILE *f, const struct method *m)
 	putc('(', f);
 	put_params(f, m->params);
 	putc(')', f);
-	if (m->kind == M_CALL) {
+	if (m->kind == M_CALL && m->has_results) {
+		fputs(" (", f);
+		put_params(f, m->results);
+		putc(')', f);
+	} else if (m->kind == M_CALL) {
 		putc(' ', f);
 		put_type(f, &m->ret);
 	}
 	for (const struct qname_node *e = m->raises; e; e = e->next) {
 		fputs(e == m->raises ? " raises (" : ", ", f);
-		put_qname(f, e->decl);
+		if (e->all)
+			fprintf(f, "%s::*", e->all->name);
+		else
+			put_qname(f, e->decl);
 		fputs(e->next ? "" : ")", f);
 	}
 }
@@ -469,8 +478,8 @@ struct args {
 	struct item in[IPC_MAX_WORDS + IPC_MAX_CAPS];   /* value parameters, then capabilities */
 	struct val inv[IPC_MAX_WORDS + IPC_MAX_CAPS];
 	size_t nin;
-	struct item out[IPC_MAX_CAPS + 1];              /* the result, then capabilities */
-	struct val outv[IPC_MAX_CAPS + 1];
+	struct item out[IPC_MAX_WORDS + IPC_MAX_CAPS];  /* the results, then capabilities */
+	struct val outv[IPC_MAX_WORDS + IPC_MAX_CAPS];
 	size_t nout;
 };
 
@@ -504,12 +513,16 @@ static bool parse_args(struct args *a, const struct method *m, char **argv, int 
 	size_t maxin = sizeof a->in / sizeof a->in[0];
 	if (!add_items(a->in, &a->nin, maxin, m->params) || !add_items(a->in, &a->nin, maxin, m->caps))
 		return false;
-	if (m->ret.kind != TY_VOID) {
+	size_t maxout = sizeof a->out / sizeof a->out[0];
+	if (m->results) {        /* several named results, or one of language 2's */
+		if (!add_items(a->out, &a->nout, maxout, m->results))
+			return false;
+	} else if (m->ret.kind != TY_VOID) {
 		if (!value_supported(&m->ret))
 			return complain(EXIT_USAGE, "the result's type is not supported by ipcctl yet"), false;
 		a->out[a->nout++] = (struct item){"result", &m->ret, false};
 	}
-	if (!add_items(a->out, &a->nout, sizeof a->out / sizeof a->out[0], m->outcaps))
+	if (!add_items(a->out, &a->nout, maxout, m->outcaps))
 		return false;
 	bool ok = true;
 	for (int k = 0; k < argc; k++) {
@@ -545,12 +558,12 @@ static bool parse_args(struct args *a, const struct method *m, char **argv, int 
 		}
 		char *err = value_parse(&a->in[i], eq + 1, &a->inv[i]);
 		if (err) {
-			ok = complain(EXIT_USAGE, "'%s': %s", a->in[i].name, err) && false;
+			ok = complain(EXIT_USAGE, "%s", err) && false;
 			free(err);
 		}
 	}
 	for (size_t i = 0; ok && i < a->nin; i++) {
-		if (a->inv[i].set || a->in[i].list)
+		if (a->inv[i].set || a->in[i].list || value_omit(&a->in[i], &a->inv[i]))
 			continue;
 		char *t = type_name(a->in[i].type);
 		ok = complain(EXIT_USAGE, "missing argument '%s' (%s)", a->in[i].name, t) && false;
@@ -576,13 +589,33 @@ static bool encode_request(struct args *a, const struct decl *owner, const struc
 	return true;
 }
 
-/* The error of code st that m declares, or NULL. */
-static const struct decl *declared(const struct method *m, int st)
+/* A declared error: the error, if st is one by name; else the namespace
+ * whose every error (ns::*) the method raises. */
+struct raised {
+	const struct decl *e;
+	const struct ns *ns;
+};
+
+/* The error of code st that m declares (*r), as the generated client's
+ * put_declared: by name, or any code of a namespace's (raises (ns::*)). */
+static bool declared(const struct method *m, int st, struct raised *r)
 {
-	for (const struct qname_node *e = m->raises; e; e = e->next)
-		if (e->decl && (int64_t)e->decl->code == st)
-			return e->decl;
-	return NULL;
+	*r = (struct raised){NULL, NULL};
+	for (const struct qname_node *e = m->raises; e; e = e->next) {
+		if (e->decl && (int64_t)e->decl->code == st) {
+			r->e = e->decl;
+			return true;
+		}
+		if (e->all && st > 0 &&
+		    (uint32_t)st >> 16 == (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff)) {
+			r->ns = e->all;
+			for (const struct decl *d = e->all->decls; d; d = d->next)
+				if (d->kind == D_ERROR && (int64_t)d->code == st)
+					r->e = d;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Checks and decodes the reply as the generated client does: its shape,
@@ -592,6 +625,7 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 {
 	unsigned rmin = 0, rmax = 0, nout = 0;
 	bool list = false;
+	struct raised r;
 	for (size_t i = 0; i < a->nout; i++) {
 		if (type_is_cap(a->out[i].type)) {
 			nout += !a->out[i].list;
@@ -603,8 +637,12 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 			rmax += hi;
 		}
 	}
+	if (m->general) {        /* the general codec checks the words as it decodes */
+		rmin = 0;
+		rmax = IPC_MAX_WORDS;
+	}
 	int st = ipc_reply_check(msg, rmin, rmax, nout, list ? IPC_MAX_CAPS : nout);
-	if (st > 0 && !declared(m, st))
+	if (st > 0 && !declared(m, st, &r))
 		return IPC_EPROTO;
 	if (st != 0)
 		return st;
@@ -638,17 +676,25 @@ static void print_results(struct ctl *c, const struct args *a)
 		fputs("}}\n", stdout);
 }
 
-static int declared_error(struct ctl *c, const char *what, const struct decl *e)
+/* The error st that m declares, as text or JSON: "ns::name", or
+ * "ns::<12>" for a code of ns that no error of the file names. */
+static int declared_error(struct ctl *c, const char *what, const struct method *m, int st)
 {
+	struct raised r;
+	declared(m, st, &r);
+	char name[300];
+	if (r.e)
+		snprintf(name, sizeof name, "%s::%s", r.e->ns->name, r.e->name);
+	else
+		snprintf(name, sizeof name, "%s::<%u>", r.ns->name, (unsigned)st & 0xffff);
 	if (c->json) {
-		fputs("{\"status\": \"error\", \"error\": \"", stdout);
-		put_qname(stdout, e);
-		fprintf(stdout, "\", \"code\": %u}\n", e->code);
+		fputs("{\"status\": \"error\", \"error\": ", stdout);
+		put_json_str(stdout, name);
+		fprintf(stdout, ", \"code\": %u}\n", (unsigned)st);
 	}
-	const char *doc = e->doc ? e->doc : "";
+	const char *doc = r.e && r.e->doc ? r.e->doc : "";
 	int n = (int)strcspn(doc, "\n");
-	return complain(EXIT_FAILED, "%s: %s::%s%s%.*s", what, e->ns->name, e->name, n ? ": " : "",
-	                n, doc);
+	return complain(EXIT_FAILED, "%s: %s%s%.*s", what, name, n ? ": " : "", n, doc);
 }
 
 /* Asks the service whether it speaks i as the file says; 0 or the exit status. */
@@ -695,6 +741,7 @@ static int cmd_call(struct ctl *c, int argc, char **argv, bool send)
 	const struct method *m = find_method(i, argv[2], &owner);
 	if (!m)
 		return EXIT_USAGE;
+	value_constants(&c->u, i->ns);
 	if (send != (m->kind == M_SEND))
 		return complain(EXIT_USAGE, "'%s' is a %s: use 'ipcctl %s'", m->name,
 		                send ? "call" : "send", send ? "call" : "send");
@@ -730,7 +777,7 @@ static int cmd_call(struct ctl *c, int argc, char **argv, bool send)
 	}
 	st = decode_reply(a, m, &msg);
 	if (st > 0)
-		status = declared_error(c, what, declared(m, st));
+		status = declared_error(c, what, m, st);
 	else if (st < 0)
 		status = failed_status(c, what, st);
 	else

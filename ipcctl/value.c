@@ -3,9 +3,15 @@
  * functions per kind of type (see value.h).  Encoding and decoding follow
  * what ipcgen's C backend writes into every client (gen_c.c) and the wire
  * helpers of <mercury/ipc.h>: one word per scalar, signed values
- * sign-extended, an enum as its value, a string or byte array as a length
- * word and its bytes packed into words, zero padded; capabilities in cap[].
+ * sign-extended, an enum as its value, a bit set as its bits (none outside
+ * its members'), a string or byte array as a length word and its bytes
+ * packed into words, zero padded; capabilities in cap[].  Language 2's
+ * values follow the general codec (put_enc/put_dec of gen_c.c): a struct
+ * as its fields in order, a list as a count word (at most its bound) and
+ * its elements, an optional value as a presence word (0 or 1) and the value
+ * if 1.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -77,6 +83,16 @@ static char *expected(const struct typeref *t, const char *what, const char *tex
 	return m;
 }
 
+/* m (taken), with "; did you mean 'best'?" if best is near enough to want. */
+static char *did_you_mean(char *m, const char *want, const char *best, unsigned d)
+{
+	if (!best || !(d <= 2 || d * 3 <= strlen(want)))
+		return m;
+	char *dym = msgf("%s; did you mean '%s'?", m, best);
+	free(m);
+	return dym;
+}
+
 char *type_name(const struct typeref *t)
 {
 	static const char *const names[] = {
@@ -86,13 +102,27 @@ char *type_name(const struct typeref *t)
 		[TY_UINTPTR] = "uintptr", [TY_BOOL] = "bool", [TY_STRING] = "string",
 		[TY_BYTES] = "bytes", [TY_PAGE] = "page", [TY_CAP] = "cap",
 	};
-	if ((t->kind == TY_ENUM || t->kind == TY_IFACE) && t->decl)
-		return msgf("%s::%s", t->decl->ns->name, t->decl->name);
 	const char *n = (size_t)t->kind < sizeof names / sizeof names[0] && names[t->kind]
 		? names[t->kind] : "?";
-	if (t->kind == TY_STRING || t->kind == TY_BYTES)
-		return msgf("%s<%llu>", n, (unsigned long long)t->bound);
-	return strdup(n);
+	char *tn;
+	if ((t->kind == TY_ENUM || t->kind == TY_IFACE || t->kind == TY_BITS ||
+	     t->kind == TY_STRUCT) && t->decl) {
+		tn = msgf("%s::%s", t->decl->ns->name, t->decl->name);
+	} else if (t->kind == TY_LIST && t->elem) {
+		char *e = type_name(t->elem);
+		tn = msgf("list<%s, %llu>", e, (unsigned long long)t->bound);
+		free(e);
+	} else if (t->kind == TY_STRING || t->kind == TY_BYTES) {
+		tn = msgf("%s<%llu>", n, (unsigned long long)t->bound);
+	} else {
+		tn = strdup(n);
+	}
+	if (t->optional && tn) {
+		char *o = msgf("%s?", tn);
+		free(tn);
+		tn = o;
+	}
+	return tn;
 }
 
 bool type_is_cap(const struct typeref *t)
@@ -156,14 +186,43 @@ static bool parse_number(const char *s, bool *neg, uint64_t *mag)
 	return true;
 }
 
-/* The wire word of text as an integer in r, sign-extended; false if it is
- * not one. */
+static const struct unit *const_unit;
+static const struct ns *const_home;
+
+void value_constants(const struct unit *u, const struct ns *home)
+{
+	const_unit = u;
+	const_home = home;
+}
+
+/* The constant text names: NAME in the home namespace, NS::NAME in any. */
+static const struct decl *constant(const char *text)
+{
+	const char *sep = strstr(text, "::"), *name = sep ? sep + 2 : text;
+	size_t nslen = sep ? (size_t)(sep - text) : 0;
+	for (const struct ns *n = const_unit ? const_unit->nss : NULL; n; n = n->next) {
+		if (sep ? strlen(n->name) != nslen || memcmp(n->name, text, nslen) != 0 : n != const_home)
+			continue;
+		for (const struct decl *d = n->decls; d; d = d->next)
+			if (d->kind == D_CONST && strcmp(d->name, name) == 0)
+				return d;
+	}
+	return NULL;
+}
+
+/* The wire word of text, a number or a constant's name, as an integer in
+ * r, sign-extended; false if it is not one. */
 static bool int_word(struct int_range r, const char *text, uint64_t *w)
 {
 	bool neg;
 	uint64_t mag;
-	if (!parse_number(text, &neg, &mag))
+	const struct decl *k;
+	if ((k = constant(text)) != NULL) {    /* check keeps its value as a literal's */
+		neg = k->num.negative;
+		mag = k->num.literal;
+	} else if (!parse_number(text, &neg, &mag)) {
 		return false;
+	}
 	if (neg && mag) {
 		if (r.min >= 0 || mag > (uint64_t)(-(r.min + 1)) + 1)
 			return false;
@@ -259,39 +318,50 @@ static const struct member *enum_member(const struct typeref *t, uint64_t w)
 	return NULL;
 }
 
-static char *parse_enum(const struct item *it, const char *text, struct val *v)
+/* The member of t named name, or NULL. */
+static const struct member *member_named(const struct typeref *t, const char *name)
 {
-	const struct typeref *t = it->type;
+	for (const struct member *mb = t->decl->members; mb; mb = mb->next)
+		if (strcmp(mb->name, name) == 0)
+			return mb;
+	return NULL;
+}
+
+/* "expected T (A, B, C<how>), got "text"", and the member nearest to word. */
+static char *member_complaint(const struct typeref *t, const char *how, const char *text,
+                              const char *word)
+{
 	const struct member *best = NULL;
 	unsigned bestd = ~0u;
-	for (const struct member *mb = t->decl->members; mb; mb = mb->next) {
-		if (strcmp(mb->name, text) == 0) {
-			v->word = (uint64_t)mb->value;
-			return NULL;
-		}
-		unsigned d = edit_distance(mb->name, text);
-		if (d < bestd)
-			bestd = d, best = mb;
-	}
-	if (int_word(int_range(t), text, &v->word) && enum_member(t, v->word))
-		return NULL;
 	char *names = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&names, &n);
 	if (!f)
 		return strdup("out of memory");
-	for (const struct member *mb = t->decl->members; mb; mb = mb->next)
+	for (const struct member *mb = t->decl->members; mb; mb = mb->next) {
 		fprintf(f, "%s%s", mb == t->decl->members ? "" : ", ", mb->name);
-	fputs(", or a member's value", f);
+		unsigned d = edit_distance(mb->name, word);
+		if (d < bestd)
+			bestd = d, best = mb;
+	}
+	fputs(how, f);
 	fclose(f);
 	char *m = expected(t, names, text);
 	free(names);
-	if (best && (bestd <= 2 || bestd * 3 <= strlen(text))) {
-		char *dym = msgf("%s; did you mean '%s'?", m, best->name);
-		free(m);
-		m = dym;
+	return did_you_mean(m, word, best ? best->name : NULL, bestd);
+}
+
+static char *parse_enum(const struct item *it, const char *text, struct val *v)
+{
+	const struct typeref *t = it->type;
+	const struct member *mb = member_named(t, text);
+	if (mb) {
+		v->word = (uint64_t)mb->value;
+		return NULL;
 	}
-	return m;
+	if (int_word(int_range(t), text, &v->word) && enum_member(t, v->word))
+		return NULL;
+	return member_complaint(t, ", or a member's value", text, text);
 }
 
 static bool decode_enum(const struct item *it, const struct ipc_msg *m, struct cursor *c,
@@ -311,6 +381,73 @@ static void print_enum(FILE *f, bool json, const struct item *it, const struct v
 		fprintf(f, "\"%s\"", mb ? mb->name : "?");
 	else
 		fputs(mb ? mb->name : "?", f);
+}
+
+/* ---- bit sets ------------------------------------------------------------------ */
+
+/* Members' names joined with '|' (spaces around them allowed), numbers
+ * among them: no bit outside the members'. */
+static char *parse_bits(const struct item *it, const char *text, struct val *v)
+{
+	const struct typeref *t = it->type;
+	uint64_t w = 0;
+	for (const char *p = text;; p++) {
+		size_t n = strcspn(p, "|");
+		while (n && isspace((unsigned char)*p))
+			p++, n--;
+		while (n && isspace((unsigned char)p[n - 1]))
+			n--;
+		char *part = strndup(p, n);
+		if (!part)
+			return strdup("out of memory");
+		const struct member *mb = member_named(t, part);
+		uint64_t x;
+		if (mb) {
+			x = (uint64_t)mb->value;
+		} else if (!int_word((struct int_range){0, UINT64_MAX}, part, &x) || (x & ~t->decl->mask)) {
+			char *m = member_complaint(t, " joined with '|', or a number", text, part);
+			free(part);
+			return m;
+		}
+		free(part);
+		w |= x;
+		p += strcspn(p, "|");
+		if (!*p)
+			break;
+	}
+	v->word = w;
+	return NULL;
+}
+
+/* As the generated NS_NAME_get: a word with no bit outside the members'. */
+static bool decode_bits(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+                        struct val *v)
+{
+	if (c->word >= m->nwords || (m->word[c->word] & ~it->type->decl->mask))
+		return false;
+	v->word = m->word[c->word++];
+	return true;
+}
+
+/* "READ|WRITE", as it would be written; "0" for none. */
+static void print_bits(FILE *f, bool json, const struct item *it, const struct val *v)
+{
+	uint64_t left = v->word;
+	bool first = true;
+	if (json)
+		putc('"', f);
+	for (const struct member *mb = it->type->decl->members; mb; mb = mb->next) {
+		uint64_t b = (uint64_t)mb->value;
+		if (b && (v->word & b) == b && (left & b)) {
+			fprintf(f, "%s%s", first ? "" : "|", mb->name);
+			left &= ~b;
+			first = false;
+		}
+	}
+	if (left || first)
+		fprintf(f, left ? "%s0x%llx" : "%s%llu", first ? "" : "|", (unsigned long long)left);
+	if (json)
+		putc('"', f);
 }
 
 /* ---- strings and byte arrays --------------------------------------------------- */
@@ -601,6 +738,9 @@ static const struct kind_ops bool_ops = {
 static const struct kind_ops enum_ops = {
 	parse_enum, one_word, word_bounds, encode_word, decode_enum, print_enum,
 };
+static const struct kind_ops bits_ops = {
+	parse_bits, one_word, word_bounds, encode_word, decode_bits, print_bits,
+};
 static const struct kind_ops string_ops = {
 	parse_string, array_words, array_bounds, encode_array, decode_array, print_string,
 };
@@ -620,57 +760,664 @@ static const struct kind_ops *ops(const struct typeref *t)
 		return &int_ops;
 	case TY_BOOL: return &bool_ops;
 	case TY_ENUM: return &enum_ops;
+	case TY_BITS: return &bits_ops;
 	case TY_STRING: return &string_ops;
 	case TY_BYTES: return &bytes_ops;
 	case TY_PAGE: case TY_CAP: case TY_IFACE: return &cap_ops;
-	default: return NULL;      /* void, or a kind ipcctl does not know yet */
+	default: return NULL;      /* void, structs and lists (below), or a kind
+	                              ipcctl does not know yet */
 	}
 }
 
+
+/* ---- structs, lists, optional values ------------------------------------------ */
+
+static bool composite(const struct typeref *t)
+{
+	return t->kind == TY_STRUCT || t->kind == TY_LIST;
+}
+
+/* The item a scalar of type t is handed to its kind's functions as. */
+static struct item scalar(const struct typeref *t)
+{
+	return (struct item){NULL, t, false};
+}
+
+static size_t field_count(const struct decl *d)
+{
+	size_t n = 0;
+	for (const struct param *f = d->fields; f; f = f->next)
+		n++;
+	return n;
+}
+
+/* The type of a struct's i-th field, or of a list's elements. */
+static const struct typeref *sub_type(const struct typeref *t, size_t i)
+{
+	if (t->kind == TY_LIST)
+		return t->elem;
+	const struct param *f = t->decl->fields;
+	while (i--)
+		f = f->next;
+	return &f->type;
+}
+
+/* Where a value is inside an argument: "ents[2].name". */
+struct path {
+	char s[512];
+	size_t len;
+};
+
+/* Appends to the path; the length before, for path_pop. */
+static size_t path_push(struct path *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static size_t path_push(struct path *p, const char *fmt, ...)
+{
+	size_t old = p->len;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(p->s + old, sizeof p->s - old, fmt, ap);
+	va_end(ap);
+	p->len = n < 0 ? old : old + (size_t)n < sizeof p->s ? old + (size_t)n : sizeof p->s - 1;
+	return old;
+}
+
+static void path_pop(struct path *p, size_t old)
+{
+	p->len = old;
+	p->s[old] = 0;
+}
+
+/* m (taken) with the path in front: "'ents[2].name': m". */
+static char *at_path(const struct path *p, char *m)
+{
+	char *pm = msgf("'%s': %s", p->s, m);
+	free(m);
+	return pm;
+}
+
+/* The text of an argument as it is read. */
+struct reader {
+	const char *s;
+	size_t at;
+};
+
+static void skip_space(struct reader *r)
+{
+	while (r->s[r->at] && isspace((unsigned char)r->s[r->at]))
+		r->at++;
+}
+
+/* What is at r, for "got ...": a few bytes of it quoted, or "the end". */
+static char *rest(const struct reader *r)
+{
+	const char *s = r->s + r->at;
+	size_t n = strlen(s);
+	if (!n)
+		return strdup("the end");
+	if (n > 16) {
+		n = 16;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)   /* not inside a character */
+			n--;
+	}
+	char *t = strndup(s, n), *q = t ? quoted(t) : NULL;
+	char *m = q ? msgf("%s%s", q, s[n] ? "..." : "") : strdup("out of memory");
+	free(t);
+	free(q);
+	return m;
+}
+
+/* "'path': expected what, got ...". */
+static char *syntax(const struct reader *r, const struct path *p, const char *what)
+{
+	char *g = rest(r);
+	char *m = msgf("expected %s, got %s", what, g);
+	free(g);
+	return at_path(p, m);
+}
+
+/* Where the value at s[at] ends: brackets and braces balanced, quotes skipped. */
+static size_t value_end(const char *s, size_t at)
+{
+	unsigned depth = 0;
+	bool quote = false;
+	for (; s[at]; at++) {
+		char c = s[at];
+		if (quote) {
+			if (c == '\\' && s[at + 1])
+				at++;
+			else if (c == '"')
+				quote = false;
+		} else if (c == '"') {
+			quote = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']' || c == ',') {
+			if (depth == 0)
+				break;
+			if (c != ',' && --depth == 0)
+				return at + 1;
+		}
+	}
+	return at;
+}
+
+/* "expected T (shape), got "the value at r"", past that value. */
+static char *not_shaped(const struct typeref *t, const char *shape, struct reader *r,
+                        const struct path *p)
+{
+	size_t end = value_end(r->s, r->at);
+	char *text = strndup(r->s + r->at, end - r->at);
+	r->at = end;
+	char *m = text ? expected(t, shape, text) : strdup("out of memory");
+	free(text);
+	return at_path(p, m);
+}
+
+static int hexval(const char *s, unsigned n)
+{
+	int v = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int d = hexdigit(s[i]);
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* Appends the code point c in UTF-8. */
+static char *put_utf8(char *o, unsigned c)
+{
+	if (c < 0x80) {
+		*o++ = (char)c;
+	} else if (c < 0x800) {
+		*o++ = (char)(0xc0 | c >> 6);
+		*o++ = (char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		*o++ = (char)(0xe0 | c >> 12);
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | c >> 18);
+		*o++ = (char)(0x80 | (c >> 12 & 0x3f));
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
+	}
+	return o;
+}
+
+/* A quoted string at r: JSON's escapes, and \xHH for a byte.  Its text
+ * (malloc'd), or NULL and *err. */
+static char *read_quoted(struct reader *r, const struct path *p, char **err)
+{
+	const char *s = r->s;
+	char *out = malloc(strlen(s + r->at) + 1), *o = out;   /* escapes only shrink */
+	if (!out) {
+		*err = strdup("out of memory");
+		return NULL;
+	}
+	size_t at = r->at + 1;
+	for (;;) {
+		char c = s[at];
+		if (!c) {
+			free(out);
+			*err = at_path(p, strdup("a quoted string has no closing '\"'"));
+			return NULL;
+		}
+		at++;
+		if (c == '"')
+			break;
+		if (c != '\\') {
+			*o++ = c;
+			continue;
+		}
+		const char *e = s + at;
+		int v = -1;
+		unsigned len = 1;
+		switch (*e) {
+		case '"': case '\\': case '/': v = *e; break;
+		case 'b': v = '\b'; break;
+		case 'f': v = '\f'; break;
+		case 'n': v = '\n'; break;
+		case 'r': v = '\r'; break;
+		case 't': v = '\t'; break;
+		case 'x':
+			if (strlen(e) >= 3 && (v = hexval(e + 1, 2)) >= 0)
+				*o++ = (char)v, len = 3;
+			break;
+		case 'u':
+			if (strlen(e) >= 5 && (v = hexval(e + 1, 4)) >= 0) {
+				len = 5;
+				if (v >= 0xd800 && v < 0xdc00 && strncmp(e + 5, "\\u", 2) == 0 &&
+				    strlen(e + 5) >= 6) {
+					int lo = hexval(e + 7, 4);
+					if (lo >= 0xdc00 && lo < 0xe000)
+						v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00), len = 11;
+				}
+				if (v >= 0xd800 && v < 0xe000)
+					v = -1;     /* a lone surrogate */
+				else
+					o = put_utf8(o, (unsigned)v);
+			}
+			break;
+		}
+		if (v == 0 || v < 0) {
+			free(out);
+			char *bad = strndup(e - 1, *e == 'u' ? 6 : *e == 'x' ? 4 : 2);
+			char *q = bad ? quoted(bad) : NULL;
+			*err = at_path(p, v ? msgf("bad escape %s in a quoted string", q ? q : "?")
+			               : strdup("a quoted string cannot hold NUL"));
+			free(bad);
+			free(q);
+			return NULL;
+		}
+		if (*e != 'x' && *e != 'u')
+			*o++ = (char)v;
+		at += len;
+	}
+	*o = 0;
+	r->at = at;
+	return out;
+}
+
+/* Unquoted text at r, up to ',', ']', '}' or the end, without the spaces
+ * after it (malloc'd). */
+static char *read_bare(struct reader *r)
+{
+	size_t start = r->at, end;
+	while (r->s[r->at] && !strchr(",]}", r->s[r->at]))
+		r->at++;
+	for (end = r->at; end > start && isspace((unsigned char)r->s[end - 1]); end--)
+		;
+	return strndup(r->s + start, end - start);
+}
+
+/* Whether the word null is at r (an absent value). */
+static bool at_null(const struct reader *r)
+{
+	const char *s = r->s + r->at;
+	return strncmp(s, "null", 4) == 0 && (!s[4] || isspace((unsigned char)s[4]) || strchr(",]}", s[4]));
+}
+
+static char *parse_in(const struct typeref *t, struct reader *r, struct path *p, struct val *v);
+
+/* After a field or element, with the path back at its struct or list: the
+ * closing character (*done, and past it), a comma (past it), or an error. */
+static char *after_item(struct reader *r, struct path *p, size_t old, char close, bool *done)
+{
+	path_pop(p, old);
+	skip_space(r);
+	*done = r->s[r->at] == close;
+	if (!*done && r->s[r->at] != ',')
+		return syntax(r, p, close == '}' ? "',' or '}'" : "',' or ']'");
+	r->at++;
+	return NULL;
+}
+
+static char *struct_complete(const struct decl *d, const struct path *p, struct val *v);
+
+static char *parse_struct(const struct typeref *t, struct reader *r, struct path *p, struct val *v)
+{
+	const struct decl *d = t->decl;
+	if (r->s[r->at] != '{')
+		return not_shaped(t, "{FIELD=VALUE, ...}", r, p);
+	r->at++;
+	v->nsub = field_count(d);
+	if (!(v->sub = calloc(v->nsub + 1, sizeof *v->sub)))
+		return v->nsub = 0, strdup("out of memory");
+	for (;;) {
+		skip_space(r);
+		if (r->s[r->at] == '}')
+			break;
+		char *key, *err = NULL;
+		if (r->s[r->at] == '"') {
+			if (!(key = read_quoted(r, p, &err)))
+				return err;
+		} else {
+			size_t start = r->at;
+			while (r->s[r->at] == '_' || isalnum((unsigned char)r->s[r->at]))
+				r->at++;
+			if (r->at == start)
+				return syntax(r, p, "a field's name or '}'");
+			key = strndup(r->s + start, r->at - start);
+		}
+		if (!key)
+			return strdup("out of memory");
+		size_t i = 0;
+		const struct param *f, *best = NULL;
+		unsigned bestd = ~0u;
+		for (f = d->fields; f && strcmp(f->name, key) != 0; f = f->next, i++) {
+			unsigned dist = edit_distance(f->name, key);
+			if (dist < bestd)
+				bestd = dist, best = f;
+		}
+		if (!f) {
+			char *m = at_path(p, did_you_mean(msgf("%s::%s has no field '%s'", d->ns->name,
+			                                       d->name, key), key, best ? best->name : NULL,
+			                                  bestd));
+			free(key);
+			return m;
+		}
+		free(key);
+		size_t old = path_push(p, ".%s", f->name);
+		skip_space(r);
+		if (r->s[r->at] != '=' && r->s[r->at] != ':')
+			err = syntax(r, p, "'=' after the field's name");
+		else if (v->sub[i].set)
+			err = at_path(p, strdup("given twice"));
+		r->at++;
+		bool done;
+		if (err || (err = parse_in(&f->type, r, p, &v->sub[i])) != NULL ||
+		    (err = after_item(r, p, old, '}', &done)) != NULL)
+			return err;
+		if (done)
+			return struct_complete(d, p, v);
+	}
+	r->at++;
+	return struct_complete(d, p, v);
+}
+
+/* Absent, the optional fields not given; an error for any other. */
+static char *struct_complete(const struct decl *d, const struct path *p, struct val *v)
+{
+	size_t i = 0;
+	for (const struct param *f = d->fields; f; f = f->next, i++) {
+		if (v->sub[i].set)
+			continue;
+		if (!f->type.optional) {
+			char *tn = type_name(&f->type);
+			char *m = at_path(p, msgf("missing field '%s' (%s)", f->name, tn));
+			free(tn);
+			return m;
+		}
+		v->sub[i].set = v->sub[i].absent = true;
+	}
+	return NULL;
+}
+
+static char *parse_list(const struct typeref *t, struct reader *r, struct path *p, struct val *v)
+{
+	if (r->s[r->at] != '[')
+		return not_shaped(t, "[VALUE, ...]", r, p);
+	r->at++;
+	size_t cap = 0;
+	for (;;) {
+		skip_space(r);
+		if (r->s[r->at] == ']')
+			break;
+		if (!r->s[r->at])
+			return syntax(r, p, "a value or ']'");
+		if (v->nsub == t->bound) {
+			char *tn = type_name(t);
+			char *m = at_path(p, msgf("expected %s (at most %llu elements), got more", tn,
+			                          (unsigned long long)t->bound));
+			free(tn);
+			return m;
+		}
+		if (v->nsub == cap) {
+			size_t ncap = cap ? 2 * cap : 4;
+			struct val *sub = realloc(v->sub, ncap * sizeof *sub);
+			if (!sub)
+				return strdup("out of memory");
+			memset(sub + cap, 0, (ncap - cap) * sizeof *sub);
+			v->sub = sub;
+			cap = ncap;
+		}
+		size_t old = path_push(p, "[%zu]", v->nsub);
+		bool done;
+		char *err = parse_in(t->elem, r, p, &v->sub[v->nsub++]);
+		if (err || (err = after_item(r, p, old, ']', &done)) != NULL)
+			return err;
+		if (done)
+			return NULL;
+	}
+	r->at++;
+	return NULL;
+}
+
+/* A value of type t at r, inside a struct or list argument (or one). */
+static char *parse_in(const struct typeref *t, struct reader *r, struct path *p, struct val *v)
+{
+	char *err = NULL, *text;
+	skip_space(r);
+	if (t->optional && at_null(r)) {
+		r->at += 4;
+		v->absent = true;
+	} else if (t->kind == TY_STRUCT) {
+		err = parse_struct(t, r, p, v);
+	} else if (t->kind == TY_LIST) {
+		err = parse_list(t, r, p, v);
+	} else if (r->s[r->at] == '{' || r->s[r->at] == '[') {
+		size_t end = value_end(r->s, r->at);
+		char *tn = type_name(t);
+		text = strndup(r->s + r->at, end - r->at);
+		char *q = text ? quoted(text) : NULL;
+		err = at_path(p, msgf("expected %s, got %s", tn, q ? q : "?"));
+		free(tn);
+		free(text);
+		free(q);
+	} else {
+		text = r->s[r->at] == '"' ? read_quoted(r, p, &err) : read_bare(r);
+		if (text) {
+			struct item it = scalar(t);
+			if ((err = ops(t)->parse(&it, text, v)) != NULL)
+				err = at_path(p, err);
+			free(text);
+		} else if (!err) {
+			err = strdup("out of memory");
+		}
+	}
+	if (!err)
+		v->set = true;
+	return err;
+}
+
+/* The words v takes in a message. */
+static size_t val_words(const struct typeref *t, const struct val *v)
+{
+	if (t->optional && v->absent)
+		return 1;
+	size_t n = t->optional + (t->kind == TY_LIST);
+	if (composite(t)) {
+		for (size_t i = 0; i < v->nsub; i++)
+			n += val_words(sub_type(t, i), &v->sub[i]);
+	} else {
+		struct item it = scalar(t);
+		n += ops(t)->words(&it, v);
+	}
+	return n;
+}
+
+/* Encodes v at c (val_words checked that it fits). */
+static void encode_val(const struct typeref *t, struct val *v, struct ipc_msg *m, struct cursor *c)
+{
+	if (t->optional) {
+		m->word[c->word++] = !v->absent;
+		if (v->absent)
+			return;
+	}
+	if (t->kind == TY_LIST)
+		m->word[c->word++] = v->nsub;
+	if (composite(t)) {
+		for (size_t i = 0; i < v->nsub; i++)
+			encode_val(sub_type(t, i), &v->sub[i], m, c);
+	} else {
+		struct item it = scalar(t);
+		ops(t)->encode(&it, v, m, c);
+	}
+}
+
+/* The fewest words a value of t takes. */
+static uint64_t least_words(const struct typeref *t)
+{
+	uint64_t n = 0;
+	if (t->optional || t->kind != TY_STRUCT)
+		return 1;
+	for (const struct param *f = t->decl->fields; f; f = f->next)
+		n += least_words(&f->type);
+	return n;
+}
+
+/* Decodes v at c as the generated client's put_dec does; false: malformed. */
+static bool decode_val(const struct typeref *t, const struct ipc_msg *m, struct cursor *c,
+                       struct val *v)
+{
+	if (t->optional) {
+		if (c->word >= m->nwords || m->word[c->word] > 1)
+			return false;
+		if (m->word[c->word++] == 0)
+			return v->absent = v->set = true;
+	}
+	size_t n = 1;
+	if (t->kind == TY_STRUCT) {
+		n = field_count(t->decl);
+	} else if (t->kind == TY_LIST) {
+		if (c->word >= m->nwords || m->word[c->word] > t->bound)
+			return false;
+		n = (size_t)m->word[c->word++];
+		/* Elements that take words cannot be more than the words left. */
+		uint64_t least = least_words(t->elem);
+		if (least ? n > (m->nwords - c->word) / least : n > 1u << 16)
+			return false;
+	}
+	if (composite(t)) {
+		if (!(v->sub = calloc(n + 1, sizeof *v->sub)))
+			return false;
+		v->nsub = n;
+		for (size_t i = 0; i < n; i++)
+			if (!decode_val(sub_type(t, i), m, c, &v->sub[i]))
+				return false;
+		return v->set = true;
+	}
+	struct item it = scalar(t);
+	return v->set = ops(t)->decode(&it, m, c, v);
+}
+
+/* Prints v: text as an argument is written, or JSON. */
+static void print_val(FILE *f, bool json, const struct typeref *t, const struct val *v)
+{
+	if (t->optional && v->absent) {
+		fputs("null", f);
+		return;
+	}
+	if (t->kind == TY_LIST) {
+		putc('[', f);
+		for (size_t i = 0; i < v->nsub; i++) {
+			fputs(i ? ", " : "", f);
+			print_val(f, json, t->elem, &v->sub[i]);
+		}
+		putc(']', f);
+	} else if (t->kind == TY_STRUCT) {
+		putc('{', f);
+		size_t i = 0;
+		for (const struct param *p = t->decl->fields; p && i < v->nsub; p = p->next, i++) {
+			fprintf(f, json ? "%s\"%s\": " : "%s%s=", i ? ", " : "", p->name);
+			print_val(f, json, &p->type, &v->sub[i]);
+		}
+		putc('}', f);
+	} else {
+		struct item it = scalar(t);
+		ops(t)->print(f, json, &it, v);
+	}
+}
+
+static void free_val(const struct typeref *t, struct val *v)
+{
+	for (size_t i = 0; i < v->nsub; i++)
+		free_val(sub_type(t, i), &v->sub[i]);
+	free(v->sub);
+	free(v->bytes);
+	ipc_drop_caps(v->cap, v->ncaps, 0);
+	*v = (struct val){0};
+}
+
+/* ---- values ------------------------------------------------------------------------ */
+
 bool value_supported(const struct typeref *t)
 {
+	if (t->kind == TY_STRUCT) {
+		for (const struct param *f = t->decl->fields; f; f = f->next)
+			if (!value_supported(&f->type))
+				return false;
+		return true;
+	}
+	if (t->kind == TY_LIST)
+		return t->elem && value_supported(t->elem);
 	return ops(t) != NULL;
 }
 
 char *value_parse(const struct item *it, const char *text, struct val *v)
 {
-	char *m = ops(it->type)->parse(it, text, v);
+	const struct typeref *t = it->type;
+	struct path p = {.len = 0};
+	path_push(&p, "%s", it->name);
+	char *m = NULL;
+	if (t->optional && strcmp(text, "null") == 0) {
+		v->absent = true;
+	} else if (composite(t)) {
+		struct reader r = {text, 0};
+		m = parse_in(t, &r, &p, v);
+		skip_space(&r);
+		if (!m && text[r.at])
+			m = syntax(&r, &p, "nothing after the value");
+	} else if ((m = ops(t)->parse(it, text, v)) != NULL) {
+		m = at_path(&p, m);
+	}
 	if (!m)
 		v->set = true;
 	return m;
 }
 
+bool value_omit(const struct item *it, struct val *v)
+{
+	if (!it->type->optional)
+		return false;
+	v->absent = v->set = true;
+	return true;
+}
+
 void value_words(const struct item *it, unsigned *min, unsigned *max)
 {
-	ops(it->type)->bounds(it, min, max);
+	if (it->type->optional || composite(it->type)) {
+		*min = 0;
+		*max = IPC_MAX_WORDS;
+	} else {
+		ops(it->type)->bounds(it, min, max);
+	}
 }
 
 bool value_fits(const struct item *it, const struct val *v, const struct cursor *c)
 {
-	return ops(it->type)->words(it, v) <= IPC_MAX_WORDS - c->word &&
+	return val_words(it->type, v) <= IPC_MAX_WORDS - c->word &&
 	       v->ncaps <= IPC_MAX_CAPS - c->cap;
 }
 
 void value_encode(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c)
 {
-	ops(it->type)->encode(it, v, m, c);
+	if (type_is_cap(it->type))
+		ops(it->type)->encode(it, v, m, c);
+	else
+		encode_val(it->type, v, m, c);
 }
 
 bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor *c, struct val *v)
 {
-	v->set = ops(it->type)->decode(it, m, c, v);
-	return v->set;
+	if (type_is_cap(it->type))
+		return v->set = ops(it->type)->decode(it, m, c, v);
+	return decode_val(it->type, m, c, v);
 }
 
 void value_print(FILE *f, bool json, const struct item *it, const struct val *v)
 {
-	ops(it->type)->print(f, json, it, v);
+	if (type_is_cap(it->type))
+		ops(it->type)->print(f, json, it, v);
+	else if (it->type->optional && v->absent && !json)
+		fputs("(absent)", f);
+	else
+		print_val(f, json, it->type, v);
 }
 
 void value_free(const struct item *it, struct val *v)
 {
-	(void)it;
-	free(v->bytes);
-	ipc_drop_caps(v->cap, v->ncaps, 0);
-	*v = (struct val){0};
+	free_val(it->type, v);
 }

@@ -2,11 +2,14 @@
  * value.h: the values of ipcctl, one kind of type at a time.
  *
  * A value passes through four steps, each one function per kind of type
- * (integers, bool, enums, strings, byte arrays, capabilities), picked by
- * the kind of its struct typeref: parsed from the command line, encoded
- * into a request as the generated client does, decoded from a reply with
- * the generated client's checks, printed as text or JSON.  A new kind of
- * type is one more entry in the table of value.c.
+ * (integers, bool, enums, bit sets, strings, byte arrays, capabilities),
+ * picked by the kind of its struct typeref: parsed from the command line,
+ * encoded into a request as the generated client does, decoded from a reply
+ * with the generated client's checks, printed as text or JSON.  A new kind
+ * of scalar is one more entry in the table of value.c.  Structs, lists and
+ * optional values are made of those, one layer around the table: a struct
+ * holds its fields and a list its elements as values of their own (sub),
+ * an optional value is one that may be absent.
  */
 #ifndef IPCCTL_VALUE_H
 #define IPCCTL_VALUE_H
@@ -34,7 +37,11 @@ struct val {
 	size_t len;
 	ipc_cap cap[IPC_MAX_CAPS];    /* capabilities: one, or a list's */
 	size_t ncaps;
+	struct val *sub;              /* a struct's fields in order, a list's elements
+	                                 (malloc'd) */
+	size_t nsub;
 	bool set;                     /* given on the command line / decoded */
+	bool absent;                  /* an optional value: not there */
 };
 
 /* Where the next word and the next capability of a message are. */
@@ -42,18 +49,24 @@ struct cursor {
 	uint32_t word, cap;
 };
 
-/* The type as written in a .ipc file: "u32", "string<16>", "io::whence"
- * (malloc'd). */
+/* The type as written in a .ipc file: "u32", "string<16>", "io::whence",
+ * "list<io::entry, 4>?" (malloc'd). */
 char *type_name(const struct typeref *t);
 /* Whether the type is a capability's (page, cap, an interface). */
 bool type_is_cap(const struct typeref *t);
 /* Whether ipcctl knows how to pass or show values of the type. */
 bool value_supported(const struct typeref *t);
+/* Where a number may be a constant's name: NAME of home, or NS::NAME of
+ * any namespace of u. */
+void value_constants(const struct unit *u, const struct ns *home);
 
 /* Parses text (one NAME=VALUE's VALUE) into v; for a list, adds one
- * capability to it.  NULL on success, else why not, to follow "'NAME': "
- * (malloc'd). */
+ * capability to it.  NULL on success, else why not, starting with the
+ * parameter and the path inside it ("'ents[2].name': expected ...";
+ * malloc'd). */
 char *value_parse(const struct item *it, const char *text, struct val *v);
+/* An argument not given: absent if its type is optional (true), else false. */
+bool value_omit(const struct item *it, struct val *v);
 /* The words a value of the item's type takes in a message, at least and
  * at most (a reply's result is checked against them). */
 void value_words(const struct item *it, unsigned *min, unsigned *max);
@@ -66,7 +79,8 @@ void value_encode(const struct item *it, struct val *v, struct ipc_msg *m, struc
 bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor *c,
                   struct val *v);
 /* Prints v: text as it would be written as an argument ("fd 4 (page,
- * 4096 bytes)" for a capability), or JSON. */
+ * 4096 bytes)" for a capability, "(absent)" for an absent value), or
+ * JSON. */
 void value_print(FILE *f, bool json, const struct item *it, const struct val *v);
 /* Frees v and releases the capabilities it still holds. */
 void value_free(const struct item *it, struct val *v);

@@ -1,13 +1,14 @@
 #!/bin/sh
-# ipcctl.sh IPCCTL SERVER GENDIR WORKDIR: runs the ctltest::kv server
+# ipcctl.sh IPCCTL SERVER GENDIR WORKDIR LANGSERVER: runs the ctltest::kv server
 # (tests/ipcctl/server.c, its stubs generated into GENDIR) and calls every
 # method of tests/ipcctl/ctltest.ipc through IPCCTL, asserting its exact
 # output and exit status: results as text and JSON, declared errors,
 # statuses, bad arguments of each type, unknown names, capabilities passed
 # and returned, a send, list with matching and mismatching fingerprints, a
-# killed server and a path with no server.
+# killed server and a path with no server.  Then lang.sh: language 2's
+# values of tests/ipcctl/ctllang.ipc, served by LANGSERVER.
 set -u
-ctl=$1 server=$2 gen=$3 work=$4
+ctl=$1 server=$2 gen=$3 work=$4 lang_server=$5
 dir=tests/ipcctl
 rm -rf "$work"
 mkdir -p "$work"
@@ -33,7 +34,7 @@ t() {
 
 # start_server [--evil] SOCKET: starts the server, sets pid.
 start_server() {
-	"$server" "$@" &
+	"${server_bin:-$server}" "$@" &
 	pid=$!
 	i=0
 	eval "path=\${$#}"
@@ -266,6 +267,9 @@ wait $pid 2>/dev/null
 [ -S "$sock" ] || { echo "the killed server took its socket along"; exit 1; }
 t 3 "2> ipcctl: cannot reach '$sock': Connection refused" $I $kv ping
 t 3 "2> ipcctl: cannot reach '$sock': Connection refused" list "$sock" $dir/ctltest.ipc
+
+server_bin=$lang_server
+. tests/ipcctl/lang.sh
 
 echo "ipcctl: $n checks, $fails failed"
 [ $fails -eq 0 ]

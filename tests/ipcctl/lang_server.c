@@ -1,0 +1,270 @@
+/*
+ * lang_server.c: the ctllang::fs service (tests/ipcctl/ctllang.ipc), whose
+ * methods take and give language 2's values, that tests/ipcctl/ipcctl.sh
+ * calls through ipcctl.  Stubs generated at build time; served at the
+ * socket path given, until killed.
+ *
+ *   usage: ctllang-server [--evil] SOCKET-PATH
+ *
+ * With --evil it answers describe as ctllang::fs does, and each call with
+ * a reply that the generated client would refuse (see evil()), but for one
+ * valid reply at the edges (blobs with m=3).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mercury/posix.h>
+#include "ctllang.h"
+
+/* An error of ctllang that no error of the file names. */
+#define ERR_UNNAMED ((CTLLANG_ERR_MISSING & ~0xffff) | 99)
+
+struct fs {
+	struct ctllang_fs base;
+	struct ctllang_entry ents[CTLLANG_NENTS];
+	size_t nents;
+	bool has_when;
+	struct ctllang_time when;
+	ctllang_mode flags;
+};
+
+static int stat_(struct ctllang_fs *self, const char *name, struct ctllang_entry *result)
+{
+	(void)self;
+	if (strcmp(name, "none") == 0)
+		return CTLLANG_ERR_MISSING;
+	snprintf(result->name, sizeof result->name, "%s", name);
+	result->kind = CTLLANG_KIND_LINK;
+	result->mode = CTLLANG_MODE_READ | CTLLANG_MODE_WRITE;
+	result->has_size = strcmp(name, "big") == 0;
+	result->size = (uint64_t)1 << 40;
+	result->mtime = (struct ctllang_time){-5, 7};
+	result->tags[0] = 1, result->tags[1] = 255, result->ntags = 2;
+	return 0;
+}
+
+/* What a name asks put and list to fail with. */
+static int failure(const char *name)
+{
+	return strcmp(name, "gone") == 0 ? CTLLANG_ERR_MISSING : strcmp(name, "full") == 0
+		? CTLLANG_ERR_FULL : strcmp(name, "odd") == 0 ? ERR_UNNAMED : 0;
+}
+
+static int put(struct ctllang_fs *self, const struct ctllang_entry *ents, size_t nents,
+               uint32_t *count, bool *has_first, char *first)
+{
+	struct fs *fs = (struct fs *)self;
+	for (size_t i = 0; i < nents; i++)
+		if (failure(ents[i].name))
+			return failure(ents[i].name);
+	memcpy(fs->ents, ents, nents * sizeof *ents);
+	fs->nents = nents;
+	*count = (uint32_t)nents;
+	if ((*has_first = nents > 0))
+		strcpy(first, ents[0].name);
+	return 0;
+}
+
+static int list(struct ctllang_fs *self, const char *dir, const uint32_t *max,
+                struct ctllang_entry *ents, size_t *nents, bool *more)
+{
+	struct fs *fs = (struct fs *)self;
+	if (failure(dir))
+		return failure(dir);
+	*nents = max && *max < fs->nents ? *max : fs->nents;
+	memcpy(ents, fs->ents, *nents * sizeof *ents);
+	*more = *nents < fs->nents;
+	return 0;
+}
+
+static int echo(struct ctllang_fs *self, const struct ctllang_entry *e,
+                struct ctllang_entry *result)
+{
+	(void)self;
+	*result = *e;
+	return 0;
+}
+
+static int names(struct ctllang_fs *self, const char *const *parts, size_t nparts, char *joined,
+                 uint32_t *count)
+{
+	(void)self;
+	joined[0] = 0;
+	for (size_t i = 0; i < nparts; i++) {
+		strcat(joined, i ? "/" : "");
+		strcat(joined, parts[i]);
+	}
+	*count = (uint32_t)nparts;
+	return 0;
+}
+
+static int blobs(struct ctllang_fs *self, const struct ctllang_blob *b, ctllang_wide w,
+                 ctllang_mode m, bool *has_ob, struct ctllang_blob *ob, ctllang_wide *ow,
+                 ctllang_mode *om)
+{
+	(void)self;
+	if ((*has_ob = b != NULL))
+		*ob = *b;
+	*ow = w ^ CTLLANG_WIDE_LOW;
+	*om = m;
+	return 0;
+}
+
+static int grid(struct ctllang_fs *self, const struct ctllang_row *rows, size_t nrows,
+                struct ctllang_row *result, size_t *nresult)
+{
+	(void)self;
+	for (size_t i = 0; i < nrows; i++) {
+		result[i].ncells = rows[i].ncells;
+		for (size_t j = 0; j < rows[i].ncells; j++)
+			result[i].cells[j] = (int8_t)(rows[i].cells[j] == INT8_MIN ? INT8_MAX
+			                              : -rows[i].cells[j]);
+	}
+	*nresult = nrows;
+	return 0;
+}
+
+static void note(struct ctllang_fs *self, const struct ctllang_time *when, ctllang_mode flags)
+{
+	struct fs *fs = (struct fs *)self;
+	if ((fs->has_when = when != NULL))
+		fs->when = *when;
+	fs->flags = flags;
+}
+
+static int last(struct ctllang_fs *self, bool *has_when, struct ctllang_time *when,
+                ctllang_mode *flags)
+{
+	struct fs *fs = (struct fs *)self;
+	*has_when = fs->has_when;
+	*when = fs->when;
+	*flags = fs->flags;
+	return 0;
+}
+
+static int pack(struct ctllang_fs *self, const struct ctllang_entry *e, uint8_t n, ipc_cap *out,
+                uint32_t *size, bool *has_name, char *name)
+{
+	(void)self;
+	void *addr;
+	int rc = ipc_page_alloc(1, out, &addr);
+	if (rc < 0)
+		return rc;
+	ipc_page_unmap(addr, IPC_PAGE_SIZE);
+	*size = n;
+	if ((*has_name = e != NULL))
+		strcpy(name, e->name);
+	return 0;
+}
+
+static int plain(struct ctllang_fs *self, uint32_t x, uint32_t *result)
+{
+	(void)self;
+	*result = x + 1;
+	return 0;
+}
+
+static const struct ctllang_fs_iface impl = {
+	.stat = stat_, .put = put, .list = list, .echo = echo, .names = names, .blobs = blobs,
+	.grid = grid, .note = note, .last = last, .pack = pack, .plain = plain,
+};
+
+static ipc_cap endpoint = IPC_CAP_NONE;
+
+static void stop(int sig)
+{
+	(void)sig;
+	ipc_cap_drop(endpoint);   /* unlinks the socket */
+	_exit(0);
+}
+
+static void word(struct ipc_msg *m, uint64_t w)
+{
+	m->word[m->nwords++] = w;
+}
+
+/* An entry "a" of the kind given, with no size and ntags tags. */
+static void entry(struct ipc_msg *m, uint64_t kind, unsigned ntags)
+{
+	word(m, 1), word(m, 'a');          /* name */
+	word(m, kind), word(m, CTLLANG_MODE_READ), word(m, 0);
+	word(m, 1), word(m, 2);            /* mtime */
+	word(m, ntags);
+	for (unsigned i = 0; i < ntags; i++)
+		word(m, i);
+}
+
+/* A reply to the request in m that breaks one rule of its method's reply
+ * (blobs: as its last word says; list: as its dir's length says). */
+static void evil(struct ipc_msg *m)
+{
+	uint64_t label = m->label, first = m->word[0], lastw = m->nwords ? m->word[m->nwords - 1] : 0;
+	ipc_msg_init(m, 0, 0, 0);
+	if (label == IPC_LABEL(CTLLANG_FS_ID, IPC_METHOD_DESCRIBE)) {
+		word(m, CTLLANG_FS_ID), word(m, CTLLANG_FS_ABI);
+	} else if (label == CTLLANG_FS_STAT) {          /* a list past its bound, in a struct */
+		entry(m, CTLLANG_KIND_FILE, 5);
+	} else if (label == CTLLANG_FS_ECHO) {          /* an enum's non-member, in a struct */
+		entry(m, 3, 0);
+	} else if (label == CTLLANG_FS_PUT) {           /* a presence flag of 2 */
+		word(m, 1), word(m, 2), word(m, 1), word(m, 'a');
+	} else if (label == CTLLANG_FS_LIST && first == 0) {   /* more entries than the bound */
+		word(m, 4);
+		for (int i = 0; i < 4; i++)
+			entry(m, CTLLANG_KIND_FILE, 0);
+		word(m, 0);
+	} else if (label == CTLLANG_FS_LIST && first == 1) {   /* a declared error with a word */
+		m->label = CTLLANG_ERR_FULL, m->nwords = 1;
+	} else if (label == CTLLANG_FS_LIST && first == 2) {   /* another namespace's error */
+		m->label = 0x12345;
+	} else if (label == CTLLANG_FS_LIST && first == 3) {   /* a bool of 2 */
+		word(m, 0), word(m, 2);
+	} else if (label == CTLLANG_FS_LIST) {          /* one of ctllang::*: declared */
+		m->label = ERR_UNNAMED;
+	} else if (label == CTLLANG_FS_NAMES) {         /* a word too many */
+		word(m, 0), word(m, 0), word(m, 0);
+	} else if (label == CTLLANG_FS_BLOBS && lastw == 3) {  /* valid: at the edges */
+		word(m, 0), word(m, CTLLANG_WIDE_LOW | CTLLANG_WIDE_HIGH), word(m, 0xb);
+	} else if (label == CTLLANG_FS_BLOBS && lastw == 2) {  /* a presence of 2, a blob after */
+		word(m, 2), word(m, 0), word(m, 0), word(m, 1), word(m, 1);
+	} else if (label == CTLLANG_FS_BLOBS) {         /* a bit of no member's */
+		word(m, 0), word(m, lastw == 0 ? 2 : 1), word(m, lastw == 1 ? 4 : 1);
+	} else if (label == CTLLANG_FS_GRID) {          /* an inner list past its bound */
+		word(m, 1), word(m, 4), word(m, 1), word(m, 2), word(m, 3), word(m, 4);
+	} else if (label == CTLLANG_FS_LAST) {          /* cut short inside a struct */
+		word(m, 1), word(m, 5);
+	} else if (label == CTLLANG_FS_PACK) {          /* no capability */
+		word(m, 0), word(m, 0);
+	} else {                                        /* plain: a word too many */
+		word(m, 1), word(m, 1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct fs fs;
+	bool bad = argc == 3 && strcmp(argv[1], "--evil") == 0;
+	if (argc != 2 && !bad) {
+		fputs("usage: ctllang-server [--evil] SOCKET-PATH\n", stderr);
+		return 2;
+	}
+	int rc = ipc_posix_listen(argv[argc - 1], &endpoint);
+	if (rc < 0) {
+		fprintf(stderr, "ctllang-server: %s: %s\n", argv[argc - 1], ipc_status_text(rc));
+		return 1;
+	}
+	signal(SIGTERM, stop);
+	ctllang_fs_init(&fs.base, &impl, endpoint);
+	for (;;) {
+		struct ipc_msg m;
+		if (!bad) {
+			ctllang_fs_dispatch(&fs.base);
+		} else if (ipc_recv(endpoint, &m) == 0) {
+			ipc_drop_caps(m.cap, m.ncaps, 0);
+			evil(&m);
+			ipc_reply(&m);
+		}
+	}
+}
