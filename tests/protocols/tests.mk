@@ -21,7 +21,8 @@ $(PROTO_GEN)/check_%: tests/protocols/check_%.c tests/protocols/harness.h $(PROT
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -Itests/protocols -I$(PROTO_GEN)/$* $(CHECK_CFLAGS) -o $@ $< \
 		$(PROTO_GEN)/$*/$*_client.c $(PROTO_GEN)/$*/$*_server.c \
 		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
-check-protocols-%: $(PROTO_GEN)/check_%
+# A static pattern: make looks for no implicit rule for a .PHONY target.
+$(PROTO_TESTS): check-protocols-%: $(PROTO_GEN)/check_%
 	@sh tests/run-test protocols-$* $(B)/results env $(SAN_ENV) $(PROTO_GEN)/check_$*
 # Made through patterns, yet no intermediate files: keep them between runs.
 .PRECIOUS: $(PROTO_GEN)/%/stamp $(PROTO_GEN)/check_%
