@@ -1,0 +1,61 @@
+/*
+ * harness.h: what the protocol tests share: a request sent by hand, a
+ * server child stopped, the suite run.  Header-only, one includer per test.
+ */
+#ifndef PROTOCOLS_HARNESS_H
+#define PROTOCOLS_HARNESS_H
+
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <mercury/posix.h>
+
+/* A request written by hand to ep: its reply's status; the reply's
+ * capabilities are released. */
+static inline int raw_call(ipc_cap ep, uint64_t label, const uint64_t *words, uint32_t n)
+{
+	struct ipc_msg m;
+	ipc_msg_init(&m, label, n, 0);
+	if (n)
+		memcpy(m.word, words, n * sizeof *words);
+	int st = ipc_call(ep, &m);
+	if (st != 0)
+		return st;
+	for (uint32_t i = 0; i < m.ncaps; i++)
+		ipc_cap_drop(m.cap[i]);
+	return (int)ipc_word_signed(m.label);
+}
+
+/* The same, one-way: the server must take it or drop it quietly. */
+static inline int raw_send(ipc_cap ep, uint64_t label, const uint64_t *words, uint32_t n)
+{
+	struct ipc_msg m;
+	ipc_msg_init(&m, label, n, 0);
+	if (n)
+		memcpy(m.word, words, n * sizeof *words);
+	return ipc_send(ep, &m);
+}
+
+/* SIGKILL, not SIGTERM: a child killed before it could reset SIGTERM would
+ * run the handler Check's runner installed, which signals the whole group. */
+static inline void stop_child(pid_t pid)
+{
+	int status;
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/* Runs the suite's one case; the process's exit status. */
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+#endif
