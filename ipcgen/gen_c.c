@@ -965,6 +965,8 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 	const struct typeref *t = &tt;
 	if (t->optional) {
 		const char *has = ref_has(r, false);
+		if (r->form == VF_PARAM && (t->kind == TY_BYTES || t->kind == TY_LIST))
+			fmt(b, "%sok = ok && (%s || !n%s);\n", ind, has, r->name);   /* NULL with elements */
 		fmt(b, "%sok = ok && ipc_put_word(%s, %s, %s);\n%sif (%s) {\n", ind, m, w, has, ind, has);
 		tt.optional = false;
 		char in2[16];
@@ -1379,6 +1381,8 @@ static void gen_server_general(struct buf *b, const struct method *m)
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
 		put_storage(b, "\t\t", &p->type, name, false);
+		if (p->type.optional && (p->type.kind == TY_BYTES || p->type.kind == TY_LIST))
+			fmt(b, "\t\tn%s = 0;   /* handed on even when absent */\n", name);
 		if (is_string_list(&p->type))
 			fmt(b, "\t\tconst char *pa%u[%u];\n", n, (unsigned)p->type.bound);
 	}

@@ -208,7 +208,7 @@ static void stop(void)
 {
 	int status;
 	ipc_cap_drop(client);
-	kill(server, SIGTERM);
+	kill(server, SIGKILL);   /* Check's inherited SIGTERM handler may not be reset yet */
 	waitpid(server, &status, 0);
 }
 
