@@ -742,6 +742,83 @@ static void gen_client_call(struct buf *b, const struct decl *i, const struct me
 	buf_puts(b, "\treturn 0;\n}\n\n");
 }
 
+/* ---- server pieces both codecs share ------------------------------------------ */
+
+/* 	ipc_cap oc[2];   ipc_caps_none(oc, 2);   (size_t noc = 0;)
+ * what the implementation returns its capabilities in */
+static void put_server_oc(struct buf *b, const struct method *m)
+{
+	const struct param *ol = m->outlist;
+	unsigned nout = m->nout_fixed;
+	if (m->outcaps) {
+		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
+		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
+	}
+	if (ol)
+		PUT(b, "\t\tsize_t noc = 0;\n");
+}
+
+/* ", in->cap[0], in->cap + 1, in->ncaps - 1": the request's capabilities as arguments */
+static void put_server_cap_args(struct buf *b, const struct method *m)
+{
+	unsigned c = 0, k = m->ncaps_fixed;
+	for (const struct param *p = m->caps; p; p = p->next) {
+		if (p->list && k)
+			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
+		else if (p->list)
+			buf_puts(b, ", in->cap, in->ncaps");
+		else
+			fmt(b, ", in->cap[%u]", c++);
+	}
+}
+
+/* ", &oc[0], oc + 1, &noc": where the implementation returns capabilities */
+static void put_server_outcap_args(struct buf *b, const struct method *m)
+{
+	unsigned c = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next) {
+		if (p->list)
+			fmt(b, ", oc + %u, &noc", m->nout_fixed);
+		else
+			fmt(b, ", &oc[%u]", c++);
+	}
+}
+
+/* Capabilities the implementation made before failing are released. */
+static void put_server_drop_made(struct buf *b, const struct method *m)
+{
+	if (m->outcaps)
+		fmt(b, m->outlist ? "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, IPC_MAX_CAPS);\n"
+		                  : "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, %u);\n",
+		    m->nout_fixed);
+}
+
+/* A reply function's returned capabilities: into the reply on success
+ * (a list past what fits cut, its excess released, if clamp), released
+ * otherwise. */
+static void put_reply_caps(struct buf *b, const struct method *m, bool clamp)
+{
+	const struct param *ol = m->outlist;
+	buf_puts(b, "\tif (status == 0) {\n");
+	if (clamp && ol)
+		fmt(b, "\t\tif (n%s > %s) {\n\t\t\tipc_drop_caps(%s + %s, n%s - %s, 0);\n\t\t\tn%s = %s;\n\t\t}\n",
+		    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed),
+		    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed));
+	unsigned c = 0;
+	for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
+		fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
+	if (ol)
+		fmt(b, "\t\tipc_put_caps(&m, %u, %s, n%s);\n", c, ol->cname, ol->cname);
+	else
+		fmt(b, "\t\tm.ncaps = %u;\n", c);
+	buf_puts(b, "\t} else {\n");
+	for (const struct param *q = m->outcaps; q && !q->list; q = q->next)
+		fmt(b, "\t\tipc_cap_drop(%s);\n", q->cname);
+	if (ol)
+		fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
+	buf_puts(b, "\t}\n");
+}
+
 /* ---- language 2's values: structs, lists, optionals, bit sets ---------------- */
 
 /* The C type of a value held in memory (a field, a list's element, a
@@ -1394,12 +1471,7 @@ static void gen_server_general(struct buf *b, const struct method *m)
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++)
 		put_zero(b, "\t\t", &p->type, n);
-	if (m->outcaps) {
-		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
-		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
-	}
-	if (ol)
-		PUT(b, "\t\tsize_t noc = 0;\n");
+	put_server_oc(b, m);
 	buf_puts(b, "\t\tuint32_t wi = 0;\n");
 	if (!cl)
 		fmt(b, "\t\tbool ok = in->ncaps == %u;\n\n", k);
@@ -1422,27 +1494,13 @@ static void gen_server_general(struct buf *b, const struct method *m)
 		fmt(b, "\t\tif (!ok || wi != in->nwords)\n\t\t\tbreak;\n"
 		       "\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", m->field);
 	fmt(b, m->kind == M_CALL ? "\t\tst = vt->%s(self" : "\t\tvt->%s(self", m->field);
-	unsigned c = 0;
-	for (const struct param *p = m->caps; p; p = p->next) {
-		if (p->list && k)
-			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
-		else if (p->list)
-			buf_puts(b, ", in->cap, in->ncaps");
-		else
-			fmt(b, ", in->cap[%u]", c++);
-	}
+	put_server_cap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
 		put_local_arg(b, &p->type, name);
 	}
-	c = 0;
-	for (const struct param *p = m->outcaps; p; p = p->next) {
-		if (p->list)
-			fmt(b, ", oc + %u, &noc", nout);
-		else
-			fmt(b, ", &oc[%u]", c++);
-	}
+	put_server_outcap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "r%u", n);
@@ -1470,8 +1528,7 @@ static void gen_server_general(struct buf *b, const struct method *m)
 		if (ol)
 			fmt(b, "\t\t\tif (noc > %s)\n\t\t\t\tnoc = %s;\n", caplim(nout), caplim(nout));
 		fmt(b, "\t\t\tipc_put_caps(out, 0, oc, %u%s);\n\t\t}\n", nout, ol ? " + noc" : "");
-		fmt(b, ol ? "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, IPC_MAX_CAPS);\n"
-		          : "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, %u);\n", nout);
+		put_server_drop_made(b, m);
 	}
 	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
 	put_declared(b, m, "st");
@@ -1498,26 +1555,8 @@ static void gen_reply_general(struct buf *b, const struct method *m)
 	} else {
 		buf_puts(b, "\t(void)wi;\n\t(void)ok;\n");
 	}
-	if (m->outcaps) {
-		buf_puts(b, "\tif (status == 0) {\n");
-		if (ol)
-			fmt(b, "\t\tif (n%s > %s) {\n\t\t\tipc_drop_caps(%s + %s, n%s - %s, 0);\n\t\t\tn%s = %s;\n\t\t}\n",
-			    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed),
-			    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed));
-		unsigned c = 0;
-		for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
-			fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
-		if (ol)
-			fmt(b, "\t\tipc_put_caps(&m, %u, %s, n%s);\n", c, ol->cname, ol->cname);
-		else
-			fmt(b, "\t\tm.ncaps = %u;\n", c);
-		buf_puts(b, "\t} else {\n");
-		for (const struct param *q = m->outcaps; q && !q->list; q = q->next)
-			fmt(b, "\t\tipc_cap_drop(%s);\n", q->cname);
-		if (ol)
-			fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
-		buf_puts(b, "\t}\n");
-	}
+	if (m->outcaps)
+		put_reply_caps(b, m, true);
 	buf_puts(b, "\tipc_finish(&m, status, ");
 	put_declared(b, m, "status");
 	buf_puts(b, ");\n\treturn ipc_reply_to(reply, &m);\n}\n\n");
@@ -1637,12 +1676,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			PUT(b, " r = 0;\n");
 		}
 	}
-	if (m->outcaps) {
-		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
-		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
-	}
-	if (ol)
-		PUT(b, "\t\tsize_t noc = 0;\n");
+	put_server_oc(b, m);
 	if (var)
 		PUT(b, "\t\tuint32_t wi = 0;\n");
 	PUT(b, "\t\tif (");
@@ -1703,15 +1737,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		PUT(b, "\t\tvt->");
 	buf_puts(b, m->field);
 	PUT(b, "(self");
-	unsigned c = 0;
-	for (const struct param *p = m->caps; p; p = p->next) {
-		if (p->list && k)
-			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
-		else if (p->list)
-			buf_puts(b, ", in->cap, in->ncaps");
-		else
-			fmt(b, ", in->cap[%u]", c++);
-	}
+	put_server_cap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		PUT(b, ", a");
@@ -1721,13 +1747,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			buf_putu(b, n);
 		}
 	}
-	c = 0;
-	for (const struct param *p = m->outcaps; p; p = p->next) {
-		if (p->list)
-			fmt(b, ", oc + %u, &noc", nout);
-		else
-			fmt(b, ", &oc[%u]", c++);
-	}
+	put_server_outcap_args(b, m);
 	if (m->ret.kind == TY_BYTES)
 		PUT(b, ", r, &nr");
 	else if (m->ret.kind == TY_STRING)
@@ -1770,9 +1790,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		}
 		buf_puts(b, "\t\t}\n");
 	}
-	if (m->outcaps)   /* capabilities the implementation made before failing */
-		fmt(b, ol ? "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, IPC_MAX_CAPS);\n"
-		          : "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, %u);\n", nout);
+	put_server_drop_made(b, m);
 	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
 	put_declared(b, m, "st");
 	buf_puts(b, ");\n\t}\n");
@@ -1884,22 +1902,8 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 				    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed),
 				    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed));
 			buf_puts(b, "\t}\n");
-			if (m->outcaps) {
-				buf_puts(b, "\tif (status == 0) {\n");
-				unsigned c = 0;
-				for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
-					fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
-				if (ol)
-					fmt(b, "\t\tipc_put_caps(&m, %u, %s, n%s);\n", c, ol->cname, ol->cname);
-				else
-					fmt(b, "\t\tm.ncaps = %u;\n", c);
-				buf_puts(b, "\t} else {\n");
-				for (const struct param *q = m->outcaps; q && !q->list; q = q->next)
-					fmt(b, "\t\tipc_cap_drop(%s);\n", q->cname);
-				if (ol)
-					fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
-				buf_puts(b, "\t}\n");
-			}
+			if (m->outcaps)
+				put_reply_caps(b, m, false);
 		}
 		buf_puts(b, "\tipc_finish(&m, status, ");
 		put_declared(b, m, "status");
