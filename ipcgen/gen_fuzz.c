@@ -63,6 +63,47 @@ static unsigned count_errs(const struct method *m)
 	return n;
 }
 
+/* An answer's returned capabilities, o0 ..., made new:
+ * 	ipc_cap o0 = fz_new(FZ_OUT);   (a list: any number of them) */
+static void put_answer_outcaps(struct buf *b, const struct method *m)
+{
+	unsigned n = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next, n++) {
+		if (p->list)
+			bfmt(b, "\tipc_cap o%u[IPC_MAX_CAPS];\n\tsize_t no%u = fz_byte() %% (IPC_MAX_CAPS + 1);\n"
+			        "\tfor (size_t k = 0; k < no%u; k++)\n\t\to%u[k] = fz_new(FZ_OUT);\n", n, n, n, n);
+		else
+			bfmt(b, "\tipc_cap o%u = fz_new(FZ_OUT);\n", n);
+	}
+}
+
+/* The stub's capability count for fz_canonical (" + 1 + nc1);"), then
+ * the capabilities it was given, which the implementation owns. */
+static void put_canonical_caps(struct buf *b, const struct method *m)
+{
+	unsigned n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? " + nc%u" : " + 1", n);
+	buf_puts(b, ");\n");
+	n = 0;
+	for (const struct param *p = m->caps; p; p = p->next, n++)
+		bfmt(b, p->list ? "\tfz_take(c%u, nc%u);\n" : "\tfz_take(&c%u, 1);\n", n, n);
+}
+
+/* Returned capabilities: made on success, and sometimes before failing. */
+static void put_stub_outcaps(struct buf *b, const struct method *m)
+{
+	unsigned n = 0;
+	for (const struct param *p = m->outcaps; p; p = p->next, n++) {
+		if (p->list)
+			bfmt(b, "\tif (st == 0 || (fz_byte() & 1)) {\n\t\t*no%u = fz_byte() %% (IPC_MAX_CAPS + 1 - %u);\n"
+			        "\t\tfor (size_t k = 0; k < *no%u; k++)\n\t\t\to%u[k] = fz_new(FZ_OUT);\n\t}\n",
+			     n, m->nout_fixed, n, n);
+		else
+			bfmt(b, "\tif (st == 0 || (fz_byte() & 1))\n\t\t*o%u = fz_new(FZ_OUT);\n", n);
+	}
+}
+
 /* "(struct io_file *self, const ipc_cap *c0, size_t nc0, uintptr_t a0, ...)" */
 static void put_stub_params(struct buf *b, const struct decl *i, const struct method *m)
 {
@@ -109,14 +150,7 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	if (m->kind == M_CALL) {
 		/* static void fz_answer7(ipc_cap r) { ... io_file_read_reply(r, ...); } */
 		bfmt(b, "static void fz_answer%u(ipc_cap r)\n{\n", k);
-		n = 0;
-		for (const struct param *p = m->outcaps; p; p = p->next, n++) {
-			if (p->list)
-				bfmt(b, "\tipc_cap o%u[IPC_MAX_CAPS];\n\tsize_t no%u = fz_byte() %% (IPC_MAX_CAPS + 1);\n"
-				        "\tfor (size_t k = 0; k < no%u; k++)\n\t\to%u[k] = fz_new(FZ_OUT);\n", n, n, n, n);
-			else
-				bfmt(b, "\tipc_cap o%u = fz_new(FZ_OUT);\n", n);
-		}
+		put_answer_outcaps(b, m);
 		if (m->ret.kind == TY_STRING)
 			bfmt(b, "\tchar result[%u];\n\tfz_string(result, %u);\n",
 			     (unsigned)m->ret.bound + 1, (unsigned)m->ret.bound);
@@ -161,30 +195,14 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 			bfmt(b, "\tenc.word[w++] = (uint64_t)a%u;\n", n);
 	}
 	buf_puts(b, m->params ? "\tfz_canonical(&enc, w, 0" : "\tfz_canonical(NULL, 0, 0");
-	n = 0;
-	for (const struct param *p = m->caps; p; p = p->next, n++)
-		bfmt(b, p->list ? " + nc%u" : " + 1", n);
-	buf_puts(b, ");\n");
-	/* The implementation owns what it was given. */
-	n = 0;
-	for (const struct param *p = m->caps; p; p = p->next, n++)
-		bfmt(b, p->list ? "\tfz_take(c%u, nc%u);\n" : "\tfz_take(&c%u, 1);\n", n, n);
+	put_canonical_caps(b, m);
 	if (m->kind == M_SEND) {
 		buf_puts(b, "}\n\n");
 		return;
 	}
 	bfmt(b, "\tint st = fz_status(fz_errs%u, %u, true);\n", k, nerrs);
 	bfmt(b, "\tif (st == FZ_DEFER)\n\t\treturn fz_defer(fz_answer%u);\n", k);
-	/* Returned capabilities: made on success, and sometimes before failing. */
-	n = 0;
-	for (const struct param *p = m->outcaps; p; p = p->next, n++) {
-		if (p->list)
-			bfmt(b, "\tif (st == 0 || (fz_byte() & 1)) {\n\t\t*no%u = fz_byte() %% (IPC_MAX_CAPS + 1 - %u);\n"
-			        "\t\tfor (size_t k = 0; k < *no%u; k++)\n\t\t\to%u[k] = fz_new(FZ_OUT);\n\t}\n",
-			     n, m->nout_fixed, n, n);
-		else
-			bfmt(b, "\tif (st == 0 || (fz_byte() & 1))\n\t\t*o%u = fz_new(FZ_OUT);\n", n);
-	}
+	put_stub_outcaps(b, m);
 	if (m->ret.kind == TY_STRING)
 		bfmt(b, "\tfz_string(result, %u);\n", (unsigned)m->ret.bound);
 	else if (m->ret.kind == TY_BYTES)   /* sometimes past the bound: the server must not send it */
@@ -208,14 +226,7 @@ static void gen_method_general(struct buf *b, const struct decl *i, const struct
 
 	if (m->kind == M_CALL) {
 		bfmt(b, "static void fz_answer%u(ipc_cap r)\n{\n", k);
-		n = 0;
-		for (const struct param *p = m->outcaps; p; p = p->next, n++) {
-			if (p->list)
-				bfmt(b, "\tipc_cap o%u[IPC_MAX_CAPS];\n\tsize_t no%u = fz_byte() %% (IPC_MAX_CAPS + 1);\n"
-				        "\tfor (size_t k = 0; k < no%u; k++)\n\t\to%u[k] = fz_new(FZ_OUT);\n", n, n, n, n);
-			else
-				bfmt(b, "\tipc_cap o%u = fz_new(FZ_OUT);\n", n);
-		}
+		put_answer_outcaps(b, m);
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			snprintf(name, sizeof name, "r%u", n);
@@ -271,28 +282,14 @@ static void gen_method_general(struct buf *b, const struct decl *i, const struct
 		bfmt(b, "\tif (!ok)\n\t\tfz_fail(\"%s: values it cannot send\");\n\tfz_canonical(&enc, w, 0", m->cfunc);
 	else
 		buf_puts(b, "\t(void)enc;\n\t(void)w;\n\t(void)ok;\n\tfz_canonical(NULL, 0, 0");
-	n = 0;
-	for (const struct param *p = m->caps; p; p = p->next, n++)
-		bfmt(b, p->list ? " + nc%u" : " + 1", n);
-	buf_puts(b, ");\n");
-	n = 0;
-	for (const struct param *p = m->caps; p; p = p->next, n++)
-		bfmt(b, p->list ? "\tfz_take(c%u, nc%u);\n" : "\tfz_take(&c%u, 1);\n", n, n);
+	put_canonical_caps(b, m);
 	if (m->kind == M_SEND) {
 		buf_puts(b, "}\n\n");
 		return;
 	}
 	bfmt(b, "\tint st = fz_status(fz_errs%u, %u, true);\n", k, nerrs);
 	bfmt(b, "\tif (st == FZ_DEFER)\n\t\treturn fz_defer(fz_answer%u);\n", k);
-	n = 0;
-	for (const struct param *p = m->outcaps; p; p = p->next, n++) {
-		if (p->list)
-			bfmt(b, "\tif (st == 0 || (fz_byte() & 1)) {\n\t\t*no%u = fz_byte() %% (IPC_MAX_CAPS + 1 - %u);\n"
-			        "\t\tfor (size_t k = 0; k < *no%u; k++)\n\t\t\to%u[k] = fz_new(FZ_OUT);\n\t}\n",
-			     n, m->nout_fixed, n, n);
-		else
-			bfmt(b, "\tif (st == 0 || (fz_byte() & 1))\n\t\t*o%u = fz_new(FZ_OUT);\n", n);
-	}
+	put_stub_outcaps(b, m);
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
 		char x[32], c[32], h[32];
