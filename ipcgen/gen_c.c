@@ -1386,7 +1386,7 @@ static void gen_client_general(struct buf *b, const struct method *m)
 		fmt(b, "\tm->cap[%u] = %s;\n", c, p->cname);
 	if (cl)
 		fmt(b, "\tipc_put_caps(m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
-	buf_puts(b, "\t(void)ok;\n\treturn 0;\n}\n\n");
+	buf_puts(b, "\treturn 0;\n}\n\n");
 
 	if (m->kind == M_CALL) {
 		/* finish */
@@ -1959,14 +1959,14 @@ void gen_value_encode(struct buf *b, const char *ind, const struct typeref *t, c
 	put_enc(b, ind, t, &r, m, w);
 }
 
-void gen_value_local_arg(struct buf *b, const struct typeref *t, const char *name)
+void gen_value_local_setup(struct buf *b, const struct typeref *t, const char *name)
 {
 	if (is_string_list(t))
 		fmt(b, "\tfor (size_t ix = 0; ix < %u; ix++)\n\t\tp%s[ix] = %s[ix];\n", (unsigned)t->bound,
 		    name, name);
 }
 
-void gen_value_local_args(struct buf *b, const struct typeref *t, const char *name)
+void gen_value_local_pass(struct buf *b, const struct typeref *t, const char *name)
 {
 	if (t->optional || t->kind == TY_STRUCT || is_array(t) || t->kind == TY_LIST)
 		put_local_arg(b, t, name);

@@ -239,7 +239,7 @@ static void gen_method_general(struct buf *b, const struct decl *i, const struct
 			snprintf(c, sizeof c, "nr%u", n);
 			snprintf(h, sizeof h, "has_r%u", n);
 			gen_value_fill(b, "\t", &p->type, x, c, h, 0);
-			gen_value_local_arg(b, &p->type, x);
+			gen_value_local_setup(b, &p->type, x);
 		}
 		bfmt(b, "\tint st = fz_status(fz_errs%u, %u, false);\n\n", k, nerrs);
 		bfmt(b, "\tfz_answering = fz_method(%s);\n\t%s_reply(r, st", m->clabel, m->cfunc);
@@ -249,7 +249,7 @@ static void gen_method_general(struct buf *b, const struct decl *i, const struct
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			snprintf(name, sizeof name, "r%u", n);
-			gen_value_local_args(b, &p->type, name);
+			gen_value_local_pass(b, &p->type, name);
 		}
 		buf_puts(b, ");\n\tfz_answering = NULL;\n}\n\n");
 	}

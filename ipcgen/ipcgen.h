@@ -448,13 +448,14 @@ void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part,
 /* Language 2's values as gen_c writes them, for gen_fuzz: a value as C
  * parameters (given, or out to fill), as a zeroed local, encoded from a
  * parameter as given, as a local handed on (", &a0", ", has_a0 ? a0 : NULL",
- * after gen_value_local_arg's set-up), filled with random values. */
+ * after gen_value_local_setup has pointed a list of strings' pointers at
+ * it), filled with random values. */
 void gen_value_param(struct buf *b, const struct typeref *t, const char *name, bool out);
 void gen_value_storage(struct buf *b, const char *ind, const struct typeref *t, const char *name);
 void gen_value_encode(struct buf *b, const char *ind, const struct typeref *t, const char *name,
                       const char *m, const char *w);
-void gen_value_local_arg(struct buf *b, const struct typeref *t, const char *name);
-void gen_value_local_args(struct buf *b, const struct typeref *t, const char *name);
+void gen_value_local_setup(struct buf *b, const struct typeref *t, const char *name);
+void gen_value_local_pass(struct buf *b, const struct typeref *t, const char *name);
 void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, const char *x,
                     const char *cnt, const char *has, unsigned depth);
 /* Writes NS_fuzz.c, the libFuzzer target over the servers of ns (gen_fuzz.c). */

@@ -12,7 +12,6 @@ static int lang_fs_stat_pack(struct ipc_msg *m, const char *name)
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
@@ -60,7 +59,6 @@ static int lang_fs_list_pack(struct ipc_msg *m, const char *dir, const uint32_t 
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
@@ -107,7 +105,6 @@ static int lang_fs_lookup_pack(struct ipc_msg *m, const char *path)
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
@@ -158,7 +155,6 @@ static int lang_fs_names_pack(struct ipc_msg *m, const char *const *parts, size_
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
@@ -207,7 +203,6 @@ static int lang_fs_blobs_pack(struct ipc_msg *m, const struct lang_blob *b, lang
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
@@ -259,7 +254,6 @@ static int lang_fs_note_pack(struct ipc_msg *m, const struct lang_time *when, la
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
@@ -283,7 +277,6 @@ static int lang_fs_last_pack(struct ipc_msg *m)
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
@@ -331,7 +324,6 @@ static int lang_fs_later_pack(struct ipc_msg *m, uint32_t n)
 		return IPC_EINVAL;
 	}
 	m->nwords = wi;
-	(void)ok;
 	return 0;
 }
 
