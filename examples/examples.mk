@@ -280,7 +280,7 @@ $(EXGA_B)/gen/stamp: $(EXGA)/table.ipc $(IPCGEN)
 	@mkdir -p $(@D)
 	$(IPCGEN) -o $(@D) $(EXGA)/table.ipc
 	@touch $@
-$(EXGA_B)/glib-async: $(EXGA)/main.c $(EXGA)/table_split.h $(EXGA_B)/gen/stamp $(RT_LIB) $(RT_HDRS)
+$(EXGA_B)/glib-async: $(EXGA)/main.c $(EXGA_B)/gen/stamp $(RT_LIB) $(RT_HDRS)
 	@$(PKG_CONFIG) --exists glib-2.0 || { echo "$@: GLib not found (Debian: libglib2.0-dev; tools/install-deps)"; exit 1; }
 	$(CC) $(HOST_CFLAGS) -Iruntime/include -I$(EXGA) -I$(EXGA_B)/gen $$($(PKG_CONFIG) --cflags glib-2.0) \
 		-o $@ $(EXGA)/main.c $(EXGA_B)/gen/table_client.c $(EXGA_B)/gen/table_server.c \

@@ -152,7 +152,7 @@ static const char *const c_taken[] = {
 	"MERCURY_IPC_H",
 	/* the names generated functions use for themselves */
 	"ep", "m", "st", "result", "nresult", "has_result", "self", "reply", "status", "in",
-	"out", "vt", "wi", "ok", "ix",
+	"out", "vt", "wi", "ok", "ix", "timeout_ms", "call", "done", "fn", "arg",
 	"ipc_cap",
 };
 
@@ -361,7 +361,7 @@ enum claim_what {
 	W_ENUM_NAME, W_MEMBER, W_IFACE, W_VTABLE, W_ID, W_ABI, W_INIT, W_HANDLE,
 	W_DISPATCH, W_DESCRIBE, W_METHOD, W_LABEL, W_REPLY,
 	W_CONST, W_STRUCT, W_STRUCT_PUT, W_STRUCT_GET, W_BITS, W_BITS_VALID, W_BITS_DEC, W_BIT,
-	W_BITS_GET, W_ENUM_GET, W_PACK, W_FINISH,
+	W_BITS_GET, W_ENUM_GET, W_PACK, W_FINISH, W_START, W_ASYNC, W_WAIT,
 };
 static const struct { const char *owner, *noun; } claim_what[] = {
 	[W_TAKEN] = {"a name of C, C++ or their headers", NULL},
@@ -395,7 +395,10 @@ static const struct { const char *owner, *noun; } claim_what[] = {
 	[W_BITS_GET] = {"bits '%s::%s'", "reader"},
 	[W_ENUM_GET] = {"enum '%s::%s'", "reader"},
 	[W_PACK] = {"method '%s.%s'", "request packer"},
-	[W_FINISH] = {"method '%s.%s'", "reply reader"},
+	[W_FINISH] = {"method '%s.%s'", "asynchronous reply reader"},
+	[W_START] = {"method '%s.%s'", "asynchronous start"},
+	[W_ASYNC] = {"method '%s.%s'", "asynchronous start with a callback"},
+	[W_WAIT] = {"method '%s.%s'", "asynchronous wait"},
 };
 
 /* A declaration that claims C names (a namespace, declaration, enum member
@@ -1670,8 +1673,8 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	m->field = c_local(&c->strs, m->name, &under);
 	if (under)
 		suspect(c, i, m, NULL);
-	/* The general codec takes a single result as one named 'result'. */
-	if (m->general && !m->has_results && m->ret.kind != TY_VOID) {
+	/* The generated code takes a single result as one named 'result'. */
+	if (!m->has_results && m->ret.kind != TY_VOID) {
 		struct param *r = arena_alloc(c->a, sizeof *r);
 		r->name = r->cname = "result";
 		r->loc = m->ret.name.loc;
@@ -2139,12 +2142,13 @@ static void claim_names(struct checker *c, struct ns *ns)
 			uint32_t mwho = claimant(c, m->loc, m, q, m->name);
 			claim(c, CN_ORDINARY, m->cfunc, mwho, W_METHOD);
 			claim(c, CN_MACRO, m->clabel, mwho, W_LABEL);
-			if (m->kind == M_CALL)
+			claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "pack"), mwho, W_PACK);
+			if (m->kind == M_CALL) {
 				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "reply"), mwho, W_REPLY);
-			if (m->general) {
-				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "pack"), mwho, W_PACK);
-				if (m->kind == M_CALL)
-					claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "finish"), mwho, W_FINISH);
+				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_start"), mwho, W_START);
+				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_cb"), mwho, W_ASYNC);
+				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_wait"), mwho, W_WAIT);
+				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_finish"), mwho, W_FINISH);
 			}
 		}
 	}

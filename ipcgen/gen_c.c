@@ -72,16 +72,6 @@ static bool is_array(const struct typeref *t)
 	return t->kind == TY_STRING || t->kind == TY_BYTES;
 }
 
-static void put_type(struct buf *b, const struct typeref *t)
-{
-	if (t->kind == TY_ENUM) {
-		PUT(b, "enum ");
-		buf_puts(b, t->decl->cname);
-	} else {
-		buf_puts(b, c_type(t));
-	}
-}
-
 /* The decoder of a scalar type: "ipc_dec_u32" (the transport's) or
  * "io_whence_dec" (an enum's). */
 static const char *decoder(const struct typeref *t)
@@ -101,21 +91,6 @@ static void put_decoder(struct buf *b, const struct typeref *t)
 	buf_puts(b, decoder(t));
 }
 
-static bool signed_type(const struct typeref *t)
-{
-	enum type_kind k = t->kind == TY_ENUM ? t->decl->base.kind : t->kind;
-	return (k >= TY_I8 && k <= TY_I64) || k == TY_INT;
-}
-
-/* The value of x as a wire word: unsigned values convert as they are,
- * signed ones (explicitly) modulo 2^64, which sign-extends them. */
-static void put_encode(struct buf *b, const struct typeref *t, const char *x)
-{
-	if (signed_type(t) || t->kind == TY_ENUM)
-		PUT(b, "(uint64_t)");
-	buf_puts(b, x);
-}
-
 /* "IPC_MAX_CAPS - 2": what is left of a message's capabilities after k. */
 static const char *caplim(unsigned k)
 {
@@ -127,16 +102,6 @@ static const char *caplim(unsigned k)
 	else
 		snprintf(r, sizeof s[0], "IPC_MAX_CAPS");
 	return r;
-}
-
-static bool has_result(const struct method *m)
-{
-	return m->ret.kind != TY_VOID;
-}
-
-static unsigned array_words(const struct typeref *t)
-{
-	return 1 + (unsigned)((t->bound + 7) / 8);
 }
 
 /* " || st == DEV_ERR_BUSY" per declared error, after first (which has no "||"). */
@@ -164,88 +129,32 @@ static void gen_bits(struct buf *b, const struct decl *e);
 static void gen_enum_get(struct buf *b, const struct decl *e);
 static void gen_struct_ordered(struct buf *b, const struct decl *d, struct decl **done, size_t *ndone);
 
-/* ---- shared prototypes ------------------------------------------------------ */
-
-/* ", uint8_t *result, size_t *nresult" and the like, for a result. */
-static void put_result(struct buf *b, const struct method *m, bool in)
+/* ", const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt":
+ * what a call takes, as C parameters. */
+static void put_in_params(struct buf *b, const struct method *m)
 {
-	if (!has_result(m))
-		return;
-	const struct typeref *t = &m->ret;
-	if (t->kind == TY_STRING) {
-		buf_puts(b, in ? ", const char *result" : ", char *result");
-	} else if (t->kind == TY_BYTES) {
-		buf_puts(b, in ? ", const uint8_t *result, size_t nresult" : ", uint8_t *result, size_t *nresult");
-	} else {
-		PUT(b, ", ");
-		put_type(b, t);
-		if (in)
-			PUT(b, " result");
-		else
-			PUT(b, " *result");
-	}
-}
-
-/*
- * The parameters after the endpoint or self, as C:
- *   ", const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, size_t *result"
- */
-static void put_params_text(struct buf *b, const struct method *m, bool with_result)
-{
-	if (m->general) {
-		for (const struct param *p = m->caps; p; p = p->next) {
-			if (p->list)
-				fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
-			else
-				fmt(b, ", ipc_cap %s", p->cname);
-		}
-		for (const struct param *p = m->params; p; p = p->next)
-			put_value_param(b, &p->type, p->cname, false);
-		if (with_result) {
-			put_general_outs(b, m);
-		} else {
-			for (const struct param *p = m->outcaps; p; p = p->next)
-				fmt(b, p->list ? ", ipc_cap *%s, size_t *n%s" : ", ipc_cap *%s", p->cname, p->cname);
-		}
-		return;
-	}
 	for (const struct param *p = m->caps; p; p = p->next) {
 		if (p->list)
 			fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
 		else
 			fmt(b, ", ipc_cap %s", p->cname);
 	}
-	for (const struct param *p = m->params; p; p = p->next) {
-		if (p->type.kind == TY_STRING)
-			fmt(b, ", const char *%s", p->cname);
-		else if (p->type.kind == TY_BYTES)
-			fmt(b, ", const uint8_t *%s, size_t n%s", p->cname, p->cname);
-		else {
-			PUT(b, ", ");
-			put_type(b, &p->type);
-			PUT(b, " ");
-			buf_puts(b, p->cname);
-		}
-	}
-	for (const struct param *p = m->outcaps; p; p = p->next) {
-		if (p->list)
-			fmt(b, ", ipc_cap *%s, size_t *n%s", p->cname, p->cname);
-		else
-			fmt(b, ", ipc_cap *%s", p->cname);
-	}
-	if (with_result)
-		put_result(b, m, false);
+	for (const struct param *p = m->params; p; p = p->next)
+		put_value_param(b, &p->type, p->cname, false);
 }
 
-/* The same, made once per method by gen_c_prepare (it is written three
- * times); the parts of a namespace may then be written at once, by
- * several threads. */
-static void put_params(struct buf *b, const struct method *m, bool with_result)
+/* The parameters after the endpoint or self, as C: what a call takes, then
+ * what it gives back (", ..., size_t *result").  Made once per method by
+ * gen_c_prepare (it is written three times); the parts of a namespace may
+ * then be written at once, by several threads. */
+static void put_params(struct buf *b, const struct method *m)
 {
-	if (with_result && m->cparams)
+	if (m->cparams) {
 		buf_putn(b, m->cparams, m->ncparams);
-	else
-		put_params_text(b, m, with_result);
+		return;
+	}
+	put_in_params(b, m);
+	put_general_outs(b, m);
 }
 
 void gen_c_prepare(struct arena *a, const struct ns *ns)
@@ -258,7 +167,7 @@ void gen_c_prepare(struct arena *a, const struct ns *ns)
 			if (m->cparams)
 				continue;
 			t.len = 0;
-			put_params_text(&t, m, true);
+			put_params(&t, m);
 			m->cparams = arena_strndup(a, t.data ? t.data : "", t.len);
 			m->ncparams = t.len;
 		}
@@ -272,8 +181,38 @@ static void put_client_proto(struct buf *b, const struct method *m)
 	PUT(b, "int ");
 	buf_puts(b, m->cfunc);
 	PUT(b, "(ipc_cap ep");
-	put_params(b, m, true);
+	put_params(b, m);
 	PUT(b, ")");
+}
+
+/* The split form of a call: "int io_file_read_start(ipc_cap ep, ...,
+ * int timeout_ms, ipc_call_t *call)" and its _async, _wait and _finish. */
+enum split { SPLIT_START, SPLIT_ASYNC, SPLIT_WAIT, SPLIT_FINISH };
+
+static void put_split_proto(struct buf *b, const struct method *m, enum split k)
+{
+	static const char *const suffix[] = {"async_start", "async_cb", "async_wait", "async_finish"};
+	fmt(b, "int %s_%s(", m->cfunc, suffix[k]);
+	switch (k) {
+	case SPLIT_START:
+		buf_puts(b, "ipc_cap ep");
+		put_in_params(b, m);
+		buf_puts(b, ", int timeout_ms, ipc_call_t *call)");
+		return;
+	case SPLIT_ASYNC:
+		buf_puts(b, "ipc_cap ep");
+		put_in_params(b, m);
+		buf_puts(b, ", int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)");
+		return;
+	case SPLIT_WAIT:
+		buf_puts(b, "ipc_cap ep, ipc_call_t call, int timeout_ms");
+		break;
+	case SPLIT_FINISH:
+		buf_puts(b, "int status, struct ipc_msg *reply");
+		break;
+	}
+	put_general_outs(b, m);
+	buf_putc(b, ')');
 }
 
 /* "int io_file_read_reply(ipc_cap reply, int status, size_t result)" */
@@ -288,12 +227,8 @@ static void put_reply_proto(struct buf *b, const struct method *m)
 		else
 			fmt(b, ", ipc_cap %s", p->cname);
 	}
-	if (m->general) {
-		for (const struct param *p = m->results; p; p = p->next)
-			put_value_param(b, &p->type, p->cname, false);
-	} else {
-		put_result(b, m, true);
-	}
+	for (const struct param *p = m->results; p; p = p->next)
+		put_value_param(b, &p->type, p->cname, false);
 	PUT(b, ")");
 }
 
@@ -386,6 +321,24 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 		put_client_proto(b, m);
 		PUT(b, ";\n");
 	}
+	/* int io_file_read_start(ipc_cap ep, ...);  _async, _wait, _finish */
+	bool split = false;
+	for (const struct method *m = i->methods; m; m = m->next) {
+		if (m->kind != M_CALL)
+			continue;
+		if (!split)
+			buf_puts(b, "/* The split form of each call, to have many outstanding (mercury_ipc(3),\n"
+			            " * ipcgen(5) \"Asynchronous calls\"): _async_start sends it and returns at\n"
+			            " * once, _async_cb does so with a callback that ipc_call_dispatch runs,\n"
+			            " * _async_wait waits for its reply and reads it, _async_finish reads a\n"
+			            " * reply already there. */\n");
+		split = true;
+		buf_spill(b);
+		for (enum split k = SPLIT_START; k <= SPLIT_FINISH; k++) {
+			put_split_proto(b, m, k);
+			buf_puts(b, ";\n");
+		}
+	}
 	fmt(b, "/* 0 if the server at ep speaks %s::%s as built here, IPC_EVERSION if\n"
 	       " * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */\n"
 	       "int %s_describe(ipc_cap ep);\n\n", i->ns->name, i->name, i->cname);
@@ -408,7 +361,7 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 		PUT(b, ")(struct ");
 		buf_puts(b, i->cname);
 		PUT(b, " *self");
-		put_params(b, m, true);
+		put_params(b, m);
 		PUT(b, ");\n");
 	}
 	buf_puts(b, "};\n");
@@ -555,191 +508,6 @@ static void put_give_up(struct buf *b, const struct method *m, const char *ind, 
 		buf_puts(b, status);
 		PUT(b, ";\n");
 	}
-}
-
-/* Whether a client must check anything before it sends (see below). */
-static bool client_checks(const struct method *m)
-{
-	if (m->caplist || m->outcaps || has_result(m))
-		return true;
-	for (const struct param *p = m->params; p; p = p->next)
-		if (p->type.kind == TY_BYTES || p->type.kind == TY_ENUM)
-			return true;
-	return false;
-}
-
-/*
- * Every argument a client can check, checked before anything is sent, so
- * that the server never sees what it would refuse and a bad call has no
- * effect but IPC_EINVAL (strings are checked as they are encoded):
- * 	if (npages > IPC_MAX_CAPS || (!pages && npages) || !io_whence_valid(w) || !result) {
- * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);   (the capabilities still move)
- * 	}
- */
-static void gen_client_checks(struct buf *b, const struct method *m)
-{
-	if (!client_checks(m))
-		return;
-	struct conds cs = {b, &cond_text, " ||\n\t    ", 8, 8, true};
-	struct buf *t = cs.cur;
-	t->len = 0;
-	PUT(b, "\tif (");
-	const struct param *cl = m->caplist;
-	if (cl) {
-		fmt(t, "n%s > %s", cl->cname, caplim(m->ncaps_fixed));
-		cond_place(&cs);
-		fmt(t, "(!%s && n%s)", cl->cname, cl->cname);
-		cond_place(&cs);
-	}
-	for (const struct param *p = m->params; p; p = p->next) {
-		if (p->type.kind == TY_BYTES) {
-			fmt(t, "n%s > %u", p->cname, (unsigned)p->type.bound);
-			cond_place(&cs);
-			fmt(t, "(!%s && n%s)", p->cname, p->cname);
-			cond_place(&cs);
-		} else if (p->type.kind == TY_ENUM) {   /* the common ones by PUT: every call has them */
-			PUT(t, "!");
-			buf_puts(t, p->type.decl->cname);
-			PUT(t, "_valid(");
-			buf_puts(t, p->cname);
-			PUT(t, ")");
-			cond_place(&cs);
-		}
-	}
-	for (const struct param *p = m->outcaps; p; p = p->next) {
-		fmt(t, p->list ? "!%s || !n%s" : "!%s", p->cname, p->cname);
-		cond_place(&cs);
-	}
-	if (m->ret.kind == TY_BYTES) {
-		PUT(t, "!result || !nresult");
-		cond_place(&cs);
-	} else if (has_result(m)) {
-		PUT(t, "!result");
-		cond_place(&cs);
-	}
-	PUT(b, ") {\n");
-	put_give_up(b, m, "\t\t", "IPC_EINVAL");
-	PUT(b, "\t}\n");
-}
-
-static void gen_client_general(struct buf *b, const struct method *m);
-
-static void gen_client_call(struct buf *b, const struct decl *i, const struct method *m)
-{
-	buf_spill(b);
-	if (m->general) {
-		gen_client_general(b, m);
-		return;
-	}
-	const struct param *cl = m->caplist, *ol = m->outlist;
-	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
-	bool var = m->variable;
-	(void)i;
-	/* int io_file_read(ipc_cap ep, ...)
-	 * {
-	 * 	struct ipc_msg m;
-	 * 	int st;
-	 * 	if (npages > IPC_MAX_CAPS || (!pages && npages) || !result) {   (gen_client_checks)
-	 * 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
-	 * 	}
-	 * 	m.label = IO_FILE_READ; ... marshal ...
-	 * 	if ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, 1, 1, 0, 0)) != 0)
-	 * 		return st > 0 ? IPC_EPROTO : st;        (or the call's declared errors)
-	 * 	return ipc_dec_size(m.word[0], result) ? 0 : IPC_EPROTO;   (unmarshal)
-	 * } */
-	put_client_proto(b, m);
-	PUT(b, "\n{\n\tstruct ipc_msg m;\n");
-	if (m->kind == M_CALL)
-		PUT(b, "\tint st;\n");
-	if (var || is_array(&m->ret))
-		PUT(b, "\tuint32_t wi = 0;\n");
-	gen_client_checks(b, m);
-	PUT(b, "\tipc_msg_init(&m, ");
-	buf_puts(b, m->clabel);
-	PUT(b, ", ");
-	buf_putu(b, var ? 0 : m->nparams);
-	PUT(b, ", ");
-	buf_putu(b, cl ? 0 : k);
-	PUT(b, ");\n");
-	unsigned w = 0;
-	for (const struct param *p = m->params; p; p = p->next, w++) {
-		if (p->type.kind == TY_STRING) {
-			fmt(b, "\tif (!ipc_put_str(&m, &wi, %s, %u)) {\n", p->cname, (unsigned)p->type.bound);
-			put_give_up(b, m, "\t\t", "IPC_EINVAL");
-			buf_puts(b, "\t}\n");
-			continue;
-		}
-		if (p->type.kind == TY_BYTES) {
-			fmt(b, "\tipc_put_bytes(&m, &wi, %s, n%s);\n", p->cname, p->cname);
-			continue;
-		}
-		if (var) {
-			PUT(b, "\tm.word[wi++] = ");
-		} else {
-			PUT(b, "\tm.word[");
-			buf_putu(b, w);
-			PUT(b, "] = ");
-		}
-		put_encode(b, &p->type, p->cname);
-		PUT(b, ";\n");
-	}
-	if (var)
-		buf_puts(b, "\tm.nwords = wi;\n");
-	unsigned c = 0;
-	for (const struct param *p = m->caps; p && !p->list; p = p->next, c++)
-		fmt(b, "\tm.cap[%u] = %s;\n", c, p->cname);
-	if (cl)
-		fmt(b, "\tipc_put_caps(&m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
-	if (m->kind == M_SEND) {
-		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
-		return;
-	}
-	unsigned rmin = has_result(m) ? 1 : 0;
-	unsigned rmax = is_array(&m->ret) ? array_words(&m->ret) : rmin;
-	PUT(b, "\tif ((st = ipc_call(ep, &m)) != 0 || (st = ipc_reply_check(&m, ");
-	buf_putu(b, rmin);
-	PUT(b, ", ");
-	buf_putu(b, rmax);
-	PUT(b, ", ");
-	buf_putu(b, nout);
-	PUT(b, ", ");
-	if (ol)
-		PUT(b, "IPC_MAX_CAPS");
-	else
-		buf_putu(b, nout);
-	PUT(b, ")) != 0)\n");
-	if (m->raises) {
-		PUT(b, "\t\treturn st > 0 && !(");
-		put_declared(b, m, "st");
-		PUT(b, ") ? IPC_EPROTO : st;\n");
-	} else {
-		PUT(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
-	}
-	/* The result first: a reply whose result does not decode is refused
-	 * whole, its capabilities released; then the capabilities are the caller's. */
-	if (var && is_array(&m->ret))
-		buf_puts(b, "\twi = 0;\n");
-	const char *drop = m->outcaps ? "ipc_drop_caps(m.cap, m.ncaps, IPC_EPROTO)" : "IPC_EPROTO";
-	if (m->ret.kind == TY_STRING)
-		fmt(b, "\tif (!ipc_get_str(&m, &wi, result, %u) || wi != m.nwords)\n\t\treturn %s;\n",
-		    (unsigned)m->ret.bound, drop);
-	else if (m->ret.kind == TY_BYTES)
-		fmt(b, "\tif (!ipc_get_bytes(&m, &wi, result, %u, nresult) || wi != m.nwords)\n\t\treturn %s;\n",
-		    (unsigned)m->ret.bound, drop);
-	else if (has_result(m) && m->outcaps)
-		fmt(b, "\tif (!%s(m.word[0], result))\n\t\treturn %s;\n", decoder(&m->ret), drop);
-	else if (has_result(m)) {
-		PUT(b, "\treturn ");
-		buf_puts(b, decoder(&m->ret));
-		PUT(b, "(m.word[0], result) ? 0 : IPC_EPROTO;\n}\n\n");
-		return;
-	}
-	c = 0;
-	for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
-		fmt(b, "\t*%s = m.cap[%u];\n", p->cname, c);
-	if (ol)
-		fmt(b, "\tipc_get_caps(&m, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
-	buf_puts(b, "\treturn 0;\n}\n\n");
 }
 
 /* ---- server pieces both codecs share ------------------------------------------ */
@@ -1281,25 +1049,21 @@ static void gen_struct_ordered(struct buf *b, const struct decl *d, struct decl 
 
 /* ---- the general codec's client and server ----------------------------------- */
 
-/* "(!pages && npages) || npages > ..." and the pointers a result needs:
- * what a general client checks before anything is sent. */
-static void gen_general_checks(struct buf *b, const struct method *m, bool caps, bool outs)
+/* "\tif (!result || ...) {\n": the pointers a call's outputs need, checked
+ * before anything is sent or read; false (nothing written) if there are none. */
+static bool put_out_checks(struct buf *b, const struct method *m)
 {
 	struct conds cs = {b, &cond_text, " ||\n\t    ", 8, 8, true};
 	struct buf *t = cs.cur;
+	size_t at = b->len;
 	t->len = 0;
-	const struct param *cl = m->caplist;
-	if (caps && cl) {
-		fmt(t, "n%s > %s", cl->cname, caplim(m->ncaps_fixed));
-		cond_place(&cs);
-		fmt(t, "(!%s && n%s)", cl->cname, cl->cname);
-		cond_place(&cs);
-	}
-	for (const struct param *p = outs ? m->outcaps : NULL; p; p = p->next) {
+	buf_puts(b, "\tif (");
+	size_t start = b->len;
+	for (const struct param *p = m->outcaps; p; p = p->next) {
 		fmt(t, p->list ? "!%s || !n%s" : "!%s", p->cname, p->cname);
 		cond_place(&cs);
 	}
-	for (const struct param *p = outs ? m->results : NULL; p; p = p->next) {
+	for (const struct param *p = m->results; p; p = p->next) {
 		if (p->type.optional) {
 			fmt(t, "!has_%s", p->cname);
 			cond_place(&cs);
@@ -1308,6 +1072,12 @@ static void gen_general_checks(struct buf *b, const struct method *m, bool caps,
 		    p->cname, p->cname);
 		cond_place(&cs);
 	}
+	if (b->len == start) {
+		b->len = at;
+		return false;
+	}
+	buf_puts(b, ") {\n");
+	return true;
 }
 
 /* The outputs of a general call, as C parameters: returned capabilities, results. */
@@ -1347,14 +1117,20 @@ static void put_general_out_args(struct buf *b, const struct method *m)
 }
 
 /*
- * A call with language 2's values, in three functions:
+ * A client's call, in functions of a few lines each over two that know
+ * the wire:
  * 	static int fs_node_open_pack(struct ipc_msg *m, ...)   (the request; IPC_EINVAL if
  * 	                                                       an argument is invalid)
- * 	int fs_node_open_finish(struct ipc_msg *m, ...)        (the reply, validated)
  * 	int fs_node_open(ipc_cap ep, ...)                      (pack, ipc_call, finish)
+ * 	int fs_node_open_async_start(ipc_cap ep, ...)          (pack, ipc_call_start)
+ * 	int fs_node_open_async_cb(ipc_cap ep, ...)             (pack, ipc_call_start_cb)
+ * 	int fs_node_open_async_wait(ipc_cap ep, call, ...)     (ipc_call_wait, finish)
+ * 	int fs_node_open_async_finish(int status, reply, ...)  (the reply, validated)
+ * A send has the first two only.
  */
-static void gen_client_general(struct buf *b, const struct method *m)
+static void gen_client_call(struct buf *b, const struct method *m)
 {
+	buf_spill(b);
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
 	/* pack */
@@ -1367,7 +1143,7 @@ static void gen_client_general(struct buf *b, const struct method *m)
 	}
 	for (const struct param *p = m->params; p; p = p->next)
 		put_value_param(b, &p->type, p->cname, false);
-	buf_puts(b, ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n");
+	buf_puts(b, m->params ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n" : ")\n{\n");
 	if (cl) {
 		fmt(b, "\tif (n%s > %s || (!%s && n%s)) {\n", cl->cname, caplim(k), cl->cname, cl->cname);
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
@@ -1378,9 +1154,11 @@ static void gen_client_general(struct buf *b, const struct method *m)
 		struct vref r = {VF_PARAM, p->cname};
 		put_enc(b, "\t", &p->type, &r, "m", "&wi");
 	}
-	buf_puts(b, "\tif (!ok) {\n");
-	put_give_up(b, m, "\t\t", "IPC_EINVAL");
-	buf_puts(b, "\t}\n\tm->nwords = wi;\n");
+	if (m->params) {
+		buf_puts(b, "\tif (!ok) {\n");
+		put_give_up(b, m, "\t\t", "IPC_EINVAL");
+		buf_puts(b, "\t}\n\tm->nwords = wi;\n");
+	}
 	unsigned c = 0;
 	for (const struct param *p = m->caps; p && !p->list; p = p->next, c++)
 		fmt(b, "\tm->cap[%u] = %s;\n", c, p->cname);
@@ -1388,48 +1166,12 @@ static void gen_client_general(struct buf *b, const struct method *m)
 		fmt(b, "\tipc_put_caps(m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
 	buf_puts(b, "\treturn 0;\n}\n\n");
 
-	if (m->kind == M_CALL) {
-		/* finish */
-		fmt(b, "static int %s_finish(struct ipc_msg *m", m->cfunc);
-		put_general_outs(b, m);
-		buf_puts(b, ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\tint st;\n\n");
-		if (ol)
-			fmt(b, "\tif ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, %u, IPC_MAX_CAPS)) != 0)\n", nout);
-		else
-			fmt(b, "\tif ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, %u, %u)) != 0)\n", nout, nout);
-		if (m->raises) {
-			PUT(b, "\t\treturn st > 0 && !(");
-			put_declared(b, m, "st");
-			PUT(b, ") ? IPC_EPROTO : st;\n");
-		} else {
-			PUT(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
-		}
-		for (const struct param *p = m->results; p; p = p->next) {
-			struct vref r = {VF_OUT, p->cname};
-			put_dec(b, "\t", &p->type, &r, "m", "&wi");
-		}
-		buf_puts(b, "\tif (!ok || wi != m->nwords)\n\t\treturn ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);\n");
-		c = 0;
-		for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
-			fmt(b, "\t*%s = m->cap[%u];\n", p->cname, c);
-		if (ol)
-			fmt(b, "\tipc_get_caps(m, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
-		buf_puts(b, "\treturn 0;\n}\n\n");
-	}
-
-	/* the call itself */
+	/* the call itself: pack, ipc_call, finish */
 	put_client_proto(b, m);
 	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n");
-	size_t at = b->len;
-	buf_puts(b, "\tif (");
-	size_t conds = b->len;
-	gen_general_checks(b, m, false, true);
-	if (b->len == conds) {
-		b->len = at;
-	} else {
-		PUT(b, ") {\n");
+	if (put_out_checks(b, m)) {
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
-		PUT(b, "\t}\n");
+		buf_puts(b, "\t}\n");
 	}
 	fmt(b, "\tif ((st = %s_pack(&m", m->cfunc);
 	put_general_in_args(b, m);
@@ -1438,9 +1180,61 @@ static void gen_client_general(struct buf *b, const struct method *m)
 		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
 		return;
 	}
-	fmt(b, "\tif ((st = ipc_call(ep, &m)) != 0)\n\t\treturn st;\n\treturn %s_finish(&m", m->cfunc);
+	fmt(b, "\tst = ipc_call(ep, &m);\n\treturn %s_async_finish(st, &m", m->cfunc);
 	put_general_out_args(b, m);
 	buf_puts(b, ");\n}\n\n");
+
+	/* the split form: _async_start and _async_cb pack and start */
+	for (enum split k = SPLIT_START; k <= SPLIT_ASYNC; k++) {
+		put_split_proto(b, m, k);
+		fmt(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n\tif ((st = %s_pack(&m", m->cfunc);
+		put_general_in_args(b, m);
+		buf_puts(b, ")) != 0) {\n\t\tif (call)\n\t\t\t*call = IPC_CALL_NONE;\n\t\treturn st;\n\t}\n");
+		buf_puts(b, k == SPLIT_START ? "\treturn ipc_call_start(ep, &m, timeout_ms, call);\n}\n\n"
+		                             : "\treturn ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);\n}\n\n");
+	}
+
+	/* _async_wait: its outputs checked first, so that a bad one leaves the call outstanding */
+	put_split_proto(b, m, SPLIT_WAIT);
+	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n");
+	if (put_out_checks(b, m))
+		buf_puts(b, "\t\treturn IPC_EINVAL;\n\t}\n");
+	fmt(b, "\tif ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)\n\t\treturn st;\n"
+	       "\treturn %s_async_finish(st, &m", m->cfunc);
+	put_general_out_args(b, m);
+	buf_puts(b, ");\n}\n\n");
+
+	/* _async_finish: the reply validated exactly, its capabilities the caller's on success only */
+	put_split_proto(b, m, SPLIT_FINISH);
+	buf_puts(b, m->results ? "\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\tint st;\n\n"
+	                       : "\n{\n\tint st;\n\n");
+	buf_puts(b, "\tif (status != 0)\n\t\treturn status;\n");
+	if (put_out_checks(b, m))
+		buf_puts(b, "\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);\n\t}\n");
+	fmt(b, "\tif ((st = ipc_reply_check(reply, 0, %s, %u, ", m->results ? "IPC_MAX_WORDS" : "0", nout);
+	if (ol)
+		buf_puts(b, "IPC_MAX_CAPS)) != 0)\n");
+	else
+		fmt(b, "%u)) != 0)\n", nout);
+	if (m->raises) {
+		PUT(b, "\t\treturn st > 0 && !(");
+		put_declared(b, m, "st");
+		PUT(b, ") ? IPC_EPROTO : st;\n");
+	} else {
+		PUT(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
+	}
+	for (const struct param *p = m->results; p; p = p->next) {
+		struct vref r = {VF_OUT, p->cname};
+		put_dec(b, "\t", &p->type, &r, "reply", "&wi");
+	}
+	if (m->results)
+		buf_puts(b, "\tif (!ok || wi != reply->nwords)\n\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);\n");
+	c = 0;
+	for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
+		fmt(b, "\t*%s = reply->cap[%u];\n", p->cname, c);
+	if (ol)
+		fmt(b, "\tipc_get_caps(reply, %u, %s, n%s);\n", nout, ol->cname, ol->cname);
+	buf_puts(b, "\treturn 0;\n}\n\n");
 }
 
 /*
@@ -1448,8 +1242,9 @@ static void gen_client_general(struct buf *b, const struct method *m)
  * decoded into locals (a0, ...) exactly, the implementation called, its
  * results (r0, ...) encoded; an invalid result is its fault (IPC_EFAULT).
  */
-static void gen_server_general(struct buf *b, const struct method *m)
+static void gen_server_case(struct buf *b, const struct method *m)
 {
+	buf_spill(b);
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
 	char name[32];
@@ -1472,11 +1267,29 @@ static void gen_server_general(struct buf *b, const struct method *m)
 	for (const struct param *p = m->results; p; p = p->next, n++)
 		put_zero(b, "\t\t", &p->type, n);
 	put_server_oc(b, m);
-	buf_puts(b, "\t\tuint32_t wi = 0;\n");
-	if (!cl)
-		fmt(b, "\t\tbool ok = in->ncaps == %u;\n\n", k);
-	else
-		fmt(b, "\t\tbool ok = in->ncaps >= %u;\n\n", k);
+	/* What the request must carry: its capabilities, and its words exactly
+	 * (checked as they are decoded). */
+	char bad[96];
+	if (m->params || m->results)
+		buf_puts(b, "\t\tuint32_t wi = 0;\n");
+	if (m->params) {
+		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
+		if (!cl)
+			fmt(b, "\t\tbool ok = in->ncaps == %u;\n\n", k);
+		else if (k)
+			fmt(b, "\t\tbool ok = in->ncaps >= %u;\n\n", k);
+		else
+			buf_puts(b, "\t\tbool ok = true;\n\n");
+	} else {
+		if (!cl)
+			snprintf(bad, sizeof bad, "in->nwords != 0 || in->ncaps != %u", k);
+		else if (k)
+			snprintf(bad, sizeof bad, "in->nwords != 0 || in->ncaps < %u", k);
+		else
+			snprintf(bad, sizeof bad, "in->nwords != 0");
+		if (m->results)
+			buf_puts(b, "\t\tbool ok = true;\n\n");
+	}
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
@@ -1487,12 +1300,12 @@ static void gen_server_general(struct buf *b, const struct method *m)
 			    n, n, n);
 	}
 	if (m->kind == M_SEND)
-		fmt(b, "\t\tif (!ok || wi != in->nwords) {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
+		fmt(b, "\t\tif (%s) {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
 		       "\t\tif (!vt->%s) {\n\t\t\tipc_reject(in, out, IPC_ENOSYS);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n",
-		    m->field);
+		    bad, m->field);
 	else
-		fmt(b, "\t\tif (!ok || wi != in->nwords)\n\t\t\tbreak;\n"
-		       "\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", m->field);
+		fmt(b, "\t\tif (%s)\n\t\t\tbreak;\n"
+		       "\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", bad, m->field);
 	fmt(b, m->kind == M_CALL ? "\t\tst = vt->%s(self" : "\t\tvt->%s(self", m->field);
 	put_server_cap_args(b, m);
 	n = 0;
@@ -1520,8 +1333,6 @@ static void gen_server_general(struct buf *b, const struct method *m)
 			put_enc(b, "\t\t\t", &p->type, &r, "out", "&wi");
 		}
 		buf_puts(b, "\t\t\tif (ok)\n\t\t\t\tout->nwords = wi;\n\t\t\telse\n\t\t\t\tst = IPC_EFAULT;\n\t\t}\n");
-	} else {
-		buf_puts(b, "\t\t(void)wi;\n");
 	}
 	if (m->outcaps) {
 		buf_puts(b, "\t\tif (st == 0) {\n");
@@ -1536,12 +1347,13 @@ static void gen_server_general(struct buf *b, const struct method *m)
 }
 
 /* int fs_node_open_reply(ipc_cap reply, int status, ...): the results as given. */
-static void gen_reply_general(struct buf *b, const struct method *m)
+static void gen_reply(struct buf *b, const struct method *m)
 {
 	const struct param *ol = m->outlist;
 	put_reply_proto(b, m);
-	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n"
-	            "\tipc_msg_init(&m, 0, 0, 0);\n\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
+	buf_puts(b, m->results ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n"
+	                       : "\n{\n\tstruct ipc_msg m;\n\n");
+	buf_puts(b, "\tipc_msg_init(&m, 0, 0, 0);\n\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
 	if (ol)
 		fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
 		    ol->cname, ol->cname, ol->cname);
@@ -1552,8 +1364,6 @@ static void gen_reply_general(struct buf *b, const struct method *m)
 			put_enc(b, "\t\t", &p->type, &r, "&m", "&wi");
 		}
 		buf_puts(b, "\t\tif (ok)\n\t\t\tm.nwords = wi;\n\t\telse\n\t\t\tstatus = IPC_EFAULT;\n\t}\n");
-	} else {
-		buf_puts(b, "\t(void)wi;\n\t(void)ok;\n");
 	}
 	if (m->outcaps)
 		put_reply_caps(b, m, true);
@@ -1570,7 +1380,7 @@ static void gen_client(struct buf *b, const struct ns *ns)
 		if (i->kind != D_IFACE)
 			continue;
 		for (const struct method *m = i->methods; m; m = m->next)
-			gen_client_call(b, i, m);
+			gen_client_call(b, m);
 		/* int io_file_describe(ipc_cap ep) */
 		fmt(b, "int %s_describe(ipc_cap ep)\n{\n"
 		       "\treturn ipc_describe(ep, %s_ID, %s_ABI);\n}\n\n",
@@ -1580,221 +1390,6 @@ static void gen_client(struct buf *b, const struct ns *ns)
 }
 
 /* ---- NS_server.c ---------------------------------------------------------------- */
-
-/* Encodes the result r into out (words from w = 0); a string the
- * implementation made invalid, bytes past the bound, or (given to a reply
- * function, msg "&m") a length with no bytes behind it, are its fault. */
-static void put_result_encode(struct buf *b, const struct method *m, const char *ind,
-                              const char *msg, const char *r)
-{
-	const struct typeref *t = &m->ret;
-	bool reply = msg[0] == '&';
-	if (t->kind == TY_STRING) {
-		fmt(b, "%suint32_t wi = 0;\n%sif (ipc_put_str(%s, &wi, %s, %u))\n%s\t%snwords = wi;\n%selse\n%s\tst = IPC_EFAULT;\n",
-		    ind, ind, msg, r, (unsigned)t->bound, ind, reply ? "m." : "out->", ind, ind);
-	} else if (t->kind == TY_BYTES) {
-		fmt(b, "%suint32_t wi = 0;\n%sif (n%s <= %u", ind, ind, r, (unsigned)t->bound);
-		if (reply)
-			fmt(b, " && (%s || !n%s)", r, r);
-		fmt(b, ") {\n%s\tipc_put_bytes(%s, &wi, %s, n%s);\n%s\t%snwords = wi;\n%s} else {\n%s\tst = IPC_EFAULT;\n%s}\n",
-		    ind, msg, r, r, ind, reply ? "m." : "out->", ind, ind, ind);
-	} else {
-		fmt(b, "%s%sword[0] = ", ind, msg[0] == '&' ? "m." : "out->");
-		put_encode(b, t, r);
-		fmt(b, ";\n%s%snwords = 1;\n", ind, msg[0] == '&' ? "m." : "out->");
-	}
-}
-
-/* An enum result that is none of its members is the implementation's
- * fault, not sent (the client would refuse it):
- * 	if (st == 0 && !dev_parity_valid(r))
- * 		st = IPC_EFAULT; */
-static void put_result_check(struct buf *b, const struct method *m, const char *ind,
-                             const char *st, const char *r)
-{
-	if (m->ret.kind == TY_ENUM)
-		fmt(b, "%sif (%s == 0 && !%s_valid(%s))\n%s\t%s = IPC_EFAULT;\n", ind, st,
-		    m->ret.decl->cname, r, ind, st);
-}
-
-static void gen_server_general(struct buf *b, const struct method *m);
-static void gen_reply_general(struct buf *b, const struct method *m);
-
-static void gen_server_case(struct buf *b, const struct method *m)
-{
-	buf_spill(b);
-	if (m->general) {
-		gen_server_general(b, m);
-		return;
-	}
-	const struct param *cl = m->caplist, *ol = m->outlist;
-	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
-	bool var = m->variable;
-	/* 	case IO_FILE_READ: {
-	 * 		uintptr_t a0;
-	 * 		size_t a1;
-	 * 		size_t r = 0;
-	 * 		if (in->nwords != 2 || !ipc_dec_uintptr(in->word[0], &a0) || ...)
-	 * 			break;                          (malformed: rejected below)
-	 * 		if (!vt->read) { st = IPC_ENOSYS; break; }
-	 * 		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r);
-	 * 		if (st == 0) { out->word[0] = (uint64_t)r; out->nwords = 1; }
-	 * 		return ipc_finish(out, st, 0);      (0: the call declares no errors)
-	 * 	}
-	 * The common shapes are written with PUT: this is the backend's
-	 * hottest loop. */
-	PUT(b, "\tcase ");
-	buf_puts(b, m->clabel);
-	PUT(b, ": {\n");
-	unsigned n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++) {
-		if (p->type.kind == TY_STRING) {
-			fmt(b, "\t\tchar a%u[%u];\n", n, (unsigned)p->type.bound + 1);
-		} else if (p->type.kind == TY_BYTES) {
-			fmt(b, "\t\tuint8_t a%u[%u];\n\t\tsize_t na%u;\n", n, (unsigned)p->type.bound, n);
-		} else {
-			PUT(b, "\t\t");
-			put_type(b, &p->type);
-			PUT(b, " a");
-			buf_putu(b, n);
-			PUT(b, ";\n");
-		}
-	}
-	if (m->ret.kind == TY_STRING)
-		fmt(b, "\t\tchar r[%u] = {0};\n", (unsigned)m->ret.bound + 1);
-	else if (m->ret.kind == TY_BYTES)
-		fmt(b, "\t\tuint8_t r[%u];\n\t\tsize_t nr = 0;\n", (unsigned)m->ret.bound);
-	else if (has_result(m)) {
-		PUT(b, "\t\t");
-		put_type(b, &m->ret);
-		/* defined even if the implementation forgets (an enum by a cast, for C++) */
-		if (m->ret.kind == TY_ENUM) {
-			PUT(b, " r = (enum ");
-			buf_puts(b, m->ret.decl->cname);
-			PUT(b, ")0;\n");
-		} else {
-			PUT(b, " r = 0;\n");
-		}
-	}
-	put_server_oc(b, m);
-	if (var)
-		PUT(b, "\t\tuint32_t wi = 0;\n");
-	PUT(b, "\t\tif (");
-	struct conds cs = {b, &cond_text, " ||\n\t\t    ", 12, 20, true};
-	struct buf *t = cs.cur;
-	t->len = 0;
-	if (!var) {
-		PUT(t, "in->nwords != ");
-		buf_putu(t, m->nparams);
-		cond_place(&cs);
-	}
-	if (!cl) {
-		PUT(t, "in->ncaps != ");
-		buf_putu(t, k);
-		cond_place(&cs);
-	} else if (k) {
-		PUT(t, "in->ncaps < ");
-		buf_putu(t, k);
-		cond_place(&cs);
-	}
-	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++) {
-		if (p->type.kind == TY_STRING) {
-			fmt(t, "!ipc_get_str(in, &wi, a%u, %u)", n, (unsigned)p->type.bound);
-		} else if (p->type.kind == TY_BYTES) {
-			fmt(t, "!ipc_get_bytes(in, &wi, a%u, %u, &na%u)", n, (unsigned)p->type.bound, n);
-		} else if (var) {
-			fmt(t, "!(wi < in->nwords && %s(in->word[wi++], &a%u))", decoder(&p->type), n);
-		} else {
-			PUT(t, "!");
-			buf_puts(t, decoder(&p->type));
-			PUT(t, "(in->word[");
-			buf_putu(t, n);
-			PUT(t, "], &a");
-			buf_putu(t, n);
-			PUT(t, ")");
-		}
-		cond_place(&cs);
-	}
-	if (var) {
-		PUT(t, "wi != in->nwords");
-		cond_place(&cs);
-	}
-	if (cs.first)
-		PUT(b, "0");
-	if (m->kind == M_SEND)   /* a send has no reply, even rejected */
-		fmt(b, ") {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
-		       "\t\tif (!vt->%s) {\n\t\t\tipc_reject(in, out, IPC_ENOSYS);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n",
-		    m->field);
-	else {
-		PUT(b, ")\n\t\t\tbreak;\n\t\tif (!vt->");
-		buf_puts(b, m->field);
-		PUT(b, ")\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n");
-	}
-	if (m->kind == M_CALL)
-		PUT(b, "\t\tst = vt->");
-	else
-		PUT(b, "\t\tvt->");
-	buf_puts(b, m->field);
-	PUT(b, "(self");
-	put_server_cap_args(b, m);
-	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++) {
-		PUT(b, ", a");
-		buf_putu(b, n);
-		if (p->type.kind == TY_BYTES) {
-			PUT(b, ", na");
-			buf_putu(b, n);
-		}
-	}
-	put_server_outcap_args(b, m);
-	if (m->ret.kind == TY_BYTES)
-		PUT(b, ", r, &nr");
-	else if (m->ret.kind == TY_STRING)
-		PUT(b, ", r");
-	else if (has_result(m))
-		PUT(b, ", &r");
-	PUT(b, ");\n");
-	if (m->kind == M_SEND) {
-		PUT(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
-		return;
-	}
-	put_result_check(b, m, "\t\t", "st", "r");
-	if (!m->outcaps && !is_array(&m->ret)) {
-		/* return ipc_finish_word(out, st, 0, r); */
-		if (has_result(m)) {
-			PUT(b, "\t\treturn ipc_finish_word(out, st, ");
-			put_declared(b, m, "st");
-			PUT(b, ", ");
-			put_encode(b, &m->ret, "r");
-		} else {
-			PUT(b, "\t\treturn ipc_finish(out, st, ");
-			put_declared(b, m, "st");
-		}
-		PUT(b, ");\n\t}\n");
-		return;
-	}
-	if (has_result(m) || m->outcaps) {
-		buf_puts(b, "\t\tif (st == 0) {\n");
-		if (has_result(m))
-			put_result_encode(b, m, "\t\t\t", "out", m->ret.kind == TY_BYTES ? "r" : "r");
-		if (m->outcaps) {
-			if (ol)
-				fmt(b, "\t\t\tif (noc > %s)\n\t\t\t\tnoc = %s;\n", caplim(nout), caplim(nout));
-			if (is_array(&m->ret))
-				fmt(b, "\t\t\tif (st != 0)\n\t\t\t\tipc_drop_caps(oc, %u%s, 0);\n\t\t\telse\n\t\t\t\t",
-				    nout, ol ? " + noc" : "");
-			else
-				buf_puts(b, "\t\t\t");
-			fmt(b, "ipc_put_caps(out, 0, oc, %u%s);\n", nout, ol ? " + noc" : "");
-		}
-		buf_puts(b, "\t\t}\n");
-	}
-	put_server_drop_made(b, m);
-	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
-	put_declared(b, m, "st");
-	buf_puts(b, ");\n\t}\n");
-}
 
 static void gen_server_iface(struct buf *b, const struct decl *i)
 {
@@ -1861,53 +1456,7 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 		buf_spill(b);
 		if (m->kind != M_CALL)
 			continue;
-		if (m->general) {
-			gen_reply_general(b, m);
-			continue;
-		}
-		const struct param *ol = m->outlist;
-		put_reply_proto(b, m);
-		if (!m->outcaps && !is_array(&m->ret)) {
-			/* return ipc_reply_word(reply, status, 0, 1, result); */
-			PUT(b, "\n{\n");
-			put_result_check(b, m, "\t", "status", "result");
-			PUT(b, "\treturn ipc_reply_word(reply, status, ");
-			put_declared(b, m, "status");
-			if (has_result(m)) {
-				PUT(b, ", 1, ");
-				put_encode(b, &m->ret, "result");
-			} else {
-				PUT(b, ", 0, 0");
-			}
-			PUT(b, ");\n}\n\n");
-			continue;
-		}
-		buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n\tm.nwords = 0;\n\tm.ncaps = 0;\n"
-		            "\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
-		put_result_check(b, m, "\t", "status", "result");
-		if (ol)   /* a length with no capabilities behind it: none to send or release */
-			fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
-			    ol->cname, ol->cname, ol->cname);
-		if (has_result(m) || m->outcaps) {
-			buf_puts(b, "\tif (status == 0) {\n");
-			if (has_result(m)) {
-				if (is_array(&m->ret))
-					buf_puts(b, "\t\tint st = 0;\n");
-				put_result_encode(b, m, "\t\t", "&m", m->ret.kind == TY_BYTES ? "result" : "result");
-				if (is_array(&m->ret))
-					buf_puts(b, "\t\tstatus = st;\n");
-			}
-			if (ol)
-				fmt(b, "\t\tif (n%s > %s) {\n\t\t\tipc_drop_caps(%s + %s, n%s - %s, 0);\n\t\t\tn%s = %s;\n\t\t}\n",
-				    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed),
-				    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed));
-			buf_puts(b, "\t}\n");
-			if (m->outcaps)
-				put_reply_caps(b, m, false);
-		}
-		buf_puts(b, "\tipc_finish(&m, status, ");
-		put_declared(b, m, "status");
-		buf_puts(b, ");\n\treturn ipc_reply_to(reply, &m);\n}\n\n");
+		gen_reply(b, m);
 	}
 }
 

@@ -18,27 +18,6 @@
 #include "ipcgen.h"
 #include "fuzz_template.h"
 
-static bool has_result(const struct method *m)
-{
-	return m->ret.kind != TY_VOID;
-}
-
-/* The C type of a scalar, into tmp. */
-static const char *ctype(const struct typeref *t, char *tmp, size_t n)
-{
-	static const char *const names[] = {
-		[TY_U8] = "uint8_t", [TY_U16] = "uint16_t", [TY_U32] = "uint32_t",
-		[TY_U64] = "uint64_t", [TY_I8] = "int8_t", [TY_I16] = "int16_t",
-		[TY_I32] = "int32_t", [TY_I64] = "int64_t", [TY_UINT] = "uint32_t",
-		[TY_INT] = "int32_t", [TY_SIZE] = "size_t", [TY_UINTPTR] = "uintptr_t",
-		[TY_BOOL] = "bool",
-	};
-	if (t->kind != TY_ENUM)
-		return names[t->kind];
-	snprintf(tmp, n, "enum %s", t->decl->cname);
-	return tmp;
-}
-
 /* static const int fz_errs7[] = {IO_ERR_X, 0x555e0000};  (a namespace's every
  * error, raises (ns::*), as its codes' high half: fz_declared knows) */
 static void put_errs(struct buf *b, const struct method *m, unsigned k)
@@ -104,120 +83,13 @@ static void put_stub_outcaps(struct buf *b, const struct method *m)
 	}
 }
 
-/* "(struct io_file *self, const ipc_cap *c0, size_t nc0, uintptr_t a0, ...)" */
-static void put_stub_params(struct buf *b, const struct decl *i, const struct method *m)
-{
-	char tmp[300];
-	unsigned n = 0;
-	bfmt(b, "(struct %s *self", i->cname);
-	for (const struct param *p = m->caps; p; p = p->next, n++)
-		bfmt(b, p->list ? ", const ipc_cap *c%u, size_t nc%u" : ", ipc_cap c%u", n, n);
-	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++) {
-		if (p->type.kind == TY_STRING)
-			bfmt(b, ", const char *a%u", n);
-		else if (p->type.kind == TY_BYTES)
-			bfmt(b, ", const uint8_t *a%u, size_t na%u", n, n);
-		else
-			bfmt(b, ", %s a%u", ctype(&p->type, tmp, sizeof tmp), n);
-	}
-	n = 0;
-	for (const struct param *p = m->outcaps; p; p = p->next, n++)
-		bfmt(b, p->list ? ", ipc_cap *o%u, size_t *no%u" : ", ipc_cap *o%u", n, n);
-	if (m->ret.kind == TY_STRING)
-		buf_puts(b, ", char *result");
-	else if (m->ret.kind == TY_BYTES)
-		buf_puts(b, ", uint8_t *result, size_t *nresult");
-	else if (has_result(m))
-		bfmt(b, ", %s *result", ctype(&m->ret, tmp, sizeof tmp));
-	buf_putc(b, ')');
-}
-
 /* The stub behind a vtable entry, and the answer to a deferred call, of
- * method number k of the target.  The target's own names have at most one
- * '_' (fz_stub12, fz_errs12, fz_ledger), and its tags none (struct
+ * method number k of the target: its parameters a0, ..., its results r0,
+ * ..., as the generated code has them.  The target's own names have at most
+ * one '_' (fz_stub12, fz_errs12, fz_ledger), and its tags none (struct
  * fzmethod), where every C name ipcgen makes from a protocol has two or
  * more, a tag one or more: they cannot clash, whatever the protocol. */
 static void gen_method(struct buf *b, const struct decl *i, const struct method *m, unsigned k)
-{
-	char tmp[300];
-	unsigned nerrs = count_errs(m), n;
-
-	/* ---- io_file_read
-	 * static const int fz_errs7[] = {...}; */
-	put_errs(b, m, k);
-
-	if (m->kind == M_CALL) {
-		/* static void fz_answer7(ipc_cap r) { ... io_file_read_reply(r, ...); } */
-		bfmt(b, "static void fz_answer%u(ipc_cap r)\n{\n", k);
-		put_answer_outcaps(b, m);
-		if (m->ret.kind == TY_STRING)
-			bfmt(b, "\tchar result[%u];\n\tfz_string(result, %u);\n",
-			     (unsigned)m->ret.bound + 1, (unsigned)m->ret.bound);
-		else if (m->ret.kind == TY_BYTES)
-			bfmt(b, "\tuint8_t result[%u];\n\tsize_t nresult = fz_byte() %% %u;\n\tfz_fill(result, nresult);\n",
-			     (unsigned)m->ret.bound, (unsigned)m->ret.bound + 1);
-		else if (m->ret.kind == TY_BOOL)
-			buf_puts(b, "\tbool result = fz_word() & 1;\n");
-		else if (has_result(m)) {
-			const char *ty = ctype(&m->ret, tmp, sizeof tmp);
-			bfmt(b, "\t%s result = (%s)fz_word();\n", ty, ty);
-		}
-		bfmt(b, "\tint st = fz_status(fz_errs%u, %u, false);\n\n", k, nerrs);
-		bfmt(b, "\tfz_answering = fz_method(%s);\n\t%s_reply(r, st", m->clabel, m->cfunc);
-		n = 0;
-		for (const struct param *p = m->outcaps; p; p = p->next, n++)
-			bfmt(b, p->list ? ", o%u, no%u" : ", o%u", n, n);
-		if (m->ret.kind == TY_BYTES)
-			buf_puts(b, ", result, nresult");
-		else if (has_result(m))
-			buf_puts(b, ", result");
-		buf_puts(b, ");\n\tfz_answering = NULL;\n}\n\n");
-	}
-
-	/* static int fz_stub7(struct io_file *self, ...) */
-	bfmt(b, "static %s fz_stub%u", m->kind == M_CALL ? "int" : "void", k);
-	put_stub_params(b, i, m);
-	if (m->params)
-		buf_puts(b, "\n{\n\tstruct ipc_msg enc;\n\tuint32_t w = 0;\n\n\t(void)self;\n");
-	else
-		buf_puts(b, "\n{\n\t(void)self;\n");
-	/* What it was called with, encoded again, must be the request itself:
-	 * the one encoding of those values. */
-	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++) {
-		if (p->type.kind == TY_STRING)
-			bfmt(b, "\tif (!ipc_put_str(&enc, &w, a%u, %u))\n\t\tfz_fail(\"%s: a string it cannot send\");\n",
-			     n, (unsigned)p->type.bound, m->cfunc);
-		else if (p->type.kind == TY_BYTES)
-			bfmt(b, "\tipc_put_bytes(&enc, &w, a%u, na%u);\n", n, n);
-		else
-			bfmt(b, "\tenc.word[w++] = (uint64_t)a%u;\n", n);
-	}
-	buf_puts(b, m->params ? "\tfz_canonical(&enc, w, 0" : "\tfz_canonical(NULL, 0, 0");
-	put_canonical_caps(b, m);
-	if (m->kind == M_SEND) {
-		buf_puts(b, "}\n\n");
-		return;
-	}
-	bfmt(b, "\tint st = fz_status(fz_errs%u, %u, true);\n", k, nerrs);
-	bfmt(b, "\tif (st == FZ_DEFER)\n\t\treturn fz_defer(fz_answer%u);\n", k);
-	put_stub_outcaps(b, m);
-	if (m->ret.kind == TY_STRING)
-		bfmt(b, "\tfz_string(result, %u);\n", (unsigned)m->ret.bound);
-	else if (m->ret.kind == TY_BYTES)   /* sometimes past the bound: the server must not send it */
-		bfmt(b, "\t*nresult = fz_byte() %% %u;\n\tfz_fill(result, *nresult < %u ? *nresult : %u);\n",
-		     (unsigned)m->ret.bound + 2, (unsigned)m->ret.bound, (unsigned)m->ret.bound);
-	else if (m->ret.kind == TY_BOOL)
-		buf_puts(b, "\t*result = fz_word() & 1;\n");
-	else if (has_result(m))
-		bfmt(b, "\t*result = (%s)fz_word();\n", ctype(&m->ret, tmp, sizeof tmp));
-	buf_puts(b, "\treturn st;\n}\n\n");
-}
-
-/* The same for a method with language 2's values: its parameters a0, ...,
- * its results r0, ..., as the generated code has them. */
-static void gen_method_general(struct buf *b, const struct decl *i, const struct method *m, unsigned k)
 {
 	char name[32];
 	unsigned nerrs = count_errs(m), n;
@@ -369,10 +241,7 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 	unsigned nmethods = 0;
 	for (size_t k = 0; k < nall; k++)
 		for (const struct method *m = all[k]->methods; m; m = m->next) {
-			if (m->general)
-				gen_method_general(b, all[k], m, nmethods++);
-			else
-				gen_method(b, all[k], m, nmethods++);
+			gen_method(b, all[k], m, nmethods++);
 		}
 
 	buf_puts(b, "static const struct fzmethod fz_methods[] = {\n");

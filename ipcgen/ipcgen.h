@@ -327,7 +327,7 @@ struct method {
 	unsigned max_words;   /* request words at most (strings vary) */
 	bool has_ret;         /* a return type was written */
 	bool has_results;     /* results in parentheses were written */
-	bool general;         /* uses language 2's values: the general codec (gen_c) */
+	bool general;         /* uses language 2's values (diagnostics word limits for them) */
 	bool dup;
 	bool variable;        /* has string or bytes parameters */
 };

@@ -6,7 +6,8 @@
  * watches (ipc_posix_fd); it answers square at once and defers later,
  * answering it from a GLib timeout through the generated reply function.
  * Three clients, each on its own connection, start calls through the split
- * form (table_split.h) with callbacks; the loop watches each connection's
+ * form ipcgen writes for every call (NAME_async) with callbacks, which read
+ * their replies with NAME_finish; the loop watches each connection's
  * readiness descriptor (ipc_posix_async_fd) and runs ipc_call_dispatch,
  * which runs the callbacks.  One call has a deadline the server does not
  * meet, one is cancelled, one is collected by its handle.
@@ -23,7 +24,6 @@
 
 #include <mercury/posix.h>
 #include "table.h"
-#include "table_split.h"
 
 static GMainLoop *loop;
 
@@ -129,34 +129,37 @@ struct sq_arg {
 };
 static struct sq_arg sq_args[NCLIENTS][NSQUARES];
 
-static void square_done(void *arg, int status, uint64_t result)
+/* The callbacks (ipc_call_done): status and the reply, which the generated
+ * NAME_finish checks and reads as the synchronous call would. */
+static void square_done(int status, struct ipc_msg *reply, ipc_fn fn, void *arg)
 {
 	struct sq_arg *a = arg;
-	a->c->sq_status[a->i] = status;
-	a->c->sq[a->i] = result;
+	(void)fn;
+	a->c->sq_status[a->i] = table_squares_square_async_finish(status, reply, &a->c->sq[a->i]);
 	one_done(a->c);
 }
 
-static void later_done(void *arg, int status, uint64_t result)
+static void later_done(int status, struct ipc_msg *reply, ipc_fn fn, void *arg)
 {
 	struct client *c = arg;
-	c->later_status = status;
-	c->later = result;
+	(void)fn;
+	c->later_status = table_squares_later_async_finish(status, reply, &c->later);
 	one_done(c);
 }
 
-static void late_done(void *arg, int status, uint64_t result)
+static void late_done(int status, struct ipc_msg *reply, ipc_fn fn, void *arg)
 {
 	struct client *c = arg;
-	(void)result;
-	c->late_status = status;
+	uint64_t result;
+	(void)fn;
+	c->late_status = table_squares_later_async_finish(status, reply, &result);
 	one_done(c);
 }
 
-static void cancelled_done(void *arg, int status, uint64_t result)
+static void cancelled_done(int status, struct ipc_msg *reply, ipc_fn fn, void *arg)
 {
 	struct client *c = arg;
-	(void)status, (void)result;
+	(void)status, (void)reply, (void)fn;
 	c->cancelled_ran = 1; /* never: a cancelled call's callback does not run */
 }
 
@@ -191,21 +194,21 @@ static void start_client(struct client *c, int id, ipc_cap ep)
 	c->watch = g_unix_fd_add(fd, G_IO_IN, on_reply, c);
 	for (int i = 0; i < NSQUARES; i++) {
 		sq_args[id - 1][i] = (struct sq_arg){ c, i };
-		check(table_squares_square_async(c->conn, (uint64_t)(10 * id + i), -1, square_done,
-		                                 &sq_args[id - 1][i], NULL), "square");
+		check(table_squares_square_async_cb(c->conn, (uint64_t)(10 * id + i), -1, square_done,
+		                                 NULL, &sq_args[id - 1][i], NULL), "square");
 	}
 	/* Answered after a while, the clients' in reverse order. */
-	check(table_squares_later_async(c->conn, (uint64_t)id, (uint32_t)(50 + 100 * (NCLIENTS - id)),
-	                                -1, later_done, c, NULL), "later");
+	check(table_squares_later_async_cb(c->conn, (uint64_t)id, (uint32_t)(50 + 100 * (NCLIENTS - id)),
+	                                -1, later_done, NULL, c, NULL), "later");
 	/* Held by the server until the end: its 100 ms deadline passes. */
-	check(table_squares_later_async(c->conn, (uint64_t)(100 + id), 0, 100, late_done, c, NULL),
+	check(table_squares_later_async_cb(c->conn, (uint64_t)(100 + id), 0, 100, late_done, NULL, c, NULL),
 	      "later with a deadline");
 	/* Started, then cancelled at once. */
 	ipc_call_t call;
-	check(table_squares_later_async(c->conn, 7, 20, -1, cancelled_done, c, &call), "later");
+	check(table_squares_later_async_cb(c->conn, 7, 20, -1, cancelled_done, NULL, c, &call), "later");
 	check(ipc_call_cancel(c->conn, call), "ipc_call_cancel");
 	/* Collected by its handle once the loop is over. */
-	check(table_squares_square_start(c->conn, (uint64_t)(1000 + id), -1, &c->by_handle), "start");
+	check(table_squares_square_async_start(c->conn, (uint64_t)(1000 + id), -1, &c->by_handle), "start");
 	c->outstanding = NSQUARES + 2;
 	callbacks_left += c->outstanding;
 }
@@ -245,7 +248,7 @@ int main(void)
 		printf("client %d: later(7) cancelled: its callback %s\n", c->id,
 		       c->cancelled_ran ? "ran" : "never ran");
 		uint64_t r = 0;
-		int rc = table_squares_square_finish(c->conn, c->by_handle, 1000, &r);
+		int rc = table_squares_square_async_wait(c->conn, c->by_handle, 1000, &r);
 		printf("client %d: square(%d) collected by its handle = %llu (%s)\n", c->id,
 		       1000 + c->id, (unsigned long long)r, ipc_status_name(rc));
 		g_source_remove(c->watch);

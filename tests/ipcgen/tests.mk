@@ -12,6 +12,8 @@
 #   check-ipcgen-e2e      declared errors, strings, sends, describe over the POSIX port
 #   check-ipcgen-lang     language 2's values (structs, lists, optionals, bit sets,
 #                         several results) over the POSIX port, and hostile encodings
+#   check-ipcgen-split    the split form of calls (_start, _async, _wait, _finish):
+#                         many outstanding, callbacks, deadlines, cancels, hostile replies
 #   check-ipcgen-fuzz     ipcgen --fuzz targets of every protocol, built with clang's
 #                         libFuzzer and run briefly (make fuzz runs them longer)
 #   check-ipcgen-asan     diag, golden, cli and compat again under ASan/UBSan
@@ -22,7 +24,7 @@
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
 	check-ipcgen-compile check-ipcgen-cli check-ipcgen-parts check-ipcgen-compat check-ipcgen-e2e \
-	check-ipcgen-lang \
+	check-ipcgen-lang check-ipcgen-split \
 	check-ipcgen-fuzz check-ipcgen-asan check-ipcgen-tsan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
@@ -71,6 +73,18 @@ $(B)/ipcgen/check_lang: tests/ipcgen/check_lang.c $(LANG_GEN)/stamp $(B)/runtime
 		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
 check-ipcgen-lang: $(B)/ipcgen/check_lang
 	@sh tests/run-test ipcgen-lang $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_lang
+
+SPLIT_GEN = $(B)/ipcgen/split
+$(SPLIT_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/split.ipc
+	@mkdir -p $(@D)
+	$(IPCGEN) -o $(SPLIT_GEN) tests/ipcgen/ok/split.ipc
+	@touch $@
+$(B)/ipcgen/check_split: tests/ipcgen/check_split.c $(SPLIT_GEN)/stamp $(B)/runtime/san/libmercury.a
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -I$(SPLIT_GEN) $(CHECK_CFLAGS) -o $@ $< \
+		$(SPLIT_GEN)/split_client.c $(SPLIT_GEN)/split_server.c \
+		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
+check-ipcgen-split: $(B)/ipcgen/check_split
+	@sh tests/run-test ipcgen-split $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_split
 
 check-ipcgen-asan: $(IPCGEN_ASAN)
 	@sh tests/run-test ipcgen-asan $(B)/results sh -c '\

@@ -129,6 +129,43 @@ int dev_serial_set_charlen(ipc_cap ep, uint32_t bits);
 int dev_serial_set_stopbits(ipc_cap ep, enum dev_stop_bits bits);
 /* Configures the desired parity. */
 int dev_serial_set_parity(ipc_cap ep, enum dev_parity parity);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int dev_serial_get_baud_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int dev_serial_get_baud_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_get_baud_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, uint32_t *result);
+int dev_serial_get_baud_async_finish(int status, struct ipc_msg *reply, uint32_t *result);
+int dev_serial_get_charlen_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int dev_serial_get_charlen_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_get_charlen_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, uint32_t *result);
+int dev_serial_get_charlen_async_finish(int status, struct ipc_msg *reply, uint32_t *result);
+int dev_serial_get_stopbits_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int dev_serial_get_stopbits_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_get_stopbits_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, enum dev_stop_bits *result);
+int dev_serial_get_stopbits_async_finish(int status, struct ipc_msg *reply, enum dev_stop_bits *result);
+int dev_serial_get_parity_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int dev_serial_get_parity_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_get_parity_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, enum dev_parity *result);
+int dev_serial_get_parity_async_finish(int status, struct ipc_msg *reply, enum dev_parity *result);
+int dev_serial_set_baud_async_start(ipc_cap ep, uint32_t hz, int timeout_ms, ipc_call_t *call);
+int dev_serial_set_baud_async_cb(ipc_cap ep, uint32_t hz, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_set_baud_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int dev_serial_set_baud_async_finish(int status, struct ipc_msg *reply);
+int dev_serial_set_charlen_async_start(ipc_cap ep, uint32_t bits, int timeout_ms, ipc_call_t *call);
+int dev_serial_set_charlen_async_cb(ipc_cap ep, uint32_t bits, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_set_charlen_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int dev_serial_set_charlen_async_finish(int status, struct ipc_msg *reply);
+int dev_serial_set_stopbits_async_start(ipc_cap ep, enum dev_stop_bits bits, int timeout_ms, ipc_call_t *call);
+int dev_serial_set_stopbits_async_cb(ipc_cap ep, enum dev_stop_bits bits, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_set_stopbits_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int dev_serial_set_stopbits_async_finish(int status, struct ipc_msg *reply);
+int dev_serial_set_parity_async_start(ipc_cap ep, enum dev_parity parity, int timeout_ms, ipc_call_t *call);
+int dev_serial_set_parity_async_cb(ipc_cap ep, enum dev_parity parity, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int dev_serial_set_parity_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int dev_serial_set_parity_async_finish(int status, struct ipc_msg *reply);
 /* 0 if the server at ep speaks dev::serial as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int dev_serial_describe(ipc_cap ep);

@@ -17,48 +17,92 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 		return ipc_reject(in, out, st);
 	switch (in->label) {
 	case DEV_SERIAL_GET_BAUD: {
-		uint32_t r = 0;
+		uint32_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_baud)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->get_baud(self, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->get_baud(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_GET_CHARLEN: {
-		uint32_t r = 0;
+		uint32_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_charlen)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->get_charlen(self, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->get_charlen(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_GET_STOPBITS: {
-		enum dev_stop_bits r = (enum dev_stop_bits)0;
+		enum dev_stop_bits r0 = (enum dev_stop_bits)0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_stopbits)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->get_stopbits(self, &r);
-		if (st == 0 && !dev_stop_bits_valid(r))
-			st = IPC_EFAULT;
-		return ipc_finish_word(out, st, 0, (uint64_t)r);
+		st = vt->get_stopbits(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && dev_stop_bits_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_GET_PARITY: {
-		enum dev_parity r = (enum dev_parity)0;
+		enum dev_parity r0 = (enum dev_parity)0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_parity)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->get_parity(self, &r);
-		if (st == 0 && !dev_parity_valid(r))
-			st = IPC_EFAULT;
-		return ipc_finish_word(out, st, 0, (uint64_t)r);
+		st = vt->get_parity(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && dev_parity_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_SET_BAUD: {
 		uint32_t a0;
-		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0))
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_u32(in, &wi, &a0);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->set_baud)
 			return ipc_reject(in, out, IPC_ENOSYS);
@@ -67,7 +111,11 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 	}
 	case DEV_SERIAL_SET_CHARLEN: {
 		uint32_t a0;
-		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0))
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_u32(in, &wi, &a0);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->set_charlen)
 			return ipc_reject(in, out, IPC_ENOSYS);
@@ -76,7 +124,11 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 	}
 	case DEV_SERIAL_SET_STOPBITS: {
 		enum dev_stop_bits a0;
-		if (in->nwords != 1 || in->ncaps != 0 || !dev_stop_bits_dec(in->word[0], &a0))
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && dev_stop_bits_get(in, &wi, &a0);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->set_stopbits)
 			return ipc_reject(in, out, IPC_ENOSYS);
@@ -85,7 +137,11 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 	}
 	case DEV_SERIAL_SET_PARITY: {
 		enum dev_parity a0;
-		if (in->nwords != 1 || in->ncaps != 0 || !dev_parity_dec(in->word[0], &a0))
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && dev_parity_get(in, &wi, &a0);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->set_parity)
 			return ipc_reject(in, out, IPC_ENOSYS);
@@ -119,45 +175,125 @@ int dev_serial_dispatch(struct dev_serial *self)
 
 int dev_serial_get_baud_reply(ipc_cap reply, int status, uint32_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int dev_serial_get_charlen_reply(ipc_cap reply, int status, uint32_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int dev_serial_get_stopbits_reply(ipc_cap reply, int status, enum dev_stop_bits result)
 {
-	if (status == 0 && !dev_stop_bits_valid(result))
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
+	if (status == 0) {
+		ok = ok && dev_stop_bits_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int dev_serial_get_parity_reply(ipc_cap reply, int status, enum dev_parity result)
 {
-	if (status == 0 && !dev_parity_valid(result))
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
+	if (status == 0) {
+		ok = ok && dev_parity_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int dev_serial_set_baud_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int dev_serial_set_charlen_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int dev_serial_set_stopbits_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int dev_serial_set_parity_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 

@@ -117,6 +117,23 @@ static inline bool every_sparse_get(const struct ipc_msg *m, uint32_t *w, enum e
 int every_default_new(ipc_cap ep, int32_t int_, uint8_t default_, bool class_, uint8_t x_x, uint8_t a_x_b, uint32_t *result);
 int every_default_delete(ipc_cap ep, ipc_cap this_);
 int every_default_register(ipc_cap ep, ipc_cap *operator_);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int every_default_new_async_start(ipc_cap ep, int32_t int_, uint8_t default_, bool class_, uint8_t x_x, uint8_t a_x_b, int timeout_ms, ipc_call_t *call);
+int every_default_new_async_cb(ipc_cap ep, int32_t int_, uint8_t default_, bool class_, uint8_t x_x, uint8_t a_x_b, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_default_new_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, uint32_t *result);
+int every_default_new_async_finish(int status, struct ipc_msg *reply, uint32_t *result);
+int every_default_delete_async_start(ipc_cap ep, ipc_cap this_, int timeout_ms, ipc_call_t *call);
+int every_default_delete_async_cb(ipc_cap ep, ipc_cap this_, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_default_delete_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int every_default_delete_async_finish(int status, struct ipc_msg *reply);
+int every_default_register_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int every_default_register_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_default_register_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *operator_);
+int every_default_register_async_finish(int status, struct ipc_msg *reply, ipc_cap *operator_);
 /* 0 if the server at ep speaks every::default as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int every_default_describe(ipc_cap ep);
@@ -157,6 +174,31 @@ int every_scalars_rl(ipc_cap ep, enum every_level *result);
 int every_scalars_rs(ipc_cap ep, enum every_sparse *result);
 int every_scalars_note(ipc_cap ep, uint32_t x);
 int every_scalars_drop(ipc_cap ep, const ipc_cap *caps, size_t ncaps);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int every_scalars_all_async_start(ipc_cap ep, uint8_t a, uint16_t b, uint32_t c, uint64_t d, int8_t e, int16_t f, int32_t g, int64_t h, uint32_t i, int32_t j, size_t k, uintptr_t l, bool m_, enum every_level n, enum every_sparse o, int timeout_ms, ipc_call_t *call);
+int every_scalars_all_async_cb(ipc_cap ep, uint8_t a, uint16_t b, uint32_t c, uint64_t d, int8_t e, int16_t f, int32_t g, int64_t h, uint32_t i, int32_t j, size_t k, uintptr_t l, bool m_, enum every_level n, enum every_sparse o, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_scalars_all_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, int64_t *result);
+int every_scalars_all_async_finish(int status, struct ipc_msg *reply, int64_t *result);
+int every_scalars_r8_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int every_scalars_r8_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_scalars_r8_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, uint8_t *result);
+int every_scalars_r8_async_finish(int status, struct ipc_msg *reply, uint8_t *result);
+int every_scalars_rb_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int every_scalars_rb_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_scalars_rb_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *result);
+int every_scalars_rb_async_finish(int status, struct ipc_msg *reply, bool *result);
+int every_scalars_rl_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int every_scalars_rl_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_scalars_rl_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, enum every_level *result);
+int every_scalars_rl_async_finish(int status, struct ipc_msg *reply, enum every_level *result);
+int every_scalars_rs_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int every_scalars_rs_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_scalars_rs_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, enum every_sparse *result);
+int every_scalars_rs_async_finish(int status, struct ipc_msg *reply, enum every_sparse *result);
 /* 0 if the server at ep speaks every::scalars as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int every_scalars_describe(ipc_cap ep);
@@ -195,6 +237,23 @@ int every_scalars_rs_reply(ipc_cap reply, int status, enum every_sparse result);
 int every_caps_give(ipc_cap ep, ipc_cap f, ipc_cap p, const ipc_cap *rest, size_t nrest, size_t n);
 int every_caps_take(ipc_cap ep, ipc_cap *f, ipc_cap *c, ipc_cap *more, size_t *nmore, size_t *result);
 int every_caps_swap(ipc_cap ep, ipc_cap x, ipc_cap *y);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int every_caps_give_async_start(ipc_cap ep, ipc_cap f, ipc_cap p, const ipc_cap *rest, size_t nrest, size_t n, int timeout_ms, ipc_call_t *call);
+int every_caps_give_async_cb(ipc_cap ep, ipc_cap f, ipc_cap p, const ipc_cap *rest, size_t nrest, size_t n, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_caps_give_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int every_caps_give_async_finish(int status, struct ipc_msg *reply);
+int every_caps_take_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int every_caps_take_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_caps_take_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *f, ipc_cap *c, ipc_cap *more, size_t *nmore, size_t *result);
+int every_caps_take_async_finish(int status, struct ipc_msg *reply, ipc_cap *f, ipc_cap *c, ipc_cap *more, size_t *nmore, size_t *result);
+int every_caps_swap_async_start(ipc_cap ep, ipc_cap x, int timeout_ms, ipc_call_t *call);
+int every_caps_swap_async_cb(ipc_cap ep, ipc_cap x, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_caps_swap_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *y);
+int every_caps_swap_async_finish(int status, struct ipc_msg *reply, ipc_cap *y);
 /* 0 if the server at ep speaks every::caps as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int every_caps_describe(ipc_cap ep);
@@ -222,6 +281,15 @@ int every_caps_swap_reply(ipc_cap reply, int status, ipc_cap y);
 #define EVERY_DEEPER_EXTRA IPC_LABEL(EVERY_DEEPER_ID, 1)
 
 int every_deeper_extra(ipc_cap ep);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int every_deeper_extra_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int every_deeper_extra_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int every_deeper_extra_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int every_deeper_extra_async_finish(int status, struct ipc_msg *reply);
 /* 0 if the server at ep speaks every::deeper as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int every_deeper_describe(ipc_cap ep);

@@ -23,15 +23,29 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 		bool a2;
 		uint8_t a3;
 		uint8_t a4;
-		uint32_t r = 0;
-		if (in->nwords != 5 || in->ncaps != 0 || !ipc_dec_i32(in->word[0], &a0) ||
-		    !ipc_dec_u8(in->word[1], &a1) || !ipc_dec_bool(in->word[2], &a2) ||
-		    !ipc_dec_u8(in->word[3], &a3) || !ipc_dec_u8(in->word[4], &a4))
+		uint32_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_i32(in, &wi, &a0);
+		ok = ok && ipc_get_u8(in, &wi, &a1);
+		ok = ok && ipc_get_bool(in, &wi, &a2);
+		ok = ok && ipc_get_u8(in, &wi, &a3);
+		ok = ok && ipc_get_u8(in, &wi, &a4);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->new_)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->new_(self, a0, a1, a2, a3, a4, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->new_(self, a0, a1, a2, a3, a4, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case EVERY_DEFAULT_DELETE: {
 		if (in->nwords != 0 || in->ncaps != 1)
@@ -82,24 +96,42 @@ int every_default_dispatch(struct every_default *self)
 
 int every_default_new_reply(ipc_cap reply, int status, uint32_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int every_default_delete_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int every_default_register_reply(ipc_cap reply, int status, ipc_cap operator_)
 {
 	struct ipc_msg m;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	if (status == 0) {
-	}
 	if (status == 0) {
 		m.cap[0] = operator_;
 		m.ncaps = 1;
@@ -142,65 +174,127 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 		bool a12;
 		enum every_level a13;
 		enum every_sparse a14;
-		int64_t r = 0;
-		if (in->nwords != 15 || in->ncaps != 0 || !ipc_dec_u8(in->word[0], &a0) ||
-		    !ipc_dec_u16(in->word[1], &a1) || !ipc_dec_u32(in->word[2], &a2) ||
-		    !ipc_dec_u64(in->word[3], &a3) || !ipc_dec_i8(in->word[4], &a4) ||
-		    !ipc_dec_i16(in->word[5], &a5) || !ipc_dec_i32(in->word[6], &a6) ||
-		    !ipc_dec_i64(in->word[7], &a7) || !ipc_dec_u32(in->word[8], &a8) ||
-		    !ipc_dec_i32(in->word[9], &a9) || !ipc_dec_size(in->word[10], &a10) ||
-		    !ipc_dec_uintptr(in->word[11], &a11) || !ipc_dec_bool(in->word[12], &a12) ||
-		    !every_level_dec(in->word[13], &a13) ||
-		    !every_sparse_dec(in->word[14], &a14))
+		int64_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_u8(in, &wi, &a0);
+		ok = ok && ipc_get_u16(in, &wi, &a1);
+		ok = ok && ipc_get_u32(in, &wi, &a2);
+		ok = ok && ipc_get_u64(in, &wi, &a3);
+		ok = ok && ipc_get_i8(in, &wi, &a4);
+		ok = ok && ipc_get_i16(in, &wi, &a5);
+		ok = ok && ipc_get_i32(in, &wi, &a6);
+		ok = ok && ipc_get_i64(in, &wi, &a7);
+		ok = ok && ipc_get_u32(in, &wi, &a8);
+		ok = ok && ipc_get_i32(in, &wi, &a9);
+		ok = ok && ipc_get_size(in, &wi, &a10);
+		ok = ok && ipc_get_uintptr(in, &wi, &a11);
+		ok = ok && ipc_get_bool(in, &wi, &a12);
+		ok = ok && every_level_get(in, &wi, &a13);
+		ok = ok && every_sparse_get(in, &wi, &a14);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->all)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->all(self, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, &r);
-		return ipc_finish_word(out, st, 0, (uint64_t)r);
+		st = vt->all(self, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_R8: {
-		uint8_t r = 0;
+		uint8_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->r8)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->r8(self, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->r8(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_RB: {
-		bool r = 0;
+		bool r0 = 0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rb)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->rb(self, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->rb(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_RL: {
-		enum every_level r = (enum every_level)0;
+		enum every_level r0 = (enum every_level)0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rl)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->rl(self, &r);
-		if (st == 0 && !every_level_valid(r))
-			st = IPC_EFAULT;
-		return ipc_finish_word(out, st, 0, (uint64_t)r);
+		st = vt->rl(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && every_level_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_RS: {
-		enum every_sparse r = (enum every_sparse)0;
+		enum every_sparse r0 = (enum every_sparse)0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rs)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->rs(self, &r);
-		if (st == 0 && !every_sparse_valid(r))
-			st = IPC_EFAULT;
-		return ipc_finish_word(out, st, 0, (uint64_t)r);
+		st = vt->rs(self, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && every_sparse_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_NOTE: {
 		uint32_t a0;
-		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u32(in->word[0], &a0)) {
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_u32(in, &wi, &a0);
+		if (!ok || wi != in->nwords) {
 			ipc_reject(in, out, IPC_EPROTO);
 			return IPC_DEFERRED;
 		}
@@ -249,31 +343,102 @@ int every_scalars_dispatch(struct every_scalars *self)
 
 int every_scalars_all_reply(ipc_cap reply, int status, int64_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int every_scalars_r8_reply(ipc_cap reply, int status, uint8_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int every_scalars_rb_reply(ipc_cap reply, int status, bool result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int every_scalars_rl_reply(ipc_cap reply, int status, enum every_level result)
 {
-	if (status == 0 && !every_level_valid(result))
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
+	if (status == 0) {
+		ok = ok && every_level_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int every_scalars_rs_reply(ipc_cap reply, int status, enum every_sparse result)
 {
-	if (status == 0 && !every_sparse_valid(result))
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	return ipc_reply_word(reply, status, 0, 1, (uint64_t)result);
+	if (status == 0) {
+		ok = ok && every_sparse_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 void every_caps_init(struct every_caps *self, const struct every_caps_iface *iface, ipc_cap endpoint)
@@ -293,7 +458,11 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 	switch (in->label) {
 	case EVERY_CAPS_GIVE: {
 		size_t a0;
-		if (in->nwords != 1 || in->ncaps < 2 || !ipc_dec_size(in->word[0], &a0))
+		uint32_t wi = 0;
+		bool ok = in->ncaps >= 2;
+
+		ok = ok && ipc_get_size(in, &wi, &a0);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->give)
 			return ipc_reject(in, out, IPC_ENOSYS);
@@ -301,18 +470,27 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 		return ipc_finish(out, st, 0);
 	}
 	case EVERY_CAPS_TAKE: {
-		size_t r = 0;
+		size_t r0 = 0;
 		ipc_cap oc[IPC_MAX_CAPS];
 		ipc_caps_none(oc, IPC_MAX_CAPS);
 		size_t noc = 0;
+		uint32_t wi = 0;
+		bool ok = true;
+
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->take)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->take(self, &oc[0], &oc[1], oc + 2, &noc, &r);
+		st = vt->take(self, &oc[0], &oc[1], oc + 2, &noc, &r0);
 		if (st == 0) {
-			out->word[0] = r;
-			out->nwords = 1;
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		if (st == 0) {
 			if (noc > (IPC_MAX_CAPS - 2))
 				noc = (IPC_MAX_CAPS - 2);
 			ipc_put_caps(out, 0, oc, 2 + noc);
@@ -363,15 +541,22 @@ int every_caps_dispatch(struct every_caps *self)
 
 int every_caps_give_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const ipc_cap *more, size_t nmore, size_t result)
 {
 	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (!more && nmore) {
@@ -380,14 +565,17 @@ int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const
 			status = IPC_EFAULT;
 	}
 	if (status == 0) {
-		m.word[0] = result;
-		m.nwords = 1;
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	if (status == 0) {
 		if (nmore > (IPC_MAX_CAPS - 2)) {
 			ipc_drop_caps(more + (IPC_MAX_CAPS - 2), nmore - (IPC_MAX_CAPS - 2), 0);
 			nmore = (IPC_MAX_CAPS - 2);
 		}
-	}
-	if (status == 0) {
 		m.cap[0] = f;
 		m.cap[1] = c;
 		ipc_put_caps(&m, 2, more, nmore);
@@ -404,12 +592,9 @@ int every_caps_swap_reply(ipc_cap reply, int status, ipc_cap y)
 {
 	struct ipc_msg m;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	if (status == 0) {
-	}
 	if (status == 0) {
 		m.cap[0] = y;
 		m.ncaps = 1;
@@ -472,6 +657,12 @@ int every_deeper_dispatch(struct every_deeper *self)
 
 int every_deeper_extra_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 

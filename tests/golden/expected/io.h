@@ -69,6 +69,23 @@ int io_file_read(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf,
 int io_file_write(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, size_t *result);
 /* Seeks a file to a given offset, returning the new offset. */
 int io_file_seek(ipc_cap ep, int64_t offs, enum io_whence w, size_t *result);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int io_file_read_async_start(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, int timeout_ms, ipc_call_t *call);
+int io_file_read_async_cb(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int io_file_read_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, size_t *result);
+int io_file_read_async_finish(int status, struct ipc_msg *reply, size_t *result);
+int io_file_write_async_start(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, int timeout_ms, ipc_call_t *call);
+int io_file_write_async_cb(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int io_file_write_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, size_t *result);
+int io_file_write_async_finish(int status, struct ipc_msg *reply, size_t *result);
+int io_file_seek_async_start(ipc_cap ep, int64_t offs, enum io_whence w, int timeout_ms, ipc_call_t *call);
+int io_file_seek_async_cb(ipc_cap ep, int64_t offs, enum io_whence w, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int io_file_seek_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, size_t *result);
+int io_file_seek_async_finish(int status, struct ipc_msg *reply, size_t *result);
 /* 0 if the server at ep speaks io::file as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int io_file_describe(ipc_cap ep);

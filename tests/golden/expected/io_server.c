@@ -20,38 +20,74 @@ int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_ms
 	case IO_FILE_READ: {
 		uintptr_t a0;
 		size_t a1;
-		size_t r = 0;
-		if (in->nwords != 2 || !ipc_dec_uintptr(in->word[0], &a0) ||
-		    !ipc_dec_size(in->word[1], &a1))
+		size_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = true;
+
+		ok = ok && ipc_get_uintptr(in, &wi, &a0);
+		ok = ok && ipc_get_size(in, &wi, &a1);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->read)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case IO_FILE_WRITE: {
 		uintptr_t a0;
 		size_t a1;
-		size_t r = 0;
-		if (in->nwords != 2 || !ipc_dec_uintptr(in->word[0], &a0) ||
-		    !ipc_dec_size(in->word[1], &a1))
+		size_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = true;
+
+		ok = ok && ipc_get_uintptr(in, &wi, &a0);
+		ok = ok && ipc_get_size(in, &wi, &a1);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->write)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->write(self, in->cap, in->ncaps, a0, a1, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->write(self, in->cap, in->ncaps, a0, a1, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case IO_FILE_SEEK: {
 		int64_t a0;
 		enum io_whence a1;
-		size_t r = 0;
-		if (in->nwords != 2 || in->ncaps != 0 || !ipc_dec_i64(in->word[0], &a0) ||
-		    !io_whence_dec(in->word[1], &a1))
+		size_t r0 = 0;
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_i64(in, &wi, &a0);
+		ok = ok && io_whence_get(in, &wi, &a1);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->seek)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->seek(self, a0, a1, &r);
-		return ipc_finish_word(out, st, 0, r);
+		st = vt->seek(self, a0, a1, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		return ipc_finish(out, st, 0);
 	}
 	case IPC_LABEL(IO_FILE_ID, IPC_METHOD_DESCRIBE):
 		if (in->nwords != 0 || in->ncaps != 0)
@@ -79,16 +115,61 @@ int io_file_dispatch(struct io_file *self)
 
 int io_file_read_reply(ipc_cap reply, int status, size_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int io_file_write_reply(ipc_cap reply, int status, size_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 int io_file_seek_reply(ipc_cap reply, int status, size_t result)
 {
-	return ipc_reply_word(reply, status, 0, 1, result);
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 

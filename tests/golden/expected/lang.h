@@ -234,6 +234,39 @@ int lang_fs_blobs(ipc_cap ep, const struct lang_blob *b, lang_wide w, bool *has_
 int lang_fs_note(ipc_cap ep, const struct lang_time *when, lang_mode flags);
 int lang_fs_last(ipc_cap ep, bool *has_when, struct lang_time *when, lang_mode *flags);
 int lang_fs_later(ipc_cap ep, uint32_t n, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int lang_fs_stat_async_start(ipc_cap ep, const char *name, int timeout_ms, ipc_call_t *call);
+int lang_fs_stat_async_cb(ipc_cap ep, const char *name, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_stat_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, struct lang_entry *result);
+int lang_fs_stat_async_finish(int status, struct ipc_msg *reply, struct lang_entry *result);
+int lang_fs_list_async_start(ipc_cap ep, const char *dir, const uint32_t *max, int timeout_ms, ipc_call_t *call);
+int lang_fs_list_async_cb(ipc_cap ep, const char *dir, const uint32_t *max, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_list_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, struct lang_entry *ents, size_t *nents, bool *more);
+int lang_fs_list_async_finish(int status, struct ipc_msg *reply, struct lang_entry *ents, size_t *nents, bool *more);
+int lang_fs_lookup_async_start(ipc_cap ep, const char *path, int timeout_ms, ipc_call_t *call);
+int lang_fs_lookup_async_cb(ipc_cap ep, const char *path, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_lookup_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode);
+int lang_fs_lookup_async_finish(int status, struct ipc_msg *reply, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode);
+int lang_fs_names_async_start(ipc_cap ep, const char *const *parts, size_t nparts, int timeout_ms, ipc_call_t *call);
+int lang_fs_names_async_cb(ipc_cap ep, const char *const *parts, size_t nparts, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_names_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, char *joined, uint32_t *count);
+int lang_fs_names_async_finish(int status, struct ipc_msg *reply, char *joined, uint32_t *count);
+int lang_fs_blobs_async_start(ipc_cap ep, const struct lang_blob *b, lang_wide w, int timeout_ms, ipc_call_t *call);
+int lang_fs_blobs_async_cb(ipc_cap ep, const struct lang_blob *b, lang_wide w, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_blobs_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_ob, struct lang_blob *ob, lang_wide *ow);
+int lang_fs_blobs_async_finish(int status, struct ipc_msg *reply, bool *has_ob, struct lang_blob *ob, lang_wide *ow);
+int lang_fs_last_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int lang_fs_last_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_last_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_when, struct lang_time *when, lang_mode *flags);
+int lang_fs_last_async_finish(int status, struct ipc_msg *reply, bool *has_when, struct lang_time *when, lang_mode *flags);
+int lang_fs_later_async_start(ipc_cap ep, uint32_t n, int timeout_ms, ipc_call_t *call);
+int lang_fs_later_async_cb(ipc_cap ep, uint32_t n, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_later_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents);
+int lang_fs_later_async_finish(int status, struct ipc_msg *reply, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents);
 /* 0 if the server at ep speaks lang::fs as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int lang_fs_describe(ipc_cap ep);

@@ -15,20 +15,6 @@ static int lang_fs_stat_pack(struct ipc_msg *m, const char *name)
 	return 0;
 }
 
-static int lang_fs_stat_finish(struct ipc_msg *m, struct lang_entry *result)
-{
-	uint32_t wi = 0;
-	bool ok = true;
-	int st;
-
-	if ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 && !(st == LANG_ERR_MISSING) ? IPC_EPROTO : st;
-	ok = ok && lang_entry_get(m, &wi, result);
-	if (!ok || wi != m->nwords)
-		return ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);
-	return 0;
-}
-
 int lang_fs_stat(ipc_cap ep, const char *name, struct lang_entry *result)
 {
 	struct ipc_msg m;
@@ -39,9 +25,66 @@ int lang_fs_stat(ipc_cap ep, const char *name, struct lang_entry *result)
 	}
 	if ((st = lang_fs_stat_pack(&m, name)) != 0)
 		return st;
-	if ((st = ipc_call(ep, &m)) != 0)
+	st = ipc_call(ep, &m);
+	return lang_fs_stat_async_finish(st, &m, result);
+}
+
+int lang_fs_stat_async_start(ipc_cap ep, const char *name, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_stat_pack(&m, name)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
 		return st;
-	return lang_fs_stat_finish(&m, result);
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_stat_async_cb(ipc_cap ep, const char *name, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_stat_pack(&m, name)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_stat_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, struct lang_entry *result)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!result) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_stat_async_finish(st, &m, result);
+}
+
+int lang_fs_stat_async_finish(int status, struct ipc_msg *reply, struct lang_entry *result)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!result) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+		return st > 0 && !(st == LANG_ERR_MISSING) ? IPC_EPROTO : st;
+	ok = ok && lang_entry_get(reply, &wi, result);
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
 }
 
 static int lang_fs_list_pack(struct ipc_msg *m, const char *dir, const uint32_t *max)
@@ -62,23 +105,6 @@ static int lang_fs_list_pack(struct ipc_msg *m, const char *dir, const uint32_t 
 	return 0;
 }
 
-static int lang_fs_list_finish(struct ipc_msg *m, struct lang_entry *ents, size_t *nents, bool *more)
-{
-	uint32_t wi = 0;
-	bool ok = true;
-	int st;
-
-	if ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 && !((st > 0 && st >> 16 == 0x00003b55)) ? IPC_EPROTO : st;
-	ok = ok && ipc_get_count(m, &wi, 3, nents);
-	for (size_t ix = 0; ok && ix < (*nents); ix++)
-		ok = ok && lang_entry_get(m, &wi, &ents[ix]);
-	ok = ok && ipc_get_bool(m, &wi, more);
-	if (!ok || wi != m->nwords)
-		return ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);
-	return 0;
-}
-
 int lang_fs_list(ipc_cap ep, const char *dir, const uint32_t *max, struct lang_entry *ents, size_t *nents, bool *more)
 {
 	struct ipc_msg m;
@@ -89,9 +115,69 @@ int lang_fs_list(ipc_cap ep, const char *dir, const uint32_t *max, struct lang_e
 	}
 	if ((st = lang_fs_list_pack(&m, dir, max)) != 0)
 		return st;
-	if ((st = ipc_call(ep, &m)) != 0)
+	st = ipc_call(ep, &m);
+	return lang_fs_list_async_finish(st, &m, ents, nents, more);
+}
+
+int lang_fs_list_async_start(ipc_cap ep, const char *dir, const uint32_t *max, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_list_pack(&m, dir, max)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
 		return st;
-	return lang_fs_list_finish(&m, ents, nents, more);
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_list_async_cb(ipc_cap ep, const char *dir, const uint32_t *max, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_list_pack(&m, dir, max)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_list_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, struct lang_entry *ents, size_t *nents, bool *more)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!ents || !nents || !more) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_list_async_finish(st, &m, ents, nents, more);
+}
+
+int lang_fs_list_async_finish(int status, struct ipc_msg *reply, struct lang_entry *ents, size_t *nents, bool *more)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!ents || !nents || !more) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+		return st > 0 && !((st > 0 && st >> 16 == 0x00003b55)) ? IPC_EPROTO : st;
+	ok = ok && ipc_get_count(reply, &wi, 3, nents);
+	for (size_t ix = 0; ok && ix < (*nents); ix++)
+		ok = ok && lang_entry_get(reply, &wi, &ents[ix]);
+	ok = ok && ipc_get_bool(reply, &wi, more);
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
 }
 
 static int lang_fs_lookup_pack(struct ipc_msg *m, const char *path)
@@ -108,25 +194,6 @@ static int lang_fs_lookup_pack(struct ipc_msg *m, const char *path)
 	return 0;
 }
 
-static int lang_fs_lookup_finish(struct ipc_msg *m, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode)
-{
-	uint32_t wi = 0;
-	bool ok = true;
-	int st;
-
-	if ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && lang_kind_get(m, &wi, kind);
-	ok = ok && ipc_get_bool(m, &wi, has_rest);
-	if (ok && *has_rest) {
-		ok = ok && ipc_get_str(m, &wi, rest, 24);
-	}
-	ok = ok && lang_mode_get(m, &wi, mode);
-	if (!ok || wi != m->nwords)
-		return ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);
-	return 0;
-}
-
 int lang_fs_lookup(ipc_cap ep, const char *path, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode)
 {
 	struct ipc_msg m;
@@ -137,9 +204,71 @@ int lang_fs_lookup(ipc_cap ep, const char *path, enum lang_kind *kind, bool *has
 	}
 	if ((st = lang_fs_lookup_pack(&m, path)) != 0)
 		return st;
-	if ((st = ipc_call(ep, &m)) != 0)
+	st = ipc_call(ep, &m);
+	return lang_fs_lookup_async_finish(st, &m, kind, has_rest, rest, mode);
+}
+
+int lang_fs_lookup_async_start(ipc_cap ep, const char *path, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_lookup_pack(&m, path)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
 		return st;
-	return lang_fs_lookup_finish(&m, kind, has_rest, rest, mode);
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_lookup_async_cb(ipc_cap ep, const char *path, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_lookup_pack(&m, path)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_lookup_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!kind || !has_rest || !rest || !mode) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_lookup_async_finish(st, &m, kind, has_rest, rest, mode);
+}
+
+int lang_fs_lookup_async_finish(int status, struct ipc_msg *reply, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!kind || !has_rest || !rest || !mode) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	ok = ok && lang_kind_get(reply, &wi, kind);
+	ok = ok && ipc_get_bool(reply, &wi, has_rest);
+	if (ok && *has_rest) {
+		ok = ok && ipc_get_str(reply, &wi, rest, 24);
+	}
+	ok = ok && lang_mode_get(reply, &wi, mode);
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
 }
 
 static int lang_fs_names_pack(struct ipc_msg *m, const char *const *parts, size_t nparts)
@@ -158,21 +287,6 @@ static int lang_fs_names_pack(struct ipc_msg *m, const char *const *parts, size_
 	return 0;
 }
 
-static int lang_fs_names_finish(struct ipc_msg *m, char *joined, uint32_t *count)
-{
-	uint32_t wi = 0;
-	bool ok = true;
-	int st;
-
-	if ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && ipc_get_str(m, &wi, joined, 40);
-	ok = ok && ipc_get_u32(m, &wi, count);
-	if (!ok || wi != m->nwords)
-		return ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);
-	return 0;
-}
-
 int lang_fs_names(ipc_cap ep, const char *const *parts, size_t nparts, char *joined, uint32_t *count)
 {
 	struct ipc_msg m;
@@ -183,9 +297,67 @@ int lang_fs_names(ipc_cap ep, const char *const *parts, size_t nparts, char *joi
 	}
 	if ((st = lang_fs_names_pack(&m, parts, nparts)) != 0)
 		return st;
-	if ((st = ipc_call(ep, &m)) != 0)
+	st = ipc_call(ep, &m);
+	return lang_fs_names_async_finish(st, &m, joined, count);
+}
+
+int lang_fs_names_async_start(ipc_cap ep, const char *const *parts, size_t nparts, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_names_pack(&m, parts, nparts)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
 		return st;
-	return lang_fs_names_finish(&m, joined, count);
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_names_async_cb(ipc_cap ep, const char *const *parts, size_t nparts, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_names_pack(&m, parts, nparts)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_names_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, char *joined, uint32_t *count)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!joined || !count) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_names_async_finish(st, &m, joined, count);
+}
+
+int lang_fs_names_async_finish(int status, struct ipc_msg *reply, char *joined, uint32_t *count)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!joined || !count) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	ok = ok && ipc_get_str(reply, &wi, joined, 40);
+	ok = ok && ipc_get_u32(reply, &wi, count);
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
 }
 
 static int lang_fs_blobs_pack(struct ipc_msg *m, const struct lang_blob *b, lang_wide w)
@@ -206,24 +378,6 @@ static int lang_fs_blobs_pack(struct ipc_msg *m, const struct lang_blob *b, lang
 	return 0;
 }
 
-static int lang_fs_blobs_finish(struct ipc_msg *m, bool *has_ob, struct lang_blob *ob, lang_wide *ow)
-{
-	uint32_t wi = 0;
-	bool ok = true;
-	int st;
-
-	if ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && ipc_get_bool(m, &wi, has_ob);
-	if (ok && *has_ob) {
-		ok = ok && lang_blob_get(m, &wi, ob);
-	}
-	ok = ok && lang_wide_get(m, &wi, ow);
-	if (!ok || wi != m->nwords)
-		return ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);
-	return 0;
-}
-
 int lang_fs_blobs(ipc_cap ep, const struct lang_blob *b, lang_wide w, bool *has_ob, struct lang_blob *ob, lang_wide *ow)
 {
 	struct ipc_msg m;
@@ -234,9 +388,70 @@ int lang_fs_blobs(ipc_cap ep, const struct lang_blob *b, lang_wide w, bool *has_
 	}
 	if ((st = lang_fs_blobs_pack(&m, b, w)) != 0)
 		return st;
-	if ((st = ipc_call(ep, &m)) != 0)
+	st = ipc_call(ep, &m);
+	return lang_fs_blobs_async_finish(st, &m, has_ob, ob, ow);
+}
+
+int lang_fs_blobs_async_start(ipc_cap ep, const struct lang_blob *b, lang_wide w, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_blobs_pack(&m, b, w)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
 		return st;
-	return lang_fs_blobs_finish(&m, has_ob, ob, ow);
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_blobs_async_cb(ipc_cap ep, const struct lang_blob *b, lang_wide w, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_blobs_pack(&m, b, w)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_blobs_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_ob, struct lang_blob *ob, lang_wide *ow)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!has_ob || !ob || !ow) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_blobs_async_finish(st, &m, has_ob, ob, ow);
+}
+
+int lang_fs_blobs_async_finish(int status, struct ipc_msg *reply, bool *has_ob, struct lang_blob *ob, lang_wide *ow)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!has_ob || !ob || !ow) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	ok = ok && ipc_get_bool(reply, &wi, has_ob);
+	if (ok && *has_ob) {
+		ok = ok && lang_blob_get(reply, &wi, ob);
+	}
+	ok = ok && lang_wide_get(reply, &wi, ow);
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
 }
 
 static int lang_fs_note_pack(struct ipc_msg *m, const struct lang_time *when, lang_mode flags)
@@ -269,32 +484,7 @@ int lang_fs_note(ipc_cap ep, const struct lang_time *when, lang_mode flags)
 
 static int lang_fs_last_pack(struct ipc_msg *m)
 {
-	uint32_t wi = 0;
-	bool ok = true;
-
 	ipc_msg_init(m, LANG_FS_LAST, 0, 0);
-	if (!ok) {
-		return IPC_EINVAL;
-	}
-	m->nwords = wi;
-	return 0;
-}
-
-static int lang_fs_last_finish(struct ipc_msg *m, bool *has_when, struct lang_time *when, lang_mode *flags)
-{
-	uint32_t wi = 0;
-	bool ok = true;
-	int st;
-
-	if ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && ipc_get_bool(m, &wi, has_when);
-	if (ok && *has_when) {
-		ok = ok && lang_time_get(m, &wi, when);
-	}
-	ok = ok && lang_mode_get(m, &wi, flags);
-	if (!ok || wi != m->nwords)
-		return ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);
 	return 0;
 }
 
@@ -308,9 +498,70 @@ int lang_fs_last(ipc_cap ep, bool *has_when, struct lang_time *when, lang_mode *
 	}
 	if ((st = lang_fs_last_pack(&m)) != 0)
 		return st;
-	if ((st = ipc_call(ep, &m)) != 0)
+	st = ipc_call(ep, &m);
+	return lang_fs_last_async_finish(st, &m, has_when, when, flags);
+}
+
+int lang_fs_last_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_last_pack(&m)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
 		return st;
-	return lang_fs_last_finish(&m, has_when, when, flags);
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_last_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_last_pack(&m)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_last_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_when, struct lang_time *when, lang_mode *flags)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!has_when || !when || !flags) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_last_async_finish(st, &m, has_when, when, flags);
+}
+
+int lang_fs_last_async_finish(int status, struct ipc_msg *reply, bool *has_when, struct lang_time *when, lang_mode *flags)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!has_when || !when || !flags) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	ok = ok && ipc_get_bool(reply, &wi, has_when);
+	if (ok && *has_when) {
+		ok = ok && lang_time_get(reply, &wi, when);
+	}
+	ok = ok && lang_mode_get(reply, &wi, flags);
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
 }
 
 static int lang_fs_later_pack(struct ipc_msg *m, uint32_t n)
@@ -327,26 +578,6 @@ static int lang_fs_later_pack(struct ipc_msg *m, uint32_t n)
 	return 0;
 }
 
-static int lang_fs_later_finish(struct ipc_msg *m, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents)
-{
-	uint32_t wi = 0;
-	bool ok = true;
-	int st;
-
-	if ((st = ipc_reply_check(m, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && ipc_get_bool(m, &wi, has_when);
-	if (ok && *has_when) {
-		ok = ok && lang_time_get(m, &wi, when);
-	}
-	ok = ok && ipc_get_count(m, &wi, 2, nents);
-	for (size_t ix = 0; ok && ix < (*nents); ix++)
-		ok = ok && lang_entry_get(m, &wi, &ents[ix]);
-	if (!ok || wi != m->nwords)
-		return ipc_drop_caps(m->cap, m->ncaps, IPC_EPROTO);
-	return 0;
-}
-
 int lang_fs_later(ipc_cap ep, uint32_t n, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents)
 {
 	struct ipc_msg m;
@@ -357,9 +588,72 @@ int lang_fs_later(ipc_cap ep, uint32_t n, bool *has_when, struct lang_time *when
 	}
 	if ((st = lang_fs_later_pack(&m, n)) != 0)
 		return st;
-	if ((st = ipc_call(ep, &m)) != 0)
+	st = ipc_call(ep, &m);
+	return lang_fs_later_async_finish(st, &m, has_when, when, ents, nents);
+}
+
+int lang_fs_later_async_start(ipc_cap ep, uint32_t n, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_later_pack(&m, n)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
 		return st;
-	return lang_fs_later_finish(&m, has_when, when, ents, nents);
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_later_async_cb(ipc_cap ep, uint32_t n, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_later_pack(&m, n)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_later_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!has_when || !when || !ents || !nents) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_later_async_finish(st, &m, has_when, when, ents, nents);
+}
+
+int lang_fs_later_async_finish(int status, struct ipc_msg *reply, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!has_when || !when || !ents || !nents) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	ok = ok && ipc_get_bool(reply, &wi, has_when);
+	if (ok && *has_when) {
+		ok = ok && lang_time_get(reply, &wi, when);
+	}
+	ok = ok && ipc_get_count(reply, &wi, 2, nents);
+	for (size_t ix = 0; ok && ix < (*nents); ix++)
+		ok = ok && lang_entry_get(reply, &wi, &ents[ix]);
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
 }
 
 int lang_fs_describe(ipc_cap ep)

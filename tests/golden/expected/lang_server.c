@@ -200,9 +200,9 @@ int lang_fs_handle(struct lang_fs *self, const struct ipc_msg *in, struct ipc_ms
 		lang_mode r1 = 0;
 		ipc_zero(&r0, sizeof r0);
 		uint32_t wi = 0;
-		bool ok = in->ncaps == 0;
+		bool ok = true;
 
-		if (!ok || wi != in->nwords)
+		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->last)
 			return ipc_reject(in, out, IPC_ENOSYS);

@@ -45,6 +45,27 @@ int store_files_name(ipc_cap ep, uint64_t id, char *result);
 int store_files_hash(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt, uint8_t *result, size_t *nresult);
 int store_files_list(ipc_cap ep, const char *dir, ipc_cap *files, size_t *nfiles, size_t *result);
 int store_files_log(ipc_cap ep, const char *msg);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int store_files_open_async_start(ipc_cap ep, const char *path, uint32_t flags, int timeout_ms, ipc_call_t *call);
+int store_files_open_async_cb(ipc_cap ep, const char *path, uint32_t flags, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int store_files_open_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *file);
+int store_files_open_async_finish(int status, struct ipc_msg *reply, ipc_cap *file);
+int store_files_name_async_start(ipc_cap ep, uint64_t id, int timeout_ms, ipc_call_t *call);
+int store_files_name_async_cb(ipc_cap ep, uint64_t id, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int store_files_name_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, char *result);
+int store_files_name_async_finish(int status, struct ipc_msg *reply, char *result);
+int store_files_hash_async_start(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt, int timeout_ms, ipc_call_t *call);
+int store_files_hash_async_cb(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int store_files_hash_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, uint8_t *result, size_t *nresult);
+int store_files_hash_async_finish(int status, struct ipc_msg *reply, uint8_t *result, size_t *nresult);
+int store_files_list_async_start(ipc_cap ep, const char *dir, int timeout_ms, ipc_call_t *call);
+int store_files_list_async_cb(ipc_cap ep, const char *dir, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int store_files_list_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *files, size_t *nfiles, size_t *result);
+int store_files_list_async_finish(int status, struct ipc_msg *reply, ipc_cap *files, size_t *nfiles, size_t *result);
 /* 0 if the server at ep speaks store::files as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int store_files_describe(ipc_cap ep);

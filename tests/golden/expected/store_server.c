@@ -23,8 +23,11 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 		ipc_cap oc[1];
 		ipc_caps_none(oc, 1);
 		uint32_t wi = 0;
-		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 255) ||
-		    !(wi < in->nwords && ipc_dec_u32(in->word[wi++], &a1)) || wi != in->nwords)
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_str(in, &wi, a0, 255);
+		ok = ok && ipc_get_u32(in, &wi, &a1);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->open)
 			return ipc_reject(in, out, IPC_ENOSYS);
@@ -38,15 +41,21 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 	}
 	case STORE_FILES_NAME: {
 		uint64_t a0;
-		char r[65] = {0};
-		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0))
+		char r0[65];
+		ipc_zero(r0, sizeof r0);
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_u64(in, &wi, &a0);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->name)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->name(self, a0, r);
+		st = vt->name(self, a0, r0);
 		if (st == 0) {
-			uint32_t wi = 0;
-			if (ipc_put_str(out, &wi, r, 64))
+			wi = 0;
+			ok = ok && ipc_put_str_at(out, &wi, r0, 64);
+			if (ok)
 				out->nwords = wi;
 			else
 				st = IPC_EFAULT;
@@ -57,41 +66,53 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 		uint8_t a0[32];
 		size_t na0;
 		uint8_t a1;
-		uint8_t r[16];
-		size_t nr = 0;
+		uint8_t r0[16];
+		size_t nr0 = 0;
+		ipc_zero(r0, sizeof r0);
 		uint32_t wi = 0;
-		if (in->ncaps != 0 || !ipc_get_bytes(in, &wi, a0, 32, &na0) ||
-		    !(wi < in->nwords && ipc_dec_u8(in->word[wi++], &a1)) || wi != in->nwords)
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_bytes(in, &wi, a0, 32, &na0);
+		ok = ok && ipc_get_u8(in, &wi, &a1);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->hash)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->hash(self, a0, na0, a1, r, &nr);
+		st = vt->hash(self, a0, na0, a1, r0, &nr0);
 		if (st == 0) {
-			uint32_t wi = 0;
-			if (nr <= 16) {
-				ipc_put_bytes(out, &wi, r, nr);
+			wi = 0;
+			ok = ok && ipc_put_bytes_at(out, &wi, r0, nr0, 16);
+			if (ok)
 				out->nwords = wi;
-			} else {
+			else
 				st = IPC_EFAULT;
-			}
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case STORE_FILES_LIST: {
 		char a0[101];
-		size_t r = 0;
+		size_t r0 = 0;
 		ipc_cap oc[IPC_MAX_CAPS];
 		ipc_caps_none(oc, IPC_MAX_CAPS);
 		size_t noc = 0;
 		uint32_t wi = 0;
-		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 100) || wi != in->nwords)
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_str(in, &wi, a0, 100);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->list)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->list(self, a0, oc + 0, &noc, &r);
+		st = vt->list(self, a0, oc + 0, &noc, &r0);
 		if (st == 0) {
-			out->word[0] = r;
-			out->nwords = 1;
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		if (st == 0) {
 			if (noc > IPC_MAX_CAPS)
 				noc = IPC_MAX_CAPS;
 			ipc_put_caps(out, 0, oc, 0 + noc);
@@ -103,7 +124,10 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 	case STORE_FILES_LOG: {
 		char a0[201];
 		uint32_t wi = 0;
-		if (in->ncaps != 0 || !ipc_get_str(in, &wi, a0, 200) || wi != in->nwords) {
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_str(in, &wi, a0, 200);
+		if (!ok || wi != in->nwords) {
 			ipc_reject(in, out, IPC_EPROTO);
 			return IPC_DEFERRED;
 		}
@@ -142,12 +166,9 @@ int store_files_open_reply(ipc_cap reply, int status, ipc_cap file)
 {
 	struct ipc_msg m;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	if (status == 0) {
-	}
 	if (status == 0) {
 		m.cap[0] = file;
 		m.ncaps = 1;
@@ -161,19 +182,18 @@ int store_files_open_reply(ipc_cap reply, int status, ipc_cap file)
 int store_files_name_reply(ipc_cap reply, int status, const char *result)
 {
 	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		int st = 0;
-		uint32_t wi = 0;
-		if (ipc_put_str(&m, &wi, result, 64))
+		ok = ok && ipc_put_str_at(&m, &wi, result, 64);
+		if (ok)
 			m.nwords = wi;
 		else
-			st = IPC_EFAULT;
-		status = st;
+			status = IPC_EFAULT;
 	}
 	ipc_finish(&m, status, status == STORE_ERR_NOT_FOUND);
 	return ipc_reply_to(reply, &m);
@@ -182,21 +202,18 @@ int store_files_name_reply(ipc_cap reply, int status, const char *result)
 int store_files_hash_reply(ipc_cap reply, int status, const uint8_t *result, size_t nresult)
 {
 	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		int st = 0;
-		uint32_t wi = 0;
-		if (nresult <= 16 && (result || !nresult)) {
-			ipc_put_bytes(&m, &wi, result, nresult);
+		ok = ok && ipc_put_bytes_at(&m, &wi, result, nresult, 16);
+		if (ok)
 			m.nwords = wi;
-		} else {
-			st = IPC_EFAULT;
-		}
-		status = st;
+		else
+			status = IPC_EFAULT;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -205,9 +222,10 @@ int store_files_hash_reply(ipc_cap reply, int status, const uint8_t *result, siz
 int store_files_list_reply(ipc_cap reply, int status, const ipc_cap *files, size_t nfiles, size_t result)
 {
 	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (!files && nfiles) {
@@ -216,14 +234,17 @@ int store_files_list_reply(ipc_cap reply, int status, const ipc_cap *files, size
 			status = IPC_EFAULT;
 	}
 	if (status == 0) {
-		m.word[0] = result;
-		m.nwords = 1;
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	if (status == 0) {
 		if (nfiles > IPC_MAX_CAPS) {
 			ipc_drop_caps(files + IPC_MAX_CAPS, nfiles - IPC_MAX_CAPS, 0);
 			nfiles = IPC_MAX_CAPS;
 		}
-	}
-	if (status == 0) {
 		ipc_put_caps(&m, 0, files, nfiles);
 	} else {
 		ipc_drop_caps(files, nfiles, 0);

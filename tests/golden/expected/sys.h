@@ -29,6 +29,15 @@ static inline const char *sys_status_name(int status)
  * provided endpoint capability and returns its assigned serial number.
  */
 int sys_devregistry_new(ipc_cap ep, uint64_t iface, ipc_cap *out_, uint32_t *result);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int sys_devregistry_new_async_start(ipc_cap ep, uint64_t iface, int timeout_ms, ipc_call_t *call);
+int sys_devregistry_new_async_cb(ipc_cap ep, uint64_t iface, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int sys_devregistry_new_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *out_, uint32_t *result);
+int sys_devregistry_new_async_finish(int status, struct ipc_msg *reply, ipc_cap *out_, uint32_t *result);
 /* 0 if the server at ep speaks sys::devregistry as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int sys_devregistry_describe(ipc_cap ep);
@@ -58,6 +67,15 @@ int sys_devregistry_new_reply(ipc_cap reply, int status, ipc_cap out_, uint32_t 
 
 /* Opens the nth device implementing the given interface ID. */
 int sys_devmgr_open(ipc_cap ep, uint64_t iface, uint32_t n, ipc_cap *dev);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int sys_devmgr_open_async_start(ipc_cap ep, uint64_t iface, uint32_t n, int timeout_ms, ipc_call_t *call);
+int sys_devmgr_open_async_cb(ipc_cap ep, uint64_t iface, uint32_t n, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int sys_devmgr_open_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *dev);
+int sys_devmgr_open_async_finish(int status, struct ipc_msg *reply, ipc_cap *dev);
 /* 0 if the server at ep speaks sys::devmgr as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int sys_devmgr_describe(ipc_cap ep);
@@ -84,6 +102,15 @@ int sys_devmgr_open_reply(ipc_cap reply, int status, ipc_cap dev);
 
 /* Starts the process. */
 int sys_process_start(ipc_cap ep);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int sys_process_start_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int sys_process_start_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int sys_process_start_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int sys_process_start_async_finish(int status, struct ipc_msg *reply);
 /* 0 if the server at ep speaks sys::process as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int sys_process_describe(ipc_cap ep);
@@ -110,6 +137,15 @@ int sys_process_start_reply(ipc_cap reply, int status);
 
 /* Creates a new, empty process. */
 int sys_procmgr_new(ipc_cap ep, ipc_cap *proc);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int sys_procmgr_new_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call);
+int sys_procmgr_new_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int sys_procmgr_new_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *proc);
+int sys_procmgr_new_async_finish(int status, struct ipc_msg *reply, ipc_cap *proc);
 /* 0 if the server at ep speaks sys::procmgr as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int sys_procmgr_describe(ipc_cap ep);
@@ -136,6 +172,15 @@ int sys_procmgr_new_reply(ipc_cap reply, int status, ipc_cap proc);
 
 /* Loads the driver in image into proc, granting what its manifest asks. */
 int sys_devloader_load(ipc_cap ep, ipc_cap proc, ipc_cap image);
+/* The split form of each call, to have many outstanding (mercury_ipc(3),
+ * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
+ * once, _async_cb does so with a callback that ipc_call_dispatch runs,
+ * _async_wait waits for its reply and reads it, _async_finish reads a
+ * reply already there. */
+int sys_devloader_load_async_start(ipc_cap ep, ipc_cap proc, ipc_cap image, int timeout_ms, ipc_call_t *call);
+int sys_devloader_load_async_cb(ipc_cap ep, ipc_cap proc, ipc_cap image, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int sys_devloader_load_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms);
+int sys_devloader_load_async_finish(int status, struct ipc_msg *reply);
 /* 0 if the server at ep speaks sys::devloader as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int sys_devloader_describe(ipc_cap ep);

@@ -19,17 +19,27 @@ int sys_devregistry_handle(struct sys_devregistry *self, const struct ipc_msg *i
 	switch (in->label) {
 	case SYS_DEVREGISTRY_NEW: {
 		uint64_t a0;
-		uint32_t r = 0;
+		uint32_t r0 = 0;
 		ipc_cap oc[1];
 		ipc_caps_none(oc, 1);
-		if (in->nwords != 1 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0))
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_u64(in, &wi, &a0);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->new_)
 			return ipc_reject(in, out, IPC_ENOSYS);
-		st = vt->new_(self, a0, &oc[0], &r);
+		st = vt->new_(self, a0, &oc[0], &r0);
 		if (st == 0) {
-			out->word[0] = r;
-			out->nwords = 1;
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			if (ok)
+				out->nwords = wi;
+			else
+				st = IPC_EFAULT;
+		}
+		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
 		}
 		if (st != 0 && st != IPC_DEFERRED)
@@ -63,14 +73,18 @@ int sys_devregistry_dispatch(struct sys_devregistry *self)
 int sys_devregistry_new_reply(ipc_cap reply, int status, ipc_cap out_, uint32_t result)
 {
 	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		m.word[0] = result;
-		m.nwords = 1;
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
 	}
 	if (status == 0) {
 		m.cap[0] = out_;
@@ -103,8 +117,12 @@ int sys_devmgr_handle(struct sys_devmgr *self, const struct ipc_msg *in, struct 
 		uint32_t a1;
 		ipc_cap oc[1];
 		ipc_caps_none(oc, 1);
-		if (in->nwords != 2 || in->ncaps != 0 || !ipc_dec_u64(in->word[0], &a0) ||
-		    !ipc_dec_u32(in->word[1], &a1))
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 0;
+
+		ok = ok && ipc_get_u64(in, &wi, &a0);
+		ok = ok && ipc_get_u32(in, &wi, &a1);
+		if (!ok || wi != in->nwords)
 			break;
 		if (!vt->open)
 			return ipc_reject(in, out, IPC_ENOSYS);
@@ -144,12 +162,9 @@ int sys_devmgr_open_reply(ipc_cap reply, int status, ipc_cap dev)
 {
 	struct ipc_msg m;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	if (status == 0) {
-	}
 	if (status == 0) {
 		m.cap[0] = dev;
 		m.ncaps = 1;
@@ -210,7 +225,13 @@ int sys_process_dispatch(struct sys_process *self)
 
 int sys_process_start_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
 void sys_procmgr_init(struct sys_procmgr *self, const struct sys_procmgr_iface *iface, ipc_cap endpoint)
@@ -272,12 +293,9 @@ int sys_procmgr_new_reply(ipc_cap reply, int status, ipc_cap proc)
 {
 	struct ipc_msg m;
 
-	m.nwords = 0;
-	m.ncaps = 0;
+	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
-	if (status == 0) {
-	}
 	if (status == 0) {
 		m.cap[0] = proc;
 		m.ncaps = 1;
@@ -338,6 +356,12 @@ int sys_devloader_dispatch(struct sys_devloader *self)
 
 int sys_devloader_load_reply(ipc_cap reply, int status)
 {
-	return ipc_reply_word(reply, status, 0, 0, 0);
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
 }
 
