@@ -3,7 +3,7 @@
  *
  * A lock file records, for every interface of the primary namespaces, its
  * ID, its ABI fingerprint, its parent, and each method's number, name and
- * canonical wire signature (check.c's method_sig), with where each was
+ * canonical wire signature (identity.c's m->sig), with where each was
  * declared.  Checking a new version against it lists what would break a
  * client or server built from the old one: a removed interface or method,
  * a method moved to another number, a changed signature (parameters,

@@ -316,7 +316,7 @@ struct method {
 	const char *field;    /* escaped vtable field name */
 	const char *clabel;   /* IO_FILE_READ */
 	const char *cfunc;    /* io_file_read */
-	const char *sig;      /* canonical wire signature (check.c) */
+	const char *sig;      /* canonical wire signature (identity.c) */
 	char *cparams;        /* its C parameters (gen_c.c, made once) */
 	size_t ncparams;
 	struct param *caplist, *outlist;   /* derived by check, as below */

@@ -1,0 +1,274 @@
+/*
+ * identity.c: what identifies an interface's ABI, the checks' last phase:
+ * the canonical forms of enums, bit sets and structs, each method's
+ * canonical signature, and each interface's fingerprint.  (IDs and label
+ * numbers are fixed with the interfaces, in types.c; error codes in
+ * resolve.c.)  On a large unit it runs on a thread of its own while
+ * cnames.c claims the C names.
+ */
+#include <string.h>
+/* XXH3 inlined: the fingerprint hashes short strings. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "checker.h"
+
+/* ---- ABI fingerprint ----------------------------------------------------------- */
+
+/*
+ * The canonical form of an interface's wire ABI, hashed with XXH3-64 (seed
+ * 0).  ipcgen(5) documents it so that other tools can compute the same
+ * value.  Names of methods and parameters, comments and layout are not in
+ * it: only what changes the bytes on the wire.
+ */
+/* Appending to the buffer the canonical forms are written in, inline:
+ * these run for every parameter of every method. */
+static inline void put_c(struct buf *b, char ch)
+{
+	if (b->len == b->cap)
+		buf_grow(b, 1);
+	b->data[b->len++] = ch;
+}
+
+/* Numbers, without snprintf: decimal, and lower-case hex of a fixed number
+ * of digits. */
+static void put_dec(struct buf *b, uint64_t v)
+{
+	char t[20], *p = t + sizeof t;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	buf_putn(b, p, (size_t)(t + sizeof t - p));
+}
+
+static void put_hex(struct buf *b, uint64_t v, unsigned digits)
+{
+	char t[16];
+	for (unsigned k = digits; k-- > 0; v >>= 4)
+		t[k] = "0123456789abcdef"[v & 15];
+	buf_putn(b, t, digits);
+}
+
+/* The name of each built-in type, padded to 8 bytes so that it is copied
+ * in one move.  A typeref of a built-in kind is always spelt so (builtin()
+ * gave it the kind; check gives a missing result "void" and a missing enum
+ * type "u32"). */
+static const struct { char name[8]; size_t len; } canon_builtin[] = {
+#define B(k, s) [k] = {s, sizeof s - 1}
+	B(TY_VOID, "void"), B(TY_U8, "u8"), B(TY_U16, "u16"), B(TY_U32, "u32"),
+	B(TY_U64, "u64"), B(TY_I8, "i8"), B(TY_I16, "i16"), B(TY_I32, "i32"),
+	B(TY_I64, "i64"), B(TY_UINT, "uint"), B(TY_INT, "int"), B(TY_SIZE, "size"),
+	B(TY_UINTPTR, "uintptr"), B(TY_BOOL, "bool"), B(TY_STRING, "string"),
+	B(TY_BYTES, "bytes"), B(TY_PAGE, "page"), B(TY_CAP, "cap"),
+#undef B
+};
+
+/* An enum's canonical form, "enum(u32 0 1 2)": computed once per enum,
+ * in the scratch buffer b. */
+static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
+{
+	b->len = 0;
+	buf_puts(b, "enum(");
+	buf_puts(b, e->base.name.name);
+	for (const struct member *m = e->members; m; m = m->next) {
+		buf_puts(b, m->value < 0 ? " -" : " ");
+		put_dec(b, m->value < 0 ? -(uint64_t)m->value : (uint64_t)m->value);
+	}
+	put_c(b, ')');
+	e->canon = arena_strndup(a, b->data, b->len);
+}
+
+/* A bit set's canonical form, "bits(u32 1 2 64)". */
+static void canon_bits(struct arena *a, struct buf *b, struct decl *e)
+{
+	b->len = 0;
+	buf_puts(b, "bits(");
+	buf_puts(b, e->base.name.name);
+	for (const struct member *m = e->members; m; m = m->next) {
+		put_c(b, ' ');
+		put_dec(b, (uint64_t)m->value);
+	}
+	put_c(b, ')');
+	e->canon = arena_strndup(a, b->data, b->len);
+}
+
+static inline void canon_type(struct buf *b, const struct typeref *t, bool list);
+
+/* A struct's, "struct(i64,u32,string<64>)": its fields' types in order
+ * (their names are not on the wire).  Made once, those of the structs it
+ * holds first; its own scratch buffer, as it nests. */
+static void canon_struct(struct arena *a, struct decl *d)
+{
+	if (d->canon)
+		return;
+	for (const struct param *f = d->fields; f; f = f->next) {
+		const struct typeref *t = &f->type;
+		while (t->kind == TY_LIST)
+			t = t->elem;
+		if (t->kind == TY_STRUCT)
+			canon_struct(a, t->decl);
+	}
+	struct buf b = {0};
+	buf_puts(&b, "struct(");
+	for (const struct param *f = d->fields; f; f = f->next) {
+		canon_type(&b, &f->type, false);
+		put_c(&b, f->next ? ',' : ')');
+	}
+	d->canon = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+}
+
+static inline void canon_type(struct buf *b, const struct typeref *t, bool list)
+{
+	if (t->kind == TY_ENUM || t->kind == TY_BITS || t->kind == TY_STRUCT) {
+		buf_puts(b, t->decl->canon);
+	} else if (t->kind == TY_LIST) {
+		buf_putn(b, "list<", 5);
+		canon_type(b, t->elem, false);
+		put_c(b, ',');
+		put_dec(b, t->bound);
+		put_c(b, '>');
+	} else if (t->kind == TY_IFACE) {
+		buf_puts(b, t->decl->ns->name);
+		buf_putn(b, "::", 2);
+		buf_puts(b, t->decl->name);
+	} else {
+		if (b->cap - b->len < 8)
+			buf_grow(b, 8);
+		memcpy(b->data + b->len, canon_builtin[t->kind].name, 8);
+		b->len += canon_builtin[t->kind].len;
+		if (t->has_bound) {
+			put_c(b, '<');
+			put_dec(b, t->bound);
+			put_c(b, '>');
+		}
+	}
+	if (t->optional)
+		put_c(b, '?');
+	if (list)
+		buf_putn(b, "...", 3);
+}
+
+static void canon_params(struct buf *b, const struct param *p)
+{
+	for (; p; p = p->next) {
+		canon_type(b, &p->type, p->list);
+		if (p->next)
+			put_c(b, ',');
+	}
+}
+
+/* Appends a method's canonical signature, without its number and after
+ * its kind ("call" or "send", which the caller writes):
+ * " {page...;} (uintptr,size) size raises 555e0001". */
+static void method_sig_rest(struct buf *b, const struct method *m)
+{
+	buf_putn(b, " {", 2);
+	canon_params(b, m->caps);
+	put_c(b, ';');
+	canon_params(b, m->outcaps);
+	buf_putn(b, "} (", 3);
+	canon_params(b, m->params);
+	buf_putn(b, ") ", 2);
+	if (m->has_results) {
+		put_c(b, '(');
+		canon_params(b, m->results);
+		put_c(b, ')');
+	} else {
+		canon_type(b, &m->ret, false);
+	}
+	if (m->raises) {
+		/* The set of codes, in increasing order; a namespace's every error
+		 * (ns::*) as the high half of its codes and a '*'. */
+		uint32_t codes[256];
+		size_t n = 0;
+		for (const struct qname_node *e = m->raises; e && n < 256; e = e->next)
+			codes[n++] = e->all ? (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16
+			                    : e->decl->code;
+		for (size_t x = 1; x < n; x++)
+			for (size_t y = x; y > 0 && codes[y - 1] > codes[y]; y--) {
+				uint32_t tmp = codes[y];
+				codes[y] = codes[y - 1];
+				codes[y - 1] = tmp;
+			}
+		buf_putn(b, " raises", 7);
+		for (size_t x = 0; x < n; x++) {
+			put_c(b, ' ');
+			if (codes[x] & 0xffff) {
+				put_hex(b, codes[x], 8);
+			} else {
+				put_hex(b, codes[x] >> 16, 4);
+				put_c(b, '*');
+			}
+		}
+	}
+}
+
+/*
+ * The fingerprint: XXH3-64 (seed 0) of
+ *   "ipcgen-abi 1\ninterface NS::NAME ID\n" ["parent PARENT-FINGERPRINT\n"]
+ *   and per method "KIND N {CAPS;OUTCAPS} (PARAMS) RESULT[ raises CODES]\n"
+ * with IDs and fingerprints in lower-case hex (8 and 16 digits).
+ *
+ * The text is written into the scratch buffer b, one interface at a time
+ * (a parent's first); each method's signature (m->sig, "KIND {CAPS;...")
+ * is copied out of its line at its exact size.
+ */
+static uint64_t fingerprint(struct strpool *a, struct buf *b, struct decl *i)
+{
+	if (i->fingerprint)
+		return i->fingerprint;
+	uint64_t parent = i->parent ? fingerprint(a, b, i->parent) : 0;
+	b->len = 0;
+	buf_puts(b, "ipcgen-abi 1\ninterface ");
+	buf_puts(b, i->ns->name);
+	buf_putn(b, "::", 2);
+	buf_puts(b, i->name);
+	put_c(b, ' ');
+	put_hex(b, i->id, 8);
+	put_c(b, '\n');
+	if (i->parent) {
+		buf_putn(b, "parent ", 7);
+		put_hex(b, parent, 16);
+		put_c(b, '\n');
+	}
+	for (struct method *m = i->methods; m; m = m->next) {
+		size_t kind = b->len;
+		buf_putn(b, m->kind == M_CALL ? "call " : "send ", 5);
+		put_dec(b, m->number);
+		size_t rest = b->len;
+		method_sig_rest(b, m);
+		size_t nrest = b->len - rest;
+		char *sig = pool_alloc(a, 4 + nrest + 1);
+		memcpy(sig, b->data + kind, 4);
+		memcpy(sig + 4, b->data + rest, nrest);
+		sig[4 + nrest] = 0;
+		m->sig = sig;
+		put_c(b, '\n');
+	}
+	i->fingerprint = XXH3_64bits_withSeed(b->data, b->len, 0);
+	return i->fingerprint;
+}
+
+/* Does the job j (struct fp_job, checker.h). */
+void fingerprints(struct fp_job *j)
+{
+	struct buf scratch = {0};
+	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_ENUM)
+				canon_enum(&j->arena, &scratch, d);
+			else if (d->kind == D_BITS)
+				canon_bits(&j->arena, &scratch, d);
+	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_STRUCT)
+				canon_struct(&j->arena, d);
+	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE)
+				fingerprint(&j->strs, &scratch, d);
+	buf_free(&scratch);
+	if (j->u->beside)
+		j->u->beside(j->u, &j->arena);
+}

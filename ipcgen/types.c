@@ -1,0 +1,716 @@
+/*
+ * types.c: type checks and layout, once names are resolved.  Value types
+ * (lists, optionals), structs and the structs they hold, bit sets and enums
+ * and their values, the words a value takes on the wire; the shape of each
+ * method (parameters, results, capabilities, raised errors, what fits a
+ * message) and of each interface (its methods, label numbers and ID).  The
+ * C names local to a declaration (struct members, parameters, vtable
+ * entries) are made and compared here too; the global ones are cnames.c's.
+ */
+#include <string.h>
+
+#include "checker.h"
+
+/* Types a value parameter or a result may have. */
+static bool is_value(enum type_kind k) { return k >= TY_U8 && k <= TY_LIST; }
+static bool is_capability(enum type_kind k) { return k >= TY_PAGE && k <= TY_IFACE; }
+static bool is_integer(enum type_kind k) { return k >= TY_U8 && k <= TY_INT; }
+
+/* The range of an integer type. */
+static void int_range(enum type_kind k, int64_t *lo, uint64_t *hi)
+{
+	switch (k) {
+	case TY_U8: *lo = 0; *hi = UINT8_MAX; return;
+	case TY_U16: *lo = 0; *hi = UINT16_MAX; return;
+	case TY_U32: case TY_UINT: *lo = 0; *hi = UINT32_MAX; return;
+	case TY_I8: *lo = INT8_MIN; *hi = INT8_MAX; return;
+	case TY_I16: *lo = INT16_MIN; *hi = INT16_MAX; return;
+	case TY_I32: case TY_INT: *lo = INT32_MIN; *hi = INT32_MAX; return;
+	case TY_I64: *lo = INT64_MIN; *hi = INT64_MAX; return;
+	default: *lo = 0; *hi = UINT64_MAX; return;
+	}
+}
+
+/* ---- value types: structs, bit sets, lists, optionals --------------------------- */
+
+/* The most words a value of type t takes on the wire (saturating). */
+static uint64_t words_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static uint64_t words_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+static uint64_t type_words(const struct typeref *t)
+{
+	uint64_t w;
+	switch (t->kind) {
+	case TY_STRING: case TY_BYTES: w = 1 + (t->bound + 7) / 8; break;
+	case TY_STRUCT: w = t->decl->max_words; break;
+	case TY_LIST: w = words_add(1, words_mul(t->bound, type_words(t->elem))); break;
+	default: w = 1; break;
+	}
+	return t->optional ? words_add(w, 1) : w;
+}
+
+/* Whether t is one of language 2's values, which only the general codec
+ * (gen_c) carries. */
+static bool is_general(const struct typeref *t)
+{
+	return t->optional || t->kind == TY_STRUCT || t->kind == TY_LIST || t->kind == TY_BITS;
+}
+
+/* A value type (of a parameter, result, field or list element): resolved,
+ * a value, and a list's element one a list may hold. */
+static bool check_value(struct checker *c, struct ns *ns, struct typeref *t)
+{
+	if (!resolve(c, ns, t))
+		return false;
+	if (t->kind == TY_LIST) {
+		struct typeref *e = t->elem;
+		if (!e || !check_value(c, ns, e))
+			return false;
+		if (e->optional || e->kind == TY_BYTES || e->kind == TY_LIST) {
+			diag_error(c->d, e->name.loc,
+			           "a list of %s needs a struct around each element: 'struct NAME { x: %s%s, }' and list<NAME, N>",
+			           e->optional ? "optional values" : e->kind == TY_BYTES ? "byte arrays" : "lists",
+			           e->kind == TY_BYTES ? "bytes<N>" : e->kind == TY_LIST ? "list<T, N>" : "T",
+			           e->optional ? "?" : "");
+			return false;
+		}
+	}
+	if (t->kind == TY_VOID && t->optional) {
+		diag_error(c->d, t->opt_loc, "'void' cannot be optional");
+		return false;
+	}
+	return true;
+}
+
+void check_struct(struct checker *c, struct decl *d)
+{
+	if (!d->fields) {
+		diag_error(c->d, d->loc, "struct '%s' has no fields", d->name);
+		return;
+	}
+	dups_clear(&c->names);
+	for (struct param *f = d->fields; f; f = f->next) {
+		struct param *old = dups_put(&c->names, f->name, strlen(f->name), f);
+		if (old) {
+			diag_error(c->d, f->loc, "duplicate field '%s' in struct '%s'", f->name, d->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", f->name);
+		}
+		if (!check_value(c, d->ns, &f->type))
+			continue;
+		if (!is_value(f->type.kind))
+			diag_error(c->d, f->type.name.loc, "field '%s' of struct '%s' cannot have the type '%s'%s",
+			           f->name, d->name, type_text(c->a, &f->type),
+			           is_capability(f->type.kind) ? "; capabilities travel in a method's braces" : "");
+	}
+	/* The C struct's members: the fields' names, escaped, and the lengths
+	 * and presence flags derived from them, all different. */
+	for (struct param *f = d->fields; f; f = f->next) {
+		bool under;
+		f->cname = c_local(&c->strs, f->name, &under);
+	}
+	for (struct param *f = d->fields; f; f = f->next) {
+		const char *own[3] = {
+			f->cname,
+			has_length(f) ? arena_printf(c->a, "n%s", f->cname) : NULL,
+			f->type.optional ? arena_printf(c->a, "has_%s", f->cname) : NULL,
+		};
+		for (struct param *g = d->fields; g != f; g = g->next) {
+			const char *other[3] = {
+				g->cname,
+				has_length(g) ? arena_printf(c->a, "n%s", g->cname) : NULL,
+				g->type.optional ? arena_printf(c->a, "has_%s", g->cname) : NULL,
+			};
+			for (int x = 0; x < 3; x++)
+				for (int y = 0; y < 3; y++)
+					if (own[x] && other[y] && strcmp(own[x], other[y]) == 0 &&
+					    strcmp(f->name, g->name) != 0) {
+						diag_error(c->d, f->loc, "fields '%s' and '%s' of struct '%s' would both make the C member '%s'",
+						           g->name, f->name, d->name, own[x]);
+						x = y = 3;
+					}
+		}
+	}
+}
+
+/* A struct that holds itself, through fields, lists or optionals, has no
+ * size: reported once, at the field that closes the cycle.  Sets max_words. */
+bool struct_layout(struct checker *c, struct decl *d)
+{
+	if (d->state == 2)
+		return true;
+	if (d->state == 1 || d->state == 3)
+		return false;
+	d->state = 1;
+	bool ok = true;
+	uint64_t w = 0;
+	for (struct param *f = d->fields; f; f = f->next) {
+		const struct typeref *t = &f->type;
+		while (t->kind == TY_LIST && t->elem)
+			t = t->elem;
+		if (t->kind == TY_STRUCT && t->decl->state == 1) {
+			if (t->decl == d)
+				diag_error(c->d, f->loc, "struct '%s' contains itself (field '%s')", d->name, f->name);
+			else
+				diag_error(c->d, f->loc, "struct '%s' contains itself (field '%s', through '%s')",
+				           d->name, f->name, qualified(c->a, t->decl));
+			ok = false;
+			break;
+		}
+		if (t->kind == TY_STRUCT && !struct_layout(c, t->decl)) {
+			ok = false;
+			break;
+		}
+		w = words_add(w, type_words(&f->type));
+	}
+	d->max_words = w;
+	d->state = ok ? 2 : 3;
+	return ok;
+}
+
+/* bits NAME [: type] { A = 0x1, B, ... }: each member one bit, distinct;
+ * a member without a value takes the bit after the one before (the first,
+ * bit 0). */
+void check_bits(struct checker *c, struct decl *e)
+{
+	if (e->has_base) {
+		if (!resolve_what(c, e->ns, &e->base, "type"))
+			return;
+		enum type_kind k = e->base.kind;
+		if (!(k == TY_U8 || k == TY_U16 || k == TY_U32 || k == TY_U64 || k == TY_UINT)) {
+			diag_error(c->d, e->base.name.loc,
+			           "the type of bits '%s' must be an unsigned integer type (u8, u16, u32, u64), not '%s'",
+			           e->name, type_text(c->a, &e->base));
+			return;
+		}
+	} else {
+		e->base.kind = TY_U32;
+		e->base.name = (struct qname){.name = "u32", .loc = e->loc};
+	}
+	if (!e->members) {
+		diag_error(c->d, e->loc, "bits '%s' has no members", e->name);
+		return;
+	}
+	int64_t lo;
+	uint64_t hi;
+	int_range(e->base.kind, &lo, &hi);
+	dups_clear(&c->names);
+	dups_clear(&c->values);
+	uint64_t next = 1;
+	for (struct member *m = e->members; m; m = m->next) {
+		struct member *old = dups_put(&c->names, m->name, strlen(m->name), m);
+		if (old) {
+			m->dup = true;
+			diag_error(c->d, m->loc, "duplicate member '%s' in bits '%s'", m->name, e->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
+		}
+		uint64_t v = next;
+		bool neg = false;
+		if (m->has_value && !eval_num(c, e->ns, &m->num, &v, &neg))
+			continue;
+		if (!m->has_value && next == 0) {
+			diag_error(c->d, m->loc, "'%s' would be the bit after the last one of '%s'", m->name,
+			           e->base.name.name);
+			continue;
+		}
+		if (neg) {
+			diag_error(c->d, m->loc, "'%s' of bits '%s' is -%llu, not a single bit",
+			           m->name, e->name, (unsigned long long)v);
+			continue;
+		}
+		if (v == 0 || (v & (v - 1))) {
+			diag_error(c->d, m->loc, "'%s' of bits '%s' is %llu (0x%llx), not a single bit",
+			           m->name, e->name, (unsigned long long)v, (unsigned long long)v);
+			continue;
+		}
+		next = v << 1;
+		if (v > hi) {
+			diag_error(c->d, m->loc, "bit 0x%llx of '%s' does not fit the type of bits '%s', '%s'",
+			           (unsigned long long)v, m->name, e->name, e->base.name.name);
+			continue;
+		}
+		m->value = (int64_t)v;
+		old = dups_put(&c->values, &m->value, sizeof m->value, m);
+		if (old) {
+			diag_error(c->d, m->loc, "'%s' is the bit 0x%llx, which '%s' already is",
+			           m->name, (unsigned long long)v, old->name);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+			continue;
+		}
+		e->mask |= v;
+	}
+}
+
+void check_enum(struct checker *c, struct decl *e)
+{
+	enum type_kind base = TY_U32;
+	if (e->has_base) {
+		if (!resolve_what(c, e->ns, &e->base, "type"))
+			return;
+		if (!is_integer(e->base.kind)) {
+			diag_error(c->d, e->base.name.loc,
+			           "the type of enum '%s' must be an integer type, not '%s'",
+			           e->name, type_text(c->a, &e->base));
+			return;
+		}
+		base = e->base.kind;
+	} else {
+		e->base.kind = TY_U32;
+		e->base.name = (struct qname){.name = "u32", .loc = e->loc};
+	}
+	if (!e->members) {
+		diag_error(c->d, e->loc, "enum '%s' has no members", e->name);
+		return;
+	}
+	int64_t lo;
+	uint64_t hi;
+	int_range(base, &lo, &hi);
+	dups_clear(&c->names);
+	dups_clear(&c->values);
+	bool have_prev = false;   /* false at the start and after a bad value */
+	int64_t prev = 0;
+	for (struct member *m = e->members; m; m = m->next) {
+		struct member *old = dups_put(&c->names, m->name, strlen(m->name), m);
+		if (old) {
+			m->dup = true;
+			diag_error(c->d, m->loc, "duplicate member '%s' in enum '%s'", m->name, e->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
+		}
+		int64_t v;
+		if (m->has_value) {
+			uint64_t mag;
+			bool neg;
+			if (!eval_num(c, e->ns, &m->num, &mag, &neg)) {
+				have_prev = false;
+				continue;
+			}
+			/* Members are C enumerators, so each must fit an int. */
+			if (neg ? mag > (uint64_t)INT32_MAX + 1 : mag > INT32_MAX) {
+				diag_error(c->d, m->loc, "value of '%s' does not fit a C enum (int)", m->name);
+				have_prev = false;
+				continue;
+			}
+			v = neg ? -(int64_t)mag : (int64_t)mag;
+		} else if (!have_prev) {
+			v = 0;
+		} else {
+			if (prev == INT32_MAX) {
+				diag_error(c->d, m->loc, "value of '%s' (after %lld) does not fit a C enum (int)",
+				           m->name, (long long)prev);
+				continue;
+			}
+			v = prev + 1;
+		}
+		have_prev = true;
+		prev = v;
+		m->value = v;
+		if (v < lo || (v >= 0 && (uint64_t)v > hi)) {
+			diag_error(c->d, m->loc, "value %lld of '%s' does not fit the enum's type '%s'%s",
+			           (long long)v, m->name, e->base.name.name,
+			           v < 0 && lo == 0 ? "; give the enum a signed type, e.g. 'enum NAME: i32'" : "");
+			continue;
+		}
+		old = dups_put(&c->values, &m->value, sizeof m->value, m);
+		if (old) {
+			diag_error(c->d, m->loc, "'%s' has the value %lld, which '%s' already has",
+			           m->name, (long long)v, old->name);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+		}
+	}
+}
+
+/* ---- interfaces and methods ------------------------------------------------ */
+
+static const struct method *find_inherited(const struct decl *i, const char *name,
+                                           const struct decl **owner)
+{
+	for (const struct decl *p = i->parent; p; p = p->parent)
+		for (const struct method *m = p->methods; m; m = m->next)
+			if (strcmp(m->name, name) == 0) {
+				*owner = p;
+				return m;
+			}
+	return NULL;
+}
+
+/* The earlier parameter of m (in caps, outcaps, params order) before p
+ * whose name, or C name if cnames, equals p's; a method has few. */
+static inline struct param *earlier(struct method *m, struct param *p, bool cnames)
+{
+	struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
+	const char *name = cnames ? p->cname : p->name;
+	for (int s = 0; s < 4; s++)
+		for (struct param *q = sections[s]; q; q = q->next) {
+			if (q == p)
+				return NULL;
+			const char *other = cnames ? q->cname : q->name;
+			/* Most differ in the first letter: no call for those. */
+			if (other[0] == name[0] && strcmp(other, name) == 0)
+				return q;
+		}
+	return NULL;
+}
+
+/* Whether the parameters of m (their C names if cnames) all differ in
+ * their first letters, as they mostly do: then none equal, and there is
+ * nothing to compare.  (A clash of the bits here only costs the search.) */
+static bool first_letters_differ(const struct method *m, bool cnames)
+{
+	const struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
+	uint64_t seen = 0;
+	for (int s = 0; s < 4; s++)
+		for (const struct param *p = sections[s]; p; p = p->next) {
+			uint64_t bit = (uint64_t)1 << ((cnames ? p->cname : p->name)[0] & 63);
+			if (seen & bit)
+				return false;
+			seen |= bit;
+		}
+	return true;
+}
+
+bool has_length(const struct param *p)
+{
+	return p->list || p->type.kind == TY_BYTES || p->type.kind == TY_LIST;
+}
+
+static void suspect(struct checker *c, struct decl *i, struct method *m, struct param *p)
+{
+	if (c->nsuspects == c->capsuspects) {
+		c->capsuspects = c->capsuspects ? 2 * c->capsuspects : 64;
+		struct suspect *v = arena_alloc(&c->tmp, c->capsuspects * sizeof *v);
+		if (c->nsuspects)
+			memcpy(v, c->suspects, c->nsuspects * sizeof *v);
+		c->suspects = v;
+	}
+	c->suspects[c->nsuspects++] = (struct suspect){i, m, p};
+}
+
+static void check_param_names(struct checker *c, struct method *m, struct param *list)
+{
+	for (struct param *p = list; p; p = p->next) {
+		struct param *old = earlier(m, p, false);
+		if (old) {
+			diag_error(c->d, p->loc, "duplicate parameter '%s' in '%s'", p->name, m->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", p->name);
+		}
+	}
+}
+
+/* Capability parameters: types, at most one list and last. */
+static void check_caps(struct checker *c, struct ns *ns, struct method *m,
+                       struct param *caps, const char *what, unsigned *nfixed,
+                       struct param **list)
+{
+	*nfixed = 0;
+	*list = NULL;
+	for (struct param *p = caps; p; p = p->next) {
+		if (!resolve(c, ns, &p->type))
+			continue;
+		if (!is_capability(p->type.kind)) {
+			diag_error(c->d, p->type.name.loc,
+			           "%s '%s' of '%s' must be a capability (page, cap or an interface), not '%s'",
+			           what, p->name, m->name, type_text(c->a, &p->type));
+			continue;
+		}
+		if (p->list) {
+			if (p->next) {
+				diag_error(c->d, p->loc, "the list '%s...' must be the last %s of '%s'",
+				           p->name, what, m->name);
+				continue;
+			}
+			*list = p;
+		} else {
+			++*nfixed;
+		}
+	}
+}
+
+static void check_method(struct checker *c, struct decl *i, struct method *m)
+{
+	struct ns *ns = i->ns;
+	struct unit *u = c->u;
+	if (!first_letters_differ(m, false)) {
+		check_param_names(c, m, m->caps);
+		check_param_names(c, m, m->outcaps);
+		check_param_names(c, m, m->params);
+		check_param_names(c, m, m->results);
+	}
+
+	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist);
+	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist);
+	m->nparams = 0;
+	uint64_t words = 0;
+	for (struct param *p = m->params; p; p = p->next) {
+		m->nparams++;
+		if (!check_value(c, ns, &p->type)) {
+			words = words_add(words, 1);
+			continue;
+		}
+		if (p->type.kind == TY_STRING || p->type.kind == TY_BYTES)
+			m->variable = true;
+		if (is_general(&p->type))
+			m->general = true;
+		words = words_add(words, type_words(&p->type));
+		if (!is_value(p->type.kind))
+			diag_error(c->d, p->type.name.loc,
+			           is_capability(p->type.kind)
+			           ? "parameter '%s' of '%s' has the capability type '%s'; capabilities go in braces: %s{%s: %s}"
+			           : "parameter '%s' of '%s' cannot have the type '%s'%s%s%s",
+			           p->name, m->name, type_text(c->a, &p->type),
+			           is_capability(p->type.kind) ? m->name : "",
+			           is_capability(p->type.kind) ? p->name : "",
+			           is_capability(p->type.kind) ? type_text(c->a, &p->type) : "");
+	}
+	m->max_words = words > UINT32_MAX ? UINT32_MAX : (unsigned)words;
+	uint64_t rwords = 0;
+	if (m->has_ret && check_value(c, ns, &m->ret)) {
+		if (m->ret.kind != TY_VOID && !is_value(m->ret.kind))
+			diag_error(c->d, m->ret.name.loc,
+			           "'%s' cannot return '%s'; return capabilities after ';' in braces",
+			           m->name, type_text(c->a, &m->ret));
+		else if (m->ret.kind != TY_VOID)
+			rwords = type_words(&m->ret);
+		if (is_general(&m->ret))
+			m->general = true;
+	} else if (!m->has_ret) {
+		m->ret.kind = TY_VOID;
+		m->ret.name = (struct qname){.name = "void", .loc = m->loc};
+	}
+	if (m->has_results) {
+		m->general = true;
+		for (struct param *r = m->results; r; r = r->next) {
+			if (!check_value(c, ns, &r->type))
+				continue;
+			if (!is_value(r->type.kind))
+				diag_error(c->d, r->type.name.loc,
+				           is_capability(r->type.kind)
+				           ? "result '%s' of '%s' has the capability type '%s'; return capabilities after ';' in braces"
+				           : "result '%s' of '%s' cannot have the type '%s'",
+				           r->name, m->name, type_text(c->a, &r->type));
+			else
+				rwords = words_add(rwords, type_words(&r->type));
+		}
+	}
+	if (m->kind == M_SEND && m->has_results && m->results)
+		diag_error(c->d, m->results->loc, "'send %s' cannot return a value: a send has no reply", m->name);
+	else if (rwords > u->max_words)
+		diag_error(c->d, m->loc,
+		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u",
+		           m->name, (unsigned long long)rwords, u->max_words);
+	if (m->kind == M_SEND) {
+		if (m->has_ret && m->ret.kind != TY_VOID)
+			diag_error(c->d, m->ret.name.loc,
+			           "'send %s' cannot return a value: a send has no reply", m->name);
+		if (m->outcaps)
+			diag_error(c->d, m->outcaps->loc,
+			           "'send %s' cannot return capabilities: a send has no reply", m->name);
+	}
+
+	/* Does it fit one message each way? */
+	if (m->max_words > u->max_words && !m->variable)
+		diag_error(c->d, m->loc, "'%s' has %u parameters; a message carries at most %u words",
+		           m->name, m->nparams, u->max_words);
+	else if (m->max_words > u->max_words && !m->general)
+		diag_error(c->d, m->loc,
+		           "'%s' needs up to %u words for its parameters (strings and byte arrays at their bounds); a message carries at most %u",
+		           m->name, m->max_words, u->max_words);
+	else if (m->max_words > u->max_words)
+		diag_error(c->d, m->loc,
+		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u",
+		           m->name, (unsigned long long)words, u->max_words);
+
+	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
+	dups_clear(&c->raised);
+	for (struct qname_node *e = m->raises; e; e = e->next) {
+		struct typeref t = {.name = e->name};
+		struct ns *target = e->name.ns ? find_used(ns, e->name.ns) : ns;
+		if (!target) {
+			diag_error(c->d, e->name.loc, "unknown namespace '%s' in '%s::%s'; add 'use %s;'",
+			           e->name.ns, e->name.ns, e->name.name, e->name.ns);
+			continue;
+		}
+		if (e->name.name[0] == '*') {   /* ns::*: every error of target, present and future */
+			e->all = target;
+			struct qname_node *old = dups_put(&c->raised, &e->all, sizeof e->all, e);
+			if (old) {
+				diag_error(c->d, e->name.loc, "'%s' raises '%s::*' twice", m->name, target->name);
+				diag_note(c->d, old->name.loc, "first named here");
+			}
+			continue;
+		}
+		struct decl *d = map_get(&target->syms, e->name.name, strlen(e->name.name));
+		if (!d) {
+			diag_error(c->d, e->name.loc, "unknown error '%s'", type_text(c->a, &t));
+			continue;
+		}
+		if (d->kind != D_ERROR) {
+			diag_error(c->d, e->name.loc, "'%s' is not an error; declare it with 'error %s;'",
+			           type_text(c->a, &t), e->name.name);
+			continue;
+		}
+		e->decl = d;
+		struct qname_node *old = dups_put(&c->raised, &e->decl, sizeof e->decl, e);
+		if (old) {
+			diag_error(c->d, e->name.loc, "'%s' raises '%s' twice", m->name, type_text(c->a, &t));
+			diag_note(c->d, old->name.loc, "first named here");
+		}
+	}
+	for (struct qname_node *e = m->raises; e; e = e->next)
+		for (struct qname_node *w = m->raises; w && e->decl; w = w->next)
+			if (w->all && w->all == e->decl->ns) {
+				diag_error(c->d, e->name.loc, "'%s' raises '%s', which '%s::*' already names",
+				           m->name, qualified(c->a, e->decl), w->all->name);
+				break;
+			}
+	if (m->kind == M_SEND && m->raises)
+		diag_error(c->d, m->raises->name.loc,
+		           "'send %s' cannot raise errors: a send has no reply", m->name);
+	static const char *const verb[2] = {"passes", "returns"};
+	unsigned fixed[2] = {m->ncaps_fixed, m->nout_fixed};
+	const struct param *list[2] = {m->caplist, m->outlist};
+	for (int s = 0; s < 2; s++) {
+		if (fixed[s] > u->max_caps)
+			diag_error(c->d, m->loc, "'%s' %s %u capabilities; a message carries at most %u",
+			           m->name, verb[s], fixed[s], u->max_caps);
+		else if (list[s] && fixed[s] == u->max_caps)
+			diag_error(c->d, list[s]->loc,
+			           "'%s' %s %u capabilities before the list '%s...', which leaves it no room (a message carries at most %u)",
+			           m->name, verb[s], fixed[s], list[s]->name, u->max_caps);
+	}
+
+	/* C names of the parameters, and the names the C functions derive from them. */
+	struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
+	for (int s = 0; s < 4; s++)
+		for (struct param *p = sections[s]; p; p = p->next) {
+			bool under;
+			p->cname = c_local(&c->strs, p->name, &under);
+			if (under || has_length(p))
+				suspect(c, i, m, p);
+		}
+	bool differ = first_letters_differ(m, true);
+	for (int s = 0; s < 4 && !differ; s++)
+		for (struct param *p = sections[s]; p; p = p->next) {
+			struct param *old = earlier(m, p, true);
+			/* Equal protocol names were reported as duplicates already. */
+			if (old && strcmp(old->name, p->name) != 0) {
+				diag_error(c->d, p->loc, "parameters '%s' and '%s' of '%s' would both be '%s' in C",
+				           old->name, p->name, m->name, p->cname);
+			}
+		}
+	/* Names C derives from a parameter: the length of an array or list,
+	 * the presence flag of an optional result. */
+	for (int s = 0; s < 4; s++)
+		for (struct param *l = sections[s]; l; l = l->next) {
+			if (!l->cname)
+				continue;
+			const char *derived[2] = {
+				has_length(l) ? arena_printf(c->a, "n%s", l->cname) : NULL,
+				s == 3 && l->type.optional ? arena_printf(c->a, "has_%s", l->cname) : NULL,
+			};
+			for (int k = 0; k < 2; k++) {
+				struct param *old = NULL;
+				for (int t = 0; t < 4 && derived[k] && !old; t++)
+					for (struct param *q = sections[t]; q && !old; q = q->next)
+						if (strcmp(q->cname, derived[k]) == 0)
+							old = q;
+				if (old)
+					diag_error(c->d, old->loc,
+					           "parameter '%s' of '%s' would be '%s' in C, the name of the %s of '%s%s'",
+					           old->name, m->name, derived[k], k ? "presence flag" : "length",
+					           l->name, l->list ? "..." : "");
+			}
+		}
+	bool under;
+	m->field = c_local(&c->strs, m->name, &under);
+	if (under)
+		suspect(c, i, m, NULL);
+	/* The generated code takes a single result as one named 'result'. */
+	if (!m->has_results && m->ret.kind != TY_VOID) {
+		struct param *r = arena_alloc(c->a, sizeof *r);
+		r->name = r->cname = "result";
+		r->loc = m->ret.name.loc;
+		r->type = m->ret;
+		m->results = r;
+	}
+}
+
+/* The vtable entries of an interface must differ in C as its methods do in
+ * the protocol: 'int' and 'int_' would both be the entry 'int_'.  Entries
+ * that are their methods' names differ, so there is only something to
+ * look at when one was escaped. */
+static void check_fields(struct checker *c, struct decl *i)
+{
+	bool escaped = false;
+	for (struct method *m = i->methods; m && !escaped; m = m->next)
+		escaped = m->field != m->name;   /* c_local gives the name itself back */
+	if (!escaped)
+		return;
+	dups_clear(&c->names);
+	for (struct method *m = i->methods; m; m = m->next) {
+		if (m->dup)
+			continue;
+		struct method *old = dups_put(&c->names, m->field, strlen(m->field), m);
+		if (old) {
+			diag_error(c->d, m->loc, "methods '%s' and '%s' of '%s' would both be the vtable entry '%s' in C; rename one",
+			           m->name, old->name, i->name, m->field);
+			diag_note(c->d, old->loc, "'%s' is declared here", old->name);
+		}
+	}
+}
+
+void check_interface(struct checker *c, struct decl *i)
+{
+	dups_clear(&c->names);
+	unsigned n = 0;
+	for (struct method *m = i->methods; m; m = m->next) {
+		n += m->skip_before;
+		m->number = ++n;
+		struct method *old = dups_put(&c->names, m->name, strlen(m->name), m);
+		if (old) {
+			m->dup = true;
+			diag_error(c->d, m->loc, "duplicate method '%s' in interface '%s'", m->name, i->name);
+			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
+		} else {
+			const struct decl *owner;
+			const struct method *inh = find_inherited(i, m->name, &owner);
+			if (inh) {
+				diag_error(c->d, m->loc, "method '%s' clashes with '%s' inherited from '%s'",
+				           m->name, m->name, qualified(c->a, owner));
+				diag_note(c->d, inh->loc, "'%s' is declared here", m->name);
+			}
+		}
+		check_method(c, i, m);
+	}
+	n += i->skip_tail;
+	if (n > 0xffff)
+		diag_error(c->d, i->loc, "interface '%s' has %u methods; a 16-bit label number allows at most 65535",
+		           i->name, n);
+	check_fields(c, i);
+
+	/* describe answers with an (ID, fingerprint) pair per level. */
+	unsigned depth = 1;
+	for (const struct decl *p = i->parent; p; p = p->parent)
+		depth++;
+	if (depth * 2 > c->u->max_words)
+		diag_error(c->d, i->loc, "interface '%s' is %u levels deep; describe's reply carries at most %u",
+		           i->name, depth, c->u->max_words / 2);
+
+	const char *q = qualified(c->a, i);
+	i->id = fnv1a32(q, strlen(q));
+	if (i->dup)   /* reported as a duplicate: its ID is the first one's */
+		return;
+	struct decl *old = dups_put(&c->ids, &i->id, sizeof i->id, i);
+	if (old) {
+		diag_error(c->d, i->loc, "interfaces '%s' and '%s' have the same ID 0x%08x (FNV-1a of their names); rename one",
+		           q, qualified(c->a, old), (unsigned)i->id);
+		diag_note(c->d, old->loc, "'%s' is declared here", qualified(c->a, old));
+	}
+	if (i->id == 0)
+		diag_error(c->d, i->loc, "interface '%s' has the ID 0, which the transport reserves; rename it", q);
+}
