@@ -123,6 +123,10 @@ static void put_declared(struct buf *b, const struct method *m, const char *st)
 }
 
 static void put_value_param(struct buf *b, const struct typeref *t, const char *name, bool out);
+static const char *vtext(const char *f, const char *name);
+static void put_shape_drop(struct buf *b, const char *ind, const struct param *caps,
+                           const char *(*name)(const struct param *, unsigned, bool));
+static const char *cap_param_name(const struct param *p, unsigned k, bool count);
 static void put_general_outs(struct buf *b, const struct method *m);
 static void gen_const(struct buf *b, const struct decl *d);
 static void gen_bits(struct buf *b, const struct decl *e);
@@ -497,6 +501,11 @@ static _Thread_local struct buf cond_text;
  * "ipc_cap_drop(f); return ipc_drop_caps(rest, nrest, IPC_EINVAL);" */
 static void put_give_up(struct buf *b, const struct method *m, const char *ind, const char *status)
 {
+	if (m->capshape) {
+		put_shape_drop(b, ind, m->caps, cap_param_name);
+		fmt(b, "%sreturn %s;\n", ind, status);
+		return;
+	}
 	for (const struct param *p = m->caps; p && !p->list; p = p->next)
 		fmt(b, "%sipc_cap_drop(%s);\n", ind, p->cname);
 	if (m->caplist) {
@@ -517,7 +526,14 @@ static void put_give_up(struct buf *b, const struct method *m, const char *ind, 
 static void put_server_oc(struct buf *b, const struct method *m)
 {
 	const struct param *ol = m->outlist;
-	unsigned nout = m->nout_fixed;
+	unsigned nout = m->nout_fixed, k = 0;
+	if (m->outshape) {   /* 	ipc_cap o0 = IPC_CAP_NONE;   ipc_cap o1[IPC_MAX_CAPS]; size_t no1 = 0; */
+		for (const struct param *p = m->outcaps; p; p = p->next, k++)
+			fmt(b, p->list ? "\t\tipc_cap o%u[IPC_MAX_CAPS];\n\t\tsize_t no%u = 0;\n"
+			                 "\t\tipc_caps_none(o%u, IPC_MAX_CAPS);\n"
+			               : "\t\tipc_cap o%u = IPC_CAP_NONE;\n", k, k, k);
+		return;
+	}
 	if (m->outcaps) {
 		fmt(b, ol ? "\t\tipc_cap oc[IPC_MAX_CAPS];\n" : "\t\tipc_cap oc[%u];\n", nout);
 		fmt(b, ol ? "\t\tipc_caps_none(oc, IPC_MAX_CAPS);\n" : "\t\tipc_caps_none(oc, %u);\n", nout);
@@ -530,6 +546,11 @@ static void put_server_oc(struct buf *b, const struct method *m)
 static void put_server_cap_args(struct buf *b, const struct method *m)
 {
 	unsigned c = 0, k = m->ncaps_fixed;
+	if (m->capshape) {   /* the locals the case made: ", c0, c1, nc1" */
+		for (const struct param *p = m->caps; p; p = p->next, c++)
+			fmt(b, p->list ? ", c%u, nc%u" : ", c%u", c, c);
+		return;
+	}
 	for (const struct param *p = m->caps; p; p = p->next) {
 		if (p->list && k)
 			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
@@ -544,6 +565,11 @@ static void put_server_cap_args(struct buf *b, const struct method *m)
 static void put_server_outcap_args(struct buf *b, const struct method *m)
 {
 	unsigned c = 0;
+	if (m->outshape) {   /* ", &o0, o1, &no1" */
+		for (const struct param *p = m->outcaps; p; p = p->next, c++)
+			fmt(b, p->list ? ", o%u, &no%u" : ", &o%u", c, c);
+		return;
+	}
 	for (const struct param *p = m->outcaps; p; p = p->next) {
 		if (p->list)
 			fmt(b, ", oc + %u, &noc", m->nout_fixed);
@@ -555,6 +581,14 @@ static void put_server_outcap_args(struct buf *b, const struct method *m)
 /* Capabilities the implementation made before failing are released. */
 static void put_server_drop_made(struct buf *b, const struct method *m)
 {
+	unsigned k = 0;
+	if (m->outshape) {
+		buf_puts(b, "\t\tif (st != 0 && st != IPC_DEFERRED) {\n");
+		for (const struct param *p = m->outcaps; p; p = p->next, k++)
+			fmt(b, p->list ? "\t\t\tipc_drop_made(o%u, IPC_MAX_CAPS);\n" : "\t\t\tipc_drop_made(&o%u, 1);\n", k);
+		buf_puts(b, "\t\t}\n");
+		return;
+	}
 	if (m->outcaps)
 		fmt(b, m->outlist ? "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, IPC_MAX_CAPS);\n"
 		                  : "\t\tif (st != 0 && st != IPC_DEFERRED)\n\t\t\tipc_drop_made(oc, %u);\n",
@@ -585,6 +619,123 @@ static void put_reply_caps(struct buf *b, const struct method *m, bool clamp)
 	if (ol)
 		fmt(b, "\t\tipc_drop_caps(%s, n%s, 0);\n", ol->cname, ol->cname);
 	buf_puts(b, "\t}\n");
+}
+
+/* ---- capabilities in any shape -------------------------------------------------- */
+
+/*
+ * A section of capabilities that is not the simple shape (check_caps) sends
+ * a word per optional capability (1 if it is there) and per list (its
+ * count) before the parameters or results, and the capabilities that are
+ * there in order: cap[] holds exactly what the words say.
+ */
+
+/* Whether a section has a list: only then can its capabilities be too many
+ * (check counts the others). */
+static bool has_cap_list(const struct param *caps)
+{
+	for (; caps; caps = caps->next)
+		if (caps->list)
+			return true;
+	return false;
+}
+
+/* 	ok = ok && ipc_put_word(m, &wi, x != IPC_CAP_NONE);    (an optional: v "x")
+ * 	ok = ok && ipc_put_word(m, &wi, nfds);                 (a list: v "nfds")
+ * the words of caps, whose values name() gives */
+static void put_shape_enc(struct buf *b, const char *ind, const struct param *caps,
+                          const char *m, const char *(*name)(const struct param *, unsigned, bool))
+{
+	unsigned k = 0;
+	for (const struct param *p = caps; p; p = p->next, k++) {
+		if (p->list)
+			fmt(b, "%sok = ok && %s <= IPC_MAX_CAPS && ipc_put_word(%s, &wi, %s);\n", ind,
+			    name(p, k, true), m, name(p, k, true));
+		else if (p->type.optional)
+			fmt(b, "%sok = ok && ipc_put_word(%s, &wi, %s != IPC_CAP_NONE);\n", ind, m,
+			    name(p, k, false));
+	}
+}
+
+/* "1 + (x != IPC_CAP_NONE) + nfds": how many capabilities a shaped section has */
+static void put_shape_count(struct buf *b, const struct param *caps,
+                            const char *(*name)(const struct param *, unsigned, bool))
+{
+	unsigned fixed = 0, k = 0;
+	const char *plus = "";
+	for (const struct param *p = caps; p; p = p->next)
+		fixed += !p->list && !p->type.optional;
+	if (fixed) {
+		fmt(b, "%u", fixed);
+		plus = " + ";
+	}
+	for (const struct param *p = caps; p; p = p->next, k++) {
+		if (p->list)
+			fmt(b, "%s%s", plus, name(p, k, true));
+		else if (p->type.optional)
+			fmt(b, "%s(%s != IPC_CAP_NONE)", plus, name(p, k, false));
+		plus = p->list || p->type.optional ? " + " : plus;
+	}
+}
+
+/* 	m->cap[ci++] = a;
+ * 	if (b != IPC_CAP_NONE)
+ * 		m->cap[ci++] = b;
+ * 	for (size_t ix = 0; ix < nfds; ix++)
+ * 		m->cap[ci++] = fds[ix];
+ * 	m->ncaps = ci;
+ * a shaped section's capabilities into message m ("m->", "out->", "m."),
+ * ci declared here unless declared */
+static void put_shape_caps(struct buf *b, const char *ind, const struct param *caps, const char *m,
+                           const char *(*name)(const struct param *, unsigned, bool), bool declared)
+{
+	unsigned k = 0;
+	fmt(b, declared ? "%sci = 0;\n" : "%suint32_t ci = 0;\n", ind);
+	for (const struct param *p = caps; p; p = p->next, k++) {
+		const char *v = name(p, k, false);
+		if (p->list)
+			fmt(b, "%sfor (size_t ix = 0; ix < %s; ix++)\n%s\t%scap[ci++] = %s[ix];\n", ind,
+			    name(p, k, true), ind, m, v);
+		else if (p->type.optional)
+			fmt(b, "%sif (%s != IPC_CAP_NONE)\n%s\t%scap[ci++] = %s;\n", ind, v, ind, m, v);
+		else
+			fmt(b, "%s%scap[ci++] = %s;\n", ind, m, v);
+	}
+	fmt(b, "%s%sncaps = ci;\n", ind, m);
+}
+
+/* 	ipc_cap_drop(a);  ipc_drop_made(&b, 1);  ipc_drop_caps(fds, nfds, 0);
+ * a shaped section's capabilities released */
+static void put_shape_drop(struct buf *b, const char *ind, const struct param *caps,
+                           const char *(*name)(const struct param *, unsigned, bool))
+{
+	unsigned k = 0;
+	for (const struct param *p = caps; p; p = p->next, k++) {
+		const char *v = name(p, k, false);
+		if (p->list)
+			fmt(b, "%sipc_drop_caps(%s, %s, 0);\n", ind, v, name(p, k, true));
+		else if (p->type.optional)
+			fmt(b, "%sipc_drop_made(&%s, 1);\n", ind, v);
+		else
+			fmt(b, "%sipc_cap_drop(%s);\n", ind, v);
+	}
+}
+
+/* A capability parameter by its own name: "fds", "nfds". */
+static const char *cap_param_name(const struct param *p, unsigned k, bool count)
+{
+	(void)k;
+	return count ? vtext("n%s", p->cname) : p->cname;
+}
+
+/* A server's local for returned capability k, made by the implementation:
+ * "o2", "no2". */
+static const char *cap_local_out(const struct param *p, unsigned k, bool count)
+{
+	(void)p;
+	char n[16];
+	snprintf(n, sizeof n, count ? "no%u" : "o%u", k);
+	return vtext("%s", n);
 }
 
 /* ---- language 2's values: structs, lists, optionals, bit sets ---------------- */
@@ -1143,24 +1294,39 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	}
 	for (const struct param *p = m->params; p; p = p->next)
 		put_value_param(b, &p->type, p->cname, false);
-	buf_puts(b, m->params ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n" : ")\n{\n");
+	bool words = m->params || m->capshape;
+	buf_puts(b, words ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n" : ")\n{\n");
 	if (cl) {
 		fmt(b, "\tif (n%s > %s || (!%s && n%s)) {\n", cl->cname, caplim(k), cl->cname, cl->cname);
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n");
 	}
-	fmt(b, "\tipc_msg_init(m, %s, 0, %u);\n", m->clabel, cl ? 0 : k);
+	if (m->capshape && has_cap_list(m->caps)) {   /* every list there and within bounds, then all together */
+		buf_puts(b, "\tif (");
+		for (const struct param *p = m->caps; p; p = p->next)
+			if (p->list)
+				fmt(b, "(!%s && n%s) || n%s > IPC_MAX_CAPS ||\n\t    ", p->cname, p->cname, p->cname);
+		put_shape_count(b, m->caps, cap_param_name);
+		buf_puts(b, " > IPC_MAX_CAPS) {\n");
+		put_give_up(b, m, "\t\t", "IPC_EINVAL");
+		buf_puts(b, "\t}\n");
+	}
+	fmt(b, "\tipc_msg_init(m, %s, 0, %u);\n", m->clabel, cl || m->capshape ? 0 : k);
+	if (m->capshape)
+		put_shape_enc(b, "\t", m->caps, "m", cap_param_name);
 	for (const struct param *p = m->params; p; p = p->next) {
 		struct vref r = {VF_PARAM, p->cname};
 		put_enc(b, "\t", &p->type, &r, "m", "&wi");
 	}
-	if (m->params) {
+	if (words) {
 		buf_puts(b, "\tif (!ok) {\n");
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n\tm->nwords = wi;\n");
 	}
 	unsigned c = 0;
-	for (const struct param *p = m->caps; p && !p->list; p = p->next, c++)
+	if (m->capshape)
+		put_shape_caps(b, "\t", m->caps, "m->", cap_param_name, false);
+	for (const struct param *p = m->caps; !m->capshape && p && !p->list; p = p->next, c++)
 		fmt(b, "\tm->cap[%u] = %s;\n", c, p->cname);
 	if (cl)
 		fmt(b, "\tipc_put_caps(m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
@@ -1206,13 +1372,20 @@ static void gen_client_call(struct buf *b, const struct method *m)
 
 	/* _async_finish: the reply validated exactly, its capabilities the caller's on success only */
 	put_split_proto(b, m, SPLIT_FINISH);
-	buf_puts(b, m->results ? "\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\tint st;\n\n"
-	                       : "\n{\n\tint st;\n\n");
-	buf_puts(b, "\tif (status != 0)\n\t\treturn status;\n");
+	bool rwords = m->results || m->outshape;
+	buf_puts(b, rwords ? "\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\tint st;\n"
+	                   : "\n{\n\tint st;\n");
+	unsigned nshape = 0;   /* a shaped section's words: cn[] */
+	for (const struct param *p = m->outshape ? m->outcaps : NULL; p; p = p->next)
+		nshape += p->list || p->type.optional;
+	if (nshape)
+		fmt(b, "\tsize_t cn[%u];\n", nshape);
+	buf_puts(b, "\n\tif (status != 0)\n\t\treturn status;\n");
 	if (put_out_checks(b, m))
 		buf_puts(b, "\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);\n\t}\n");
-	fmt(b, "\tif ((st = ipc_reply_check(reply, 0, %s, %u, ", m->results ? "IPC_MAX_WORDS" : "0", nout);
-	if (ol)
+	fmt(b, "\tif ((st = ipc_reply_check(reply, 0, %s, %u, ", rwords ? "IPC_MAX_WORDS" : "0",
+	    m->outshape ? 0 : nout);
+	if (ol || m->outshape)
 		buf_puts(b, "IPC_MAX_CAPS)) != 0)\n");
 	else
 		fmt(b, "%u)) != 0)\n", nout);
@@ -1223,12 +1396,41 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	} else {
 		PUT(b, "\t\treturn st > 0 ? IPC_EPROTO : st;\n");
 	}
+	unsigned j = 0;
+	for (const struct param *p = m->outshape ? m->outcaps : NULL; p; p = p->next)
+		if (p->list || p->type.optional)   /* a presence is a count of at most 1 */
+			fmt(b, "\tok = ok && ipc_get_count(reply, &wi, %s, &cn[%u]);\n",
+			    p->list ? "IPC_MAX_CAPS" : "1", j++);
 	for (const struct param *p = m->results; p; p = p->next) {
 		struct vref r = {VF_OUT, p->cname};
 		put_dec(b, "\t", &p->type, &r, "reply", "&wi");
 	}
-	if (m->results)
+	if (m->outshape) {
+		buf_puts(b, "\tok = ok && reply->ncaps == ");
+		if (m->nout_fixed)
+			fmt(b, "%u + ", m->nout_fixed);
+		for (j = 0; j < nshape; j++)
+			fmt(b, j ? " + cn[%u]" : "cn[%u]", j);
+		buf_puts(b, ";\n");
+	}
+	if (rwords)
 		buf_puts(b, "\tif (!ok || wi != reply->nwords)\n\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);\n");
+	if (m->outshape) {
+		buf_puts(b, "\tuint32_t ci = 0;\n");
+		j = 0;
+		for (const struct param *p = m->outcaps; p; p = p->next) {
+			if (p->list)
+				fmt(b, "\tfor (size_t ix = 0; ix < cn[%u]; ix++)\n\t\t%s[ix] = reply->cap[ci++];\n"
+				       "\t*n%s = cn[%u];\n", j, p->cname, p->cname, j);
+			else if (p->type.optional)
+				fmt(b, "\t*%s = cn[%u] ? reply->cap[ci++] : IPC_CAP_NONE;\n", p->cname, j);
+			else
+				fmt(b, "\t*%s = reply->cap[ci++];\n", p->cname);
+			j += p->list || p->type.optional;
+		}
+		buf_puts(b, "\treturn 0;\n}\n\n");
+		return;
+	}
 	c = 0;
 	for (const struct param *p = m->outcaps; p && !p->list; p = p->next, c++)
 		fmt(b, "\t*%s = reply->cap[%u];\n", p->cname, c);
@@ -1270,9 +1472,21 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	/* What the request must carry: its capabilities, and its words exactly
 	 * (checked as they are decoded). */
 	char bad[96];
-	if (m->params || m->results)
+	n = 0;
+	for (const struct param *p = m->capshape ? m->caps : NULL; p; p = p->next, n++)
+		if (p->list || p->type.optional)
+			fmt(b, "\t\tsize_t nc%u;\n", n);
+	if (m->params || m->results || m->capshape || m->outshape)
 		buf_puts(b, "\t\tuint32_t wi = 0;\n");
-	if (m->params) {
+	if (m->capshape) {   /* the capabilities' words first: a presence is a count of at most 1 */
+		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
+		buf_puts(b, "\t\tbool ok = true;\n\n");
+		n = 0;
+		for (const struct param *p = m->caps; p; p = p->next, n++)
+			if (p->list || p->type.optional)
+				fmt(b, "\t\tok = ok && ipc_get_count(in, &wi, %s, &nc%u);\n",
+				    p->list ? "IPC_MAX_CAPS" : "1", n);
+	} else if (m->params) {
 		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
 		if (!cl)
 			fmt(b, "\t\tbool ok = in->ncaps == %u;\n\n", k);
@@ -1287,7 +1501,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			snprintf(bad, sizeof bad, "in->nwords != 0 || in->ncaps < %u", k);
 		else
 			snprintf(bad, sizeof bad, "in->nwords != 0");
-		if (m->results)
+		if (m->results || m->outshape)
 			buf_puts(b, "\t\tbool ok = true;\n\n");
 	}
 	n = 0;
@@ -1299,6 +1513,21 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			fmt(b, "\t\tfor (size_t ix = 0; ok && ix < na%u; ix++)\n\t\t\tpa%u[ix] = a%u[ix];\n",
 			    n, n, n);
 	}
+	if (m->capshape) {   /* exactly the capabilities the words say */
+		buf_puts(b, "\t\tok = ok && in->ncaps == ");
+		const char *plus = "";
+		if (k) {
+			fmt(b, "%u", k);
+			plus = " + ";
+		}
+		n = 0;
+		for (const struct param *p = m->caps; p; p = p->next, n++)
+			if (p->list || p->type.optional) {
+				fmt(b, "%snc%u", plus, n);
+				plus = " + ";
+			}
+		buf_puts(b, ";\n");
+	}
 	if (m->kind == M_SEND)
 		fmt(b, "\t\tif (%s) {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
 		       "\t\tif (!vt->%s) {\n\t\t\tipc_reject(in, out, IPC_ENOSYS);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n",
@@ -1306,6 +1535,20 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	else
 		fmt(b, "\t\tif (%s)\n\t\t\tbreak;\n"
 		       "\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", bad, m->field);
+	if (m->capshape) {   /* 	ipc_cap c0 = in->cap[ci++];   ipc_cap c1 = nc1 ? in->cap[ci++] : IPC_CAP_NONE; */
+		buf_puts(b, "\t\tuint32_t ci = 0;\n");
+		n = 0;
+		for (const struct param *p = m->caps; p; p = p->next, n++) {
+			if (p->list && p->next)
+				fmt(b, "\t\tconst ipc_cap *c%u = in->cap + ci;\n\t\tci += (uint32_t)nc%u;\n", n, n);
+			else if (p->list)
+				fmt(b, "\t\tconst ipc_cap *c%u = in->cap + ci;\n", n);
+			else if (p->type.optional)
+				fmt(b, "\t\tipc_cap c%u = nc%u ? in->cap[ci++] : IPC_CAP_NONE;\n", n, n);
+			else
+				fmt(b, "\t\tipc_cap c%u = in->cap[ci++];\n", n);
+		}
+	}
 	fmt(b, m->kind == M_CALL ? "\t\tst = vt->%s(self" : "\t\tvt->%s(self", m->field);
 	put_server_cap_args(b, m);
 	n = 0;
@@ -1324,17 +1567,31 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
 		return;
 	}
-	if (m->results) {
+	if (m->results || m->outshape) {
 		buf_puts(b, "\t\tif (st == 0) {\n\t\t\twi = 0;\n");
+		if (m->outshape)
+			put_shape_enc(b, "\t\t\t", m->outcaps, "out", cap_local_out);
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			snprintf(name, sizeof name, "r%u", n);
 			struct vref r = {VF_LOCAL, name};
 			put_enc(b, "\t\t\t", &p->type, &r, "out", "&wi");
 		}
-		buf_puts(b, "\t\t\tif (ok)\n\t\t\t\tout->nwords = wi;\n\t\t\telse\n\t\t\t\tst = IPC_EFAULT;\n\t\t}\n");
+		if (m->outshape) {
+			if (has_cap_list(m->outcaps)) {
+				buf_puts(b, "\t\t\tok = ok && ");
+				put_shape_count(b, m->outcaps, cap_local_out);
+				buf_puts(b, " <= IPC_MAX_CAPS;\n");
+			}
+			buf_puts(b, "\t\t\tif (ok) {\n\t\t\t\tout->nwords = wi;\n");
+			put_shape_caps(b, "\t\t\t\t", m->outcaps, "out->", cap_local_out, m->capshape);
+			buf_puts(b, "\t\t\t} else {\n\t\t\t\tst = IPC_EFAULT;\n\t\t\t}\n\t\t}\n");
+			put_server_drop_made(b, m);
+		} else {
+			buf_puts(b, "\t\t\tif (ok)\n\t\t\t\tout->nwords = wi;\n\t\t\telse\n\t\t\t\tst = IPC_EFAULT;\n\t\t}\n");
+		}
 	}
-	if (m->outcaps) {
+	if (m->outcaps && !m->outshape) {
 		buf_puts(b, "\t\tif (st == 0) {\n");
 		if (ol)
 			fmt(b, "\t\t\tif (noc > %s)\n\t\t\t\tnoc = %s;\n", caplim(nout), caplim(nout));
@@ -1351,22 +1608,38 @@ static void gen_reply(struct buf *b, const struct method *m)
 {
 	const struct param *ol = m->outlist;
 	put_reply_proto(b, m);
-	buf_puts(b, m->results ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n"
-	                       : "\n{\n\tstruct ipc_msg m;\n\n");
+	buf_puts(b, m->results || m->outshape ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n"
+	                                      : "\n{\n\tstruct ipc_msg m;\n\n");
 	buf_puts(b, "\tipc_msg_init(&m, 0, 0, 0);\n\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
-	if (ol)
-		fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
-		    ol->cname, ol->cname, ol->cname);
-	if (m->results) {
+	/* a length with no capabilities behind it: none to send or release */
+	for (const struct param *p = m->outshape ? m->outcaps : ol; p; p = m->outshape ? p->next : NULL)
+		if (p->list)
+			fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
+			    p->cname, p->cname, p->cname);
+	if (m->results || m->outshape) {
 		buf_puts(b, "\tif (status == 0) {\n");
+		if (m->outshape)
+			put_shape_enc(b, "\t\t", m->outcaps, "&m", cap_param_name);
 		for (const struct param *p = m->results; p; p = p->next) {
 			struct vref r = {VF_PARAM, p->cname};
 			put_enc(b, "\t\t", &p->type, &r, "&m", "&wi");
 		}
+		if (m->outshape && has_cap_list(m->outcaps)) {
+			buf_puts(b, "\t\tok = ok && ");
+			put_shape_count(b, m->outcaps, cap_param_name);
+			buf_puts(b, " <= IPC_MAX_CAPS;\n");
+		}
 		buf_puts(b, "\t\tif (ok)\n\t\t\tm.nwords = wi;\n\t\telse\n\t\t\tstatus = IPC_EFAULT;\n\t}\n");
 	}
-	if (m->outcaps)
+	if (m->outshape) {   /* the capabilities on success, released otherwise */
+		buf_puts(b, "\tif (status == 0) {\n");
+		put_shape_caps(b, "\t\t", m->outcaps, "m.", cap_param_name, false);
+		buf_puts(b, "\t} else {\n");
+		put_shape_drop(b, "\t\t", m->outcaps, cap_param_name);
+		buf_puts(b, "\t}\n");
+	} else if (m->outcaps) {
 		put_reply_caps(b, m, true);
+	}
 	buf_puts(b, "\tipc_finish(&m, status, ");
 	put_declared(b, m, "status");
 	buf_puts(b, ");\n\treturn ipc_reply_to(reply, &m);\n}\n\n");

@@ -51,6 +51,8 @@ static void put_answer_outcaps(struct buf *b, const struct method *m)
 		if (p->list)
 			bfmt(b, "\tipc_cap o%u[IPC_MAX_CAPS];\n\tsize_t no%u = fz_byte() %% (IPC_MAX_CAPS + 1);\n"
 			        "\tfor (size_t k = 0; k < no%u; k++)\n\t\to%u[k] = fz_new(FZ_OUT);\n", n, n, n, n);
+		else if (p->type.optional)
+			bfmt(b, "\tipc_cap o%u = fz_byte() & 1 ? fz_new(FZ_OUT) : IPC_CAP_NONE;\n", n);
 		else
 			bfmt(b, "\tipc_cap o%u = fz_new(FZ_OUT);\n", n);
 	}
@@ -62,7 +64,7 @@ static void put_canonical_caps(struct buf *b, const struct method *m)
 {
 	unsigned n = 0;
 	for (const struct param *p = m->caps; p; p = p->next, n++)
-		bfmt(b, p->list ? " + nc%u" : " + 1", n);
+		bfmt(b, p->list ? " + nc%u" : p->type.optional ? " + (c%u != IPC_CAP_NONE)" : " + 1", n);
 	buf_puts(b, ");\n");
 	n = 0;
 	for (const struct param *p = m->caps; p; p = p->next, n++)
@@ -78,6 +80,8 @@ static void put_stub_outcaps(struct buf *b, const struct method *m)
 			bfmt(b, "\tif (st == 0 || (fz_byte() & 1)) {\n\t\t*no%u = fz_byte() %% (IPC_MAX_CAPS + 1 - %u);\n"
 			        "\t\tfor (size_t k = 0; k < *no%u; k++)\n\t\t\to%u[k] = fz_new(FZ_OUT);\n\t}\n",
 			     n, m->nout_fixed, n, n);
+		else if (p->type.optional)   /* sometimes absent */
+			bfmt(b, "\tif ((st == 0 || (fz_byte() & 1)) && (fz_byte() & 1))\n\t\t*o%u = fz_new(FZ_OUT);\n", n);
 		else
 			bfmt(b, "\tif (st == 0 || (fz_byte() & 1))\n\t\t*o%u = fz_new(FZ_OUT);\n", n);
 	}
@@ -146,11 +150,17 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	/* What it was called with, encoded again, must be the request itself. */
 	buf_puts(b, ")\n{\n\tstruct ipc_msg enc;\n\tuint32_t w = 0;\n\tbool ok = true;\n\n\t(void)self;\n");
 	n = 0;
+	for (const struct param *p = m->capshape ? m->caps : NULL; p; p = p->next, n++)   /* their words first */
+		if (p->list)
+			bfmt(b, "\tok = ok && ipc_put_word(&enc, &w, nc%u);\n", n);
+		else if (p->type.optional)
+			bfmt(b, "\tok = ok && ipc_put_word(&enc, &w, c%u != IPC_CAP_NONE);\n", n);
+	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
 		gen_value_encode(b, "\t", &p->type, name, "&enc", "&w");
 	}
-	if (m->params)
+	if (m->params || m->capshape)
 		bfmt(b, "\tif (!ok)\n\t\tfz_fail(\"%s: values it cannot send\");\n\tfz_canonical(&enc, w, 0", m->cfunc);
 	else
 		buf_puts(b, "\t(void)enc;\n\t(void)w;\n\t(void)ok;\n\tfz_canonical(NULL, 0, 0");

@@ -320,6 +320,8 @@ struct method {
 	char *cparams;        /* its C parameters (gen_c.c, made once) */
 	size_t ncparams;
 	struct param *caplist, *outlist;   /* derived by check, as below */
+	bool capshape, outshape;   /* an optional capability, several lists or a list
+	                              not last: the counts go as words (check) */
 	enum method_kind kind;
 	unsigned number;      /* label = id << 16 | number */
 	unsigned skip_before; /* 'skip;' entries right before it */

@@ -167,10 +167,11 @@ capparams(L) ::= cap_list(A) COMMA.             { L = A; }
 cap_list(L) ::= capparam(C).                    { L = ast_param_list(NULL, C); }
 cap_list(L) ::= cap_list(A) COMMA capparam(C).  { L = ast_param_list(&A, C); }
 
-/* capparam: NAME [':' type ['...']]   (the type defaults to cap) */
+/* capparam: NAME [':' type ['...' | '?']]   (the type defaults to cap) */
 capparam(C) ::= IDENT(N).                       { C = ast_param(p, &N, NULL, false); }
 capparam(C) ::= IDENT(N) COLON qname(T).        { C = ast_param(p, &N, &T, false); }
 capparam(C) ::= IDENT(N) COLON qname(T) ELLIPSIS. { C = ast_param(p, &N, &T, true); }
+capparam(C) ::= IDENT(N) COLON qname(T) QUESTION. { C = ast_param(p, &N, &T, false); C->type.optional = true; }
 
 params(L) ::= .                                 { memset(&L, 0, sizeof L); }
 params(L) ::= param_list(A).                    { L = A; }

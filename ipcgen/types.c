@@ -403,14 +403,28 @@ static void check_param_names(struct checker *c, struct method *m, struct param 
 }
 
 /* Capability parameters: types, at most one list and last. */
+/*
+ * A method's capabilities on one side: nfixed of them always there, and
+ * list the one list if it is the last and nothing is optional (the simple
+ * shape, whose list takes the capabilities after the fixed ones).  Any
+ * other shape (an optional capability, several lists, a list before
+ * another capability) sends a presence or count word for each optional
+ * capability and each list: *shaped.
+ */
 static void check_caps(struct checker *c, struct ns *ns, struct method *m,
                        struct param *caps, const char *what, unsigned *nfixed,
-                       struct param **list)
+                       struct param **list, bool *shaped)
 {
+	unsigned nlists = 0, nopt = 0;
 	*nfixed = 0;
 	*list = NULL;
+	*shaped = false;
 	for (struct param *p = caps; p; p = p->next) {
-		if (!resolve(c, ns, &p->type))
+		bool optional = p->type.optional;
+		p->type.optional = false;   /* resolve() knows values' optionals only */
+		bool ok = resolve(c, ns, &p->type);
+		p->type.optional = optional;
+		if (!ok)
 			continue;
 		if (!is_capability(p->type.kind)) {
 			diag_error(c->d, p->type.name.loc,
@@ -419,16 +433,27 @@ static void check_caps(struct checker *c, struct ns *ns, struct method *m,
 			continue;
 		}
 		if (p->list) {
-			if (p->next) {
-				diag_error(c->d, p->loc, "the list '%s...' must be the last %s of '%s'",
-				           p->name, what, m->name);
-				continue;
-			}
+			nlists++;
 			*list = p;
+			*shaped |= p->next != NULL;
+		} else if (optional) {
+			nopt++;
 		} else {
 			++*nfixed;
 		}
 	}
+	*shaped |= nlists > 1 || nopt > 0;
+	if (*shaped)
+		*list = NULL;
+}
+
+/* The capabilities of a section that are not lists: fixed and optional. */
+static unsigned count_single(const struct param *p)
+{
+	unsigned n = 0;
+	for (; p; p = p->next)
+		n += !p->list;
+	return n;
 }
 
 static void check_method(struct checker *c, struct decl *i, struct method *m)
@@ -442,8 +467,8 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		check_param_names(c, m, m->results);
 	}
 
-	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist);
-	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist);
+	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist, &m->capshape);
+	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist, &m->outshape);
 	m->nparams = 0;
 	uint64_t words = 0;
 	for (struct param *p = m->params; p; p = p->next) {
@@ -572,7 +597,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		diag_error(c->d, m->raises->name.loc,
 		           "'send %s' cannot raise errors: a send has no reply", m->name);
 	static const char *const verb[2] = {"passes", "returns"};
-	unsigned fixed[2] = {m->ncaps_fixed, m->nout_fixed};
+	unsigned fixed[2] = {count_single(m->caps), count_single(m->outcaps)};
 	const struct param *list[2] = {m->caplist, m->outlist};
 	for (int s = 0; s < 2; s++) {
 		if (fixed[s] > u->max_caps)

@@ -9,13 +9,9 @@
  * NAME_finish by hand.
  */
 #include <check.h>
-#include <dirent.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <mercury/posix.h>
 #include "../protocols/harness.h"
@@ -109,24 +105,20 @@ static const struct split_svc_iface impl = {
 static ipc_cap conn, other;   /* calls are started on conn; release goes on other */
 static pid_t server;
 
+static void serve(ipc_cap ep)
+{
+	struct split_svc obj;
+	split_svc_init(&obj, &impl, ep);
+	for (;;)
+		split_svc_dispatch(&obj);
+}
+
 static void start(void)
 {
-	ipc_cap ep;
-	ck_assert_int_eq(ipc_posix_endpoint(&ep), 0);
-	ck_assert_int_eq(ipc_posix_connection(ep, &conn), 0);
-	ck_assert_int_eq(ipc_posix_connection(ep, &other), 0);
-	server = fork();
-	ck_assert_int_ge(server, 0);
-	if (server == 0) {
-		signal(SIGTERM, SIG_DFL);
-		ipc_cap_drop(conn);
-		ipc_cap_drop(other);
-		struct split_svc obj;
-		split_svc_init(&obj, &impl, ep);
-		for (;;)
-			split_svc_dispatch(&obj);
-	}
-	ipc_cap_drop(ep);
+	ipc_cap c[2];
+	server = fork_server(serve, c, 2);
+	conn = c[0];
+	other = c[1];
 }
 
 static void stop(void)
@@ -151,18 +143,6 @@ static unsigned release(void)
 {
 	uint32_t n = 0;
 	ck_assert_int_eq(split_svc_release(other, &n), 0);
-	return n;
-}
-
-/* The descriptors this process has open: a capability leaked is one more. */
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-	ck_assert_ptr_nonnull(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
 	return n;
 }
 

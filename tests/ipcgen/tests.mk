@@ -14,6 +14,8 @@
 #                         several results) over the POSIX port, and hostile encodings
 #   check-ipcgen-split    the split form of calls (_start, _async, _wait, _finish):
 #                         many outstanding, callbacks, deadlines, cancels, hostile replies
+#   check-ipcgen-caps     capabilities in any shape (optional, several lists, a list
+#                         first) over the POSIX port, and hostile shapes both ways
 #   check-ipcgen-fuzz     ipcgen --fuzz targets of every protocol, built with clang's
 #                         libFuzzer and run briefly (make fuzz runs them longer)
 #   check-ipcgen-asan     diag, golden, cli and compat again under ASan/UBSan
@@ -24,7 +26,7 @@
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
 	check-ipcgen-compile check-ipcgen-cli check-ipcgen-parts check-ipcgen-compat check-ipcgen-e2e \
-	check-ipcgen-lang check-ipcgen-split \
+	check-ipcgen-lang check-ipcgen-split check-ipcgen-caps \
 	check-ipcgen-fuzz check-ipcgen-asan check-ipcgen-tsan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
@@ -86,6 +88,18 @@ $(B)/ipcgen/check_split: tests/ipcgen/check_split.c $(SPLIT_GEN)/stamp $(B)/runt
 check-ipcgen-split: $(B)/ipcgen/check_split
 	@sh tests/run-test ipcgen-split $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_split
 
+CAPS_GEN = $(B)/ipcgen/caps
+$(CAPS_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/caps.ipc
+	@mkdir -p $(@D)
+	$(IPCGEN) -o $(CAPS_GEN) tests/ipcgen/ok/caps.ipc
+	@touch $@
+$(B)/ipcgen/check_caps: tests/ipcgen/check_caps.c $(CAPS_GEN)/stamp $(B)/runtime/san/libmercury.a
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -I$(CAPS_GEN) $(CHECK_CFLAGS) -o $@ $< \
+		$(CAPS_GEN)/caps_client.c $(CAPS_GEN)/caps_server.c \
+		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
+check-ipcgen-caps: $(B)/ipcgen/check_caps
+	@sh tests/run-test ipcgen-caps $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_caps
+
 check-ipcgen-asan: $(IPCGEN_ASAN)
 	@sh tests/run-test ipcgen-asan $(B)/results sh -c '\
 		export $(SAN_ENV); \
@@ -99,15 +113,15 @@ check-ipcgen-asan: $(IPCGEN_ASAN)
 GENFUZZ = $(B)/ipcgen/genfuzz
 GENFUZZ_IPC = protocols/errors.ipc protocols/io.ipc protocols/dev.ipc protocols/sys.ipc \
 	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc tests/ipcgen/ok/names.ipc \
-	tests/ipcgen/ok/lang2.ipc
-GENFUZZ_NS = errors io dev sys fs every store names lang
+	tests/ipcgen/ok/lang2.ipc tests/ipcgen/ok/caps.ipc tests/ipcgen/ok/split.ipc
+GENFUZZ_NS = errors io dev sys fs every store names lang caps split
 GENFUZZ_BINS = $(GENFUZZ_NS:%=$(GENFUZZ)/fuzz_%)
 GENFUZZ_RUNS = 200000
 FUZZ_SECONDS ?= 180
 GENFUZZ_FLAGS = -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Iruntime/include -I$(GENFUZZ)
 
-$(GENFUZZ)/stamp: $(IPCGEN) $(GENFUZZ_IPC)
+$(GENFUZZ)/stamp: $(IPCGEN) $(GENFUZZ_IPC) tests/ipcgen/tests.mk
 	@mkdir -p $(@D)
 	$(IPCGEN) --fuzz -s -I protocols -o $(GENFUZZ) $(GENFUZZ_IPC)
 	@touch $@

@@ -6,10 +6,12 @@
 #define PROTOCOLS_HARNESS_H
 
 #include <check.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <mercury/posix.h>
 
@@ -46,6 +48,39 @@ static inline void stop_child(pid_t pid)
 	int status;
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+}
+
+/* A server child: forks a process that runs serve(ep) (which does not
+ * return) on a fresh endpoint, and gives this one nconn connections to it
+ * in conn[].  The child's pid. */
+static inline pid_t fork_server(void (*serve)(ipc_cap ep), ipc_cap *conn, size_t nconn)
+{
+	ipc_cap ep;
+	ck_assert_int_eq(ipc_posix_endpoint(&ep), 0);
+	for (size_t i = 0; i < nconn; i++)
+		ck_assert_int_eq(ipc_posix_connection(ep, &conn[i]), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		ipc_drop_caps(conn, nconn, 0);
+		serve(ep);
+		_exit(1);
+	}
+	ipc_cap_drop(ep);
+	return pid;
+}
+
+/* The descriptors this process has open: a capability leaked is one more. */
+static inline int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
 }
 
 /* Runs the suite's one case; the process's exit status. */

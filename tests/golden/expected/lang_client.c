@@ -656,6 +656,264 @@ int lang_fs_later_async_finish(int status, struct ipc_msg *reply, bool *has_when
 	return 0;
 }
 
+static int lang_fs_swap_pack(struct ipc_msg *m, ipc_cap a, const ipc_cap *fds, size_t nfds, const ipc_cap *ports, size_t nports, uint32_t x)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+
+	if ((!fds && nfds) || nfds > IPC_MAX_CAPS ||
+	    (!ports && nports) || nports > IPC_MAX_CAPS ||
+	    (a != IPC_CAP_NONE) + nfds + nports > IPC_MAX_CAPS) {
+		ipc_drop_made(&a, 1);
+		ipc_drop_caps(fds, nfds, 0);
+		ipc_drop_caps(ports, nports, 0);
+		return IPC_EINVAL;
+	}
+	ipc_msg_init(m, LANG_FS_SWAP, 0, 0);
+	ok = ok && ipc_put_word(m, &wi, a != IPC_CAP_NONE);
+	ok = ok && nfds <= IPC_MAX_CAPS && ipc_put_word(m, &wi, nfds);
+	ok = ok && nports <= IPC_MAX_CAPS && ipc_put_word(m, &wi, nports);
+	ok = ok && ipc_put_word(m, &wi, (uint64_t)x);
+	if (!ok) {
+		ipc_drop_made(&a, 1);
+		ipc_drop_caps(fds, nfds, 0);
+		ipc_drop_caps(ports, nports, 0);
+		return IPC_EINVAL;
+	}
+	m->nwords = wi;
+	uint32_t ci = 0;
+	if (a != IPC_CAP_NONE)
+		m->cap[ci++] = a;
+	for (size_t ix = 0; ix < nfds; ix++)
+		m->cap[ci++] = fds[ix];
+	for (size_t ix = 0; ix < nports; ix++)
+		m->cap[ci++] = ports[ix];
+	m->ncaps = ci;
+	return 0;
+}
+
+int lang_fs_swap(ipc_cap ep, ipc_cap a, const ipc_cap *fds, size_t nfds, const ipc_cap *ports, size_t nports, uint32_t x, ipc_cap *one, ipc_cap *out_, size_t *nout_, ipc_cap *more, size_t *nmore, uint32_t *result)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!one || !out_ || !nout_ || !more || !nmore || !result) {
+		ipc_drop_made(&a, 1);
+		ipc_drop_caps(fds, nfds, 0);
+		ipc_drop_caps(ports, nports, 0);
+		return IPC_EINVAL;
+	}
+	if ((st = lang_fs_swap_pack(&m, a, fds, nfds, ports, nports, x)) != 0)
+		return st;
+	st = ipc_call(ep, &m);
+	return lang_fs_swap_async_finish(st, &m, one, out_, nout_, more, nmore, result);
+}
+
+int lang_fs_swap_async_start(ipc_cap ep, ipc_cap a, const ipc_cap *fds, size_t nfds, const ipc_cap *ports, size_t nports, uint32_t x, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_swap_pack(&m, a, fds, nfds, ports, nports, x)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_swap_async_cb(ipc_cap ep, ipc_cap a, const ipc_cap *fds, size_t nfds, const ipc_cap *ports, size_t nports, uint32_t x, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_swap_pack(&m, a, fds, nfds, ports, nports, x)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_swap_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *one, ipc_cap *out_, size_t *nout_, ipc_cap *more, size_t *nmore, uint32_t *result)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!one || !out_ || !nout_ || !more || !nmore || !result) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_swap_async_finish(st, &m, one, out_, nout_, more, nmore, result);
+}
+
+int lang_fs_swap_async_finish(int status, struct ipc_msg *reply, ipc_cap *one, ipc_cap *out_, size_t *nout_, ipc_cap *more, size_t *nmore, uint32_t *result)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+	size_t cn[3];
+
+	if (status != 0)
+		return status;
+	if (!one || !out_ || !nout_ || !more || !nmore || !result) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, IPC_MAX_CAPS)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	ok = ok && ipc_get_count(reply, &wi, 1, &cn[0]);
+	ok = ok && ipc_get_count(reply, &wi, IPC_MAX_CAPS, &cn[1]);
+	ok = ok && ipc_get_count(reply, &wi, IPC_MAX_CAPS, &cn[2]);
+	ok = ok && ipc_get_u32(reply, &wi, result);
+	ok = ok && reply->ncaps == cn[0] + cn[1] + cn[2];
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	uint32_t ci = 0;
+	*one = cn[0] ? reply->cap[ci++] : IPC_CAP_NONE;
+	for (size_t ix = 0; ix < cn[1]; ix++)
+		out_[ix] = reply->cap[ci++];
+	*nout_ = cn[1];
+	for (size_t ix = 0; ix < cn[2]; ix++)
+		more[ix] = reply->cap[ci++];
+	*nmore = cn[2];
+	return 0;
+}
+
+static int lang_fs_first_pack(struct ipc_msg *m, const ipc_cap *fds, size_t nfds, ipc_cap last)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+
+	if ((!fds && nfds) || nfds > IPC_MAX_CAPS ||
+	    1 + nfds > IPC_MAX_CAPS) {
+		ipc_drop_caps(fds, nfds, 0);
+		ipc_cap_drop(last);
+		return IPC_EINVAL;
+	}
+	ipc_msg_init(m, LANG_FS_FIRST, 0, 0);
+	ok = ok && nfds <= IPC_MAX_CAPS && ipc_put_word(m, &wi, nfds);
+	if (!ok) {
+		ipc_drop_caps(fds, nfds, 0);
+		ipc_cap_drop(last);
+		return IPC_EINVAL;
+	}
+	m->nwords = wi;
+	uint32_t ci = 0;
+	for (size_t ix = 0; ix < nfds; ix++)
+		m->cap[ci++] = fds[ix];
+	m->cap[ci++] = last;
+	m->ncaps = ci;
+	return 0;
+}
+
+int lang_fs_first(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap last, ipc_cap *dir)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!dir) {
+		ipc_drop_caps(fds, nfds, 0);
+		ipc_cap_drop(last);
+		return IPC_EINVAL;
+	}
+	if ((st = lang_fs_first_pack(&m, fds, nfds, last)) != 0)
+		return st;
+	st = ipc_call(ep, &m);
+	return lang_fs_first_async_finish(st, &m, dir);
+}
+
+int lang_fs_first_async_start(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap last, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_first_pack(&m, fds, nfds, last)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_first_async_cb(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap last, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_first_pack(&m, fds, nfds, last)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_first_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *dir)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!dir) {
+		return IPC_EINVAL;
+	}
+	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
+		return st;
+	return lang_fs_first_async_finish(st, &m, dir);
+}
+
+int lang_fs_first_async_finish(int status, struct ipc_msg *reply, ipc_cap *dir)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+	int st;
+	size_t cn[1];
+
+	if (status != 0)
+		return status;
+	if (!dir) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, IPC_MAX_CAPS)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	ok = ok && ipc_get_count(reply, &wi, 1, &cn[0]);
+	ok = ok && reply->ncaps == cn[0];
+	if (!ok || wi != reply->nwords)
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	uint32_t ci = 0;
+	*dir = cn[0] ? reply->cap[ci++] : IPC_CAP_NONE;
+	return 0;
+}
+
+static int lang_fs_drop_pack(struct ipc_msg *m, ipc_cap x)
+{
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(m, LANG_FS_DROP, 0, 0);
+	ok = ok && ipc_put_word(m, &wi, x != IPC_CAP_NONE);
+	if (!ok) {
+		ipc_drop_made(&x, 1);
+		return IPC_EINVAL;
+	}
+	m->nwords = wi;
+	uint32_t ci = 0;
+	if (x != IPC_CAP_NONE)
+		m->cap[ci++] = x;
+	m->ncaps = ci;
+	return 0;
+}
+
+int lang_fs_drop(ipc_cap ep, ipc_cap x)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_drop_pack(&m, x)) != 0)
+		return st;
+	return ipc_send(ep, &m);
+}
+
 int lang_fs_describe(ipc_cap ep)
 {
 	return ipc_describe(ep, LANG_FS_ID, LANG_FS_ABI);

@@ -254,6 +254,120 @@ int lang_fs_handle(struct lang_fs *self, const struct ipc_msg *in, struct ipc_ms
 		}
 		return ipc_finish(out, st, 0);
 	}
+	case LANG_FS_SWAP: {
+		uint32_t a0;
+		uint32_t r0 = 0;
+		ipc_cap o0 = IPC_CAP_NONE;
+		ipc_cap o1[IPC_MAX_CAPS];
+		size_t no1 = 0;
+		ipc_caps_none(o1, IPC_MAX_CAPS);
+		ipc_cap o2[IPC_MAX_CAPS];
+		size_t no2 = 0;
+		ipc_caps_none(o2, IPC_MAX_CAPS);
+		size_t nc0;
+		size_t nc1;
+		size_t nc2;
+		uint32_t wi = 0;
+		bool ok = true;
+
+		ok = ok && ipc_get_count(in, &wi, 1, &nc0);
+		ok = ok && ipc_get_count(in, &wi, IPC_MAX_CAPS, &nc1);
+		ok = ok && ipc_get_count(in, &wi, IPC_MAX_CAPS, &nc2);
+		ok = ok && ipc_get_u32(in, &wi, &a0);
+		ok = ok && in->ncaps == nc0 + nc1 + nc2;
+		if (!ok || wi != in->nwords)
+			break;
+		if (!vt->swap)
+			return ipc_reject(in, out, IPC_ENOSYS);
+		uint32_t ci = 0;
+		ipc_cap c0 = nc0 ? in->cap[ci++] : IPC_CAP_NONE;
+		const ipc_cap *c1 = in->cap + ci;
+		ci += (uint32_t)nc1;
+		const ipc_cap *c2 = in->cap + ci;
+		st = vt->swap(self, c0, c1, nc1, c2, nc2, a0, &o0, o1, &no1, o2, &no2, &r0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, o0 != IPC_CAP_NONE);
+			ok = ok && no1 <= IPC_MAX_CAPS && ipc_put_word(out, &wi, no1);
+			ok = ok && no2 <= IPC_MAX_CAPS && ipc_put_word(out, &wi, no2);
+			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
+			ok = ok && (o0 != IPC_CAP_NONE) + no1 + no2 <= IPC_MAX_CAPS;
+			if (ok) {
+				out->nwords = wi;
+				ci = 0;
+				if (o0 != IPC_CAP_NONE)
+					out->cap[ci++] = o0;
+				for (size_t ix = 0; ix < no1; ix++)
+					out->cap[ci++] = o1[ix];
+				for (size_t ix = 0; ix < no2; ix++)
+					out->cap[ci++] = o2[ix];
+				out->ncaps = ci;
+			} else {
+				st = IPC_EFAULT;
+			}
+		}
+		if (st != 0 && st != IPC_DEFERRED) {
+			ipc_drop_made(&o0, 1);
+			ipc_drop_made(o1, IPC_MAX_CAPS);
+			ipc_drop_made(o2, IPC_MAX_CAPS);
+		}
+		return ipc_finish(out, st, 0);
+	}
+	case LANG_FS_FIRST: {
+		ipc_cap o0 = IPC_CAP_NONE;
+		size_t nc0;
+		uint32_t wi = 0;
+		bool ok = true;
+
+		ok = ok && ipc_get_count(in, &wi, IPC_MAX_CAPS, &nc0);
+		ok = ok && in->ncaps == 1 + nc0;
+		if (!ok || wi != in->nwords)
+			break;
+		if (!vt->first)
+			return ipc_reject(in, out, IPC_ENOSYS);
+		uint32_t ci = 0;
+		const ipc_cap *c0 = in->cap + ci;
+		ci += (uint32_t)nc0;
+		ipc_cap c1 = in->cap[ci++];
+		st = vt->first(self, c0, nc0, c1, &o0);
+		if (st == 0) {
+			wi = 0;
+			ok = ok && ipc_put_word(out, &wi, o0 != IPC_CAP_NONE);
+			if (ok) {
+				out->nwords = wi;
+				ci = 0;
+				if (o0 != IPC_CAP_NONE)
+					out->cap[ci++] = o0;
+				out->ncaps = ci;
+			} else {
+				st = IPC_EFAULT;
+			}
+		}
+		if (st != 0 && st != IPC_DEFERRED) {
+			ipc_drop_made(&o0, 1);
+		}
+		return ipc_finish(out, st, 0);
+	}
+	case LANG_FS_DROP: {
+		size_t nc0;
+		uint32_t wi = 0;
+		bool ok = true;
+
+		ok = ok && ipc_get_count(in, &wi, 1, &nc0);
+		ok = ok && in->ncaps == nc0;
+		if (!ok || wi != in->nwords) {
+			ipc_reject(in, out, IPC_EPROTO);
+			return IPC_DEFERRED;
+		}
+		if (!vt->drop) {
+			ipc_reject(in, out, IPC_ENOSYS);
+			return IPC_DEFERRED;
+		}
+		uint32_t ci = 0;
+		ipc_cap c0 = nc0 ? in->cap[ci++] : IPC_CAP_NONE;
+		vt->drop(self, c0);
+		return IPC_DEFERRED;
+	}
 	case IPC_LABEL(LANG_FS_ID, IPC_METHOD_DESCRIBE):
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
@@ -436,6 +550,82 @@ int lang_fs_later_reply(ipc_cap reply, int status, const struct lang_time *when,
 			m.nwords = wi;
 		else
 			status = IPC_EFAULT;
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
+}
+
+int lang_fs_swap_reply(ipc_cap reply, int status, ipc_cap one, const ipc_cap *out_, size_t nout_, const ipc_cap *more, size_t nmore, uint32_t result)
+{
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (!out_ && nout_) {
+		nout_ = 0;
+		if (status == 0)
+			status = IPC_EFAULT;
+	}
+	if (!more && nmore) {
+		nmore = 0;
+		if (status == 0)
+			status = IPC_EFAULT;
+	}
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, one != IPC_CAP_NONE);
+		ok = ok && nout_ <= IPC_MAX_CAPS && ipc_put_word(&m, &wi, nout_);
+		ok = ok && nmore <= IPC_MAX_CAPS && ipc_put_word(&m, &wi, nmore);
+		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
+		ok = ok && (one != IPC_CAP_NONE) + nout_ + nmore <= IPC_MAX_CAPS;
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	if (status == 0) {
+		uint32_t ci = 0;
+		if (one != IPC_CAP_NONE)
+			m.cap[ci++] = one;
+		for (size_t ix = 0; ix < nout_; ix++)
+			m.cap[ci++] = out_[ix];
+		for (size_t ix = 0; ix < nmore; ix++)
+			m.cap[ci++] = more[ix];
+		m.ncaps = ci;
+	} else {
+		ipc_drop_made(&one, 1);
+		ipc_drop_caps(out_, nout_, 0);
+		ipc_drop_caps(more, nmore, 0);
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
+}
+
+int lang_fs_first_reply(ipc_cap reply, int status, ipc_cap dir)
+{
+	struct ipc_msg m;
+	uint32_t wi = 0;
+	bool ok = true;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0) {
+		ok = ok && ipc_put_word(&m, &wi, dir != IPC_CAP_NONE);
+		if (ok)
+			m.nwords = wi;
+		else
+			status = IPC_EFAULT;
+	}
+	if (status == 0) {
+		uint32_t ci = 0;
+		if (dir != IPC_CAP_NONE)
+			m.cap[ci++] = dir;
+		m.ncaps = ci;
+	} else {
+		ipc_drop_made(&dir, 1);
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
