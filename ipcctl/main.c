@@ -578,6 +578,10 @@ static bool encode_request(struct args *a, const struct decl *owner, const struc
 {
 	struct cursor cur = {0, 0};
 	ipc_msg_init(msg, IPC_LABEL(owner->id, m->number), 0, 0);
+	if (m->capshape)   /* the capabilities' shape first: a presence or a count each */
+		for (size_t i = 0; i < a->nin; i++)
+			if (type_is_cap(a->in[i].type) && (a->in[i].list || a->in[i].type->optional))
+				msg->word[cur.word++] = a->inv[i].ncaps;
 	for (size_t i = 0; i < a->nin; i++) {
 		if (!value_fits(&a->in[i], &a->inv[i], &cur))
 			return complain(EXIT_USAGE, "'%s': too large for one message (at most %d words, %d "
@@ -637,9 +641,13 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 			rmax += hi;
 		}
 	}
-	if (m->general) {        /* the general codec checks the words as it decodes */
+	if (m->general || m->outshape) {   /* the words are checked as they are decoded */
 		rmin = 0;
 		rmax = IPC_MAX_WORDS;
+	}
+	if (m->outshape) {                 /* and the capabilities against the words */
+		nout = 0;
+		list = true;
 	}
 	int st = ipc_reply_check(msg, rmin, rmax, nout, list ? IPC_MAX_CAPS : nout);
 	if (st > 0 && !declared(m, st, &r))
@@ -647,12 +655,39 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 	if (st != 0)
 		return st;
 	struct cursor cur = {0, 0};
+	size_t count[IPC_MAX_CAPS + 1], nshape = 0, total = 0;
+	for (size_t i = 0; m->outshape && i < a->nout; i++) {   /* a presence or a count each */
+		const struct item *it = &a->out[i];
+		if (!type_is_cap(it->type)) {
+			continue;
+		} else if (!it->list && !it->type->optional) {
+			total++;
+			continue;
+		}
+		if (cur.word >= msg->nwords || msg->word[cur.word] > (it->list ? IPC_MAX_CAPS : 1) ||
+		    nshape == IPC_MAX_CAPS)
+			return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
+		total += count[nshape++] = msg->word[cur.word++];
+	}
+	if (m->outshape && total != msg->ncaps)
+		return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
 	for (size_t i = 0; i < a->nout; i++)
 		if (!type_is_cap(a->out[i].type) && !value_decode(&a->out[i], msg, &cur, &a->outv[i]))
 			return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
 	if (cur.word != msg->nwords)
 		return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
-	for (size_t i = 0; i < a->nout; i++)
+	for (size_t i = 0, j = 0; m->outshape && i < a->nout; i++) {   /* as many as the words say */
+		struct item *it = &a->out[i];
+		struct val *v = &a->outv[i];
+		if (!type_is_cap(it->type))
+			continue;
+		size_t n = it->list || it->type->optional ? count[j++] : 1;
+		for (v->ncaps = 0; v->ncaps < n; v->ncaps++)
+			v->cap[v->ncaps] = msg->cap[cur.cap++];
+		v->set = true;
+		v->absent = it->type->optional && n == 0;
+	}
+	for (size_t i = 0; !m->outshape && i < a->nout; i++)
 		if (type_is_cap(a->out[i].type) && !value_decode(&a->out[i], msg, &cur, &a->outv[i]))
 			return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
 	return 0;

@@ -1409,7 +1409,9 @@ bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor 
 
 void value_print(FILE *f, bool json, const struct item *it, const struct val *v)
 {
-	if (type_is_cap(it->type))
+	if (type_is_cap(it->type) && it->type->optional && v->ncaps == 0)
+		fputs(json ? "null" : "(absent)", f);
+	else if (type_is_cap(it->type))
 		ops(it->type)->print(f, json, it, v);
 	else if (it->type->optional && v->absent && !json)
 		fputs("(absent)", f);

@@ -6,6 +6,7 @@
 # of each new kind, with the path inside them; and an evil server's
 # malformed replies, refused as the generated client refuses them.
 
+printf abc >"$work/three"
 start_server --evil "$work/lang-evil.sock"
 lang_evil_pid=$pid
 start_server "$work/lang.sock"
@@ -29,7 +30,8 @@ t 0 "ctllang::fs: served (id $lang_id, fingerprint $lang_abi)
 	send note(when: ctllang::time?, flags: ctllang::mode)
 	call last() (when: ctllang::time?, flags: ctllang::mode)
 	call pack{; out: page}(e: ctllang::entry?, n: u8) (size: u32, name: string<12>?)
-	call plain(x: u32) u32" list "$work/lang.sock" $dir/ctllang.ipc
+	call plain(x: u32) u32
+	call swap{a: cap?, fds: cap..., ports: cap...; one: cap?, out: cap..., more: cap...}() u32" list "$work/lang.sock" $dir/ctllang.ipc
 # The label of list: number 4, after a skip.
 "$ctl" -j list "$work/lang.sock" $dir/ctllang.ipc >"$work/json"
 n=$((n + 1))
@@ -146,11 +148,26 @@ t 2 "2> ipcctl: missing argument 'flags' (ctllang::mode)" $I send "$work/lang.so
 t 2 "2> ipcctl: 'x': expected u32 (0..4294967295), got \"NAME_MAXX\"" $I $fs plain x=NAME_MAXX
 t 2 "2> ipcctl: 'x': expected u32 (0..4294967295), got \"nosuch::NAME_MAX\"" $I $fs plain x=nosuch::NAME_MAX
 
+# ---- capabilities in any shape: optional ones, several lists ---------------------------
+t 0 'result = 0
+one = (absent)
+out = []
+more = []' $I $fs swap
+t 0 '{"status": "ok", "results": {"result": 0, "one": null, "out": [], "more": []}}' $I -j $fs swap
+t 0 'result = 4
+one = fd 3 (device)
+out = [fd 4 (file, 3 bytes), fd 5 (device)]
+more = [fd 6 (directory)]' $I $fs swap a=@/dev/null fds=@"$work/three" fds=@/dev/zero ports=@/
+t 0 'result = 1
+one = (absent)
+out = []
+more = [fd 3 (file, 3 bytes)]' $I $fs swap ports=@"$work/three"
+
 # ---- replies a generated client refuses ----------------------------------------------
 evil="call $work/lang-evil.sock ctllang::fs"
 for call in "stat name=a" "put ents=[]" "list dir=" "list dir=a" "list dir=ab" "list dir=abc" \
 	"names parts=[]" "blobs w=0 m=0" "blobs w=0 m=1" "blobs w=0 m=2" "grid rows=[]" last \
-	"pack n=1" "plain x=1"; do
+	"pack n=1" "plain x=1" swap; do
 	t 1 "2> ipcctl: ctllang::fs.${call%% *}: IPC_EPROTO (malformed message)" $I $evil $call
 done
 t 1 "2> ipcctl: ctllang::fs.echo: IPC_EPROTO (malformed message)" $I $evil echo "e=$ent"

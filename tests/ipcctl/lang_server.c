@@ -166,9 +166,23 @@ static int plain(struct ctllang_fs *self, uint32_t x, uint32_t *result)
 	return 0;
 }
 
+static int swap(struct ctllang_fs *self, ipc_cap a, const ipc_cap *fds, size_t nfds,
+                const ipc_cap *ports, size_t nports, ipc_cap *one, ipc_cap *out, size_t *nout,
+                ipc_cap *more, size_t *nmore, uint32_t *result)
+{
+	(void)self;
+	*result = (uint32_t)((a != IPC_CAP_NONE) + nfds + nports);
+	*one = a;
+	memcpy(out, fds, nfds * sizeof *fds);
+	*nout = nfds;
+	memcpy(more, ports, nports * sizeof *ports);
+	*nmore = nports;
+	return 0;
+}
+
 static const struct ctllang_fs_iface impl = {
 	.stat = stat_, .put = put, .list = list, .echo = echo, .names = names, .blobs = blobs,
-	.grid = grid, .note = note, .last = last, .pack = pack, .plain = plain,
+	.grid = grid, .note = note, .last = last, .pack = pack, .plain = plain, .swap = swap,
 };
 
 static ipc_cap endpoint = IPC_CAP_NONE;
