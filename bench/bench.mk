@@ -3,8 +3,10 @@
 
 # ipcgen speed (issue #2): ipcgen's whole process on an N interfaces x 16
 # methods schema against the peers that are installed (MIG, flatc, protoc-c,
-# capnp, rpcgen); installs nothing.  IPCGEN_BENCH_PEERS="mig flatc" limits
-# the peers; see bench/ipcgen/run.sh.
+# capnp, rpcgen); installs nothing.  Then a structured schema of as many
+# interfaces (structs, lists, optional values, several results) against the
+# scalar one and rpcgen.  IPCGEN_BENCH_PEERS="mig flatc" limits the peers;
+# see bench/ipcgen/run.sh.
 IPCGEN_BENCH_N = 1000
 IPCGEN_BENCH_PEERS =
 BENCH_TARGETS += bench-ipcgen

@@ -167,8 +167,9 @@ install-runtime: $(RT_LIB) $(RT_SO) $(RT_PC)
 
 # Benchmarks --------------------------------------------------------------
 
-# bench-posix: a generated call against a raw SOCK_SEQPACKET ping-pong, and
-# 64 KiB page reads against a socket copy, on one core and across two.
+# bench-posix: generated calls (scalars; a 12-field struct result) against a
+# raw SOCK_SEQPACKET ping-pong of the same bytes, and 64 KiB page reads
+# against a socket copy, on one core and across two.
 RT_BENCH_GEN = $(B)/bench/posix/gen
 BENCH_TARGETS += bench-posix
 

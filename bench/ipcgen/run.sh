@@ -13,16 +13,29 @@
 #                                                system, steadier under load)
 #   bench ipcgen.nN.maxrss KB KB vs PEER RATIO   RATIO = peer's KB / ipcgen's
 #
+# then the same for the structured schema (gen.awk -v structured=1: structs,
+# lists, optional values, several results), against ipcgen on the scalar
+# schema in the same run and against rpcgen on its equivalent, the one peer
+# whose language holds all of it:
+#
+#   bench ipcgen.nN.struct.output BYTES bytes
+#   bench ipcgen.nN.struct MS ms vs scalar RATIO        RATIO = scalar's ms /
+#                                                       structured's
+#   bench ipcgen.nN.struct MS ms vs rpcgen RATIO
+#   bench ipcgen.nN.struct.cpu MS ms vs scalar|rpcgen RATIO
+#   bench ipcgen.nN.struct.maxrss KB KB vs scalar|rpcgen RATIO
+#
 # plus "#" lines: the machine, each tool's own figures and command line, and
 # "peer X: not installed (Debian package Y)" for a missing peer.  Installs
 # nothing.  PEER... limits the peers (default: all).
 #
 # The build machines are shared, so absolute times drift with the load.  A
 # peer is therefore timed in alternation with ipcgen (ipcgen, peer, ipcgen,
-# peer ...: 3 to 5 pairs, fewer past 10 s of the peer), and each "vs PEER"
-# line gives the median of the ipcgen runs interleaved with that peer, and
-# the ratio of the two medians.  Every run writes its outputs afresh into an
-# emptied folder (untimed).
+# peer ...: 3 to 5 pairs, no more than 3 once the peer's runs took 10 s; for
+# rpcgen on the structured schema, whose one run takes over a minute, 1 to 5
+# pairs likewise), and each "vs PEER" line gives the median of the ipcgen
+# runs interleaved with that peer, and the ratio of the two medians.  Every
+# run writes its outputs afresh into an emptied folder (untimed).
 set -u
 LC_ALL=C
 export LC_ALL
@@ -44,9 +57,11 @@ model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
 echo "# $tag: machine $(uname -s) $(uname -m), cpu ${model:-unknown}, $ncpu cpus online, accelerator none"
 echo "# $tag: schema: $n interfaces x 16 methods (3-4 scalar arguments, a scalar result), one 8-value enum per interface"
+echo "# $tag.struct: schema: the same $n interfaces x 16 methods and enums, two structs per interface (a string, an optional value, lists, one holding the other struct), each method taking or returning them, half with several results"
 
-rm -rf "$work" && mkdir -p "$work/schema" || exit 2
+rm -rf "$work" && mkdir -p "$work/schema" "$work/schema-struct" || exit 2
 awk -v n="$n" -v dir="$work/schema" -f "$here/gen.awk" </dev/null || exit 2
+awk -v n="$n" -v dir="$work/schema-struct" -v structured=1 -f "$here/gen.awk" </dev/null || exit 2
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -54,9 +69,10 @@ fmt_ms() { awk -v a="$1" 'BEGIN { printf "%.1f", a }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
 
-# setup NAME SCHEMAFILE: a fresh folder for NAME holding a copy of its schema.
+# setup NAME SCHEMAFILE [SCHEMADIR]: a fresh folder for NAME holding a copy
+# of its schema (from $work/schema unless SCHEMADIR says).
 setup() {
-	mkdir -p "$work/$1" && cp "$work/schema/$2" "$work/$1/" || exit 2
+	mkdir -p "$work/$1" && cp "${3:-$work/schema}/$2" "$work/$1/" || exit 2
 	: >"$work/$1/log"
 }
 
@@ -87,6 +103,33 @@ run() {
 	fi
 	ms=$2 kb=$4 runs=$5 cpu=$6
 	outsize "$work/$name" "$schemafile"
+	return 0
+}
+
+# alternate MINPAIRS OURS PEER PEERFILE CMD...: runs ipcgen on bench.ipc in
+# OURS's folder and CMD in PEER's in alternation, MINPAIRS to 5 pairs, no
+# more than MINPAIRS once the peer's runs took 10 s.  Sets with_ms,
+# with_cpu, with_kb (ipcgen's median wall and CPU time, peak RSS), their_ms,
+# their_cpu, their_kb (the peer's), pairs, bytes and files (what the peer
+# wrote); returns 1 if the peer failed.
+alternate() {
+	minpairs=$1 our=$2 peer=$3 peerfile=$4
+	shift 4
+	ours="" theirs="" ourcpu="" theircpu="" total=0 pairs=0 with_kb=0 their_kb=0
+	while [ $pairs -lt 5 ] && { [ $pairs -lt "$minpairs" ] || ! ge "$total" 10000; }; do
+		run "$our" bench.ipc 1 "$ipcgen" bench.ipc || exit 1
+		ours="$ours $ms" ourcpu="$ourcpu $cpu"
+		[ "$kb" -gt "$with_kb" ] && with_kb=$kb
+		run "$peer" "$peerfile" 1 "$@" || return 1
+		theirs="$theirs $ms" theircpu="$theircpu $cpu"
+		total=$(add "$total" "$ms")
+		[ "$kb" -gt "$their_kb" ] && their_kb=$kb
+		pairs=$((pairs + 1))
+	done
+	their_ms=$(echo "$theirs" | median)
+	with_ms=$(echo "$ours" | median)
+	their_cpu=$(echo "$theircpu" | median)
+	with_cpu=$(echo "$ourcpu" | median)
 	return 0
 }
 
@@ -135,24 +178,8 @@ for p in $peers; do
 	fi
 	cmd=$*
 	setup "$p" "$file"
-	ours="" theirs="" ourcpu="" theircpu="" total=0 pairs=0 peak=0 failed=""
-	while [ $pairs -lt 5 ] && { [ $pairs -lt 3 ] || ! ge "$total" 10000; }; do
-		run ipcgen bench.ipc 1 "$ipcgen" bench.ipc || exit 1
-		ours="$ours $ms" ourcpu="$ourcpu $cpu"
-		if ! run "$p" "$file" 1 "$@"; then
-			failed=1
-			break
-		fi
-		theirs="$theirs $ms" theircpu="$theircpu $cpu"
-		total=$(add "$total" "$ms")
-		[ "$kb" -gt "$peak" ] && peak=$kb
-		pairs=$((pairs + 1))
-	done
-	[ -n "$failed" ] && continue
-	their_ms=$(echo "$theirs" | median)
-	with_ms=$(echo "$ours" | median)
-	their_cpu=$(echo "$theircpu" | median)
-	with_cpu=$(echo "$ourcpu" | median)
+	alternate 3 ipcgen "$p" "$file" "$@" || continue
+	peak=$their_kb
 	echo "# $tag: $p ($cmd): $(fmt_ms "$their_ms") ms median of $pairs runs (CPU $(fmt_ms "$their_cpu") ms; ipcgen between them: $(fmt_ms "$with_ms") ms, CPU $(fmt_ms "$with_cpu") ms), peak RSS $peak KB, wrote $bytes bytes in $files files"
 	msl="${msl}bench $tag $(fmt_ms "$with_ms") ms vs $p $(ratio "$their_ms" "$with_ms")
 "
@@ -168,3 +195,40 @@ if [ -z "$msl" ]; then
 else
 	printf '%s%s%s' "$msl" "$cpul" "$kbl"
 fi
+
+# The structured schema: ipcgen on it in alternation with ipcgen on the
+# scalar schema (the baseline that is always there), then with rpcgen on its
+# equivalent if rpcgen is installed (and among PEER...).
+stag=$tag.struct
+setup ipcgen-struct bench.ipc "$work/schema-struct"
+setup ipcgen-scalar bench.ipc
+alternate 3 ipcgen-struct ipcgen-scalar bench.ipc "$ipcgen" bench.ipc || exit 1
+outsize "$work/ipcgen-struct" bench.ipc
+echo "# $stag: ipcgen (bench.ipc; $(wc -c <"$work/schema-struct/bench.ipc") bytes of .ipc): $(fmt_ms "$with_ms") ms median of $pairs runs (CPU $(fmt_ms "$with_cpu") ms), peak RSS $with_kb KB, wrote $bytes bytes in $files files; the scalar schema between them: $(fmt_ms "$their_ms") ms (CPU $(fmt_ms "$their_cpu") ms), peak RSS $their_kb KB"
+echo "bench $stag.output $bytes bytes"
+msl="bench $stag $(fmt_ms "$with_ms") ms vs scalar $(ratio "$their_ms" "$with_ms")
+"
+cpul="bench $stag.cpu $(fmt_ms "$with_cpu") ms vs scalar $(ratio "$their_cpu" "$with_cpu")
+"
+kbl="bench $stag.maxrss $with_kb KB vs scalar $(ratio "$their_kb" "$with_kb")
+"
+case " $peers " in
+*" rpcgen "*)
+	if ! command -v rpcgen >/dev/null 2>&1; then
+		echo "# $stag: peer rpcgen: not installed (Debian package libc-dev-bin)"
+	else
+		setup rpcgen-struct bench.x "$work/schema-struct"
+		# rpcgen's time grows with the square of the definitions (here
+		# about 80 s at n = 1000): one pair is enough past 10 s.
+		if alternate 1 ipcgen-struct rpcgen-struct bench.x rpcgen -N bench.x; then
+			echo "# $stag: rpcgen (rpcgen -N bench.x; $(wc -c <"$work/schema-struct/bench.x") bytes of .x): $(fmt_ms "$their_ms") ms median of $pairs runs (CPU $(fmt_ms "$their_cpu") ms; ipcgen between them: $(fmt_ms "$with_ms") ms, CPU $(fmt_ms "$with_cpu") ms), peak RSS $their_kb KB, wrote $bytes bytes in $files files"
+			msl="${msl}bench $stag $(fmt_ms "$with_ms") ms vs rpcgen $(ratio "$their_ms" "$with_ms")
+"
+			cpul="${cpul}bench $stag.cpu $(fmt_ms "$with_cpu") ms vs rpcgen $(ratio "$their_cpu" "$with_cpu")
+"
+			kbl="${kbl}bench $stag.maxrss $with_kb KB vs rpcgen $(ratio "$their_kb" "$with_kb")
+"
+		fi
+	fi ;;
+esac
+printf '%s%s%s' "$msl" "$cpul" "$kbl"

@@ -7,6 +7,13 @@
  *                            directly, against a raw AF_UNIX SOCK_SEQPACKET
  *                            ping-pong of the same bytes over the same kind
  *                            of connection; RATIO = raw / ours
+ *   posix.call.struct.PLACEMENT
+ *                            the same for a call returning a record,
+ *                            bench::files.stat: a u64 argument, a result of
+ *                            eleven scalars and a 64-byte string (twelve
+ *                            fields), against the raw ping-pong of the
+ *                            same bytes (a 24-byte request, a 176-byte
+ *                            reply)
  *   posix.call-endpoint.PLACEMENT
  *                            the same, the server waiting on an endpoint's
  *                            wait set (epoll) as a published service does;
@@ -112,6 +119,25 @@ static int calc_add3(struct bench_calc *self, uint64_t a, uint64_t b, uint64_t c
 
 static const struct bench_calc_iface calc_impl = { .add3 = calc_add3 };
 
+/* The name every stat returns: 64 bytes, string<64>'s bound. */
+static const char stat_name[] =
+	"mercury-benchmark-file-with-a-name-that-fills-its-64-byte-bound.";
+_Static_assert(sizeof stat_name == 64 + 1, "the name fills string<64>");
+
+static int files_stat(struct bench_files *self, uint64_t id, struct bench_st *result)
+{
+	(void)self;
+	*result = (struct bench_st){
+		.dev = 0x801, .ino = id, .mode = 0100644, .nlink = 1, .uid = 1000,
+		.gid = 1000, .size = id * 512, .atime = 1700000000, .mtime = 1700000001,
+		.ctime = 1700000002, .blksize = 4096,
+	};
+	memcpy(result->name, stat_name, sizeof stat_name);
+	return 0;
+}
+
+static const struct bench_files_iface files_impl = { .stat = files_stat };
+
 static unsigned char *read_src;
 
 static int file_read(struct io_file *self, const ipc_cap *pages, size_t npages,
@@ -155,8 +181,12 @@ static const struct io_file_iface file_impl = {
 	.read = file_read, .write = file_write, .seek = file_seek,
 };
 
-/* Fork a server pinned to cpu serving a fresh pair; returns the client end. */
-static pid_t serve_generated(int cpu, bool file, bool endpoint, ipc_cap *client)
+/* The generated services a benchmark calls. */
+enum svc { SVC_CALC, SVC_FILES, SVC_FILE };
+
+/* Fork a server of svc pinned to cpu serving a fresh pair; returns the
+ * client end. */
+static pid_t serve_generated(int cpu, enum svc svc, bool endpoint, ipc_cap *client)
 {
 	ipc_cap a, b;
 	int rc;
@@ -173,10 +203,15 @@ static pid_t serve_generated(int cpu, bool file, bool endpoint, ipc_cap *client)
 		if (endpoint &&
 		    ((rc = ipc_posix_endpoint(&ep)) < 0 || (rc = ipc_posix_serve(ep, b)) < 0))
 			die("endpoint", rc);
-		if (file) {
+		if (svc == SVC_FILE) {
 			struct io_file f;
 			io_file_init(&f, &file_impl, ep);
 			while (io_file_dispatch(&f) >= 0)
+				;
+		} else if (svc == SVC_FILES) {
+			struct bench_files f;
+			bench_files_init(&f, &files_impl, ep);
+			while (bench_files_dispatch(&f) >= 0)
 				;
 		} else {
 			struct bench_calc c;
@@ -200,33 +235,122 @@ static void stop(pid_t pid, ipc_cap client)
 
 /* One trial of each: microseconds per call, or MB/s. */
 
-static double trial_call(int scpu, int ccpu, bool endpoint)
+/* The peer of one trial's calls: a generated service's connection, or a
+ * raw socket. */
+struct peer {
+	enum svc svc;
+	ipc_cap cap;
+	int fd;
+};
+
+/* Runs 200 calls of once, then ncalls more timed: microseconds per call.
+ * once returns what a call returned less what it adds to its argument, so
+ * that calls 0 to n - 1 sum to n(n - 1)/2. */
+static double time_calls(uint64_t (*once)(const struct peer *, uint64_t), const struct peer *p)
 {
-	ipc_cap c;
-	pid_t pid = serve_generated(scpu, false, endpoint, &c);
-	pin(ccpu);
-	uint64_t r, sum = 0;
-	int rc;
-	for (int i = 0; i < 200; i++)
-		if ((rc = bench_calc_add3(c, 1, 2, (uint64_t)i, &r)) != 0)
-			die("bench_calc_add3", rc);
-	double t0 = now_us();
-	for (int i = 0; i < ncalls; i++) {
-		if ((rc = bench_calc_add3(c, 1, 2, (uint64_t)i, &r)) != 0)
-			die("bench_calc_add3", rc);
-		sum += r;
+	uint64_t sum = 0;
+	int n = 200 + ncalls;
+	double t0 = 0;
+	for (int i = 0; i < n; i++) {
+		if (i == 200)
+			t0 = now_us();
+		sum += once(p, (uint64_t)i);
 	}
 	double t = now_us() - t0;
-	if (sum != (uint64_t)ncalls * 3 + (uint64_t)ncalls * (ncalls - 1) / 2)
+	if (sum != (uint64_t)n * (n - 1) / 2)
 		die("wrong sums", 0);
-	stop(pid, c);
 	return t / ncalls;
 }
 
-/* The raw baseline: the same bytes a generated add3 puts on the wire (a
- * 16-byte header and 3 words; a header and 1 word back), over a bare
- * SOCK_SEQPACKET pair, no transport. */
-static double trial_raw_call(int scpu, int ccpu)
+/* One generated call: calc.add3(1, 2, i) or files.stat(i). */
+static uint64_t call_once(const struct peer *p, uint64_t i)
+{
+	int rc;
+	if (p->svc == SVC_FILES) {
+		struct bench_st st;
+		if ((rc = bench_files_stat(p->cap, i, &st)) != 0)
+			die("bench_files_stat", rc);
+		return st.ino;
+	}
+	uint64_t r;
+	if ((rc = bench_calc_add3(p->cap, 1, 2, i, &r)) != 0)
+		die("bench_calc_add3", rc);
+	return r - 3;
+}
+
+static double trial_call(enum svc svc, int scpu, int ccpu, bool endpoint)
+{
+	struct peer p = { .svc = svc };
+	pid_t pid = serve_generated(scpu, svc, endpoint, &p.cap);
+	pin(ccpu);
+	double t = time_calls(call_once, &p);
+	stop(pid, p.cap);
+	return t;
+}
+
+/*
+ * The raw baselines put on the wire the bytes a generated call does, over
+ * a bare SOCK_SEQPACKET pair, no transport.  A frame of the POSIX port is
+ * its 16-byte header (struct px_hdr: label, word and capability counts,
+ * version, type, sequence number), here two words, then the message's
+ * words, one per scalar and a length word then a word per 8 bytes for a
+ * string (mercury/ipc.h, ipcgen(5)):
+ *
+ *   calc.add3   request 16 + 3 words (a, b, c)          =  40 bytes
+ *               reply   16 + 1 word (the sum)             =  24 bytes
+ *   files.stat  request 16 + 1 word (id)                  =  24 bytes
+ *               reply   16 + 20 words: 11 scalar fields,
+ *                       the name's length, 64 / 8 of its
+ *                       bytes                             = 176 bytes
+ *
+ * check_stat_words() checks the last against what bench_st_put writes.
+ */
+#define HDR_WORDS 2
+#define STAT_WORDS (11 + 1 + 64 / 8)
+
+static const struct { size_t req, rep; } raw_words[] = {
+	[SVC_CALC] = { 3, 1 },
+	[SVC_FILES] = { 1, STAT_WORDS },
+};
+
+/* files_stat's result for id as words on the wire, written by hand. */
+static void stat_words(uint64_t id, uint64_t *w)
+{
+	w[0] = 0x801, w[1] = id, w[2] = 0100644, w[3] = 1, w[4] = 1000, w[5] = 1000;
+	w[6] = id * 512, w[7] = 1700000000, w[8] = 1700000001, w[9] = 1700000002;
+	w[10] = 4096, w[11] = 64;
+	memcpy(w + 12, stat_name, 64);
+}
+
+static void check_stat_words(void)
+{
+	struct bench_st st;
+	struct ipc_msg m;
+	uint32_t w = 0;
+	uint64_t raw[STAT_WORDS];
+	files_stat(NULL, 7, &st);
+	stat_words(7, raw);
+	if (!bench_st_put(&m, &w, &st) || w != STAT_WORDS || memcmp(m.word, raw, sizeof raw) != 0)
+		die("the raw stat reply is not what bench_st_put writes", 0);
+}
+
+/* One raw call, the bytes of calc.add3(1, 2, i) or files.stat(i). */
+static uint64_t raw_once(const struct peer *p, uint64_t i)
+{
+	ssize_t reqlen = (ssize_t)((HDR_WORDS + raw_words[p->svc].req) * sizeof(uint64_t));
+	ssize_t replen = (ssize_t)((HDR_WORDS + raw_words[p->svc].rep) * sizeof(uint64_t));
+	uint64_t req[HDR_WORDS + 3] = { 0 }, rep[HDR_WORDS + STAT_WORDS];
+	if (p->svc == SVC_FILES)
+		req[2] = i;
+	else
+		req[2] = 1, req[3] = 2, req[4] = i;
+	if (send(p->fd, req, (size_t)reqlen, 0) != reqlen ||
+	    recv(p->fd, rep, sizeof rep, 0) != replen)
+		die("raw ping-pong", 0);
+	return p->svc == SVC_FILES ? rep[3] : rep[2] - 3;
+}
+
+static double trial_raw_call(enum svc svc, int scpu, int ccpu)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
@@ -235,34 +359,26 @@ static double trial_raw_call(int scpu, int ccpu)
 	if (pid == 0) {
 		pin(scpu);
 		close(sv[0]);
-		uint64_t req[5], rep[3] = { 0 };
-		while (recv(sv[1], req, sizeof req, 0) == sizeof req) {
-			rep[2] = req[2] + req[3] + req[4];
-			if (send(sv[1], rep, sizeof rep, 0) != sizeof rep)
+		ssize_t reqlen = (ssize_t)((HDR_WORDS + raw_words[svc].req) * sizeof(uint64_t));
+		size_t replen = (HDR_WORDS + raw_words[svc].rep) * sizeof(uint64_t);
+		uint64_t req[HDR_WORDS + 3], rep[HDR_WORDS + STAT_WORDS] = { 0 };
+		while (recv(sv[1], req, sizeof req, 0) == reqlen) {
+			if (svc == SVC_FILES)
+				stat_words(req[2], rep + HDR_WORDS);
+			else
+				rep[2] = req[2] + req[3] + req[4];
+			if (send(sv[1], rep, replen, 0) != (ssize_t)replen)
 				break;
 		}
 		_exit(0);
 	}
 	close(sv[1]);
 	pin(ccpu);
-	uint64_t req[5] = { 0 }, rep[3];
-	for (int i = 0; i < 200; i++) {
-		req[2] = 1, req[3] = 2, req[4] = (uint64_t)i;
-		if (send(sv[0], req, sizeof req, 0) != sizeof req ||
-		    recv(sv[0], rep, sizeof rep, 0) != sizeof rep)
-			die("raw ping-pong", 0);
-	}
-	double t0 = now_us();
-	for (int i = 0; i < ncalls; i++) {
-		req[2] = 1, req[3] = 2, req[4] = (uint64_t)i;
-		if (send(sv[0], req, sizeof req, 0) != sizeof req ||
-		    recv(sv[0], rep, sizeof rep, 0) != sizeof rep)
-			die("raw ping-pong", 0);
-	}
-	double t = now_us() - t0;
+	struct peer p = { .svc = svc, .fd = sv[0] };
+	double t = time_calls(raw_once, &p);
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
-	return t / ncalls;
+	return t;
 }
 
 /* The design not taken: a fresh socketpair per call, one end passed with
@@ -356,7 +472,7 @@ static int add3_decode(int st, struct ipc_msg *m, uint64_t *result)
 static double trial_async(int scpu, int ccpu)
 {
 	ipc_cap c;
-	pid_t pid = serve_generated(scpu, false, false, &c);
+	pid_t pid = serve_generated(scpu, SVC_CALC, false, &c);
 	pin(ccpu);
 	uint64_t r, sum = 0;
 	int rc, n = 200 + ncalls * 2, started = 0;
@@ -398,7 +514,7 @@ static double trial_read(int scpu, int ccpu, bool lend)
 	ipc_cap c, pg;
 	unsigned char *buf;
 	int rc;
-	pid_t pid = serve_generated(scpu, true, true, &c);
+	pid_t pid = serve_generated(scpu, SVC_FILE, true, &c);
 	pin(ccpu);
 	if ((rc = ipc_page_alloc(READ_SIZE / IPC_PAGE_SIZE, &pg, (void **)&buf)) < 0)
 		die("ipc_page_alloc", rc);
@@ -488,12 +604,13 @@ static void machine(void)
 	       u.sysname, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN));
 }
 
-static void report_call(const char *name, const char *place, int scpu, int ccpu, bool endpoint)
+static void report_call(const char *name, const char *place, enum svc svc, int scpu, int ccpu,
+                        bool endpoint)
 {
 	double ours[TRIALS], raw[TRIALS];
 	for (int t = 0; t < trials; t++) {
-		ours[t] = trial_call(scpu, ccpu, endpoint);
-		raw[t] = trial_raw_call(scpu, ccpu);
+		ours[t] = trial_call(svc, scpu, ccpu, endpoint);
+		raw[t] = trial_raw_call(svc, scpu, ccpu);
 	}
 	double o = median(ours, trials), r = median(raw, trials);
 	printf("bench %s.%s %.2f us vs seqpacket %.3f\n", name, place, o, r / o);
@@ -507,6 +624,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < READ_SIZE; i++)
 		read_src[i] = (unsigned char)(i * 7);
 	machine();
+	check_stat_words();
 	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	/* Crossing cores costs a wake-up of the other CPU, far slower in a
 	 * virtual machine: fewer calls there keep the run short. */
@@ -525,12 +643,15 @@ int main(int argc, char **argv)
 		ncalls = argc > 1 ? atoi(argv[1]) : place[k].ncalls;
 		nreads = argc > 2 ? atoi(argv[2]) : place[k].nreads;
 		trials = place[k].trials;
-		report_call("posix.call", place[k].name, place[k].scpu, place[k].ccpu, false);
-		report_call("posix.call-endpoint", place[k].name, place[k].scpu, place[k].ccpu, true);
+		report_call("posix.call", place[k].name, SVC_CALC, place[k].scpu, place[k].ccpu, false);
+		report_call("posix.call.struct", place[k].name, SVC_FILES, place[k].scpu, place[k].ccpu,
+		            false);
+		report_call("posix.call-endpoint", place[k].name, SVC_CALC, place[k].scpu, place[k].ccpu,
+		            true);
 		double fresh[TRIALS], raw[TRIALS];
 		for (int t = 0; t < trials; t++) {
 			fresh[t] = trial_freshfd_call(place[k].scpu, place[k].ccpu);
-			raw[t] = trial_raw_call(place[k].scpu, place[k].ccpu);
+			raw[t] = trial_raw_call(SVC_CALC, place[k].scpu, place[k].ccpu);
 		}
 		double f = median(fresh, trials), rw = median(raw, trials);
 		printf("bench posix.freshfd-pingpong.%s %.2f us vs seqpacket %.3f\n", place[k].name, f, rw / f);
@@ -548,7 +669,7 @@ int main(int argc, char **argv)
 		double as[TRIALS], sy[TRIALS];
 		for (int t = 0; t < trials; t++) {
 			as[t] = trial_async(place[k].scpu, place[k].ccpu);
-			sy[t] = trial_call(place[k].scpu, place[k].ccpu, false);
+			sy[t] = trial_call(SVC_CALC, place[k].scpu, place[k].ccpu, false);
 		}
 		double a = median(as, trials), sc = median(sy, trials);
 		printf("bench posix.async.pipelined.%s %.0f calls/s vs sync %.3f\n", place[k].name,
