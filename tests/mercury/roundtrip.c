@@ -3,7 +3,9 @@
  * second task (a thread in the same cspace and vspace) serves dev::serial
  * through the generated dispatch; the main task calls it through the
  * generated client stubs: scalars, an enum, a declared error, pages lent
- * for a read, a deferred reply, and a malformed request rejected.  Beside
+ * for a read, a deferred reply, and a malformed request rejected; and the
+ * split form ipcgen writes for every call (_async_start, _async_wait,
+ * _async_cb, _async_finish) over the port's asynchronous calls.  Beside
  * the stubs, the transport itself: a message as large as it carries (a full
  * IPC buffer page of words, every capability) each way, and one word more
  * refused.
@@ -69,6 +71,14 @@ static const struct dev_serial_iface impl = {
 	.set_baud = s_set_baud,
 };
 
+/* A callback of the split form: the reply read by the generated finish. */
+static int cb_status = 1;
+static void baud_done(int status, struct ipc_msg *reply, ipc_fn fn, void *arg)
+{
+	(void)fn;
+	cb_status = dev_serial_get_baud_async_finish(status, reply, arg);
+}
+
 /* Not a dev::serial label: the server echoes it, each word plus one. */
 #define ECHO_LABEL IPC_LABEL(0x7e57, 1)
 
@@ -128,6 +138,21 @@ int main(void)
 	m = (struct ipc_msg){ .label = IPC_LABEL(0x1234, 1) };
 	CHECK(ipc_call(ep, &m) == 0 && (int64_t)m.label == IPC_ENOSYS);
 	CHECK(dev_serial_get_baud(ep, &baud) == 0 && baud == 9600);
+
+	/* The split form: two calls outstanding, collected in the other order;
+	 * a declared error; a callback run by ipc_call_dispatch. */
+	ipc_call_t c1, c2;
+	baud = 0;
+	CHECK(dev_serial_get_baud_async_start(ep, -1, &c1) == 0);
+	CHECK(dev_serial_set_baud_async_start(ep, 7, -1, &c2) == 0);
+	CHECK(dev_serial_set_baud_async_wait(ep, c2, -1) == ERRORS_ERR_INVALID);
+	CHECK(dev_serial_get_baud_async_wait(ep, c1, -1, &baud) == 0 && baud == 9600);
+	CHECK(dev_serial_get_baud_async_wait(ep, c1, 0, &baud) != 0);   /* over: no such call */
+	uint32_t cb_baud = 0;
+	CHECK(dev_serial_get_baud_async_cb(ep, -1, baud_done, NULL, &cb_baud, NULL) == 0);
+	for (int i = 0; i < 100 && cb_status == 1; i++)
+		CHECK(ipc_call_dispatch(ep, 1000) >= 0);
+	CHECK(cb_status == 0 && cb_baud == 9600);
 
 	/* The largest message each way: every word, every capability (copies
 	 * of a buffer's pages, which come back in order). */
