@@ -114,7 +114,8 @@ int ipc_posix_nonblock(ipc_cap ep, bool nonblock);
 /* ipc_recv with a timeout in milliseconds (-1: none, 0: do not wait). */
 int ipc_posix_recv_timeout(ipc_cap ep, struct ipc_msg *msg, int timeout_ms);
 
-#define IPC_POLLRECV 1u  /* a request (endpoint) or message (other) waits */
+#define IPC_POLLRECV 1u  /* a message waits; on an endpoint, work (a request, a
+                            connection, a hang-up): receive non-blocking */
 #define IPC_POLLHUP 2u   /* the peer closed (connections and descriptors) */
 struct ipc_pollcap {
 	ipc_cap cap;
