@@ -3,7 +3,7 @@
 # pkg-config file; the port's tests; `make check-runtime` runs them all.
 
 RT_SRCS = runtime/port/posix/transport.c runtime/port/posix/endpoint.c \
-	runtime/port/posix/page.c runtime/port/posix/async.c
+	runtime/port/posix/page.c runtime/port/posix/async.c runtime/port/posix/ool.c
 RT_HDRS = runtime/include/mercury/ipc.h runtime/include/mercury/posix.h
 RT_DEPS = $(RT_HDRS) runtime/port/posix/port.h
 RT_SOVERSION = 1

@@ -192,6 +192,48 @@ int ipc_cap_drop(ipc_cap cap);
 #define IPC_CAP_IS_LENT(cap) ((cap) != IPC_CAP_NONE && ((cap) & IPC_CAP_LENT) != 0)
 
 /*
+ * Out of line.  A byte array or a string longer than a message's words can
+ * hold travels in a region of its own: a capability the message carries
+ * after those its method declares, one per such value, in their order.  Its
+ * length word has IPC_OOL_FLAG set, and no bytes follow it in the words.  A
+ * region is immutable once sent and holds exactly the value's bytes (and a
+ * string's NUL after them); its receiver maps it read-only, checks it as it
+ * would the same value inline, and releases it with the message.  The
+ * generated code decides: a value of a side whose message could not hold
+ * it at its bound goes out of line when longer than its share of the
+ * message's words (min bytes, a number ipcgen(5) says how it finds), and
+ * inline when not: one encoding per value.  Ports without regions return
+ * IPC_ENOSYS (the kernel port, for now).
+ */
+#define IPC_OOL_MAX (UINT32_C(1) << 24)   /* 16 MiB: the largest bound a region serves */
+#define IPC_OOL_FLAG (UINT64_C(1) << 63)
+
+/* A region, mapped: addr, size bytes.  A zeroed one (or IPC_OOL_INIT) is
+ * empty; ipc_ool_free of it does nothing. */
+struct ipc_ool {
+	void *addr;
+	size_t size;
+	ipc_cap cap;   /* ipc_ool_alloc's, until sealed */
+	bool own;      /* cap is unsealed and this region's to release */
+};
+#define IPC_OOL_INIT {0, 0, IPC_CAP_NONE, false}
+
+/* A writable region of n bytes, mapped, for a sender to fill. */
+int ipc_ool_alloc(size_t n, struct ipc_ool *o);
+/* Cuts o to len bytes, makes it immutable, unmaps it, and hands it over as
+ * *cap; o is empty after, on every path. */
+int ipc_ool_seal(struct ipc_ool *o, size_t len, ipc_cap *cap);
+/* A sealed region holding the len bytes at data, as *cap. */
+int ipc_ool_put(const void *data, size_t len, ipc_cap *cap);
+/* Maps received region cap read-only into o: IPC_EPROTO unless it is an
+ * immutable region of exactly len bytes.  cap stays the caller's. */
+int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o);
+/* Copies received region cap (exactly len bytes) into buf; cap stays. */
+int ipc_ool_read(ipc_cap cap, void *buf, size_t len);
+/* Unmaps o, and releases it if it was never sealed. */
+void ipc_ool_free(struct ipc_ool *o);
+
+/*
  * Asynchronous calls: the split form of ipc_call.  A call is started on a
  * connection and returns at once; its reply is collected later, by its
  * handle (ipc_call_wait), as the next to end (ipc_call_next), or through a
@@ -531,6 +573,128 @@ static inline bool ipc_put_bytes_at(struct ipc_msg *m, uint32_t *w, const void *
 		return false;
 	ipc_put_bytes(m, w, data, len);
 	return true;
+}
+
+/*
+ * Values that may be out of line (see above), for generated code.
+ */
+
+/* Writes len bytes at data (a string's, str: its NUL follows them) inline
+ * up to min bytes, else as a length with IPC_OOL_FLAG and a new region,
+ * *ool (which the caller appends to the message's capabilities). */
+static inline bool ipc_put_ool(struct ipc_msg *m, uint32_t *w, const void *data, size_t len,
+                               size_t max, size_t min, bool str, ipc_cap *ool)
+{
+	*ool = IPC_CAP_NONE;
+	if (len <= min)
+		return ipc_put_bytes_at(m, w, data, len, max);
+	if (len > max || max > IPC_OOL_MAX || !data || *w >= IPC_MAX_WORDS ||
+	    ipc_ool_put(data, len + str, ool) != 0)
+		return false;
+	m->word[(*w)++] = IPC_OOL_FLAG | len;
+	return true;
+}
+
+/* A string: at most max bytes of valid UTF-8, then ipc_put_ool. */
+static inline bool ipc_put_str_ool(struct ipc_msg *m, uint32_t *w, const char *s, size_t max,
+                                   size_t min, ipc_cap *ool)
+{
+	size_t len = 0;
+	*ool = IPC_CAP_NONE;
+	if (!s)
+		return false;
+	while (len <= max && s[len])
+		len++;
+	return len <= max && ipc_utf8_valid(s, len) && ipc_put_ool(m, w, s, len, max, min, true, ool);
+}
+
+/* The same for a value written into region o by whoever filled it (len
+ * bytes; a string's: its NUL after them, and its length found here): o is
+ * copied inline or sealed into *ool, and freed, on every path. */
+static inline bool ipc_put_ool_region(struct ipc_msg *m, uint32_t *w, struct ipc_ool *o, size_t len,
+                                      size_t max, size_t min, bool str, ipc_cap *ool)
+{
+	const char *s = (const char *)o->addr;
+	bool ok = s != 0;
+	*ool = IPC_CAP_NONE;
+	if (ok && str)
+		for (len = 0; len <= max && s[len]; len++)
+			;
+	ok = ok && len <= max && (!str || ipc_utf8_valid(s, len));
+	if (ok && len <= min) {
+		ok = ipc_put_bytes_at(m, w, s, len, max);
+	} else if (ok) {
+		ok = *w < IPC_MAX_WORDS && ipc_ool_seal(o, len + str, ool) == 0;
+		if (ok)
+			m->word[(*w)++] = IPC_OOL_FLAG | len;
+	}
+	ipc_ool_free(o);
+	return ok;
+}
+
+/* Reads the length word of a value that may be out of line: *len, and
+ * *ool whether its bytes are in a region (then none follow); inline bytes
+ * are at *ref, their padding checked.  A region for min bytes or fewer,
+ * or inline bytes past it, is not the value's encoding: refused. */
+static inline bool ipc_get_ool(const struct ipc_msg *m, uint32_t *w, size_t max, size_t min,
+                               const void **ref, size_t *len, bool *ool)
+{
+	if (*w >= m->nwords || m->nwords > IPC_MAX_WORDS)
+		return false;
+	uint64_t x = m->word[*w], n = x & ~IPC_OOL_FLAG;
+	*ool = (x & IPC_OOL_FLAG) != 0;
+	if (n > max || (*ool ? n <= min : n > min))
+		return false;
+	*len = (size_t)n;
+	*ref = 0;
+	if (*ool) {
+		(*w)++;
+		return true;
+	}
+	if ((n + 7) / 8 > m->nwords - *w - 1)
+		return false;
+	const unsigned char *s = (const unsigned char *)&m->word[*w + 1];
+	for (uint64_t i = n; i % 8; i++)
+		if (s[i])
+			return false;
+	*ref = s;
+	*w += 1 + (uint32_t)((n + 7) / 8);
+	return true;
+}
+
+/* Copies len bytes at ref into buf; for a string (str), its NUL after
+ * them, and whether it is a valid one. */
+static inline bool ipc_copy_in(void *buf, const void *ref, size_t len, bool str)
+{
+	unsigned char *d = (unsigned char *)buf;
+	const unsigned char *s = (const unsigned char *)ref;
+	for (size_t i = 0; i < len; i++)
+		d[i] = s[i];
+	if (!str)
+		return true;
+	d[len] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (!d[i])
+			return false;
+	return ipc_utf8_valid((const char *)d, len);
+}
+
+/* Appends the regions a message's values made (those not IPC_CAP_NONE)
+ * after the capabilities it has. */
+static inline void ipc_put_ool_caps(struct ipc_msg *m, const ipc_cap *ool, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ool[i] != IPC_CAP_NONE)
+			m->cap[m->ncaps++] = ool[i];
+}
+
+/* A string's len bytes at s, its NUL after them: valid UTF-8, no other NUL. */
+static inline bool ipc_str_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!s[i])
+			return false;
+	return !s[len] && ipc_utf8_valid(s, len);
 }
 
 /*
