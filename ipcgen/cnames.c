@@ -79,7 +79,7 @@ static const char *const c_taken[] = {
 	"MERCURY_IPC_H",
 	/* the names generated functions use for themselves */
 	"ep", "m", "st", "result", "nresult", "has_result", "self", "reply", "status", "in",
-	"out", "vt", "wi", "ok", "ix", "ci", "cn", "timeout_ms", "call", "done", "fn", "arg",
+	"out", "vt", "wi", "ok", "ix", "ci", "cn", "olen", "ool", "oref", "nool", "oi", "timeout_ms", "call", "done", "fn", "arg",
 	"ipc_cap",
 };
 

@@ -551,6 +551,11 @@ static void put_server_cap_args(struct buf *b, const struct method *m)
 			fmt(b, p->list ? ", c%u, nc%u" : ", c%u", c, c);
 		return;
 	}
+	if (m->nool_in) {   /* the regions, the last capabilities, are not the implementation's */
+		for (const struct param *p = m->caps; p; p = p->next)
+			fmt(b, p->list ? ", in->cap + %u, in->ncaps - nool - %u" : ", in->cap[%u]", p->list ? k : c++, k);
+		return;
+	}
 	for (const struct param *p = m->caps; p; p = p->next) {
 		if (p->list && k)
 			fmt(b, ", in->cap + %u, in->ncaps - %u", k, k);
@@ -602,10 +607,11 @@ static void put_reply_caps(struct buf *b, const struct method *m, bool clamp)
 {
 	const struct param *ol = m->outlist;
 	buf_puts(b, "\tif (status == 0) {\n");
+	unsigned lim = m->nout_fixed + m->nool_out;   /* room for the results' regions too */
 	if (clamp && ol)
 		fmt(b, "\t\tif (n%s > %s) {\n\t\t\tipc_drop_caps(%s + %s, n%s - %s, 0);\n\t\t\tn%s = %s;\n\t\t}\n",
-		    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed),
-		    ol->cname, caplim(m->nout_fixed), ol->cname, caplim(m->nout_fixed));
+		    ol->cname, caplim(lim), ol->cname, caplim(lim), ol->cname, caplim(lim), ol->cname,
+		    caplim(lim));
 	unsigned c = 0;
 	for (const struct param *q = m->outcaps; q && !q->list; q = q->next, c++)
 		fmt(b, "\t\tm.cap[%u] = %s;\n", c, q->cname);
@@ -1267,6 +1273,25 @@ static void put_general_out_args(struct buf *b, const struct method *m)
 	}
 }
 
+/* A side's values as given (", x, nx"), those that may go out of line
+ * into a region ool[j] when long:
+ * 	ok = ok && ipc_put_ool(m, &wi, data, ndata, 1048576, false, &ool[0]); */
+static void put_ool_enc(struct buf *b, const char *ind, const struct param *ps, const char *m)
+{
+	unsigned j = 0;
+	for (const struct param *p = ps; p; p = p->next) {
+		struct vref r = {VF_PARAM, p->cname};
+		if (p->ool && p->type.kind == TY_STRING)
+			fmt(b, "%sok = ok && ipc_put_str_ool(%s, &wi, %s, %u, %u, &ool[%u]);\n", ind, m, p->cname,
+			    (unsigned)p->type.bound, p->ool_min, j++);
+		else if (p->ool)
+			fmt(b, "%sok = ok && ipc_put_ool(%s, &wi, %s, n%s, %u, %u, false, &ool[%u]);\n", ind, m,
+			    p->cname, p->cname, (unsigned)p->type.bound, p->ool_min, j++);
+		else
+			put_enc(b, ind, &p->type, &r, m, "&wi");
+	}
+}
+
 /*
  * A client's call, in functions of a few lines each over two that know
  * the wire:
@@ -1295,9 +1320,13 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	for (const struct param *p = m->params; p; p = p->next)
 		put_value_param(b, &p->type, p->cname, false);
 	bool words = m->params || m->capshape;
-	buf_puts(b, words ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n" : ")\n{\n");
+	buf_puts(b, words ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n" : ")\n{\n");
+	if (m->nool_in)   /* the regions of values too long for the words */
+		fmt(b, "\tipc_cap ool[%u];\n\n\tipc_caps_none(ool, %u);\n", m->nool_in, m->nool_in);
+	else if (words)
+		buf_putc(b, '\n');
 	if (cl) {
-		fmt(b, "\tif (n%s > %s || (!%s && n%s)) {\n", cl->cname, caplim(k), cl->cname, cl->cname);
+		fmt(b, "\tif (n%s > %s || (!%s && n%s)) {\n", cl->cname, caplim(k + m->nool_in), cl->cname, cl->cname);
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n");
 	}
@@ -1307,19 +1336,18 @@ static void gen_client_call(struct buf *b, const struct method *m)
 			if (p->list)
 				fmt(b, "(!%s && n%s) || n%s > IPC_MAX_CAPS ||\n\t    ", p->cname, p->cname, p->cname);
 		put_shape_count(b, m->caps, cap_param_name);
-		buf_puts(b, " > IPC_MAX_CAPS) {\n");
+		fmt(b, " > %s) {\n", caplim(m->nool_in));
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n");
 	}
 	fmt(b, "\tipc_msg_init(m, %s, 0, %u);\n", m->clabel, cl || m->capshape ? 0 : k);
 	if (m->capshape)
 		put_shape_enc(b, "\t", m->caps, "m", cap_param_name);
-	for (const struct param *p = m->params; p; p = p->next) {
-		struct vref r = {VF_PARAM, p->cname};
-		put_enc(b, "\t", &p->type, &r, "m", "&wi");
-	}
+	put_ool_enc(b, "\t", m->params, "m");
 	if (words) {
 		buf_puts(b, "\tif (!ok) {\n");
+		if (m->nool_in)
+			fmt(b, "\t\tipc_drop_made(ool, %u);\n", m->nool_in);
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n\tm->nwords = wi;\n");
 	}
@@ -1330,6 +1358,8 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		fmt(b, "\tm->cap[%u] = %s;\n", c, p->cname);
 	if (cl)
 		fmt(b, "\tipc_put_caps(m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
+	if (m->nool_in)
+		fmt(b, "\tipc_put_ool_caps(m, ool, %u);\n", m->nool_in);
 	buf_puts(b, "\treturn 0;\n}\n\n");
 
 	/* the call itself: pack, ipc_call, finish */
@@ -1380,12 +1410,15 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		nshape += p->list || p->type.optional;
 	if (nshape)
 		fmt(b, "\tsize_t cn[%u];\n", nshape);
+	unsigned K = m->nool_out;
+	if (K)   /* each value that may be out of line: whether it is, where, how long */
+		fmt(b, "\tbool ool[%u] = {0};\n\tconst void *oref[%u] = {0};\n\tsize_t olen[%u] = {0};\n", K, K, K);
 	buf_puts(b, "\n\tif (status != 0)\n\t\treturn status;\n");
 	if (put_out_checks(b, m))
 		buf_puts(b, "\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);\n\t}\n");
 	fmt(b, "\tif ((st = ipc_reply_check(reply, 0, %s, %u, ", rwords ? "IPC_MAX_WORDS" : "0",
 	    m->outshape ? 0 : nout);
-	if (ol || m->outshape)
+	if (ol || m->outshape || K)
 		buf_puts(b, "IPC_MAX_CAPS)) != 0)\n");
 	else
 		fmt(b, "%u)) != 0)\n", nout);
@@ -1401,12 +1434,44 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		if (p->list || p->type.optional)   /* a presence is a count of at most 1 */
 			fmt(b, "\tok = ok && ipc_get_count(reply, &wi, %s, &cn[%u]);\n",
 			    p->list ? "IPC_MAX_CAPS" : "1", j++);
+	unsigned jo = 0;
 	for (const struct param *p = m->results; p; p = p->next) {
 		struct vref r = {VF_OUT, p->cname};
+		if (p->ool) {   /* inline: copied now; in a region: read below */
+			fmt(b, "\tok = ok && ipc_get_ool(reply, &wi, %u, %u, &oref[%u], &olen[%u], &ool[%u]);\n"
+			       "\tok = ok && (ool[%u] || ipc_copy_in(%s, oref[%u], olen[%u], %s));\n",
+			    (unsigned)p->type.bound, p->ool_min, jo, jo, jo, jo, p->cname, jo, jo,
+			    p->type.kind == TY_STRING ? "true" : "false");
+			jo++;
+			continue;
+		}
 		put_dec(b, "\t", &p->type, &r, "reply", "&wi");
 	}
+	if (K) {   /* the regions are the last capabilities */
+		buf_puts(b, "\tuint32_t nool = 0");
+		for (jo = 0; jo < K; jo++)
+			fmt(b, " + ool[%u]", jo);
+		buf_puts(b, ";\n\tok = ok && reply->ncaps >= nool;\n");
+		if (!m->outshape && !ol)
+			fmt(b, "\tok = ok && reply->ncaps - nool == %u;\n", nout);
+		else if (!m->outshape && nout)
+			fmt(b, "\tok = ok && reply->ncaps - nool >= %u;\n", nout);
+		buf_puts(b, "\tuint32_t oi = reply->ncaps - nool;\n");
+		jo = 0;
+		for (const struct param *p = m->results; p; p = p->next) {
+			if (!p->ool)
+				continue;
+			bool str = p->type.kind == TY_STRING;
+			fmt(b, "\tif (ok && ool[%u])\n\t\tok = ipc_ool_read(reply->cap[oi++], %s, olen[%u]%s) == 0",
+			    jo, p->cname, jo, str ? " + 1" : "");
+			if (str)
+				fmt(b, " &&\n\t\t     ipc_str_valid(%s, olen[%u])", p->cname, jo);
+			buf_puts(b, ";\n");
+			jo++;
+		}
+	}
 	if (m->outshape) {
-		buf_puts(b, "\tok = ok && reply->ncaps == ");
+		buf_puts(b, K ? "\tok = ok && reply->ncaps - nool == " : "\tok = ok && reply->ncaps == ");
 		if (m->nout_fixed)
 			fmt(b, "%u + ", m->nout_fixed);
 		for (j = 0; j < nshape; j++)
@@ -1415,6 +1480,15 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	}
 	if (rwords)
 		buf_puts(b, "\tif (!ok || wi != reply->nwords)\n\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);\n");
+	if (K) {   /* read: the regions' capabilities go, the lengths are the caller's */
+		buf_puts(b, "\tipc_drop_caps(reply->cap + reply->ncaps - nool, nool, 0);\n\treply->ncaps -= nool;\n");
+		jo = 0;
+		for (const struct param *p = m->results; p; p = p->next) {
+			if (p->ool && p->type.kind == TY_BYTES)
+				fmt(b, "\t*n%s = olen[%u];\n", p->cname, jo);
+			jo += p->ool;
+		}
+	}
 	if (m->outshape) {
 		buf_puts(b, "\tuint32_t ci = 0;\n");
 		j = 0;
@@ -1454,6 +1528,14 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	unsigned n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
+		if (p->ool) {   /* in the message's words, in a region, or copied (a short string) */
+			fmt(b, p->type.kind == TY_STRING
+			       ? "\t\tconst char *a%u = NULL;\n\t\tchar ba%u[%u];\n"
+			       : "\t\tconst uint8_t *a%u = NULL;\n", n, n, p->ool_min + 1);
+			fmt(b, "\t\tconst void *ra%u = NULL;\n\t\tsize_t na%u = 0;\n\t\tbool oa%u = false;\n"
+			       "\t\tstruct ipc_ool ma%u = IPC_OOL_INIT;\n", n, n, n, n);
+			continue;
+		}
 		put_storage(b, "\t\t", &p->type, name, false);
 		if (p->type.optional && (p->type.kind == TY_BYTES || p->type.kind == TY_LIST))
 			fmt(b, "\t\tn%s = 0;   /* handed on even when absent */\n", name);
@@ -1463,11 +1545,20 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "r%u", n);
-		put_storage(b, "\t\t", &p->type, name, true);
+		if (p->ool)   /* the implementation writes into a region, zeroed */
+			fmt(b, p->type.kind == TY_STRING
+			       ? "\t\tstruct ipc_ool mr%u = IPC_OOL_INIT;\n\t\tchar *r%u = NULL;\n"
+			       : "\t\tstruct ipc_ool mr%u = IPC_OOL_INIT;\n\t\tuint8_t *r%u = NULL;\n\t\tsize_t nr%u = 0;\n",
+			    n, n, n);
+		else
+			put_storage(b, "\t\t", &p->type, name, true);
 	}
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++)
-		put_zero(b, "\t\t", &p->type, n);
+		if (!p->ool)
+			put_zero(b, "\t\t", &p->type, n);
+	if (m->nool_out)
+		fmt(b, "\t\tipc_cap oor[%u];\n\t\tipc_caps_none(oor, %u);\n", m->nool_out, m->nool_out);
 	put_server_oc(b, m);
 	/* What the request must carry: its capabilities, and its words exactly
 	 * (checked as they are decoded). */
@@ -1486,6 +1577,9 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			if (p->list || p->type.optional)
 				fmt(b, "\t\tok = ok && ipc_get_count(in, &wi, %s, &nc%u);\n",
 				    p->list ? "IPC_MAX_CAPS" : "1", n);
+	} else if (m->nool_in) {   /* the capabilities counted once the regions are known */
+		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
+		buf_puts(b, "\t\tbool ok = true;\n\n");
 	} else if (m->params) {
 		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
 		if (!cl)
@@ -1508,13 +1602,35 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
 		struct vref r = {VF_LOCAL, name};
+		if (p->ool && p->type.kind == TY_STRING) {
+			fmt(b, "\t\tok = ok && ipc_get_ool(in, &wi, %u, %u, &ra%u, &na%u, &oa%u);\n"
+			       "\t\tok = ok && (oa%u || ipc_copy_in(ba%u, ra%u, na%u, true));\n\t\ta%u = ba%u;\n",
+			    (unsigned)p->type.bound, p->ool_min, n, n, n, n, n, n, n, n, n);
+			continue;
+		} else if (p->ool) {
+			fmt(b, "\t\tok = ok && ipc_get_ool(in, &wi, %u, %u, &ra%u, &na%u, &oa%u);\n\t\ta%u = (const uint8_t *)ra%u;\n",
+			    (unsigned)p->type.bound, p->ool_min, n, n, n, n, n, n);
+			continue;
+		}
 		put_dec(b, "\t\t", &p->type, &r, "in", "&wi");
 		if (is_string_list(&p->type))
 			fmt(b, "\t\tfor (size_t ix = 0; ok && ix < na%u; ix++)\n\t\t\tpa%u[ix] = a%u[ix];\n",
 			    n, n, n);
 	}
+	if (m->nool_in) {   /* its regions are the last capabilities */
+		buf_puts(b, "\t\tuint32_t nool = 0");
+		n = 0;
+		for (const struct param *p = m->params; p; p = p->next, n++)
+			if (p->ool)
+				fmt(b, " + oa%u", n);
+		buf_puts(b, ";\n\t\tok = ok && in->ncaps >= nool;\n");
+		if (!m->capshape && !cl)
+			fmt(b, "\t\tok = ok && in->ncaps - nool == %u;\n", k);
+		else if (!m->capshape && k)
+			fmt(b, "\t\tok = ok && in->ncaps - nool >= %u;\n", k);
+	}
 	if (m->capshape) {   /* exactly the capabilities the words say */
-		buf_puts(b, "\t\tok = ok && in->ncaps == ");
+		buf_puts(b, m->nool_in ? "\t\tok = ok && in->ncaps - nool == " : "\t\tok = ok && in->ncaps == ");
 		const char *plus = "";
 		if (k) {
 			fmt(b, "%u", k);
@@ -1535,6 +1651,52 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	else
 		fmt(b, "\t\tif (%s)\n\t\t\tbreak;\n"
 		       "\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", bad, m->field);
+	if (m->nool_out) {   /* regions for the results, before anything is taken from the request */
+		buf_puts(b, "\t\tok = true");
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++)
+			if (p->ool)
+				fmt(b, " &&\n\t\t     ipc_ool_alloc(%u, &mr%u) == 0", (unsigned)p->type.bound +
+				    (p->type.kind == TY_STRING), n);
+		buf_puts(b, ";\n\t\tif (!ok) {\n");
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++)
+			if (p->ool)
+				fmt(b, "\t\t\tipc_ool_free(&mr%u);\n", n);
+		buf_puts(b, "\t\t\treturn ipc_reject(in, out, IPC_ENOMEM);\n\t\t}\n");
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++)
+			if (p->ool)
+				fmt(b, p->type.kind == TY_STRING ? "\t\tr%u = (char *)mr%u.addr;\n"
+				                                 : "\t\tr%u = (uint8_t *)mr%u.addr;\n", n, n);
+	}
+	if (m->nool_in) {   /* the request's regions mapped and checked, their capabilities released */
+		buf_puts(b, "\t\tuint32_t oi = in->ncaps - nool;\n");
+		n = 0;
+		for (const struct param *p = m->params; p; p = p->next, n++) {
+			if (!p->ool)
+				continue;
+			bool str = p->type.kind == TY_STRING;
+			fmt(b, "\t\tif (oa%u) {\n\t\t\tok = ok && ipc_ool_map(in->cap[oi++], na%u%s, &ma%u) == 0;\n",
+			    n, n, str ? " + 1" : "", n);
+			if (str)
+				fmt(b, "\t\t\tok = ok && ipc_str_valid((const char *)ma%u.addr, na%u);\n", n, n);
+			fmt(b, str ? "\t\t\ta%u = (const char *)ma%u.addr;\n\t\t}\n"
+			           : "\t\t\ta%u = (const uint8_t *)ma%u.addr;\n\t\t}\n", n, n);
+		}
+		buf_puts(b, "\t\tif (!ok) {\n");
+		n = 0;
+		for (const struct param *p = m->params; p; p = p->next, n++)
+			if (p->ool)
+				fmt(b, "\t\t\tipc_ool_free(&ma%u);\n", n);
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++)
+			if (p->ool)
+				fmt(b, "\t\t\tipc_ool_free(&mr%u);\n", n);
+		buf_puts(b, m->kind == M_SEND ? "\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
+		                              : "\t\t\tbreak;\n\t\t}\n");
+		buf_puts(b, "\t\tipc_drop_caps(in->cap + in->ncaps - nool, nool, 0);\n");
+	}
 	if (m->capshape) {   /* 	ipc_cap c0 = in->cap[ci++];   ipc_cap c1 = nc1 ? in->cap[ci++] : IPC_CAP_NONE; */
 		buf_puts(b, "\t\tuint32_t ci = 0;\n");
 		n = 0;
@@ -1563,6 +1725,10 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		put_local_out(b, &p->type, name);
 	}
 	buf_puts(b, ");\n");
+	n = 0;
+	for (const struct param *p = m->params; p; p = p->next, n++)
+		if (p->ool)
+			fmt(b, "\t\tipc_ool_free(&ma%u);\n", n);
 	if (m->kind == M_SEND) {
 		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
 		return;
@@ -1572,16 +1738,22 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		if (m->outshape)
 			put_shape_enc(b, "\t\t\t", m->outcaps, "out", cap_local_out);
 		n = 0;
+		unsigned j = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			snprintf(name, sizeof name, "r%u", n);
 			struct vref r = {VF_LOCAL, name};
-			put_enc(b, "\t\t\t", &p->type, &r, "out", "&wi");
+			if (p->ool)
+				fmt(b, "\t\t\tok = ok && ipc_put_ool_region(out, &wi, &mr%u, %s, %u, %u, %s, &oor[%u]);\n",
+				    n, p->type.kind == TY_STRING ? "0" : vtext("n%s", name),
+				    (unsigned)p->type.bound, p->ool_min, p->type.kind == TY_STRING ? "true" : "false", j++);
+			else
+				put_enc(b, "\t\t\t", &p->type, &r, "out", "&wi");
 		}
 		if (m->outshape) {
 			if (has_cap_list(m->outcaps)) {
 				buf_puts(b, "\t\t\tok = ok && ");
 				put_shape_count(b, m->outcaps, cap_local_out);
-				buf_puts(b, " <= IPC_MAX_CAPS;\n");
+				fmt(b, " <= %s;\n", caplim(m->nool_out));
 			}
 			buf_puts(b, "\t\t\tif (ok) {\n\t\t\t\tout->nwords = wi;\n");
 			put_shape_caps(b, "\t\t\t\t", m->outcaps, "out->", cap_local_out, m->capshape);
@@ -1593,10 +1765,22 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	}
 	if (m->outcaps && !m->outshape) {
 		buf_puts(b, "\t\tif (st == 0) {\n");
-		if (ol)
+		if (ol && m->nool_out)   /* past the room the regions leave: released */
+			fmt(b, "\t\t\tif (noc > %s) {\n\t\t\t\tipc_drop_made(oc + %s, %u);\n"
+			       "\t\t\t\tnoc = %s;\n\t\t\t}\n", caplim(nout + m->nool_out), caplim(m->nool_out),
+			    m->nool_out, caplim(nout + m->nool_out));
+		else if (ol)
 			fmt(b, "\t\t\tif (noc > %s)\n\t\t\t\tnoc = %s;\n", caplim(nout), caplim(nout));
 		fmt(b, "\t\t\tipc_put_caps(out, 0, oc, %u%s);\n\t\t}\n", nout, ol ? " + noc" : "");
 		put_server_drop_made(b, m);
+	}
+	if (m->nool_out) {   /* the results' regions after the capabilities, or released */
+		fmt(b, "\t\tif (st == 0)\n\t\t\tipc_put_ool_caps(out, oor, %u);\n\t\telse\n\t\t\tipc_drop_made(oor, %u);\n",
+		    m->nool_out, m->nool_out);
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++)
+			if (p->ool)
+				fmt(b, "\t\tipc_ool_free(&mr%u);\n", n);
 	}
 	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
 	put_declared(b, m, "st");
@@ -1608,8 +1792,12 @@ static void gen_reply(struct buf *b, const struct method *m)
 {
 	const struct param *ol = m->outlist;
 	put_reply_proto(b, m);
-	buf_puts(b, m->results || m->outshape ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n\n"
-	                                      : "\n{\n\tstruct ipc_msg m;\n\n");
+	buf_puts(b, m->results || m->outshape ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n"
+	                                      : "\n{\n\tstruct ipc_msg m;\n");
+	if (m->nool_out)
+		fmt(b, "\tipc_cap ool[%u];\n\n\tipc_caps_none(ool, %u);\n", m->nool_out, m->nool_out);
+	else
+		buf_putc(b, '\n');
 	buf_puts(b, "\tipc_msg_init(&m, 0, 0, 0);\n\tif (status == IPC_DEFERRED)\n\t\tstatus = IPC_EFAULT;\n");
 	/* a length with no capabilities behind it: none to send or release */
 	for (const struct param *p = m->outshape ? m->outcaps : ol; p; p = m->outshape ? p->next : NULL)
@@ -1620,14 +1808,11 @@ static void gen_reply(struct buf *b, const struct method *m)
 		buf_puts(b, "\tif (status == 0) {\n");
 		if (m->outshape)
 			put_shape_enc(b, "\t\t", m->outcaps, "&m", cap_param_name);
-		for (const struct param *p = m->results; p; p = p->next) {
-			struct vref r = {VF_PARAM, p->cname};
-			put_enc(b, "\t\t", &p->type, &r, "&m", "&wi");
-		}
+		put_ool_enc(b, "\t\t", m->results, "&m");
 		if (m->outshape && has_cap_list(m->outcaps)) {
 			buf_puts(b, "\t\tok = ok && ");
 			put_shape_count(b, m->outcaps, cap_param_name);
-			buf_puts(b, " <= IPC_MAX_CAPS;\n");
+			fmt(b, " <= %s;\n", caplim(m->nool_out));
 		}
 		buf_puts(b, "\t\tif (ok)\n\t\t\tm.nwords = wi;\n\t\telse\n\t\t\tstatus = IPC_EFAULT;\n\t}\n");
 	}
@@ -1640,6 +1825,9 @@ static void gen_reply(struct buf *b, const struct method *m)
 	} else if (m->outcaps) {
 		put_reply_caps(b, m, true);
 	}
+	if (m->nool_out)
+		fmt(b, "\tif (status == 0)\n\t\tipc_put_ool_caps(&m, ool, %u);\n\telse\n\t\tipc_drop_made(ool, %u);\n",
+		    m->nool_out, m->nool_out);
 	buf_puts(b, "\tipc_finish(&m, status, ");
 	put_declared(b, m, "status");
 	buf_puts(b, ");\n\treturn ipc_reply_to(reply, &m);\n}\n\n");

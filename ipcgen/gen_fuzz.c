@@ -158,7 +158,12 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
-		gen_value_encode(b, "\t", &p->type, name, "&enc", "&w");
+		/* one that may be out of line reached here inline (the fuzzer
+		 * makes no regions): at most ool_min bytes */
+		struct typeref t = p->type;
+		if (p->ool)
+			t.bound = p->ool_min;
+		gen_value_encode(b, "\t", &t, name, "&enc", "&w");
 	}
 	if (m->params || m->capshape)
 		bfmt(b, "\tif (!ok)\n\t\tfz_fail(\"%s: values it cannot send\");\n\tfz_canonical(&enc, w, 0", m->cfunc);

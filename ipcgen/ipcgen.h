@@ -293,6 +293,12 @@ struct member {               /* enum or bits member */
 	bool dup;             /* a duplicate, reported: no C names */
 };
 
+/* Out of line (mercury/ipc.h): a side too large for a message at its
+ * bounds carries its byte arrays and strings in regions of their own when
+ * longer than what the message's words leave each of them (ool_min),
+ * bounds up to OOL_MAX. */
+#define OOL_MAX (1u << 24)
+
 struct param {                /* a parameter, result or struct field */
 	struct param *next;
 	const char *name, *doc;
@@ -300,6 +306,8 @@ struct param {                /* a parameter, result or struct field */
 	struct loc loc;
 	struct typeref type;
 	bool list;            /* page... */
+	bool ool;             /* a byte array or string that may go out of line (check) */
+	unsigned ool_min;     /* ... when longer than this many bytes */
 };
 
 enum method_kind { M_CALL, M_SEND, M_SKIP };
@@ -320,6 +328,9 @@ struct method {
 	char *cparams;        /* its C parameters (gen_c.c, made once) */
 	size_t ncparams;
 	struct param *caplist, *outlist;   /* derived by check, as below */
+	unsigned nool_in, nool_out;   /* values that may go out of line, each way */
+	bool ret_ool;         /* the one result may (copied to the 'result' param) */
+	unsigned ret_ool_min;
 	bool capshape, outshape;   /* an optional capability, several lists or a list
 	                              not last: the counts go as words (check) */
 	enum method_kind kind;

@@ -151,7 +151,9 @@ static const char *suggest(struct ns *ns, const char *name)
 static bool check_bound(struct checker *c, struct ns *ns, struct typeref *t)
 {
 	bool bounded = t->kind == TY_STRING || t->kind == TY_BYTES || t->kind == TY_LIST;
-	uint64_t most = t->kind == TY_LIST ? LIST_MAX : (uint64_t)(c->u->max_words - 1) * 8;
+	/* A byte array or string past what a message's words hold goes out of
+	 * line where it may (types.c: spill); elsewhere its side is too large. */
+	uint64_t most = t->kind == TY_LIST ? LIST_MAX : OOL_MAX;
 	if (t->bad_args)
 		return false;
 	if (t->has_bound && !bounded) {
@@ -180,7 +182,7 @@ static bool check_bound(struct checker *c, struct ns *ns, struct typeref *t)
 	if (t->bound_negative || t->bound == 0 || t->bound > most) {
 		diag_error(c->d, t->bound_loc, t->kind == TY_LIST
 		           ? "the bound of '%s' must be from 1 to %llu%s"
-		           : "the bound of '%s' must be from 1 to %llu (what one message carries)%s",
+		           : "the bound of '%s' must be from 1 to %llu (16 MiB)%s",
 		           t->name.name, (unsigned long long)most,
 		           t->bound_negative ? arena_printf(c->a, ", not -%llu", (unsigned long long)t->bound)
 		           : t->bound_name ? arena_printf(c->a, ", not %llu", (unsigned long long)t->bound) : "");

@@ -456,6 +456,66 @@ static unsigned count_single(const struct param *p)
 	return n;
 }
 
+/* Whether a value may go out of line on a side too large for a message: a
+ * byte array or string, a parameter or result itself, not optional. */
+static bool spillable(const struct typeref *t)
+{
+	return (t->kind == TY_BYTES || t->kind == TY_STRING) && !t->optional;
+}
+
+/*
+ * A side of words words at its bounds that a message cannot hold (p, or
+ * the one result ret): the words its other values take at their bounds are
+ * set aside, and what is left is shared among its byte arrays and strings,
+ * each inline up to its share (a length word and ool_min bytes) and out of
+ * line past it.  *n of them may go out of line; the words the side takes
+ * then.
+ */
+static uint64_t spill(struct checker *c, struct method *m, struct param *p, struct typeref *ret,
+                      unsigned *n, uint64_t words, unsigned max_words)
+{
+	uint64_t others = 0;
+	unsigned k = 0;
+	*n = 0;
+	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
+		struct typeref *t = q ? &q->type : ret;
+		if (t->kind != TY_VOID && spillable(t))
+			k++;
+		else if (t->kind != TY_VOID)
+			others = words_add(others, type_words(t));
+		if (!q)
+			break;
+	}
+	if (!k || others + 2 * (uint64_t)k > max_words)
+		return words;   /* no room even so: the caller says why */
+	uint64_t share = (max_words - others) / k;   /* words, the length's included */
+	unsigned min = (unsigned)((share - 1) * 8);
+	words = others;
+	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
+		struct typeref *t = q ? &q->type : ret;
+		if (t->kind != TY_VOID && spillable(t) && t->bound > min) {
+			if (q) {
+				q->ool = true;
+				q->ool_min = min;
+			} else {
+				m->ret_ool = true;
+				m->ret_ool_min = min;
+			}
+			++*n;
+			words = words_add(words, share);
+			if (t->bound > OOL_MAX)
+				diag_error(c->d, q ? q->loc : t->name.loc,
+				           "'%s' of '%s' may be up to %llu bytes; out of line, a value takes at most %u",
+				           q ? q->name : "result", m->name, (unsigned long long)t->bound, OOL_MAX);
+		} else if (t->kind != TY_VOID && spillable(t)) {
+			words = words_add(words, type_words(t));
+		}
+		if (!q)
+			break;
+	}
+	return words;
+}
+
 static void check_method(struct checker *c, struct decl *i, struct method *m)
 {
 	struct ns *ns = i->ns;
@@ -492,6 +552,8 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			           is_capability(p->type.kind) ? p->name : "",
 			           is_capability(p->type.kind) ? type_text(c->a, &p->type) : "");
 	}
+	if (words > u->max_words)
+		words = spill(c, m, m->params, NULL, &m->nool_in, words, u->max_words);
 	m->max_words = words > UINT32_MAX ? UINT32_MAX : (unsigned)words;
 	uint64_t rwords = 0;
 	if (m->has_ret && check_value(c, ns, &m->ret)) {
@@ -522,11 +584,14 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 				rwords = words_add(rwords, type_words(&r->type));
 		}
 	}
+	if (rwords > u->max_words && m->kind == M_CALL)
+		rwords = spill(c, m, m->has_results ? m->results : NULL,
+		               m->has_results ? NULL : &m->ret, &m->nool_out, rwords, u->max_words);
 	if (m->kind == M_SEND && m->has_results && m->results)
 		diag_error(c->d, m->results->loc, "'send %s' cannot return a value: a send has no reply", m->name);
 	else if (rwords > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u",
+		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays and strings that are results themselves, not optional, go out of line",
 		           m->name, (unsigned long long)rwords, u->max_words);
 	if (m->kind == M_SEND) {
 		if (m->has_ret && m->ret.kind != TY_VOID)
@@ -547,7 +612,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		           m->name, m->max_words, u->max_words);
 	else if (m->max_words > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u",
+		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays and strings that are parameters themselves, not optional, go out of line",
 		           m->name, (unsigned long long)words, u->max_words);
 
 	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
@@ -597,7 +662,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		diag_error(c->d, m->raises->name.loc,
 		           "'send %s' cannot raise errors: a send has no reply", m->name);
 	static const char *const verb[2] = {"passes", "returns"};
-	unsigned fixed[2] = {count_single(m->caps), count_single(m->outcaps)};
+	unsigned fixed[2] = {count_single(m->caps) + m->nool_in, count_single(m->outcaps) + m->nool_out};
 	const struct param *list[2] = {m->caplist, m->outlist};
 	for (int s = 0; s < 2; s++) {
 		if (fixed[s] > u->max_caps)
@@ -661,6 +726,8 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		r->name = r->cname = "result";
 		r->loc = m->ret.name.loc;
 		r->type = m->ret;
+		r->ool = m->ret_ool;
+		r->ool_min = m->ret_ool_min;
 		m->results = r;
 	}
 }

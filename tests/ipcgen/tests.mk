@@ -14,6 +14,8 @@
 #                         several results) over the POSIX port, and hostile encodings
 #   check-ipcgen-split    the split form of calls (_start, _async, _wait, _finish):
 #                         many outstanding, callbacks, deadlines, cancels, hostile replies
+#   check-ipcgen-ool      byte arrays and strings out of line (regions) up to 1 MiB,
+#                         hostile regions both ways, descriptors counted
 #   check-ipcgen-caps     capabilities in any shape (optional, several lists, a list
 #                         first) over the POSIX port, and hostile shapes both ways
 #   check-ipcgen-fuzz     ipcgen --fuzz targets of every protocol, built with clang's
@@ -26,7 +28,7 @@
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
 	check-ipcgen-compile check-ipcgen-cli check-ipcgen-parts check-ipcgen-compat check-ipcgen-e2e \
-	check-ipcgen-lang check-ipcgen-split check-ipcgen-caps \
+	check-ipcgen-lang check-ipcgen-split check-ipcgen-caps check-ipcgen-ool \
 	check-ipcgen-fuzz check-ipcgen-asan check-ipcgen-tsan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
@@ -100,6 +102,18 @@ $(B)/ipcgen/check_caps: tests/ipcgen/check_caps.c $(CAPS_GEN)/stamp $(B)/runtime
 check-ipcgen-caps: $(B)/ipcgen/check_caps
 	@sh tests/run-test ipcgen-caps $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_caps
 
+OOL_GEN = $(B)/ipcgen/ool
+$(OOL_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/ool.ipc
+	@mkdir -p $(@D)
+	$(IPCGEN) -o $(OOL_GEN) tests/ipcgen/ok/ool.ipc
+	@touch $@
+$(B)/ipcgen/check_ool: tests/ipcgen/check_ool.c $(OOL_GEN)/stamp $(B)/runtime/san/libmercury.a
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -I$(OOL_GEN) $(CHECK_CFLAGS) -o $@ $< \
+		$(OOL_GEN)/ool_client.c $(OOL_GEN)/ool_server.c \
+		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
+check-ipcgen-ool: $(B)/ipcgen/check_ool
+	@sh tests/run-test ipcgen-ool $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_ool
+
 check-ipcgen-asan: $(IPCGEN_ASAN)
 	@sh tests/run-test ipcgen-asan $(B)/results sh -c '\
 		export $(SAN_ENV); \
@@ -113,8 +127,8 @@ check-ipcgen-asan: $(IPCGEN_ASAN)
 GENFUZZ = $(B)/ipcgen/genfuzz
 GENFUZZ_IPC = protocols/errors.ipc protocols/io.ipc protocols/dev.ipc protocols/sys.ipc \
 	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc tests/ipcgen/ok/names.ipc \
-	tests/ipcgen/ok/lang2.ipc tests/ipcgen/ok/caps.ipc tests/ipcgen/ok/split.ipc
-GENFUZZ_NS = errors io dev sys fs every store names lang caps split
+	tests/ipcgen/ok/lang2.ipc tests/ipcgen/ok/caps.ipc tests/ipcgen/ok/split.ipc tests/ipcgen/ok/ool.ipc
+GENFUZZ_NS = errors io dev sys fs every store names lang caps split ool
 GENFUZZ_BINS = $(GENFUZZ_NS:%=$(GENFUZZ)/fuzz_%)
 GENFUZZ_RUNS = 200000
 FUZZ_SECONDS ?= 180
@@ -133,7 +147,8 @@ $(GENFUZZ)/fuzz_%: $(GENFUZZ)/stamp
 
 check-ipcgen-fuzz: $(GENFUZZ_BINS)
 	@sh tests/run-test ipcgen-fuzz $(B)/results sh -c 'for t in $(GENFUZZ_BINS); do \
-		echo "$$t"; $$t -runs=$(GENFUZZ_RUNS) -seed=1 2>&1 | tail -n 2 || exit 1; done'
+		echo "$$t"; $$t -runs=$(GENFUZZ_RUNS) -seed=1 -artifact_prefix=$(GENFUZZ)/ >$(GENFUZZ)/log 2>&1; \
+		st=$$?; tail -n 2 $(GENFUZZ)/log; [ $$st -eq 0 ] || { cat $(GENFUZZ)/log; exit 1; }; done'
 
 FUZZ_TARGETS += fuzz-ipcgen-generated
 fuzz-ipcgen-generated: $(GENFUZZ_BINS)

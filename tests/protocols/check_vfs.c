@@ -16,7 +16,7 @@
 
 #define MAXNODES 24
 #define MAXFILES 6
-#define FILE_CAP 2048   /* bytes a file holds */
+#define FILE_CAP (2u << 20)   /* bytes a file holds: two reads' worth */
 #define MAXLINKS 8      /* symbolic links followed in a row */
 
 struct vnode {
@@ -641,7 +641,7 @@ static ipc_cap open_at(ipc_cap dir, const char *name, vfs_open_flags flags)
 
 START_TEST(constants_and_identity)
 {
-	ck_assert_int_eq(VFS_IO_MAX, 496);
+	ck_assert_int_eq(VFS_IO_MAX, 1048576);
 	ck_assert_int_eq(VFS_NAME_MAX, 32);
 	ck_assert_uint_eq(VFS_MODE_OWNER_R | VFS_MODE_OWNER_W | VFS_MODE_OWNER_X, 0700);
 	ck_assert_uint_eq(VFS_MODE_SETUID, 04000);
@@ -809,15 +809,53 @@ START_TEST(readdir_in_batches)
 }
 END_TEST
 
+/* 1 MiB each way in one call: the data goes out of line, and comes back. */
+START_TEST(read_and_write_a_mebibyte)
+{
+	static uint8_t data[VFS_IO_MAX], back[VFS_IO_MAX];
+	int fds0 = open_fds();
+	ipc_cap home, f;
+	bool created;
+	uint64_t size;
+	vfs_mode m644 = 0644;
+	ck_assert_int_eq(vfs_node_mkdir(root, "mib", 0700, &home), 0);
+	ck_assert_int_eq(vfs_node_open(home, "blob", VFS_OPEN_FLAGS_READ | VFS_OPEN_FLAGS_WRITE |
+	                               VFS_OPEN_FLAGS_CREATE, &m644, &f, &created, &size), 0);
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 31 + i / 4096);
+	uint32_t w = 0;
+	ck_assert_int_eq(vfs_file_write(f, 0, data, sizeof data, &w, &size), 0);
+	ck_assert_uint_eq(w, VFS_IO_MAX);
+	ck_assert_uint_eq(size, VFS_IO_MAX);
+	ck_assert_int_eq(vfs_file_write(f, VFS_IO_MAX, data, 1000, &w, &size), 0);
+	ck_assert_uint_eq(size, VFS_IO_MAX + 1000);
+	size_t n = 0;
+	bool eof = true;
+	ck_assert_int_eq(vfs_file_read(f, 0, VFS_IO_MAX, back, &n, &eof), 0);
+	ck_assert_uint_eq(n, VFS_IO_MAX);
+	ck_assert(!eof);
+	ck_assert(memcmp(back, data, n) == 0);
+	ck_assert_int_eq(vfs_file_read(f, VFS_IO_MAX - 10, VFS_IO_MAX, back, &n, &eof), 0);
+	ck_assert_uint_eq(n, 1010);
+	ck_assert(eof);
+	ck_assert(memcmp(back, data + VFS_IO_MAX - 10, 10) == 0 && memcmp(back + 10, data, 1000) == 0);
+	ipc_cap_drop(f);
+	ipc_cap_drop(home);
+	ck_assert_int_eq(open_fds(), fds0);
+}
+END_TEST
+
 START_TEST(read_a_file_larger_than_one_message)
 {
 	ipc_cap f = open_at(root, "big", VFS_OPEN_FLAGS_READ);
-	uint8_t buf[VFS_IO_MAX], all[1300];
+	enum { CHUNK = 496 };   /* small reads, each inline */
+	static uint8_t buf[VFS_IO_MAX];
+	uint8_t all[1300];
 	size_t n, got = 0;
 	bool eof = false;
 	int reads = 0;
 	while (!eof) {
-		ck_assert_int_eq(vfs_file_read(f, got, VFS_IO_MAX, buf, &n, &eof), 0);
+		ck_assert_int_eq(vfs_file_read(f, got, CHUNK, buf, &n, &eof), 0);
 		memcpy(all + got, buf, n);
 		got += n;
 		reads++;
@@ -862,17 +900,17 @@ START_TEST(create_write_append_truncate)
 	ck_assert_uint_eq(size, 0);
 	ck_assert_int_eq(vfs_node_open(home, "notes", rw | VFS_OPEN_FLAGS_CREATE | VFS_OPEN_FLAGS_EXCL,
 	                               &m644, &again, &created, &size), VFS_ERR_EXISTS);
-	uint8_t data[VFS_IO_MAX];
+	uint8_t data[496];
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (uint8_t)(255 - i);
 	uint32_t w = 0;
 	ck_assert_int_eq(vfs_file_write(f, 0, data, sizeof data, &w, &size), 0);
-	ck_assert_uint_eq(w, VFS_IO_MAX);
-	ck_assert_uint_eq(size, VFS_IO_MAX);
+	ck_assert_uint_eq(w, 496);
+	ck_assert_uint_eq(size, 496);
 	/* a write past the end leaves a hole of zeros */
 	ck_assert_int_eq(vfs_file_write(f, 600, (const uint8_t *)"xyz", 3, &w, &size), 0);
 	ck_assert_uint_eq(size, 603);
-	uint8_t buf[VFS_IO_MAX];
+	uint8_t buf[496];
 	size_t n;
 	bool eof;
 	ck_assert_int_eq(vfs_file_read(f, 494, 20, buf, &n, &eof), 0);
@@ -1140,6 +1178,7 @@ int main(void)
 	tcase_add_test(t, stat_attributes_and_optional_fields);
 	tcase_add_test(t, readdir_in_batches);
 	tcase_add_test(t, read_a_file_larger_than_one_message);
+	tcase_add_test(t, read_and_write_a_mebibyte);
 	tcase_add_test(t, create_write_append_truncate);
 	tcase_add_test(t, open_errors_raise_any_of_the_namespace);
 	tcase_add_test(t, unlink_symlink_and_stale_nodes);
