@@ -29,6 +29,15 @@
  *                            ends), against the synchronous generated call
  *                            on the same kind of server in the same run;
  *                            RATIO = async rate / sync rate
+ *   posix.bytes.4k.PLACEMENT, posix.bytes.1m.PLACEMENT
+ *                            round trip of 4 KiB / 1 MiB through a generated
+ *                            call, bench::blob.echo (a byte array each way,
+ *                            out of line: a sealed memfd per direction,
+ *                            copied in and out), against the same bytes by
+ *                            hand: 4 KiB through a raw SOCK_SEQPACKET
+ *                            ping-pong, 1 MiB through a memfd each way
+ *                            (written, sent with SCM_RIGHTS, mapped and
+ *                            copied out); RATIO = raw time / ours
  *   posix.read64k.PLACEMENT  io::file.read of 64 KiB into a page capability
  *                            (shared memory) through generated stubs, the
  *                            caller's page lent (IPC_LEND: no copy of the
@@ -49,6 +58,7 @@
  * BENCH_POSIX_PLACE=onecore runs one placement only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -182,7 +192,18 @@ static const struct io_file_iface file_impl = {
 };
 
 /* The generated services a benchmark calls. */
-enum svc { SVC_CALC, SVC_FILES, SVC_FILE };
+enum svc { SVC_CALC, SVC_FILES, SVC_FILE, SVC_BLOB };
+
+static int blob_echo(struct bench_blob *self, const uint8_t *data, size_t ndata, uint8_t *result,
+                     size_t *nresult)
+{
+	(void)self;
+	memcpy(result, data, ndata);
+	*nresult = ndata;
+	return 0;
+}
+
+static const struct bench_blob_iface blob_impl = { .echo = blob_echo };
 
 /* Fork a server of svc pinned to cpu serving a fresh pair; returns the
  * client end. */
@@ -207,6 +228,11 @@ static pid_t serve_generated(int cpu, enum svc svc, bool endpoint, ipc_cap *clie
 			struct io_file f;
 			io_file_init(&f, &file_impl, ep);
 			while (io_file_dispatch(&f) >= 0)
+				;
+		} else if (svc == SVC_BLOB) {
+			struct bench_blob bl;
+			bench_blob_init(&bl, &blob_impl, ep);
+			while (bench_blob_dispatch(&bl) >= 0)
 				;
 		} else if (svc == SVC_FILES) {
 			struct bench_files f;
@@ -446,6 +472,133 @@ static double trial_freshfd_call(int scpu, int ccpu)
 	return t / ncalls;
 }
 
+/* ---- bytes: a generated call against the same bytes by hand ---------------------- */
+
+static uint8_t *bytes_out, *bytes_back;
+
+/* Microseconds per bench::blob.echo of size bytes. */
+static double trial_bytes(size_t size, int scpu, int ccpu, int n)
+{
+	ipc_cap c;
+	pid_t pid = serve_generated(scpu, SVC_BLOB, false, &c);
+	pin(ccpu);
+	double t0 = 0;
+	for (int i = 0; i < 20 + n; i++) {
+		if (i == 20)
+			t0 = now_us();
+		size_t got = 0;
+		bytes_out[0] = (uint8_t)i;
+		int rc = bench_blob_echo(c, bytes_out, size, bytes_back, &got);
+		if (rc != 0 || got != size || bytes_back[0] != (uint8_t)i || bytes_back[size - 1] != bytes_out[size - 1])
+			die("bench_blob_echo", rc);
+	}
+	double t = now_us() - t0;
+	stop(pid, c);
+	return t / n;
+}
+
+static int recv_with_fd(int sock, void *buf, size_t len, int *fd)
+{
+	union { struct cmsghdr align; char b[CMSG_SPACE(sizeof(int))]; } cb;
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	                    .msg_control = cb.b, .msg_controllen = sizeof cb.b };
+	if (recvmsg(sock, &m, 0) != (ssize_t)len || !CMSG_FIRSTHDR(&m))
+		return -1;
+	memcpy(fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof *fd);
+	return 0;
+}
+
+/* A memfd holding len bytes at data, sealed as the runtime seals a region. */
+static int memfd_of(const void *data, size_t len)
+{
+	int fd = memfd_create("raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		die("memfd", 0);
+	return fd;
+}
+
+/* len bytes of memfd fd copied into buf; fd closed. */
+static void memfd_read(int fd, void *buf, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED)
+		die("mmap", 0);
+	memcpy(buf, p, len);
+	munmap(p, len);
+	close(fd);
+}
+
+/* The same by hand: size bytes each way over a SOCK_SEQPACKET pair, in
+ * the message (inline) or in a memfd passed with it (!inline). */
+static double trial_raw_bytes(size_t size, bool inl, int scpu, int ccpu, int n)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		die("socketpair", 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		pin(scpu);
+		close(sv[0]);
+		uint8_t *buf = malloc(size);
+		uint64_t hdr[3];
+		for (;;) {
+			int fd;
+			if (inl) {
+				if (recv(sv[1], buf, size, 0) != (ssize_t)size || send(sv[1], buf, size, 0) != (ssize_t)size)
+					_exit(0);
+				continue;
+			}
+			if (recv_with_fd(sv[1], hdr, sizeof hdr, &fd) < 0)
+				_exit(0);
+			memfd_read(fd, buf, size);
+			fd = memfd_of(buf, size);
+			if (send_with_fd(sv[1], hdr, sizeof hdr, fd) < 0)
+				_exit(0);
+			close(fd);
+		}
+	}
+	close(sv[1]);
+	pin(ccpu);
+	double t0 = 0;
+	for (int i = 0; i < 20 + n; i++) {
+		if (i == 20)
+			t0 = now_us();
+		bytes_out[0] = (uint8_t)i;
+		if (inl) {
+			if (send(sv[0], bytes_out, size, 0) != (ssize_t)size ||
+			    recv(sv[0], bytes_back, size, 0) != (ssize_t)size)
+				die("raw bytes", 0);
+		} else {
+			uint64_t hdr[3] = { 0, 1, size };
+			int fd = memfd_of(bytes_out, size);
+			if (send_with_fd(sv[0], hdr, sizeof hdr, fd) < 0 || (close(fd), recv_with_fd(sv[0], hdr, sizeof hdr, &fd)) < 0)
+				die("raw bytes", 0);
+			memfd_read(fd, bytes_back, size);
+		}
+		if (bytes_back[0] != (uint8_t)i)
+			die("raw bytes: wrong data", 0);
+	}
+	double t = now_us() - t0;
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return t / n;
+}
+
+static void report_bytes(const char *name, const char *place, size_t size, bool inl, int scpu,
+                         int ccpu, int n)
+{
+	double ours[TRIALS], raw[TRIALS];
+	for (int t = 0; t < trials; t++) {
+		ours[t] = trial_bytes(size, scpu, ccpu, n);
+		raw[t] = trial_raw_bytes(size, inl, scpu, ccpu, n);
+	}
+	double o = median(ours, trials), r = median(raw, trials);
+	printf("bench %s.%s %.2f us vs %s %.3f\n", name, place, o, inl ? "seqpacket" : "memfd", r / o);
+	fflush(stdout);
+}
+
 /* The split form of bench::calc.add3, as ipcgen will emit it for each
  * call: start marshals and starts, decode checks a reply. */
 static int add3_start(ipc_cap ep, uint64_t a, uint64_t b, uint64_t c, int timeout_ms,
@@ -621,6 +774,10 @@ int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	read_src = malloc(READ_SIZE);
+	bytes_out = malloc(1 << 20);
+	bytes_back = malloc(1 << 20);
+	for (size_t i = 0; i < 1 << 20; i++)
+		bytes_out[i] = (uint8_t)(i * 13);
 	for (int i = 0; i < READ_SIZE; i++)
 		read_src[i] = (unsigned char)(i * 7);
 	machine();
@@ -648,6 +805,10 @@ int main(int argc, char **argv)
 		            false);
 		report_call("posix.call-endpoint", place[k].name, SVC_CALC, place[k].scpu, place[k].ccpu,
 		            true);
+		report_bytes("posix.bytes.4k", place[k].name, 4096, true, place[k].scpu, place[k].ccpu,
+		             ncalls / 4);
+		report_bytes("posix.bytes.1m", place[k].name, 1 << 20, false, place[k].scpu, place[k].ccpu,
+		             place[k].nreads / 10);
 		double fresh[TRIALS], raw[TRIALS];
 		for (int t = 0; t < trials; t++) {
 			fresh[t] = trial_freshfd_call(place[k].scpu, place[k].ccpu);
