@@ -501,7 +501,7 @@ static bool add_items(struct item *items, size_t *n, size_t max, const struct pa
 			free(t);
 			return false;
 		}
-		items[(*n)++] = (struct item){p->name, &p->type, p->list};
+		items[(*n)++] = (struct item){p->name, &p->type, p->list, p->ool, p->ool_min};
 	}
 	return true;
 }
@@ -520,7 +520,7 @@ static bool parse_args(struct args *a, const struct method *m, char **argv, int 
 	} else if (m->ret.kind != TY_VOID) {
 		if (!value_supported(&m->ret))
 			return complain(EXIT_USAGE, "the result's type is not supported by ipcctl yet"), false;
-		a->out[a->nout++] = (struct item){"result", &m->ret, false};
+		a->out[a->nout++] = (struct item){"result", &m->ret, false, m->ret_ool, m->ret_ool_min};
 	}
 	if (!add_items(a->out, &a->nout, maxout, m->outcaps))
 		return false;
@@ -582,14 +582,45 @@ static bool encode_request(struct args *a, const struct decl *owner, const struc
 		for (size_t i = 0; i < a->nin; i++)
 			if (type_is_cap(a->in[i].type) && (a->in[i].list || a->in[i].type->optional))
 				msg->word[cur.word++] = a->inv[i].ncaps;
+	ipc_cap ool[IPC_MAX_CAPS];
+	size_t nool = 0;
 	for (size_t i = 0; i < a->nin; i++) {
-		if (!value_fits(&a->in[i], &a->inv[i], &cur))
+		const struct item *it = &a->in[i];
+		struct val *v = &a->inv[i];
+		if (it->ool && v->len > it->ool_min) {   /* its bytes in a region (ipcgen(5)) */
+			bool str = it->type->kind == TY_STRING;
+			unsigned char *b = malloc(v->len + 1);
+			int rc = b ? 0 : IPC_ENOMEM;
+			if (b) {
+				memcpy(b, v->bytes, v->len);
+				b[v->len] = 0;
+				rc = nool < IPC_MAX_CAPS && cur.word < IPC_MAX_WORDS
+				     ? ipc_ool_put(b, v->len + str, &ool[nool]) : IPC_EINVAL;
+				free(b);
+			}
+			if (rc != 0) {
+				ipc_drop_caps(ool, nool, 0);
+				return complain(EXIT_FAILED, "'%s': out of line: %s", it->name, ipc_status_text(rc)), false;
+			}
+			nool++;
+			msg->word[cur.word++] = IPC_OOL_FLAG | v->len;
+			continue;
+		}
+		if (!value_fits(it, v, &cur)) {
+			ipc_drop_caps(ool, nool, 0);
 			return complain(EXIT_USAGE, "'%s': too large for one message (at most %d words, %d "
-			                "capabilities)", a->in[i].name, IPC_MAX_WORDS, IPC_MAX_CAPS), false;
-		value_encode(&a->in[i], &a->inv[i], msg, &cur);
+			                "capabilities)", it->name, IPC_MAX_WORDS, IPC_MAX_CAPS), false;
+		}
+		value_encode(it, v, msg, &cur);
 	}
+	if (cur.cap + nool > IPC_MAX_CAPS) {
+		ipc_drop_caps(ool, nool, 0);
+		return complain(EXIT_USAGE, "too many capabilities and regions for one message (at most %d)",
+		                IPC_MAX_CAPS), false;
+	}
+	memcpy(msg->cap + cur.cap, ool, nool * sizeof *ool);
 	msg->nwords = cur.word;
-	msg->ncaps = cur.cap;
+	msg->ncaps = cur.cap + (uint32_t)nool;
 	return true;
 }
 
@@ -649,7 +680,7 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 		nout = 0;
 		list = true;
 	}
-	int st = ipc_reply_check(msg, rmin, rmax, nout, list ? IPC_MAX_CAPS : nout);
+	int st = ipc_reply_check(msg, rmin, rmax, nout, list || m->nool_out ? IPC_MAX_CAPS : nout);
 	if (st > 0 && !declared(m, st, &r))
 		return IPC_EPROTO;
 	if (st != 0)
@@ -669,13 +700,40 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 			return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
 		total += count[nshape++] = msg->word[cur.word++];
 	}
-	if (m->outshape && total != msg->ncaps)
-		return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
-	for (size_t i = 0; i < a->nout; i++)
-		if (!type_is_cap(a->out[i].type) && !value_decode(&a->out[i], msg, &cur, &a->outv[i]))
+	size_t pending[IPC_MAX_CAPS], plen[IPC_MAX_CAPS], nool = 0;   /* results in regions */
+	for (size_t i = 0; i < a->nout; i++) {
+		const struct item *it = &a->out[i];
+		struct val *v = &a->outv[i];
+		if (type_is_cap(it->type))
+			continue;
+		if (it->ool && cur.word < msg->nwords && (msg->word[cur.word] & IPC_OOL_FLAG)) {
+			uint64_t len = msg->word[cur.word++] & ~IPC_OOL_FLAG;
+			if (len <= it->ool_min || len > it->type->bound || nool == IPC_MAX_CAPS)
+				return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
+			pending[nool] = i;
+			plen[nool++] = (size_t)len;
+			continue;
+		}
+		if (!value_decode(it, msg, &cur, v) || (it->ool && v->len > it->ool_min))
 			return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
-	if (cur.word != msg->nwords)
+	}
+	if (cur.word != msg->nwords || msg->ncaps < nool ||
+	    (m->outshape && total + nool != msg->ncaps) ||
+	    (!m->outshape && !list && msg->ncaps - nool != nout))
 		return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
+	for (size_t j = 0; j < nool; j++) {   /* the regions, the last capabilities, read and released */
+		const struct item *it = &a->out[pending[j]];
+		struct val *v = &a->outv[pending[j]];
+		bool str = it->type->kind == TY_STRING;
+		if (!(v->bytes = malloc(plen[j] + 1)) ||
+		    ipc_ool_read(msg->cap[msg->ncaps - nool + j], v->bytes, plen[j] + str) != 0 ||
+		    (str && !ipc_str_valid((const char *)v->bytes, plen[j])))
+			return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
+		v->len = plen[j];
+		v->set = true;
+	}
+	ipc_drop_caps(msg->cap + msg->ncaps - nool, nool, 0);
+	msg->ncaps -= (uint32_t)nool;
 	for (size_t i = 0, j = 0; m->outshape && i < a->nout; i++) {   /* as many as the words say */
 		struct item *it = &a->out[i];
 		struct val *v = &a->outv[i];

@@ -780,7 +780,7 @@ static bool composite(const struct typeref *t)
 /* The item a scalar of type t is handed to its kind's functions as. */
 static struct item scalar(const struct typeref *t)
 {
-	return (struct item){NULL, t, false};
+	return (struct item){NULL, t, false, false, 0};
 }
 
 static size_t field_count(const struct decl *d)

@@ -28,6 +28,8 @@ struct item {
 	const char *name;
 	const struct typeref *type;
 	bool list;                    /* page...: any number of capabilities */
+	bool ool;                     /* out of line past ool_min bytes (ipcgen(5)) */
+	unsigned ool_min;
 };
 
 /* One value. */

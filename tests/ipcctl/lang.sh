@@ -31,7 +31,8 @@ t 0 "ctllang::fs: served (id $lang_id, fingerprint $lang_abi)
 	call last() (when: ctllang::time?, flags: ctllang::mode)
 	call pack{; out: page}(e: ctllang::entry?, n: u8) (size: u32, name: string<12>?)
 	call plain(x: u32) u32
-	call swap{a: cap?, fds: cap..., ports: cap...; one: cap?, out: cap..., more: cap...}() u32" list "$work/lang.sock" $dir/ctllang.ipc
+	call swap{a: cap?, fds: cap..., ports: cap...; one: cap?, out: cap..., more: cap...}() u32
+	call blob(data: bytes<100000>, name: string<8000>) (back: bytes<100000>, n: u32)" list "$work/lang.sock" $dir/ctllang.ipc
 # The label of list: number 4, after a skip.
 "$ctl" -j list "$work/lang.sock" $dir/ctllang.ipc >"$work/json"
 n=$((n + 1))
@@ -163,11 +164,21 @@ one = (absent)
 out = []
 more = [fd 3 (file, 3 bytes)]' $I $fs swap ports=@"$work/three"
 
+# ---- out of line: values past their share of the message, both ways ------------------
+awk 'BEGIN { for (i = 0; i < 10000; i++) printf "%c", 65 + i % 26 }' >"$work/tenk"
+tenk_hex=$(od -An -tx1 -v "$work/tenk" | tr -d ' \n')
+long=$(awk 'BEGIN { for (i = 0; i < 5000; i++) printf "n" }')
+t 0 "back = $tenk_hex
+n = 15000" $I $fs blob data=@"$work/tenk" name="$long"
+t 0 "back = 0102
+n = 3" $I $fs blob data=0102 name=x
+t 0 "{\"status\": \"ok\", \"results\": {\"back\": \"$tenk_hex\", \"n\": 10001}}" $I -j $fs blob data=@"$work/tenk" name=y
+
 # ---- replies a generated client refuses ----------------------------------------------
 evil="call $work/lang-evil.sock ctllang::fs"
 for call in "stat name=a" "put ents=[]" "list dir=" "list dir=a" "list dir=ab" "list dir=abc" \
 	"names parts=[]" "blobs w=0 m=0" "blobs w=0 m=1" "blobs w=0 m=2" "grid rows=[]" last \
-	"pack n=1" "plain x=1" swap; do
+	"pack n=1" "plain x=1" swap "blob data=00 name=x"; do
 	t 1 "2> ipcctl: ctllang::fs.${call%% *}: IPC_EPROTO (malformed message)" $I $evil $call
 done
 t 1 "2> ipcctl: ctllang::fs.echo: IPC_EPROTO (malformed message)" $I $evil echo "e=$ent"

@@ -180,9 +180,20 @@ static int swap(struct ctllang_fs *self, ipc_cap a, const ipc_cap *fds, size_t n
 	return 0;
 }
 
+static int blob(struct ctllang_fs *self, const uint8_t *data, size_t ndata, const char *name,
+                uint8_t *back, size_t *nback, uint32_t *n)
+{
+	(void)self;
+	memcpy(back, data, ndata);
+	*nback = ndata;
+	*n = (uint32_t)(ndata + strlen(name));
+	return 0;
+}
+
 static const struct ctllang_fs_iface impl = {
 	.stat = stat_, .put = put, .list = list, .echo = echo, .names = names, .blobs = blobs,
 	.grid = grid, .note = note, .last = last, .pack = pack, .plain = plain, .swap = swap,
+	.blob = blob,
 };
 
 static ipc_cap endpoint = IPC_CAP_NONE;
