@@ -19,6 +19,13 @@ for c in "$cc" "$clang"; do
 		check "$c $(basename "$f")" $c -std=c11 -Wall -Wextra -Wpedantic -Werror $inc -c -o "$out/o.o" "$f"
 	done
 done
+# The bundled kernel's port: freestanding, no libc, as runtime/helios.mk
+# builds its programs (the stubs need nothing but mercury/ipc.h).
+for f in "$out"/*_client.c "$out"/*_server.c; do
+	check "$cc freestanding $(basename "$f")" $cc -std=c11 -Wall -Wextra -Werror -O2 -ffreestanding \
+		-nostdinc -isystem "$($cc -print-file-name=include)" -fno-builtin -mgeneral-regs-only \
+		$inc -c -o "$out/o.o" "$f"
+done
 # The compilers' default modes (GNU C, where unix and linux are macros), and
 # C23, all warnings.
 for c in "$cc" "$clang"; do
