@@ -73,8 +73,24 @@ struct px_slot {
 	struct ipc_msg msg;
 };
 
+/* Replies that have come while one was being read are taken with one
+ * recvmmsg(2), up to PX_AS_RBATCH at once, as a server takes requests: a
+ * client with many calls outstanding wakes once per batch of replies, not
+ * once per reply.  Per connection, made when first needed. */
+#define PX_AS_RBATCH 16
+struct px_as_batch {
+	struct mmsghdr mm[PX_AS_RBATCH];
+	struct iovec iov[PX_AS_RBATCH];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
+	} cb[PX_AS_RBATCH];
+	struct ipc_msg m[PX_AS_RBATCH];
+};
+
 struct px_async {
 	int fd;
+	struct px_as_batch *batch;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool reading;      /* a thread reads the socket */
@@ -171,6 +187,7 @@ void px_async_forget(int fd)
 	pthread_mutex_destroy(&a->lock);
 	for (unsigned i = 0; i < a->nslots / PX_CHUNK; i++)
 		free(a->chunk[i]);
+	free(a->batch);
 	free(a);
 }
 
@@ -467,6 +484,38 @@ static void px_as_take(struct px_async *a, int rc, const struct px_hdr *h, bool 
 	s->zombie = false;
 }
 
+/* Takes the frames that have come on a's connection, up to PX_AS_RBATCH,
+ * without waiting (the caller holds the lock, and is its reader): how many,
+ * or a status (IPC_EAGAIN: none). */
+static int px_as_read_batch(struct px_async *a)
+{
+	struct px_as_batch *b = a->batch;
+	if (!b && !(b = a->batch = malloc(sizeof *b)))
+		return IPC_EAGAIN;   /* then one at a time, as before */
+	for (int i = 0; i < PX_AS_RBATCH; i++) {
+		b->iov[i] = (struct iovec){ .iov_base = &b->m[i], .iov_len = PX_FRAME_MAX };
+		b->mm[i].msg_hdr = (struct msghdr){
+			.msg_iov = &b->iov[i], .msg_iovlen = 1,
+			.msg_control = b->cb[i].buf, .msg_controllen = sizeof b->cb[i].buf,
+		};
+	}
+	pthread_mutex_unlock(&a->lock);
+	int k;
+	do
+		k = recvmmsg(a->fd, b->mm, PX_AS_RBATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
+	while (k < 0 && errno == EINTR);
+	pthread_mutex_lock(&a->lock);
+	if (k < 0)
+		return px_status_errno(errno);
+	for (int i = 0; i < k; i++) {
+		struct px_hdr h;
+		bool hdr_ok;
+		int rc = px_frame_decode(&b->mm[i].msg_hdr, b->mm[i].msg_len, &h, &b->m[i], false, &hdr_ok);
+		px_as_take(a, rc, &h, hdr_ok, &b->m[i]);
+	}
+	return k;
+}
+
 /*
  * Read one frame (the caller holds the lock and a->reading is false),
  * waiting until deadline (-1: for ever; 0: not at all, and not even
@@ -480,31 +529,37 @@ static int px_as_read(struct px_async *a, int64_t deadline)
 	bool hdr_ok = false;
 	int rc, got = 0;
 	a->reading = true;
+	pthread_mutex_unlock(&a->lock);
 	for (;;) {
-		pthread_mutex_unlock(&a->lock);
-		for (;;) {
-			if (deadline > 0 && (rc = px_wait(a->fd, POLLIN, deadline)) < 0)
+		if (deadline > 0 && (rc = px_wait(a->fd, POLLIN, deadline)) < 0)
+			break;
+		rc = px_recv_frame(a->fd, &h, &m, deadline >= 0 ? MSG_DONTWAIT : 0, false, &hdr_ok);
+		if (rc == IPC_EAGAIN && deadline != 0) {
+			/* An O_NONBLOCK descriptor: wait here. */
+			if (deadline < 0 && (rc = px_wait(a->fd, POLLIN, -1)) < 0)
 				break;
-			rc = px_recv_frame(a->fd, &h, &m, deadline >= 0 ? MSG_DONTWAIT : 0, false,
-			                   &hdr_ok);
-			if (rc == IPC_EAGAIN && deadline != 0) {
-				/* An O_NONBLOCK descriptor: wait here. */
-				if (deadline < 0 && (rc = px_wait(a->fd, POLLIN, -1)) < 0)
-					break;
-				continue;
-			}
-			break;
+			continue;
 		}
-		pthread_mutex_lock(&a->lock);
-		if (rc == IPC_EAGAIN || rc == IPC_ETIMEDOUT)
-			break;
+		break;
+	}
+	pthread_mutex_lock(&a->lock);
+	if (rc != IPC_EAGAIN && rc != IPC_ETIMEDOUT) {
 		px_as_take(a, rc, &h, hdr_ok, &m);
 		got++;
-		/* Take what else has come, without waiting, before sending
-		 * more: the calls held meanwhile then go in one batch. */
-		if (a->dead || !a->inflight)
+	}
+	/* Take what else has come, without waiting, before sending more: the
+	 * calls held meanwhile then go in one batch. */
+	while (got && !a->dead && a->inflight) {
+		int k = px_as_read_batch(a);
+		if (k == IPC_EAGAIN)
 			break;
-		deadline = 0;
+		if (k < 0) {
+			px_as_take(a, k, &h, false, &m);
+			break;
+		}
+		got += k;
+		if (k < PX_AS_RBATCH)
+			break;
 	}
 	a->reading = false;
 	if (got)
