@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <mercury/posix.h>
+#include "../protocols/harness.h"
 #include "store.h"
 
 /* ---- the server ---------------------------------------------------------------- */
@@ -116,24 +117,6 @@ static const struct store_files_iface impl = {
 static ipc_cap client;
 static pid_t server;
 
-/* Connects client to a child process that runs serve on the endpoint. */
-static void fork_server(void (*serve)(ipc_cap ep))
-{
-	ipc_cap ep;
-	ck_assert_int_eq(ipc_posix_endpoint(&ep), 0);
-	ck_assert_int_eq(ipc_posix_connection(ep, &client), 0);
-	server = fork();
-	ck_assert_int_ge(server, 0);
-	if (server == 0) {
-		/* Check's SIGTERM handler would take the whole process group along. */
-		signal(SIGTERM, SIG_DFL);
-		ipc_cap_drop(client);
-		serve(ep);
-		_exit(0);
-	}
-	ipc_cap_drop(ep);
-}
-
 /* The generated server, until stopped. */
 static void serve_store(ipc_cap ep)
 {
@@ -145,15 +128,13 @@ static void serve_store(ipc_cap ep)
 
 static void start(void)
 {
-	fork_server(serve_store);
+	server = fork_server(serve_store, &client, 1);
 }
 
 static void stop(void)
 {
 	ipc_cap_drop(client);
-	int status;
-	kill(server, SIGTERM);
-	waitpid(server, &status, 0);
+	stop_child(server);
 }
 
 /* ---- the tests ------------------------------------------------------------------- */
@@ -290,7 +271,7 @@ END_TEST
 
 /* Sends m as it is and returns the status of the reply (its capabilities
  * dropped), or the transport's status. */
-static int raw_call(struct ipc_msg *m)
+static int raw_msg_call(struct ipc_msg *m)
 {
 	int st = ipc_call(client, m);
 	if (st != 0)
@@ -318,24 +299,24 @@ static int tune_words(uint64_t level, uint64_t small, uint64_t on, uint64_t mode
 	m.word[1] = small;
 	m.word[2] = on;
 	m.word[3] = mode;
-	return raw_call(&m);
+	return raw_msg_call(&m);
 }
 
 START_TEST(string_padding_must_be_zero)
 {
 	struct ipc_msg m;
 	make_open(&m, "abc", 0);
-	ck_assert_int_eq(raw_call(&m), 0);          /* as the stub sends it */
+	ck_assert_int_eq(raw_msg_call(&m), 0);          /* as the stub sends it */
 	make_open(&m, "abc", 0);
 	((unsigned char *)&m.word[1])[7] = 1;       /* a padding byte */
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 	make_open(&m, "abcdefgh", 0);               /* a whole word: no padding */
-	ck_assert_int_eq(raw_call(&m), 0);
+	ck_assert_int_eq(raw_msg_call(&m), 0);
 	make_open(&m, "", 0);
-	ck_assert_int_eq(raw_call(&m), 0);
+	ck_assert_int_eq(raw_msg_call(&m), 0);
 	make_open(&m, "a", 0);
 	m.word[0] = 0;                              /* "" then a stray word */
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 }
 END_TEST
 
@@ -348,9 +329,9 @@ START_TEST(bytes_padding_must_be_zero)
 	m.word[wi++] = 1;
 	m.nwords = wi;
 	struct ipc_msg copy = m;
-	ck_assert_int_eq(raw_call(&m), 0);
+	ck_assert_int_eq(raw_msg_call(&m), 0);
 	((unsigned char *)&copy.word[1])[3] = 0x80;
-	ck_assert_int_eq(raw_call(&copy), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&copy), IPC_EPROTO);
 }
 END_TEST
 
@@ -376,7 +357,7 @@ START_TEST(narrow_words_are_zero_or_sign_extended)
 	/* u32 */
 	struct ipc_msg m;
 	make_open(&m, "abc", (uint64_t)1 << 32);
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 }
 END_TEST
 
@@ -386,27 +367,27 @@ START_TEST(counts_and_labels_are_exact)
 	ipc_msg_init(&m, STORE_FILES_TUNE, 5, 0);   /* a word too many */
 	memset(m.word, 0, sizeof m.word);
 	m.word[3] = 1;
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 	ipc_msg_init(&m, STORE_FILES_TUNE, 3, 0);   /* one too few */
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 	ipc_msg_init(&m, STORE_FILES_TUNE, 4, 1);   /* a capability it does not take */
 	m.word[3] = 1;
 	ck_assert_int_eq(ipc_page_alloc(1, &m.cap[0], NULL), 0);
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 	/* A label is 48 bits: a word with more set names no method.  The
 	 * POSIX port does not even send it (IPC_EINVAL); a hostile client's
 	 * frame with one is refused by the port's server side
 	 * (tests/runtime/check_posix.c, noncanonical_frames_are_refused). */
 	ipc_msg_init(&m, STORE_FILES_TUNE | (uint64_t)1 << 48, 4, 0);
 	m.word[3] = 1;
-	ck_assert_int_eq(raw_call(&m), IPC_EINVAL);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EINVAL);
 	/* A string's length past its bound, or past the message. */
 	make_open(&m, "abc", 0);
 	m.word[0] = 256;
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 	make_open(&m, "abc", 0);
 	m.word[0] = 16;
-	ck_assert_int_eq(raw_call(&m), IPC_EPROTO);
+	ck_assert_int_eq(raw_msg_call(&m), IPC_EPROTO);
 }
 END_TEST
 
@@ -506,7 +487,7 @@ START_TEST(replies_have_one_encoding)
 	r[5].word[0] = (uint64_t)-1;
 	raw_replies = r;
 	raw_nreplies = 6;
-	fork_server(serve_raw);
+	server = fork_server(serve_raw, &client, 1);
 	char name[65];
 	enum store_mode mode;
 	ck_assert_int_eq(store_files_name(client, 1, name), IPC_EPROTO);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <mercury/posix.h>
+#include "../protocols/harness.h"
 #include "lang.h"
 
 /* ---- the server ---------------------------------------------------------------- */
@@ -186,43 +187,23 @@ static const struct lang_fs_iface impl = {
 static ipc_cap client;
 static pid_t server;
 
+static void serve(ipc_cap ep)
+{
+	struct lang_fs obj;
+	lang_fs_init(&obj, &impl, ep);
+	for (;;)
+		lang_fs_dispatch(&obj);
+}
+
 static void start(void)
 {
-	ipc_cap ep;
-	ck_assert_int_eq(ipc_posix_endpoint(&ep), 0);
-	ck_assert_int_eq(ipc_posix_connection(ep, &client), 0);
-	server = fork();
-	ck_assert_int_ge(server, 0);
-	if (server == 0) {
-		signal(SIGTERM, SIG_DFL);
-		ipc_cap_drop(client);
-		struct lang_fs obj;
-		lang_fs_init(&obj, &impl, ep);
-		for (;;)
-			lang_fs_dispatch(&obj);
-	}
-	ipc_cap_drop(ep);
+	server = fork_server(serve, &client, 1);
 }
 
 static void stop(void)
 {
-	int status;
 	ipc_cap_drop(client);
-	kill(server, SIGKILL);   /* Check's inherited SIGTERM handler may not be reset yet */
-	waitpid(server, &status, 0);
-}
-
-/* A request written by hand: its reply's status. */
-static int raw_call(uint64_t label, const uint64_t *words, uint32_t n)
-{
-	struct ipc_msg m;
-	ipc_msg_init(&m, label, n, 0);
-	if (n)
-		memcpy(m.word, words, n * sizeof *words);
-	int st = ipc_call(client, &m);
-	if (st != 0)
-		return st;
-	return (int)ipc_word_signed(m.label);
+	stop_child(server);
 }
 
 /* ---- round trips ------------------------------------------------------------------ */
@@ -451,20 +432,20 @@ START_TEST(servers_refuse_hostile_encodings)
 {
 	/* names(parts: list<string<8>, 4>): count 1, "ab" — well formed, answered */
 	uint64_t ok[] = {1, STR2('a', 'b')};
-	ck_assert_int_eq(raw_call(LANG_FS_NAMES, ok, 3), 0);
+	ck_assert_int_eq(raw_call(client, LANG_FS_NAMES, ok, 3), 0);
 	/* a list count past the bound */
 	uint64_t count5[] = {5, STR2('a', 'b'), STR2('a', 'b'), STR2('a', 'b'), STR2('a', 'b'),
 	                     STR2('a', 'b')};
-	ck_assert_int_eq(raw_call(LANG_FS_NAMES, count5, 11), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_NAMES, count5, 11), IPC_EPROTO);
 	/* a count larger than what follows */
 	uint64_t count2[] = {2, STR2('a', 'b')};
-	ck_assert_int_eq(raw_call(LANG_FS_NAMES, count2, 3), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_NAMES, count2, 3), IPC_EPROTO);
 	/* non-zero padding after a string's bytes */
 	uint64_t pad[] = {1, 2, 0x6261 | (uint64_t)0x63 << 16};
-	ck_assert_int_eq(raw_call(LANG_FS_NAMES, pad, 3), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_NAMES, pad, 3), IPC_EPROTO);
 	/* a word too many */
 	uint64_t extra[] = {1, STR2('a', 'b'), 0};
-	ck_assert_int_eq(raw_call(LANG_FS_NAMES, extra, 4), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_NAMES, extra, 4), IPC_EPROTO);
 
 	/* note(when: time?, flags: mode) is a send: no reply to read, but the
 	 * server must not take it; last() tells.  A presence flag of 2: */
@@ -500,17 +481,17 @@ START_TEST(servers_refuse_hostile_encodings)
 	 * bytes count past its bound; an optional string's flag of 7; nsec that
 	 * does not fit u32 (list(dir, max: u32?)) */
 	uint64_t blob2[] = {2, 0, 0, 0};
-	ck_assert_int_eq(raw_call(LANG_FS_BLOBS, blob2, 4), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_BLOBS, blob2, 4), IPC_EPROTO);
 	uint64_t blob17[] = {1, 17, 0, 0, 0, 0, 0};
-	ck_assert_int_eq(raw_call(LANG_FS_BLOBS, blob17, 7), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_BLOBS, blob17, 7), IPC_EPROTO);
 	uint64_t note7[] = {1, 0, 7, 0};
-	ck_assert_int_eq(raw_call(LANG_FS_BLOBS, note7, 4), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_BLOBS, note7, 4), IPC_EPROTO);
 	uint64_t blobok[] = {1, 0, 0, 0};
-	ck_assert_int_eq(raw_call(LANG_FS_BLOBS, blobok, 4), 0);
+	ck_assert_int_eq(raw_call(client, LANG_FS_BLOBS, blobok, 4), 0);
 	uint64_t max33[] = {1, 'd', 1, UINT64_C(1) << 32};
-	ck_assert_int_eq(raw_call(LANG_FS_LIST, max33, 4), IPC_EPROTO);
+	ck_assert_int_eq(raw_call(client, LANG_FS_LIST, max33, 4), IPC_EPROTO);
 	/* the number skip left unused answers nothing */
-	ck_assert_int_eq(raw_call(IPC_LABEL(LANG_FS_ID, 2), NULL, 0), IPC_ENOSYS);
+	ck_assert_int_eq(raw_call(client, IPC_LABEL(LANG_FS_ID, 2), NULL, 0), IPC_ENOSYS);
 }
 END_TEST
 
@@ -532,9 +513,5 @@ int main(void)
 	tcase_add_test(t, servers_refuse_invalid_results);
 	tcase_add_test(t, servers_refuse_hostile_encodings);
 	suite_add_tcase(s, t);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s);
 }
