@@ -81,11 +81,9 @@ struct px_slot {
 struct px_as_batch {
 	struct mmsghdr mm[PX_AS_RBATCH];
 	struct iovec iov[PX_AS_RBATCH];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
-	} cb[PX_AS_RBATCH];
+	union px_cmsgbuf cb[PX_AS_RBATCH];
 	struct ipc_msg m[PX_AS_RBATCH];
+	struct ipc_msg *to[PX_AS_RBATCH];
 };
 
 struct px_async {
@@ -492,21 +490,13 @@ static int px_as_read_batch(struct px_async *a)
 	struct px_as_batch *b = a->batch;
 	if (!b && !(b = a->batch = malloc(sizeof *b)))
 		return IPC_EAGAIN;   /* then one at a time, as before */
-	for (int i = 0; i < PX_AS_RBATCH; i++) {
-		b->iov[i] = (struct iovec){ .iov_base = &b->m[i], .iov_len = PX_FRAME_MAX };
-		b->mm[i].msg_hdr = (struct msghdr){
-			.msg_iov = &b->iov[i], .msg_iovlen = 1,
-			.msg_control = b->cb[i].buf, .msg_controllen = sizeof b->cb[i].buf,
-		};
-	}
+	for (int i = 0; i < PX_AS_RBATCH; i++)
+		b->to[i] = &b->m[i];
 	pthread_mutex_unlock(&a->lock);
-	int k;
-	do
-		k = recvmmsg(a->fd, b->mm, PX_AS_RBATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, NULL);
-	while (k < 0 && errno == EINTR);
+	int k = px_recv_frames(a->fd, b->to, PX_AS_RBATCH, MSG_DONTWAIT, b->mm, b->iov, b->cb);
 	pthread_mutex_lock(&a->lock);
 	if (k < 0)
-		return px_status_errno(errno);
+		return k;
 	for (int i = 0; i < k; i++) {
 		struct px_hdr h;
 		bool hdr_ok;

@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +130,16 @@ int px_status_alone(const struct ipc_msg *m);
 int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags, bool server,
                   bool *hdr_ok);
 struct msghdr;
+/* Room for the descriptors of one frame. */
+union px_cmsgbuf {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
+};
+/* Up to n frames with one recvmmsg(2), frame i into msg[i] (mm, iov, cb:
+ * the caller's room for n); each then goes to px_frame_decode with
+ * mm[i].  How many came, or a status (IPC_EAGAIN: none). */
+int px_recv_frames(int fd, struct ipc_msg *const *msg, unsigned n, int flags,
+                   struct mmsghdr *mm, struct iovec *iov, union px_cmsgbuf *cb);
 int px_frame_decode(struct msghdr *m, size_t n, struct px_hdr *h, struct ipc_msg *msg,
                     bool server, bool *hdr_ok);
 int px_check_out(ipc_cap ep, struct ipc_msg *msg);

@@ -193,10 +193,6 @@ static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 }
 
 /* The control-message buffer for up to IPC_MAX_CAPS descriptors. */
-union px_cmsgbuf {
-	struct cmsghdr align;
-	char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
-};
 
 /* Send frame h, its words, and h->ncaps descriptors fds (which stay the
  * caller's); wait for room until timeout_ms unless flags say MSG_DONTWAIT. */
@@ -578,15 +574,11 @@ static struct px_rbatch *px_rb_get(void)
 	return px_rb;
 }
 
-/* Receive up to PX_RBATCH frames from fd, the first into msg (no copy
- * for a batch of one) and the others into b: 0, or a status. */
-static int px_rb_fill(struct px_rbatch *b, int fd, int flags, struct ipc_msg *msg)
+int px_recv_frames(int fd, struct ipc_msg *const *msg, unsigned n, int flags,
+                   struct mmsghdr *mm, struct iovec *iov, union px_cmsgbuf *cb)
 {
-	struct mmsghdr mm[PX_RBATCH];
-	struct iovec iov[PX_RBATCH];
-	union px_cmsgbuf cb[PX_RBATCH];
-	for (unsigned i = 0; i < PX_RBATCH; i++) {
-		iov[i] = (struct iovec){ .iov_base = i ? &b->f[i].m : msg, .iov_len = PX_FRAME_MAX };
+	for (unsigned i = 0; i < n; i++) {
+		iov[i] = (struct iovec){ .iov_base = msg[i], .iov_len = PX_FRAME_MAX };
 		mm[i] = (struct mmsghdr){ .msg_hdr = {
 			.msg_iov = &iov[i], .msg_iovlen = 1,
 			.msg_control = cb[i].buf, .msg_controllen = sizeof cb[i].buf,
@@ -594,10 +586,26 @@ static int px_rb_fill(struct px_rbatch *b, int fd, int flags, struct ipc_msg *ms
 	}
 	int k;
 	do
-		k = recvmmsg(fd, mm, PX_RBATCH, flags | MSG_WAITFORONE | MSG_CMSG_CLOEXEC, NULL);
+		k = recvmmsg(fd, mm, n, flags | MSG_CMSG_CLOEXEC, NULL);
 	while (k < 0 && errno == EINTR);
 	if (k <= 0)
 		return k < 0 ? px_status_errno(errno) : IPC_EAGAIN;
+	return k;
+}
+
+/* Receive up to PX_RBATCH frames from fd, the first into msg (no copy
+ * for a batch of one) and the others into b: 0, or a status. */
+static int px_rb_fill(struct px_rbatch *b, int fd, int flags, struct ipc_msg *msg)
+{
+	struct mmsghdr mm[PX_RBATCH];
+	struct iovec iov[PX_RBATCH];
+	union px_cmsgbuf cb[PX_RBATCH];
+	struct ipc_msg *to[PX_RBATCH];
+	for (unsigned i = 0; i < PX_RBATCH; i++)
+		to[i] = i ? &b->f[i].m : msg;
+	int k = px_recv_frames(fd, to, PX_RBATCH, flags | MSG_WAITFORONE, mm, iov, cb);
+	if (k < 0)
+		return k;
 	for (unsigned i = 0; i < (unsigned)k; i++)
 		b->f[i].rc = px_frame_decode(&mm[i].msg_hdr, mm[i].msg_len, &b->f[i].h,
 		                             i ? &b->f[i].m : msg, true, &b->f[i].hdr_ok);
