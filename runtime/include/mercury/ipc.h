@@ -662,6 +662,15 @@ static inline bool ipc_get_ool(const struct ipc_msg *m, uint32_t *w, size_t max,
 	return true;
 }
 
+/* A string's len bytes at s, its NUL after them: valid UTF-8, no other NUL. */
+static inline bool ipc_str_valid(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!s[i])
+			return false;
+	return !s[len] && ipc_utf8_valid(s, len);
+}
+
 /* Copies len bytes at ref into buf; for a string (str), its NUL after
  * them, and whether it is a valid one. */
 static inline bool ipc_copy_in(void *buf, const void *ref, size_t len, bool str)
@@ -673,10 +682,7 @@ static inline bool ipc_copy_in(void *buf, const void *ref, size_t len, bool str)
 	if (!str)
 		return true;
 	d[len] = 0;
-	for (size_t i = 0; i < len; i++)
-		if (!d[i])
-			return false;
-	return ipc_utf8_valid((const char *)d, len);
+	return ipc_str_valid((const char *)d, len);
 }
 
 /* Appends the regions a message's values made (those not IPC_CAP_NONE)
@@ -688,14 +694,6 @@ static inline void ipc_put_ool_caps(struct ipc_msg *m, const ipc_cap *ool, size_
 			m->cap[m->ncaps++] = ool[i];
 }
 
-/* A string's len bytes at s, its NUL after them: valid UTF-8, no other NUL. */
-static inline bool ipc_str_valid(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (!s[i])
-			return false;
-	return !s[len] && ipc_utf8_valid(s, len);
-}
 
 /*
  * Server side: turns an implementation's status into the reply's.  0 and
