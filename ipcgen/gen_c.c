@@ -1513,6 +1513,16 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	buf_puts(b, "\treturn 0;\n}\n\n");
 }
 
+/* 	ipc_ool_free(&ma0);   the regions of ps's values that may be out of line
+ * (which: "a" parameters, "r" results) */
+static void put_ool_frees(struct buf *b, const char *ind, const struct param *ps, const char *which)
+{
+	unsigned n = 0;
+	for (const struct param *p = ps; p; p = p->next, n++)
+		if (p->ool)
+			fmt(b, "%sipc_ool_free(&m%s%u);\n", ind, which, n);
+}
+
 /*
  * A server's case for a call with language 2's values: the arguments
  * decoded into locals (a0, ...) exactly, the implementation called, its
@@ -1659,10 +1669,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 				fmt(b, " &&\n\t\t     ipc_ool_alloc(%u, &mr%u) == 0", (unsigned)p->type.bound +
 				    (p->type.kind == TY_STRING), n);
 		buf_puts(b, ";\n\t\tif (!ok) {\n");
-		n = 0;
-		for (const struct param *p = m->results; p; p = p->next, n++)
-			if (p->ool)
-				fmt(b, "\t\t\tipc_ool_free(&mr%u);\n", n);
+		put_ool_frees(b, "\t\t\t", m->results, "r");
 		buf_puts(b, "\t\t\treturn ipc_reject(in, out, IPC_ENOMEM);\n\t\t}\n");
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++)
@@ -1685,14 +1692,8 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			           : "\t\t\ta%u = (const uint8_t *)ma%u.addr;\n\t\t}\n", n, n);
 		}
 		buf_puts(b, "\t\tif (!ok) {\n");
-		n = 0;
-		for (const struct param *p = m->params; p; p = p->next, n++)
-			if (p->ool)
-				fmt(b, "\t\t\tipc_ool_free(&ma%u);\n", n);
-		n = 0;
-		for (const struct param *p = m->results; p; p = p->next, n++)
-			if (p->ool)
-				fmt(b, "\t\t\tipc_ool_free(&mr%u);\n", n);
+		put_ool_frees(b, "\t\t\t", m->params, "a");
+		put_ool_frees(b, "\t\t\t", m->results, "r");
 		buf_puts(b, m->kind == M_SEND ? "\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
 		                              : "\t\t\tbreak;\n\t\t}\n");
 		buf_puts(b, "\t\tipc_drop_caps(in->cap + in->ncaps - nool, nool, 0);\n");
@@ -1725,10 +1726,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		put_local_out(b, &p->type, name);
 	}
 	buf_puts(b, ");\n");
-	n = 0;
-	for (const struct param *p = m->params; p; p = p->next, n++)
-		if (p->ool)
-			fmt(b, "\t\tipc_ool_free(&ma%u);\n", n);
+	put_ool_frees(b, "\t\t", m->params, "a");
 	if (m->kind == M_SEND) {
 		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
 		return;
@@ -1777,10 +1775,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	if (m->nool_out) {   /* the results' regions after the capabilities, or released */
 		fmt(b, "\t\tif (st == 0)\n\t\t\tipc_put_ool_caps(out, oor, %u);\n\t\telse\n\t\t\tipc_drop_made(oor, %u);\n",
 		    m->nool_out, m->nool_out);
-		n = 0;
-		for (const struct param *p = m->results; p; p = p->next, n++)
-			if (p->ool)
-				fmt(b, "\t\tipc_ool_free(&mr%u);\n", n);
+		put_ool_frees(b, "\t\t", m->results, "r");
 	}
 	buf_puts(b, "\t\treturn ipc_finish(out, st, ");
 	put_declared(b, m, "st");
