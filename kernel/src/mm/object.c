@@ -234,6 +234,7 @@ static bool destroy_step(u64 pfn)
 	case HELIOS_CAP_CSPACE: return cspace_destroy_step(obj, &f->progress);
 	case HELIOS_CAP_VSPACE: return vspace_destroy_step(obj);
 	case HELIOS_CAP_TASK: task_destroy(obj); return true;
+	case HELIOS_CAP_REGION: return region_destroy_step(obj, &f->progress);
 	case HELIOS_CAP_IOPORT:
 	case HELIOS_CAP_IRQ:
 	case HELIOS_CAP_LOG: range_destroy(obj); return true;
