@@ -194,11 +194,11 @@ enum helios_cap_type {
  * Its holder fills it with REGION_WRITE; REGION_SEAL cuts it to its final
  * length and makes it immutable for good; whoever it is sent to reads it
  * with REGION_READ.  A region's pages are charged to the quota that made it
- * as they are first written.  One REGION_WRITE or REGION_READ copies at
+ * as they are first written, and given back when it goes.  One REGION_WRITE or REGION_READ copies at
  * most HELIOS_REGION_CHUNK bytes (r0 says how many): loop for more.
  */
 #define HELIOS_REGION_MAX ((helios_u64)16 << 20 | HELIOS_PAGE_SIZE)  /* 16 MiB and a page */
-#define HELIOS_REGION_CHUNK ((helios_u64)64 << 10)
+#define HELIOS_REGION_CHUNK ((helios_u64)32 << 10)
 
 /* User virtual addresses: [HELIOS_USER_MIN, HELIOS_USER_TOP). */
 #define HELIOS_PAGE_SIZE 4096u

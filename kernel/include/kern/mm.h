@@ -91,6 +91,7 @@ struct memq {
 /* mm/object.c */
 void *obj_alloc(struct memq *q, unsigned type, int *err);
 u64 page_alloc(struct memq *q, enum frame_kind kind, int *err);  /* a zeroed frame's address */
+u64 page_alloc_dirty(struct memq *q, enum frame_kind kind, int *err);  /* not zeroed: overwrite it all */
 void obj_ref(void *obj);
 void obj_unref(void *obj);
 void page_ref(u64 pa);

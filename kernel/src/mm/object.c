@@ -55,6 +55,14 @@ void frame_unlist(u64 pfn)
 
 u64 page_alloc(struct memq *q, enum frame_kind kind, int *err)
 {
+	u64 pa = page_alloc_dirty(q, kind, err);
+	if (pa)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+u64 page_alloc_dirty(struct memq *q, enum frame_kind kind, int *err)
+{
 	if (q && (q->used >= q->limit || q->dying)) {
 		*err = HELIOS_ENOMEM;
 		return 0;
@@ -73,7 +81,6 @@ u64 page_alloc(struct memq *q, enum frame_kind kind, int *err)
 		obj_ref(q);
 		list_add(q, pfn);
 	}
-	memset(phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
 	return pfn << PAGE_SHIFT;
 }
 

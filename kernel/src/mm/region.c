@@ -109,8 +109,10 @@ int region_copy(struct region *r, u64 off, struct vspace *vs, u64 va, u64 n, boo
 			return HELIOS_ENOMEM;
 		for (u64 p = off / PAGE_SIZE; p <= (off + n - 1) / PAGE_SIZE; p++) {
 			u32 *slot = index_of(r, p);
+			/* A page this write covers whole is not zeroed first. */
+			bool whole = p * PAGE_SIZE >= off && (p + 1) * PAGE_SIZE <= off + n;
 			if (!*slot) {
-				u64 pa = page_alloc(q, FRAME_PAGE, &err);
+				u64 pa = whole ? page_alloc_dirty(q, FRAME_PAGE, &err) : page_alloc(q, FRAME_PAGE, &err);
 				kassert(pa);
 				*slot = (u32)(pa >> PAGE_SHIFT);
 			}
@@ -141,20 +143,13 @@ int region_seal(struct region *r, u64 len)
 		return HELIOS_EPERM;
 	if (len == 0 || len > r->size)
 		return HELIOS_EINVAL;
-	/* What lies past len goes now: the bytes of its last page, the pages
-	 * after it (back to the quota). */
-	u64 keep = (len + PAGE_SIZE - 1) / PAGE_SIZE, pages = (r->size + PAGE_SIZE - 1) / PAGE_SIZE;
-	u32 *last = index_of(r, keep - 1);
+	/* The bytes past len in its last page are zeroed; pages past it stay
+	 * until the region goes (freeing them here would be a loop over up
+	 * to 4096 slots with interrupts off), unread. */
+	u32 *last = index_of(r, (len - 1) / PAGE_SIZE);
 	if (*last && len % PAGE_SIZE)
 		memset((char *)phys_to_virt((u64)*last << PAGE_SHIFT) + len % PAGE_SIZE, 0,
 		       PAGE_SIZE - len % PAGE_SIZE);
-	for (u64 p = keep; p < pages; p++) {
-		u32 *slot = index_of(r, p);
-		if (*slot) {
-			page_unref((u64)*slot << PAGE_SHIFT);
-			*slot = 0;
-		}
-	}
 	r->len = len;
 	r->sealed = true;
 	return 0;

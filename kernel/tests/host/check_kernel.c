@@ -302,21 +302,23 @@ START_TEST(region_write_read_seal)
 }
 END_TEST
 
-START_TEST(region_seal_frees_the_rest)
+START_TEST(region_sealed_short_frees_all)
 {
 	struct memq *q = root_quota(20);
 	int err = 0;
-	u64 src = user_page(q);
+	u64 src = user_page(q), dst = user_page(q);
 	struct region *r = region_new(q, 4 * 4096, &err);
 	u64 done;
 	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, src, 4096, true, &done), 0);
 	ck_assert_int_eq(region_copy(r, 3 * 4096, FAKE_VS, src, 4096, true, &done), 0);
-	ck_assert_uint_eq(q->used, 5);
+	ck_assert_uint_eq(q->used, 6);
 	ck_assert_int_eq(region_seal(r, 100), 0);
-	ck_assert_uint_eq(q->used, 4);
+	ck_assert_int_eq(region_copy(r, 3 * 4096, FAKE_VS, dst, 1, false, &done), HELIOS_EINVAL);
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, dst, 100, false, &done), 0);
+	ck_assert_int_eq(memcmp(phys_to_virt(dst), phys_to_virt(src), 100), 0);
 	obj_unref(r);
 	reap();
-	ck_assert_uint_eq(q->used, 1);
+	ck_assert_uint_eq(q->used, 2);
 }
 END_TEST
 
@@ -738,7 +740,7 @@ static Suite *kernel_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, region_made_checked);
 	tcase_add_test(t, region_write_read_seal);
-	tcase_add_test(t, region_seal_frees_the_rest);
+	tcase_add_test(t, region_sealed_short_frees_all);
 	tcase_add_test(t, region_write_needs_quota);
 	suite_add_tcase(s, t);
 
