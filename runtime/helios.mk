@@ -123,9 +123,9 @@ HOOL_OBJS = $(HB)/obj/tests/mercury/ool.o $(HB)/obj/gen-ool/ool_client.o $(HB)/o
 $(HB)/obj/gen-ool/%.o: $(HOOL_GEN)/%.c $(HPORT_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(HUSER_CFLAGS) -I$(HOOL_GEN) -c -o $@ $<
-$(HB)/obj/tests/mercury/ool.o: tests/mercury/ool.c $(HOOL_GEN)/ool.h $(HPORT_HDR)
+$(HB)/obj/tests/mercury/ool.o: tests/mercury/ool.c tests/ipcgen/ool_store.h $(HOOL_GEN)/ool.h $(HPORT_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(HUSER_CFLAGS) -I$(HOOL_GEN) -c -o $@ $<
+	$(CC) $(HUSER_CFLAGS) -I$(HOOL_GEN) -Itests/ipcgen -c -o $@ $<
 $(HB)/test/ool.elf: $(HOOL_OBJS) $(HLIB) runtime/port/helios/user.ld
 	@mkdir -p $(@D)
 	$(call HLINK,$@,$(HOOL_OBJS))

@@ -24,69 +24,7 @@ static void check(bool ok, const char *what, int line)
 	}
 }
 
-/* ---- the server ---------------------------------------------------------------- */
-
-static uint8_t *kept;
-static size_t nkept;
-static uint64_t dropped;
-
-static int srv_put(struct ool_store *self, const char *name, const uint8_t *data, size_t ndata,
-                   uint32_t *result)
-{
-	(void)self;
-	free(kept);
-	kept = malloc(ndata ? ndata : 1);
-	if (!kept)
-		return IPC_ENOMEM;
-	memcpy(kept, data, ndata);
-	nkept = ndata;
-	*result = (uint32_t)ndata + (uint32_t)strlen(name) * 0;
-	return 0;
-}
-
-static int srv_get(struct ool_store *self, const char *name, uint32_t n, uint8_t *result,
-                   size_t *nresult)
-{
-	(void)self;
-	if (strcmp(name, "missing") == 0)
-		return OOL_ERR_MISSING;
-	size_t len = n < nkept ? n : nkept;
-	memcpy(result, kept, len);
-	*nresult = len;
-	return 0;
-}
-
-static int srv_echo(struct ool_store *self, const char *s, char *result)
-{
-	(void)self;
-	memcpy(result, s, strlen(s) + 1);
-	return 0;
-}
-
-static int srv_later(struct ool_store *self, const uint8_t *data, size_t ndata, uint8_t *result,
-                     size_t *nresult)
-{
-	(void)self, (void)result, (void)nresult;
-	ipc_cap r;
-	int st = ipc_reply_save(&r);
-	if (st != 0)
-		return st;
-	ool_store_later_reply(r, 0, data, ndata);
-	return IPC_DEFERRED;
-}
-
-static void srv_drop(struct ool_store *self, const uint8_t *data, size_t ndata)
-{
-	(void)self, (void)data;
-	dropped += ndata;
-}
-
-static int srv_count(struct ool_store *self, uint64_t *result)
-{
-	(void)self;
-	*result = dropped;
-	return 0;
-}
+/* ---- the server (tests/ipcgen/ool_store.h) ------------------------------------------ */
 
 /* The capability slots in use (the cspace is the client's too). */
 static uint32_t slots_used(void)
@@ -97,28 +35,11 @@ static uint32_t slots_used(void)
 	return n;
 }
 
-static int srv_fds(struct ool_store *self, uint32_t *result)
+static uint32_t store_fds(void)
 {
-	(void)self;
-	*result = slots_used();
-	return 0;
+	return slots_used();
 }
-
-static int srv_caps(struct ool_store *self, const ipc_cap *fds, size_t nfds, const uint8_t *data,
-                    size_t ndata, ipc_cap *back, size_t *nback, uint8_t *result, size_t *nresult)
-{
-	(void)self;
-	memcpy(back, fds, nfds * sizeof *fds);
-	*nback = nfds;
-	memcpy(result, data, ndata);
-	*nresult = ndata;
-	return 0;
-}
-
-static const struct ool_store_iface impl = {
-	.put = srv_put, .get = srv_get, .echo = srv_echo, .later = srv_later, .drop = srv_drop,
-	.count = srv_count, .fds = srv_fds, .caps = srv_caps,
-};
+#include "ool_store.h"
 
 static void server(void *arg)
 {
@@ -289,7 +210,7 @@ int main(void)
 	static struct ool_store obj;
 	ipc_cap task;
 	CHECK(hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep) == 0);
-	ool_store_init(&obj, &impl, ep);
+	ool_store_init(&obj, &store_impl, ep);
 	CHECK(mercury_thread_spawn(server, &obj, &task) == 0);
 	uint8_t *data = malloc(OOL_BIG + 2), *back = malloc(OOL_BIG + 2);
 	CHECK(data && back);
