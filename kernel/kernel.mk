@@ -133,7 +133,7 @@ endef
 $(foreach t,$(KTESTS),$(eval $(call KTEST_RULE,$(t))))
 
 # Host unit tests (Check): the frame allocator, objects and cspaces, ELF loading.
-KHOST_SRC = kernel/tests/host/check_kernel.c kernel/src/mm/frame.c kernel/src/mm/object.c \
+KHOST_SRC = kernel/tests/host/check_kernel.c kernel/src/mm/frame.c kernel/src/mm/object.c kernel/src/mm/region.c \
 	kernel/src/cap/cspace.c kernel/src/cap/range.c kernel/src/mm/rmap.c kernel/src/ipc/timer.c \
 	kernel/src/lib/elf.c kernel/src/lib/log.c
 $(KB)/check_kernel: $(KHOST_SRC) $(KERNEL_HDR)

@@ -111,6 +111,25 @@ $(HB)/test/roundtrip.elf: $(HB)/obj/tests/mercury/roundtrip.o $(HLIB) runtime/po
 	@mkdir -p $(@D)
 	$(call HLINK,$@,$<)
 
+# Out-of-line values on the kernel port: the stubs of tests/ipcgen/ok/ool.ipc.
+HOOL_GEN = $(HB)/gen-ool
+$(HOOL_GEN)/stamp: tests/ipcgen/ok/ool.ipc $(IPCGEN)
+	@mkdir -p $(@D)
+	$(IPCGEN) -o $(HOOL_GEN) tests/ipcgen/ok/ool.ipc
+	@touch $@
+$(HOOL_GEN)/ool.h $(HOOL_GEN)/ool_client.c $(HOOL_GEN)/ool_server.c: $(HOOL_GEN)/stamp
+	@test -f $@ || { rm -f $(HOOL_GEN)/stamp; echo "$@ is missing: run make again" >&2; exit 1; }
+HOOL_OBJS = $(HB)/obj/tests/mercury/ool.o $(HB)/obj/gen-ool/ool_client.o $(HB)/obj/gen-ool/ool_server.o
+$(HB)/obj/gen-ool/%.o: $(HOOL_GEN)/%.c $(HPORT_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(HUSER_CFLAGS) -I$(HOOL_GEN) -c -o $@ $<
+$(HB)/obj/tests/mercury/ool.o: tests/mercury/ool.c tests/ipcgen/ool_store.h $(HOOL_GEN)/ool.h $(HPORT_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(HUSER_CFLAGS) -I$(HOOL_GEN) -Itests/ipcgen -c -o $@ $<
+$(HB)/test/ool.elf: $(HOOL_OBJS) $(HLIB) runtime/port/helios/user.ld
+	@mkdir -p $(@D)
+	$(call HLINK,$@,$(HOOL_OBJS))
+
 # Asynchronous calls on the kernel port (call threads), booted as the root task.
 $(HB)/test/async.elf: $(HB)/obj/tests/mercury/async.o $(HLIB) runtime/port/helios/user.ld
 	@mkdir -p $(@D)
@@ -122,8 +141,8 @@ $(HB)/serial_test: tests/mercury/serial_test.c
 	$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $<
 HSERIAL_TEST = $(HB)/serial_test
 
-ALL_TARGETS += $(HLIB) $(HB)/test/roundtrip.elf $(HB)/test/async.elf $(HB)/serial_test
-HELIOS_CHECKS = check-mercury-roundtrip check-mercury-async check-mercury-manifest
+ALL_TARGETS += $(HLIB) $(HB)/test/roundtrip.elf $(HB)/test/async.elf $(HB)/test/ool.elf $(HB)/serial_test
+HELIOS_CHECKS = check-mercury-roundtrip check-mercury-async check-mercury-ool check-mercury-manifest
 CHECK_TARGETS += $(HELIOS_CHECKS)
 
 # Two tasks, generated stubs between them, over the kernel's IPC.
@@ -136,9 +155,19 @@ check-mercury-async: $(KB)/kernel.bin $(HB)/test/async.elf
 	@sh tests/run-test mercury-async $(B)/results $(HQEMU_TEST) -m $(HB)/test/async.elf \
 		-e 'async: [0-9]+ checks, 0 failed' -e 'root task exited \(0\)'
 
+# Out-of-line values through the kernel's regions, and hostile ones refused.
+check-mercury-ool: $(KB)/kernel.bin $(HB)/test/ool.elf
+	@sh tests/run-test mercury-ool $(B)/results $(HQEMU_TEST) -t 300 -m $(HB)/test/ool.elf \
+		-e 'ool: [0-9]+ checks, 0 failed' -e 'root task exited \(0\)'
+
 # The manifest parser on the host: good and bad manifests, exact diagnostics.
 check-mercury-manifest: $(MFCHECK)
 	@sh tests/run-test mercury-manifest $(B)/results sh tests/mercury/manifest.sh $(MFCHECK)
+
+# Benchmark: 1 MiB each way through generated stubs and regions.
+BENCH_TARGETS += bench-ool
+bench-ool: $(KB)/kernel.bin $(HB)/test/ool.elf
+	@sh bench/mercury/ool "$(QEMU)" $(KB)/kernel.bin $(HB)/test/ool.elf
 
 # Benchmarks: the example OS's boot against a minimal multiboot kernel.
 $(HB)/floor.elf: bench/boot/floor.S bench/boot/floor.ld

@@ -106,7 +106,7 @@ typedef helios_u32 helios_cap;
 	X(CAP_NARROW, 13, "slot a0 narrowed into slot a1: ports, IRQs to [a2, a3), a log to name a2 a3 (from memory a4); a page or endpoint to rights a2 -> r0") \
 	X(CAP_DESTROY, 14, "empty slot a0")                                                     \
 	X(CAP_INFO, 15, "slot a0 of cspace cap a1 (NONE: own) -> r0 type, r1 a, r2 b (range or object data)") \
-	X(MEM_ALLOC, 16, "from memory a0 make an object of type a1 in slot a2; a3: pages for MEMORY -> r0") \
+	X(MEM_ALLOC, 16, "from memory a0 make an object of type a1 in slot a2; a3: pages for MEMORY, bytes for REGION -> r0") \
 	X(MAP, 17, "map page a2 in vspace a0 at a1, flags a3, tables from memory a4")          \
 	X(UNMAP, 18, "unmap vspace a0 at a1")                                                   \
 	X(TASK_CONFIG, 19, "inactive task a0: cspace a1, vspace a2, IPC buffer page a3 (NONE: keep)")\
@@ -123,7 +123,10 @@ typedef helios_u32 helios_cap;
 	X(CLOCK, 30, "-> r0 timer ticks since boot, r1 ticks per second")                       \
 	X(MEM_REVOKE, 31, "destroy everything made from memory a0 and its sub-quotas")         \
 	X(TIMER, 32, "signal notification a0 with bits a1 at tick a2 (CLOCK's count); a1 = 0: cancel") \
-	X(EP_WATCH, 33, "endpoint a0: signal notification a1 with bits a2 when it has no client left (a1 NONE: stop)")
+	X(EP_WATCH, 33, "endpoint a0: signal notification a1 with bits a2 when it has no client left (a1 NONE: stop)") \
+	X(REGION_WRITE, 34, "unsealed region a0 at offset a1: copy a3 bytes from address a2 -> r0 bytes copied") \
+	X(REGION_READ, 35, "region a0 at offset a1: copy a3 bytes to address a2 -> r0 bytes copied") \
+	X(REGION_SEAL, 36, "region a0: cut to a1 bytes and make it immutable")
 
 enum helios_syscall {
 #define HELIOS_X_(name, nr, doc) HELIOS_SYS_##name = nr,
@@ -145,7 +148,8 @@ enum helios_syscall {
 	X(TASK, 8)                                                             \
 	X(IOPORT, 9)       /* ports [a, b) */                                  \
 	X(IRQ, 10)         /* lines [a, b) */                                  \
-	X(LOG, 11)         /* the kernel log: a = name length (0: untagged) */
+	X(LOG, 11)         /* the kernel log: a = name length (0: untagged) */ \
+	X(REGION, 12)      /* out-of-line bytes: a = length, b = 1 if sealed */
 
 enum helios_cap_type {
 #define HELIOS_X_(name, nr) HELIOS_CAP_##name = nr,
@@ -183,6 +187,18 @@ enum helios_cap_type {
 /* MAP flags. */
 #define HELIOS_MAP_W 2u
 #define HELIOS_MAP_X 4u
+
+/*
+ * Regions (MEM_ALLOC type REGION, a3 = its size in bytes, 1 to
+ * HELIOS_REGION_MAX): bytes that only the kernel maps, zeros until written.
+ * Its holder fills it with REGION_WRITE; REGION_SEAL cuts it to its final
+ * length and makes it immutable for good; whoever it is sent to reads it
+ * with REGION_READ.  A region's pages are charged to the quota that made it
+ * as they are first written, and given back when it goes.  One REGION_WRITE or REGION_READ copies at
+ * most HELIOS_REGION_CHUNK bytes (r0 says how many): loop for more.
+ */
+#define HELIOS_REGION_MAX ((helios_u64)16 << 20 | HELIOS_PAGE_SIZE)  /* 16 MiB and a page */
+#define HELIOS_REGION_CHUNK ((helios_u64)32 << 10)
 
 /* User virtual addresses: [HELIOS_USER_MIN, HELIOS_USER_TOP). */
 #define HELIOS_PAGE_SIZE 4096u

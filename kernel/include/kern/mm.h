@@ -91,6 +91,7 @@ struct memq {
 /* mm/object.c */
 void *obj_alloc(struct memq *q, unsigned type, int *err);
 u64 page_alloc(struct memq *q, enum frame_kind kind, int *err);  /* a zeroed frame's address */
+u64 page_alloc_dirty(struct memq *q, enum frame_kind kind, int *err);  /* not zeroed: overwrite it all */
 void obj_ref(void *obj);
 void obj_unref(void *obj);
 void page_ref(u64 pa);
@@ -131,12 +132,24 @@ void vspace_init(struct vspace *vs);
 int vspace_map(struct vspace *vs, u64 va, u64 pa, unsigned flags, struct memq *tables);
 int vspace_unmap(struct vspace *vs, u64 va);
 u64 vspace_lookup(struct vspace *vs, u64 va);   /* pa of a user page, or 0 */
+u64 vspace_user_frame(struct vspace *vs, u64 va, bool write);  /* ... if the task may (write) it */
 bool vspace_destroy_step(struct vspace *vs);    /* reap: true when done */
 bool table_destroy_step(u64 pfn);               /* reap of a page table: true when done */
 void entry_sever(u32 ref);                      /* clear a page table entry (revoke) */
 void table_sever(u64 pfn);                      /* take a table out of its vspace (revoke) */
 void sched_forget_cr3(u64 cr3);                 /* sched/sched.c */
 void tlb_stale(void);                           /* sched/sched.c: mappings went; flush */
+
+/* mm/region.c: out-of-line memory that only the kernel maps. */
+struct region;
+struct region *region_new(struct memq *q, u64 size, int *err);
+u64 region_len(const struct region *r);
+bool region_sealed(const struct region *r);
+/* Copies up to HELIOS_REGION_CHUNK of n bytes between the region at off
+ * and the task's memory at va (write: into the region); *done = bytes. */
+int region_copy(struct region *r, u64 off, struct vspace *vs, u64 va, u64 n, bool write, u64 *done);
+int region_seal(struct region *r, u64 len);
+bool region_destroy_step(struct region *r, u32 *progress);     /* reap: true when done */
 
 /* mm/revoke.c: everything made from a quota (and its sub-quotas) goes.
  * The caller waits (T_REVOKE) until it has; the work is deferred work. */

@@ -55,6 +55,14 @@ void frame_unlist(u64 pfn)
 
 u64 page_alloc(struct memq *q, enum frame_kind kind, int *err)
 {
+	u64 pa = page_alloc_dirty(q, kind, err);
+	if (pa)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+u64 page_alloc_dirty(struct memq *q, enum frame_kind kind, int *err)
+{
 	if (q && (q->used >= q->limit || q->dying)) {
 		*err = HELIOS_ENOMEM;
 		return 0;
@@ -73,7 +81,6 @@ u64 page_alloc(struct memq *q, enum frame_kind kind, int *err)
 		obj_ref(q);
 		list_add(q, pfn);
 	}
-	memset(phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
 	return pfn << PAGE_SHIFT;
 }
 
@@ -234,6 +241,7 @@ static bool destroy_step(u64 pfn)
 	case HELIOS_CAP_CSPACE: return cspace_destroy_step(obj, &f->progress);
 	case HELIOS_CAP_VSPACE: return vspace_destroy_step(obj);
 	case HELIOS_CAP_TASK: task_destroy(obj); return true;
+	case HELIOS_CAP_REGION: return region_destroy_step(obj, &f->progress);
 	case HELIOS_CAP_IOPORT:
 	case HELIOS_CAP_IRQ:
 	case HELIOS_CAP_LOG: range_destroy(obj); return true;

@@ -274,3 +274,11 @@ u64 vspace_lookup(struct vspace *vs, u64 va)
 	u64 *e = walk(vs, va, NULL, NULL);
 	return e && (*e & PTE_P) ? *e & PTE_ADDR : 0;
 }
+
+u64 vspace_user_frame(struct vspace *vs, u64 va, bool write)
+{
+	u64 *e = walk(vs, va, NULL, NULL);
+	if (!e || (*e & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (write && !(*e & PTE_W)))
+		return 0;
+	return *e & PTE_ADDR;
+}

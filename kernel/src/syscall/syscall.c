@@ -322,6 +322,10 @@ static i64 sys_cap_info(struct tcb *t)
 	case HELIOS_CAP_TASK:
 		a = ((struct tcb *)cap->obj)->id;
 		break;
+	case HELIOS_CAP_REGION:
+		a = region_len(cap->obj);
+		b = region_sealed(cap->obj);
+		break;
 	}
 	R0 = cap->type;
 	R1 = a;
@@ -340,7 +344,7 @@ static i64 sys_mem_alloc(struct tcb *t)
 	u64 type = A1;
 	if (type != HELIOS_CAP_MEMORY && type != HELIOS_CAP_PAGE && type != HELIOS_CAP_ENDPOINT &&
 	    type != HELIOS_CAP_NOTIFICATION && type != HELIOS_CAP_CSPACE &&
-	    type != HELIOS_CAP_VSPACE && type != HELIOS_CAP_TASK)
+	    type != HELIOS_CAP_VSPACE && type != HELIOS_CAP_TASK && type != HELIOS_CAP_REGION)
 		return HELIOS_EINVAL;
 	if ((err = cap_dest(t->cspace, A2, &slot)))
 		return err;
@@ -354,6 +358,9 @@ static i64 sys_mem_alloc(struct tcb *t)
 		if (!(n.pa = page_alloc(q, FRAME_PAGE, &err)))
 			return err;
 		n.rights = HELIOS_PAGE_RWX;
+	} else if (type == HELIOS_CAP_REGION) {
+		if (!(n.obj = region_new(q, A3, &err)))
+			return err;
 	} else {
 		if (type == HELIOS_CAP_ENDPOINT)
 			n.rights = HELIOS_EP_ALL;
@@ -403,6 +410,29 @@ static i64 sys_unmap(struct tcb *t)
 	if (!user_page_addr(A1))
 		return HELIOS_EINVAL;
 	return vspace_unmap(vs->obj, A1);
+}
+
+/* Regions: see mm/region.c. */
+
+static i64 region_io(struct tcb *t, bool write)
+{
+	int err = 0;
+	DECODE(rc, A0, HELIOS_CAP_REGION);
+	u64 done;
+	if ((err = region_copy(rc->obj, A1, t->vspace, A2, A3, write, &done)))
+		return err;
+	R0 = done;
+	return HELIOS_OK;
+}
+
+static i64 sys_region_write(struct tcb *t) { return region_io(t, true); }
+static i64 sys_region_read(struct tcb *t) { return region_io(t, false); }
+
+static i64 sys_region_seal(struct tcb *t)
+{
+	int err = 0;
+	DECODE(rc, A0, HELIOS_CAP_REGION);
+	return region_seal(rc->obj, A1);
 }
 
 /* Tasks */
@@ -639,6 +669,9 @@ static const syscall_fn syscalls[HELIOS_SYS_COUNT] = {
 	[HELIOS_SYS_MEM_REVOKE] = sys_mem_revoke,
 	[HELIOS_SYS_TIMER] = sys_timer,
 	[HELIOS_SYS_EP_WATCH] = sys_ep_watch,
+	[HELIOS_SYS_REGION_WRITE] = sys_region_write,
+	[HELIOS_SYS_REGION_READ] = sys_region_read,
+	[HELIOS_SYS_REGION_SEAL] = sys_region_seal,
 };
 
 /* Every number in HELIOS_SYSCALL_LIST has its handler: checked once at

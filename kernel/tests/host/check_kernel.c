@@ -53,6 +53,18 @@ bool ep_drain_pending(void) { return false; }
 bool ep_drain_some(void) { return true; }
 void ep_caps(struct endpoint *ep, u8 rights, int delta) { (void)ep; (void)rights; (void)delta; }
 
+/* "User memory" for the region tests: the frames user_page made, each at
+ * a va equal to its physical address, readable, and writable unless it is
+ * ro_page. */
+static u64 user_pages[4], ro_page;
+u64 vspace_user_frame(struct vspace *vs, u64 va, bool write)
+{
+	for (unsigned i = 0; vs && i < 4; i++)
+		if (user_pages[i] && va == user_pages[i] && !(write && va == ro_page))
+			return va;
+	return 0;
+}
+
 /* Everything the reap list holds is destroyed. */
 static void reap(void)
 {
@@ -72,6 +84,8 @@ static int rmap_count(u64 pfn)
 
 static void setup(void)
 {
+	memset(user_pages, 0, sizeof user_pages);
+	ro_page = 0;
 	host_phys_base = aligned_alloc(4096, NFRAMES * 4096);
 	memset(host_phys_base, 0xa5, NFRAMES * 4096);
 	frame_table_init(table, NFRAMES);
@@ -182,6 +196,149 @@ START_TEST(frames_run_out_before_quota)
 		n++;
 	ck_assert_int_eq(err, HELIOS_ENOMEM);
 	ck_assert_int_eq(n, NFRAMES - 2);       /* frame 0, and the quota's own */
+}
+END_TEST
+
+/* Regions */
+
+#define FAKE_VS ((struct vspace *)(uptr)1)
+
+/* A page of "user memory" (its pa is its va for vspace_user_frame). */
+static u64 user_page(struct memq *q)
+{
+	int err = 0;
+	u64 pa = page_alloc(q, FRAME_PAGE, &err);
+	ck_assert_uint_ne(pa, 0);
+	for (unsigned i = 0; i < 4; i++)
+		if (!user_pages[i]) {
+			user_pages[i] = pa;
+			return pa;
+		}
+	ck_abort_msg("too many user pages");
+	return 0;
+}
+
+START_TEST(region_made_checked)
+{
+	struct memq *q = root_quota(5);
+	int err = 0;
+	ck_assert_ptr_null(region_new(q, 0, &err));
+	ck_assert_int_eq(err, HELIOS_EINVAL);
+	ck_assert_ptr_null(region_new(q, HELIOS_REGION_MAX + 1, &err));
+	ck_assert_int_eq(err, HELIOS_EINVAL);
+	/* 16 MiB and a page: the header and five index frames, no data yet. */
+	ck_assert_ptr_null(region_new(q, HELIOS_REGION_MAX, &err));
+	ck_assert_int_eq(err, HELIOS_ENOMEM);
+	ck_assert_uint_eq(q->used, 0);
+	q->limit = 6;
+	struct region *r = region_new(q, HELIOS_REGION_MAX, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(q->used, 6);
+	ck_assert_uint_eq(region_len(r), HELIOS_REGION_MAX);
+	ck_assert(!region_sealed(r));
+	obj_unref(r);
+	reap();
+	ck_assert_uint_eq(q->used, 0);
+}
+END_TEST
+
+START_TEST(region_write_read_seal)
+{
+	struct memq *q = root_quota(20);
+	int err = 0;
+	u64 src = user_page(q), dst = user_page(q);
+	struct region *r = region_new(q, 3 * 4096 + 10, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(q->used, 4);
+	u8 *s = phys_to_virt(src), *d = phys_to_virt(dst);
+	for (int i = 0; i < 4096; i++)
+		s[i] = (u8)(i * 7 + 1);
+	u64 done = 99;
+	/* Out of bounds, in any way: nothing happens. */
+	ck_assert_int_eq(region_copy(r, 3 * 4096 + 10, FAKE_VS, src, 1, true, &done), HELIOS_EINVAL);
+	ck_assert_int_eq(region_copy(r, ~0ull, FAKE_VS, src, 2, true, &done), HELIOS_EINVAL);
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, src, 0, true, &done), HELIOS_EINVAL);
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, src + 100, 4096, true, &done), HELIOS_EFAULT);
+	ck_assert_int_eq(region_copy(r, 0, NULL, src, 10, true, &done), HELIOS_EFAULT);
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, 0, 10, true, &done), HELIOS_EFAULT);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_uint_eq(q->used, 4);
+	/* 4000 bytes across the first page boundary: two pages charged. */
+	ck_assert_int_eq(region_copy(r, 4000, FAKE_VS, src, 4000, true, &done), 0);
+	ck_assert_uint_eq(done, 4000);
+	ck_assert_uint_eq(q->used, 6);
+	/* Read back, unaligned both sides; unwritten bytes are zeros. */
+	ro_page = dst;
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, dst, 10, false, &done), HELIOS_EFAULT);
+	ro_page = 0;
+	memset(d, 0xee, 4096);
+	ck_assert_int_eq(region_copy(r, 3990, FAKE_VS, dst + 5, 4020, false, &done), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(d[5 + i], 0);
+	for (int i = 0; i < 4000; i++)
+		ck_assert_uint_eq(d[15 + i], s[i]);
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(d[4015 + i], 0);
+	ck_assert_uint_eq(d[4], 0xee);
+	ck_assert_uint_eq(d[4025], 0xee);
+	/* Sealing: cut to 4100 bytes; the tail of its last page is zeroed,
+	 * and nothing more is written. */
+	ck_assert_int_eq(region_seal(r, 0), HELIOS_EINVAL);
+	ck_assert_int_eq(region_seal(r, 3 * 4096 + 11), HELIOS_EINVAL);
+	ck_assert(!region_sealed(r));
+	ck_assert_int_eq(region_seal(r, 4100), 0);
+	ck_assert(region_sealed(r));
+	ck_assert_uint_eq(region_len(r), 4100);
+	ck_assert_uint_eq(q->used, 6);
+	ck_assert_int_eq(region_seal(r, 4100), HELIOS_EPERM);
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, src, 1, true, &done), HELIOS_EPERM);
+	ck_assert_int_eq(region_copy(r, 4000, FAKE_VS, dst, 101, false, &done), HELIOS_EINVAL);
+	ck_assert_int_eq(region_copy(r, 4000, FAKE_VS, dst, 100, false, &done), 0);
+	for (int i = 0; i < 100; i++)
+		ck_assert_uint_eq(d[i], s[i]);
+	obj_unref(r);
+	reap();
+	ck_assert_uint_eq(q->used, 2);
+}
+END_TEST
+
+START_TEST(region_sealed_short_frees_all)
+{
+	struct memq *q = root_quota(20);
+	int err = 0;
+	u64 src = user_page(q), dst = user_page(q);
+	struct region *r = region_new(q, 4 * 4096, &err);
+	u64 done;
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, src, 4096, true, &done), 0);
+	ck_assert_int_eq(region_copy(r, 3 * 4096, FAKE_VS, src, 4096, true, &done), 0);
+	ck_assert_uint_eq(q->used, 6);
+	ck_assert_int_eq(region_seal(r, 100), 0);
+	ck_assert_int_eq(region_copy(r, 3 * 4096, FAKE_VS, dst, 1, false, &done), HELIOS_EINVAL);
+	ck_assert_int_eq(region_copy(r, 0, FAKE_VS, dst, 100, false, &done), 0);
+	ck_assert_int_eq(memcmp(phys_to_virt(dst), phys_to_virt(src), 100), 0);
+	obj_unref(r);
+	reap();
+	ck_assert_uint_eq(q->used, 2);
+}
+END_TEST
+
+START_TEST(region_write_needs_quota)
+{
+	struct memq *q = root_quota(4);
+	int err = 0;
+	u64 src = user_page(q);
+	struct region *r = region_new(q, 4 * 4096, &err);
+	u64 done = 1;
+	ck_assert_uint_eq(q->used, 3);
+	/* Two pages needed, one left: refused whole, nothing charged. */
+	ck_assert_int_eq(region_copy(r, 100, FAKE_VS, src, 4096, true, &done), HELIOS_ENOMEM);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_uint_eq(q->used, 3);
+	ck_assert_int_eq(region_copy(r, 4096, FAKE_VS, src, 4096, true, &done), 0);
+	ck_assert_uint_eq(q->used, 4);
+	obj_unref(r);
+	reap();
+	ck_assert_uint_eq(q->used, 1);
 }
 END_TEST
 
@@ -579,6 +736,14 @@ static Suite *kernel_suite(void)
 	tcase_add_test(t, quota_split_and_return);
 	tcase_add_test(t, frames_run_out_before_quota);
 	suite_add_tcase(s, t);
+	t = tcase_create("region");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, region_made_checked);
+	tcase_add_test(t, region_write_read_seal);
+	tcase_add_test(t, region_sealed_short_frees_all);
+	tcase_add_test(t, region_write_needs_quota);
+	suite_add_tcase(s, t);
+
 	t = tcase_create("cspace");
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, cspace_slots);

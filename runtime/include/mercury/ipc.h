@@ -202,8 +202,9 @@ int ipc_cap_drop(ipc_cap cap);
  * generated code decides: a value of a side whose message could not hold
  * it at its bound goes out of line when longer than its share of the
  * message's words (min bytes, a number ipcgen(5) says how it finds), and
- * inline when not: one encoding per value.  Ports without regions return
- * IPC_ENOSYS (the kernel port, for now).
+ * inline when not: one encoding per value.  On POSIX a region is a sealed
+ * memfd (mercury_posix(3)); on the kernel, a sealed REGION (helios(7)),
+ * which its receiver copies out rather than maps.
  */
 #define IPC_OOL_MAX (UINT32_C(1) << 24)   /* 16 MiB: the largest bound a region serves */
 #define IPC_OOL_FLAG (UINT64_C(1) << 63)

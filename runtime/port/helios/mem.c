@@ -238,46 +238,109 @@ int mercury_buf_lend(const struct mercury_buf *b, size_t off, size_t len, ipc_ca
 }
 
 /*
- * Out-of-line regions (mercury_ipc(3)): not on this port yet.  A value short
- * enough for a message's words is still sent inline; a longer one fails
- * with IPC_ENOSYS at its sender, and a region a message claims is refused.
+ * Out-of-line regions (mercury_ipc(3)) are the kernel's REGION objects
+ * (helios(7)): bytes no address space maps, filled by copy, sealed, and
+ * copied out by their receiver.  So a value's bytes are always in this
+ * process's own memory (the heap) on both sides: a sender's until it is
+ * sealed into a region, a receiver's copy after it has checked the region.
+ * Heap buffers for values are whole powers of two of pages, so that the
+ * heap reuses them (it reuses large blocks by an exact fit) whatever the
+ * lengths that come.
  */
+static void *ool_buf(size_t n)
+{
+	size_t sz = HELIOS_PAGE_SIZE;
+	if (n > IPC_OOL_MAX + 1)
+		return NULL;
+	while (sz < n + HDR)
+		sz <<= 1;
+	return malloc(sz - HDR);
+}
+
 int ipc_ool_alloc(size_t n, struct ipc_ool *o)
 {
-	(void)n;
 	*o = (struct ipc_ool)IPC_OOL_INIT;
-	return IPC_ENOSYS;
+	if (n == 0 || n > IPC_OOL_MAX + 1)
+		return IPC_EINVAL;
+	if (!(o->addr = ool_buf(n)))
+		return IPC_ENOMEM;
+	memset(o->addr, 0, n);          /* what the filler leaves unwritten must not leak */
+	o->size = n;
+	return 0;
 }
 
 int ipc_ool_seal(struct ipc_ool *o, size_t len, ipc_cap *cap)
 {
-	(void)len;
-	*o = (struct ipc_ool)IPC_OOL_INIT;
-	*cap = IPC_CAP_NONE;
-	return IPC_ENOSYS;
+	int st = o->addr && len <= o->size ? ipc_ool_put(o->addr, len, cap) : IPC_EINVAL;
+	if (st)
+		*cap = IPC_CAP_NONE;
+	ipc_ool_free(o);
+	return st;
+}
+
+/* Copies len bytes between region r at 0 and buf, a chunk a call. */
+static int region_io(unsigned nr, ipc_cap r, void *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		struct hl_ret c = hl_syscall(nr, r, off, (uint64_t)(uintptr_t)buf + off, len - off, 0);
+		if (c.st)
+			return (int)c.st;
+		if (c.r0 == 0 || c.r0 > len - off)
+			return IPC_EPROTO;
+		off += c.r0;
+	}
+	return 0;
 }
 
 int ipc_ool_put(const void *data, size_t len, ipc_cap *cap)
 {
-	(void)data, (void)len;
+	ipc_cap r;
 	*cap = IPC_CAP_NONE;
-	return IPC_ENOSYS;
+	if (!data || len == 0 || len > IPC_OOL_MAX + 1)
+		return IPC_EINVAL;
+	int st = hl_mem_alloc(mercury_memory, HELIOS_CAP_REGION, IPC_CAP_NONE, len, &r);
+	if (st)
+		return st;
+	if (!(st = region_io(HELIOS_SYS_REGION_WRITE, r, (void *)(uintptr_t)data, len)))
+		st = (int)HL_(REGION_SEAL, r, len, 0, 0, 0).st;
+	if (st)
+		hl_cap_destroy(r);
+	else
+		*cap = r;
+	return st;
+}
+
+/* Received cap is a sealed region of exactly len bytes. */
+static bool ool_check(ipc_cap cap, size_t len)
+{
+	struct hl_ret i = hl_cap_info(cap);
+	return cap != IPC_CAP_NONE && len != 0 && i.st == 0 && i.r0 == HELIOS_CAP_REGION &&
+	       i.r1 == len && i.r2 == 1;
 }
 
 int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o)
 {
-	(void)cap, (void)len;
 	*o = (struct ipc_ool)IPC_OOL_INIT;
-	return IPC_EPROTO;
+	if (!ool_check(cap, len))
+		return IPC_EPROTO;
+	if (!(o->addr = ool_buf(len)))
+		return IPC_ENOMEM;
+	o->size = len;
+	int st = region_io(HELIOS_SYS_REGION_READ, cap, o->addr, len);
+	if (st)
+		ipc_ool_free(o);
+	return st;
 }
 
 int ipc_ool_read(ipc_cap cap, void *buf, size_t len)
 {
-	(void)cap, (void)buf, (void)len;
-	return IPC_EPROTO;
+	if (!ool_check(cap, len))
+		return IPC_EPROTO;
+	return region_io(HELIOS_SYS_REGION_READ, cap, buf, len);
 }
 
 void ipc_ool_free(struct ipc_ool *o)
 {
+	free(o->addr);
 	*o = (struct ipc_ool)IPC_OOL_INIT;
 }
