@@ -8,11 +8,6 @@
  * It keeps what put gave, answers later through the reply function, and
  * counts what drop saw.
  */
-static uint32_t store_fds(void);   what the server counts as open
- *                                      (descriptors, capability slots)
- * It keeps what put gave, answers later through the reply function, and
- * counts what drop saw.
- */
 static uint32_t store_fds(void);
 
 static uint8_t *kept;
