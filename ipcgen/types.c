@@ -894,8 +894,8 @@ void check_interface(struct checker *c, struct decl *i)
 			diag_error(c->d, i->loc, "interface '%s' is %zu levels deep; describe's reply carries at most %u",
 			           i->name, c->nanc + 1, most);
 		else
-			diag_error(c->d, i->loc, "interface '%s' inherits from %zu interfaces; describe's reply carries at most %u, itself included",
-			           i->name, c->nanc, most);
+			diag_error(c->d, i->loc, "interface '%s' and its ancestors are %zu interfaces; describe's reply carries at most %u",
+			           i->name, c->nanc + 1, most);
 	} else if (c->nanc) {
 		i->ancestors = arena_alloc(c->a, c->nanc * sizeof *i->ancestors);
 		memcpy(i->ancestors, c->anc, c->nanc * sizeof *i->ancestors);
