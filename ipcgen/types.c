@@ -360,35 +360,30 @@ static void gather(struct checker *c, struct decl *const *p)
 
 /*
  * i's ancestors in order into c->anc; the names of what it inherits into
- * c->values (name -> struct inherited), each name once: a name that two
- * parents bring from different interfaces is ambiguous (a name one parent
- * brings twice is that parent's error, reported there).
+ * c->values (name -> 1 + its index in c->inh), each name once: a name that
+ * two parents bring from different interfaces is ambiguous (a name one
+ * parent brings twice is that parent's error, reported there).
  */
 static void ancestry(struct checker *c, struct decl *i)
 {
 	dups_clear(&c->ancestry);
 	dups_clear(&c->values);
 	c->nanc = 0;
-	/* ends[k]: where what parent k brought ends in c->anc */
-	size_t capends = 0, *ends = room(c, NULL, &capends, 0, i->nparents, sizeof *ends), k = 0;
-	for (struct parent_ref *r = i->parents; r; r = r->next) {
+	size_t ninh = 0;
+	for (const struct parent_ref *r = i->parents; r; r = r->next) {
+		size_t from = c->nanc;
 		gather(c, &r->decl);
-		ends[k++] = c->nanc;
-	}
-	size_t nm = 0, ninh = 0, x = 0;
-	for (size_t a = 0; a < c->nanc; a++)
-		nm += c->anc[a]->nmethods;
-	c->inh = room(c, c->inh, &c->capinh, 0, nm, sizeof *c->inh);
-	k = 0;
-	for (const struct parent_ref *r = i->parents; r; r = r->next, k++)
-		for (; x < ends[k]; x++) {
+		/* what this parent brought: anc[from..nanc) */
+		for (size_t x = from; x < c->nanc; x++) {
 			const struct decl *a = c->anc[x];
+			c->inh = room(c, c->inh, &c->capinh, ninh, ninh + a->nmethods, sizeof *c->inh);
 			for (const struct method *m = a->methods; m; m = m->next) {
 				if (m->dup)
 					continue;
-				struct inherited *h = &c->inh[ninh];
-				*h = (struct inherited){m, a, r};
-				const struct inherited *old = dups_put(&c->values, m->name, strlen(m->name), h);
+				c->inh[ninh] = (struct inherited){m, a, r};
+				uintptr_t k = (uintptr_t)dups_put(&c->values, m->name, strlen(m->name),
+				                                   (void *)(uintptr_t)(ninh + 1));
+				const struct inherited *old = k ? &c->inh[k - 1] : NULL;
 				if (!old) {
 					ninh++;
 				} else if (old->via != r) {
@@ -403,6 +398,16 @@ static void ancestry(struct checker *c, struct decl *i)
 				}
 			}
 		}
+	}
+}
+
+/* The method i inherits under name, and whose it is; NULL if none. */
+static const struct inherited *inherited(struct checker *c, const char *name)
+{
+	if (!c->nanc)
+		return NULL;
+	uintptr_t k = (uintptr_t)dups_put(&c->values, name, strlen(name), NULL);
+	return k ? &c->inh[k - 1] : NULL;
 }
 
 /* Names of the parts of i's C object and vtable, one per parent: "base"
@@ -866,7 +871,7 @@ void check_interface(struct checker *c, struct decl *i)
 			diag_error(c->d, m->loc, "duplicate method '%s' in interface '%s'", m->name, i->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
 		} else {
-			const struct inherited *h = dups_put(&c->values, m->name, strlen(m->name), NULL);
+			const struct inherited *h = inherited(c, m->name);
 			if (h) {
 				diag_error(c->d, m->loc, "method '%s' clashes with '%s' inherited from '%s'",
 				           m->name, m->name, qualified(c->a, h->owner));
