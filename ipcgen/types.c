@@ -327,8 +327,6 @@ void check_enum(struct checker *c, struct decl *e)
 
 /* ---- interfaces and methods ------------------------------------------------ */
 
-/* ---- ancestry ------------------------------------------------------------------ */
-
 /* Makes room for need elements of size elem in *v (capacity *cap), in the
  * checker's scratch arena; what it held is kept. */
 static void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need, size_t elem)
@@ -428,6 +426,14 @@ static void name_parts(struct checker *c, struct decl *i)
 		if (shared && r->decl)
 			name = arena_printf(c->a, "%s_%s", r->decl->ns->name, name);
 		r->field = c_local(&c->strs, name, &under);
+		/* one named so already ('x_node' beside x::node and y::node) */
+		for (bool taken = true; taken;) {
+			taken = false;
+			for (const struct parent_ref *o = i->parents; o != r && !taken; o = o->next)
+				taken = strcmp(o->field, r->field) == 0;
+			if (taken)
+				r->field = escape_more(&c->strs, r->field);
+		}
 	}
 }
 
