@@ -766,7 +766,7 @@ static bool local_fits(struct checker *c, struct method *m, struct param *p, con
 }
 
 /* s with one more escape: a '_' at the end, or an 'x' after a '_'. */
-static const char *escape_more(struct strpool *p, const char *s)
+const char *escape_more(struct strpool *p, const char *s)
 {
 	size_t n = strlen(s);
 	char *t = pool_alloc(p, n + 2);
@@ -776,13 +776,13 @@ static const char *escape_more(struct strpool *p, const char *s)
 	return t;
 }
 
-/* Whether another vtable entry of i is called name. */
+/* Whether another vtable entry of i, or a parent's part, is called name. */
 static bool field_taken(const struct decl *i, const struct method *m, const char *name)
 {
 	for (const struct method *o = i->methods; o; o = o->next)
 		if (o != m && strcmp(o->field, name) == 0)
 			return true;
-	return false;
+	return part_named(i, name);
 }
 
 void escape_locals(struct checker *c)

@@ -236,12 +236,46 @@ static void put_reply_proto(struct buf *b, const struct method *m)
 	PUT(b, ")");
 }
 
-/* How to reach the root object's fields from self: "self->base.base." */
+/* Whether i is a or inherits from it. */
+static bool is_a(const struct decl *i, const struct decl *a)
+{
+	if (i == a)
+		return true;
+	for (unsigned k = 0; k < i->nancestors; k++)
+		if (i->ancestors[k] == a)
+			return true;
+	return false;
+}
+
+/* The parent of i through which its ancestor a is answered: the first
+ * that is a or inherits from it (depth first, left to right). */
+const struct parent_ref *gen_route(const struct decl *i, const struct decl *a)
+{
+	const struct parent_ref *r = i->parents;
+	while (r && !is_a(r->decl, a))
+		r = r->next;
+	return r;
+}
+
+void gen_part_path(struct buf *b, const struct decl *i, const struct decl *a)
+{
+	while (i != a) {
+		const struct parent_ref *r = gen_route(i, a);
+		buf_puts(b, r->field);
+		buf_putc(b, '.');
+		i = r->decl;
+	}
+}
+
+/* How to reach the root object's fields from self, through the first
+ * parents: "self->base.base." */
 static void self_path(const struct decl *i, struct buf *path)
 {
 	buf_puts(path, "self->");
-	for (; i->parent; i = i->parent)
-		buf_puts(path, "base.");
+	for (; i->parents; i = i->parents->decl) {
+		buf_puts(path, i->parents->field);
+		buf_putc(path, '.');
+	}
 	buf_putc(path, 0);
 }
 
@@ -292,17 +326,40 @@ static void gen_enum(struct buf *b, const struct decl *e)
 		fmt(b, "\tcase %s: return \"%s\";\n", m->cname, m->name);
 	buf_puts(b, "\t}\n\treturn NULL;\n}\n\n");
 }
+/* The parents' parts of i's vtable (suffix "_iface") or object (""):
+ * 	struct io_file_iface base;
+ * or, with several parents,
+ * 	struct fs_node_iface node;
+ * 	/\* not called: its entries for fs::node, which an earlier part answers *\/
+ * 	struct io_readable_iface readable; */
+static void put_parts(struct buf *b, const struct decl *i, const char *suffix)
+{
+	for (const struct parent_ref *r = i->parents; r; r = r->next) {
+		const char *sep = "\t/* not called: its entries for ";
+		for (unsigned k = 0; *suffix && k < r->decl->nancestors + 1; k++) {
+			const struct decl *a = k ? r->decl->ancestors[k - 1] : r->decl;
+			if (gen_route(i, a) != r) {
+				fmt(b, "%s%s::%s", sep, a->ns->name, a->name);
+				sep = ", ";
+			}
+		}
+		if (*sep == ',')
+			buf_puts(b, ", which an earlier part answers */\n");
+		fmt(b, "\tstruct %s%s %s;\n", r->decl->cname, suffix, r->field);
+	}
+}
+
 static void gen_iface_decls(struct buf *b, const struct decl *i)
 {
-	const struct decl *p = i->parent;
 	/* #define IO_FILE_ID UINT32_C(0x7b9588b7)
 	 * #define IO_FILE_ABI UINT64_C(0x...)
 	 * #define IO_FILE_READ IPC_LABEL(IO_FILE_ID, 1) */
 	if (i->doc)
 		doc(b, "", i->doc);
 	fmt(b, "/* %s::%s", i->ns->name, i->name);
-	if (p)
-		fmt(b, ", which is a %s::%s", p->ns->name, p->name);
+	for (const struct parent_ref *r = i->parents; r; r = r->next)
+		fmt(b, r == i->parents ? ", which is a %s::%s" : r->next ? ", a %s::%s" : " and a %s::%s",
+		    r->decl->ns->name, r->decl->name);
 	buf_puts(b, " */\n");
 	fmt(b, "#define %s_ID UINT32_C(0x%x)\n", i->CNAME, i->id);
 	fmt(b, "#define %s_ABI UINT64_C(0x%X)\n", i->CNAME, i->fingerprint);
@@ -350,9 +407,8 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	/* struct io_file_iface { int (*read)(struct io_file *self, ...); };
 	 * struct io_file { const struct io_file_iface *iface; ipc_cap endpoint; };  (server) */
 	fmt(b, "struct %s;\nstruct %s_iface {\n", i->cname, i->cname);
-	if (p)
-		fmt(b, "\tstruct %s_iface base;\n", p->cname);
-	else if (!i->methods)
+	put_parts(b, i, "_iface");
+	if (!i->parents && !i->methods)
 		buf_puts(b, "\tchar empty;   /* no methods yet: C wants a member */\n");
 	for (const struct method *m = i->methods; m; m = m->next) {
 		buf_spill(b);
@@ -369,9 +425,11 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 		PUT(b, ");\n");
 	}
 	buf_puts(b, "};\n");
-	if (p)
-		fmt(b, "struct %s {\n\tstruct %s base;\n};\n", i->cname, p->cname);
-	else
+	if (i->parents) {
+		fmt(b, "struct %s {\n", i->cname);
+		put_parts(b, i, "");
+		buf_puts(b, "};\n");
+	} else
 		fmt(b, "struct %s {\n\tconst struct %s_iface *iface;\n\tipc_cap endpoint;\n};\n",
 		    i->cname, i->cname);
 	fmt(b, "void %s_init(struct %s *self, const struct %s_iface *iface, ipc_cap endpoint);\n",
@@ -1849,17 +1907,18 @@ static void gen_client(struct buf *b, const struct ns *ns)
 
 static void gen_server_iface(struct buf *b, const struct decl *i)
 {
-	const struct decl *p = i->parent;
+	const struct decl *p = i->parents ? i->parents->decl : NULL;
 	struct buf path = {0};
 	self_path(i, &path);
 
 	/* void io_file_init(...) */
 	fmt(b, "void %s_init(struct %s *self, const struct %s_iface *iface, ipc_cap endpoint)\n{\n",
 	    i->cname, i->cname, i->cname);
-	if (p)
-		fmt(b, "\t%s_init(&self->base, &iface->base, endpoint);\n}\n\n", p->cname);
-	else
-		buf_puts(b, "\tself->iface = iface;\n\tself->endpoint = endpoint;\n}\n\n");
+	for (const struct parent_ref *r = i->parents; r; r = r->next)
+		fmt(b, "\t%s_init(&self->%s, &iface->%s, endpoint);\n", r->decl->cname, r->field, r->field);
+	if (!p)
+		buf_puts(b, "\tself->iface = iface;\n\tself->endpoint = endpoint;\n");
+	buf_puts(b, "}\n\n");
 
 	/* int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_msg *out)
 	 * {
@@ -1885,14 +1944,41 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	fmt(b, "\tcase IPC_LABEL(%s_ID, IPC_METHOD_DESCRIBE):\n"
 	       "\t\tif (in->nwords != 0 || in->ncaps != 0)\n\t\t\tbreak;\n", i->CNAME);
 	unsigned w = 0;
-	for (const struct decl *a = i; a; a = a->parent, w += 2)
+	for (unsigned k = 0; k <= i->nancestors; k++, w += 2) {
+		const struct decl *a = k ? i->ancestors[k - 1] : i;
 		fmt(b, "\t\tout->word[%u] = %s_ID;\n\t\tout->word[%u] = %s_ABI;\n",
 		    w, a->CNAME, w + 1, a->CNAME);
+	}
 	fmt(b, "\t\tout->nwords = %u;\n\t\treturn ipc_finish(out, 0, 0);\n", w);
-	if (p)
-		fmt(b, "\tdefault:\n\t\treturn %s_handle(&self->base, in, out);\n", p->cname);
-	else
+	/* 	default:                          (several parents: by the label's interface)
+	 * 		switch (IPC_LABEL_IFACE(in->label)) {
+	 * 		case IO_READABLE_ID:
+	 * 			return io_readable_handle(&self->readable, in, out);
+	 * 		}
+	 * 		return fs_node_handle(&self->node, in, out);   (the first parent's) */
+	if (p) {
+		buf_puts(b, "\tdefault:\n");
+		bool any = false;
+		for (const struct parent_ref *r = i->parents->next; r; r = r->next) {
+			bool cases = false;
+			for (unsigned k = 0; k <= r->decl->nancestors; k++) {
+				const struct decl *a = k ? r->decl->ancestors[k - 1] : r->decl;
+				if (gen_route(i, a) != r)
+					continue;
+				if (!any)
+					buf_puts(b, "\t\tswitch (IPC_LABEL_IFACE(in->label)) {\n");
+				fmt(b, "\t\tcase %s_ID:\n", a->CNAME);
+				any = cases = true;
+			}
+			if (cases)
+				fmt(b, "\t\t\treturn %s_handle(&self->%s, in, out);\n", r->decl->cname, r->field);
+		}
+		if (any)
+			buf_puts(b, "\t\t}\n");
+		fmt(b, "\t\treturn %s_handle(&self->%s, in, out);\n", p->cname, i->parents->field);
+	} else {
 		buf_puts(b, "\tdefault:\n\t\tst = IPC_ENOSYS;\n\t\tbreak;\n");
+	}
 	buf_puts(b, "\t}\n\treturn ipc_reject(in, out, st);\n}\n\n");
 
 	/* int io_file_dispatch(struct io_file *self): receive, handle, reply */
