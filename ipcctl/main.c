@@ -543,6 +543,9 @@ static bool add_items(struct item *items, size_t *n, size_t max, const struct pa
 			free(t);
 			return false;
 		}
+		if (p->ool && p->type.kind == TY_LIST)   /* its words in a region (ipcgen(5)) */
+			return complain(EXIT_USAGE, "'%s': a list that may go out of line is not supported by ipcctl yet",
+			                p->name), false;
 		items[(*n)++] = (struct item){p->name, &p->type, p->list, p->ool, p->ool_min};
 	}
 	return true;

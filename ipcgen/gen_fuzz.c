@@ -159,9 +159,10 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
 		/* one that may be out of line reached here inline (the fuzzer
-		 * makes no regions): at most ool_min bytes */
+		 * makes no regions): a byte array or string of at most ool_min
+		 * bytes, a list of at most ool_min words (its own bound holds) */
 		struct typeref t = p->type;
-		if (p->ool)
+		if (p->ool && p->type.kind != TY_LIST)
 			t.bound = p->ool_min;
 		gen_value_encode(b, "\t", &t, name, "&enc", "&w");
 	}

@@ -294,9 +294,9 @@ struct member {               /* enum or bits member */
 };
 
 /* Out of line (mercury/ipc.h): a side too large for a message at its
- * bounds carries its byte arrays and strings in regions of their own when
- * longer than what the message's words leave each of them (ool_min),
- * bounds up to OOL_MAX. */
+ * bounds carries its byte arrays, strings and lists in regions of their own
+ * when longer than what the message's words leave each of them (ool_min),
+ * up to OOL_MAX bytes. */
 #define OOL_MAX (1u << 24)
 
 struct param {                /* a parameter, result or struct field */
@@ -306,8 +306,8 @@ struct param {                /* a parameter, result or struct field */
 	struct loc loc;
 	struct typeref type;
 	bool list;            /* page... */
-	bool ool;             /* a byte array or string that may go out of line (check) */
-	unsigned ool_min;     /* ... when longer than this many bytes */
+	bool ool;             /* a byte array, string or list that may go out of line (check) */
+	unsigned ool_min;     /* ... when longer than this many bytes (a list: words) */
 };
 
 enum method_kind { M_CALL, M_SEND, M_SKIP };
@@ -447,6 +447,9 @@ struct ns *unit_load(struct unit *u, const char *path, bool primary);
 bool check_unit(struct unit *u);
 /* Frees everything the unit holds. */
 void unit_free(struct unit *u);
+/* The most words a value of type t takes on the wire, its bounds full
+ * (saturating); once checked. */
+uint64_t type_words(const struct typeref *t);
 
 /* ---- compat: lock files and breaking-change reports -------------------- */
 

@@ -44,7 +44,7 @@ static uint64_t words_mul(uint64_t a, uint64_t b)
 	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
 }
 
-static uint64_t type_words(const struct typeref *t)
+uint64_t type_words(const struct typeref *t)
 {
 	uint64_t w;
 	switch (t->kind) {
@@ -563,29 +563,26 @@ static unsigned count_single(const struct param *p)
 }
 
 /* Whether a value may go out of line on a side too large for a message: a
- * byte array or string, a parameter or result itself, not optional. */
-static bool spillable(const struct typeref *t)
+ * byte array or string (a list too, if lists), a parameter or result
+ * itself, not optional. */
+static bool spillable(const struct typeref *t, bool lists)
 {
-	return (t->kind == TY_BYTES || t->kind == TY_STRING) && !t->optional;
+	return (t->kind == TY_BYTES || t->kind == TY_STRING || (lists && t->kind == TY_LIST)) &&
+	       !t->optional;
 }
 
-/*
- * A side of words words at its bounds that a message cannot hold (p, or
- * the one result ret): the words its other values take at their bounds are
- * set aside, and what is left is shared among its byte arrays and strings,
- * each inline up to its share (a length word and ool_min bytes) and out of
- * line past it.  *n of them may go out of line; the words the side takes
- * then.
- */
-static uint64_t spill(struct checker *c, struct method *m, struct param *p, struct typeref *ret,
-                      unsigned *n, uint64_t words, unsigned max_words)
+/* The share of each value of the side (p, or the one result ret) that may
+ * go out of line: the words its other values take at their bounds set
+ * aside, what is left divided evenly among them (a length or count word
+ * each included); false if there is no room for them. */
+static bool side_share(struct param *p, struct typeref *ret, bool lists, unsigned max_words,
+                       uint64_t *share, uint64_t *others_words)
 {
 	uint64_t others = 0;
 	unsigned k = 0;
-	*n = 0;
 	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
 		struct typeref *t = q ? &q->type : ret;
-		if (t->kind != TY_VOID && spillable(t))
+		if (t->kind != TY_VOID && spillable(t, lists))
 			k++;
 		else if (t->kind != TY_VOID)
 			others = words_add(others, type_words(t));
@@ -593,13 +590,36 @@ static uint64_t spill(struct checker *c, struct method *m, struct param *p, stru
 			break;
 	}
 	if (!k || others + 2 * (uint64_t)k > max_words)
+		return false;
+	*share = (max_words - others) / k;
+	*others_words = others;
+	return true;
+}
+
+/*
+ * A side of words words at its bounds that a message cannot hold (p, or
+ * the one result ret): what is left of the words once its other values
+ * take theirs is shared among its byte arrays and strings, each inline up
+ * to its share and out of line past it (a length word and ool_min bytes).
+ * Its lists take part, each inline up to ool_min words (its count word
+ * included), only if at their bounds they leave no room: a side that fit
+ * before lists went out of line keeps its encoding.  *n values may go out
+ * of line; the words the side takes then.
+ */
+static uint64_t spill(struct checker *c, struct method *m, struct param *p, struct typeref *ret,
+                      unsigned *n, uint64_t words, unsigned max_words)
+{
+	uint64_t share, others;
+	bool lists = !side_share(p, ret, false, max_words, &share, &others);
+	*n = 0;
+	if (lists && !side_share(p, ret, true, max_words, &share, &others))
 		return words;   /* no room even so: the caller says why */
-	uint64_t share = (max_words - others) / k;   /* words, the length's included */
-	unsigned min = (unsigned)((share - 1) * 8);
 	words = others;
 	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
 		struct typeref *t = q ? &q->type : ret;
-		if (t->kind != TY_VOID && spillable(t) && t->bound > min) {
+		uint64_t tw = t->kind != TY_VOID ? type_words(t) : 0;
+		if (t->kind != TY_VOID && spillable(t, lists) && tw > share) {
+			unsigned min = (unsigned)(t->kind == TY_LIST ? share : (share - 1) * 8);
 			if (q) {
 				q->ool = true;
 				q->ool_min = min;
@@ -609,11 +629,17 @@ static uint64_t spill(struct checker *c, struct method *m, struct param *p, stru
 			}
 			++*n;
 			words = words_add(words, share);
-			if (t->bound > OOL_MAX)
+			if (t->kind != TY_LIST && t->bound > OOL_MAX)
 				diag_error(c->d, q ? q->loc : t->name.loc,
 				           "'%s' of '%s' may be up to %llu bytes; out of line, a value takes at most %u",
 				           q ? q->name : "result", m->name, (unsigned long long)t->bound, OOL_MAX);
-		} else if (t->kind != TY_VOID && spillable(t)) {
+			else if (t->kind == TY_LIST && tw > OOL_MAX / 8)
+				diag_error(c->d, q ? q->loc : t->name.loc,
+				           "'%s' of '%s' may take up to %llu words (%s bytes); out of line, a list takes at most %u words (%u bytes)",
+				           q ? q->name : "result", m->name, (unsigned long long)tw,
+				           tw > UINT64_MAX / 8 ? "more than 2^64" : arena_printf(c->a, "%llu", (unsigned long long)tw * 8),
+				           OOL_MAX / 8, OOL_MAX);
+		} else if (t->kind != TY_VOID && spillable(t, lists)) {
 			words = words_add(words, type_words(t));
 		}
 		if (!q)
@@ -697,7 +723,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		diag_error(c->d, m->results->loc, "'send %s' cannot return a value: a send has no reply", m->name);
 	else if (rwords > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays and strings that are results themselves, not optional, go out of line",
+		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays, strings and lists that are results themselves, not optional, go out of line",
 		           m->name, (unsigned long long)rwords, u->max_words);
 	if (m->kind == M_SEND) {
 		if (m->has_ret && m->ret.kind != TY_VOID)
@@ -709,7 +735,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	}
 
 	/* Does it fit one message each way? */
-	if (m->max_words > u->max_words && !m->variable)
+	if (m->max_words > u->max_words && !m->variable && !m->general)
 		diag_error(c->d, m->loc, "'%s' has %u parameters; a message carries at most %u words",
 		           m->name, m->nparams, u->max_words);
 	else if (m->max_words > u->max_words && !m->general)
@@ -718,7 +744,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		           m->name, m->max_words, u->max_words);
 	else if (m->max_words > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays and strings that are parameters themselves, not optional, go out of line",
+		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays, strings and lists that are parameters themselves, not optional, go out of line",
 		           m->name, (unsigned long long)words, u->max_words);
 
 	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
