@@ -195,7 +195,9 @@ static const struct method *find_method(const struct decl *i, const char *name,
                                         const struct decl **owner)
 {
 	struct near near = {.want = name};
-	for (const struct decl *a = i; a; a = a->parent)
+	/* i, then its ancestors in order; a name is in one of them at most */
+	for (unsigned k = 0; k <= i->nancestors; k++) {
+		const struct decl *a = k ? i->ancestors[k - 1] : i;
 		for (const struct method *m = a->methods; m; m = m->next) {
 			if (strcmp(m->name, name) == 0) {
 				*owner = a;
@@ -203,6 +205,7 @@ static const struct method *find_method(const struct decl *i, const char *name,
 			}
 			near_try(&near, m->name);
 		}
+	}
 	complain(EXIT_USAGE, "'%s::%s' has no method '%s'%s", i->ns->name, i->name, name,
 	         near_text(&near));
 	return NULL;
@@ -345,11 +348,9 @@ static int failed_status(struct ctl *c, const char *what, int st)
 
 /* ---- list ---------------------------------------------------------------------- */
 
-/* The methods of i's ancestors, then its own. */
-static void list_methods(FILE *f, bool json, const struct decl *i, const struct decl *top, bool *first)
+/* The methods of interface i, as one of top's. */
+static void list_own(FILE *f, bool json, const struct decl *i, const struct decl *top, bool *first)
 {
-	if (i->parent)
-		list_methods(f, json, i->parent, top, first);
 	for (const struct method *m = i->methods; m; m = m->next) {
 		if (json) {
 			fprintf(f, "%s{\"kind\": \"%s\", \"name\": ", *first ? "" : ", ",
@@ -377,6 +378,52 @@ static void list_methods(FILE *f, bool json, const struct decl *i, const struct 
 		}
 		*first = false;
 	}
+}
+
+/* The methods of i's ancestors, then its own: each interface after those it
+ * inherits from, depth first, parents left to right, each once (seen[]). */
+static void list_methods(FILE *f, bool json, const struct decl *i, const struct decl *top,
+                         bool *first, const struct decl **seen, unsigned *nseen)
+{
+	for (const struct parent_ref *r = i->parents; r; r = r->next) {
+		bool met = false;
+		for (unsigned k = 0; k < *nseen && !met; k++)
+			met = seen[k] == r->decl;
+		if (!met) {
+			seen[(*nseen)++] = r->decl;
+			list_methods(f, json, r->decl, top, first, seen, nseen);
+		}
+	}
+	list_own(f, json, i, top, first);
+}
+
+static void list_all(FILE *f, bool json, const struct decl *i)
+{
+	bool first = true;
+	unsigned nseen = 0;
+	const struct decl **seen = calloc(i->nancestors + 1, sizeof *seen);
+	if (!seen)
+		complain(EXIT_FAILED, "out of memory");
+	else
+		list_methods(f, json, i, i, &first, seen, &nseen);
+	free(seen);
+}
+
+/* " :: a::b, c::d", or in JSON ", \"parent\": \"a::b\"" for a sole parent and
+ * ", \"parents\": [\"a::b\", \"c::d\"]" for several. */
+static void put_parents(FILE *f, bool json, const struct decl *i)
+{
+	if (!i->parents)
+		return;
+	bool several = i->nparents > 1;
+	fputs(!json ? " :: " : several ? ", \"parents\": [" : ", \"parent\": ", f);
+	for (const struct parent_ref *r = i->parents; r; r = r->next) {
+		fputs(r == i->parents ? "" : ", ", f);
+		fputs(json ? "\"" : "", f);
+		put_qname(f, r->decl);
+		fputs(json ? "\"" : "", f);
+	}
+	fputs(json && several ? "]" : "", f);
 }
 
 static int cmd_list(struct ctl *c, int argc, char **argv)
@@ -426,9 +473,7 @@ static int cmd_list(struct ctl *c, int argc, char **argv)
 				status = EXIT_FAILED;
 			if (c->json) {
 				fprintf(out, "%s{\"name\": \"%s::%s\"", firsti ? "" : ", ", n->name, i->name);
-				if (i->parent)
-					fprintf(out, ", \"parent\": \"%s::%s\"", i->parent->ns->name,
-					        i->parent->name);
+				put_parents(out, true, i);
 				fprintf(out, ", \"id\": \"0x%08x\", \"fingerprint\": \"0x%016llx\", "
 				        "\"status\": \"%s\"", i->id, (unsigned long long)i->fingerprint,
 				        state ? state : "?");
@@ -436,13 +481,11 @@ static int cmd_list(struct ctl *c, int argc, char **argv)
 					fprintf(out, ", \"service_fingerprint\": \"0x%016llx\"",
 					        (unsigned long long)abi);
 				fputs(", \"methods\": [", out);
-				bool firstm = true;
-				list_methods(out, true, i, i, &firstm);
+				list_all(out, true, i);
 				fputs("]}", out);
 			} else {
 				fprintf(out, "%s::%s", n->name, i->name);
-				if (i->parent)
-					fprintf(out, " :: %s::%s", i->parent->ns->name, i->parent->name);
+				put_parents(out, false, i);
 				fprintf(out, ": ");
 				if (st == 0)
 					fprintf(out, "served (id 0x%08x, fingerprint 0x%016llx)\n", i->id,
@@ -457,8 +500,7 @@ static int cmd_list(struct ctl *c, int argc, char **argv)
 				else
 					fprintf(out, "%s (id 0x%08x, fingerprint 0x%016llx)\n", state ? state : "?",
 					       i->id, (unsigned long long)i->fingerprint);
-				bool firstm = true;
-				list_methods(out, false, i, i, &firstm);
+				list_all(out, false, i);
 			}
 			firsti = false;
 		}
@@ -501,6 +543,9 @@ static bool add_items(struct item *items, size_t *n, size_t max, const struct pa
 			free(t);
 			return false;
 		}
+		if (p->ool && p->type.kind == TY_LIST)   /* its words in a region (ipcgen(5)) */
+			return complain(EXIT_USAGE, "'%s': a list that may go out of line is not supported by ipcctl yet",
+			                p->name), false;
 		items[(*n)++] = (struct item){p->name, &p->type, p->list, p->ool, p->ool_min};
 	}
 	return true;

@@ -149,16 +149,25 @@ struct method *ast_skip(struct parser *p, struct token *kw)
 }
 
 void ast_interface(struct parser *p, struct token *kw, struct token *name,
-                   struct qname *parent, struct method_list methods)
+                   struct parent_list *parents, struct method_list methods)
 {
 	struct decl *d = new_decl(p, D_IFACE, kw, name);
-	if (parent) {
-		d->has_parent = true;
-		d->parent_name = *parent;
+	if (parents) {
+		d->parents = parents->head;
+		d->nparents = parents->n;
 	}
 	d->methods = methods.head;
 	d->nmethods = methods.n;
 	d->skip_tail = methods.skips;
+}
+
+struct parent_list ast_parent_list(struct parser *p, struct parent_list *l, struct qname *q)
+{
+	struct parent_list r = l ? *l : (struct parent_list){0};
+	struct parent_ref *ref = new(p, sizeof *ref);
+	ref->name = *q;
+	APPEND(r, ref);
+	return r;
 }
 
 /* A 'skip' is no method: it only moves the numbers of those after it. */

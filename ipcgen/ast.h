@@ -30,6 +30,7 @@ struct ret { bool present, several; struct typeref type; struct param_list resul
 struct targ { struct typeref *type; struct numref num; bool is_num; };
 struct targs { struct targ v[2]; unsigned n; struct loc extra; };
 struct qname_list { struct qname_node *head, *tail; unsigned n; };
+struct parent_list { struct parent_ref *head, *tail; unsigned n; };
 
 void ast_namespace(struct parser *p, struct token *kw, struct token *name);
 void ast_use(struct parser *p, struct token *kw, struct token *name);
@@ -47,7 +48,8 @@ struct typeref ast_optional(struct parser *p, struct typeref *t, struct token *q
 struct targs ast_targs(struct parser *p, struct targs *l, struct targ *a);
 struct targ ast_targ(struct parser *p, struct typeref *t, struct token *num, bool negative);
 void ast_interface(struct parser *p, struct token *kw, struct token *name,
-                   struct qname *parent, struct method_list methods);
+                   struct parent_list *parents, struct method_list methods);
+struct parent_list ast_parent_list(struct parser *p, struct parent_list *l, struct qname *q);
 struct method_list ast_method_list(struct method_list *l, struct method *m);
 int ast_kind(struct parser *p, struct token *kw, int kind);
 struct method *ast_method(struct parser *p, int kind, struct token *name,

@@ -64,7 +64,7 @@ bool check_unit(struct unit *u)
 			else if (d->kind == D_STRUCT)
 				check_struct(&c, d);
 			else if (d->kind == D_IFACE)
-				check_parent(&c, d);
+				check_parents(&c, d);
 		}
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
@@ -115,6 +115,7 @@ bool check_unit(struct unit *u)
 	dups_free(&c.raised);
 	dups_free(&c.ids);
 	dups_free(&c.errcodes);
+	dups_free(&c.ancestry);
 	map_free(&c.clashed);
 	if (!fp_started && u->diag.errors == before)
 		fingerprints(&fp);

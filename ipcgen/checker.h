@@ -45,6 +45,13 @@ struct dups {
 	uint32_t gen;
 };
 
+/* A method an interface inherits: whose, and through which parent. */
+struct inherited {
+	const struct method *m;
+	const struct decl *owner;
+	const struct parent_ref *via;
+};
+
 /* The state of one check_unit, which every phase takes. */
 struct checker {
 	struct unit *u;
@@ -59,6 +66,13 @@ struct checker {
 	struct dups raised;    /* errors a method raises */
 	struct dups ids;       /* interface ID -> decl */
 	struct dups errcodes;  /* error code -> decl, across namespaces */
+	struct dups ancestry;  /* the ancestors of an interface met so far */
+	/* The interface being checked: its ancestors, in order, and what it
+	 * inherits (types.c: ancestry), in tmp */
+	struct decl **anc;
+	size_t nanc, capanc;
+	struct inherited *inh;
+	size_t capinh;
 	struct map clashed;    /* owners with a clash reported already */
 	/* Parameters and vtable entries that could be named like a global C
 	 * name (they have a '_', or a length): escape_locals looks at them
@@ -104,7 +118,7 @@ void check_const(struct checker *c, struct decl *d);
 void check_symbols(struct checker *c, struct ns *ns);
 void check_use_cycles(struct checker *c, struct ns *ns);
 void check_errors(struct checker *c, struct ns *ns);
-void check_parent(struct checker *c, struct decl *i);
+void check_parents(struct checker *c, struct decl *i);
 bool check_cycle(struct checker *c, struct decl *i);
 
 /* ---- types.c: types and layout ----------------------------------------------- */
@@ -115,6 +129,7 @@ void check_struct(struct checker *c, struct decl *d);
 bool struct_layout(struct checker *c, struct decl *d);
 void check_interface(struct checker *c, struct decl *i);
 bool has_length(const struct param *p);
+bool part_named(const struct decl *i, const char *name);
 
 /* ---- cnames.c: C names ------------------------------------------------------- */
 
@@ -128,6 +143,7 @@ void name_decls(struct checker *c, struct ns *ns);
 void claim_names(struct checker *c, struct ns *ns);
 void claims_flush(struct checker *c);
 void escape_locals(struct checker *c);
+const char *escape_more(struct strpool *p, const char *s);
 
 /* ---- identity.c: canonical forms and fingerprints ---------------------------- */
 

@@ -79,7 +79,7 @@ static const char *const c_taken[] = {
 	"MERCURY_IPC_H",
 	/* the names generated functions use for themselves */
 	"ep", "m", "st", "result", "nresult", "has_result", "self", "reply", "status", "in",
-	"out", "vt", "wi", "ok", "ix", "ci", "cn", "olen", "ool", "oref", "nool", "oi", "timeout_ms", "call", "done", "fn", "arg",
+	"out", "vt", "wi", "ok", "ix", "ci", "cn", "olen", "ool", "oref", "nool", "oi", "olist", "timeout_ms", "call", "done", "fn", "arg",
 	"ipc_cap",
 };
 
@@ -279,7 +279,7 @@ enum claim_what {
 	W_TAKEN, W_GUARD, W_STATUS, W_ERROR, W_ENUM, W_ENUM_VALID, W_ENUM_DEC,
 	W_ENUM_NAME, W_MEMBER, W_IFACE, W_VTABLE, W_ID, W_ABI, W_INIT, W_HANDLE,
 	W_DISPATCH, W_DESCRIBE, W_METHOD, W_LABEL, W_REPLY,
-	W_CONST, W_STRUCT, W_STRUCT_PUT, W_STRUCT_GET, W_BITS, W_BITS_VALID, W_BITS_DEC, W_BIT,
+	W_CONST, W_STRUCT, W_STRUCT_PUT, W_STRUCT_GET, W_STRUCT_PUTW, W_STRUCT_GETW, W_BITS, W_BITS_VALID, W_BITS_DEC, W_BIT,
 	W_BITS_GET, W_ENUM_GET, W_PACK, W_FINISH, W_START, W_ASYNC, W_WAIT,
 };
 static const struct { const char *owner, *noun; } claim_what[] = {
@@ -307,6 +307,8 @@ static const struct { const char *owner, *noun; } claim_what[] = {
 	[W_STRUCT] = {"struct '%s::%s'", NULL},
 	[W_STRUCT_PUT] = {"struct '%s::%s'", "encoder"},
 	[W_STRUCT_GET] = {"struct '%s::%s'", "decoder"},
+	[W_STRUCT_PUTW] = {"struct '%s::%s'", "encoder of words"},
+	[W_STRUCT_GETW] = {"struct '%s::%s'", "decoder of words"},
 	[W_BITS] = {"bits '%s::%s'", NULL},
 	[W_BITS_VALID] = {"bits '%s::%s'", "validity check"},
 	[W_BITS_DEC] = {"bits '%s::%s'", "decoder"},
@@ -655,6 +657,8 @@ void claim_names(struct checker *c, struct ns *ns)
 			claim(c, CN_TAG, d->cname, who, W_STRUCT);
 			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "put"), who, W_STRUCT_PUT);
 			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get"), who, W_STRUCT_GET);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "put_words"), who, W_STRUCT_PUTW);
+			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get_words"), who, W_STRUCT_GETW);
 			continue;
 		}
 		if (d->kind == D_BITS) {
@@ -766,7 +770,7 @@ static bool local_fits(struct checker *c, struct method *m, struct param *p, con
 }
 
 /* s with one more escape: a '_' at the end, or an 'x' after a '_'. */
-static const char *escape_more(struct strpool *p, const char *s)
+const char *escape_more(struct strpool *p, const char *s)
 {
 	size_t n = strlen(s);
 	char *t = pool_alloc(p, n + 2);
@@ -776,13 +780,13 @@ static const char *escape_more(struct strpool *p, const char *s)
 	return t;
 }
 
-/* Whether another vtable entry of i is called name. */
+/* Whether another vtable entry of i, or a parent's part, is called name. */
 static bool field_taken(const struct decl *i, const struct method *m, const char *name)
 {
 	for (const struct method *o = i->methods; o; o = o->next)
 		if (o != m && strcmp(o->field, name) == 0)
 			return true;
-	return false;
+	return part_named(i, name);
 }
 
 void escape_locals(struct checker *c)

@@ -2,17 +2,19 @@
  * compat.c: lock files and the breaking-change report.
  *
  * A lock file records, for every interface of the primary namespaces, its
- * ID, its ABI fingerprint, its parent, and each method's number, name and
+ * ID, its ABI fingerprint, its parents, and each method's number, name and
  * canonical wire signature (identity.c's m->sig), with where each was
  * declared.  Checking a new version against it lists what would break a
  * client or server built from the old one: a removed interface or method,
  * a method moved to another number, a changed signature (parameters,
- * capabilities, result, enum values, declared errors), a changed parent.
- * Methods and interfaces added at the end are compatible.
+ * capabilities, result, enum values, declared errors), a parent it no
+ * longer inherits from.  Methods and interfaces added at the end, and
+ * parents added or put in another order, are compatible.
  *
  *   # ipcgen lock 1
  *   interface io::file 7b9588b7 6b971a6ce5b41724 - @ io.ipc:14
  *   method 1 read call {page...;} (uintptr,size) size @ io.ipc:16
+ *   interface fs::file 0d3e5a41 91e020ae400dbdf4 fs::node,io::file @ fs.ipc:30
  */
 #include <errno.h>
 #include <string.h>
@@ -25,6 +27,34 @@ static const char *where(struct arena *a, struct diag *lines, struct loc loc)
 {
 	const char *p = strrchr(loc.src->path, '/');
 	return arena_printf(a, "%s:%u", p ? p + 1 : loc.src->path, diag_linecol(lines, loc).line);
+}
+
+/* The parents of d as the lock has them: "ns::a,ns::b", or "-". */
+static const char *parents_text(struct arena *a, const struct decl *d)
+{
+	if (!d->parents)
+		return "-";
+	struct buf b = {0};
+	for (const struct parent_ref *r = d->parents; r; r = r->next) {
+		if (r != d->parents)
+			buf_putc(&b, ',');
+		buf_puts(&b, r->decl->ns->name);
+		buf_putn(&b, "::", 2);
+		buf_puts(&b, r->decl->name);
+	}
+	const char *t = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+	return t;
+}
+
+/* Whether the lock's list of parents (or "-") names name. */
+static bool names(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; *p; p += strcspn(p, ","), p += *p == ',')
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
 }
 
 void compat_lock(const struct unit *u, struct buf *out)
@@ -42,8 +72,7 @@ void compat_lock(const struct unit *u, struct buf *out)
 			buf_puts(out, arena_printf(&a, "interface %s::%s %08x %016llx %s @ %s\n",
 			                           ns->name, d->name, (unsigned)d->id,
 			                           (unsigned long long)d->fingerprint,
-			                           d->parent ? arena_printf(&a, "%s::%s", d->parent->ns->name,
-			                                                    d->parent->name) : "-",
+			                           parents_text(&a, d),
 			                           where(&a, &lines, d->loc)));
 			for (const struct method *m = d->methods; m; m = m->next)
 				buf_puts(out, arena_printf(&a, "method %u %s %s @ %s\n", m->number, m->name,
@@ -62,7 +91,8 @@ struct old_method {
 
 struct old_iface {
 	struct old_iface *next;
-	const char *name, *parent, *loc;
+	const char *name, *loc;
+	const char *parent;   /* its parents: "ns::a,ns::b", or "-" */
 	uint64_t fingerprint;
 	struct old_method *methods;
 };
@@ -102,14 +132,15 @@ static bool parse_lock(struct unit *u, const char *path, char *text, struct old_
 		*at = 0;
 		const char *loc = arena_strndup(&u->arena, at + 3, strlen(at + 3));
 		if (strncmp(line, "interface ", 10) == 0) {
-			char name[600], parent[600];
+			/* the parents, several of them, may make a long line */
+			char *name = arena_alloc(&u->arena, len + 1), *parent = arena_alloc(&u->arena, len + 1);
 			unsigned id;
 			unsigned long long fp;
-			if (strlen(line) >= 600 || sscanf(line + 10, "%599s %x %llx %599s", name, &id, &fp, parent) != 4)
+			if (sscanf(line + 10, "%s %x %llx %s", name, &id, &fp, parent) != 4)
 				goto bad;
 			cur = arena_alloc(&u->arena, sizeof *cur);
-			cur->name = arena_strndup(&u->arena, name, strlen(name));
-			cur->parent = arena_strndup(&u->arena, parent, strlen(parent));
+			cur->name = name;
+			cur->parent = parent;
 			cur->loc = loc;
 			cur->fingerprint = fp;
 			*itail = cur;
@@ -140,6 +171,11 @@ static bool parse_lock(struct unit *u, const char *path, char *text, struct old_
 	return true;
 }
 
+static const char *qualified_name(struct arena *a, const struct decl *d)
+{
+	return arena_printf(a, "%s::%s", d->ns->name, d->name);
+}
+
 static struct decl *find_iface(struct unit *u, const char *qname)
 {
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
@@ -167,26 +203,36 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 	*additions = 0;
 	for (struct old_iface *oi = old; oi; oi = oi->next) {
 		struct decl *d = find_iface(u, oi->name);
+		int before = breaking;
 		if (!d) {
 			diag_plain(&u->diag, "interface '%s' (%s in the lock) was removed or renamed",
 			           oi->name, oi->loc);
 			breaking++;
 			continue;
 		}
-		const char *parent = d->parent ? arena_printf(a, "%s::%s", d->parent->ns->name, d->parent->name) : "-";
-		if (strcmp(parent, oi->parent) != 0) {
-			if (strcmp(oi->parent, "-") == 0)
-				diag_error(&u->diag, d->loc, "interface '%s' now inherits from '%s' (%s in the lock)",
-				           oi->name, parent, oi->loc);
-			else if (strcmp(parent, "-") == 0)
-				diag_error(&u->diag, d->loc, "interface '%s' no longer inherits from '%s' (%s in the lock)",
-				           oi->name, oi->parent, oi->loc);
-			else
+		/* A parent the lock has that is no longer among its ancestors: its
+		 * labels are no longer answered.  Parents added, or put in another
+		 * order, answer all they did. */
+		const char *parents = parents_text(a, d);
+		for (const char *p = oi->parent; strcmp(p, "-") != 0 && *p; p += *p == ',') {
+			size_t n = strcspn(p, ",");
+			const char *was = arena_strndup(a, p, n);
+			p += n;
+			bool kept = false;
+			for (unsigned k = 0; k < d->nancestors && !kept; k++)
+				kept = strcmp(was, qualified_name(a, d->ancestors[k])) == 0;
+			if (kept)
+				continue;
+			if (d->nparents == 1 && !strchr(oi->parent, ','))
 				diag_error(&u->diag, d->loc, "interface '%s' now inherits from '%s', not '%s' (%s in the lock)",
-				           oi->name, parent, oi->parent, oi->loc);
+				           oi->name, parents, was, oi->loc);
+			else
+				diag_error(&u->diag, d->loc, "interface '%s' no longer inherits from '%s' (%s in the lock)",
+				           oi->name, was, oi->loc);
 			breaking++;
 		}
-		int before = breaking;
+		for (const struct parent_ref *r = d->parents; r; r = r->next)
+			*additions += !names(oi->parent, qualified_name(a, r->decl));
 		unsigned nold = 0;
 		for (struct old_method *om = oi->methods; om; om = om->next) {
 			nold++;
@@ -214,13 +260,19 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 		}
 		if (d->nmethods > nold)
 			*additions += d->nmethods - nold;
-		/* Its own methods unchanged, yet its fingerprint not: an ancestor
-		 * changed, which the lock may not hold (it is reported there if so). */
-		bool parent_locked = false;
-		for (struct old_iface *p = old; p && !parent_locked; p = p->next)
-			parent_locked = strcmp(p->name, oi->parent) == 0;
-		if (breaking == before && !parent_locked && d->nmethods == nold &&
-		    d->fingerprint != oi->fingerprint) {
+		/* Its own methods and parents unchanged, yet its fingerprint not: an
+		 * ancestor changed, which the lock may not hold (it is reported
+		 * there if it does). */
+		bool parents_locked = true;
+		for (const struct parent_ref *r = d->parents; r && parents_locked; r = r->next) {
+			const char *q = qualified_name(a, r->decl);
+			bool locked = false;
+			for (struct old_iface *p = old; p && !locked; p = p->next)
+				locked = strcmp(p->name, q) == 0;
+			parents_locked = locked;
+		}
+		if (breaking == before && !parents_locked && d->nmethods == nold &&
+		    strcmp(parents, oi->parent) == 0 && d->fingerprint != oi->fingerprint) {
 			diag_error(&u->diag, d->loc,
 			           "interface '%s' changed on the wire through what it inherits from '%s' (fingerprint %016llx, %016llx in the lock at %s)",
 			           oi->name, oi->parent, (unsigned long long)d->fingerprint,

@@ -213,7 +213,7 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 int ipc_ool_alloc(size_t n, struct ipc_ool *o)
 {
 	*o = (struct ipc_ool)IPC_OOL_INIT;
-	if (!(o->addr = malloc(n ? n : 1)))
+	if (!(o->addr = calloc(n ? n : 1, 1)))   /* zeroed, as a port's */
 		return IPC_ENOMEM;
 	o->size = n;
 	o->own = true;

@@ -236,12 +236,46 @@ static void put_reply_proto(struct buf *b, const struct method *m)
 	PUT(b, ")");
 }
 
-/* How to reach the root object's fields from self: "self->base.base." */
+/* Whether i is a or inherits from it. */
+static bool is_a(const struct decl *i, const struct decl *a)
+{
+	if (i == a)
+		return true;
+	for (unsigned k = 0; k < i->nancestors; k++)
+		if (i->ancestors[k] == a)
+			return true;
+	return false;
+}
+
+/* The parent of i through which its ancestor a is answered: the first
+ * that is a or inherits from it (depth first, left to right). */
+const struct parent_ref *gen_route(const struct decl *i, const struct decl *a)
+{
+	const struct parent_ref *r = i->parents;
+	while (r && !is_a(r->decl, a))
+		r = r->next;
+	return r;
+}
+
+void gen_part_path(struct buf *b, const struct decl *i, const struct decl *a)
+{
+	while (i != a) {
+		const struct parent_ref *r = gen_route(i, a);
+		buf_puts(b, r->field);
+		buf_putc(b, '.');
+		i = r->decl;
+	}
+}
+
+/* How to reach the root object's fields from self, through the first
+ * parents: "self->base.base." */
 static void self_path(const struct decl *i, struct buf *path)
 {
 	buf_puts(path, "self->");
-	for (; i->parent; i = i->parent)
-		buf_puts(path, "base.");
+	for (; i->parents; i = i->parents->decl) {
+		buf_puts(path, i->parents->field);
+		buf_putc(path, '.');
+	}
 	buf_putc(path, 0);
 }
 
@@ -292,17 +326,40 @@ static void gen_enum(struct buf *b, const struct decl *e)
 		fmt(b, "\tcase %s: return \"%s\";\n", m->cname, m->name);
 	buf_puts(b, "\t}\n\treturn NULL;\n}\n\n");
 }
+/* The parents' parts of i's vtable (suffix "_iface") or object (""):
+ * 	struct io_file_iface base;
+ * or, with several parents,
+ * 	struct fs_node_iface node;
+ * 	/\* not called: its entries for fs::node, which an earlier part answers *\/
+ * 	struct io_readable_iface readable; */
+static void put_parts(struct buf *b, const struct decl *i, const char *suffix)
+{
+	for (const struct parent_ref *r = i->parents; r; r = r->next) {
+		const char *sep = "\t/* not called: its entries for ";
+		for (unsigned k = 0; *suffix && k < r->decl->nancestors + 1; k++) {
+			const struct decl *a = k ? r->decl->ancestors[k - 1] : r->decl;
+			if (gen_route(i, a) != r) {
+				fmt(b, "%s%s::%s", sep, a->ns->name, a->name);
+				sep = ", ";
+			}
+		}
+		if (*sep == ',')
+			buf_puts(b, ", which an earlier part answers */\n");
+		fmt(b, "\tstruct %s%s %s;\n", r->decl->cname, suffix, r->field);
+	}
+}
+
 static void gen_iface_decls(struct buf *b, const struct decl *i)
 {
-	const struct decl *p = i->parent;
 	/* #define IO_FILE_ID UINT32_C(0x7b9588b7)
 	 * #define IO_FILE_ABI UINT64_C(0x...)
 	 * #define IO_FILE_READ IPC_LABEL(IO_FILE_ID, 1) */
 	if (i->doc)
 		doc(b, "", i->doc);
 	fmt(b, "/* %s::%s", i->ns->name, i->name);
-	if (p)
-		fmt(b, ", which is a %s::%s", p->ns->name, p->name);
+	for (const struct parent_ref *r = i->parents; r; r = r->next)
+		fmt(b, r == i->parents ? ", which is a %s::%s" : r->next ? ", a %s::%s" : " and a %s::%s",
+		    r->decl->ns->name, r->decl->name);
 	buf_puts(b, " */\n");
 	fmt(b, "#define %s_ID UINT32_C(0x%x)\n", i->CNAME, i->id);
 	fmt(b, "#define %s_ABI UINT64_C(0x%X)\n", i->CNAME, i->fingerprint);
@@ -350,9 +407,8 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 	/* struct io_file_iface { int (*read)(struct io_file *self, ...); };
 	 * struct io_file { const struct io_file_iface *iface; ipc_cap endpoint; };  (server) */
 	fmt(b, "struct %s;\nstruct %s_iface {\n", i->cname, i->cname);
-	if (p)
-		fmt(b, "\tstruct %s_iface base;\n", p->cname);
-	else if (!i->methods)
+	put_parts(b, i, "_iface");
+	if (!i->parents && !i->methods)
 		buf_puts(b, "\tchar empty;   /* no methods yet: C wants a member */\n");
 	for (const struct method *m = i->methods; m; m = m->next) {
 		buf_spill(b);
@@ -369,9 +425,11 @@ static void gen_iface_decls(struct buf *b, const struct decl *i)
 		PUT(b, ");\n");
 	}
 	buf_puts(b, "};\n");
-	if (p)
-		fmt(b, "struct %s {\n\tstruct %s base;\n};\n", i->cname, p->cname);
-	else
+	if (i->parents) {
+		fmt(b, "struct %s {\n", i->cname);
+		put_parts(b, i, "");
+		buf_puts(b, "};\n");
+	} else
 		fmt(b, "struct %s {\n\tconst struct %s_iface *iface;\n\tipc_cap endpoint;\n};\n",
 		    i->cname, i->cname);
 	fmt(b, "void %s_init(struct %s *self, const struct %s_iface *iface, ipc_cap endpoint);\n",
@@ -961,7 +1019,7 @@ static const char *getter(const struct typeref *t)
  * bit no member names, a count past the bound) breaks the chain.
  */
 static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
-                    const struct vref *r, const char *m, const char *w)
+                    const struct vref *r, const char *m, const char *w, bool words)
 {
 	struct typeref tt = *type;
 	const struct typeref *t = &tt;
@@ -969,7 +1027,8 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 		const char *has = ref_has(r, false);
 		if (r->form == VF_PARAM && (t->kind == TY_BYTES || t->kind == TY_LIST))
 			fmt(b, "%sok = ok && (%s || !n%s);\n", ind, has, r->name);   /* NULL with elements */
-		fmt(b, "%sok = ok && ipc_put_word(%s, %s, %s);\n%sif (%s) {\n", ind, m, w, has, ind, has);
+		fmt(b, "%sok = ok && %s(%s, %s, %s);\n%sif (%s) {\n", ind,
+		    words ? "ipc_w_put_word" : "ipc_put_word", m, w, has, ind, has);
 		tt.optional = false;
 		char in2[16];
 		snprintf(in2, sizeof in2, "%s\t", ind);
@@ -977,47 +1036,51 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 		struct vref deref = {VF_LOCAL, vtext("(*%s)", r->name)};
 		bool by_ptr = r->form == VF_PARAM && !is_array(t) && t->kind != TY_LIST &&
 		              t->kind != TY_STRUCT;
-		put_enc(b, in2, t, by_ptr ? &deref : r, m, w);
+		put_enc(b, in2, t, by_ptr ? &deref : r, m, w, words);
 		fmt(b, "%s}\n", ind);
 		return;
 	}
 	const char *v = ref_val(r, t);
+	const char *put_word = words ? "ipc_w_put_word" : "ipc_put_word";
 	switch (t->kind) {
 	case TY_ENUM:
-		fmt(b, "%sok = ok && %s_valid(%s) && ipc_put_word(%s, %s, (uint64_t)%s);\n", ind,
-		    t->decl->cname, v, m, w, v);
+		fmt(b, "%sok = ok && %s_valid(%s) && %s(%s, %s, (uint64_t)%s);\n", ind,
+		    t->decl->cname, v, put_word, m, w, v);
 		return;
 	case TY_BITS:
-		fmt(b, "%sok = ok && %s_valid(%s) && ipc_put_word(%s, %s, %s);\n", ind, t->decl->cname,
-		    v, m, w, v);
+		fmt(b, "%sok = ok && %s_valid(%s) && %s(%s, %s, %s);\n", ind, t->decl->cname,
+		    v, put_word, m, w, v);
 		return;
 	case TY_STRING:
-		fmt(b, "%sok = ok && ipc_put_str_at(%s, %s, %s, %u);\n", ind, m, w, v, (unsigned)t->bound);
+		fmt(b, "%sok = ok && %s(%s, %s, %s, %u);\n", ind, words ? "ipc_w_put_str" : "ipc_put_str_at",
+		    m, w, v, (unsigned)t->bound);
 		return;
 	case TY_BYTES:
-		fmt(b, "%sok = ok && ipc_put_bytes_at(%s, %s, %s, %s, %u);\n", ind, m, w, v,
-		    ref_count(r, false), (unsigned)t->bound);
+		fmt(b, "%sok = ok && %s(%s, %s, %s, %s, %u);\n", ind,
+		    words ? "ipc_w_put_bytes" : "ipc_put_bytes_at", m, w, v, ref_count(r, false),
+		    (unsigned)t->bound);
 		return;
 	case TY_STRUCT:
-		fmt(b, "%sok = ok && %s_put(%s, %s, %s);\n", ind, t->decl->cname, m, w, v);
+		fmt(b, "%sok = ok && %s_put%s(%s, %s, %s);\n", ind, t->decl->cname, words ? "_words" : "",
+		    m, w, v);
 		return;
 	case TY_LIST: {
 		const char *n = ref_count(r, false);
 		if (r->form == VF_PARAM)   /* a pointer: NULL only with no elements */
-			fmt(b, "%sok = ok && %s <= %u && (%s || !%s) && ipc_put_word(%s, %s, %s);\n", ind, n,
-			    (unsigned)t->bound, v, n, m, w, n);
+			fmt(b, "%sok = ok && %s <= %u && (%s || !%s) && %s(%s, %s, %s);\n", ind, n,
+			    (unsigned)t->bound, v, n, put_word, m, w, n);
 		else
-			fmt(b, "%sok = ok && %s <= %u && ipc_put_word(%s, %s, %s);\n", ind, n,
-			    (unsigned)t->bound, m, w, n);
+			fmt(b, "%sok = ok && %s <= %u && %s(%s, %s, %s);\n", ind, n,
+			    (unsigned)t->bound, put_word, m, w, n);
 		fmt(b, "%sfor (size_t ix = 0; ok && ix < %s; ix++)\n", ind, n);
 		struct vref e = {VF_ELEM, v};
 		char in2[16];
 		snprintf(in2, sizeof in2, "%s\t", ind);
-		put_enc(b, in2, t->elem, &e, m, w);
+		put_enc(b, in2, t->elem, &e, m, w, words);
 		return;
 	}
 	default:
-		fmt(b, "%sok = ok && ipc_put_word(%s, %s, (uint64_t)%s);\n", ind, m, w, v);
+		fmt(b, "%sok = ok && %s(%s, %s, (uint64_t)%s);\n", ind, put_word, m, w, v);
 		return;
 	}
 }
@@ -1025,42 +1088,54 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 /* Reads value r of type t at word *w of message m, validating it exactly:
  * the chain's links as put_enc's. */
 static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
-                    const struct vref *r, const char *m, const char *w)
+                    const struct vref *r, const char *m, const char *w, bool words)
 {
 	struct typeref tt = *type;
 	const struct typeref *t = &tt;
 	char in2[16];
 	snprintf(in2, sizeof in2, "%s\t", ind);
-	if (t->optional) {
+	if (t->optional && words) {
+		fmt(b, "%sok = ok && ipc_w_more(%s, %s) && ipc_dec_bool(ipc_w_next(%s, %s), %s);\n%sif (ok && %s) {\n",
+		    ind, m, w, m, w, ref_has(r, true), ind, ref_has(r, false));
+	} else if (t->optional) {
 		fmt(b, "%sok = ok && ipc_get_bool(%s, %s, %s);\n%sif (ok && %s) {\n", ind, m, w,
 		    ref_has(r, true), ind, ref_has(r, false));
+	}
+	if (t->optional) {
 		tt.optional = false;
-		put_dec(b, in2, t, r, m, w);
+		put_dec(b, in2, t, r, m, w, words);
 		fmt(b, "%s}\n", ind);
 		return;
 	}
 	const char *d = ref_dst(r, t);
 	switch (t->kind) {
 	case TY_STRING:
-		fmt(b, "%sok = ok && ipc_get_str(%s, %s, %s, %u);\n", ind, m, w, d, (unsigned)t->bound);
+		fmt(b, "%sok = ok && %s(%s, %s, %s, %u);\n", ind, words ? "ipc_w_get_str" : "ipc_get_str",
+		    m, w, d, (unsigned)t->bound);
 		return;
 	case TY_BYTES:
-		fmt(b, "%sok = ok && ipc_get_bytes(%s, %s, %s, %u, %s);\n", ind, m, w, d,
-		    (unsigned)t->bound, ref_count(r, true));
+		fmt(b, "%sok = ok && %s(%s, %s, %s, %u, %s);\n", ind,
+		    words ? "ipc_w_get_bytes" : "ipc_get_bytes", m, w, d, (unsigned)t->bound,
+		    ref_count(r, true));
 		return;
 	case TY_STRUCT:
-		fmt(b, "%sok = ok && %s_get(%s, %s, %s);\n", ind, t->decl->cname, m, w, d);
+		fmt(b, "%sok = ok && %s_get%s(%s, %s, %s);\n", ind, t->decl->cname, words ? "_words" : "",
+		    m, w, d);
 		return;
 	case TY_LIST: {
-		fmt(b, "%sok = ok && ipc_get_count(%s, %s, %u, %s);\n", ind, m, w, (unsigned)t->bound,
-		    ref_count(r, true));
+		fmt(b, "%sok = ok && %s(%s, %s, %u, %s);\n", ind, words ? "ipc_w_get_count" : "ipc_get_count",
+		    m, w, (unsigned)t->bound, ref_count(r, true));
 		fmt(b, "%sfor (size_t ix = 0; ok && ix < %s; ix++)\n", ind, ref_count(r, false));
 		struct vref e = {VF_ELEM, d};
-		put_dec(b, in2, t->elem, &e, m, w);
+		put_dec(b, in2, t->elem, &e, m, w, words);
 		return;
 	}
 	default:
-		fmt(b, "%sok = ok && %s(%s, %s, %s);\n", ind, getter(t), m, w, d);
+		if (words)   /* a word, and the scalar's, enum's or bit set's decoder */
+			fmt(b, "%sok = ok && ipc_w_more(%s, %s) && %s(ipc_w_next(%s, %s), %s);\n", ind, m, w,
+			    t->kind == TY_BITS ? t->decl->cdec : decoder(t), m, w, d);
+		else
+			fmt(b, "%sok = ok && %s(%s, %s, %s);\n", ind, getter(t), m, w, d);
 		return;
 	}
 }
@@ -1171,20 +1246,26 @@ static void gen_struct(struct buf *b, const struct decl *d)
 		put_storage(b, "\t", &f->type, f->cname, false);
 	}
 	buf_puts(b, "};\n\n");
+	fmt(b, "static inline bool %s_put_words(struct ipc_words *m, uint32_t *w, const struct %s *v)\n{\n"
+	       "\tbool ok = true;\n", d->cname, d->cname);
+	for (const struct param *f = d->fields; f; f = f->next) {
+		struct vref r = {VF_FIELD, f->cname};
+		put_enc(b, "\t", &f->type, &r, "m", "w", true);
+	}
+	buf_puts(b, "\treturn ok;\n}\n\n");
+	fmt(b, "static inline bool %s_get_words(const struct ipc_words *m, uint32_t *w, struct %s *v)\n{\n"
+	       "\tbool ok = true;\n", d->cname, d->cname);
+	for (const struct param *f = d->fields; f; f = f->next) {
+		struct vref r = {VF_FIELD, f->cname};
+		put_dec(b, "\t", &f->type, &r, "m", "w", true);
+	}
+	buf_puts(b, "\treturn ok;\n}\n\n");
+	/* the same over a message's words */
 	fmt(b, "static inline bool %s_put(struct ipc_msg *m, uint32_t *w, const struct %s *v)\n{\n"
-	       "\tbool ok = true;\n", d->cname, d->cname);
-	for (const struct param *f = d->fields; f; f = f->next) {
-		struct vref r = {VF_FIELD, f->cname};
-		put_enc(b, "\t", &f->type, &r, "m", "w");
-	}
-	buf_puts(b, "\treturn ok;\n}\n\n");
-	fmt(b, "static inline bool %s_get(const struct ipc_msg *m, uint32_t *w, struct %s *v)\n{\n"
-	       "\tbool ok = true;\n", d->cname, d->cname);
-	for (const struct param *f = d->fields; f; f = f->next) {
-		struct vref r = {VF_FIELD, f->cname};
-		put_dec(b, "\t", &f->type, &r, "m", "w");
-	}
-	buf_puts(b, "\treturn ok;\n}\n\n");
+	       "\tstruct ipc_words c = ipc_words_out(m);\n\n\treturn %s_put_words(&c, w, v);\n}\n\n"
+	       "static inline bool %s_get(const struct ipc_msg *m, uint32_t *w, struct %s *v)\n{\n"
+	       "\tstruct ipc_words c = ipc_words_in(m);\n\n\treturn %s_get_words(&c, w, v);\n}\n\n",
+	    d->cname, d->cname, d->cname, d->cname, d->cname, d->cname);
 }
 
 /* The structs of ns in an order C takes: each after those it holds. */
@@ -1273,22 +1354,127 @@ static void put_general_out_args(struct buf *b, const struct method *m)
 	}
 }
 
+/* ---- lists out of line ------------------------------------------------------------ */
+
+static bool is_olist(const struct param *p)
+{
+	return p->ool && p->type.kind == TY_LIST;
+}
+
+static bool has_olist(const struct param *ps)
+{
+	for (; ps; ps = ps->next)
+		if (is_olist(ps))
+			return true;
+	return false;
+}
+
+/* The function of its own that a list that may go out of line is written
+ * or read with, over the message's words or over its region's (mercury/
+ * ipc.h, struct ipc_olist): "io_dir_list_put_a0_", "io_dir_list_get_r1_"
+ * (which: 'a' a parameter, 'r' a result; n its place).  Its name ends in
+ * '_', as no C name made from the protocol does. */
+static const char *olist_fn(const struct method *m, bool put, char which, unsigned n)
+{
+	static _Thread_local char s[2][300];
+	static _Thread_local unsigned next;
+	char *r = s[next++ % 2];
+	snprintf(r, sizeof s[0], "%s_%s_%c%u_", m->cfunc, put ? "put" : "get", which, n);
+	return r;
+}
+
+/*
+ * static bool io_dir_list_put_a0_(struct ipc_words *m, uint32_t *wi,
+ *                                 const struct io_dirent *ents, size_t nents)
+ * {
+ * 	bool ok = true;
+ * 	... the list, as put_enc writes it (put_dec: to fill, as a client's result) ...
+ * 	return ok;
+ * }
+ * for each list of ps that may go out of line.
+ */
+static void gen_olist_fns(struct buf *b, const struct method *m, const struct param *ps, char which,
+                          bool put)
+{
+	unsigned n = 0;
+	for (const struct param *p = ps; p; p = p->next, n++) {
+		if (!is_olist(p))
+			continue;
+		fmt(b, "/* %s's '%s': its words, in the message or in a region */\n", m->name, p->name);
+		fmt(b, put ? "static bool %s(struct ipc_words *m, uint32_t *wi"
+		           : "static bool %s(const struct ipc_words *m, uint32_t *wi", olist_fn(m, put, which, n));
+		put_value_param(b, &p->type, p->cname, !put);
+		buf_puts(b, ")\n{\n\tbool ok = true;\n\n");
+		struct vref r = {put ? VF_PARAM : VF_OUT, p->cname};
+		if (put)
+			put_enc(b, "\t", &p->type, &r, "m", "wi", true);
+		else
+			put_dec(b, "\t", &p->type, &r, "m", "wi", true);
+		buf_puts(b, "\treturn ok;\n}\n\n");
+	}
+}
+
+/* A list written inline up to its share, else into a region ool[j]
+ * (args: its C values, ", ents, nents"):
+ * 	ipc_olist_begin(&olist, m, wi, 40);
+ * 	if (ok && !io_dir_list_put_a0_(&olist.c, &olist.w, ents, nents) && ipc_olist_spill(&olist, 70001))
+ * 		olist.ok = io_dir_list_put_a0_(&olist.c, &olist.w, ents, nents);
+ * 	ok = ok && ipc_olist_end(&olist, m, &wi, &ool[0]); */
+static void put_olist_enc(struct buf *b, const char *ind, const struct param *p, const char *fn,
+                          const char *args, const char *m, const char *ool)
+{
+	fmt(b, "%sipc_olist_begin(&olist, %s, wi, %u);\n", ind, m, p->ool_min);
+	fmt(b, "%sif (ok && !%s(&olist.c, &olist.w%s) &&\n%s    ipc_olist_spill(&olist, %u))\n", ind, fn,
+	    args, ind, (unsigned)type_words(&p->type));
+	fmt(b, "%s\tolist.ok = %s(&olist.c, &olist.w%s);\n", ind, fn, args);
+	fmt(b, "%sok = ok && ipc_olist_end(&olist, %s, &wi, &%s);\n", ind, m, ool);
+}
+
+/* A list read where it stands: its words there (args: where it goes,
+ * ", ents, nents"), or the count of words of its region (n), read once the
+ * regions are known (put_olist_region):
+ * 	ok = ok && ipc_get_olist(&olist, in, &wi, 70001, 40, &la0, &oa0);
+ * 	ok = ok && (oa0 || (io_dir_list_get_a0_(&olist.c, &wi, a0, &na0) && ipc_olist_fits(&olist, wi))); */
+static void put_olist_dec(struct buf *b, const char *ind, const struct param *p, const char *fn,
+                          const char *args, const char *m, const char *n, const char *ool)
+{
+	fmt(b, "%sok = ok && ipc_get_olist(&olist, %s, &wi, %u, %u, &%s, &%s);\n", ind, m,
+	    (unsigned)type_words(&p->type), p->ool_min, n, ool);
+	fmt(b, "%sok = ok && (%s || (%s(&olist.c, &wi%s) && ipc_olist_fits(&olist, wi)));\n", ind, ool,
+	    fn, args);
+}
+
+/* 	ok = ok && ipc_olist_map(&olist, cap, la0) && io_dir_list_get_a0_(&olist.c, &olist.w, a0, &na0);
+ * 	ok = ipc_olist_unmap(&olist, ok); */
+static void put_olist_region(struct buf *b, const char *ind, const char *fn, const char *args,
+                             const char *cap, const char *n)
+{
+	fmt(b, "%sok = ok && ipc_olist_map(&olist, %s, %s) && %s(&olist.c, &olist.w%s);\n"
+	       "%sok = ipc_olist_unmap(&olist, ok);\n", ind, cap, n, fn, args, ind);
+}
+
 /* A side's values as given (", x, nx"), those that may go out of line
  * into a region ool[j] when long:
  * 	ok = ok && ipc_put_ool(m, &wi, data, ndata, 1048576, false, &ool[0]); */
-static void put_ool_enc(struct buf *b, const char *ind, const struct param *ps, const char *m)
+static void put_ool_enc(struct buf *b, const char *ind, const struct method *me, const struct param *ps,
+                        char which, const char *m)
 {
-	unsigned j = 0;
-	for (const struct param *p = ps; p; p = p->next) {
+	unsigned j = 0, n = 0;
+	for (const struct param *p = ps; p; p = p->next, n++) {
 		struct vref r = {VF_PARAM, p->cname};
-		if (p->ool && p->type.kind == TY_STRING)
+		char ool[24];
+		snprintf(ool, sizeof ool, "ool[%u]", j);
+		if (is_olist(p)) {
+			put_olist_enc(b, ind, p, olist_fn(me, true, which, n), vtext(", %s, n%s", p->cname), m, ool);
+			j++;
+		} else if (p->ool && p->type.kind == TY_STRING)
 			fmt(b, "%sok = ok && ipc_put_str_ool(%s, &wi, %s, %u, %u, &ool[%u]);\n", ind, m, p->cname,
 			    (unsigned)p->type.bound, p->ool_min, j++);
 		else if (p->ool)
 			fmt(b, "%sok = ok && ipc_put_ool(%s, &wi, %s, n%s, %u, %u, false, &ool[%u]);\n", ind, m,
 			    p->cname, p->cname, (unsigned)p->type.bound, p->ool_min, j++);
 		else
-			put_enc(b, ind, &p->type, &r, m, "&wi");
+			put_enc(b, ind, &p->type, &r, m, "&wi", false);
 	}
 }
 
@@ -1309,6 +1495,8 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	buf_spill(b);
 	const struct param *cl = m->caplist, *ol = m->outlist;
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
+	gen_olist_fns(b, m, m->params, 'a', true);
+	gen_olist_fns(b, m, m->results, 'r', false);
 	/* pack */
 	fmt(b, "static int %s_pack(struct ipc_msg *m", m->cfunc);
 	for (const struct param *p = m->caps; p; p = p->next) {
@@ -1321,6 +1509,8 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		put_value_param(b, &p->type, p->cname, false);
 	bool words = m->params || m->capshape;
 	buf_puts(b, words ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n" : ")\n{\n");
+	if (has_olist(m->params))
+		buf_puts(b, "\tstruct ipc_olist olist;\n");
 	if (m->nool_in)   /* the regions of values too long for the words */
 		fmt(b, "\tipc_cap ool[%u];\n\n\tipc_caps_none(ool, %u);\n", m->nool_in, m->nool_in);
 	else if (words)
@@ -1343,7 +1533,7 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	fmt(b, "\tipc_msg_init(m, %s, 0, %u);\n", m->clabel, cl || m->capshape ? 0 : k);
 	if (m->capshape)
 		put_shape_enc(b, "\t", m->caps, "m", cap_param_name);
-	put_ool_enc(b, "\t", m->params, "m");
+	put_ool_enc(b, "\t", m, m->params, 'a', "m");
 	if (words) {
 		buf_puts(b, "\tif (!ok) {\n");
 		if (m->nool_in)
@@ -1411,8 +1601,15 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	if (nshape)
 		fmt(b, "\tsize_t cn[%u];\n", nshape);
 	unsigned K = m->nool_out;
-	if (K)   /* each value that may be out of line: whether it is, where, how long */
+	bool blobs = false;   /* byte arrays or strings that may be out of line: inline at oref[] */
+	for (const struct param *p = m->results; p; p = p->next)
+		blobs |= p->ool && !is_olist(p);
+	if (K && blobs)   /* each value that may be out of line: whether it is, where, how long */
 		fmt(b, "\tbool ool[%u] = {0};\n\tconst void *oref[%u] = {0};\n\tsize_t olen[%u] = {0};\n", K, K, K);
+	else if (K)
+		fmt(b, "\tbool ool[%u] = {0};\n\tsize_t olen[%u] = {0};\n", K, K);
+	if (has_olist(m->results))
+		buf_puts(b, "\tstruct ipc_olist olist;\n");
 	buf_puts(b, "\n\tif (status != 0)\n\t\treturn status;\n");
 	if (put_out_checks(b, m))
 		buf_puts(b, "\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);\n\t}\n");
@@ -1434,9 +1631,18 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		if (p->list || p->type.optional)   /* a presence is a count of at most 1 */
 			fmt(b, "\tok = ok && ipc_get_count(reply, &wi, %s, &cn[%u]);\n",
 			    p->list ? "IPC_MAX_CAPS" : "1", j++);
-	unsigned jo = 0;
-	for (const struct param *p = m->results; p; p = p->next) {
+	unsigned jo = 0, n = 0;
+	for (const struct param *p = m->results; p; p = p->next, n++) {
 		struct vref r = {VF_OUT, p->cname};
+		char at[2][24];
+		snprintf(at[0], sizeof at[0], "olen[%u]", jo);
+		snprintf(at[1], sizeof at[1], "ool[%u]", jo);
+		if (is_olist(p)) {   /* its words now, or its region below */
+			put_olist_dec(b, "\t", p, olist_fn(m, false, 'r', n), vtext(", %s, n%s", p->cname),
+			              "reply", at[0], at[1]);
+			jo++;
+			continue;
+		}
 		if (p->ool) {   /* inline: copied now; in a region: read below */
 			fmt(b, "\tok = ok && ipc_get_ool(reply, &wi, %u, %u, &oref[%u], &olen[%u], &ool[%u]);\n"
 			       "\tok = ok && (ool[%u] || ipc_copy_in(%s, oref[%u], olen[%u], %s));\n",
@@ -1445,7 +1651,7 @@ static void gen_client_call(struct buf *b, const struct method *m)
 			jo++;
 			continue;
 		}
-		put_dec(b, "\t", &p->type, &r, "reply", "&wi");
+		put_dec(b, "\t", &p->type, &r, "reply", "&wi", false);
 	}
 	if (K) {   /* the regions are the last capabilities */
 		buf_puts(b, "\tuint32_t nool = 0");
@@ -1458,9 +1664,20 @@ static void gen_client_call(struct buf *b, const struct method *m)
 			fmt(b, "\tok = ok && reply->ncaps - nool >= %u;\n", nout);
 		buf_puts(b, "\tuint32_t oi = reply->ncaps - nool;\n");
 		jo = 0;
-		for (const struct param *p = m->results; p; p = p->next) {
+		n = 0;
+		for (const struct param *p = m->results; p; p = p->next, n++) {
 			if (!p->ool)
 				continue;
+			if (is_olist(p)) {
+				char len[24];
+				snprintf(len, sizeof len, "olen[%u]", jo);
+				fmt(b, "\tif (ok && ool[%u]) {\n", jo);
+				put_olist_region(b, "\t\t", olist_fn(m, false, 'r', n), vtext(", %s, n%s", p->cname),
+				                 "reply->cap[oi++]", len);
+				buf_puts(b, "\t}\n");
+				jo++;
+				continue;
+			}
 			bool str = p->type.kind == TY_STRING;
 			fmt(b, "\tif (ok && ool[%u])\n\t\tok = ipc_ool_read(reply->cap[oi++], %s, olen[%u]%s) == 0",
 			    jo, p->cname, jo, str ? " + 1" : "");
@@ -1523,6 +1740,50 @@ static void put_ool_frees(struct buf *b, const char *ind, const struct param *ps
 			fmt(b, "%sipc_ool_free(&m%s%u);\n", ind, which, n);
 }
 
+/* A server's local for a list that may go out of line (v: "a0", "r1"),
+ * its elements in a region of their own (the bound's would not suit a
+ * stack):
+ * 	struct fs_dirent *a0 = NULL;     char (*a0)[33] = NULL; const char **pa0 = NULL;
+ * 	size_t na0 = 0;   struct ipc_ool ma0 = IPC_OOL_INIT; */
+static void put_olist_local(struct buf *b, const struct param *p, const char *v)
+{
+	const struct typeref *e = p->type.elem;
+	buf_puts(b, "\t\t");
+	if (is_string_list(&p->type)) {
+		fmt(b, "char (*%s)[%u] = NULL;\n\t\tconst char **p%s = NULL;\n", v, (unsigned)e->bound + 1, v);
+	} else {
+		put_ctype(b, e);
+		fmt(b, " *%s = NULL;\n", v);
+	}
+	fmt(b, "\t\tsize_t n%s = 0;\n\t\tstruct ipc_ool m%s = IPC_OOL_INIT;\n", v, v);
+}
+
+/* The region for it: "ipc_ool_alloc(sizeof *a0 * 10000, &ma0)" (a list
+ * of strings': its pointers too). */
+static void put_olist_alloc(struct buf *b, const struct param *p, const char *v)
+{
+	if (is_string_list(&p->type))
+		fmt(b, "ipc_ool_alloc((sizeof *p%s + sizeof *%s) * %u, &m%s)", v, v, (unsigned)p->type.bound, v);
+	else
+		fmt(b, "ipc_ool_alloc(sizeof *%s * %u, &m%s)", v, (unsigned)p->type.bound, v);
+}
+
+/* Where the locals point in it, zeroes:
+ * 	a0 = (struct fs_dirent *)ma0.addr;
+ * 	pa0 = (const char **)ma0.addr;  a0 = (char (*)[33])(void *)(pa0 + 10000); */
+static void put_olist_point(struct buf *b, const char *ind, const struct param *p, const char *v)
+{
+	const struct typeref *e = p->type.elem;
+	if (is_string_list(&p->type)) {
+		fmt(b, "%sp%s = (const char **)m%s.addr;\n%s%s = (char (*)[%u])(void *)(p%s + %u);\n",
+		    ind, v, v, ind, v, (unsigned)e->bound + 1, v, (unsigned)p->type.bound);
+		return;
+	}
+	fmt(b, "%s%s = (", ind, v);
+	put_ctype(b, e);
+	fmt(b, " *)m%s.addr;\n", v);
+}
+
 /*
  * A server's case for a call with language 2's values: the arguments
  * decoded into locals (a0, ...) exactly, the implementation called, its
@@ -1538,6 +1799,11 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	unsigned n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
+		if (is_olist(p)) {   /* in the message's words or a region's, its elements in a region */
+			put_olist_local(b, p, name);
+			fmt(b, "\t\tsize_t la%u = 0;\n\t\tbool oa%u = false;\n", n, n);
+			continue;
+		}
 		if (p->ool) {   /* in the message's words, in a region, or copied (a short string) */
 			fmt(b, p->type.kind == TY_STRING
 			       ? "\t\tconst char *a%u = NULL;\n\t\tchar ba%u[%u];\n"
@@ -1555,7 +1821,9 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "r%u", n);
-		if (p->ool)   /* the implementation writes into a region, zeroed */
+		if (is_olist(p))   /* the implementation writes into a region, zeroed */
+			put_olist_local(b, p, name);
+		else if (p->ool)   /* the implementation writes into a region, zeroed */
 			fmt(b, p->type.kind == TY_STRING
 			       ? "\t\tstruct ipc_ool mr%u = IPC_OOL_INIT;\n\t\tchar *r%u = NULL;\n"
 			       : "\t\tstruct ipc_ool mr%u = IPC_OOL_INIT;\n\t\tuint8_t *r%u = NULL;\n\t\tsize_t nr%u = 0;\n",
@@ -1569,6 +1837,8 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			put_zero(b, "\t\t", &p->type, n);
 	if (m->nool_out)
 		fmt(b, "\t\tipc_cap oor[%u];\n\t\tipc_caps_none(oor, %u);\n", m->nool_out, m->nool_out);
+	if (has_olist(m->params) || has_olist(m->results))
+		buf_puts(b, "\t\tstruct ipc_olist olist;\n");
 	put_server_oc(b, m);
 	/* What the request must carry: its capabilities, and its words exactly
 	 * (checked as they are decoded). */
@@ -1608,10 +1878,41 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		if (m->results || m->outshape)
 			buf_puts(b, "\t\tbool ok = true;\n\n");
 	}
+	if (has_olist(m->params)) {   /* the lists' elements, before their words are read */
+		buf_puts(b, "\t\tif (");
+		const char *sep = "";
+		n = 0;
+		for (const struct param *p = m->params; p; p = p->next, n++)
+			if (is_olist(p)) {
+				buf_puts(b, sep);
+				snprintf(name, sizeof name, "a%u", n);
+				put_olist_alloc(b, p, name);
+				buf_puts(b, " != 0");
+				sep = " ||\n\t\t    ";
+			}
+		buf_puts(b, ") {\n");
+		put_ool_frees(b, "\t\t\t", m->params, "a");
+		buf_puts(b, m->kind == M_SEND ? "\t\t\tipc_reject(in, out, IPC_ENOMEM);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
+		                              : "\t\t\treturn ipc_reject(in, out, IPC_ENOMEM);\n\t\t}\n");
+		n = 0;
+		for (const struct param *p = m->params; p; p = p->next, n++)
+			if (is_olist(p)) {
+				snprintf(name, sizeof name, "a%u", n);
+				put_olist_point(b, "\t\t", p, name);
+			}
+	}
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
 		struct vref r = {VF_LOCAL, name};
+		char at[2][24];
+		snprintf(at[0], sizeof at[0], "la%u", n);
+		snprintf(at[1], sizeof at[1], "oa%u", n);
+		if (is_olist(p)) {   /* its words now, or its region below */
+			put_olist_dec(b, "\t\t", p, olist_fn(m, false, 'a', n), vtext(", %s, &n%s", name), "in",
+			              at[0], at[1]);
+			continue;
+		}
 		if (p->ool && p->type.kind == TY_STRING) {
 			fmt(b, "\t\tok = ok && ipc_get_ool(in, &wi, %u, %u, &ra%u, &na%u, &oa%u);\n"
 			       "\t\tok = ok && (oa%u || ipc_copy_in(ba%u, ra%u, na%u, true));\n\t\ta%u = ba%u;\n",
@@ -1622,7 +1923,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			    (unsigned)p->type.bound, p->ool_min, n, n, n, n, n, n);
 			continue;
 		}
-		put_dec(b, "\t\t", &p->type, &r, "in", "&wi");
+		put_dec(b, "\t\t", &p->type, &r, "in", "&wi", false);
 		if (is_string_list(&p->type))
 			fmt(b, "\t\tfor (size_t ix = 0; ok && ix < na%u; ix++)\n\t\t\tpa%u[ix] = a%u[ix];\n",
 			    n, n, n);
@@ -1654,26 +1955,45 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			}
 		buf_puts(b, ";\n");
 	}
-	if (m->kind == M_SEND)
+	if (has_olist(m->params)) {   /* the lists' regions released first */
+		fmt(b, "\t\tif (%s || !vt->%s) {\n", bad, m->field);
+		put_ool_frees(b, "\t\t\t", m->params, "a");
+		fmt(b, "\t\t\t%sipc_reject(in, out, (%s) ? IPC_EPROTO : IPC_ENOSYS);\n%s\t\t}\n",
+		    m->kind == M_SEND ? "" : "return ", bad,
+		    m->kind == M_SEND ? "\t\t\treturn IPC_DEFERRED;\n" : "");
+	} else if (m->kind == M_SEND) {
 		fmt(b, "\t\tif (%s) {\n\t\t\tipc_reject(in, out, IPC_EPROTO);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n"
 		       "\t\tif (!vt->%s) {\n\t\t\tipc_reject(in, out, IPC_ENOSYS);\n\t\t\treturn IPC_DEFERRED;\n\t\t}\n",
 		    bad, m->field);
-	else
+	} else {
 		fmt(b, "\t\tif (%s)\n\t\t\tbreak;\n"
 		       "\t\tif (!vt->%s)\n\t\t\treturn ipc_reject(in, out, IPC_ENOSYS);\n", bad, m->field);
+	}
 	if (m->nool_out) {   /* regions for the results, before anything is taken from the request */
 		buf_puts(b, "\t\tok = true");
 		n = 0;
-		for (const struct param *p = m->results; p; p = p->next, n++)
-			if (p->ool)
+		for (const struct param *p = m->results; p; p = p->next, n++) {
+			if (is_olist(p)) {
+				buf_puts(b, " &&\n\t\t     ");
+				snprintf(name, sizeof name, "r%u", n);
+				put_olist_alloc(b, p, name);
+				buf_puts(b, " == 0");
+			} else if (p->ool) {
 				fmt(b, " &&\n\t\t     ipc_ool_alloc(%u, &mr%u) == 0", (unsigned)p->type.bound +
 				    (p->type.kind == TY_STRING), n);
+			}
+		}
 		buf_puts(b, ";\n\t\tif (!ok) {\n");
+		if (has_olist(m->params))
+			put_ool_frees(b, "\t\t\t", m->params, "a");
 		put_ool_frees(b, "\t\t\t", m->results, "r");
-		buf_puts(b, "\t\t\treturn ipc_reject(in, out, IPC_ENOMEM);\n\t\t}\n");
+		buf_puts(b, "\t\t\treturn ipc_reject(in, out, IPC_ENOMEM);\n\t\t}\n");   /* a call: a send has no results */
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++)
-			if (p->ool)
+			if (is_olist(p)) {
+				snprintf(name, sizeof name, "r%u", n);
+				put_olist_point(b, "\t\t", p, name);
+			} else if (p->ool)
 				fmt(b, p->type.kind == TY_STRING ? "\t\tr%u = (char *)mr%u.addr;\n"
 				                                 : "\t\tr%u = (uint8_t *)mr%u.addr;\n", n, n);
 	}
@@ -1683,6 +2003,19 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->params; p; p = p->next, n++) {
 			if (!p->ool)
 				continue;
+			snprintf(name, sizeof name, "a%u", n);
+			if (is_olist(p)) {
+				char len[24];
+				snprintf(len, sizeof len, "la%u", n);
+				fmt(b, "\t\tif (oa%u) {\n", n);
+				put_olist_region(b, "\t\t\t", olist_fn(m, false, 'a', n), vtext(", %s, &n%s", name),
+				                 "in->cap[oi++]", len);
+				buf_puts(b, "\t\t}\n");
+				if (is_string_list(&p->type))
+					fmt(b, "\t\tfor (size_t ix = 0; ok && ix < na%u; ix++)\n\t\t\tpa%u[ix] = a%u[ix];\n",
+					    n, n, n);
+				continue;
+			}
 			bool str = p->type.kind == TY_STRING;
 			fmt(b, "\t\tif (oa%u) {\n\t\t\tok = ok && ipc_ool_map(in->cap[oi++], na%u%s, &ma%u) == 0;\n",
 			    n, n, str ? " + 1" : "", n);
@@ -1740,12 +2073,22 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			snprintf(name, sizeof name, "r%u", n);
 			struct vref r = {VF_LOCAL, name};
-			if (p->ool)
+			char ool[24];
+			snprintf(ool, sizeof ool, "oor[%u]", j);
+			if (is_olist(p)) {
+				if (is_string_list(&p->type))   /* as the reply function takes them */
+					fmt(b, "\t\t\tfor (size_t ix = 0; ix < nr%u && ix < %u; ix++)\n\t\t\t\tpr%u[ix] = r%u[ix];\n",
+					    n, (unsigned)p->type.bound, n, n);
+				put_olist_enc(b, "\t\t\t", p, olist_fn(m, true, 'r', n),
+				              is_string_list(&p->type) ? vtext(", p%s, n%s", name) : vtext(", %s, n%s", name),
+				              "out", ool);
+				j++;
+			} else if (p->ool)
 				fmt(b, "\t\t\tok = ok && ipc_put_ool_region(out, &wi, &mr%u, %s, %u, %u, %s, &oor[%u]);\n",
 				    n, p->type.kind == TY_STRING ? "0" : vtext("n%s", name),
 				    (unsigned)p->type.bound, p->ool_min, p->type.kind == TY_STRING ? "true" : "false", j++);
 			else
-				put_enc(b, "\t\t\t", &p->type, &r, "out", "&wi");
+				put_enc(b, "\t\t\t", &p->type, &r, "out", "&wi", false);
 		}
 		if (m->outshape) {
 			if (has_cap_list(m->outcaps)) {
@@ -1789,6 +2132,8 @@ static void gen_reply(struct buf *b, const struct method *m)
 	put_reply_proto(b, m);
 	buf_puts(b, m->results || m->outshape ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n"
 	                                      : "\n{\n\tstruct ipc_msg m;\n");
+	if (has_olist(m->results))
+		buf_puts(b, "\tstruct ipc_olist olist;\n");
 	if (m->nool_out)
 		fmt(b, "\tipc_cap ool[%u];\n\n\tipc_caps_none(ool, %u);\n", m->nool_out, m->nool_out);
 	else
@@ -1803,7 +2148,7 @@ static void gen_reply(struct buf *b, const struct method *m)
 		buf_puts(b, "\tif (status == 0) {\n");
 		if (m->outshape)
 			put_shape_enc(b, "\t\t", m->outcaps, "&m", cap_param_name);
-		put_ool_enc(b, "\t\t", m->results, "&m");
+		put_ool_enc(b, "\t\t", m, m->results, 'r', "&m");
 		if (m->outshape && has_cap_list(m->outcaps)) {
 			buf_puts(b, "\t\tok = ok && ");
 			put_shape_count(b, m->outcaps, cap_param_name);
@@ -1849,17 +2194,24 @@ static void gen_client(struct buf *b, const struct ns *ns)
 
 static void gen_server_iface(struct buf *b, const struct decl *i)
 {
-	const struct decl *p = i->parent;
+	const struct decl *p = i->parents ? i->parents->decl : NULL;
 	struct buf path = {0};
 	self_path(i, &path);
 
 	/* void io_file_init(...) */
 	fmt(b, "void %s_init(struct %s *self, const struct %s_iface *iface, ipc_cap endpoint)\n{\n",
 	    i->cname, i->cname, i->cname);
-	if (p)
-		fmt(b, "\t%s_init(&self->base, &iface->base, endpoint);\n}\n\n", p->cname);
-	else
-		buf_puts(b, "\tself->iface = iface;\n\tself->endpoint = endpoint;\n}\n\n");
+	for (const struct parent_ref *r = i->parents; r; r = r->next)
+		fmt(b, "\t%s_init(&self->%s, &iface->%s, endpoint);\n", r->decl->cname, r->field, r->field);
+	if (!p)
+		buf_puts(b, "\tself->iface = iface;\n\tself->endpoint = endpoint;\n");
+	buf_puts(b, "}\n\n");
+
+	for (const struct method *m = i->methods; m; m = m->next) {
+		gen_olist_fns(b, m, m->params, 'a', false);
+		if (m->kind == M_CALL)
+			gen_olist_fns(b, m, m->results, 'r', true);
+	}
 
 	/* int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_msg *out)
 	 * {
@@ -1885,14 +2237,41 @@ static void gen_server_iface(struct buf *b, const struct decl *i)
 	fmt(b, "\tcase IPC_LABEL(%s_ID, IPC_METHOD_DESCRIBE):\n"
 	       "\t\tif (in->nwords != 0 || in->ncaps != 0)\n\t\t\tbreak;\n", i->CNAME);
 	unsigned w = 0;
-	for (const struct decl *a = i; a; a = a->parent, w += 2)
+	for (unsigned k = 0; k <= i->nancestors; k++, w += 2) {
+		const struct decl *a = k ? i->ancestors[k - 1] : i;
 		fmt(b, "\t\tout->word[%u] = %s_ID;\n\t\tout->word[%u] = %s_ABI;\n",
 		    w, a->CNAME, w + 1, a->CNAME);
+	}
 	fmt(b, "\t\tout->nwords = %u;\n\t\treturn ipc_finish(out, 0, 0);\n", w);
-	if (p)
-		fmt(b, "\tdefault:\n\t\treturn %s_handle(&self->base, in, out);\n", p->cname);
-	else
+	/* 	default:                          (several parents: by the label's interface)
+	 * 		switch (IPC_LABEL_IFACE(in->label)) {
+	 * 		case IO_READABLE_ID:
+	 * 			return io_readable_handle(&self->readable, in, out);
+	 * 		}
+	 * 		return fs_node_handle(&self->node, in, out);   (the first parent's) */
+	if (p) {
+		buf_puts(b, "\tdefault:\n");
+		bool any = false;
+		for (const struct parent_ref *r = i->parents->next; r; r = r->next) {
+			bool cases = false;
+			for (unsigned k = 0; k <= r->decl->nancestors; k++) {
+				const struct decl *a = k ? r->decl->ancestors[k - 1] : r->decl;
+				if (gen_route(i, a) != r)
+					continue;
+				if (!any)
+					buf_puts(b, "\t\tswitch (IPC_LABEL_IFACE(in->label)) {\n");
+				fmt(b, "\t\tcase %s_ID:\n", a->CNAME);
+				any = cases = true;
+			}
+			if (cases)
+				fmt(b, "\t\t\treturn %s_handle(&self->%s, in, out);\n", r->decl->cname, r->field);
+		}
+		if (any)
+			buf_puts(b, "\t\t}\n");
+		fmt(b, "\t\treturn %s_handle(&self->%s, in, out);\n", p->cname, i->parents->field);
+	} else {
 		buf_puts(b, "\tdefault:\n\t\tst = IPC_ENOSYS;\n\t\tbreak;\n");
+	}
 	buf_puts(b, "\t}\n\treturn ipc_reject(in, out, st);\n}\n\n");
 
 	/* int io_file_dispatch(struct io_file *self): receive, handle, reply */
@@ -1961,7 +2340,7 @@ void gen_value_encode(struct buf *b, const char *ind, const struct typeref *t, c
                       const char *m, const char *w)
 {
 	struct vref r = {VF_PARAM, name};
-	put_enc(b, ind, t, &r, m, w);
+	put_enc(b, ind, t, &r, m, w, false);
 }
 
 void gen_value_local_setup(struct buf *b, const struct typeref *t, const char *name)
@@ -1999,9 +2378,9 @@ void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, con
 		fmt(b, "%s%s = fz_byte() %% %u;\n%sfz_fill(%s, %s < %u ? %s : %u);\n", ind, cnt, n + 2,
 		    ind, x, cnt, n, cnt, n);
 		return;
-	case TY_LIST: {
-		fmt(b, "%s%s = fz_byte() %% %u;\n", ind, cnt, n + 2);
-		fmt(b, "%sfor (size_t ix%u = 0; ix%u < %u; ix%u++) {\n", ind, depth, depth, n, depth);
+	case TY_LIST: {   /* a count from a byte: no more elements than 256 to fill */
+		fmt(b, "%s%s = fz_byte() %% %u;\n", ind, cnt, n + 2 < 256 ? n + 2 : 256);
+		fmt(b, "%sfor (size_t ix%u = 0; ix%u < %u; ix%u++) {\n", ind, depth, depth, n < 256 ? n : 256, depth);
 		char in2[32], *ex = malloc(strlen(x) + 32);
 		snprintf(in2, sizeof in2, "%s\t", ind);
 		sprintf(ex, "%s[ix%u]", x, depth);

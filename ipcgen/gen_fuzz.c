@@ -159,9 +159,10 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		snprintf(name, sizeof name, "a%u", n);
 		/* one that may be out of line reached here inline (the fuzzer
-		 * makes no regions): at most ool_min bytes */
+		 * makes no regions): a byte array or string of at most ool_min
+		 * bytes, a list of at most ool_min words (its own bound holds) */
 		struct typeref t = p->type;
-		if (p->ool)
+		if (p->ool && p->type.kind != TY_LIST)
 			t.bound = p->ool_min;
 		gen_value_encode(b, "\t", &t, name, "&enc", "&w");
 	}
@@ -189,15 +190,15 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	buf_puts(b, "\treturn st;\n}\n\n");
 }
 
-/* The interface chain from the root: i and its ancestors, root first. */
+/* i and its ancestors, the most distant first (each after what it inherits
+ * when a single chain): ancestors in reverse, then i. */
 static size_t chain(const struct decl *i, const struct decl **v, size_t max)
 {
 	size_t n = 0;
-	for (const struct decl *d = i; d && n < max; d = d->parent)
-		n++;
-	size_t k = n;
-	for (const struct decl *d = i; d && k > 0; d = d->parent)
-		v[--k] = d;
+	for (unsigned k = i->nancestors; k-- > 0 && n < max;)
+		v[n++] = i->ancestors[k];
+	if (n < max)
+		v[n++] = i;
 	return n;
 }
 
@@ -231,8 +232,8 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 	for (const struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_IFACE)
 			continue;
-		const struct decl *ch[64];
-		size_t n = chain(d, ch, 64);
+		const struct decl *ch[256];
+		size_t n = chain(d, ch, 256);
 		for (size_t k = 0; k < n && nall < 4096; k++)
 			if (!in_list(all, nall, ch[k]))
 				all[nall++] = ch[k];
@@ -277,8 +278,8 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 	for (const struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_IFACE)
 			continue;
-		const struct decl *ch[64];
-		size_t n = chain(d, ch, 64);
+		const struct decl *ch[256];
+		size_t n = chain(d, ch, 256);
 		/* The labels to try: every method of the chain, describe, one past the last. */
 		bfmt(b, "/* ---- %s */\nstatic const uint64_t fz_labels%u[] = {\n", d->cname, ntargets);
 		for (size_t k = 0; k < n; k++) {
@@ -296,11 +297,11 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 		unsigned entry = 0;
 		struct buf path = {0};
 		for (size_t k = n; k-- > 0;) {
-			/* ch[k]'s entries sit under one ".base" per level below d. */
+			/* ch[k]'s entries sit in the part that answers for it:
+			 * "vt.base.base.", "vt.readable.base." */
 			path.len = 0;
 			buf_puts(&path, "vt.");
-			for (size_t l = k + 1; l < n; l++)
-				buf_puts(&path, "base.");
+			gen_part_path(&path, d, ch[k]);
 			buf_putc(&path, 0);
 			unsigned stub = first_method(all, nall, ch[k]);
 			for (const struct method *m = ch[k]->methods; m; m = m->next, entry++, stub++)

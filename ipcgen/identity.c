@@ -206,19 +206,21 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 
 /*
  * The fingerprint: XXH3-64 (seed 0) of
- *   "ipcgen-abi 1\ninterface NS::NAME ID\n" ["parent PARENT-FINGERPRINT\n"]
+ *   "ipcgen-abi 1\ninterface NS::NAME ID\n", "parent PARENT-FINGERPRINT\n" per
+ *   parent in the order written,
  *   and per method "KIND N {CAPS;OUTCAPS} (PARAMS) RESULT[ raises CODES]\n"
  * with IDs and fingerprints in lower-case hex (8 and 16 digits).
  *
  * The text is written into the scratch buffer b, one interface at a time
- * (a parent's first); each method's signature (m->sig, "KIND {CAPS;...")
+ * (the parents' first); each method's signature (m->sig, "KIND {CAPS;...")
  * is copied out of its line at its exact size.
  */
 static uint64_t fingerprint(struct strpool *a, struct buf *b, struct decl *i)
 {
 	if (i->fingerprint)
 		return i->fingerprint;
-	uint64_t parent = i->parent ? fingerprint(a, b, i->parent) : 0;
+	for (struct parent_ref *r = i->parents; r; r = r->next)
+		fingerprint(a, b, r->decl);
 	b->len = 0;
 	buf_puts(b, "ipcgen-abi 1\ninterface ");
 	buf_puts(b, i->ns->name);
@@ -227,9 +229,9 @@ static uint64_t fingerprint(struct strpool *a, struct buf *b, struct decl *i)
 	put_c(b, ' ');
 	put_hex(b, i->id, 8);
 	put_c(b, '\n');
-	if (i->parent) {
+	for (const struct parent_ref *r = i->parents; r; r = r->next) {
 		buf_putn(b, "parent ", 7);
-		put_hex(b, parent, 16);
+		put_hex(b, r->decl->fingerprint, 16);
 		put_c(b, '\n');
 	}
 	for (struct method *m = i->methods; m; m = m->next) {

@@ -294,9 +294,9 @@ struct member {               /* enum or bits member */
 };
 
 /* Out of line (mercury/ipc.h): a side too large for a message at its
- * bounds carries its byte arrays and strings in regions of their own when
- * longer than what the message's words leave each of them (ool_min),
- * bounds up to OOL_MAX. */
+ * bounds carries its byte arrays, strings and lists in regions of their own
+ * when longer than what the message's words leave each of them (ool_min),
+ * up to OOL_MAX bytes. */
 #define OOL_MAX (1u << 24)
 
 struct param {                /* a parameter, result or struct field */
@@ -306,8 +306,8 @@ struct param {                /* a parameter, result or struct field */
 	struct loc loc;
 	struct typeref type;
 	bool list;            /* page... */
-	bool ool;             /* a byte array or string that may go out of line (check) */
-	unsigned ool_min;     /* ... when longer than this many bytes */
+	bool ool;             /* a byte array, string or list that may go out of line (check) */
+	unsigned ool_min;     /* ... when longer than this many bytes (a list: words) */
 };
 
 enum method_kind { M_CALL, M_SEND, M_SKIP };
@@ -347,6 +347,16 @@ struct method {
 
 enum decl_kind { D_ENUM, D_IFACE, D_ERROR, D_CONST, D_STRUCT, D_BITS };
 
+/* A parent of an interface, as written after '::'. */
+struct parent_ref {
+	struct parent_ref *next;
+	struct qname name;
+	struct decl *decl;    /* once resolved; NULL if unknown or in a cycle (check) */
+	/* Its part of the C object and vtable: "base" for a sole parent, else
+	 * named after it (check) */
+	const char *field;
+};
+
 struct decl {
 	struct decl *next;
 	enum decl_kind kind;
@@ -373,9 +383,11 @@ struct decl {
 	unsigned nfields;
 	uint64_t max_words;   /* D_STRUCT: the most words a value takes (check) */
 	/* D_IFACE */
-	bool has_parent;
-	struct qname parent_name;
-	struct decl *parent;
+	struct parent_ref *parents;   /* as written, left to right */
+	/* Every interface it inherits from, each once: depth first, parents
+	 * left to right, an interface reached again skipped (check). */
+	struct decl **ancestors;
+	unsigned nparents, nancestors;
 	struct method *methods;
 	unsigned nmethods;
 	unsigned skip_tail;   /* 'skip;' entries after the last method */
@@ -435,6 +447,9 @@ struct ns *unit_load(struct unit *u, const char *path, bool primary);
 bool check_unit(struct unit *u);
 /* Frees everything the unit holds. */
 void unit_free(struct unit *u);
+/* The most words a value of type t takes on the wire, its bounds full
+ * (saturating); once checked. */
+uint64_t type_words(const struct typeref *t);
 
 /* ---- compat: lock files and breaking-change reports -------------------- */
 
@@ -471,6 +486,12 @@ void gen_value_local_setup(struct buf *b, const struct typeref *t, const char *n
 void gen_value_local_pass(struct buf *b, const struct typeref *t, const char *name);
 void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, const char *x,
                     const char *cnt, const char *has, unsigned depth);
+/* The parent of interface i through which its ancestor a is answered: the
+ * first that is a or inherits from it. */
+const struct parent_ref *gen_route(const struct decl *i, const struct decl *a);
+/* Appends the path from i's vtable or object to the part of its ancestor a
+ * that answers for a: "base.base.", "readable.base." (nothing if a is i). */
+void gen_part_path(struct buf *b, const struct decl *i, const struct decl *a);
 /* Writes NS_fuzz.c, the libFuzzer target over the servers of ns (gen_fuzz.c). */
 void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *out);
 

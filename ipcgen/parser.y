@@ -84,6 +84,7 @@
 %type raise {struct qname}
 %type raises {struct qname_list}
 %type qname_list {struct qname_list}
+%type parents {struct parent_list}
 
 /* file: 'namespace' NAME ';' decl*
  * PART is never in a file: parse_file hands it in first when it parses a
@@ -138,11 +139,13 @@ member_list(L) ::= member_list(A) COMMA member(M). { L = ast_member_list(&A, M);
 member(M) ::= IDENT(N).                         { M = ast_member(p, &N, NULL); }
 member(M) ::= IDENT(N) EQ value(V).             { M = ast_member(p, &N, &V); }
 
-/* interface: 'interface' NAME ['::' qname] '{' method* '}' [';'] */
+/* interface: 'interface' NAME ['::' qname, ...] '{' method* '}' [';'] */
 iface_decl ::= INTERFACE(K) IDENT(N) LBRACE methods(M) RBRACE opt_semi.
 	{ ast_interface(p, &K, &N, NULL, M); }
-iface_decl ::= INTERFACE(K) IDENT(N) SCOPE qname(P) LBRACE methods(M) RBRACE opt_semi.
+iface_decl ::= INTERFACE(K) IDENT(N) SCOPE parents(P) LBRACE methods(M) RBRACE opt_semi.
 	{ ast_interface(p, &K, &N, &P, M); }
+parents(L) ::= qname(Q).                        { L = ast_parent_list(p, NULL, &Q); }
+parents(L) ::= parents(A) COMMA qname(Q).       { L = ast_parent_list(p, &A, &Q); }
 
 methods(L) ::= .                                { memset(&L, 0, sizeof L); }
 methods(L) ::= methods(A) method(M).            { L = ast_method_list(&A, M); }

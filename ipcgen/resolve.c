@@ -391,22 +391,34 @@ void check_errors(struct checker *c, struct ns *ns)
 	}
 }
 
-void check_parent(struct checker *c, struct decl *i)
+/* interface NAME :: qname, ...: each parent an interface, named once. */
+void check_parents(struct checker *c, struct decl *i)
 {
-	if (!i->has_parent)
-		return;
-	struct typeref t = {.name = i->parent_name};
-	if (!resolve_what(c, i->ns, &t, "interface"))
-		return;
-	if (t.kind != TY_IFACE) {
-		diag_error(c->d, t.name.loc, "'%s' is not an interface; only interfaces can be inherited",
-		           type_text(c->a, &t));
-		return;
+	for (struct parent_ref *r = i->parents; r; r = r->next) {
+		struct typeref t = {.name = r->name};
+		if (!resolve_what(c, i->ns, &t, "interface"))
+			continue;
+		if (t.kind != TY_IFACE) {
+			diag_error(c->d, t.name.loc, "'%s' is not an interface; only interfaces can be inherited",
+			           type_text(c->a, &t));
+			continue;
+		}
+		const struct parent_ref *old = i->parents;
+		while (old != r && old->decl != t.decl)
+			old = old->next;
+		if (old != r) {
+			diag_error(c->d, r->name.loc, "interface '%s' names its parent '%s' twice",
+			           qualified(c->a, i), qualified(c->a, t.decl));
+			diag_note(c->d, old->name.loc, "'%s' is first named here", type_text(c->a, &t));
+			continue;
+		}
+		r->decl = t.decl;
 	}
-	i->parent = t.decl;
 }
 
-/* Marks interfaces in an inheritance cycle; returns false for those. */
+/* Marks interfaces in an inheritance cycle; returns false for those.  A
+ * parent that closes a cycle, or leads into one, is dropped (decl NULL),
+ * so later checks see none there. */
 bool check_cycle(struct checker *c, struct decl *i)
 {
 	if (i->state == 2)
@@ -414,21 +426,26 @@ bool check_cycle(struct checker *c, struct decl *i)
 	if (i->state == 1 || i->state == 3)
 		return false;
 	i->state = 1;
-	if (i->parent && i->parent->state == 1) {
-		/* The cycle closes here: report it once, at this edge. */
-		if (i->parent == i)
-			diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself",
-			           qualified(c->a, i));
-		else
-			diag_error(c->d, i->parent_name.loc, "interface '%s' inherits from itself (through '%s')",
-			           qualified(c->a, i), qualified(c->a, i->parent));
-		i->state = 3;
-		i->parent = NULL;
-		return false;
+	bool ok = true;
+	for (struct parent_ref *r = i->parents; r; r = r->next) {
+		struct decl *p = r->decl;
+		if (!p)
+			continue;
+		if (p->state == 1) {
+			/* The cycle closes here: report it once, at this edge. */
+			if (p == i)
+				diag_error(c->d, r->name.loc, "interface '%s' inherits from itself",
+				           qualified(c->a, i));
+			else
+				diag_error(c->d, r->name.loc, "interface '%s' inherits from itself (through '%s')",
+				           qualified(c->a, i), qualified(c->a, p));
+			r->decl = NULL;
+			ok = false;
+		} else if (!check_cycle(c, p)) {
+			r->decl = NULL;   /* later checks see no parent there */
+			ok = false;
+		}
 	}
-	bool ok = !i->parent || check_cycle(c, i->parent);
 	i->state = ok ? 2 : 3;
-	if (!ok)
-		i->parent = NULL;   /* later checks see no parent */
 	return ok;
 }

@@ -44,7 +44,7 @@ static uint64_t words_mul(uint64_t a, uint64_t b)
 	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
 }
 
-static uint64_t type_words(const struct typeref *t)
+uint64_t type_words(const struct typeref *t)
 {
 	uint64_t w;
 	switch (t->kind) {
@@ -327,16 +327,122 @@ void check_enum(struct checker *c, struct decl *e)
 
 /* ---- interfaces and methods ------------------------------------------------ */
 
-static const struct method *find_inherited(const struct decl *i, const char *name,
-                                           const struct decl **owner)
+/* Makes room for need elements of size elem in *v (capacity *cap), in the
+ * checker's scratch arena; what it held is kept. */
+static void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need, size_t elem)
 {
-	for (const struct decl *p = i->parent; p; p = p->parent)
-		for (const struct method *m = p->methods; m; m = m->next)
-			if (strcmp(m->name, name) == 0) {
-				*owner = p;
-				return m;
+	if (need <= *cap)
+		return v;
+	size_t want = *cap ? *cap : 64;
+	while (want < need)
+		want *= 2;
+	void *w = arena_alloc(&c->tmp, want * elem);
+	if (n)
+		memcpy(w, v, n * elem);
+	*cap = want;
+	return w;
+}
+
+/* Appends p and what it inherits to c->anc, depth first, parents left to
+ * right, unless p was met already (and its ancestors with it).  Parents in
+ * a cycle were dropped (check_cycle). */
+static void gather(struct checker *c, struct decl *const *p)
+{
+	if (!*p || dups_put(&c->ancestry, p, sizeof *p, *p))
+		return;
+	c->anc = room(c, c->anc, &c->capanc, c->nanc, c->nanc + 1, sizeof *c->anc);
+	c->anc[c->nanc++] = *p;
+	for (struct parent_ref *r = (*p)->parents; r; r = r->next)
+		gather(c, &r->decl);
+}
+
+/*
+ * i's ancestors in order into c->anc; the names of what it inherits into
+ * c->values (name -> 1 + its index in c->inh), each name once: a name that
+ * two parents bring from different interfaces is ambiguous (a name one
+ * parent brings twice is that parent's error, reported there).
+ */
+static void ancestry(struct checker *c, struct decl *i)
+{
+	dups_clear(&c->ancestry);
+	dups_clear(&c->values);
+	c->nanc = 0;
+	size_t ninh = 0;
+	for (const struct parent_ref *r = i->parents; r; r = r->next) {
+		size_t from = c->nanc;
+		gather(c, &r->decl);
+		/* what this parent brought: anc[from..nanc) */
+		for (size_t x = from; x < c->nanc; x++) {
+			const struct decl *a = c->anc[x];
+			c->inh = room(c, c->inh, &c->capinh, ninh, ninh + a->nmethods, sizeof *c->inh);
+			for (const struct method *m = a->methods; m; m = m->next) {
+				if (m->dup)
+					continue;
+				c->inh[ninh] = (struct inherited){m, a, r};
+				uintptr_t k = (uintptr_t)dups_put(&c->values, m->name, strlen(m->name),
+				                                   (void *)(uintptr_t)(ninh + 1));
+				const struct inherited *old = k ? &c->inh[k - 1] : NULL;
+				if (!old) {
+					ninh++;
+				} else if (old->via != r) {
+					diag_error(c->d, r->name.loc,
+					           "interface '%s' inherits a method '%s' from both '%s' and '%s'; rename one",
+					           qualified(c->a, i), m->name, qualified(c->a, old->owner),
+					           qualified(c->a, a));
+					diag_note(c->d, old->m->loc, "'%s' of '%s' is declared here", m->name,
+					          qualified(c->a, old->owner));
+					diag_note(c->d, m->loc, "'%s' of '%s' is declared here", m->name,
+					          qualified(c->a, a));
+				}
 			}
-	return NULL;
+		}
+	}
+}
+
+/* The method i inherits under name, and whose it is; NULL if none. */
+static const struct inherited *inherited(struct checker *c, const char *name)
+{
+	if (!c->nanc)
+		return NULL;
+	uintptr_t k = (uintptr_t)dups_put(&c->values, name, strlen(name), NULL);
+	return k ? &c->inh[k - 1] : NULL;
+}
+
+/* Names of the parts of i's C object and vtable, one per parent: "base"
+ * for a sole parent; else each parent's name, or, where two parents share
+ * one, their namespace's and their name. */
+static void name_parts(struct checker *c, struct decl *i)
+{
+	bool under;
+	if (i->nparents == 1) {
+		i->parents->field = "base";
+		return;
+	}
+	for (struct parent_ref *r = i->parents; r; r = r->next) {
+		const char *name = r->decl ? r->decl->name : r->name.name;
+		bool shared = false;
+		for (struct parent_ref *o = i->parents; o && !shared; o = o->next)
+			shared = o != r && strcmp(o->decl ? o->decl->name : o->name.name, name) == 0;
+		if (shared && r->decl)
+			name = arena_printf(c->a, "%s_%s", r->decl->ns->name, name);
+		r->field = c_local(&c->strs, name, &under);
+		/* one named so already ('x_node' beside x::node and y::node) */
+		for (bool taken = true; taken;) {
+			taken = false;
+			for (const struct parent_ref *o = i->parents; o != r && !taken; o = o->next)
+				taken = strcmp(o->field, r->field) == 0;
+			if (taken)
+				r->field = escape_more(&c->strs, r->field);
+		}
+	}
+}
+
+bool part_named(const struct decl *i, const char *name)
+{
+	for (const struct parent_ref *r = i->parents; r; r = r->next)
+		if (r->field && strcmp(r->field, name) == 0)
+			return true;
+	return false;
 }
 
 /* The earlier parameter of m (in caps, outcaps, params order) before p
@@ -457,29 +563,26 @@ static unsigned count_single(const struct param *p)
 }
 
 /* Whether a value may go out of line on a side too large for a message: a
- * byte array or string, a parameter or result itself, not optional. */
-static bool spillable(const struct typeref *t)
+ * byte array or string (a list too, if lists), a parameter or result
+ * itself, not optional. */
+static bool spillable(const struct typeref *t, bool lists)
 {
-	return (t->kind == TY_BYTES || t->kind == TY_STRING) && !t->optional;
+	return (t->kind == TY_BYTES || t->kind == TY_STRING || (lists && t->kind == TY_LIST)) &&
+	       !t->optional;
 }
 
-/*
- * A side of words words at its bounds that a message cannot hold (p, or
- * the one result ret): the words its other values take at their bounds are
- * set aside, and what is left is shared among its byte arrays and strings,
- * each inline up to its share (a length word and ool_min bytes) and out of
- * line past it.  *n of them may go out of line; the words the side takes
- * then.
- */
-static uint64_t spill(struct checker *c, struct method *m, struct param *p, struct typeref *ret,
-                      unsigned *n, uint64_t words, unsigned max_words)
+/* The share of each value of the side (p, or the one result ret) that may
+ * go out of line: the words its other values take at their bounds set
+ * aside, what is left divided evenly among them (a length or count word
+ * each included); false if there is no room for them. */
+static bool side_share(struct param *p, struct typeref *ret, bool lists, unsigned max_words,
+                       uint64_t *share, uint64_t *others_words)
 {
 	uint64_t others = 0;
 	unsigned k = 0;
-	*n = 0;
 	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
 		struct typeref *t = q ? &q->type : ret;
-		if (t->kind != TY_VOID && spillable(t))
+		if (t->kind != TY_VOID && spillable(t, lists))
 			k++;
 		else if (t->kind != TY_VOID)
 			others = words_add(others, type_words(t));
@@ -487,13 +590,36 @@ static uint64_t spill(struct checker *c, struct method *m, struct param *p, stru
 			break;
 	}
 	if (!k || others + 2 * (uint64_t)k > max_words)
+		return false;
+	*share = (max_words - others) / k;
+	*others_words = others;
+	return true;
+}
+
+/*
+ * A side of words words at its bounds that a message cannot hold (p, or
+ * the one result ret): what is left of the words once its other values
+ * take theirs is shared among its byte arrays and strings, each inline up
+ * to its share and out of line past it (a length word and ool_min bytes).
+ * Its lists take part, each inline up to ool_min words (its count word
+ * included), only if at their bounds they leave no room: a side that fit
+ * before lists went out of line keeps its encoding.  *n values may go out
+ * of line; the words the side takes then.
+ */
+static uint64_t spill(struct checker *c, struct method *m, struct param *p, struct typeref *ret,
+                      unsigned *n, uint64_t words, unsigned max_words)
+{
+	uint64_t share, others;
+	bool lists = !side_share(p, ret, false, max_words, &share, &others);
+	*n = 0;
+	if (lists && !side_share(p, ret, true, max_words, &share, &others))
 		return words;   /* no room even so: the caller says why */
-	uint64_t share = (max_words - others) / k;   /* words, the length's included */
-	unsigned min = (unsigned)((share - 1) * 8);
 	words = others;
 	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
 		struct typeref *t = q ? &q->type : ret;
-		if (t->kind != TY_VOID && spillable(t) && t->bound > min) {
+		uint64_t tw = t->kind != TY_VOID ? type_words(t) : 0;
+		if (t->kind != TY_VOID && spillable(t, lists) && tw > share) {
+			unsigned min = (unsigned)(t->kind == TY_LIST ? share : (share - 1) * 8);
 			if (q) {
 				q->ool = true;
 				q->ool_min = min;
@@ -503,11 +629,17 @@ static uint64_t spill(struct checker *c, struct method *m, struct param *p, stru
 			}
 			++*n;
 			words = words_add(words, share);
-			if (t->bound > OOL_MAX)
+			if (t->kind != TY_LIST && t->bound > OOL_MAX)
 				diag_error(c->d, q ? q->loc : t->name.loc,
 				           "'%s' of '%s' may be up to %llu bytes; out of line, a value takes at most %u",
 				           q ? q->name : "result", m->name, (unsigned long long)t->bound, OOL_MAX);
-		} else if (t->kind != TY_VOID && spillable(t)) {
+			else if (t->kind == TY_LIST && tw > OOL_MAX / 8)
+				diag_error(c->d, q ? q->loc : t->name.loc,
+				           "'%s' of '%s' may take up to %llu words (%s bytes); out of line, a list takes at most %u words (%u bytes)",
+				           q ? q->name : "result", m->name, (unsigned long long)tw,
+				           tw > UINT64_MAX / 8 ? "more than 2^64" : arena_printf(c->a, "%llu", (unsigned long long)tw * 8),
+				           OOL_MAX / 8, OOL_MAX);
+		} else if (t->kind != TY_VOID && spillable(t, lists)) {
 			words = words_add(words, type_words(t));
 		}
 		if (!q)
@@ -591,7 +723,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		diag_error(c->d, m->results->loc, "'send %s' cannot return a value: a send has no reply", m->name);
 	else if (rwords > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays and strings that are results themselves, not optional, go out of line",
+		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays, strings and lists that are results themselves, not optional, go out of line",
 		           m->name, (unsigned long long)rwords, u->max_words);
 	if (m->kind == M_SEND) {
 		if (m->has_ret && m->ret.kind != TY_VOID)
@@ -603,7 +735,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	}
 
 	/* Does it fit one message each way? */
-	if (m->max_words > u->max_words && !m->variable)
+	if (m->max_words > u->max_words && !m->variable && !m->general)
 		diag_error(c->d, m->loc, "'%s' has %u parameters; a message carries at most %u words",
 		           m->name, m->nparams, u->max_words);
 	else if (m->max_words > u->max_words && !m->general)
@@ -612,7 +744,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		           m->name, m->max_words, u->max_words);
 	else if (m->max_words > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays and strings that are parameters themselves, not optional, go out of line",
+		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays, strings and lists that are parameters themselves, not optional, go out of line",
 		           m->name, (unsigned long long)words, u->max_words);
 
 	/* raises (e, ...): errors, each once; a send has no reply to carry one. */
@@ -758,6 +890,8 @@ static void check_fields(struct checker *c, struct decl *i)
 
 void check_interface(struct checker *c, struct decl *i)
 {
+	ancestry(c, i);
+	name_parts(c, i);
 	dups_clear(&c->names);
 	unsigned n = 0;
 	for (struct method *m = i->methods; m; m = m->next) {
@@ -769,15 +903,17 @@ void check_interface(struct checker *c, struct decl *i)
 			diag_error(c->d, m->loc, "duplicate method '%s' in interface '%s'", m->name, i->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", m->name);
 		} else {
-			const struct decl *owner;
-			const struct method *inh = find_inherited(i, m->name, &owner);
-			if (inh) {
+			const struct inherited *h = inherited(c, m->name);
+			if (h) {
 				diag_error(c->d, m->loc, "method '%s' clashes with '%s' inherited from '%s'",
-				           m->name, m->name, qualified(c->a, owner));
-				diag_note(c->d, inh->loc, "'%s' is declared here", m->name);
+				           m->name, m->name, qualified(c->a, h->owner));
+				diag_note(c->d, h->m->loc, "'%s' is declared here", m->name);
 			}
 		}
 		check_method(c, i, m);
+		/* A vtable entry named as a parent's part: the entry is escaped. */
+		while (part_named(i, m->field))
+			m->field = escape_more(&c->strs, m->field);
 	}
 	n += i->skip_tail;
 	if (n > 0xffff)
@@ -785,13 +921,23 @@ void check_interface(struct checker *c, struct decl *i)
 		           i->name, n);
 	check_fields(c, i);
 
-	/* describe answers with an (ID, fingerprint) pair per level. */
-	unsigned depth = 1;
-	for (const struct decl *p = i->parent; p; p = p->parent)
-		depth++;
-	if (depth * 2 > c->u->max_words)
-		diag_error(c->d, i->loc, "interface '%s' is %u levels deep; describe's reply carries at most %u",
-		           i->name, depth, c->u->max_words / 2);
+	/* describe answers with an (ID, fingerprint) pair per interface. */
+	unsigned most = c->u->max_words / 2;
+	if (c->nanc + 1 > most) {
+		bool chain = true;
+		for (size_t k = 0; k < c->nanc && chain; k++)
+			chain = c->anc[k]->nparents <= 1;
+		if (chain && i->nparents == 1)
+			diag_error(c->d, i->loc, "interface '%s' is %zu levels deep; describe's reply carries at most %u",
+			           i->name, c->nanc + 1, most);
+		else
+			diag_error(c->d, i->loc, "interface '%s' and its ancestors are %zu interfaces; describe's reply carries at most %u",
+			           i->name, c->nanc + 1, most);
+	} else if (c->nanc) {
+		i->ancestors = arena_alloc(c->a, c->nanc * sizeof *i->ancestors);
+		memcpy(i->ancestors, c->anc, c->nanc * sizeof *i->ancestors);
+		i->nancestors = (unsigned)c->nanc;
+	}
 
 	const char *q = qualified(c->a, i);
 	i->id = fnv1a32(q, strlen(q));

@@ -1,14 +1,15 @@
 #!/bin/sh
-# ipcctl.sh IPCCTL SERVER GENDIR WORKDIR LANGSERVER: runs the ctltest::kv server
+# ipcctl.sh IPCCTL SERVER GENDIR WORKDIR LANGSERVER MULTISERVER: runs the ctltest::kv server
 # (tests/ipcctl/server.c, its stubs generated into GENDIR) and calls every
 # method of tests/ipcctl/ctltest.ipc through IPCCTL, asserting its exact
 # output and exit status: results as text and JSON, declared errors,
 # statuses, bad arguments of each type, unknown names, capabilities passed
 # and returned, a send, list with matching and mismatching fingerprints, a
 # killed server and a path with no server.  Then lang.sh: language 2's
-# values of tests/ipcctl/ctllang.ipc, served by LANGSERVER.
+# values of tests/ipcctl/ctllang.ipc, served by LANGSERVER; then multi.sh:
+# methods of every ancestor of multi::log, served by MULTISERVER.
 set -u
-ctl=$1 server=$2 gen=$3 work=$4 lang_server=$5
+ctl=$1 server=$2 gen=$3 work=$4 lang_server=$5 multi_server=$6
 dir=tests/ipcctl
 rm -rf "$work"
 mkdir -p "$work"
@@ -270,6 +271,8 @@ t 3 "2> ipcctl: cannot reach '$sock': Connection refused" list "$sock" $dir/ctlt
 
 server_bin=$lang_server
 . tests/ipcctl/lang.sh
+server_bin=$multi_server
+. tests/ipcctl/multi.sh
 
 echo "ipcctl: $n checks, $fails failed"
 [ $fails -eq 0 ]

@@ -6,7 +6,10 @@
  * reply function; descriptors counted on both sides, so that a region kept
  * anywhere shows; and regions made by hand that a server and a client must
  * refuse: short, long, unsealed, not a memfd, for a length that is inline,
- * missing, a string without its NUL or with one inside.
+ * missing, a string without its NUL or with one inside.  Lists (of
+ * scalars, of structs, of strings) likewise: every count around their
+ * share, and regions whose words are short, long, past the bound, an
+ * element invalid, padding not zero.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -104,9 +107,75 @@ static int srv_caps(struct ool_store *self, const ipc_cap *fds, size_t nfds, con
 	return 0;
 }
 
+static int srv_nums(struct ool_store *self, const uint32_t *v, size_t nv, uint32_t *result,
+                    size_t *nresult)
+{
+	(void)self;
+	memcpy(result, v, nv * sizeof *v);
+	*nresult = nv;
+	return 0;
+}
+
+/* got: v as it came; n: the sum of the ids.  tag 1: a count past the
+ * bound, the server's fault; tag 2: a bad element, likewise. */
+static int srv_items(struct ool_store *self, const struct ool_item *v, size_t nv, uint32_t tag,
+                     struct ool_item *got, size_t *ngot, uint64_t *n)
+{
+	(void)self;
+	memcpy(got, v, nv * sizeof *v);
+	*ngot = tag == 1 ? 20001 : nv;
+	if (tag == 2 && nv)
+		got[nv - 1].color = (enum ool_color)7;
+	*n = 0;
+	for (size_t i = 0; i < nv; i++)
+		*n += v[i].id;
+	return 0;
+}
+
+static int srv_names(struct ool_store *self, const char *const *v, size_t nv, char (*result)[101],
+                     size_t *nresult)
+{
+	(void)self;
+	for (size_t i = 0; i < nv; i++)
+		strcpy(result[i], v[i]);
+	*nresult = nv;
+	return 0;
+}
+
+static int srv_items_later(struct ool_store *self, const struct ool_item *v, size_t nv,
+                           struct ool_item *result, size_t *nresult)
+{
+	(void)self, (void)result, (void)nresult;
+	ipc_cap r;
+	int st = ipc_reply_save(&r);
+	if (st != 0)
+		return st;
+	ool_store_items_later_reply(r, 0, v, nv);
+	return IPC_DEFERRED;
+}
+
+static void srv_sink(struct ool_store *self, const struct ool_item *v, size_t nv)
+{
+	(void)self, (void)v;
+	dropped += nv;
+}
+
+static int srv_pair(struct ool_store *self, const uint32_t *a, size_t na, const uint32_t *b,
+                    size_t nb, uint64_t *result)
+{
+	(void)self;
+	*result = 0;
+	for (size_t i = 0; i < na; i++)
+		*result += a[i];
+	for (size_t i = 0; i < nb; i++)
+		*result += b[i];
+	return 0;
+}
+
 static const struct ool_store_iface impl = {
 	.put = srv_put, .get = srv_get, .echo = srv_echo, .later = srv_later, .drop = srv_drop,
-	.count = srv_count, .fds = srv_fds, .caps = srv_caps,
+	.count = srv_count, .fds = srv_fds, .caps = srv_caps, .nums = srv_nums, .items = srv_items,
+	.names = srv_names, .items_later = srv_items_later, .sink = srv_sink, .pair = srv_pair,
 };
 
 /* ---- the fixture ------------------------------------------------------------------- */
@@ -412,6 +481,389 @@ START_TEST(client_refuses_hostile_regions)
 }
 END_TEST
 
+/* ---- lists out of line ------------------------------------------------------------ */
+
+/* A list's share: nums' and names' lists are alone on their sides (488
+ * words, their count word included), items' beside a word (487). */
+static const size_t counts[] = {0, 1, 486, 487, 488, 489, 10000, 100000};
+#define NCOUNTS (sizeof counts / sizeof counts[0])
+
+START_TEST(list_of_scalars_every_count_both_ways)
+{
+	int fds0 = open_fds();
+	uint32_t sfds = server_fds();
+	uint32_t *v = malloc(100000 * sizeof *v), *back = malloc(100001 * sizeof *back);
+	for (size_t i = 0; i < 100000; i++)
+		v[i] = (uint32_t)(i * 2654435761u);
+	for (size_t i = 0; i < NCOUNTS; i++) {
+		size_t n = counts[i], nback = 7;
+		memset(back, 0xee, 100001 * sizeof *back);
+		ck_assert_int_eq(ool_store_nums(client, v, n, back, &nback), 0);
+		ck_assert_uint_eq(nback, n);
+		ck_assert(memcmp(back, v, n * sizeof *v) == 0);
+		ck_assert_uint_eq(back[n], 0xeeeeeeeeu);
+	}
+	/* past the bound, or NULL with elements: refused before anything is sent */
+	size_t nback;
+	ck_assert_int_eq(ool_store_nums(client, v, 100001, back, &nback), IPC_EINVAL);
+	ck_assert_int_eq(ool_store_nums(client, NULL, 600, back, &nback), IPC_EINVAL);
+	/* two lists sharing the words: 244 each */
+	static const size_t pairs[][2] = {{243, 243}, {243, 244}, {244, 0}, {0, 244}, {5000, 1}, {100000, 100000}};
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		uint64_t sum = 0, want = 0;
+		for (size_t k = 0; k < pairs[i][0]; k++)
+			want += v[k];
+		for (size_t k = 0; k < pairs[i][1]; k++)
+			want += v[k];
+		ck_assert_int_eq(ool_store_pair(client, v, pairs[i][0], v, pairs[i][1], &sum), 0);
+		ck_assert_uint_eq(sum, want);
+	}
+	free(v);
+	free(back);
+	ck_assert_int_eq(open_fds(), fds0);
+	ck_assert_uint_eq(server_fds(), sfds);
+}
+END_TEST
+
+/* Items of 9 words each (an id, an 8-byte name, two tags, no note, a
+ * colour, a permission) but every seventh, which has a note (2 more). */
+static void fill_items(struct ool_item *v, size_t n, bool uniform)
+{
+	memset(v, 0, n * sizeof *v);
+	for (size_t i = 0; i < n; i++) {
+		v[i].id = i + 1;
+		snprintf(v[i].name, sizeof v[i].name, "item%04zu", i % 10000);
+		v[i].tags[0] = (uint16_t)i;
+		v[i].tags[1] = (uint16_t)(i >> 16);
+		v[i].ntags = 2;
+		v[i].has_note = !uniform && i % 7 == 0;
+		if (v[i].has_note)
+			strcpy(v[i].note, "n");
+		v[i].color = (enum ool_color)(i % 3);
+		v[i].perm = (ool_perm)(i % 4);
+	}
+}
+
+static bool same_items(const struct ool_item *a, const struct ool_item *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].id != b[i].id || strcmp(a[i].name, b[i].name) != 0 || a[i].ntags != b[i].ntags ||
+		    memcmp(a[i].tags, b[i].tags, a[i].ntags * sizeof a[i].tags[0]) != 0 ||
+		    a[i].has_note != b[i].has_note || (a[i].has_note && strcmp(a[i].note, b[i].note) != 0) ||
+		    a[i].color != b[i].color || a[i].perm != b[i].perm)
+			return false;
+	return true;
+}
+
+START_TEST(list_of_structs_every_count_both_ways)
+{
+	int fds0 = open_fds();
+	uint32_t sfds = server_fds();
+	struct ool_item *v = malloc(20000 * sizeof *v), *back = malloc(20000 * sizeof *back);
+	/* 1 + 9 * 54 = 487 words: inline at its share; 55, out of line */
+	static const size_t n[] = {0, 1, 53, 54, 55, 56, 1000, 20000};
+	for (int uniform = 1; uniform >= 0; uniform--) {
+		fill_items(v, 20000, uniform);
+		for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+			size_t nback = 3;
+			uint64_t sum = 0;
+			ck_assert_int_eq(ool_store_items(client, v, n[i], 0, back, &nback, &sum), 0);
+			ck_assert_uint_eq(nback, n[i]);
+			ck_assert_uint_eq(sum, n[i] * (n[i] + 1) / 2);
+			ck_assert(same_items(v, back, n[i]));
+			nback = 0;
+			ck_assert_int_eq(ool_store_items_later(client, v, n[i], back, &nback), 0);
+			ck_assert_uint_eq(nback, n[i]);
+			ck_assert(same_items(v, back, n[i]));
+		}
+	}
+	/* the server's faults: a count past the bound, a bad element; its regions released */
+	size_t nback;
+	uint64_t sum;
+	ck_assert_int_eq(ool_store_items(client, v, 20000, 1, back, &nback, &sum), IPC_EFAULT);
+	ck_assert_int_eq(ool_store_items(client, v, 20000, 2, back, &nback, &sum), IPC_EFAULT);
+	ck_assert_int_eq(ool_store_items(client, v, 10, 2, back, &nback, &sum), IPC_EFAULT);
+	/* a bad element of the caller's: refused before anything is sent */
+	v[19999].color = (enum ool_color)9;
+	ck_assert_int_eq(ool_store_items(client, v, 20000, 0, back, &nback, &sum), IPC_EINVAL);
+	free(v);
+	free(back);
+	ck_assert_int_eq(open_fds(), fds0);
+	ck_assert_uint_eq(server_fds(), sfds);
+}
+END_TEST
+
+START_TEST(list_of_strings_every_count_both_ways)
+{
+	int fds0 = open_fds();
+	uint32_t sfds = server_fds();
+	char (*s)[101] = malloc(5000 * sizeof *s), (*back)[101] = malloc(5000 * sizeof *back);
+	const char **v = malloc(5000 * sizeof *v);
+	for (size_t i = 0; i < 5000; i++) {
+		snprintf(s[i], sizeof s[i], "name%04zu", i);   /* 8 bytes: 2 words */
+		v[i] = s[i];
+	}
+	/* 1 + 2 * 243 = 487 words, inline; 244 names, 489: out of line; and
+	 * one 9 bytes long among 243: 488, inline at its share exactly */
+	static const size_t n[] = {0, 1, 243, 244, 245, 4999, 5000};
+	for (int longer = 0; longer < 2; longer++) {
+		if (longer)
+			strcpy(s[0], "name-long");
+		for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+			size_t nback = 9;
+			ck_assert_int_eq(ool_store_names(client, v, n[i], back, &nback), 0);
+			ck_assert_uint_eq(nback, n[i]);
+			for (size_t k = 0; k < n[i]; k++)
+				ck_assert_str_eq(back[k], s[k]);
+		}
+	}
+	/* one not UTF-8, one too long: refused before anything is sent */
+	size_t nback;
+	s[4000][2] = (char)0xff;
+	ck_assert_int_eq(ool_store_names(client, v, 5000, back, &nback), IPC_EINVAL);
+	memset(s[4000], 'x', 100);
+	ck_assert_int_eq(ool_store_names(client, v, 5000, back, &nback), 0);
+	char big[200];
+	memset(big, 'y', 101);
+	big[101] = 0;
+	v[4000] = big;
+	ck_assert_int_eq(ool_store_names(client, v, 5000, back, &nback), IPC_EINVAL);
+	free(s);
+	free(back);
+	free(v);
+	ck_assert_int_eq(open_fds(), fds0);
+	ck_assert_uint_eq(server_fds(), sfds);
+}
+END_TEST
+
+START_TEST(lists_split_form_and_sends)
+{
+	int fds0 = open_fds();
+	uint32_t sfds = server_fds();
+	struct ool_item *v = malloc(20000 * sizeof *v), *back = malloc(20000 * sizeof *back);
+	fill_items(v, 20000, false);
+	ipc_call_t call[4];
+	static const size_t n[4] = {20000, 54, 55, 3};
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(ool_store_items_async_start(client, v, n[i], 0, -1, &call[i]), 0);
+	for (int i = 3; i >= 0; i--) {
+		size_t nback = 0;
+		uint64_t sum;
+		ck_assert_int_eq(ool_store_items_async_wait(client, call[i], 5000, back, &nback, &sum), 0);
+		ck_assert_uint_eq(nback, n[i]);
+		ck_assert(same_items(v, back, n[i]));
+	}
+	/* a cancelled call's region is released when its reply comes */
+	ck_assert_int_eq(ool_store_items_async_start(client, v, 20000, 0, -1, &call[0]), 0);
+	ck_assert_int_eq(ipc_call_cancel(client, call[0]), 0);
+	uint64_t before = 0, after = 0;
+	ck_assert_int_eq(ool_store_count(client, &before), 0);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(ool_store_sink(client, v, n[i]), 0);
+	ck_assert_int_eq(ool_store_count(client, &after), 0);
+	ck_assert_uint_eq(after - before, 20000 + 54 + 55 + 3);
+	free(v);
+	free(back);
+	ck_assert_int_eq(open_fds(), fds0);
+	ck_assert_uint_eq(server_fds(), sfds);
+}
+END_TEST
+
+/* A region of n words made by hand, sealed unless not. */
+static ipc_cap region_words(const uint64_t *w, size_t n, bool sealed)
+{
+	int fd = memfd_create("test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, w, n * 8), (ssize_t)(n * 8));
+	if (sealed)
+		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_adopt(fd, &c), 0);
+	return c;
+}
+
+/* The words of nums' list of count elements 0, 1, ... */
+static uint64_t *num_words(size_t count, size_t room)
+{
+	uint64_t *w = calloc(room > count + 1 ? room : count + 1, 8);
+	w[0] = count;
+	for (size_t i = 0; i < count; i++)
+		w[1 + i] = i;
+	return w;
+}
+
+/* A hostile encoding of a list: the word the message holds, the words of
+ * its region (nwords of them, none if 0), and what the receiver says. */
+struct hostile {
+	const char *what;
+	uint64_t word;
+	size_t count, nwords;   /* num_words(count), cut or padded to nwords */
+	size_t poke;            /* if not 0: word poke of the region set to val */
+	uint64_t val;
+	bool unsealed;
+	int want;
+};
+
+static const struct hostile hostile_nums[] = {
+	{"well formed", IPC_OOL_FLAG | 1001, 1000, 1001, 0, 0, false, 0},
+	{"short region", IPC_OOL_FLAG | 1001, 1000, 1000, 0, 0, false, IPC_EPROTO},
+	{"long region", IPC_OOL_FLAG | 1001, 1000, 1002, 0, 0, false, IPC_EPROTO},
+	{"words left over", IPC_OOL_FLAG | 1002, 1000, 1002, 0, 0, false, IPC_EPROTO},
+	{"words missing", IPC_OOL_FLAG | 1001, 1001, 1001, 0, 0, false, IPC_EPROTO},
+	{"count past the bound", IPC_OOL_FLAG | 1001, 1000, 1001, 0, 100001, false, IPC_EPROTO},
+	{"element past u32", IPC_OOL_FLAG | 1001, 1000, 1001, 500, 1ull << 32, false, IPC_EPROTO},
+	{"unsealed", IPC_OOL_FLAG | 1001, 1000, 1001, 0, 0, true, IPC_EPROTO},
+	{"inline length", IPC_OOL_FLAG | 488, 487, 488, 0, 0, false, IPC_EPROTO},
+	{"past the bound's words", IPC_OOL_FLAG | 100002, 1000, 1001, 0, 0, false, IPC_EPROTO},
+	{"no region", IPC_OOL_FLAG | 1001, 0, 0, 0, 0, false, IPC_EPROTO},
+};
+
+static ipc_cap hostile_region(const struct hostile *h)
+{
+	if (!h->nwords)
+		return IPC_CAP_NONE;
+	uint64_t *w = num_words(h->count, h->nwords);
+	if (h->val)
+		w[h->poke] = h->val;
+	ipc_cap c = region_words(w, h->nwords, !h->unsealed);
+	free(w);
+	return c;
+}
+
+/* A request or reply of one list word and its region (or none). */
+static void one_list(struct ipc_msg *m, uint64_t label, const struct hostile *h)
+{
+	ipc_cap r = hostile_region(h);
+	ipc_msg_init(m, label, 1, r == IPC_CAP_NONE ? 0 : 1);
+	m->word[0] = h->word;
+	m->cap[0] = r;
+}
+
+static int raw(struct ipc_msg *m)
+{
+	int st = ipc_call(client, m);
+	if (st != 0)
+		return st;
+	ipc_drop_caps(m->cap, m->ncaps, 0);
+	return (int)ipc_word_signed(m->label);
+}
+
+START_TEST(server_refuses_hostile_lists)
+{
+	uint32_t sfds = server_fds();
+	int fds0 = open_fds();
+	struct ipc_msg m;
+	for (size_t i = 0; i < sizeof hostile_nums / sizeof hostile_nums[0]; i++) {
+		one_list(&m, OOL_STORE_NUMS, &hostile_nums[i]);
+		ck_assert_msg(raw(&m) == hostile_nums[i].want, "%s", hostile_nums[i].what);
+	}
+	/* an inline list and a region nothing names: one capability too many */
+	uint64_t *w = num_words(3, 4);
+	ipc_msg_init(&m, OOL_STORE_NUMS, 4, 1);
+	memcpy(m.word, w, 4 * 8);
+	m.cap[0] = region_words(w, 4, true);
+	ck_assert_int_eq(raw(&m), IPC_EPROTO);
+	/* inline past its share: pair's lists have 244 words each */
+	free(w);
+	w = num_words(300, 302);
+	ipc_msg_init(&m, OOL_STORE_PAIR, 302, 0);
+	memcpy(m.word, w, 301 * 8);
+	m.word[301] = 0;   /* b: empty */
+	ck_assert_int_eq(raw(&m), IPC_EPROTO);
+	ipc_msg_init(&m, OOL_STORE_PAIR, 244, 0);   /* 243 and an empty one: fine */
+	memcpy(m.word, w, 243 * 8);
+	m.word[0] = 242;
+	m.word[243] = 0;
+	ck_assert_int_eq(raw(&m), 0);
+	free(w);
+	/* a struct list's element invalid in its region: items(v, tag) with
+	 * 60 items of 9 words, the last one's colour 7, its note's presence 2 */
+	struct ool_item *v = malloc(60 * sizeof *v);
+	fill_items(v, 60, true);
+	for (int k = 0; k < 3; k++) {
+		struct ipc_words c;
+		uint64_t *rw = calloc(600, 8);
+		uint32_t n = 0;
+		c.word = rw;
+		c.n = 600;
+		ck_assert(ipc_w_put_word(&c, &n, 60));
+		for (size_t i = 0; i < 60; i++)
+			ck_assert(ool_item_put_words(&c, &n, &v[i]));
+		ck_assert_uint_eq(n, 541);
+		if (k == 1)
+			rw[540 - 1] = 7;                 /* the last item's colour */
+		if (k == 2)
+			rw[540 - 2] = 2;                 /* its note's presence */
+		ipc_msg_init(&m, OOL_STORE_ITEMS, 2, 1);
+		m.word[0] = IPC_OOL_FLAG | 541;
+		m.word[1] = 0;
+		m.cap[0] = region_words(rw, 541, true);
+		ck_assert_int_eq(raw(&m), k == 0 ? 0 : IPC_EPROTO);
+		free(rw);
+	}
+	free(v);
+	/* a string list's padding not zero in its region: names of 300 "abc" */
+	uint64_t *sw = calloc(601, 8);
+	sw[0] = 300;
+	for (size_t i = 0; i < 300; i++) {
+		sw[1 + 2 * i] = 3;
+		memcpy(&sw[2 + 2 * i], "abc", 3);
+	}
+	ipc_msg_init(&m, OOL_STORE_NAMES, 1, 1);
+	m.word[0] = IPC_OOL_FLAG | 601;
+	m.cap[0] = region_words(sw, 601, true);
+	ck_assert_int_eq(raw(&m), 0);
+	((char *)&sw[2 + 2 * 299])[5] = 'x';
+	ipc_msg_init(&m, OOL_STORE_NAMES, 1, 1);
+	m.word[0] = IPC_OOL_FLAG | 601;
+	m.cap[0] = region_words(sw, 601, true);
+	ck_assert_int_eq(raw(&m), IPC_EPROTO);
+	free(sw);
+	/* a one-way send refused: nothing counted, its region released */
+	uint64_t before = 0, after = 0;
+	ck_assert_int_eq(ool_store_count(client, &before), 0);
+	ipc_msg_init(&m, OOL_STORE_SINK, 1, 1);
+	m.word[0] = IPC_OOL_FLAG | 600;
+	uint64_t *bad = num_words(100, 600);
+	m.cap[0] = region_words(bad, 600, true);
+	free(bad);
+	ck_assert_int_eq(ipc_send(client, &m), 0);
+	ck_assert_int_eq(ool_store_count(client, &after), 0);
+	ck_assert_uint_eq(after, before);
+	ck_assert_int_eq(open_fds(), fds0);
+	ck_assert_uint_eq(server_fds(), sfds);
+}
+END_TEST
+
+START_TEST(client_refuses_hostile_lists)
+{
+	int fds0 = open_fds();
+	uint32_t *back = malloc(100000 * sizeof *back);
+	for (size_t i = 0; i < sizeof hostile_nums / sizeof hostile_nums[0]; i++) {
+		struct ipc_msg m;
+		size_t n = 0;
+		one_list(&m, 0, &hostile_nums[i]);
+		ck_assert_msg(ool_store_nums_async_finish(0, &m, back, &n) == hostile_nums[i].want, "%s",
+		              hostile_nums[i].what);
+		if (hostile_nums[i].want == 0) {
+			ck_assert_uint_eq(n, 1000);
+			ck_assert_uint_eq(back[999], 999);
+		}
+	}
+	/* an inline list and a region nothing names */
+	struct ipc_msg m;
+	size_t n;
+	uint64_t *w = num_words(3, 4);
+	ipc_msg_init(&m, 0, 4, 1);
+	memcpy(m.word, w, 4 * 8);
+	m.cap[0] = region_words(w, 4, true);
+	ck_assert_int_eq(ool_store_nums_async_finish(0, &m, back, &n), IPC_EPROTO);
+	free(w);
+	free(back);
+	ck_assert_int_eq(open_fds(), fds0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ool");
@@ -425,6 +877,12 @@ int main(void)
 	tcase_add_test(tc, bounds_and_faults);
 	tcase_add_test(tc, server_refuses_hostile_regions);
 	tcase_add_test(tc, client_refuses_hostile_regions);
+	tcase_add_test(tc, list_of_scalars_every_count_both_ways);
+	tcase_add_test(tc, list_of_structs_every_count_both_ways);
+	tcase_add_test(tc, list_of_strings_every_count_both_ways);
+	tcase_add_test(tc, lists_split_form_and_sends);
+	tcase_add_test(tc, server_refuses_hostile_lists);
+	tcase_add_test(tc, client_refuses_hostile_lists);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

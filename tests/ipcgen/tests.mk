@@ -12,6 +12,8 @@
 #   check-ipcgen-e2e      declared errors, strings, sends, describe over the POSIX port
 #   check-ipcgen-lang     language 2's values (structs, lists, optionals, bit sets,
 #                         several results) over the POSIX port, and hostile encodings
+#   check-ipcgen-multi    interfaces with several parents (a diamond) over the POSIX
+#                         port: each ancestor under its labels, once; describe; hostile labels
 #   check-ipcgen-split    the split form of calls (_start, _async, _wait, _finish):
 #                         many outstanding, callbacks, deadlines, cancels, hostile replies
 #   check-ipcgen-ool      byte arrays and strings out of line (regions) up to 1 MiB,
@@ -28,7 +30,7 @@
 
 IPCGEN_TESTS = check-ipcgen-unit check-ipcgen-diag check-ipcgen-golden \
 	check-ipcgen-compile check-ipcgen-cli check-ipcgen-parts check-ipcgen-compat check-ipcgen-e2e \
-	check-ipcgen-lang check-ipcgen-split check-ipcgen-caps check-ipcgen-ool \
+	check-ipcgen-lang check-ipcgen-multi check-ipcgen-split check-ipcgen-caps check-ipcgen-ool \
 	check-ipcgen-fuzz check-ipcgen-asan check-ipcgen-tsan
 CHECK_TARGETS += $(IPCGEN_TESTS)
 check-ipcgen: $(IPCGEN_TESTS)
@@ -77,6 +79,18 @@ $(B)/ipcgen/check_lang: tests/ipcgen/check_lang.c $(LANG_GEN)/stamp $(B)/runtime
 		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
 check-ipcgen-lang: $(B)/ipcgen/check_lang
 	@sh tests/run-test ipcgen-lang $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_lang
+
+MULTI_GEN = $(B)/ipcgen/multi
+$(MULTI_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/multi.ipc
+	@mkdir -p $(@D)
+	$(IPCGEN) -o $(MULTI_GEN) tests/ipcgen/ok/multi.ipc
+	@touch $@
+$(B)/ipcgen/check_multi: tests/ipcgen/check_multi.c $(MULTI_GEN)/stamp $(B)/runtime/san/libmercury.a
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -I$(MULTI_GEN) $(CHECK_CFLAGS) -o $@ $< \
+		$(MULTI_GEN)/multi_client.c $(MULTI_GEN)/multi_server.c \
+		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
+check-ipcgen-multi: $(B)/ipcgen/check_multi
+	@sh tests/run-test ipcgen-multi $(B)/results env $(SAN_ENV) $(B)/ipcgen/check_multi
 
 SPLIT_GEN = $(B)/ipcgen/split
 $(SPLIT_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/split.ipc
@@ -127,8 +141,9 @@ check-ipcgen-asan: $(IPCGEN_ASAN)
 GENFUZZ = $(B)/ipcgen/genfuzz
 GENFUZZ_IPC = protocols/errors.ipc protocols/io.ipc protocols/dev.ipc protocols/sys.ipc \
 	protocols/fs.ipc tests/ipcgen/ok/everything.ipc tests/ipcgen/ok/strings.ipc tests/ipcgen/ok/names.ipc \
-	tests/ipcgen/ok/lang2.ipc tests/ipcgen/ok/caps.ipc tests/ipcgen/ok/split.ipc tests/ipcgen/ok/ool.ipc
-GENFUZZ_NS = errors io dev sys fs every store names lang caps split ool
+	tests/ipcgen/ok/lang2.ipc tests/ipcgen/ok/caps.ipc tests/ipcgen/ok/split.ipc tests/ipcgen/ok/ool.ipc \
+	tests/ipcgen/ok/multi.ipc tests/ipcgen/ok/multi_names.ipc
+GENFUZZ_NS = errors io dev sys fs every store names lang caps split ool multi mnames
 GENFUZZ_BINS = $(GENFUZZ_NS:%=$(GENFUZZ)/fuzz_%)
 GENFUZZ_RUNS = 200000
 FUZZ_SECONDS ?= 180

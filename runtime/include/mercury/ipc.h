@@ -418,19 +418,53 @@ static inline int ipc_reply_check(struct ipc_msg *m, uint32_t minwords, uint32_t
  * memory order in the words that follow, the last one padded with zeros.
  */
 
+/*
+ * The words a value is written to or read from: a message's, or a region's
+ * (a list out of line, below).  Language 2's values are read and written
+ * through these; a message's helpers (ipc_put_word, ...) are the same over
+ * its words.
+ */
+struct ipc_words {
+	uint64_t *word;
+	uint32_t n;   /* reading: the words there are; writing: the room */
+};
+
+/* A message's words to read: nwords of them (none past IPC_MAX_WORDS). */
+static inline struct ipc_words ipc_words_in(const struct ipc_msg *m)
+{
+	struct ipc_words c;
+	c.word = (uint64_t *)m->word;   /* only read through */
+	c.n = m->nwords <= IPC_MAX_WORDS ? m->nwords : 0;
+	return c;
+}
+
+/* A message's words to write: room for IPC_MAX_WORDS. */
+static inline struct ipc_words ipc_words_out(struct ipc_msg *m)
+{
+	struct ipc_words c;
+	c.word = m->word;
+	c.n = IPC_MAX_WORDS;
+	return c;
+}
+
 /* Appends len bytes at word *w (the caller checked that they fit). */
-static inline void ipc_put_bytes(struct ipc_msg *m, uint32_t *w, const void *data, size_t len)
+static inline void ipc_w_put_raw(struct ipc_words *c, uint32_t *w, const void *data, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)data;
-	m->word[(*w)++] = len;
+	c->word[(*w)++] = len;
 	for (size_t i = 0; i < (len + 7) / 8; i++)
-		m->word[*w + i] = 0;
-	unsigned char *d = (unsigned char *)&m->word[*w];
+		c->word[*w + i] = 0;
+	unsigned char *d = (unsigned char *)&c->word[*w];
 	for (size_t i = 0; i < len; i++)
 		d[i] = s[i];
 	*w += (uint32_t)((len + 7) / 8);
 }
 
+static inline void ipc_put_bytes(struct ipc_msg *m, uint32_t *w, const void *data, size_t len)
+{
+	struct ipc_words c = ipc_words_out(m);
+	ipc_w_put_raw(&c, w, data, len);
+}
 /* Is s[0..len) UTF-8 with no NUL? */
 static inline bool ipc_utf8_valid(const char *s, size_t len)
 {
@@ -452,32 +486,40 @@ static inline bool ipc_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Appends the NUL-terminated string s if it is valid UTF-8 of at most max bytes. */
-static inline bool ipc_put_str(struct ipc_msg *m, uint32_t *w, const char *s, size_t max)
+/* The length of the NUL-terminated string s if it is valid UTF-8 of at
+ * most max bytes; else more than max. */
+static inline size_t ipc_str_len(const char *s, size_t max)
 {
 	size_t len = 0;
 	if (!s)
-		return false;
+		return max + 1;
 	while (len <= max && s[len])
 		len++;
-	if (len > max || !ipc_utf8_valid(s, len))
+	return len <= max && ipc_utf8_valid(s, len) ? len : max + 1;
+}
+
+/* Appends the NUL-terminated string s if it is valid UTF-8 of at most max bytes. */
+static inline bool ipc_put_str(struct ipc_msg *m, uint32_t *w, const char *s, size_t max)
+{
+	size_t len = ipc_str_len(s, max);
+	if (len > max)
 		return false;
 	ipc_put_bytes(m, w, s, len);
 	return true;
 }
 
 /* Reads a length word and its bytes at word *w: at most max bytes, all
- * within m->nwords, the padding after them zero (one encoding per value).
+ * within the words, the padding after them zero (one encoding per value).
  * buf has room for max bytes. */
-static inline bool ipc_get_bytes(const struct ipc_msg *m, uint32_t *w, void *buf, size_t max,
-                                 size_t *len)
+static inline bool ipc_w_get_bytes(const struct ipc_words *c, uint32_t *w, void *buf, size_t max,
+                                   size_t *len)
 {
-	if (*w >= m->nwords || m->nwords > IPC_MAX_WORDS)
+	if (*w >= c->n)
 		return false;
-	uint64_t n = m->word[*w];
-	if (n > max || (n + 7) / 8 > m->nwords - *w - 1)
+	uint64_t n = c->word[*w];
+	if (n > max || (n + 7) / 8 > c->n - *w - 1)
 		return false;
-	const unsigned char *s = (const unsigned char *)&m->word[*w + 1];
+	const unsigned char *s = (const unsigned char *)&c->word[*w + 1];
 	unsigned char *d = (unsigned char *)buf;
 	size_t i;
 	for (i = 0; i < n; i++)
@@ -490,14 +532,27 @@ static inline bool ipc_get_bytes(const struct ipc_msg *m, uint32_t *w, void *buf
 	return true;
 }
 
+static inline bool ipc_get_bytes(const struct ipc_msg *m, uint32_t *w, void *buf, size_t max,
+                                 size_t *len)
+{
+	struct ipc_words c = ipc_words_in(m);
+	return ipc_w_get_bytes(&c, w, buf, max, len);
+}
+
 /* Reads a string into buf (room for max + 1 bytes): valid UTF-8, no NUL. */
-static inline bool ipc_get_str(const struct ipc_msg *m, uint32_t *w, char *buf, size_t max)
+static inline bool ipc_w_get_str(const struct ipc_words *c, uint32_t *w, char *buf, size_t max)
 {
 	size_t len;
-	if (!ipc_get_bytes(m, w, buf, max, &len))
+	if (!ipc_w_get_bytes(c, w, buf, max, &len))
 		return false;
 	buf[len] = 0;
 	return ipc_utf8_valid(buf, len);
+}
+
+static inline bool ipc_get_str(const struct ipc_msg *m, uint32_t *w, char *buf, size_t max)
+{
+	struct ipc_words c = ipc_words_in(m);
+	return ipc_w_get_str(&c, w, buf, max);
 }
 
 /*
@@ -507,20 +562,45 @@ static inline bool ipc_get_str(const struct ipc_msg *m, uint32_t *w, char *buf, 
  * past the message's end), a scalar decoded as above, a count of at most
  * max (a list's), a presence flag (0 or 1: ipc_get_bool).
  */
+static inline bool ipc_w_put_word(struct ipc_words *c, uint32_t *w, uint64_t v)
+{
+	if (*w >= c->n)
+		return false;
+	c->word[(*w)++] = v;
+	return true;
+}
+
+static inline bool ipc_w_get_word(const struct ipc_words *c, uint32_t *w, uint64_t *v)
+{
+	if (*w >= c->n)
+		return false;
+	*v = c->word[(*w)++];
+	return true;
+}
+
 static inline bool ipc_put_word(struct ipc_msg *m, uint32_t *w, uint64_t v)
 {
-	if (*w >= IPC_MAX_WORDS)
-		return false;
-	m->word[(*w)++] = v;
-	return true;
+	struct ipc_words c = ipc_words_out(m);
+	return ipc_w_put_word(&c, w, v);
 }
 
 static inline bool ipc_get_word(const struct ipc_msg *m, uint32_t *w, uint64_t *v)
 {
-	if (*w >= m->nwords || *w >= IPC_MAX_WORDS)
-		return false;
-	*v = m->word[(*w)++];
-	return true;
+	struct ipc_words c = ipc_words_in(m);
+	return ipc_w_get_word(&c, w, v);
+}
+
+/* A scalar of the words (a list's element or a struct's field in a
+ * region), for generated code: whether one is left at *w, and then the
+ * word itself, *w moved past it ("ipc_w_more(c, w) && ipc_dec_u32(ipc_w_next(c, w), &v)"). */
+static inline bool ipc_w_more(const struct ipc_words *c, const uint32_t *w)
+{
+	return *w < c->n;
+}
+
+static inline uint64_t ipc_w_next(const struct ipc_words *c, uint32_t *w)
+{
+	return c->word[(*w)++];
 }
 
 #define IPC_GET_(name, type)                                                   \
@@ -550,30 +630,48 @@ static inline void ipc_zero(void *p, size_t n)
 		c[i] = 0;
 }
 
-static inline bool ipc_get_count(const struct ipc_msg *m, uint32_t *w, uint64_t max, size_t *n)
+static inline bool ipc_w_get_count(const struct ipc_words *c, uint32_t *w, uint64_t max, size_t *n)
 {
 	uint64_t x;
-	if (!ipc_get_word(m, w, &x) || x > max)
+	if (!ipc_w_get_word(c, w, &x) || x > max)
 		return false;
 	*n = (size_t)x;
 	return true;
 }
 
-/* A string or byte array as above, checked to fit the message. */
+static inline bool ipc_get_count(const struct ipc_msg *m, uint32_t *w, uint64_t max, size_t *n)
+{
+	struct ipc_words c = ipc_words_in(m);
+	return ipc_w_get_count(&c, w, max, n);
+}
+
+/* A byte array or string as above, checked to fit the room. */
+static inline bool ipc_w_put_bytes(struct ipc_words *c, uint32_t *w, const void *data, size_t len,
+                                   size_t max)
+{
+	if (len > max || (!data && len) || *w >= c->n || (len + 7) / 8 >= (size_t)(c->n - *w))
+		return false;
+	ipc_w_put_raw(c, w, data, len);
+	return true;
+}
+
+static inline bool ipc_w_put_str(struct ipc_words *c, uint32_t *w, const char *s, size_t max)
+{
+	size_t len = ipc_str_len(s, max);
+	return len <= max && ipc_w_put_bytes(c, w, s, len, max);
+}
+
 static inline bool ipc_put_str_at(struct ipc_msg *m, uint32_t *w, const char *s, size_t max)
 {
-	return *w < IPC_MAX_WORDS && (max + 7) / 8 < (size_t)(IPC_MAX_WORDS - *w) &&
-	       ipc_put_str(m, w, s, max);
+	struct ipc_words c = ipc_words_out(m);
+	return ipc_w_put_str(&c, w, s, max);
 }
 
 static inline bool ipc_put_bytes_at(struct ipc_msg *m, uint32_t *w, const void *data, size_t len,
                                     size_t max)
 {
-	if (len > max || (!data && len) || *w >= IPC_MAX_WORDS ||
-	    (len + 7) / 8 >= (size_t)(IPC_MAX_WORDS - *w))
-		return false;
-	ipc_put_bytes(m, w, data, len);
-	return true;
+	struct ipc_words c = ipc_words_out(m);
+	return ipc_w_put_bytes(&c, w, data, len, max);
 }
 
 /*
@@ -600,13 +698,9 @@ static inline bool ipc_put_ool(struct ipc_msg *m, uint32_t *w, const void *data,
 static inline bool ipc_put_str_ool(struct ipc_msg *m, uint32_t *w, const char *s, size_t max,
                                    size_t min, ipc_cap *ool)
 {
-	size_t len = 0;
+	size_t len = ipc_str_len(s, max);
 	*ool = IPC_CAP_NONE;
-	if (!s)
-		return false;
-	while (len <= max && s[len])
-		len++;
-	return len <= max && ipc_utf8_valid(s, len) && ipc_put_ool(m, w, s, len, max, min, true, ool);
+	return len <= max && ipc_put_ool(m, w, s, len, max, min, true, ool);
 }
 
 /* The same for a value written into region o by whoever filled it (len
@@ -684,6 +778,134 @@ static inline bool ipc_copy_in(void *buf, const void *ref, size_t len, bool str)
 		return true;
 	d[len] = 0;
 	return ipc_str_valid((const char *)d, len);
+}
+
+/*
+ * A list that may go out of line: its length is the words of its encoding,
+ * its count word included.  Up to its share (min words) those words are in
+ * the message; past it the message has IPC_OOL_FLAG | the count of words
+ * and a region holds exactly the same words.  The generated code writes
+ * and reads a list's words with one function of its own (f below), over
+ * the message or over the region:
+ *
+ * 	ipc_olist_begin(&olist, m, wi, 40);         the message, up to 40 words
+ * 	if (ok && !f(&olist.c, &olist.w, x, nx) && ipc_olist_spill(&olist, 70001))
+ * 		olist.ok = f(&olist.c, &olist.w, x, nx);  too long: a region for the bound
+ * 	ok = ok && ipc_olist_end(&olist, m, &wi, &ool[0]);
+ *
+ * 	ok = ok && ipc_get_olist(&olist, in, &wi, 70001, 40, &n, &in_region);
+ * 	ok = ok && (in_region || (f(&olist.c, &wi, x, &nx) && ipc_olist_fits(&olist, wi)));
+ * 	...                                         once the regions are known:
+ * 	ok = ok && ipc_olist_map(&olist, region, n) && f(&olist.c, &olist.w, x, &nx);
+ * 	ok = ipc_olist_unmap(&olist, ok);           all of it read, and unmapped
+ */
+struct ipc_olist {
+	struct ipc_words c;   /* where its words are: the message's, or a region's */
+	uint32_t w;           /* the next of them */
+	uint32_t at;          /* where it begins in the message */
+	uint32_t min;         /* its share: the most words it has in the message */
+	bool ok;              /* written */
+	struct ipc_ool o;     /* its region */
+};
+
+static inline void ipc_olist_begin(struct ipc_olist *l, struct ipc_msg *m, uint32_t w, uint32_t min)
+{
+	struct ipc_ool none = IPC_OOL_INIT;
+	l->c.word = m->word;
+	l->c.n = w < IPC_MAX_WORDS && min < IPC_MAX_WORDS - w ? w + min : IPC_MAX_WORDS;
+	l->w = l->at = w;
+	l->min = min;
+	l->ok = true;
+	l->o = none;
+}
+
+/* The list did not fit its share (or is invalid, which the region shows):
+ * a region for max words, to write it again from its start. */
+static inline bool ipc_olist_spill(struct ipc_olist *l, size_t max)
+{
+	l->ok = false;
+	if (max > IPC_OOL_MAX / 8 || ipc_ool_alloc(max * 8, &l->o) != 0)
+		return false;
+	l->c.word = (uint64_t *)l->o.addr;
+	l->c.n = (uint32_t)max;
+	l->w = 0;
+	return true;
+}
+
+/* Ends a list written: in the message (*w moved past it), or its region
+ * sealed as *ool for its words (more than its share: one encoding per
+ * value) and IPC_OOL_FLAG | their count at *w.  The region is released on
+ * every other path. */
+static inline bool ipc_olist_end(struct ipc_olist *l, struct ipc_msg *m, uint32_t *w, ipc_cap *ool)
+{
+	*ool = IPC_CAP_NONE;
+	if (!l->o.addr) {
+		if (l->ok)
+			*w = l->w;
+		return l->ok;
+	}
+	bool ok = l->ok && l->w > l->min && *w < IPC_MAX_WORDS &&
+	          ipc_ool_seal(&l->o, (size_t)l->w * 8, ool) == 0;
+	if (ok)
+		m->word[(*w)++] = IPC_OOL_FLAG | l->w;
+	ipc_ool_free(&l->o);
+	return ok;
+}
+
+/* Reads the first word of a list that may be out of line: IPC_OOL_FLAG and
+ * its count of words (*n, more than min and at most max: *ool set, the word
+ * read), or its own count word (*ool clear, nothing read: the list follows
+ * in the message's words, l->c). */
+static inline bool ipc_get_olist(struct ipc_olist *l, const struct ipc_msg *m, uint32_t *w,
+                                 size_t max, uint32_t min, size_t *n, bool *ool)
+{
+	struct ipc_ool none = IPC_OOL_INIT;
+	l->c = ipc_words_in(m);
+	l->w = l->at = *w;
+	l->min = min;
+	l->o = none;
+	*n = 0;
+	*ool = false;
+	if (*w >= l->c.n)
+		return false;
+	uint64_t x = m->word[*w];
+	if (!(x & IPC_OOL_FLAG))
+		return true;
+	x &= ~IPC_OOL_FLAG;
+	if (x <= min || x > max)
+		return false;
+	*n = (size_t)x;
+	*ool = true;
+	(*w)++;
+	return true;
+}
+
+/* Whether a list read from the message, now ending before word w, kept to
+ * its share: a longer one belongs in a region. */
+static inline bool ipc_olist_fits(const struct ipc_olist *l, uint32_t w)
+{
+	return w - l->at <= l->min;
+}
+
+/* Maps region cap, n words (exactly: ipc_ool_map), to read the list from
+ * its start; cap stays the caller's. */
+static inline bool ipc_olist_map(struct ipc_olist *l, ipc_cap cap, size_t n)
+{
+	if (n > IPC_OOL_MAX / 8 || ipc_ool_map(cap, n * 8, &l->o) != 0)
+		return false;
+	l->c.word = (uint64_t *)l->o.addr;
+	l->c.n = (uint32_t)n;
+	l->w = 0;
+	return true;
+}
+
+/* Whether the list was read from its region (ok) with no word left over;
+ * the region is unmapped on every path. */
+static inline bool ipc_olist_unmap(struct ipc_olist *l, bool ok)
+{
+	ok = ok && l->o.addr && l->w == l->c.n;
+	ipc_ool_free(&l->o);
+	return ok;
 }
 
 /* Appends the regions a message's values made (those not IPC_CAP_NONE)

@@ -123,20 +123,34 @@ struct lang_time {
 	uint32_t nsec;
 };
 
-static inline bool lang_time_put(struct ipc_msg *m, uint32_t *w, const struct lang_time *v)
+static inline bool lang_time_put_words(struct ipc_words *m, uint32_t *w, const struct lang_time *v)
 {
 	bool ok = true;
-	ok = ok && ipc_put_word(m, w, (uint64_t)v->sec);
-	ok = ok && ipc_put_word(m, w, (uint64_t)v->nsec);
+	ok = ok && ipc_w_put_word(m, w, (uint64_t)v->sec);
+	ok = ok && ipc_w_put_word(m, w, (uint64_t)v->nsec);
 	return ok;
+}
+
+static inline bool lang_time_get_words(const struct ipc_words *m, uint32_t *w, struct lang_time *v)
+{
+	bool ok = true;
+	ok = ok && ipc_w_more(m, w) && ipc_dec_i64(ipc_w_next(m, w), &v->sec);
+	ok = ok && ipc_w_more(m, w) && ipc_dec_u32(ipc_w_next(m, w), &v->nsec);
+	return ok;
+}
+
+static inline bool lang_time_put(struct ipc_msg *m, uint32_t *w, const struct lang_time *v)
+{
+	struct ipc_words c = ipc_words_out(m);
+
+	return lang_time_put_words(&c, w, v);
 }
 
 static inline bool lang_time_get(const struct ipc_msg *m, uint32_t *w, struct lang_time *v)
 {
-	bool ok = true;
-	ok = ok && ipc_get_i64(m, w, &v->sec);
-	ok = ok && ipc_get_u32(m, w, &v->nsec);
-	return ok;
+	struct ipc_words c = ipc_words_in(m);
+
+	return lang_time_get_words(&c, w, v);
 }
 
 /* A directory entry. */
@@ -151,38 +165,52 @@ struct lang_entry {
 	size_t ntags;
 };
 
-static inline bool lang_entry_put(struct ipc_msg *m, uint32_t *w, const struct lang_entry *v)
+static inline bool lang_entry_put_words(struct ipc_words *m, uint32_t *w, const struct lang_entry *v)
 {
 	bool ok = true;
-	ok = ok && ipc_put_str_at(m, w, v->name, 24);
-	ok = ok && lang_kind_valid(v->kind) && ipc_put_word(m, w, (uint64_t)v->kind);
-	ok = ok && lang_mode_valid(v->mode) && ipc_put_word(m, w, v->mode);
-	ok = ok && ipc_put_word(m, w, v->has_size);
+	ok = ok && ipc_w_put_str(m, w, v->name, 24);
+	ok = ok && lang_kind_valid(v->kind) && ipc_w_put_word(m, w, (uint64_t)v->kind);
+	ok = ok && lang_mode_valid(v->mode) && ipc_w_put_word(m, w, v->mode);
+	ok = ok && ipc_w_put_word(m, w, v->has_size);
 	if (v->has_size) {
-		ok = ok && ipc_put_word(m, w, (uint64_t)v->size);
+		ok = ok && ipc_w_put_word(m, w, (uint64_t)v->size);
 	}
-	ok = ok && lang_time_put(m, w, &v->mtime);
-	ok = ok && v->ntags <= 4 && ipc_put_word(m, w, v->ntags);
+	ok = ok && lang_time_put_words(m, w, &v->mtime);
+	ok = ok && v->ntags <= 4 && ipc_w_put_word(m, w, v->ntags);
 	for (size_t ix = 0; ok && ix < v->ntags; ix++)
-		ok = ok && ipc_put_word(m, w, (uint64_t)v->tags[ix]);
+		ok = ok && ipc_w_put_word(m, w, (uint64_t)v->tags[ix]);
 	return ok;
+}
+
+static inline bool lang_entry_get_words(const struct ipc_words *m, uint32_t *w, struct lang_entry *v)
+{
+	bool ok = true;
+	ok = ok && ipc_w_get_str(m, w, v->name, 24);
+	ok = ok && ipc_w_more(m, w) && lang_kind_dec(ipc_w_next(m, w), &v->kind);
+	ok = ok && ipc_w_more(m, w) && lang_mode_dec(ipc_w_next(m, w), &v->mode);
+	ok = ok && ipc_w_more(m, w) && ipc_dec_bool(ipc_w_next(m, w), &v->has_size);
+	if (ok && v->has_size) {
+		ok = ok && ipc_w_more(m, w) && ipc_dec_u64(ipc_w_next(m, w), &v->size);
+	}
+	ok = ok && lang_time_get_words(m, w, &v->mtime);
+	ok = ok && ipc_w_get_count(m, w, 4, &v->ntags);
+	for (size_t ix = 0; ok && ix < v->ntags; ix++)
+		ok = ok && ipc_w_more(m, w) && ipc_dec_u8(ipc_w_next(m, w), &v->tags[ix]);
+	return ok;
+}
+
+static inline bool lang_entry_put(struct ipc_msg *m, uint32_t *w, const struct lang_entry *v)
+{
+	struct ipc_words c = ipc_words_out(m);
+
+	return lang_entry_put_words(&c, w, v);
 }
 
 static inline bool lang_entry_get(const struct ipc_msg *m, uint32_t *w, struct lang_entry *v)
 {
-	bool ok = true;
-	ok = ok && ipc_get_str(m, w, v->name, 24);
-	ok = ok && lang_kind_get(m, w, &v->kind);
-	ok = ok && lang_mode_get(m, w, &v->mode);
-	ok = ok && ipc_get_bool(m, w, &v->has_size);
-	if (ok && v->has_size) {
-		ok = ok && ipc_get_u64(m, w, &v->size);
-	}
-	ok = ok && lang_time_get(m, w, &v->mtime);
-	ok = ok && ipc_get_count(m, w, 4, &v->ntags);
-	for (size_t ix = 0; ok && ix < v->ntags; ix++)
-		ok = ok && ipc_get_u8(m, w, &v->tags[ix]);
-	return ok;
+	struct ipc_words c = ipc_words_in(m);
+
+	return lang_entry_get_words(&c, w, v);
 }
 
 struct lang_blob {
@@ -192,26 +220,40 @@ struct lang_blob {
 	char note[9];
 };
 
-static inline bool lang_blob_put(struct ipc_msg *m, uint32_t *w, const struct lang_blob *v)
+static inline bool lang_blob_put_words(struct ipc_words *m, uint32_t *w, const struct lang_blob *v)
 {
 	bool ok = true;
-	ok = ok && ipc_put_bytes_at(m, w, v->data, v->ndata, 16);
-	ok = ok && ipc_put_word(m, w, v->has_note);
+	ok = ok && ipc_w_put_bytes(m, w, v->data, v->ndata, 16);
+	ok = ok && ipc_w_put_word(m, w, v->has_note);
 	if (v->has_note) {
-		ok = ok && ipc_put_str_at(m, w, v->note, 8);
+		ok = ok && ipc_w_put_str(m, w, v->note, 8);
 	}
 	return ok;
 }
 
-static inline bool lang_blob_get(const struct ipc_msg *m, uint32_t *w, struct lang_blob *v)
+static inline bool lang_blob_get_words(const struct ipc_words *m, uint32_t *w, struct lang_blob *v)
 {
 	bool ok = true;
-	ok = ok && ipc_get_bytes(m, w, v->data, 16, &v->ndata);
-	ok = ok && ipc_get_bool(m, w, &v->has_note);
+	ok = ok && ipc_w_get_bytes(m, w, v->data, 16, &v->ndata);
+	ok = ok && ipc_w_more(m, w) && ipc_dec_bool(ipc_w_next(m, w), &v->has_note);
 	if (ok && v->has_note) {
-		ok = ok && ipc_get_str(m, w, v->note, 8);
+		ok = ok && ipc_w_get_str(m, w, v->note, 8);
 	}
 	return ok;
+}
+
+static inline bool lang_blob_put(struct ipc_msg *m, uint32_t *w, const struct lang_blob *v)
+{
+	struct ipc_words c = ipc_words_out(m);
+
+	return lang_blob_put_words(&c, w, v);
+}
+
+static inline bool lang_blob_get(const struct ipc_msg *m, uint32_t *w, struct lang_blob *v)
+{
+	struct ipc_words c = ipc_words_in(m);
+
+	return lang_blob_get_words(&c, w, v);
 }
 
 /* lang::fs */
