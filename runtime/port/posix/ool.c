@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -41,7 +42,10 @@
  * generated code releases a request's regions before it calls the
  * implementation with their bytes. */
 struct px_bytes {
-	atomic_uint refs;
+	union {
+		atomic_uint refs;
+		max_align_t align;      /* b as aligned as malloc's: lists read words from it */
+	} h;
 	unsigned char b[];
 };
 
@@ -50,7 +54,7 @@ unsigned char *px_bytes_new(size_t len, bool zero)
 	struct px_bytes *p = zero ? calloc(1, sizeof *p + len) : malloc(sizeof *p + len);
 	if (!p)
 		return NULL;
-	atomic_init(&p->refs, 1);
+	atomic_init(&p->h.refs, 1);
 	return p->b;
 }
 
@@ -61,7 +65,7 @@ static struct px_bytes *px_bytes_of(unsigned char *b)
 
 void px_bytes_unref(unsigned char *b)
 {
-	if (b && atomic_fetch_sub(&px_bytes_of(b)->refs, 1) == 1)
+	if (b && atomic_fetch_sub(&px_bytes_of(b)->h.refs, 1) == 1)
 		free(px_bytes_of(b));
 }
 
@@ -113,7 +117,7 @@ static bool px_tail_get(uint32_t slot, const unsigned char **bytes, size_t *len,
 		*bytes = px_tails[slot].bytes;
 		*len = px_tails[slot].len;
 		if (hold)
-			atomic_fetch_add(&px_bytes_of(px_tails[slot].bytes)->refs, 1);
+			atomic_fetch_add(&px_bytes_of(px_tails[slot].bytes)->h.refs, 1);
 	}
 	pthread_mutex_unlock(&px_tail_lock);
 	return ok;
