@@ -927,6 +927,123 @@ static int64_t raw_answer(int fd)
 	return (int64_t)h.label;
 }
 
+/* A raw M_ECHO call of one word and ncaps capabilities, nfds of them the
+ * descriptors fds, then the tail block words tail (ntail of them). */
+static int64_t raw_tail_call(int fd, uint16_t ncaps, const uint64_t *tail, size_t ntail,
+                             const int *fds, size_t nfds)
+{
+	uint64_t buf[4 + 2 + 2048];
+	struct raw_hdr h = { L(M_ECHO), 1, ncaps, IPC_WIRE_VERSION, 1, 9 };
+	memcpy(buf, &h, sizeof h);
+	buf[2] = 41;
+	memcpy(buf + 3, tail, ntail * 8);
+	size_t len = 24 + ntail * 8;
+	ck_assert_int_eq(raw_send(fd, buf, len, fds, nfds), (ssize_t)len);
+	return raw_answer(fd);
+}
+
+/* Small regions ride in their frame (tails): made, sent, echoed back and
+ * read, with no descriptor; more than a frame holds go as memfds; and
+ * hostile tail blocks are refused. */
+START_TEST(tails_in_frames)
+{
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap c;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &c), 0);
+	int before = count_fds();
+	unsigned char data[5000], back[5000];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 7 + 1);
+	/* three regions of 4000 bytes: two fit a frame's 8 KiB, one goes as a memfd */
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 1, 3);
+	m.word[0] = 5;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(ipc_ool_put(data + i, 4000, &m.cap[i]), 0);
+	ck_assert_int_eq(count_fds(), before);          /* tails: no descriptor */
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq(m.label, 0);
+	ck_assert_uint_eq(m.ncaps, 3);
+	ck_assert_uint_eq(m.word[0], 6);
+	for (int i = 0; i < 3; i++) {
+		memset(back, 0, sizeof back);
+		ck_assert_int_eq(ipc_ool_read(m.cap[i], back, 4000), 0);
+		ck_assert(memcmp(back, data + i, 4000) == 0);
+		ck_assert_int_eq(ipc_ool_read(m.cap[i], back, 3999), IPC_EPROTO);  /* exact length */
+		struct ipc_ool o;
+		ck_assert_int_eq(ipc_ool_map(m.cap[i], 4000, &o), 0);
+		ipc_cap_drop(m.cap[i]);         /* the mapping outlives the capability */
+		ck_assert(memcmp(o.addr, data + i, 4000) == 0);
+		ipc_ool_free(&o);
+	}
+	ck_assert_int_eq(count_fds(), before);
+	/* a region written in place (ipc_ool_alloc) becomes a tail when sealed */
+	struct ipc_ool o;
+	ck_assert_int_eq(ipc_ool_alloc(100, &o), 0);
+	memcpy(o.addr, "hello", 5);
+	msg_init(&m, L(M_ECHO), 1, 1);
+	ck_assert_int_eq(ipc_ool_seal(&o, 5, &m.cap[0]), 0);
+	ck_assert_ptr_null(o.addr);
+	ck_assert_int_eq(ipc_call(c, &m), 0);
+	ck_assert_int_eq(ipc_ool_read(m.cap[0], back, 5), 0);
+	ck_assert(memcmp(back, "hello", 5) == 0);
+	ipc_drop_caps(m.cap, m.ncaps, 0);
+	ck_assert_int_eq(count_fds(), before);
+
+	/* hostile tail blocks, raw */
+	ipc_cap bad;
+	ck_assert_int_eq(ipc_posix_connect(sockpath, &bad), 0);
+	int fd = ipc_posix_fd(bad);
+	uint64_t hello = 0;
+	memcpy(&hello, "hello", 5);
+	const uint64_t ok[] = { 1, 5, hello };
+	ck_assert_int_eq(raw_tail_call(fd, 1, ok, 3, NULL, 0), 0);       /* well formed */
+	const uint64_t nomask[] = { 0, 5, hello };
+	ck_assert_int_eq(raw_tail_call(fd, 1, nomask, 3, NULL, 0), IPC_EPROTO);
+	const uint64_t pastcaps[] = { 2, 5, hello };
+	ck_assert_int_eq(raw_tail_call(fd, 1, pastcaps, 3, NULL, 0), IPC_EPROTO);
+	const uint64_t highbit[] = { 1 | UINT64_C(1) << 40, 5, hello };
+	ck_assert_int_eq(raw_tail_call(fd, 1, highbit, 3, NULL, 0), IPC_EPROTO);
+	const uint64_t zero[] = { 1, 0 };
+	ck_assert_int_eq(raw_tail_call(fd, 1, zero, 2, NULL, 0), IPC_EPROTO);
+	const uint64_t shortb[] = { 1, 9 , hello };
+	ck_assert_int_eq(raw_tail_call(fd, 1, shortb, 3, NULL, 0), IPC_EPROTO);  /* 9 claimed, 8 there */
+	const uint64_t padded[] = { 1, 5, hello | UINT64_C(1) << 48 };
+	ck_assert_int_eq(raw_tail_call(fd, 1, padded, 3, NULL, 0), IPC_EPROTO);  /* padding not zero */
+	const uint64_t extra[] = { 1, 5, hello, 0 };
+	ck_assert_int_eq(raw_tail_call(fd, 1, extra, 4, NULL, 0), IPC_EPROTO);   /* bytes after */
+	const uint64_t lenonly[] = { 1 };
+	ck_assert_int_eq(raw_tail_call(fd, 1, lenonly, 1, NULL, 0), IPC_EPROTO); /* no lengths */
+	static uint64_t big[3 + 1200];
+	big[0] = 3, big[1] = 4800, big[2] = 4800;       /* 9600 bytes: past a frame's tails */
+	ck_assert_int_eq(raw_tail_call(fd, 2, big, 3 + 1200, NULL, 0), IPC_EPROTO);
+	big[1] = 9000;                                  /* one past PX_TAIL_MAX */
+	big[0] = 1;
+	ck_assert_int_eq(raw_tail_call(fd, 1, big, 2 + 1125, NULL, 0), IPC_EPROTO);
+	/* descriptors and tails must add up to ncaps */
+	int pg[2];
+	for (int i = 0; i < 2; i++) {
+		ipc_cap p;
+		ck_assert_int_eq(ipc_page_alloc(1, &p, NULL), 0);
+		pg[i] = ipc_posix_fd(p);
+	}
+	ck_assert_int_eq(raw_tail_call(fd, 2, ok, 3, NULL, 0), IPC_EPROTO);     /* one missing */
+	ck_assert_int_eq(raw_tail_call(fd, 1, ok, 3, pg, 1), IPC_EPROTO);       /* one too many */
+	const uint64_t second[] = { 2, 5, hello };
+	ck_assert_int_eq(raw_tail_call(fd, 2, second, 3, pg, 1), 0);          /* fd, then a tail */
+	for (int i = 0; i < 2; i++)
+		close(pg[i]);
+	/* the connection still works */
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_call(bad, &m), 0);
+	ipc_cap_drop(bad);
+	ipc_cap_drop(c);
+	ck_assert_int_eq(count_fds(), before - 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
 START_TEST(malformed_frames_get_errors)
 {
 	pid_t pid = spawn_server(sockpath);
@@ -2301,6 +2418,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, sent_endpoint_arrives_as_a_connection);
 	tcase_add_test(tc, serve_given_connections_and_poll);
 	tcase_add_test(tc, malformed_frames_get_errors);
+	tcase_add_test(tc, tails_in_frames);
 	tcase_add_test(tc, malformed_replies_are_errors);
 	tcase_add_test(tc, no_descriptor_leaks);
 	tcase_add_test(tc, inherited_descriptor_across_exec);

@@ -70,7 +70,7 @@ extern "C" {
 #endif
 
 /* The wire format's version: changes whenever anything below changes. */
-#define IPC_WIRE_VERSION 2
+#define IPC_WIRE_VERSION 3
 
 /* Most data words and capabilities one message carries: as many words as
  * fit the kernel's IPC buffer page beside its capabilities and poll entries

@@ -80,8 +80,7 @@ struct px_slot {
 #define PX_AS_RBATCH 16
 struct px_as_batch {
 	struct mmsghdr mm[PX_AS_RBATCH];
-	struct iovec iov[PX_AS_RBATCH];
-	union px_cmsgbuf cb[PX_AS_RBATCH];
+	struct px_room room[PX_AS_RBATCH];
 	struct ipc_msg m[PX_AS_RBATCH];
 	struct ipc_msg *to[PX_AS_RBATCH];
 };
@@ -493,7 +492,7 @@ static int px_as_read_batch(struct px_async *a)
 	for (int i = 0; i < PX_AS_RBATCH; i++)
 		b->to[i] = &b->m[i];
 	pthread_mutex_unlock(&a->lock);
-	int k = px_recv_frames(a->fd, b->to, PX_AS_RBATCH, MSG_DONTWAIT, b->mm, b->iov, b->cb);
+	int k = px_recv_frames(a->fd, b->to, PX_AS_RBATCH, MSG_DONTWAIT, b->mm, b->room);
 	pthread_mutex_lock(&a->lock);
 	if (k < 0)
 		return k;

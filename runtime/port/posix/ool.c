@@ -9,9 +9,23 @@
  * region that is not a memfd so sealed, or whose size is not the length
  * its message gives, is refused (IPC_EPROTO).  Sending one moves the
  * descriptor (SCM_RIGHTS) as for any capability.
+ *
+ * A region of at most PX_TAIL_MAX bytes is a tail instead (port.h): its
+ * bytes in this process's memory, sent inside the frame of its message
+ * (a copy, where a memfd costs a handful of system calls), and received
+ * into memory of the receiver's own, which nothing else can change.  A
+ * tail is a capability like the others, a slot in a table here.
+ *
+ * A sender's region (ipc_ool_alloc) is plain memory: from the heap up to
+ * PX_TAIL_MAX, else a private anonymous mapping, zero until written and
+ * costing nothing where it is not; ipc_ool_seal copies what was written
+ * into a tail or a memfd.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -20,6 +34,114 @@
 #include "port.h"
 
 #define PX_OOL_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+/* ---- tails ------------------------------------------------------------------ */
+
+/* A tail's bytes are counted, so that a mapping of them (ipc_ool_map)
+ * outlives the capability, as a memfd's mapping outlives its descriptor:
+ * generated code releases a request's regions before it calls the
+ * implementation with their bytes. */
+struct px_bytes {
+	union {
+		atomic_uint refs;
+		max_align_t align;      /* b as aligned as malloc's: lists read words from it */
+	} h;
+	unsigned char b[];
+};
+
+unsigned char *px_bytes_new(size_t len, bool zero)
+{
+	struct px_bytes *p = zero ? calloc(1, sizeof *p + len) : malloc(sizeof *p + len);
+	if (!p)
+		return NULL;
+	atomic_init(&p->h.refs, 1);
+	return p->b;
+}
+
+static struct px_bytes *px_bytes_of(unsigned char *b)
+{
+	return (struct px_bytes *)(void *)(b - offsetof(struct px_bytes, b));
+}
+
+void px_bytes_unref(unsigned char *b)
+{
+	if (b && atomic_fetch_sub(&px_bytes_of(b)->h.refs, 1) == 1)
+		free(px_bytes_of(b));
+}
+
+/* In a struct ipc_ool's cap: its addr holds a reference to a tail's bytes. */
+#define PX_TAIL_HELD PX_CAP(PX_K_TAIL, PX_INDEX_MASK)
+
+struct px_tail {
+	unsigned char *bytes;   /* NULL: the slot is free */
+	size_t len;
+	uint32_t next_free;     /* free slots: a stack through this */
+};
+static pthread_mutex_t px_tail_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct px_tail *px_tails;
+static uint32_t px_tails_cap, px_tails_top, px_tail_free_head = UINT32_MAX;
+
+int px_tail_new(unsigned char *bytes, size_t len, ipc_cap *cap)
+{
+	uint32_t slot;
+	pthread_mutex_lock(&px_tail_lock);
+	if (px_tail_free_head != UINT32_MAX) {
+		slot = px_tail_free_head;
+		px_tail_free_head = px_tails[slot].next_free;
+	} else {
+		if (px_tails_top == px_tails_cap) {
+			uint32_t ncap = px_tails_cap ? px_tails_cap * 2 : 64;
+			struct px_tail *t = ncap < PX_INDEX_MASK ? realloc(px_tails, ncap * sizeof *t) : NULL;
+			if (!t) {
+				pthread_mutex_unlock(&px_tail_lock);
+				px_bytes_unref(bytes);
+				return IPC_ENOMEM;
+			}
+			px_tails = t;
+			px_tails_cap = ncap;
+		}
+		slot = px_tails_top++;
+	}
+	px_tails[slot] = (struct px_tail){ .bytes = bytes, .len = len };
+	pthread_mutex_unlock(&px_tail_lock);
+	*cap = PX_CAP(PX_K_TAIL, slot);
+	return 0;
+}
+
+/* The bytes of tail slot, and (hold) a reference to them. */
+static bool px_tail_get(uint32_t slot, const unsigned char **bytes, size_t *len, bool hold)
+{
+	pthread_mutex_lock(&px_tail_lock);
+	bool ok = slot < px_tails_top && px_tails[slot].bytes;
+	if (ok) {
+		*bytes = px_tails[slot].bytes;
+		*len = px_tails[slot].len;
+		if (hold)
+			atomic_fetch_add(&px_bytes_of(px_tails[slot].bytes)->h.refs, 1);
+	}
+	pthread_mutex_unlock(&px_tail_lock);
+	return ok;
+}
+
+bool px_tail_find(uint32_t slot, const unsigned char **bytes, size_t *len)
+{
+	return px_tail_get(slot, bytes, len, false);
+}
+
+bool px_tail_free(uint32_t slot)
+{
+	unsigned char *bytes = NULL;
+	pthread_mutex_lock(&px_tail_lock);
+	if (slot < px_tails_top && (bytes = px_tails[slot].bytes)) {
+		px_tails[slot] = (struct px_tail){ .next_free = px_tail_free_head };
+		px_tail_free_head = slot;
+	}
+	pthread_mutex_unlock(&px_tail_lock);
+	px_bytes_unref(bytes);
+	return bytes != NULL;
+}
+
+/* ---- memfds ------------------------------------------------------------------ */
 
 static int px_ool_new(size_t n, int *fd)
 {
@@ -36,22 +158,114 @@ static int px_ool_new(size_t n, int *fd)
 	return 0;
 }
 
+/*
+ * Large regions in this process's memory are private anonymous mappings,
+ * one of each use kept per thread for the next: a fresh mapping each time
+ * costs page tables made and torn down, which on some machines is most of
+ * a call.  fill is a sender's region (a server fills one per call of a
+ * method with a large result); given back, it is zeroed, so that nothing
+ * of one call reaches the next: its resident pages (mincore(2): those
+ * touched) with memset as far as this use sent (or PX_KEEP bytes, if
+ * more), which a copy of that much can afford, and those past that, if
+ * any, with MADV_DONTNEED, after which they read as zeros.  So a mapping
+ * that serves large results keeps its pages, and one that served a large
+ * result and then small ones soon holds only what they touch.  read holds a
+ * received memfd's bytes (ipc_ool_map reads rather than maps it, for the
+ * same reason), each time overwritten whole.
+ */
+#define PX_KEEP (64u << 10)
+struct px_keep {
+	void *addr;     /* NULL: none kept */
+	size_t size;
+	size_t sent;    /* fill: bytes the use that has it sent (ipc_ool_seal) */
+	bool busy;      /* lent out */
+};
+static _Thread_local struct px_keeps {
+	struct px_keep fill, read;
+} px_keeps;
+static pthread_key_t px_keeps_key;
+static pthread_once_t px_keeps_once = PTHREAD_ONCE_INIT;
+
+static void px_keeps_drop(void *p)
+{
+	struct px_keeps *k = p;
+	if (k->fill.addr)
+		munmap(k->fill.addr, k->fill.size);
+	if (k->read.addr)
+		munmap(k->read.addr, k->read.size);
+}
+
+static void px_keeps_key_init(void)
+{
+	pthread_key_create(&px_keeps_key, px_keeps_drop);
+}
+
+/* The first n bytes of mapping p zeroed, of which sent went (see above). */
+static void px_anon_zero(unsigned char *p, size_t n, size_t sent)
+{
+	unsigned char vec[(IPC_OOL_MAX + 1) / 4096 + 2];
+	size_t pages = (n + 4095) / 4096, keep = ((sent > PX_KEEP ? sent : PX_KEEP) + 4095) / 4096;
+	if (mincore(p, n, vec) < 0) {
+		madvise(p, n, MADV_DONTNEED);
+		return;
+	}
+	for (size_t i = 0; i < pages && i < keep; i++)
+		if (vec[i] & 1)
+			memset(p + i * 4096, 0, 4096);
+	for (size_t i = keep; i < pages; i++) {
+		if (vec[i] & 1) {
+			madvise(p + keep * 4096, n - keep * 4096, MADV_DONTNEED);
+			break;
+		}
+	}
+}
+
+/* n bytes mapped (zeros if new): k's if it is free and large enough, else
+ * a new mapping, which becomes k's when given back if larger. */
+static void *px_anon_get(struct px_keep *k, size_t n)
+{
+	if (k->addr && !k->busy && k->size >= n) {
+		k->busy = true;
+		return k->addr;
+	}
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* p (n bytes used) given back; zeroed first if zero. */
+static void px_anon_put(struct px_keep *k, void *p, size_t n, bool zero)
+{
+	if (p == k->addr && k->busy) {
+		if (zero)
+			px_anon_zero(p, n, k->sent);
+		k->busy = false;
+		k->sent = 0;
+		return;
+	}
+	if (!k->busy && (!k->addr || k->size < n)) {
+		pthread_once(&px_keeps_once, px_keeps_key_init);
+		if (k->addr)
+			munmap(k->addr, k->size);
+		if (zero)
+			px_anon_zero(p, n, 0);
+		*k = (struct px_keep){ .addr = p, .size = n };
+		pthread_setspecific(px_keeps_key, &px_keeps);
+		return;
+	}
+	munmap(p, n);
+}
+
 int ipc_ool_alloc(size_t n, struct ipc_ool *o)
 {
-	int fd, rc;
 	memset(o, 0, sizeof *o);
 	o->cap = IPC_CAP_NONE;
-	if ((rc = px_ool_new(n, &fd)) != 0)
-		return rc;
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		rc = px_status_errno(errno);
-		close(fd);
-		return rc;
-	}
+	if (n == 0 || n > IPC_OOL_MAX + 1)
+		return IPC_EINVAL;
+	void *p = n <= PX_TAIL_MAX ? (void *)px_bytes_new(n, true) : px_anon_get(&px_keeps.fill, n);
+	if (!p)
+		return IPC_ENOMEM;
 	o->addr = p;
 	o->size = n;
-	o->cap = PX_CAP(PX_K_FD, fd);
 	o->own = true;
 	return 0;
 }
@@ -64,47 +278,75 @@ static int px_ool_seal_fd(int fd, size_t len)
 	return 0;
 }
 
+/* len bytes at data into a new memfd, sealed: *fd (untouched on failure). */
+static int px_ool_fill(const void *data, size_t len, int *fd)
+{
+	int rc, d;
+	if ((rc = px_ool_new(len, &d)) != 0)
+		return rc;
+	const char *p = data;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pwrite(d, p + done, len - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? px_status_errno(errno) : IPC_ENOMEM;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (rc == 0)
+		rc = px_ool_seal_fd(d, len);
+	if (rc != 0)
+		close(d);
+	else
+		*fd = d;
+	return rc;
+}
+
 int ipc_ool_seal(struct ipc_ool *o, size_t len, ipc_cap *cap)
 {
 	*cap = IPC_CAP_NONE;
-	if (!o->own || !o->addr)
-		return IPC_EINVAL;
-	int fd = (int)PX_INDEX(o->cap), rc = IPC_EINVAL;
-	munmap(o->addr, o->size);   /* a writable mapping would keep F_SEAL_WRITE off */
-	if (len > 0 && len <= o->size)
-		rc = px_ool_seal_fd(fd, len);
-	if (rc == 0)
-		*cap = o->cap;
-	else
-		close(fd);
-	memset(o, 0, sizeof *o);
-	o->cap = IPC_CAP_NONE;
+	int rc = IPC_EINVAL;
+	if (o->own && o->addr && len > 0 && len <= o->size) {
+		if (o->size <= PX_TAIL_MAX) {   /* the buffer itself becomes the tail */
+			rc = px_tail_new(o->addr, len, cap);
+			o->addr = NULL;
+		} else {
+			rc = ipc_ool_put(o->addr, len, cap);
+			if (o->addr == px_keeps.fill.addr)
+				px_keeps.fill.sent = len;
+		}
+	}
+	ipc_ool_free(o);
 	return rc;
+}
+
+int px_tail_memfd(uint32_t slot, int *fd)
+{
+	const unsigned char *bytes;
+	size_t len;
+	if (!px_tail_find(slot, &bytes, &len))
+		return IPC_EBADCAP;
+	return px_ool_fill(bytes, len, fd);
 }
 
 int ipc_ool_put(const void *data, size_t len, ipc_cap *cap)
 {
 	int fd, rc;
 	*cap = IPC_CAP_NONE;
-	if (!data || (rc = px_ool_new(len, &fd)) != 0)
-		return data ? rc : IPC_EINVAL;
-	const char *p = data;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pwrite(fd, p + done, len - done, (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? px_status_errno(errno) : IPC_ENOMEM;
-			close(fd);
-			return rc;
-		}
-		done += (size_t)n;
+	if (!data || len == 0 || len > IPC_OOL_MAX + 1)
+		return IPC_EINVAL;
+	if (len <= PX_TAIL_MAX) {
+		unsigned char *copy = px_bytes_new(len, false);
+		if (!copy)
+			return IPC_ENOMEM;
+		memcpy(copy, data, len);
+		return px_tail_new(copy, len, cap);
 	}
-	if ((rc = px_ool_seal_fd(fd, len)) != 0) {
-		close(fd);
+	if ((rc = px_ool_fill(data, len, &fd)) != 0)
 		return rc;
-	}
 	*cap = PX_CAP(PX_K_FD, fd);
 	return 0;
 }
@@ -124,29 +366,9 @@ static int px_ool_check(ipc_cap cap, size_t len)
 	return fd;
 }
 
-int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o)
+/* The len bytes of memfd fd into buf. */
+static int px_ool_pread(int fd, void *buf, size_t len)
 {
-	memset(o, 0, sizeof *o);
-	o->cap = IPC_CAP_NONE;
-	int fd = px_ool_check(cap, len);
-	if (fd < 0)
-		return IPC_EPROTO;
-	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED | (len <= (1u << 20) ? MAP_POPULATE : 0),
-	               fd, 0);
-	if (p == MAP_FAILED)
-		return px_status_errno(errno);
-	o->addr = p;
-	o->size = len;
-	return 0;
-}
-
-/* Read, not mapped: one copy from the page cache, no page tables to build
- * and tear down. */
-int ipc_ool_read(ipc_cap cap, void *buf, size_t len)
-{
-	int fd = px_ool_check(cap, len);
-	if (fd < 0)
-		return IPC_EPROTO;
 	size_t done = 0;
 	while (done < len) {
 		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)done);
@@ -159,12 +381,61 @@ int ipc_ool_read(ipc_cap cap, void *buf, size_t len)
 	return 0;
 }
 
+int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o)
+{
+	memset(o, 0, sizeof *o);
+	o->cap = IPC_CAP_NONE;
+	const unsigned char *bytes;
+	size_t have;
+	if (cap != IPC_CAP_NONE && PX_KIND(cap) == PX_K_TAIL) {
+		/* Its bytes in place, held: the tail stays the message's. */
+		if (!px_tail_get((uint32_t)PX_INDEX(cap), &bytes, &have, true))
+			return IPC_EPROTO;
+		o->addr = (void *)bytes;
+		o->size = len;
+		o->cap = PX_TAIL_HELD;
+		if (have != len || len == 0) {
+			ipc_ool_free(o);
+			return IPC_EPROTO;
+		}
+		return 0;
+	}
+	int fd = px_ool_check(cap, len);
+	if (fd < 0)
+		return IPC_EPROTO;
+	if (!(o->addr = px_anon_get(&px_keeps.read, len)))
+		return IPC_ENOMEM;
+	o->size = len;
+	int rc = px_ool_pread(fd, o->addr, len);
+	if (rc != 0)
+		ipc_ool_free(o);
+	return rc;
+}
+
+/* Read, not mapped: one copy from the page cache, no page tables to build
+ * and tear down. */
+int ipc_ool_read(ipc_cap cap, void *buf, size_t len)
+{
+	const unsigned char *bytes;
+	size_t have;
+	if (cap != IPC_CAP_NONE && PX_KIND(cap) == PX_K_TAIL) {
+		if (!px_tail_find((uint32_t)PX_INDEX(cap), &bytes, &have) || have != len || len == 0)
+			return IPC_EPROTO;
+		memcpy(buf, bytes, len);
+		return 0;
+	}
+	int fd = px_ool_check(cap, len);
+	return fd < 0 ? IPC_EPROTO : px_ool_pread(fd, buf, len);
+}
+
 void ipc_ool_free(struct ipc_ool *o)
 {
-	if (o->addr)
-		munmap(o->addr, o->size);
-	if (o->own)   /* allocated, never sealed */
-		close((int)PX_INDEX(o->cap));
+	if (o->addr && ((o->own && o->size <= PX_TAIL_MAX) || o->cap == PX_TAIL_HELD))
+		px_bytes_unref(o->addr);    /* a tail's bytes, or bytes to become one */
+	else if (o->addr && o->own)
+		px_anon_put(&px_keeps.fill, o->addr, o->size, true);
+	else if (o->addr)
+		px_anon_put(&px_keeps.read, o->addr, o->size, false);
 	memset(o, 0, sizeof *o);
 	o->cap = IPC_CAP_NONE;
 }

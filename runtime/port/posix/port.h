@@ -6,12 +6,18 @@
  *
  *   0x0fffffff & cap   the descriptor (kind FD) or the table slot
  *   cap >> 28          kind: 0 a descriptor, 1 a server endpoint (slot in
- *                      px_eps), 2 a saved reply (slot in px_replies)
+ *                      px_eps), 2 a saved reply (slot in px_replies), 3 a
+ *                      tail: a small region held in memory (slot in the
+ *                      table of ool.c)
  *
  * On a connection, a message is one SOCK_SEQPACKET packet: a 16-byte header
  * (struct px_hdr, host byte order: both ends share a machine), then nwords
- * 64-bit words, and the capabilities as SCM_RIGHTS descriptors, ncaps of
- * them.  mercury_posix(3) documents the frame, and the limits that keep one
+ * 64-bit words, then, if any capability is a tail, the tail block; and the
+ * other capabilities as SCM_RIGHTS descriptors, in their order.  The tail
+ * block: a word whose bit i says capability i is a tail (no other bits),
+ * one word per tail giving its length (1 to PX_TAIL_MAX bytes, at most
+ * PX_TAIL_MAX in all), then each tail's bytes, zeros after them up to a
+ * multiple of 8.  mercury_posix(3) documents the frame, and the limits that keep one
  * client from exhausting a server.
  */
 #ifndef PX_PORT_H
@@ -31,7 +37,7 @@
 
 #define PX_KIND_SHIFT 28
 #define PX_INDEX_MASK ((UINT32_C(1) << PX_KIND_SHIFT) - 1)
-enum px_kind { PX_K_FD = 0, PX_K_EP = 1, PX_K_REPLY = 2 };
+enum px_kind { PX_K_FD = 0, PX_K_EP = 1, PX_K_REPLY = 2, PX_K_TAIL = 3 };
 #define PX_KIND(cap) ((cap) >> PX_KIND_SHIFT)
 #define PX_INDEX(cap) ((int)((cap) & PX_INDEX_MASK))
 #define PX_CAP(kind, index) ((ipc_cap)(kind) << PX_KIND_SHIFT | (ipc_cap)(index))
@@ -60,6 +66,39 @@ _Static_assert(offsetof(struct ipc_msg, word) == sizeof(struct px_hdr),
                "ipc_msg words sit where the frame's do");
 _Static_assert(offsetof(struct ipc_msg, word) + sizeof(((struct ipc_msg *)0)->word) == PX_FRAME_MAX,
                "a whole frame fits before ipc_msg's capabilities");
+
+/*
+ * Tails (ool.c): a region of at most PX_TAIL_MAX bytes is kept in memory
+ * and travels inside the frame of the message that carries it, which costs
+ * a copy where a memfd costs a handful of system calls.  A frame carries
+ * at most PX_TAIL_MAX bytes of tails in all: past that, the sender makes
+ * the others memfds as it sends.  In the descriptor array of a message
+ * being sent, a tail is PX_FD_TAIL(its slot) rather than a descriptor.
+ */
+#define PX_TAIL_MAX 8192u
+#define PX_TAIL_BUF (8 + IPC_MAX_CAPS * 16 + PX_TAIL_MAX)   /* a tail block, padding included */
+#define PX_FD_TAIL(slot) (-2 - (int)(slot))
+#define PX_FD_IS_TAIL(fd) ((fd) <= -2)
+#define PX_FD_TAIL_SLOT(fd) ((uint32_t)(-2 - (fd)))
+unsigned char *px_bytes_new(size_t len, bool zero);          /* bytes for a tail */
+void px_bytes_unref(unsigned char *b);
+int px_tail_new(unsigned char *bytes, size_t len, ipc_cap *cap);  /* takes px_bytes_new's */
+bool px_tail_find(uint32_t slot, const unsigned char **bytes, size_t *len);
+bool px_tail_free(uint32_t slot);                           /* false: no such tail */
+int px_tail_memfd(uint32_t slot, int *fd);                  /* a sealed memfd of its bytes */
+
+/* What px_frame_out builds for sendmsg(2): the frame of h, words and the
+ * descriptors or tails fds (h->ncaps of them). */
+struct px_out {
+	struct msghdr m;
+	struct iovec iov[3 + 2 * IPC_MAX_CAPS];
+	uint64_t tailhdr[1 + IPC_MAX_CAPS];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
+	} cb;
+};
+void px_frame_out(struct px_out *o, const struct px_hdr *h, const uint64_t *words, const int *fds);
 
 /* Most ready events one epoll_wait hands to a server endpoint. */
 #define PX_EV_BATCH 16
@@ -135,11 +174,17 @@ union px_cmsgbuf {
 	struct cmsghdr align;
 	char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_CAPS)];
 };
-/* Up to n frames with one recvmmsg(2), frame i into msg[i] (mm, iov, cb:
- * the caller's room for n); each then goes to px_frame_decode with
- * mm[i].  How many came, or a status (IPC_EAGAIN: none). */
+/* Room to receive one frame beside its message: its descriptors, its tails. */
+struct px_room {
+	struct iovec iov[2];
+	union px_cmsgbuf cb;
+	unsigned char tail[PX_TAIL_BUF];
+};
+/* Up to n frames with one recvmmsg(2), frame i into msg[i] (mm, room: the
+ * caller's for n); each then goes to px_frame_decode with mm[i].  How many
+ * came, or a status (IPC_EAGAIN: none). */
 int px_recv_frames(int fd, struct ipc_msg *const *msg, unsigned n, int flags,
-                   struct mmsghdr *mm, struct iovec *iov, union px_cmsgbuf *cb);
+                   struct mmsghdr *mm, struct px_room *room);
 int px_frame_decode(struct msghdr *m, size_t n, struct px_hdr *h, struct ipc_msg *msg,
                     bool server, bool *hdr_ok);
 int px_check_out(ipc_cap ep, struct ipc_msg *msg);

@@ -11,8 +11,9 @@
  * one connection; the connection and sequence number of the request being
  * served are the thread's current reply.
  *
- * No allocation happens on these paths; a page transfer maps memory only in
- * ipc_page_map (page.c).  Errors are values: a peer that died, a closed
+ * No allocation happens on these paths but for the tails a frame brings
+ * (port.h: small regions in the frame itself); a page transfer maps memory
+ * only in ipc_page_map (page.c).  Errors are values: a peer that died, a closed
  * endpoint, a truncated or malformed frame all become a status, and a
  * server answers a malformed request with IPC_EPROTO and goes on serving.
  *
@@ -129,6 +130,8 @@ int px_wait(int fd, short events, int64_t deadline)
 void px_close_fds(const int *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
 		size_t j = 0;
 		while (j < i && fds[j] != fds[i])
 			j++;
@@ -145,6 +148,13 @@ void px_close_fds(const int *fds, size_t n)
 void px_close_sent(const ipc_cap *caps, const int *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (caps[i] != IPC_CAP_NONE && PX_KIND(caps[i] & ~IPC_CAP_LENT) == PX_K_TAIL) {
+			if (!IPC_CAP_IS_LENT(caps[i]))
+				px_tail_free((uint32_t)PX_INDEX(caps[i] & ~IPC_CAP_LENT));
+			if (fds[i] >= 0)
+				close(fds[i]);  /* the memfd it went as */
+			continue;
+		}
 		if (IPC_CAP_IS_LENT(caps[i]) && PX_KIND(caps[i] & ~IPC_CAP_LENT) == PX_K_FD)
 			continue;
 		size_t j = 0;
@@ -161,19 +171,35 @@ void px_close_sent(const ipc_cap *caps, const int *fds, size_t n)
 
 /*
  * Turn the capabilities of a message into descriptors to send: a descriptor
- * goes as itself; a server endpoint as a fresh connection to it.  On failure
- * every capability is consumed (but lent ones) and IPC_EBADCAP or
- * IPC_ENOMEM returned.
+ * goes as itself; a server endpoint as a fresh connection to it; a tail in
+ * the frame, as long as the frame's tails stay within PX_TAIL_MAX, and as
+ * a sealed memfd after.  On failure every capability is consumed (but lent
+ * ones) and IPC_EBADCAP or IPC_ENOMEM returned.
  */
 static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 {
-	size_t i;
+	size_t i, tails = 0;
 	int rc = 0;
 	for (i = 0; i < n; i++) {
 		ipc_cap c = caps[i] == IPC_CAP_NONE ? IPC_CAP_NONE : caps[i] & ~IPC_CAP_LENT;
 		struct px_ep *e;
+		const unsigned char *bytes;
+		size_t len;
 		if (c != IPC_CAP_NONE && PX_KIND(c) == PX_K_FD) {
 			fds[i] = PX_INDEX(c);
+		} else if (c != IPC_CAP_NONE && PX_KIND(c) == PX_K_TAIL) {
+			uint32_t slot = (uint32_t)PX_INDEX(c);
+			fds[i] = -1;
+			if (!px_tail_find(slot, &bytes, &len)) {
+				rc = IPC_EBADCAP;
+				break;
+			}
+			if (len <= PX_TAIL_MAX - tails) {
+				tails += len;
+				fds[i] = PX_FD_TAIL(slot);
+			} else if ((rc = px_tail_memfd(slot, &fds[i])) < 0) {
+				break;
+			}
 		} else if ((e = px_ep_get(c)) != NULL) {
 			if ((rc = px_ep_new_conn(e, PX_NO_CLIENT, &fds[i])) < 0)
 				break;
@@ -185,6 +211,8 @@ static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 	if (rc == 0)
 		return 0;
 	/* Consume: descriptors converted so far, and the rest as capabilities. */
+	if (i < n && caps[i] != IPC_CAP_NONE && PX_KIND(caps[i] & ~IPC_CAP_LENT) == PX_K_TAIL)
+		i++;    /* a tail that failed: fds[i] is -1, and px_close_sent frees it */
 	px_close_sent(caps, fds, i);
 	for (size_t j = i; j < n; j++)
 		if (caps[j] != IPC_CAP_NONE && px_ep_get(caps[j]) == NULL)
@@ -192,31 +220,63 @@ static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 	return rc;
 }
 
-/* The control-message buffer for up to IPC_MAX_CAPS descriptors. */
+static const unsigned char px_zeros[8];
 
-/* Send frame h, its words, and h->ncaps descriptors fds (which stay the
- * caller's); wait for room until timeout_ms unless flags say MSG_DONTWAIT. */
+void px_frame_out(struct px_out *o, const struct px_hdr *h, const uint64_t *words, const int *fds)
+{
+	size_t niov = 0, nfds = 0, ntails = 0;
+	int real[IPC_MAX_CAPS];
+	uint64_t mask = 0;
+	o->iov[niov++] = (struct iovec){ .iov_base = (void *)h, .iov_len = sizeof *h };
+	if (h->nwords)
+		o->iov[niov++] = (struct iovec){ .iov_base = (void *)words,
+		                                 .iov_len = h->nwords * sizeof(uint64_t) };
+	size_t head = niov++;   /* the tail block's words, if there are tails */
+	for (size_t i = 0; i < h->ncaps; i++) {
+		const unsigned char *bytes;
+		size_t len;
+		if (!PX_FD_IS_TAIL(fds[i])) {
+			real[nfds++] = fds[i];
+		} else if (px_tail_find(PX_FD_TAIL_SLOT(fds[i]), &bytes, &len)) {
+			/* (px_caps_to_fds found it: it is there until sent) */
+			mask |= UINT64_C(1) << i;
+			o->tailhdr[1 + ntails++] = len;
+			o->iov[niov++] = (struct iovec){ .iov_base = (void *)bytes, .iov_len = len };
+			if (len % 8)
+				o->iov[niov++] = (struct iovec){ .iov_base = (void *)px_zeros,
+				                                 .iov_len = 8 - len % 8 };
+		}
+	}
+	o->tailhdr[0] = mask;
+	o->iov[head] = (struct iovec){ .iov_base = o->tailhdr, .iov_len = (1 + ntails) * sizeof(uint64_t) };
+	if (!ntails) {
+		niov--;         /* no tail block: nothing after the words */
+		memmove(&o->iov[head], &o->iov[head + 1], (niov - head) * sizeof o->iov[0]);
+	}
+	o->m = (struct msghdr){ .msg_iov = o->iov, .msg_iovlen = niov };
+	if (nfds) {
+		memset(&o->cb, 0, sizeof o->cb);
+		o->m.msg_control = o->cb.buf;
+		o->m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&o->m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), real, sizeof(int) * nfds);
+	}
+}
+
+/* Send frame h, its words, and h->ncaps descriptors or tails fds (which
+ * stay the caller's); wait for room until timeout_ms unless flags say
+ * MSG_DONTWAIT. */
 int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds,
                int flags, int timeout_ms)
 {
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)h, .iov_len = sizeof *h },
-		{ .iov_base = (void *)words, .iov_len = h->nwords * sizeof(uint64_t) },
-	};
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = h->nwords ? 2 : 1 };
-	union px_cmsgbuf cb;
+	struct px_out o;
 	int rc;
 
-	if (h->ncaps) {
-		memset(&cb, 0, sizeof cb);
-		m.msg_control = cb.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * h->ncaps);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * h->ncaps);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * h->ncaps);
-	}
+	if (h->ncaps)
+		px_frame_out(&o, h, words, fds);
 	/* Without capabilities, one contiguous buffer and send(2), which
 	 * costs the kernel less than sendmsg's msghdr and iovec. */
 	union {
@@ -237,7 +297,7 @@ int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int 
 	if (timeout_ms >= 0)
 		flags |= MSG_DONTWAIT;
 	for (;;) {
-		ssize_t n = h->ncaps ? sendmsg(fd, &m, flags | MSG_NOSIGNAL)
+		ssize_t n = h->ncaps ? sendmsg(fd, &o.m, flags | MSG_NOSIGNAL)
 		                     : send(fd, flat.bytes, flatlen, flags | MSG_NOSIGNAL);
 		if (n >= 0) {
 			rc = 0;
@@ -294,13 +354,12 @@ int px_status_alone(const struct ipc_msg *m)
  * a client replies.  Every value has one encoding, so anything else is
  * refused: IPC_EVERSION for another version, IPC_EPROTO otherwise.
  */
-static int px_frame_check(const struct px_hdr *h, size_t n, size_t nfds, int flags,
-                          bool server)
+static int px_frame_check(const struct px_hdr *h, size_t n, int flags, bool server)
 {
 	if (h->version != IPC_WIRE_VERSION)
 		return IPC_EVERSION;
 	if ((flags & (MSG_TRUNC | MSG_CTRUNC)) || h->nwords > IPC_MAX_WORDS ||
-	    n != sizeof *h + h->nwords * sizeof(uint64_t) || h->ncaps != nfds)
+	    n < sizeof *h + h->nwords * sizeof(uint64_t) || h->ncaps > IPC_MAX_CAPS)
 		return IPC_EPROTO;
 	switch (h->type) {
 	case PX_CALL: /* a label has 48 bits */
@@ -327,15 +386,17 @@ static int px_frame_check(const struct px_hdr *h, size_t n, size_t nfds, int fla
 int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
                          bool server, bool *hdr_ok)
 {
-	/* One iovec, the kernel's cheapest receive: the frame lands on msg
-	 * itself, whose label and counts take as many bytes as the frame's
-	 * header and whose words sit where the frame's do (see port.h); the
-	 * header is copied out below and the counts rewritten. */
-	struct iovec iov = { .iov_base = msg, .iov_len = PX_FRAME_MAX };
-	union px_cmsgbuf cb;
+	/* The frame lands on msg itself, whose label and counts take as many
+	 * bytes as the frame's header and whose words sit where the frame's
+	 * do (see port.h); the header is copied out below and the counts
+	 * rewritten.  A tail block goes on past the words, into room.tail
+	 * where msg has no more room. */
+	struct px_room room;
+	room.iov[0] = (struct iovec){ .iov_base = msg, .iov_len = PX_FRAME_MAX };
+	room.iov[1] = (struct iovec){ .iov_base = room.tail, .iov_len = sizeof room.tail };
 	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cb.buf, .msg_controllen = sizeof cb.buf,
+		.msg_iov = room.iov, .msg_iovlen = 2,
+		.msg_control = room.cb.buf, .msg_controllen = sizeof room.cb.buf,
 	};
 	ssize_t n;
 
@@ -346,6 +407,90 @@ int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
 	if (n < 0)
 		return px_status_errno(errno);
 	return px_frame_decode(&m, (size_t)n, h, msg, server, hdr_ok);
+}
+
+/* The bytes of a frame past its words: alen of them at a, the rest at b. */
+struct px_stream {
+	const unsigned char *a, *b;
+	size_t alen, len;
+};
+
+static void px_stream_get(const struct px_stream *s, size_t off, void *dst, size_t len)
+{
+	unsigned char *d = dst;
+	if (off < s->alen) {
+		size_t k = len < s->alen - off ? len : s->alen - off;
+		memcpy(d, s->a + off, k);
+		d += k, off += k, len -= k;
+	}
+	if (len)
+		memcpy(d, s->b + (off - s->alen), len);
+}
+
+/*
+ * The capabilities of a frame whose header says ncaps: nfds descriptors
+ * fds, and the tails of its tail block (port.h), if it has one, in the
+ * places its mask gives; into cap.  The block must be exact: a mask with
+ * no bit past ncaps, as many descriptors as other places, each length 1
+ * to PX_TAIL_MAX and all within it, zeros as padding, nothing after.
+ * IPC_EPROTO (or IPC_ENOMEM) makes no tail and leaves fds to the caller.
+ */
+static int px_tails_take(const struct px_stream *s, size_t ncaps, const int *fds, size_t nfds,
+                         ipc_cap *cap)
+{
+	uint64_t mask = 0, len[IPC_MAX_CAPS];
+	size_t ntails = 0, total = 0, off;
+	if (s->len) {
+		if (s->len < 8)
+			return IPC_EPROTO;
+		px_stream_get(s, 0, &mask, 8);
+		if (!mask || mask >> ncaps)     /* (ncaps <= 16: px_frame_check) */
+			return IPC_EPROTO;
+		ntails = (size_t)__builtin_popcountll(mask);
+		if (s->len < 8 + 8 * ntails)
+			return IPC_EPROTO;
+		off = 8 + 8 * ntails;
+		for (size_t j = 0; j < ntails; j++) {
+			px_stream_get(s, 8 + 8 * j, &len[j], 8);
+			if (len[j] == 0 || len[j] > PX_TAIL_MAX - total)
+				return IPC_EPROTO;
+			total += len[j];
+			size_t pad = (8 - len[j] % 8) % 8;
+			if (len[j] + pad > s->len - off)
+				return IPC_EPROTO;
+			unsigned char z[8] = { 0 }, p[8];
+			px_stream_get(s, off + len[j], p, pad);
+			if (memcmp(p, z, pad) != 0)
+				return IPC_EPROTO;
+			off += len[j] + pad;
+		}
+		if (off != s->len)
+			return IPC_EPROTO;
+	}
+	if (nfds + ntails != ncaps)
+		return IPC_EPROTO;
+	off = 8 + 8 * ntails;
+	for (size_t i = 0, j = 0, k = 0; i < ncaps; i++) {
+		if (!(mask >> i & 1)) {
+			cap[i] = PX_CAP(PX_K_FD, fds[k++]);
+			continue;
+		}
+		unsigned char *bytes = px_bytes_new(len[j], false);
+		int rc = bytes ? 0 : IPC_ENOMEM;
+		if (bytes) {
+			px_stream_get(s, off, bytes, len[j]);
+			rc = px_tail_new(bytes, len[j], &cap[i]);
+		}
+		if (rc < 0) {
+			for (size_t q = 0; q < i; q++)  /* the tails made so far */
+				if (mask >> q & 1)
+					px_tail_free((uint32_t)PX_INDEX(cap[q]));
+			return rc;
+		}
+		off += (len[j] + 7) / 8 * 8;
+		j++;
+	}
+	return 0;
 }
 
 /* The rest of px_recv_frame, once recvmsg(2) or recvmmsg(2) gave m and n
@@ -384,15 +529,23 @@ int px_frame_decode(struct msghdr *mh, size_t n, struct px_hdr *h, struct ipc_ms
 		goto bad;
 	memcpy(h, msg, sizeof *h);
 	*hdr_ok = true;
-	if ((rc = px_frame_check(h, n, nfds, m.msg_flags, server)) < 0)
+	if ((rc = px_frame_check(h, n, m.msg_flags, server)) < 0)
 		goto bad;
 	for (size_t i = 0; i < nfds; i++) {
 		if ((uint32_t)fds[i] > PX_INDEX_MASK) {
 			rc = IPC_EPROTO;
 			goto bad;
 		}
-		msg->cap[i] = PX_CAP(PX_K_FD, fds[i]);
 	}
+	/* The bytes past the words: in msg's own room first, then the tail
+	 * buffer (px_room). */
+	size_t at = sizeof *h + h->nwords * sizeof(uint64_t);
+	struct px_stream s = {
+		.a = (const unsigned char *)msg + at, .alen = PX_FRAME_MAX - at,
+		.b = m.msg_iovlen > 1 ? m.msg_iov[1].iov_base : NULL, .len = n - at,
+	};
+	if ((rc = px_tails_take(&s, h->ncaps, fds, nfds, msg->cap)) < 0)
+		goto bad;
 	msg->label = h->label;
 	msg->nwords = h->nwords;
 	msg->ncaps = h->ncaps;
@@ -477,6 +630,8 @@ struct px_rbatch {
 	uint64_t ow[PX_RBATCH][IPC_MAX_WORDS];
 	int ofd[PX_RBATCH][IPC_MAX_CAPS];
 	ipc_cap ocap[PX_RBATCH][IPC_MAX_CAPS];
+	struct px_out out[PX_RBATCH];
+	struct px_room room[PX_RBATCH];   /* frame i's descriptors and tails */
 };
 static _Thread_local struct px_rbatch *px_rb;
 static pthread_key_t px_rb_key;
@@ -488,24 +643,9 @@ static void px_rb_flush(struct px_rbatch *b)
 	if (!b || !b->nout)
 		return;
 	struct mmsghdr mm[PX_RBATCH];
-	struct iovec iov[PX_RBATCH][2];
-	union px_cmsgbuf cb[PX_RBATCH];
 	for (unsigned i = 0; i < b->nout; i++) {
-		const struct px_hdr *h = &b->oh[i];
-		iov[i][0] = (struct iovec){ .iov_base = &b->oh[i], .iov_len = sizeof *h };
-		iov[i][1] = (struct iovec){ .iov_base = b->ow[i], .iov_len = h->nwords * sizeof(uint64_t) };
-		mm[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = iov[i], .msg_iovlen = h->nwords ? 2 : 1 } };
-		if (h->ncaps) {
-			struct msghdr *m = &mm[i].msg_hdr;
-			memset(&cb[i], 0, sizeof cb[i]);
-			m->msg_control = cb[i].buf;
-			m->msg_controllen = CMSG_SPACE(sizeof(int) * h->ncaps);
-			struct cmsghdr *cm = CMSG_FIRSTHDR(m);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int) * h->ncaps);
-			memcpy(CMSG_DATA(cm), b->ofd[i], sizeof(int) * h->ncaps);
-		}
+		px_frame_out(&b->out[i], &b->oh[i], b->ow[i], b->ofd[i]);
+		mm[i] = (struct mmsghdr){ .msg_hdr = b->out[i].m };
 	}
 	for (unsigned sent = 0; sent < b->nout;) {
 		int k = sendmmsg(b->outfd, mm + sent, b->nout - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -575,13 +715,14 @@ static struct px_rbatch *px_rb_get(void)
 }
 
 int px_recv_frames(int fd, struct ipc_msg *const *msg, unsigned n, int flags,
-                   struct mmsghdr *mm, struct iovec *iov, union px_cmsgbuf *cb)
+                   struct mmsghdr *mm, struct px_room *room)
 {
 	for (unsigned i = 0; i < n; i++) {
-		iov[i] = (struct iovec){ .iov_base = msg[i], .iov_len = PX_FRAME_MAX };
+		room[i].iov[0] = (struct iovec){ .iov_base = msg[i], .iov_len = PX_FRAME_MAX };
+		room[i].iov[1] = (struct iovec){ .iov_base = room[i].tail, .iov_len = sizeof room[i].tail };
 		mm[i] = (struct mmsghdr){ .msg_hdr = {
-			.msg_iov = &iov[i], .msg_iovlen = 1,
-			.msg_control = cb[i].buf, .msg_controllen = sizeof cb[i].buf,
+			.msg_iov = room[i].iov, .msg_iovlen = 2,
+			.msg_control = room[i].cb.buf, .msg_controllen = sizeof room[i].cb.buf,
 		} };
 	}
 	int k;
@@ -598,12 +739,10 @@ int px_recv_frames(int fd, struct ipc_msg *const *msg, unsigned n, int flags,
 static int px_rb_fill(struct px_rbatch *b, int fd, int flags, struct ipc_msg *msg)
 {
 	struct mmsghdr mm[PX_RBATCH];
-	struct iovec iov[PX_RBATCH];
-	union px_cmsgbuf cb[PX_RBATCH];
 	struct ipc_msg *to[PX_RBATCH];
 	for (unsigned i = 0; i < PX_RBATCH; i++)
 		to[i] = i ? &b->f[i].m : msg;
-	int k = px_recv_frames(fd, to, PX_RBATCH, flags | MSG_WAITFORONE, mm, iov, cb);
+	int k = px_recv_frames(fd, to, PX_RBATCH, flags | MSG_WAITFORONE, mm, b->room);
 	if (k < 0)
 		return k;
 	for (unsigned i = 0; i < (unsigned)k; i++)
@@ -1100,6 +1239,8 @@ int ipc_cap_drop(ipc_cap cap)
 	if (IPC_CAP_IS_LENT(cap))
 		return 0; /* still its lender's */
 	switch (PX_KIND(cap)) {
+	case PX_K_TAIL:
+		return px_tail_free((uint32_t)PX_INDEX(cap)) ? 0 : IPC_EBADCAP;
 	case PX_K_FD:
 		if (px_async_find(PX_INDEX(cap)))
 			px_async_forget(PX_INDEX(cap));
