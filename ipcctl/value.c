@@ -9,7 +9,9 @@
  * values follow the general codec (put_enc/put_dec of gen_c.c): a struct
  * as its fields in order, a list as a count word (at most its bound) and
  * its elements, an optional value as a presence word (0 or 1) and the value
- * if 1.
+ * if 1.  Values are written to and read from struct ipc_words, a message's
+ * or a region's: a list that may go out of line has the same words in
+ * either, placed by the ipc_olist helpers as generated code places them.
  */
 #include <ctype.h>
 #include <errno.h>
