@@ -543,9 +543,6 @@ static bool add_items(struct item *items, size_t *n, size_t max, const struct pa
 			free(t);
 			return false;
 		}
-		if (p->ool && p->type.kind == TY_LIST)   /* its words in a region (ipcgen(5)) */
-			return complain(EXIT_USAGE, "'%s': a list that may go out of line is not supported by ipcctl yet",
-			                p->name), false;
 		items[(*n)++] = (struct item){p->name, &p->type, p->list, p->ool, p->ool_min};
 	}
 	return true;
@@ -632,23 +629,21 @@ static bool encode_request(struct args *a, const struct decl *owner, const struc
 	for (size_t i = 0; i < a->nin; i++) {
 		const struct item *it = &a->in[i];
 		struct val *v = &a->inv[i];
-		if (it->ool && v->len > it->ool_min) {   /* its bytes in a region (ipcgen(5)) */
-			bool str = it->type->kind == TY_STRING;
-			unsigned char *b = malloc(v->len + 1);
-			int rc = b ? 0 : IPC_ENOMEM;
-			if (b) {
-				memcpy(b, v->bytes, v->len);
-				b[v->len] = 0;
-				rc = nool < IPC_MAX_CAPS && cur.word < IPC_MAX_WORDS
-				     ? ipc_ool_put(b, v->len + str, &ool[nool]) : IPC_EINVAL;
-				free(b);
-			}
+		bool list = it->type->kind == TY_LIST;
+		if (it->ool && (list || v->len > it->ool_min)) {   /* in a region past its share (ipcgen(5)) */
+			ipc_cap r = IPC_CAP_NONE;
+			int rc = list ? value_put_olist(it, v, msg, &cur, &r)
+				: ipc_put_ool(msg, &cur.word, v->bytes, v->len, (size_t)it->type->bound, it->ool_min,
+				              it->type->kind == TY_STRING, &r) ? 0 : IPC_ENOMEM;
+			if (rc == 0 && r != IPC_CAP_NONE && nool == IPC_MAX_CAPS)
+				rc = ipc_drop_caps(&r, 1, IPC_EINVAL);
 			if (rc != 0) {
 				ipc_drop_caps(ool, nool, 0);
-				return complain(EXIT_FAILED, "'%s': out of line: %s", it->name, ipc_status_text(rc)), false;
+				return complain(rc == IPC_EINVAL ? EXIT_USAGE : EXIT_FAILED, "'%s': out of line: %s",
+				                it->name, ipc_status_text(rc)), false;
 			}
-			nool++;
-			msg->word[cur.word++] = IPC_OOL_FLAG | v->len;
+			if (r != IPC_CAP_NONE)   /* a list short enough stays in the words */
+				ool[nool++] = r;
 			continue;
 		}
 		if (!value_fits(it, v, &cur)) {
@@ -751,6 +746,15 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 		struct val *v = &a->outv[i];
 		if (type_is_cap(it->type))
 			continue;
+		if (it->ool && it->type->kind == TY_LIST) {   /* its words now, or its region below */
+			size_t n;
+			bool region;
+			if (!value_get_olist(it, msg, &cur, v, &n, &region) || (region && nool == IPC_MAX_CAPS))
+				return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
+			if (region)
+				pending[nool] = i, plen[nool++] = n;
+			continue;
+		}
 		if (it->ool && cur.word < msg->nwords && (msg->word[cur.word] & IPC_OOL_FLAG)) {
 			uint64_t len = msg->word[cur.word++] & ~IPC_OOL_FLAG;
 			if (len <= it->ool_min || len > it->type->bound || nool == IPC_MAX_CAPS)
@@ -769,9 +773,15 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 	for (size_t j = 0; j < nool; j++) {   /* the regions, the last capabilities, read and released */
 		const struct item *it = &a->out[pending[j]];
 		struct val *v = &a->outv[pending[j]];
+		ipc_cap region = msg->cap[msg->ncaps - nool + j];
 		bool str = it->type->kind == TY_STRING;
+		if (it->type->kind == TY_LIST) {   /* the same words as inline, every one read */
+			if (!value_read_olist(it, region, plen[j], v))
+				return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
+			continue;
+		}
 		if (!(v->bytes = malloc(plen[j] + 1)) ||
-		    ipc_ool_read(msg->cap[msg->ncaps - nool + j], v->bytes, plen[j] + str) != 0 ||
+		    ipc_ool_read(region, v->bytes, plen[j] + str) != 0 ||
 		    (str && !ipc_str_valid((const char *)v->bytes, plen[j])))
 			return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
 		v->len = plen[j];

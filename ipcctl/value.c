@@ -9,7 +9,9 @@
  * values follow the general codec (put_enc/put_dec of gen_c.c): a struct
  * as its fields in order, a list as a count word (at most its bound) and
  * its elements, an optional value as a presence word (0 or 1) and the value
- * if 1.
+ * if 1.  Values are written to and read from struct ipc_words, a message's
+ * or a region's: a list that may go out of line has the same words in
+ * either, placed by the ipc_olist helpers as generated code places them.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -267,29 +269,29 @@ static void word_bounds(const struct item *it, unsigned *min, unsigned *max)
 	*min = *max = 1;
 }
 
-static void encode_word(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c)
+static void encode_word(const struct item *it, struct val *v, struct ipc_words *c, uint32_t *w)
 {
 	(void)it;
-	m->word[c->word++] = v->word;
+	c->word[(*w)++] = v->word;
 }
 
-/* The word at c, if it holds a value of the type's range (as ipc_dec_T). */
-static bool decode_int(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+/* The word at *w, if it holds a value of the type's range (as ipc_dec_T). */
+static bool decode_int(const struct item *it, const struct ipc_words *c, uint32_t *w,
                        struct val *v)
 {
-	if (c->word >= m->nwords)
+	if (*w >= c->n)
 		return false;
-	uint64_t w = m->word[c->word];
+	uint64_t x = c->word[*w];
 	struct int_range r = int_range(it->type);
 	if (r.min < 0) {
-		int64_t s = ipc_word_signed(w);
+		int64_t s = ipc_word_signed(x);
 		if (s < r.min || (s > 0 && (uint64_t)s > r.max))
 			return false;
-	} else if (w > r.max) {
+	} else if (x > r.max) {
 		return false;
 	}
-	c->word++;
-	v->word = w;
+	(*w)++;
+	v->word = x;
 	return true;
 }
 
@@ -364,13 +366,13 @@ static char *parse_enum(const struct item *it, const char *text, struct val *v)
 	return member_complaint(t, ", or a member's value", text, text);
 }
 
-static bool decode_enum(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+static bool decode_enum(const struct item *it, const struct ipc_words *c, uint32_t *w,
                         struct val *v)
 {
-	struct cursor at = *c;
-	if (!decode_int(it, m, &at, v) || !enum_member(it->type, v->word))
+	uint32_t at = *w;
+	if (!decode_int(it, c, &at, v) || !enum_member(it->type, v->word))
 		return false;
-	*c = at;
+	*w = at;
 	return true;
 }
 
@@ -420,12 +422,12 @@ static char *parse_bits(const struct item *it, const char *text, struct val *v)
 }
 
 /* As the generated NS_NAME_get: a word with no bit outside the members'. */
-static bool decode_bits(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+static bool decode_bits(const struct item *it, const struct ipc_words *c, uint32_t *w,
                         struct val *v)
 {
-	if (c->word >= m->nwords || (m->word[c->word] & ~it->type->decl->mask))
+	if (*w >= c->n || (c->word[*w] & ~it->type->decl->mask))
 		return false;
-	v->word = m->word[c->word++];
+	v->word = c->word[(*w)++];
 	return true;
 }
 
@@ -540,26 +542,26 @@ static void array_bounds(const struct item *it, unsigned *min, unsigned *max)
 	*max = 1 + (unsigned)((it->type->bound + 7) / 8);
 }
 
-static void encode_array(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c)
+static void encode_array(const struct item *it, struct val *v, struct ipc_words *c, uint32_t *w)
 {
 	(void)it;
-	ipc_put_bytes(m, &c->word, v->bytes, v->len);
+	ipc_w_put_raw(c, w, v->bytes, v->len);
 }
 
-/* As the generated client: ipc_get_str or ipc_get_bytes, within the bound. */
-static bool decode_array(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+/* As the generated client: ipc_w_get_str or ipc_w_get_bytes, within the bound. */
+static bool decode_array(const struct item *it, const struct ipc_words *c, uint32_t *w,
                          struct val *v)
 {
 	size_t bound = (size_t)it->type->bound;
 	if (!(v->bytes = malloc(bound + 1)))
 		return false;
 	if (it->type->kind == TY_STRING) {
-		if (!ipc_get_str(m, &c->word, (char *)v->bytes, bound))
+		if (!ipc_w_get_str(c, w, (char *)v->bytes, bound))
 			return false;
 		v->len = strlen((char *)v->bytes);
 		return true;
 	}
-	return ipc_get_bytes(m, &c->word, v->bytes, bound, &v->len);
+	return ipc_w_get_bytes(c, w, v->bytes, bound, &v->len);
 }
 
 static void print_string(FILE *f, bool json, const struct item *it, const struct val *v)
@@ -723,8 +725,9 @@ struct kind_ops {
 	char *(*parse)(const struct item *it, const char *text, struct val *v);
 	unsigned (*words)(const struct item *it, const struct val *v);
 	void (*bounds)(const struct item *it, unsigned *min, unsigned *max);
-	void (*encode)(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c);
-	bool (*decode)(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+	/* words: a message's or a region's; a capability's kind has none */
+	void (*encode)(const struct item *it, struct val *v, struct ipc_words *c, uint32_t *w);
+	bool (*decode)(const struct item *it, const struct ipc_words *c, uint32_t *w,
 	               struct val *v);
 	void (*print)(FILE *f, bool json, const struct item *it, const struct val *v);
 };
@@ -748,7 +751,7 @@ static const struct kind_ops bytes_ops = {
 	parse_bytes, array_words, array_bounds, encode_array, decode_array, print_bytes,
 };
 static const struct kind_ops cap_ops = {
-	parse_cap, no_words, no_bounds, encode_caps, decode_caps, print_caps,
+	parse_cap, no_words, no_bounds, NULL, NULL, print_caps,   /* encode_caps, decode_caps */
 };
 
 static const struct kind_ops *ops(const struct typeref *t)
@@ -1228,22 +1231,23 @@ static size_t val_words(const struct typeref *t, const struct val *v)
 	return n;
 }
 
-/* Encodes v at c (val_words checked that it fits). */
-static void encode_val(const struct typeref *t, struct val *v, struct ipc_msg *m, struct cursor *c)
+/* Encodes v at word *w of c, a message's or a region's (val_words
+ * checked that it fits). */
+static void encode_val(const struct typeref *t, struct val *v, struct ipc_words *c, uint32_t *w)
 {
 	if (t->optional) {
-		m->word[c->word++] = !v->absent;
+		c->word[(*w)++] = !v->absent;
 		if (v->absent)
 			return;
 	}
 	if (t->kind == TY_LIST)
-		m->word[c->word++] = v->nsub;
+		c->word[(*w)++] = v->nsub;
 	if (composite(t)) {
 		for (size_t i = 0; i < v->nsub; i++)
-			encode_val(sub_type(t, i), &v->sub[i], m, c);
+			encode_val(sub_type(t, i), &v->sub[i], c, w);
 	} else {
 		struct item it = scalar(t);
-		ops(t)->encode(&it, v, m, c);
+		ops(t)->encode(&it, v, c, w);
 	}
 }
 
@@ -1258,26 +1262,27 @@ static uint64_t least_words(const struct typeref *t)
 	return n;
 }
 
-/* Decodes v at c as the generated client's put_dec does; false: malformed. */
-static bool decode_val(const struct typeref *t, const struct ipc_msg *m, struct cursor *c,
+/* Decodes v at word *w of c, a message's or a region's, as the generated
+ * client's put_dec does; false: malformed. */
+static bool decode_val(const struct typeref *t, const struct ipc_words *c, uint32_t *w,
                        struct val *v)
 {
 	if (t->optional) {
-		if (c->word >= m->nwords || m->word[c->word] > 1)
+		if (*w >= c->n || c->word[*w] > 1)
 			return false;
-		if (m->word[c->word++] == 0)
+		if (c->word[(*w)++] == 0)
 			return v->absent = v->set = true;
 	}
 	size_t n = 1;
 	if (t->kind == TY_STRUCT) {
 		n = field_count(t->decl);
 	} else if (t->kind == TY_LIST) {
-		if (c->word >= m->nwords || m->word[c->word] > t->bound)
+		if (*w >= c->n || c->word[*w] > t->bound)
 			return false;
-		n = (size_t)m->word[c->word++];
+		n = (size_t)c->word[(*w)++];
 		/* Elements that take words cannot be more than the words left. */
 		uint64_t least = least_words(t->elem);
-		if (least ? n > (m->nwords - c->word) / least : n > 1u << 16)
+		if (least ? n > (c->n - *w) / least : n > 1u << 16)
 			return false;
 	}
 	if (composite(t)) {
@@ -1285,12 +1290,12 @@ static bool decode_val(const struct typeref *t, const struct ipc_msg *m, struct 
 			return false;
 		v->nsub = n;
 		for (size_t i = 0; i < n; i++)
-			if (!decode_val(sub_type(t, i), m, c, &v->sub[i]))
+			if (!decode_val(sub_type(t, i), c, w, &v->sub[i]))
 				return false;
 		return v->set = true;
 	}
 	struct item it = scalar(t);
-	return v->set = ops(t)->decode(&it, m, c, v);
+	return v->set = ops(t)->decode(&it, c, w, v);
 }
 
 /* Prints v: text as an argument is written, or JSON. */
@@ -1394,17 +1399,51 @@ bool value_fits(const struct item *it, const struct val *v, const struct cursor 
 
 void value_encode(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c)
 {
+	struct ipc_words words = ipc_words_out(m);
 	if (type_is_cap(it->type))
-		ops(it->type)->encode(it, v, m, c);
+		encode_caps(it, v, m, c);
 	else
-		encode_val(it->type, v, m, c);
+		encode_val(it->type, v, &words, &c->word);
 }
 
 bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor *c, struct val *v)
 {
+	struct ipc_words words = ipc_words_in(m);
 	if (type_is_cap(it->type))
-		return v->set = ops(it->type)->decode(it, m, c, v);
-	return decode_val(it->type, m, c, v);
+		return v->set = decode_caps(it, m, c, v);
+	return decode_val(it->type, &words, &c->word, v);
+}
+
+int value_put_olist(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c,
+                    ipc_cap *ool)
+{
+	size_t n = val_words(it->type, v);
+	struct ipc_olist l;
+	*ool = IPC_CAP_NONE;
+	if (c->word >= IPC_MAX_WORDS || (n <= it->ool_min && n > IPC_MAX_WORDS - c->word))
+		return IPC_EINVAL;
+	ipc_olist_begin(&l, m, c->word, it->ool_min);
+	if (n > it->ool_min && !ipc_olist_spill(&l, n))   /* its words in a region of their own */
+		return IPC_ENOMEM;
+	encode_val(it->type, v, &l.c, &l.w);
+	l.ok = true;
+	return ipc_olist_end(&l, m, &c->word, ool) ? 0 : IPC_ENOMEM;
+}
+
+bool value_get_olist(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+                     struct val *v, size_t *n, bool *ool)
+{
+	struct ipc_olist l;
+	if (!ipc_get_olist(&l, m, &c->word, (size_t)type_words(it->type), it->ool_min, n, ool))
+		return false;
+	return *ool || (decode_val(it->type, &l.c, &c->word, v) && ipc_olist_fits(&l, c->word));
+}
+
+bool value_read_olist(const struct item *it, ipc_cap region, size_t n, struct val *v)
+{
+	struct ipc_olist l = {.o = IPC_OOL_INIT};
+	bool ok = ipc_olist_map(&l, region, n) && decode_val(it->type, &l.c, &l.w, v);
+	return ipc_olist_unmap(&l, ok);
 }
 
 void value_print(FILE *f, bool json, const struct item *it, const struct val *v)

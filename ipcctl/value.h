@@ -80,6 +80,23 @@ void value_encode(const struct item *it, struct val *v, struct ipc_msg *m, struc
  * A list takes every capability left. */
 bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor *c,
                   struct val *v);
+/* A list that may go out of line (it->ool, ipcgen(5) "Out of line"), as
+ * the generated code writes it: at c if its words (its count word
+ * included) are at most its share (it->ool_min), else IPC_OOL_FLAG and
+ * their count at c and the same words in a new sealed region, *ool (else
+ * IPC_CAP_NONE), which the caller appends to the message's capabilities.
+ * 0, or a status (IPC_EINVAL: the message has no room for it). */
+int value_put_olist(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c,
+                    ipc_cap *ool);
+/* Reads such a list at c as the generated client does: its words there,
+ * decoded into v (kept to its share), or IPC_OOL_FLAG and the count of
+ * words of its region (*ool set, *n), which value_read_olist reads once
+ * the regions are known; false: malformed. */
+bool value_get_olist(const struct item *it, const struct ipc_msg *m, struct cursor *c,
+                     struct val *v, size_t *n, bool *ool);
+/* Decodes v from region (exactly n words, sealed; it stays the caller's),
+ * every word of it read; false: malformed. */
+bool value_read_olist(const struct item *it, ipc_cap region, size_t n, struct val *v);
 /* Prints v: text as it would be written as an argument ("fd 4 (page,
  * 4096 bytes)" for a capability, "(absent)" for an absent value), or
  * JSON. */

@@ -4,7 +4,8 @@
 # sets, constants and several named results, passed and returned, as text
 # and JSON; raises (ctllang::*) errors by name and by code; bad arguments
 # of each new kind, with the path inside them; and an evil server's
-# malformed replies, refused as the generated client refuses them.
+# malformed replies, refused as the generated client refuses them; then
+# olist.sh: lists out of line.
 
 printf abc >"$work/three"
 start_server --evil "$work/lang-evil.sock"
@@ -32,7 +33,10 @@ t 0 "ctllang::fs: served (id $lang_id, fingerprint $lang_abi)
 	call pack{; out: page}(e: ctllang::entry?, n: u8) (size: u32, name: string<12>?)
 	call plain(x: u32) u32
 	call swap{a: cap?, fds: cap..., ports: cap...; one: cap?, out: cap..., more: cap...}() u32
-	call blob(data: bytes<100000>, name: string<8000>) (back: bytes<100000>, n: u32)" list "$work/lang.sock" $dir/ctllang.ipc
+	call blob(data: bytes<100000>, name: string<8000>) (back: bytes<100000>, n: u32)
+	call nums(v: list<u32, 2000>) list<u32, 2000>
+	call recs(v: list<ctllang::rec, 200>, tag: u32) (got: list<ctllang::rec, 200>, n: u64)
+	call split(v: list<u32, 2000>) (lo: list<u32, 2000>, hi: list<u32, 2000>)" list "$work/lang.sock" $dir/ctllang.ipc
 # The label of list: number 4, after a skip.
 "$ctl" -j list "$work/lang.sock" $dir/ctllang.ipc >"$work/json"
 n=$((n + 1))
@@ -186,4 +190,7 @@ t 1 "2> ipcctl: ctllang::fs.list: ctllang::<99>" $I $evil list dir=abcd
 t 0 'ob = (absent)
 ow = LOW|HIGH
 om = READ|WRITE|EXEC' $I $evil blobs w=0 m=3
+
+# ---- lists out of line ----------------------------------------------------------------
+. tests/ipcctl/olist.sh
 kill $lang_pid $lang_evil_pid

@@ -7,12 +7,16 @@
  *   usage: ctllang-server [--evil] SOCKET-PATH
  *
  * With --evil it answers describe as ctllang::fs does, and each call with
- * a reply that the generated client would refuse (see evil()), but for one
- * valid reply at the edges (blobs with m=3).
+ * a reply that the generated client would refuse (see evil()), but for
+ * valid replies at the edges (blobs with m=3, and the first of the lists
+ * out of line of nums and split).
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <mercury/posix.h>
@@ -190,10 +194,43 @@ static int blob(struct ctllang_fs *self, const uint8_t *data, size_t ndata, cons
 	return 0;
 }
 
+static int nums(struct ctllang_fs *self, const uint32_t *v, size_t nv, uint32_t *result,
+                size_t *nresult)
+{
+	(void)self;
+	memcpy(result, v, nv * sizeof *v);
+	*nresult = nv;
+	return 0;
+}
+
+static int recs(struct ctllang_fs *self, const struct ctllang_rec *v, size_t nv, uint32_t tag,
+                struct ctllang_rec *got, size_t *ngot, uint64_t *n)
+{
+	(void)self;
+	for (size_t i = 0; i < nv; i++) {
+		got[i] = v[i];
+		got[i].id += tag;
+	}
+	*ngot = nv;
+	*n = nv;
+	return 0;
+}
+
+static int split(struct ctllang_fs *self, const uint32_t *v, size_t nv, uint32_t *lo, size_t *nlo,
+                 uint32_t *hi, size_t *nhi)
+{
+	(void)self;
+	*nlo = nv / 2;
+	*nhi = nv - *nlo;
+	memcpy(lo, v, *nlo * sizeof *v);
+	memcpy(hi, v + *nlo, *nhi * sizeof *v);
+	return 0;
+}
+
 static const struct ctllang_fs_iface impl = {
 	.stat = stat_, .put = put, .list = list, .echo = echo, .names = names, .blobs = blobs,
 	.grid = grid, .note = note, .last = last, .pack = pack, .plain = plain, .swap = swap,
-	.blob = blob,
+	.blob = blob, .nums = nums, .recs = recs, .split = split,
 };
 
 static ipc_cap endpoint = IPC_CAP_NONE;
@@ -221,6 +258,107 @@ static void entry(struct ipc_msg *m, uint64_t kind, unsigned ntags)
 		word(m, i);
 }
 
+/* A region made by hand, as a hostile server may: a memfd holding the n
+ * words at w, sealed as ipc_ool_put seals it unless not; appended to m. */
+static void region(struct ipc_msg *m, const uint64_t *w, size_t n, bool sealed)
+{
+	int fd = memfd_create("evil", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ipc_cap c;
+	if (fd < 0 || write(fd, w, n * 8) != (ssize_t)(n * 8) ||
+	    (sealed && fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) ||
+	    ipc_posix_adopt(fd, &c) < 0) {
+		perror("ctllang-server: region");
+		exit(1);
+	}
+	m->cap[m->ncaps++] = c;
+}
+
+/* A list of u32 out of line: IPC_OOL_FLAG | nwords in m, a region of n
+ * words (none if 0) holding the count and 0, 1, ..., with word poke set
+ * to val if val. */
+static void u32_list(struct ipc_msg *m, uint64_t nwords, uint64_t count, size_t n, size_t poke,
+                     uint64_t val, bool sealed)
+{
+	uint64_t *w = calloc(n + count + 1, 8);
+	if (!w)
+		exit(1);
+	w[0] = count;
+	for (uint64_t i = 0; i < count; i++)
+		w[1 + i] = i;
+	if (val)
+		w[poke] = val;
+	word(m, IPC_OOL_FLAG | nwords);
+	if (n)
+		region(m, w, n, sealed);
+	free(w);
+}
+
+/* nums' reply, as the request's count says: a valid list out of line,
+ * then each a way its region or its word breaks the encoding. */
+static void evil_nums(struct ipc_msg *m, uint64_t which)
+{
+	switch (which) {
+	case 0: u32_list(m, 489, 488, 489, 0, 0, true); break;        /* valid: past the share */
+	case 1: u32_list(m, 489, 488, 488, 0, 0, true); break;        /* a short region */
+	case 2: u32_list(m, 489, 488, 490, 0, 0, true); break;        /* a long region */
+	case 3: u32_list(m, 490, 488, 490, 0, 0, true); break;        /* a word left over */
+	case 4: u32_list(m, 489, 489, 489, 0, 0, true); break;        /* a word missing */
+	case 5: u32_list(m, 489, 488, 489, 0, 2001, true); break;     /* a count past the bound */
+	case 6: u32_list(m, 489, 488, 489, 100, 1ull << 32, true); break;   /* past u32 */
+	case 7: u32_list(m, 489, 488, 489, 0, 0, false); break;       /* unsealed */
+	case 8: u32_list(m, 488, 487, 488, 0, 0, true); break;        /* inline's length */
+	case 9: u32_list(m, 2002, 488, 489, 0, 0, true); break;       /* past the bound's words */
+	case 10: u32_list(m, 489, 488, 0, 0, 0, true); break;         /* no region */
+	default:                                                      /* a region too many */
+		u32_list(m, 489, 488, 489, 0, 0, true);
+		u32_list(m, 489, 488, 489, 0, 0, true);
+		m->nwords = 1;
+	}
+}
+
+/* split's reply, as the request's count says: lo inline past its share
+ * of 244 words; valid, both out of line; their regions swapped. */
+static void evil_split(struct ipc_msg *m, uint64_t which)
+{
+	if (which == 0) {
+		word(m, 244);
+		for (unsigned i = 0; i < 244; i++)
+			word(m, i);
+		word(m, 0);
+		return;
+	}
+	u32_list(m, 245, 244, 245, 0, 0, true);
+	u32_list(m, 246, 245, 246, 0, 0, true);
+	if (which > 1) {
+		ipc_cap c = m->cap[0];
+		m->cap[0] = m->cap[1], m->cap[1] = c;
+	}
+}
+
+/* recs' reply, as the request's tag says: 61 recs out of line (489
+ * words), one of them broken inside: its name's padding not zero, its
+ * note's presence 2, its tags past their bound; then n. */
+static void evil_recs(struct ipc_msg *m, uint64_t which)
+{
+	uint64_t w[1 + 61 * 8] = {61};
+	for (unsigned i = 0; i < 61; i++) {
+		uint64_t *r = &w[1 + i * 8];
+		r[0] = i, r[1] = 16;
+		memcpy(&r[2], "rec-000000000000", 16);
+		r[4] = 2, r[5] = i, r[6] = 7;
+		r[7] = 0;
+	}
+	if (which == 0)
+		w[1 + 30 * 8 + 1] = 15;    /* "rec-00000000000" and a byte after it */
+	else if (which == 1)
+		w[1 + 30 * 8 + 7] = 2;
+	else
+		w[1 + 30 * 8 + 4] = 5;
+	word(m, IPC_OOL_FLAG | 489);
+	region(m, w, 489, true);
+	word(m, 61);
+}
+
 /* A reply to the request in m that breaks one rule of its method's reply
  * (blobs: as its last word says; list: as its dir's length says). */
 static void evil(struct ipc_msg *m)
@@ -229,6 +367,12 @@ static void evil(struct ipc_msg *m)
 	ipc_msg_init(m, 0, 0, 0);
 	if (label == IPC_LABEL(CTLLANG_FS_ID, IPC_METHOD_DESCRIBE)) {
 		word(m, CTLLANG_FS_ID), word(m, CTLLANG_FS_ABI);
+	} else if (label == CTLLANG_FS_NUMS) {
+		evil_nums(m, first);
+	} else if (label == CTLLANG_FS_SPLIT) {
+		evil_split(m, first);
+	} else if (label == CTLLANG_FS_RECS) {
+		evil_recs(m, lastw);
 	} else if (label == CTLLANG_FS_STAT) {          /* a list past its bound, in a struct */
 		entry(m, CTLLANG_KIND_FILE, 5);
 	} else if (label == CTLLANG_FS_ECHO) {          /* an enum's non-member, in a struct */

@@ -5,7 +5,8 @@
 #                       ipcctl (text and JSON), declared errors, bad arguments,
 #                       unknown names, capabilities, list with matching and
 #                       mismatching fingerprints, services that are gone;
-#                       (tests/ipcctl/lang.sh) language 2's values of ctllang.ipc; and
+#                       (tests/ipcctl/lang.sh) language 2's values of ctllang.ipc,
+#                       (tests/ipcctl/olist.sh) its lists out of line both ways; and
 #                       (tests/ipcctl/multi.sh) an interface with several parents
 #   check-ipcctl-asan   the same with ipcctl under ASan/UBSan
 
