@@ -121,7 +121,7 @@ $(OOL_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/ool.ipc
 	@mkdir -p $(@D)
 	$(IPCGEN) -o $(OOL_GEN) tests/ipcgen/ok/ool.ipc
 	@touch $@
-$(B)/ipcgen/check_ool: tests/ipcgen/check_ool.c $(OOL_GEN)/stamp $(B)/runtime/san/libmercury.a
+$(B)/ipcgen/check_ool: tests/ipcgen/check_ool.c tests/ipcgen/ool_store.h $(OOL_GEN)/stamp $(B)/runtime/san/libmercury.a
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -I$(OOL_GEN) $(CHECK_CFLAGS) -o $@ $< \
 		$(OOL_GEN)/ool_client.c $(OOL_GEN)/ool_server.c \
 		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread
