@@ -378,36 +378,6 @@ START_TEST(list_of_scalars_every_count_both_ways)
 }
 END_TEST
 
-/* Items of 9 words each (an id, an 8-byte name, two tags, no note, a
- * colour, a permission) but every seventh, which has a note (2 more). */
-static void fill_items(struct ool_item *v, size_t n, bool uniform)
-{
-	memset(v, 0, n * sizeof *v);
-	for (size_t i = 0; i < n; i++) {
-		v[i].id = i + 1;
-		snprintf(v[i].name, sizeof v[i].name, "item%04zu", i % 10000);
-		v[i].tags[0] = (uint16_t)i;
-		v[i].tags[1] = (uint16_t)(i >> 16);
-		v[i].ntags = 2;
-		v[i].has_note = !uniform && i % 7 == 0;
-		if (v[i].has_note)
-			strcpy(v[i].note, "n");
-		v[i].color = (enum ool_color)(i % 3);
-		v[i].perm = (ool_perm)(i % 4);
-	}
-}
-
-static bool same_items(const struct ool_item *a, const struct ool_item *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i].id != b[i].id || strcmp(a[i].name, b[i].name) != 0 || a[i].ntags != b[i].ntags ||
-		    memcmp(a[i].tags, b[i].tags, a[i].ntags * sizeof a[i].tags[0]) != 0 ||
-		    a[i].has_note != b[i].has_note || (a[i].has_note && strcmp(a[i].note, b[i].note) != 0) ||
-		    a[i].color != b[i].color || a[i].perm != b[i].perm)
-			return false;
-	return true;
-}
-
 START_TEST(list_of_structs_every_count_both_ways)
 {
 	int fds0 = open_fds();

@@ -9,7 +9,7 @@
  *                                      (descriptors, capability slots)
  * It keeps what put gave, sends back what the others were given (later
  * and items_later through the reply function), and counts what drop and
- * sink saw.
+ * sink saw.  Last, what the clients of both tests send as items.
  */
 static uint32_t store_fds(void);
 
@@ -167,3 +167,38 @@ static const struct ool_store_iface store_impl = {
 	.count = srv_count, .fds = srv_fds, .caps = srv_caps, .nums = srv_nums, .items = srv_items,
 	.names = srv_names, .items_later = srv_items_later, .sink = srv_sink, .pair = srv_pair,
 };
+
+/* ---- the clients' items ------------------------------------------------------------ */
+
+/* Items of 9 words each (an id, an 8-byte name, two tags, no note, a
+ * colour, a permission) but, unless uniform, every seventh, which has a
+ * note (2 more). */
+static inline void fill_items(struct ool_item *v, size_t n, bool uniform)
+{
+	memset(v, 0, n * sizeof *v);
+	for (size_t i = 0; i < n; i++) {
+		v[i].id = i + 1;
+		memcpy(v[i].name, "item0000", 9);
+		for (size_t k = i % 10000, d = 7; k; k /= 10, d--)
+			v[i].name[d] = (char)('0' + k % 10);
+		v[i].tags[0] = (uint16_t)i;
+		v[i].tags[1] = (uint16_t)(i >> 16);
+		v[i].ntags = 2;
+		v[i].has_note = !uniform && i % 7 == 0;
+		if (v[i].has_note)
+			memcpy(v[i].note, "n", 2);
+		v[i].color = (enum ool_color)(i % 3);
+		v[i].perm = (ool_perm)(i % 4);
+	}
+}
+
+static inline bool same_items(const struct ool_item *a, const struct ool_item *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].id != b[i].id || strcmp(a[i].name, b[i].name) != 0 || a[i].ntags != b[i].ntags ||
+		    memcmp(a[i].tags, b[i].tags, a[i].ntags * sizeof a[i].tags[0]) != 0 ||
+		    a[i].has_note != b[i].has_note || (a[i].has_note && strcmp(a[i].note, b[i].note) != 0) ||
+		    a[i].color != b[i].color || a[i].perm != b[i].perm)
+			return false;
+	return true;
+}
