@@ -16,7 +16,7 @@
 #                         port: each ancestor under its labels, once; describe; hostile labels
 #   check-ipcgen-split    the split form of calls (_start, _async, _wait, _finish):
 #                         many outstanding, callbacks, deadlines, cancels, hostile replies
-#   check-ipcgen-ool      byte arrays and strings out of line (regions) up to 1 MiB,
+#   check-ipcgen-ool      byte arrays, strings and lists out of line (regions) up to 1 MiB,
 #                         hostile regions both ways, descriptors counted
 #   check-ipcgen-caps     capabilities in any shape (optional, several lists, a list
 #                         first) over the POSIX port, and hostile shapes both ways
