@@ -23,160 +23,13 @@
 #include "../protocols/harness.h"
 #include "ool.h"
 
-/* ---- the server ---------------------------------------------------------------- */
+/* ---- the server: tests/ipcgen/ool_store.h --------------------------------------- */
 
-static uint8_t *kept;
-static size_t nkept;
-static uint64_t dropped;
-
-static int srv_put(struct ool_store *self, const char *name, const uint8_t *data, size_t ndata,
-                   uint32_t *result)
+static uint32_t store_fds(void)
 {
-	(void)self, (void)name;
-	free(kept);
-	kept = malloc(ndata ? ndata : 1);
-	memcpy(kept, data, ndata);
-	nkept = ndata;
-	*result = (uint32_t)ndata + (uint32_t)strlen(name) * 0;
-	return 0;
+	return (uint32_t)open_fds();
 }
-
-static int srv_get(struct ool_store *self, const char *name, uint32_t n, uint8_t *result,
-                   size_t *nresult)
-{
-	(void)self;
-	if (strcmp(name, "missing") == 0)
-		return OOL_ERR_MISSING;
-	if (n > OOL_BIG) {           /* claims more than the bound: the server's fault */
-		*nresult = n;
-		return 0;
-	}
-	size_t len = n < nkept ? n : nkept;
-	memcpy(result, kept, len);
-	*nresult = len;
-	return 0;
-}
-
-static int srv_echo(struct ool_store *self, const char *s, char *result)
-{
-	(void)self;
-	strcpy(result, s);
-	return 0;
-}
-
-static int srv_later(struct ool_store *self, const uint8_t *data, size_t ndata, uint8_t *result,
-                     size_t *nresult)
-{
-	(void)self, (void)result, (void)nresult;
-	ipc_cap r;
-	int st = ipc_reply_save(&r);
-	if (st != 0)
-		return st;
-	ool_store_later_reply(r, 0, data, ndata);
-	return IPC_DEFERRED;
-}
-
-static void srv_drop(struct ool_store *self, const uint8_t *data, size_t ndata)
-{
-	(void)self, (void)data;
-	dropped += ndata;
-}
-
-static int srv_count(struct ool_store *self, uint64_t *result)
-{
-	(void)self;
-	*result = dropped;
-	return 0;
-}
-
-static int srv_fds(struct ool_store *self, uint32_t *result)
-{
-	(void)self;
-	*result = (uint32_t)open_fds();
-	return 0;
-}
-
-static int srv_caps(struct ool_store *self, const ipc_cap *fds, size_t nfds, const uint8_t *data,
-                    size_t ndata, ipc_cap *back, size_t *nback, uint8_t *result, size_t *nresult)
-{
-	(void)self;
-	memcpy(back, fds, nfds * sizeof *fds);
-	*nback = nfds;
-	memcpy(result, data, ndata);
-	*nresult = ndata;
-	return 0;
-}
-
-static int srv_nums(struct ool_store *self, const uint32_t *v, size_t nv, uint32_t *result,
-                    size_t *nresult)
-{
-	(void)self;
-	memcpy(result, v, nv * sizeof *v);
-	*nresult = nv;
-	return 0;
-}
-
-/* got: v as it came; n: the sum of the ids.  tag 1: a count past the
- * bound, the server's fault; tag 2: a bad element, likewise. */
-static int srv_items(struct ool_store *self, const struct ool_item *v, size_t nv, uint32_t tag,
-                     struct ool_item *got, size_t *ngot, uint64_t *n)
-{
-	(void)self;
-	memcpy(got, v, nv * sizeof *v);
-	*ngot = tag == 1 ? 20001 : nv;
-	if (tag == 2 && nv)
-		got[nv - 1].color = (enum ool_color)7;
-	*n = 0;
-	for (size_t i = 0; i < nv; i++)
-		*n += v[i].id;
-	return 0;
-}
-
-static int srv_names(struct ool_store *self, const char *const *v, size_t nv, char (*result)[101],
-                     size_t *nresult)
-{
-	(void)self;
-	for (size_t i = 0; i < nv; i++)
-		strcpy(result[i], v[i]);
-	*nresult = nv;
-	return 0;
-}
-
-static int srv_items_later(struct ool_store *self, const struct ool_item *v, size_t nv,
-                           struct ool_item *result, size_t *nresult)
-{
-	(void)self, (void)result, (void)nresult;
-	ipc_cap r;
-	int st = ipc_reply_save(&r);
-	if (st != 0)
-		return st;
-	ool_store_items_later_reply(r, 0, v, nv);
-	return IPC_DEFERRED;
-}
-
-static void srv_sink(struct ool_store *self, const struct ool_item *v, size_t nv)
-{
-	(void)self, (void)v;
-	dropped += nv;
-}
-
-static int srv_pair(struct ool_store *self, const uint32_t *a, size_t na, const uint32_t *b,
-                    size_t nb, uint64_t *result)
-{
-	(void)self;
-	*result = 0;
-	for (size_t i = 0; i < na; i++)
-		*result += a[i];
-	for (size_t i = 0; i < nb; i++)
-		*result += b[i];
-	return 0;
-}
-
-static const struct ool_store_iface impl = {
-	.put = srv_put, .get = srv_get, .echo = srv_echo, .later = srv_later, .drop = srv_drop,
-	.count = srv_count, .fds = srv_fds, .caps = srv_caps, .nums = srv_nums, .items = srv_items,
-	.names = srv_names, .items_later = srv_items_later, .sink = srv_sink, .pair = srv_pair,
-};
+#include "ool_store.h"
 
 /* ---- the fixture ------------------------------------------------------------------- */
 
@@ -186,7 +39,7 @@ static pid_t server;
 static void serve(ipc_cap ep)
 {
 	struct ool_store obj;
-	ool_store_init(&obj, &impl, ep);
+	ool_store_init(&obj, &store_impl, ep);
 	for (;;)
 		ool_store_dispatch(&obj);
 }
@@ -524,36 +377,6 @@ START_TEST(list_of_scalars_every_count_both_ways)
 	ck_assert_uint_eq(server_fds(), sfds);
 }
 END_TEST
-
-/* Items of 9 words each (an id, an 8-byte name, two tags, no note, a
- * colour, a permission) but every seventh, which has a note (2 more). */
-static void fill_items(struct ool_item *v, size_t n, bool uniform)
-{
-	memset(v, 0, n * sizeof *v);
-	for (size_t i = 0; i < n; i++) {
-		v[i].id = i + 1;
-		snprintf(v[i].name, sizeof v[i].name, "item%04zu", i % 10000);
-		v[i].tags[0] = (uint16_t)i;
-		v[i].tags[1] = (uint16_t)(i >> 16);
-		v[i].ntags = 2;
-		v[i].has_note = !uniform && i % 7 == 0;
-		if (v[i].has_note)
-			strcpy(v[i].note, "n");
-		v[i].color = (enum ool_color)(i % 3);
-		v[i].perm = (ool_perm)(i % 4);
-	}
-}
-
-static bool same_items(const struct ool_item *a, const struct ool_item *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i].id != b[i].id || strcmp(a[i].name, b[i].name) != 0 || a[i].ntags != b[i].ntags ||
-		    memcmp(a[i].tags, b[i].tags, a[i].ntags * sizeof a[i].tags[0]) != 0 ||
-		    a[i].has_note != b[i].has_note || (a[i].has_note && strcmp(a[i].note, b[i].note) != 0) ||
-		    a[i].color != b[i].color || a[i].perm != b[i].perm)
-			return false;
-	return true;
-}
 
 START_TEST(list_of_structs_every_count_both_ways)
 {

@@ -1,12 +1,15 @@
 /*
- * ool_store.h: an ool::store server for the out-of-line tests, written
- * against the generated ool.h and nothing else, so that it runs on either
- * port (tests/mercury/ool.c boots it on the kernel).  Include it after
- * ool.h, having defined
+ * ool_store.h: the ool::store server of the out-of-line tests, every
+ * method of tests/ipcgen/ok/ool.ipc, written against the generated ool.h
+ * and the C library's mem*, strlen, strcmp, malloc and free only, so that
+ * it runs on either port: check_ool.c serves it from a child process on
+ * POSIX, tests/mercury/ool.c from a thread on the kernel.  Include it
+ * after ool.h, having defined
  *   static uint32_t store_fds(void);   what the server counts as open
  *                                      (descriptors, capability slots)
- * It keeps what put gave, answers later through the reply function, and
- * counts what drop saw.
+ * It keeps what put gave, sends back what the others were given (later
+ * and items_later through the reply function), and counts what drop and
+ * sink saw.  Last, what the clients of both tests send as items.
  */
 static uint32_t store_fds(void);
 
@@ -94,7 +97,108 @@ static int srv_caps(struct ool_store *self, const ipc_cap *fds, size_t nfds, con
 	return 0;
 }
 
+static int srv_nums(struct ool_store *self, const uint32_t *v, size_t nv, uint32_t *result,
+                    size_t *nresult)
+{
+	(void)self;
+	memcpy(result, v, nv * sizeof *v);
+	*nresult = nv;
+	return 0;
+}
+
+/* got: v as it came; n: the sum of the ids.  tag 1: a count past the
+ * bound, the server's fault; tag 2: a bad element, likewise. */
+static int srv_items(struct ool_store *self, const struct ool_item *v, size_t nv, uint32_t tag,
+                     struct ool_item *got, size_t *ngot, uint64_t *n)
+{
+	(void)self;
+	memcpy(got, v, nv * sizeof *v);
+	*ngot = tag == 1 ? 20001 : nv;
+	if (tag == 2 && nv)
+		got[nv - 1].color = (enum ool_color)7;
+	*n = 0;
+	for (size_t i = 0; i < nv; i++)
+		*n += v[i].id;
+	return 0;
+}
+
+static int srv_names(struct ool_store *self, const char *const *v, size_t nv, char (*result)[101],
+                     size_t *nresult)
+{
+	(void)self;
+	for (size_t i = 0; i < nv; i++)
+		memcpy(result[i], v[i], strlen(v[i]) + 1);
+	*nresult = nv;
+	return 0;
+}
+
+static int srv_items_later(struct ool_store *self, const struct ool_item *v, size_t nv,
+                           struct ool_item *result, size_t *nresult)
+{
+	(void)self, (void)result, (void)nresult;
+	ipc_cap r;
+	int st = ipc_reply_save(&r);
+	if (st != 0)
+		return st;
+	ool_store_items_later_reply(r, 0, v, nv);
+	return IPC_DEFERRED;
+}
+
+static void srv_sink(struct ool_store *self, const struct ool_item *v, size_t nv)
+{
+	(void)self, (void)v;
+	dropped += nv;
+}
+
+static int srv_pair(struct ool_store *self, const uint32_t *a, size_t na, const uint32_t *b,
+                    size_t nb, uint64_t *result)
+{
+	(void)self;
+	*result = 0;
+	for (size_t i = 0; i < na; i++)
+		*result += a[i];
+	for (size_t i = 0; i < nb; i++)
+		*result += b[i];
+	return 0;
+}
+
 static const struct ool_store_iface store_impl = {
 	.put = srv_put, .get = srv_get, .echo = srv_echo, .later = srv_later, .drop = srv_drop,
-	.count = srv_count, .fds = srv_fds, .caps = srv_caps,
+	.count = srv_count, .fds = srv_fds, .caps = srv_caps, .nums = srv_nums, .items = srv_items,
+	.names = srv_names, .items_later = srv_items_later, .sink = srv_sink, .pair = srv_pair,
 };
+
+/* ---- the clients' items ------------------------------------------------------------ */
+
+/* Items of 9 words each (an id, an 8-byte name, two tags, no note, a
+ * colour, a permission) but, unless uniform, every seventh, which has a
+ * note (2 more). */
+static inline void fill_items(struct ool_item *v, size_t n, bool uniform)
+{
+	memset(v, 0, n * sizeof *v);
+	for (size_t i = 0; i < n; i++) {
+		v[i].id = i + 1;
+		memcpy(v[i].name, "item0000", 9);
+		for (size_t k = i % 10000, d = 7; k; k /= 10, d--)
+			v[i].name[d] = (char)('0' + k % 10);
+		v[i].tags[0] = (uint16_t)i;
+		v[i].tags[1] = (uint16_t)(i >> 16);
+		v[i].ntags = 2;
+		v[i].has_note = !uniform && i % 7 == 0;
+		if (v[i].has_note)
+			memcpy(v[i].note, "n", 2);
+		v[i].color = (enum ool_color)(i % 3);
+		v[i].perm = (ool_perm)(i % 4);
+	}
+}
+
+static inline bool same_items(const struct ool_item *a, const struct ool_item *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].id != b[i].id || strcmp(a[i].name, b[i].name) != 0 || a[i].ntags != b[i].ntags ||
+		    memcmp(a[i].tags, b[i].tags, a[i].ntags * sizeof a[i].tags[0]) != 0 ||
+		    a[i].has_note != b[i].has_note || (a[i].has_note && strcmp(a[i].note, b[i].note) != 0) ||
+		    a[i].color != b[i].color || a[i].perm != b[i].perm)
+			return false;
+	return true;
+}

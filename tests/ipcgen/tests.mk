@@ -16,7 +16,7 @@
 #                         port: each ancestor under its labels, once; describe; hostile labels
 #   check-ipcgen-split    the split form of calls (_start, _async, _wait, _finish):
 #                         many outstanding, callbacks, deadlines, cancels, hostile replies
-#   check-ipcgen-ool      byte arrays and strings out of line (regions) up to 1 MiB,
+#   check-ipcgen-ool      byte arrays, strings and lists out of line (regions) up to 1 MiB,
 #                         hostile regions both ways, descriptors counted
 #   check-ipcgen-caps     capabilities in any shape (optional, several lists, a list
 #                         first) over the POSIX port, and hostile shapes both ways
@@ -121,7 +121,7 @@ $(OOL_GEN)/stamp: $(IPCGEN) tests/ipcgen/ok/ool.ipc
 	@mkdir -p $(@D)
 	$(IPCGEN) -o $(OOL_GEN) tests/ipcgen/ok/ool.ipc
 	@touch $@
-$(B)/ipcgen/check_ool: tests/ipcgen/check_ool.c $(OOL_GEN)/stamp $(B)/runtime/san/libmercury.a
+$(B)/ipcgen/check_ool: tests/ipcgen/check_ool.c tests/ipcgen/ool_store.h $(OOL_GEN)/stamp $(B)/runtime/san/libmercury.a
 	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Iruntime/include -I$(OOL_GEN) $(CHECK_CFLAGS) -o $@ $< \
 		$(OOL_GEN)/ool_client.c $(OOL_GEN)/ool_server.c \
 		$(B)/runtime/san/libmercury.a $(CHECK_LIBS) -pthread

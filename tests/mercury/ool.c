@@ -1,10 +1,13 @@
 /*
  * ool.c: out-of-line values on the kernel port, booted as the root task.
  * The stubs of tests/ipcgen/ok/ool.ipc (as check_ool.c runs them on
- * POSIX) between a server thread and the main task: byte arrays and
- * strings around each share up to 1 MiB both ways, through the call, the
- * reply function, the split form and one-way sends; then regions made by
- * hand that the server and the client must refuse.  After each part the
+ * POSIX, and its server, tests/ipcgen/ool_store.h) between a server
+ * thread and the main task: byte arrays and strings around each share up
+ * to 1 MiB both ways, through the call, the reply function, the split form
+ * and one-way sends; lists of u32 and of structs around their shares up to
+ * their bounds both ways, through the call and the reply function; then
+ * regions made by hand that the server and the client must refuse (a
+ * list's among them).  After each part the
  * capability slots in use and the memory quota's pages are counted, so
  * that a region kept anywhere shows (the server is a thread of this task:
  * they share the cspace and the quota).  Last, the guest instructions of a
@@ -118,18 +121,53 @@ static void round_trips(uint8_t *data, uint8_t *back)
 	CHECK(ool_store_count(ep, &total) == 0 && total == before + 300003);
 }
 
-/* A region made by hand: size bytes of fill (NUL last when nul), sealed
- * unless not. */
-static ipc_cap region(size_t size, char fill_byte, bool nul, bool sealed)
+/* ---- lists ------------------------------------------------------------------------ */
+
+/* nums' list is alone in its reply: 488 words, its count's among them, so
+ * 487 elements in the message and 488 in a region. */
+static const size_t num_counts[] = {0, 1, 486, 487, 488, 489, 10000, 100000};
+/* items of 9 words (uniform: fill_items) beside n: 1 + 9 * 54 = 487 words
+ * in the message, 55 items out of line; and with a note every seventh. */
+static const size_t item_counts[] = {0, 1, 53, 54, 55, 56, 1000, 20000};
+
+/* nums and items at every count around their shares, up to their bounds,
+ * both ways: nv and nb hold 100001 u32, iv and ib 20000 items. */
+static void lists(uint32_t *nv, uint32_t *nb, struct ool_item *iv, struct ool_item *ib)
+{
+	for (size_t i = 0; i < 100000; i++)
+		nv[i] = (uint32_t)(i * 2654435761u);
+	for (size_t i = 0; i < sizeof num_counts / sizeof num_counts[0]; i++) {
+		size_t n = num_counts[i], nback = 7;
+		memset(nb, 0xee, 100001 * sizeof *nb);
+		CHECK(ool_store_nums(ep, nv, n, nb, &nback) == 0 && nback == n);
+		CHECK(memcmp(nb, nv, n * sizeof *nv) == 0 && nb[n] == 0xeeeeeeeeu);
+	}
+	size_t nback;
+	CHECK(ool_store_nums(ep, nv, 100001, nb, &nback) == IPC_EINVAL);
+	for (int uniform = 1; uniform >= 0; uniform--) {
+		fill_items(iv, 20000, uniform);
+		for (size_t i = 0; i < sizeof item_counts / sizeof item_counts[0]; i++) {
+			size_t n = item_counts[i];
+			uint64_t sum = 0;
+			nback = 3;
+			CHECK(ool_store_items(ep, iv, n, 0, ib, &nback, &sum) == 0 && nback == n);
+			CHECK(sum == n * (n + 1) / 2 && same_items(iv, ib, n));
+			nback = 0;
+			CHECK(ool_store_items_later(ep, iv, n, ib, &nback) == 0 && nback == n);
+			CHECK(same_items(iv, ib, n));
+		}
+	}
+	/* the server's faults: a count past the bound, a bad element */
+	uint64_t sum;
+	CHECK(ool_store_items(ep, iv, 20000, 1, ib, &nback, &sum) == IPC_EFAULT);
+	CHECK(ool_store_items(ep, iv, 20000, 2, ib, &nback, &sum) == IPC_EFAULT);
+}
+
+/* A region made by hand holding buf's size bytes, sealed unless not. */
+static ipc_cap region_of(const void *buf, size_t size, bool sealed)
 {
 	ipc_cap r = IPC_CAP_NONE;
-	char *buf = malloc(size);
-	CHECK(buf && hl_mem_alloc(mercury_memory, HELIOS_CAP_REGION, IPC_CAP_NONE, size, &r) == 0);
-	if (!buf)
-		return r;
-	memset(buf, fill_byte, size);
-	if (nul)
-		buf[size - 1] = 0;
+	CHECK(hl_mem_alloc(mercury_memory, HELIOS_CAP_REGION, IPC_CAP_NONE, size, &r) == 0);
 	for (size_t off = 0; off < size;) {
 		struct hl_ret w = HL_(REGION_WRITE, r, off, (uint64_t)(uintptr_t)buf + off, size - off, 0);
 		CHECK(w.st == 0);
@@ -137,10 +175,58 @@ static ipc_cap region(size_t size, char fill_byte, bool nul, bool sealed)
 			break;
 		off += w.r0;
 	}
-	free(buf);
 	if (sealed)
 		CHECK(HL_(REGION_SEAL, r, size, 0, 0, 0).st == 0);
 	return r;
+}
+
+/* A region made by hand: size bytes of fill (NUL last when nul), sealed
+ * unless not. */
+static ipc_cap region(size_t size, char fill_byte, bool nul, bool sealed)
+{
+	char *buf = malloc(size);
+	CHECK(buf != NULL);
+	if (!buf)
+		return IPC_CAP_NONE;
+	memset(buf, fill_byte, size);
+	if (nul)
+		buf[size - 1] = 0;
+	ipc_cap r = region_of(buf, size, sealed);
+	free(buf);
+	return r;
+}
+
+/* nums' list of 1000 elements 0, 1, ... out of line, by hand: its words
+ * (1001) in a region of nwords, sent to the server (what it answers) or
+ * given to the client as a reply (what it makes of it). */
+static int raw_nums(size_t nwords, bool to_server, uint32_t *back)
+{
+	uint64_t *w = calloc(nwords, 8);
+	CHECK(w != NULL);
+	if (!w)
+		return IPC_ENOMEM;
+	w[0] = 1000;
+	for (size_t i = 1; i < nwords && i <= 1000; i++)
+		w[i] = i - 1;
+	struct ipc_msg m;
+	ipc_msg_init(&m, to_server ? OOL_STORE_NUMS : 0, 1, 1);
+	m.word[0] = IPC_OOL_FLAG | 1001;
+	m.cap[0] = region_of(w, nwords * 8, true);
+	free(w);
+	if (!to_server) {
+		size_t n = 0;
+		int st = ool_store_nums_async_finish(0, &m, back, &n);
+		CHECK(st != 0 || (n == 1000 && back[999] == 999));
+		return st;
+	}
+	int st = ipc_call(ep, &m);
+	if (st != 0)
+		return st;
+	st = (int)ipc_word_signed(m.label);
+	/* the same list back: out of line too, a region the reply carries */
+	CHECK(st != 0 || (m.nwords == 1 && m.word[0] == (IPC_OOL_FLAG | 1001) && m.ncaps == 1));
+	ipc_drop_caps(m.cap, m.ncaps, 0);
+	return st;
 }
 
 /* put("k", data) by hand: its length word lw, the capability (or none). */
@@ -203,6 +289,14 @@ static void hostile(uint8_t *back)
 		if (bad[i].want == 0)
 			CHECK(n == 5000 && back[4999] == 'z');
 	}
+	/* a list's region one word short or long, both ways */
+	uint32_t *nb = (uint32_t *)back;
+	CHECK(raw_nums(1001, true, nb) == 0);
+	CHECK(raw_nums(1000, true, nb) == IPC_EPROTO);
+	CHECK(raw_nums(1002, true, nb) == IPC_EPROTO);
+	CHECK(raw_nums(1001, false, nb) == 0);
+	CHECK(raw_nums(1000, false, nb) == IPC_EPROTO);
+	CHECK(raw_nums(1002, false, nb) == IPC_EPROTO);
 }
 
 int main(void)
@@ -213,15 +307,22 @@ int main(void)
 	ool_store_init(&obj, &store_impl, ep);
 	CHECK(mercury_thread_spawn(server, &obj, &task) == 0);
 	uint8_t *data = malloc(OOL_BIG + 2), *back = malloc(OOL_BIG + 2);
-	CHECK(data && back);
-	if (!data || !back)
+	uint32_t *nums = malloc(100001 * sizeof *nums);
+	struct ool_item *items = malloc(2 * 20000 * sizeof *items);
+	CHECK(data && back && nums && items);
+	if (!data || !back || !nums || !items)
 		return 1;
 
 	/* Warm: the heap's buffers for every size class exist after one pass. */
 	round_trips(data, back);
+	lists((uint32_t *)data, nums, items, items + 20000);
 	uint32_t slots = slots_used(), sslots = 0;
 	uint64_t pages = pages_used();
 	round_trips(data, back);
+	CHECK(ool_store_fds(ep, &sslots) == 0 && sslots == slots);
+	CHECK(slots_used() == slots);
+	CHECK(pages_used() == pages);
+	lists((uint32_t *)data, nums, items, items + 20000);
 	CHECK(ool_store_fds(ep, &sslots) == 0 && sslots == slots);
 	CHECK(slots_used() == slots);
 	CHECK(pages_used() == pages);

@@ -4,7 +4,8 @@
  * endpoint, per node and per open file): the root one, and a second one the
  * test mounts into it.  The client walks, stats, lists, opens, reads and
  * writes through the generated stubs, meets every error the protocol
- * declares, and sends hostile encodings by hand.
+ * declares, and sends hostile encodings by hand.  The root one holds a
+ * directory of DIR_MAX entries, which one readdir lists out of line.
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -14,23 +15,30 @@
 
 /* ---- the server: an in-memory tree ------------------------------------------------ */
 
-#define MAXNODES 24
+/* The tree, etc/many's DIR_MAX entries, and room for a few more: few
+ * enough that a test fills the table. */
+#define MAXNODES (VFS_DIR_MAX + 32)
 #define MAXFILES 6
 #define FILE_CAP (2u << 20)   /* bytes a file holds: two reads' worth */
 #define MAXLINKS 8      /* symbolic links followed in a row */
 
 struct vnode {
 	struct vfs_node obj;    /* first: the generated server's self */
-	bool used, removed, served;
+	int ix;                 /* where in nodes[] */
+	bool removed, served;
 	enum vfs_kind kind;
 	char name[VFS_NAME_MAX + 1];
 	int parent;
 	vfs_mode mode;
 	struct vfs_timespec mtime, atime;
-	uint8_t data[FILE_CAP];
+	uint8_t *data;          /* a file's FILE_CAP bytes, once it holds any */
 	size_t size;
 	char target[VFS_PATH_MAX + 1];
 	ipc_cap mount;          /* the root mounted here, or IPC_CAP_NONE */
+	/* a directory's entries in the order made, removed ones kept: a
+	 * readdir cookie is a place here, valid while entries come and go */
+	int *kids;
+	size_t nkids, maxkids;
 };
 
 struct vopen {
@@ -40,7 +48,8 @@ struct vopen {
 	vfs_open_flags flags;
 };
 
-static struct vnode nodes[MAXNODES];
+static struct vnode *nodes[MAXNODES];  /* the first nnodes made, none freed while served */
+static int nnodes;
 static struct vopen files[MAXFILES];
 static bool noatime;            /* the mounted file system keeps no atime nor blocks */
 static int64_t clock_now = 1000; /* a clock that ticks once per change */
@@ -50,7 +59,7 @@ static const struct vfs_file_iface file_impl;
 
 static int ix(const struct vfs_node *self)
 {
-	return (int)((const struct vnode *)self - nodes);
+	return ((const struct vnode *)self)->ix;
 }
 
 static struct vfs_timespec tick(void)
@@ -59,46 +68,69 @@ static struct vfs_timespec tick(void)
 	return (struct vfs_timespec){.sec = clock_now, .nsec = (uint32_t)(clock_now % 1000) * 1000};
 }
 
+/* A new node, an entry of parent (the root: parent < 0); -1 if no space. */
 static int add(int parent, enum vfs_kind kind, const char *name, vfs_mode mode)
 {
-	for (int i = 0; i < MAXNODES; i++) {
-		if (nodes[i].used)
-			continue;
-		struct vnode *n = &nodes[i];
-		memset(n, 0, sizeof *n);
-		n->used = true;
-		n->kind = kind;
-		snprintf(n->name, sizeof n->name, "%s", name);
-		n->parent = parent < 0 ? i : parent;
-		n->mode = mode;
-		n->mtime = n->atime = tick();
-		n->mount = IPC_CAP_NONE;
-		return i;
+	if (nnodes == MAXNODES)
+		return -1;
+	struct vnode *d = parent < 0 ? NULL : nodes[parent];
+	if (d && d->nkids == d->maxkids) {
+		size_t max = d->maxkids ? 2 * d->maxkids : 8;
+		int *kids = realloc(d->kids, max * sizeof *kids);
+		if (!kids)
+			return -1;
+		d->kids = kids;
+		d->maxkids = max;
+	}
+	struct vnode *n = calloc(1, sizeof *n);
+	if (!n)
+		return -1;
+	int i = nnodes++;
+	nodes[i] = n;
+	n->ix = i;
+	n->kind = kind;
+	snprintf(n->name, sizeof n->name, "%s", name);
+	n->parent = d ? parent : i;
+	n->mode = mode;
+	n->mtime = n->atime = tick();
+	n->mount = IPC_CAP_NONE;
+	if (d)
+		d->kids[d->nkids++] = i;
+	return i;
+}
+
+/* The entry name of directory dir, or -1. */
+static int child(int dir, const char *name)
+{
+	const struct vnode *d = nodes[dir];
+	for (size_t k = 0; k < d->nkids; k++) {
+		const struct vnode *n = nodes[d->kids[k]];
+		if (!n->removed && strcmp(n->name, name) == 0)
+			return d->kids[k];
 	}
 	return -1;
 }
 
-static int child(int dir, const char *name)
+/* A file's bytes, made on the first call; NULL if no memory. */
+static uint8_t *file_data(struct vnode *n)
 {
-	for (int i = 0; i < MAXNODES; i++)
-		if (i != dir && nodes[i].used && !nodes[i].removed && nodes[i].parent == dir &&
-		    strcmp(nodes[i].name, name) == 0)
-			return i;
-	return -1;
+	if (!n->data)
+		n->data = calloc(1, FILE_CAP);
+	return n->data;
 }
 
 /* The node's endpoint, made when first handed out. */
 static ipc_cap serve_node(int i)
 {
-	if (!nodes[i].served) {
+	if (!nodes[i]->served) {
 		ipc_cap ep;
 		if (ipc_posix_endpoint(&ep) < 0)
 			return IPC_CAP_NONE;
 		ipc_posix_nonblock(ep, true);
-		vfs_node_init(&nodes[i].obj, &node_impl, ep);
-		nodes[i].served = true;
+		vfs_node_init(&nodes[i]->obj, &node_impl, ep);
+		nodes[i]->served = true;
 	}
-	return nodes[i].obj.endpoint;
+	return nodes[i]->obj.endpoint;
 }
 
 static bool name_ok(const char *name)
@@ -138,18 +170,18 @@ static int node_lookup(struct vfs_node *self, const char *path, ipc_cap *node, e
 		memcpy(comp, p, len);
 		comp[len] = 0;
 		p += len;
-		if (nodes[cur].kind != VFS_KIND_DIR)
+		if (nodes[cur]->kind != VFS_KIND_DIR)
 			return VFS_ERR_NOT_DIR;
-		if (!(nodes[cur].mode & VFS_MODE_OWNER_X))
+		if (!(nodes[cur]->mode & VFS_MODE_OWNER_X))
 			return VFS_ERR_DENIED;
 		if (strcmp(comp, ".") == 0)
 			continue;
-		int next = strcmp(comp, "..") == 0 ? nodes[cur].parent : child(cur, comp);
+		int next = strcmp(comp, "..") == 0 ? nodes[cur]->parent : child(cur, comp);
 		if (next < 0)
 			return VFS_ERR_NOT_FOUND;
 		while (*p == '/')
 			p++;
-		struct vnode *n = &nodes[next];
+		struct vnode *n = nodes[next];
 		if (n->mount != IPC_CAP_NONE) {
 			/* the rest is the mounted file system's to walk */
 			ipc_cap copy;
@@ -183,26 +215,25 @@ static int node_lookup(struct vfs_node *self, const char *path, ipc_cap *node, e
 		cur = next;
 	}
 	if (!noatime)
-		nodes[cur].atime = tick();
+		nodes[cur]->atime = tick();
 	*node = IPC_LEND(serve_node(cur));
-	*kind = nodes[cur].kind;
+	*kind = nodes[cur]->kind;
 	*has_rest = false;
-	*flags = allowed(&nodes[cur]);
+	*flags = allowed(nodes[cur]);
 	return 0;
 }
 
 static void fill_attr(int i, struct vfs_attr *a)
 {
-	const struct vnode *n = &nodes[i];
+	const struct vnode *n = nodes[i];
 	a->ino = 100 + (uint64_t)i;
 	a->kind = n->kind;
 	a->mode = n->mode;
 	a->nlink = 1;
 	if (n->kind == VFS_KIND_DIR) {
 		a->nlink = 2;
-		for (int k = 0; k < MAXNODES; k++)
-			if (k != i && nodes[k].used && !nodes[k].removed && nodes[k].parent == i &&
-			    nodes[k].kind == VFS_KIND_DIR)
+		for (size_t k = 0; k < n->nkids; k++)
+			if (!nodes[n->kids[k]]->removed && nodes[n->kids[k]]->kind == VFS_KIND_DIR)
 				a->nlink++;
 	}
 	a->size = n->kind == VFS_KIND_SYMLINK ? strlen(n->target) : n->size;
@@ -217,7 +248,7 @@ static void fill_attr(int i, struct vfs_attr *a)
 
 static int node_stat(struct vfs_node *self, struct vfs_attr *result)
 {
-	if (nodes[ix(self)].removed)
+	if (nodes[ix(self)]->removed)
 		return VFS_ERR_STALE;
 	fill_attr(ix(self), result);
 	return 0;
@@ -225,7 +256,7 @@ static int node_stat(struct vfs_node *self, struct vfs_attr *result)
 
 static int node_chmod(struct vfs_node *self, vfs_mode mode)
 {
-	struct vnode *n = &nodes[ix(self)];
+	struct vnode *n = nodes[ix(self)];
 	if (n->removed)
 		return VFS_ERR_STALE;
 	if (n->kind == VFS_KIND_SYMLINK)
@@ -237,29 +268,30 @@ static int node_chmod(struct vfs_node *self, vfs_mode mode)
 static int node_readdir(struct vfs_node *self, uint64_t cookie, const uint32_t *max,
                         struct vfs_dirent *ents, size_t *nents, uint64_t *next, bool *more)
 {
-	int d = ix(self);
-	if (nodes[d].removed)
+	const struct vnode *d = nodes[ix(self)];
+	if (d->removed)
 		return VFS_ERR_STALE;
-	if (nodes[d].kind != VFS_KIND_DIR)
+	if (d->kind != VFS_KIND_DIR)
 		return VFS_ERR_NOT_DIR;
-	uint32_t want = max ? *max : VFS_DIR_BATCH;
-	if (want > VFS_DIR_BATCH || cookie > MAXNODES)
+	uint32_t want = max ? *max : VFS_DIR_MAX;
+	if (want > VFS_DIR_MAX || cookie > d->nkids)
 		return VFS_ERR_INVALID;
 	size_t n = 0;
 	*next = cookie;
 	*more = false;
-	for (int i = (int)cookie; i < MAXNODES; i++) {
-		if (i == d || !nodes[i].used || nodes[i].removed || nodes[i].parent != d)
+	for (size_t k = (size_t)cookie; k < d->nkids; k++) {
+		const struct vnode *e = nodes[d->kids[k]];
+		if (e->removed)
 			continue;
 		if (n == want) {
 			*more = true;
 			break;
 		}
-		ents[n].ino = 100 + (uint64_t)i;
-		ents[n].kind = nodes[i].mount != IPC_CAP_NONE ? VFS_KIND_MOUNT : nodes[i].kind;
-		strcpy(ents[n].name, nodes[i].name);
+		ents[n].ino = 100 + (uint64_t)e->ix;
+		ents[n].kind = e->mount != IPC_CAP_NONE ? VFS_KIND_MOUNT : e->kind;
+		strcpy(ents[n].name, e->name);
 		n++;
-		*next = (uint64_t)i + 1;
+		*next = (uint64_t)k + 1;
 	}
 	*nents = n;
 	return 0;
@@ -267,13 +299,13 @@ static int node_readdir(struct vfs_node *self, uint64_t cookie, const uint32_t *
 
 static int dir_for_change(int d, const char *name)
 {
-	if (nodes[d].removed)
+	if (nodes[d]->removed)
 		return VFS_ERR_STALE;
-	if (nodes[d].kind != VFS_KIND_DIR)
+	if (nodes[d]->kind != VFS_KIND_DIR)
 		return VFS_ERR_NOT_DIR;
 	if (!name_ok(name))
 		return VFS_ERR_INVALID;
-	if (!(nodes[d].mode & VFS_MODE_OWNER_W))
+	if (!(nodes[d]->mode & VFS_MODE_OWNER_W))
 		return VFS_ERR_DENIED;
 	return 0;
 }
@@ -282,9 +314,9 @@ static int node_open(struct vfs_node *self, const char *name, vfs_open_flags fla
                      const vfs_mode *create_mode, ipc_cap *file, bool *created, uint64_t *size)
 {
 	int d = ix(self);
-	if (nodes[d].removed)
+	if (nodes[d]->removed)
 		return VFS_ERR_STALE;
-	if (nodes[d].kind != VFS_KIND_DIR)
+	if (nodes[d]->kind != VFS_KIND_DIR)
 		return VFS_ERR_NOT_DIR;
 	if (!name_ok(name) || !(flags & (VFS_OPEN_FLAGS_READ | VFS_OPEN_FLAGS_WRITE)) ||
 	    ((flags & VFS_OPEN_FLAGS_TRUNC) && !(flags & VFS_OPEN_FLAGS_WRITE)))
@@ -301,14 +333,14 @@ static int node_open(struct vfs_node *self, const char *name, vfs_open_flags fla
 			return VFS_ERR_NOT_FOUND;
 		if (!create_mode)
 			return VFS_ERR_INVALID;
-		if (!(nodes[d].mode & VFS_MODE_OWNER_W))
+		if (!(nodes[d]->mode & VFS_MODE_OWNER_W))
 			return VFS_ERR_DENIED;
 		i = add(d, VFS_KIND_FILE, name, *create_mode);
 		if (i < 0)
 			return VFS_ERR_NO_SPACE;
 		*created = true;
 	} else {
-		struct vnode *n = &nodes[i];
+		struct vnode *n = nodes[i];
 		if ((flags & VFS_OPEN_FLAGS_CREATE) && (flags & VFS_OPEN_FLAGS_EXCL))
 			return VFS_ERR_EXISTS;
 		if (n->kind == VFS_KIND_DIR || n->mount != IPC_CAP_NONE)
@@ -330,7 +362,7 @@ static int node_open(struct vfs_node *self, const char *name, vfs_open_flags fla
 	files[f] = (struct vopen){.used = true, .node = i, .flags = flags};
 	vfs_file_init(&files[f].obj, &file_impl, ep);
 	*file = IPC_LEND(ep);
-	*size = nodes[i].size;
+	*size = nodes[i]->size;
 	return 0;
 }
 
@@ -345,7 +377,7 @@ static int node_mkdir(struct vfs_node *self, const char *name, vfs_mode mode, ip
 	int i = add(d, VFS_KIND_DIR, name, mode);
 	if (i < 0)
 		return VFS_ERR_NO_SPACE;
-	nodes[d].mtime = tick();
+	nodes[d]->mtime = tick();
 	*dir = IPC_LEND(serve_node(i));
 	return 0;
 }
@@ -363,7 +395,7 @@ static int node_symlink(struct vfs_node *self, const char *name, const char *tar
 	int i = add(d, VFS_KIND_SYMLINK, name, 0x1ff);
 	if (i < 0)
 		return VFS_ERR_NO_SPACE;
-	strcpy(nodes[i].target, target);
+	strcpy(nodes[i]->target, target);
 	return 0;
 }
 
@@ -376,14 +408,14 @@ static int node_unlink(struct vfs_node *self, const char *name)
 	int i = child(d, name);
 	if (i < 0)
 		return VFS_ERR_NOT_FOUND;
-	if (nodes[i].mount != IPC_CAP_NONE)
+	if (nodes[i]->mount != IPC_CAP_NONE)
 		return VFS_ERR_DENIED;          /* busy: unmount first */
-	for (int k = 0; k < MAXNODES; k++)
-		if (k != i && nodes[k].used && !nodes[k].removed && nodes[k].parent == i)
+	for (size_t k = 0; k < nodes[i]->nkids; k++)
+		if (!nodes[nodes[i]->kids[k]]->removed)
 			return VFS_ERR_NOT_EMPTY;
 	/* an open file lives on, nameless, until closed */
-	nodes[i].removed = true;
-	nodes[d].mtime = tick();
+	nodes[i]->removed = true;
+	nodes[d]->mtime = tick();
 	return 0;
 }
 
@@ -391,19 +423,19 @@ static int node_mount(struct vfs_node *self, ipc_cap root, const char *name)
 {
 	int d = ix(self), st = 0;
 	int i = child(d, name);
-	if (nodes[d].removed)
+	if (nodes[d]->removed)
 		st = VFS_ERR_STALE;
 	else if (i < 0)
 		st = VFS_ERR_NOT_FOUND;
-	else if (nodes[i].kind != VFS_KIND_DIR)
+	else if (nodes[i]->kind != VFS_KIND_DIR)
 		st = VFS_ERR_NOT_DIR;
-	else if (nodes[i].mount != IPC_CAP_NONE)
+	else if (nodes[i]->mount != IPC_CAP_NONE)
 		st = VFS_ERR_DENIED;
 	if (st) {
 		ipc_cap_drop(root);            /* ours on every path */
 		return st;
 	}
-	nodes[i].mount = root;
+	nodes[i]->mount = root;
 	return 0;
 }
 
@@ -427,7 +459,7 @@ static struct vopen *of(struct vfs_file *self)
 static int file_read(struct vfs_file *self, uint64_t offset, uint32_t len, uint8_t *data,
                      size_t *ndata, bool *eof)
 {
-	struct vnode *n = &nodes[of(self)->node];
+	struct vnode *n = nodes[of(self)->node];
 	if (!(of(self)->flags & VFS_OPEN_FLAGS_READ))
 		return VFS_ERR_DENIED;
 	if (len > VFS_IO_MAX)
@@ -435,7 +467,8 @@ static int file_read(struct vfs_file *self, uint64_t offset, uint32_t len, uint8
 	size_t k = offset >= n->size ? 0 : n->size - offset;
 	if (k > len)
 		k = len;
-	memcpy(data, n->data + (offset < n->size ? offset : 0), k);
+	if (k)
+		memcpy(data, n->data + offset, k);
 	*ndata = k;
 	*eof = offset + k >= n->size;
 	if (!noatime)
@@ -446,7 +479,7 @@ static int file_read(struct vfs_file *self, uint64_t offset, uint32_t len, uint8
 static int file_write(struct vfs_file *self, uint64_t offset, const uint8_t *data, size_t ndata,
                       uint32_t *written, uint64_t *size)
 {
-	struct vnode *n = &nodes[of(self)->node];
+	struct vnode *n = nodes[of(self)->node];
 	if (!(of(self)->flags & VFS_OPEN_FLAGS_WRITE))
 		return VFS_ERR_DENIED;
 	if (of(self)->flags & VFS_OPEN_FLAGS_APPEND)
@@ -454,9 +487,13 @@ static int file_write(struct vfs_file *self, uint64_t offset, const uint8_t *dat
 	if (offset >= FILE_CAP)
 		return ndata ? VFS_ERR_NO_SPACE : VFS_ERR_INVALID;
 	size_t k = FILE_CAP - offset < ndata ? FILE_CAP - offset : ndata;
+	uint8_t *bytes = file_data(n);
+	if (!bytes)
+		return VFS_ERR_NO_SPACE;
 	if (offset > n->size)
-		memset(n->data + n->size, 0, offset - n->size);   /* a hole reads as zeros */
-	memcpy(n->data + offset, data, k);
+		memset(bytes + n->size, 0, offset - n->size);   /* a hole reads as zeros */
+	if (k)
+		memcpy(bytes + offset, data, k);
 	if (offset + k > n->size)
 		n->size = offset + k;
 	n->mtime = tick();
@@ -467,13 +504,17 @@ static int file_write(struct vfs_file *self, uint64_t offset, const uint8_t *dat
 
 static int file_truncate(struct vfs_file *self, uint64_t size)
 {
-	struct vnode *n = &nodes[of(self)->node];
+	struct vnode *n = nodes[of(self)->node];
 	if (!(of(self)->flags & VFS_OPEN_FLAGS_WRITE))
 		return VFS_ERR_DENIED;
 	if (size > FILE_CAP)
 		return VFS_ERR_NO_SPACE;
-	if (size > n->size)
-		memset(n->data + n->size, 0, size - n->size);
+	if (size > n->size) {
+		uint8_t *bytes = file_data(n);
+		if (!bytes)
+			return VFS_ERR_NO_SPACE;
+		memset(bytes + n->size, 0, size - n->size);
+	}
 	n->size = size;
 	n->mtime = tick();
 	return 0;
@@ -499,54 +540,90 @@ static const struct vfs_file_iface file_impl = {
 	.close = file_close,
 };
 
+/* etc/many's entry k: a name of 6 to 32 bytes; a file, a directory or a
+ * link in turn. */
+static void many_name(size_t k, char name[VFS_NAME_MAX + 1])
+{
+	snprintf(name, VFS_NAME_MAX + 1, "%05u.%.*s", (unsigned)(k % 100000), (int)(k % 27),
+	         "abcdefghijklmnopqrstuvwxyz");
+}
+
+static enum vfs_kind many_kind(size_t k)
+{
+	static const enum vfs_kind kinds[] = {VFS_KIND_FILE, VFS_KIND_DIR, VFS_KIND_SYMLINK};
+	return kinds[k % 3];
+}
+
+/* A new file holding bytes. */
+static int add_file(int parent, const char *name, vfs_mode mode, const uint8_t *bytes, size_t len)
+{
+	int i = add(parent, VFS_KIND_FILE, name, mode);
+	ck_assert_int_ge(i, 0);
+	ck_assert_ptr_nonnull(file_data(nodes[i]));
+	memcpy(nodes[i]->data, bytes, len);
+	nodes[i]->size = len;
+	return i;
+}
+
 static void build_tree(bool second)
 {
-	memset(nodes, 0, sizeof nodes);
+	for (int i = 0; i < nnodes; i++) {
+		free(nodes[i]->data);
+		free(nodes[i]->kids);
+		free(nodes[i]);
+	}
+	nnodes = 0;
 	memset(files, 0, sizeof files);
 	noatime = second;
 	const vfs_mode dir755 = 0x1ed, file644 = 0x1a4;
 	int root = add(-1, VFS_KIND_DIR, "", dir755);
 	if (second) {
-		int f = add(root, VFS_KIND_FILE, "data.txt", file644);
-		memcpy(nodes[f].data, "mounted\n", 8);
-		nodes[f].size = 8;
+		add_file(root, "data.txt", file644, (const uint8_t *)"mounted\n", 8);
 		add(root, VFS_KIND_DIR, "sub", dir755);
 		return;
 	}
 	int etc = add(root, VFS_KIND_DIR, "etc", dir755);
-	int motd = add(etc, VFS_KIND_FILE, "motd", file644);
-	memcpy(nodes[motd].data, "hello, mercury\n", 15);
-	nodes[motd].size = 15;
-	int big = add(root, VFS_KIND_FILE, "big", file644);
+	add_file(etc, "motd", file644, (const uint8_t *)"hello, mercury\n", 15);
+	uint8_t bytes[1200];
 	for (int i = 0; i < 1200; i++)
-		nodes[big].data[i] = (uint8_t)(i * 7);
-	nodes[big].size = 1200;
+		bytes[i] = (uint8_t)(i * 7);
+	add_file(root, "big", file644, bytes, sizeof bytes);
 	add(root, VFS_KIND_DIR, "secret", 0);
 	add(root, VFS_KIND_FILE, "ro", 0x124);
 	add(root, VFS_KIND_DIR, "mnt", dir755);
 	int l = add(root, VFS_KIND_SYMLINK, "motd", 0x1ff);
-	strcpy(nodes[l].target, "etc/motd");
+	strcpy(nodes[l]->target, "etc/motd");
 	l = add(root, VFS_KIND_SYMLINK, "abs", 0x1ff);
-	strcpy(nodes[l].target, "/mnt/data.txt");
+	strcpy(nodes[l]->target, "/mnt/data.txt");
 	l = add(root, VFS_KIND_SYMLINK, "loop1", 0x1ff);
-	strcpy(nodes[l].target, "loop2");
+	strcpy(nodes[l]->target, "loop2");
 	l = add(root, VFS_KIND_SYMLINK, "loop2", 0x1ff);
-	strcpy(nodes[l].target, "./loop1");
+	strcpy(nodes[l]->target, "./loop1");
+	int many = add(etc, VFS_KIND_DIR, "many", dir755);
+	for (size_t k = 0; k < VFS_DIR_MAX; k++) {
+		char name[VFS_NAME_MAX + 1];
+		many_name(k, name);
+		enum vfs_kind kind = many_kind(k);
+		l = add(many, kind, name, kind == VFS_KIND_FILE ? file644 : kind == VFS_KIND_DIR ? dir755 : 0x1ff);
+		ck_assert_int_ge(l, 0);
+		if (kind == VFS_KIND_SYMLINK)
+			strcpy(nodes[l]->target, "../motd");
+	}
 }
 
 /* Every endpoint, each drained in turn; open files closed once answered. */
 static void serve(void)
 {
+	static struct ipc_pollcap pc[MAXNODES + MAXFILES];
+	static void *who[MAXNODES + MAXFILES];
+	static bool isfile[MAXNODES + MAXFILES];
 	for (;;) {
-		struct ipc_pollcap pc[MAXNODES + MAXFILES];
-		void *who[MAXNODES + MAXFILES];
-		bool isfile[MAXNODES + MAXFILES];
 		size_t n = 0;
-		for (int i = 0; i < MAXNODES; i++)
-			if (nodes[i].served) {
-				pc[n] = (struct ipc_pollcap){nodes[i].obj.endpoint, IPC_POLLRECV, 0};
+		for (int i = 0; i < nnodes; i++)
+			if (nodes[i]->served) {
+				pc[n] = (struct ipc_pollcap){nodes[i]->obj.endpoint, IPC_POLLRECV, 0};
 				isfile[n] = false;
-				who[n++] = &nodes[i];
+				who[n++] = nodes[i];
 			}
 		for (int i = 0; i < MAXFILES; i++)
 			if (files[i].used) {
@@ -593,7 +670,7 @@ static pid_t spawn(bool second, ipc_cap *root)
 		serve();
 	}
 	ipc_cap_drop(ep);
-	nodes[0].served = false;
+	nodes[0]->served = false;
 	*root = conn;
 	return pid;
 }
@@ -618,6 +695,10 @@ static void stop(void)
 }
 
 /* ---- helpers ------------------------------------------------------------------------ */
+
+/* Where readdir's entries go: room for its bound, whatever max it is asked,
+ * as any client must give a list result. */
+static struct vfs_dirent ents[VFS_DIR_MAX];
 
 static int walk(ipc_cap from, const char *path, ipc_cap *node, enum vfs_kind *kind)
 {
@@ -769,7 +850,6 @@ END_TEST
 
 START_TEST(readdir_in_batches)
 {
-	struct vfs_dirent ents[VFS_DIR_BATCH];
 	size_t n = 99;
 	uint64_t next = 0;
 	bool more = false;
@@ -793,19 +873,174 @@ START_TEST(readdir_in_batches)
 	ck_assert_str_eq(seen, "etc big secret ro mnt motd abs loop1 loop2 ");
 	/* all at once, and the kinds */
 	ck_assert_int_eq(vfs_node_readdir(root, 0, NULL, ents, &n, &next, &more), 0);
-	ck_assert_uint_eq(n, VFS_DIR_BATCH);
-	ck_assert(more);
+	ck_assert_uint_eq(n, 9);
+	ck_assert(!more);
+	ck_assert_uint_eq(next, 9);
 	ck_assert_int_eq(ents[0].kind, VFS_KIND_DIR);
 	ck_assert_int_eq(ents[1].kind, VFS_KIND_FILE);
 	ck_assert_int_eq(ents[5].kind, VFS_KIND_SYMLINK);
 	ck_assert_uint_eq(ents[1].ino, 103);
-	uint32_t eight = VFS_DIR_BATCH + 1;
-	ck_assert_int_eq(vfs_node_readdir(root, 0, &eight, ents, &n, &next, &more), VFS_ERR_INVALID);
+	uint32_t past = VFS_DIR_MAX + 1;
+	ck_assert_int_eq(vfs_node_readdir(root, 0, &past, ents, &n, &next, &more), VFS_ERR_INVALID);
+	ck_assert_int_eq(vfs_node_readdir(root, 10, NULL, ents, &n, &next, &more), VFS_ERR_INVALID);
 	ipc_cap f;
 	enum vfs_kind kind;
 	ck_assert_int_eq(walk(root, "big", &f, &kind), 0);
 	ck_assert_int_eq(vfs_node_readdir(f, 0, NULL, ents, &n, &next, &more), VFS_ERR_NOT_DIR);
 	ipc_cap_drop(f);
+}
+END_TEST
+
+/* ents' share of readdir's reply (ipcgen(5), Out of line): the message's
+ * words less next's and more's.  A longer list goes out of line. */
+#define ENTS_SHARE (IPC_MAX_WORDS - 2)
+
+/* The words etc/many's entries k to k + n take in a list: its count, then
+ * each entry's ino, kind, and name (a length and its bytes in words). */
+static size_t many_words(size_t k, size_t n)
+{
+	size_t words = 1;
+	char name[VFS_NAME_MAX + 1];
+	for (size_t i = k; i < k + n; i++) {
+		many_name(i, name);
+		words += 3 + (strlen(name) + 7) / 8;
+	}
+	return words;
+}
+
+/* e[0..n) are etc/many's entries from k, as build_tree made them: their
+ * inode numbers follow ino0's, the first's. */
+static void check_many(const struct vfs_dirent *e, size_t n, size_t k, uint64_t ino0)
+{
+	char name[VFS_NAME_MAX + 1];
+	for (size_t i = 0; i < n; i++) {
+		many_name(k + i, name);
+		ck_assert_str_eq(e[i].name, name);
+		ck_assert_int_eq(e[i].kind, many_kind(k + i));
+		ck_assert_uint_eq(e[i].ino, ino0 + k + i);
+	}
+}
+
+/* readdir(cookie, max) sent by hand to dir: the reply's first word (the
+ * list's count in the message, or IPC_OOL_FLAG and its words), and in
+ * *ncaps the regions that came with it. */
+static uint64_t raw_readdir(ipc_cap dir, uint64_t cookie, uint32_t max, uint32_t *ncaps)
+{
+	uint64_t req[] = {cookie, 1, max};
+	struct ipc_msg m;
+	ck_assert_int_eq(raw_call_reply(dir, VFS_NODE_READDIR, req, 3, &m), 0);
+	ck_assert_uint_ge(m.nwords, 3);
+	*ncaps = m.ncaps;
+	return m.word[0];
+}
+
+START_TEST(readdir_empty_small_and_around_the_share)
+{
+	size_t n = 99;
+	uint64_t next = 7;
+	bool more = true;
+	uint32_t ncaps = 9;
+	/* an empty directory: no entries, the cookie where it was */
+	ipc_cap d;
+	ck_assert_int_eq(vfs_node_mkdir(root, "empty", 0755, &d), 0);
+	ck_assert_int_eq(vfs_node_readdir(d, 0, NULL, ents, &n, &next, &more), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(next, 0);
+	ck_assert(!more);
+	ck_assert_uint_eq(raw_readdir(d, 0, VFS_DIR_MAX, &ncaps), 0);
+	ck_assert_uint_eq(ncaps, 0);
+	ck_assert_int_eq(vfs_node_readdir(d, 1, NULL, ents, &n, &next, &more), VFS_ERR_INVALID);
+	ipc_cap_drop(d);
+	/* a small one: the root's nine entries and empty, in the message */
+	ck_assert_uint_eq(raw_readdir(root, 0, VFS_DIR_MAX, &ncaps), 10);
+	ck_assert_uint_eq(ncaps, 0);
+	/* the most of etc/many's entries that fit the share, then one more */
+	ipc_cap many;
+	enum vfs_kind kind;
+	struct vfs_attr a;
+	ck_assert_int_eq(walk(root, "etc/many", &many, &kind), 0);
+	ck_assert_int_eq(vfs_node_stat(many, &a), 0);
+	uint32_t fit = 0;
+	while (many_words(0, fit + 1) <= ENTS_SHARE)
+		fit++;
+	ck_assert_uint_gt(fit, 9);
+	ck_assert_uint_eq(raw_readdir(many, 0, fit, &ncaps), fit);
+	ck_assert_uint_eq(ncaps, 0);
+	ck_assert_uint_eq(raw_readdir(many, 0, fit + 1, &ncaps), IPC_OOL_FLAG | many_words(0, fit + 1));
+	ck_assert_uint_eq(ncaps, 1);
+	/* either way the client gives the same entries */
+	for (uint32_t max = fit - 1; max <= fit + 2; max++) {
+		ck_assert_int_eq(vfs_node_readdir(many, 0, &max, ents, &n, &next, &more), 0);
+		ck_assert_uint_eq(n, max);
+		ck_assert_uint_eq(next, max);
+		ck_assert(more);
+		check_many(ents, n, 0, a.ino + 1);
+	}
+	ipc_cap_drop(many);
+}
+END_TEST
+
+/* etc/many holds DIR_MAX entries: one call lists them all, out of line. */
+START_TEST(readdir_a_directory_at_its_bound)
+{
+	ipc_cap many;
+	enum vfs_kind kind;
+	struct vfs_attr a;
+	ck_assert_int_eq(walk(root, "etc/many", &many, &kind), 0);
+	ck_assert_int_eq(vfs_node_stat(many, &a), 0);
+	ck_assert_uint_eq(a.nlink, 2 + VFS_DIR_MAX / 3);   /* every third a directory */
+	const uint64_t ino0 = a.ino + 1;
+	int fds = open_fds(), server_fds = open_fds_of(server);
+	size_t n = 0;
+	uint64_t next = 0;
+	bool more = true;
+	ck_assert_int_eq(vfs_node_readdir(many, 0, NULL, ents, &n, &next, &more), 0);
+	ck_assert_uint_eq(n, VFS_DIR_MAX);
+	ck_assert_uint_eq(next, VFS_DIR_MAX);
+	ck_assert(!more);
+	check_many(ents, n, 0, ino0);
+	uint32_t ncaps;
+	ck_assert_uint_eq(raw_readdir(many, 0, VFS_DIR_MAX, &ncaps),
+	                  IPC_OOL_FLAG | many_words(0, VFS_DIR_MAX));
+	ck_assert_uint_eq(ncaps, 1);
+	/* from a cookie, and from the end */
+	ck_assert_int_eq(vfs_node_readdir(many, 9000, NULL, ents, &n, &next, &more), 0);
+	ck_assert_uint_eq(n, 1000);
+	ck_assert(!more);
+	check_many(ents, n, 9000, ino0);
+	ck_assert_int_eq(vfs_node_readdir(many, VFS_DIR_MAX, NULL, ents, &n, &next, &more), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(next, VFS_DIR_MAX);
+	ck_assert(!more);
+	/* one entry past the bound: the call says more, the cookie goes on */
+	ck_assert_int_eq(vfs_node_symlink(many, "last", "../motd"), 0);
+	ck_assert_int_eq(vfs_node_readdir(many, 0, NULL, ents, &n, &next, &more), 0);
+	ck_assert_uint_eq(n, VFS_DIR_MAX);
+	ck_assert_uint_eq(next, VFS_DIR_MAX);
+	ck_assert(more);
+	check_many(ents, n, 0, ino0);
+	ck_assert_int_eq(vfs_node_readdir(many, next, NULL, ents, &n, &next, &more), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(ents[0].name, "last");
+	ck_assert_int_eq(ents[0].kind, VFS_KIND_SYMLINK);
+	ck_assert_uint_eq(next, VFS_DIR_MAX + 1);
+	ck_assert(!more);
+	/* an entry removed: the rest all in one call again, cookies unmoved */
+	char first[VFS_NAME_MAX + 1];
+	many_name(0, first);
+	ck_assert_int_eq(vfs_node_unlink(many, first), 0);
+	ck_assert_int_eq(vfs_node_readdir(many, 0, NULL, ents, &n, &next, &more), 0);
+	ck_assert_uint_eq(n, VFS_DIR_MAX);
+	ck_assert_uint_eq(next, VFS_DIR_MAX + 1);
+	ck_assert(!more);
+	check_many(ents, n - 1, 1, ino0);
+	ck_assert_str_eq(ents[n - 1].name, "last");
+	/* no descriptor left over on either side (a stat: the server is done
+	 * with the calls before) */
+	ck_assert_int_eq(vfs_node_stat(many, &a), 0);
+	ck_assert_int_eq(open_fds(), fds);
+	ck_assert_int_eq(open_fds_of(server), server_fds);
+	ipc_cap_drop(many);
 }
 END_TEST
 
@@ -1025,7 +1260,6 @@ START_TEST(unlink_symlink_and_stale_nodes)
 	struct vfs_attr a;
 	ck_assert_int_eq(vfs_node_stat(d, &a), VFS_ERR_STALE);
 	ck_assert_int_eq(vfs_node_chmod(d, 0), VFS_ERR_STALE);
-	struct vfs_dirent ents[VFS_DIR_BATCH];
 	uint64_t next;
 	bool more;
 	ck_assert_int_eq(vfs_node_readdir(d, 0, NULL, ents, &n, &next, &more), VFS_ERR_STALE);
@@ -1091,7 +1325,6 @@ START_TEST(mount_and_walk_across_servers)
 	ck_assert_int_eq(vfs_file_close(f), 0);
 	ipc_cap_drop(f);
 	/* readdir shows the mount point; mounting twice or over a file fails */
-	struct vfs_dirent ents[VFS_DIR_BATCH];
 	uint64_t next;
 	bool more;
 	ck_assert_int_eq(vfs_node_readdir(root, 0, NULL, ents, &len, &next, &more), 0);
@@ -1177,6 +1410,8 @@ int main(void)
 	tcase_add_test(t, lookup_errors);
 	tcase_add_test(t, stat_attributes_and_optional_fields);
 	tcase_add_test(t, readdir_in_batches);
+	tcase_add_test(t, readdir_empty_small_and_around_the_share);
+	tcase_add_test(t, readdir_a_directory_at_its_bound);
 	tcase_add_test(t, read_a_file_larger_than_one_message);
 	tcase_add_test(t, read_and_write_a_mebibyte);
 	tcase_add_test(t, create_write_append_truncate);

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,20 +16,26 @@
 
 #include <mercury/posix.h>
 
-/* A request written by hand to ep: its reply's status; the reply's
- * capabilities are released. */
+/* A request written by hand to ep: its reply's status, the reply in *m
+ * (its capabilities released: ncaps says how many came). */
+static inline int raw_call_reply(ipc_cap ep, uint64_t label, const uint64_t *words, uint32_t n,
+                                 struct ipc_msg *m)
+{
+	ipc_msg_init(m, label, n, 0);
+	if (n)
+		memcpy(m->word, words, n * sizeof *words);
+	int st = ipc_call(ep, m);
+	if (st != 0)
+		return st;
+	for (uint32_t i = 0; i < m->ncaps; i++)
+		ipc_cap_drop(m->cap[i]);
+	return (int)ipc_word_signed(m->label);
+}
+
 static inline int raw_call(ipc_cap ep, uint64_t label, const uint64_t *words, uint32_t n)
 {
 	struct ipc_msg m;
-	ipc_msg_init(&m, label, n, 0);
-	if (n)
-		memcpy(m.word, words, n * sizeof *words);
-	int st = ipc_call(ep, &m);
-	if (st != 0)
-		return st;
-	for (uint32_t i = 0; i < m.ncaps; i++)
-		ipc_cap_drop(m.cap[i]);
-	return (int)ipc_word_signed(m.label);
+	return raw_call_reply(ep, label, words, n, &m);
 }
 
 /* The same, one-way: the server must take it or drop it quietly. */
@@ -71,16 +78,24 @@ static inline pid_t fork_server(void (*serve)(ipc_cap ep), ipc_cap *conn, size_t
 	return pid;
 }
 
-/* The descriptors this process has open: a capability leaked is one more. */
-static inline int open_fds(void)
+/* The descriptors process pid has open (a server child's, or this
+ * process's: open_fds): a capability leaked is one more. */
+static inline int open_fds_of(pid_t pid)
 {
-	DIR *d = opendir("/proc/self/fd");
+	char path[32];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
 	int n = 0;
 	ck_assert_ptr_nonnull(d);
 	while (readdir(d))
 		n++;
 	closedir(d);
 	return n;
+}
+
+static inline int open_fds(void)
+{
+	return open_fds_of(getpid());
 }
 
 /* Runs the suite's one case; the process's exit status. */
