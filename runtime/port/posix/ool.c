@@ -180,8 +180,9 @@ struct px_keep {
 	size_t sent;    /* fill: bytes the use that has it sent (ipc_ool_seal) */
 	bool busy;      /* lent out */
 };
+#define PX_FILLS 3       /* a call's list parameter, its result, one more */
 static _Thread_local struct px_keeps {
-	struct px_keep fill, read;
+	struct px_keep fill[PX_FILLS], read[1];
 } px_keeps;
 static pthread_key_t px_keeps_key;
 static pthread_once_t px_keeps_once = PTHREAD_ONCE_INIT;
@@ -189,10 +190,11 @@ static pthread_once_t px_keeps_once = PTHREAD_ONCE_INIT;
 static void px_keeps_drop(void *p)
 {
 	struct px_keeps *k = p;
-	if (k->fill.addr)
-		munmap(k->fill.addr, k->fill.size);
-	if (k->read.addr)
-		munmap(k->read.addr, k->read.size);
+	for (int i = 0; i < PX_FILLS; i++)
+		if (k->fill[i].addr)
+			munmap(k->fill[i].addr, k->fill[i].size);
+	if (k->read[0].addr)
+		munmap(k->read[0].addr, k->read[0].size);
 }
 
 static void px_keeps_key_init(void)
@@ -220,39 +222,59 @@ static void px_anon_zero(unsigned char *p, size_t n, size_t sent)
 	}
 }
 
-/* n bytes mapped (zeros if new): k's if it is free and large enough, else
- * a new mapping, which becomes k's when given back if larger. */
-static void *px_anon_get(struct px_keep *k, size_t n)
+/* The kept mapping of the nk at k that is p, or NULL. */
+static struct px_keep *px_kept(struct px_keep *k, int nk, const void *p)
 {
-	if (k->addr && !k->busy && k->size >= n) {
-		k->busy = true;
-		return k->addr;
+	for (int i = 0; i < nk; i++)
+		if (k[i].addr == p && k[i].busy)
+			return &k[i];
+	return NULL;
+}
+
+/* n bytes mapped (zeros if new): one of the nk kept at k if one is free
+ * and large enough, else a new mapping, which may be kept when given back. */
+static void *px_anon_get(struct px_keep *k, int nk, size_t n)
+{
+	for (int i = 0; i < nk; i++) {
+		if (k[i].addr && !k[i].busy && k[i].size >= n) {
+			k[i].busy = true;
+			return k[i].addr;
+		}
 	}
 	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* p (n bytes used) given back; zeroed first if zero. */
-static void px_anon_put(struct px_keep *k, void *p, size_t n, bool zero)
+/* p (n bytes used) given back; zeroed first if zero.  A new mapping is
+ * kept in place of none, or of a smaller free one. */
+static void px_anon_put(struct px_keep *k, int nk, void *p, size_t n, bool zero)
 {
-	if (p == k->addr && k->busy) {
+	struct px_keep *c = px_kept(k, nk, p);
+	if (c) {
 		if (zero)
-			px_anon_zero(p, n, k->sent);
-		k->busy = false;
-		k->sent = 0;
+			px_anon_zero(p, n, c->sent);
+		c->busy = false;
+		c->sent = 0;
 		return;
 	}
-	if (!k->busy && (!k->addr || k->size < n)) {
-		pthread_once(&px_keeps_once, px_keeps_key_init);
-		if (k->addr)
-			munmap(k->addr, k->size);
-		if (zero)
-			px_anon_zero(p, n, 0);
-		*k = (struct px_keep){ .addr = p, .size = n };
-		pthread_setspecific(px_keeps_key, &px_keeps);
+	for (int i = 0; i < nk; i++) {
+		struct px_keep *x = &k[i];
+		if (x->busy || (x->addr && x->size >= n))
+			continue;
+		if (!c || (c->addr && (!x->addr || x->size < c->size)))
+			c = x;  /* an empty slot first, else the smallest */
+	}
+	if (!c) {
+		munmap(p, n);
 		return;
 	}
-	munmap(p, n);
+	pthread_once(&px_keeps_once, px_keeps_key_init);
+	if (c->addr)
+		munmap(c->addr, c->size);
+	if (zero)
+		px_anon_zero(p, n, 0);
+	*c = (struct px_keep){ .addr = p, .size = n };
+	pthread_setspecific(px_keeps_key, &px_keeps);
 }
 
 int ipc_ool_alloc(size_t n, struct ipc_ool *o)
@@ -261,7 +283,7 @@ int ipc_ool_alloc(size_t n, struct ipc_ool *o)
 	o->cap = IPC_CAP_NONE;
 	if (n == 0 || n > IPC_OOL_MAX + 1)
 		return IPC_EINVAL;
-	void *p = n <= PX_TAIL_MAX ? (void *)px_bytes_new(n, true) : px_anon_get(&px_keeps.fill, n);
+	void *p = n <= PX_TAIL_MAX ? (void *)px_bytes_new(n, true) : px_anon_get(px_keeps.fill, PX_FILLS, n);
 	if (!p)
 		return IPC_ENOMEM;
 	o->addr = p;
@@ -315,8 +337,9 @@ int ipc_ool_seal(struct ipc_ool *o, size_t len, ipc_cap *cap)
 			o->addr = NULL;
 		} else {
 			rc = ipc_ool_put(o->addr, len, cap);
-			if (o->addr == px_keeps.fill.addr)
-				px_keeps.fill.sent = len;
+			struct px_keep *c = px_kept(px_keeps.fill, PX_FILLS, o->addr);
+			if (c)
+				c->sent = len;
 		}
 	}
 	ipc_ool_free(o);
@@ -403,7 +426,7 @@ int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o)
 	int fd = px_ool_check(cap, len);
 	if (fd < 0)
 		return IPC_EPROTO;
-	if (!(o->addr = px_anon_get(&px_keeps.read, len)))
+	if (!(o->addr = px_anon_get(px_keeps.read, 1, len)))
 		return IPC_ENOMEM;
 	o->size = len;
 	int rc = px_ool_pread(fd, o->addr, len);
@@ -433,9 +456,9 @@ void ipc_ool_free(struct ipc_ool *o)
 	if (o->addr && ((o->own && o->size <= PX_TAIL_MAX) || o->cap == PX_TAIL_HELD))
 		px_bytes_unref(o->addr);    /* a tail's bytes, or bytes to become one */
 	else if (o->addr && o->own)
-		px_anon_put(&px_keeps.fill, o->addr, o->size, true);
+		px_anon_put(px_keeps.fill, PX_FILLS, o->addr, o->size, true);
 	else if (o->addr)
-		px_anon_put(&px_keeps.read, o->addr, o->size, false);
+		px_anon_put(px_keeps.read, 1, o->addr, o->size, false);
 	memset(o, 0, sizeof *o);
 	o->cap = IPC_CAP_NONE;
 }
