@@ -177,8 +177,8 @@ union px_cmsgbuf {
 /* Room to receive one frame beside its message: its descriptors, its tails. */
 struct px_room {
 	struct iovec iov[2];
-	union px_cmsgbuf cb;
 	unsigned char tail[PX_TAIL_BUF];
+	union px_cmsgbuf cb;    /* last: clang takes CMSG_SPACE for a variable size */
 };
 /* Up to n frames with one recvmmsg(2), frame i into msg[i] (mm, room: the
  * caller's for n); each then goes to px_frame_decode with mm[i].  How many
