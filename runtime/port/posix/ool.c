@@ -128,6 +128,19 @@ bool px_tail_find(uint32_t slot, const unsigned char **bytes, size_t *len)
 	return px_tail_get(slot, bytes, len, false);
 }
 
+/* cap is a tail of exactly len bytes (len > 0): its bytes, held if hold. */
+static bool px_tail_exact(ipc_cap cap, size_t len, bool hold, const unsigned char **bytes)
+{
+	size_t have;
+	if (len == 0 || !px_tail_get((uint32_t)PX_INDEX(cap), bytes, &have, hold))
+		return false;
+	if (have == len)
+		return true;
+	if (hold)
+		px_bytes_unref((unsigned char *)*bytes);
+	return false;
+}
+
 bool px_tail_free(uint32_t slot)
 {
 	unsigned char *bytes = NULL;
@@ -142,21 +155,6 @@ bool px_tail_free(uint32_t slot)
 }
 
 /* ---- memfds ------------------------------------------------------------------ */
-
-static int px_ool_new(size_t n, int *fd)
-{
-	if (n == 0 || n > IPC_OOL_MAX + 1)
-		return IPC_EINVAL;
-	*fd = memfd_create("mercury-ool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (*fd < 0)
-		return px_status_errno(errno);
-	if ((uint32_t)*fd > PX_INDEX_MASK || ftruncate(*fd, (off_t)n) < 0) {
-		int rc = (uint32_t)*fd > PX_INDEX_MASK ? IPC_ENOMEM : px_status_errno(errno);
-		close(*fd);
-		return rc;
-	}
-	return 0;
-}
 
 /*
  * Large regions in this process's memory are private anonymous mappings,
@@ -292,20 +290,17 @@ int ipc_ool_alloc(size_t n, struct ipc_ool *o)
 	return 0;
 }
 
-/* Cuts fd to len bytes and seals it. */
-static int px_ool_seal_fd(int fd, size_t len)
-{
-	if (ftruncate(fd, (off_t)len) < 0 || fcntl(fd, F_ADD_SEALS, PX_OOL_SEALS) < 0)
-		return px_status_errno(errno);
-	return 0;
-}
-
-/* len bytes at data into a new memfd, sealed: *fd (untouched on failure). */
+/* len bytes at data into a new memfd (written from 0, so exactly len bytes
+ * long), sealed: *fd (untouched on failure). */
 static int px_ool_fill(const void *data, size_t len, int *fd)
 {
-	int rc, d;
-	if ((rc = px_ool_new(len, &d)) != 0)
-		return rc;
+	int rc = 0, d = memfd_create("mercury-ool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (d < 0)
+		return px_status_errno(errno);
+	if ((uint32_t)d > PX_INDEX_MASK) {
+		close(d);
+		return IPC_ENOMEM;
+	}
 	const char *p = data;
 	size_t done = 0;
 	while (done < len) {
@@ -318,8 +313,8 @@ static int px_ool_fill(const void *data, size_t len, int *fd)
 		}
 		done += (size_t)n;
 	}
-	if (rc == 0)
-		rc = px_ool_seal_fd(d, len);
+	if (rc == 0 && fcntl(d, F_ADD_SEALS, PX_OOL_SEALS) < 0)
+		rc = px_status_errno(errno);
 	if (rc != 0)
 		close(d);
 	else
@@ -409,18 +404,13 @@ int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o)
 	memset(o, 0, sizeof *o);
 	o->cap = IPC_CAP_NONE;
 	const unsigned char *bytes;
-	size_t have;
 	if (cap != IPC_CAP_NONE && PX_KIND(cap) == PX_K_TAIL) {
 		/* Its bytes in place, held: the tail stays the message's. */
-		if (!px_tail_get((uint32_t)PX_INDEX(cap), &bytes, &have, true))
+		if (!px_tail_exact(cap, len, true, &bytes))
 			return IPC_EPROTO;
 		o->addr = (void *)bytes;
 		o->size = len;
 		o->cap = PX_TAIL_HELD;
-		if (have != len || len == 0) {
-			ipc_ool_free(o);
-			return IPC_EPROTO;
-		}
 		return 0;
 	}
 	int fd = px_ool_check(cap, len);
@@ -440,9 +430,8 @@ int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o)
 int ipc_ool_read(ipc_cap cap, void *buf, size_t len)
 {
 	const unsigned char *bytes;
-	size_t have;
 	if (cap != IPC_CAP_NONE && PX_KIND(cap) == PX_K_TAIL) {
-		if (!px_tail_find((uint32_t)PX_INDEX(cap), &bytes, &have) || have != len || len == 0)
+		if (!px_tail_exact(cap, len, false, &bytes))
 			return IPC_EPROTO;
 		memcpy(buf, bytes, len);
 		return 0;

@@ -231,7 +231,10 @@ void px_frame_out(struct px_out *o, const struct px_hdr *h, const uint64_t *word
 	if (h->nwords)
 		o->iov[niov++] = (struct iovec){ .iov_base = (void *)words,
 		                                 .iov_len = h->nwords * sizeof(uint64_t) };
-	size_t head = niov++;   /* the tail block's words, if there are tails */
+	bool tails = false;
+	for (size_t i = 0; i < h->ncaps; i++)
+		tails |= PX_FD_IS_TAIL(fds[i]);
+	size_t head = tails ? niov++ : 0;       /* the tail block's words */
 	for (size_t i = 0; i < h->ncaps; i++) {
 		const unsigned char *bytes;
 		size_t len;
@@ -248,11 +251,9 @@ void px_frame_out(struct px_out *o, const struct px_hdr *h, const uint64_t *word
 		}
 	}
 	o->tailhdr[0] = mask;
-	o->iov[head] = (struct iovec){ .iov_base = o->tailhdr, .iov_len = (1 + ntails) * sizeof(uint64_t) };
-	if (!ntails) {
-		niov--;         /* no tail block: nothing after the words */
-		memmove(&o->iov[head], &o->iov[head + 1], (niov - head) * sizeof o->iov[0]);
-	}
+	if (tails)
+		o->iov[head] = (struct iovec){ .iov_base = o->tailhdr,
+		                               .iov_len = (1 + ntails) * sizeof(uint64_t) };
 	o->m = (struct msghdr){ .msg_iov = o->iov, .msg_iovlen = niov };
 	if (nfds) {
 		memset(&o->cb, 0, sizeof o->cb);
@@ -383,6 +384,17 @@ static int px_frame_check(const struct px_hdr *h, size_t n, int flags, bool serv
  * can be trusted enough to answer.  Every descriptor that arrived is in
  * msg->cap on success and closed on every error.
  */
+/* What recvmsg(2) fills to receive a frame into msg and r. */
+static struct msghdr px_room_msghdr(struct px_room *r, struct ipc_msg *msg)
+{
+	r->iov[0] = (struct iovec){ .iov_base = msg, .iov_len = PX_FRAME_MAX };
+	r->iov[1] = (struct iovec){ .iov_base = r->tail, .iov_len = sizeof r->tail };
+	return (struct msghdr){
+		.msg_iov = r->iov, .msg_iovlen = 2,
+		.msg_control = r->cb.buf, .msg_controllen = sizeof r->cb.buf,
+	};
+}
+
 int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
                          bool server, bool *hdr_ok)
 {
@@ -392,12 +404,7 @@ int px_recv_frame(int fd, struct px_hdr *h, struct ipc_msg *msg, int flags,
 	 * rewritten.  A tail block goes on past the words, into room.tail
 	 * where msg has no more room. */
 	struct px_room room;
-	room.iov[0] = (struct iovec){ .iov_base = msg, .iov_len = PX_FRAME_MAX };
-	room.iov[1] = (struct iovec){ .iov_base = room.tail, .iov_len = sizeof room.tail };
-	struct msghdr m = {
-		.msg_iov = room.iov, .msg_iovlen = 2,
-		.msg_control = room.cb.buf, .msg_controllen = sizeof room.cb.buf,
-	};
+	struct msghdr m = px_room_msghdr(&room, msg);
 	ssize_t n;
 
 	*hdr_ok = false;
@@ -717,14 +724,8 @@ static struct px_rbatch *px_rb_get(void)
 int px_recv_frames(int fd, struct ipc_msg *const *msg, unsigned n, int flags,
                    struct mmsghdr *mm, struct px_room *room)
 {
-	for (unsigned i = 0; i < n; i++) {
-		room[i].iov[0] = (struct iovec){ .iov_base = msg[i], .iov_len = PX_FRAME_MAX };
-		room[i].iov[1] = (struct iovec){ .iov_base = room[i].tail, .iov_len = sizeof room[i].tail };
-		mm[i] = (struct mmsghdr){ .msg_hdr = {
-			.msg_iov = room[i].iov, .msg_iovlen = 2,
-			.msg_control = room[i].cb.buf, .msg_controllen = sizeof room[i].cb.buf,
-		} };
-	}
+	for (unsigned i = 0; i < n; i++)
+		mm[i] = (struct mmsghdr){ .msg_hdr = px_room_msghdr(&room[i], msg[i]) };
 	int k;
 	do
 		k = recvmmsg(fd, mm, n, flags | MSG_CMSG_CLOEXEC, NULL);
