@@ -243,41 +243,25 @@ static ipc_cap region(size_t size, char fill, bool nul, bool sealed)
 	return c;
 }
 
-/* put("k", data) by hand: its length word lw, the region (or none). */
-static int raw_put(uint64_t lw, ipc_cap r)
-{
-	struct ipc_msg m;
-	ipc_msg_init(&m, OOL_STORE_PUT, 3, r == IPC_CAP_NONE ? 0 : 1);
-	m.word[0] = 1;
-	m.word[1] = 'k';
-	m.word[2] = lw;
-	m.cap[0] = r;
-	int st = ipc_call(client, &m);
-	if (st != 0)
-		return st;
-	ipc_drop_caps(m.cap, m.ncaps, 0);
-	return (int)ipc_word_signed(m.label);
-}
-
 START_TEST(server_refuses_hostile_regions)
 {
 	uint32_t sfds = server_fds();
 	int fds0 = open_fds();
 	/* put's name and data share the words: each inline up to 1944 bytes */
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | 3000, region(3000, 'a', false, true)), 0);   /* well formed */
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | 3000, region(2999, 'a', false, true)), IPC_EPROTO);  /* short */
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | 3000, region(3001, 'a', false, true)), IPC_EPROTO); /* long */
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | 3000, region(3000, 'a', false, false)), IPC_EPROTO); /* unsealed */
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | 1944, region(1944, 'a', false, true)), IPC_EPROTO); /* inline length */
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | (OOL_BIG + 1), region(3000, 'a', false, true)), IPC_EPROTO);
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | 3000, IPC_CAP_NONE), IPC_EPROTO);          /* missing */
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | 3000, region(3000, 'a', false, true)), 0);   /* well formed */
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | 3000, region(2999, 'a', false, true)), IPC_EPROTO);  /* short */
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | 3000, region(3001, 'a', false, true)), IPC_EPROTO); /* long */
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | 3000, region(3000, 'a', false, false)), IPC_EPROTO); /* unsealed */
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | 1944, region(1944, 'a', false, true)), IPC_EPROTO); /* inline length */
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | (OOL_BIG + 1), region(3000, 'a', false, true)), IPC_EPROTO);
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | 3000, IPC_CAP_NONE), IPC_EPROTO);          /* missing */
 	ipc_cap pa, pb;
 	ck_assert_int_eq(ipc_posix_pair(&pa, &pb), 0);
-	ck_assert_int_eq(raw_put(IPC_OOL_FLAG | 3000, pa), IPC_EPROTO);                    /* not a memfd */
+	ck_assert_int_eq(raw_put(client, IPC_OOL_FLAG | 3000, pa), IPC_EPROTO);                    /* not a memfd */
 	ipc_cap_drop(pb);
-	ck_assert_int_eq(raw_put(1945, IPC_CAP_NONE), IPC_EPROTO);     /* inline past its share */
+	ck_assert_int_eq(raw_put(client, 1945, IPC_CAP_NONE), IPC_EPROTO);     /* inline past its share */
 	/* a region beside an inline value: one capability too many */
-	ck_assert_int_eq(raw_put(0, region(3000, 'a', false, true)), IPC_EPROTO);
+	ck_assert_int_eq(raw_put(client, 0, region(3000, 'a', false, true)), IPC_EPROTO);
 	/* strings: echo's region holds the NUL, and nothing else is one */
 	struct ipc_msg m;
 	struct { size_t size; bool nul; char fill; int want; } str[] = {

@@ -9,7 +9,8 @@
  *                                      (descriptors, capability slots)
  * It keeps what put gave, sends back what the others were given (later
  * and items_later through the reply function), and counts what drop and
- * sink saw.  Last, what the clients of both tests send as items.
+ * sink saw.  Last, what the clients of both tests send: items, and a put
+ * made by hand.
  */
 static uint32_t store_fds(void);
 
@@ -201,4 +202,21 @@ static inline bool same_items(const struct ool_item *a, const struct ool_item *b
 		    a[i].color != b[i].color || a[i].perm != b[i].perm)
 			return false;
 	return true;
+}
+
+/* put("k", data) by hand on ep: its length word lw, the region r (or
+ * none); the reply's status. */
+static inline int raw_put(ipc_cap ep, uint64_t lw, ipc_cap r)
+{
+	struct ipc_msg m;
+	ipc_msg_init(&m, OOL_STORE_PUT, 3, r == IPC_CAP_NONE ? 0 : 1);
+	m.word[0] = 1;
+	m.word[1] = 'k';
+	m.word[2] = lw;
+	m.cap[0] = r;
+	int st = ipc_call(ep, &m);
+	if (st != 0)
+		return st;
+	ipc_drop_caps(m.cap, m.ncaps, 0);
+	return (int)ipc_word_signed(m.label);
 }

@@ -229,36 +229,20 @@ static int raw_nums(size_t nwords, bool to_server, uint32_t *back)
 	return st;
 }
 
-/* put("k", data) by hand: its length word lw, the capability (or none). */
-static int raw_put(uint64_t lw, ipc_cap r)
-{
-	struct ipc_msg m;
-	ipc_msg_init(&m, OOL_STORE_PUT, 3, r == IPC_CAP_NONE ? 0 : 1);
-	m.word[0] = 1;
-	m.word[1] = 'k';
-	m.word[2] = lw;
-	m.cap[0] = r;
-	int st = ipc_call(ep, &m);
-	if (st != 0)
-		return st;
-	ipc_drop_caps(m.cap, m.ncaps, 0);
-	return (int)ipc_word_signed(m.label);
-}
-
 static void hostile(uint8_t *back)
 {
 	/* to the server: put's data inline up to 1944 bytes */
-	CHECK(raw_put(IPC_OOL_FLAG | 3000, region(3000, 'a', false, true)) == 0);
-	CHECK(raw_put(IPC_OOL_FLAG | 3000, region(2999, 'a', false, true)) == IPC_EPROTO);
-	CHECK(raw_put(IPC_OOL_FLAG | 3000, region(3001, 'a', false, true)) == IPC_EPROTO);
-	CHECK(raw_put(IPC_OOL_FLAG | 3000, region(3000, 'a', false, false)) == IPC_EPROTO);
-	CHECK(raw_put(IPC_OOL_FLAG | 1944, region(1944, 'a', false, true)) == IPC_EPROTO);
-	CHECK(raw_put(IPC_OOL_FLAG | (OOL_BIG + 1), region(3000, 'a', false, true)) == IPC_EPROTO);
-	CHECK(raw_put(IPC_OOL_FLAG | 3000, IPC_CAP_NONE) == IPC_EPROTO);
+	CHECK(raw_put(ep, IPC_OOL_FLAG | 3000, region(3000, 'a', false, true)) == 0);
+	CHECK(raw_put(ep, IPC_OOL_FLAG | 3000, region(2999, 'a', false, true)) == IPC_EPROTO);
+	CHECK(raw_put(ep, IPC_OOL_FLAG | 3000, region(3001, 'a', false, true)) == IPC_EPROTO);
+	CHECK(raw_put(ep, IPC_OOL_FLAG | 3000, region(3000, 'a', false, false)) == IPC_EPROTO);
+	CHECK(raw_put(ep, IPC_OOL_FLAG | 1944, region(1944, 'a', false, true)) == IPC_EPROTO);
+	CHECK(raw_put(ep, IPC_OOL_FLAG | (OOL_BIG + 1), region(3000, 'a', false, true)) == IPC_EPROTO);
+	CHECK(raw_put(ep, IPC_OOL_FLAG | 3000, IPC_CAP_NONE) == IPC_EPROTO);
 	ipc_cap note;
 	CHECK(hl_mem_alloc(mercury_memory, HELIOS_CAP_NOTIFICATION, IPC_CAP_NONE, 0, &note) == 0);
-	CHECK(raw_put(IPC_OOL_FLAG | 3000, note) == IPC_EPROTO);      /* not a region */
-	CHECK(raw_put(0, region(3000, 'a', false, true)) == IPC_EPROTO); /* one too many */
+	CHECK(raw_put(ep, IPC_OOL_FLAG | 3000, note) == IPC_EPROTO);      /* not a region */
+	CHECK(raw_put(ep, 0, region(3000, 'a', false, true)) == IPC_EPROTO); /* one too many */
 	struct { size_t size; bool nul; char fill; int want; } str[] = {
 		{5001, true, 'a', 0}, {5000, false, 'a', IPC_EPROTO},
 		{5001, true, 0, IPC_EPROTO}, {5001, true, (char)0xff, IPC_EPROTO},
