@@ -942,6 +942,53 @@ static int64_t raw_tail_call(int fd, uint16_t ncaps, const uint64_t *tail, size_
 	return raw_answer(fd);
 }
 
+/* A sender's large region (ipc_ool_alloc) is all zeros every time it is
+ * handed out, whatever earlier uses wrote past what they sent, and however
+ * many uses go by (the port zeroes its kept memory a row of uses at a
+ * time): sizes of one slot a row (16 MiB), a few, and sixteen; sent
+ * lengths small, past 64 KiB, and nothing; three lent at once. */
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+START_TEST(sender_regions_start_zeroed)
+{
+	static const size_t sizes[] = { 20000, 1 << 20, (1 << 20) + 1, 5 << 20, IPC_OOL_MAX + 1 };
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		size_t n = sizes[z];
+		int rounds = n > (4u << 20) ? 3 : 40;
+		for (int r = 0; r < rounds; r++) {
+			struct ipc_ool o[3];
+			for (int k = 0; k < 3; k++) {
+				ck_assert_int_eq(ipc_ool_alloc(n, &o[k]), 0);
+				ck_assert_uint_eq(o[k].size, n);
+				ck_assert_msg(all_zero(o[k].addr, n), "size %zu round %d region %d not zero", n, r, k);
+			}
+			for (int k = 0; k < 3; k++) {
+				unsigned char *p = o[k].addr;
+				/* written here and there, the last byte included */
+				size_t step = 4096 * (size_t)(1 + (r + k) % 5);
+				for (size_t i = (size_t)(r * 131 + k) % 4096; i < n; i += step)
+					p[i] = (unsigned char)(r + k + 1);
+				p[n - 1] = 0xff;
+				size_t len = k == 0 ? 10 : k == 1 ? (n > 70000 ? 70000 : n) : 0;
+				if (len) {
+					ipc_cap cap;
+					ck_assert_int_eq(ipc_ool_seal(&o[k], len, &cap), 0);
+					ipc_cap_drop(cap);
+				} else {
+					ipc_ool_free(&o[k]);
+				}
+			}
+		}
+	}
+}
+END_TEST
+
 /* Small regions ride in their frame (tails): made, sent, echoed back and
  * read, with no descriptor; more than a frame holds go as memfds; and
  * hostile tail blocks are refused. */
@@ -2419,6 +2466,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, serve_given_connections_and_poll);
 	tcase_add_test(tc, malformed_frames_get_errors);
 	tcase_add_test(tc, tails_in_frames);
+	tcase_add_test(tc, sender_regions_start_zeroed);
 	tcase_add_test(tc, malformed_replies_are_errors);
 	tcase_add_test(tc, no_descriptor_leaks);
 	tcase_add_test(tc, inherited_descriptor_across_exec);

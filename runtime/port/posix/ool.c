@@ -158,25 +158,37 @@ bool px_tail_free(uint32_t slot)
 
 /*
  * Large regions in this process's memory are private anonymous mappings,
- * one of each use kept per thread for the next: a fresh mapping each time
- * costs page tables made and torn down, which on some machines is most of
- * a call.  fill is a sender's region (a server fills one per call of a
- * method with a large result); given back, it is zeroed, so that nothing
- * of one call reaches the next: its resident pages (mincore(2): those
- * touched) with memset as far as this use sent (or PX_KEEP bytes, if
- * more), which a copy of that much can afford, and those past that, if
- * any, with MADV_DONTNEED, after which they read as zeros.  So a mapping
- * that serves large results keeps its pages, and one that served a large
- * result and then small ones soon holds only what they touch.  read holds a
- * received memfd's bytes (ipc_ool_map reads rather than maps it, for the
- * same reason), each time overwritten whole.
+ * kept per thread for the next use: a fresh mapping each time costs page
+ * tables made and torn down, which on some machines is most of a call.
+ *
+ * fill is a sender's region (a server fills one per call of a method with
+ * a large result).  Each use must find it zero, so that nothing of one call
+ * reaches the next, whatever the implementation wrote and did not send.
+ * Finding out what a use touched takes a system call (mincore(2)), about as
+ * long as a small call's own work; so a kept fill mapping is a row of
+ * slots, each as large as the use that made it, lent in turn: every slot
+ * lent is one that nothing has touched since the row was last zeroed, and
+ * the row is zeroed once all its slots have been lent, with one mincore(2)
+ * for all of them.  Zeroing clears the resident pages (those touched) with
+ * memset as far as the row's uses sent (or PX_KEEP bytes, if more), which
+ * a copy of that much can afford, and those past that, if any, with
+ * MADV_DONTNEED, after which they read as zeros.  A row spans at most
+ * PX_ROW bytes (a slot of more is a row of one): address space is cheap,
+ * and what stays resident until the row is zeroed is what its uses touched.
+ *
+ * read holds a received memfd's bytes (ipc_ool_map reads rather than maps
+ * it, for the same reason), each time overwritten whole: a row of one.
  */
 #define PX_KEEP (64u << 10)
+#define PX_ROW ((size_t)16 << 20)
+#define PX_ROW_SLOTS 16u
 struct px_keep {
-	void *addr;     /* NULL: none kept */
-	size_t size;
-	size_t sent;    /* fill: bytes the use that has it sent (ipc_ool_seal) */
-	bool busy;      /* lent out */
+	unsigned char *addr;    /* NULL: none kept */
+	size_t slot;            /* bytes a slot (a multiple of the page) */
+	unsigned nslots;
+	unsigned next;          /* slots [0, next) lent since the row was zeroed */
+	size_t sent;            /* the most a use of those slots sent (ipc_ool_seal) */
+	unsigned char *lent;    /* the slot lent out, or NULL */
 };
 #define PX_FILLS 3       /* a call's list parameter, its result, one more */
 static _Thread_local struct px_keeps {
@@ -190,9 +202,9 @@ static void px_keeps_drop(void *p)
 	struct px_keeps *k = p;
 	for (int i = 0; i < PX_FILLS; i++)
 		if (k->fill[i].addr)
-			munmap(k->fill[i].addr, k->fill[i].size);
+			munmap(k->fill[i].addr, k->fill[i].slot * k->fill[i].nslots);
 	if (k->read[0].addr)
-		munmap(k->read[0].addr, k->read[0].size);
+		munmap(k->read[0].addr, k->read[0].slot * k->read[0].nslots);
 }
 
 static void px_keeps_key_init(void)
@@ -200,79 +212,86 @@ static void px_keeps_key_init(void)
 	pthread_key_create(&px_keeps_key, px_keeps_drop);
 }
 
-/* The first n bytes of mapping p zeroed, of which sent went (see above). */
-static void px_anon_zero(unsigned char *p, size_t n, size_t sent)
+/* The slots of row k lent since it was last zeroed, zeroed (see above). */
+static void px_row_zero(struct px_keep *k)
 {
-	unsigned char vec[(IPC_OOL_MAX + 1) / 4096 + 2];
-	size_t pages = (n + 4095) / 4096, keep = ((sent > PX_KEEP ? sent : PX_KEEP) + 4095) / 4096;
-	if (mincore(p, n, vec) < 0) {
-		madvise(p, n, MADV_DONTNEED);
-		return;
-	}
-	for (size_t i = 0; i < pages && i < keep; i++)
-		if (vec[i] & 1)
-			memset(p + i * 4096, 0, 4096);
-	for (size_t i = keep; i < pages; i++) {
-		if (vec[i] & 1) {
-			madvise(p + keep * 4096, n - keep * 4096, MADV_DONTNEED);
-			break;
+	unsigned char vec[(PX_ROW > IPC_OOL_MAX ? PX_ROW : IPC_OOL_MAX) / 4096 + 2];
+	size_t pages = k->slot / 4096, keep = ((k->sent > PX_KEEP ? k->sent : PX_KEEP) + 4095) / 4096;
+	if (mincore(k->addr, k->slot * k->next, vec) < 0) {
+		madvise(k->addr, k->slot * k->next, MADV_DONTNEED);
+	} else {
+		for (unsigned s = 0; s < k->next; s++) {
+			unsigned char *p = k->addr + s * k->slot, *v = vec + s * pages;
+			for (size_t i = 0; i < pages && i < keep; i++)
+				if (v[i] & 1)
+					memset(p + i * 4096, 0, 4096);
+			for (size_t i = keep; i < pages; i++) {
+				if (v[i] & 1) {
+					madvise(p + keep * 4096, (pages - keep) * 4096, MADV_DONTNEED);
+					break;
+				}
+			}
 		}
 	}
+	k->next = 0;
+	k->sent = 0;
 }
 
-/* The kept mapping of the nk at k that is p, or NULL. */
+/* The kept row of the nk at k that lent p, or NULL. */
 static struct px_keep *px_kept(struct px_keep *k, int nk, const void *p)
 {
 	for (int i = 0; i < nk; i++)
-		if (k[i].addr == p && k[i].busy)
+		if (k[i].lent && k[i].lent == p)
 			return &k[i];
 	return NULL;
 }
 
-/* n bytes mapped (zeros if new): one of the nk kept at k if one is free
- * and large enough, else a new mapping, which may be kept when given back. */
-static void *px_anon_get(struct px_keep *k, int nk, size_t n)
+/* n bytes mapped: a slot of one of the nk rows at k that is free and whose
+ * slots are large enough, zeros if zero (else as the last use left it);
+ * else a new row, kept in place of none or of the smallest free one; else
+ * (all lent) a mapping of its own, unmapped when given back. */
+static void *px_anon_get(struct px_keep *k, int nk, size_t n, bool zero)
 {
-	for (int i = 0; i < nk; i++) {
-		if (k[i].addr && !k[i].busy && k[i].size >= n) {
-			k[i].busy = true;
-			return k[i].addr;
-		}
-	}
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-/* p (n bytes used) given back; zeroed first if zero.  A new mapping is
- * kept in place of none, or of a smaller free one. */
-static void px_anon_put(struct px_keep *k, int nk, void *p, size_t n, bool zero)
-{
-	struct px_keep *c = px_kept(k, nk, p);
-	if (c) {
-		if (zero)
-			px_anon_zero(p, n, c->sent);
-		c->busy = false;
-		c->sent = 0;
-		return;
-	}
+	struct px_keep *c = NULL;
 	for (int i = 0; i < nk; i++) {
 		struct px_keep *x = &k[i];
-		if (x->busy || (x->addr && x->size >= n))
+		if (x->lent)
 			continue;
-		if (!c || (c->addr && (!x->addr || x->size < c->size)))
-			c = x;  /* an empty slot first, else the smallest */
+		if (x->addr && x->slot >= n) {
+			if (!zero)
+				return x->lent = x->addr;
+			if (x->next == x->nslots)
+				px_row_zero(x);
+			return x->lent = x->addr + x->next++ * x->slot;
+		}
+		if (!c || (c->addr && (!x->addr || x->slot < c->slot)))
+			c = x;  /* an empty one first, else the smallest */
 	}
-	if (!c) {
-		munmap(p, n);
-		return;
-	}
+	size_t slot = (n + 4095) & ~(size_t)4095;
+	unsigned nslots = !c || !zero ? 1 : slot < PX_ROW / PX_ROW_SLOTS ? PX_ROW_SLOTS
+	                  : slot < PX_ROW ? (unsigned)(PX_ROW / slot) : 1;
+	void *p = mmap(NULL, slot * nslots, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (!c)
+		return p;
 	pthread_once(&px_keeps_once, px_keeps_key_init);
 	if (c->addr)
-		munmap(c->addr, c->size);
-	if (zero)
-		px_anon_zero(p, n, 0);
-	*c = (struct px_keep){ .addr = p, .size = n };
+		munmap(c->addr, c->slot * c->nslots);
+	*c = (struct px_keep){ .addr = p, .slot = slot, .nslots = nslots, .next = 1, .lent = p };
 	pthread_setspecific(px_keeps_key, &px_keeps);
+	return p;
+}
+
+/* p, of n bytes, given back by its use. */
+static void px_anon_put(struct px_keep *k, int nk, void *p, size_t n)
+{
+	struct px_keep *c = px_kept(k, nk, p);
+	if (c)
+		c->lent = NULL;
+	else
+		munmap(p, n);
 }
 
 int ipc_ool_alloc(size_t n, struct ipc_ool *o)
@@ -281,7 +300,7 @@ int ipc_ool_alloc(size_t n, struct ipc_ool *o)
 	o->cap = IPC_CAP_NONE;
 	if (n == 0 || n > IPC_OOL_MAX + 1)
 		return IPC_EINVAL;
-	void *p = n <= PX_TAIL_MAX ? (void *)px_bytes_new(n, true) : px_anon_get(px_keeps.fill, PX_FILLS, n);
+	void *p = n <= PX_TAIL_MAX ? (void *)px_bytes_new(n, true) : px_anon_get(px_keeps.fill, PX_FILLS, n, true);
 	if (!p)
 		return IPC_ENOMEM;
 	o->addr = p;
@@ -333,7 +352,7 @@ int ipc_ool_seal(struct ipc_ool *o, size_t len, ipc_cap *cap)
 		} else {
 			rc = ipc_ool_put(o->addr, len, cap);
 			struct px_keep *c = px_kept(px_keeps.fill, PX_FILLS, o->addr);
-			if (c)
+			if (c && c->sent < len)
 				c->sent = len;
 		}
 	}
@@ -416,7 +435,7 @@ int ipc_ool_map(ipc_cap cap, size_t len, struct ipc_ool *o)
 	int fd = px_ool_check(cap, len);
 	if (fd < 0)
 		return IPC_EPROTO;
-	if (!(o->addr = px_anon_get(px_keeps.read, 1, len)))
+	if (!(o->addr = px_anon_get(px_keeps.read, 1, len, false)))
 		return IPC_ENOMEM;
 	o->size = len;
 	int rc = px_ool_pread(fd, o->addr, len);
@@ -445,9 +464,9 @@ void ipc_ool_free(struct ipc_ool *o)
 	if (o->addr && ((o->own && o->size <= PX_TAIL_MAX) || o->cap == PX_TAIL_HELD))
 		px_bytes_unref(o->addr);    /* a tail's bytes, or bytes to become one */
 	else if (o->addr && o->own)
-		px_anon_put(px_keeps.fill, PX_FILLS, o->addr, o->size, true);
+		px_anon_put(px_keeps.fill, PX_FILLS, o->addr, o->size);
 	else if (o->addr)
-		px_anon_put(px_keeps.read, 1, o->addr, o->size, false);
+		px_anon_put(px_keeps.read, 1, o->addr, o->size);
 	memset(o, 0, sizeof *o);
 	o->cap = IPC_CAP_NONE;
 }
