@@ -98,9 +98,9 @@ static const char *caplim(unsigned k)
 	static _Thread_local unsigned next;
 	char *r = s[next++ % 4];
 	if (k)
-		snprintf(r, sizeof s[0], "(IPC_MAX_CAPS - %u)", k);
+		sfmt(r, sizeof s[0], "(IPC_MAX_CAPS - %u)", k);
 	else
-		snprintf(r, sizeof s[0], "IPC_MAX_CAPS");
+		sfmt(r, sizeof s[0], "IPC_MAX_CAPS");
 	return r;
 }
 
@@ -798,7 +798,7 @@ static const char *cap_local_out(const struct param *p, unsigned k, bool count)
 {
 	(void)p;
 	char n[16];
-	snprintf(n, sizeof n, count ? "no%u" : "o%u", k);
+	sfmt(n, sizeof n, count ? "no%u" : "o%u", k);
 	return vtext("%s", n);
 }
 
@@ -940,7 +940,7 @@ static const char *vtext(const char *f, const char *name)
 	static _Thread_local char s[8][320];
 	static _Thread_local unsigned next;
 	char *r = s[next++ % 8];
-	snprintf(r, sizeof s[0], f, name, name);
+	sfmt(r, sizeof s[0], f, name, name);
 	return r;
 }
 
@@ -1031,7 +1031,7 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 		    words ? "ipc_w_put_word" : "ipc_put_word", m, w, has, ind, has);
 		tt.optional = false;
 		char in2[16];
-		snprintf(in2, sizeof in2, "%s\t", ind);
+		sfmt(in2, sizeof in2, "%s\t", ind);
 		/* a scalar given by pointer: the value is behind it */
 		struct vref deref = {VF_LOCAL, vtext("(*%s)", r->name)};
 		bool by_ptr = r->form == VF_PARAM && !is_array(t) && t->kind != TY_LIST &&
@@ -1075,7 +1075,7 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 		fmt(b, "%sfor (size_t ix = 0; ok && ix < %s; ix++)\n", ind, n);
 		struct vref e = {VF_ELEM, v};
 		char in2[16];
-		snprintf(in2, sizeof in2, "%s\t", ind);
+		sfmt(in2, sizeof in2, "%s\t", ind);
 		put_enc(b, in2, t->elem, &e, m, w, words);
 		return;
 	}
@@ -1093,7 +1093,7 @@ static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
 	struct typeref tt = *type;
 	const struct typeref *t = &tt;
 	char in2[16];
-	snprintf(in2, sizeof in2, "%s\t", ind);
+	sfmt(in2, sizeof in2, "%s\t", ind);
 	if (t->optional && words) {
 		fmt(b, "%sok = ok && ipc_w_more(%s, %s) && ipc_dec_bool(ipc_w_next(%s, %s), %s);\n%sif (ok && %s) {\n",
 		    ind, m, w, m, w, ref_has(r, true), ind, ref_has(r, false));
@@ -1379,7 +1379,7 @@ static const char *olist_fn(const struct method *m, bool put, char which, unsign
 	static _Thread_local char s[2][300];
 	static _Thread_local unsigned next;
 	char *r = s[next++ % 2];
-	snprintf(r, sizeof s[0], "%s_%s_%c%u_", m->cfunc, put ? "put" : "get", which, n);
+	sfmt(r, sizeof s[0], "%s_%s_%c%u_", m->cfunc, put ? "put" : "get", which, n);
 	return r;
 }
 
@@ -1463,7 +1463,7 @@ static void put_ool_enc(struct buf *b, const char *ind, const struct method *me,
 	for (const struct param *p = ps; p; p = p->next, n++) {
 		struct vref r = {VF_PARAM, p->cname};
 		char ool[24];
-		snprintf(ool, sizeof ool, "ool[%u]", j);
+		sfmt(ool, sizeof ool, "ool[%u]", j);
 		if (is_olist(p)) {
 			put_olist_enc(b, ind, p, olist_fn(me, true, which, n), vtext(", %s, n%s", p->cname), m, ool);
 			j++;
@@ -1635,8 +1635,8 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	for (const struct param *p = m->results; p; p = p->next, n++) {
 		struct vref r = {VF_OUT, p->cname};
 		char at[2][24];
-		snprintf(at[0], sizeof at[0], "olen[%u]", jo);
-		snprintf(at[1], sizeof at[1], "ool[%u]", jo);
+		sfmt(at[0], sizeof at[0], "olen[%u]", jo);
+		sfmt(at[1], sizeof at[1], "ool[%u]", jo);
 		if (is_olist(p)) {   /* its words now, or its region below */
 			put_olist_dec(b, "\t", p, olist_fn(m, false, 'r', n), vtext(", %s, n%s", p->cname),
 			              "reply", at[0], at[1]);
@@ -1670,7 +1670,7 @@ static void gen_client_call(struct buf *b, const struct method *m)
 				continue;
 			if (is_olist(p)) {
 				char len[24];
-				snprintf(len, sizeof len, "olen[%u]", jo);
+				sfmt(len, sizeof len, "olen[%u]", jo);
 				fmt(b, "\tif (ok && ool[%u]) {\n", jo);
 				put_olist_region(b, "\t\t", olist_fn(m, false, 'r', n), vtext(", %s, n%s", p->cname),
 				                 "reply->cap[oi++]", len);
@@ -1798,7 +1798,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	fmt(b, "\tcase %s: {\n", m->clabel);
 	unsigned n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "a%u", n);
+		sfmt(name, sizeof name, "a%u", n);
 		if (is_olist(p)) {   /* in the message's words or a region's, its elements in a region */
 			put_olist_local(b, p, name);
 			fmt(b, "\t\tsize_t la%u = 0;\n\t\tbool oa%u = false;\n", n, n);
@@ -1820,7 +1820,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	}
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "r%u", n);
+		sfmt(name, sizeof name, "r%u", n);
 		if (is_olist(p))   /* the implementation writes into a region, zeroed */
 			put_olist_local(b, p, name);
 		else if (p->ool)   /* the implementation writes into a region, zeroed */
@@ -1842,7 +1842,8 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	put_server_oc(b, m);
 	/* What the request must carry: its capabilities, and its words exactly
 	 * (checked as they are decoded). */
-	char bad[96];
+	char badbuf[64];
+	const char *bad;
 	n = 0;
 	for (const struct param *p = m->capshape ? m->caps : NULL; p; p = p->next, n++)
 		if (p->list || p->type.optional)
@@ -1850,7 +1851,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	if (m->params || m->results || m->capshape || m->outshape)
 		buf_puts(b, "\t\tuint32_t wi = 0;\n");
 	if (m->capshape) {   /* the capabilities' words first: a presence is a count of at most 1 */
-		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
+		bad = "!ok || wi != in->nwords";
 		buf_puts(b, "\t\tbool ok = true;\n\n");
 		n = 0;
 		for (const struct param *p = m->caps; p; p = p->next, n++)
@@ -1858,10 +1859,10 @@ static void gen_server_case(struct buf *b, const struct method *m)
 				fmt(b, "\t\tok = ok && ipc_get_count(in, &wi, %s, &nc%u);\n",
 				    p->list ? "IPC_MAX_CAPS" : "1", n);
 	} else if (m->nool_in) {   /* the capabilities counted once the regions are known */
-		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
+		bad = "!ok || wi != in->nwords";
 		buf_puts(b, "\t\tbool ok = true;\n\n");
 	} else if (m->params) {
-		snprintf(bad, sizeof bad, "!ok || wi != in->nwords");
+		bad = "!ok || wi != in->nwords";
 		if (!cl)
 			fmt(b, "\t\tbool ok = in->ncaps == %u;\n\n", k);
 		else if (k)
@@ -1870,11 +1871,11 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			buf_puts(b, "\t\tbool ok = true;\n\n");
 	} else {
 		if (!cl)
-			snprintf(bad, sizeof bad, "in->nwords != 0 || in->ncaps != %u", k);
+			bad = sfmt(badbuf, sizeof badbuf, "in->nwords != 0 || in->ncaps != %u", k);
 		else if (k)
-			snprintf(bad, sizeof bad, "in->nwords != 0 || in->ncaps < %u", k);
+			bad = sfmt(badbuf, sizeof badbuf, "in->nwords != 0 || in->ncaps < %u", k);
 		else
-			snprintf(bad, sizeof bad, "in->nwords != 0");
+			bad = "in->nwords != 0";
 		if (m->results || m->outshape)
 			buf_puts(b, "\t\tbool ok = true;\n\n");
 	}
@@ -1885,7 +1886,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->params; p; p = p->next, n++)
 			if (is_olist(p)) {
 				buf_puts(b, sep);
-				snprintf(name, sizeof name, "a%u", n);
+				sfmt(name, sizeof name, "a%u", n);
 				put_olist_alloc(b, p, name);
 				buf_puts(b, " != 0");
 				sep = " ||\n\t\t    ";
@@ -1897,17 +1898,17 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		n = 0;
 		for (const struct param *p = m->params; p; p = p->next, n++)
 			if (is_olist(p)) {
-				snprintf(name, sizeof name, "a%u", n);
+				sfmt(name, sizeof name, "a%u", n);
 				put_olist_point(b, "\t\t", p, name);
 			}
 	}
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "a%u", n);
+		sfmt(name, sizeof name, "a%u", n);
 		struct vref r = {VF_LOCAL, name};
 		char at[2][24];
-		snprintf(at[0], sizeof at[0], "la%u", n);
-		snprintf(at[1], sizeof at[1], "oa%u", n);
+		sfmt(at[0], sizeof at[0], "la%u", n);
+		sfmt(at[1], sizeof at[1], "oa%u", n);
 		if (is_olist(p)) {   /* its words now, or its region below */
 			put_olist_dec(b, "\t\t", p, olist_fn(m, false, 'a', n), vtext(", %s, &n%s", name), "in",
 			              at[0], at[1]);
@@ -1975,7 +1976,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			if (is_olist(p)) {
 				buf_puts(b, " &&\n\t\t     ");
-				snprintf(name, sizeof name, "r%u", n);
+				sfmt(name, sizeof name, "r%u", n);
 				put_olist_alloc(b, p, name);
 				buf_puts(b, " == 0");
 			} else if (p->ool) {
@@ -1991,7 +1992,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++)
 			if (is_olist(p)) {
-				snprintf(name, sizeof name, "r%u", n);
+				sfmt(name, sizeof name, "r%u", n);
 				put_olist_point(b, "\t\t", p, name);
 			} else if (p->ool)
 				fmt(b, p->type.kind == TY_STRING ? "\t\tr%u = (char *)mr%u.addr;\n"
@@ -2003,10 +2004,10 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->params; p; p = p->next, n++) {
 			if (!p->ool)
 				continue;
-			snprintf(name, sizeof name, "a%u", n);
+			sfmt(name, sizeof name, "a%u", n);
 			if (is_olist(p)) {
 				char len[24];
-				snprintf(len, sizeof len, "la%u", n);
+				sfmt(len, sizeof len, "la%u", n);
 				fmt(b, "\t\tif (oa%u) {\n", n);
 				put_olist_region(b, "\t\t\t", olist_fn(m, false, 'a', n), vtext(", %s, &n%s", name),
 				                 "in->cap[oi++]", len);
@@ -2049,13 +2050,13 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	put_server_cap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "a%u", n);
+		sfmt(name, sizeof name, "a%u", n);
 		put_local_arg(b, &p->type, name);
 	}
 	put_server_outcap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "r%u", n);
+		sfmt(name, sizeof name, "r%u", n);
 		put_local_out(b, &p->type, name);
 	}
 	buf_puts(b, ");\n");
@@ -2071,10 +2072,10 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		n = 0;
 		unsigned j = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
-			snprintf(name, sizeof name, "r%u", n);
+			sfmt(name, sizeof name, "r%u", n);
 			struct vref r = {VF_LOCAL, name};
 			char ool[24];
-			snprintf(ool, sizeof ool, "oor[%u]", j);
+			sfmt(ool, sizeof ool, "oor[%u]", j);
 			if (is_olist(p)) {
 				if (is_string_list(&p->type))   /* as the reply function takes them */
 					fmt(b, "\t\t\tfor (size_t ix = 0; ix < nr%u && ix < %u; ix++)\n\t\t\t\tpr%u[ix] = r%u[ix];\n",
@@ -2382,7 +2383,7 @@ void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, con
 		fmt(b, "%s%s = fz_byte() %% %u;\n", ind, cnt, n + 2 < 256 ? n + 2 : 256);
 		fmt(b, "%sfor (size_t ix%u = 0; ix%u < %u; ix%u++) {\n", ind, depth, depth, n < 256 ? n : 256, depth);
 		char in2[32], *ex = malloc(strlen(x) + 32);
-		snprintf(in2, sizeof in2, "%s\t", ind);
+		sfmt(in2, sizeof in2, "%s\t", ind);
 		sprintf(ex, "%s[ix%u]", x, depth);
 		gen_value_fill(b, in2, t->elem, ex, NULL, NULL, depth + 1);
 		free(ex);
@@ -2393,9 +2394,9 @@ void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, con
 		for (const struct param *f = t->decl->fields; f; f = f->next) {
 			size_t len = strlen(x) + strlen(f->cname) + 16;
 			char *fx = malloc(len), *fc = malloc(len), *fh = malloc(len);
-			snprintf(fx, len, "%s.%s", x, f->cname);
-			snprintf(fc, len, "%s.n%s", x, f->cname);
-			snprintf(fh, len, "%s.has_%s", x, f->cname);
+			sfmt(fx, len, "%s.%s", x, f->cname);
+			sfmt(fc, len, "%s.n%s", x, f->cname);
+			sfmt(fh, len, "%s.has_%s", x, f->cname);
 			gen_value_fill(b, ind, &f->type, fx, fc, fh, depth);
 			free(fx);
 			free(fc);

@@ -105,15 +105,15 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 		put_answer_outcaps(b, m);
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
-			snprintf(name, sizeof name, "r%u", n);
+			sfmt(name, sizeof name, "r%u", n);
 			gen_value_storage(b, "\t", &p->type, name);
 		}
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			char x[32], c[32], h[32];
-			snprintf(x, sizeof x, "r%u", n);
-			snprintf(c, sizeof c, "nr%u", n);
-			snprintf(h, sizeof h, "has_r%u", n);
+			sfmt(x, sizeof x, "r%u", n);
+			sfmt(c, sizeof c, "nr%u", n);
+			sfmt(h, sizeof h, "has_r%u", n);
 			gen_value_fill(b, "\t", &p->type, x, c, h, 0);
 			gen_value_local_setup(b, &p->type, x);
 		}
@@ -124,7 +124,7 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 			bfmt(b, p->list ? ", o%u, no%u" : ", o%u", n, n);
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
-			snprintf(name, sizeof name, "r%u", n);
+			sfmt(name, sizeof name, "r%u", n);
 			gen_value_local_pass(b, &p->type, name);
 		}
 		buf_puts(b, ");\n\tfz_answering = NULL;\n}\n\n");
@@ -136,7 +136,7 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 		bfmt(b, p->list ? ", const ipc_cap *c%u, size_t nc%u" : ", ipc_cap c%u", n, n);
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "a%u", n);
+		sfmt(name, sizeof name, "a%u", n);
 		gen_value_param(b, &p->type, name, false);
 	}
 	n = 0;
@@ -144,7 +144,7 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 		bfmt(b, p->list ? ", ipc_cap *o%u, size_t *no%u" : ", ipc_cap *o%u", n, n);
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "r%u", n);
+		sfmt(name, sizeof name, "r%u", n);
 		gen_value_param(b, &p->type, name, true);
 	}
 	/* What it was called with, encoded again, must be the request itself. */
@@ -157,7 +157,7 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 			bfmt(b, "\tok = ok && ipc_put_word(&enc, &w, c%u != IPC_CAP_NONE);\n", n);
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		snprintf(name, sizeof name, "a%u", n);
+		sfmt(name, sizeof name, "a%u", n);
 		/* one that may be out of line reached here inline (the fuzzer
 		 * makes no regions): a byte array or string of at most ool_min
 		 * bytes, a list of at most ool_min words (its own bound holds) */
@@ -182,9 +182,9 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 	for (const struct param *p = m->results; p; p = p->next, n++) {
 		char x[32], c[32], h[32];
 		bool arr = p->type.kind == TY_STRING || p->type.kind == TY_BYTES || p->type.kind == TY_LIST;
-		snprintf(x, sizeof x, arr ? "r%u" : "(*r%u)", n);
-		snprintf(c, sizeof c, "(*nr%u)", n);
-		snprintf(h, sizeof h, "(*has_r%u)", n);
+		sfmt(x, sizeof x, arr ? "r%u" : "(*r%u)", n);
+		sfmt(c, sizeof c, "(*nr%u)", n);
+		sfmt(h, sizeof h, "(*has_r%u)", n);
 		gen_value_fill(b, "\t", &p->type, x, c, h, 0);
 	}
 	buf_puts(b, "\treturn st;\n}\n\n");

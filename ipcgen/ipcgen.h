@@ -106,6 +106,10 @@ static inline void buf_putu(struct buf *b, unsigned v)
  * a string that never changes (a literal): its split into pieces is kept,
  * keyed by its address. */
 void bfmt(struct buf *b, const char *f, ...);
+/* snprintf into dst, cheaply, for short names: %s, %u and %c only; text
+ * that does not fit in size bytes is a bug in ipcgen (it ends).  dst. */
+char *sfmt(char *dst, size_t size, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A source file held in memory, NUL-terminated. */
 struct src {
