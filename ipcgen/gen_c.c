@@ -1093,7 +1093,6 @@ static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
 	struct typeref tt = *type;
 	const struct typeref *t = &tt;
 	char in2[16];
-	sfmt(in2, sizeof in2, "%s\t", ind);
 	if (t->optional && words) {
 		fmt(b, "%sok = ok && ipc_w_more(%s, %s) && ipc_dec_bool(ipc_w_next(%s, %s), %s);\n%sif (ok && %s) {\n",
 		    ind, m, w, m, w, ref_has(r, true), ind, ref_has(r, false));
@@ -1103,7 +1102,7 @@ static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
 	}
 	if (t->optional) {
 		tt.optional = false;
-		put_dec(b, in2, t, r, m, w, words);
+		put_dec(b, sfmt(in2, sizeof in2, "%s\t", ind), t, r, m, w, words);
 		fmt(b, "%s}\n", ind);
 		return;
 	}
@@ -1127,7 +1126,7 @@ static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
 		    m, w, (unsigned)t->bound, ref_count(r, true));
 		fmt(b, "%sfor (size_t ix = 0; ok && ix < %s; ix++)\n", ind, ref_count(r, false));
 		struct vref e = {VF_ELEM, d};
-		put_dec(b, in2, t->elem, &e, m, w, words);
+		put_dec(b, sfmt(in2, sizeof in2, "%s\t", ind), t->elem, &e, m, w, words);
 		return;
 	}
 	default:
@@ -1906,10 +1905,10 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		sfmt(name, sizeof name, "a%u", n);
 		struct vref r = {VF_LOCAL, name};
-		char at[2][24];
-		sfmt(at[0], sizeof at[0], "la%u", n);
-		sfmt(at[1], sizeof at[1], "oa%u", n);
 		if (is_olist(p)) {   /* its words now, or its region below */
+			char at[2][24];
+			sfmt(at[0], sizeof at[0], "la%u", n);
+			sfmt(at[1], sizeof at[1], "oa%u", n);
 			put_olist_dec(b, "\t\t", p, olist_fn(m, false, 'a', n), vtext(", %s, &n%s", name), "in",
 			              at[0], at[1]);
 			continue;

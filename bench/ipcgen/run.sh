@@ -89,12 +89,13 @@ outsize() {
 # run NAME SCHEMAFILE MAXRUNS CMD...: runs CMD in NAME's folder (3 to MAXRUNS
 # times, fewer past 10 s), each time into an emptied folder (ipcgen leaves an
 # output that already holds the same text untouched, so a rerun would time
-# something else).  Sets ms (median wall), cpu (median CPU), kb (peak RSS),
+# something else), after sync(1): no run is timed while the kernel still
+# writes back what the one before it wrote (MIG writes 120 MB).  Sets ms (median wall), cpu (median CPU), kb (peak RSS),
 # runs, bytes, files; returns 1 after printing why if a run failed.
 run() {
 	name=$1 schemafile=$2 maxruns=$3
 	shift 3
-	prep="for f in *; do case \$f in $schemafile|log) ;; *) rm -rf \"\$f\" ;; esac; done"
+	prep="for f in *; do case \$f in $schemafile|log) ;; *) rm -rf \"\$f\" ;; esac; done; sync"
 	set -- $("$measure" -C "$work/$name" -p "$prep" -n "$maxruns" -m 3 -b 10000 -l "$work/$name/log" -- "$@")
 	if [ "${1:-}" != ok ]; then
 		echo "# $tag: $name failed (${*:-no result}); its last output:"
