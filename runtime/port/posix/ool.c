@@ -169,12 +169,15 @@ bool px_tail_free(uint32_t slot)
  * slots, each as large as the use that made it, lent in turn: every slot
  * lent is one that nothing has touched since the row was last zeroed, and
  * the row is zeroed once all its slots have been lent, with one mincore(2)
- * for all of them.  Zeroing clears the resident pages (those touched) with
- * memset as far as the row's uses sent (or PX_KEEP bytes, if more), which
- * a copy of that much can afford, and those past that, if any, with
- * MADV_DONTNEED, after which they read as zeros.  A row spans at most
- * PX_ROW bytes (a slot of more is a row of one): address space is cheap,
- * and what stays resident until the row is zeroed is what its uses touched.
+ * for all of them.  Zeroing clears the resident pages (those touched) of
+ * a slot with memset as far as its use sent (or PX_KEEP bytes, if more),
+ * which a copy of that much can afford, and those past that, if any, with
+ * MADV_DONTNEED, after which they read as zeros.  A use that sent more
+ * than PX_KEEP has its slot zeroed as it is given back, and lent again
+ * next: such a copy dwarfs the system call, and a row of them would hold
+ * many times the memory.  A row spans at most PX_ROW bytes (a slot of more
+ * is a row of one): address space is cheap, and what stays resident until
+ * the row is zeroed is what its uses touched.
  *
  * read holds a received memfd's bytes (ipc_ool_map reads rather than maps
  * it, for the same reason), each time overwritten whole: a row of one.
@@ -187,7 +190,7 @@ struct px_keep {
 	size_t slot;            /* bytes a slot (a multiple of the page) */
 	unsigned nslots;
 	unsigned next;          /* slots [0, next) lent since the row was zeroed */
-	size_t sent;            /* the most a use of those slots sent (ipc_ool_seal) */
+	size_t sent;            /* what the use lent sent (ipc_ool_seal) */
 	unsigned char *lent;    /* the slot lent out, or NULL */
 };
 #define PX_FILLS 3       /* a call's list parameter, its result, one more */
@@ -212,29 +215,28 @@ static void px_keeps_key_init(void)
 	pthread_key_create(&px_keeps_key, px_keeps_drop);
 }
 
-/* The slots of row k lent since it was last zeroed, zeroed (see above). */
-static void px_row_zero(struct px_keep *k)
+/* The n slots of slot bytes at p zeroed (see above), keeping the pages of
+ * the first keep bytes of each. */
+static void px_slots_zero(unsigned char *p, unsigned n, size_t slot, size_t keep)
 {
 	unsigned char vec[(PX_ROW > IPC_OOL_MAX ? PX_ROW : IPC_OOL_MAX) / 4096 + 2];
-	size_t pages = k->slot / 4096, keep = ((k->sent > PX_KEEP ? k->sent : PX_KEEP) + 4095) / 4096;
-	if (mincore(k->addr, k->slot * k->next, vec) < 0) {
-		madvise(k->addr, k->slot * k->next, MADV_DONTNEED);
-	} else {
-		for (unsigned s = 0; s < k->next; s++) {
-			unsigned char *p = k->addr + s * k->slot, *v = vec + s * pages;
-			for (size_t i = 0; i < pages && i < keep; i++)
-				if (v[i] & 1)
-					memset(p + i * 4096, 0, 4096);
-			for (size_t i = keep; i < pages; i++) {
-				if (v[i] & 1) {
-					madvise(p + keep * 4096, (pages - keep) * 4096, MADV_DONTNEED);
-					break;
-				}
+	size_t pages = slot / 4096, kp = (keep + 4095) / 4096;
+	if (mincore(p, slot * n, vec) < 0) {
+		madvise(p, slot * n, MADV_DONTNEED);
+		return;
+	}
+	for (unsigned s = 0; s < n; s++, p += slot) {
+		const unsigned char *v = vec + s * pages;
+		for (size_t i = 0; i < pages && i < kp; i++)
+			if (v[i] & 1)
+				memset(p + i * 4096, 0, 4096);
+		for (size_t i = kp; i < pages; i++) {
+			if (v[i] & 1) {
+				madvise(p + kp * 4096, (pages - kp) * 4096, MADV_DONTNEED);
+				break;
 			}
 		}
 	}
-	k->next = 0;
-	k->sent = 0;
 }
 
 /* The kept row of the nk at k that lent p, or NULL. */
@@ -260,8 +262,10 @@ static void *px_anon_get(struct px_keep *k, int nk, size_t n, bool zero)
 		if (x->addr && x->slot >= n) {
 			if (!zero)
 				return x->lent = x->addr;
-			if (x->next == x->nslots)
-				px_row_zero(x);
+			if (x->next == x->nslots) {
+				px_slots_zero(x->addr, x->next, x->slot, PX_KEEP);
+				x->next = 0;
+			}
 			return x->lent = x->addr + x->next++ * x->slot;
 		}
 		if (!c || (c->addr && (!x->addr || x->slot < c->slot)))
@@ -288,10 +292,16 @@ static void *px_anon_get(struct px_keep *k, int nk, size_t n, bool zero)
 static void px_anon_put(struct px_keep *k, int nk, void *p, size_t n)
 {
 	struct px_keep *c = px_kept(k, nk, p);
-	if (c)
-		c->lent = NULL;
-	else
+	if (!c) {
 		munmap(p, n);
+		return;
+	}
+	if (c->sent > PX_KEEP) {        /* zeroed now, and lent again next */
+		px_slots_zero(c->lent, 1, c->slot, c->sent);
+		c->next--;
+	}
+	c->lent = NULL;
+	c->sent = 0;
 }
 
 int ipc_ool_alloc(size_t n, struct ipc_ool *o)
@@ -352,7 +362,7 @@ int ipc_ool_seal(struct ipc_ool *o, size_t len, ipc_cap *cap)
 		} else {
 			rc = ipc_ool_put(o->addr, len, cap);
 			struct px_keep *c = px_kept(px_keeps.fill, PX_FILLS, o->addr);
-			if (c && c->sent < len)
+			if (c)
 				c->sent = len;
 		}
 	}
