@@ -135,7 +135,7 @@ static void gen_struct_ordered(struct buf *b, const struct decl *d, struct decl 
 
 /* ", const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt":
  * what a call takes, as C parameters. */
-static void put_in_params(struct buf *b, const struct method *m)
+static void make_in_params(struct buf *b, const struct method *m)
 {
 	for (const struct param *p = m->caps; p; p = p->next) {
 		if (p->list)
@@ -147,18 +147,32 @@ static void put_in_params(struct buf *b, const struct method *m)
 		put_value_param(b, &p->type, p->cname, false);
 }
 
-/* The parameters after the endpoint or self, as C: what a call takes, then
- * what it gives back (", ..., size_t *result").  Made once per method by
- * gen_c_prepare (it is written three times); the parts of a namespace may
- * then be written at once, by several threads. */
+/* The parameters after the endpoint or self, as C: what a call takes
+ * (put_in_params), then what it gives back (put_outs: ", ..., size_t
+ * *result").  Made once per method by gen_c_prepare (they are written up to
+ * seven times: prototypes and definitions of the call, its split form and
+ * the vtable); the parts of a namespace may then be written at once, by
+ * several threads. */
+static void put_in_params(struct buf *b, const struct method *m)
+{
+	if (m->cparams)
+		buf_putn(b, m->cparams, m->ncinparams);
+	else
+		make_in_params(b, m);
+}
+
+static void put_outs(struct buf *b, const struct method *m)
+{
+	if (m->cparams)
+		buf_putn(b, m->cparams + m->ncinparams, m->ncparams - m->ncinparams);
+	else
+		put_general_outs(b, m);
+}
+
 static void put_params(struct buf *b, const struct method *m)
 {
-	if (m->cparams) {
-		buf_putn(b, m->cparams, m->ncparams);
-		return;
-	}
 	put_in_params(b, m);
-	put_general_outs(b, m);
+	put_outs(b, m);
 }
 
 void gen_c_prepare(struct arena *a, const struct ns *ns)
@@ -171,9 +185,12 @@ void gen_c_prepare(struct arena *a, const struct ns *ns)
 			if (m->cparams)
 				continue;
 			t.len = 0;
-			put_params(&t, m);
+			make_in_params(&t, m);
+			size_t nin = t.len;
+			put_general_outs(&t, m);
 			m->cparams = arena_strndup(a, t.data ? t.data : "", t.len);
 			m->ncparams = t.len;
+			m->ncinparams = nin;
 		}
 	}
 	buf_free(&t);
@@ -215,7 +232,7 @@ static void put_split_proto(struct buf *b, const struct method *m, enum split k)
 		buf_puts(b, "int status, struct ipc_msg *reply");
 		break;
 	}
-	put_general_outs(b, m);
+	put_outs(b, m);
 	buf_putc(b, ')');
 }
 
@@ -1461,9 +1478,9 @@ static void put_ool_enc(struct buf *b, const char *ind, const struct method *me,
 	unsigned j = 0, n = 0;
 	for (const struct param *p = ps; p; p = p->next, n++) {
 		struct vref r = {VF_PARAM, p->cname};
-		char ool[24];
-		sfmt(ool, sizeof ool, "ool[%u]", j);
 		if (is_olist(p)) {
+			char ool[24];
+			sfmt(ool, sizeof ool, "ool[%u]", j);
 			put_olist_enc(b, ind, p, olist_fn(me, true, which, n), vtext(", %s, n%s", p->cname), m, ool);
 			j++;
 		} else if (p->ool && p->type.kind == TY_STRING)
@@ -1498,14 +1515,7 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	gen_olist_fns(b, m, m->results, 'r', false);
 	/* pack */
 	fmt(b, "static int %s_pack(struct ipc_msg *m", m->cfunc);
-	for (const struct param *p = m->caps; p; p = p->next) {
-		if (p->list)
-			fmt(b, ", const ipc_cap *%s, size_t n%s", p->cname, p->cname);
-		else
-			fmt(b, ", ipc_cap %s", p->cname);
-	}
-	for (const struct param *p = m->params; p; p = p->next)
-		put_value_param(b, &p->type, p->cname, false);
+	put_in_params(b, m);
 	bool words = m->params || m->capshape;
 	buf_puts(b, words ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n" : ")\n{\n");
 	if (has_olist(m->params))

@@ -331,6 +331,7 @@ struct method {
 	const char *sig;      /* canonical wire signature (identity.c) */
 	char *cparams;        /* its C parameters (gen_c.c, made once) */
 	size_t ncparams;
+	size_t ncinparams;    /* of which those it takes, the first */
 	struct param *caplist, *outlist;   /* derived by check, as below */
 	unsigned nool_in, nool_out;   /* values that may go out of line, each way */
 	bool ret_ool;         /* the one result may (copied to the 'result' param) */
