@@ -629,10 +629,10 @@ static bool encode_request(struct args *a, const struct decl *owner, const struc
 	for (size_t i = 0; i < a->nin; i++) {
 		const struct item *it = &a->in[i];
 		struct val *v = &a->inv[i];
-		bool list = it->type->kind == TY_LIST;
-		if (it->ool && (list || v->len > it->ool_min)) {   /* in a region past its share (ipcgen(5)) */
+		bool words = value_owords(it);
+		if (it->ool && (words || v->len > it->ool_min)) {   /* in a region past its share (ipcgen(5)) */
 			ipc_cap r = IPC_CAP_NONE;
-			int rc = list ? value_put_olist(it, v, msg, &cur, &r)
+			int rc = words ? value_put_olist(it, v, msg, &cur, &r)
 				: ipc_put_ool(msg, &cur.word, v->bytes, v->len, (size_t)it->type->bound, it->ool_min,
 				              it->type->kind == TY_STRING, &r) ? 0 : IPC_ENOMEM;
 			if (rc == 0 && r != IPC_CAP_NONE && nool == IPC_MAX_CAPS)
@@ -642,7 +642,7 @@ static bool encode_request(struct args *a, const struct decl *owner, const struc
 				return complain(rc == IPC_EINVAL ? EXIT_USAGE : EXIT_FAILED, "'%s': out of line: %s",
 				                it->name, ipc_status_text(rc)), false;
 			}
-			if (r != IPC_CAP_NONE)   /* a list short enough stays in the words */
+			if (r != IPC_CAP_NONE)   /* a value short enough stays in the words */
 				ool[nool++] = r;
 			continue;
 		}
@@ -746,7 +746,7 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 		struct val *v = &a->outv[i];
 		if (type_is_cap(it->type))
 			continue;
-		if (it->ool && it->type->kind == TY_LIST) {   /* its words now, or its region below */
+		if (value_owords(it)) {   /* its words now, or its region below */
 			size_t n;
 			bool region;
 			if (!value_get_olist(it, msg, &cur, v, &n, &region) || (region && nool == IPC_MAX_CAPS))
@@ -775,7 +775,7 @@ static int decode_reply(struct args *a, const struct method *m, struct ipc_msg *
 		struct val *v = &a->outv[pending[j]];
 		ipc_cap region = msg->cap[msg->ncaps - nool + j];
 		bool str = it->type->kind == TY_STRING;
-		if (it->type->kind == TY_LIST) {   /* the same words as inline, every one read */
+		if (value_owords(it)) {   /* the same words as inline, every one read */
 			if (!value_read_olist(it, region, plen[j], v))
 				return ipc_drop_caps(msg->cap, msg->ncaps, IPC_EPROTO);
 			continue;

@@ -1414,15 +1414,29 @@ bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor 
 	return decode_val(it->type, &words, &c->word, v);
 }
 
+bool value_owords(const struct item *it)
+{
+	return it->ool && ool_as_words(it->type);
+}
+
+/* A struct that may go out of line: a length word before it inline. */
+static bool boxed(const struct item *it)
+{
+	return it->ool && ool_boxed(it->type);
+}
+
 int value_put_olist(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c,
                     ipc_cap *ool)
 {
 	size_t n = val_words(it->type, v);
 	struct ipc_olist l;
 	*ool = IPC_CAP_NONE;
-	if (c->word >= IPC_MAX_WORDS || (n <= it->ool_min && n > IPC_MAX_WORDS - c->word))
+	if (c->word >= IPC_MAX_WORDS || (n <= it->ool_min && n + boxed(it) > IPC_MAX_WORDS - c->word))
 		return IPC_EINVAL;
-	ipc_olist_begin(&l, m, c->word, it->ool_min);
+	if (boxed(it))
+		ipc_obox_begin(&l, m, c->word, it->ool_min);
+	else
+		ipc_olist_begin(&l, m, c->word, it->ool_min);
 	if (n > it->ool_min && !ipc_olist_spill(&l, n))   /* its words in a region of their own */
 		return IPC_ENOMEM;
 	encode_val(it->type, v, &l.c, &l.w);
@@ -1434,7 +1448,8 @@ bool value_get_olist(const struct item *it, const struct ipc_msg *m, struct curs
                      struct val *v, size_t *n, bool *ool)
 {
 	struct ipc_olist l;
-	if (!ipc_get_olist(&l, m, &c->word, (size_t)type_words(it->type), it->ool_min, n, ool))
+	if (!(boxed(it) ? ipc_get_obox : ipc_get_olist)(&l, m, &c->word, (size_t)type_words(it->type),
+	                                                it->ool_min, n, ool))
 		return false;
 	return *ool || (decode_val(it->type, &l.c, &c->word, v) && ipc_olist_fits(&l, c->word));
 }

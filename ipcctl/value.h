@@ -80,15 +80,20 @@ void value_encode(const struct item *it, struct val *v, struct ipc_msg *m, struc
  * A list takes every capability left. */
 bool value_decode(const struct item *it, const struct ipc_msg *m, struct cursor *c,
                   struct val *v);
-/* A list that may go out of line (it->ool, ipcgen(5) "Out of line"), as
- * the generated code writes it: at c if its words (its count word
- * included) are at most its share (it->ool_min), else IPC_OOL_FLAG and
- * their count at c and the same words in a new sealed region, *ool (else
- * IPC_CAP_NONE), which the caller appends to the message's capabilities.
- * 0, or a status (IPC_EINVAL: the message has no room for it). */
+/* Whether the item goes out of line as its words (ipcgen(5) "Out of
+ * line"): a list, a struct or an optional value that may; a byte array's
+ * or string's region holds its bytes. */
+bool value_owords(const struct item *it);
+/* Such a value, as the generated code writes it: at c if its words (a
+ * list's count word or an optional value's presence word included) are
+ * at most its share (it->ool_min), a struct's after a length word, else
+ * IPC_OOL_FLAG and their count at c and the same words in a new sealed
+ * region, *ool (else IPC_CAP_NONE), which the caller appends to the
+ * message's capabilities.  0, or a status (IPC_EINVAL: the message has no
+ * room for it). */
 int value_put_olist(const struct item *it, struct val *v, struct ipc_msg *m, struct cursor *c,
                     ipc_cap *ool);
-/* Reads such a list at c as the generated client does: its words there,
+/* Reads such a value at c as the generated client does: its words there,
  * decoded into v (kept to its share), or IPC_OOL_FLAG and the count of
  * words of its region (*ool set, *n), which value_read_olist reads once
  * the regions are known; false: malformed. */

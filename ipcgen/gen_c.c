@@ -1370,11 +1370,47 @@ static void put_general_out_args(struct buf *b, const struct method *m)
 	}
 }
 
-/* ---- lists out of line ------------------------------------------------------------ */
+/* ---- lists, structs and optional values out of line ----------------------------- */
 
+/* A value that goes out of line as its words (a list, a struct, an
+ * optional value: ool_as_words). */
 static bool is_olist(const struct param *p)
 {
-	return p->ool && p->type.kind == TY_LIST;
+	return p->ool && ool_as_words(&p->type);
+}
+
+/* A struct among them: a length word of its own before its words in the
+ * message (mercury/ipc.h, ipc_obox_begin). */
+static bool is_obox(const struct param *p)
+{
+	return p->ool && ool_boxed(&p->type);
+}
+
+/*
+ * The C arguments such a value is handed on with, by the name v of its
+ * values: a parameter's as given to a client (", x, nx") or to fill
+ * (", has_x, x, nx"), or a server's locals, which point into a region:
+ * given (", has_a0 ? a0 : NULL, na0"; a list of strings by its pointers,
+ * pa0) or to fill (", &has_a0, a0, &na0").
+ */
+static const char *oval_args(const struct typeref *t, const char *v, bool out, bool local)
+{
+	static _Thread_local char s[2][1100];   /* names of up to 255 bytes, three times */
+	static _Thread_local unsigned next;
+	char *r = s[next++ % 2];
+	bool counted = t->kind == TY_LIST || t->kind == TY_BYTES;
+	const char *arr = local && !out && is_string_list(t) ? "p" : "";
+	const char *amp = local && out ? "&" : "";
+	int k = 0;
+	if (t->optional && out)
+		k = snprintf(r, sizeof s[0], ", %shas_%s", amp, v);
+	if (t->optional && !out && local)
+		k += snprintf(r + k, sizeof s[0] - (size_t)k, ", has_%s ? %s%s : NULL", v, arr, v);
+	else
+		k += snprintf(r + k, sizeof s[0] - (size_t)k, ", %s%s", arr, v);
+	if (counted)
+		snprintf(r + k, sizeof s[0] - (size_t)k, ", %sn%s", amp, v);
+	return r;
 }
 
 static bool has_olist(const struct param *ps)
@@ -1431,7 +1467,8 @@ static void gen_olist_fns(struct buf *b, const struct method *m, const struct pa
 }
 
 /* A list written inline up to its share, else into a region ool[j]
- * (args: its C values, ", ents, nents"):
+ * (args: its C values, ", ents, nents"); a struct likewise, by
+ * ipc_obox_begin:
  * 	ipc_olist_begin(&olist, m, wi, 40);
  * 	if (ok && !io_dir_list_put_a0_(&olist.c, &olist.w, ents, nents) && ipc_olist_spill(&olist, 70001))
  * 		olist.ok = io_dir_list_put_a0_(&olist.c, &olist.w, ents, nents);
@@ -1439,7 +1476,7 @@ static void gen_olist_fns(struct buf *b, const struct method *m, const struct pa
 static void put_olist_enc(struct buf *b, const char *ind, const struct param *p, const char *fn,
                           const char *args, const char *m, const char *ool)
 {
-	fmt(b, "%sipc_olist_begin(&olist, %s, wi, %u);\n", ind, m, p->ool_min);
+	fmt(b, "%sipc_%s_begin(&olist, %s, wi, %u);\n", ind, is_obox(p) ? "obox" : "olist", m, p->ool_min);
 	fmt(b, "%sif (ok && !%s(&olist.c, &olist.w%s) &&\n%s    ipc_olist_spill(&olist, %u))\n", ind, fn,
 	    args, ind, (unsigned)type_words(&p->type));
 	fmt(b, "%s\tolist.ok = %s(&olist.c, &olist.w%s);\n", ind, fn, args);
@@ -1448,14 +1485,14 @@ static void put_olist_enc(struct buf *b, const char *ind, const struct param *p,
 
 /* A list read where it stands: its words there (args: where it goes,
  * ", ents, nents"), or the count of words of its region (n), read once the
- * regions are known (put_olist_region):
+ * regions are known (put_olist_region); a struct likewise, by ipc_get_obox:
  * 	ok = ok && ipc_get_olist(&olist, in, &wi, 70001, 40, &la0, &oa0);
  * 	ok = ok && (oa0 || (io_dir_list_get_a0_(&olist.c, &wi, a0, &na0) && ipc_olist_fits(&olist, wi))); */
 static void put_olist_dec(struct buf *b, const char *ind, const struct param *p, const char *fn,
                           const char *args, const char *m, const char *n, const char *ool)
 {
-	fmt(b, "%sok = ok && ipc_get_olist(&olist, %s, &wi, %u, %u, &%s, &%s);\n", ind, m,
-	    (unsigned)type_words(&p->type), p->ool_min, n, ool);
+	fmt(b, "%sok = ok && ipc_get_%s(&olist, %s, &wi, %u, %u, &%s, &%s);\n", ind,
+	    is_obox(p) ? "obox" : "olist", m, (unsigned)type_words(&p->type), p->ool_min, n, ool);
 	fmt(b, "%sok = ok && (%s || (%s(&olist.c, &wi%s) && ipc_olist_fits(&olist, wi)));\n", ind, ool,
 	    fn, args);
 }
@@ -1481,7 +1518,8 @@ static void put_ool_enc(struct buf *b, const char *ind, const struct method *me,
 		if (is_olist(p)) {
 			char ool[24];
 			sfmt(ool, sizeof ool, "ool[%u]", j);
-			put_olist_enc(b, ind, p, olist_fn(me, true, which, n), vtext(", %s, n%s", p->cname), m, ool);
+			put_olist_enc(b, ind, p, olist_fn(me, true, which, n), oval_args(&p->type, p->cname, false, false),
+			              m, ool);
 			j++;
 		} else if (p->ool && p->type.kind == TY_STRING)
 			fmt(b, "%sok = ok && ipc_put_str_ool(%s, &wi, %s, %u, %u, &ool[%u]);\n", ind, m, p->cname,
@@ -1647,7 +1685,7 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		sfmt(at[0], sizeof at[0], "olen[%u]", jo);
 		sfmt(at[1], sizeof at[1], "ool[%u]", jo);
 		if (is_olist(p)) {   /* its words now, or its region below */
-			put_olist_dec(b, "\t", p, olist_fn(m, false, 'r', n), vtext(", %s, n%s", p->cname),
+			put_olist_dec(b, "\t", p, olist_fn(m, false, 'r', n), oval_args(&p->type, p->cname, true, false),
 			              "reply", at[0], at[1]);
 			jo++;
 			continue;
@@ -1681,8 +1719,8 @@ static void gen_client_call(struct buf *b, const struct method *m)
 				char len[24];
 				sfmt(len, sizeof len, "olen[%u]", jo);
 				fmt(b, "\tif (ok && ool[%u]) {\n", jo);
-				put_olist_region(b, "\t\t", olist_fn(m, false, 'r', n), vtext(", %s, n%s", p->cname),
-				                 "reply->cap[oi++]", len);
+				put_olist_region(b, "\t\t", olist_fn(m, false, 'r', n),
+				                 oval_args(&p->type, p->cname, true, false), "reply->cap[oi++]", len);
 				buf_puts(b, "\t}\n");
 				jo++;
 				continue;
@@ -1710,7 +1748,7 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		buf_puts(b, "\tipc_drop_caps(reply->cap + reply->ncaps - nool, nool, 0);\n\treply->ncaps -= nool;\n");
 		jo = 0;
 		for (const struct param *p = m->results; p; p = p->next) {
-			if (p->ool && p->type.kind == TY_BYTES)
+			if (p->ool && !is_olist(p) && p->type.kind == TY_BYTES)
 				fmt(b, "\t*n%s = olen[%u];\n", p->cname, jo);
 			jo += p->ool;
 		}
@@ -1749,32 +1787,61 @@ static void put_ool_frees(struct buf *b, const char *ind, const struct param *ps
 			fmt(b, "%sipc_ool_free(&m%s%u);\n", ind, which, n);
 }
 
-/* A server's local for a list that may go out of line (v: "a0", "r1"),
- * its elements in a region of their own (the bound's would not suit a
+/* What a server's local for a value out of line as its words points to:
+ * "struct fs_dirent" (a list's element, a struct), "uint8_t", "char". */
+static void put_oval_ctype(struct buf *b, const struct typeref *t)
+{
+	if (t->kind == TY_LIST)
+		t = t->elem;
+	if (t->kind == TY_BYTES)
+		buf_puts(b, "uint8_t");
+	else
+		put_ctype(b, t);
+}
+
+/* How many of them its region holds: a list's bound, a byte array's, a
+ * string's and its NUL, one struct. */
+static unsigned oval_count(const struct typeref *t)
+{
+	return t->kind == TY_LIST || t->kind == TY_BYTES ? (unsigned)t->bound
+	     : t->kind == TY_STRING ? (unsigned)t->bound + 1 : 1;
+}
+
+/* A server's local for a value out of line as its words (v: "a0", "r1"),
+ * its C value in a region of its own (the bound's would not suit a
  * stack):
+ * 	bool has_a0 = false;             (optional)
  * 	struct fs_dirent *a0 = NULL;     char (*a0)[33] = NULL; const char **pa0 = NULL;
- * 	size_t na0 = 0;   struct ipc_ool ma0 = IPC_OOL_INIT; */
+ * 	size_t na0 = 0;                  (a list or a byte array)
+ * 	struct ipc_ool ma0 = IPC_OOL_INIT; */
 static void put_olist_local(struct buf *b, const struct param *p, const char *v)
 {
-	const struct typeref *e = p->type.elem;
+	const struct typeref *t = &p->type;
+	if (t->optional)
+		fmt(b, "\t\tbool has_%s = false;\n", v);
 	buf_puts(b, "\t\t");
-	if (is_string_list(&p->type)) {
-		fmt(b, "char (*%s)[%u] = NULL;\n\t\tconst char **p%s = NULL;\n", v, (unsigned)e->bound + 1, v);
+	if (is_string_list(t)) {
+		fmt(b, "char (*%s)[%u] = NULL;\n\t\tconst char **p%s = NULL;\n", v, (unsigned)t->elem->bound + 1, v);
 	} else {
-		put_ctype(b, e);
+		put_oval_ctype(b, t);
 		fmt(b, " *%s = NULL;\n", v);
 	}
-	fmt(b, "\t\tsize_t n%s = 0;\n\t\tstruct ipc_ool m%s = IPC_OOL_INIT;\n", v, v);
+	if (t->kind == TY_LIST || t->kind == TY_BYTES)
+		fmt(b, "\t\tsize_t n%s = 0;\n", v);
+	fmt(b, "\t\tstruct ipc_ool m%s = IPC_OOL_INIT;\n", v);
 }
 
 /* The region for it: "ipc_ool_alloc(sizeof *a0 * 10000, &ma0)" (a list
- * of strings': its pointers too). */
+ * of strings': its pointers too; a struct's: "sizeof *a0"). */
 static void put_olist_alloc(struct buf *b, const struct param *p, const char *v)
 {
+	unsigned n = oval_count(&p->type);
 	if (is_string_list(&p->type))
-		fmt(b, "ipc_ool_alloc((sizeof *p%s + sizeof *%s) * %u, &m%s)", v, v, (unsigned)p->type.bound, v);
+		fmt(b, "ipc_ool_alloc((sizeof *p%s + sizeof *%s) * %u, &m%s)", v, v, n, v);
+	else if (n == 1)
+		fmt(b, "ipc_ool_alloc(sizeof *%s, &m%s)", v, v);
 	else
-		fmt(b, "ipc_ool_alloc(sizeof *%s * %u, &m%s)", v, (unsigned)p->type.bound, v);
+		fmt(b, "ipc_ool_alloc(sizeof *%s * %u, &m%s)", v, n, v);
 }
 
 /* Where the locals point in it, zeroes:
@@ -1789,7 +1856,7 @@ static void put_olist_point(struct buf *b, const char *ind, const struct param *
 		return;
 	}
 	fmt(b, "%s%s = (", ind, v);
-	put_ctype(b, e);
+	put_oval_ctype(b, &p->type);
 	fmt(b, " *)m%s.addr;\n", v);
 }
 
@@ -1919,8 +1986,8 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			char at[2][24];
 			sfmt(at[0], sizeof at[0], "la%u", n);
 			sfmt(at[1], sizeof at[1], "oa%u", n);
-			put_olist_dec(b, "\t\t", p, olist_fn(m, false, 'a', n), vtext(", %s, &n%s", name), "in",
-			              at[0], at[1]);
+			put_olist_dec(b, "\t\t", p, olist_fn(m, false, 'a', n), oval_args(&p->type, name, true, true),
+			              "in", at[0], at[1]);
 			continue;
 		}
 		if (p->ool && p->type.kind == TY_STRING) {
@@ -2018,8 +2085,8 @@ static void gen_server_case(struct buf *b, const struct method *m)
 				char len[24];
 				sfmt(len, sizeof len, "la%u", n);
 				fmt(b, "\t\tif (oa%u) {\n", n);
-				put_olist_region(b, "\t\t\t", olist_fn(m, false, 'a', n), vtext(", %s, &n%s", name),
-				                 "in->cap[oi++]", len);
+				put_olist_region(b, "\t\t\t", olist_fn(m, false, 'a', n),
+				                 oval_args(&p->type, name, true, true), "in->cap[oi++]", len);
 				buf_puts(b, "\t\t}\n");
 				if (is_string_list(&p->type))
 					fmt(b, "\t\tfor (size_t ix = 0; ok && ix < na%u; ix++)\n\t\t\tpa%u[ix] = a%u[ix];\n",
@@ -2060,13 +2127,19 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
 		sfmt(name, sizeof name, "a%u", n);
-		put_local_arg(b, &p->type, name);
+		if (is_olist(p))   /* pointers into its region */
+			buf_puts(b, oval_args(&p->type, name, false, true));
+		else
+			put_local_arg(b, &p->type, name);
 	}
 	put_server_outcap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
 		sfmt(name, sizeof name, "r%u", n);
-		put_local_out(b, &p->type, name);
+		if (is_olist(p))
+			buf_puts(b, oval_args(&p->type, name, true, true));
+		else
+			put_local_out(b, &p->type, name);
 	}
 	buf_puts(b, ");\n");
 	put_ool_frees(b, "\t\t", m->params, "a");
@@ -2089,8 +2162,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 				if (is_string_list(&p->type))   /* as the reply function takes them */
 					fmt(b, "\t\t\tfor (size_t ix = 0; ix < nr%u && ix < %u; ix++)\n\t\t\t\tpr%u[ix] = r%u[ix];\n",
 					    n, (unsigned)p->type.bound, n, n);
-				put_olist_enc(b, "\t\t\t", p, olist_fn(m, true, 'r', n),
-				              is_string_list(&p->type) ? vtext(", p%s, n%s", name) : vtext(", %s, n%s", name),
+				put_olist_enc(b, "\t\t\t", p, olist_fn(m, true, 'r', n), oval_args(&p->type, name, false, true),
 				              "out", ool);
 				j++;
 			} else if (p->ool)

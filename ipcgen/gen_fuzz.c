@@ -160,11 +160,17 @@ static void gen_method(struct buf *b, const struct decl *i, const struct method 
 		sfmt(name, sizeof name, "a%u", n);
 		/* one that may be out of line reached here inline (the fuzzer
 		 * makes no regions): a byte array or string of at most ool_min
-		 * bytes, a list of at most ool_min words (its own bound holds) */
+		 * bytes, any other value of at most ool_min words (its own bound
+		 * holds), a struct's after a length word of its own */
 		struct typeref t = p->type;
-		if (p->ool && p->type.kind != TY_LIST)
+		bool boxed = p->ool && ool_boxed(&t);
+		if (p->ool && !ool_as_words(&t))
 			t.bound = p->ool_min;
+		if (boxed)
+			bfmt(b, "\tuint32_t at%u = w++;\n", n);
 		gen_value_encode(b, "\t", &t, name, "&enc", "&w");
+		if (boxed)
+			bfmt(b, "\tif (ok && at%u < IPC_MAX_WORDS)\n\t\tenc.word[at%u] = w - at%u - 1;\n", n, n, n);
 	}
 	if (m->params || m->capshape)
 		bfmt(b, "\tif (!ok)\n\t\tfz_fail(\"%s: values it cannot send\");\n\tfz_canonical(&enc, w, 0", m->cfunc);

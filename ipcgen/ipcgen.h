@@ -298,9 +298,8 @@ struct member {               /* enum or bits member */
 };
 
 /* Out of line (mercury/ipc.h): a side too large for a message at its
- * bounds carries its byte arrays, strings and lists in regions of their own
- * when longer than what the message's words leave each of them (ool_min),
- * up to OOL_MAX bytes. */
+ * bounds carries its values in regions of their own when longer than what
+ * the message's words leave each of them (ool_min), up to OOL_MAX bytes. */
 #define OOL_MAX (1u << 24)
 
 struct param {                /* a parameter, result or struct field */
@@ -421,6 +420,20 @@ struct ns {
 	int state;            /* use-cycle detection */
 	const char *cname, *CNAME;
 };
+
+/* How a value that may go out of line (param.ool) goes: as its words, the
+ * same as in the message (a list, a struct, an optional value), where a
+ * byte array's or string's region holds its bytes; a struct with a length
+ * word of its own before its words in the message (ipcgen(5)). */
+static inline bool ool_as_words(const struct typeref *t)
+{
+	return t->kind == TY_LIST || t->kind == TY_STRUCT || t->optional;
+}
+
+static inline bool ool_boxed(const struct typeref *t)
+{
+	return t->kind == TY_STRUCT && !t->optional;
+}
 
 /* ---- parse: tokens to AST ------------------------------------------------ */
 

@@ -562,12 +562,29 @@ static unsigned count_single(const struct param *p)
 	return n;
 }
 
-/* Whether a value may go out of line on a side too large for a message: a
- * byte array or string (a list too, if lists), a parameter or result
- * itself, not optional. */
-static bool spillable(const struct typeref *t, bool lists)
+/* Whether a value is a scalar: one word, an integer, bool, enum or bit set,
+ * not optional. */
+static bool is_scalar(const struct typeref *t)
 {
-	return (t->kind == TY_BYTES || t->kind == TY_STRING || (lists && t->kind == TY_LIST)) &&
+	return !t->optional && ((t->kind >= TY_U8 && t->kind <= TY_ENUM) || t->kind == TY_BITS);
+}
+
+/*
+ * Which values of a side too large for a message may go out of line, by
+ * tier: 0, its byte arrays and strings; 1, its lists too; 2, every value
+ * but a scalar (structs, optional values).  Each tier is tried only when
+ * the ones before it leave no room: a side that fit an earlier tier keeps
+ * its encoding.
+ */
+enum { SPILL_BLOBS, SPILL_LISTS, SPILL_ALL };
+
+static bool spillable(const struct typeref *t, int tier)
+{
+	if (t->kind == TY_VOID)
+		return false;
+	if (tier == SPILL_ALL)
+		return !is_scalar(t);
+	return (t->kind == TY_BYTES || t->kind == TY_STRING || (tier == SPILL_LISTS && t->kind == TY_LIST)) &&
 	       !t->optional;
 }
 
@@ -575,14 +592,14 @@ static bool spillable(const struct typeref *t, bool lists)
  * go out of line: the words its other values take at their bounds set
  * aside, what is left divided evenly among them (a length or count word
  * each included); false if there is no room for them. */
-static bool side_share(struct param *p, struct typeref *ret, bool lists, unsigned max_words,
+static bool side_share(struct param *p, struct typeref *ret, int tier, unsigned max_words,
                        uint64_t *share, uint64_t *others_words)
 {
 	uint64_t others = 0;
 	unsigned k = 0;
 	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
 		struct typeref *t = q ? &q->type : ret;
-		if (t->kind != TY_VOID && spillable(t, lists))
+		if (spillable(t, tier))
 			k++;
 		else if (t->kind != TY_VOID)
 			others = words_add(others, type_words(t));
@@ -596,30 +613,50 @@ static bool side_share(struct param *p, struct typeref *ret, bool lists, unsigne
 	return true;
 }
 
+/* What a value that may go out of line takes in the message, at most, when
+ * it does not: its words, and a struct's length word before them. */
+static uint64_t inline_words(const struct typeref *t)
+{
+	uint64_t tw = type_words(t);
+	return ool_boxed(t) ? words_add(tw, 1) : tw;
+}
+
+/* "a list", "a struct", "an optional value": what goes out of line as its words. */
+static const char *words_noun(const struct typeref *t)
+{
+	return t->optional ? "an optional value" : t->kind == TY_LIST ? "a list" : "a struct";
+}
+
 /*
  * A side of words words at its bounds that a message cannot hold (p, or
  * the one result ret): what is left of the words once its other values
  * take theirs is shared among its byte arrays and strings, each inline up
  * to its share and out of line past it (a length word and ool_min bytes).
  * Its lists take part, each inline up to ool_min words (its count word
- * included), only if at their bounds they leave no room: a side that fit
- * before lists went out of line keeps its encoding.  *n values may go out
- * of line; the words the side takes then.
+ * included), only if at their bounds they leave no room; and its structs
+ * and optional values only if even that leaves none (a struct inline up
+ * to ool_min words after a length word of its own): a side that fit
+ * before keeps its encoding.  *n values may go out of line; the words the
+ * side takes then.
  */
 static uint64_t spill(struct checker *c, struct method *m, struct param *p, struct typeref *ret,
                       unsigned *n, uint64_t words, unsigned max_words)
 {
 	uint64_t share, others;
-	bool lists = !side_share(p, ret, false, max_words, &share, &others);
+	int tier = SPILL_BLOBS;
 	*n = 0;
-	if (lists && !side_share(p, ret, true, max_words, &share, &others))
-		return words;   /* no room even so: the caller says why */
+	while (!side_share(p, ret, tier, max_words, &share, &others))
+		if (++tier > SPILL_ALL)
+			return words;   /* no room even so: the caller says why */
 	words = others;
 	for (struct param *q = p; q || ret; q = q ? q->next : NULL) {
 		struct typeref *t = q ? &q->type : ret;
-		uint64_t tw = t->kind != TY_VOID ? type_words(t) : 0;
-		if (t->kind != TY_VOID && spillable(t, lists) && tw > share) {
-			unsigned min = (unsigned)(t->kind == TY_LIST ? share : (share - 1) * 8);
+		const char *name = q ? q->name : "result";
+		struct loc at = q ? q->loc : t->name.loc;
+		uint64_t tw = type_words(t);
+		bool blob = !ool_as_words(t);   /* out of line as its bytes */
+		if (spillable(t, tier) && inline_words(t) > share) {
+			unsigned min = (unsigned)(blob ? (share - 1) * 8 : inline_words(t) > tw ? share - 1 : share);
 			if (q) {
 				q->ool = true;
 				q->ool_min = min;
@@ -629,18 +666,26 @@ static uint64_t spill(struct checker *c, struct method *m, struct param *p, stru
 			}
 			++*n;
 			words = words_add(words, share);
-			if (t->kind != TY_LIST && t->bound > OOL_MAX)
-				diag_error(c->d, q ? q->loc : t->name.loc,
-				           "'%s' of '%s' may be up to %llu bytes; out of line, a value takes at most %u",
-				           q ? q->name : "result", m->name, (unsigned long long)t->bound, OOL_MAX);
-			else if (t->kind == TY_LIST && tw > OOL_MAX / 8)
-				diag_error(c->d, q ? q->loc : t->name.loc,
-				           "'%s' of '%s' may take up to %llu words (%s bytes); out of line, a list takes at most %u words (%u bytes)",
-				           q ? q->name : "result", m->name, (unsigned long long)tw,
+			if (blob && t->bound > OOL_MAX)
+				diag_error(c->d, at, "'%s' of '%s' may be up to %llu bytes; out of line, a value takes at most %u",
+				           name, m->name, (unsigned long long)t->bound, OOL_MAX);
+			else if (!blob && tw > OOL_MAX / 8)
+				diag_error(c->d, at,
+				           "'%s' of '%s' may take up to %llu words (%s bytes); out of line, %s takes at most %u words (%u bytes)",
+				           name, m->name, (unsigned long long)tw,
 				           tw > UINT64_MAX / 8 ? "more than 2^64" : arena_printf(c->a, "%llu", (unsigned long long)tw * 8),
-				           OOL_MAX / 8, OOL_MAX);
-		} else if (t->kind != TY_VOID && spillable(t, lists)) {
-			words = words_add(words, type_words(t));
+				           words_noun(t), OOL_MAX / 8, OOL_MAX);
+			else if (!blob && t->kind == TY_LIST && t->elem->kind == TY_STRING &&
+			         t->bound * (t->elem->bound + 9) > OOL_MAX)
+				/* a server decodes it, or has it written, into one region: the strings'
+				 * bytes, a NUL each, and a pointer to each (8 bytes on a 64-bit machine) */
+				diag_error(c->d, at,
+				           "'%s' of '%s' is a list of up to %llu strings of up to %llu bytes: a server holds it in %llu bytes (%llu for each string, its NUL and a pointer to it), past the %u a region holds",
+				           name, m->name, (unsigned long long)t->bound, (unsigned long long)t->elem->bound,
+				           (unsigned long long)(t->bound * (t->elem->bound + 9)),
+				           (unsigned long long)t->elem->bound + 9, OOL_MAX);
+		} else if (t->kind != TY_VOID && spillable(t, tier)) {
+			words = words_add(words, tw);
 		}
 		if (!q)
 			break;
@@ -723,7 +768,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		diag_error(c->d, m->results->loc, "'send %s' cannot return a value: a send has no reply", m->name);
 	else if (rwords > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays, strings and lists that are results themselves, not optional, go out of line",
+		           "'%s' returns up to %llu words (strings, byte arrays and lists at their bounds); a message carries at most %u, and its scalars with two words for each other result (which may go out of line) take more",
 		           m->name, (unsigned long long)rwords, u->max_words);
 	if (m->kind == M_SEND) {
 		if (m->has_ret && m->ret.kind != TY_VOID)
@@ -744,7 +789,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 		           m->name, m->max_words, u->max_words);
 	else if (m->max_words > u->max_words)
 		diag_error(c->d, m->loc,
-		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u, and only byte arrays, strings and lists that are parameters themselves, not optional, go out of line",
+		           "'%s' needs up to %llu words for its parameters (strings, byte arrays and lists at their bounds); a message carries at most %u, and its scalars with two words for each other parameter (which may go out of line) take more",
 		           m->name, (unsigned long long)words, u->max_words);
 
 	/* raises (e, ...): errors, each once; a send has no reply to carry one. */

@@ -36,7 +36,9 @@ t 0 "ctllang::fs: served (id $lang_id, fingerprint $lang_abi)
 	call blob(data: bytes<100000>, name: string<8000>) (back: bytes<100000>, n: u32)
 	call nums(v: list<u32, 2000>) list<u32, 2000>
 	call recs(v: list<ctllang::rec, 200>, tag: u32) (got: list<ctllang::rec, 200>, n: u64)
-	call split(v: list<u32, 2000>) (lo: list<u32, 2000>, hi: list<u32, 2000>)" list "$work/lang.sock" $dir/ctllang.ipc
+	call split(v: list<u32, 2000>) (lo: list<u32, 2000>, hi: list<u32, 2000>)
+	call doc(d: ctllang::doc) ctllang::doc
+	call maybe(o: list<u32, 1000>?) list<u32, 1000>?" list "$work/lang.sock" $dir/ctllang.ipc
 # The label of list: number 4, after a skip.
 "$ctl" -j list "$work/lang.sock" $dir/ctllang.ipc >"$work/json"
 n=$((n + 1))

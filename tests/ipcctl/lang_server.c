@@ -9,7 +9,7 @@
  * With --evil it answers describe as ctllang::fs does, and each call with
  * a reply that the generated client would refuse (see evil()), but for
  * valid replies at the edges (blobs with m=3, and the first of the lists
- * out of line of nums and split).
+ * out of line of nums and split, and doc's and maybe's).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -227,10 +227,28 @@ static int split(struct ctllang_fs *self, const uint32_t *v, size_t nv, uint32_t
 	return 0;
 }
 
+static int doc(struct ctllang_fs *self, const struct ctllang_doc *d, struct ctllang_doc *result)
+{
+	(void)self;
+	*result = *d;
+	return 0;
+}
+
+static int maybe(struct ctllang_fs *self, const uint32_t *o, size_t no, bool *has_result,
+                 uint32_t *result, size_t *nresult)
+{
+	(void)self;
+	*has_result = o != NULL;
+	if (o)
+		memcpy(result, o, no * sizeof *o);
+	*nresult = no;
+	return 0;
+}
+
 static const struct ctllang_fs_iface impl = {
 	.stat = stat_, .put = put, .list = list, .echo = echo, .names = names, .blobs = blobs,
 	.grid = grid, .note = note, .last = last, .pack = pack, .plain = plain, .swap = swap,
-	.blob = blob, .nums = nums, .recs = recs, .split = split,
+	.blob = blob, .nums = nums, .recs = recs, .split = split, .doc = doc, .maybe = maybe,
 };
 
 static ipc_cap endpoint = IPC_CAP_NONE;
@@ -359,6 +377,44 @@ static void evil_recs(struct ipc_msg *m, uint64_t which)
 	word(m, 61);
 }
 
+/* doc's reply, as the request's last word says: a doc "t" of no words
+ * inline, valid; its length word one short; in a region of 488 words,
+ * valid; in a region of 487 (an inline length); its words' count past
+ * their bound. */
+static void evil_doc(struct ipc_msg *m, uint64_t which)
+{
+	uint64_t w[488] = {1, 't', 485};
+	for (unsigned i = 0; i < 485; i++)
+		w[3 + i] = i;
+	if (which < 2) {
+		word(m, which ? 2 : 3), word(m, 1), word(m, 't'), word(m, 0);
+		return;
+	}
+	if (which == 3)
+		w[2] = 484;
+	else if (which == 4)
+		w[2] = 1001;
+	word(m, IPC_OOL_FLAG | (which == 3 ? 487 : 488));
+	region(m, w, which == 3 ? 487 : 488, true);
+}
+
+/* maybe's reply, likewise: a presence word of 2; in a region, a presence
+ * word of 0; valid, 487 numbers in a region (489 words). */
+static void evil_maybe(struct ipc_msg *m, uint64_t which)
+{
+	uint64_t w[489] = {1, 487};
+	for (unsigned i = 0; i < 487; i++)
+		w[2 + i] = i;
+	if (which == 0) {
+		word(m, 2), word(m, 0);
+		return;
+	}
+	if (which == 1)
+		w[0] = 0;
+	word(m, IPC_OOL_FLAG | 489);
+	region(m, w, 489, true);
+}
+
 /* A reply to the request in m that breaks one rule of its method's reply
  * (blobs: as its last word says; list: as its dir's length says). */
 static void evil(struct ipc_msg *m)
@@ -373,6 +429,10 @@ static void evil(struct ipc_msg *m)
 		evil_split(m, first);
 	} else if (label == CTLLANG_FS_RECS) {
 		evil_recs(m, lastw);
+	} else if (label == CTLLANG_FS_DOC) {
+		evil_doc(m, lastw);
+	} else if (label == CTLLANG_FS_MAYBE) {
+		evil_maybe(m, lastw);
 	} else if (label == CTLLANG_FS_STAT) {          /* a list past its bound, in a struct */
 		entry(m, CTLLANG_KIND_FILE, 5);
 	} else if (label == CTLLANG_FS_ECHO) {          /* an enum's non-member, in a struct */

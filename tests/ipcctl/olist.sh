@@ -1,11 +1,12 @@
 # olist.sh: sourced by lang.sh (its t, $fs, $evil, $work) with the
-# ctllang::fs servers running: lists that may go out of line
-# (ipcgen(5), "Out of line") through ipcctl, both ways, against the
-# generated server, which refuses any other encoding than its own: each
-# list at the counts around its share, a list of u32 and one of structs
-# with strings inside, as text and JSON; a list past its bound refused
-# before anything is sent; and an evil server's lists out of line,
-# refused as the generated client refuses them.
+# ctllang::fs servers running: lists, structs and optional values that may
+# go out of line (ipcgen(5), "Out of line") through ipcctl, both ways,
+# against the generated server, which refuses any other encoding than its
+# own: each at the counts around its share, a list of u32 and one of
+# structs with strings inside, a struct and an optional list, as text and
+# JSON; a list past its bound refused before anything is sent; and an evil
+# server's values out of line, refused as the generated client refuses
+# them.
 
 # nums N [FROM]: "FROM, FROM+1, ..." N numbers, as ipcctl writes and prints them.
 nums() {
@@ -73,4 +74,30 @@ hi = [$(nums 245)]" $I $evil split 'v=[0]'
 t 1 "2> ipcctl: ctllang::fs.split: IPC_EPROTO (malformed message)" $I $evil split 'v=[0, 1]'
 for k in 0 1 2; do
 	t 1 "2> ipcctl: ctllang::fs.recs: IPC_EPROTO (malformed message)" $I $evil recs 'v=[]' tag=$k
+done
+
+# ---- a struct and an optional value out of line ---------------------------------------
+# doc "t" with n words: 3 + n words after its length word, inline up to n = 484.
+for count in 0 484 485 1000; do
+	t 0 "result = {title=\"t\", words=[$(nums $count)]}" $I $fs doc "d={title=\"t\", words=[$(nums $count)]}"
+done
+t 0 "{\"status\": \"ok\", \"results\": {\"result\": {\"title\": \"t\", \"words\": [$(nums 700 3)]}}}" \
+	$I -j $fs doc "d={title=\"t\", words=[$(nums 700 3)]}"
+t 2 "2> ipcctl: 'd.words': expected list<u32, 1000> (at most 1000 elements), got more" \
+	$I call "$work/nobody.sock" ctllang::fs doc "d={title=\"t\", words=[$(nums 1001)]}"
+# maybe: 2 + n words with its presence word, inline up to n = 486; absent, one word.
+t 0 'result = (absent)' $I $fs maybe
+t 0 '{"status": "ok", "results": {"result": null}}' $I -j $fs maybe
+for count in 0 486 487 1000; do
+	t 0 "result = [$(nums $count)]" $I $fs maybe "o=[$(nums $count)]"
+done
+# What a generated client refuses, and what it takes (evil_doc, evil_maybe in lang_server.c).
+t 0 'result = {title="t", words=[]}' $I $evil doc 'd={title="t", words=[0]}'
+t 0 "result = {title=\"t\", words=[$(nums 485)]}" $I $evil doc 'd={title="t", words=[2]}'
+for k in 1 3 4; do
+	t 1 "2> ipcctl: ctllang::fs.doc: IPC_EPROTO (malformed message)" $I $evil doc "d={title=\"t\", words=[$k]}"
+done
+t 0 "result = [$(nums 487)]" $I $evil maybe 'o=[2]'
+for k in 0 1; do
+	t 1 "2> ipcctl: ctllang::fs.maybe: IPC_EPROTO (malformed message)" $I $evil maybe "o=[$k]"
 done

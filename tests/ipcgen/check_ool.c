@@ -9,7 +9,10 @@
  * missing, a string without its NUL or with one inside.  Lists (of
  * scalars, of structs, of strings) likewise: every count around their
  * share, and regions whose words are short, long, past the bound, an
- * element invalid, padding not zero.
+ * element invalid, padding not zero.  Structs (a length word before them
+ * inline) and optional values likewise, up to 1 MiB: a length word or a
+ * presence word that is wrong, regions short, long or of an inline
+ * length, counts past the bound, padding not zero.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -671,6 +674,408 @@ START_TEST(client_refuses_hostile_lists)
 }
 END_TEST
 
+/* ---- structs and optional values out of line --------------------------------------- */
+
+/* The descriptors open on both sides, to be the same after a test: a
+ * region kept anywhere shows. */
+struct fds {
+	int here;
+	uint32_t there;
+};
+
+static struct fds fds_now(void)
+{
+	struct fds f = {open_fds(), server_fds()};
+	return f;
+}
+
+static void fds_same(struct fds f)
+{
+	ck_assert_int_eq(open_fds(), f.here);
+	ck_assert_uint_eq(server_fds(), f.there);
+}
+
+/* A blob named name with n bytes of data from seed. */
+static struct ool_blob *make_blob(const char *name, size_t n, unsigned seed)
+{
+	struct ool_blob *b = calloc(1, sizeof *b);
+	strcpy(b->name, name);
+	for (size_t i = 0; i < n; i++)
+		b->data[i] = (uint8_t)(i * 131 + seed);
+	b->ndata = n;
+	return b;
+}
+
+static bool same_blob(const struct ool_blob *a, const struct ool_blob *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->ndata == b->ndata && memcmp(a->data, b->data, a->ndata) == 0;
+}
+
+/* blob is alone on its sides: inline up to 487 words after its length
+ * word, so a 1-byte name and up to 3872 bytes of data (3 + 484 words) */
+START_TEST(structs_every_length_both_ways)
+{
+	struct fds f = fds_now();
+	static const size_t n[] = {0, 1, 3871, 3872, 3873, 3880, 3881, 65535, 65536};
+	static const char *const names[] = {"b", "later", ""};
+	struct ool_blob *back = malloc(sizeof *back);
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+			struct ool_blob *b = make_blob(names[k], n[i], (unsigned)i);
+			memset(back, 0xee, sizeof *back);
+			ck_assert_int_eq(ool_store_blob(client, b, back), 0);
+			ck_assert(same_blob(b, back));
+			free(b);
+		}
+	/* a name of 255 bytes and 64 KiB of data */
+	struct ool_blob *b = make_blob("", 65536, 3);
+	memset(b->name, 'n', 255);
+	ck_assert_int_eq(ool_store_blob(client, b, back), 0);
+	ck_assert(same_blob(b, back));
+	/* refused before anything is sent: data past its bound, a name not UTF-8 */
+	b->ndata = 65537;
+	ck_assert_int_eq(ool_store_blob(client, b, back), IPC_EINVAL);
+	b->ndata = 10;
+	b->name[3] = (char)0xff;
+	ck_assert_int_eq(ool_store_blob(client, b, back), IPC_EINVAL);
+	ck_assert_int_eq(ool_store_blob(client, b, NULL), IPC_EINVAL);
+	/* the server's fault: its result's data past the bound */
+	strcpy(b->name, "fault");
+	ck_assert_int_eq(ool_store_blob(client, b, back), IPC_EFAULT);
+	free(b);
+	/* a struct with a 1 MiB field: inline up to 3880 bytes (2 + 485 words) */
+	struct ool_huge *h = malloc(sizeof *h), *hb = malloc(sizeof *hb);
+	static const size_t hn[] = {0, 3880, 3881, 500000, OOL_BIG};
+	for (size_t i = 0; i < sizeof hn / sizeof hn[0]; i++) {
+		h->id = i * 1000003;
+		for (size_t k = 0; k < hn[i]; k++)
+			h->data[k] = (uint8_t)(k * 7 + i);
+		h->ndata = hn[i];
+		memset(hb, 0xee, sizeof *hb);
+		ck_assert_int_eq(ool_store_huge(client, h, hb), 0);
+		ck_assert_uint_eq(hb->id, h->id);
+		ck_assert_uint_eq(hb->ndata, hn[i]);
+		ck_assert(memcmp(hb->data, h->data, hn[i]) == 0);
+	}
+	free(h);
+	free(hb);
+	free(back);
+	fds_same(f);
+}
+END_TEST
+
+/* maybe's value is alone on its sides: 488 words inline, its presence
+ * word, its length and 3888 bytes at most; opt's two share them, 244 each */
+START_TEST(optionals_every_length_both_ways)
+{
+	struct fds f = fds_now();
+	uint8_t *back = malloc(OOL_BIG);
+	static const size_t n[] = {0, 1, 3887, 3888, 3889, 65536, OOL_BIG};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		uint8_t *data = pattern(n[i], (unsigned)i);
+		bool has = false;
+		size_t nback = 7;
+		memset(back, 0xee, 4000);
+		ck_assert_int_eq(ool_store_maybe(client, data, n[i], &has, back, &nback), 0);
+		ck_assert(has);
+		ck_assert_uint_eq(nback, n[i]);
+		ck_assert(memcmp(back, data, n[i]) == 0);
+		free(data);
+	}
+	bool has = true;
+	size_t nback = 7;
+	ck_assert_int_eq(ool_store_maybe(client, NULL, 0, &has, back, &nback), 0);
+	ck_assert(!has);
+	/* absent with a length; past the bound: refused before anything is sent */
+	ck_assert_int_eq(ool_store_maybe(client, NULL, 10, &has, back, &nback), IPC_EINVAL);
+	ck_assert_int_eq(ool_store_maybe(client, back, OOL_BIG + 1, &has, back, &nback), IPC_EINVAL);
+	/* opt: a blob of a 1-byte name inline up to 1920 bytes (1 + 3 + 240
+	 * words), a list up to 242 numbers (1 + 1 + 242) */
+	uint32_t *v = malloc(100000 * sizeof *v), *vb = malloc(100000 * sizeof *vb);
+	for (size_t i = 0; i < 100000; i++)
+		v[i] = (uint32_t)(i * 2654435761u);
+	struct ool_blob *rb = malloc(sizeof *rb);
+	static const struct { long nb; size_t nv; } c[] = {
+		{-1, 0}, {0, 0}, {-1, 242}, {1920, 242}, {1921, 243}, {1920, 100000}, {65536, 0}, {65536, 100000},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		for (int with_v = 0; with_v < 2; with_v++) {
+			struct ool_blob *b = c[i].nb < 0 ? NULL : make_blob("b", (size_t)c[i].nb, (unsigned)i);
+			bool hb = !b, hv = !with_v;
+			size_t nvb = 99;
+			memset(rb, 0xee, sizeof *rb);
+			ck_assert_int_eq(ool_store_opt(client, b, with_v ? v : NULL, with_v ? c[i].nv : 0, &hb, rb,
+			                               &hv, vb, &nvb), 0);
+			ck_assert(hb == (b != NULL));
+			ck_assert(!b || same_blob(b, rb));
+			ck_assert(hv == with_v);
+			ck_assert_uint_eq(nvb, with_v ? c[i].nv : 99);   /* absent: as small ones, not written */
+			ck_assert(!with_v || memcmp(vb, v, nvb * sizeof *v) == 0);
+			free(b);
+		}
+	free(rb);
+	free(v);
+	free(vb);
+	free(back);
+	fds_same(f);
+}
+END_TEST
+
+START_TEST(lists_of_blobs_and_mixed_sides)
+{
+	struct fds f = fds_now();
+	struct ool_blob *v = calloc(16, sizeof *v), *back = malloc(16 * sizeof *back);
+	for (size_t i = 0; i < 16; i++) {
+		struct ool_blob *b = make_blob(i % 2 ? "odd" : "even", i * 4096 + (i == 15 ? 4096 - 1 : 0), (unsigned)i);
+		memcpy(&v[i], b, sizeof *b);
+		free(b);
+	}
+	static const size_t n[] = {0, 1, 2, 16};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++) {
+		size_t nback = 99;
+		ck_assert_int_eq(ool_store_blobs(client, v, n[i], back, &nback), 0);
+		ck_assert_uint_eq(nback, n[i]);
+		for (size_t k = 0; k < n[i]; k++)
+			ck_assert(same_blob(&v[k], &back[k]));
+	}
+	/* mixed: the blob inline up to 242 words (1912 bytes of data), the byte
+	 * array up to 1936 bytes */
+	static const size_t m[][2] = {{0, 0}, {1912, 1936}, {1913, 1937}, {1912, 1937}, {1913, 1936},
+	                              {65536, OOL_BIG}};
+	uint8_t *data = pattern(OOL_BIG, 5);
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		struct ool_blob *b = make_blob("b", m[i][0], (unsigned)i);
+		uint64_t got = 0;
+		ck_assert_int_eq(ool_store_mixed(client, 17, b, data, m[i][1], back, &got), 0);
+		ck_assert(same_blob(b, back));
+		ck_assert_uint_eq(got, 17 + m[i][1]);
+		free(b);
+	}
+	free(data);
+	free(v);
+	free(back);
+	fds_same(f);
+}
+END_TEST
+
+START_TEST(structs_split_form_and_sends)
+{
+	struct fds f = fds_now();
+	struct ool_blob *b[4], *back = malloc(sizeof *back);
+	static const size_t n[4] = {65536, 3872, 3873, 3};
+	ipc_call_t call[4];
+	for (int i = 0; i < 4; i++) {
+		b[i] = make_blob(i % 2 ? "later" : "b", n[i], (unsigned)i);
+		ck_assert_int_eq(ool_store_blob_async_start(client, b[i], -1, &call[i]), 0);
+	}
+	for (int i = 3; i >= 0; i--) {
+		ck_assert_int_eq(ool_store_blob_async_wait(client, call[i], 5000, back), 0);
+		ck_assert(same_blob(b[i], back));
+	}
+	/* a cancelled call's region is released when its reply comes */
+	ck_assert_int_eq(ool_store_blob_async_start(client, b[0], -1, &call[0]), 0);
+	ck_assert_int_eq(ipc_call_cancel(client, call[0]), 0);
+	uint64_t before = 0, after = 0;
+	ck_assert_int_eq(ool_store_count(client, &before), 0);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(ool_store_blob_sink(client, b[i]), 0);
+	ck_assert_int_eq(ool_store_count(client, &after), 0);
+	ck_assert_uint_eq(after - before, 65536 + 3872 + 3873 + 3);
+	for (int i = 0; i < 4; i++)
+		free(b[i]);
+	free(back);
+	fds_same(f);
+}
+END_TEST
+
+/* The words of a blob named name with n bytes of data (from make_blob);
+ * their count. */
+static size_t blob_words(uint64_t *w, size_t room, const char *name, size_t n)
+{
+	struct ool_blob *b = make_blob(name, n, 1);
+	struct ipc_words c = {w, (uint32_t)room};
+	uint32_t nw = 0;
+	ck_assert(ool_blob_put_words(&c, &nw, b));
+	free(b);
+	return nw;
+}
+
+/* A request (label) or reply (0) of the words w[0..n) and region r (or none). */
+static void words_msg(struct ipc_msg *m, uint64_t label, const uint64_t *w, size_t n, ipc_cap r)
+{
+	ipc_msg_init(m, label, (uint32_t)n, r == IPC_CAP_NONE ? 0 : 1);
+	memcpy(m->word, w, n * 8);
+	m->cap[0] = r;
+}
+
+/* A hostile encoding of a struct or an optional value: the words of the
+ * message, and of its region (if nr), and what the receiver says. */
+struct hostile_value {
+	const char *what;
+	uint64_t msg[8];
+	size_t nmsg;
+	const uint64_t *region;
+	size_t nr;
+	bool unsealed;
+	int want;
+};
+
+/* What blob's and maybe's receivers refuse, and what they take: their
+ * regions' words are made by hostile_values. */
+static uint64_t rw[6][600];
+
+static size_t hostile_values(struct hostile_value *h, bool blob)
+{
+	size_t k = 0;
+	if (blob) {
+		/* a blob of 1 byte of name and 8 of data: 4 words, with a length word */
+		uint64_t w[8];
+		size_t n = blob_words(w, 8, "b", 8);
+		ck_assert_uint_eq(n, 4);
+		h[k++] = (struct hostile_value){"inline", {4, w[0], w[1], w[2], w[3]}, 5, NULL, 0, false, 0};
+		h[k++] = (struct hostile_value){"length short", {3, w[0], w[1], w[2], w[3]}, 5, NULL, 0, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"length long", {5, w[0], w[1], w[2], w[3], 0}, 6, NULL, 0, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"length past the share", {488, w[0], w[1], w[2], w[3]}, 5, NULL, 0, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"padding not zero", {4, w[0], w[1], 7, w[3] | 0xffull << 56}, 5, NULL, 0, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"data past its bound", {4, w[0], w[1], 65537, w[3]}, 5, NULL, 0, false, IPC_EPROTO};
+		/* regions: 488 words (3880 bytes), 487 (3872), 600 (4776) */
+		ck_assert_uint_eq(blob_words(rw[0], 600, "b", 3880), 488);
+		ck_assert_uint_eq(blob_words(rw[1], 600, "b", 3872), 487);
+		ck_assert_uint_eq(blob_words(rw[2], 600, "b", 4776), 600);
+		memcpy(rw[3], rw[2], sizeof rw[3]);
+		rw[3][2] = 65537;   /* data's length past its bound */
+		memcpy(rw[4], rw[2], sizeof rw[4]);
+		rw[4][2] = 4770;    /* its padding: the last word's last bytes, not zero */
+		rw[4][599] |= 0xffull << 56;
+		h[k++] = (struct hostile_value){"region", {IPC_OOL_FLAG | 488}, 1, rw[0], 488, false, 0};
+		h[k++] = (struct hostile_value){"region of an inline length", {IPC_OOL_FLAG | 487}, 1, rw[1], 487, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"region short", {IPC_OOL_FLAG | 600}, 1, rw[2], 599, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"region long", {IPC_OOL_FLAG | 600}, 1, rw[2], 601, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"words left over", {IPC_OOL_FLAG | 600}, 1, rw[0], 600, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"count past the bound", {IPC_OOL_FLAG | 600}, 1, rw[3], 600, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"padding in the region", {IPC_OOL_FLAG | 600}, 1, rw[4], 600, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"past the bound's words", {IPC_OOL_FLAG | 8227}, 1, rw[2], 600, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"unsealed", {IPC_OOL_FLAG | 600}, 1, rw[2], 600, true, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"no region", {IPC_OOL_FLAG | 600}, 1, NULL, 0, false, IPC_EPROTO};
+		h[k++] = (struct hostile_value){"a region too many", {4, w[0], w[1], w[2], w[3]}, 5, rw[2], 600, false, IPC_EPROTO};
+		return k;
+	}
+	/* maybe: a presence word, then a byte array */
+	h[k++] = (struct hostile_value){"absent", {0}, 1, NULL, 0, false, 0};
+	h[k++] = (struct hostile_value){"present", {1, 3, 0x616263}, 3, NULL, 0, false, 0};
+	h[k++] = (struct hostile_value){"presence 2", {2, 3, 0x616263}, 3, NULL, 0, false, IPC_EPROTO};
+	h[k++] = (struct hostile_value){"absent, then words", {0, 3, 0x616263}, 3, NULL, 0, false, IPC_EPROTO};
+	h[k++] = (struct hostile_value){"padding not zero", {1, 3, 0x71616263}, 3, NULL, 0, false, IPC_EPROTO};
+	memset(rw[5], 0, sizeof rw[5]);
+	rw[5][0] = 1;
+	rw[5][1] = 4000;   /* 500 words of bytes: 502 in all */
+	h[k++] = (struct hostile_value){"region", {IPC_OOL_FLAG | 502}, 1, rw[5], 502, false, 0};
+	h[k++] = (struct hostile_value){"region short", {IPC_OOL_FLAG | 502}, 1, rw[5], 501, false, IPC_EPROTO};
+	h[k++] = (struct hostile_value){"region long", {IPC_OOL_FLAG | 502}, 1, rw[5], 503, false, IPC_EPROTO};
+	h[k++] = (struct hostile_value){"region of an inline length", {IPC_OOL_FLAG | 488}, 1, rw[5], 488, false, IPC_EPROTO};
+	h[k++] = (struct hostile_value){"past the bound's words", {IPC_OOL_FLAG | 131075}, 1, rw[5], 502, false, IPC_EPROTO};
+	return k;
+}
+
+/* The same, with maybe's region's presence word 0 or 2, or its length past
+ * the bound (k: 0, 1, 2); the caller frees it. */
+static uint64_t *maybe_region(int k)
+{
+	uint64_t *w = calloc(600, 8);
+	w[0] = k == 0 ? 0 : k == 1 ? 2 : 1;
+	w[1] = k == 2 ? OOL_BIG + 1 : 4000;
+	return w;
+}
+
+static ipc_cap value_region(const struct hostile_value *h)
+{
+	return h->nr ? region_words(h->region, h->nr, !h->unsealed) : IPC_CAP_NONE;
+}
+
+START_TEST(server_refuses_hostile_values)
+{
+	struct fds f = fds_now();
+	struct hostile_value h[32];
+	struct ipc_msg m;
+	for (int blob = 1; blob >= 0; blob--) {
+		size_t n = hostile_values(h, blob);
+		for (size_t i = 0; i < n; i++) {
+			words_msg(&m, blob ? OOL_STORE_BLOB : OOL_STORE_MAYBE, h[i].msg, h[i].nmsg, value_region(&h[i]));
+			ck_assert_msg(raw(&m) == h[i].want, "%s: %s", blob ? "blob" : "maybe", h[i].what);
+		}
+	}
+	for (int k = 0; k < 3; k++) {   /* maybe's region: presence 0, presence 2, length past its bound */
+		uint64_t *w = maybe_region(k), one = IPC_OOL_FLAG | 502;
+		words_msg(&m, OOL_STORE_MAYBE, &one, 1, region_words(w, 502, true));
+		ck_assert_int_eq(raw(&m), IPC_EPROTO);
+		free(w);
+	}
+	/* mixed: the blob after tag, its share 243 words, less its length word */
+	uint64_t w[300] = {17, 242};
+	ck_assert_uint_eq(blob_words(w + 2, 298, "b", 1912), 242);
+	w[244] = 0;   /* data: empty */
+	words_msg(&m, OOL_STORE_MIXED, w, 245, IPC_CAP_NONE);
+	ck_assert_int_eq(raw(&m), 0);
+	w[1] = 243;   /* 243 words inline: past the share */
+	ck_assert_uint_eq(blob_words(w + 2, 298, "b", 1920), 243);
+	w[245] = 0;
+	words_msg(&m, OOL_STORE_MIXED, w, 246, IPC_CAP_NONE);
+	ck_assert_int_eq(raw(&m), IPC_EPROTO);
+	/* the same in a region: taken; 242 words in one: refused */
+	uint64_t r[300];
+	uint64_t three[3] = {17, IPC_OOL_FLAG | 243, 0};
+	ck_assert_uint_eq(blob_words(r, 300, "b", 1920), 243);
+	words_msg(&m, OOL_STORE_MIXED, three, 3, region_words(r, 243, true));
+	ck_assert_int_eq(raw(&m), 0);
+	three[1] = IPC_OOL_FLAG | 242;
+	ck_assert_uint_eq(blob_words(r, 300, "b", 1912), 242);
+	words_msg(&m, OOL_STORE_MIXED, three, 3, region_words(r, 242, true));
+	ck_assert_int_eq(raw(&m), IPC_EPROTO);
+	/* a one-way send refused: nothing counted, its region released */
+	uint64_t before = 0, after = 0;
+	ck_assert_int_eq(ool_store_count(client, &before), 0);
+	uint64_t one = IPC_OOL_FLAG | 600;
+	ck_assert_uint_eq(blob_words(r, 300, "b", 1912), 242);
+	words_msg(&m, OOL_STORE_BLOB_SINK, &one, 1, region_words(rw[3], 600, true));
+	ck_assert_int_eq(ipc_send(client, &m), 0);
+	ck_assert_int_eq(ool_store_count(client, &after), 0);
+	ck_assert_uint_eq(after, before);
+	fds_same(f);
+}
+END_TEST
+
+START_TEST(client_refuses_hostile_values)
+{
+	struct fds f = fds_now();
+	struct hostile_value h[32];
+	struct ipc_msg m;
+	struct ool_blob *b = malloc(sizeof *b);
+	uint8_t *back = malloc(OOL_BIG);
+	for (int blob = 1; blob >= 0; blob--) {
+		size_t n = hostile_values(h, blob);
+		for (size_t i = 0; i < n; i++) {
+			bool has = false;
+			size_t nback = 0;
+			words_msg(&m, 0, h[i].msg, h[i].nmsg, value_region(&h[i]));
+			int st = blob ? ool_store_blob_async_finish(0, &m, b)
+			              : ool_store_maybe_async_finish(0, &m, &has, back, &nback);
+			ck_assert_msg(st == h[i].want, "%s: %s", blob ? "blob" : "maybe", h[i].what);
+		}
+	}
+	for (int k = 0; k < 3; k++) {
+		uint64_t *w = maybe_region(k), one = IPC_OOL_FLAG | 502;
+		bool has;
+		size_t nback;
+		words_msg(&m, 0, &one, 1, region_words(w, 502, true));
+		ck_assert_int_eq(ool_store_maybe_async_finish(0, &m, &has, back, &nback), IPC_EPROTO);
+		free(w);
+	}
+	free(b);
+	free(back);
+	fds_same(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ool");
@@ -690,6 +1095,12 @@ int main(void)
 	tcase_add_test(tc, lists_split_form_and_sends);
 	tcase_add_test(tc, server_refuses_hostile_lists);
 	tcase_add_test(tc, client_refuses_hostile_lists);
+	tcase_add_test(tc, structs_every_length_both_ways);
+	tcase_add_test(tc, optionals_every_length_both_ways);
+	tcase_add_test(tc, lists_of_blobs_and_mixed_sides);
+	tcase_add_test(tc, structs_split_form_and_sends);
+	tcase_add_test(tc, server_refuses_hostile_values);
+	tcase_add_test(tc, client_refuses_hostile_values);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -7,9 +7,9 @@
  * after ool.h, having defined
  *   static uint32_t store_fds(void);   what the server counts as open
  *                                      (descriptors, capability slots)
- * It keeps what put gave, sends back what the others were given (later
- * and items_later through the reply function), and counts what drop and
- * sink saw.  Last, what the clients of both tests send: items, and a put
+ * It keeps what put gave, sends back what the others were given (later,
+ * items_later and a blob named "later" through the reply function), and
+ * counts what drop, sink and blob_sink saw.  Last, what the clients of both tests send: items, and a put
  * made by hand.
  */
 static uint32_t store_fds(void);
@@ -163,10 +163,89 @@ static int srv_pair(struct ool_store *self, const uint32_t *a, size_t na, const 
 	return 0;
 }
 
+/* b back; named "later", through the reply function; "fault", with its
+ * data's length past the bound (the server's fault). */
+static int srv_blob(struct ool_store *self, const struct ool_blob *b, struct ool_blob *result)
+{
+	(void)self;
+	if (strcmp(b->name, "later") == 0) {
+		ipc_cap r;
+		int st = ipc_reply_save(&r);
+		if (st != 0)
+			return st;
+		ool_store_blob_reply(r, 0, b);
+		return IPC_DEFERRED;
+	}
+	memcpy(result, b, sizeof *b);
+	if (strcmp(b->name, "fault") == 0)
+		result->ndata = sizeof b->data + 1;
+	return 0;
+}
+
+static int srv_huge(struct ool_store *self, const struct ool_huge *h, struct ool_huge *result)
+{
+	(void)self;
+	result->id = h->id;
+	memcpy(result->data, h->data, h->ndata);
+	result->ndata = h->ndata;
+	return 0;
+}
+
+static int srv_maybe(struct ool_store *self, const uint8_t *v, size_t nv, bool *has_result,
+                     uint8_t *result, size_t *nresult)
+{
+	(void)self;
+	*has_result = v != NULL;
+	if (v)
+		memcpy(result, v, nv);
+	*nresult = nv;
+	return 0;
+}
+
+static int srv_opt(struct ool_store *self, const struct ool_blob *b, const uint32_t *v, size_t nv,
+                   bool *has_rb, struct ool_blob *rb, bool *has_rv, uint32_t *rv, size_t *nrv)
+{
+	(void)self;
+	*has_rb = b != NULL;
+	if (b)
+		memcpy(rb, b, sizeof *b);
+	*has_rv = v != NULL;
+	if (v)
+		memcpy(rv, v, nv * sizeof *v);
+	*nrv = nv;
+	return 0;
+}
+
+static int srv_blobs(struct ool_store *self, const struct ool_blob *v, size_t nv,
+                     struct ool_blob *result, size_t *nresult)
+{
+	(void)self;
+	memcpy(result, v, nv * sizeof *v);
+	*nresult = nv;
+	return 0;
+}
+
+static int srv_mixed(struct ool_store *self, uint32_t tag, const struct ool_blob *b,
+                     const uint8_t *data, size_t ndata, struct ool_blob *rb, uint64_t *n)
+{
+	(void)self, (void)data;
+	memcpy(rb, b, sizeof *b);
+	*n = tag + ndata;
+	return 0;
+}
+
+static void srv_blob_sink(struct ool_store *self, const struct ool_blob *b)
+{
+	(void)self;
+	dropped += b->ndata;
+}
+
 static const struct ool_store_iface store_impl = {
 	.put = srv_put, .get = srv_get, .echo = srv_echo, .later = srv_later, .drop = srv_drop,
 	.count = srv_count, .fds = srv_fds, .caps = srv_caps, .nums = srv_nums, .items = srv_items,
 	.names = srv_names, .items_later = srv_items_later, .sink = srv_sink, .pair = srv_pair,
+	.blob = srv_blob, .huge = srv_huge, .maybe = srv_maybe, .opt = srv_opt, .blobs = srv_blobs,
+	.mixed = srv_mixed, .blob_sink = srv_blob_sink,
 };
 
 /* ---- the clients' items ------------------------------------------------------------ */

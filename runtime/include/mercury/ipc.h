@@ -197,8 +197,9 @@ int ipc_cap_drop(ipc_cap cap);
  * after those its method declares, one per such value, in their order.  Its
  * length word has IPC_OOL_FLAG set, and no bytes follow it in the words.  A
  * region is immutable once sent and holds exactly the value's bytes (and a
- * string's NUL after them); its receiver maps it read-only, checks it as it
- * would the same value inline, and releases it with the message.  The
+ * string's NUL after them; a list, struct or optional value goes as its
+ * words, struct ipc_olist below); its receiver maps it read-only, checks it
+ * as it would the same value inline, and releases it with the message.  The
  * generated code decides: a value of a side whose message could not hold
  * it at its bound goes out of line when longer than its share of the
  * message's words (min bytes, a number ipcgen(5) says how it finds), and
@@ -798,6 +799,12 @@ static inline bool ipc_copy_in(void *buf, const void *ref, size_t len, bool str)
  * 	...                                         once the regions are known:
  * 	ok = ok && ipc_olist_map(&olist, region, n) && f(&olist.c, &olist.w, x, &nx);
  * 	ok = ipc_olist_unmap(&olist, ok);           all of it read, and unmapped
+ *
+ * An optional value goes the same way (its presence word is 0 or 1, never
+ * IPC_OOL_FLAG).  A struct, whose first word may be anything, has a length
+ * word of its own before its words in the message (the count of them, at
+ * most its share, min, less that word): ipc_obox_begin and ipc_get_obox
+ * for ipc_olist_begin and ipc_get_olist; its region is the same.
  */
 struct ipc_olist {
 	struct ipc_words c;   /* where its words are: the message's, or a region's */
@@ -805,6 +812,8 @@ struct ipc_olist {
 	uint32_t at;          /* where it begins in the message */
 	uint32_t min;         /* its share: the most words it has in the message */
 	bool ok;              /* written */
+	bool boxed;           /* a struct's: a length word before its words in the message */
+	uint32_t len;         /* a struct's read from the message: what its length word says */
 	struct ipc_ool o;     /* its region */
 };
 
@@ -816,7 +825,16 @@ static inline void ipc_olist_begin(struct ipc_olist *l, struct ipc_msg *m, uint3
 	l->w = l->at = w;
 	l->min = min;
 	l->ok = true;
+	l->boxed = false;
+	l->len = 0;
 	l->o = none;
+}
+
+/* A struct's: its length word at w, its words after it. */
+static inline void ipc_obox_begin(struct ipc_olist *l, struct ipc_msg *m, uint32_t w, uint32_t min)
+{
+	ipc_olist_begin(l, m, w < IPC_MAX_WORDS ? w + 1 : IPC_MAX_WORDS, min);
+	l->boxed = true;
 }
 
 /* The list did not fit its share (or is invalid, which the region shows):
@@ -840,6 +858,10 @@ static inline bool ipc_olist_end(struct ipc_olist *l, struct ipc_msg *m, uint32_
 {
 	*ool = IPC_CAP_NONE;
 	if (!l->o.addr) {
+		if (l->ok && l->boxed && l->at != *w + 1)
+			return false;
+		if (l->ok && l->boxed)   /* its length word, before its words */
+			m->word[*w] = l->w - l->at;
 		if (l->ok)
 			*w = l->w;
 		return l->ok;
@@ -863,6 +885,8 @@ static inline bool ipc_get_olist(struct ipc_olist *l, const struct ipc_msg *m, u
 	l->c = ipc_words_in(m);
 	l->w = l->at = *w;
 	l->min = min;
+	l->boxed = false;
+	l->len = 0;
 	l->o = none;
 	*n = 0;
 	*ool = false;
@@ -880,11 +904,33 @@ static inline bool ipc_get_olist(struct ipc_olist *l, const struct ipc_msg *m, u
 	return true;
 }
 
+/* A struct's first word: IPC_OOL_FLAG and its count of words, as
+ * ipc_get_olist, or its length word (read, at most min: its words follow
+ * in the message, l->c ends after them). */
+static inline bool ipc_get_obox(struct ipc_olist *l, const struct ipc_msg *m, uint32_t *w,
+                                size_t max, uint32_t min, size_t *n, bool *ool)
+{
+	if (!ipc_get_olist(l, m, w, max, min, n, ool))
+		return false;
+	if (*ool)
+		return true;
+	uint64_t x = m->word[(*w)++];
+	if (x > min)
+		return false;
+	l->boxed = true;
+	l->len = (uint32_t)x;
+	l->at = *w;
+	if (x < l->c.n - *w)
+		l->c.n = *w + l->len;
+	return true;
+}
+
 /* Whether a list read from the message, now ending before word w, kept to
- * its share: a longer one belongs in a region. */
+ * its share: a longer one belongs in a region (a struct: exactly the words
+ * its length word says). */
 static inline bool ipc_olist_fits(const struct ipc_olist *l, uint32_t w)
 {
-	return w - l->at <= l->min;
+	return l->boxed ? w - l->at == l->len : w - l->at <= l->min;
 }
 
 /* Maps region cap, n words (exactly: ipc_ool_map), to read the list from
