@@ -134,9 +134,12 @@ static void run_jobs(struct job *jobs, size_t n)
 			if (jobs[i].part == first[f])
 				order[k++] = i;
 	struct pool p = {jobs, order, n, 0};
-	size_t nthreads = ipcgen_nthreads();
-	if (nthreads > 4)
-		nthreads = 4;
+	/* A thread a job, up to 4, once there are two processors: the jobs
+	 * differ in size (a client is about twice a header), and the kernel
+	 * shares the processors among them more evenly than a queue can. */
+	size_t nthreads = ipcgen_nthreads() > 1 ? 4 : 1;
+	if (ipcgen_threads > 0 && nthreads > (size_t)ipcgen_threads)
+		nthreads = (size_t)ipcgen_threads;
 	if (nthreads > n)
 		nthreads = n;
 	pthread_t threads[4];
