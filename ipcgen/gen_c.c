@@ -1606,22 +1606,27 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n");
 	}
+	/* the arguments it passes on, made once: pack's thrice, finish's twice */
+	struct buf in = {0}, out = {0};
+	put_general_in_args(&in, m);
 	fmt(b, "\tif ((st = %s_pack(&m", m->cfunc);
-	put_general_in_args(b, m);
+	buf_putn(b, in.data, in.len);
 	buf_puts(b, ")) != 0)\n\t\treturn st;\n");
 	if (m->kind == M_SEND) {
 		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
+		buf_free(&in);
 		return;
 	}
+	put_general_out_args(&out, m);
 	fmt(b, "\tst = ipc_call(ep, &m);\n\treturn %s_async_finish(st, &m", m->cfunc);
-	put_general_out_args(b, m);
+	buf_putn(b, out.data, out.len);
 	buf_puts(b, ");\n}\n\n");
 
 	/* the split form: _async_start and _async_cb pack and start */
 	for (enum split k = SPLIT_START; k <= SPLIT_ASYNC; k++) {
 		put_split_proto(b, m, k);
 		fmt(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n\tif ((st = %s_pack(&m", m->cfunc);
-		put_general_in_args(b, m);
+		buf_putn(b, in.data, in.len);
 		buf_puts(b, ")) != 0) {\n\t\tif (call)\n\t\t\t*call = IPC_CALL_NONE;\n\t\treturn st;\n\t}\n");
 		buf_puts(b, k == SPLIT_START ? "\treturn ipc_call_start(ep, &m, timeout_ms, call);\n}\n\n"
 		                             : "\treturn ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);\n}\n\n");
@@ -1634,8 +1639,10 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		buf_puts(b, "\t\treturn IPC_EINVAL;\n\t}\n");
 	fmt(b, "\tif ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)\n\t\treturn st;\n"
 	       "\treturn %s_async_finish(st, &m", m->cfunc);
-	put_general_out_args(b, m);
+	buf_putn(b, out.data, out.len);
 	buf_puts(b, ");\n}\n\n");
+	buf_free(&in);
+	buf_free(&out);
 
 	/* _async_finish: the reply validated exactly, its capabilities the caller's on success only */
 	put_split_proto(b, m, SPLIT_FINISH);
