@@ -5,9 +5,11 @@
  * thread and the main task: byte arrays and strings around each share up
  * to 1 MiB both ways, through the call, the reply function, the split form
  * and one-way sends; lists of u32 and of structs around their shares up to
- * their bounds both ways, through the call and the reply function; then
- * regions made by hand that the server and the client must refuse (a
- * list's among them).  After each part the
+ * their bounds both ways, through the call and the reply function; structs
+ * and optional values around their shares (a 1 MiB field among them) and
+ * lists of large structs; then regions made by hand that the server and
+ * the client must refuse (a list's, a struct's and an optional value's
+ * among them).  After each part the
  * capability slots in use and the memory quota's pages are counted, so
  * that a region kept anywhere shows (the server is a thread of this task:
  * they share the cspace and the quota).  Last, the guest instructions of a
@@ -163,6 +165,99 @@ static void lists(uint32_t *nv, uint32_t *nb, struct ool_item *iv, struct ool_it
 	CHECK(ool_store_items(ep, iv, 20000, 2, ib, &nback, &sum) == IPC_EFAULT);
 }
 
+/* ---- structs and optional values ------------------------------------------------ */
+
+/* A blob named name with n bytes of data from seed, at b. */
+static void make_blob(struct ool_blob *b, const char *name, size_t n, unsigned seed)
+{
+	memset(b, 0, sizeof *b);
+	memcpy(b->name, name, strlen(name) + 1);
+	fill(b->data, n, seed);
+	b->ndata = n;
+}
+
+static bool same_blob(const struct ool_blob *a, const struct ool_blob *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->ndata == b->ndata &&
+	       memcmp(a->data, b->data, a->ndata) == 0;
+}
+
+/* blob alone on its sides: inline up to 487 words after its length word (a
+ * 1-byte name and 3872 bytes of data); huge's 1 MiB field: up to 3880
+ * bytes; maybe's value: 3888 bytes after its presence and length words;
+ * blobs: 16 of 64 KiB at most; mixed: the blob and the byte array 243
+ * words each.  bv holds 16 blobs, bb as many; h and hb a huge each. */
+static void values(struct ool_blob *bv, struct ool_blob *bb, struct ool_huge *h, struct ool_huge *hb,
+                   uint8_t *data, uint8_t *back)
+{
+	static const size_t bn[] = {0, 1, 3871, 3872, 3873, 65536};
+	for (size_t i = 0; i < sizeof bn / sizeof bn[0]; i++) {
+		for (int later = 0; later < 2; later++) {
+			make_blob(bv, later ? "later" : "b", bn[i], (unsigned)i);
+			memset(bb, 0xee, sizeof *bb);
+			CHECK(ool_store_blob(ep, bv, bb) == 0 && same_blob(bv, bb));
+		}
+	}
+	make_blob(bv, "fault", 10, 1);
+	CHECK(ool_store_blob(ep, bv, bb) == IPC_EFAULT);
+	bv->ndata = 65537;
+	CHECK(ool_store_blob(ep, bv, bb) == IPC_EINVAL);
+	static const size_t hn[] = {0, 3880, 3881, OOL_BIG};
+	for (size_t i = 0; i < sizeof hn / sizeof hn[0]; i++) {
+		h->id = i * 1000003;
+		fill(h->data, hn[i], (unsigned)i);
+		h->ndata = hn[i];
+		memset(hb, 0xee, sizeof *hb);
+		CHECK(ool_store_huge(ep, h, hb) == 0 && hb->id == h->id && hb->ndata == hn[i] &&
+		      memcmp(hb->data, h->data, hn[i]) == 0);
+	}
+	static const size_t mn[] = {0, 3888, 3889, OOL_BIG};
+	for (size_t i = 0; i < sizeof mn / sizeof mn[0]; i++) {
+		bool has = false;
+		size_t nback = 7;
+		fill(data, mn[i], (unsigned)i);
+		CHECK(ool_store_maybe(ep, data, mn[i], &has, back, &nback) == 0 && has && nback == mn[i] &&
+		      memcmp(back, data, mn[i]) == 0);
+	}
+	bool has = true;
+	size_t nback = 7;
+	CHECK(ool_store_maybe(ep, NULL, 0, &has, back, &nback) == 0 && !has);
+	/* opt: both absent, both present and long */
+	uint32_t *v = (uint32_t *)data, *vb = (uint32_t *)back;
+	for (size_t i = 0; i < 100000; i++)
+		v[i] = (uint32_t)(i * 2654435761u);
+	bool hr = true, hv = true;
+	size_t nvb = 99;
+	CHECK(ool_store_opt(ep, NULL, NULL, 0, &hr, bb, &hv, vb, &nvb) == 0 && !hr && !hv);
+	make_blob(bv, "b", 65536, 7);
+	CHECK(ool_store_opt(ep, bv, v, 100000, &hr, bb, &hv, vb, &nvb) == 0 && hr && hv &&
+	      same_blob(bv, bb) && nvb == 100000 && memcmp(vb, v, 100000 * sizeof *v) == 0);
+	/* a list of blobs, and a side of a blob beside a byte array and a word */
+	for (size_t i = 0; i < 16; i++)
+		make_blob(&bv[i], i % 2 ? "odd" : "even", i * 4096 + (i == 15 ? 4095 : 0), (unsigned)i);
+	static const size_t ln[] = {0, 1, 16};
+	for (size_t i = 0; i < sizeof ln / sizeof ln[0]; i++) {
+		nback = 99;
+		CHECK(ool_store_blobs(ep, bv, ln[i], bb, &nback) == 0 && nback == ln[i]);
+		for (size_t k = 0; k < ln[i]; k++)
+			CHECK(same_blob(&bv[k], &bb[k]));
+	}
+	static const size_t xn[][2] = {{0, 0}, {1912, 1936}, {1913, 1937}, {65536, OOL_BIG}};
+	fill(data, OOL_BIG, 5);
+	for (size_t i = 0; i < sizeof xn / sizeof xn[0]; i++) {
+		uint64_t got = 0;
+		make_blob(bv, "b", xn[i][0], (unsigned)i);
+		CHECK(ool_store_mixed(ep, 17, bv, data, xn[i][1], bb, &got) == 0 && same_blob(bv, bb) &&
+		      got == 17 + xn[i][1]);
+	}
+	/* one way */
+	uint64_t before = 0, after = 0;
+	CHECK(ool_store_count(ep, &before) == 0);
+	make_blob(bv, "b", 65536, 3);
+	CHECK(ool_store_blob_sink(ep, bv) == 0);
+	CHECK(ool_store_count(ep, &after) == 0 && after == before + 65536);
+}
+
 /* A region made by hand holding buf's size bytes, sealed unless not. */
 static ipc_cap region_of(const void *buf, size_t size, bool sealed)
 {
@@ -229,6 +324,71 @@ static int raw_nums(size_t nwords, bool to_server, uint32_t *back)
 	return st;
 }
 
+/* A blob named "b" with n bytes of data as its words, in w (room words);
+ * their count. */
+static size_t blob_words(uint64_t *w, size_t room, size_t n)
+{
+	static struct ool_blob b;
+	make_blob(&b, "b", n, 1);
+	struct ipc_words c = {w, (uint32_t)room};
+	uint32_t nw = 0;
+	CHECK(ool_blob_put_words(&c, &nw, &b));
+	return nw;
+}
+
+/* blob's and maybe's encodings out of line, made by hand, sent to the
+ * server and given to the client as replies: a region one word short or
+ * long, of a length the message could hold, past the bound, unsealed; a
+ * presence word 2. */
+static void hostile_values(uint8_t *back)
+{
+	static uint64_t w[602];
+	static struct ool_blob b;
+	CHECK(blob_words(w, 602, 4776) == 600);
+	static const struct { uint64_t lw; size_t nwords; bool sealed; int want; } bad[] = {
+		{IPC_OOL_FLAG | 600, 600, true, 0},
+		{IPC_OOL_FLAG | 600, 599, true, IPC_EPROTO},
+		{IPC_OOL_FLAG | 600, 601, true, IPC_EPROTO},
+		{IPC_OOL_FLAG | 600, 600, false, IPC_EPROTO},
+		{IPC_OOL_FLAG | 487, 487, true, IPC_EPROTO},
+		{IPC_OOL_FLAG | 8227, 600, true, IPC_EPROTO},
+	};
+	for (int to_server = 1; to_server >= 0; to_server--)
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			struct ipc_msg m;
+			ipc_msg_init(&m, to_server ? OOL_STORE_BLOB : 0, 1, 1);
+			m.word[0] = bad[i].lw;
+			m.cap[0] = region_of(w, bad[i].nwords * 8, bad[i].sealed);
+			if (to_server) {
+				CHECK(ipc_call(ep, &m) == 0 && (int)ipc_word_signed(m.label) == bad[i].want);
+				ipc_drop_caps(m.cap, m.ncaps, 0);
+			} else {
+				CHECK(ool_store_blob_async_finish(0, &m, &b) == bad[i].want);
+			}
+		}
+	/* maybe: a presence word, a length of 4000 bytes: 502 words */
+	memset(w, 0, sizeof w);
+	for (int presence = 1; presence <= 2; presence++) {
+		w[0] = (uint64_t)presence;
+		w[1] = 4000;
+		for (int to_server = 1; to_server >= 0; to_server--) {
+			struct ipc_msg m;
+			int want = presence == 1 ? 0 : IPC_EPROTO;
+			ipc_msg_init(&m, to_server ? OOL_STORE_MAYBE : 0, 1, 1);
+			m.word[0] = IPC_OOL_FLAG | 502;
+			m.cap[0] = region_of(w, 502 * 8, true);
+			if (to_server) {
+				CHECK(ipc_call(ep, &m) == 0 && (int)ipc_word_signed(m.label) == want);
+				ipc_drop_caps(m.cap, m.ncaps, 0);
+			} else {
+				bool has;
+				size_t n;
+				CHECK(ool_store_maybe_async_finish(0, &m, &has, back, &n) == want);
+			}
+		}
+	}
+}
+
 static void hostile(uint8_t *back)
 {
 	/* to the server: put's data inline up to 1944 bytes */
@@ -281,6 +441,7 @@ static void hostile(uint8_t *back)
 	CHECK(raw_nums(1001, false, nb) == 0);
 	CHECK(raw_nums(1000, false, nb) == IPC_EPROTO);
 	CHECK(raw_nums(1002, false, nb) == IPC_EPROTO);
+	hostile_values(back);
 }
 
 int main(void)
@@ -293,13 +454,16 @@ int main(void)
 	uint8_t *data = malloc(OOL_BIG + 2), *back = malloc(OOL_BIG + 2);
 	uint32_t *nums = malloc(100001 * sizeof *nums);
 	struct ool_item *items = malloc(2 * 20000 * sizeof *items);
-	CHECK(data && back && nums && items);
-	if (!data || !back || !nums || !items)
+	struct ool_blob *blobs = malloc(2 * 16 * sizeof *blobs);
+	struct ool_huge *huge = malloc(2 * sizeof *huge);
+	CHECK(data && back && nums && items && blobs && huge);
+	if (!data || !back || !nums || !items || !blobs || !huge)
 		return 1;
 
 	/* Warm: the heap's buffers for every size class exist after one pass. */
 	round_trips(data, back);
 	lists((uint32_t *)data, nums, items, items + 20000);
+	values(blobs, blobs + 16, huge, huge + 1, data, back);
 	uint32_t slots = slots_used(), sslots = 0;
 	uint64_t pages = pages_used();
 	round_trips(data, back);
@@ -307,6 +471,10 @@ int main(void)
 	CHECK(slots_used() == slots);
 	CHECK(pages_used() == pages);
 	lists((uint32_t *)data, nums, items, items + 20000);
+	CHECK(ool_store_fds(ep, &sslots) == 0 && sslots == slots);
+	CHECK(slots_used() == slots);
+	CHECK(pages_used() == pages);
+	values(blobs, blobs + 16, huge, huge + 1, data, back);
 	CHECK(ool_store_fds(ep, &sslots) == 0 && sslots == slots);
 	CHECK(slots_used() == slots);
 	CHECK(pages_used() == pages);
