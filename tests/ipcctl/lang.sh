@@ -38,7 +38,9 @@ t 0 "ctllang::fs: served (id $lang_id, fingerprint $lang_abi)
 	call recs(v: list<ctllang::rec, 200>, tag: u32) (got: list<ctllang::rec, 200>, n: u64)
 	call split(v: list<u32, 2000>) (lo: list<u32, 2000>, hi: list<u32, 2000>)
 	call doc(d: ctllang::doc) ctllang::doc
-	call maybe(o: list<u32, 1000>?) list<u32, 1000>?" list "$work/lang.sock" $dir/ctllang.ipc
+	call maybe(o: list<u32, 1000>?) list<u32, 1000>?
+	send heap(v: list<u32, 2000>)
+	call tally() u64" list "$work/lang.sock" $dir/ctllang.ipc
 # The label of list: number 4, after a skip.
 "$ctl" -j list "$work/lang.sock" $dir/ctllang.ipc >"$work/json"
 n=$((n + 1))

@@ -245,10 +245,27 @@ static int maybe(struct ctllang_fs *self, const uint32_t *o, size_t no, bool *ha
 	return 0;
 }
 
+static uint64_t heaped;   /* what heap has added up */
+
+static void heap(struct ctllang_fs *self, const uint32_t *v, size_t nv)
+{
+	(void)self;
+	for (size_t i = 0; i < nv; i++)
+		heaped += v[i];
+}
+
+static int tally(struct ctllang_fs *self, uint64_t *result)
+{
+	(void)self;
+	*result = heaped;
+	return 0;
+}
+
 static const struct ctllang_fs_iface impl = {
 	.stat = stat_, .put = put, .list = list, .echo = echo, .names = names, .blobs = blobs,
 	.grid = grid, .note = note, .last = last, .pack = pack, .plain = plain, .swap = swap,
 	.blob = blob, .nums = nums, .recs = recs, .split = split, .doc = doc, .maybe = maybe,
+	.heap = heap, .tally = tally,
 };
 
 static ipc_cap endpoint = IPC_CAP_NONE;

@@ -4,7 +4,8 @@
 # against the generated server, which refuses any other encoding than its
 # own: each at the counts around its share, a list of u32 and one of
 # structs with strings inside, a struct and an optional list, as text and
-# JSON; a list past its bound refused before anything is sent; and an evil
+# JSON; a one-way send of a list in and out of line; a list past its bound
+# refused before anything is sent; and an evil
 # server's values out of line, refused as the generated client refuses
 # them.
 
@@ -91,6 +92,16 @@ t 0 '{"status": "ok", "results": {"result": null}}' $I -j $fs maybe
 for count in 0 486 487 1000; do
 	t 0 "result = [$(nums $count)]" $I $fs maybe "o=[$(nums $count)]"
 done
+# ---- one way: a list in a send (heap), inline and out of line; tally sums them --------
+t 0 "" $I send "$work/lang.sock" ctllang::fs heap 'v=[1, 2, 3]'
+t 0 'result = 6' $I $fs tally
+t 0 "" $I send "$work/lang.sock" ctllang::fs heap "v=[$(nums 1500)]"
+t 0 'result = 1124256' $I $fs tally
+t 0 "" $I send "$work/lang.sock" ctllang::fs heap "v=[$(nums 2000)]"
+t 0 '{"status": "ok", "results": {"result": 3123256}}' $I -j $fs tally
+t 2 "2> ipcctl: 'v': expected list<u32, 2000> (at most 2000 elements), got more" \
+	$I send "$work/nobody.sock" ctllang::fs heap "v=[$(nums 2001)]"
+
 # What a generated client refuses, and what it takes (evil_doc, evil_maybe in lang_server.c).
 t 0 'result = {title="t", words=[]}' $I $evil doc 'd={title="t", words=[0]}'
 t 0 "result = {title=\"t\", words=[$(nums 485)]}" $I $evil doc 'd={title="t", words=[2]}'
