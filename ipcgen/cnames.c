@@ -587,12 +587,14 @@ void count_claims(const struct unit *u, size_t *names, size_t *who)
 			if (d->kind == D_ERROR || d->kind == D_CONST) {
 				*names += 1;
 			} else if (d->kind == D_STRUCT) {
-				*names += 3;
+				*names += 5;
 			} else if (d->kind == D_ENUM || d->kind == D_BITS) {
 				*names += 5 + d->nmembers;
 				*who += d->nmembers;
-			} else {
-				*names += 8 + 5 * (size_t)d->nmethods;
+			} else {   /* claim_names: 8 an interface, 8 a call, 3 a send */
+				*names += 8;
+				for (const struct method *m = d->methods; m; m = m->next)
+					*names += m->kind == M_CALL ? 8 : 3;
 				*who += d->nmethods;
 			}
 		}
