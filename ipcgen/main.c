@@ -141,9 +141,9 @@ static void run_jobs(struct job *jobs, size_t n)
 	/* A thread a job, up to 4, once there are two processors: the jobs
 	 * differ in size (a client is about twice a header), and the kernel
 	 * shares the processors among them more evenly than a queue can. */
-	size_t nthreads = ipcgen_nthreads() > 1 ? 4 : 1;
-	if (ipcgen_threads > 0 && nthreads > (size_t)ipcgen_threads)
-		nthreads = (size_t)ipcgen_threads;
+	size_t nthreads = ipcgen_threads > 0 ? (size_t)ipcgen_threads : ipcgen_nthreads() > 1 ? 4 : 1;
+	if (nthreads > 4)
+		nthreads = 4;
 	if (nthreads > n)
 		nthreads = n;
 	pthread_t threads[4];

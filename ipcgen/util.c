@@ -497,56 +497,58 @@ void bfmt(struct buf *b, const char *f, ...)
  * of a server's generation): %s, %u and %c only, %% a '%'.  A result that
  * does not fit, or another conversion, is a bug in ipcgen, and ends it.
  */
+/* The n bytes at s at *o, if they fit before end. */
+static bool sfmt_put(char **o, const char *end, const char *s, size_t n)
+{
+	if ((size_t)(end - *o) < n)
+		return false;
+	memcpy(*o, s, n);
+	*o += n;
+	return true;
+}
+
 char *sfmt(char *dst, size_t size, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
 	char *o = dst, *end = dst + size - 1;
-	const char *p = f;
 	bool ok = true;
-	/* Byte by byte: the pieces are a few bytes each, shorter than a call
-	 * to strlen or memcpy. */
-	while (ok && *p) {
-		char tmp[16], *t = tmp + sizeof tmp;
-		const char *s = t;
-		if (*p != '%') {
-			for (; *p && *p != '%'; p++) {
-				if (o == end) {
-					ok = false;
-					break;
-				}
-				*o++ = *p;
-			}
+	for (const char *p = f; ok && *p;) {
+		if (*p != '%') {        /* the text up to the next conversion */
+			const char *q = p;
+			while (*q && *q != '%')
+				q++;
+			ok = sfmt_put(&o, end, p, (size_t)(q - p));
+			p = q;
 			continue;
-		} else if (p[1] == '%') {
-			s = p + 1;
-			t = (char *)(p += 2);
-		} else if (p[1] == 's') {
+		}
+		char num[12], *t = num + sizeof num;
+		const char *s = num;
+		size_t n = 1;
+		switch (p[1]) {
+		case 's':
 			s = va_arg(ap, const char *);
-			t = NULL;       /* to its NUL */
-			p += 2;
-		} else if (p[1] == 'u') {
+			n = strlen(s);
+			break;
+		case 'u': {
 			unsigned v = va_arg(ap, unsigned);
 			do *--t = (char)('0' + v % 10); while (v /= 10);
 			s = t;
-			t = tmp + sizeof tmp;
-			p += 2;
-		} else if (p[1] == 'c') {
-			tmp[0] = (char)va_arg(ap, int);
-			s = tmp;
-			t = tmp + 1;
-			p += 2;
-		} else {
-			ok = false;     /* not one of ours */
+			n = (size_t)(num + sizeof num - t);
 			break;
 		}
-		for (; t ? s < t : *s != 0; s++) {
-			if (o == end) {
-				ok = false;
-				break;
-			}
-			*o++ = *s;
+		case 'c':
+			num[0] = (char)va_arg(ap, int);
+			break;
+		case '%':
+			s = "%";
+			break;
+		default:                /* not one of ours */
+			ok = false;
+			continue;
 		}
+		ok = sfmt_put(&o, end, s, n);
+		p += 2;
 	}
 	va_end(ap);
 	if (!ok) {
