@@ -90,8 +90,9 @@ outsize() {
 # times, fewer past 10 s), each time into an emptied folder (ipcgen leaves an
 # output that already holds the same text untouched, so a rerun would time
 # something else), after sync(1): no run is timed while the kernel still
-# writes back what the one before it wrote (MIG writes 120 MB).  Sets ms (median wall), cpu (median CPU), kb (peak RSS),
-# runs, bytes, files; returns 1 after printing why if a run failed.
+# writes back what the one before it wrote (MIG writes 120 MB).  Sets ms
+# (median wall), cpu (median CPU), kb (peak RSS), runs, bytes, files;
+# returns 1 after printing why if a run failed.
 run() {
 	name=$1 schemafile=$2 maxruns=$3
 	shift 3

@@ -271,9 +271,8 @@ static void *px_anon_get(struct px_keep *k, int nk, size_t n, bool zero)
 		if (!c || (c->addr && (!x->addr || x->slot < c->slot)))
 			c = x;  /* an empty one first, else the smallest */
 	}
-	size_t slot = (n + 4095) & ~(size_t)4095;
-	unsigned nslots = !c || !zero ? 1 : slot < PX_ROW / PX_ROW_SLOTS ? PX_ROW_SLOTS
-	                  : slot < PX_ROW ? (unsigned)(PX_ROW / slot) : 1;
+	size_t slot = (n + 4095) & ~(size_t)4095, fit = PX_ROW / slot;   /* slots a row spans */
+	unsigned nslots = !c || !zero || fit < 1 ? 1 : fit > PX_ROW_SLOTS ? PX_ROW_SLOTS : (unsigned)fit;
 	void *p = mmap(NULL, slot * nslots, PROT_READ | PROT_WRITE,
 	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
