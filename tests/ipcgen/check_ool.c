@@ -695,20 +695,13 @@ static void fds_same(struct fds f)
 	ck_assert_uint_eq(server_fds(), f.there);
 }
 
-/* A blob named name with n bytes of data from seed. */
+/* A new blob named name with n bytes of data from seed (blob_fill). */
 static struct ool_blob *make_blob(const char *name, size_t n, unsigned seed)
 {
-	struct ool_blob *b = calloc(1, sizeof *b);
-	strcpy(b->name, name);
-	for (size_t i = 0; i < n; i++)
-		b->data[i] = (uint8_t)(i * 131 + seed);
-	b->ndata = n;
+	struct ool_blob *b = malloc(sizeof *b);
+	ck_assert_ptr_nonnull(b);
+	blob_fill(b, name, n, seed);
 	return b;
-}
-
-static bool same_blob(const struct ool_blob *a, const struct ool_blob *b)
-{
-	return strcmp(a->name, b->name) == 0 && a->ndata == b->ndata && memcmp(a->data, b->data, a->ndata) == 0;
 }
 
 /* blob is alone on its sides: inline up to 487 words after its length
@@ -887,18 +880,6 @@ START_TEST(structs_split_form_and_sends)
 	fds_same(f);
 }
 END_TEST
-
-/* The words of a blob named name with n bytes of data (from make_blob);
- * their count. */
-static size_t blob_words(uint64_t *w, size_t room, const char *name, size_t n)
-{
-	struct ool_blob *b = make_blob(name, n, 1);
-	struct ipc_words c = {w, (uint32_t)room};
-	uint32_t nw = 0;
-	ck_assert(ool_blob_put_words(&c, &nw, b));
-	free(b);
-	return nw;
-}
 
 /* A request (label) or reply (0) of the words w[0..n) and region r (or none). */
 static void words_msg(struct ipc_msg *m, uint64_t label, const uint64_t *w, size_t n, ipc_cap r)

@@ -9,8 +9,8 @@
  *                                      (descriptors, capability slots)
  * It keeps what put gave, sends back what the others were given (later,
  * items_later and a blob named "later" through the reply function), and
- * counts what drop, sink and blob_sink saw.  Last, what the clients of both tests send: items, and a put
- * made by hand.
+ * counts what drop, sink and blob_sink saw.  Last, what the clients of
+ * both tests send: items, blobs (and their words), and a put made by hand.
  */
 static uint32_t store_fds(void);
 
@@ -281,6 +281,41 @@ static inline bool same_items(const struct ool_item *a, const struct ool_item *b
 		    a[i].color != b[i].color || a[i].perm != b[i].perm)
 			return false;
 	return true;
+}
+
+/* ---- the clients' blobs ------------------------------------------------------------ */
+
+/* A blob named name with n bytes of data (byte i: i * 131 + seed), at b. */
+static inline void blob_fill(struct ool_blob *b, const char *name, size_t n, unsigned seed)
+{
+	memset(b, 0, sizeof *b);
+	memcpy(b->name, name, strlen(name) + 1);
+	for (size_t i = 0; i < n; i++)
+		b->data[i] = (uint8_t)(i * 131 + seed);
+	b->ndata = n;
+}
+
+static inline bool same_blob(const struct ool_blob *a, const struct ool_blob *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->ndata == b->ndata &&
+	       memcmp(a->data, b->data, a->ndata) == 0;
+}
+
+/* The words of a blob named name with n bytes of data (seed 1), as a
+ * message would hold them, into w (room words): their count, 0 if they
+ * do not fit. */
+static inline size_t blob_words(uint64_t *w, size_t room, const char *name, size_t n)
+{
+	struct ool_blob *b = malloc(sizeof *b);   /* 64 KiB of data: not the stack */
+	uint32_t nw = 0;
+	if (b) {
+		blob_fill(b, name, n, 1);
+		struct ipc_words c = {w, (uint32_t)room};
+		if (!ool_blob_put_words(&c, &nw, b))
+			nw = 0;
+		free(b);
+	}
+	return nw;
 }
 
 /* put("k", data) by hand on ep: its length word lw, the region r (or

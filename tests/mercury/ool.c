@@ -167,21 +167,6 @@ static void lists(uint32_t *nv, uint32_t *nb, struct ool_item *iv, struct ool_it
 
 /* ---- structs and optional values ------------------------------------------------ */
 
-/* A blob named name with n bytes of data from seed, at b. */
-static void make_blob(struct ool_blob *b, const char *name, size_t n, unsigned seed)
-{
-	memset(b, 0, sizeof *b);
-	memcpy(b->name, name, strlen(name) + 1);
-	fill(b->data, n, seed);
-	b->ndata = n;
-}
-
-static bool same_blob(const struct ool_blob *a, const struct ool_blob *b)
-{
-	return strcmp(a->name, b->name) == 0 && a->ndata == b->ndata &&
-	       memcmp(a->data, b->data, a->ndata) == 0;
-}
-
 /* blob alone on its sides: inline up to 487 words after its length word (a
  * 1-byte name and 3872 bytes of data); huge's 1 MiB field: up to 3880
  * bytes; maybe's value: 3888 bytes after its presence and length words;
@@ -193,12 +178,12 @@ static void values(struct ool_blob *bv, struct ool_blob *bb, struct ool_huge *h,
 	static const size_t bn[] = {0, 1, 3871, 3872, 3873, 65536};
 	for (size_t i = 0; i < sizeof bn / sizeof bn[0]; i++) {
 		for (int later = 0; later < 2; later++) {
-			make_blob(bv, later ? "later" : "b", bn[i], (unsigned)i);
+			blob_fill(bv, later ? "later" : "b", bn[i], (unsigned)i);
 			memset(bb, 0xee, sizeof *bb);
 			CHECK(ool_store_blob(ep, bv, bb) == 0 && same_blob(bv, bb));
 		}
 	}
-	make_blob(bv, "fault", 10, 1);
+	blob_fill(bv, "fault", 10, 1);
 	CHECK(ool_store_blob(ep, bv, bb) == IPC_EFAULT);
 	bv->ndata = 65537;
 	CHECK(ool_store_blob(ep, bv, bb) == IPC_EINVAL);
@@ -229,12 +214,12 @@ static void values(struct ool_blob *bv, struct ool_blob *bb, struct ool_huge *h,
 	bool hr = true, hv = true;
 	size_t nvb = 99;
 	CHECK(ool_store_opt(ep, NULL, NULL, 0, &hr, bb, &hv, vb, &nvb) == 0 && !hr && !hv);
-	make_blob(bv, "b", 65536, 7);
+	blob_fill(bv, "b", 65536, 7);
 	CHECK(ool_store_opt(ep, bv, v, 100000, &hr, bb, &hv, vb, &nvb) == 0 && hr && hv &&
 	      same_blob(bv, bb) && nvb == 100000 && memcmp(vb, v, 100000 * sizeof *v) == 0);
 	/* a list of blobs, and a side of a blob beside a byte array and a word */
 	for (size_t i = 0; i < 16; i++)
-		make_blob(&bv[i], i % 2 ? "odd" : "even", i * 4096 + (i == 15 ? 4095 : 0), (unsigned)i);
+		blob_fill(&bv[i], i % 2 ? "odd" : "even", i * 4096 + (i == 15 ? 4095 : 0), (unsigned)i);
 	static const size_t ln[] = {0, 1, 16};
 	for (size_t i = 0; i < sizeof ln / sizeof ln[0]; i++) {
 		nback = 99;
@@ -246,14 +231,14 @@ static void values(struct ool_blob *bv, struct ool_blob *bb, struct ool_huge *h,
 	fill(data, OOL_BIG, 5);
 	for (size_t i = 0; i < sizeof xn / sizeof xn[0]; i++) {
 		uint64_t got = 0;
-		make_blob(bv, "b", xn[i][0], (unsigned)i);
+		blob_fill(bv, "b", xn[i][0], (unsigned)i);
 		CHECK(ool_store_mixed(ep, 17, bv, data, xn[i][1], bb, &got) == 0 && same_blob(bv, bb) &&
 		      got == 17 + xn[i][1]);
 	}
 	/* one way */
 	uint64_t before = 0, after = 0;
 	CHECK(ool_store_count(ep, &before) == 0);
-	make_blob(bv, "b", 65536, 3);
+	blob_fill(bv, "b", 65536, 3);
 	CHECK(ool_store_blob_sink(ep, bv) == 0);
 	CHECK(ool_store_count(ep, &after) == 0 && after == before + 65536);
 }
@@ -324,18 +309,6 @@ static int raw_nums(size_t nwords, bool to_server, uint32_t *back)
 	return st;
 }
 
-/* A blob named "b" with n bytes of data as its words, in w (room words);
- * their count. */
-static size_t blob_words(uint64_t *w, size_t room, size_t n)
-{
-	static struct ool_blob b;
-	make_blob(&b, "b", n, 1);
-	struct ipc_words c = {w, (uint32_t)room};
-	uint32_t nw = 0;
-	CHECK(ool_blob_put_words(&c, &nw, &b));
-	return nw;
-}
-
 /* blob's and maybe's encodings out of line, made by hand, sent to the
  * server and given to the client as replies: a region one word short or
  * long, of a length the message could hold, past the bound, unsealed; a
@@ -344,7 +317,7 @@ static void hostile_values(uint8_t *back)
 {
 	static uint64_t w[602];
 	static struct ool_blob b;
-	CHECK(blob_words(w, 602, 4776) == 600);
+	CHECK(blob_words(w, 602, "b", 4776) == 600);
 	static const struct { uint64_t lw; size_t nwords; bool sealed; int want; } bad[] = {
 		{IPC_OOL_FLAG | 600, 600, true, 0},
 		{IPC_OOL_FLAG | 600, 599, true, IPC_EPROTO},
