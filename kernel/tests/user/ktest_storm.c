@@ -173,7 +173,9 @@ static i64 call(struct thr *t, struct regs *r)
 	i64 st = (i64)r->rax;
 	rec->in = 0;
 	rec->calls++;
-	if (st == HELIOS_EFAULT) {
+	/* EFAULT comes from an IPC buffer taken away, but for a region's copy,
+	 * whose own address argument (a2) may be anything here. */
+	if (st == HELIOS_EFAULT && nr != HELIOS_SYS_REGION_WRITE && nr != HELIOS_SYS_REGION_READ) {
 		rec->efault++;
 		rec->nobuf = 1;
 	}
