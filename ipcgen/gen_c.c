@@ -1876,12 +1876,13 @@ static void put_olist_point(struct buf *b, const char *ind, const struct param *
  * or one that goes with it (prefix, at most 3 letters), in name. */
 static const char *local_name(char name[static 16], const char *prefix, unsigned n)
 {
-	char digits[10], *t = digits + sizeof digits;
+	char digits[10], *t = digits + sizeof digits, *o = name;
 	do *--t = (char)('0' + n % 10); while (n /= 10);
-	size_t np = strlen(prefix), nd = (size_t)(digits + sizeof digits - t);
-	memcpy(name, prefix, np);
-	memcpy(name + np, t, nd);
-	name[np + nd] = 0;
+	while (*prefix)
+		*o++ = *prefix++;
+	while (t < digits + sizeof digits)
+		*o++ = *t++;
+	*o = 0;
 	return name;
 }
 
