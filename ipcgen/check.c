@@ -94,8 +94,6 @@ bool check_unit(struct unit *u)
 	}
 	size_t nnames, nwho;
 	count_claims(u, &nnames, &nwho);
-	if (nnames >= 4 * FP_THREAD_FROM && !c.tmp.head)   /* names only to claim: megabytes */
-		c.tmp = (struct arena)ARENA_LARGE;
 	claims_init(&c.claims, nnames, nwho);
 	claim_taken(&c);
 	for (struct ns *ns = u->nss; ns; ns = ns->next) {
