@@ -13,7 +13,7 @@
 #include "parser.h"
 
 /* Where token t starts. */
-#define LOC(p, t) ((struct loc){(p)->src, (t)->off})
+#define LOC(p, t) ((struct loc){(p)->src->id, (t)->off})
 
 /* Appends item to a head/tail/n list. */
 #define APPEND(list, item)                                                     \
@@ -497,7 +497,7 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 		           "it only leaves a method number unused ('skip;')", found);
 	} else if (total && expected[TOK_SEMI] && has_prev &&
 	           (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
-		diag_error(p->diag, (struct loc){p->src, pend}, "expected ';' after '%.*s'",
+		diag_error(p->diag, (struct loc){p->src->id, pend}, "expected ';' after '%.*s'",
 		           prevlen, prev);
 	} else if (total && tok->kind == TOK_IDENT && keyword_meant(tok->text, expected, ntokens)) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; did you mean '%s'?", what, found,

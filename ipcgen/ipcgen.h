@@ -115,15 +115,22 @@ char *sfmt(char *dst, size_t size, const char *f, ...)
 struct src {
 	const char *path;     /* as named on the command line or found by use */
 	unsigned index;       /* load order: diagnostics are sorted by it */
+	uint32_t id;          /* what a struct loc calls it (src_register) */
 	const char *text;
 	size_t len;
 };
 
-/* A position: the line and column are worked out only for a diagnostic. */
+/* A position: the line and column are worked out only for a diagnostic.
+ * Eight bytes: the syntax tree holds several a parameter. */
 struct loc {
-	const struct src *src;
+	uint32_t src;         /* the source's id (src_register), 0: none */
 	uint32_t off;         /* byte offset of the position */
 };
+/* Gives s its id, for the positions in it; loc_src is s again for one of
+ * them (NULL for none).  Sources are registered by one thread, before any
+ * other reads a position. */
+void src_register(struct src *s);
+const struct src *loc_src(struct loc loc);
 struct linecol {
 	uint32_t line, col;   /* 1-based; col counts bytes */
 };

@@ -611,9 +611,31 @@ static size_t utf8_length(const unsigned char *p, size_t avail)
 	return n;
 }
 
+/* Every source a position may name, by its id less 1: the positions of
+ * every unit of the process (one, but for the unit tests). */
+static const struct src **srcs;
+static uint32_t nsrcs, capsrcs;
+
+void src_register(struct src *s)
+{
+	if (nsrcs == capsrcs) {
+		capsrcs = capsrcs ? 2 * capsrcs : 16;
+		srcs = realloc(srcs, capsrcs * sizeof *srcs);
+		if (!srcs)
+			out_of_memory();
+	}
+	srcs[nsrcs++] = s;
+	s->id = nsrcs;
+}
+
+const struct src *loc_src(struct loc loc)
+{
+	return loc.src && loc.src <= nsrcs ? srcs[loc.src - 1] : NULL;
+}
+
 static void show_line(struct buf *o, bool color, struct loc loc)
 {
-	const struct src *s = loc.src;
+	const struct src *s = loc_src(loc);
 	if (!s || loc.off > s->len)
 		return;
 	size_t start = loc.off, end = loc.off;
@@ -717,9 +739,10 @@ void diag_forget_lines(struct diag *d)
 
 struct linecol diag_linecol(struct diag *d, struct loc loc)
 {
-	if (!loc.src)
+	const struct src *s = loc_src(loc);
+	if (!s)
 		return (struct linecol){0, 0};
-	const struct line_index *l = line_index(d, loc.src);
+	const struct line_index *l = line_index(d, s);
 	size_t lo = 0, hi = l->n;   /* the last line starting at or before off */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -734,6 +757,7 @@ struct linecol diag_linecol(struct diag *d, struct loc loc)
 static void report(struct diag *d, struct loc loc, bool error,
                    const char *fmt, va_list ap)
 {
+	const struct src *s = loc_src(loc);
 	if (error || d->n == 0) {
 		if (d->n == d->cap) {
 			d->cap = d->cap ? d->cap * 2 : 16;
@@ -742,7 +766,7 @@ static void report(struct diag *d, struct loc loc, bool error,
 				out_of_memory();
 		}
 		d->v[d->n] = (struct diag_group){
-			.file = loc.src ? loc.src->index + 1 : 0,
+			.file = s ? s->index + 1 : 0,
 			.off = loc.off,
 			.seq = d->n,
 		};
@@ -752,9 +776,9 @@ static void report(struct diag *d, struct loc loc, bool error,
 	char head[1024];
 	if (d->color)
 		buf_puts(o, "\033[1m");
-	if (loc.src) {
+	if (s) {
 		struct linecol lc = diag_linecol(d, loc);
-		snprintf(head, sizeof head, "%s:%u:%u: ", loc.src->path, lc.line, lc.col);
+		snprintf(head, sizeof head, "%s:%u:%u: ", s->path, lc.line, lc.col);
 		buf_puts(o, head);
 	} else {
 		buf_puts(o, "ipcgen: ");
@@ -773,7 +797,7 @@ static void report(struct diag *d, struct loc loc, bool error,
 		o->len += (size_t)n;
 	}
 	buf_puts(o, d->color ? "\033[0m\n" : "\n");
-	if (loc.src)
+	if (s)
 		show_line(o, d->color, loc);
 }
 
