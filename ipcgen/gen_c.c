@@ -953,13 +953,28 @@ struct vref {
 	const char *name;
 };
 
-/* A scratch string, several alive at once (a value's expressions). */
+/* A scratch string, several alive at once (a value's expressions): f with
+ * its "%s" replaced by name, copied here a byte at a time (the strings are
+ * a few bytes; sfmt's set-up cost more). */
 static const char *vtext(const char *f, const char *name)
 {
 	static _Thread_local char s[8][320];
 	static _Thread_local unsigned next;
-	char *r = s[next++ % 8];
-	sfmt(r, sizeof s[0], f, name, name);
+	char *r = s[next++ % 8], *o = r, *end = r + sizeof s[0] - 1;
+	for (; *f && o < end; f++) {
+		if (f[0] != '%' || f[1] != 's') {
+			*o++ = *f;
+			continue;
+		}
+		for (const char *n = name; *n && o < end; n++)
+			*o++ = *n;
+		f++;    /* past the 's' */
+	}
+	if (o == end) {
+		fprintf(stderr, "ipcgen: internal error: vtext cannot make \"%.40s\" of '%.40s'\n", f, name);
+		abort();
+	}
+	*o = 0;
 	return r;
 }
 
