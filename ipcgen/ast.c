@@ -5,7 +5,6 @@
  * A method's doc comes from its first token ('call' or 'send'), so ast_kind
  * stashes it until ast_method picks it up.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +12,7 @@
 #include "parser.h"
 
 /* Where token t starts. */
-#define LOC(p, t) ((struct loc){(p)->src, (t)->off})
+#define LOC(p, t) ((struct loc){(p)->src->id, (t)->off})
 
 /* Appends item to a head/tail/n list. */
 #define APPEND(list, item)                                                     \
@@ -497,7 +496,7 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 		           "it only leaves a method number unused ('skip;')", found);
 	} else if (total && expected[TOK_SEMI] && has_prev &&
 	           (tok->kind == TOK_EOF || line_ends(p->src, pend, tok->off))) {
-		diag_error(p->diag, (struct loc){p->src, pend}, "expected ';' after '%.*s'",
+		diag_error(p->diag, (struct loc){p->src->id, pend}, "expected ';' after '%.*s'",
 		           prevlen, prev);
 	} else if (total && tok->kind == TOK_IDENT && keyword_meant(tok->text, expected, ntokens)) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; did you mean '%s'?", what, found,
@@ -622,11 +621,10 @@ struct part_job {
 	struct ns *ns;
 };
 
-static void *parse_part(void *arg)
+static void parse_part(void *arg)
 {
 	struct part_job *j = arg;
 	j->ns = parse_range(&j->arena, &j->diag, j->src, j->from, j->src->len, true);
-	return NULL;
 }
 
 struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
@@ -634,32 +632,31 @@ struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
 	size_t split = src->len >= PARTS_FROM && ipcgen_nthreads() > 1 ? find_split(src) : 0;
 	if (split) {
 		struct part_job j = {.src = src, .from = split, .arena = ARENA_LARGE};
-		pthread_t th;
-		if (pthread_create(&th, NULL, parse_part, &j) == 0) {
-			struct diag d1 = {0};
-			struct ns *ns = parse_range(a, &d1, src, 0, split, false);
-			pthread_join(th, NULL);
-			bool ok = ns && j.ns && !d1.errors && !j.diag.errors;
-			diag_discard(&d1);
-			diag_discard(&j.diag);
-			if (ok) {
-				/* The second part's declarations and uses follow the first's. */
-				struct decl **dt = &ns->decls;
-				while (*dt)
-					dt = &(*dt)->next;
-				*dt = j.ns->decls;
-				for (struct decl *x = j.ns->decls; x; x = x->next)
-					x->ns = ns;
-				struct use **ut = &ns->uses;
-				while (*ut)
-					ut = &(*ut)->next;
-				*ut = j.ns->uses;
-				arena_adopt(a, &j.arena);
-				return ns;
-			}
-			arena_free(&j.arena);
-			/* An error somewhere: parse it whole, to report it as one parse does. */
+		struct task t;
+		task_start(&t, parse_part, &j);
+		struct diag d1 = {0};
+		struct ns *ns = parse_range(a, &d1, src, 0, split, false);
+		task_join(&t);
+		bool ok = ns && j.ns && !d1.errors && !j.diag.errors;
+		diag_discard(&d1);
+		diag_discard(&j.diag);
+		if (ok) {
+			/* The second part's declarations and uses follow the first's. */
+			struct decl **dt = &ns->decls;
+			while (*dt)
+				dt = &(*dt)->next;
+			*dt = j.ns->decls;
+			for (struct decl *x = j.ns->decls; x; x = x->next)
+				x->ns = ns;
+			struct use **ut = &ns->uses;
+			while (*ut)
+				ut = &(*ut)->next;
+			*ut = j.ns->uses;
+			arena_adopt(a, &j.arena);
+			return ns;
 		}
+		arena_free(&j.arena);
+		/* An error somewhere: parse it whole, to report it as one parse does. */
 	}
 	return parse_range(a, d, src, 0, src->len, false);
 }

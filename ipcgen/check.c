@@ -16,14 +16,11 @@
  * check_unit, below, runs them; on a large unit the fingerprints are made
  * on a thread of their own while the C names are claimed.
  */
-#include <pthread.h>
-
 #include "checker.h"
 
-static void *fingerprints_thread(void *arg)
+static void fingerprints_task(void *arg)
 {
 	fingerprints(arg);
-	return NULL;
 }
 
 #define FP_THREAD_FROM 2000   /* methods: fewer, and a thread costs more than it saves */
@@ -78,24 +75,25 @@ bool check_unit(struct unit *u)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				check_interface(&c, d);
-	for (struct ns *ns = u->nss; ns; ns = ns->next)
+	for (struct ns *ns = u->nss; ns; ns = ns->next) {
 		name_decls(&c, ns);
+		name_contents(&c, ns);
+	}
 	/* The fingerprints need what came before, not the C names: on a large
 	 * unit they are made on a thread of their own while the names are
 	 * claimed, in an arena of their own (made for nothing if the names
 	 * clash). */
 	struct fp_job fp = {.u = u};
 	fp.strs.a = &fp.arena;
-	pthread_t fp_thread;
+	struct task fp_task;
 	bool fp_started = false;
 	if (u->diag.errors == before && ipcgen_nthreads() > 1 && count_methods(u) >= FP_THREAD_FROM) {
 		fp.arena = (struct arena)ARENA_LARGE;   /* a large unit: megabytes */
-		fp_started = pthread_create(&fp_thread, NULL, fingerprints_thread, &fp) == 0;
+		task_start(&fp_task, fingerprints_task, &fp);
+		fp_started = true;
 	}
 	size_t nnames, nwho;
 	count_claims(u, &nnames, &nwho);
-	if (nnames >= 4 * FP_THREAD_FROM && !c.tmp.head)   /* names only to claim: megabytes */
-		c.tmp = (struct arena)ARENA_LARGE;
 	claims_init(&c.claims, nnames, nwho);
 	claim_taken(&c);
 	for (struct ns *ns = u->nss; ns; ns = ns->next) {
@@ -105,9 +103,14 @@ bool check_unit(struct unit *u)
 	/* The thread beside the claims reads the parameters' C names, which
 	 * escape_locals may change. */
 	if (fp_started)
-		pthread_join(fp_thread, NULL);
-	if (u->diag.errors == before)
-		escape_locals(&c);
+		task_join(&fp_task);
+	/* What the beside hook started still reads the names: it is let end
+	 * before any changes. */
+	if (u->diag.errors == before && escape_locals(&c, false)) {
+		if (u->beside_wait)
+			u->beside_wait(u);
+		u->renamed = escape_locals(&c, true);
+	}
 	claims_free(&c.claims);
 	arena_free(&c.tmp);
 	dups_free(&c.names);

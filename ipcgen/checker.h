@@ -17,8 +17,8 @@ struct strpool {
 };
 
 /* Every global C name of the unit, in one open-addressing table (linear
- * probing, at most half full), presized from the declarations so that it
- * does not grow; and the claimants, who[0] unused. */
+ * probing, at most three quarters full), presized from the declarations so
+ * that it does not grow; and the claimants, who[0] unused. */
 struct claims {
 	struct claim_slot {
 		uint32_t hash;         /* the name's hash, high bits */
@@ -57,7 +57,7 @@ struct checker {
 	struct unit *u;
 	struct arena *a;
 	struct strpool strs;   /* C names and signatures the generator uses, in the unit's arena */
-	struct arena tmp;      /* names made only to be claimed; freed at the end */
+	struct arena tmp;      /* what the check makes only for itself; freed at the end */
 	struct strpool tmpnames;   /* over tmp */
 	struct diag *d;
 	struct claims claims;
@@ -84,11 +84,17 @@ struct checker {
 	} *suspects;
 	size_t nsuspects, capsuspects;
 #define CLAIM_BATCH 32
+/* The longest name a pending claim holds written out whole; a longer one
+ * (a protocol name of hundreds of bytes) is made in tmp. */
+#define CLAIM_TEXT 240
 	struct pending_claim {
-		const char *name;
+		const char *name;  /* with "_" and suffix sfx (cnames.c), if not 0 */
 		uint32_t len, who;
-		uint64_t hash;
-		uint8_t kind, what;
+		uint64_t hash;     /* of the whole name, */
+		const char *text;  /* which is this (buf, or name) */
+		uint32_t ntext;
+		uint8_t kind, what, sfx;
+		char buf[CLAIM_TEXT];
 	} pend[CLAIM_BATCH];   /* claims not made yet (claim) */
 	unsigned npend;
 };
@@ -140,9 +146,12 @@ void claims_free(struct claims *t);
 void claim_taken(struct checker *c);
 void count_claims(const struct unit *u, size_t *names, size_t *who);
 void name_decls(struct checker *c, struct ns *ns);
+void name_contents(struct checker *c, struct ns *ns);
 void claim_names(struct checker *c, struct ns *ns);
 void claims_flush(struct checker *c);
-void escape_locals(struct checker *c);
+/* Escapes further the parameters and vtable entries named like a global
+ * name (if apply); whether there is one. */
+bool escape_locals(struct checker *c, bool apply);
 const char *escape_more(struct strpool *p, const char *s);
 
 /* ---- identity.c: canonical forms and fingerprints ---------------------------- */

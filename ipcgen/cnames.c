@@ -331,25 +331,104 @@ struct claimant {
 	const char *x, *y;
 };
 
+/* x_y, with reserved shapes (a leading '_', a "__", a '_' at the end)
+ * rewritten; a new string of p.  x is always a C name made here, by
+ * c_unreserve or join (upper-cased or not), which has no such shape: only
+ * an empty x or y can make one, so only y is searched. */
+static inline char *join_n(struct strpool *p, const char *x, const char *y, size_t ny,
+                           bool search_y)
+{
+	size_t nx = strlen(x);
+	char *t = pool_alloc(p, nx + ny + 2);
+	memcpy(t, x, nx);
+	t[nx] = '_';
+	memcpy(t + nx + 1, y, ny);
+	t[nx + 1 + ny] = 0;
+	bool reserved = nx == 0 || x[nx - 1] == '_';
+	if (search_y) {
+		reserved = reserved || y[0] == '_' || y[ny - 1] == '_';
+		for (size_t i = 1; i < ny && !reserved; i++)
+			reserved = y[i] == '_' && y[i - 1] == '_';
+	}
+	return reserved ? c_unreserve(p, t, true) : t;
+}
+
+static char *join(struct strpool *p, const char *x, const char *y)
+{
+	return join_n(p, x, y, strlen(y), true);
+}
+
+/* join with a literal suffix, which has no reserved shape: neither
+ * measured nor searched. */
+#define join_lit(p, x, lit) join_n(p, x, "" lit, sizeof lit - 1, false)
+
+/* The suffixes the generated code appends to a declaration's C name
+ * (NAME_reply, NAME_ID): a name claimed with one is kept as the name it
+ * extends and the suffix's number, not written out, which for a large
+ * unit was megabytes of names made only to be compared. */
+enum claim_sfx {
+	SFX_NONE, SFX_STATUS_NAME, SFX_PUT, SFX_GET, SFX_PUT_WORDS, SFX_GET_WORDS, SFX_VALID,
+	SFX_NAME, SFX_IFACE, SFX_ID, SFX_ABI, SFX_INIT, SFX_HANDLE, SFX_DISPATCH, SFX_DESCRIBE,
+	SFX_PACK, SFX_REPLY, SFX_ASYNC_START, SFX_ASYNC_CB, SFX_ASYNC_WAIT, SFX_ASYNC_FINISH,
+};
+static const struct { char text[16]; uint8_t len; } sfx_text[] = {
+#define SFX(s) {s, sizeof s - 1}
+	[SFX_NONE] = SFX(""), [SFX_STATUS_NAME] = SFX("status_name"), [SFX_PUT] = SFX("put"),
+	[SFX_GET] = SFX("get"), [SFX_PUT_WORDS] = SFX("put_words"),
+	[SFX_GET_WORDS] = SFX("get_words"), [SFX_VALID] = SFX("valid"), [SFX_NAME] = SFX("name"),
+	[SFX_IFACE] = SFX("iface"), [SFX_ID] = SFX("ID"), [SFX_ABI] = SFX("ABI"),
+	[SFX_INIT] = SFX("init"), [SFX_HANDLE] = SFX("handle"), [SFX_DISPATCH] = SFX("dispatch"),
+	[SFX_DESCRIBE] = SFX("describe"), [SFX_PACK] = SFX("pack"), [SFX_REPLY] = SFX("reply"),
+	[SFX_ASYNC_START] = SFX("async_start"), [SFX_ASYNC_CB] = SFX("async_cb"),
+	[SFX_ASYNC_WAIT] = SFX("async_wait"), [SFX_ASYNC_FINISH] = SFX("async_finish"),
+#undef SFX
+};
+
 /* A global C name and who has claimed it.  Ordinary names and macros share
  * ord (a macro is also marked as one); tags have their own. */
 struct claim_entry {
-	const char *name;      /* NULL: an empty slot */
+	const char *name;      /* its first len bytes, then "_" and suffix sfx if not 0 */
 	uint32_t len;
 	uint32_t ord, tag;     /* claimants, indices into who[]; 0: none */
 	uint8_t ord_what, tag_what;   /* enum claim_what */
 	bool macro;            /* ord claimed it as a macro */
+	uint8_t sfx;           /* enum claim_sfx */
 };
 
-/* Room for about n names and nwho claimants, without growing. */
+/* The whole name of name[0..len) with suffix sfx, in buf (CLAIM_TEXT
+ * bytes) if it fits, else in a; its length in *n. */
+static const char *claim_text_of(struct arena *a, char *buf, const char *name, size_t len,
+                                 unsigned sfx, size_t *n)
+{
+	*n = len;
+	if (!sfx)
+		return name;
+	*n = len + 1 + sfx_text[sfx].len;
+	char *t = *n < CLAIM_TEXT ? buf : arena_alloc(a, *n + 1);
+	memcpy(t, name, len);
+	t[len] = '_';
+	memcpy(t + len + 1, sfx_text[sfx].text, sizeof sfx_text[sfx].text);   /* its 0 too */
+	return t;
+}
+
+/* Whether entry e is the name s of n bytes. */
+static inline bool entry_is(const struct claim_entry *e, const char *s, size_t n)
+{
+	if (!e->sfx)
+		return e->len == n && memcmp(e->name, s, n) == 0;
+	size_t k = sfx_text[e->sfx].len;
+	return e->len + 1 + k == n && memcmp(e->name, s, e->len) == 0 && s[e->len] == '_' &&
+	       memcmp(s + e->len + 1, sfx_text[e->sfx].text, k) == 0;
+}
+
 /* Room for about n names and nwho claimants, without growing.  The slots
- * (8 bytes each, a megabyte for 60000 names) are all that a lookup touches
+ * (8 bytes each, 2 MiB for 200,000 names) are all that a lookup touches
  * but for a name that is there already: they stay in the cache, where a
  * table of whole entries did not. */
 void claims_init(struct claims *t, size_t n, size_t nwho)
 {
 	t->cap = 64;
-	while (t->cap < 2 * n)
+	while (3 * t->cap < 4 * n)
 		t->cap *= 2;
 	t->slot = table_alloc(t->cap * sizeof *t->slot);
 	t->capv = n + 1;
@@ -373,36 +452,39 @@ static inline size_t claims_slot(const struct claims *t, const char *name, size_
 {
 	size_t mask = t->cap - 1, i = (size_t)h & mask;
 	uint32_t hi = (uint32_t)(h >> 32);
-	for (; t->slot[i].entry; i = (i + 1) & mask) {
-		const struct claim_entry *e = &t->v[t->slot[i].entry - 1];
-		if (t->slot[i].hash == hi && e->len == len && memcmp(e->name, name, len) == 0)
+	for (; t->slot[i].entry; i = (i + 1) & mask)
+		if (t->slot[i].hash == hi && entry_is(&t->v[t->slot[i].entry - 1], name, len))
 			break;
-	}
 	return i;
 }
 
-/* The entry of name, a new one (unclaimed) if it has none.  name must live
- * as long as the table. */
-static inline struct claim_entry *claims_find(struct claims *t, const char *name, size_t len,
-                                              uint64_t h)
+/* The entry of name (len bytes of text, its whole name with suffix sfx),
+ * a new one (unclaimed) if it has none; text is the whole name, of n
+ * bytes, h its hash.  name must live as long as the table. */
+static inline struct claim_entry *claims_find(struct claims *t, struct arena *a,
+                                              const char *name, size_t len, unsigned sfx,
+                                              const char *text, size_t n, uint64_t h)
 {
-	size_t i = claims_slot(t, name, len, h);
+	size_t i = claims_slot(t, text, n, h);
 	if (t->slot[i].entry)
 		return &t->v[t->slot[i].entry - 1];
-	if ((t->n + 1) * 2 > t->cap) {   /* the estimate fell short: grow */
+	if (4 * (t->n + 1) > 3 * t->cap) {   /* the estimate fell short: grow */
 		struct claims old = *t;
 		t->cap *= 2;
 		t->slot = table_alloc(t->cap * sizeof *t->slot);
 		for (size_t k = 0; k < t->n; k++) {
 			const struct claim_entry *e = &t->v[k];
-			uint64_t hk = XXH3_64bits(e->name, e->len);
+			char buf[CLAIM_TEXT];
+			size_t nk;
+			const char *tk = claim_text_of(a, buf, e->name, e->len, e->sfx, &nk);
+			uint64_t hk = XXH3_64bits(tk, nk);
 			size_t j = (size_t)hk & (t->cap - 1);
 			while (t->slot[j].entry)
 				j = (j + 1) & (t->cap - 1);
 			t->slot[j] = (struct claim_slot){(uint32_t)(hk >> 32), (uint32_t)k + 1};
 		}
 		table_free(old.slot, old.cap * sizeof *old.slot);
-		i = claims_slot(t, name, len, h);
+		i = claims_slot(t, text, n, h);
 	}
 	if (t->n == t->capv) {
 		struct claim_entry *v = table_alloc(2 * t->capv * sizeof *v);
@@ -411,7 +493,7 @@ static inline struct claim_entry *claims_find(struct claims *t, const char *name
 		t->v = v;
 		t->capv *= 2;
 	}
-	t->v[t->n] = (struct claim_entry){.name = name, .len = (uint32_t)len};
+	t->v[t->n] = (struct claim_entry){.name = name, .len = (uint32_t)len, .sfx = (uint8_t)sfx};
 	t->slot[i] = (struct claim_slot){(uint32_t)(h >> 32), (uint32_t)++t->n};
 	return &t->v[t->n - 1];
 }
@@ -444,13 +526,16 @@ static const char *claim_text(struct checker *c, enum claim_what what, const str
 	                             : decl;
 }
 
-/* Claims a global C name for claimant who, as what; name must live until
- * the end of the check.  The descriptions are only made for a clash. */
-/* Claims name for claimant who now (see claim). */
-static void claim_now(struct checker *c, enum cname_kind kind, const char *name, size_t len,
-                      uint64_t h, uint32_t who, enum claim_what what)
+/* Claims a pending name for its claimant now (see claim).  The
+ * descriptions are only made for a clash. */
+static void claim_now(struct checker *c, const struct pending_claim *p)
 {
-	struct claim_entry *e = claims_find(&c->claims, name, len, h);
+	enum cname_kind kind = (enum cname_kind)p->kind;
+	enum claim_what what = (enum claim_what)p->what;
+	uint32_t who = p->who;
+	const char *name = p->text;
+	struct claim_entry *e = claims_find(&c->claims, &c->tmp, p->name, p->len, p->sfx, name,
+	                                    p->ntext, p->hash);
 	uint32_t old;
 	enum claim_what old_what;
 	if (kind == CN_TAG) {
@@ -505,59 +590,46 @@ static void claim_now(struct checker *c, enum cname_kind kind, const char *name,
  * overlaps the misses instead of waiting on each in turn. */
 void claims_flush(struct checker *c)
 {
-	for (unsigned k = 0; k < c->npend; k++) {
-		const struct pending_claim *p = &c->pend[k];
-		claim_now(c, (enum cname_kind)p->kind, p->name, p->len, p->hash, p->who,
-		          (enum claim_what)p->what);
-	}
+	for (unsigned k = 0; k < c->npend; k++)
+		claim_now(c, &c->pend[k]);
 	c->npend = 0;
 }
 
-/* Claims the global C name name for claimant who: a clash with another
- * claimant's name is reported (once per declaration).  Claims are made in
- * order, a batch at a time; claims_flush ends the batch. */
-static void claim(struct checker *c, enum cname_kind kind, const char *name,
-                  uint32_t who, enum claim_what what)
+/* Claims the global C name name, followed by "_" and suffix sfx if sfx is
+ * not SFX_NONE, for claimant who: a clash with another claimant's name is
+ * reported (once per declaration).  name must live until the end of the
+ * check.  Claims are made in order, a batch at a time; claims_flush ends
+ * the batch. */
+static void claim_sfx(struct checker *c, enum cname_kind kind, const char *name,
+                      enum claim_sfx sfx, uint32_t who, enum claim_what what)
 {
-	size_t len = strlen(name);
-	uint64_t h = XXH3_64bits(name, len);
-	__builtin_prefetch(&c->claims.slot[(size_t)h & (c->claims.cap - 1)]);
-	c->pend[c->npend++] = (struct pending_claim){name, (uint32_t)len, who, h,
-	                                             (uint8_t)kind, (uint8_t)what};
+	size_t len = strlen(name), n;
+	if (len == 0 || name[len - 1] == '_') {   /* a shape join must rewrite (never so far) */
+		name = join_n(&c->tmpnames, name, sfx_text[sfx].text, sfx_text[sfx].len, false);
+		len = strlen(name);
+		sfx = SFX_NONE;
+	}
+	struct pending_claim *p = &c->pend[c->npend++];
+	p->text = claim_text_of(&c->tmp, p->buf, name, len, sfx, &n);
+	p->hash = XXH3_64bits(p->text, n);
+	__builtin_prefetch(&c->claims.slot[(size_t)p->hash & (c->claims.cap - 1)]);
+	p->name = name;
+	p->len = (uint32_t)len;
+	p->ntext = (uint32_t)n;
+	p->who = who;
+	p->kind = (uint8_t)kind;
+	p->what = (uint8_t)what;
+	p->sfx = (uint8_t)sfx;
 	if (c->npend == CLAIM_BATCH)
 		claims_flush(c);
 }
 
-/* x_y, with reserved shapes (a leading '_', a "__", a '_' at the end)
- * rewritten; a new string of p.  x is always a C name made here, by
- * c_unreserve or join (upper-cased or not), which has no such shape: only
- * an empty x or y can make one, so only y is searched. */
-static inline char *join_n(struct strpool *p, const char *x, const char *y, size_t ny,
-                           bool search_y)
+static void claim(struct checker *c, enum cname_kind kind, const char *name,
+                  uint32_t who, enum claim_what what)
 {
-	size_t nx = strlen(x);
-	char *t = pool_alloc(p, nx + ny + 2);
-	memcpy(t, x, nx);
-	t[nx] = '_';
-	memcpy(t + nx + 1, y, ny);
-	t[nx + 1 + ny] = 0;
-	bool reserved = nx == 0 || x[nx - 1] == '_';
-	if (search_y) {
-		reserved = reserved || y[0] == '_' || y[ny - 1] == '_';
-		for (size_t i = 1; i < ny && !reserved; i++)
-			reserved = y[i] == '_' && y[i - 1] == '_';
-	}
-	return reserved ? c_unreserve(p, t, true) : t;
+	claim_sfx(c, kind, name, SFX_NONE, who, what);
 }
 
-static char *join(struct strpool *p, const char *x, const char *y)
-{
-	return join_n(p, x, y, strlen(y), true);
-}
-
-/* join with a literal suffix, which has no reserved shape: neither
- * measured nor searched. */
-#define join_lit(p, x, lit) join_n(p, x, "" lit, sizeof lit - 1, false)
 
 /* ---- claiming the unit's C names ---------------------------------------------- */
 
@@ -566,10 +638,11 @@ void claim_taken(struct checker *c)
 	uint32_t who = claimant(c, (struct loc){0}, taken_owner, NULL, NULL);
 	for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++) {
 		size_t len = strlen(c_taken[i]);
-		struct claim_entry *e = claims_find(&c->claims, c_taken[i], len, XXH3_64bits(c_taken[i], len));
+		struct claim_entry *e = claims_find(&c->claims, &c->tmp, c_taken[i], len, SFX_NONE,
+		                                    c_taken[i], len, XXH3_64bits(c_taken[i], len));
 		if (e->ord)
 			continue;
-		*e = (struct claim_entry){e->name, e->len, who, who, W_TAKEN, W_TAKEN, true};
+		*e = (struct claim_entry){e->name, e->len, who, who, W_TAKEN, W_TAKEN, true, SFX_NONE};
 	}
 }
 
@@ -613,11 +686,38 @@ void name_decls(struct checker *c, struct ns *ns)
 			d->cname = join(&c->strs, ns->cname, d->name);
 }
 
-/* The C names of everything in ns.  Those the generator uses are made in
- * the unit's arena; those only claimed here, in c->tmp. */
+/* The C names the generator uses of everything declared in ns, after
+ * name_decls: made before the claims, so that a thread may generate from
+ * them meanwhile (the unit's beside hook). */
+void name_contents(struct checker *c, struct ns *ns)
+{
+	struct strpool *a = &c->strs;
+	for (struct decl *d = ns->decls; d; d = d->next) {
+		if (d->dup)
+			continue;
+		if (d->kind == D_ERROR) {
+			d->CNAME = upper(join(a, join_lit(&c->tmpnames, ns->cname, "err"), d->name));
+			continue;
+		}
+		d->CNAME = c_upper(a, d->cname);
+		if (d->kind == D_BITS || d->kind == D_ENUM) {
+			d->cdec = join_lit(a, d->cname, "dec");
+			for (struct member *m = d->members; m; m = m->next)
+				m->cname = upper(join(a, d->cname, m->name));
+		} else if (d->kind == D_IFACE) {
+			for (struct method *m = d->methods; m; m = m->next) {
+				m->cfunc = join(a, d->cname, m->name);
+				m->clabel = c_upper(a, m->cfunc);
+			}
+		}
+	}
+}
+
+/* Claims every global C name of ns, those the generator uses (made by
+ * name_decls and name_contents) and those it makes by a suffix
+ * (NAME_reply), claimed as the name and the suffix, not written out. */
 void claim_names(struct checker *c, struct ns *ns)
 {
-	struct strpool *a = &c->strs, *tmp = &c->tmpnames;
 	/* IPC_ and ipc_ are the transport's; IPCGEN_ begins every include
 	 * guard, IPCGEN_NS_H, which a namespace 'ipcgen' could make. */
 	static const struct { const char *prefix, *what; } reserved[] = {
@@ -640,82 +740,72 @@ void claim_names(struct checker *c, struct ns *ns)
 	}
 	uint32_t who = claimant(c, ns->loc, ns, ns->name, NULL);
 	claim(c, CN_MACRO, arena_printf(&c->tmp, "IPCGEN_%s_H", ns->CNAME), who, W_GUARD);
-	claim(c, CN_ORDINARY, join_lit(tmp, ns->cname, "status_name"), who, W_STATUS);
+	claim_sfx(c, CN_ORDINARY, ns->cname, SFX_STATUS_NAME, who, W_STATUS);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
 			continue;
 		who = claimant(c, d->loc, d, ns->name, d->name);
 		if (d->kind == D_ERROR) {
-			d->CNAME = upper(join(a, join_lit(tmp, ns->cname, "err"), d->name));
 			claim(c, CN_MACRO, d->CNAME, who, W_ERROR);
 			continue;
 		}
-		d->CNAME = c_upper(a, d->cname);
 		if (d->kind == D_CONST) {
 			claim(c, CN_MACRO, d->CNAME, who, W_CONST);
 			continue;
 		}
 		if (d->kind == D_STRUCT) {
 			claim(c, CN_TAG, d->cname, who, W_STRUCT);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "put"), who, W_STRUCT_PUT);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get"), who, W_STRUCT_GET);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "put_words"), who, W_STRUCT_PUTW);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get_words"), who, W_STRUCT_GETW);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_PUT, who, W_STRUCT_PUT);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_STRUCT_GET);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_PUT_WORDS, who, W_STRUCT_PUTW);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET_WORDS, who, W_STRUCT_GETW);
 			continue;
 		}
 		if (d->kind == D_BITS) {
-			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_ORDINARY, d->cname, who, W_BITS);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_BITS_VALID);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_VALID, who, W_BITS_VALID);
 			claim(c, CN_ORDINARY, d->cdec, who, W_BITS_DEC);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get"), who, W_BITS_GET);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_BITS_GET);
 			const char *q = qualified(c->a, d);
-			for (struct member *m = d->members; m; m = m->next) {
-				m->cname = upper(join(a, d->cname, m->name));
+			for (struct member *m = d->members; m; m = m->next)
 				if (!m->dup)
 					claim(c, CN_MACRO, m->cname, claimant(c, m->loc, m, q, m->name), W_BIT);
-			}
 			continue;
 		}
 		if (d->kind == D_ENUM) {
-			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_TAG, d->cname, who, W_ENUM);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "valid"), who, W_ENUM_VALID);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_VALID, who, W_ENUM_VALID);
 			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_DEC);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "name"), who, W_ENUM_NAME);
-			claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "get"), who, W_ENUM_GET);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_NAME, who, W_ENUM_NAME);
+			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_ENUM_GET);
 			const char *q = qualified(c->a, d);
-			for (struct member *m = d->members; m; m = m->next) {
-				m->cname = upper(join(a, d->cname, m->name));
+			for (struct member *m = d->members; m; m = m->next)
 				if (!m->dup)
 					claim(c, CN_ORDINARY, m->cname, claimant(c, m->loc, m, q, m->name), W_MEMBER);
-			}
 			continue;
 		}
 		claim(c, CN_TAG, d->cname, who, W_IFACE);
-		claim(c, CN_TAG, join_lit(tmp, d->cname, "iface"), who, W_VTABLE);
-		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ID"), who, W_ID);
-		claim(c, CN_MACRO, join_lit(tmp, d->CNAME, "ABI"), who, W_ABI);
-		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "init"), who, W_INIT);
-		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "handle"), who, W_HANDLE);
-		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "dispatch"), who, W_DISPATCH);
-		claim(c, CN_ORDINARY, join_lit(tmp, d->cname, "describe"), who, W_DESCRIBE);
+		claim_sfx(c, CN_TAG, d->cname, SFX_IFACE, who, W_VTABLE);
+		claim_sfx(c, CN_MACRO, d->CNAME, SFX_ID, who, W_ID);
+		claim_sfx(c, CN_MACRO, d->CNAME, SFX_ABI, who, W_ABI);
+		claim_sfx(c, CN_ORDINARY, d->cname, SFX_INIT, who, W_INIT);
+		claim_sfx(c, CN_ORDINARY, d->cname, SFX_HANDLE, who, W_HANDLE);
+		claim_sfx(c, CN_ORDINARY, d->cname, SFX_DISPATCH, who, W_DISPATCH);
+		claim_sfx(c, CN_ORDINARY, d->cname, SFX_DESCRIBE, who, W_DESCRIBE);
 		const char *q = qualified(c->a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
-			m->cfunc = join(a, d->cname, m->name);
-			m->clabel = c_upper(a, m->cfunc);
 			if (m->dup)
 				continue;
 			uint32_t mwho = claimant(c, m->loc, m, q, m->name);
 			claim(c, CN_ORDINARY, m->cfunc, mwho, W_METHOD);
 			claim(c, CN_MACRO, m->clabel, mwho, W_LABEL);
-			claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "pack"), mwho, W_PACK);
+			claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_PACK, mwho, W_PACK);
 			if (m->kind == M_CALL) {
-				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "reply"), mwho, W_REPLY);
-				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_start"), mwho, W_START);
-				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_cb"), mwho, W_ASYNC);
-				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_wait"), mwho, W_WAIT);
-				claim(c, CN_ORDINARY, join_lit(tmp, m->cfunc, "async_finish"), mwho, W_FINISH);
+				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_REPLY, mwho, W_REPLY);
+				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_START, mwho, W_START);
+				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_CB, mwho, W_ASYNC);
+				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_WAIT, mwho, W_WAIT);
+				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_FINISH, mwho, W_FINISH);
 			}
 		}
 	}
@@ -791,26 +881,34 @@ static bool field_taken(const struct decl *i, const struct method *m, const char
 	return part_named(i, name);
 }
 
-void escape_locals(struct checker *c)
+bool escape_locals(struct checker *c, bool apply)
 {
+	bool escaped = false;
 	for (size_t k = 0; k < c->nsuspects; k++) {
 		struct decl *i = c->suspects[k].i;
 		struct method *m = c->suspects[k].m;
 		struct param *p = c->suspects[k].p;
 		const char *name;
 		if (p && !local_fits(c, m, p, p->cname)) {
+			if (!apply)
+				return true;
 			name = p->cname;
 			do
 				name = escape_more(&c->strs, name);
 			while (!local_fits(c, m, p, name));
 			p->cname = name;
 			m->cparams = NULL;   /* made with the old name: made again */
+			escaped = true;
 		} else if (!p && global_name(c, m->field, true)) {
+			if (!apply)
+				return true;
 			name = m->field;
 			do
 				name = escape_more(&c->strs, name);
 			while (global_name(c, name, true) || field_taken(i, m, name));
 			m->field = name;
+			escaped = true;
 		}
 	}
+	return escaped;
 }

@@ -25,8 +25,8 @@
 
 static const char *where(struct arena *a, struct diag *lines, struct loc loc)
 {
-	const char *p = strrchr(loc.src->path, '/');
-	return arena_printf(a, "%s:%u", p ? p + 1 : loc.src->path, diag_linecol(lines, loc).line);
+	const char *path = loc_src(loc)->path, *p = strrchr(path, '/');
+	return arena_printf(a, "%s:%u", p ? p + 1 : path, diag_linecol(lines, loc).line);
 }
 
 /* The parents of d as the lock has them: "ns::a,ns::b", or "-". */

@@ -569,6 +569,8 @@ static void cond_place(struct conds *c)
 /* Scratch text for a condition, kept from one call to the next (freed by
  * gen_client and gen_server). */
 static _Thread_local struct buf cond_text;
+/* A client call's arguments as it passes them on (gen_client_call). */
+static _Thread_local struct buf args_in, args_out;
 
 /* ---- NS_client.c ---------------------------------------------------------------- */
 
@@ -951,13 +953,28 @@ struct vref {
 	const char *name;
 };
 
-/* A scratch string, several alive at once (a value's expressions). */
+/* A scratch string, several alive at once (a value's expressions): f with
+ * its "%s" replaced by name, copied here a byte at a time (the strings are
+ * a few bytes; sfmt's set-up cost more). */
 static const char *vtext(const char *f, const char *name)
 {
 	static _Thread_local char s[8][320];
 	static _Thread_local unsigned next;
-	char *r = s[next++ % 8];
-	sfmt(r, sizeof s[0], f, name, name);
+	char *r = s[next++ % 8], *o = r, *end = r + sizeof s[0] - 1;
+	for (; *f && o < end; f++) {
+		if (f[0] != '%' || f[1] != 's') {
+			*o++ = *f;
+			continue;
+		}
+		for (const char *n = name; *n && o < end; n++)
+			*o++ = *n;
+		f++;    /* past the 's' */
+	}
+	if (o == end) {
+		fprintf(stderr, "ipcgen: internal error: vtext cannot make \"%.40s\" of '%.40s'\n", f, name);
+		abort();
+	}
+	*o = 0;
 	return r;
 }
 
@@ -1607,26 +1624,26 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		buf_puts(b, "\t}\n");
 	}
 	/* the arguments it passes on, made once: pack's thrice, finish's twice */
-	struct buf in = {0}, out = {0};
-	put_general_in_args(&in, m);
+	struct buf *in = &args_in, *out = &args_out;
+	in->len = out->len = 0;
+	put_general_in_args(in, m);
 	fmt(b, "\tif ((st = %s_pack(&m", m->cfunc);
-	buf_putn(b, in.data, in.len);
+	buf_putn(b, in->data, in->len);
 	buf_puts(b, ")) != 0)\n\t\treturn st;\n");
 	if (m->kind == M_SEND) {
 		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
-		buf_free(&in);
 		return;
 	}
-	put_general_out_args(&out, m);
+	put_general_out_args(out, m);
 	fmt(b, "\tst = ipc_call(ep, &m);\n\treturn %s_async_finish(st, &m", m->cfunc);
-	buf_putn(b, out.data, out.len);
+	buf_putn(b, out->data, out->len);
 	buf_puts(b, ");\n}\n\n");
 
 	/* the split form: _async_start and _async_cb pack and start */
 	for (enum split k = SPLIT_START; k <= SPLIT_ASYNC; k++) {
 		put_split_proto(b, m, k);
 		fmt(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n\tif ((st = %s_pack(&m", m->cfunc);
-		buf_putn(b, in.data, in.len);
+		buf_putn(b, in->data, in->len);
 		buf_puts(b, ")) != 0) {\n\t\tif (call)\n\t\t\t*call = IPC_CALL_NONE;\n\t\treturn st;\n\t}\n");
 		buf_puts(b, k == SPLIT_START ? "\treturn ipc_call_start(ep, &m, timeout_ms, call);\n}\n\n"
 		                             : "\treturn ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);\n}\n\n");
@@ -1639,10 +1656,8 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		buf_puts(b, "\t\treturn IPC_EINVAL;\n\t}\n");
 	fmt(b, "\tif ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)\n\t\treturn st;\n"
 	       "\treturn %s_async_finish(st, &m", m->cfunc);
-	buf_putn(b, out.data, out.len);
+	buf_putn(b, out->data, out->len);
 	buf_puts(b, ");\n}\n\n");
-	buf_free(&in);
-	buf_free(&out);
 
 	/* _async_finish: the reply validated exactly, its capabilities the caller's on success only */
 	put_split_proto(b, m, SPLIT_FINISH);
@@ -1872,6 +1887,20 @@ static void put_olist_point(struct buf *b, const char *ind, const struct param *
  * decoded into locals (a0, ...) exactly, the implementation called, its
  * results (r0, ...) encoded; an invalid result is its fault (IPC_EFAULT).
  */
+/* "a0", "r12", "la3": a server's local for its n-th parameter or result,
+ * or one that goes with it (prefix, at most 3 letters), in name. */
+static const char *local_name(char name[static 16], const char *prefix, unsigned n)
+{
+	char digits[10], *t = digits + sizeof digits, *o = name;
+	do *--t = (char)('0' + n % 10); while (n /= 10);
+	while (*prefix)
+		*o++ = *prefix++;
+	while (t < digits + sizeof digits)
+		*o++ = *t++;
+	*o = 0;
+	return name;
+}
+
 static void gen_server_case(struct buf *b, const struct method *m)
 {
 	buf_spill(b);
@@ -1881,7 +1910,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	fmt(b, "\tcase %s: {\n", m->clabel);
 	unsigned n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		sfmt(name, sizeof name, "a%u", n);
+		local_name(name, "a", n);
 		if (is_olist(p)) {   /* in the message's words or a region's, its elements in a region */
 			put_olist_local(b, p, name);
 			fmt(b, "\t\tsize_t la%u = 0;\n\t\tbool oa%u = false;\n", n, n);
@@ -1903,7 +1932,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	}
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
-		sfmt(name, sizeof name, "r%u", n);
+		local_name(name, "r", n);
 		if (is_olist(p))   /* the implementation writes into a region, zeroed */
 			put_olist_local(b, p, name);
 		else if (p->ool)   /* the implementation writes into a region, zeroed */
@@ -1969,7 +1998,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->params; p; p = p->next, n++)
 			if (is_olist(p)) {
 				buf_puts(b, sep);
-				sfmt(name, sizeof name, "a%u", n);
+				local_name(name, "a", n);
 				put_olist_alloc(b, p, name);
 				buf_puts(b, " != 0");
 				sep = " ||\n\t\t    ";
@@ -1981,18 +2010,18 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		n = 0;
 		for (const struct param *p = m->params; p; p = p->next, n++)
 			if (is_olist(p)) {
-				sfmt(name, sizeof name, "a%u", n);
+				local_name(name, "a", n);
 				put_olist_point(b, "\t\t", p, name);
 			}
 	}
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		sfmt(name, sizeof name, "a%u", n);
+		local_name(name, "a", n);
 		struct vref r = {VF_LOCAL, name};
 		if (is_olist(p)) {   /* its words now, or its region below */
 			char at[2][24];
-			sfmt(at[0], sizeof at[0], "la%u", n);
-			sfmt(at[1], sizeof at[1], "oa%u", n);
+			local_name(at[0], "la", n);
+			local_name(at[1], "oa", n);
 			put_olist_dec(b, "\t\t", p, olist_fn(m, false, 'a', n), oval_args(&p->type, name, true, true),
 			              "in", at[0], at[1]);
 			continue;
@@ -2059,7 +2088,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->results; p; p = p->next, n++) {
 			if (is_olist(p)) {
 				buf_puts(b, " &&\n\t\t     ");
-				sfmt(name, sizeof name, "r%u", n);
+				local_name(name, "r", n);
 				put_olist_alloc(b, p, name);
 				buf_puts(b, " == 0");
 			} else if (p->ool) {
@@ -2075,7 +2104,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		n = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++)
 			if (is_olist(p)) {
-				sfmt(name, sizeof name, "r%u", n);
+				local_name(name, "r", n);
 				put_olist_point(b, "\t\t", p, name);
 			} else if (p->ool)
 				fmt(b, p->type.kind == TY_STRING ? "\t\tr%u = (char *)mr%u.addr;\n"
@@ -2087,10 +2116,10 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		for (const struct param *p = m->params; p; p = p->next, n++) {
 			if (!p->ool)
 				continue;
-			sfmt(name, sizeof name, "a%u", n);
+			local_name(name, "a", n);
 			if (is_olist(p)) {
 				char len[24];
-				sfmt(len, sizeof len, "la%u", n);
+				local_name(len, "la", n);
 				fmt(b, "\t\tif (oa%u) {\n", n);
 				put_olist_region(b, "\t\t\t", olist_fn(m, false, 'a', n),
 				                 oval_args(&p->type, name, true, true), "in->cap[oi++]", len);
@@ -2133,7 +2162,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	put_server_cap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->params; p; p = p->next, n++) {
-		sfmt(name, sizeof name, "a%u", n);
+		local_name(name, "a", n);
 		if (is_olist(p))   /* pointers into its region */
 			buf_puts(b, oval_args(&p->type, name, false, true));
 		else
@@ -2142,7 +2171,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	put_server_outcap_args(b, m);
 	n = 0;
 	for (const struct param *p = m->results; p; p = p->next, n++) {
-		sfmt(name, sizeof name, "r%u", n);
+		local_name(name, "r", n);
 		if (is_olist(p))
 			buf_puts(b, oval_args(&p->type, name, true, true));
 		else
@@ -2161,7 +2190,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		n = 0;
 		unsigned j = 0;
 		for (const struct param *p = m->results; p; p = p->next, n++) {
-			sfmt(name, sizeof name, "r%u", n);
+			local_name(name, "r", n);
 			struct vref r = {VF_LOCAL, name};
 			char ool[24];
 			sfmt(ool, sizeof ool, "oor[%u]", j);
@@ -2277,6 +2306,8 @@ static void gen_client(struct buf *b, const struct ns *ns)
 		    i->cname, i->CNAME, i->CNAME);
 	}
 	buf_free(&cond_text);
+	buf_free(&args_in);
+	buf_free(&args_out);
 }
 
 /* ---- NS_server.c ---------------------------------------------------------------- */

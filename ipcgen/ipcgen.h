@@ -53,6 +53,21 @@ extern int ipcgen_threads;
 /* What that comes to: at least 1. */
 unsigned ipcgen_nthreads(void);
 
+/* A task run beside its caller, by a helper thread (helpers.c). */
+struct task {
+	void (*fn)(void *);
+	void *arg;
+	int state;
+	struct task *next;
+};
+/* Starts the helpers if not yet (one less than ipcgen_nthreads, 3 at
+ * most; from the main thread); how many there are. */
+unsigned helpers_start(void);
+/* Hands fn(arg) to a helper; task_join waits for it to be done, or runs it
+ * itself if no helper has taken it yet.  t lives until task_join. */
+void task_start(struct task *t, void (*fn)(void *), void *arg);
+void task_join(struct task *t);
+
 uint32_t fnv1a32(const char *s, size_t n);
 /* The edit distance of a and b, for "did you mean"; 99 past 32 bytes. */
 unsigned edit_distance(const char *a, const char *b);
@@ -115,15 +130,22 @@ char *sfmt(char *dst, size_t size, const char *f, ...)
 struct src {
 	const char *path;     /* as named on the command line or found by use */
 	unsigned index;       /* load order: diagnostics are sorted by it */
+	uint32_t id;          /* what a struct loc calls it (src_register) */
 	const char *text;
 	size_t len;
 };
 
-/* A position: the line and column are worked out only for a diagnostic. */
+/* A position: the line and column are worked out only for a diagnostic.
+ * Eight bytes: the syntax tree holds several a parameter. */
 struct loc {
-	const struct src *src;
+	uint32_t src;         /* the source's id (src_register), 0: none */
 	uint32_t off;         /* byte offset of the position */
 };
+/* Gives s its id, for the positions in it; loc_src is s again for one of
+ * them (NULL for none).  Sources are registered by one thread, before any
+ * other reads a position. */
+void src_register(struct src *s);
+const struct src *loc_src(struct loc loc);
 struct linecol {
 	uint32_t line, col;   /* 1-based; col counts bytes */
 };
@@ -451,12 +473,18 @@ struct unit {                 /* a compilation */
 	size_t nincdirs;
 	unsigned max_words, max_caps;   /* the transport's limits */
 	unsigned nsrcs;       /* files read so far */
-	/* If set, check_unit calls it once names and types are resolved and the
-	 * C names of namespaces and declarations made, with an arena for what
-	 * it makes; on a large unit on another thread, beside the C-name
-	 * claims, so it must only read the AST but for fields nothing else
-	 * touches (gen_c_prepare's).  Its work is wasted if the claims clash. */
+	/* If set, check_unit calls it once names and types are resolved, the
+	 * C names the generator uses made and the fingerprints too, with an
+	 * arena for what it makes; on a large unit on another thread, beside
+	 * the C-name claims, so it must only read the AST but for fields
+	 * nothing else touches (gen_c_prepare's).  What it makes is good only
+	 * if the check ends without an error, and renamed is false. */
 	void (*beside)(struct unit *u, struct arena *a);
+	/* If set, waits for what beside started beyond its return: called
+	 * before the check changes a C name. */
+	void (*beside_wait)(struct unit *u);
+	void *beside_arg;     /* for beside and beside_wait */
+	bool renamed;         /* the check escaped a parameter or vtable entry further */
 };
 
 /* Reads, lexes and parses path and, recursively, what it uses. */
@@ -523,6 +551,8 @@ struct writer;
 struct writer *writer_open(const char *path);
 void writer_put(struct writer *w, const char *p, size_t n);
 bool writer_close(struct writer *w);
+/* Ends w leaving the file as it was: nothing is renamed over it. */
+void writer_discard(struct writer *w);
 /* Makes b spill into w (see buf_spill). */
 void writer_attach(struct buf *b, struct writer *w);
 /* The whole of data to path, in one piece. */

@@ -14,7 +14,7 @@
 
 static struct loc loc_at(const struct lexer *lx, const unsigned char *p)
 {
-	return (struct loc){.src = lx->src, .off = (uint32_t)(p - lx->base)};
+	return (struct loc){.src = lx->src->id, .off = (uint32_t)(p - lx->base)};
 }
 
 static void newline(struct lexer *lx)

@@ -38,6 +38,7 @@ static struct ns *load_file(struct unit *u, const char *path, bool primary,
 		return NULL;
 	}
 	src->index = u->nsrcs++;
+	src_register(src);
 	struct ns *ns = parse_file(&u->arena, &u->diag, src);
 	if (!ns)
 		return NULL;

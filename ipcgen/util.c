@@ -416,6 +416,33 @@ static void plan_make(struct fmt_plan *pl, const char *f)
 	abort();
 }
 
+/* Copies the n bytes at s to o; returns the end.  Most pieces of text are
+ * a few bytes, which are copied here in two overlapping moves, without
+ * memcpy's call and dispatch, which cost more than such a copy. */
+static inline char *put_bytes(char *o, const char *s, size_t n)
+{
+	if (n > 16) {
+		memcpy(o, s, n);
+	} else if (n >= 8) {
+		uint64_t x, y;
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		memcpy(o, &x, 8);
+		memcpy(o + n - 8, &y, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(o, &x, 4);
+		memcpy(o + n - 4, &y, 4);
+	} else if (n) {
+		o[0] = s[0];
+		o[n / 2] = s[n / 2];
+		o[n - 1] = s[n - 1];
+	}
+	return o + n;
+}
+
 void bfmt(struct buf *b, const char *f, ...)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -433,8 +460,7 @@ void bfmt(struct buf *b, const char *f, ...)
 	const char *p = f;
 	for (unsigned i = 0;; i++) {
 		size_t len = pl->len[i];
-		memcpy(o, p, len);
-		o += len;
+		o = put_bytes(o, p, len);
 		p += len + 2;
 		char tmp[24], *t = tmp + sizeof tmp, *e = t;
 		switch (pl->conv[i]) {
@@ -452,8 +478,7 @@ void bfmt(struct buf *b, const char *f, ...)
 				buf_grow(b, n + need);
 				o = b->data + used;
 			}
-			memcpy(o, s, n);
-			o += n;
+			o = put_bytes(o, s, n);
 			continue;
 		}
 		case 'u': {
@@ -586,9 +611,31 @@ static size_t utf8_length(const unsigned char *p, size_t avail)
 	return n;
 }
 
+/* Every source a position may name, by its id less 1: the positions of
+ * every unit of the process (one, but for the unit tests). */
+static const struct src **srcs;
+static uint32_t nsrcs, capsrcs;
+
+void src_register(struct src *s)
+{
+	if (nsrcs == capsrcs) {
+		capsrcs = capsrcs ? 2 * capsrcs : 16;
+		srcs = realloc(srcs, capsrcs * sizeof *srcs);
+		if (!srcs)
+			out_of_memory();
+	}
+	srcs[nsrcs++] = s;
+	s->id = nsrcs;
+}
+
+const struct src *loc_src(struct loc loc)
+{
+	return loc.src && loc.src <= nsrcs ? srcs[loc.src - 1] : NULL;
+}
+
 static void show_line(struct buf *o, bool color, struct loc loc)
 {
-	const struct src *s = loc.src;
+	const struct src *s = loc_src(loc);
 	if (!s || loc.off > s->len)
 		return;
 	size_t start = loc.off, end = loc.off;
@@ -692,9 +739,10 @@ void diag_forget_lines(struct diag *d)
 
 struct linecol diag_linecol(struct diag *d, struct loc loc)
 {
-	if (!loc.src)
+	const struct src *s = loc_src(loc);
+	if (!s)
 		return (struct linecol){0, 0};
-	const struct line_index *l = line_index(d, loc.src);
+	const struct line_index *l = line_index(d, s);
 	size_t lo = 0, hi = l->n;   /* the last line starting at or before off */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -709,6 +757,7 @@ struct linecol diag_linecol(struct diag *d, struct loc loc)
 static void report(struct diag *d, struct loc loc, bool error,
                    const char *fmt, va_list ap)
 {
+	const struct src *s = loc_src(loc);
 	if (error || d->n == 0) {
 		if (d->n == d->cap) {
 			d->cap = d->cap ? d->cap * 2 : 16;
@@ -717,7 +766,7 @@ static void report(struct diag *d, struct loc loc, bool error,
 				out_of_memory();
 		}
 		d->v[d->n] = (struct diag_group){
-			.file = loc.src ? loc.src->index + 1 : 0,
+			.file = s ? s->index + 1 : 0,
 			.off = loc.off,
 			.seq = d->n,
 		};
@@ -727,9 +776,9 @@ static void report(struct diag *d, struct loc loc, bool error,
 	char head[1024];
 	if (d->color)
 		buf_puts(o, "\033[1m");
-	if (loc.src) {
+	if (s) {
 		struct linecol lc = diag_linecol(d, loc);
-		snprintf(head, sizeof head, "%s:%u:%u: ", loc.src->path, lc.line, lc.col);
+		snprintf(head, sizeof head, "%s:%u:%u: ", s->path, lc.line, lc.col);
 		buf_puts(o, head);
 	} else {
 		buf_puts(o, "ipcgen: ");
@@ -748,7 +797,7 @@ static void report(struct diag *d, struct loc loc, bool error,
 		o->len += (size_t)n;
 	}
 	buf_puts(o, d->color ? "\033[0m\n" : "\n");
-	if (loc.src)
+	if (s)
 		show_line(o, d->color, loc);
 }
 

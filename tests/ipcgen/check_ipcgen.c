@@ -96,7 +96,7 @@ static struct src src;
 /* Where token t of the last text lexed starts. */
 static struct loc tok_loc(const struct token *t)
 {
-	return (struct loc){&src, t->off};
+	return (struct loc){src.id, t->off};
 }
 
 static struct token_list lex(struct arena *a, struct diag *d, const char *text, bool *ok)
@@ -104,6 +104,7 @@ static struct token_list lex(struct arena *a, struct diag *d, const char *text, 
 	src.path = "t.ipc";
 	src.text = text;
 	src.len = strlen(text);
+	src_register(&src);
 	struct token_list toks = {0};
 	*ok = lex_file(a, d, &src, &toks);
 	return toks;
