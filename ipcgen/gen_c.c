@@ -1052,6 +1052,15 @@ static const char *getter(const struct typeref *t)
  * An invalid value (a string not UTF-8 or too long, an enum no member, a
  * bit no member names, a count past the bound) breaks the chain.
  */
+/* Writes the struct at pointer v; with null, a NULL v breaks the chain (it is
+ * no value). */
+static void put_struct_enc(struct buf *b, const char *ind, const struct typeref *t, const char *v,
+                           const char *m, const char *w, bool words, bool null)
+{
+	fmt(b, "%sok = ok && %s%s%s_put%s(%s, %s, %s);\n", ind, null ? v : "", null ? " && " : "",
+	    t->decl->cname, words ? "_words" : "", m, w, v);
+}
+
 static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
                     const struct vref *r, const char *m, const char *w, bool words)
 {
@@ -1070,7 +1079,10 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 		struct vref deref = {VF_LOCAL, vtext("(*%s)", r->name)};
 		bool by_ptr = r->form == VF_PARAM && !is_array(t) && t->kind != TY_LIST &&
 		              t->kind != TY_STRUCT;
-		put_enc(b, in2, t, by_ptr ? &deref : r, m, w, words);
+		if (t->kind == TY_STRUCT)   /* not NULL: looked at just above */
+			put_struct_enc(b, in2, t, ref_val(r, t), m, w, words, false);
+		else
+			put_enc(b, in2, t, by_ptr ? &deref : r, m, w, words);
 		fmt(b, "%s}\n", ind);
 		return;
 	}
@@ -1094,9 +1106,8 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 		    words ? "ipc_w_put_bytes" : "ipc_put_bytes_at", m, w, v, ref_count(r, false),
 		    (unsigned)t->bound);
 		return;
-	case TY_STRUCT:
-		fmt(b, "%sok = ok && %s_put%s(%s, %s, %s);\n", ind, t->decl->cname, words ? "_words" : "",
-		    m, w, v);
+	case TY_STRUCT:   /* given by pointer, a parameter: NULL is no value */
+		put_struct_enc(b, ind, t, v, m, w, words, r->form == VF_PARAM);
 		return;
 	case TY_LIST: {
 		const char *n = ref_count(r, false);

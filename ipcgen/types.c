@@ -497,10 +497,41 @@ static void suspect(struct checker *c, struct decl *i, struct method *m, struct 
 	c->suspects[c->nsuspects++] = (struct suspect){i, m, p};
 }
 
-static void check_param_names(struct checker *c, struct method *m, struct param *list)
+/* The parameter named as p on a side of m (what it takes: caps, then
+ * params; what it returns if out: outcaps, then results), before p if p
+ * is on that side; or NULL. */
+static struct param *named_on(const struct method *m, const struct param *p, bool out)
+{
+	struct param *side[2] = {out ? m->outcaps : m->caps, out ? m->results : m->params};
+	for (int s = 0; s < 2; s++)
+		for (struct param *q = side[s]; q; q = q->next) {
+			if (q == p)
+				return NULL;
+			if (strcmp(q->name, p->name) == 0)
+				return q;
+		}
+	return NULL;
+}
+
+/* Whether p is among what m returns (outcaps, results). */
+static bool returned(const struct method *m, const struct param *p)
+{
+	const struct param *side[2] = {m->outcaps, m->results};
+	for (int s = 0; s < 2; s++)
+		for (const struct param *q = side[s]; q; q = q->next)
+			if (q == p)
+				return true;
+	return false;
+}
+
+/* A name is declared once on each side of a call: a result may be named
+ * as a parameter (9P's version takes and returns msize), and is then
+ * name_out in C (check_method). */
+static void check_param_names(struct checker *c, struct method *m, struct param *list,
+                              bool out)
 {
 	for (struct param *p = list; p; p = p->next) {
-		struct param *old = earlier(m, p, false);
+		struct param *old = named_on(m, p, out);
 		if (old) {
 			diag_error(c->d, p->loc, "duplicate parameter '%s' in '%s'", p->name, m->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", p->name);
@@ -698,10 +729,10 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	struct ns *ns = i->ns;
 	struct unit *u = c->u;
 	if (!first_letters_differ(m, false)) {
-		check_param_names(c, m, m->caps);
-		check_param_names(c, m, m->outcaps);
-		check_param_names(c, m, m->params);
-		check_param_names(c, m, m->results);
+		check_param_names(c, m, m->caps, false);
+		check_param_names(c, m, m->outcaps, true);
+		check_param_names(c, m, m->params, false);
+		check_param_names(c, m, m->results, true);
 	}
 
 	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist, &m->capshape);
@@ -856,7 +887,11 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 	for (int s = 0; s < 4; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
 			bool under;
-			p->cname = c_local(&c->strs, p->name, &under);
+			/* What it returns named as what it takes: name_out. */
+			bool out = s == 1 || s == 3;
+			const char *name = out && named_on(m, p, false)
+				? arena_printf(c->a, "%s_out", p->name) : p->name;
+			p->cname = c_local(&c->strs, name, &under);
 			if (under || has_length(p))
 				suspect(c, i, m, p);
 		}
@@ -868,6 +903,11 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			if (old && strcmp(old->name, p->name) != 0) {
 				diag_error(c->d, p->loc, "parameters '%s' and '%s' of '%s' would both be '%s' in C",
 				           old->name, p->name, m->name, p->cname);
+				/* One of them a result named as a parameter: say so. */
+				const struct param *x = s == 1 || s == 3 ? p : old;
+				if (named_on(m, x, false) && (x == p || returned(m, old)))
+					diag_note(c->d, x->loc, "'%s' takes and returns '%s': the '%s' it returns is '%s' in C",
+					          m->name, x->name, x->name, x->cname);
 			}
 		}
 	/* Names C derives from a parameter: the length of an array or list,

@@ -173,6 +173,15 @@ static int srv_later(struct lang_fs *self, uint32_t n, bool *has_when, struct la
 	return IPC_DEFERRED;
 }
 
+static int srv_version(struct lang_fs *self, uint32_t msize, const char *version,
+                       uint32_t *msize_out, char *version_out)
+{
+	(void)self;
+	*msize_out = msize < 4096 ? msize : 4096;
+	strcpy(version_out, strcmp(version, "9P2000") == 0 ? "9P2000" : "unknown");
+	return 0;
+}
+
 static const struct lang_fs_iface impl = {
 	.stat = srv_stat,
 	.list = srv_list,
@@ -182,6 +191,7 @@ static const struct lang_fs_iface impl = {
 	.note = srv_note,
 	.last = srv_last,
 	.later = srv_later,
+	.version = srv_version,
 };
 
 static ipc_cap client;
@@ -292,6 +302,19 @@ START_TEST(several_results_and_optional_results)
 	ck_assert_int_eq(kind, LANG_KIND_DIR);
 	ck_assert(has_rest);
 	ck_assert_str_eq(rest, "a/b");
+}
+END_TEST
+
+START_TEST(results_named_as_parameters)
+{
+	uint32_t msize = 0;
+	char version[17] = "";
+	ck_assert_int_eq(lang_fs_version(client, 8192, "9P2000", &msize, version), 0);
+	ck_assert_uint_eq(msize, 4096);
+	ck_assert_str_eq(version, "9P2000");
+	ck_assert_int_eq(lang_fs_version(client, 512, "9P1", &msize, version), 0);
+	ck_assert_uint_eq(msize, 512);
+	ck_assert_str_eq(version, "unknown");
 }
 END_TEST
 
@@ -505,6 +528,7 @@ int main(void)
 	tcase_add_test(t, lists_of_structs_and_optional_arguments);
 	tcase_add_test(t, raises_every_error_of_a_namespace);
 	tcase_add_test(t, several_results_and_optional_results);
+	tcase_add_test(t, results_named_as_parameters);
 	tcase_add_test(t, lists_of_strings);
 	tcase_add_test(t, optional_structs_bytes_and_wide_bits);
 	tcase_add_test(t, sends_with_optional_structs);

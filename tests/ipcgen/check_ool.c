@@ -732,12 +732,17 @@ START_TEST(structs_every_length_both_ways)
 	b->name[3] = (char)0xff;
 	ck_assert_int_eq(ool_store_blob(client, b, back), IPC_EINVAL);
 	ck_assert_int_eq(ool_store_blob(client, b, NULL), IPC_EINVAL);
+	/* no struct at all: refused, in a message and where it may go out of
+	 * line, sent one way too */
+	ck_assert_int_eq(ool_store_blob(client, NULL, back), IPC_EINVAL);
+	ck_assert_int_eq(ool_store_blob_sink(client, NULL), IPC_EINVAL);
 	/* the server's fault: its result's data past the bound */
 	strcpy(b->name, "fault");
 	ck_assert_int_eq(ool_store_blob(client, b, back), IPC_EFAULT);
 	free(b);
 	/* a struct with a 1 MiB field: inline up to 3880 bytes (2 + 485 words) */
 	struct ool_huge *h = malloc(sizeof *h), *hb = malloc(sizeof *hb);
+	ck_assert_int_eq(ool_store_huge(client, NULL, hb), IPC_EINVAL);
 	static const size_t hn[] = {0, 3880, 3881, 500000, OOL_BIG};
 	for (size_t i = 0; i < sizeof hn / sizeof hn[0]; i++) {
 		h->id = i * 1000003;

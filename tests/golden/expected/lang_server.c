@@ -402,7 +402,7 @@ int lang_fs_stat_reply(ipc_cap reply, int status, const struct lang_entry *resul
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && lang_entry_put(&m, &wi, result);
+		ok = ok && result && lang_entry_put(&m, &wi, result);
 		if (ok)
 			m.nwords = wi;
 		else
