@@ -75,10 +75,8 @@ bool check_unit(struct unit *u)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				check_interface(&c, d);
-	for (struct ns *ns = u->nss; ns; ns = ns->next) {
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		name_decls(&c, ns);
-		name_contents(&c, ns);
-	}
 	/* The fingerprints need what came before, not the C names: on a large
 	 * unit they are made on a thread of their own while the names are
 	 * claimed, in an arena of their own (made for nothing if the names
@@ -104,13 +102,8 @@ bool check_unit(struct unit *u)
 	 * escape_locals may change. */
 	if (fp_started)
 		task_join(&fp_task);
-	/* What the beside hook started still reads the names: it is let end
-	 * before any changes. */
-	if (u->diag.errors == before && escape_locals(&c, false)) {
-		if (u->beside_wait)
-			u->beside_wait(u);
-		u->renamed = escape_locals(&c, true);
-	}
+	if (u->diag.errors == before)
+		escape_locals(&c);
 	claims_free(&c.claims);
 	arena_free(&c.tmp);
 	dups_free(&c.names);

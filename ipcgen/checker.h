@@ -146,12 +146,9 @@ void claims_free(struct claims *t);
 void claim_taken(struct checker *c);
 void count_claims(const struct unit *u, size_t *names, size_t *who);
 void name_decls(struct checker *c, struct ns *ns);
-void name_contents(struct checker *c, struct ns *ns);
 void claim_names(struct checker *c, struct ns *ns);
 void claims_flush(struct checker *c);
-/* Escapes further the parameters and vtable entries named like a global
- * name (if apply); whether there is one. */
-bool escape_locals(struct checker *c, bool apply);
+void escape_locals(struct checker *c);
 const char *escape_more(struct strpool *p, const char *s);
 
 /* ---- identity.c: canonical forms and fingerprints ---------------------------- */

@@ -686,38 +686,12 @@ void name_decls(struct checker *c, struct ns *ns)
 			d->cname = join(&c->strs, ns->cname, d->name);
 }
 
-/* The C names the generator uses of everything declared in ns, after
- * name_decls: made before the claims, so that a thread may generate from
- * them meanwhile (the unit's beside hook). */
-void name_contents(struct checker *c, struct ns *ns)
-{
-	struct strpool *a = &c->strs;
-	for (struct decl *d = ns->decls; d; d = d->next) {
-		if (d->dup)
-			continue;
-		if (d->kind == D_ERROR) {
-			d->CNAME = upper(join(a, join_lit(&c->tmpnames, ns->cname, "err"), d->name));
-			continue;
-		}
-		d->CNAME = c_upper(a, d->cname);
-		if (d->kind == D_BITS || d->kind == D_ENUM) {
-			d->cdec = join_lit(a, d->cname, "dec");
-			for (struct member *m = d->members; m; m = m->next)
-				m->cname = upper(join(a, d->cname, m->name));
-		} else if (d->kind == D_IFACE) {
-			for (struct method *m = d->methods; m; m = m->next) {
-				m->cfunc = join(a, d->cname, m->name);
-				m->clabel = c_upper(a, m->cfunc);
-			}
-		}
-	}
-}
-
-/* Claims every global C name of ns, those the generator uses (made by
- * name_decls and name_contents) and those it makes by a suffix
- * (NAME_reply), claimed as the name and the suffix, not written out. */
+/* The C names of everything in ns.  Those the generator uses are made in
+ * the unit's arena; those it makes by a suffix (NAME_reply) are claimed as
+ * the name and the suffix, not written out. */
 void claim_names(struct checker *c, struct ns *ns)
 {
+	struct strpool *a = &c->strs, *tmp = &c->tmpnames;
 	/* IPC_ and ipc_ are the transport's; IPCGEN_ begins every include
 	 * guard, IPCGEN_NS_H, which a namespace 'ipcgen' could make. */
 	static const struct { const char *prefix, *what; } reserved[] = {
@@ -746,9 +720,11 @@ void claim_names(struct checker *c, struct ns *ns)
 			continue;
 		who = claimant(c, d->loc, d, ns->name, d->name);
 		if (d->kind == D_ERROR) {
+			d->CNAME = upper(join(a, join_lit(tmp, ns->cname, "err"), d->name));
 			claim(c, CN_MACRO, d->CNAME, who, W_ERROR);
 			continue;
 		}
+		d->CNAME = c_upper(a, d->cname);
 		if (d->kind == D_CONST) {
 			claim(c, CN_MACRO, d->CNAME, who, W_CONST);
 			continue;
@@ -762,26 +738,32 @@ void claim_names(struct checker *c, struct ns *ns)
 			continue;
 		}
 		if (d->kind == D_BITS) {
+			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_ORDINARY, d->cname, who, W_BITS);
 			claim_sfx(c, CN_ORDINARY, d->cname, SFX_VALID, who, W_BITS_VALID);
 			claim(c, CN_ORDINARY, d->cdec, who, W_BITS_DEC);
 			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_BITS_GET);
 			const char *q = qualified(c->a, d);
-			for (struct member *m = d->members; m; m = m->next)
+			for (struct member *m = d->members; m; m = m->next) {
+				m->cname = upper(join(a, d->cname, m->name));
 				if (!m->dup)
 					claim(c, CN_MACRO, m->cname, claimant(c, m->loc, m, q, m->name), W_BIT);
+			}
 			continue;
 		}
 		if (d->kind == D_ENUM) {
+			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_TAG, d->cname, who, W_ENUM);
 			claim_sfx(c, CN_ORDINARY, d->cname, SFX_VALID, who, W_ENUM_VALID);
 			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_DEC);
 			claim_sfx(c, CN_ORDINARY, d->cname, SFX_NAME, who, W_ENUM_NAME);
 			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_ENUM_GET);
 			const char *q = qualified(c->a, d);
-			for (struct member *m = d->members; m; m = m->next)
+			for (struct member *m = d->members; m; m = m->next) {
+				m->cname = upper(join(a, d->cname, m->name));
 				if (!m->dup)
 					claim(c, CN_ORDINARY, m->cname, claimant(c, m->loc, m, q, m->name), W_MEMBER);
+			}
 			continue;
 		}
 		claim(c, CN_TAG, d->cname, who, W_IFACE);
@@ -794,6 +776,8 @@ void claim_names(struct checker *c, struct ns *ns)
 		claim_sfx(c, CN_ORDINARY, d->cname, SFX_DESCRIBE, who, W_DESCRIBE);
 		const char *q = qualified(c->a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
+			m->cfunc = join(a, d->cname, m->name);
+			m->clabel = c_upper(a, m->cfunc);
 			if (m->dup)
 				continue;
 			uint32_t mwho = claimant(c, m->loc, m, q, m->name);
@@ -881,34 +865,26 @@ static bool field_taken(const struct decl *i, const struct method *m, const char
 	return part_named(i, name);
 }
 
-bool escape_locals(struct checker *c, bool apply)
+void escape_locals(struct checker *c)
 {
-	bool escaped = false;
 	for (size_t k = 0; k < c->nsuspects; k++) {
 		struct decl *i = c->suspects[k].i;
 		struct method *m = c->suspects[k].m;
 		struct param *p = c->suspects[k].p;
 		const char *name;
 		if (p && !local_fits(c, m, p, p->cname)) {
-			if (!apply)
-				return true;
 			name = p->cname;
 			do
 				name = escape_more(&c->strs, name);
 			while (!local_fits(c, m, p, name));
 			p->cname = name;
 			m->cparams = NULL;   /* made with the old name: made again */
-			escaped = true;
 		} else if (!p && global_name(c, m->field, true)) {
-			if (!apply)
-				return true;
 			name = m->field;
 			do
 				name = escape_more(&c->strs, name);
 			while (global_name(c, name, true) || field_taken(i, m, name));
 			m->field = name;
-			escaped = true;
 		}
 	}
-	return escaped;
 }

@@ -473,18 +473,12 @@ struct unit {                 /* a compilation */
 	size_t nincdirs;
 	unsigned max_words, max_caps;   /* the transport's limits */
 	unsigned nsrcs;       /* files read so far */
-	/* If set, check_unit calls it once names and types are resolved, the
-	 * C names the generator uses made and the fingerprints too, with an
-	 * arena for what it makes; on a large unit on another thread, beside
-	 * the C-name claims, so it must only read the AST but for fields
-	 * nothing else touches (gen_c_prepare's).  What it makes is good only
-	 * if the check ends without an error, and renamed is false. */
+	/* If set, check_unit calls it once names and types are resolved and the
+	 * C names of namespaces and declarations made, with an arena for what
+	 * it makes; on a large unit on another thread, beside the C-name
+	 * claims, so it must only read the AST but for fields nothing else
+	 * touches (gen_c_prepare's).  Its work is wasted if the claims clash. */
 	void (*beside)(struct unit *u, struct arena *a);
-	/* If set, waits for what beside started beyond its return: called
-	 * before the check changes a C name. */
-	void (*beside_wait)(struct unit *u);
-	void *beside_arg;     /* for beside and beside_wait */
-	bool renamed;         /* the check escaped a parameter or vtable entry further */
 };
 
 /* Reads, lexes and parses path and, recursively, what it uses. */
@@ -551,8 +545,6 @@ struct writer;
 struct writer *writer_open(const char *path);
 void writer_put(struct writer *w, const char *p, size_t n);
 bool writer_close(struct writer *w);
-/* Ends w leaving the file as it was: nothing is renamed over it. */
-void writer_discard(struct writer *w);
 /* Makes b spill into w (see buf_spill). */
 void writer_attach(struct buf *b, struct writer *w);
 /* The whole of data to path, in one piece. */

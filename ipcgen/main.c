@@ -77,8 +77,6 @@ struct job {
 	const struct ns *ns;
 	int part;             /* enum gen_part, or GEN_NPARTS for NS_fuzz.c */
 	const char *path;
-	struct writer *w;     /* its text written, the file not closed yet */
-	bool made;            /* generated (or being, by the early headers) */
 	bool ok;
 };
 
@@ -89,13 +87,10 @@ struct pool {
 	size_t next;          /* the next k (atomically) */
 };
 
-/* Generates j into its file, which is left open (j->w) for writer_close,
- * or writer_discard. */
-static void make_job(struct job *j)
+static void run_job(struct job *j)
 {
-	j->made = true;
-	j->w = writer_open(j->path);
-	if (!j->w) {
+	struct writer *w = writer_open(j->path);
+	if (!w) {
 		fprintf(stderr, "ipcgen: cannot write '%s': %s\n", j->path, strerror(ENOMEM));
 		return;
 	}
@@ -104,13 +99,14 @@ static void make_job(struct job *j)
 	 * time (a fault costs as much as clearing its page, 14 us here). */
 	struct buf b = {.mapped = true};
 	buf_grow(&b, 2 * BUF_SPILL_AT);
-	writer_attach(&b, j->w);
+	writer_attach(&b, w);
 	if (j->part == GEN_NPARTS)
 		gen_fuzz(j->u, j->ns, &b);
 	else
 		gen_c(j->u, j->ns, (enum gen_part)j->part, &b);
-	writer_put(j->w, b.data, b.len);
+	writer_put(w, b.data, b.len);
 	buf_free(&b);
+	j->ok = writer_close(w);
 }
 
 static void worker(void *arg)
@@ -118,78 +114,7 @@ static void worker(void *arg)
 	struct pool *p = arg;
 	size_t i;
 	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
-		if (!p->jobs[p->order[i]].made)
-			make_job(&p->jobs[p->order[i]]);
-}
-
-/*
- * The headers, made early: on a large unit the fingerprints and the C
- * parameters are made on a helper while the main thread claims the C
- * names, and take less time; the helper then goes on to the headers (the
- * unit's beside hook queues them), which need nothing the claims make.
- * They are kept if the check ends without an error and renamed nothing,
- * and thrown away otherwise (their files untouched).
- */
-struct early {
-	const char *outdir;
-	struct job *jobs;     /* a header per primary namespace */
-	size_t n;
-	struct task task;
-	bool started;
-};
-
-static void make_early(void *arg)
-{
-	struct early *e = arg;
-	for (size_t i = 0; i < e->n; i++)
-		make_job(&e->jobs[i]);
-}
-
-/* The beside hook: each method's C parameters, for every primary
- * namespace, then the headers queued. */
-static void early_beside(struct unit *u, struct arena *a)
-{
-	struct early *e = u->beside_arg;
-	size_t n = 0;
-	for (const struct ns *ns = u->nss; ns; ns = ns->next)
-		if (ns->primary) {
-			gen_c_prepare(a, ns);
-			n++;
-		}
-	e->jobs = calloc(n ? n : 1, sizeof *e->jobs);
-	if (!e->jobs)
-		return;     /* written in their turn */
-	for (const struct ns *ns = u->nss; ns; ns = ns->next)
-		if (ns->primary)
-			e->jobs[e->n++] = (struct job){
-				.u = u, .ns = ns, .part = GEN_HEADER,
-				.path = arena_printf(a, "%s/%s", e->outdir, gen_c_filename(a, ns, GEN_HEADER)),
-			};
-	task_start(&e->task, make_early, e);
-	e->started = true;
-}
-
-/* Waits for the early headers to be made (the beside_wait hook). */
-static void early_wait(struct unit *u)
-{
-	struct early *e = u->beside_arg;
-	if (e->started)
-		task_join(&e->task);
-	e->started = false;
-}
-
-/* Throws the early headers away. */
-static void early_discard(struct unit *u)
-{
-	struct early *e = u->beside_arg;
-	if (!e)
-		return;
-	early_wait(u);
-	for (size_t i = 0; i < e->n; i++)
-		writer_discard(e->jobs[i].w);
-	free(e->jobs);
-	e->jobs = NULL;
-	e->n = 0;
+		run_job(&p->jobs[p->order[i]]);
 }
 
 /* Runs the jobs on the helpers and the main thread, as many as there are
@@ -208,11 +133,11 @@ static void run_jobs(struct job *jobs, size_t n)
 	static const int first[] = {GEN_CLIENT, GEN_SERVER, GEN_NPARTS, GEN_HEADER};
 	for (size_t f = 0; f < sizeof first / sizeof first[0]; f++)
 		for (size_t i = 0; i < n; i++)
-			if (jobs[i].part == first[f] && !jobs[i].made)
+			if (jobs[i].part == first[f])
 				order[k++] = i;
-	struct pool p = {jobs, order, k, 0};
+	struct pool p = {jobs, order, n, 0};
 	struct task tasks[3];
-	size_t ntasks = k > 1 ? k - 1 : 0, nh = k > 1 ? helpers_start() : 0;
+	size_t ntasks = n > 1 ? n - 1 : 0, nh = n > 1 ? helpers_start() : 0;
 	if (ntasks > nh)
 		ntasks = nh;
 	for (size_t t = 0; t < ntasks; t++)
@@ -223,8 +148,7 @@ static void run_jobs(struct job *jobs, size_t n)
 	free(order);
 }
 
-/* Writes the outputs of every primary namespace, with the early headers
- * if there are; returns the exit status. */
+/* Writes the outputs of every primary namespace; returns the exit status. */
 static int write_outputs(struct unit *u, const char *outdir, bool client, bool server,
                          bool depfile, bool fuzz)
 {
@@ -233,7 +157,7 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 	for (const struct ns *ns = u->nss; ns; ns = ns->next) {
 		if (!ns->primary)
 			continue;
-		gen_c_prepare(&u->arena, ns);   /* made already, if by the beside hook */
+		gen_c_prepare(&u->arena, ns);   /* made already, if by prepare_beside */
 		for (int part = 0; part <= GEN_NPARTS; part++) {
 			if ((part == GEN_CLIENT && !client) || (part == GEN_SERVER && !server) ||
 			    (part == GEN_NPARTS && !fuzz))
@@ -243,42 +167,21 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 				jobs = realloc(jobs, cap * sizeof *jobs);
 				if (!jobs) {
 					fputs("ipcgen: out of memory\n", stderr);
-					early_discard(u);
 					return 2;
 				}
 			}
 			const char *name = part == GEN_NPARTS
 				? arena_printf(&u->arena, "%s_fuzz.c", ns->cname)
 				: gen_c_filename(&u->arena, ns, (enum gen_part)part);
-			jobs[njobs++] = (struct job){
-				.u = u, .ns = ns, .part = part,
-				.path = arena_printf(&u->arena, "%s/%s", outdir, name),
-			};
+			jobs[njobs++] = (struct job){u, ns, part,
+			                             arena_printf(&u->arena, "%s/%s", outdir, name), false};
 		}
 	}
-	/* The headers made early are not made again. */
-	struct early *e = u->beside_arg;
-	for (size_t i = 0, k = 0; e && i < njobs && k < e->n; i++)
-		if (jobs[i].part == GEN_HEADER && jobs[i].ns == e->jobs[k].ns) {
-			jobs[i].made = true;
-			k++;
-		}
 	run_jobs(jobs, njobs);
-	if (e)
-		early_wait(u);
 	int status = 0;
-	for (size_t i = 0, k = 0; i < njobs; i++) {
-		if (e && k < e->n && jobs[i].part == GEN_HEADER && jobs[i].ns == e->jobs[k].ns)
-			jobs[i].w = e->jobs[k++].w;
-		jobs[i].ok = jobs[i].w && writer_close(jobs[i].w);
+	for (size_t i = 0; i < njobs; i++)
 		if (!jobs[i].ok)
 			status = 2;
-	}
-	if (e) {
-		free(e->jobs);
-		e->jobs = NULL;
-		e->n = 0;
-	}
 	/* NS.d, once its outputs are written: NS.h NS_client.c NS_server.c:
 	 * a.ipc b.ipc, then an empty rule per used file so that a deleted .ipc
 	 * does not break make. */
@@ -338,6 +241,15 @@ static int run_compat(struct unit *u, const char *lockpath)
 	return 0;
 }
 
+/* What the backend can make while the checks claim C names (check_unit's
+ * beside hook): each method's C parameters, for every primary namespace. */
+static void prepare_beside(struct unit *u, struct arena *a)
+{
+	for (const struct ns *ns = u->nss; ns; ns = ns->next)
+		if (ns->primary)
+			gen_c_prepare(a, ns);
+}
+
 /* Compiles the files named on the command line; returns the exit status. */
 static int run(struct unit *u, char **files, int nfiles, const struct options *o)
 {
@@ -345,18 +257,10 @@ static int run(struct unit *u, char **files, int nfiles, const struct options *o
 	bool client = o->client, server = o->server, depfile = o->depfile;
 	for (int i = 0; i < nfiles; i++)
 		unit_load(u, files[i], true);
-	struct stat st;
-	bool outdir_ok = stat(outdir, &st) == 0 && S_ISDIR(st.st_mode);
-	struct early early = {.outdir = outdir};
-	if (!o->check_only && !o->lock && !o->compat && outdir_ok) {
-		u->beside = early_beside;
-		u->beside_wait = early_wait;
-		u->beside_arg = &early;
-	}
+	if (!o->check_only && !o->lock && !o->compat)
+		u->beside = prepare_beside;
 	if (u->diag.errors == 0)
 		check_unit(u);
-	if (u->diag.errors || u->renamed)
-		early_discard(u);   /* made for nothing, or with a name since escaped */
 	diag_flush(&u->diag);
 	if (u->diag.errors) {
 		fprintf(stderr, "ipcgen: %u error%s; nothing written\n", u->diag.errors,
@@ -374,7 +278,8 @@ static int run(struct unit *u, char **files, int nfiles, const struct options *o
 		buf_free(&b);
 		return ok ? 0 : 2;
 	}
-	if (!outdir_ok) {
+	struct stat st;
+	if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "ipcgen: output folder '%s' does not exist\n", outdir);
 		return 2;
 	}

@@ -188,20 +188,6 @@ bool writer_close(struct writer *w)
 	return ok;
 }
 
-void writer_discard(struct writer *w)
-{
-	if (!w)
-		return;
-	if (w->fd >= 0) {
-		close(w->fd);
-		unlink(w->tmp);
-	}
-	if (w->old >= 0)
-		close(w->old);
-	free(w->tmp);
-	free(w);
-}
-
 static void spill_to_writer(struct buf *b)
 {
 	writer_put(b->spill_ctx, b->data, b->len);
