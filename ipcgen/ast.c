@@ -5,6 +5,7 @@
  * A method's doc comes from its first token ('call' or 'send'), so ast_kind
  * stashes it until ast_method picks it up.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -621,10 +622,11 @@ struct part_job {
 	struct ns *ns;
 };
 
-static void parse_part(void *arg)
+static void *parse_part(void *arg)
 {
 	struct part_job *j = arg;
 	j->ns = parse_range(&j->arena, &j->diag, j->src, j->from, j->src->len, true);
+	return NULL;
 }
 
 struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
@@ -632,31 +634,32 @@ struct ns *parse_file(struct arena *a, struct diag *d, const struct src *src)
 	size_t split = src->len >= PARTS_FROM && ipcgen_nthreads() > 1 ? find_split(src) : 0;
 	if (split) {
 		struct part_job j = {.src = src, .from = split, .arena = ARENA_LARGE};
-		struct task t;
-		task_start(&t, parse_part, &j);
-		struct diag d1 = {0};
-		struct ns *ns = parse_range(a, &d1, src, 0, split, false);
-		task_join(&t);
-		bool ok = ns && j.ns && !d1.errors && !j.diag.errors;
-		diag_discard(&d1);
-		diag_discard(&j.diag);
-		if (ok) {
-			/* The second part's declarations and uses follow the first's. */
-			struct decl **dt = &ns->decls;
-			while (*dt)
-				dt = &(*dt)->next;
-			*dt = j.ns->decls;
-			for (struct decl *x = j.ns->decls; x; x = x->next)
-				x->ns = ns;
-			struct use **ut = &ns->uses;
-			while (*ut)
-				ut = &(*ut)->next;
-			*ut = j.ns->uses;
-			arena_adopt(a, &j.arena);
-			return ns;
+		pthread_t th;
+		if (pthread_create(&th, NULL, parse_part, &j) == 0) {
+			struct diag d1 = {0};
+			struct ns *ns = parse_range(a, &d1, src, 0, split, false);
+			pthread_join(th, NULL);
+			bool ok = ns && j.ns && !d1.errors && !j.diag.errors;
+			diag_discard(&d1);
+			diag_discard(&j.diag);
+			if (ok) {
+				/* The second part's declarations and uses follow the first's. */
+				struct decl **dt = &ns->decls;
+				while (*dt)
+					dt = &(*dt)->next;
+				*dt = j.ns->decls;
+				for (struct decl *x = j.ns->decls; x; x = x->next)
+					x->ns = ns;
+				struct use **ut = &ns->uses;
+				while (*ut)
+					ut = &(*ut)->next;
+				*ut = j.ns->uses;
+				arena_adopt(a, &j.arena);
+				return ns;
+			}
+			arena_free(&j.arena);
+			/* An error somewhere: parse it whole, to report it as one parse does. */
 		}
-		arena_free(&j.arena);
-		/* An error somewhere: parse it whole, to report it as one parse does. */
 	}
 	return parse_range(a, d, src, 0, src->len, false);
 }

@@ -16,11 +16,14 @@
  * check_unit, below, runs them; on a large unit the fingerprints are made
  * on a thread of their own while the C names are claimed.
  */
+#include <pthread.h>
+
 #include "checker.h"
 
-static void fingerprints_task(void *arg)
+static void *fingerprints_thread(void *arg)
 {
 	fingerprints(arg);
+	return NULL;
 }
 
 #define FP_THREAD_FROM 2000   /* methods: fewer, and a thread costs more than it saves */
@@ -83,12 +86,11 @@ bool check_unit(struct unit *u)
 	 * clash). */
 	struct fp_job fp = {.u = u};
 	fp.strs.a = &fp.arena;
-	struct task fp_task;
+	pthread_t fp_thread;
 	bool fp_started = false;
 	if (u->diag.errors == before && ipcgen_nthreads() > 1 && count_methods(u) >= FP_THREAD_FROM) {
 		fp.arena = (struct arena)ARENA_LARGE;   /* a large unit: megabytes */
-		task_start(&fp_task, fingerprints_task, &fp);
-		fp_started = true;
+		fp_started = pthread_create(&fp_thread, NULL, fingerprints_thread, &fp) == 0;
 	}
 	size_t nnames, nwho;
 	count_claims(u, &nnames, &nwho);
@@ -101,7 +103,7 @@ bool check_unit(struct unit *u)
 	/* The thread beside the claims reads the parameters' C names, which
 	 * escape_locals may change. */
 	if (fp_started)
-		task_join(&fp_task);
+		pthread_join(fp_thread, NULL);
 	if (u->diag.errors == before)
 		escape_locals(&c);
 	claims_free(&c.claims);

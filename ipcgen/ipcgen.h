@@ -53,21 +53,6 @@ extern int ipcgen_threads;
 /* What that comes to: at least 1. */
 unsigned ipcgen_nthreads(void);
 
-/* A task run beside its caller, by a helper thread (helpers.c). */
-struct task {
-	void (*fn)(void *);
-	void *arg;
-	int state;
-	struct task *next;
-};
-/* Starts the helpers if not yet (one less than ipcgen_nthreads, 3 at
- * most; from the main thread); how many there are. */
-unsigned helpers_start(void);
-/* Hands fn(arg) to a helper; task_join waits for it to be done, or runs it
- * itself if no helper has taken it yet.  t lives until task_join. */
-void task_start(struct task *t, void (*fn)(void *), void *arg);
-void task_join(struct task *t);
-
 uint32_t fnv1a32(const char *s, size_t n);
 /* The edit distance of a and b, for "did you mean"; 99 past 32 bytes. */
 unsigned edit_distance(const char *a, const char *b);

@@ -2,7 +2,7 @@
 
 IPCGEN = $(B)/ipcgen/ipcgen
 IPCGEN_ASAN = $(B)/ipcgen/asan/ipcgen
-IPCGEN_SRCS = ipcgen/util.c ipcgen/helpers.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/resolve.c ipcgen/types.c \
+IPCGEN_SRCS = ipcgen/util.c ipcgen/ast.c ipcgen/load.c ipcgen/check.c ipcgen/resolve.c ipcgen/types.c \
 	ipcgen/cnames.c ipcgen/identity.c ipcgen/gen_c.c ipcgen/gen_fuzz.c ipcgen/compat.c ipcgen/write.c
 IPCGEN_GEN = $(B)/ipcgen/lexer.c $(B)/ipcgen/parser.c
 IPCGEN_OBJS = $(IPCGEN_SRCS:ipcgen/%.c=$(B)/ipcgen/%.o) $(B)/ipcgen/lexer.o $(B)/ipcgen/parser.o

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -109,17 +110,18 @@ static void run_job(struct job *j)
 	j->ok = writer_close(w);
 }
 
-static void worker(void *arg)
+static void *worker(void *arg)
 {
 	struct pool *p = arg;
 	size_t i;
 	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
 		run_job(&p->jobs[p->order[i]]);
+	return NULL;
 }
 
-/* Runs the jobs on the helpers and the main thread, as many as there are
- * processors (4 at most): the parts of a namespace are independent once
- * gen_c_prepare has run, and each streams into its own file. */
+/* Runs the jobs on up to as many threads as there are processors (4 at
+ * most): the parts of a namespace are independent once gen_c_prepare has
+ * run, and each streams into its own file. */
 static void run_jobs(struct job *jobs, size_t n)
 {
 	/* The largest first, so that the others fill in beside them: clients
@@ -136,15 +138,24 @@ static void run_jobs(struct job *jobs, size_t n)
 			if (jobs[i].part == first[f])
 				order[k++] = i;
 	struct pool p = {jobs, order, n, 0};
-	struct task tasks[3];
-	size_t ntasks = n > 1 ? n - 1 : 0, nh = n > 1 ? helpers_start() : 0;
-	if (ntasks > nh)
-		ntasks = nh;
-	for (size_t t = 0; t < ntasks; t++)
-		task_start(&tasks[t], worker, &p);
+	/* A thread a job, up to 4, once there are two processors: the jobs
+	 * differ in size (a client is about twice a header), and the kernel
+	 * shares the processors among them more evenly than a queue can. */
+	size_t nthreads = ipcgen_threads > 0 ? (size_t)ipcgen_threads : ipcgen_nthreads() > 1 ? 4 : 1;
+	if (nthreads > 4)
+		nthreads = 4;
+	if (nthreads > n)
+		nthreads = n;
+	pthread_t threads[4];
+	size_t started = 0;
+	for (size_t t = 1; t < nthreads; t++) {
+		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+			break;      /* fewer threads, the same work */
+		started++;
+	}
 	worker(&p);
-	for (size_t t = 0; t < ntasks; t++)
-		task_join(&tasks[t]);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
 	free(order);
 }
 
