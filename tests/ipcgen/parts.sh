@@ -113,6 +113,22 @@ gen 700
 sed -i "${late}i\\# a comment" "$t/big.ipc"
 same "a comment above a line that could start a part"
 
+# What the C-name claims find in a large unit, whose headers are made
+# beside the claims (main.c, struct early): a clash throws them away,
+# leaving no temporary file; a parameter named like a global C name is
+# escaped, and they are made again with its new name.
+gen 700
+printf 'interface zz { call f() u32; call f_reply() u32; };\n' >>"$t/big.ipc"
+same "a C-name clash at the end"
+[ "$st1" -ne 0 ] && ok "the clash is an error" || no "the clash was not found"
+[ -z "$(ls -A "$t/o2")" ] && ok "nothing written, no temporary file left" ||
+	no "the output folder holds: $(ls -A "$t/o2" | tr '\n' ' ')"
+gen 700
+printf 'interface zz { call f(big_if0_m0_1: u32, BIG_IF1_ID: u32) u32; };\n' >>"$t/big.ipc"
+same "parameters named like global C names"
+grep -q 'uint32_t big_if0_m0_1_, uint32_t BIG_IF1_ID_' "$t/o2/big.h" &&
+	ok "the header has them escaped" || no "the header lacks big_if0_m0_1_ and BIG_IF1_ID_"
+
 # Random damage, the same on every run (seeds 1..N): each a line deleted,
 # doubled or cut, or a token, a brace, a NUL or a doc comment put in.
 N=${PARTS_MUTATIONS:-24}
