@@ -160,9 +160,9 @@ method_kind(K) ::= CALL(T).                     { K = ast_kind(p, &T, M_CALL); }
 method_kind(K) ::= SEND(T).                     { K = ast_kind(p, &T, M_SEND); }
 
 caps(C) ::= .                                   { memset(&C, 0, sizeof C); }
-caps(C) ::= LBRACE capparams(I) RBRACE.         { memset(&C, 0, sizeof C); C.in = I; }
+caps(C) ::= LBRACE capparams(I) RBRACE.         { C = (struct cap_sections){.in = I}; }
 caps(C) ::= LBRACE capparams(I) SEMI capparams(O) RBRACE.
-	{ C.in = I; C.out = O; }
+	{ C = (struct cap_sections){I, O}; }
 
 capparams(L) ::= .                              { memset(&L, 0, sizeof L); }
 capparams(L) ::= cap_list(A).                   { L = A; }
@@ -186,9 +186,9 @@ param_list(L) ::= param_list(A) COMMA param(P). { L = ast_param_list(&A, P); }
 param(P) ::= IDENT(N) COLON type(T).            { P = ast_value_param(p, &N, &T); }
 
 ret(R) ::= .                                    { memset(&R, 0, sizeof R); }
-ret(R) ::= type(T).                             { R.present = true; R.type = T; }
+ret(R) ::= type(T).                             { R = (struct ret){.present = true, .type = T}; }
 /* several results: '(' NAME ':' type, ... ')' */
-ret(R) ::= LPAREN params(A) RPAREN.             { memset(&R, 0, sizeof R); R.several = true; R.results = A; }
+ret(R) ::= LPAREN params(A) RPAREN.             { R = (struct ret){.several = true, .results = A}; }
 
 /* type: qname ['<' targ, ... '>'] | type '?'
  * (string<N>, bytes<N>, list<T, N>; N a number or a constant) */
