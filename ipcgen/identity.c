@@ -6,6 +6,7 @@
  * resolve.c.)  On a large unit it runs on a thread of its own while
  * cnames.c claims the C names.
  */
+#include <stdlib.h>
 #include <string.h>
 /* XXH3 inlined: the fingerprint hashes short strings. */
 #define XXH_INLINE_ALL
@@ -63,6 +64,30 @@ static const struct { char name[8]; size_t len; } canon_builtin[] = {
 #undef B
 };
 
+/* The values of e's members in increasing order (as signed numbers for an
+ * enum), in a: the order they are declared in is not on the wire. */
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int64_t *sorted_values(struct arena *a, const struct decl *e, bool is_signed)
+{
+	int64_t *v = arena_alloc(a, (e->nmembers ? e->nmembers : 1) * sizeof *v);
+	size_t n = 0;
+	for (const struct member *m = e->members; m; m = m->next)
+		v[n++] = m->value;
+	qsort(v, n, sizeof *v, is_signed ? cmp_i64 : cmp_u64);
+	return v;
+}
+
 /* An enum's canonical form, "enum(u32 0 1 2)": computed once per enum,
  * in the scratch buffer b. */
 static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
@@ -70,9 +95,10 @@ static void canon_enum(struct arena *a, struct buf *b, struct decl *e)
 	b->len = 0;
 	buf_puts(b, "enum(");
 	buf_puts(b, e->base.name.name);
-	for (const struct member *m = e->members; m; m = m->next) {
-		buf_puts(b, m->value < 0 ? " -" : " ");
-		put_dec(b, m->value < 0 ? -(uint64_t)m->value : (uint64_t)m->value);
+	const int64_t *v = sorted_values(a, e, true);
+	for (unsigned i = 0; i < e->nmembers; i++) {
+		buf_puts(b, v[i] < 0 ? " -" : " ");
+		put_dec(b, v[i] < 0 ? -(uint64_t)v[i] : (uint64_t)v[i]);
 	}
 	put_c(b, ')');
 	e->canon = arena_strndup(a, b->data, b->len);
@@ -84,9 +110,10 @@ static void canon_bits(struct arena *a, struct buf *b, struct decl *e)
 	b->len = 0;
 	buf_puts(b, "bits(");
 	buf_puts(b, e->base.name.name);
-	for (const struct member *m = e->members; m; m = m->next) {
+	const int64_t *v = sorted_values(a, e, false);
+	for (unsigned i = 0; i < e->nmembers; i++) {
 		put_c(b, ' ');
-		put_dec(b, (uint64_t)m->value);
+		put_dec(b, (uint64_t)v[i]);
 	}
 	put_c(b, ')');
 	e->canon = arena_strndup(a, b->data, b->len);
