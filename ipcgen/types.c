@@ -928,8 +928,9 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 							old = q;
 				if (old)
 					diag_error(c->d, old->loc,
-					           "parameter '%s' of '%s' would be '%s' in C, the name of the %s of '%s%s'",
-					           old->name, m->name, derived[k], k ? "presence flag" : "length",
+					           "%s '%s' of '%s' would be '%s' in C, the name of the %s of '%s%s'",
+					           returned(m, old) ? "result" : "parameter", old->name, m->name,
+					           derived[k], k ? "presence flag" : "length",
 					           l->name, l->list ? "..." : "");
 			}
 		}
