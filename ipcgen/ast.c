@@ -462,12 +462,6 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 	char what[512] = "";
 	size_t len = 0;
 	int n = 0, total = 0;
-	/* Where a name fits, language 2's keywords are names: not listed apart. */
-	unsigned char exp[256] = {0};
-	for (int t = 1; t < ntokens && t < 256; t++)
-		exp[t] = expected[t] && !(expected[TOK_IDENT] && (t == TOK_CONST || t == TOK_STRUCT ||
-		                                                  t == TOK_BITS || t == TOK_SKIP));
-	expected = exp;
 	for (int t = 1; t < ntokens; t++)
 		total += expected[t] != 0 && t != TOK_PART;
 	for (int t = 1; t < ntokens; t++) {

@@ -181,14 +181,14 @@ bool lex_next(struct lexer *lx, struct token *t)
 			continue;
 		}
 
-		"namespace" { push(lx, t, TOK_NAMESPACE, tok); break; }
-		"use"       { push(lx, t, TOK_USE, tok); break; }
-		"enum"      { push(lx, t, TOK_ENUM, tok); break; }
-		"interface" { push(lx, t, TOK_INTERFACE, tok); break; }
-		"call"      { push(lx, t, TOK_CALL, tok); break; }
-		"send"      { push(lx, t, TOK_SEND, tok); break; }
-		"error"     { push(lx, t, TOK_ERROR, tok); break; }
-		"raises"    { push(lx, t, TOK_RAISES, tok); break; }
+		"namespace" { push_soft(lx, t, TOK_NAMESPACE, tok, YYCURSOR); break; }
+		"use"       { push_soft(lx, t, TOK_USE, tok, YYCURSOR); break; }
+		"enum"      { push_soft(lx, t, TOK_ENUM, tok, YYCURSOR); break; }
+		"interface" { push_soft(lx, t, TOK_INTERFACE, tok, YYCURSOR); break; }
+		"call"      { push_soft(lx, t, TOK_CALL, tok, YYCURSOR); break; }
+		"send"      { push_soft(lx, t, TOK_SEND, tok, YYCURSOR); break; }
+		"error"     { push_soft(lx, t, TOK_ERROR, tok, YYCURSOR); break; }
+		"raises"    { push_soft(lx, t, TOK_RAISES, tok, YYCURSOR); break; }
 		/* Keywords of language 2: a name wherever the grammar takes no
 		 * keyword (parser.y's %fallback), so that protocols which named a
 		 * method 'skip' or a parameter 'bits' still parse. */

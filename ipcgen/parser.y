@@ -24,8 +24,11 @@
 
 %syntax_error {
 	/* The terminals the parser could shift here: replay each one through
-	 * the reductions it would trigger, on a copy of the state stack. */
-	unsigned char expected[YYNTOKEN] = {0};
+	 * the reductions it would trigger, on a copy of the state stack, to
+	 * the action that shifts it.  A keyword taken only as a name here (by
+	 * %fallback) ends in the same shift as a name, and is not listed apart
+	 * from one. */
+	int shift[YYNTOKEN] = {0};   /* the action that shifts t, plus 1; 0: none */
 	for (int t = 1; t < YYNTOKEN; t++) {
 		YYACTIONTYPE st[YYSTACKDEPTH + 2];
 		int n = (int)(yypParser->yytos - yypParser->yystack) + 1;
@@ -45,10 +48,13 @@
 				continue;
 			}
 			if (act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION)
-				expected[t] = 1;
+				shift[t] = (int)act + 1;
 			break;
 		}
 	}
+	unsigned char expected[YYNTOKEN] = {0};
+	for (int t = 1; t < YYNTOKEN; t++)
+		expected[t] = shift[t] && !(yyFallback[t] == TOK_IDENT && shift[t] == shift[TOK_IDENT]);
 	ast_syntax_error(p, &TOKEN, expected, YYNTOKEN);
 }
 
@@ -59,8 +65,9 @@
 %token NAMESPACE USE ENUM INTERFACE CALL SEND ERROR RAISES IDENT NUMBER SCOPE COLON
        SEMI COMMA LBRACE RBRACE LPAREN RPAREN EQ MINUS ELLIPSIS LT GT PART
        CONST STRUCT BITS SKIP QUESTION STAR.
-/* Language 2's keywords are names wherever no keyword fits. */
-%fallback IDENT CONST STRUCT BITS SKIP.
+/* Keywords are names wherever no keyword fits: a parameter may be called
+ * 'interface' (Wayland's wl_registry.bind), a method 'skip'. */
+%fallback IDENT NAMESPACE USE ENUM INTERFACE CALL SEND ERROR RAISES CONST STRUCT BITS SKIP.
 
 %type method_kind {int}
 %type qname {struct qname}
