@@ -26,6 +26,10 @@
 
 #include "port.h"
 
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010   /* Linux 5.1 */
+#endif
+
 /* Mappings up to this size are populated at once (one fault, not one per
  * page); larger ones, as a hostile peer could send, fault on access. */
 #define PX_POPULATE_MAX (1u << 20)
@@ -124,16 +128,27 @@ static struct {
 static uint64_t px_cache_clock;
 static pthread_mutex_t px_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Whether fd itself lets its pages be mapped for writing: a cached
+ * mapping may have come through another descriptor of the same pages, or
+ * before a seal against writing. */
+static bool px_fd_writable(int fd)
+{
+	int fl = fcntl(fd, F_GETFL), seals = fcntl(fd, F_GET_SEALS);
+	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY &&
+	       seals >= 0 && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+}
+
 /* Map one page capability, through the cache. */
 static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return IPC_EBADCAP;
+	bool may_write = writable && px_fd_writable(fd);
 	pthread_mutex_lock(&px_cache_lock);
 	for (int i = 0; i < PX_CACHE_SLOTS; i++) {
 		if (px_cache[i].addr && px_cache[i].ino == st.st_ino && px_cache[i].dev == st.st_dev &&
-		    (px_cache[i].writable || !writable)) {
+		    (!writable || (px_cache[i].writable && may_write))) {
 			/* Seals are never removed: cached means checked. */
 			px_cache[i].users++;
 			px_cache[i].last = ++px_cache_clock;

@@ -160,6 +160,7 @@ int px_status_errno(int err);
 int64_t px_now_ms(void);
 int64_t px_deadline(int timeout_ms);
 int px_remaining(int64_t deadline);
+bool px_passed(int64_t deadline);   /* a deadline (not -1) that has come */
 int px_wait(int fd, short events, int64_t deadline);
 void px_close_fds(const int *fds, size_t n);
 void px_close_sent(const ipc_cap *caps, const int *fds, size_t n);

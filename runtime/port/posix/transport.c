@@ -102,6 +102,11 @@ int64_t px_deadline(int timeout_ms)
 	return timeout_ms < 0 ? -1 : px_now_ms() + timeout_ms;
 }
 
+bool px_passed(int64_t deadline)
+{
+	return deadline >= 0 && px_now_ms() >= deadline;
+}
+
 int px_remaining(int64_t deadline)
 {
 	if (deadline < 0)
@@ -755,6 +760,16 @@ static int px_rb_fill(struct px_rbatch *b, int fd, int flags, struct ipc_msg *ms
 	return 0;
 }
 
+/* Whether msg lends a capability: its owner keeps it, and may close it
+ * once the reply is answered, so such a reply is not held back. */
+static bool px_lends(const struct ipc_msg *msg)
+{
+	for (uint32_t i = 0; i < msg->ncaps && i < IPC_MAX_CAPS; i++)
+		if (IPC_CAP_IS_LENT(msg->cap[i]))
+			return true;
+	return false;
+}
+
 /* Answer request seq from s with msg (consumed), never waiting: a client
  * that leaves so many answers unread that this one finds no room is
  * dropped. */
@@ -762,7 +777,7 @@ static int px_answer(const struct px_src *s, uint16_t seq, struct ipc_msg *msg)
 {
 	struct px_rbatch *b = s->e ? NULL : px_rb;
 	if (b && b->fd == s->fd && b->next < b->n && b->nout < PX_RBATCH &&
-	    (!b->nout || b->outfd == s->fd)) {
+	    (!b->nout || b->outfd == s->fd) && !px_lends(msg)) {
 		/* More of its requests wait: held back (px_rbatch). */
 		unsigned i = b->nout++;
 		int bad = px_answer_frame(msg, seq, &b->oh[i], b->ofd[i]);
@@ -890,6 +905,10 @@ static int px_call(ipc_cap ep, struct ipc_msg *msg, int type, int timeout_ms)
 		px_drop_caps(msg->cap, msg->ncaps);
 		if (rh.seq == 0)
 			return px_status_alone(msg);
+		/* A peer that keeps sending other replies does not hold the
+		 * call past its deadline (px_wait finds them ready at once). */
+		if (px_passed(deadline))
+			return IPC_ETIMEDOUT;
 	}
 }
 
@@ -1020,6 +1039,7 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 		/* Serve a lone connection. */
 		struct px_src s = { .e = NULL, .slot = -1, .fd = PX_INDEX(ep) };
 		struct px_rbatch *b = px_rb_get();
+		bool handled = false;
 		for (;;) {
 			if (b && b->fd == s.fd && b->next < b->n) {
 				/* The next of a batch already received. */
@@ -1036,6 +1056,11 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 				}
 			} else {
 				px_rb_flush(b); /* before waiting */
+				/* Frames handled here (dropped, or answered by the
+				 * runtime) do not hold the receive past its deadline;
+				 * none is left in the batch then. */
+				if (handled && px_passed(deadline))
+					return timeout_ms == 0 ? IPC_EAGAIN : IPC_ETIMEDOUT;
 				if (deadline >= 0 && (rc = px_wait(s.fd, POLLIN, deadline)) < 0)
 					return timeout_ms == 0 && rc == IPC_ETIMEDOUT ? IPC_EAGAIN : rc;
 				int flags = deadline >= 0 ? MSG_DONTWAIT : 0;
@@ -1055,6 +1080,7 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 				return rc;
 			if (px_take(&s, rc, &h, hdr_ok))
 				return 0;
+			handled = true;
 		}
 	}
 
@@ -1063,7 +1089,12 @@ static int px_recv(ipc_cap ep, struct ipc_msg *msg, int timeout_ms)
 		return IPC_EBADCAP;
 	if (timeout_ms < 0 && e->nonblock)
 		deadline = px_deadline(0), timeout_ms = 0;
-	for (;;) {
+	for (bool first = true;; first = false) {
+		/* Events handled here (connections accepted, frames dropped or
+		 * answered by the runtime) do not hold the receive past its
+		 * deadline, however many arrive. */
+		if (!first && px_passed(deadline))
+			return timeout_ms == 0 ? IPC_EAGAIN : IPC_ETIMEDOUT;
 		/* Events from one epoll_wait are served one per receive, so
 		 * that busy clients cost one wait for several requests; with
 		 * several receiving threads, the one holding evlock waits in
