@@ -318,6 +318,10 @@ size_t read_full(int fd, void *p, size_t n, int *err)
 	return got;
 }
 
+/* The largest source file read: a protocol is kilobytes, and positions in
+ * a file are 32-bit offsets (struct loc). */
+#define SOURCE_MAX ((size_t)256 << 20)
+
 bool read_file(struct arena *a, const char *path, struct src *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -336,7 +340,12 @@ bool read_file(struct arena *a, const char *path, struct src *out)
 	size_t len;
 	char *text;
 	int err;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < SIZE_MAX / 2) {
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > SOURCE_MAX) {
+		close(fd);
+		errno = EFBIG;
+		return false;
+	}
+	if (S_ISREG(st.st_mode)) {
 		text = arena_alloc(a, (size_t)st.st_size + 1);
 		len = read_full(fd, text, (size_t)st.st_size, &err);
 		text[len] = 0;
@@ -346,6 +355,8 @@ bool read_file(struct arena *a, const char *path, struct src *out)
 				buf_grow(&b, 65536);
 			size_t want = b.cap - b.len, k = read_full(fd, b.data + b.len, want, &err);
 			b.len += k;
+			if (!err && b.len > SOURCE_MAX)   /* /dev/zero, say */
+				err = EFBIG;
 			if (err || k < want)
 				break;
 		}

@@ -28,6 +28,7 @@ struct writer {
 	char *tmp;            /* its name */
 	int err;              /* the first error (errno), or 0 */
 	const char *what;     /* what failed: "create a file beside", "write" */
+	const char *why;      /* instead of strerror(err) */
 };
 
 struct writer *writer_open(const char *path)
@@ -37,7 +38,18 @@ struct writer *writer_open(const char *path)
 		return NULL;
 	w->path = path;
 	w->fd = -1;
-	w->old = open(path, O_RDONLY | O_CLOEXEC);
+	/* Not blocking: a FIFO there would wait for a writer for ever. */
+	w->old = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (w->old >= 0 && (fstat(w->old, &st) != 0 || !S_ISREG(st.st_mode))) {
+		/* A FIFO or a device is not replaced by a file (as root, that
+		 * could be /dev/null). */
+		close(w->old);
+		w->old = -1;
+		w->err = EEXIST;
+		w->what = "write";
+		w->why = "it exists and is not a regular file";
+	}
 	return w;
 }
 
@@ -79,14 +91,17 @@ static size_t read_old(struct writer *w, char *p, size_t n)
  * temporary file and give it those bytes. */
 static void diverge(struct writer *w)
 {
-	size_t n = strlen(w->path);
-	w->tmp = malloc(n + 16);
+	/* In the output's folder (rename(2) stays within one file system),
+	 * named apart from it: a name near NAME_MAX leaves no room to add to. */
+	const char *slash = strrchr(w->path, '/');
+	int dirlen = slash ? (int)(slash - w->path + 1) : 0;
+	w->tmp = malloc((size_t)dirlen + 16);
 	if (!w->tmp) {
 		errno = ENOMEM;
 		fail(w, "create a file beside");
 		return;
 	}
-	snprintf(w->tmp, n + 16, "%s.tmpXXXXXX", w->path);
+	snprintf(w->tmp, (size_t)dirlen + 16, "%.*s.ipcgen-XXXXXX", dirlen, w->path);
 	w->fd = mkstemp(w->tmp);
 	if (w->fd < 0) {
 		fail(w, "create a file beside");
@@ -177,7 +192,8 @@ bool writer_close(struct writer *w)
 		fail(w, "write");
 	ok = !w->err;
 	if (!ok) {
-		fprintf(stderr, "ipcgen: cannot %s '%s': %s\n", w->what, w->path, strerror(w->err));
+		fprintf(stderr, "ipcgen: cannot %s '%s': %s\n", w->what, w->path,
+		        w->why ? w->why : strerror(w->err));
 		if (w->tmp && w->fd >= 0)
 			unlink(w->tmp);
 	}

@@ -44,7 +44,7 @@ cmp -s "$t/a/io.h" "$t/c/io.h" && ok "the header is the same whatever the sides"
 touch -d '2001-01-01 00:00:00' "$t/a/io.h" "$t/a/io_client.c"
 expect 0 "regenerates io" "$ipcgen" -o "$t/a" protocols/io.ipc
 [ "$(date -r "$t/a/io.h" +%Y)" = 2001 ] && ok "an unchanged output keeps its mtime" || no "an unchanged output was rewritten"
-ls "$t/a" | grep -q tmp && no "a temporary file was left behind" || ok "no temporary file is left behind"
+ls -A "$t/a" | grep -q '^\.ipcgen-' && no "a temporary file was left behind" || ok "no temporary file is left behind"
 
 # Nothing is written when any input has an error; existing outputs stay.
 cp "$t/a/io.h" "$t/io.h.before"
@@ -117,6 +117,24 @@ expect 1 "65536 methods" "$ipcgen" -o "$t" "$t/many.ipc"
 grep -q "at most 65535" "$t/stderr" && ok "65536 methods: the label limit is named" || no "65536 methods message"
 { printf 'namespace t;\n'; i=0; while [ $i -lt 2000 ]; do printf '{'; i=$((i + 1)); done; } >"$t/braces.ipc"
 expect 1 "two thousand open braces" "$ipcgen" -o "$t" "$t/braces.ipc"
+
+# A namespace of 240 characters: its outputs' names fit a file name of 255
+# bytes, and so do the temporary files beside them.
+mkdir "$t/lns"
+ns=$(printf '%0240d' 0 | tr 0 n)
+printf 'namespace %s;\ninterface a { call f() void; }\n' "$ns" >"$t/lns/x.ipc"
+expect 0 "a namespace of 240 characters generates" "$ipcgen" -o "$t/lns" "$t/lns/x.ipc"
+[ "$(ls -A "$t/lns" | wc -l)" -eq 4 ] && ok "its three outputs, and no temporary file" || no "it left: $(ls -A "$t/lns" | cut -c1-20 | tr '\n' ' ')"
+
+# Inputs without an end, and outputs that are not files.
+expect 1 "/dev/zero as input ends, refused as too large" timeout 60 "$ipcgen" --check /dev/zero
+grep -q "cannot read '/dev/zero': File too large" "$t/stderr" && ok "/dev/zero: the reason" || no "/dev/zero: $(cat "$t/stderr")"
+mkdir "$t/fifo"
+printf 'namespace t;\ninterface a { call f() void; }\n' >"$t/fifo/t.ipc"
+mkfifo "$t/fifo/t.h"
+expect 2 "a FIFO where an output goes is refused, not waited on" timeout 20 "$ipcgen" -o "$t/fifo" "$t/fifo/t.ipc"
+grep -q "cannot write '$t/fifo/t.h': it exists and is not a regular file" "$t/stderr" && ok "a FIFO output: the reason" || no "a FIFO output: $(cat "$t/stderr")"
+[ -p "$t/fifo/t.h" ] && ok "the FIFO is left in place" || no "the FIFO was replaced"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
