@@ -125,5 +125,6 @@ void unit_free(struct unit *u)
 {
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
 		map_free(&ns->syms);
+	map_free(&u->ns_by_name);
 	arena_free(&u->arena);
 }

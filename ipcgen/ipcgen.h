@@ -423,6 +423,7 @@ struct ns {
 	struct use *uses;
 	struct decl *decls;
 	bool primary;         /* named on the command line: generate it */
+	bool uses_loaded;     /* its uses resolved (unit_load_uses) */
 	struct map syms;      /* decl name -> struct decl */
 	int state;            /* use-cycle detection */
 	const char *cname, *CNAME;
@@ -454,6 +455,8 @@ struct unit {                 /* a compilation */
 	struct arena arena;
 	struct diag diag;
 	struct ns *nss;       /* every namespace loaded, primaries first */
+	struct ns **nss_tail; /* where the next goes (NULL: &nss) */
+	struct map ns_by_name;
 	const char **incdirs;
 	size_t nincdirs;
 	unsigned max_words, max_caps;   /* the transport's limits */
@@ -466,8 +469,12 @@ struct unit {                 /* a compilation */
 	void (*beside)(struct unit *u, struct arena *a);
 };
 
-/* Reads, lexes and parses path and, recursively, what it uses. */
+/* Loads a file and, for unit_load, what it uses; unit_load_file and then
+ * unit_load_uses load every file named first, so that a use of a
+ * namespace named on the command line gets that file, whatever the order. */
 struct ns *unit_load(struct unit *u, const char *path, bool primary);
+struct ns *unit_load_file(struct unit *u, const char *path, bool primary);
+void unit_load_uses(struct unit *u);
 /* Resolves names and runs every check; all errors are reported. */
 bool check_unit(struct unit *u);
 /* Frees everything the unit holds. */

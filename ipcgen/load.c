@@ -10,20 +10,19 @@
 
 #include "ipcgen.h"
 
+/* By name, and in load order: a unit may hold thousands. */
 static struct ns *find_ns(struct unit *u, const char *name)
 {
-	for (struct ns *ns = u->nss; ns; ns = ns->next)
-		if (strcmp(ns->name, name) == 0)
-			return ns;
-	return NULL;
+	return map_get(&u->ns_by_name, name, strlen(name));
 }
 
 static void append_ns(struct unit *u, struct ns *ns)
 {
-	struct ns **p = &u->nss;
-	while (*p)
-		p = &(*p)->next;
-	*p = ns;
+	if (!u->nss_tail)
+		u->nss_tail = &u->nss;
+	*u->nss_tail = ns;
+	u->nss_tail = &ns->next;
+	map_put(&u->ns_by_name, ns->name, strlen(ns->name), ns);
 }
 
 static struct ns *load_file(struct unit *u, const char *path, bool primary,
@@ -59,8 +58,12 @@ static const char *dir_of(struct arena *a, const char *path)
 	return slash ? arena_strndup(a, path, (size_t)(slash - path + 1)) : "";
 }
 
+/* Resolves the uses of ns, loading the files of namespaces not loaded yet
+ * at the end of the unit's list, whose uses unit_load_uses resolves in
+ * turn: a chain of uses of any length takes no recursion. */
 static void load_uses(struct unit *u, struct ns *ns)
 {
+	ns->uses_loaded = true;
 	for (struct use *use = ns->uses; use; use = use->next) {
 		if (strcmp(use->name, ns->name) == 0) {
 			diag_error(&u->diag, use->loc, "namespace '%s' cannot use itself", use->name);
@@ -90,11 +93,17 @@ static void load_uses(struct unit *u, struct ns *ns)
 		}
 		use->ns = used;
 		append_ns(u, used);
-		load_uses(u, used);
 	}
 }
 
-struct ns *unit_load(struct unit *u, const char *path, bool primary)
+void unit_load_uses(struct unit *u)
+{
+	for (struct ns *ns = u->nss; ns; ns = ns->next)
+		if (!ns->uses_loaded)
+			load_uses(u, ns);
+}
+
+struct ns *unit_load_file(struct unit *u, const char *path, bool primary)
 {
 	struct ns *ns = load_file(u, path, primary, NULL);
 	if (!ns)
@@ -111,6 +120,12 @@ struct ns *unit_load(struct unit *u, const char *path, bool primary)
 		return old;
 	}
 	append_ns(u, ns);
-	load_uses(u, ns);
+	return ns;
+}
+
+struct ns *unit_load(struct unit *u, const char *path, bool primary)
+{
+	struct ns *ns = unit_load_file(u, path, primary);
+	unit_load_uses(u);
 	return ns;
 }

@@ -267,7 +267,8 @@ static int run(struct unit *u, char **files, int nfiles, const struct options *o
 	const char *outdir = o->outdir;
 	bool client = o->client, server = o->server, depfile = o->depfile;
 	for (int i = 0; i < nfiles; i++)
-		unit_load(u, files[i], true);
+		unit_load_file(u, files[i], true);
+	unit_load_uses(u);
 	if (!o->check_only && !o->lock && !o->compat)
 		u->beside = prepare_beside;
 	if (u->diag.errors == 0)

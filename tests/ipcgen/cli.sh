@@ -126,6 +126,25 @@ printf 'namespace %s;\ninterface a { call f() void; }\n' "$ns" >"$t/lns/x.ipc"
 expect 0 "a namespace of 240 characters generates" "$ipcgen" -o "$t/lns" "$t/lns/x.ipc"
 [ "$(ls -A "$t/lns" | wc -l)" -eq 4 ] && ok "its three outputs, and no temporary file" || no "it left: $(ls -A "$t/lns" | cut -c1-20 | tr '\n' ' ')"
 
+# A namespace named on the command line is the one every use of it gets,
+# whatever the order of the arguments (not NS.ipc beside the file that
+# uses it).
+mkdir -p "$t/uo/other" "$t/uo/o1" "$t/uo/o2"
+printf 'namespace b;\nerror found_beside;\n' >"$t/uo/b.ipc"
+printf 'namespace b;\nerror named;\n' >"$t/uo/other/b.ipc"
+printf 'namespace a;\nuse b;\ninterface i { call f() void raises (b::*); };\n' >"$t/uo/a.ipc"
+expect 0 "a use and a named file of one namespace" "$ipcgen" -o "$t/uo/o1" "$t/uo/a.ipc" "$t/uo/other/b.ipc"
+expect 0 "the same, named the other way round" "$ipcgen" -o "$t/uo/o2" "$t/uo/other/b.ipc" "$t/uo/a.ipc"
+grep -q B_ERR_NAMED "$t/uo/o1/b.h" && cmp -s "$t/uo/o1/b.h" "$t/uo/o2/b.h" && cmp -s "$t/uo/o1/a.h" "$t/uo/o2/a.h" &&
+	ok "the named file is used, either way" || no "the named file is used, either way"
+# A chain of uses loads without recursion: 3000 files.
+mkdir "$t/uc"
+awk -v d="$t/uc" 'BEGIN { n = 3000; for (i = 0; i < n; i++) { f = d "/u" i ".ipc";
+	if (i < n - 1) printf "namespace u%d;\nuse u%d;\n", i, i + 1 > f; else printf "namespace u%d;\n", i > f;
+	close(f) } }'
+expect 0 "a chain of 3000 uses" "$ipcgen" --check "$t/uc/u0.ipc"
+rm -rf "$t/uc"
+
 # Inputs without an end, and outputs that are not files.
 expect 1 "/dev/zero as input ends, refused as too large" timeout 60 "$ipcgen" --check /dev/zero
 grep -q "cannot read '/dev/zero': File too large" "$t/stderr" && ok "/dev/zero: the reason" || no "/dev/zero: $(cat "$t/stderr")"
