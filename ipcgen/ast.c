@@ -570,10 +570,16 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
  */
 #define PARTS_FROM ((size_t)128 << 10)   /* smaller files: one thread */
 
+/* White space within a line, as the lexer has it. */
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
 static bool line_starts_decl(const char *p, const char *end)
 {
 	static const char *const kw[] = {"interface", "enum", "error", "use", "const", "struct", "bits"};
-	while (p < end && (*p == ' ' || *p == '\t'))
+	while (p < end && blank(*p))
 		p++;
 	for (size_t k = 0; k < sizeof kw / sizeof kw[0]; k++) {
 		size_t n = strlen(kw[k]);
@@ -598,7 +604,7 @@ static size_t find_split(const struct src *src)
 		const char *line = p + 1;
 		if (prev) {
 			const char *q = prev;
-			while (q < line && (*q == ' ' || *q == '\t'))
+			while (q < line && blank(*q))
 				q++;
 			if (*q != '#' && line_starts_decl(line, end))
 				return (size_t)(line - t);

@@ -112,6 +112,20 @@ same "an unclosed interface before the middle"
 gen 700
 sed -i "${late}i\\# a comment" "$t/big.ipc"
 same "a comment above a line that could start a part"
+# Doc comments after a form feed or a vertical tab, which the lexer takes
+# as white space: each stays with its declaration.
+for c in 'form feed:\f' 'vertical tab:\v'; do
+	awk -v c="$(printf "${c#*:}")" 'BEGIN { print "namespace big;"
+		for (i = 0; i < 6000; i++) printf "%s# The doc of k%d.\ninterface k%d { call f(a: u32, b: string<8>) void; }\n", c, i, i }' >"$t/big.ipc"
+	same "doc comments after a ${c%%:*}"
+done
+# Keywords as names at the start of a line: no part starts there.
+gen 700
+printf 'interface kw {\n\tcall f(\ninterface: u32,\nerror: u8,\nuse: bool) void;\n};\n' >"$t/kw"
+sed -i "${half}r $t/kw" "$t/big.ipc"
+grep -q '^error: u8' "$t/big.ipc" && ok "keywords as names begin lines" || no "the keyword lines were not made"
+same "keywords as names beginning lines"
+[ "$st1" -eq 0 ] && ok "keywords as names are names" || no "keywords as names: exit $st1"
 
 # What the C-name claims find in a large unit, whose headers are made
 # beside the claims (main.c, struct early): a clash throws them away,
