@@ -46,30 +46,55 @@ static void usage(FILE *f)
 	      "See ipcgen(1) and ipcgen(5).\n", f);
 }
 
-/* "file.ipc" as make wants it: spaces and '$' escaped. */
-static void put_make_path(struct buf *b, const char *p)
+/* "file.ipc" as make wants it: spaces, '#' and ':' escaped, '$' doubled.
+ * False for a path make cannot name (a newline or a tab in it). */
+static bool put_make_path(struct buf *b, const char *p)
 {
+	if (strpbrk(p, "\n\r\t")) {
+		fprintf(stderr, "ipcgen: cannot write a make rule naming '%s': make cannot name a file "
+		        "with a newline or a tab\n", p);
+		return false;
+	}
 	for (; *p; p++) {
-		if (*p == ' ' || *p == '#')
+		if (*p == ' ' || *p == '#' || *p == ':')
 			buf_putc(b, '\\');
 		else if (*p == '$')
 			buf_putc(b, '$');
 		buf_putc(b, *p);
 	}
+	return true;
 }
 
-/* The files a namespace's outputs depend on: its own and those it uses, transitively. */
-static void collect_deps(const struct ns *ns, const struct ns **seen, size_t *nseen)
+/* The files a namespace's outputs depend on: its own and those it uses,
+ * transitively, in the order first met (a list that grows as it is
+ * walked: no recursion, however long a chain of uses). */
+static const struct ns **collect_deps(const struct ns *ns, size_t *n)
 {
-	for (size_t i = 0; i < *nseen; i++)
-		if (seen[i] == ns)
-			return;
-	if (*nseen == 1024)
-		return;
-	seen[(*nseen)++] = ns;
-	for (const struct use *u = ns->uses; u; u = u->next)
-		if (u->ns)
-			collect_deps(u->ns, seen, nseen);
+	size_t cap = 16;
+	const struct ns **v = malloc(cap * sizeof *v);
+	if (!v)
+		return NULL;
+	v[0] = ns;
+	*n = 1;
+	for (size_t k = 0; k < *n; k++)
+		for (const struct use *u = v[k]->uses; u; u = u->next) {
+			size_t i = 0;
+			while (u->ns && i < *n && v[i] != u->ns)
+				i++;
+			if (!u->ns || i < *n)
+				continue;
+			if (*n == cap) {
+				const struct ns **w = realloc(v, 2 * cap * sizeof *v);
+				if (!w) {
+					free(v);
+					return NULL;
+				}
+				v = w;
+				cap *= 2;
+			}
+			v[(*n)++] = u->ns;
+		}
+	return v;
 }
 
 /* One output file to write: a part of a namespace, or its fuzz target. */
@@ -200,28 +225,33 @@ static int write_outputs(struct unit *u, const char *outdir, bool client, bool s
 		if (!ns->primary)
 			continue;
 		struct buf dep = {0};
+		bool ok = true;
 		for (size_t i = 0; i < njobs; i++) {
 			if (jobs[i].ns != ns)
 				continue;
 			if (dep.len)
 				buf_putc(&dep, ' ');
-			put_make_path(&dep, jobs[i].path);
+			ok = ok && put_make_path(&dep, jobs[i].path);
 		}
-		const struct ns *seen[1024];
 		size_t nseen = 0;
-		collect_deps(ns, seen, &nseen);
+		const struct ns **seen = collect_deps(ns, &nseen);
+		if (!seen) {
+			fputs("ipcgen: out of memory\n", stderr);
+			ok = false;
+		}
 		buf_putc(&dep, ':');
-		for (size_t i = 0; i < nseen; i++) {
+		for (size_t i = 0; ok && i < nseen; i++) {
 			buf_putc(&dep, ' ');
-			put_make_path(&dep, seen[i]->src->path);
+			ok = put_make_path(&dep, seen[i]->src->path);
 		}
 		buf_putc(&dep, '\n');
-		for (size_t i = 1; i < nseen; i++) {
-			put_make_path(&dep, seen[i]->src->path);
+		for (size_t i = 1; ok && i < nseen; i++) {
+			ok = put_make_path(&dep, seen[i]->src->path);
 			buf_puts(&dep, ":\n");
 		}
+		free(seen);
 		const char *path = arena_printf(&u->arena, "%s/%s.d", outdir, ns->cname);
-		if (!write_output(path, &dep))
+		if (!ok || !write_output(path, &dep))
 			status = 2;
 		buf_free(&dep);
 	}

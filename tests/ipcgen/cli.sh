@@ -59,6 +59,29 @@ expect 0 "-M" "$ipcgen" -M -I protocols -o "$t/m" protocols/dev.ipc
 grep -q "^$t/m/dev.h $t/m/dev_client.c $t/m/dev_server.c: protocols/dev.ipc protocols/io.ipc protocols/errors.ipc\$" "$t/m/dev.d" \
 	&& ok "-M lists the outputs and every input" || { no "-M content"; cat "$t/m/dev.d"; }
 grep -q '^protocols/io.ipc:$' "$t/m/dev.d" && ok "-M adds an empty rule per used file" || no "-M phony rules"
+# Paths make must read back: ':' and spaces escaped; a newline or a tab,
+# which make cannot name, refused.
+mkdir -p "$t/md/co:lon sp" "$t/md/o"
+printf 'namespace dq;\nerror x;\n' >"$t/md/co:lon sp/dq.ipc"
+expect 0 "-M with ':' and a space in a path" "$ipcgen" -M -o "$t/md/o" "$t/md/co:lon sp/dq.ipc"
+printf 'all: o/dq.h\ninclude o/dq.d\n' >"$t/md/Mk"
+(cd "$t/md" && make -s -f Mk -n >/dev/null 2>&1) && ok "make reads that .d" || no "make cannot read: $(cat "$t/md/o/dq.d")"
+mkdir -p "$t/md/new
+line"
+printf 'namespace dn;\nerror x;\n' >"$t/md/new
+line/dn.ipc"
+expect 2 "-M with a newline in a path is an error" "$ipcgen" -M -o "$t/md/o" "$t/md/new
+line/dn.ipc"
+grep -q "make cannot name a file with a newline or a tab" "$t/stderr" && ok "the reason is given" || no "newline: $(cat "$t/stderr")"
+[ ! -e "$t/md/o/dn.d" ] && ok "and no .d is written" || no "a .d was written"
+# Every used file, however many: 1100.
+mkdir "$t/mu"
+awk -v d="$t/mu" 'BEGIN { f = d "/top.ipc"; print "namespace top;" > f
+	for (i = 0; i < 1100; i++) { print "use m" i ";" > f; g = d "/m" i ".ipc"; printf "namespace m%d;\n", i > g; close(g) }
+	close(f) }'
+expect 0 "-M with 1100 used files" "$ipcgen" -M -o "$t/mu" "$t/mu/top.ipc"
+[ "$(grep -c '^.*/m[0-9]*\.ipc:$' "$t/mu/top.d")" -eq 1100 ] && ok "all 1100 are listed" || no "listed: $(grep -c 'ipc:$' "$t/mu/top.d")"
+rm -rf "$t/mu"
 
 # use: the importing file's folder first, then each -I folder in order.
 mkdir -p "$t/u/one" "$t/u/two" "$t/u/main"
