@@ -321,8 +321,12 @@ static int run(struct unit *u, char **files, int nfiles, const struct options *o
 		return ok ? 0 : 2;
 	}
 	struct stat st;
-	if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(outdir, &st) != 0) {
 		fprintf(stderr, "ipcgen: output folder '%s' does not exist\n", outdir);
+		return 2;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ipcgen: output folder '%s' is not a folder\n", outdir);
 		return 2;
 	}
 	return write_outputs(u, outdir, client, server, depfile, o->fuzz);

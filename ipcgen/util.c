@@ -784,12 +784,13 @@ static void report(struct diag *d, struct loc loc, bool error,
 		d->n++;
 	}
 	struct buf *o = &d->v[d->n - 1].text;
-	char head[1024];
 	if (d->color)
 		buf_puts(o, "\033[1m");
-	if (s) {
+	if (s) {   /* the path whole, however long */
 		struct linecol lc = diag_linecol(d, loc);
-		snprintf(head, sizeof head, "%s:%u:%u: ", s->path, lc.line, lc.col);
+		char head[32];
+		snprintf(head, sizeof head, ":%u:%u: ", lc.line, lc.col);
+		buf_puts(o, s->path);
 		buf_puts(o, head);
 	} else {
 		buf_puts(o, "ipcgen: ");

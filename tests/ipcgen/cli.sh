@@ -168,6 +168,17 @@ awk -v d="$t/uc" 'BEGIN { n = 3000; for (i = 0; i < n; i++) { f = d "/u" i ".ipc
 expect 0 "a chain of 3000 uses" "$ipcgen" --check "$t/uc/u0.ipc"
 rm -rf "$t/uc"
 
+# A diagnostic names its file whole, however long the path: 1005 bytes.
+lp="$t/lp/$(printf '%0200d' 0 | tr 0 d)/$(printf '%0200d' 0 | tr 0 d)/$(printf '%0200d' 0 | tr 0 d)/$(printf '%0200d' 0 | tr 0 d)/$(printf '%0200d' 0 | tr 0 d)"
+mkdir -p "$lp"
+printf 'namespace t;\ninterface a { call f(x: sise) void; }\n' >"$lp/t.ipc"
+expect 1 "an error in a file of a long path" "$ipcgen" --check "$lp/t.ipc"
+grep -q "^$lp/t.ipc:2:25: error: unknown type 'sise'" "$t/stderr" && ok "its file, line and column are all there" || no "long path: $(head -c 200 "$t/stderr")"
+rm -rf "$t/lp"
+: >"$t/afile"
+expect 2 "-o naming a file" "$ipcgen" -o "$t/afile" protocols/io.ipc
+grep -q "is not a folder" "$t/stderr" && ok "-o naming a file: the reason" || no "-o a file: $(cat "$t/stderr")"
+
 # Inputs without an end, and outputs that are not files.
 expect 1 "/dev/zero as input ends, refused as too large" timeout 60 "$ipcgen" --check /dev/zero
 grep -q "cannot read '/dev/zero': File too large" "$t/stderr" && ok "/dev/zero: the reason" || no "/dev/zero: $(cat "$t/stderr")"
