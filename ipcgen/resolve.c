@@ -290,17 +290,24 @@ bool eval_num(struct checker *c, struct ns *ns, const struct numref *n,
 	return true;
 }
 
-/* const NAME = value: a literal or another constant, from -2^63 to 2^64 - 1. */
-void check_const(struct checker *c, struct decl *d)
+/* The constant d is defined by, if it is one not met yet; else NULL (a
+ * literal, a name that is no constant, which eval_num reports, or one met
+ * already). */
+static struct decl *next_const(struct decl *d)
 {
-	if (d->state == 2 || d->state == 3)
+	const struct qname *q = &d->num.name;
+	if (!q->name)
+		return NULL;
+	struct ns *target = q->ns ? find_used(d->ns, q->ns) : d->ns;
+	struct decl *n = target ? map_get(&target->syms, q->name, strlen(q->name)) : NULL;
+	return n && n->kind == D_CONST && n->state == 0 ? n : NULL;
+}
+
+/* d's value, once what it names is settled (or being checked: a cycle). */
+static void settle_const(struct checker *c, struct decl *d)
+{
+	if (d->state != 1)   /* closed a cycle, reported */
 		return;
-	if (d->state == 1) {
-		diag_error(c->d, d->loc, "constant '%s' is defined by itself", d->name);
-		d->state = 3;
-		return;
-	}
-	d->state = 1;
 	uint64_t mag;
 	bool neg;
 	bool ok = eval_num(c, d->ns, &d->num, &mag, &neg);
@@ -311,9 +318,39 @@ void check_const(struct checker *c, struct decl *d)
 		ok = false;
 	}
 	d->state = ok ? 2 : 3;
+	if (!ok)   /* mag and neg may be unset: the value is never read */
+		return;
 	d->num.literal = mag;
 	d->num.negative = neg;
 	d->num.name.name = NULL;
+}
+
+/* const NAME = value: a literal or another constant, from -2^63 to 2^64 - 1.
+ * A chain of constants each defined by the next is as long as the file may
+ * be: it is followed in a list, not by recursion, and settled from its end. */
+void check_const(struct checker *c, struct decl *d)
+{
+	if (d->state == 2 || d->state == 3)
+		return;
+	if (d->state == 1) {
+		diag_error(c->d, d->loc, "constant '%s' is defined by itself", d->name);
+		d->state = 3;
+		return;
+	}
+	struct decl **chain = NULL;
+	size_t n = 0, cap = 0;
+	for (struct decl *x = d; x; x = next_const(x)) {
+		if (n == cap) {
+			struct decl **more = arena_alloc(&c->tmp, (cap = cap ? cap * 2 : 16) * sizeof *more);
+			if (n)
+				memcpy(more, chain, n * sizeof *more);
+			chain = more;
+		}
+		chain[n++] = x;
+		x->state = 1;
+	}
+	while (n > 0)
+		settle_const(c, chain[--n]);
 }
 
 /* ---- declarations ------------------------------------------------------------ */

@@ -118,5 +118,13 @@ grep -q "at most 65535" "$t/stderr" && ok "65536 methods: the label limit is nam
 { printf 'namespace t;\n'; i=0; while [ $i -lt 2000 ]; do printf '{'; i=$((i + 1)); done; } >"$t/braces.ipc"
 expect 1 "two thousand open braces" "$ipcgen" -o "$t" "$t/braces.ipc"
 
+# Chains as long as the file: followed without recursion, or refused at a
+# documented depth, never a stack overflow.
+awk 'BEGIN { print "namespace t;"; for (i = 0; i < 100000; i++) printf "const c%d = c%d;\n", i, i + 1; print "const c100000 = 1;" }' >"$t/consts.ipc"
+expect 0 "a constant defined through 100000 others" "$ipcgen" --check "$t/consts.ipc"
+sed 's/^const c100000 = 1;/const c100000 = c0;/' "$t/consts.ipc" >"$t/constcycle.ipc"
+expect 1 "a cycle of 100001 constants" "$ipcgen" --check "$t/constcycle.ipc"
+grep -q "constant 'c0' is defined by itself" "$t/stderr" && grep -q "^ipcgen: 1 error;" "$t/stderr" && ok "a cycle of 100001 constants: reported once" || no "constant cycle message"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
