@@ -121,12 +121,14 @@ struct ns *find_used(struct ns *ns, const char *name)
 	return NULL;
 }
 
-/* The closest known type name to a misspelt one, or NULL. */
-static const char *suggest(struct ns *ns, const char *name)
+/* The closest known name to a misspelt one, or NULL: of a type (built-in
+ * or declared), or, if iface, of an interface.  Errors and constants are
+ * never suggested: they are refused where a type goes. */
+static const char *suggest(struct ns *ns, const char *name, bool iface)
 {
 	const char *best = NULL;
 	unsigned bestd = strlen(name) > 3 ? 2 : 1;
-	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0] && !iface; i++) {
 		unsigned d = edit_distance(name, builtins[i].name);
 		if (d <= bestd && (!best || d < bestd)) {
 			best = builtins[i].name;
@@ -134,6 +136,8 @@ static const char *suggest(struct ns *ns, const char *name)
 		}
 	}
 	for (struct decl *d = ns->decls; d; d = d->next) {
+		if (d->kind == D_ERROR || d->kind == D_CONST || (iface && d->kind != D_IFACE))
+			continue;
 		unsigned dd = edit_distance(name, d->name);
 		if (dd <= bestd && (!best || dd < bestd)) {
 			best = d->name;
@@ -222,7 +226,7 @@ bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, const cha
 	}
 	struct decl *d = map_get(&target->syms, q->name, strlen(q->name));
 	if (!d) {
-		const char *hint = q->ns ? NULL : suggest(ns, q->name);
+		const char *hint = q->ns ? NULL : suggest(ns, q->name, strcmp(what, "interface") == 0);
 		if (q->ns)
 			diag_error(c->d, q->loc, "namespace '%s' has no %s '%s'", q->ns, what, q->name);
 		else if (hint)
