@@ -85,6 +85,14 @@ expect 0 "--compat reads a lock with CRLF line ends" "$ipcgen" --compat "$t/crlf
 sed 's/(uintptr,size)/(uintptr,si\x1b[2Jze)/' "$t/io.lock" >"$t/esc.lock"
 expect 2 "--compat refuses a lock holding control bytes" "$ipcgen" --compat "$t/esc.lock" protocols/io.ipc
 grep -q 'control byte 0x1b' "$t/stderr" && ok "the control byte is named, not echoed" || no "control byte message"
+: >"$t/empty.lock"
+expect 2 "--compat refuses an empty lock" "$ipcgen" --compat "$t/empty.lock" protocols/io.ipc
+grep -q 'not an ipcgen lock file' "$t/stderr" && ok "an empty lock: its missing first line is named" || no "empty lock message"
+expect 2 "--compat refuses /dev/null as a lock" "$ipcgen" --compat /dev/null protocols/io.ipc
+# A NUL must not end the file early, hiding what follows (an interface gone).
+{ head -n 3 "$t/io.lock"; printf '\0'; tail -n +4 "$t/io.lock"; printf 'interface io::gone 00000001 0000000000000001 - @ io.ipc:1\n'; } >"$t/nul.lock"
+expect 2 "--compat refuses a lock holding a NUL" "$ipcgen" --compat "$t/nul.lock" protocols/io.ipc
+grep -q 'nul.lock:4: malformed lock file line (control byte 0x00)' "$t/stderr" && ok "the NUL's line is named" || no "NUL message"
 
 # A lock of dev.ipc alone still notices a change in io::file, which it inherits.
 mkdir -p "$t/inh"
