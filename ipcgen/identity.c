@@ -6,6 +6,7 @@
  * resolve.c.)  On a large unit it runs on a thread of its own while
  * cnames.c claims the C names.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 /* XXH3 inlined: the fingerprint hashes short strings. */
@@ -75,6 +76,12 @@ static int cmp_i64(const void *a, const void *b)
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return (x > y) - (x < y);
 }
 
@@ -206,18 +213,21 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 	}
 	if (m->raises) {
 		/* The set of codes, in increasing order; a namespace's every error
-		 * (ns::*) as the high half of its codes and a '*'. */
-		uint32_t codes[256];
+		 * (ns::*) as the high half of its codes and a '*'.  Every one: a
+		 * method may raise any number of errors (distinct, types.c). */
+		uint32_t few[256], *codes = few;
 		size_t n = 0;
-		for (const struct qname_node *e = m->raises; e && n < 256; e = e->next)
+		for (const struct qname_node *e = m->raises; e; e = e->next)
+			n++;
+		if (n > sizeof few / sizeof few[0] && !(codes = malloc(n * sizeof *codes))) {
+			fputs("ipcgen: out of memory\n", stderr);
+			abort();
+		}
+		n = 0;
+		for (const struct qname_node *e = m->raises; e; e = e->next)
 			codes[n++] = e->all ? (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16
 			                    : e->decl->code;
-		for (size_t x = 1; x < n; x++)
-			for (size_t y = x; y > 0 && codes[y - 1] > codes[y]; y--) {
-				uint32_t tmp = codes[y];
-				codes[y] = codes[y - 1];
-				codes[y - 1] = tmp;
-			}
+		qsort(codes, n, sizeof *codes, cmp_u32);
 		buf_putn(b, " raises", 7);
 		for (size_t x = 0; x < n; x++) {
 			put_c(b, ' ');
@@ -228,6 +238,8 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 				put_c(b, '*');
 			}
 		}
+		if (codes != few)
+			free(codes);
 	}
 }
 
