@@ -133,6 +133,14 @@ expect 0 "a constant defined through 100000 others" "$ipcgen" --check "$t/consts
 sed 's/^const c100000 = 1;/const c100000 = c0;/' "$t/consts.ipc" >"$t/constcycle.ipc"
 expect 1 "a cycle of 100001 constants" "$ipcgen" --check "$t/constcycle.ipc"
 grep -q "constant 'c0' is defined by itself" "$t/stderr" && grep -q "^ipcgen: 1 error;" "$t/stderr" && ok "a cycle of 100001 constants: reported once" || no "constant cycle message"
+awk 'BEGIN { print "namespace t;"; for (i = 0; i < 100000; i++) printf "struct s%d { x: s%d }\n", i, i + 1; print "struct s100000 { x: u8 }" }' >"$t/structs.ipc"
+expect 1 "structs nested 100001 levels" "$ipcgen" --check "$t/structs.ipc"
+grep -q "struct 's99744' is 257 levels deep (field 'x' holds 't::s99745', 256 deep); structs nest at most 256 levels" "$t/stderr" \
+	&& grep -q "^ipcgen: 1 error;" "$t/stderr" && ok "structs nested 100001 levels: reported once" || no "struct depth message"
+mkdir "$t/deep"
+{ awk 'BEGIN { print "namespace t;"; for (i = 0; i < 255; i++) printf "struct s%d { x: s%d }\n", i, i + 1; print "struct s255 { x: u8 }" }'
+  printf 'interface i { call f(a: s0) s1; }\n'; } >"$t/deep.ipc"
+expect 0 "structs nested 256 levels are generated" "$ipcgen" -o "$t/deep" "$t/deep.ipc"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
