@@ -97,12 +97,28 @@ struct old_iface {
 	struct old_method *methods;
 };
 
-/* Parses the lock file's text; false (reported) on a malformed line. */
-static bool parse_lock(struct unit *u, const char *path, char *text, struct old_iface **out)
+/* Parses the lock file's text, len bytes; false (reported) on a malformed
+ * line.  The first line must be the magic one: an empty file is no lock. */
+static bool parse_lock(struct unit *u, const char *path, char *text, size_t len_text,
+                       struct old_iface **out)
 {
 	struct old_iface *ifaces = NULL, **itail = &ifaces, *cur = NULL;
 	struct old_method **mtail = NULL;
 	unsigned lineno = 0;
+	/* A NUL would end the text early, and the lines after it unread. */
+	const char *nul = memchr(text, 0, len_text);
+	if (nul) {
+		for (const char *p = text; p < nul; p++)
+			lineno += *p == '\n';
+		diag_plain(&u->diag, "%s:%u: malformed lock file line (control byte 0x00)", path, lineno + 1);
+		return false;
+	}
+	if (strncmp(text, LOCK_MAGIC, strlen(LOCK_MAGIC)) != 0 ||
+	    !strchr("\r\n", text[strlen(LOCK_MAGIC)])) {
+		diag_plain(&u->diag, "%s: not an ipcgen lock file (its first line is not '%s')",
+		           path, LOCK_MAGIC);
+		return false;
+	}
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -119,11 +135,6 @@ static bool parse_lock(struct unit *u, const char *path, char *text, struct old_
 				           path, lineno, (unsigned char)line[i]);
 				return false;
 			}
-		if (lineno == 1 && strcmp(line, LOCK_MAGIC) != 0) {
-			diag_plain(&u->diag, "%s: not an ipcgen lock file (its first line is not '%s')",
-			           path, LOCK_MAGIC);
-			return false;
-		}
 		if (line[0] == '#' || line[0] == 0)
 			continue;
 		char *at = strstr(line, " @ ");
@@ -196,7 +207,7 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 		return -1;
 	}
 	struct old_iface *old;
-	if (!parse_lock(u, lockpath, (char *)lock.text, &old))
+	if (!parse_lock(u, lockpath, (char *)lock.text, lock.len, &old))
 		return -1;
 	struct arena *a = &u->arena;
 	int breaking = 0;

@@ -6,6 +6,7 @@
  * resolve.c.)  On a large unit it runs on a thread of its own while
  * cnames.c claims the C names.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 /* XXH3 inlined: the fingerprint hashes short strings. */
@@ -78,6 +79,12 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
 static int64_t *sorted_values(struct arena *a, const struct decl *e, bool is_signed)
 {
 	int64_t *v = arena_alloc(a, (e->nmembers ? e->nmembers : 1) * sizeof *v);
@@ -123,7 +130,9 @@ static inline void canon_type(struct buf *b, const struct typeref *t, bool list)
 
 /* A struct's, "struct(i64,u32,string<64>)": its fields' types in order
  * (their names are not on the wire).  Made once, those of the structs it
- * holds first; its own scratch buffer, as it nests. */
+ * holds first; its own scratch buffer, as it nests.  Its size is bounded
+ * by the values it holds, and the recursion by its depth (types.c:
+ * struct_layout, STRUCT_VALUES_MAX and STRUCT_DEPTH_MAX). */
 static void canon_struct(struct arena *a, struct decl *d)
 {
 	if (d->canon)
@@ -206,18 +215,21 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 	}
 	if (m->raises) {
 		/* The set of codes, in increasing order; a namespace's every error
-		 * (ns::*) as the high half of its codes and a '*'. */
-		uint32_t codes[256];
+		 * (ns::*) as the high half of its codes and a '*'.  Every one: a
+		 * method may raise any number of errors (distinct, types.c). */
+		uint32_t few[256], *codes = few;
 		size_t n = 0;
-		for (const struct qname_node *e = m->raises; e && n < 256; e = e->next)
+		for (const struct qname_node *e = m->raises; e; e = e->next)
+			n++;
+		if (n > sizeof few / sizeof few[0] && !(codes = malloc(n * sizeof *codes))) {
+			fputs("ipcgen: out of memory\n", stderr);
+			abort();
+		}
+		n = 0;
+		for (const struct qname_node *e = m->raises; e; e = e->next)
 			codes[n++] = e->all ? (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16
 			                    : e->decl->code;
-		for (size_t x = 1; x < n; x++)
-			for (size_t y = x; y > 0 && codes[y - 1] > codes[y]; y--) {
-				uint32_t tmp = codes[y];
-				codes[y] = codes[y - 1];
-				codes[y - 1] = tmp;
-			}
+		qsort(codes, n, sizeof *codes, cmp_u32);
 		buf_putn(b, " raises", 7);
 		for (size_t x = 0; x < n; x++) {
 			put_c(b, ' ');
@@ -228,6 +240,8 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 				put_c(b, '*');
 			}
 		}
+		if (codes != few)
+			free(codes);
 	}
 }
 
@@ -242,12 +256,31 @@ static void method_sig_rest(struct buf *b, const struct method *m)
  * (the parents' first); each method's signature (m->sig, "KIND {CAPS;...")
  * is copied out of its line at its exact size.
  */
-static uint64_t fingerprint(struct strpool *a, struct buf *b, struct decl *i)
+/* The canonical forms of the structs ps hold (made once, when a method
+ * first uses one: a struct no method uses costs nothing here). */
+static void canon_held(struct arena *a, const struct param *ps)
+{
+	for (const struct param *p = ps; p; p = p->next) {
+		const struct typeref *t = &p->type;
+		while (t->kind == TY_LIST)
+			t = t->elem;
+		if (t->kind == TY_STRUCT)
+			canon_struct(a, t->decl);
+	}
+}
+
+static uint64_t fingerprint(struct arena *ar, struct strpool *a, struct buf *b, struct decl *i)
 {
 	if (i->fingerprint)
 		return i->fingerprint;
 	for (struct parent_ref *r = i->parents; r; r = r->next)
-		fingerprint(a, b, r->decl);
+		fingerprint(ar, a, b, r->decl);
+	for (const struct method *m = i->methods; m; m = m->next) {
+		canon_held(ar, m->params);
+		canon_held(ar, m->results);   /* a single result among them (types.c) */
+		struct param ret = {.type = m->ret};
+		canon_held(ar, &ret);
+	}
 	b->len = 0;
 	buf_puts(b, "ipcgen-abi 1\ninterface ");
 	buf_puts(b, i->ns->name);
@@ -291,12 +324,8 @@ void fingerprints(struct fp_job *j)
 				canon_bits(&j->arena, &scratch, d);
 	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
-			if (d->kind == D_STRUCT)
-				canon_struct(&j->arena, d);
-	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
-		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
-				fingerprint(&j->strs, &scratch, d);
+				fingerprint(&j->arena, &j->strs, &scratch, d);
 	buf_free(&scratch);
 	if (j->u->beside)
 		j->u->beside(j->u, &j->arena);

@@ -309,6 +309,13 @@ struct member {               /* enum or bits member */
  * the message's words leave each of them (ool_min), up to OOL_MAX bytes. */
 #define OOL_MAX (1u << 24)
 
+/* A struct nests at most this many levels (one that holds no struct: 1),
+ * and holds at most this many values, counting those of the structs it
+ * holds and a list's element once (types.c: struct_layout): its canonical
+ * form writes every struct it holds out in full. */
+#define STRUCT_DEPTH_MAX 256
+#define STRUCT_VALUES_MAX 65536u
+
 struct param {                /* a parameter, result or struct field */
 	struct param *next;
 	const char *name, *doc;
@@ -317,6 +324,7 @@ struct param {                /* a parameter, result or struct field */
 	struct typeref type;
 	bool list;            /* page... */
 	bool ool;             /* a byte array, string or list that may go out of line (check) */
+	bool bad;             /* a field whose type failed its checks (reported): no layout */
 	unsigned ool_min;     /* ... when longer than this many bytes (a list: words) */
 };
 
@@ -393,6 +401,8 @@ struct decl {
 	struct param *fields;
 	unsigned nfields;
 	uint64_t max_words;   /* D_STRUCT: the most words a value takes (check) */
+	uint64_t nvalues;     /* D_STRUCT: values it holds, nested structs' too (check) */
+	unsigned depth;       /* D_STRUCT: 1, or 1 + that of the deepest struct it holds */
 	/* D_IFACE */
 	struct parent_ref *parents;   /* as written, left to right */
 	/* Every interface it inherits from, each once: depth first, parents

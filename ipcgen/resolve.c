@@ -121,12 +121,14 @@ struct ns *find_used(struct ns *ns, const char *name)
 	return NULL;
 }
 
-/* The closest known type name to a misspelt one, or NULL. */
-static const char *suggest(struct ns *ns, const char *name)
+/* The closest known name to a misspelt one, or NULL: of a type (built-in
+ * or declared), or, if iface, of an interface.  Errors and constants are
+ * never suggested: they are refused where a type goes. */
+static const char *suggest(struct ns *ns, const char *name, bool iface)
 {
 	const char *best = NULL;
 	unsigned bestd = strlen(name) > 3 ? 2 : 1;
-	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0] && !iface; i++) {
 		unsigned d = edit_distance(name, builtins[i].name);
 		if (d <= bestd && (!best || d < bestd)) {
 			best = builtins[i].name;
@@ -134,6 +136,8 @@ static const char *suggest(struct ns *ns, const char *name)
 		}
 	}
 	for (struct decl *d = ns->decls; d; d = d->next) {
+		if (d->kind == D_ERROR || d->kind == D_CONST || (iface && d->kind != D_IFACE))
+			continue;
 		unsigned dd = edit_distance(name, d->name);
 		if (dd <= bestd && (!best || dd < bestd)) {
 			best = d->name;
@@ -222,7 +226,7 @@ bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, const cha
 	}
 	struct decl *d = map_get(&target->syms, q->name, strlen(q->name));
 	if (!d) {
-		const char *hint = q->ns ? NULL : suggest(ns, q->name);
+		const char *hint = q->ns ? NULL : suggest(ns, q->name, strcmp(what, "interface") == 0);
 		if (q->ns)
 			diag_error(c->d, q->loc, "namespace '%s' has no %s '%s'", q->ns, what, q->name);
 		else if (hint)
@@ -290,17 +294,24 @@ bool eval_num(struct checker *c, struct ns *ns, const struct numref *n,
 	return true;
 }
 
-/* const NAME = value: a literal or another constant, from -2^63 to 2^64 - 1. */
-void check_const(struct checker *c, struct decl *d)
+/* The constant d is defined by, if it is one not met yet; else NULL (a
+ * literal, a name that is no constant, which eval_num reports, or one met
+ * already). */
+static struct decl *next_const(struct decl *d)
 {
-	if (d->state == 2 || d->state == 3)
+	const struct qname *q = &d->num.name;
+	if (!q->name)
+		return NULL;
+	struct ns *target = q->ns ? find_used(d->ns, q->ns) : d->ns;
+	struct decl *n = target ? map_get(&target->syms, q->name, strlen(q->name)) : NULL;
+	return n && n->kind == D_CONST && n->state == 0 ? n : NULL;
+}
+
+/* d's value, once what it names is settled (or being checked: a cycle). */
+static void settle_const(struct checker *c, struct decl *d)
+{
+	if (d->state != 1)   /* closed a cycle, reported */
 		return;
-	if (d->state == 1) {
-		diag_error(c->d, d->loc, "constant '%s' is defined by itself", d->name);
-		d->state = 3;
-		return;
-	}
-	d->state = 1;
 	uint64_t mag;
 	bool neg;
 	bool ok = eval_num(c, d->ns, &d->num, &mag, &neg);
@@ -311,9 +322,39 @@ void check_const(struct checker *c, struct decl *d)
 		ok = false;
 	}
 	d->state = ok ? 2 : 3;
+	if (!ok)   /* mag and neg may be unset: the value is never read */
+		return;
 	d->num.literal = mag;
 	d->num.negative = neg;
 	d->num.name.name = NULL;
+}
+
+/* const NAME = value: a literal or another constant, from -2^63 to 2^64 - 1.
+ * A chain of constants each defined by the next is as long as the file may
+ * be: it is followed in a list, not by recursion, and settled from its end. */
+void check_const(struct checker *c, struct decl *d)
+{
+	if (d->state == 2 || d->state == 3)
+		return;
+	if (d->state == 1) {
+		diag_error(c->d, d->loc, "constant '%s' is defined by itself", d->name);
+		d->state = 3;
+		return;
+	}
+	struct decl **chain = NULL;
+	size_t n = 0, cap = 0;
+	for (struct decl *x = d; x; x = next_const(x)) {
+		if (n == cap) {
+			struct decl **more = arena_alloc(&c->tmp, (cap = cap ? cap * 2 : 16) * sizeof *more);
+			if (n)
+				memcpy(more, chain, n * sizeof *more);
+			chain = more;
+		}
+		chain[n++] = x;
+		x->state = 1;
+	}
+	while (n > 0)
+		settle_const(c, chain[--n]);
 }
 
 /* ---- declarations ------------------------------------------------------------ */

@@ -56,6 +56,17 @@ uint64_t type_words(const struct typeref *t)
 	return t->optional ? words_add(w, 1) : w;
 }
 
+static void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need, size_t elem);
+
+/* The struct a field holds, itself or as a list's element, or NULL. */
+static struct decl *struct_held(const struct param *f)
+{
+	const struct typeref *t = &f->type;
+	while (t->kind == TY_LIST && t->elem)
+		t = t->elem;
+	return t->kind == TY_STRUCT ? t->decl : NULL;
+}
+
 /* Whether t is one of language 2's values, which only the general codec
  * (gen_c) carries. */
 static bool is_general(const struct typeref *t)
@@ -102,12 +113,16 @@ void check_struct(struct checker *c, struct decl *d)
 			diag_error(c->d, f->loc, "duplicate field '%s' in struct '%s'", f->name, d->name);
 			diag_note(c->d, old->loc, "'%s' is first declared here", f->name);
 		}
-		if (!check_value(c, d->ns, &f->type))
+		if (!check_value(c, d->ns, &f->type)) {
+			f->bad = true;
 			continue;
-		if (!is_value(f->type.kind))
+		}
+		if (!is_value(f->type.kind)) {
+			f->bad = true;
 			diag_error(c->d, f->type.name.loc, "field '%s' of struct '%s' cannot have the type '%s'%s",
 			           f->name, d->name, type_text(c->a, &f->type),
 			           is_capability(f->type.kind) ? "; capabilities travel in a method's braces" : "");
+		}
 	}
 	/* The C struct's members: the fields' names, escaped, and the lengths
 	 * and presence flags derived from them, all different. */
@@ -140,38 +155,97 @@ void check_struct(struct checker *c, struct decl *d)
 }
 
 /* A struct that holds itself, through fields, lists or optionals, has no
- * size: reported once, at the field that closes the cycle.  Sets max_words. */
-bool struct_layout(struct checker *c, struct decl *d)
+ * size: reported once, at the field that closes the cycle.  Sets
+ * max_words, nvalues and depth, and refuses a struct past their limits:
+ * its canonical form (identity.c) writes every struct it holds out in
+ * full, and later phases and the generated code follow structs into the
+ * structs they hold.  Fields whose type failed (bad) count as one word
+ * and one value.
+ *
+ * Depth first over the structs, with a stack of its own in the scratch
+ * arena, not by recursion: a chain of structs may be as long as the file.
+ * A struct that fails (or holds one that did) fails every struct on the
+ * stack, which holds it, with no more messages. */
+bool struct_layout(struct checker *c, struct decl *root)
 {
-	if (d->state == 2)
+	if (root->state == 2)
 		return true;
-	if (d->state == 1 || d->state == 3)
+	if (root->state == 1 || root->state == 3)
 		return false;
-	d->state = 1;
+	struct frame {
+		struct decl *d;
+		const struct param *f;      /* the next field to count */
+		const struct param *deep;   /* the field that holds its deepest struct */
+		uint64_t words, values;
+		unsigned depth;             /* of the deepest struct it holds */
+	} *st = NULL;
+	size_t n = 0, cap = 0;
+	struct decl *push = root;
 	bool ok = true;
-	uint64_t w = 0;
-	for (struct param *f = d->fields; f; f = f->next) {
-		const struct typeref *t = &f->type;
-		while (t->kind == TY_LIST && t->elem)
-			t = t->elem;
-		if (t->kind == TY_STRUCT && t->decl->state == 1) {
-			if (t->decl == d)
+	while (ok && (push || n)) {
+		if (push) {
+			st = room(c, st, &cap, n, n + 1, sizeof *st);
+			st[n++] = (struct frame){.d = push, .f = push->fields};
+			push->state = 1;
+			push = NULL;
+		}
+		struct frame *fr = &st[n - 1];
+		struct decl *d = fr->d;
+		const struct param *f = fr->f;
+		if (!f) {   /* every field counted */
+			d->max_words = fr->words;
+			d->nvalues = fr->values;
+			d->depth = fr->depth + 1;
+			if (d->depth > STRUCT_DEPTH_MAX) {
+				diag_error(c->d, d->loc, "struct '%s' is %u levels deep (field '%s' holds '%s', %u deep); structs nest at most %u levels",
+				           d->name, d->depth, fr->deep->name, qualified(c->a, struct_held(fr->deep)),
+				           fr->depth, STRUCT_DEPTH_MAX);
+				ok = false;
+				break;
+			}
+			if (d->nvalues > STRUCT_VALUES_MAX) {
+				diag_error(c->d, d->loc, "struct '%s' holds %llu values, counting those of the structs it holds (a list's element once); a struct holds at most %u",
+				           d->name, (unsigned long long)d->nvalues, STRUCT_VALUES_MAX);
+				ok = false;
+				break;
+			}
+			d->state = 2;
+			n--;
+			continue;
+		}
+		struct decl *s = f->bad ? NULL : struct_held(f);
+		if (s && s->state == 1) {
+			if (s == d)
 				diag_error(c->d, f->loc, "struct '%s' contains itself (field '%s')", d->name, f->name);
 			else
 				diag_error(c->d, f->loc, "struct '%s' contains itself (field '%s', through '%s')",
-				           d->name, f->name, qualified(c->a, t->decl));
+				           d->name, f->name, qualified(c->a, s));
 			ok = false;
 			break;
 		}
-		if (t->kind == TY_STRUCT && !struct_layout(c, t->decl)) {
+		if (s && s->state == 3) {
 			ok = false;
 			break;
 		}
-		w = words_add(w, type_words(&f->type));
+		if (s && s->state == 0) {
+			push = s;   /* counted once it is done: f stays next */
+			continue;
+		}
+		fr->words = words_add(fr->words, f->bad ? 1 : type_words(&f->type));
+		fr->values += s ? s->nvalues : 1;   /* at most the limit each: no overflow */
+		if (s && s->depth > fr->depth) {
+			fr->depth = s->depth;
+			fr->deep = f;
+		}
+		fr->f = f->next;
 	}
-	d->max_words = w;
-	d->state = ok ? 2 : 3;
-	return ok;
+	if (ok)
+		return true;
+	for (size_t k = 0; k < n; k++) {
+		st[k].d->max_words = st[k].words;
+		st[k].d->state = 3;
+	}
+	return false;
 }
 
 /* bits NAME [: type] { A = 0x1, B, ... }: each member one bit, distinct;

@@ -108,6 +108,14 @@ expect 0 "--compat reads a lock with CRLF line ends" "$ipcgen" --compat "$t/crlf
 sed 's/(uintptr,size)/(uintptr,si\x1b[2Jze)/' "$t/io.lock" >"$t/esc.lock"
 expect 2 "--compat refuses a lock holding control bytes" "$ipcgen" --compat "$t/esc.lock" protocols/io.ipc
 grep -q 'control byte 0x1b' "$t/stderr" && ok "the control byte is named, not echoed" || no "control byte message"
+: >"$t/empty.lock"
+expect 2 "--compat refuses an empty lock" "$ipcgen" --compat "$t/empty.lock" protocols/io.ipc
+grep -q 'not an ipcgen lock file' "$t/stderr" && ok "an empty lock: its missing first line is named" || no "empty lock message"
+expect 2 "--compat refuses /dev/null as a lock" "$ipcgen" --compat /dev/null protocols/io.ipc
+# A NUL must not end the file early, hiding what follows (an interface gone).
+{ head -n 3 "$t/io.lock"; printf '\0'; tail -n +4 "$t/io.lock"; printf 'interface io::gone 00000001 0000000000000001 - @ io.ipc:1\n'; } >"$t/nul.lock"
+expect 2 "--compat refuses a lock holding a NUL" "$ipcgen" --compat "$t/nul.lock" protocols/io.ipc
+grep -q 'nul.lock:4: malformed lock file line (control byte 0x00)' "$t/stderr" && ok "the NUL's line is named" || no "NUL message"
 
 # A lock of dev.ipc alone still notices a change in io::file, which it inherits.
 mkdir -p "$t/inh"
@@ -188,6 +196,21 @@ mkfifo "$t/fifo/t.h"
 expect 2 "a FIFO where an output goes is refused, not waited on" timeout 20 "$ipcgen" -o "$t/fifo" "$t/fifo/t.ipc"
 grep -q "cannot write '$t/fifo/t.h': it exists and is not a regular file" "$t/stderr" && ok "a FIFO output: the reason" || no "a FIFO output: $(cat "$t/stderr")"
 [ -p "$t/fifo/t.h" ] && ok "the FIFO is left in place" || no "the FIFO was replaced"
+# Chains as long as the file: followed without recursion, or refused at a
+# documented depth, never a stack overflow.
+awk 'BEGIN { print "namespace t;"; for (i = 0; i < 100000; i++) printf "const c%d = c%d;\n", i, i + 1; print "const c100000 = 1;" }' >"$t/consts.ipc"
+expect 0 "a constant defined through 100000 others" "$ipcgen" --check "$t/consts.ipc"
+sed 's/^const c100000 = 1;/const c100000 = c0;/' "$t/consts.ipc" >"$t/constcycle.ipc"
+expect 1 "a cycle of 100001 constants" "$ipcgen" --check "$t/constcycle.ipc"
+grep -q "constant 'c0' is defined by itself" "$t/stderr" && grep -q "^ipcgen: 1 error;" "$t/stderr" && ok "a cycle of 100001 constants: reported once" || no "constant cycle message"
+awk 'BEGIN { print "namespace t;"; for (i = 0; i < 100000; i++) printf "struct s%d { x: s%d }\n", i, i + 1; print "struct s100000 { x: u8 }" }' >"$t/structs.ipc"
+expect 1 "structs nested 100001 levels" "$ipcgen" --check "$t/structs.ipc"
+grep -q "struct 's99744' is 257 levels deep (field 'x' holds 't::s99745', 256 deep); structs nest at most 256 levels" "$t/stderr" \
+	&& grep -q "^ipcgen: 1 error;" "$t/stderr" && ok "structs nested 100001 levels: reported once" || no "struct depth message"
+mkdir "$t/deep"
+{ awk 'BEGIN { print "namespace t;"; for (i = 0; i < 255; i++) printf "struct s%d { x: s%d }\n", i, i + 1; print "struct s255 { x: u8 }" }'
+  printf 'interface i { call f(a: s0) s1; }\n'; } >"$t/deep.ipc"
+expect 0 "structs nested 256 levels are generated" "$ipcgen" -o "$t/deep" "$t/deep.ipc"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
