@@ -953,29 +953,50 @@ struct vref {
 	const char *name;
 };
 
-/* A scratch string, several alive at once (a value's expressions): f with
- * its "%s" replaced by name, copied here a byte at a time (the strings are
- * a few bytes; sfmt's set-up cost more). */
+/* Scratch text: a ring of buffers, each reused n makes later, that grow to
+ * what they are asked to hold.  No fixed size fits: names are up to 255
+ * bytes, longer once escaped, and joined into C names and expressions
+ * several to a string.  Freed by gen_scratch_free once a file is made. */
+struct ring {
+	struct buf b[8];
+	unsigned next;
+};
+static _Thread_local struct ring vtexts, ovals, olists;
+
+static struct buf *ring_take(struct ring *r, unsigned n)
+{
+	struct buf *b = &r->b[r->next++ % n];
+	b->len = 0;
+	return b;
+}
+
+/* b's text, ended by a 0 */
+static const char *ring_text(struct buf *b)
+{
+	buf_putc(b, 0);
+	return b->data;
+}
+
+void gen_scratch_free(void)
+{
+	struct ring *rings[] = {&vtexts, &ovals, &olists};
+	for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++)
+		for (size_t k = 0; k < sizeof rings[i]->b / sizeof rings[i]->b[0]; k++)
+			buf_free(&rings[i]->b[k]);
+}
+
+/* A scratch string, the last 8 alive at once (a value's expressions): f
+ * with each "%s" replaced by name (copied: sfmt's set-up costs more). */
 static const char *vtext(const char *f, const char *name)
 {
-	static _Thread_local char s[8][320];
-	static _Thread_local unsigned next;
-	char *r = s[next++ % 8], *o = r, *end = r + sizeof s[0] - 1;
-	for (; *f && o < end; f++) {
-		if (f[0] != '%' || f[1] != 's') {
-			*o++ = *f;
-			continue;
-		}
-		for (const char *n = name; *n && o < end; n++)
-			*o++ = *n;
-		f++;    /* past the 's' */
+	struct buf *b = ring_take(&vtexts, 8);
+	size_t n = strlen(name);
+	for (const char *p; (p = strstr(f, "%s")) != NULL; f = p + 2) {
+		buf_putn(b, f, (size_t)(p - f));
+		buf_putn(b, name, n);
 	}
-	if (o == end) {
-		fprintf(stderr, "ipcgen: internal error: vtext cannot make \"%.40s\" of '%.40s'\n", f, name);
-		abort();
-	}
-	*o = 0;
-	return r;
+	buf_puts(b, f);
+	return ring_text(b);
 }
 
 /* The value, to read (a struct's: a pointer to it). */
@@ -1423,22 +1444,19 @@ static bool is_obox(const struct param *p)
  */
 static const char *oval_args(const struct typeref *t, const char *v, bool out, bool local)
 {
-	static _Thread_local char s[2][1100];   /* names of up to 255 bytes, three times */
-	static _Thread_local unsigned next;
-	char *r = s[next++ % 2];
+	struct buf *r = ring_take(&ovals, 2);
 	bool counted = t->kind == TY_LIST || t->kind == TY_BYTES;
 	const char *arr = local && !out && is_string_list(t) ? "p" : "";
 	const char *amp = local && out ? "&" : "";
-	int k = 0;
 	if (t->optional && out)
-		k = snprintf(r, sizeof s[0], ", %shas_%s", amp, v);
+		fmt(r, ", %shas_%s", amp, v);
 	if (t->optional && !out && local)
-		k += snprintf(r + k, sizeof s[0] - (size_t)k, ", has_%s ? %s%s : NULL", v, arr, v);
+		fmt(r, ", has_%s ? %s%s : NULL", v, arr, v);
 	else
-		k += snprintf(r + k, sizeof s[0] - (size_t)k, ", %s%s", arr, v);
+		fmt(r, ", %s%s", arr, v);
 	if (counted)
-		snprintf(r + k, sizeof s[0] - (size_t)k, ", %sn%s", amp, v);
-	return r;
+		fmt(r, ", %sn%s", amp, v);
+	return ring_text(r);
 }
 
 static bool has_olist(const struct param *ps)
@@ -1456,11 +1474,11 @@ static bool has_olist(const struct param *ps)
  * '_', as no C name made from the protocol does. */
 static const char *olist_fn(const struct method *m, bool put, char which, unsigned n)
 {
-	static _Thread_local char s[2][300];
-	static _Thread_local unsigned next;
-	char *r = s[next++ % 2];
-	sfmt(r, sizeof s[0], "%s_%s_%c%u_", m->cfunc, put ? "put" : "get", which, n);
-	return r;
+	struct buf *r = ring_take(&olists, 2);
+	fmt(r, put ? "%s_put_" : "%s_get_", m->cfunc);
+	buf_putc(r, which);
+	fmt(r, "%u_", n);
+	return ring_text(r);
 }
 
 /*
@@ -2445,6 +2463,7 @@ void gen_c(const struct unit *u, const struct ns *ns, enum gen_part part, struct
 	case GEN_SERVER: gen_server(out, ns); break;
 	case GEN_NPARTS: break;
 	}
+	gen_scratch_free();
 }
 
 const char *gen_c_filename(struct arena *a, const struct ns *ns, enum gen_part part)

@@ -345,4 +345,5 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 		buf_puts(b, "\t\tbreak;   /* no interfaces */\n");
 	}
 	buf_puts(b, "\t}\n\tfz_ledger();\n\treturn 0;\n}\n");
+	gen_scratch_free();
 }
