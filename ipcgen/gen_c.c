@@ -1087,6 +1087,9 @@ static void put_enc(struct buf *b, const char *ind, const struct typeref *type,
 {
 	struct typeref tt = *type;
 	const struct typeref *t = &tt;
+	/* in2: ind and a tab.  A value nests at most an optional and then a
+	 * list inline (a list's elements are neither; a struct has functions
+	 * of its own), under at most 3 tabs: 16 bytes hold it. */
 	if (t->optional) {
 		const char *has = ref_has(r, false);
 		if (r->form == VF_PARAM && (t->kind == TY_BYTES || t->kind == TY_LIST))
@@ -2531,11 +2534,15 @@ void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, con
 	case TY_LIST: {   /* a count from a byte: no more elements than 256 to fill */
 		fmt(b, "%s%s = fz_byte() %% %u;\n", ind, cnt, n + 2 < 256 ? n + 2 : 256);
 		fmt(b, "%sfor (size_t ix%u = 0; ix%u < %u; ix%u++) {\n", ind, depth, depth, n < 256 ? n : 256, depth);
-		char in2[32], *ex = malloc(strlen(x) + 32);
-		sfmt(in2, sizeof in2, "%s\t", ind);
-		sprintf(ex, "%s[ix%u]", x, depth);
-		gen_value_fill(b, in2, t->elem, ex, NULL, NULL, depth + 1);
-		free(ex);
+		/* lists of structs of lists nest as deep as the protocol's structs */
+		struct buf in2 = {0}, ex = {0};
+		fmt(&in2, "%s\t", ind);
+		buf_putc(&in2, 0);
+		fmt(&ex, "%s[ix%u]", x, depth);
+		buf_putc(&ex, 0);
+		gen_value_fill(b, in2.data, t->elem, ex.data, NULL, NULL, depth + 1);
+		buf_free(&in2);
+		buf_free(&ex);
 		fmt(b, "%s}\n", ind);
 		return;
 	}

@@ -13,6 +13,8 @@
  * its call declares.  The protocol-independent part is fuzz_template.c,
  * copied in verbatim; what follows writes the part made from the protocol.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipcgen.h"
@@ -233,14 +235,21 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 
 	/* Every interface whose stubs are needed: those of the namespace and
 	 * their ancestors, wherever declared. */
-	const struct decl *all[4096];
-	size_t nall = 0;
+	size_t most = 1, nall = 0;
+	for (const struct decl *d = ns->decls; d; d = d->next)
+		if (d->kind == D_IFACE)
+			most += d->nancestors + 1u;
+	const struct decl **all = malloc(most * sizeof *all);
+	if (!all) {
+		fputs("ipcgen: out of memory\n", stderr);
+		exit(1);
+	}
 	for (const struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_IFACE)
 			continue;
 		const struct decl *ch[256];
 		size_t n = chain(d, ch, 256);
-		for (size_t k = 0; k < n && nall < 4096; k++)
+		for (size_t k = 0; k < n; k++)
 			if (!in_list(all, nall, ch[k]))
 				all[nall++] = ch[k];
 	}
@@ -345,5 +354,6 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 		buf_puts(b, "\t\tbreak;   /* no interfaces */\n");
 	}
 	buf_puts(b, "\t}\n\tfz_ledger();\n\treturn 0;\n}\n");
+	free(all);
 	gen_scratch_free();
 }
