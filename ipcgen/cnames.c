@@ -77,6 +77,23 @@ static const char *const c_taken[] = {
 	"WINNT",
 	/* the transport's include guard (its other names begin with IPC_) */
 	"MERCURY_IPC_H",
+	/* the macros of <stdarg.h>, <stdio.h>, <stdlib.h> and <string.h>, which
+	 * a fuzz target (--fuzz) includes before NS.h: ISO C's, POSIX's, and
+	 * glibc's in its default and _GNU_SOURCE modes (what stdlib.h brings
+	 * in of sys/types.h, endian.h, sys/select.h, sys/wait.h and alloca.h) */
+	"va_arg", "va_copy", "va_end", "va_start",
+	"BUFSIZ", "EOF", "FILENAME_MAX", "FOPEN_MAX", "L_ctermid", "L_cuserid",
+	"L_tmpnam", "P_tmpdir", "RENAME_EXCHANGE", "RENAME_NOREPLACE",
+	"RENAME_WHITEOUT", "SEEK_CUR", "SEEK_DATA", "SEEK_END", "SEEK_HOLE",
+	"SEEK_SET", "TMP_MAX", "stderr", "stdin", "stdout",
+	"EXIT_FAILURE", "EXIT_SUCCESS", "MB_CUR_MAX", "RAND_MAX", "alloca",
+	"BIG_ENDIAN", "BYTE_ORDER", "LITTLE_ENDIAN", "PDP_ENDIAN",
+	"be16toh", "be32toh", "be64toh", "htobe16", "htobe32", "htobe64",
+	"htole16", "htole32", "htole64", "le16toh", "le32toh", "le64toh",
+	"FD_CLR", "FD_ISSET", "FD_SET", "FD_SETSIZE", "FD_ZERO", "NFDBITS",
+	"WCONTINUED", "WEXITED", "WEXITSTATUS", "WIFCONTINUED", "WIFEXITED",
+	"WIFSIGNALED", "WIFSTOPPED", "WNOHANG", "WNOWAIT", "WSTOPPED", "WSTOPSIG",
+	"WTERMSIG", "WUNTRACED", "strdupa", "strndupa",
 	/* the names generated functions use for themselves */
 	"ep", "m", "st", "result", "nresult", "has_result", "self", "reply", "status", "in",
 	"out", "vt", "wi", "ok", "ix", "ci", "cn", "olen", "ool", "oref", "nool", "oi", "olist", "timeout_ms", "call", "done", "fn", "arg",

@@ -13,6 +13,8 @@
  * its call declares.  The protocol-independent part is fuzz_template.c,
  * copied in verbatim; what follows writes the part made from the protocol.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipcgen.h"
@@ -233,14 +235,21 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 
 	/* Every interface whose stubs are needed: those of the namespace and
 	 * their ancestors, wherever declared. */
-	const struct decl *all[4096];
-	size_t nall = 0;
+	size_t most = 1, nall = 0;
+	for (const struct decl *d = ns->decls; d; d = d->next)
+		if (d->kind == D_IFACE)
+			most += d->nancestors + 1u;
+	const struct decl **all = malloc(most * sizeof *all);
+	if (!all) {
+		fputs("ipcgen: out of memory\n", stderr);
+		exit(1);
+	}
 	for (const struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_IFACE)
 			continue;
 		const struct decl *ch[256];
 		size_t n = chain(d, ch, 256);
-		for (size_t k = 0; k < n && nall < 4096; k++)
+		for (size_t k = 0; k < n; k++)
 			if (!in_list(all, nall, ch[k]))
 				all[nall++] = ch[k];
 	}
@@ -310,9 +319,14 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 			gen_part_path(&path, d, ch[k]);
 			buf_putc(&path, 0);
 			unsigned stub = first_method(all, nall, ch[k]);
+			/* how's 7 bits name the first 127 entries; past them a
+			 * test would always hold (clang: a warning) */
 			for (const struct method *m = ch[k]->methods; m; m = m->next, entry++, stub++)
-				bfmt(b, "\tif ((how & 0x7f) != %u)\n\t\t%s%s = fz_stub%u;\n", entry + 1, path.data,
-				     m->field, stub);
+				if (entry < 0x7f)
+					bfmt(b, "\tif ((how & 0x7f) != %u)\n\t\t%s%s = fz_stub%u;\n", entry + 1,
+					     path.data, m->field, stub);
+				else
+					bfmt(b, "\t%s%s = fz_stub%u;\n", path.data, m->field, stub);
 		}
 		buf_free(&path);
 		bfmt(b, "\t%s_init(&obj, &vt, 1);\n"
@@ -345,4 +359,6 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 		buf_puts(b, "\t\tbreak;   /* no interfaces */\n");
 	}
 	buf_puts(b, "\t}\n\tfz_ledger();\n\treturn 0;\n}\n");
+	free(all);
+	gen_scratch_free();
 }

@@ -536,6 +536,8 @@ const struct parent_ref *gen_route(const struct decl *i, const struct decl *a);
 void gen_part_path(struct buf *b, const struct decl *i, const struct decl *a);
 /* Writes NS_fuzz.c, the libFuzzer target over the servers of ns (gen_fuzz.c). */
 void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *out);
+/* Frees the scratch text gen_c's makers keep on this thread (both call it). */
+void gen_scratch_free(void);
 
 /* ---- write: output files, atomic and only when changed (write.c) ------- */
 

@@ -50,9 +50,10 @@ else
 	echo "not ok - no C++ compiler"; fail=$((fail + 1))
 fi
 
-# Every macro the compilers predefine or the transport's headers define, in
-# every mode (default, ISO, C23, _GNU_SOURCE, 32-bit, C++), that has no
-# leading '_', as a parameter and as a method: escaped, so that the stubs
+# Every macro the compilers predefine or the transport's headers define, or
+# the headers a fuzz target includes before NS.h, in every mode (default,
+# ISO, C23, _GNU_SOURCE, 32-bit, C++), that has no leading '_', as a
+# parameter and as a method: escaped, so that the stubs and the fuzz target
 # compile in every mode.
 mkdir "$out/mac"
 for c in "$cc" "$clang"; do
@@ -61,6 +62,7 @@ for c in "$cc" "$clang"; do
 	for m in "" -std=c11 -std=gnu2x -std=c2x -D_GNU_SOURCE; do
 		echo '#include <mercury/ipc.h>' | $c $m $inc -dM -E -x c - 2>/dev/null
 		echo '#include <mercury/ipc.h>' | $c $m $inc -dM -E -x c++ - 2>/dev/null
+		printf '#include <%s.h>\n' stdarg stdio stdlib string | $c $m -dM -E -x c - 2>/dev/null
 	done
 done | sed -n 's/^#define \([A-Za-z][A-Za-z0-9_]*\).*/\1/p' | sort -u >"$out/mac/names"
 awk 'BEGIN { print "namespace macros;\ninterface m {" }
@@ -69,11 +71,11 @@ awk 'BEGIN { print "namespace macros;\ninterface m {" }
                for (j = i; j < i + 60 && j <= NR; j++) printf "%s%s: u8", (j > i ? ", " : ""), p[j]
                print ") void;" }
            print "}" }' "$out/mac/names" >"$out/mac/macros.ipc"
-check "generate the macros' protocol ($(wc -l <"$out/mac/names") names)" "$ipcgen" -o "$out/mac" "$out/mac/macros.ipc"
+check "generate the macros' protocol ($(wc -l <"$out/mac/names") names)" "$ipcgen" --fuzz -o "$out/mac" "$out/mac/macros.ipc"
 for c in "$cc" "$clang"; do
 	[ -n "$c" ] || continue
 	for m in "" "-std=c11 -Wpedantic" "-std=c2x -Wpedantic" -D_GNU_SOURCE; do
-		for f in macros_client.c macros_server.c; do
+		for f in macros_client.c macros_server.c macros_fuzz.c; do
 			check "$c $m: macros as names, $f" $c $m -Wall -Wextra -Werror $inc -I"$out/mac" -c -o "$out/o.o" "$out/mac/$f"
 		done
 	done
