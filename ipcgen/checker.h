@@ -70,6 +70,7 @@ struct checker {
 	/* The interface being checked: its ancestors, in order, and what it
 	 * inherits (types.c: ancestry), in tmp */
 	struct decl **anc;
+	bool anc_capped;       /* more ancestors than describe carries: not all gathered */
 	size_t nanc, capanc;
 	struct inherited *inh;
 	size_t capinh;

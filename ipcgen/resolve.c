@@ -466,27 +466,66 @@ bool check_cycle(struct checker *c, struct decl *i)
 		return true;
 	if (i->state == 1 || i->state == 3)
 		return false;
-	i->state = 1;
-	bool ok = true;
-	for (struct parent_ref *r = i->parents; r; r = r->next) {
-		struct decl *p = r->decl;
-		if (!p)
+	/* Depth first, with a stack of its own: a chain of parents may be as
+	 * long as the file.  Each frame's r is the parent it looks at. */
+	struct frame {
+		struct decl *i;
+		struct parent_ref *r;
+		bool ok;
+	} *st = NULL;
+	size_t n = 0, cap = 0;
+	bool result = true;
+	struct decl *push = i;
+	while (push || n) {
+		if (push) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				struct frame *w = realloc(st, cap * sizeof *st);
+				if (!w) {
+					fputs("ipcgen: out of memory\n", stderr);
+					abort();
+				}
+				st = w;
+			}
+			push->state = 1;
+			st[n++] = (struct frame){push, push->parents, true};
+			push = NULL;
+		}
+		struct frame *fr = &st[n - 1];
+		struct parent_ref *r = fr->r;
+		if (!r) {   /* every parent looked at */
+			fr->i->state = fr->ok ? 2 : 3;
+			result = fr->ok;
+			if (--n) {   /* the edge to it, in the frame below */
+				struct frame *below = &st[n - 1];
+				if (!result) {
+					below->r->decl = NULL;   /* later checks see no parent there */
+					below->ok = false;
+				}
+				below->r = below->r->next;
+			}
 			continue;
-		if (p->state == 1) {
+		}
+		struct decl *p = r->decl;
+		if (p && p->state == 0) {
+			push = p;   /* its frame decides this edge */
+			continue;
+		}
+		if (p && p->state == 1) {
 			/* The cycle closes here: report it once, at this edge. */
-			if (p == i)
+			if (p == fr->i)
 				diag_error(c->d, r->name.loc, "interface '%s' inherits from itself",
-				           qualified(c->a, i));
+				           qualified(c->a, fr->i));
 			else
 				diag_error(c->d, r->name.loc, "interface '%s' inherits from itself (through '%s')",
-				           qualified(c->a, i), qualified(c->a, p));
-			r->decl = NULL;
-			ok = false;
-		} else if (!check_cycle(c, p)) {
-			r->decl = NULL;   /* later checks see no parent there */
-			ok = false;
+				           qualified(c->a, fr->i), qualified(c->a, p));
 		}
+		if (p && p->state != 2) {   /* in a cycle, closing or leading into one */
+			r->decl = NULL;
+			fr->ok = false;
+		}
+		fr->r = r->next;
 	}
-	i->state = ok ? 2 : 3;
-	return ok;
+	free(st);
+	return result;
 }

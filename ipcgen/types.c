@@ -419,10 +419,19 @@ static void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need
 
 /* Appends p and what it inherits to c->anc, depth first, parents left to
  * right, unless p was met already (and its ancestors with it).  Parents in
- * a cycle were dropped (check_cycle). */
+ * a cycle were dropped (check_cycle).  No more than describe's reply
+ * carries, and one: past that the interface is refused anyway, and a
+ * chain of 100000 interfaces would otherwise walk 5e9 ancestors (and
+ * recurse as deep as the chain). */
 static void gather(struct checker *c, struct decl *const *p)
 {
-	if (!*p || dups_put(&c->ancestry, p, sizeof *p, *p))
+	if (!*p)
+		return;
+	if (c->nanc > c->u->max_words / 2) {
+		c->anc_capped = true;
+		return;
+	}
+	if (dups_put(&c->ancestry, p, sizeof *p, *p))
 		return;
 	c->anc = room(c, c->anc, &c->capanc, c->nanc, c->nanc + 1, sizeof *c->anc);
 	c->anc[c->nanc++] = *p;
@@ -441,6 +450,7 @@ static void ancestry(struct checker *c, struct decl *i)
 	dups_clear(&c->ancestry);
 	dups_clear(&c->values);
 	c->nanc = 0;
+	c->anc_capped = false;
 	size_t ninh = 0;
 	for (const struct parent_ref *r = i->parents; r; r = r->next) {
 		size_t from = c->nanc;
@@ -1087,12 +1097,14 @@ void check_interface(struct checker *c, struct decl *i)
 		bool chain = true;
 		for (size_t k = 0; k < c->nanc && chain; k++)
 			chain = c->anc[k]->nparents <= 1;
+		const char *more = c->anc_capped ? "more than " : "";
+		size_t n = c->anc_capped ? c->nanc : c->nanc + 1;
 		if (chain && i->nparents == 1)
-			diag_error(c->d, i->loc, "interface '%s' is %zu levels deep; describe's reply carries at most %u",
-			           i->name, c->nanc + 1, most);
+			diag_error(c->d, i->loc, "interface '%s' is %s%zu levels deep; describe's reply carries at most %u",
+			           i->name, more, n, most);
 		else
-			diag_error(c->d, i->loc, "interface '%s' and its ancestors are %zu interfaces; describe's reply carries at most %u",
-			           i->name, c->nanc + 1, most);
+			diag_error(c->d, i->loc, "interface '%s' and its ancestors are %s%zu interfaces; describe's reply carries at most %u",
+			           i->name, more, n, most);
 	} else if (c->nanc) {
 		i->ancestors = arena_alloc(c->a, c->nanc * sizeof *i->ancestors);
 		memcpy(i->ancestors, c->anc, c->nanc * sizeof *i->ancestors);

@@ -207,6 +207,14 @@ awk 'BEGIN { print "namespace t;"; for (i = 0; i < 100000; i++) printf "struct s
 expect 1 "structs nested 100001 levels" "$ipcgen" --check "$t/structs.ipc"
 grep -q "struct 's99744' is 257 levels deep (field 'x' holds 't::s99745', 256 deep); structs nest at most 256 levels" "$t/stderr" \
 	&& grep -q "^ipcgen: 1 error;" "$t/stderr" && ok "structs nested 100001 levels: reported once" || no "struct depth message"
+awk 'BEGIN { print "namespace t;"; print "interface k0 :: k99999 { call f() void; }"; for (i = 1; i < 100000; i++) printf "interface k%d :: k%d {}\n", i, i - 1 }' >"$t/cycle.ipc"
+expect 1 "a cycle of 100000 interfaces" "$ipcgen" --check "$t/cycle.ipc"
+grep -q "error: interface 't::k1' inherits from itself (through 't::k0')" "$t/stderr" && grep -q "^ipcgen: 1 error;" "$t/stderr" \
+	&& ok "a cycle of 100000 interfaces: reported once" || no "interface cycle: $(tail -n 2 "$t/stderr")"
+sed 's/^interface k0 :: k99999 {/interface k0 {/' "$t/cycle.ipc" >"$t/ichain.ipc"
+expect 1 "a chain of 100000 interfaces (it took minutes: every ancestry walked whole)" timeout 120 "$ipcgen" --check "$t/ichain.ipc"
+grep -q "error: interface 'k99999' is more than 245 levels deep; describe's reply carries at most 244" "$t/stderr" \
+	&& ok "a chain of 100000 interfaces: the deep ones are refused" || no "interface chain: $(tail -n 2 "$t/stderr")"
 mkdir "$t/deep"
 { awk 'BEGIN { print "namespace t;"; for (i = 0; i < 255; i++) printf "struct s%d { x: s%d }\n", i, i + 1; print "struct s255 { x: u8 }" }'
   printf 'interface i { call f(a: s0) s1; }\n'; } >"$t/deep.ipc"
