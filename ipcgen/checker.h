@@ -74,6 +74,11 @@ struct checker {
 	size_t nanc, capanc;
 	struct inherited *inh;
 	size_t capinh;
+	/* Kept from one call to the next (room, in tmp): check_const's chain,
+	 * check_cycle's and struct_layout's stacks (their own frames). */
+	struct decl **chain;
+	void *cycle_stack, *layout_stack;
+	size_t capchain, capcycle, caplayout;
 	struct map clashed;    /* owners with a clash reported already */
 	/* Parameters and vtable entries that could be named like a global C
 	 * name (they have a '_', or a length): escape_locals looks at them
@@ -127,6 +132,9 @@ void check_use_cycles(struct checker *c, struct ns *ns);
 void check_errors(struct checker *c, struct ns *ns);
 void check_parents(struct checker *c, struct decl *i);
 bool check_cycle(struct checker *c, struct decl *i);
+/* Room for need elements of size elem in *v (capacity *cap, n held), in
+ * the scratch arena: the growing arrays and stacks of the checks. */
+void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need, size_t elem);
 
 /* ---- types.c: types and layout ----------------------------------------------- */
 

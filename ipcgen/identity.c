@@ -133,17 +133,13 @@ static inline void canon_type(struct buf *b, const struct typeref *t, bool list)
  * holds first; its own scratch buffer, as it nests.  Its size is bounded
  * by the values it holds, and the recursion by its depth (types.c:
  * struct_layout, STRUCT_VALUES_MAX and STRUCT_DEPTH_MAX). */
+static void canon_held(struct arena *a, const struct param *ps);
+
 static void canon_struct(struct arena *a, struct decl *d)
 {
 	if (d->canon)
 		return;
-	for (const struct param *f = d->fields; f; f = f->next) {
-		const struct typeref *t = &f->type;
-		while (t->kind == TY_LIST)
-			t = t->elem;
-		if (t->kind == TY_STRUCT)
-			canon_struct(a, t->decl);
-	}
+	canon_held(a, d->fields);
 	struct buf b = {0};
 	buf_puts(&b, "struct(");
 	for (const struct param *f = d->fields; f; f = f->next) {
@@ -261,11 +257,9 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 static void canon_held(struct arena *a, const struct param *ps)
 {
 	for (const struct param *p = ps; p; p = p->next) {
-		const struct typeref *t = &p->type;
-		while (t->kind == TY_LIST)
-			t = t->elem;
-		if (t->kind == TY_STRUCT)
-			canon_struct(a, t->decl);
+		struct decl *s = typeref_struct(&p->type);
+		if (s)
+			canon_struct(a, s);
 	}
 }
 

@@ -439,6 +439,14 @@ struct ns {
 	const char *cname, *CNAME;
 };
 
+/* The struct a value holds, itself or as a list's element, or NULL. */
+static inline struct decl *typeref_struct(const struct typeref *t)
+{
+	while (t->kind == TY_LIST && t->elem)
+		t = t->elem;
+	return t->kind == TY_STRUCT ? t->decl : NULL;
+}
+
 /* How a value that may go out of line (param.ool) goes: as its words, the
  * same as in the message (a list, a struct, an optional value), where a
  * byte array's or string's region holds its bytes; a struct with a length

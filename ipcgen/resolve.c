@@ -294,6 +294,22 @@ bool eval_num(struct checker *c, struct ns *ns, const struct numref *n,
 	return true;
 }
 
+/* Makes room for need elements of size elem in *v (capacity *cap), in the
+ * checker's scratch arena; what it held is kept. */
+void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return v;
+	size_t want = *cap ? *cap : 64;
+	while (want < need)
+		want *= 2;
+	void *w = arena_alloc(&c->tmp, want * elem);
+	if (n)
+		memcpy(w, v, n * elem);
+	*cap = want;
+	return w;
+}
+
 /* The constant d is defined by, if it is one not met yet; else NULL (a
  * literal, a name that is no constant, which eval_num reports, or one met
  * already). */
@@ -341,20 +357,14 @@ void check_const(struct checker *c, struct decl *d)
 		d->state = 3;
 		return;
 	}
-	struct decl **chain = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	for (struct decl *x = d; x; x = next_const(x)) {
-		if (n == cap) {
-			struct decl **more = arena_alloc(&c->tmp, (cap = cap ? cap * 2 : 16) * sizeof *more);
-			if (n)
-				memcpy(more, chain, n * sizeof *more);
-			chain = more;
-		}
-		chain[n++] = x;
+		c->chain = room(c, c->chain, &c->capchain, n, n + 1, sizeof *c->chain);
+		c->chain[n++] = x;
 		x->state = 1;
 	}
 	while (n > 0)
-		settle_const(c, chain[--n]);
+		settle_const(c, c->chain[--n]);
 }
 
 /* ---- declarations ------------------------------------------------------------ */
@@ -472,21 +482,13 @@ bool check_cycle(struct checker *c, struct decl *i)
 		struct decl *i;
 		struct parent_ref *r;
 		bool ok;
-	} *st = NULL;
-	size_t n = 0, cap = 0;
+	} *st = c->cycle_stack;
+	size_t n = 0;
 	bool result = true;
 	struct decl *push = i;
 	while (push || n) {
 		if (push) {
-			if (n == cap) {
-				cap = cap ? 2 * cap : 64;
-				struct frame *w = realloc(st, cap * sizeof *st);
-				if (!w) {
-					fputs("ipcgen: out of memory\n", stderr);
-					abort();
-				}
-				st = w;
-			}
+			st = c->cycle_stack = room(c, st, &c->capcycle, n, n + 1, sizeof *st);
 			push->state = 1;
 			st[n++] = (struct frame){push, push->parents, true};
 			push = NULL;
@@ -526,6 +528,5 @@ bool check_cycle(struct checker *c, struct decl *i)
 		}
 		fr->r = r->next;
 	}
-	free(st);
 	return result;
 }

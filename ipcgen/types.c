@@ -56,17 +56,6 @@ uint64_t type_words(const struct typeref *t)
 	return t->optional ? words_add(w, 1) : w;
 }
 
-static void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need, size_t elem);
-
-/* The struct a field holds, itself or as a list's element, or NULL. */
-static struct decl *struct_held(const struct param *f)
-{
-	const struct typeref *t = &f->type;
-	while (t->kind == TY_LIST && t->elem)
-		t = t->elem;
-	return t->kind == TY_STRUCT ? t->decl : NULL;
-}
-
 /* Whether t is one of language 2's values, which only the general codec
  * (gen_c) carries. */
 static bool is_general(const struct typeref *t)
@@ -178,13 +167,13 @@ bool struct_layout(struct checker *c, struct decl *root)
 		const struct param *deep;   /* the field that holds its deepest struct */
 		uint64_t words, values;
 		unsigned depth;             /* of the deepest struct it holds */
-	} *st = NULL;
-	size_t n = 0, cap = 0;
+	} *st = c->layout_stack;
+	size_t n = 0;
 	struct decl *push = root;
 	bool ok = true;
 	while (ok && (push || n)) {
 		if (push) {
-			st = room(c, st, &cap, n, n + 1, sizeof *st);
+			st = c->layout_stack = room(c, st, &c->caplayout, n, n + 1, sizeof *st);
 			st[n++] = (struct frame){.d = push, .f = push->fields};
 			push->state = 1;
 			push = NULL;
@@ -198,7 +187,7 @@ bool struct_layout(struct checker *c, struct decl *root)
 			d->depth = fr->depth + 1;
 			if (d->depth > STRUCT_DEPTH_MAX) {
 				diag_error(c->d, d->loc, "struct '%s' is %u levels deep (field '%s' holds '%s', %u deep); structs nest at most %u levels",
-				           d->name, d->depth, fr->deep->name, qualified(c->a, struct_held(fr->deep)),
+				           d->name, d->depth, fr->deep->name, qualified(c->a, typeref_struct(&fr->deep->type)),
 				           fr->depth, STRUCT_DEPTH_MAX);
 				ok = false;
 				break;
@@ -213,7 +202,7 @@ bool struct_layout(struct checker *c, struct decl *root)
 			n--;
 			continue;
 		}
-		struct decl *s = f->bad ? NULL : struct_held(f);
+		struct decl *s = f->bad ? NULL : typeref_struct(&f->type);
 		if (s && s->state == 1) {
 			if (s == d)
 				diag_error(c->d, f->loc, "struct '%s' contains itself (field '%s')", d->name, f->name);
@@ -400,22 +389,6 @@ void check_enum(struct checker *c, struct decl *e)
 }
 
 /* ---- interfaces and methods ------------------------------------------------ */
-
-/* Makes room for need elements of size elem in *v (capacity *cap), in the
- * checker's scratch arena; what it held is kept. */
-static void *room(struct checker *c, void *v, size_t *cap, size_t n, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return v;
-	size_t want = *cap ? *cap : 64;
-	while (want < need)
-		want *= 2;
-	void *w = arena_alloc(&c->tmp, want * elem);
-	if (n)
-		memcpy(w, v, n * elem);
-	*cap = want;
-	return w;
-}
 
 /* Appends p and what it inherits to c->anc, depth first, parents left to
  * right, unless p was met already (and its ancestors with it).  Parents in
