@@ -2400,10 +2400,12 @@ END_TEST
 
 /*
  * A hog: a child process that opens connections to path until the server
- * refuses one, then asks a copy of one it holds; it reports how many it
- * kept and the copy's status, and holds them until release is closed.
+ * refuses one (given: connects once, then asks the server for its endpoint
+ * until it refuses, so that the server makes the connections), then asks
+ * a copy of one it holds; it reports how many it kept and the refusal's
+ * and the copy's status, and holds them until release is closed.
  */
-static pid_t spawn_hog(const char *path, int *report, int *release)
+static pid_t spawn_hog_of(const char *path, bool given, int *report, int *release)
 {
 	int rep[2], rel[2];
 	ck_assert_int_eq(pipe(rep), 0);
@@ -2414,15 +2416,21 @@ static pid_t spawn_hog(const char *path, int *report, int *release)
 		static ipc_cap c[1024];
 		close(rep[0]), close(rel[1]);
 		int n = 0, rc = 0;
-		while (n < 1024 && (rc = ipc_posix_connect(path, &c[n])) == 0) {
+		while (n < 1024 && (rc = given && n ? 0 : ipc_posix_connect(path, &c[n])) == 0) {
 			struct ipc_msg m;
-			msg_init(&m, L(M_COUNT), 0, 0);
-			if ((rc = ipc_posix_call_timeout(c[n], &m, 5000)) < 0)
+			msg_init(&m, L(given && n ? M_GIVE_EP : M_COUNT), 0, 0);
+			if ((rc = ipc_posix_call_timeout(given && n ? c[0] : c[n], &m, 5000)) < 0)
 				break;
+			if (given && n && m.ncaps != 1) {
+				rc = (int64_t)m.label < 0 ? (int)(int64_t)m.label : IPC_EPROTO;
+				break;
+			}
+			if (given && n)
+				c[n] = m.cap[0];
 			n++;
 		}
 		ipc_cap x;
-		int r[3] = { n, rc, n ? ipc_posix_copy(c[0], &x) : 0 };
+		int r[3] = { n, rc, n ? ipc_posix_copy(c[n - 1], &x) : 0 };
 		if (write(rep[1], r, sizeof r) != sizeof r)
 			_exit(1);
 		char ch;
@@ -2432,6 +2440,11 @@ static pid_t spawn_hog(const char *path, int *report, int *release)
 	*report = rep[0];
 	*release = rel[1];
 	return pid;
+}
+
+static pid_t spawn_hog(const char *path, int *report, int *release)
+{
+	return spawn_hog_of(path, false, report, release);
 }
 
 /* Let a hog go, and wait for it.  (A later hog holds this one's pipe too:
@@ -2459,6 +2472,53 @@ static int call_fresh(void)
 	}
 	return rc;
 }
+
+/* M_GIVE_EP on a fresh connection: its status (the connection given
+ * dropped). */
+static int give_fresh(void)
+{
+	ipc_cap c;
+	struct ipc_msg m;
+	int rc = ipc_posix_connect(sockpath, &c);
+	if (rc == 0) {
+		msg_init(&m, L(M_GIVE_EP), 0, 0);
+		rc = ipc_posix_call_timeout(c, &m, 5000);
+		if (rc == 0 && m.ncaps == 1)
+			ipc_cap_drop(m.cap[0]);
+		else if (rc == 0)
+			rc = IPC_EPROTO;
+		ipc_cap_drop(c);
+	}
+	return rc;
+}
+
+START_TEST(connections_a_server_gives_count_against_their_client)
+{
+	/* A server that answers with its endpoint makes a connection for each
+	 * answer: they count against the client the answer goes to, and so do
+	 * copies of them, so that one client asking without end cannot take
+	 * the endpoint's connections (nor the server's descriptors). */
+	static const struct server_opts o = { .conns = 24, .client_conns = 5 };
+	pid_t pid = spawn_server_opts(sockpath, &o);
+	ipc_cap good;
+	connect_fd(&good);
+	int report, release, r[3];
+	pid_t hog = spawn_hog_of(sockpath, true, &report, &release);
+	ck_assert_int_eq(read(report, r, sizeof r), sizeof r);
+	ck_assert_msg(r[0] == 5 && r[1] == IPC_EBUSY,
+	              "one client kept %d connections (then %d)", r[0], r[1]);
+	ck_assert_int_eq(r[2], IPC_EBUSY); /* nor copies of them */
+	/* Everyone else is served, and given connections too. */
+	struct ipc_msg m;
+	msg_init(&m, L(M_GIVE_EP), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	ck_assert_uint_eq(m.ncaps, 1);
+	ck_assert_int_eq(ipc_cap_drop(m.cap[0]), 0);
+	ck_assert_int_eq(give_fresh(), 0);
+	release_hog(hog, report, release);
+	quit(good, pid);
+}
+END_TEST
 
 START_TEST(one_client_cannot_take_every_connection)
 {
@@ -2719,6 +2779,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, hostile_frames_leave_a_server_with_few_descriptors_serving);
 	tcase_add_test(tc, noncanonical_frames_are_refused);
 	tcase_add_test(tc, one_client_cannot_take_every_connection);
+	tcase_add_test(tc, connections_a_server_gives_count_against_their_client);
 	tcase_add_test(tc, a_full_endpoint_refuses_connections_with_ebusy);
 	tcase_add_test(tc, endpoint_limits_are_checked);
 	tcase_add_test(tc, client_that_never_reads_is_dropped);

@@ -301,11 +301,15 @@ int px_ep_new_conn(struct px_ep *e, pid_t client, int *clientfd)
 	return 0;
 }
 
-/* The client connection slot of e counts against. */
-pid_t px_ep_client(struct px_ep *e, int slot)
+/* The client connection slot of e counts against, if that is still
+ * connection id (0: whichever it is); PX_NO_CLIENT if it is gone. */
+pid_t px_ep_client(struct px_ep *e, int slot, uint64_t id)
 {
+	pid_t client = PX_NO_CLIENT;
 	pthread_mutex_lock(&e->lock);
-	pid_t client = e->conns[slot].client;
+	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
+	if (c && c->fd >= 0 && (!id || c->id == id))
+		client = c->client;
 	pthread_mutex_unlock(&e->lock);
 	return client;
 }

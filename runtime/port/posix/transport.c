@@ -176,12 +176,14 @@ void px_close_sent(const ipc_cap *caps, const int *fds, size_t n)
 
 /*
  * Turn the capabilities of a message into descriptors to send: a descriptor
- * goes as itself; a server endpoint as a fresh connection to it; a tail in
- * the frame, as long as the frame's tails stay within PX_TAIL_MAX, and as
- * a sealed memfd after.  On failure every capability is consumed (but lent
- * ones) and IPC_EBADCAP or IPC_ENOMEM returned.
+ * goes as itself; a server endpoint as a fresh connection to it, counted
+ * against client (the process the message goes to, if a client of ours;
+ * PX_NO_CLIENT if not); a tail in the frame, as long as the frame's tails
+ * stay within PX_TAIL_MAX, and as a sealed memfd after.  On failure every
+ * capability is consumed (but lent ones) and IPC_EBADCAP, IPC_ENOMEM or
+ * (a connection past a limit) IPC_EBUSY returned.
  */
-static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
+static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds, pid_t client)
 {
 	size_t i, tails = 0;
 	int rc = 0;
@@ -206,7 +208,7 @@ static int px_caps_to_fds(const ipc_cap *caps, size_t n, int *fds)
 				break;
 			}
 		} else if ((e = px_ep_get(c)) != NULL) {
-			if ((rc = px_ep_new_conn(e, PX_NO_CLIENT, &fds[i])) < 0)
+			if ((rc = px_ep_new_conn(e, client, &fds[i])) < 0)
 				break;
 		} else {
 			rc = IPC_EBADCAP;
@@ -329,7 +331,7 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 {
 	int fds[IPC_MAX_CAPS];
 	int rc;
-	if (h->ncaps && (rc = px_caps_to_fds(caps, h->ncaps, fds)) < 0)
+	if (h->ncaps && (rc = px_caps_to_fds(caps, h->ncaps, fds, PX_NO_CLIENT)) < 0)
 		return rc;
 	rc = px_sendmsg(fd, h, words, fds, flags, timeout_ms);
 	px_close_sent(caps, fds, h->ncaps);
@@ -578,14 +580,17 @@ static int px_gone_ok(int rc)
 }
 
 /*
- * The frame and descriptors answering request seq with msg (consumed): 0,
- * or, for an answer the server cannot give (a message no client would take:
- * counts past the limits, a status that is not an int32_t; capabilities it
- * does not hold or cannot send), a status for the server's code, and the
- * frame rewritten to tell the caller IPC_EFAULT rather than leave it
- * waiting.
+ * The frame and descriptors answering request seq with msg (consumed), for
+ * client (the process that asked, whom the connections made for msg's
+ * endpoints count against): 0, or, for an answer the server cannot give (a
+ * message no client would take: counts past the limits, a status that is
+ * not an int32_t; capabilities it does not hold or cannot send), a status
+ * for the server's code, and the frame rewritten to tell the caller
+ * IPC_EFAULT rather than leave it waiting; or IPC_EBUSY for both, when an
+ * endpoint's connection would be past its limits.
  */
-static int px_answer_frame(struct ipc_msg *msg, uint16_t seq, struct px_hdr *h, int *fds)
+static int px_answer_frame(struct ipc_msg *msg, uint16_t seq, struct px_hdr *h, int *fds,
+                           pid_t client)
 {
 	*h = (struct px_hdr){
 		.label = msg->label, .nwords = (uint16_t)msg->nwords,
@@ -599,10 +604,10 @@ static int px_answer_frame(struct ipc_msg *msg, uint16_t seq, struct px_hdr *h, 
 			px_drop_caps(msg->cap, msg->ncaps);
 		rc = IPC_EINVAL;
 	} else if (msg->ncaps) {
-		rc = px_caps_to_fds(msg->cap, msg->ncaps, fds);
+		rc = px_caps_to_fds(msg->cap, msg->ncaps, fds, client);
 	}
 	if (rc < 0) {
-		h->label = (uint64_t)(int64_t)IPC_EFAULT;
+		h->label = (uint64_t)(int64_t)(rc == IPC_EBUSY ? IPC_EBUSY : IPC_EFAULT);
 		h->nwords = h->ncaps = 0;
 	}
 	return rc;
@@ -780,7 +785,7 @@ static int px_answer(const struct px_src *s, uint16_t seq, struct ipc_msg *msg)
 	    (!b->nout || b->outfd == s->fd) && !px_lends(msg)) {
 		/* More of its requests wait: held back (px_rbatch). */
 		unsigned i = b->nout++;
-		int bad = px_answer_frame(msg, seq, &b->oh[i], b->ofd[i]);
+		int bad = px_answer_frame(msg, seq, &b->oh[i], b->ofd[i], PX_NO_CLIENT);
 		memcpy(b->ow[i], msg->word, b->oh[i].nwords * sizeof(uint64_t));
 		memcpy(b->ocap[i], msg->cap, b->oh[i].ncaps * sizeof(ipc_cap));
 		b->outfd = s->fd;
@@ -794,7 +799,8 @@ static int px_answer_now(const struct px_src *s, uint16_t seq, struct ipc_msg *m
 {
 	struct px_hdr h;
 	int fds[IPC_MAX_CAPS];
-	int bad = px_answer_frame(msg, seq, &h, fds);
+	pid_t client = s->e && msg->ncaps ? px_ep_client(s->e, s->slot, 0) : PX_NO_CLIENT;
+	int bad = px_answer_frame(msg, seq, &h, fds, client);
 	int rc = px_sendmsg(s->fd, &h, msg->word, fds, MSG_DONTWAIT, -1);
 	px_close_sent(msg->cap, fds, h.ncaps);
 	if (rc == IPC_EAGAIN) {
@@ -983,7 +989,7 @@ static int px_take(const struct px_src *s, int rc, const struct px_hdr *h, bool 
 		struct ipc_msg m;
 		int c;
 		ipc_msg_init(&m, 0, 0, 1);
-		rc = s->e ? px_ep_new_conn(s->e, px_ep_client(s->e, s->slot), &c) : IPC_ENOSYS;
+		rc = s->e ? px_ep_new_conn(s->e, px_ep_client(s->e, s->slot, 0), &c) : IPC_ENOSYS;
 		if (rc < 0)
 			ipc_msg_init(&m, (uint64_t)(int64_t)rc, 0, 0);
 		else
@@ -1257,8 +1263,9 @@ int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 	/* The endpoint and its connection may have gone meanwhile. */
 	struct px_hdr h;
 	int fds[IPC_MAX_CAPS];
-	int bad = px_answer_frame(msg, r.seq, &h, fds);
 	struct px_ep *e = px_ep_get(PX_CAP(PX_K_EP, r.ep));
+	pid_t client = e && msg->ncaps ? px_ep_client(e, r.slot, r.id) : PX_NO_CLIENT;
+	int bad = px_answer_frame(msg, r.seq, &h, fds, client);
 	int rc = e ? px_ep_answer_saved(e, r.slot, r.id, &h, msg->word, fds) : IPC_EPEER;
 	px_close_sent(msg->cap, fds, h.ncaps);
 	return bad ? bad : px_gone_ok(rc);
