@@ -540,9 +540,9 @@ static void gen_header(struct buf *b, const struct ns *ns)
 			gen_bits(b, d);
 		}
 	if (nstructs) {
-		struct decl **done = calloc(nstructs, sizeof *done);
+		struct decl **done = xcalloc(nstructs, sizeof *done);
 		size_t ndone = 0;
-		for (const struct decl *d = ns->decls; d && done; d = d->next)
+		for (const struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_STRUCT) {
 				buf_spill(b);
 				gen_struct_ordered(b, d, done, &ndone);
@@ -555,12 +555,8 @@ static void gen_header(struct buf *b, const struct ns *ns)
 	for (const struct decl *d = ns->decls; d; d = d->next)
 		nifaces += d->kind == D_IFACE;
 	if (nifaces) {
-		const struct decl **done = calloc(nifaces, sizeof *done);
+		const struct decl **done = xcalloc(nifaces, sizeof *done);
 		size_t ndone = 0;
-		if (!done) {
-			fputs("ipcgen: out of memory\n", stderr);
-			exit(1);
-		}
 		for (const struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
 				gen_iface_ordered(b, d, done, &ndone);
@@ -2578,7 +2574,7 @@ void gen_value_fill(struct buf *b, const char *ind, const struct typeref *t, con
 	case TY_STRUCT:
 		for (const struct param *f = t->decl->fields; f; f = f->next) {
 			size_t len = strlen(x) + strlen(f->cname) + 16;
-			char *fx = malloc(len), *fc = malloc(len), *fh = malloc(len);
+			char *fx = xmalloc(len), *fc = xmalloc(len), *fh = xmalloc(len);
 			sfmt(fx, len, "%s.%s", x, f->cname);
 			sfmt(fc, len, "%s.n%s", x, f->cname);
 			sfmt(fh, len, "%s.has_%s", x, f->cname);

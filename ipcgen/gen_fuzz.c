@@ -239,11 +239,7 @@ void gen_fuzz(const struct unit *u, const struct ns *ns, struct buf *b)
 	for (const struct decl *d = ns->decls; d; d = d->next)
 		if (d->kind == D_IFACE)
 			most += d->nancestors + 1u;
-	const struct decl **all = malloc(most * sizeof *all);
-	if (!all) {
-		fputs("ipcgen: out of memory\n", stderr);
-		exit(1);
-	}
+	const struct decl **all = xmalloc(most * sizeof *all);
 	for (const struct decl *d = ns->decls; d; d = d->next) {
 		if (d->kind != D_IFACE)
 			continue;

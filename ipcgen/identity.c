@@ -217,10 +217,8 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 		size_t n = 0;
 		for (const struct qname_node *e = m->raises; e; e = e->next)
 			n++;
-		if (n > sizeof few / sizeof few[0] && !(codes = malloc(n * sizeof *codes))) {
-			fputs("ipcgen: out of memory\n", stderr);
-			abort();
-		}
+		if (n > sizeof few / sizeof few[0])
+			codes = xmalloc(n * sizeof *codes);
 		n = 0;
 		for (const struct qname_node *e = m->raises; e; e = e->next)
 			codes[n++] = e->all ? (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16

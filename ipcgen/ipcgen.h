@@ -57,6 +57,13 @@ uint32_t fnv1a32(const char *s, size_t n);
 /* The edit distance of a and b, for "did you mean"; 99 past 32 bytes. */
 unsigned edit_distance(const char *a, const char *b);
 
+/* Running out of memory is no error of the input: ipcgen says so and
+ * aborts (ipcgen(1): exit status 1 is for errors in the input). */
+_Noreturn void out_of_memory(void);
+/* malloc and calloc that never return NULL (out_of_memory). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+
 /* A growable byte buffer (output of the backend, file contents). */
 struct buf {
 	char *data;

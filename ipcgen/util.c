@@ -28,10 +28,26 @@ struct arena_block {
 	max_align_t align[];
 };
 
-static _Noreturn void out_of_memory(void)
+_Noreturn void out_of_memory(void)
 {
 	fputs("ipcgen: out of memory\n", stderr);
 	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
 }
 
 /* Blocks come straight from mmap (map_pages), whose pages the kernel hands

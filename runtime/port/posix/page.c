@@ -144,11 +144,14 @@ static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return IPC_EBADCAP;
-	bool may_write = writable && px_fd_writable(fd);
 	pthread_mutex_lock(&px_cache_lock);
 	for (int i = 0; i < PX_CACHE_SLOTS; i++) {
 		if (px_cache[i].addr && px_cache[i].ino == st.st_ino && px_cache[i].dev == st.st_dev &&
-		    (!writable || (px_cache[i].writable && may_write))) {
+		    (!writable || px_cache[i].writable)) {
+			/* Only on a hit, what mmap checks on a miss: a descriptor
+			 * that may not write is mapped anew, and refused. */
+			if (writable && !px_fd_writable(fd))
+				break;
 			/* Seals are never removed: cached means checked. */
 			px_cache[i].users++;
 			px_cache[i].last = ++px_cache_clock;
