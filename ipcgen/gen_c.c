@@ -1821,8 +1821,22 @@ static void gen_client_call(struct buf *b, const struct method *m)
 			fmt(b, j ? " + cn[%u]" : "cn[%u]", j);
 		buf_puts(b, ";\n");
 	}
-	if (rwords)
+	/* Refused: no count or presence it decoded stays set. */
+	size_t resets = 0;
+	for (const struct param *p = m->results; p; p = p->next)
+		resets += p->type.optional || p->type.kind == TY_BYTES || p->type.kind == TY_LIST;
+	if (rwords && resets) {
+		buf_puts(b, "\tif (!ok || wi != reply->nwords) {\n");
+		for (const struct param *p = m->results; p; p = p->next) {
+			if (p->type.optional)
+				fmt(b, "\t\t*has_%s = false;\n", p->cname);
+			if (p->type.kind == TY_BYTES || p->type.kind == TY_LIST)
+				fmt(b, "\t\t*n%s = 0;\n", p->cname);
+		}
+		buf_puts(b, "\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);\n\t}\n");
+	} else if (rwords) {
 		buf_puts(b, "\tif (!ok || wi != reply->nwords)\n\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);\n");
+	}
 	if (K) {   /* read: the regions' capabilities go, the lengths are the caller's */
 		buf_puts(b, "\tipc_drop_caps(reply->cap + reply->ncaps - nool, nool, 0);\n\treply->ncaps -= nool;\n");
 		jo = 0;

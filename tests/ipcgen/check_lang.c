@@ -446,6 +446,45 @@ START_TEST(servers_refuse_invalid_results)
 }
 END_TEST
 
+/* A reply as a server sent it: status 0, the words given, no capabilities. */
+static struct ipc_msg reply_of(const uint64_t *words, uint32_t n)
+{
+	struct ipc_msg r;
+	memset(&r, 0, sizeof r);
+	r.nwords = n;
+	memcpy(r.word, words, n * sizeof *words);
+	return r;
+}
+
+START_TEST(clients_refuse_hostile_replies)
+{
+	/* A reply refused part way through leaves no count or presence the
+	 * client had read set: a caller that looks at them anyway finds
+	 * nothing, not elements that were never filled in. */
+	struct lang_entry ents[LANG_NITEMS];
+	size_t n = 99;
+	bool more;
+	uint64_t two[] = {2};                   /* two entries announced, none there */
+	struct ipc_msg r = reply_of(two, 1);
+	ck_assert_int_eq(lang_fs_list_async_finish(0, &r, ents, &n, &more), IPC_EPROTO);
+	ck_assert_uint_eq(n, 0);
+	enum lang_kind kind;
+	bool has_rest = true;
+	char rest[25];
+	lang_mode mode;
+	uint64_t longer[] = {LANG_KIND_DIR, 1, 100};   /* a rest of 100 bytes, past its bound */
+	r = reply_of(longer, 3);
+	ck_assert_int_eq(lang_fs_lookup_async_finish(0, &r, &kind, &has_rest, rest, &mode), IPC_EPROTO);
+	ck_assert(!has_rest);
+	/* well formed, the same calls read it */
+	uint64_t none[] = {0, 0};
+	r = reply_of(none, 2);
+	ck_assert_int_eq(lang_fs_list_async_finish(0, &r, ents, &n, &more), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert(!more);
+}
+END_TEST
+
 /* ---- hostile encodings, sent by hand ------------------------------------------------ */
 
 /* "ab" as a string: a length word, then the bytes in one word. */
@@ -536,6 +575,7 @@ int main(void)
 	tcase_add_test(t, clients_refuse_invalid_values);
 	tcase_add_test(t, servers_refuse_invalid_results);
 	tcase_add_test(t, servers_refuse_hostile_encodings);
+	tcase_add_test(t, clients_refuse_hostile_replies);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

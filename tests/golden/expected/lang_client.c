@@ -175,8 +175,10 @@ int lang_fs_list_async_finish(int status, struct ipc_msg *reply, struct lang_ent
 	for (size_t ix = 0; ok && ix < (*nents); ix++)
 		ok = ok && lang_entry_get(reply, &wi, &ents[ix]);
 	ok = ok && ipc_get_bool(reply, &wi, more);
-	if (!ok || wi != reply->nwords)
+	if (!ok || wi != reply->nwords) {
+		*nents = 0;
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	}
 	return 0;
 }
 
@@ -266,8 +268,10 @@ int lang_fs_lookup_async_finish(int status, struct ipc_msg *reply, enum lang_kin
 		ok = ok && ipc_get_str(reply, &wi, rest, 24);
 	}
 	ok = ok && lang_mode_get(reply, &wi, mode);
-	if (!ok || wi != reply->nwords)
+	if (!ok || wi != reply->nwords) {
+		*has_rest = false;
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	}
 	return 0;
 }
 
@@ -449,8 +453,10 @@ int lang_fs_blobs_async_finish(int status, struct ipc_msg *reply, bool *has_ob, 
 		ok = ok && lang_blob_get(reply, &wi, ob);
 	}
 	ok = ok && lang_wide_get(reply, &wi, ow);
-	if (!ok || wi != reply->nwords)
+	if (!ok || wi != reply->nwords) {
+		*has_ob = false;
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	}
 	return 0;
 }
 
@@ -559,8 +565,10 @@ int lang_fs_last_async_finish(int status, struct ipc_msg *reply, bool *has_when,
 		ok = ok && lang_time_get(reply, &wi, when);
 	}
 	ok = ok && lang_mode_get(reply, &wi, flags);
-	if (!ok || wi != reply->nwords)
+	if (!ok || wi != reply->nwords) {
+		*has_when = false;
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	}
 	return 0;
 }
 
@@ -651,8 +659,11 @@ int lang_fs_later_async_finish(int status, struct ipc_msg *reply, bool *has_when
 	ok = ok && ipc_get_count(reply, &wi, 2, nents);
 	for (size_t ix = 0; ok && ix < (*nents); ix++)
 		ok = ok && lang_entry_get(reply, &wi, &ents[ix]);
-	if (!ok || wi != reply->nwords)
+	if (!ok || wi != reply->nwords) {
+		*has_when = false;
+		*nents = 0;
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	}
 	return 0;
 }
 

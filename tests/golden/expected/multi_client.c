@@ -251,8 +251,10 @@ int multi_readable_read_async_finish(int status, struct ipc_msg *reply, uint8_t 
 	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
 	ok = ok && ipc_get_bytes(reply, &wi, result, 16, nresult);
-	if (!ok || wi != reply->nwords)
+	if (!ok || wi != reply->nwords) {
+		*nresult = 0;
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	}
 	return 0;
 }
 

@@ -311,8 +311,10 @@ int qualified_probe_maybe_time_async_finish(int status, struct ipc_msg *reply, b
 	if (ok && *has_result) {
 		ok = ok && lang_time_get(reply, &wi, result);
 	}
-	if (!ok || wi != reply->nwords)
+	if (!ok || wi != reply->nwords) {
+		*has_result = false;
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	}
 	return 0;
 }
 
