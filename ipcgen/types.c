@@ -114,31 +114,33 @@ void check_struct(struct checker *c, struct decl *d)
 		}
 	}
 	/* The C struct's members: the fields' names, escaped, and the lengths
-	 * and presence flags derived from them, all different. */
+	 * and presence flags derived from them, all different.  Each member
+	 * name is kept with the first field that makes it (c->values, free
+	 * here: the fields' types are checked), so that a struct of many
+	 * fields is checked in time and memory linear in them. */
 	for (struct param *f = d->fields; f; f = f->next) {
 		bool under;
 		f->cname = c_local(&c->strs, f->name, &under);
 	}
+	dups_clear(&c->values);
 	for (struct param *f = d->fields; f; f = f->next) {
 		const char *own[3] = {
 			f->cname,
 			has_length(f) ? arena_printf(c->a, "n%s", f->cname) : NULL,
 			f->type.optional ? arena_printf(c->a, "has_%s", f->cname) : NULL,
 		};
-		for (struct param *g = d->fields; g != f; g = g->next) {
-			const char *other[3] = {
-				g->cname,
-				has_length(g) ? arena_printf(c->a, "n%s", g->cname) : NULL,
-				g->type.optional ? arena_printf(c->a, "has_%s", g->cname) : NULL,
-			};
-			for (int x = 0; x < 3; x++)
-				for (int y = 0; y < 3; y++)
-					if (own[x] && other[y] && strcmp(own[x], other[y]) == 0 &&
-					    strcmp(f->name, g->name) != 0) {
-						diag_error(c->d, f->loc, "fields '%s' and '%s' of struct '%s' would both make the C member '%s'",
-						           g->name, f->name, d->name, own[x]);
-						x = y = 3;
-					}
+		const struct param *reported[3] = {NULL, NULL, NULL};
+		for (int x = 0; x < 3; x++) {
+			if (!own[x])
+				continue;
+			struct param *g = dups_put(&c->values, own[x], strlen(own[x]), f);
+			/* A field of the same name is a duplicate, reported above;
+			 * one clash per pair of fields. */
+			if (!g || strcmp(f->name, g->name) == 0 || g == reported[0] || g == reported[1])
+				continue;
+			diag_error(c->d, f->loc, "fields '%s' and '%s' of struct '%s' would both make the C member '%s'",
+			           g->name, f->name, d->name, own[x]);
+			reported[x] = g;
 		}
 	}
 }
