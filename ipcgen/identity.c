@@ -246,9 +246,11 @@ static void method_sig_rest(struct buf *b, const struct method *m)
  *   and per method "KIND N {CAPS;OUTCAPS} (PARAMS) RESULT[ raises CODES]\n"
  * with IDs and fingerprints in lower-case hex (8 and 16 digits).
  *
- * The text is written into the scratch buffer b, one interface at a time
- * (the parents' first); each method's signature (m->sig, "KIND {CAPS;...")
- * is copied out of its line at its exact size.
+ * The text is hashed as it is written into the scratch buffer b, a line
+ * at a time, so that b holds one method's line however many methods take
+ * large structs (the parents' fingerprints are made first); if sigs, each
+ * method's signature (m->sig, "KIND {CAPS;...") is copied out of its line
+ * at its exact size.
  */
 /* The canonical forms of the structs ps hold (made once, when a method
  * first uses one: a struct no method uses costs nothing here). */
@@ -261,12 +263,13 @@ static void canon_held(struct arena *a, const struct param *ps)
 	}
 }
 
-static uint64_t fingerprint(struct arena *ar, struct strpool *a, struct buf *b, struct decl *i)
+static uint64_t fingerprint(struct arena *ar, struct strpool *a, struct buf *b, struct decl *i,
+                            bool sigs)
 {
 	if (i->fingerprint)
 		return i->fingerprint;
 	for (struct parent_ref *r = i->parents; r; r = r->next)
-		fingerprint(ar, a, b, r->decl);
+		fingerprint(ar, a, b, r->decl, sigs);
 	for (const struct method *m = i->methods; m; m = m->next) {
 		canon_held(ar, m->params);
 		canon_held(ar, m->results);   /* a single result among them (types.c) */
@@ -286,21 +289,28 @@ static uint64_t fingerprint(struct arena *ar, struct strpool *a, struct buf *b, 
 		put_hex(b, r->decl->fingerprint, 16);
 		put_c(b, '\n');
 	}
+	XXH3_state_t st;
+	XXH3_64bits_reset(&st);
 	for (struct method *m = i->methods; m; m = m->next) {
+		XXH3_64bits_update(&st, b->data, b->len);
+		b->len = 0;
 		size_t kind = b->len;
 		buf_putn(b, m->kind == M_CALL ? "call " : "send ", 5);
 		put_dec(b, m->number);
 		size_t rest = b->len;
 		method_sig_rest(b, m);
 		size_t nrest = b->len - rest;
-		char *sig = pool_alloc(a, 4 + nrest + 1);
-		memcpy(sig, b->data + kind, 4);
-		memcpy(sig + 4, b->data + rest, nrest);
-		sig[4 + nrest] = 0;
-		m->sig = sig;
+		if (sigs) {
+			char *sig = pool_alloc(a, 4 + nrest + 1);
+			memcpy(sig, b->data + kind, 4);
+			memcpy(sig + 4, b->data + rest, nrest);
+			sig[4 + nrest] = 0;
+			m->sig = sig;
+		}
 		put_c(b, '\n');
 	}
-	i->fingerprint = XXH3_64bits_withSeed(b->data, b->len, 0);
+	XXH3_64bits_update(&st, b->data, b->len);
+	i->fingerprint = XXH3_64bits_digest(&st);
 	return i->fingerprint;
 }
 
@@ -317,7 +327,7 @@ void fingerprints(struct fp_job *j)
 	for (struct ns *ns = j->u->nss; ns; ns = ns->next)
 		for (struct decl *d = ns->decls; d; d = d->next)
 			if (d->kind == D_IFACE)
-				fingerprint(&j->arena, &j->strs, &scratch, d);
+				fingerprint(&j->arena, &j->strs, &scratch, d, j->u->sigs);
 	buf_free(&scratch);
 	if (j->u->beside)
 		j->u->beside(j->u, &j->arena);

@@ -492,6 +492,10 @@ struct unit {                 /* a compilation */
 	 * claims, so it must only read the AST but for fields nothing else
 	 * touches (gen_c_prepare's).  Its work is wasted if the claims clash. */
 	void (*beside)(struct unit *u, struct arena *a);
+	/* Keep each method's canonical signature (m->sig), which --lock and
+	 * --compat compare: it holds the structs a method takes in full, so
+	 * it is made only when asked for. */
+	bool sigs;
 };
 
 /* Loads a file and, for unit_load, what it uses; unit_load_file and then

@@ -301,6 +301,7 @@ static int run(struct unit *u, char **files, int nfiles, const struct options *o
 	unit_load_uses(u);
 	if (!o->check_only && !o->lock && !o->compat)
 		u->beside = prepare_beside;
+	u->sigs = o->lock || o->compat;
 	if (u->diag.errors == 0)
 		check_unit(u);
 	diag_flush(&u->diag);

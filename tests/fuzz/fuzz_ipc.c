@@ -284,6 +284,7 @@ bool fuzz_ipc_load(struct unit *u, const uint8_t *data, size_t size)
 		.nincdirs = 1,
 		.max_words = IPCGEN_MAX_WORDS,
 		.max_caps = IPCGEN_MAX_CAPS,
+		.sigs = true,         /* the backend target checks lock files too */
 	};
 	for (unsigned i = 0; i < nfiles; i++) {
 		if (!primary[i])
