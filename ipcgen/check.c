@@ -110,6 +110,9 @@ bool check_unit(struct unit *u)
 	arena_free(&c.tmp);
 	dups_free(&c.names);
 	dups_free(&c.values);
+	dups_free(&c.side[0]);
+	dups_free(&c.side[1]);
+	dups_free(&c.pcnames);
 	dups_free(&c.raised);
 	dups_free(&c.ids);
 	dups_free(&c.errcodes);

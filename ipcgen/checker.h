@@ -67,6 +67,10 @@ struct checker {
 	struct dups ids;       /* interface ID -> decl */
 	struct dups errcodes;  /* error code -> decl, across namespaces */
 	struct dups ancestry;  /* the ancestors of an interface met so far */
+	/* The method being checked: the names of what it takes (caps and
+	 * parameters, side[0]) and of what it returns (side[1]), and the C
+	 * names of all of them, each with the first that has it. */
+	struct dups side[2], pcnames;
 	/* The interface being checked: its ancestors, in order, and what it
 	 * inherits (types.c: ancestry), in tmp */
 	struct decl **anc;
@@ -118,6 +122,7 @@ struct fp_job {
 
 void dups_clear(struct dups *t);
 void *dups_put(struct dups *t, const void *key, size_t len, void *value);
+void *dups_get(const struct dups *t, const void *key, size_t len);
 void dups_free(struct dups *t);
 struct ns *find_used(struct ns *ns, const char *name);
 bool resolve(struct checker *c, struct ns *ns, struct typeref *t);

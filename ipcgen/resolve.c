@@ -78,6 +78,15 @@ static inline size_t dups_slot(const struct dups *t, const void *key, size_t len
 	return i;
 }
 
+/* The value stored under key, or NULL. */
+void *dups_get(const struct dups *t, const void *key, size_t len)
+{
+	if (!t->cap)
+		return NULL;
+	const struct dup_slot *e = &t->v[dups_slot(t, key, len)];
+	return e->gen == t->gen ? e->value : NULL;
+}
+
 /* As map_put: finds key; if absent, inserts value.  Returns the value
  * stored under key before the call, or NULL. */
 void *dups_put(struct dups *t, const void *key, size_t len, void *value)

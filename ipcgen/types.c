@@ -504,24 +504,6 @@ bool part_named(const struct decl *i, const char *name)
 	return false;
 }
 
-/* The earlier parameter of m (in caps, outcaps, params order) before p
- * whose name, or C name if cnames, equals p's; a method has few. */
-static inline struct param *earlier(struct method *m, struct param *p, bool cnames)
-{
-	struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
-	const char *name = cnames ? p->cname : p->name;
-	for (int s = 0; s < 4; s++)
-		for (struct param *q = sections[s]; q; q = q->next) {
-			if (q == p)
-				return NULL;
-			const char *other = cnames ? q->cname : q->name;
-			/* Most differ in the first letter: no call for those. */
-			if (other[0] == name[0] && strcmp(other, name) == 0)
-				return q;
-		}
-	return NULL;
-}
-
 /* Whether the parameters of m (their C names if cnames) all differ in
  * their first letters, as they mostly do: then none equal, and there is
  * nothing to compare.  (A clash of the bits here only costs the search.) */
@@ -556,46 +538,56 @@ static void suspect(struct checker *c, struct decl *i, struct method *m, struct 
 	c->suspects[c->nsuspects++] = (struct suspect){i, m, p};
 }
 
-/* The parameter named as p on a side of m (what it takes: caps, then
- * params; what it returns if out: outcaps, then results), before p if p
- * is on that side; or NULL. */
-static struct param *named_on(const struct method *m, const struct param *p, bool out)
+/*
+ * A name is declared once on each side of a call: a result may be named
+ * as a parameter (9P's version takes and returns msize), and is then
+ * name_out in C (check_method).  The names of each side go into c->side
+ * (what it takes: caps, then params; what it returns: outcaps, then
+ * results), each with the first that has it, and every lookup after is
+ * one: a method of many parameters is checked in time linear in them.
+ * If all names differ in their first letters (most methods), none is
+ * repeated and the tables stay empty.
+ */
+static bool check_param_names(struct checker *c, struct method *m)
 {
-	struct param *side[2] = {out ? m->outcaps : m->caps, out ? m->results : m->params};
+	dups_clear(&c->side[0]);
+	dups_clear(&c->side[1]);
+	if (first_letters_differ(m, false))
+		return false;
+	struct param *sides[2][2] = {{m->caps, m->params}, {m->outcaps, m->results}};
 	for (int s = 0; s < 2; s++)
-		for (struct param *q = side[s]; q; q = q->next) {
-			if (q == p)
-				return NULL;
-			if (strcmp(q->name, p->name) == 0)
-				return q;
-		}
-	return NULL;
+		for (int k = 0; k < 2; k++)
+			for (struct param *p = sides[s][k]; p; p = p->next) {
+				struct param *old = dups_put(&c->side[s], p->name, strlen(p->name), p);
+				if (old) {
+					diag_error(c->d, p->loc, "duplicate parameter '%s' in '%s'", p->name, m->name);
+					diag_note(c->d, old->loc, "'%s' is first declared here", p->name);
+				}
+			}
+	return true;
 }
 
-/* Whether p is among what m returns (outcaps, results). */
-static bool returned(const struct method *m, const struct param *p)
+/* Another of what m takes named as p (check_param_names' tables, made if
+ * named): for a result, the parameter it is named as. */
+static struct param *taken_as(struct checker *c, bool named, const struct param *p)
 {
+	struct param *q = named ? dups_get(&c->side[0], p->name, strlen(p->name)) : NULL;
+	return q != p ? q : NULL;
+}
+
+/* Whether p is among what m returns (outcaps, results): by its name's
+ * first holder on that side if named, else by a look along that side (64
+ * names at most, all differing in their first letters). */
+static bool returned(struct checker *c, bool named, const struct method *m, const struct param *p)
+{
+	if (named)
+		return dups_get(&c->side[1], p->name, strlen(p->name)) == p;
 	const struct param *side[2] = {m->outcaps, m->results};
 	for (int s = 0; s < 2; s++)
 		for (const struct param *q = side[s]; q; q = q->next)
 			if (q == p)
 				return true;
 	return false;
-}
-
-/* A name is declared once on each side of a call: a result may be named
- * as a parameter (9P's version takes and returns msize), and is then
- * name_out in C (check_method). */
-static void check_param_names(struct checker *c, struct method *m, struct param *list,
-                              bool out)
-{
-	for (struct param *p = list; p; p = p->next) {
-		struct param *old = named_on(m, p, out);
-		if (old) {
-			diag_error(c->d, p->loc, "duplicate parameter '%s' in '%s'", p->name, m->name);
-			diag_note(c->d, old->loc, "'%s' is first declared here", p->name);
-		}
-	}
 }
 
 /* Capability parameters: types, at most one list and last. */
@@ -787,12 +779,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 {
 	struct ns *ns = i->ns;
 	struct unit *u = c->u;
-	if (!first_letters_differ(m, false)) {
-		check_param_names(c, m, m->caps, false);
-		check_param_names(c, m, m->outcaps, true);
-		check_param_names(c, m, m->params, false);
-		check_param_names(c, m, m->results, true);
-	}
+	bool named = check_param_names(c, m);
 
 	check_caps(c, ns, m, m->caps, "capability", &m->ncaps_fixed, &m->caplist, &m->capshape);
 	check_caps(c, ns, m, m->outcaps, "returned capability", &m->nout_fixed, &m->outlist, &m->outshape);
@@ -918,13 +905,15 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			diag_note(c->d, old->name.loc, "first named here");
 		}
 	}
-	for (struct qname_node *e = m->raises; e; e = e->next)
-		for (struct qname_node *w = m->raises; w && e->decl; w = w->next)
-			if (w->all && w->all == e->decl->ns) {
-				diag_error(c->d, e->name.loc, "'%s' raises '%s', which '%s::*' already names",
-				           m->name, qualified(c->a, e->decl), w->all->name);
-				break;
-			}
+	/* An error its namespace's '*' names already: c->raised holds the
+	 * namespaces named so (keyed by the namespace), so each is one lookup. */
+	for (struct qname_node *e = m->raises; e; e = e->next) {
+		const struct qname_node *w = e->decl ? dups_get(&c->raised, &e->decl->ns, sizeof e->decl->ns)
+		                                     : NULL;
+		if (w && w->all)
+			diag_error(c->d, e->name.loc, "'%s' raises '%s', which '%s::*' already names",
+			           m->name, qualified(c->a, e->decl), w->all->name);
+	}
 	if (m->kind == M_SEND && m->raises)
 		diag_error(c->d, m->raises->name.loc,
 		           "'send %s' cannot raise errors: a send has no reply", m->name);
@@ -948,30 +937,38 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			bool under;
 			/* What it returns named as what it takes: name_out. */
 			bool out = s == 1 || s == 3;
-			const char *name = out && named_on(m, p, false)
+			const char *name = out && taken_as(c, named, p)
 				? arena_printf(c->a, "%s_out", p->name) : p->name;
 			p->cname = c_local(&c->strs, name, &under);
 			if (under || has_length(p))
 				suspect(c, i, m, p);
 		}
-	bool differ = first_letters_differ(m, true);
-	for (int s = 0; s < 4 && !differ; s++)
-		for (struct param *p = sections[s]; p; p = p->next) {
-			struct param *old = earlier(m, p, true);
-			/* Equal protocol names were reported as duplicates already. */
-			if (old && strcmp(old->name, p->name) != 0) {
+	/* The C names, each with the first that has it (c->pcnames), in the
+	 * order caps, outcaps, params, results: needed if two may be equal
+	 * (not all first letters differ), or if C derives names from one. */
+	bool derives = false;
+	for (int s = 0; s < 4; s++)
+		for (struct param *p = sections[s]; p; p = p->next)
+			derives |= has_length(p) || (s == 3 && p->type.optional);
+	dups_clear(&c->pcnames);
+	if (derives || !first_letters_differ(m, true))
+		for (int s = 0; s < 4; s++)
+			for (struct param *p = sections[s]; p; p = p->next) {
+				struct param *old = dups_put(&c->pcnames, p->cname, strlen(p->cname), p);
+				/* Equal protocol names were reported as duplicates already. */
+				if (!old || strcmp(old->name, p->name) == 0)
+					continue;
 				diag_error(c->d, p->loc, "parameters '%s' and '%s' of '%s' would both be '%s' in C",
 				           old->name, p->name, m->name, p->cname);
 				/* One of them a result named as a parameter: say so. */
 				const struct param *x = s == 1 || s == 3 ? p : old;
-				if (named_on(m, x, false) && (x == p || returned(m, old)))
+				if (taken_as(c, named, x) && (x == p || returned(c, named, m, old)))
 					diag_note(c->d, x->loc, "'%s' takes and returns '%s': the '%s' it returns is '%s' in C",
 					          m->name, x->name, x->name, x->cname);
 			}
-		}
 	/* Names C derives from a parameter: the length of an array or list,
 	 * the presence flag of an optional result. */
-	for (int s = 0; s < 4; s++)
+	for (int s = 0; s < 4 && derives; s++)
 		for (struct param *l = sections[s]; l; l = l->next) {
 			if (!l->cname)
 				continue;
@@ -980,15 +977,12 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 				s == 3 && l->type.optional ? arena_printf(c->a, "has_%s", l->cname) : NULL,
 			};
 			for (int k = 0; k < 2; k++) {
-				struct param *old = NULL;
-				for (int t = 0; t < 4 && derived[k] && !old; t++)
-					for (struct param *q = sections[t]; q && !old; q = q->next)
-						if (strcmp(q->cname, derived[k]) == 0)
-							old = q;
+				struct param *old = derived[k] ? dups_get(&c->pcnames, derived[k], strlen(derived[k]))
+				                               : NULL;
 				if (old)
 					diag_error(c->d, old->loc,
 					           "%s '%s' of '%s' would be '%s' in C, the name of the %s of '%s%s'",
-					           returned(m, old) ? "result" : "parameter", old->name, m->name,
+					           returned(c, named, m, old) ? "result" : "parameter", old->name, m->name,
 					           derived[k], k ? "presence flag" : "length",
 					           l->name, l->list ? "..." : "");
 			}

@@ -665,10 +665,15 @@ static void show_line(struct buf *o, bool color, struct loc loc)
 	const struct src *s = loc_src(loc);
 	if (!s || loc.off > s->len)
 		return;
+	/* The line's ends, looked for no further than a window and one byte
+	 * either side: past that, the line is shown as a window whichever
+	 * they are (a diagnostic in a line of megabytes costs no more). */
 	size_t start = loc.off, end = loc.off;
-	while (start > 0 && s->text[start - 1] != '\n' && s->text[start - 1] != '\r')
+	size_t lo = loc.off > SHOW_WIDTH + 1 ? loc.off - SHOW_WIDTH - 1 : 0;
+	size_t hi = s->len - loc.off > SHOW_WIDTH + 1 ? loc.off + SHOW_WIDTH + 1 : s->len;
+	while (start > lo && s->text[start - 1] != '\n' && s->text[start - 1] != '\r')
 		start--;
-	while (end < s->len && s->text[end] != '\n' && s->text[end] != '\r')
+	while (end < hi && s->text[end] != '\n' && s->text[end] != '\r')
 		end++;
 	/* A long line is shown as a window around the column. */
 	size_t from = start, to = end;

@@ -229,6 +229,25 @@ lim=
 (ulimit -v 262144 && "$ipcgen" --version) >/dev/null 2>&1 && lim='ulimit -v 262144 && '
 expect 0 "1000 methods taking a struct of 60000 values${lim:+, in 256 MiB}" timeout 120 \
 	sh -c "$lim"'exec "$0" --check "$1"' "$ipcgen" "$t/amp.ipc"
+# Whatever the input, its checks take time about linear in it: a method
+# of 300000 parameters (every pair of names was compared: 100000 took
+# 49 s), one raising 300000 errors (50000 took 6 s), and 10000 errors in
+# one line of 4 MB (each looked along the whole line: 15 s for 60000 in
+# 1 MB).  The timeouts are there to end a run that went quadratic.
+awk 'BEGIN { print "namespace t;"; printf "interface i { call f("; for (i = 0; i < 300000; i++) printf "a%d: u8, ", i; print ") void; }" }' >"$t/params.ipc"
+expect 1 "a method of 300000 parameters" timeout 120 "$ipcgen" --check "$t/params.ipc"
+grep -q "'f' has 300000 parameters; a message carries at most" "$t/stderr" && ok "300000 parameters: the reason" || no "300000 parameters: $(head -n 1 "$t/stderr")"
+mkdir "$t/errs"
+for k in 0 1 2 3 4; do
+	awk -v k=$k 'BEGIN { printf "namespace e%d;\n", k; for (i = 0; i < 60000; i++) printf "error e%d;\n", i }' >"$t/errs/e$k.ipc"
+done
+awk 'BEGIN { print "namespace t;"; for (k = 0; k < 5; k++) printf "use e%d;\n", k; printf "interface i { call f() void raises ("
+	for (k = 0; k < 5; k++) for (i = 0; i < 60000; i++) printf "e%d::e%d, ", k, i; print "); }" }' >"$t/errs/raises.ipc"
+expect 0 "a method raising 300000 errors" timeout 120 "$ipcgen" --check "$t/errs/raises.ipc"
+awk 'BEGIN { print "namespace t;"; printf "interface i { call f("; for (i = 0; i < 10000; i++) printf "a%d: bytes<4>, na%d: u8, ", i, i; for (i = 0; i < 250000; i++) printf "z%d: u8, ", i; print ") void; }" }' >"$t/longline.ipc"
+expect 1 "10000 errors in a line of 4 MB" timeout 120 "$ipcgen" --check "$t/longline.ipc"
+[ "$(grep -c "would be 'na[0-9]*' in C, the name of the length of 'a[0-9]*'" "$t/stderr")" -eq 10000 ] \
+	&& ok "10000 errors in a line of 4 MB: each reported" || no "a line of 4 MB: $(grep -c error: "$t/stderr") errors"
 mkdir "$t/deep"
 { awk 'BEGIN { print "namespace t;"; for (i = 0; i < 255; i++) printf "struct s%d { x: s%d }\n", i, i + 1; print "struct s255 { x: u8 }" }'
   printf 'interface i { call f(a: s0) s1; }\n'; } >"$t/deep.ipc"
