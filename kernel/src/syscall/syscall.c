@@ -691,6 +691,8 @@ NORETURN void syscall_dispatch(void)
 	u64 nr = c->rax;
 	lat_enter(nr);
 	i64 r = likely(nr < HELIOS_SYS_COUNT) ? syscalls[nr](t) : HELIOS_ENOSYS;
+	if (unlikely(msg_undelivered))
+		msg_release();          /* may kill t: the check below sees it */
 	if (likely(r != IPC_BLOCKED)) {
 		/* The caller carries on (not blocked, not killed) and nothing
 		 * else is due: straight back, the status in rax. */
