@@ -223,9 +223,10 @@ struct helios_pollcap {
 };
 
 /*
- * The IPC buffer: one page per thread, bound with TASK_CONFIG and mapped by
- * its owner.  The kernel reads and writes it through its own mapping, never
- * through user pointers.
+ * The IPC buffer: one page per thread, bound with TASK_CONFIG (a page
+ * capability with read and write rights) and mapped by its owner.  The
+ * kernel reads and writes it through its own mapping, never through user
+ * pointers.
  */
 struct helios_ipc_buffer {
 	helios_u64 word[HELIOS_MAX_WORDS];      /* word[i] for i >= HELIOS_REG_WORDS */
