@@ -5,7 +5,7 @@
  * capability to a task kills it; here the task killed is one of the two
  * threads of the message itself, in the middle of its delivery:
  *
- *   SEND        the receiver's own (it waited in RECV, without a buffer);
+ *   SEND, CALL  the receiver's own (it waited in RECV, without a buffer);
  *   CALL        the caller's own: the receiver gets the call of a dead task;
  *   REPLY_RECV  the replier's own, and it goes on to receive.
  *
@@ -153,18 +153,29 @@ void child_main(u64 role, u64 arg)
 	h_exit(3);
 }
 
-/* SEND: the only capability to the receiver, which has no IPC buffer. */
-static void send_receiver_its_task(u32 ep, u32 note)
+/* SEND or CALL of the only capability to the receiver, which has no IPC
+ * buffer: it dies having received, the call ends with HELIOS_EPEER. */
+static void to_receiver_its_task(u32 ep, u32 note, u64 nr, i64 want)
 {
 	u32 v = victim(ep, note, 0, RECEIVER, false);
 	await_receiver(ep);
 	U_IPCBUF->cap[0] = v;
 	struct umsg m = { .label = 0x41, .info = HELIOS_INFO(0, 1) };
-	CHECK_EQ(ipc(HELIOS_SYS_SEND, ep, &m), 0);
+	CHECK_EQ(ipc(nr, ep, &m), want);
 	CHECK_EQ(h_info(v).st, HELIOS_EBADCAP);         /* it left us */
 	CHECK_EQ(h_wait(note).r0, 1);                   /* and killed the receiver */
 	CHECK_EQ(seen_status, 99);                      /* which never ran again */
 	CHECK(!receiver_waits(ep, note));               /* nor waits */
+}
+
+static void send_receiver_its_task(u32 ep, u32 note)
+{
+	to_receiver_its_task(ep, note, HELIOS_SYS_SEND, 0);
+}
+
+static void call_receiver_its_task(u32 ep, u32 note)
+{
+	to_receiver_its_task(ep, note, HELIOS_SYS_CALL, HELIOS_EPEER);
 }
 
 /* CALL with the caller's own last task capability, to a receiver without
@@ -206,7 +217,7 @@ static void reply_recv_own_task(u32 ep, u32 note)
 void test_main(void)
 {
 	static void (*const attack[])(u32 ep, u32 note) = {
-		send_receiver_its_task, call_with_own_task, reply_recv_own_task,
+		send_receiver_its_task, call_receiver_its_task, call_with_own_task, reply_recv_own_task,
 	};
 	for (unsigned i = 0; i < ARRAY_LEN(attack); i++) {
 		u32 ep = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_ENDPOINT, 0);
@@ -215,7 +226,7 @@ void test_main(void)
 		attack[i](ep, note);
 		h_destroy(note);
 		h_destroy(ep);
+		for (unsigned k = 0; k < 5; k++)
+			area_free(k);
 	}
-	for (unsigned k = 0; k < 5; k++)
-		area_free(k);
 }
