@@ -17,6 +17,10 @@
  * work to empty (FILL slots) left the window open every time.  Now the
  * task dies once the system call is done: the message is delivered, the
  * dead thread is off every queue, and its peers hear HELIOS_EPEER.
+ *
+ * Last, REPLY_RECV with the endpoint's only capability to receive, which
+ * the caller cannot take: the endpoint dies in the reply, and the receive
+ * that follows used to wait on it for ever; now it is HELIOS_EPEER.
  */
 #include "ulib.h"
 
@@ -25,7 +29,7 @@ const char *ktest_name = "hostile";
 #define FILL 100                /* slots of a victim's cspace: reaping them takes > 1 slice */
 #define AREA(k) (0x50000000ull + (u64)(k) * 0x10000)   /* stacks, IPC buffers */
 
-enum { RECEIVER, CALLER, ANSWERER, REPLIER, PLAIN_CALLER };
+enum { RECEIVER, CALLER, ANSWERER, REPLIER, PLAIN_CALLER, LAST_SERVER };
 
 static u32 make(u32 mem, u64 type, u64 pages)
 {
@@ -149,6 +153,12 @@ void child_main(u64 role, u64 arg)
 		seen_status = ipc(HELIOS_SYS_CALL, arg, &m);
 		seen_label = (i64)m.info;
 		h_exit(0);
+	case LAST_SERVER:       /* slot 0: the endpoint's only capability to receive */
+		if (h_recv(0, &m))
+			h_exit(2);
+		buf->cap[0] = 0;
+		m = (struct umsg){ .label = 0, .info = HELIOS_INFO(0, 1) };
+		h_exit(ipc(HELIOS_SYS_REPLY_RECV, 0, &m));
 	}
 	h_exit(3);
 }
@@ -214,10 +224,41 @@ static void reply_recv_own_task(u32 ep, u32 note)
 	h_destroy(p);
 }
 
+/* REPLY_RECV whose reply carries the endpoint's only capability to receive
+ * to a caller without an IPC buffer: the capability goes, the endpoint is
+ * dead, and the receive that follows must say so, not wait for ever. */
+static void reply_recv_last_server(u32 ep, u32 note)
+{
+	u32 client = (u32)h_narrow(ep, NONE, HELIOS_EP_SEND, 0).r0;
+	u32 cs = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_CSPACE, 0);
+	CHECK_EQ(h_move(ep, 0, cs).st, 0);
+	u32 s = thread(cs, 3, true, LAST_SERVER, AREA(3) + 0x8000);
+	CHECK_EQ(S(TASK_NOTIFY, s, note, 1, 0, 0).st, 0);
+	start(s);
+	h_destroy(cs);
+	await_receiver(client);
+	u32 p = thread(HELIOS_ROOT_CSPACE, 4, false, PLAIN_CALLER, client);
+	CHECK_EQ(S(TASK_NOTIFY, p, note, 2, 0, 0).st, 0);
+	start(p);
+	CHECK_EQ(S(TIMER, note, 4, S(CLOCK, 0, 0, 0, 0, 0).r0 + 500, 0, 0).st, 0);
+	u64 bits = 0;
+	while ((bits & 3) != 3 && !(bits & 4))
+		bits |= h_wait(note).r0;
+	CHECK_EQ(bits & 3, 3);                          /* both ended (the timer: 5 s) */
+	CHECK_EQ(seen_status, 0);                       /* the reply arrived */
+	CHECK_EQ(h_status(s).r0, HELIOS_TASK_EXITED);
+	CHECK_EQ(h_status(s).r1, HELIOS_EPEER);         /* the receive found the endpoint dead */
+	S(TIMER, note, 0, 0, 0, 0);
+	h_destroy(p);
+	h_destroy(s);
+	h_destroy(client);
+}
+
 void test_main(void)
 {
 	static void (*const attack[])(u32 ep, u32 note) = {
 		send_receiver_its_task, call_receiver_its_task, call_with_own_task, reply_recv_own_task,
+		reply_recv_last_server,
 	};
 	for (unsigned i = 0; i < ARRAY_LEN(attack); i++) {
 		u32 ep = make(HELIOS_ROOT_MEMORY, HELIOS_CAP_ENDPOINT, 0);
