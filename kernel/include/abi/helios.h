@@ -179,7 +179,8 @@ enum helios_cap_type {
  * EP_WATCH tells its server when the last of them has gone (every holder
  * released it or died).  When the last capability with RECV goes, the
  * endpoint is dead: its waiting senders and receivers wake with
- * HELIOS_EPEER, and so does every later call or send. */
+ * HELIOS_EPEER, and so does every later call or send (and the receive of
+ * a REPLY_RECV whose reply gave the last one away). */
 
 /* RECV's flags (a1). */
 #define HELIOS_RECV_POLL 1u     /* nobody is sending: HELIOS_EAGAIN at once */
@@ -223,9 +224,10 @@ struct helios_pollcap {
 };
 
 /*
- * The IPC buffer: one page per thread, bound with TASK_CONFIG and mapped by
- * its owner.  The kernel reads and writes it through its own mapping, never
- * through user pointers.
+ * The IPC buffer: one page per thread, bound with TASK_CONFIG (a page
+ * capability with read and write rights) and mapped by its owner.  The
+ * kernel reads and writes it through its own mapping, never through user
+ * pointers.
  */
 struct helios_ipc_buffer {
 	helios_u64 word[HELIOS_MAX_WORDS];      /* word[i] for i >= HELIOS_REG_WORDS */

@@ -77,6 +77,7 @@ void cap_install(struct cspace *cs, u32 slot, struct cap *src, bool move);  /* i
 void cap_set(struct cspace *cs, u32 slot, struct cap n);        /* a new object's first reference */
 void cap_clear(struct cap *c);                                  /* drops it */
 struct cap cap_take(struct cap *c);     /* out of its slot, with its reference */
+void cap_drop(struct cap old);          /* cap_clear's rest: a taken capability goes */
 u64 cap_frame(const struct cap *c);                             /* the frame it names, or 0 */
 struct cap *cap_of_ref(u32 ref);                                /* a REF_SLOT's capability */
 bool cspace_destroy_step(struct cspace *cs, u32 *progress);    /* reap: true when done */

@@ -54,6 +54,10 @@ void tq_remove(struct tqueue *q, struct tcb *t);
  * deliver it (cannot fail). */
 int msg_check(struct tcb *from);
 void msg_deliver(struct tcb *from, struct tcb *to, u64 label);
+/* The capabilities that deliveries could not place go: at the end of every
+ * system call that made some (msg_undelivered). */
+extern u32 msg_undelivered;
+void msg_release(void);
 
 /* The register part of a message: label, info and words 0..5, zeros past
  * nwords so that nothing of the sender leaks. */

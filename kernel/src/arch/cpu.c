@@ -195,11 +195,14 @@ void cpu_init(void)
 	        cr4 & (1ull << 20) ? " smep" : "", cr4 & (1ull << 21) ? " smap" : "");
 	/* SSE for tasks: OSFXSR and OSXMMEXCPT; no x87 emulation, no lazy
 	 * switching (CR0.EM and TS clear; MP set).  sched/sched.c switches the
-	 * registers with fxsave64/fxrstor64. */
+	 * registers with fxsave64/fxrstor64.  NE: an unmasked x87 exception
+	 * is the task's #MF, not the PC's legacy FERR# on IRQ 13, which let a
+	 * task go on past it and raise a line it holds no capability to (and
+	 * aborts QEMU 7.2 when the line is unmasked). */
 	write_cr4(read_cr4() | (1ull << 9) | (1ull << 10));
 	u64 cr0;
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	cr0 = (cr0 & ~((1ull << 2) | (1ull << 3))) | (1ull << 1);
+	cr0 = (cr0 & ~((1ull << 2) | (1ull << 3))) | (1ull << 1) | (1ull << 5);
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
 	__asm__ volatile("fninit");
 	pic_init();

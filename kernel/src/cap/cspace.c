@@ -124,9 +124,8 @@ struct cap cap_take(struct cap *c)
 	return old;
 }
 
-void cap_clear(struct cap *c)
+void cap_drop(struct cap old)
 {
-	struct cap old = cap_take(c);
 	if (old.type == HELIOS_CAP_TASK && --((struct tcb *)old.obj)->task_caps == 0) {
 		struct tcb *t = old.obj;
 		if (t->state != T_DEAD && t->state != T_INACTIVE)
@@ -139,6 +138,11 @@ void cap_clear(struct cap *c)
 		page_unref(old.pa);
 	else if (names_object(old.type) && !(old.type == HELIOS_CAP_CSPACE && (old.rights & CAP_WEAK)))
 		obj_unref(old.obj);
+}
+
+void cap_clear(struct cap *c)
+{
+	cap_drop(cap_take(c));
 }
 
 /* Reap: empty the slots, a few per step of the slice. */

@@ -84,6 +84,10 @@ int ipc_recv(struct tcb *t, struct endpoint *ep, bool wait)
 {
 	ipc_drop_reply(t);
 	t->reply_lost = false;
+	/* Only REPLY_RECV gets here without a capability that can receive:
+	 * its reply took the last one, and nothing would wake it. */
+	if (ep->dead)
+		return HELIOS_EPEER;
 	struct tcb *s = tq_pop(&ep->senders);
 	if (!s && !wait)
 		return HELIOS_EAGAIN;

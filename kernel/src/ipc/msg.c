@@ -8,8 +8,9 @@
  * which may be later (a queued sender), and cannot fail: a capability that
  * vanished from the sender's space meanwhile, or that finds no free slot
  * (or no IPC buffer) at the receiver, arrives as HELIOS_CAP_NONE, and it
- * has left the sender all the same.  Register words past nwords reach the
- * receiver as zeros, so that nothing of the sender leaks.
+ * has left the sender all the same: it goes once the system call is done
+ * (msg_release).  Register words past nwords reach the receiver as zeros,
+ * so that nothing of the sender leaks.
  */
 #include "kern/cap.h"
 #include "kern/mm.h"
@@ -37,6 +38,25 @@ int msg_check(struct tcb *from)
 	return 0;
 }
 
+/*
+ * Capabilities a delivery took from the sender and could not place.  They
+ * are dropped after the system call, not during the delivery: dropping the
+ * last capability to a task kills it, and that task may be the sender or
+ * the receiver of the message itself, whose state the operation has yet
+ * to set.  Killed in the middle, a dead thread was then made runnable,
+ * queued as a receiver or made a server's current reply, and ran without
+ * a vspace.  A system call delivers at most two messages (REPLY_RECV: the
+ * reply, then the message it receives).
+ */
+static struct cap undelivered[2 * HELIOS_MAX_CAPS];
+u32 msg_undelivered;
+
+void msg_release(void)
+{
+	while (msg_undelivered)
+		cap_drop(undelivered[--msg_undelivered]);
+}
+
 static void move_caps(struct tcb *from, struct tcb *to, u32 ncaps)
 {
 	struct helios_ipc_buffer *src = ipcbuf(from), *dst = ipcbuf(to);
@@ -48,8 +68,10 @@ static void move_caps(struct tcb *from, struct tcb *to, u32 ncaps)
 			cap_install(to->cspace, slot, c, true);
 		} else {
 			slot = HELIOS_CAP_NONE;
-			if (c)
-				cap_clear(c);
+			if (c) {
+				kassert(msg_undelivered < ARRAY_LEN(undelivered));
+				undelivered[msg_undelivered++] = cap_take(c);
+			}
 		}
 		if (dst)
 			dst->cap[i] = slot;

@@ -449,7 +449,10 @@ static i64 sys_task_config(struct tcb *t)
 		return err;
 	if (A3 != HELIOS_CAP_NONE && !(pg = cap_get(t->cspace, A3, HELIOS_CAP_PAGE, &err)))
 		return err;
-	if (pg && !(pg->rights & HELIOS_PAGE_W))
+	/* The kernel writes the buffer and reads it (what the thread sends,
+	 * DEBUG_WRITE) for the thread: both rights, or a page with write alone,
+	 * which no MAP can read, would be read all the same. */
+	if (pg && (pg->rights & (HELIOS_PAGE_R | HELIOS_PAGE_W)) != (HELIOS_PAGE_R | HELIOS_PAGE_W))
 		return HELIOS_EPERM;
 	if (task->state != T_INACTIVE)
 		return HELIOS_EBUSY;
@@ -691,6 +694,8 @@ NORETURN void syscall_dispatch(void)
 	u64 nr = c->rax;
 	lat_enter(nr);
 	i64 r = likely(nr < HELIOS_SYS_COUNT) ? syscalls[nr](t) : HELIOS_ENOSYS;
+	if (unlikely(msg_undelivered))
+		msg_release();          /* may kill t: the check below sees it */
 	if (likely(r != IPC_BLOCKED)) {
 		/* The caller carries on (not blocked, not killed) and nothing
 		 * else is due: straight back, the status in rax. */

@@ -121,6 +121,18 @@ void test_main(void)
 	CHECK_EQ(h_map(HELIOS_ROOT_VSPACE, 0x10000000, ro, HELIOS_MAP_X, HELIOS_ROOT_MEMORY), HELIOS_EPERM);
 	CHECK_EQ(h_map(HELIOS_ROOT_VSPACE, 0x10000000, ro, 0, HELIOS_ROOT_MEMORY), 0);
 	CHECK_EQ(h_map(HELIOS_ROOT_VSPACE, 0x10001000, pg, HELIOS_MAP_W, HELIOS_ROOT_MEMORY), 0);
+	/* A page with write alone (MAP refuses it: no read) is no IPC buffer:
+	 * the kernel reads the buffer for its thread (the words and
+	 * capabilities it sends, DEBUG_WRITE), which would read the page. */
+	r = h_narrow(pg, NONE, HELIOS_PAGE_W, 0);
+	CHECK_EQ(r.st, 0);
+	u32 wo = (u32)r.r0, task = alloc(HELIOS_CAP_TASK);
+	CHECK_EQ(h_map(HELIOS_ROOT_VSPACE, 0x10002000, wo, HELIOS_MAP_W, HELIOS_ROOT_MEMORY), HELIOS_EPERM);
+	CHECK_EQ(S(TASK_CONFIG, task, NONE, NONE, wo, 0).st, HELIOS_EPERM);
+	CHECK_EQ(S(TASK_CONFIG, task, NONE, NONE, ro, 0).st, HELIOS_EPERM);
+	CHECK_EQ(S(TASK_CONFIG, task, NONE, NONE, pg, 0).st, 0);
+	h_destroy(task);
+	h_destroy(wo);
 	/* Two mappings of one page: what one writes, the other reads. */
 	*(volatile u64 *)0x10001008 = 0x1234;
 	CHECK_EQ(*(volatile u64 *)0x10000008, 0x1234);
