@@ -250,7 +250,18 @@ static void teardown(void)
 struct server_opts {
 	rlim_t nofile;
 	unsigned conns, client_conns;
+	bool unprivileged;  /* run as nobody, if run as root */
 };
+
+/* The limits of o a server process takes (0: as it was). */
+static int server_limits(const struct server_opts *o)
+{
+	struct rlimit rl = { o->nofile, o->nofile };
+	if ((o->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+	    (o->unprivileged && geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0)))
+		return -1;
+	return 0;
+}
 
 /* Fork a server publishing an endpoint at path; returns once it listens. */
 static pid_t spawn_server_opts(const char *path, const struct server_opts *o)
@@ -264,8 +275,7 @@ static pid_t spawn_server_opts(const char *path, const struct server_opts *o)
 		close(p[0]);
 		if (ipc_posix_listen(path, &ep) < 0)
 			_exit(2);
-		struct rlimit rl = { o->nofile, o->nofile };
-		if ((o->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+		if (server_limits(o) < 0 ||
 		    (o->conns && ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CONNS, o->conns, NULL) < 0) ||
 		    (o->client_conns &&
 		     ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CLIENT_CONNS, o->client_conns, NULL) < 0))
@@ -291,7 +301,7 @@ static pid_t spawn_server(const char *path)
 }
 
 /* Fork a server on one end of a pair (an inherited descriptor). */
-static pid_t spawn_pair_server(ipc_cap *client)
+static pid_t spawn_pair_server_opts(ipc_cap *client, const struct server_opts *o)
 {
 	ipc_cap a, b;
 	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
@@ -299,6 +309,8 @@ static pid_t spawn_pair_server(ipc_cap *client)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		ipc_cap_drop(a);
+		if (server_limits(o) < 0)
+			_exit(2);
 		int fd = ipc_posix_fd(b);
 		ipc_cap conn;
 		if (ipc_posix_adopt(fd, &conn) < 0)
@@ -309,6 +321,12 @@ static pid_t spawn_pair_server(ipc_cap *client)
 	ipc_cap_drop(b);
 	*client = a;
 	return pid;
+}
+
+static pid_t spawn_pair_server(ipc_cap *client)
+{
+	static const struct server_opts defaults;
+	return spawn_pair_server_opts(client, &defaults);
 }
 
 static void quit(ipc_cap conn, pid_t pid)
@@ -2310,6 +2328,30 @@ START_TEST(every_frame_type_with_descriptors_leaks_none)
 }
 END_TEST
 
+/* M_NEWPAGE over c: the page comes. */
+static void new_page_comes(ipc_cap c)
+{
+	struct ipc_msg m;
+	msg_init(&m, L(M_NEWPAGE), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(c, &m, 10000), 0);
+	ck_assert_int_eq((int64_t)m.label, 0);
+	ck_assert_uint_eq(m.ncaps, 1);
+	ipc_cap_drop(m.cap[0]);
+}
+
+/* n calls on fd, M_ECHO of IPC_MAX_CAPS copies of page pg each, their
+ * sequence numbers 1 to n; no answer read. */
+static void send_echoes(int fd, ipc_cap pg, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct raw_hdr h = { L(M_ECHO), 0, IPC_MAX_CAPS, IPC_WIRE_VERSION, 1, (uint16_t)(i + 1) };
+		int fds[IPC_MAX_CAPS];
+		for (int k = 0; k < IPC_MAX_CAPS; k++)
+			fds[k] = ipc_posix_fd(pg);
+		ck_assert_int_eq(raw_send(fd, &h, sizeof h, fds, IPC_MAX_CAPS), sizeof h);
+	}
+}
+
 START_TEST(hostile_frames_leave_a_server_with_few_descriptors_serving)
 {
 	/* 64 descriptors: 100 frames with 16 each would take them all. */
@@ -2342,11 +2384,7 @@ START_TEST(hostile_frames_leave_a_server_with_few_descriptors_serving)
 		ck_assert_uint_eq(m.ncaps, IPC_MAX_CAPS);
 		for (int i = 0; i < IPC_MAX_CAPS; i++)
 			ipc_cap_drop(m.cap[i]);
-		msg_init(&m, L(M_NEWPAGE), 0, 0);
-		ck_assert_int_eq(ipc_posix_call_timeout(c, &m, 5000), 0);
-		ck_assert_int_eq((int64_t)m.label, 0);
-		ck_assert_uint_eq(m.ncaps, 1);
-		ipc_cap_drop(m.cap[0]);
+		new_page_comes(c);
 		ipc_cap_drop(c);
 	}
 	ipc_cap_drop(pg);
@@ -2716,6 +2754,87 @@ START_TEST(saved_replies_are_limited_per_connection)
 }
 END_TEST
 
+START_TEST(descriptors_left_unread_do_not_leave_callers_waiting)
+{
+	/* Linux charges the descriptors in answers a client has not read to
+	 * the server's user, and refuses it SCM_RIGHTS past its descriptor
+	 * limit (ETOOMANYREFS) unless privileged: a client that asks for
+	 * capabilities and never reads them stops the server sending any.
+	 * The callers it cannot answer are told so, not left waiting. */
+	const struct server_opts o = { .nofile = 64, .unprivileged = true };
+	pid_t pid = spawn_server_opts(sockpath, &o);
+	ipc_cap good, rude, pg;
+	connect_fd(&good);
+	int fd = connect_fd(&rude);
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, NULL), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	uint64_t served = m.word[0];
+	/* Echoes of 16 descriptors each, their answers never read: far more
+	 * descriptors than the server's limit, far fewer bytes than its
+	 * connection may leave unread. */
+	const int echoes = 40;
+	send_echoes(fd, pg, echoes);
+	for (int i = 0; m.word[0] < served + echoes; i++) {
+		ck_assert_int_lt(i, 5000);
+		usleep(1000);
+		msg_init(&m, L(M_COUNT), 0, 0);
+		ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	}
+	/* Another client asks for a page: an answer, if not the page. */
+	msg_init(&m, L(M_NEWPAGE), 0, 0);
+	int rc = ipc_posix_call_timeout(good, &m, 10000);
+	ck_assert_msg(rc == 0, "a caller the server could not answer got %s", ipc_status_name(rc));
+	if (m.ncaps)
+		ipc_cap_drop(m.cap[0]);
+	/* Every echo was answered, one way or the other; once they are
+	 * read, capabilities go again. */
+	for (int i = 0; i < echoes; i++) {
+		int64_t a = raw_answer(fd);
+		ck_assert_msg(a == 0 || a == IPC_EFAULT, "echo %d answered %lld", i, (long long)a);
+	}
+	new_page_comes(good);
+	ipc_cap_drop(rude);
+	ipc_cap_drop(pg);
+	quit(good, pid);
+}
+END_TEST
+
+START_TEST(lone_connection_answers_what_it_cannot_send)
+{
+	/* The same on a lone connection, whose answers to a pipelining
+	 * client go together: each call is answered.  (Room for the
+	 * descriptors of a batch of requests, not for those of two; and
+	 * fewer in flight than a client's default descriptor limit, which
+	 * an unprivileged client's own are counted against.) */
+	const struct server_opts o = { .nofile = 400, .unprivileged = true };
+	ipc_cap c, pg;
+	pid_t pid = spawn_pair_server_opts(&c, &o);
+	int fd = ipc_posix_fd(c);
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, NULL), 0);
+	const int echoes = 48;
+	send_echoes(fd, pg, echoes);
+	/* A fence after them: by its answer, every echo was answered. */
+	struct raw_hdr fence = { L(M_COUNT), 0, 0, IPC_WIRE_VERSION, 1, FENCE_SEQ };
+	ck_assert_int_eq(send(fd, &fence, sizeof fence, MSG_NOSIGNAL), sizeof fence);
+	for (int i = 0; i < echoes; i++) {
+		unsigned char buf[64];
+		size_t k;
+		ck_assert_msg(raw_recv(fd, buf, sizeof buf, &k) >= 16, "echo %d never answered", i);
+		struct raw_hdr h;
+		memcpy(&h, buf, sizeof h);
+		ck_assert_msg(h.seq == i + 1, "echo %d never answered (%u came)", i, h.seq);
+		ck_assert_msg(((int64_t)h.label == 0 && k == IPC_MAX_CAPS) ||
+		              ((int64_t)h.label == IPC_EFAULT && k == 0),
+		              "echo %d answered %lld with %zu descriptors", i, (long long)h.label, k);
+	}
+	ck_assert_int_eq(raw_answer(fd), 0);
+	ipc_cap_drop(pg);
+	quit(c, pid);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -2784,6 +2903,8 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, endpoint_limits_are_checked);
 	tcase_add_test(tc, client_that_never_reads_is_dropped);
 	tcase_add_test(tc, saved_replies_are_limited_per_connection);
+	tcase_add_test(tc, descriptors_left_unread_do_not_leave_callers_waiting);
+	tcase_add_test(tc, lone_connection_answers_what_it_cannot_send);
 	suite_add_tcase(s, tc);
 	return s;
 }

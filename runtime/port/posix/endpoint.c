@@ -346,7 +346,7 @@ int px_ep_answer_saved(struct px_ep *e, int slot, uint64_t id, const struct px_h
 	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
 	if (c && c->fd >= 0 && c->id == id) {
 		c->saved--;
-		rc = h ? px_sendmsg(c->fd, h, words, fds, MSG_DONTWAIT, -1) : 0;
+		rc = h ? px_send_answer(c->fd, h, words, fds) : 0;
 		if (rc == IPC_EAGAIN)
 			shutdown(c->fd, SHUT_RDWR);
 	}

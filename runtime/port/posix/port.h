@@ -194,6 +194,7 @@ int px_call_timeout(void);
 void px_drop_caps(const ipc_cap *caps, size_t n);
 int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds,
                int flags, int timeout_ms);
+int px_send_answer(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds);
 void px_farewell(int fd, int status);
 
 /* async.c: a connection's asynchronous calls, found by its descriptor. */

@@ -338,6 +338,29 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 	return rc;
 }
 
+/*
+ * Send answer h on connection fd without waiting.  Linux may refuse a frame
+ * for its descriptors alone: it charges those a client has not read yet to
+ * the server's user, and past the server's descriptor limit refuses it any
+ * more (ETOOMANYREFS), so that a client that never reads its capabilities
+ * can stop the server sending any.  The caller is then told IPC_EFAULT
+ * rather than left waiting, and the status that stopped the answer
+ * returned (IPC_EAGAIN if even that found no room: drop the client).
+ */
+int px_send_answer(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds)
+{
+	int rc = px_sendmsg(fd, h, words, fds, MSG_DONTWAIT, -1);
+	if (rc < 0 && rc != IPC_EAGAIN && rc != IPC_EPEER && h->ncaps) {
+		struct px_hdr bare = {
+			.label = (uint64_t)(int64_t)IPC_EFAULT, .version = IPC_WIRE_VERSION,
+			.type = PX_REPLY, .seq = h->seq,
+		};
+		if (px_sendmsg(fd, &bare, NULL, NULL, MSG_DONTWAIT, -1) == IPC_EAGAIN)
+			rc = IPC_EAGAIN;
+	}
+	return rc;
+}
+
 /* Tell the client at fd why its connection closes: a farewell. */
 void px_farewell(int fd, int status)
 {
@@ -672,7 +695,16 @@ static void px_rb_flush(struct px_rbatch *b)
 		}
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0 && errno == EAGAIN) /* no room: the client is dropped (px_answer) */
+		int rc = k < 0 ? px_status_errno(errno) : IPC_EPEER;
+		if (rc != IPC_EAGAIN && rc != IPC_EPEER && b->oh[sent].ncaps) {
+			/* Refused for its descriptors: told, and on (px_send_answer). */
+			rc = px_send_answer(b->outfd, &b->oh[sent], b->ow[sent], b->ofd[sent]);
+			if (rc != IPC_EAGAIN) {
+				sent++;
+				continue;
+			}
+		}
+		if (rc == IPC_EAGAIN) /* no room: the client is dropped (px_answer) */
 			shutdown(b->outfd, SHUT_RDWR);
 		break; /* or it has gone: discarded */
 	}
@@ -801,7 +833,7 @@ static int px_answer_now(const struct px_src *s, uint16_t seq, struct ipc_msg *m
 	int fds[IPC_MAX_CAPS];
 	pid_t client = s->e && msg->ncaps ? px_ep_client(s->e, s->slot, 0) : PX_NO_CLIENT;
 	int bad = px_answer_frame(msg, seq, &h, fds, client);
-	int rc = px_sendmsg(s->fd, &h, msg->word, fds, MSG_DONTWAIT, -1);
+	int rc = px_send_answer(s->fd, &h, msg->word, fds);
 	px_close_sent(msg->cap, fds, h.ncaps);
 	if (rc == IPC_EAGAIN) {
 		if (s->e)
