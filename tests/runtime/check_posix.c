@@ -96,7 +96,7 @@ static void serve(ipc_cap ep)
 	struct ipc_msg in, out;
 	ipc_cap deferred = IPC_CAP_NONE;
 	ipc_cap public = IPC_CAP_NONE, private = IPC_CAP_NONE;
-	static ipc_cap held[IPC_POSIX_MAX_REPLIES];
+	static ipc_cap held[2 * IPC_POSIX_MAX_REPLIES]; /* more than it may save */
 	size_t nheld = 0;
 	uint64_t served = 0;
 	for (;;) {
@@ -193,7 +193,7 @@ static void serve(ipc_cap ep)
 			out.word[0] = served;
 			break;
 		case M_HOLD:
-			rc = nheld < IPC_POSIX_MAX_REPLIES ? ipc_reply_save(&held[nheld]) : IPC_ENOMEM;
+			rc = nheld < 2 * IPC_POSIX_MAX_REPLIES ? ipc_reply_save(&held[nheld]) : IPC_ENOMEM;
 			if (rc == 0) {
 				nheld++;
 				continue;
@@ -992,8 +992,9 @@ static ssize_t raw_send(int fd, const void *buf, size_t len, const int *fds, siz
 	return sendmsg(fd, &mh, MSG_NOSIGNAL);
 }
 
-/* Read the answer to a raw frame: its status, or 1 if the server hung up. */
-static int64_t raw_answer(int fd)
+/* Read the answer to a raw frame: its status, or 1 if the server hung up;
+ * its sequence number in *seq unless seq is NULL. */
+static int64_t raw_answer_seq(int fd, uint16_t *seq)
 {
 	unsigned char buf[1024];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -1005,7 +1006,14 @@ static int64_t raw_answer(int fd)
 	struct raw_hdr h;
 	memcpy(&h, buf, sizeof h);
 	ck_assert_uint_eq(h.type, 3);
+	if (seq)
+		*seq = h.seq;
 	return (int64_t)h.label;
+}
+
+static int64_t raw_answer(int fd)
+{
+	return raw_answer_seq(fd, NULL);
 }
 
 /* A raw M_ECHO call of one word and ncaps capabilities, nfds of them the
@@ -2835,6 +2843,66 @@ START_TEST(lone_connection_answers_what_it_cannot_send)
 }
 END_TEST
 
+START_TEST(saved_replies_of_clients_gone_do_not_fill_the_table)
+{
+	/* A client that has its calls saved and hangs up, again and again,
+	 * would leave the server's process-wide table of saved replies full
+	 * of replies no one waits for: every other client's call would then
+	 * be refused.  A reply whose connection has gone gives its place. */
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap good;
+	int gfd = connect_fd(&good);
+	int base = count_fds_of(pid);
+	struct ipc_msg m;
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_call(good, &m), 0);
+	uint64_t served = m.word[0];
+	for (int held = 0; held < IPC_POSIX_MAX_REPLIES;) {
+		/* As many as one client may have saved: then it hangs up. */
+		ipc_cap c[IPC_POSIX_MAX_CLIENT_CONNS - 1];
+		int n = 0;
+		for (; n < IPC_POSIX_MAX_CLIENT_CONNS - 1 && held < IPC_POSIX_MAX_REPLIES; n++) {
+			ck_assert_int_eq(ipc_posix_connect(sockpath, &c[n]), 0);
+			for (int i = 0; i < IPC_POSIX_MAX_SAVED && held < IPC_POSIX_MAX_REPLIES; i++, held++) {
+				struct raw_hdr h = { L(M_HOLD), 0, 0, IPC_WIRE_VERSION, 1, (uint16_t)(i + 1) };
+				ck_assert_int_eq(send(ipc_posix_fd(c[n]), &h, sizeof h, MSG_NOSIGNAL), sizeof h);
+			}
+		}
+		for (int i = 0; m.word[0] < served + (uint64_t)held; i++) {
+			ck_assert_int_lt(i, 10000);
+			usleep(1000);
+			msg_init(&m, L(M_COUNT), 0, 0);
+			ck_assert_int_eq(ipc_call(good, &m), 0);
+		}
+		for (int i = 0; i < n; i++)
+			ipc_cap_drop(c[i]);
+		int k = settle_fds(pid, base);
+		ck_assert_msg(k == base, "the server holds %d descriptors, not %d", k, base);
+	}
+	/* The table holds as many replies as it may, all of clients gone:
+	 * another client's call is held, not refused. */
+	struct raw_hdr hold = { L(M_HOLD), 0, 0, IPC_WIRE_VERSION, 1, 1 };
+	struct raw_hdr fence = { L(M_COUNT), 0, 0, IPC_WIRE_VERSION, 1, 2 };
+	ck_assert_int_eq(send(gfd, &hold, sizeof hold, MSG_NOSIGNAL), sizeof hold);
+	ck_assert_int_eq(send(gfd, &fence, sizeof fence, MSG_NOSIGNAL), sizeof fence);
+	uint16_t seq;
+	int64_t a = raw_answer_seq(gfd, &seq);
+	ck_assert_msg(seq == 2, "the call to be held was answered %s", ipc_status_name((int)a));
+	/* Answered when the server answers them all (those whose place went
+	 * included: their callers have gone). */
+	struct {
+		struct raw_hdr h;
+		uint64_t word;
+	} release = { { L(M_RELEASE), 1, 0, IPC_WIRE_VERSION, 1, 3 }, 99 };
+	ck_assert_int_eq(send(gfd, &release, sizeof release, MSG_NOSIGNAL), sizeof release);
+	ck_assert_int_eq(raw_answer_seq(gfd, &seq), 0);
+	ck_assert_uint_eq(seq, 1);
+	ck_assert_int_eq(raw_answer_seq(gfd, &seq), 0);
+	ck_assert_uint_eq(seq, 3);
+	quit(good, pid);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -2905,6 +2973,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, saved_replies_are_limited_per_connection);
 	tcase_add_test(tc, descriptors_left_unread_do_not_leave_callers_waiting);
 	tcase_add_test(tc, lone_connection_answers_what_it_cannot_send);
+	tcase_add_test(tc, saved_replies_of_clients_gone_do_not_fill_the_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

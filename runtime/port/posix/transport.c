@@ -46,9 +46,17 @@ static _Thread_local struct {
 
 /* Saved replies.  An endpoint's connection is named by the endpoint's slot,
  * its own and its id, since it may close before the answer; a lone
- * connection by a duplicate, which stays whatever its owner does with it. */
+ * connection by a duplicate, which stays whatever its owner does with it.
+ * A reply's capability names its slot and the slot's generation, bumped
+ * whenever the slot is freed, so that a slot can go to another reply while
+ * the program still holds the capability of the one before (px_reply_put):
+ * that capability then answers nothing. */
+#define PX_REPLY_BITS 12
+_Static_assert(IPC_POSIX_MAX_REPLIES <= 1u << PX_REPLY_BITS &&
+               PX_KIND_SHIFT - PX_REPLY_BITS == 16, "a reply capability holds slot and generation");
 static struct px_saved {
 	bool used;
+	uint16_t gen; /* the slot's generation */
 	uint16_t seq; /* the request's sequence number */
 	int dup;      /* a lone connection's duplicate, or -1 */
 	int lone;     /* the lone connection's own descriptor (counts its replies) */
@@ -1206,6 +1214,14 @@ int ipc_reply(struct ipc_msg *msg)
 	return type == PX_SEND ? 0 : IPC_EINVAL;
 }
 
+/* Whether saved reply x answers a connection of an endpoint that has gone
+ * (a lone connection's duplicate keeps its connection). */
+static bool px_reply_orphan(const struct px_saved *x)
+{
+	struct px_ep *e;
+	return x->dup < 0 && (!(e = px_ep_get(PX_CAP(PX_K_EP, x->ep))) || !px_ep_has(e, x->slot, x->id));
+}
+
 /* Put saved reply r in the table: 0 and its capability in *reply, or
  * IPC_EBUSY for a lone connection that holds as many as one may, or
  * IPC_ENOMEM when the table is full. */
@@ -1222,13 +1238,21 @@ static int px_reply_put(const struct px_saved *r, ipc_cap *reply)
 		if (n >= IPC_POSIX_MAX_SAVED)
 			rc = IPC_EBUSY;
 	}
-	/* Scan from after the last slot taken: usually free at once. */
-	for (size_t k = 0; rc == IPC_ENOMEM && k < IPC_POSIX_MAX_REPLIES; k++) {
-		size_t i = (px_replies_next + k) % IPC_POSIX_MAX_REPLIES;
-		if (!px_replies[i].used) {
+	/* Scan from after the last slot taken: usually free at once.  When
+	 * none is, a reply whose connection has gone gives its place: its
+	 * caller waits for nothing, and a client that hangs up with calls
+	 * saved, again and again, would otherwise fill the table for all. */
+	for (int pass = 0; rc == IPC_ENOMEM && pass < 2; pass++) {
+		for (size_t k = 0; rc == IPC_ENOMEM && k < IPC_POSIX_MAX_REPLIES; k++) {
+			size_t i = (px_replies_next + k) % IPC_POSIX_MAX_REPLIES;
+			struct px_saved *x = &px_replies[i];
+			if (x->used && !(pass && px_reply_orphan(x)))
+				continue;
+			uint16_t gen = (uint16_t)(x->gen + x->used);
 			px_replies_next = i + 1;
-			px_replies[i] = *r;
-			*reply = PX_CAP(PX_K_REPLY, i);
+			*x = *r;
+			x->gen = gen;
+			*reply = PX_CAP(PX_K_REPLY, (ipc_cap)gen << PX_REPLY_BITS | i);
 			rc = 0;
 		}
 	}
@@ -1264,27 +1288,35 @@ int ipc_reply_save(ipc_cap *reply)
 	return 0;
 }
 
-/* Take saved reply cap out of the table into *r: false if it is none. */
-static bool px_reply_take(ipc_cap reply, struct px_saved *r)
+/* Take saved reply cap out of the table into *r: 1; 0 if its slot has
+ * been freed since (answered, or given to another reply); -1 if it is no
+ * saved reply. */
+static int px_reply_take(ipc_cap reply, struct px_saved *r)
 {
-	if (reply == IPC_CAP_NONE || PX_KIND(reply) != PX_K_REPLY ||
-	    PX_INDEX(reply) >= IPC_POSIX_MAX_REPLIES)
-		return false;
-	int i = PX_INDEX(reply);
+	uint32_t i = (uint32_t)PX_INDEX(reply) & ((1u << PX_REPLY_BITS) - 1);
+	uint16_t gen = (uint16_t)(PX_INDEX(reply) >> PX_REPLY_BITS);
+	if (reply == IPC_CAP_NONE || PX_KIND(reply) != PX_K_REPLY || i >= IPC_POSIX_MAX_REPLIES)
+		return -1;
 	pthread_mutex_lock(&px_replies_lock);
-	*r = px_replies[i];
-	px_replies[i].used = false;
+	int rc = px_replies[i].gen != gen ? 0 : px_replies[i].used ? 1 : -1;
+	if (rc > 0) {
+		*r = px_replies[i];
+		px_replies[i].used = false;
+		px_replies[i].gen++;
+	}
 	pthread_mutex_unlock(&px_replies_lock);
-	return r->used;
+	return rc;
 }
 
 int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 {
 	struct px_saved r;
-	if (!px_reply_take(reply, &r)) {
+	int taken = px_reply_take(reply, &r);
+	if (taken <= 0) {
 		if (msg->ncaps <= IPC_MAX_CAPS)
 			px_drop_caps(msg->cap, msg->ncaps);
-		return IPC_EBADCAP;
+		/* A reply whose place went to another: its caller had gone. */
+		return taken < 0 ? IPC_EBADCAP : 0;
 	}
 	if (r.dup >= 0) {
 		struct px_src s = { .e = NULL, .slot = -1, .fd = r.dup };
