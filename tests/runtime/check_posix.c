@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -2903,6 +2904,58 @@ START_TEST(saved_replies_of_clients_gone_do_not_fill_the_table)
 }
 END_TEST
 
+/* A sealed memfd of len bytes, none of them allocated yet. */
+static int sparse_memfd(size_t len)
+{
+	int fd = memfd_create("sparse", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
+
+/* Bytes of memory memfd fd holds. */
+static long long memfd_bytes(int fd)
+{
+	struct stat st;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return (long long)st.st_blocks * 512;
+}
+
+START_TEST(sparse_pages_cost_the_server_only_what_it_touches)
+{
+	/* A client can send pages it never wrote, which cost it nothing: a
+	 * server that maps them must not allocate them all (in its own
+	 * memory cgroup, for as long as the client keeps them) unless its
+	 * code touches them. */
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap conn;
+	connect_fd(&conn);
+	for (int npages = 1; npages <= 2; npages++) {
+		size_t len = (1u << 20) / npages; /* a megabyte in all */
+		int fd[2];
+		struct ipc_msg m;
+		msg_init(&m, L(M_PAGE), 1, (uint32_t)npages);
+		m.word[0] = 1; /* the server touches one byte */
+		for (int i = 0; i < npages; i++) {
+			fd[i] = sparse_memfd(len);
+			ck_assert_int_eq(ipc_posix_adopt(fd[i], &m.cap[i]), 0);
+			m.cap[i] = IPC_LEND(m.cap[i]);
+		}
+		ck_assert_int_eq(ipc_posix_call_timeout(conn, &m, 10000), 0);
+		ck_assert_int_eq((int64_t)m.label, 0);
+		long long held = 0;
+		for (int i = 0; i < npages; i++) {
+			held += memfd_bytes(fd[i]);
+			close(fd[i]);
+		}
+		ck_assert_msg(held <= 64 * 1024, "%d sparse pages of %zu bytes: the server allocated %lld bytes",
+		              npages, len, held);
+	}
+	quit(conn, pid);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -2974,6 +3027,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, descriptors_left_unread_do_not_leave_callers_waiting);
 	tcase_add_test(tc, lone_connection_answers_what_it_cannot_send);
 	tcase_add_test(tc, saved_replies_of_clients_gone_do_not_fill_the_table);
+	tcase_add_test(tc, sparse_pages_cost_the_server_only_what_it_touches);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -31,7 +31,10 @@
 #endif
 
 /* Mappings up to this size are populated at once (one fault, not one per
- * page); larger ones, as a hostile peer could send, fault on access. */
+ * page); larger ones, as a hostile peer could send, fault on access.  So
+ * do pages not all allocated yet: populating would allocate them, in the
+ * receiver's memory cgroup and for as long as their sender keeps them,
+ * which a sender could repeat without end at no cost of its own. */
 #define PX_POPULATE_MAX (1u << 20)
 #define PX_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
@@ -94,8 +97,9 @@ int ipc_page_dup(ipc_cap page, ipc_cap *copy)
 	return 0;
 }
 
-/* The size of a sealed page capability, or a status. */
-static int px_page_check(int fd, size_t *size)
+/* The size of a sealed page capability, or a status; and, unless whole
+ * is NULL, whether every page of it is allocated. */
+static int px_page_check(int fd, size_t *size, bool *whole)
 {
 	struct stat st;
 	int seals = fcntl(fd, F_GET_SEALS);
@@ -104,6 +108,8 @@ static int px_page_check(int fd, size_t *size)
 	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % IPC_PAGE_SIZE)
 		return IPC_EBADCAP;
 	*size = (size_t)st.st_size;
+	if (whole)
+		*whole = (uint64_t)st.st_blocks * 512 >= (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -111,7 +117,7 @@ int ipc_page_size(ipc_cap page, size_t *size)
 {
 	int fd = px_page_fd(page);
 	*size = 0;
-	return fd < 0 ? IPC_EBADCAP : px_page_check(fd, size);
+	return fd < 0 ? IPC_EBADCAP : px_page_check(fd, size, NULL);
 }
 
 #define PX_CACHE_SLOTS 8
@@ -164,17 +170,18 @@ static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 	pthread_mutex_unlock(&px_cache_lock);
 
 	size_t sz;
-	int rc = px_page_check(fd, &sz);
+	bool whole;
+	int rc = px_page_check(fd, &sz, &whole);
 	if (rc < 0)
 		return rc;
 	bool cache = sz <= PX_CACHE_MAX;
+	int populate = sz <= PX_POPULATE_MAX && whole ? MAP_POPULATE : 0;
 	/* Cached mappings are writable when the pages allow it. */
 	bool rw = writable || cache;
-	void *p = mmap(NULL, sz, PROT_READ | (rw ? PROT_WRITE : 0),
-	               MAP_SHARED | (sz <= PX_POPULATE_MAX ? MAP_POPULATE : 0), fd, 0);
+	void *p = mmap(NULL, sz, PROT_READ | (rw ? PROT_WRITE : 0), MAP_SHARED | populate, fd, 0);
 	if (p == MAP_FAILED && rw && !writable) {
 		rw = false;
-		p = mmap(NULL, sz, PROT_READ, MAP_SHARED | (sz <= PX_POPULATE_MAX ? MAP_POPULATE : 0), fd, 0);
+		p = mmap(NULL, sz, PROT_READ, MAP_SHARED | populate, fd, 0);
 	}
 	if (p == MAP_FAILED)
 		return px_status_errno(errno);
@@ -219,17 +226,19 @@ int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
 		int fd = px_page_fd(pages[0]);
 		return fd < 0 ? IPC_EBADCAP : px_map_one(fd, writable, addr, len);
 	}
+	bool all = true, whole;
 	for (size_t i = 0; i < npages; i++) {
 		int fd = px_page_fd(pages[i]);
 		if (fd < 0)
 			return IPC_EBADCAP;
-		if ((rc = px_page_check(fd, &sz)) < 0)
+		if ((rc = px_page_check(fd, &sz, &whole)) < 0)
 			return rc;
 		if (sz > SIZE_MAX - total)
 			return IPC_ENOMEM;
 		total += sz;
+		all = all && whole;
 	}
-	int populate = total <= PX_POPULATE_MAX ? MAP_POPULATE : 0;
+	int populate = total <= PX_POPULATE_MAX && all ? MAP_POPULATE : 0;
 	/* Reserve the whole range, then lay each capability over its part. */
 	char *base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -237,7 +246,7 @@ int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
 	size_t off = 0;
 	for (size_t i = 0; i < npages; i++) {
 		int fd = px_page_fd(pages[i]);
-		if ((rc = px_page_check(fd, &sz)) < 0 || off + sz > total) {
+		if ((rc = px_page_check(fd, &sz, NULL)) < 0 || off + sz > total) {
 			rc = rc < 0 ? rc : IPC_EBADCAP;
 			goto fail;
 		}
