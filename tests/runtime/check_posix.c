@@ -2956,6 +2956,38 @@ START_TEST(sparse_pages_cost_the_server_only_what_it_touches)
 }
 END_TEST
 
+START_TEST(cached_pages_are_not_read_through_a_descriptor_that_may_not)
+{
+	/* Pages a server has mapped, and cached, come again through a
+	 * descriptor that may not read them (O_PATH, which needs no right on
+	 * the file at all, or write-only): refused, as they are the first
+	 * time, not read through the cached mapping. */
+	ipc_cap pg;
+	void *a;
+	size_t len;
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, NULL), 0);
+	ck_assert_int_eq(ipc_page_map(&pg, 1, false, &a, &len), 0);   /* cached */
+	ipc_page_unmap(a, len);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", ipc_posix_fd(pg));
+	const int modes[] = { O_PATH, O_WRONLY };
+	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+		int fd = open(path, modes[k] | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ipc_cap c;
+		ck_assert_int_eq(ipc_posix_adopt(fd, &c), 0);
+		int rc = ipc_page_map(&c, 1, false, &a, &len);
+		if (rc == 0)
+			ipc_page_unmap(a, len);
+		ck_assert_msg(rc < 0, "pages read through a descriptor opened %s", k ? "O_WRONLY" : "O_PATH");
+		ipc_cap_drop(c);
+	}
+	ck_assert_int_eq(ipc_page_map(&pg, 1, false, &a, &len), 0);   /* still */
+	ipc_page_unmap(a, len);
+	ipc_cap_drop(pg);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -3028,6 +3060,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, lone_connection_answers_what_it_cannot_send);
 	tcase_add_test(tc, saved_replies_of_clients_gone_do_not_fill_the_table);
 	tcase_add_test(tc, sparse_pages_cost_the_server_only_what_it_touches);
+	tcase_add_test(tc, cached_pages_are_not_read_through_a_descriptor_that_may_not);
 	suite_add_tcase(s, tc);
 	return s;
 }

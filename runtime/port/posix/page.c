@@ -134,13 +134,20 @@ static struct {
 static uint64_t px_cache_clock;
 static pthread_mutex_t px_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Whether fd itself lets its pages be mapped for writing: a cached
- * mapping may have come through another descriptor of the same pages, or
- * before a seal against writing. */
-static bool px_fd_writable(int fd)
+/* Whether fd itself lets its pages be mapped, for writing too if
+ * writable: a cached mapping may have come through another descriptor of
+ * the same pages, or before a seal against writing.  (fstat(2) finds the
+ * pages through any descriptor, an O_PATH one included, which may not
+ * even read them.) */
+static bool px_fd_allows(int fd, bool writable)
 {
-	int fl = fcntl(fd, F_GETFL), seals = fcntl(fd, F_GET_SEALS);
-	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY &&
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+		return false;
+	if (!writable)
+		return true;
+	int seals = fcntl(fd, F_GET_SEALS);
+	return (fl & O_ACCMODE) != O_RDONLY &&
 	       seals >= 0 && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
 }
 
@@ -155,8 +162,9 @@ static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 		if (px_cache[i].addr && px_cache[i].ino == st.st_ino && px_cache[i].dev == st.st_dev &&
 		    (!writable || px_cache[i].writable)) {
 			/* Only on a hit, what mmap checks on a miss: a descriptor
-			 * that may not write is mapped anew, and refused. */
-			if (writable && !px_fd_writable(fd))
+			 * that may not read, or write, is mapped anew, and
+			 * refused. */
+			if (!px_fd_allows(fd, writable))
 				break;
 			/* Seals are never removed: cached means checked. */
 			px_cache[i].users++;
