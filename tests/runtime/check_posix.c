@@ -8,15 +8,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fuse.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -2988,6 +2991,139 @@ START_TEST(cached_pages_are_not_read_through_a_descriptor_that_may_not)
 }
 END_TEST
 
+/*
+ * A FUSE file system of one file, "f", served by a thread of the client:
+ * once told to, it leaves the requests for that file's attributes
+ * unanswered, as a hostile client's own file system may (mounting one
+ * takes /dev/fuse and, here, the right to mount).
+ */
+static struct {
+	int fd;
+	atomic_bool hang;
+	atomic_uint_fast64_t hung; /* the request left unanswered, or 0 */
+} fz = { .fd = -1 };
+
+static void fz_reply(uint64_t unique, int error, const void *body, size_t len)
+{
+	unsigned char out[sizeof(struct fuse_out_header) + 256];
+	struct fuse_out_header h = { (uint32_t)(sizeof h + len), error, unique };
+	memcpy(out, &h, sizeof h);
+	if (len)
+		memcpy(out + sizeof h, body, len);
+	if (write(fz.fd, out, h.len) < 0) {
+		/* unmounted meanwhile: nobody waits */
+	}
+}
+
+static void fz_attr(struct fuse_attr *a, uint64_t ino)
+{
+	memset(a, 0, sizeof *a);
+	a->ino = ino;
+	a->mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0644;
+	a->nlink = 1;
+	a->size = ino == FUSE_ROOT_ID ? 0 : IPC_PAGE_SIZE;
+}
+
+static void *fz_serve(void *arg)
+{
+	static unsigned char buf[1 << 20]; /* what the kernel asks a reader to take */
+	(void)arg;
+	for (;;) {
+		ssize_t n = read(fz.fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)sizeof(struct fuse_in_header))
+			return NULL; /* unmounted */
+		struct fuse_in_header in;
+		memcpy(&in, buf, sizeof in);
+		switch (in.opcode) {
+		case FUSE_INIT: {
+			struct fuse_init_out o = {
+				.major = FUSE_KERNEL_VERSION, .minor = FUSE_KERNEL_MINOR_VERSION,
+				.max_write = 4096, .max_pages = 1,
+			};
+			fz_reply(in.unique, 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out o = { .nodeid = 2 };
+			fz_attr(&o.attr, 2);
+			fz_reply(in.unique, strcmp((char *)buf + sizeof in, "f") ? -ENOENT : 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_GETATTR: {
+			if (in.nodeid != FUSE_ROOT_ID && atomic_load(&fz.hang)) {
+				atomic_store(&fz.hung, in.unique);
+				break;
+			}
+			struct fuse_attr_out o = { 0 };
+			fz_attr(&o.attr, in.nodeid);
+			fz_reply(in.unique, 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_OPEN: {
+			struct fuse_open_out o = { .fh = 1 };
+			fz_reply(in.unique, 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_FORGET: case FUSE_BATCH_FORGET:
+			break;
+		default:
+			fz_reply(in.unique, in.opcode == FUSE_FLUSH || in.opcode == FUSE_RELEASE ? 0 : -ENOSYS,
+			         NULL, 0);
+			break;
+		}
+	}
+}
+
+START_TEST(a_file_that_never_answers_does_not_hold_the_server)
+{
+	/* A client sends, as a page, a descriptor of a file on a FUSE file
+	 * system it serves itself, and answers no request about it: the
+	 * server must find it is no page without asking that file system. */
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap conn;
+	connect_fd(&conn);
+	char mnt[160], opts[128], path[200];
+	snprintf(mnt, sizeof mnt, "%s/mnt", tmpdir);
+	snprintf(path, sizeof path, "%s/f", mnt);
+	ck_assert_int_eq(mkdir(mnt, 0700), 0);
+	pthread_t t;
+	fz.fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=%d,group_id=%d", fz.fd,
+	         (int)getuid(), (int)getgid());
+	/* (The thread reads once mounted: /dev/fuse refuses a reader before.) */
+	if (fz.fd < 0 || mount("mercury-check", mnt, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) {
+		printf("a file that never answers: no FUSE here (%s), not tried\n", strerror(errno));
+		if (fz.fd >= 0)
+			close(fz.fd);
+		rmdir(mnt);
+		quit(conn, pid);
+		return;
+	}
+	ck_assert_int_eq(pthread_create(&t, NULL, fz_serve, NULL), 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	atomic_store(&fz.hang, true);
+	struct ipc_msg m;
+	msg_init(&m, L(M_PAGE), 1, 1);
+	ck_assert_int_eq(ipc_posix_adopt(fd, &m.cap[0]), 0);
+	int rc = ipc_posix_call_timeout(conn, &m, 10000);
+	/* Let the server go on if it was waiting, and unmount. */
+	uint64_t hung = atomic_load(&fz.hung);
+	if (hung)
+		fz_reply(hung, -EIO, NULL, 0);
+	ck_assert_int_eq(umount2(mnt, MNT_DETACH), 0);
+	pthread_join(t, NULL);
+	close(fz.fd);
+	rmdir(mnt);
+	ck_assert_msg(rc == 0, "a call with that file got %s: the server waited on the file system",
+	              ipc_status_name(rc));
+	ck_assert_int_eq((int64_t)m.label, IPC_EBADCAP);
+	quit(conn, pid);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -3061,6 +3197,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, saved_replies_of_clients_gone_do_not_fill_the_table);
 	tcase_add_test(tc, sparse_pages_cost_the_server_only_what_it_touches);
 	tcase_add_test(tc, cached_pages_are_not_read_through_a_descriptor_that_may_not);
+	tcase_add_test(tc, a_file_that_never_answers_does_not_hold_the_server);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -134,28 +134,29 @@ static struct {
 static uint64_t px_cache_clock;
 static pthread_mutex_t px_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Whether fd itself lets its pages be mapped, for writing too if
- * writable: a cached mapping may have come through another descriptor of
- * the same pages, or before a seal against writing.  (fstat(2) finds the
+/* Whether fd, sealed with seals, itself lets its pages be mapped, for
+ * writing too if writable: a cached mapping may have come through another
+ * descriptor of the same pages, or before a seal against writing.  (fstat(2) finds the
  * pages through any descriptor, an O_PATH one included, which may not
  * even read them.) */
-static bool px_fd_allows(int fd, bool writable)
+static bool px_fd_allows(int fd, bool writable, int seals)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
 		return false;
-	if (!writable)
-		return true;
-	int seals = fcntl(fd, F_GET_SEALS);
-	return (fl & O_ACCMODE) != O_RDONLY &&
-	       seals >= 0 && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+	return !writable ||
+	       ((fl & O_ACCMODE) != O_RDONLY && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)));
 }
 
 /* Map one page capability, through the cache. */
 static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 {
 	struct stat st;
-	if (fstat(fd, &st) < 0)
+	/* Its seals first: only a memfd has them, and fstat(2) of another
+	 * file may wait for whoever serves it, a FUSE file system the
+	 * sender serves itself, say, for ever. */
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || fstat(fd, &st) < 0)
 		return IPC_EBADCAP;
 	pthread_mutex_lock(&px_cache_lock);
 	for (int i = 0; i < PX_CACHE_SLOTS; i++) {
@@ -164,7 +165,7 @@ static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 			/* Only on a hit, what mmap checks on a miss: a descriptor
 			 * that may not read, or write, is mapped anew, and
 			 * refused. */
-			if (!px_fd_allows(fd, writable))
+			if (!px_fd_allows(fd, writable, seals))
 				break;
 			/* Seals are never removed: cached means checked. */
 			px_cache[i].users++;
