@@ -908,6 +908,34 @@ START_TEST(copy_gives_an_own_connection)
 }
 END_TEST
 
+START_TEST(a_saved_reply_answers_once)
+{
+	/* Answered, a saved reply's capability is spent: answering or
+	 * dropping it again is IPC_EBADCAP, a bug of the server's, and not
+	 * the 0 of a reply whose place went to another. */
+	ipc_cap ep, c, r;
+	ck_assert_int_eq(ipc_posix_endpoint(&ep), 0);
+	ck_assert_int_eq(ipc_posix_connection(ep, &c), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 1, 0);
+	ipc_call_t call;
+	ck_assert_int_eq(ipc_call_start(c, &m, 5000, &call), 0);
+	ck_assert_int_eq(ipc_posix_recv_timeout(ep, &m, 5000), 0);
+	ck_assert_int_eq(ipc_reply_save(&r), 0);
+	msg_init(&m, 0, 1, 0);
+	m.word[0] = 42;
+	ck_assert_int_eq(ipc_reply_to(r, &m), 0);
+	msg_init(&m, 0, 0, 0);
+	ck_assert_int_eq(ipc_reply_to(r, &m), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_cap_drop(r), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_call_wait(c, call, &m, 5000), 0);
+	ck_assert_uint_eq(m.nwords, 1);
+	ck_assert_uint_eq(m.word[0], 42);
+	ipc_cap_drop(c);
+	ipc_cap_drop(ep);
+}
+END_TEST
+
 START_TEST(sent_endpoint_arrives_as_a_connection)
 {
 	pid_t pid = spawn_server(sockpath);
@@ -3153,6 +3181,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, nonblocking_descriptor_still_waits_for_its_reply);
 	tcase_add_test(tc, copy_gives_an_own_connection);
 	tcase_add_test(tc, sent_endpoint_arrives_as_a_connection);
+	tcase_add_test(tc, a_saved_reply_answers_once);
 	tcase_add_test(tc, serve_given_connections_and_poll);
 	tcase_add_test(tc, malformed_frames_get_errors);
 	tcase_add_test(tc, tails_in_frames);

@@ -57,6 +57,8 @@ _Static_assert(IPC_POSIX_MAX_REPLIES <= 1u << PX_REPLY_BITS &&
 static struct px_saved {
 	bool used;
 	uint16_t gen; /* the slot's generation */
+	uint32_t lost; /* 1 + the generation of the last reply whose place
+	                * went to another (px_reply_put); 0: none */
 	uint16_t seq; /* the request's sequence number */
 	int dup;      /* a lone connection's duplicate, or -1 */
 	int lone;     /* the lone connection's own descriptor (counts its replies) */
@@ -1249,9 +1251,11 @@ static int px_reply_put(const struct px_saved *r, ipc_cap *reply)
 			if (x->used && !(pass && px_reply_orphan(x)))
 				continue;
 			uint16_t gen = (uint16_t)(x->gen + x->used);
+			uint32_t lost = x->used ? x->gen + 1u : x->lost;
 			px_replies_next = i + 1;
 			*x = *r;
 			x->gen = gen;
+			x->lost = lost;
 			*reply = PX_CAP(PX_K_REPLY, (ipc_cap)gen << PX_REPLY_BITS | i);
 			rc = 0;
 		}
@@ -1288,9 +1292,9 @@ int ipc_reply_save(ipc_cap *reply)
 	return 0;
 }
 
-/* Take saved reply cap out of the table into *r: 1; 0 if its slot has
- * been freed since (answered, or given to another reply); -1 if it is no
- * saved reply. */
+/* Take saved reply cap out of the table into *r: 1; 0 if its place went
+ * to another reply (its caller had gone); -1 if it is no saved reply, or
+ * one answered or dropped already. */
 static int px_reply_take(ipc_cap reply, struct px_saved *r)
 {
 	uint32_t i = (uint32_t)PX_INDEX(reply) & ((1u << PX_REPLY_BITS) - 1);
@@ -1298,7 +1302,8 @@ static int px_reply_take(ipc_cap reply, struct px_saved *r)
 	if (reply == IPC_CAP_NONE || PX_KIND(reply) != PX_K_REPLY || i >= IPC_POSIX_MAX_REPLIES)
 		return -1;
 	pthread_mutex_lock(&px_replies_lock);
-	int rc = px_replies[i].gen != gen ? 0 : px_replies[i].used ? 1 : -1;
+	const struct px_saved *x = &px_replies[i];
+	int rc = x->gen == gen && x->used ? 1 : x->lost == gen + 1u ? 0 : -1;
 	if (rc > 0) {
 		*r = px_replies[i];
 		px_replies[i].used = false;
