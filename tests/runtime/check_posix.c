@@ -8,17 +8,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fuse.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -96,7 +100,7 @@ static void serve(ipc_cap ep)
 	struct ipc_msg in, out;
 	ipc_cap deferred = IPC_CAP_NONE;
 	ipc_cap public = IPC_CAP_NONE, private = IPC_CAP_NONE;
-	static ipc_cap held[IPC_POSIX_MAX_REPLIES];
+	static ipc_cap held[2 * IPC_POSIX_MAX_REPLIES]; /* more than it may save */
 	size_t nheld = 0;
 	uint64_t served = 0;
 	for (;;) {
@@ -193,7 +197,7 @@ static void serve(ipc_cap ep)
 			out.word[0] = served;
 			break;
 		case M_HOLD:
-			rc = nheld < IPC_POSIX_MAX_REPLIES ? ipc_reply_save(&held[nheld]) : IPC_ENOMEM;
+			rc = nheld < 2 * IPC_POSIX_MAX_REPLIES ? ipc_reply_save(&held[nheld]) : IPC_ENOMEM;
 			if (rc == 0) {
 				nheld++;
 				continue;
@@ -250,7 +254,18 @@ static void teardown(void)
 struct server_opts {
 	rlim_t nofile;
 	unsigned conns, client_conns;
+	bool unprivileged;  /* run as nobody, if run as root */
 };
+
+/* The limits of o a server process takes (0: as it was). */
+static int server_limits(const struct server_opts *o)
+{
+	struct rlimit rl = { o->nofile, o->nofile };
+	if ((o->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+	    (o->unprivileged && geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0)))
+		return -1;
+	return 0;
+}
 
 /* Fork a server publishing an endpoint at path; returns once it listens. */
 static pid_t spawn_server_opts(const char *path, const struct server_opts *o)
@@ -264,8 +279,7 @@ static pid_t spawn_server_opts(const char *path, const struct server_opts *o)
 		close(p[0]);
 		if (ipc_posix_listen(path, &ep) < 0)
 			_exit(2);
-		struct rlimit rl = { o->nofile, o->nofile };
-		if ((o->nofile && setrlimit(RLIMIT_NOFILE, &rl) < 0) ||
+		if (server_limits(o) < 0 ||
 		    (o->conns && ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CONNS, o->conns, NULL) < 0) ||
 		    (o->client_conns &&
 		     ipc_posix_set_limit(ep, IPC_POSIX_LIMIT_CLIENT_CONNS, o->client_conns, NULL) < 0))
@@ -291,7 +305,7 @@ static pid_t spawn_server(const char *path)
 }
 
 /* Fork a server on one end of a pair (an inherited descriptor). */
-static pid_t spawn_pair_server(ipc_cap *client)
+static pid_t spawn_pair_server_opts(ipc_cap *client, const struct server_opts *o)
 {
 	ipc_cap a, b;
 	ck_assert_int_eq(ipc_posix_pair(&a, &b), 0);
@@ -299,6 +313,8 @@ static pid_t spawn_pair_server(ipc_cap *client)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		ipc_cap_drop(a);
+		if (server_limits(o) < 0)
+			_exit(2);
 		int fd = ipc_posix_fd(b);
 		ipc_cap conn;
 		if (ipc_posix_adopt(fd, &conn) < 0)
@@ -309,6 +325,12 @@ static pid_t spawn_pair_server(ipc_cap *client)
 	ipc_cap_drop(b);
 	*client = a;
 	return pid;
+}
+
+static pid_t spawn_pair_server(ipc_cap *client)
+{
+	static const struct server_opts defaults;
+	return spawn_pair_server_opts(client, &defaults);
 }
 
 static void quit(ipc_cap conn, pid_t pid)
@@ -886,6 +908,34 @@ START_TEST(copy_gives_an_own_connection)
 }
 END_TEST
 
+START_TEST(a_saved_reply_answers_once)
+{
+	/* Answered, a saved reply's capability is spent: answering or
+	 * dropping it again is IPC_EBADCAP, a bug of the server's, and not
+	 * the 0 of a reply whose place went to another. */
+	ipc_cap ep, c, r;
+	ck_assert_int_eq(ipc_posix_endpoint(&ep), 0);
+	ck_assert_int_eq(ipc_posix_connection(ep, &c), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_ECHO), 1, 0);
+	ipc_call_t call;
+	ck_assert_int_eq(ipc_call_start(c, &m, 5000, &call), 0);
+	ck_assert_int_eq(ipc_posix_recv_timeout(ep, &m, 5000), 0);
+	ck_assert_int_eq(ipc_reply_save(&r), 0);
+	msg_init(&m, 0, 1, 0);
+	m.word[0] = 42;
+	ck_assert_int_eq(ipc_reply_to(r, &m), 0);
+	msg_init(&m, 0, 0, 0);
+	ck_assert_int_eq(ipc_reply_to(r, &m), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_cap_drop(r), IPC_EBADCAP);
+	ck_assert_int_eq(ipc_call_wait(c, call, &m, 5000), 0);
+	ck_assert_uint_eq(m.nwords, 1);
+	ck_assert_uint_eq(m.word[0], 42);
+	ipc_cap_drop(c);
+	ipc_cap_drop(ep);
+}
+END_TEST
+
 START_TEST(sent_endpoint_arrives_as_a_connection)
 {
 	pid_t pid = spawn_server(sockpath);
@@ -974,8 +1024,9 @@ static ssize_t raw_send(int fd, const void *buf, size_t len, const int *fds, siz
 	return sendmsg(fd, &mh, MSG_NOSIGNAL);
 }
 
-/* Read the answer to a raw frame: its status, or 1 if the server hung up. */
-static int64_t raw_answer(int fd)
+/* Read the answer to a raw frame: its status, or 1 if the server hung up;
+ * its sequence number in *seq unless seq is NULL. */
+static int64_t raw_answer_seq(int fd, uint16_t *seq)
 {
 	unsigned char buf[1024];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -987,7 +1038,14 @@ static int64_t raw_answer(int fd)
 	struct raw_hdr h;
 	memcpy(&h, buf, sizeof h);
 	ck_assert_uint_eq(h.type, 3);
+	if (seq)
+		*seq = h.seq;
 	return (int64_t)h.label;
+}
+
+static int64_t raw_answer(int fd)
+{
+	return raw_answer_seq(fd, NULL);
 }
 
 /* A raw M_ECHO call of one word and ncaps capabilities, nfds of them the
@@ -2310,6 +2368,30 @@ START_TEST(every_frame_type_with_descriptors_leaks_none)
 }
 END_TEST
 
+/* M_NEWPAGE over c: the page comes. */
+static void new_page_comes(ipc_cap c)
+{
+	struct ipc_msg m;
+	msg_init(&m, L(M_NEWPAGE), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(c, &m, 10000), 0);
+	ck_assert_int_eq((int64_t)m.label, 0);
+	ck_assert_uint_eq(m.ncaps, 1);
+	ipc_cap_drop(m.cap[0]);
+}
+
+/* n calls on fd, M_ECHO of IPC_MAX_CAPS copies of page pg each, their
+ * sequence numbers 1 to n; no answer read. */
+static void send_echoes(int fd, ipc_cap pg, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct raw_hdr h = { L(M_ECHO), 0, IPC_MAX_CAPS, IPC_WIRE_VERSION, 1, (uint16_t)(i + 1) };
+		int fds[IPC_MAX_CAPS];
+		for (int k = 0; k < IPC_MAX_CAPS; k++)
+			fds[k] = ipc_posix_fd(pg);
+		ck_assert_int_eq(raw_send(fd, &h, sizeof h, fds, IPC_MAX_CAPS), sizeof h);
+	}
+}
+
 START_TEST(hostile_frames_leave_a_server_with_few_descriptors_serving)
 {
 	/* 64 descriptors: 100 frames with 16 each would take them all. */
@@ -2342,11 +2424,7 @@ START_TEST(hostile_frames_leave_a_server_with_few_descriptors_serving)
 		ck_assert_uint_eq(m.ncaps, IPC_MAX_CAPS);
 		for (int i = 0; i < IPC_MAX_CAPS; i++)
 			ipc_cap_drop(m.cap[i]);
-		msg_init(&m, L(M_NEWPAGE), 0, 0);
-		ck_assert_int_eq(ipc_posix_call_timeout(c, &m, 5000), 0);
-		ck_assert_int_eq((int64_t)m.label, 0);
-		ck_assert_uint_eq(m.ncaps, 1);
-		ipc_cap_drop(m.cap[0]);
+		new_page_comes(c);
 		ipc_cap_drop(c);
 	}
 	ipc_cap_drop(pg);
@@ -2716,6 +2794,364 @@ START_TEST(saved_replies_are_limited_per_connection)
 }
 END_TEST
 
+START_TEST(descriptors_left_unread_do_not_leave_callers_waiting)
+{
+	/* Linux charges the descriptors in answers a client has not read to
+	 * the server's user, and refuses it SCM_RIGHTS past its descriptor
+	 * limit (ETOOMANYREFS) unless privileged: a client that asks for
+	 * capabilities and never reads them stops the server sending any.
+	 * The callers it cannot answer are told so, not left waiting. */
+	const struct server_opts o = { .nofile = 64, .unprivileged = true };
+	pid_t pid = spawn_server_opts(sockpath, &o);
+	ipc_cap good, rude, pg;
+	connect_fd(&good);
+	int fd = connect_fd(&rude);
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, NULL), 0);
+	struct ipc_msg m;
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	uint64_t served = m.word[0];
+	/* Echoes of 16 descriptors each, their answers never read: far more
+	 * descriptors than the server's limit, far fewer bytes than its
+	 * connection may leave unread. */
+	const int echoes = 40;
+	send_echoes(fd, pg, echoes);
+	for (int i = 0; m.word[0] < served + echoes; i++) {
+		ck_assert_int_lt(i, 5000);
+		usleep(1000);
+		msg_init(&m, L(M_COUNT), 0, 0);
+		ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
+	}
+	/* Another client asks for a page: an answer, if not the page. */
+	msg_init(&m, L(M_NEWPAGE), 0, 0);
+	int rc = ipc_posix_call_timeout(good, &m, 10000);
+	ck_assert_msg(rc == 0, "a caller the server could not answer got %s", ipc_status_name(rc));
+	if (m.ncaps)
+		ipc_cap_drop(m.cap[0]);
+	/* Every echo was answered, one way or the other; once they are
+	 * read, capabilities go again. */
+	for (int i = 0; i < echoes; i++) {
+		int64_t a = raw_answer(fd);
+		ck_assert_msg(a == 0 || a == IPC_EFAULT, "echo %d answered %lld", i, (long long)a);
+	}
+	new_page_comes(good);
+	ipc_cap_drop(rude);
+	ipc_cap_drop(pg);
+	quit(good, pid);
+}
+END_TEST
+
+START_TEST(lone_connection_answers_what_it_cannot_send)
+{
+	/* The same on a lone connection, whose answers to a pipelining
+	 * client go together: each call is answered.  (Room for the
+	 * descriptors of a batch of requests, not for those of two; and
+	 * fewer in flight than a client's default descriptor limit, which
+	 * an unprivileged client's own are counted against.) */
+	const struct server_opts o = { .nofile = 400, .unprivileged = true };
+	ipc_cap c, pg;
+	pid_t pid = spawn_pair_server_opts(&c, &o);
+	int fd = ipc_posix_fd(c);
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, NULL), 0);
+	const int echoes = 48;
+	send_echoes(fd, pg, echoes);
+	/* A fence after them: by its answer, every echo was answered. */
+	struct raw_hdr fence = { L(M_COUNT), 0, 0, IPC_WIRE_VERSION, 1, FENCE_SEQ };
+	ck_assert_int_eq(send(fd, &fence, sizeof fence, MSG_NOSIGNAL), sizeof fence);
+	for (int i = 0; i < echoes; i++) {
+		unsigned char buf[64];
+		size_t k;
+		ck_assert_msg(raw_recv(fd, buf, sizeof buf, &k) >= 16, "echo %d never answered", i);
+		struct raw_hdr h;
+		memcpy(&h, buf, sizeof h);
+		ck_assert_msg(h.seq == i + 1, "echo %d never answered (%u came)", i, h.seq);
+		ck_assert_msg(((int64_t)h.label == 0 && k == IPC_MAX_CAPS) ||
+		              ((int64_t)h.label == IPC_EFAULT && k == 0),
+		              "echo %d answered %lld with %zu descriptors", i, (long long)h.label, k);
+	}
+	ck_assert_int_eq(raw_answer(fd), 0);
+	ipc_cap_drop(pg);
+	quit(c, pid);
+}
+END_TEST
+
+START_TEST(saved_replies_of_clients_gone_do_not_fill_the_table)
+{
+	/* A client that has its calls saved and hangs up, again and again,
+	 * would leave the server's process-wide table of saved replies full
+	 * of replies no one waits for: every other client's call would then
+	 * be refused.  A reply whose connection has gone gives its place. */
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap good;
+	int gfd = connect_fd(&good);
+	int base = count_fds_of(pid);
+	struct ipc_msg m;
+	msg_init(&m, L(M_COUNT), 0, 0);
+	ck_assert_int_eq(ipc_call(good, &m), 0);
+	uint64_t served = m.word[0];
+	for (int held = 0; held < IPC_POSIX_MAX_REPLIES;) {
+		/* As many as one client may have saved: then it hangs up. */
+		ipc_cap c[IPC_POSIX_MAX_CLIENT_CONNS - 1];
+		int n = 0;
+		for (; n < IPC_POSIX_MAX_CLIENT_CONNS - 1 && held < IPC_POSIX_MAX_REPLIES; n++) {
+			ck_assert_int_eq(ipc_posix_connect(sockpath, &c[n]), 0);
+			for (int i = 0; i < IPC_POSIX_MAX_SAVED && held < IPC_POSIX_MAX_REPLIES; i++, held++) {
+				struct raw_hdr h = { L(M_HOLD), 0, 0, IPC_WIRE_VERSION, 1, (uint16_t)(i + 1) };
+				ck_assert_int_eq(send(ipc_posix_fd(c[n]), &h, sizeof h, MSG_NOSIGNAL), sizeof h);
+			}
+		}
+		for (int i = 0; m.word[0] < served + (uint64_t)held; i++) {
+			ck_assert_int_lt(i, 10000);
+			usleep(1000);
+			msg_init(&m, L(M_COUNT), 0, 0);
+			ck_assert_int_eq(ipc_call(good, &m), 0);
+		}
+		for (int i = 0; i < n; i++)
+			ipc_cap_drop(c[i]);
+		int k = settle_fds(pid, base);
+		ck_assert_msg(k == base, "the server holds %d descriptors, not %d", k, base);
+	}
+	/* The table holds as many replies as it may, all of clients gone:
+	 * another client's call is held, not refused. */
+	struct raw_hdr hold = { L(M_HOLD), 0, 0, IPC_WIRE_VERSION, 1, 1 };
+	struct raw_hdr fence = { L(M_COUNT), 0, 0, IPC_WIRE_VERSION, 1, 2 };
+	ck_assert_int_eq(send(gfd, &hold, sizeof hold, MSG_NOSIGNAL), sizeof hold);
+	ck_assert_int_eq(send(gfd, &fence, sizeof fence, MSG_NOSIGNAL), sizeof fence);
+	uint16_t seq;
+	int64_t a = raw_answer_seq(gfd, &seq);
+	ck_assert_msg(seq == 2, "the call to be held was answered %s", ipc_status_name((int)a));
+	/* Answered when the server answers them all (those whose place went
+	 * included: their callers have gone). */
+	struct {
+		struct raw_hdr h;
+		uint64_t word;
+	} release = { { L(M_RELEASE), 1, 0, IPC_WIRE_VERSION, 1, 3 }, 99 };
+	ck_assert_int_eq(send(gfd, &release, sizeof release, MSG_NOSIGNAL), sizeof release);
+	ck_assert_int_eq(raw_answer_seq(gfd, &seq), 0);
+	ck_assert_uint_eq(seq, 1);
+	ck_assert_int_eq(raw_answer_seq(gfd, &seq), 0);
+	ck_assert_uint_eq(seq, 3);
+	quit(good, pid);
+}
+END_TEST
+
+/* A sealed memfd of len bytes, none of them allocated yet. */
+static int sparse_memfd(size_t len)
+{
+	int fd = memfd_create("sparse", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
+
+/* Bytes of memory memfd fd holds. */
+static long long memfd_bytes(int fd)
+{
+	struct stat st;
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	return (long long)st.st_blocks * 512;
+}
+
+START_TEST(sparse_pages_cost_the_server_only_what_it_touches)
+{
+	/* A client can send pages it never wrote, which cost it nothing: a
+	 * server that maps them must not allocate them all (in its own
+	 * memory cgroup, for as long as the client keeps them) unless its
+	 * code touches them. */
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap conn;
+	connect_fd(&conn);
+	for (int npages = 1; npages <= 2; npages++) {
+		size_t len = (1u << 20) / npages; /* a megabyte in all */
+		int fd[2];
+		struct ipc_msg m;
+		msg_init(&m, L(M_PAGE), 1, (uint32_t)npages);
+		m.word[0] = 1; /* the server touches one byte */
+		for (int i = 0; i < npages; i++) {
+			fd[i] = sparse_memfd(len);
+			ck_assert_int_eq(ipc_posix_adopt(fd[i], &m.cap[i]), 0);
+			m.cap[i] = IPC_LEND(m.cap[i]);
+		}
+		ck_assert_int_eq(ipc_posix_call_timeout(conn, &m, 10000), 0);
+		ck_assert_int_eq((int64_t)m.label, 0);
+		long long held = 0;
+		for (int i = 0; i < npages; i++) {
+			held += memfd_bytes(fd[i]);
+			close(fd[i]);
+		}
+		ck_assert_msg(held <= 64 * 1024, "%d sparse pages of %zu bytes: the server allocated %lld bytes",
+		              npages, len, held);
+	}
+	quit(conn, pid);
+}
+END_TEST
+
+START_TEST(cached_pages_are_not_read_through_a_descriptor_that_may_not)
+{
+	/* Pages a server has mapped, and cached, come again through a
+	 * descriptor that may not read them (O_PATH, which needs no right on
+	 * the file at all, or write-only): refused, as they are the first
+	 * time, not read through the cached mapping. */
+	ipc_cap pg;
+	void *a;
+	size_t len;
+	ck_assert_int_eq(ipc_page_alloc(1, &pg, NULL), 0);
+	ck_assert_int_eq(ipc_page_map(&pg, 1, false, &a, &len), 0);   /* cached */
+	ipc_page_unmap(a, len);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", ipc_posix_fd(pg));
+	const int modes[] = { O_PATH, O_WRONLY };
+	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+		int fd = open(path, modes[k] | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ipc_cap c;
+		ck_assert_int_eq(ipc_posix_adopt(fd, &c), 0);
+		int rc = ipc_page_map(&c, 1, false, &a, &len);
+		if (rc == 0)
+			ipc_page_unmap(a, len);
+		ck_assert_msg(rc < 0, "pages read through a descriptor opened %s", k ? "O_WRONLY" : "O_PATH");
+		ipc_cap_drop(c);
+	}
+	ck_assert_int_eq(ipc_page_map(&pg, 1, false, &a, &len), 0);   /* still */
+	ipc_page_unmap(a, len);
+	ipc_cap_drop(pg);
+}
+END_TEST
+
+/*
+ * A FUSE file system of one file, "f", served by a thread of the client:
+ * once told to, it leaves the requests for that file's attributes
+ * unanswered, as a hostile client's own file system may (mounting one
+ * takes /dev/fuse and, here, the right to mount).
+ */
+static struct {
+	int fd;
+	atomic_bool hang;
+	atomic_uint_fast64_t hung; /* the request left unanswered, or 0 */
+} fz = { .fd = -1 };
+
+static void fz_reply(uint64_t unique, int error, const void *body, size_t len)
+{
+	unsigned char out[sizeof(struct fuse_out_header) + 256];
+	struct fuse_out_header h = { (uint32_t)(sizeof h + len), error, unique };
+	memcpy(out, &h, sizeof h);
+	if (len)
+		memcpy(out + sizeof h, body, len);
+	if (write(fz.fd, out, h.len) < 0) {
+		/* unmounted meanwhile: nobody waits */
+	}
+}
+
+static void fz_attr(struct fuse_attr *a, uint64_t ino)
+{
+	memset(a, 0, sizeof *a);
+	a->ino = ino;
+	a->mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0644;
+	a->nlink = 1;
+	a->size = ino == FUSE_ROOT_ID ? 0 : IPC_PAGE_SIZE;
+}
+
+static void *fz_serve(void *arg)
+{
+	static unsigned char buf[1 << 20]; /* what the kernel asks a reader to take */
+	(void)arg;
+	for (;;) {
+		ssize_t n = read(fz.fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)sizeof(struct fuse_in_header))
+			return NULL; /* unmounted */
+		struct fuse_in_header in;
+		memcpy(&in, buf, sizeof in);
+		switch (in.opcode) {
+		case FUSE_INIT: {
+			struct fuse_init_out o = {
+				.major = FUSE_KERNEL_VERSION, .minor = FUSE_KERNEL_MINOR_VERSION,
+				.max_write = 4096, .max_pages = 1,
+			};
+			fz_reply(in.unique, 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out o = { .nodeid = 2 };
+			fz_attr(&o.attr, 2);
+			fz_reply(in.unique, strcmp((char *)buf + sizeof in, "f") ? -ENOENT : 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_GETATTR: {
+			if (in.nodeid != FUSE_ROOT_ID && atomic_load(&fz.hang)) {
+				atomic_store(&fz.hung, in.unique);
+				break;
+			}
+			struct fuse_attr_out o = { 0 };
+			fz_attr(&o.attr, in.nodeid);
+			fz_reply(in.unique, 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_OPEN: {
+			struct fuse_open_out o = { .fh = 1 };
+			fz_reply(in.unique, 0, &o, sizeof o);
+			break;
+		}
+		case FUSE_FORGET: case FUSE_BATCH_FORGET:
+			break;
+		default:
+			fz_reply(in.unique, in.opcode == FUSE_FLUSH || in.opcode == FUSE_RELEASE ? 0 : -ENOSYS,
+			         NULL, 0);
+			break;
+		}
+	}
+}
+
+START_TEST(a_file_that_never_answers_does_not_hold_the_server)
+{
+	/* A client sends, as a page, a descriptor of a file on a FUSE file
+	 * system it serves itself, and answers no request about it: the
+	 * server must find it is no page without asking that file system. */
+	pid_t pid = spawn_server(sockpath);
+	ipc_cap conn;
+	connect_fd(&conn);
+	char mnt[160], opts[128], path[200];
+	snprintf(mnt, sizeof mnt, "%s/mnt", tmpdir);
+	snprintf(path, sizeof path, "%s/f", mnt);
+	ck_assert_int_eq(mkdir(mnt, 0700), 0);
+	pthread_t t;
+	fz.fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	snprintf(opts, sizeof opts, "fd=%d,rootmode=40000,user_id=%d,group_id=%d", fz.fd,
+	         (int)getuid(), (int)getgid());
+	/* (The thread reads once mounted: /dev/fuse refuses a reader before.) */
+	if (fz.fd < 0 || mount("mercury-check", mnt, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) {
+		printf("a file that never answers: no FUSE here (%s), not tried\n", strerror(errno));
+		if (fz.fd >= 0)
+			close(fz.fd);
+		rmdir(mnt);
+		quit(conn, pid);
+		return;
+	}
+	ck_assert_int_eq(pthread_create(&t, NULL, fz_serve, NULL), 0);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	atomic_store(&fz.hang, true);
+	struct ipc_msg m;
+	msg_init(&m, L(M_PAGE), 1, 1);
+	ck_assert_int_eq(ipc_posix_adopt(fd, &m.cap[0]), 0);
+	int rc = ipc_posix_call_timeout(conn, &m, 10000);
+	/* Let the server go on if it was waiting, and unmount. */
+	uint64_t hung = atomic_load(&fz.hung);
+	if (hung)
+		fz_reply(hung, -EIO, NULL, 0);
+	ck_assert_int_eq(umount2(mnt, MNT_DETACH), 0);
+	pthread_join(t, NULL);
+	close(fz.fd);
+	rmdir(mnt);
+	ck_assert_msg(rc == 0, "a call with that file got %s: the server waited on the file system",
+	              ipc_status_name(rc));
+	ck_assert_int_eq((int64_t)m.label, IPC_EBADCAP);
+	quit(conn, pid);
+}
+END_TEST
+
 static Suite *posix_suite(void)
 {
 	Suite *s = suite_create("posix");
@@ -2745,6 +3181,7 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, nonblocking_descriptor_still_waits_for_its_reply);
 	tcase_add_test(tc, copy_gives_an_own_connection);
 	tcase_add_test(tc, sent_endpoint_arrives_as_a_connection);
+	tcase_add_test(tc, a_saved_reply_answers_once);
 	tcase_add_test(tc, serve_given_connections_and_poll);
 	tcase_add_test(tc, malformed_frames_get_errors);
 	tcase_add_test(tc, tails_in_frames);
@@ -2784,6 +3221,12 @@ static Suite *posix_suite(void)
 	tcase_add_test(tc, endpoint_limits_are_checked);
 	tcase_add_test(tc, client_that_never_reads_is_dropped);
 	tcase_add_test(tc, saved_replies_are_limited_per_connection);
+	tcase_add_test(tc, descriptors_left_unread_do_not_leave_callers_waiting);
+	tcase_add_test(tc, lone_connection_answers_what_it_cannot_send);
+	tcase_add_test(tc, saved_replies_of_clients_gone_do_not_fill_the_table);
+	tcase_add_test(tc, sparse_pages_cost_the_server_only_what_it_touches);
+	tcase_add_test(tc, cached_pages_are_not_read_through_a_descriptor_that_may_not);
+	tcase_add_test(tc, a_file_that_never_answers_does_not_hold_the_server);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -301,17 +301,32 @@ int px_ep_new_conn(struct px_ep *e, pid_t client, int *clientfd)
 	return 0;
 }
 
+/* Connection slot of e, if that is still connection id (0: whichever it
+ * is), or NULL (e locked). */
+static struct px_conn *px_ep_conn(struct px_ep *e, int slot, uint64_t id)
+{
+	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
+	return c && c->fd >= 0 && (!id || c->id == id) ? c : NULL;
+}
+
 /* The client connection slot of e counts against, if that is still
  * connection id (0: whichever it is); PX_NO_CLIENT if it is gone. */
 pid_t px_ep_client(struct px_ep *e, int slot, uint64_t id)
 {
-	pid_t client = PX_NO_CLIENT;
 	pthread_mutex_lock(&e->lock);
-	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
-	if (c && c->fd >= 0 && (!id || c->id == id))
-		client = c->client;
+	struct px_conn *c = px_ep_conn(e, slot, id);
+	pid_t client = c ? c->client : PX_NO_CLIENT;
 	pthread_mutex_unlock(&e->lock);
 	return client;
+}
+
+/* Whether connection slot of e is still connection id. */
+bool px_ep_has(struct px_ep *e, int slot, uint64_t id)
+{
+	pthread_mutex_lock(&e->lock);
+	bool has = px_ep_conn(e, slot, id) != NULL;
+	pthread_mutex_unlock(&e->lock);
+	return has;
 }
 
 /* Count a saved reply against connection slot of e: 0 and its id, or
@@ -343,10 +358,10 @@ int px_ep_answer_saved(struct px_ep *e, int slot, uint64_t id, const struct px_h
 {
 	int rc = IPC_EPEER;
 	pthread_mutex_lock(&e->lock);
-	struct px_conn *c = (size_t)slot < e->nslots ? &e->conns[slot] : NULL;
-	if (c && c->fd >= 0 && c->id == id) {
+	struct px_conn *c = px_ep_conn(e, slot, id);
+	if (c) {
 		c->saved--;
-		rc = h ? px_sendmsg(c->fd, h, words, fds, MSG_DONTWAIT, -1) : 0;
+		rc = h ? px_send_answer(c->fd, h, words, fds) : 0;
 		if (rc == IPC_EAGAIN)
 			shutdown(c->fd, SHUT_RDWR);
 	}

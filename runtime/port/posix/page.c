@@ -31,7 +31,10 @@
 #endif
 
 /* Mappings up to this size are populated at once (one fault, not one per
- * page); larger ones, as a hostile peer could send, fault on access. */
+ * page); larger ones, as a hostile peer could send, fault on access.  So
+ * do pages not all allocated yet: populating would allocate them, in the
+ * receiver's memory cgroup and for as long as their sender keeps them,
+ * which a sender could repeat without end at no cost of its own. */
 #define PX_POPULATE_MAX (1u << 20)
 #define PX_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
@@ -94,8 +97,9 @@ int ipc_page_dup(ipc_cap page, ipc_cap *copy)
 	return 0;
 }
 
-/* The size of a sealed page capability, or a status. */
-static int px_page_check(int fd, size_t *size)
+/* The size of a sealed page capability, or a status; and, unless whole
+ * is NULL, whether every page of it is allocated. */
+static int px_page_check(int fd, size_t *size, bool *whole)
 {
 	struct stat st;
 	int seals = fcntl(fd, F_GET_SEALS);
@@ -104,6 +108,8 @@ static int px_page_check(int fd, size_t *size)
 	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % IPC_PAGE_SIZE)
 		return IPC_EBADCAP;
 	*size = (size_t)st.st_size;
+	if (whole)
+		*whole = (uint64_t)st.st_blocks * 512 >= (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -111,7 +117,7 @@ int ipc_page_size(ipc_cap page, size_t *size)
 {
 	int fd = px_page_fd(page);
 	*size = 0;
-	return fd < 0 ? IPC_EBADCAP : px_page_check(fd, size);
+	return fd < 0 ? IPC_EBADCAP : px_page_check(fd, size, NULL);
 }
 
 #define PX_CACHE_SLOTS 8
@@ -128,29 +134,38 @@ static struct {
 static uint64_t px_cache_clock;
 static pthread_mutex_t px_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Whether fd itself lets its pages be mapped for writing: a cached
- * mapping may have come through another descriptor of the same pages, or
- * before a seal against writing. */
-static bool px_fd_writable(int fd)
+/* Whether fd, sealed with seals, itself lets its pages be mapped, for
+ * writing too if writable: a cached mapping may have come through another
+ * descriptor of the same pages, or before a seal against writing.  (fstat(2) finds the
+ * pages through any descriptor, an O_PATH one included, which may not
+ * even read them.) */
+static bool px_fd_allows(int fd, bool writable, int seals)
 {
-	int fl = fcntl(fd, F_GETFL), seals = fcntl(fd, F_GET_SEALS);
-	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY &&
-	       seals >= 0 && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+		return false;
+	return !writable ||
+	       ((fl & O_ACCMODE) != O_RDONLY && !(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)));
 }
 
 /* Map one page capability, through the cache. */
 static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 {
 	struct stat st;
-	if (fstat(fd, &st) < 0)
+	/* Its seals first: only a memfd has them, and fstat(2) of another
+	 * file may wait for whoever serves it, a FUSE file system the
+	 * sender serves itself, say, for ever. */
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || fstat(fd, &st) < 0)
 		return IPC_EBADCAP;
 	pthread_mutex_lock(&px_cache_lock);
 	for (int i = 0; i < PX_CACHE_SLOTS; i++) {
 		if (px_cache[i].addr && px_cache[i].ino == st.st_ino && px_cache[i].dev == st.st_dev &&
 		    (!writable || px_cache[i].writable)) {
 			/* Only on a hit, what mmap checks on a miss: a descriptor
-			 * that may not write is mapped anew, and refused. */
-			if (writable && !px_fd_writable(fd))
+			 * that may not read, or write, is mapped anew, and
+			 * refused. */
+			if (!px_fd_allows(fd, writable, seals))
 				break;
 			/* Seals are never removed: cached means checked. */
 			px_cache[i].users++;
@@ -164,17 +179,18 @@ static int px_map_one(int fd, bool writable, void **addr, size_t *len)
 	pthread_mutex_unlock(&px_cache_lock);
 
 	size_t sz;
-	int rc = px_page_check(fd, &sz);
+	bool whole;
+	int rc = px_page_check(fd, &sz, &whole);
 	if (rc < 0)
 		return rc;
 	bool cache = sz <= PX_CACHE_MAX;
+	int populate = sz <= PX_POPULATE_MAX && whole ? MAP_POPULATE : 0;
 	/* Cached mappings are writable when the pages allow it. */
 	bool rw = writable || cache;
-	void *p = mmap(NULL, sz, PROT_READ | (rw ? PROT_WRITE : 0),
-	               MAP_SHARED | (sz <= PX_POPULATE_MAX ? MAP_POPULATE : 0), fd, 0);
+	void *p = mmap(NULL, sz, PROT_READ | (rw ? PROT_WRITE : 0), MAP_SHARED | populate, fd, 0);
 	if (p == MAP_FAILED && rw && !writable) {
 		rw = false;
-		p = mmap(NULL, sz, PROT_READ, MAP_SHARED | (sz <= PX_POPULATE_MAX ? MAP_POPULATE : 0), fd, 0);
+		p = mmap(NULL, sz, PROT_READ, MAP_SHARED | populate, fd, 0);
 	}
 	if (p == MAP_FAILED)
 		return px_status_errno(errno);
@@ -219,17 +235,19 @@ int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
 		int fd = px_page_fd(pages[0]);
 		return fd < 0 ? IPC_EBADCAP : px_map_one(fd, writable, addr, len);
 	}
+	bool all = true, whole;
 	for (size_t i = 0; i < npages; i++) {
 		int fd = px_page_fd(pages[i]);
 		if (fd < 0)
 			return IPC_EBADCAP;
-		if ((rc = px_page_check(fd, &sz)) < 0)
+		if ((rc = px_page_check(fd, &sz, &whole)) < 0)
 			return rc;
 		if (sz > SIZE_MAX - total)
 			return IPC_ENOMEM;
 		total += sz;
+		all = all && whole;
 	}
-	int populate = total <= PX_POPULATE_MAX ? MAP_POPULATE : 0;
+	int populate = total <= PX_POPULATE_MAX && all ? MAP_POPULATE : 0;
 	/* Reserve the whole range, then lay each capability over its part. */
 	char *base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -237,7 +255,7 @@ int ipc_page_map(const ipc_cap *pages, size_t npages, bool writable,
 	size_t off = 0;
 	for (size_t i = 0; i < npages; i++) {
 		int fd = px_page_fd(pages[i]);
-		if ((rc = px_page_check(fd, &sz)) < 0 || off + sz > total) {
+		if ((rc = px_page_check(fd, &sz, NULL)) < 0 || off + sz > total) {
 			rc = rc < 0 ? rc : IPC_EBADCAP;
 			goto fail;
 		}

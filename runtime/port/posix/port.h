@@ -194,6 +194,7 @@ int px_call_timeout(void);
 void px_drop_caps(const ipc_cap *caps, size_t n);
 int px_sendmsg(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds,
                int flags, int timeout_ms);
+int px_send_answer(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds);
 void px_farewell(int fd, int status);
 
 /* async.c: a connection's asynchronous calls, found by its descriptor. */
@@ -212,6 +213,7 @@ int px_ep_accept(struct px_ep *e);
 int px_ep_drop(ipc_cap ep);
 int px_ep_new_conn(struct px_ep *e, pid_t client, int *clientfd);
 pid_t px_ep_client(struct px_ep *e, int slot, uint64_t id);
+bool px_ep_has(struct px_ep *e, int slot, uint64_t id);
 int px_ep_save(struct px_ep *e, int slot, uint64_t *id);
 int px_ep_answer_saved(struct px_ep *e, int slot, uint64_t id, const struct px_hdr *h,
                        const uint64_t *words, const int *fds);

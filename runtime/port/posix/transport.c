@@ -46,9 +46,19 @@ static _Thread_local struct {
 
 /* Saved replies.  An endpoint's connection is named by the endpoint's slot,
  * its own and its id, since it may close before the answer; a lone
- * connection by a duplicate, which stays whatever its owner does with it. */
+ * connection by a duplicate, which stays whatever its owner does with it.
+ * A reply's capability names its slot and the slot's generation, bumped
+ * whenever the slot is freed, so that a slot can go to another reply while
+ * the program still holds the capability of the one before (px_reply_put):
+ * that capability then answers nothing. */
+#define PX_REPLY_BITS 12
+_Static_assert(IPC_POSIX_MAX_REPLIES <= 1u << PX_REPLY_BITS &&
+               PX_KIND_SHIFT - PX_REPLY_BITS == 16, "a reply capability holds slot and generation");
 static struct px_saved {
 	bool used;
+	uint16_t gen; /* the slot's generation */
+	uint32_t lost; /* 1 + the generation of the last reply whose place
+	                * went to another (px_reply_put); 0: none */
 	uint16_t seq; /* the request's sequence number */
 	int dup;      /* a lone connection's duplicate, or -1 */
 	int lone;     /* the lone connection's own descriptor (counts its replies) */
@@ -335,6 +345,29 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
 		return rc;
 	rc = px_sendmsg(fd, h, words, fds, flags, timeout_ms);
 	px_close_sent(caps, fds, h->ncaps);
+	return rc;
+}
+
+/*
+ * Send answer h on connection fd without waiting.  Linux may refuse a frame
+ * for its descriptors alone: it charges those a client has not read yet to
+ * the server's user, and past the server's descriptor limit refuses it any
+ * more (ETOOMANYREFS), so that a client that never reads its capabilities
+ * can stop the server sending any.  The caller is then told IPC_EFAULT
+ * rather than left waiting, and the status that stopped the answer
+ * returned (IPC_EAGAIN if even that found no room: drop the client).
+ */
+int px_send_answer(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds)
+{
+	int rc = px_sendmsg(fd, h, words, fds, MSG_DONTWAIT, -1);
+	if (rc < 0 && rc != IPC_EAGAIN && rc != IPC_EPEER && h->ncaps) {
+		struct px_hdr bare = {
+			.label = (uint64_t)(int64_t)IPC_EFAULT, .version = IPC_WIRE_VERSION,
+			.type = PX_REPLY, .seq = h->seq,
+		};
+		if (px_sendmsg(fd, &bare, NULL, NULL, MSG_DONTWAIT, -1) == IPC_EAGAIN)
+			rc = IPC_EAGAIN;
+	}
 	return rc;
 }
 
@@ -672,7 +705,16 @@ static void px_rb_flush(struct px_rbatch *b)
 		}
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0 && errno == EAGAIN) /* no room: the client is dropped (px_answer) */
+		int rc = k < 0 ? px_status_errno(errno) : IPC_EPEER;
+		if (rc != IPC_EAGAIN && rc != IPC_EPEER && b->oh[sent].ncaps) {
+			/* Refused for its descriptors: told, and on (px_send_answer). */
+			rc = px_send_answer(b->outfd, &b->oh[sent], b->ow[sent], b->ofd[sent]);
+			if (rc != IPC_EAGAIN) {
+				sent++;
+				continue;
+			}
+		}
+		if (rc == IPC_EAGAIN) /* no room: the client is dropped (px_answer) */
 			shutdown(b->outfd, SHUT_RDWR);
 		break; /* or it has gone: discarded */
 	}
@@ -801,7 +843,7 @@ static int px_answer_now(const struct px_src *s, uint16_t seq, struct ipc_msg *m
 	int fds[IPC_MAX_CAPS];
 	pid_t client = s->e && msg->ncaps ? px_ep_client(s->e, s->slot, 0) : PX_NO_CLIENT;
 	int bad = px_answer_frame(msg, seq, &h, fds, client);
-	int rc = px_sendmsg(s->fd, &h, msg->word, fds, MSG_DONTWAIT, -1);
+	int rc = px_send_answer(s->fd, &h, msg->word, fds);
 	px_close_sent(msg->cap, fds, h.ncaps);
 	if (rc == IPC_EAGAIN) {
 		if (s->e)
@@ -1174,6 +1216,14 @@ int ipc_reply(struct ipc_msg *msg)
 	return type == PX_SEND ? 0 : IPC_EINVAL;
 }
 
+/* Whether saved reply x answers a connection of an endpoint that has gone
+ * (a lone connection's duplicate keeps its connection). */
+static bool px_reply_orphan(const struct px_saved *x)
+{
+	struct px_ep *e;
+	return x->dup < 0 && (!(e = px_ep_get(PX_CAP(PX_K_EP, x->ep))) || !px_ep_has(e, x->slot, x->id));
+}
+
 /* Put saved reply r in the table: 0 and its capability in *reply, or
  * IPC_EBUSY for a lone connection that holds as many as one may, or
  * IPC_ENOMEM when the table is full. */
@@ -1190,13 +1240,23 @@ static int px_reply_put(const struct px_saved *r, ipc_cap *reply)
 		if (n >= IPC_POSIX_MAX_SAVED)
 			rc = IPC_EBUSY;
 	}
-	/* Scan from after the last slot taken: usually free at once. */
-	for (size_t k = 0; rc == IPC_ENOMEM && k < IPC_POSIX_MAX_REPLIES; k++) {
-		size_t i = (px_replies_next + k) % IPC_POSIX_MAX_REPLIES;
-		if (!px_replies[i].used) {
+	/* Scan from after the last slot taken: usually free at once.  When
+	 * none is, a reply whose connection has gone gives its place: its
+	 * caller waits for nothing, and a client that hangs up with calls
+	 * saved, again and again, would otherwise fill the table for all. */
+	for (int pass = 0; rc == IPC_ENOMEM && pass < 2; pass++) {
+		for (size_t k = 0; rc == IPC_ENOMEM && k < IPC_POSIX_MAX_REPLIES; k++) {
+			size_t i = (px_replies_next + k) % IPC_POSIX_MAX_REPLIES;
+			struct px_saved *x = &px_replies[i];
+			if (x->used && !(pass && px_reply_orphan(x)))
+				continue;
+			uint16_t gen = (uint16_t)(x->gen + x->used);
+			uint32_t lost = x->used ? x->gen + 1u : x->lost;
 			px_replies_next = i + 1;
-			px_replies[i] = *r;
-			*reply = PX_CAP(PX_K_REPLY, i);
+			*x = *r;
+			x->gen = gen;
+			x->lost = lost;
+			*reply = PX_CAP(PX_K_REPLY, (ipc_cap)gen << PX_REPLY_BITS | i);
 			rc = 0;
 		}
 	}
@@ -1232,27 +1292,36 @@ int ipc_reply_save(ipc_cap *reply)
 	return 0;
 }
 
-/* Take saved reply cap out of the table into *r: false if it is none. */
-static bool px_reply_take(ipc_cap reply, struct px_saved *r)
+/* Take saved reply cap out of the table into *r: 1; 0 if its place went
+ * to another reply (its caller had gone); -1 if it is no saved reply, or
+ * one answered or dropped already. */
+static int px_reply_take(ipc_cap reply, struct px_saved *r)
 {
-	if (reply == IPC_CAP_NONE || PX_KIND(reply) != PX_K_REPLY ||
-	    PX_INDEX(reply) >= IPC_POSIX_MAX_REPLIES)
-		return false;
-	int i = PX_INDEX(reply);
+	uint32_t i = (uint32_t)PX_INDEX(reply) & ((1u << PX_REPLY_BITS) - 1);
+	uint16_t gen = (uint16_t)(PX_INDEX(reply) >> PX_REPLY_BITS);
+	if (reply == IPC_CAP_NONE || PX_KIND(reply) != PX_K_REPLY || i >= IPC_POSIX_MAX_REPLIES)
+		return -1;
 	pthread_mutex_lock(&px_replies_lock);
-	*r = px_replies[i];
-	px_replies[i].used = false;
+	const struct px_saved *x = &px_replies[i];
+	int rc = x->gen == gen && x->used ? 1 : x->lost == gen + 1u ? 0 : -1;
+	if (rc > 0) {
+		*r = px_replies[i];
+		px_replies[i].used = false;
+		px_replies[i].gen++;
+	}
 	pthread_mutex_unlock(&px_replies_lock);
-	return r->used;
+	return rc;
 }
 
 int ipc_reply_to(ipc_cap reply, struct ipc_msg *msg)
 {
 	struct px_saved r;
-	if (!px_reply_take(reply, &r)) {
+	int taken = px_reply_take(reply, &r);
+	if (taken <= 0) {
 		if (msg->ncaps <= IPC_MAX_CAPS)
 			px_drop_caps(msg->cap, msg->ncaps);
-		return IPC_EBADCAP;
+		/* A reply whose place went to another: its caller had gone. */
+		return taken < 0 ? IPC_EBADCAP : 0;
 	}
 	if (r.dup >= 0) {
 		struct px_src s = { .e = NULL, .slot = -1, .fd = r.dup };
