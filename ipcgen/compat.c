@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ipcgen.h"
+#include "checker.h"
 
 #define LOCK_MAGIC "# ipcgen lock 1"
 
@@ -187,16 +187,37 @@ static const char *qualified_name(struct arena *a, const struct decl *d)
 	return arena_printf(a, "%s::%s", d->ns->name, d->name);
 }
 
-static struct decl *find_iface(struct unit *u, const char *qname)
+/* What compat_check looks up, each in one step, so that it takes time
+ * linear in the unit and the lock however many interfaces and methods they
+ * have: the unit's interfaces and the lock's, by qualified name; the
+ * methods of the interface being compared, by number and by name.  Each
+ * name or number maps to the first that has it. */
+struct compat_index {
+	struct map now, old;
+	struct dups number, name;
+};
+
+static void index_unit(struct arena *a, struct compat_index *x, struct unit *u,
+                       struct old_iface *old)
 {
 	for (struct ns *ns = u->nss; ns; ns = ns->next)
-		for (struct decl *d = ns->decls; d; d = d->next) {
-			size_t n = strlen(ns->name);
-			if (d->kind == D_IFACE && strncmp(qname, ns->name, n) == 0 &&
-			    qname[n] == ':' && qname[n + 1] == ':' && strcmp(qname + n + 2, d->name) == 0)
-				return d;
-		}
-	return NULL;
+		for (struct decl *d = ns->decls; d; d = d->next)
+			if (d->kind == D_IFACE) {
+				const char *q = qualified_name(a, d);
+				map_put(&x->now, q, strlen(q), d);
+			}
+	for (struct old_iface *oi = old; oi; oi = oi->next)
+		map_put(&x->old, oi->name, strlen(oi->name), oi);
+}
+
+static void index_methods(struct compat_index *x, const struct decl *d)
+{
+	dups_clear(&x->number);
+	dups_clear(&x->name);
+	for (struct method *m = d->methods; m; m = m->next) {
+		dups_put(&x->number, &m->number, sizeof m->number, m);
+		dups_put(&x->name, m->name, strlen(m->name), m);
+	}
 }
 
 int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
@@ -212,8 +233,10 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 	struct arena *a = &u->arena;
 	int breaking = 0;
 	*additions = 0;
+	struct compat_index x = {0};
+	index_unit(a, &x, u, old);
 	for (struct old_iface *oi = old; oi; oi = oi->next) {
-		struct decl *d = find_iface(u, oi->name);
+		struct decl *d = map_get(&x.now, oi->name, strlen(oi->name));
 		int before = breaking;
 		if (!d) {
 			diag_plain(&u->diag, "interface '%s' (%s in the lock) was removed or renamed",
@@ -245,14 +268,11 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 		for (const struct parent_ref *r = d->parents; r; r = r->next)
 			*additions += !names(oi->parent, qualified_name(a, r->decl));
 		unsigned nold = 0;
+		index_methods(&x, d);
 		for (struct old_method *om = oi->methods; om; om = om->next) {
 			nold++;
-			struct method *m = d->methods;
-			while (m && m->number != om->number)
-				m = m->next;
-			struct method *same = d->methods;
-			while (same && strcmp(same->name, om->name) != 0)
-				same = same->next;
+			struct method *m = dups_get(&x.number, &om->number, sizeof om->number);
+			struct method *same = dups_get(&x.name, om->name, strlen(om->name));
 			if (same && same->number != om->number) {
 				diag_error(&u->diag, same->loc,
 				           "method '%s.%s' moved from number %u to %u (%s in the lock): its label changed",
@@ -277,10 +297,7 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 		bool parents_locked = true;
 		for (const struct parent_ref *r = d->parents; r && parents_locked; r = r->next) {
 			const char *q = qualified_name(a, r->decl);
-			bool locked = false;
-			for (struct old_iface *p = old; p && !locked; p = p->next)
-				locked = strcmp(p->name, q) == 0;
-			parents_locked = locked;
+			parents_locked = map_get(&x.old, q, strlen(q)) != NULL;
 		}
 		if (breaking == before && !parents_locked && d->nmethods == nold &&
 		    strcmp(parents, oi->parent) == 0 && d->fingerprint != oi->fingerprint) {
@@ -297,12 +314,13 @@ int compat_check(struct unit *u, const char *lockpath, unsigned *additions)
 		for (struct decl *d = ns->decls; d; d = d->next) {
 			if (d->kind != D_IFACE)
 				continue;
-			const char *q = arena_printf(a, "%s::%s", ns->name, d->name);
-			bool known = false;
-			for (struct old_iface *oi = old; oi && !known; oi = oi->next)
-				known = strcmp(oi->name, q) == 0;
-			*additions += !known;
+			const char *q = qualified_name(a, d);
+			*additions += map_get(&x.old, q, strlen(q)) == NULL;
 		}
 	}
+	map_free(&x.now);
+	map_free(&x.old);
+	dups_free(&x.number);
+	dups_free(&x.name);
 	return breaking;
 }

@@ -248,6 +248,14 @@ awk 'BEGIN { print "namespace t;"; printf "interface i { call f("; for (i = 0; i
 expect 1 "10000 errors in a line of 4 MB" timeout 120 "$ipcgen" --check "$t/longline.ipc"
 [ "$(grep -c "would be 'na[0-9]*' in C, the name of the length of 'a[0-9]*'" "$t/stderr")" -eq 10000 ] \
 	&& ok "10000 errors in a line of 4 MB: each reported" || no "a line of 4 MB: $(grep -c error: "$t/stderr") errors"
+# --compat finds each interface and method of the lock in one step: 30000
+# interfaces took 5.7 s (each looked for along all of them), 200000 would
+# take minutes; an interface of 65535 methods is compared too.
+awk 'BEGIN { print "namespace t;"; for (i = 0; i < 200000; i++) printf "interface k%d { call f() void; }\n", i
+	printf "interface wide {"; for (i = 0; i < 65535; i++) printf " call f%d() void;", i; print " }" }' >"$t/manyif.ipc"
+expect 0 "--lock of 200000 interfaces" timeout 120 "$ipcgen" --lock "$t/manyif.lock" "$t/manyif.ipc"
+expect 0 "--compat of 200000 interfaces and 65535 methods" timeout 120 "$ipcgen" --compat "$t/manyif.lock" "$t/manyif.ipc"
+grep -q "compatible with .* (0 additions)" "$t/stdout" && ok "--compat of 200000 interfaces: compatible" || no "--compat of 200000 interfaces: $(cat "$t/stdout")"
 mkdir "$t/deep"
 { awk 'BEGIN { print "namespace t;"; for (i = 0; i < 255; i++) printf "struct s%d { x: s%d }\n", i, i + 1; print "struct s255 { x: u8 }" }'
   printf 'interface i { call f(a: s0) s1; }\n'; } >"$t/deep.ipc"
