@@ -80,6 +80,10 @@ enum obj_kind { O_FREE, O_FILE, O_PROC, O_REGISTRY, O_GONE };
 #define OBJ_SHARD 15                    /* poll watches 16: the note and 15 objects */
 #define OBJ_SHARDS 4                    /* objects threads */
 #define MAX_OBJS (OBJ_SHARD * OBJ_SHARDS)
+/* Open files may fill half of the table, not all of it: fs.open is open to
+ * every client, and one that opens without end must not leave none for the
+ * process objects (procmgr.new) and drivers' devregistry endpoints. */
+#define MAX_FILES (MAX_OBJS / 2)
 struct obj {
 	volatile int kind;
 	ipc_cap ep;

@@ -10,9 +10,10 @@
  * Nothing is kept for ever: a process goes back to the free memory when it
  * ends (its quota is revoked), an object when its last client is gone
  * (EP_WATCH), a process record when both are true.  The limits are on what
- * is live at once: MAX_PROCS processes, MAX_OBJS objects, MAX_DEVS devices,
- * MAX_PENDING opens waiting, MAX_DRIVERS drivers restarted; reaching one is
- * an error reply (errors::no_memory, errors::busy), never a wait.
+ * is live at once: MAX_PROCS processes, MAX_OBJS objects (at most MAX_FILES
+ * of them open files), MAX_DEVS devices, MAX_PENDING opens waiting,
+ * MAX_DRIVERS drivers restarted; reaching one is an error reply
+ * (errors::no_memory, errors::busy), never a wait.
  */
 #include "init.h"
 
@@ -74,8 +75,11 @@ ipc_cap service_ep(struct proc *p, uint32_t iface)
 int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch)
 {
 	int i, found = -1;
+	unsigned files = 0;
 	mercury_lock(&objs_lock);
-	for (i = 0; i < MAX_OBJS; i++) {
+	for (i = 0; kind == O_FILE && i < MAX_OBJS; i++)
+		files += objs[i].kind == O_FILE;
+	for (i = 0; i < MAX_OBJS && files < MAX_FILES; i++) {
 		if (objs[i].kind == O_FREE) {
 			objs[i].ep = ep;
 			objs[i].impl = impl;
@@ -86,7 +90,10 @@ int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch)
 	}
 	mercury_unlock(&objs_lock);
 	if (found < 0) {
-		mercury_log("too many objects (%u live): refused", MAX_OBJS);
+		if (files >= MAX_FILES)
+			mercury_log("too many open files (%u live): refused", MAX_FILES);
+		else
+			mercury_log("too many objects (%u live): refused", MAX_OBJS);
 		return -1;
 	}
 	ipc_cap note = objs_note[found / OBJ_SHARD];

@@ -30,6 +30,30 @@ int main(void)
 	bad(procmgr, SYS_PROCMGR_NEW, 1, 0, 0);
 
 	ipc_cap image, proc, copy, other;
+	/* Opening without end: the files fill their share of sysinit's
+	 * objects and no more, so that a process object (procmgr.new) and a
+	 * driver's devregistry endpoint can still be made.  Then all of them
+	 * closed, and waited for: their objects go back. */
+	enum { MANY = 100 };
+	static ipc_cap many[MANY];
+	unsigned nopen = 0;
+	uint32_t live0 = 0, live = 0;
+	CHECK(sys_procmgr_live_objects(procmgr, &live0) == 0);
+	while (nopen < MANY && fs_fs_open(fs, "/sbin/drv/serial", &many[nopen]) == 0)
+		nopen++;
+	CHECK(nopen > 0 && nopen < MANY);
+	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &other) != 0);
+	int made = sys_procmgr_new(procmgr, &other);
+	CHECK(made == 0);
+	if (made == 0)
+		hl_cap_destroy(other);
+	mercury_log("opening without end: %u files open, then refused", nopen);
+	for (unsigned i = 0; i < nopen; i++)
+		hl_cap_destroy(many[i]);
+	while (sys_procmgr_live_objects(procmgr, &live) == 0 && live > live0)
+		hl_yield();
+	CHECK(live == live0);
+
 	/* The bootstrap filesystem: what is not there, relative paths, the end of a file. */
 	CHECK(fs_fs_open(fs, "/sbin/nothing", &other) == ERRORS_ERR_NOT_FOUND);
 	CHECK(fs_fs_open(fs, "sbin/usrinit", &other) == ERRORS_ERR_INVALID);
@@ -47,6 +71,7 @@ int main(void)
 	CHECK(mercury_write(other, &fb, 0, 4, &n) == ERRORS_ERR_INVALID);      /* read-only */
 	mercury_buf_free(&fb);
 	hl_cap_destroy(other);
+
 	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &image) == 0);
 	attack(image, IO_FILE_ID, 3);
 	CHECK(sys_procmgr_new(procmgr, &proc) == 0);
