@@ -63,6 +63,9 @@ int main(void)
 	CHECK(io_file_seek(other, 0, IO_WHENCE_END, &end) == 0 && end > 4096);
 	CHECK(io_file_seek(other, -4, IO_WHENCE_END, &pos) == 0 && pos == end - 4);
 	CHECK(io_file_seek(other, -1, IO_WHENCE_SET, &pos) == ERRORS_ERR_INVALID);
+	/* -2^63, which has no negation in an int64_t: before the start too. */
+	CHECK(io_file_seek(other, INT64_MIN, IO_WHENCE_SET, &pos) == ERRORS_ERR_INVALID);
+	CHECK(io_file_seek(other, INT64_MIN, IO_WHENCE_END, &pos) == ERRORS_ERR_INVALID);
 	CHECK(mercury_buf_alloc(&fb, 1) == 0);
 	CHECK(mercury_read(other, &fb, 0, 100, &n) == 0 && n == 4);
 	CHECK(mercury_read(other, &fb, 0, 100, &n) == ERRORS_ERR_EOF);
