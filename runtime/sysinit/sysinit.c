@@ -11,9 +11,10 @@
  * ends (its quota is revoked), an object when its last client is gone
  * (EP_WATCH), a process record when both are true.  The limits are on what
  * is live at once: MAX_PROCS processes, MAX_OBJS objects (at most MAX_FILES
- * of them open files), MAX_DEVS devices, MAX_PENDING opens waiting,
- * MAX_DRIVERS drivers restarted; reaching one is an error reply
- * (errors::no_memory, errors::busy), never a wait.
+ * of them open files), MAX_DEVS devices (MAX_DEVS_PER_DRIVER of one
+ * driver), MAX_PENDING opens waiting, MAX_DRIVERS drivers restarted;
+ * reaching one is an error reply (errors::no_memory, errors::busy), never
+ * a wait.
  */
 #include "init.h"
 
@@ -597,6 +598,9 @@ static const struct sys_devloader_iface devloader_impl = { .load = devloader_loa
  * and every call to it fails with EPEER.  devs_lock guards the table and
  * the opens that wait. */
 #define MAX_DEVS 32
+/* A driver's share: each registers through its own endpoint, and one that
+ * registers without end must leave room for the others' devices. */
+#define MAX_DEVS_PER_DRIVER 8
 static struct dev {
 	uint64_t iface;
 	uint32_t n;
@@ -635,7 +639,10 @@ static int registry_new(struct sys_devregistry *self, uint64_t iface, ipc_cap *o
 		return ERRORS_ERR_NO_MEMORY;
 	}
 	mercury_lock(&devs_lock);
-	if (ndevs == MAX_DEVS) {
+	unsigned held = 0;
+	for (unsigned i = 0; owner && i < ndevs; i++)
+		held += devs[i].owner == (int)owner->index;
+	if (ndevs == MAX_DEVS || held == MAX_DEVS_PER_DRIVER) {
 		mercury_unlock(&devs_lock);
 		hl_cap_destroy(ep);
 		hl_cap_destroy(mine);
