@@ -173,5 +173,27 @@ int main(void)
 		mercury_log("FAIL: flow: %zu bytes in, the first wrong at %d", got, bad_at);
 	else
 		mercury_log("flow: %zu bytes came in whole", got);
+
+	/* Waiting without end: a driver (tests/mercury/drivers/waiter.c)
+	 * holds 8 opens that wait a minute.  This client's open_wait must
+	 * still wait and time out, not be refused with busy. */
+	ipc_cap wimg, wproc, wcopy;
+	CHECK(fs_fs_open(fs, "/sbin/drv/test/waiter", &wimg) == 0);
+	CHECK(sys_procmgr_new(procmgr, &wproc) == 0);
+	CHECK(hl_cap_copy(wproc, IPC_CAP_NONE, IPC_CAP_NONE, &wcopy) == 0);
+	CHECK(sys_devloader_load(devload, wcopy, wimg) == 0);
+	CHECK(sys_process_start(wproc) == 0);
+	struct hl_ret w0 = hl_syscall(HELIOS_SYS_CLOCK, 0, 0, 0, 0, 0);
+	while (hl_syscall(HELIOS_SYS_CLOCK, 0, 0, 0, 0, 0).r0 < w0.r0 + w0.r1)
+		hl_yield();                     /* a second: its threads wait */
+	int wst = 0;
+	for (unsigned i = 0; i < 200 && wst != ERRORS_ERR_BUSY; i++) {
+		ipc_cap d;
+		wst = sys_devmgr_open_wait(devmgr, 0x5679, 0, 10, &d);
+		hl_yield();
+	}
+	CHECK(wst == ERRORS_ERR_TIMED_OUT);
+	mercury_log("waiting without end: %s", wst == ERRORS_ERR_BUSY ? "refused, busy" : "waited");
+	CHECK(sys_process_kill(wproc) == 0);
 	return 0;
 }
