@@ -150,8 +150,11 @@ $(HSB)/sbin/usrinit: $(HB)/obj/tests/mercury/usrinit_attack.o $(HLIB) runtime/po
 $(HSB)/sbin/drv/serial: $(HB)/strip/sbin/drv/serial
 	@mkdir -p $(@D)
 	cp $< $@
-$(HB)/test/services.tar: $(HSB)/sbin/usrinit $(HSB)/sbin/drv/serial
-	$(HTAR) -cf $@ -C $(HSB) sbin/usrinit sbin/drv/serial
+$(HSB)/sbin/drv/test/waiter: $(HB)/obj/tests/mercury/drivers/waiter.o $(HLIB) \
+		tests/mercury/drivers/waiter.manifest $(MFCHECK) runtime/port/helios/user.ld
+	$(call HDRIVER,$@,$<,tests/mercury/drivers/waiter.manifest)
+$(HB)/test/services.tar: $(HSB)/sbin/usrinit $(HSB)/sbin/drv/serial $(HSB)/sbin/drv/test/waiter
+	$(HTAR) -cf $@ -C $(HSB) sbin/usrinit sbin/drv/serial sbin/drv/test/waiter
 HELIOS_CHECKS += check-mercury-services
 CHECK_TARGETS += check-mercury-services
 check-mercury-services: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/services.tar $(HSERIAL_TEST)

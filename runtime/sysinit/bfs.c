@@ -118,7 +118,9 @@ static int bfs_seek(struct io_file *f, int64_t offs, enum io_whence w, size_t *r
 {
 	struct bfs_file *bf = (struct bfs_file *)f;
 	int64_t base = w == IO_WHENCE_SET ? 0 : w == IO_WHENCE_CUR ? (int64_t)bf->off : (int64_t)bf->size;
-	if ((offs < 0 && -offs > base) || (offs > 0 && offs > INT64_MAX - base))
+	/* base is 0 or more, so -base cannot overflow; -offs could (INT64_MIN
+	 * would pass as a negative number, and the position be 2^63 after). */
+	if ((offs < 0 && offs < -base) || (offs > 0 && offs > INT64_MAX - base))
 		return ERRORS_ERR_INVALID;
 	bf->off = (size_t)(base + offs);
 	*result = bf->off;

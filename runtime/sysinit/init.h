@@ -47,9 +47,15 @@ struct proc_registry {                  /* a driver's own devregistry endpoint *
 	struct proc *p;
 	int obj;                        /* its index in objs[], -1: none */
 };
+struct proc_devmgr {                    /* a process's own devmgr endpoint */
+	struct sys_devmgr base;         /* first: served as an object */
+	struct proc *p;
+	int obj;                        /* its index in objs[], -1: none */
+};
 struct proc {
 	struct sysinit_process obj;     /* first: served as an object */
 	struct proc_registry reg;       /* reg.p: NULL until the driver is given one */
+	struct proc_devmgr mgr;         /* mgr.p: NULL until the process is given one */
 	volatile int state;
 	unsigned index;
 	int objidx;                     /* its process object in objs[], -1: none */
@@ -76,10 +82,14 @@ extern ipc_cap proc_deaths;              /* bit i: process i's main thread ended
 /* Objects served by the objects threads, each a shard of the table: its
  * note's bit 0 says the shard changed, bit 1 + k that the shard's object k
  * has no client left (EP_WATCH). */
-enum obj_kind { O_FREE, O_FILE, O_PROC, O_REGISTRY, O_GONE };
+enum obj_kind { O_FREE, O_FILE, O_PROC, O_REGISTRY, O_DEVMGR, O_GONE };
 #define OBJ_SHARD 15                    /* poll watches 16: the note and 15 objects */
 #define OBJ_SHARDS 4                    /* objects threads */
 #define MAX_OBJS (OBJ_SHARD * OBJ_SHARDS)
+/* Open files may fill half of the table, not all of it: fs.open is open to
+ * every client, and one that opens without end must not leave none for the
+ * process objects (procmgr.new) and drivers' devregistry endpoints. */
+#define MAX_FILES (MAX_OBJS / 2)
 struct obj {
 	volatile int kind;
 	ipc_cap ep;

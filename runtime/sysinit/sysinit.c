@@ -10,9 +10,11 @@
  * Nothing is kept for ever: a process goes back to the free memory when it
  * ends (its quota is revoked), an object when its last client is gone
  * (EP_WATCH), a process record when both are true.  The limits are on what
- * is live at once: MAX_PROCS processes, MAX_OBJS objects, MAX_DEVS devices,
- * MAX_PENDING opens waiting, MAX_DRIVERS drivers restarted; reaching one is
- * an error reply (errors::no_memory, errors::busy), never a wait.
+ * is live at once: MAX_PROCS processes, MAX_OBJS objects (at most MAX_FILES
+ * of them open files), MAX_DEVS devices (MAX_DEVS_PER_DRIVER of one
+ * driver), MAX_PENDING opens waiting (MAX_PENDING_EACH of one process),
+ * MAX_DRIVERS drivers restarted; reaching one is an error reply
+ * (errors::no_memory, errors::busy), never a wait.
  */
 #include "init.h"
 
@@ -35,6 +37,7 @@ static struct sys_procmgr procmgr;
 static struct fs_fs fs;
 
 static const struct sys_devregistry_iface registry_impl;
+static const struct sys_devmgr_iface devmgr_impl;
 static const struct sysinit_process_iface process_impl;
 
 static uint64_t now(void)
@@ -42,23 +45,38 @@ static uint64_t now(void)
 	return hl_clock();
 }
 
+/* A process's own devregistry or devmgr endpoint, made the first time it
+ * is given: served as an object, which goes with the process (reap,
+ * load_failed).  devregistry knows so whose devices are, devmgr whose
+ * opens wait (a share each, MAX_PENDING_EACH). */
+static ipc_cap own_ep(struct proc *p, uint32_t iface)
+{
+	bool reg = iface == SYS_DEVREGISTRY_ID;
+	struct proc **owner = reg ? &p->reg.p : &p->mgr.p;
+	int *obj = reg ? &p->reg.obj : &p->mgr.obj;
+	ipc_cap ep;
+	if (*owner)
+		return reg ? p->reg.base.endpoint : p->mgr.base.endpoint;
+	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep))
+		return IPC_CAP_NONE;
+	if (reg)
+		sys_devregistry_init(&p->reg.base, &registry_impl, ep);
+	else
+		sys_devmgr_init(&p->mgr.base, &devmgr_impl, ep);
+	*owner = p;
+	if ((*obj = obj_add(reg ? O_REGISTRY : O_DEVMGR, reg ? (void *)&p->reg : (void *)&p->mgr, ep,
+	                    false)) < 0) {
+		*owner = NULL;
+		hl_cap_destroy(ep);
+		return IPC_CAP_NONE;
+	}
+	return ep;
+}
+
 ipc_cap service_ep(struct proc *p, uint32_t iface)
 {
-	if (p && iface == SYS_DEVREGISTRY_ID) {
-		ipc_cap ep;
-		if (p->reg.p)
-			return p->reg.base.endpoint;
-		if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep))
-			return IPC_CAP_NONE;
-		sys_devregistry_init(&p->reg.base, &registry_impl, ep);
-		p->reg.p = p;
-		if ((p->reg.obj = obj_add(O_REGISTRY, &p->reg, ep, false)) < 0) {
-			p->reg.p = NULL;
-			hl_cap_destroy(ep);
-			return IPC_CAP_NONE;
-		}
-		return ep;
-	}
+	if (p && (iface == SYS_DEVREGISTRY_ID || iface == SYS_DEVMGR_ID))
+		return own_ep(p, iface);
 	switch (iface) {
 	case SYS_DEVREGISTRY_ID: return registry.endpoint;
 	case SYS_DEVMGR_ID: return devmgr.endpoint;
@@ -74,8 +92,11 @@ ipc_cap service_ep(struct proc *p, uint32_t iface)
 int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch)
 {
 	int i, found = -1;
+	unsigned files = 0;
 	mercury_lock(&objs_lock);
-	for (i = 0; i < MAX_OBJS; i++) {
+	for (i = 0; kind == O_FILE && i < MAX_OBJS; i++)
+		files += objs[i].kind == O_FILE;
+	for (i = 0; i < MAX_OBJS && files < MAX_FILES; i++) {
 		if (objs[i].kind == O_FREE) {
 			objs[i].ep = ep;
 			objs[i].impl = impl;
@@ -86,7 +107,10 @@ int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch)
 	}
 	mercury_unlock(&objs_lock);
 	if (found < 0) {
-		mercury_log("too many objects (%u live): refused", MAX_OBJS);
+		if (files >= MAX_FILES)
+			mercury_log("too many open files (%u live): refused", MAX_FILES);
+		else
+			mercury_log("too many objects (%u live): refused", MAX_OBJS);
 		return -1;
 	}
 	ipc_cap note = objs_note[found / OBJ_SHARD];
@@ -120,8 +144,8 @@ static void obj_drop(unsigned i)
 	int kind = __atomic_load_n(&objs[i].kind, __ATOMIC_ACQUIRE);
 	if (kind == O_FREE)
 		return;
-	if (kind == O_REGISTRY)
-		return;                         /* it goes with its driver (obj_remove) */
+	if (kind == O_REGISTRY || kind == O_DEVMGR)
+		return;                         /* it goes with its process (obj_remove) */
 	hl_ep_watch(objs[i].ep, IPC_CAP_NONE, 0);
 	hl_cap_destroy(objs[i].ep);
 	if (kind == O_FILE)
@@ -185,6 +209,7 @@ void objects_main(void *arg)
 				continue;
 			int h = o->kind == O_FILE ? io_file_handle(o->impl, &in, &out)
 				: o->kind == O_REGISTRY ? sys_devregistry_handle(o->impl, &in, &out)
+				: o->kind == O_DEVMGR ? sys_devmgr_handle(o->impl, &in, &out)
 				: sysinit_process_handle(o->impl, &in, &out);
 			if (h == 0)
 				ipc_reply(&out);
@@ -468,6 +493,14 @@ static void load_failed(struct proc *p)
 {
 	proc_reclaim(p);
 	mercury_lock(&procs_lock);
+	/* Its own devregistry and devmgr endpoints, if it was given them
+	 * before the failure: they go with it, as in reap(). */
+	int reg = p->reg.obj, mgr = p->mgr.obj;
+	p->reg.obj = p->mgr.obj = -1;
+	p->reg.p = NULL;
+	p->mgr.p = NULL;
+	obj_remove(reg);
+	obj_remove(mgr);
 	p->state = P_ENDED;
 	p->end = SYS_END_NEVER_STARTED;
 	if (p->objidx < 0)
@@ -590,6 +623,9 @@ static const struct sys_devloader_iface devloader_impl = { .load = devloader_loa
  * and every call to it fails with EPEER.  devs_lock guards the table and
  * the opens that wait. */
 #define MAX_DEVS 32
+/* A driver's share: each registers through its own endpoint, and one that
+ * registers without end must leave room for the others' devices. */
+#define MAX_DEVS_PER_DRIVER 8
 static struct dev {
 	uint64_t iface;
 	uint32_t n;
@@ -600,10 +636,12 @@ static unsigned ndevs;
 static volatile int devs_lock;
 
 #define MAX_PENDING 8
+#define MAX_PENDING_EACH 2      /* a process's share: the others' opens wait too */
 #define OPEN_WAIT_MAX_MS 60000
 static struct pending {
 	uint64_t iface;
 	uint32_t n;
+	int owner;              /* process index, or -1 */
 	uint64_t deadline;      /* tick */
 	ipc_cap reply;
 } pending[MAX_PENDING];
@@ -628,7 +666,10 @@ static int registry_new(struct sys_devregistry *self, uint64_t iface, ipc_cap *o
 		return ERRORS_ERR_NO_MEMORY;
 	}
 	mercury_lock(&devs_lock);
-	if (ndevs == MAX_DEVS) {
+	unsigned held = 0;
+	for (unsigned i = 0; owner && i < ndevs; i++)
+		held += devs[i].owner == (int)owner->index;
+	if (ndevs == MAX_DEVS || held == MAX_DEVS_PER_DRIVER) {
 		mercury_unlock(&devs_lock);
 		hl_cap_destroy(ep);
 		hl_cap_destroy(mine);
@@ -679,6 +720,15 @@ static void devs_drop(unsigned owner)
 			i++;
 		}
 	}
+	/* Its opens that wait: nobody to answer, and their places free. */
+	for (unsigned i = 0; i < npending;) {
+		if (pending[i].owner == (int)owner) {
+			hl_cap_destroy(pending[i].reply);
+			pending[i] = pending[--npending];
+		} else {
+			i++;
+		}
+	}
 	mercury_unlock(&devs_lock);
 }
 
@@ -701,19 +751,24 @@ static int devmgr_open(struct sys_devmgr *self, uint64_t iface, uint32_t n, ipc_
 
 static int devmgr_open_wait(struct sys_devmgr *self, uint64_t iface, uint32_t n, uint32_t ms, ipc_cap *dev)
 {
-	(void)self;
+	struct proc *owner = self == &devmgr ? NULL : ((struct proc_devmgr *)self)->p;
 	if (ms > OPEN_WAIT_MAX_MS)
 		return ERRORS_ERR_INVALID;
 	mercury_lock(&devs_lock);
 	int st = dev_find(iface, n, dev);
+	unsigned held = 0;
+	for (unsigned i = 0; owner && i < npending; i++)
+		held += pending[i].owner == (int)owner->index;
 	if (st == ERRORS_ERR_NOT_FOUND) {
 		/* Not there yet: its driver may be starting.  Answer when it
 		 * registers, or when the time is up (the main thread). */
-		if (npending == MAX_PENDING || ipc_reply_save(&pending[npending].reply)) {
+		if (npending == MAX_PENDING || held == MAX_PENDING_EACH ||
+		    ipc_reply_save(&pending[npending].reply)) {
 			st = ERRORS_ERR_BUSY;
 		} else {
 			pending[npending].iface = iface;
 			pending[npending].n = n;
+			pending[npending].owner = owner ? (int)owner->index : -1;
 			pending[npending++].deadline = now() + (ms + 9) / 10;
 			st = IPC_DEFERRED;
 		}
@@ -764,9 +819,10 @@ static void reap(unsigned i)
 		p->code = 0;
 	}
 	p->state = P_ENDING;
-	int reg = p->reg.obj;
-	p->reg.obj = -1;
+	int reg = p->reg.obj, mgr = p->mgr.obj;
+	p->reg.obj = p->mgr.obj = -1;
 	p->reg.p = NULL;
+	p->mgr.p = NULL;
 	mercury_unlock(&procs_lock);
 
 	if (p->end == SYS_END_FAULTED)
@@ -778,6 +834,7 @@ static void reap(unsigned i)
 		mercury_log("process %u (%s) was killed", i, p->name);
 	devs_drop(i);
 	obj_remove(reg);
+	obj_remove(mgr);
 	proc_reclaim(p);
 
 	mercury_lock(&procs_lock);

@@ -30,6 +30,30 @@ int main(void)
 	bad(procmgr, SYS_PROCMGR_NEW, 1, 0, 0);
 
 	ipc_cap image, proc, copy, other;
+	/* Opening without end: the files fill their share of sysinit's
+	 * objects and no more, so that a process object (procmgr.new) and a
+	 * driver's devregistry endpoint can still be made.  Then all of them
+	 * closed, and waited for: their objects go back. */
+	enum { MANY = 100 };
+	static ipc_cap many[MANY];
+	unsigned nopen = 0;
+	uint32_t live0 = 0, live = 0;
+	CHECK(sys_procmgr_live_objects(procmgr, &live0) == 0);
+	while (nopen < MANY && fs_fs_open(fs, "/sbin/drv/serial", &many[nopen]) == 0)
+		nopen++;
+	CHECK(nopen > 0 && nopen < MANY);
+	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &other) != 0);
+	int made = sys_procmgr_new(procmgr, &other);
+	CHECK(made == 0);
+	if (made == 0)
+		hl_cap_destroy(other);
+	mercury_log("opening without end: %u files open, then refused", nopen);
+	for (unsigned i = 0; i < nopen; i++)
+		hl_cap_destroy(many[i]);
+	while (sys_procmgr_live_objects(procmgr, &live) == 0 && live > live0)
+		hl_yield();
+	CHECK(live == live0);
+
 	/* The bootstrap filesystem: what is not there, relative paths, the end of a file. */
 	CHECK(fs_fs_open(fs, "/sbin/nothing", &other) == ERRORS_ERR_NOT_FOUND);
 	CHECK(fs_fs_open(fs, "sbin/usrinit", &other) == ERRORS_ERR_INVALID);
@@ -39,6 +63,9 @@ int main(void)
 	CHECK(io_file_seek(other, 0, IO_WHENCE_END, &end) == 0 && end > 4096);
 	CHECK(io_file_seek(other, -4, IO_WHENCE_END, &pos) == 0 && pos == end - 4);
 	CHECK(io_file_seek(other, -1, IO_WHENCE_SET, &pos) == ERRORS_ERR_INVALID);
+	/* -2^63, which has no negation in an int64_t: before the start too. */
+	CHECK(io_file_seek(other, INT64_MIN, IO_WHENCE_SET, &pos) == ERRORS_ERR_INVALID);
+	CHECK(io_file_seek(other, INT64_MIN, IO_WHENCE_END, &pos) == ERRORS_ERR_INVALID);
 	CHECK(mercury_buf_alloc(&fb, 1) == 0);
 	CHECK(mercury_read(other, &fb, 0, 100, &n) == 0 && n == 4);
 	CHECK(mercury_read(other, &fb, 0, 100, &n) == ERRORS_ERR_EOF);
@@ -47,6 +74,7 @@ int main(void)
 	CHECK(mercury_write(other, &fb, 0, 4, &n) == ERRORS_ERR_INVALID);      /* read-only */
 	mercury_buf_free(&fb);
 	hl_cap_destroy(other);
+
 	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &image) == 0);
 	attack(image, IO_FILE_ID, 3);
 	CHECK(sys_procmgr_new(procmgr, &proc) == 0);
@@ -145,5 +173,27 @@ int main(void)
 		mercury_log("FAIL: flow: %zu bytes in, the first wrong at %d", got, bad_at);
 	else
 		mercury_log("flow: %zu bytes came in whole", got);
+
+	/* Waiting without end: a driver (tests/mercury/drivers/waiter.c)
+	 * holds 8 opens that wait a minute.  This client's open_wait must
+	 * still wait and time out, not be refused with busy. */
+	ipc_cap wimg, wproc, wcopy;
+	CHECK(fs_fs_open(fs, "/sbin/drv/test/waiter", &wimg) == 0);
+	CHECK(sys_procmgr_new(procmgr, &wproc) == 0);
+	CHECK(hl_cap_copy(wproc, IPC_CAP_NONE, IPC_CAP_NONE, &wcopy) == 0);
+	CHECK(sys_devloader_load(devload, wcopy, wimg) == 0);
+	CHECK(sys_process_start(wproc) == 0);
+	struct hl_ret w0 = hl_syscall(HELIOS_SYS_CLOCK, 0, 0, 0, 0, 0);
+	while (hl_syscall(HELIOS_SYS_CLOCK, 0, 0, 0, 0, 0).r0 < w0.r0 + w0.r1)
+		hl_yield();                     /* a second: its threads wait */
+	int wst = 0;
+	for (unsigned i = 0; i < 200 && wst != ERRORS_ERR_BUSY; i++) {
+		ipc_cap d;
+		wst = sys_devmgr_open_wait(devmgr, 0x5679, 0, 10, &d);
+		hl_yield();
+	}
+	CHECK(wst == ERRORS_ERR_TIMED_OUT);
+	mercury_log("waiting without end: %s", wst == ERRORS_ERR_BUSY ? "refused, busy" : "waited");
+	CHECK(sys_process_kill(wproc) == 0);
 	return 0;
 }

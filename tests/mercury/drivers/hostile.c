@@ -72,6 +72,16 @@ int main(void)
 		failures++;
 		mercury_log("FAIL: devregistry no longer answers");
 	}
+	/* Registering without end: a driver has its share of the device table
+	 * (8 devices), not all of it, which other drivers need too.  Its
+	 * devices go when it exits. */
+	unsigned more = 0;
+	while (more < 64 && sys_devregistry_new(registry, 0x1235, &ep, &n) == 0)
+		more++;
+	if (more != 7) {
+		failures++;
+		mercury_log("FAIL: registering without end: %u more devices, not 7", more);
+	}
 	mercury_log("%d malformed requests, %d rejected, %d failures; every service still answers",
 	            sent, rejected, failures);
 	/* Lines forged as the kernel's and sysinit's: each arrives under this
