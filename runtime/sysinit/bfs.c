@@ -35,7 +35,7 @@ static uint64_t octal(const unsigned char *p, size_t n)
 /* Does the entry's name (ustar: prefix "/" name) equal path without its '/'? */
 static bool name_is(const unsigned char *h, const char *path)
 {
-	char full[256];
+	char full[155 + 1 + 100 + 1];   /* ustar's prefix, '/', name, and a NUL */
 	size_t n = 0;
 	if (h[345]) {           /* prefix */
 		for (size_t i = 0; i < 155 && h[345 + i]; i++)
