@@ -2537,37 +2537,29 @@ static void release_hog(pid_t pid, int report, int release)
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-/* A call over a fresh connection: its status. */
-static int call_fresh(void)
+/* Method over a fresh connection, with one word: its status, IPC_EPROTO
+ * if the reply does not carry ncaps capabilities (which are dropped). */
+static int call_fresh_method(unsigned method, uint32_t ncaps)
 {
 	ipc_cap c;
 	struct ipc_msg m;
 	int rc = ipc_posix_connect(sockpath, &c);
 	if (rc == 0) {
-		msg_init(&m, L(M_ECHO), 1, 0);
+		msg_init(&m, L(method), 1, 0);
 		rc = ipc_posix_call_timeout(c, &m, 5000);
+		for (uint32_t i = 0; rc == 0 && i < m.ncaps; i++)
+			ipc_cap_drop(m.cap[i]);
+		if (rc == 0 && m.ncaps != ncaps)
+			rc = IPC_EPROTO;
 		ipc_cap_drop(c);
 	}
 	return rc;
 }
 
-/* M_GIVE_EP on a fresh connection: its status (the connection given
- * dropped). */
-static int give_fresh(void)
+/* A call over a fresh connection: its status. */
+static int call_fresh(void)
 {
-	ipc_cap c;
-	struct ipc_msg m;
-	int rc = ipc_posix_connect(sockpath, &c);
-	if (rc == 0) {
-		msg_init(&m, L(M_GIVE_EP), 0, 0);
-		rc = ipc_posix_call_timeout(c, &m, 5000);
-		if (rc == 0 && m.ncaps == 1)
-			ipc_cap_drop(m.cap[0]);
-		else if (rc == 0)
-			rc = IPC_EPROTO;
-		ipc_cap_drop(c);
-	}
-	return rc;
+	return call_fresh_method(M_ECHO, 0);
 }
 
 START_TEST(connections_a_server_gives_count_against_their_client)
@@ -2592,7 +2584,7 @@ START_TEST(connections_a_server_gives_count_against_their_client)
 	ck_assert_int_eq(ipc_posix_call_timeout(good, &m, 5000), 0);
 	ck_assert_uint_eq(m.ncaps, 1);
 	ck_assert_int_eq(ipc_cap_drop(m.cap[0]), 0);
-	ck_assert_int_eq(give_fresh(), 0);
+	ck_assert_int_eq(call_fresh_method(M_GIVE_EP, 1), 0);
 	release_hog(hog, report, release);
 	quit(good, pid);
 }
