@@ -357,17 +357,26 @@ int px_send_frame(int fd, const struct px_hdr *h, const uint64_t *words,
  * rather than left waiting, and the status that stopped the answer
  * returned (IPC_EAGAIN if even that found no room: drop the client).
  */
+/* Whether answer h, which failed to go with status *rc, was refused for
+ * its descriptors: its caller is then told IPC_EFAULT, and *rc becomes
+ * IPC_EAGAIN if even that found no room. */
+static bool px_answer_refused(int fd, const struct px_hdr *h, int *rc)
+{
+	if (*rc >= 0 || *rc == IPC_EAGAIN || *rc == IPC_EPEER || !h->ncaps)
+		return false;
+	struct px_hdr bare = {
+		.label = (uint64_t)(int64_t)IPC_EFAULT, .version = IPC_WIRE_VERSION,
+		.type = PX_REPLY, .seq = h->seq,
+	};
+	if (px_sendmsg(fd, &bare, NULL, NULL, MSG_DONTWAIT, -1) == IPC_EAGAIN)
+		*rc = IPC_EAGAIN;
+	return true;
+}
+
 int px_send_answer(int fd, const struct px_hdr *h, const uint64_t *words, const int *fds)
 {
 	int rc = px_sendmsg(fd, h, words, fds, MSG_DONTWAIT, -1);
-	if (rc < 0 && rc != IPC_EAGAIN && rc != IPC_EPEER && h->ncaps) {
-		struct px_hdr bare = {
-			.label = (uint64_t)(int64_t)IPC_EFAULT, .version = IPC_WIRE_VERSION,
-			.type = PX_REPLY, .seq = h->seq,
-		};
-		if (px_sendmsg(fd, &bare, NULL, NULL, MSG_DONTWAIT, -1) == IPC_EAGAIN)
-			rc = IPC_EAGAIN;
-	}
+	px_answer_refused(fd, h, &rc);
 	return rc;
 }
 
@@ -706,13 +715,9 @@ static void px_rb_flush(struct px_rbatch *b)
 		if (k < 0 && errno == EINTR)
 			continue;
 		int rc = k < 0 ? px_status_errno(errno) : IPC_EPEER;
-		if (rc != IPC_EAGAIN && rc != IPC_EPEER && b->oh[sent].ncaps) {
-			/* Refused for its descriptors: told, and on (px_send_answer). */
-			rc = px_send_answer(b->outfd, &b->oh[sent], b->ow[sent], b->ofd[sent]);
-			if (rc != IPC_EAGAIN) {
-				sent++;
-				continue;
-			}
+		if (px_answer_refused(b->outfd, &b->oh[sent], &rc) && rc != IPC_EAGAIN) {
+			sent++;         /* refused for its descriptors, and told: on */
+			continue;
 		}
 		if (rc == IPC_EAGAIN) /* no room: the client is dropped (px_answer) */
 			shutdown(b->outfd, SHUT_RDWR);
