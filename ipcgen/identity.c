@@ -293,8 +293,7 @@ static uint64_t fingerprint(struct arena *ar, struct strpool *a, struct buf *b, 
 	XXH3_64bits_reset(&st);
 	for (struct method *m = i->methods; m; m = m->next) {
 		XXH3_64bits_update(&st, b->data, b->len);
-		b->len = 0;
-		size_t kind = b->len;
+		b->len = 0;   /* the line starts b: its kind, number, signature */
 		buf_putn(b, m->kind == M_CALL ? "call " : "send ", 5);
 		put_dec(b, m->number);
 		size_t rest = b->len;
@@ -302,7 +301,7 @@ static uint64_t fingerprint(struct arena *ar, struct strpool *a, struct buf *b, 
 		size_t nrest = b->len - rest;
 		if (sigs) {
 			char *sig = pool_alloc(a, 4 + nrest + 1);
-			memcpy(sig, b->data + kind, 4);
+			memcpy(sig, b->data, 4);
 			memcpy(sig + 4, b->data + rest, nrest);
 			sig[4 + nrest] = 0;
 			m->sig = sig;

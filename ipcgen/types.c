@@ -932,6 +932,7 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 
 	/* C names of the parameters, and the names the C functions derive from them. */
 	struct param *sections[4] = {m->caps, m->outcaps, m->params, m->results};
+	bool derives = false;   /* whether C derives names from one (below) */
 	for (int s = 0; s < 4; s++)
 		for (struct param *p = sections[s]; p; p = p->next) {
 			bool under;
@@ -942,14 +943,11 @@ static void check_method(struct checker *c, struct decl *i, struct method *m)
 			p->cname = c_local(&c->strs, name, &under);
 			if (under || has_length(p))
 				suspect(c, i, m, p);
+			derives |= has_length(p) || (s == 3 && p->type.optional);
 		}
 	/* The C names, each with the first that has it (c->pcnames), in the
 	 * order caps, outcaps, params, results: needed if two may be equal
 	 * (not all first letters differ), or if C derives names from one. */
-	bool derives = false;
-	for (int s = 0; s < 4; s++)
-		for (struct param *p = sections[s]; p; p = p->next)
-			derives |= has_length(p) || (s == 3 && p->type.optional);
 	dups_clear(&c->pcnames);
 	if (derives || !first_letters_differ(m, true))
 		for (int s = 0; s < 4; s++)
