@@ -83,7 +83,7 @@ static const char *decoder(const struct typeref *t)
 		[TY_INT] = "ipc_dec_i32", [TY_SIZE] = "ipc_dec_size",
 		[TY_UINTPTR] = "ipc_dec_uintptr", [TY_BOOL] = "ipc_dec_bool",
 	};
-	return t->kind == TY_ENUM ? t->decl->cdec : names[t->kind];
+	return t->kind == TY_ENUM || t->kind == TY_BITS ? t->decl->cdec : names[t->kind];
 }
 
 static void put_decoder(struct buf *b, const struct typeref *t)
@@ -1226,11 +1226,79 @@ static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
 	default:
 		if (words)   /* a word, and the scalar's, enum's or bit set's decoder */
 			fmt(b, "%sok = ok && ipc_w_more(%s, %s) && %s(ipc_w_next(%s, %s), %s);\n", ind, m, w,
-			    t->kind == TY_BITS ? t->decl->cdec : decoder(t), m, w, d);
+			    decoder(t), m, w, d);
 		else
 			fmt(b, "%sok = ok && %s(%s, %s, %s);\n", ind, getter(t), m, w, d);
 		return;
 	}
+}
+
+/*
+ * Values at fixed words.  When every value one way is a scalar (an integer,
+ * a bool, an enum or a bit set, none optional), value i is word i and the
+ * count is known: they are written in place, as by hand, and read each with
+ * its decoder, without the chain.  Only an enum or a bit set can be wrong.
+ */
+static bool fixed_words(const struct param *ps)
+{
+	for (; ps; ps = ps->next)
+		if (ps->type.optional || ps->type.kind < TY_U8 ||
+		    (ps->type.kind > TY_ENUM && ps->type.kind != TY_BITS))
+			return false;
+	return true;
+}
+
+/* Whether a fixed_words value of ps can be one no member names. */
+static bool fixed_checked(const struct param *ps)
+{
+	for (; ps; ps = ps->next)
+		if (ps->type.kind == TY_ENUM || ps->type.kind == TY_BITS)
+			return true;
+	return false;
+}
+
+static const char *local_name(char name[static 16], const char *prefix, unsigned n);
+
+/* Value n of ps by its name: its C parameter's, or with a prefix the
+ * server's local ("r0"). */
+static const char *fixed_name(const struct param *p, const char *prefix, unsigned n,
+                              char name[static 16])
+{
+	return prefix ? local_name(name, prefix, n) : p->cname;
+}
+
+/* 	if (!fs_mode_valid(a) ||
+ * 	    !fs_flags_valid(b))        (ind "\t"; fixed_checked(ps) holds; also
+ * a condition before them: "st == 0 && (...)") */
+static void put_fixed_invalid(struct buf *b, const char *ind, const struct param *ps,
+                              const char *prefix, const char *also)
+{
+	char name[16];
+	unsigned n = 0, checks = 0;
+	for (const struct param *p = ps; p; p = p->next)
+		checks += p->type.kind == TY_ENUM || p->type.kind == TY_BITS;
+	bool paren = *also && checks > 1;
+	fmt(b, "%sif (%s", ind, also);
+	const char *sep = paren ? " && (" : *also ? " && " : "";
+	for (const struct param *p = ps; p; p = p->next, n++)
+		if (p->type.kind == TY_ENUM || p->type.kind == TY_BITS) {
+			fmt(b, "%s!%s_valid(%s)", sep, p->type.decl->cname, fixed_name(p, prefix, n, name));
+			sep = vtext("%s ||\n\t    ", ind);
+		}
+	buf_puts(b, paren ? "))" : ")");
+}
+
+/* 	m->word[0] = (uint64_t)a;   ...   (m: "m->", "out->", "m."), and with
+ * count "m->nwords = 2;" */
+static void put_fixed_enc(struct buf *b, const char *ind, const struct param *ps, const char *m,
+                          const char *prefix, bool count)
+{
+	char name[16];
+	unsigned n = 0;
+	for (const struct param *p = ps; p; p = p->next, n++)
+		fmt(b, "%s%sword[%u] = (uint64_t)%s;\n", ind, m, n, fixed_name(p, prefix, n, name));
+	if (count)
+		fmt(b, "%s%snwords = %u;\n", ind, m, n);
 }
 
 /* A value given to an implementation from a server's local (VF_LOCAL name):
@@ -1625,10 +1693,13 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	unsigned k = m->ncaps_fixed, nout = m->nout_fixed;
 	gen_olist_fns(b, m, m->params, 'a', true);
 	gen_olist_fns(b, m, m->results, 'r', false);
-	/* pack */
-	fmt(b, "static int %s_pack(struct ipc_msg *m", m->cfunc);
+	/* pack: it fails only for a value it is given that is wrong */
+	bool fixed = fixed_words(m->params) && !m->capshape;
+	bool sure = fixed && !cl && !fixed_checked(m->params);
+	fmt(b, sure ? "static void %s_pack(struct ipc_msg *m" : "static int %s_pack(struct ipc_msg *m",
+	    m->cfunc);
 	put_in_params(b, m);
-	bool words = m->params || m->capshape;
+	bool words = !fixed && (m->params || m->capshape);
 	buf_puts(b, words ? ")\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n" : ")\n{\n");
 	if (has_olist(m->params))
 		buf_puts(b, "\tstruct ipc_olist olist;\n");
@@ -1651,10 +1722,22 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n");
 	}
-	fmt(b, "\tipc_msg_init(m, %s, 0, %u);\n", m->clabel, cl || m->capshape ? 0 : k);
+	if (fixed && fixed_checked(m->params)) {
+		put_fixed_invalid(b, "\t", m->params, NULL, "");
+		buf_puts(b, " {\n");
+		put_give_up(b, m, "\t\t", "IPC_EINVAL");
+		buf_puts(b, "\t}\n");
+	}
+	unsigned nfixed = 0;
+	for (const struct param *p = fixed ? m->params : NULL; p; p = p->next)
+		nfixed++;
+	fmt(b, "\tipc_msg_init(m, %s, %u, %u);\n", m->clabel, nfixed, cl || m->capshape ? 0 : k);
+	if (fixed)
+		put_fixed_enc(b, "\t", m->params, "m->", NULL, false);
 	if (m->capshape)
 		put_shape_enc(b, "\t", m->caps, "m", cap_param_name);
-	put_ool_enc(b, "\t", m, m->params, 'a', "m");
+	if (!fixed)
+		put_ool_enc(b, "\t", m, m->params, 'a', "m");
 	if (words) {
 		buf_puts(b, "\tif (!ok) {\n");
 		if (m->nool_in)
@@ -1671,11 +1754,11 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		fmt(b, "\tipc_put_caps(m, %u, %s, n%s);\n", k, cl->cname, cl->cname);
 	if (m->nool_in)
 		fmt(b, "\tipc_put_ool_caps(m, ool, %u);\n", m->nool_in);
-	buf_puts(b, "\treturn 0;\n}\n\n");
+	buf_puts(b, sure ? "}\n\n" : "\treturn 0;\n}\n\n");
 
 	/* the call itself: pack, ipc_call, finish */
 	put_client_proto(b, m);
-	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n");
+	buf_puts(b, sure ? "\n{\n\tstruct ipc_msg m;\n\n" : "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n");
 	if (put_out_checks(b, m)) {
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n");
@@ -1684,41 +1767,48 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	struct buf *in = &args_in, *out = &args_out;
 	in->len = out->len = 0;
 	put_general_in_args(in, m);
-	fmt(b, "\tif ((st = %s_pack(&m", m->cfunc);
+	fmt(b, sure ? "\t%s_pack(&m" : "\tif ((st = %s_pack(&m", m->cfunc);
 	buf_putn(b, in->data, in->len);
-	buf_puts(b, ")) != 0)\n\t\treturn st;\n");
+	buf_puts(b, sure ? ");\n" : ")) != 0)\n\t\treturn st;\n");
 	if (m->kind == M_SEND) {
 		buf_puts(b, "\treturn ipc_send(ep, &m);\n}\n\n");
 		return;
 	}
 	put_general_out_args(out, m);
-	fmt(b, "\tst = ipc_call(ep, &m);\n\treturn %s_async_finish(st, &m", m->cfunc);
+	fmt(b, "\treturn %s_async_finish(ipc_call(ep, &m), &m", m->cfunc);
 	buf_putn(b, out->data, out->len);
 	buf_puts(b, ");\n}\n\n");
 
 	/* the split form: _async_start and _async_cb pack and start */
 	for (enum split k = SPLIT_START; k <= SPLIT_ASYNC; k++) {
 		put_split_proto(b, m, k);
-		fmt(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n\tif ((st = %s_pack(&m", m->cfunc);
+		fmt(b, sure ? "\n{\n\tstruct ipc_msg m;\n\n\t%s_pack(&m"
+		            : "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n\tif ((st = %s_pack(&m", m->cfunc);
 		buf_putn(b, in->data, in->len);
-		buf_puts(b, ")) != 0) {\n\t\tif (call)\n\t\t\t*call = IPC_CALL_NONE;\n\t\treturn st;\n\t}\n");
+		buf_puts(b, sure ? ");\n"
+		                 : ")) != 0) {\n\t\tif (call)\n\t\t\t*call = IPC_CALL_NONE;\n\t\treturn st;\n\t}\n");
 		buf_puts(b, k == SPLIT_START ? "\treturn ipc_call_start(ep, &m, timeout_ms, call);\n}\n\n"
 		                             : "\treturn ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);\n}\n\n");
 	}
 
-	/* _async_wait: its outputs checked first, so that a bad one leaves the call outstanding */
+	/* _async_wait: its outputs checked first, so that a bad one leaves the
+	 * call outstanding; _async_finish hands on any status but 0, IPC_EAGAIN
+	 * (not ended yet) too */
 	put_split_proto(b, m, SPLIT_WAIT);
-	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\tint st;\n\n");
+	buf_puts(b, "\n{\n\tstruct ipc_msg m;\n\n");
 	if (put_out_checks(b, m))
 		buf_puts(b, "\t\treturn IPC_EINVAL;\n\t}\n");
-	fmt(b, "\tif ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)\n\t\treturn st;\n"
-	       "\treturn %s_async_finish(st, &m", m->cfunc);
+	fmt(b, "\treturn %s_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m", m->cfunc);
 	buf_putn(b, out->data, out->len);
 	buf_puts(b, ");\n}\n\n");
 
 	/* _async_finish: the reply validated exactly, its capabilities the caller's on success only */
 	put_split_proto(b, m, SPLIT_FINISH);
-	bool rwords = m->results || m->outshape;
+	bool rfixed = fixed_words(m->results) && !m->outshape;
+	bool rwords = !rfixed && (m->results || m->outshape);
+	unsigned nrfixed = 0;
+	for (const struct param *p = rfixed ? m->results : NULL; p; p = p->next)
+		nrfixed++;
 	buf_puts(b, rwords ? "\n{\n\tuint32_t wi = 0;\n\tbool ok = true;\n\tint st;\n"
 	                   : "\n{\n\tint st;\n");
 	unsigned nshape = 0;   /* a shaped section's words: cn[] */
@@ -1739,8 +1829,11 @@ static void gen_client_call(struct buf *b, const struct method *m)
 	buf_puts(b, "\n\tif (status != 0)\n\t\treturn status;\n");
 	if (put_out_checks(b, m))
 		buf_puts(b, "\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);\n\t}\n");
-	fmt(b, "\tif ((st = ipc_reply_check(reply, 0, %s, %u, ", rwords ? "IPC_MAX_WORDS" : "0",
-	    m->outshape ? 0 : nout);
+	if (rfixed)
+		fmt(b, "\tif ((st = ipc_reply_check(reply, %u, %u, %u, ", nrfixed, nrfixed, nout);
+	else
+		fmt(b, "\tif ((st = ipc_reply_check(reply, 0, %s, %u, ", rwords ? "IPC_MAX_WORDS" : "0",
+		    m->outshape ? 0 : nout);
 	if (ol || m->outshape || K)
 		buf_puts(b, "IPC_MAX_CAPS)) != 0)\n");
 	else
@@ -1757,8 +1850,17 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		if (p->list || p->type.optional)   /* a presence is a count of at most 1 */
 			fmt(b, "\tok = ok && ipc_get_count(reply, &wi, %s, &cn[%u]);\n",
 			    p->list ? "IPC_MAX_CAPS" : "1", j++);
+	if (rfixed && m->results) {   /* the words there are, each read with its decoder */
+		const char *sep = "\tif (";
+		unsigned i = 0;
+		for (const struct param *p = m->results; p; p = p->next, i++) {
+			fmt(b, "%s!%s(reply->word[%u], %s)", sep, decoder(&p->type), i, p->cname);
+			sep = " ||\n\t    ";
+		}
+		buf_puts(b, ")\n\t\treturn ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);\n");
+	}
 	unsigned jo = 0, n = 0;
-	for (const struct param *p = m->results; p; p = p->next, n++) {
+	for (const struct param *p = rfixed ? NULL : m->results; p; p = p->next, n++) {
 		struct vref r = {VF_OUT, p->cname};
 		char at[2][24];
 		sfmt(at[0], sizeof at[0], "olen[%u]", jo);
@@ -2031,7 +2133,9 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	for (const struct param *p = m->capshape ? m->caps : NULL; p; p = p->next, n++)
 		if (p->list || p->type.optional)
 			fmt(b, "\t\tsize_t nc%u;\n", n);
-	if (m->params || m->results || m->capshape || m->outshape)
+	bool rfixed = fixed_words(m->results) && !m->outshape;   /* written in place */
+	bool rwords = !rfixed && (m->results || m->outshape);
+	if (m->params || rwords || m->capshape)
 		buf_puts(b, "\t\tuint32_t wi = 0;\n");
 	if (m->capshape) {   /* the capabilities' words first: a presence is a count of at most 1 */
 		bad = "!ok || wi != in->nwords";
@@ -2059,7 +2163,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 			bad = sfmt(badbuf, sizeof badbuf, "in->nwords != 0 || in->ncaps < %u", k);
 		else
 			bad = "in->nwords != 0";
-		if (m->results || m->outshape)
+		if (rwords)
 			buf_puts(b, "\t\tbool ok = true;\n\n");
 	}
 	if (has_olist(m->params)) {   /* the lists' elements, before their words are read */
@@ -2254,7 +2358,15 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		buf_puts(b, "\t\treturn IPC_DEFERRED;\n\t}\n");
 		return;
 	}
-	if (m->results || m->outshape) {
+	if (rfixed && m->results) {
+		if (fixed_checked(m->results)) {
+			put_fixed_invalid(b, "\t\t", m->results, "r", "st == 0");
+			buf_puts(b, "\n\t\t\tst = IPC_EFAULT;\n");
+		}
+		buf_puts(b, "\t\tif (st == 0) {\n");
+		put_fixed_enc(b, "\t\t\t", m->results, "out->", "r", true);
+		buf_puts(b, "\t\t}\n");
+	} else if (rwords) {
 		buf_puts(b, "\t\tif (st == 0) {\n\t\t\twi = 0;\n");
 		if (m->outshape)
 			put_shape_enc(b, "\t\t\t", m->outcaps, "out", cap_local_out);
@@ -2319,8 +2431,10 @@ static void gen_reply(struct buf *b, const struct method *m)
 {
 	const struct param *ol = m->outlist;
 	put_reply_proto(b, m);
-	buf_puts(b, m->results || m->outshape ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n"
-	                                      : "\n{\n\tstruct ipc_msg m;\n");
+	bool rfixed = fixed_words(m->results) && !m->outshape;   /* written in place */
+	bool rwords = !rfixed && (m->results || m->outshape);
+	buf_puts(b, rwords ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n"
+	                   : "\n{\n\tstruct ipc_msg m;\n");
 	if (has_olist(m->results))
 		buf_puts(b, "\tstruct ipc_olist olist;\n");
 	if (m->nool_out)
@@ -2333,7 +2447,15 @@ static void gen_reply(struct buf *b, const struct method *m)
 		if (p->list)
 			fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
 			    p->cname, p->cname, p->cname);
-	if (m->results || m->outshape) {
+	if (rfixed && m->results) {
+		if (fixed_checked(m->results)) {
+			put_fixed_invalid(b, "\t", m->results, NULL, "status == 0");
+			buf_puts(b, "\n\t\tstatus = IPC_EFAULT;\n");
+		}
+		buf_puts(b, "\tif (status == 0) {\n");
+		put_fixed_enc(b, "\t\t", m->results, "m.", NULL, true);
+		buf_puts(b, "\t}\n");
+	} else if (rwords) {
 		buf_puts(b, "\tif (status == 0) {\n");
 		if (m->outshape)
 			put_shape_enc(b, "\t\t", m->outcaps, "&m", cap_param_name);

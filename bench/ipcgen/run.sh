@@ -34,8 +34,12 @@
 # peer ...: 3 to 5 pairs, no more than 3 once the peer's runs took 10 s; for
 # rpcgen on the structured schema, whose one run takes over a minute, 1 to 5
 # pairs likewise), and each "vs PEER" line gives the median of the ipcgen
-# runs interleaved with that peer, and the ratio of the two medians.  Every
-# run writes its outputs afresh into an emptied folder (untimed).
+# runs interleaved with that peer, and the ratio of the two medians.  Each
+# pair has three runs of ipcgen: a peer's run is ten times as long or more,
+# and a burst of load that a peer's run averages over can fill one of
+# ipcgen's: with one run a pair, six benches in a row on a shared machine
+# gave ipcgen medians from 57 to 83 ms beside MIG's 607 to 689.  Every run writes its outputs
+# afresh into an emptied folder (untimed).
 set -u
 LC_ALL=C
 export LC_ALL
@@ -108,20 +112,25 @@ run() {
 	return 0
 }
 
-# alternate MINPAIRS OURS PEER PEERFILE CMD...: runs ipcgen on bench.ipc in
-# OURS's folder and CMD in PEER's in alternation, MINPAIRS to 5 pairs, no
-# more than MINPAIRS once the peer's runs took 10 s.  Sets with_ms,
+# alternate MINPAIRS EACH OURS PEER PEERFILE CMD...: runs ipcgen on
+# bench.ipc in OURS's folder (EACH times in a row) and CMD in PEER's in
+# alternation, MINPAIRS to 5 pairs, no more than MINPAIRS once the peer's
+# runs took 10 s.  Sets with_ms,
 # with_cpu, with_kb (ipcgen's median wall and CPU time, peak RSS), their_ms,
 # their_cpu, their_kb (the peer's), pairs, bytes and files (what the peer
 # wrote); returns 1 if the peer failed.
 alternate() {
-	minpairs=$1 our=$2 peer=$3 peerfile=$4
-	shift 4
-	ours="" theirs="" ourcpu="" theircpu="" total=0 pairs=0 with_kb=0 their_kb=0
+	minpairs=$1 each=$2 our=$3 peer=$4 peerfile=$5
+	shift 5
+	ours="" theirs="" ourcpu="" theircpu="" total=0 pairs=0 with_kb=0 their_kb=0 ourruns=0
 	while [ $pairs -lt 5 ] && { [ $pairs -lt "$minpairs" ] || ! ge "$total" 10000; }; do
-		run "$our" bench.ipc 1 "$ipcgen" bench.ipc || exit 1
-		ours="$ours $ms" ourcpu="$ourcpu $cpu"
-		[ "$kb" -gt "$with_kb" ] && with_kb=$kb
+		k=0
+		while [ $k -lt "$each" ]; do
+			run "$our" bench.ipc 1 "$ipcgen" bench.ipc || exit 1
+			ours="$ours $ms" ourcpu="$ourcpu $cpu"
+			[ "$kb" -gt "$with_kb" ] && with_kb=$kb
+			k=$((k + 1)) ourruns=$((ourruns + 1))
+		done
 		run "$peer" "$peerfile" 1 "$@" || return 1
 		theirs="$theirs $ms" theircpu="$theircpu $cpu"
 		total=$(add "$total" "$ms")
@@ -180,9 +189,9 @@ for p in $peers; do
 	fi
 	cmd=$*
 	setup "$p" "$file"
-	alternate 3 ipcgen "$p" "$file" "$@" || continue
+	alternate 3 3 ipcgen "$p" "$file" "$@" || continue
 	peak=$their_kb
-	echo "# $tag: $p ($cmd): $(fmt_ms "$their_ms") ms median of $pairs runs (CPU $(fmt_ms "$their_cpu") ms; ipcgen between them: $(fmt_ms "$with_ms") ms, CPU $(fmt_ms "$with_cpu") ms), peak RSS $peak KB, wrote $bytes bytes in $files files"
+	echo "# $tag: $p ($cmd): $(fmt_ms "$their_ms") ms median of $pairs runs (CPU $(fmt_ms "$their_cpu") ms; ipcgen between them: $(fmt_ms "$with_ms") ms median of $ourruns, CPU $(fmt_ms "$with_cpu") ms), peak RSS $peak KB, wrote $bytes bytes in $files files"
 	msl="${msl}bench $tag $(fmt_ms "$with_ms") ms vs $p $(ratio "$their_ms" "$with_ms")
 "
 	cpul="${cpul}bench $tag.cpu $(fmt_ms "$with_cpu") ms vs $p $(ratio "$their_cpu" "$with_cpu")
@@ -204,7 +213,7 @@ fi
 stag=$tag.struct
 setup ipcgen-struct bench.ipc "$work/schema-struct"
 setup ipcgen-scalar bench.ipc
-alternate 3 ipcgen-struct ipcgen-scalar bench.ipc "$ipcgen" bench.ipc || exit 1
+alternate 3 1 ipcgen-struct ipcgen-scalar bench.ipc "$ipcgen" bench.ipc || exit 1
 outsize "$work/ipcgen-struct" bench.ipc
 echo "# $stag: ipcgen (bench.ipc; $(wc -c <"$work/schema-struct/bench.ipc") bytes of .ipc): $(fmt_ms "$with_ms") ms median of $pairs runs (CPU $(fmt_ms "$with_cpu") ms), peak RSS $with_kb KB, wrote $bytes bytes in $files files; the scalar schema between them: $(fmt_ms "$their_ms") ms (CPU $(fmt_ms "$their_cpu") ms), peak RSS $their_kb KB"
 echo "bench $stag.output $bytes bytes"
@@ -222,8 +231,8 @@ case " $peers " in
 		setup rpcgen-struct bench.x "$work/schema-struct"
 		# rpcgen's time grows with the square of the definitions (here
 		# about 80 s at n = 1000): one pair is enough past 10 s.
-		if alternate 1 ipcgen-struct rpcgen-struct bench.x rpcgen -N bench.x; then
-			echo "# $stag: rpcgen (rpcgen -N bench.x; $(wc -c <"$work/schema-struct/bench.x") bytes of .x): $(fmt_ms "$their_ms") ms median of $pairs runs (CPU $(fmt_ms "$their_cpu") ms; ipcgen between them: $(fmt_ms "$with_ms") ms, CPU $(fmt_ms "$with_cpu") ms), peak RSS $their_kb KB, wrote $bytes bytes in $files files"
+		if alternate 1 3 ipcgen-struct rpcgen-struct bench.x rpcgen -N bench.x; then
+			echo "# $stag: rpcgen (rpcgen -N bench.x; $(wc -c <"$work/schema-struct/bench.x") bytes of .x): $(fmt_ms "$their_ms") ms median of $pairs runs (CPU $(fmt_ms "$their_cpu") ms; ipcgen between them: $(fmt_ms "$with_ms") ms median of $ourruns, CPU $(fmt_ms "$with_cpu") ms), peak RSS $their_kb KB, wrote $bytes bytes in $files files"
 			msl="${msl}bench $stag $(fmt_ms "$with_ms") ms vs rpcgen $(ratio "$their_ms" "$with_ms")
 "
 			cpul="${cpul}bench $stag.cpu $(fmt_ms "$with_cpu") ms vs rpcgen $(ratio "$their_cpu" "$with_cpu")

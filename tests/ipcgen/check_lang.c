@@ -182,6 +182,25 @@ static int srv_version(struct lang_fs *self, uint32_t msize, const char *version
 	return 0;
 }
 
+/* Echoes its values; n picks a fault: 1 a bit no member names, 2 an enum
+ * value no member names, 3 and 4 answered later (3 with a bad bit). */
+static int srv_chmod(struct lang_fs *self, lang_mode flags, enum lang_kind kind, uint32_t n,
+                     lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out)
+{
+	(void)self;
+	*flags_out = n == 1 ? 0x4 : flags;
+	*kind_out = n == 2 ? (enum lang_kind)3 : kind;
+	*n_out = n + 1;
+	if (n == 3 || n == 4) {
+		ipc_cap reply;
+		ck_assert_int_eq(ipc_reply_save(&reply), 0);
+		lang_fs_chmod_reply(reply, 0, n == 3 ? LANG_MODE_WRITE | 0x4 : LANG_MODE_WRITE,
+		                    LANG_KIND_LINK, n * 10);
+		return IPC_DEFERRED;
+	}
+	return 0;
+}
+
 static const struct lang_fs_iface impl = {
 	.stat = srv_stat,
 	.list = srv_list,
@@ -192,6 +211,7 @@ static const struct lang_fs_iface impl = {
 	.last = srv_last,
 	.later = srv_later,
 	.version = srv_version,
+	.chmod = srv_chmod,
 };
 
 static ipc_cap client;
@@ -390,6 +410,28 @@ START_TEST(deferred_replies_carry_every_result)
 }
 END_TEST
 
+START_TEST(scalars_each_way)
+{
+	lang_mode flags = 0;
+	enum lang_kind kind = LANG_KIND_FILE;
+	uint32_t n = 0;
+	ck_assert_int_eq(lang_fs_chmod(client, LANG_MODE_READ | LANG_MODE_EXEC, LANG_KIND_LINK, 7,
+	                               &flags, &kind, &n), 0);
+	ck_assert_uint_eq(flags, LANG_MODE_READ | LANG_MODE_EXEC);
+	ck_assert_int_eq(kind, LANG_KIND_LINK);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_int_eq(lang_fs_chmod(client, 0, LANG_KIND_DIR, UINT32_MAX, &flags, &kind, &n), 0);
+	ck_assert_uint_eq(flags, 0);
+	ck_assert_int_eq(kind, LANG_KIND_DIR);
+	ck_assert_uint_eq(n, 0);
+	/* answered later, through the reply function */
+	ck_assert_int_eq(lang_fs_chmod(client, 0, LANG_KIND_DIR, 4, &flags, &kind, &n), 0);
+	ck_assert_uint_eq(flags, LANG_MODE_WRITE);
+	ck_assert_int_eq(kind, LANG_KIND_LINK);
+	ck_assert_uint_eq(n, 40);
+}
+END_TEST
+
 /* ---- what a client refuses, what a server must not answer ------------------------- */
 
 START_TEST(clients_refuse_invalid_values)
@@ -422,6 +464,18 @@ START_TEST(clients_refuse_invalid_values)
 	ck_assert_int_eq(lang_fs_blobs(client, &b, 0, &has_ob, &ob, &ow), IPC_EINVAL);
 	ck_assert_int_eq(lang_fs_blobs(client, NULL, 2, &has_ob, &ob, &ow), IPC_EINVAL);
 	ck_assert_int_eq(lang_fs_blobs(client, NULL, 0, NULL, &ob, &ow), IPC_EINVAL);
+	/* values at fixed words: a bit or an enum value no member names */
+	enum lang_kind kind;
+	uint32_t n;
+	ck_assert_int_eq(lang_fs_chmod(client, LANG_MODE_READ | 0x4, LANG_KIND_DIR, 0, &flags, &kind, &n),
+	                 IPC_EINVAL);
+	ck_assert_int_eq(lang_fs_chmod(client, LANG_MODE_READ, (enum lang_kind)3, 0, &flags, &kind, &n),
+	                 IPC_EINVAL);
+	ck_assert_int_eq(lang_fs_chmod(client, LANG_MODE_READ, LANG_KIND_DIR, 0, &flags, NULL, &n),
+	                 IPC_EINVAL);
+	ipc_call_t call = 1;
+	ck_assert_int_eq(lang_fs_chmod_async_start(client, 0x10, LANG_KIND_DIR, 0, -1, &call), IPC_EINVAL);
+	ck_assert(call == IPC_CALL_NONE);
 	/* the server is still there, and answers */
 	ck_assert_int_eq(lang_fs_names(client, five, 2, joined, &count), 0);
 	ck_assert_str_eq(joined, "a+b");
@@ -443,6 +497,12 @@ START_TEST(servers_refuse_invalid_results)
 	bool has_ob;
 	lang_wide ow;
 	ck_assert_int_eq(lang_fs_blobs(client, &b, 0, &has_ob, &ob, &ow), IPC_EFAULT);
+	/* values at fixed words, answered at once or later */
+	lang_mode flags;
+	enum lang_kind kind;
+	uint32_t k;
+	for (uint32_t fault = 1; fault <= 3; fault++)
+		ck_assert_int_eq(lang_fs_chmod(client, 0, LANG_KIND_DIR, fault, &flags, &kind, &k), IPC_EFAULT);
 }
 END_TEST
 
@@ -482,6 +542,27 @@ START_TEST(clients_refuse_hostile_replies)
 	ck_assert_int_eq(lang_fs_list_async_finish(0, &r, ents, &n, &more), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert(!more);
+
+	/* values at fixed words: a word too few or too many, a bit or an enum
+	 * value no member names, a u32 past its range */
+	lang_mode flags;
+	uint32_t k;
+	static const uint64_t bad[][4] = {
+		{LANG_MODE_READ, LANG_KIND_DIR}, {LANG_MODE_READ, LANG_KIND_DIR, 1, 0},
+		{0x4, LANG_KIND_DIR, 1}, {LANG_MODE_READ, 3, 1}, {LANG_MODE_READ, LANG_KIND_DIR, 1ull << 32},
+		{1ull << 16 | LANG_MODE_READ, LANG_KIND_DIR, 1},
+	};
+	static const uint32_t nbad[] = {2, 4, 3, 3, 3, 3};
+	for (size_t i = 0; i < sizeof nbad / sizeof nbad[0]; i++) {
+		r = reply_of(bad[i], nbad[i]);
+		ck_assert_msg(lang_fs_chmod_async_finish(0, &r, &flags, &kind, &k) == IPC_EPROTO, "reply %zu", i);
+	}
+	uint64_t good[] = {LANG_MODE_EXEC, LANG_KIND_LINK, UINT32_MAX};
+	r = reply_of(good, 3);
+	ck_assert_int_eq(lang_fs_chmod_async_finish(0, &r, &flags, &kind, &k), 0);
+	ck_assert_uint_eq(flags, LANG_MODE_EXEC);
+	ck_assert_int_eq(kind, LANG_KIND_LINK);
+	ck_assert_uint_eq(k, UINT32_MAX);
 }
 END_TEST
 
@@ -554,6 +635,17 @@ START_TEST(servers_refuse_hostile_encodings)
 	ck_assert_int_eq(raw_call(client, LANG_FS_LIST, max33, 4), IPC_EPROTO);
 	/* the number skip left unused answers nothing */
 	ck_assert_int_eq(raw_call(client, IPC_LABEL(LANG_FS_ID, 2), NULL, 0), IPC_ENOSYS);
+	/* chmod(flags: mode, kind: kind, n: u32): scalars at fixed words */
+	uint64_t chmod_ok[] = {LANG_MODE_READ, LANG_KIND_DIR, 5};
+	ck_assert_int_eq(raw_call(client, LANG_FS_CHMOD, chmod_ok, 3), 0);
+	uint64_t chmod_bad[][4] = {
+		{0x4, LANG_KIND_DIR, 5}, {LANG_MODE_READ, 3, 5}, {LANG_MODE_READ, LANG_KIND_DIR, 1ull << 32},
+		{LANG_MODE_READ, LANG_KIND_DIR, 5, 0},
+	};
+	static const uint32_t nchmod[] = {3, 3, 3, 4};
+	for (size_t i = 0; i < sizeof nchmod / sizeof nchmod[0]; i++)
+		ck_assert_msg(raw_call(client, LANG_FS_CHMOD, chmod_bad[i], nchmod[i]) == IPC_EPROTO, "request %zu", i);
+	ck_assert_int_eq(raw_call(client, LANG_FS_CHMOD, chmod_ok, 2), IPC_EPROTO);
 }
 END_TEST
 
@@ -576,6 +668,7 @@ int main(void)
 	tcase_add_test(t, servers_refuse_invalid_results);
 	tcase_add_test(t, servers_refuse_hostile_encodings);
 	tcase_add_test(t, clients_refuse_hostile_replies);
+	tcase_add_test(t, scalars_each_way);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

@@ -18,81 +18,57 @@ int dev_serial_handle(struct dev_serial *self, const struct ipc_msg *in, struct 
 	switch (in->label) {
 	case DEV_SERIAL_GET_BAUD: {
 		uint32_t r0 = 0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_baud)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_baud(self, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_GET_CHARLEN: {
 		uint32_t r0 = 0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_charlen)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_charlen(self, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_GET_STOPBITS: {
 		enum dev_stop_bits r0 = (enum dev_stop_bits)0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_stopbits)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_stopbits(self, &r0);
+		if (st == 0 && !dev_stop_bits_valid(r0))
+			st = IPC_EFAULT;
 		if (st == 0) {
-			wi = 0;
-			ok = ok && dev_stop_bits_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case DEV_SERIAL_GET_PARITY: {
 		enum dev_parity r0 = (enum dev_parity)0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->get_parity)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->get_parity(self, &r0);
+		if (st == 0 && !dev_parity_valid(r0))
+			st = IPC_EFAULT;
 		if (st == 0) {
-			wi = 0;
-			ok = ok && dev_parity_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -176,18 +152,13 @@ int dev_serial_dispatch(struct dev_serial *self)
 int dev_serial_get_baud_reply(ipc_cap reply, int status, uint32_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -196,18 +167,13 @@ int dev_serial_get_baud_reply(ipc_cap reply, int status, uint32_t result)
 int dev_serial_get_charlen_reply(ipc_cap reply, int status, uint32_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -216,18 +182,15 @@ int dev_serial_get_charlen_reply(ipc_cap reply, int status, uint32_t result)
 int dev_serial_get_stopbits_reply(ipc_cap reply, int status, enum dev_stop_bits result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (status == 0 && !dev_stop_bits_valid(result))
+		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && dev_stop_bits_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -236,18 +199,15 @@ int dev_serial_get_stopbits_reply(ipc_cap reply, int status, enum dev_stop_bits 
 int dev_serial_get_parity_reply(ipc_cap reply, int status, enum dev_parity result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (status == 0 && !dev_parity_valid(result))
+		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && dev_parity_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);

@@ -38,12 +38,8 @@ int every_default_handle(struct every_default *self, const struct ipc_msg *in, s
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->new_(self, a0, a1, a2, a3, a4, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -97,18 +93,13 @@ int every_default_dispatch(struct every_default *self)
 int every_default_new_reply(ipc_cap reply, int status, uint32_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -199,92 +190,64 @@ int every_scalars_handle(struct every_scalars *self, const struct ipc_msg *in, s
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->all(self, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_R8: {
 		uint8_t r0 = 0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->r8)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->r8(self, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_RB: {
 		bool r0 = 0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rb)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rb(self, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_RL: {
 		enum every_level r0 = (enum every_level)0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rl)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rl(self, &r0);
+		if (st == 0 && !every_level_valid(r0))
+			st = IPC_EFAULT;
 		if (st == 0) {
-			wi = 0;
-			ok = ok && every_level_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case EVERY_SCALARS_RS: {
 		enum every_sparse r0 = (enum every_sparse)0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->rs)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->rs(self, &r0);
+		if (st == 0 && !every_sparse_valid(r0))
+			st = IPC_EFAULT;
 		if (st == 0) {
-			wi = 0;
-			ok = ok && every_sparse_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -344,18 +307,13 @@ int every_scalars_dispatch(struct every_scalars *self)
 int every_scalars_all_reply(ipc_cap reply, int status, int64_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -364,18 +322,13 @@ int every_scalars_all_reply(ipc_cap reply, int status, int64_t result)
 int every_scalars_r8_reply(ipc_cap reply, int status, uint8_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -384,18 +337,13 @@ int every_scalars_r8_reply(ipc_cap reply, int status, uint8_t result)
 int every_scalars_rb_reply(ipc_cap reply, int status, bool result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -404,18 +352,15 @@ int every_scalars_rb_reply(ipc_cap reply, int status, bool result)
 int every_scalars_rl_reply(ipc_cap reply, int status, enum every_level result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (status == 0 && !every_level_valid(result))
+		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && every_level_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -424,18 +369,15 @@ int every_scalars_rl_reply(ipc_cap reply, int status, enum every_level result)
 int every_scalars_rs_reply(ipc_cap reply, int status, enum every_sparse result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (status == 0 && !every_sparse_valid(result))
+		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && every_sparse_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -474,21 +416,14 @@ int every_caps_handle(struct every_caps *self, const struct ipc_msg *in, struct 
 		ipc_cap oc[IPC_MAX_CAPS];
 		ipc_caps_none(oc, IPC_MAX_CAPS);
 		size_t noc = 0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->take)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->take(self, &oc[0], &oc[1], oc + 2, &noc, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		if (st == 0) {
 			if (noc > (IPC_MAX_CAPS - 2))
@@ -553,8 +488,6 @@ int every_caps_give_reply(ipc_cap reply, int status)
 int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const ipc_cap *more, size_t nmore, size_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
@@ -565,11 +498,8 @@ int every_caps_take_reply(ipc_cap reply, int status, ipc_cap f, ipc_cap c, const
 			status = IPC_EFAULT;
 	}
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	if (status == 0) {
 		if (nmore > (IPC_MAX_CAPS - 2)) {

@@ -3,19 +3,12 @@
 
 static int io_file_read_pack(struct ipc_msg *m, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt)
 {
-	uint32_t wi = 0;
-	bool ok = true;
-
 	if (npages > IPC_MAX_CAPS || (!pages && npages)) {
 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
 	}
-	ipc_msg_init(m, IO_FILE_READ, 0, 0);
-	ok = ok && ipc_put_word(m, &wi, (uint64_t)buf);
-	ok = ok && ipc_put_word(m, &wi, (uint64_t)amt);
-	if (!ok) {
-		return ipc_drop_caps(pages, npages, IPC_EINVAL);
-	}
-	m->nwords = wi;
+	ipc_msg_init(m, IO_FILE_READ, 2, 0);
+	m->word[0] = (uint64_t)buf;
+	m->word[1] = (uint64_t)amt;
 	ipc_put_caps(m, 0, pages, npages);
 	return 0;
 }
@@ -30,8 +23,7 @@ int io_file_read(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf,
 	}
 	if ((st = io_file_read_pack(&m, pages, npages, buf, amt)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return io_file_read_async_finish(st, &m, result);
+	return io_file_read_async_finish(ipc_call(ep, &m), &m, result);
 }
 
 int io_file_read_async_start(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, int timeout_ms, ipc_call_t *call)
@@ -63,20 +55,15 @@ int io_file_read_async_cb(ipc_cap ep, const ipc_cap *pages, size_t npages, uintp
 int io_file_read_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, size_t *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!result) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return io_file_read_async_finish(st, &m, result);
+	return io_file_read_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, result);
 }
 
 int io_file_read_async_finish(int status, struct ipc_msg *reply, size_t *result)
 {
-	uint32_t wi = 0;
-	bool ok = true;
 	int st;
 
 	if (status != 0)
@@ -84,29 +71,21 @@ int io_file_read_async_finish(int status, struct ipc_msg *reply, size_t *result)
 	if (!result) {
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
 	}
-	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+	if ((st = ipc_reply_check(reply, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && ipc_get_size(reply, &wi, result);
-	if (!ok || wi != reply->nwords)
+	if (!ipc_dec_size(reply->word[0], result))
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
 	return 0;
 }
 
 static int io_file_write_pack(struct ipc_msg *m, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt)
 {
-	uint32_t wi = 0;
-	bool ok = true;
-
 	if (npages > IPC_MAX_CAPS || (!pages && npages)) {
 		return ipc_drop_caps(pages, npages, IPC_EINVAL);
 	}
-	ipc_msg_init(m, IO_FILE_WRITE, 0, 0);
-	ok = ok && ipc_put_word(m, &wi, (uint64_t)buf);
-	ok = ok && ipc_put_word(m, &wi, (uint64_t)amt);
-	if (!ok) {
-		return ipc_drop_caps(pages, npages, IPC_EINVAL);
-	}
-	m->nwords = wi;
+	ipc_msg_init(m, IO_FILE_WRITE, 2, 0);
+	m->word[0] = (uint64_t)buf;
+	m->word[1] = (uint64_t)amt;
 	ipc_put_caps(m, 0, pages, npages);
 	return 0;
 }
@@ -121,8 +100,7 @@ int io_file_write(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf
 	}
 	if ((st = io_file_write_pack(&m, pages, npages, buf, amt)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return io_file_write_async_finish(st, &m, result);
+	return io_file_write_async_finish(ipc_call(ep, &m), &m, result);
 }
 
 int io_file_write_async_start(ipc_cap ep, const ipc_cap *pages, size_t npages, uintptr_t buf, size_t amt, int timeout_ms, ipc_call_t *call)
@@ -154,20 +132,15 @@ int io_file_write_async_cb(ipc_cap ep, const ipc_cap *pages, size_t npages, uint
 int io_file_write_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, size_t *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!result) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return io_file_write_async_finish(st, &m, result);
+	return io_file_write_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, result);
 }
 
 int io_file_write_async_finish(int status, struct ipc_msg *reply, size_t *result)
 {
-	uint32_t wi = 0;
-	bool ok = true;
 	int st;
 
 	if (status != 0)
@@ -175,26 +148,21 @@ int io_file_write_async_finish(int status, struct ipc_msg *reply, size_t *result
 	if (!result) {
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
 	}
-	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+	if ((st = ipc_reply_check(reply, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && ipc_get_size(reply, &wi, result);
-	if (!ok || wi != reply->nwords)
+	if (!ipc_dec_size(reply->word[0], result))
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
 	return 0;
 }
 
 static int io_file_seek_pack(struct ipc_msg *m, int64_t offs, enum io_whence w)
 {
-	uint32_t wi = 0;
-	bool ok = true;
-
-	ipc_msg_init(m, IO_FILE_SEEK, 0, 0);
-	ok = ok && ipc_put_word(m, &wi, (uint64_t)offs);
-	ok = ok && io_whence_valid(w) && ipc_put_word(m, &wi, (uint64_t)w);
-	if (!ok) {
+	if (!io_whence_valid(w)) {
 		return IPC_EINVAL;
 	}
-	m->nwords = wi;
+	ipc_msg_init(m, IO_FILE_SEEK, 2, 0);
+	m->word[0] = (uint64_t)offs;
+	m->word[1] = (uint64_t)w;
 	return 0;
 }
 
@@ -208,8 +176,7 @@ int io_file_seek(ipc_cap ep, int64_t offs, enum io_whence w, size_t *result)
 	}
 	if ((st = io_file_seek_pack(&m, offs, w)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return io_file_seek_async_finish(st, &m, result);
+	return io_file_seek_async_finish(ipc_call(ep, &m), &m, result);
 }
 
 int io_file_seek_async_start(ipc_cap ep, int64_t offs, enum io_whence w, int timeout_ms, ipc_call_t *call)
@@ -241,20 +208,15 @@ int io_file_seek_async_cb(ipc_cap ep, int64_t offs, enum io_whence w, int timeou
 int io_file_seek_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, size_t *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!result) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return io_file_seek_async_finish(st, &m, result);
+	return io_file_seek_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, result);
 }
 
 int io_file_seek_async_finish(int status, struct ipc_msg *reply, size_t *result)
 {
-	uint32_t wi = 0;
-	bool ok = true;
 	int st;
 
 	if (status != 0)
@@ -262,10 +224,9 @@ int io_file_seek_async_finish(int status, struct ipc_msg *reply, size_t *result)
 	if (!result) {
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
 	}
-	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
+	if ((st = ipc_reply_check(reply, 1, 1, 0, 0)) != 0)
 		return st > 0 ? IPC_EPROTO : st;
-	ok = ok && ipc_get_size(reply, &wi, result);
-	if (!ok || wi != reply->nwords)
+	if (!ipc_dec_size(reply->word[0], result))
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
 	return 0;
 }

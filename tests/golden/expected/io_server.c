@@ -32,12 +32,8 @@ int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_ms
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->read(self, in->cap, in->ncaps, a0, a1, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -56,12 +52,8 @@ int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_ms
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->write(self, in->cap, in->ncaps, a0, a1, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -80,12 +72,8 @@ int io_file_handle(struct io_file *self, const struct ipc_msg *in, struct ipc_ms
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->seek(self, a0, a1, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -116,18 +104,13 @@ int io_file_dispatch(struct io_file *self)
 int io_file_read_reply(ipc_cap reply, int status, size_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -136,18 +119,13 @@ int io_file_read_reply(ipc_cap reply, int status, size_t result)
 int io_file_write_reply(ipc_cap reply, int status, size_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -156,18 +134,13 @@ int io_file_write_reply(ipc_cap reply, int status, size_t result)
 int io_file_seek_reply(ipc_cap reply, int status, size_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);

@@ -25,8 +25,7 @@ int lang_fs_stat(ipc_cap ep, const char *name, struct lang_entry *result)
 	}
 	if ((st = lang_fs_stat_pack(&m, name)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_stat_async_finish(st, &m, result);
+	return lang_fs_stat_async_finish(ipc_call(ep, &m), &m, result);
 }
 
 int lang_fs_stat_async_start(ipc_cap ep, const char *name, int timeout_ms, ipc_call_t *call)
@@ -58,14 +57,11 @@ int lang_fs_stat_async_cb(ipc_cap ep, const char *name, int timeout_ms, ipc_call
 int lang_fs_stat_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, struct lang_entry *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!result) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_stat_async_finish(st, &m, result);
+	return lang_fs_stat_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, result);
 }
 
 int lang_fs_stat_async_finish(int status, struct ipc_msg *reply, struct lang_entry *result)
@@ -115,8 +111,7 @@ int lang_fs_list(ipc_cap ep, const char *dir, const uint32_t *max, struct lang_e
 	}
 	if ((st = lang_fs_list_pack(&m, dir, max)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_list_async_finish(st, &m, ents, nents, more);
+	return lang_fs_list_async_finish(ipc_call(ep, &m), &m, ents, nents, more);
 }
 
 int lang_fs_list_async_start(ipc_cap ep, const char *dir, const uint32_t *max, int timeout_ms, ipc_call_t *call)
@@ -148,14 +143,11 @@ int lang_fs_list_async_cb(ipc_cap ep, const char *dir, const uint32_t *max, int 
 int lang_fs_list_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, struct lang_entry *ents, size_t *nents, bool *more)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!ents || !nents || !more) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_list_async_finish(st, &m, ents, nents, more);
+	return lang_fs_list_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, ents, nents, more);
 }
 
 int lang_fs_list_async_finish(int status, struct ipc_msg *reply, struct lang_entry *ents, size_t *nents, bool *more)
@@ -206,8 +198,7 @@ int lang_fs_lookup(ipc_cap ep, const char *path, enum lang_kind *kind, bool *has
 	}
 	if ((st = lang_fs_lookup_pack(&m, path)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_lookup_async_finish(st, &m, kind, has_rest, rest, mode);
+	return lang_fs_lookup_async_finish(ipc_call(ep, &m), &m, kind, has_rest, rest, mode);
 }
 
 int lang_fs_lookup_async_start(ipc_cap ep, const char *path, int timeout_ms, ipc_call_t *call)
@@ -239,14 +230,11 @@ int lang_fs_lookup_async_cb(ipc_cap ep, const char *path, int timeout_ms, ipc_ca
 int lang_fs_lookup_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!kind || !has_rest || !rest || !mode) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_lookup_async_finish(st, &m, kind, has_rest, rest, mode);
+	return lang_fs_lookup_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, kind, has_rest, rest, mode);
 }
 
 int lang_fs_lookup_async_finish(int status, struct ipc_msg *reply, enum lang_kind *kind, bool *has_rest, char *rest, lang_mode *mode)
@@ -301,8 +289,7 @@ int lang_fs_names(ipc_cap ep, const char *const *parts, size_t nparts, char *joi
 	}
 	if ((st = lang_fs_names_pack(&m, parts, nparts)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_names_async_finish(st, &m, joined, count);
+	return lang_fs_names_async_finish(ipc_call(ep, &m), &m, joined, count);
 }
 
 int lang_fs_names_async_start(ipc_cap ep, const char *const *parts, size_t nparts, int timeout_ms, ipc_call_t *call)
@@ -334,14 +321,11 @@ int lang_fs_names_async_cb(ipc_cap ep, const char *const *parts, size_t nparts, 
 int lang_fs_names_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, char *joined, uint32_t *count)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!joined || !count) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_names_async_finish(st, &m, joined, count);
+	return lang_fs_names_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, joined, count);
 }
 
 int lang_fs_names_async_finish(int status, struct ipc_msg *reply, char *joined, uint32_t *count)
@@ -392,8 +376,7 @@ int lang_fs_blobs(ipc_cap ep, const struct lang_blob *b, lang_wide w, bool *has_
 	}
 	if ((st = lang_fs_blobs_pack(&m, b, w)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_blobs_async_finish(st, &m, has_ob, ob, ow);
+	return lang_fs_blobs_async_finish(ipc_call(ep, &m), &m, has_ob, ob, ow);
 }
 
 int lang_fs_blobs_async_start(ipc_cap ep, const struct lang_blob *b, lang_wide w, int timeout_ms, ipc_call_t *call)
@@ -425,14 +408,11 @@ int lang_fs_blobs_async_cb(ipc_cap ep, const struct lang_blob *b, lang_wide w, i
 int lang_fs_blobs_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_ob, struct lang_blob *ob, lang_wide *ow)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!has_ob || !ob || !ow) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_blobs_async_finish(st, &m, has_ob, ob, ow);
+	return lang_fs_blobs_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, has_ob, ob, ow);
 }
 
 int lang_fs_blobs_async_finish(int status, struct ipc_msg *reply, bool *has_ob, struct lang_blob *ob, lang_wide *ow)
@@ -488,63 +468,46 @@ int lang_fs_note(ipc_cap ep, const struct lang_time *when, lang_mode flags)
 	return ipc_send(ep, &m);
 }
 
-static int lang_fs_last_pack(struct ipc_msg *m)
+static void lang_fs_last_pack(struct ipc_msg *m)
 {
 	ipc_msg_init(m, LANG_FS_LAST, 0, 0);
-	return 0;
 }
 
 int lang_fs_last(ipc_cap ep, bool *has_when, struct lang_time *when, lang_mode *flags)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!has_when || !when || !flags) {
 		return IPC_EINVAL;
 	}
-	if ((st = lang_fs_last_pack(&m)) != 0)
-		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_last_async_finish(st, &m, has_when, when, flags);
+	lang_fs_last_pack(&m);
+	return lang_fs_last_async_finish(ipc_call(ep, &m), &m, has_when, when, flags);
 }
 
 int lang_fs_last_async_start(ipc_cap ep, int timeout_ms, ipc_call_t *call)
 {
 	struct ipc_msg m;
-	int st;
 
-	if ((st = lang_fs_last_pack(&m)) != 0) {
-		if (call)
-			*call = IPC_CALL_NONE;
-		return st;
-	}
+	lang_fs_last_pack(&m);
 	return ipc_call_start(ep, &m, timeout_ms, call);
 }
 
 int lang_fs_last_async_cb(ipc_cap ep, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
 {
 	struct ipc_msg m;
-	int st;
 
-	if ((st = lang_fs_last_pack(&m)) != 0) {
-		if (call)
-			*call = IPC_CALL_NONE;
-		return st;
-	}
+	lang_fs_last_pack(&m);
 	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
 }
 
 int lang_fs_last_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_when, struct lang_time *when, lang_mode *flags)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!has_when || !when || !flags) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_last_async_finish(st, &m, has_when, when, flags);
+	return lang_fs_last_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, has_when, when, flags);
 }
 
 int lang_fs_last_async_finish(int status, struct ipc_msg *reply, bool *has_when, struct lang_time *when, lang_mode *flags)
@@ -572,71 +535,47 @@ int lang_fs_last_async_finish(int status, struct ipc_msg *reply, bool *has_when,
 	return 0;
 }
 
-static int lang_fs_later_pack(struct ipc_msg *m, uint32_t n)
+static void lang_fs_later_pack(struct ipc_msg *m, uint32_t n)
 {
-	uint32_t wi = 0;
-	bool ok = true;
-
-	ipc_msg_init(m, LANG_FS_LATER, 0, 0);
-	ok = ok && ipc_put_word(m, &wi, (uint64_t)n);
-	if (!ok) {
-		return IPC_EINVAL;
-	}
-	m->nwords = wi;
-	return 0;
+	ipc_msg_init(m, LANG_FS_LATER, 1, 0);
+	m->word[0] = (uint64_t)n;
 }
 
 int lang_fs_later(ipc_cap ep, uint32_t n, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!has_when || !when || !ents || !nents) {
 		return IPC_EINVAL;
 	}
-	if ((st = lang_fs_later_pack(&m, n)) != 0)
-		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_later_async_finish(st, &m, has_when, when, ents, nents);
+	lang_fs_later_pack(&m, n);
+	return lang_fs_later_async_finish(ipc_call(ep, &m), &m, has_when, when, ents, nents);
 }
 
 int lang_fs_later_async_start(ipc_cap ep, uint32_t n, int timeout_ms, ipc_call_t *call)
 {
 	struct ipc_msg m;
-	int st;
 
-	if ((st = lang_fs_later_pack(&m, n)) != 0) {
-		if (call)
-			*call = IPC_CALL_NONE;
-		return st;
-	}
+	lang_fs_later_pack(&m, n);
 	return ipc_call_start(ep, &m, timeout_ms, call);
 }
 
 int lang_fs_later_async_cb(ipc_cap ep, uint32_t n, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
 {
 	struct ipc_msg m;
-	int st;
 
-	if ((st = lang_fs_later_pack(&m, n)) != 0) {
-		if (call)
-			*call = IPC_CALL_NONE;
-		return st;
-	}
+	lang_fs_later_pack(&m, n);
 	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
 }
 
 int lang_fs_later_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!has_when || !when || !ents || !nents) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_later_async_finish(st, &m, has_when, when, ents, nents);
+	return lang_fs_later_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, has_when, when, ents, nents);
 }
 
 int lang_fs_later_async_finish(int status, struct ipc_msg *reply, bool *has_when, struct lang_time *when, struct lang_entry *ents, size_t *nents)
@@ -716,8 +655,7 @@ int lang_fs_swap(ipc_cap ep, ipc_cap a, const ipc_cap *fds, size_t nfds, const i
 	}
 	if ((st = lang_fs_swap_pack(&m, a, fds, nfds, ports, nports, x)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_swap_async_finish(st, &m, one, out_, nout_, more, nmore, result);
+	return lang_fs_swap_async_finish(ipc_call(ep, &m), &m, one, out_, nout_, more, nmore, result);
 }
 
 int lang_fs_swap_async_start(ipc_cap ep, ipc_cap a, const ipc_cap *fds, size_t nfds, const ipc_cap *ports, size_t nports, uint32_t x, int timeout_ms, ipc_call_t *call)
@@ -749,14 +687,11 @@ int lang_fs_swap_async_cb(ipc_cap ep, ipc_cap a, const ipc_cap *fds, size_t nfds
 int lang_fs_swap_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *one, ipc_cap *out_, size_t *nout_, ipc_cap *more, size_t *nmore, uint32_t *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!one || !out_ || !nout_ || !more || !nmore || !result) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_swap_async_finish(st, &m, one, out_, nout_, more, nmore, result);
+	return lang_fs_swap_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, one, out_, nout_, more, nmore, result);
 }
 
 int lang_fs_swap_async_finish(int status, struct ipc_msg *reply, ipc_cap *one, ipc_cap *out_, size_t *nout_, ipc_cap *more, size_t *nmore, uint32_t *result)
@@ -830,8 +765,7 @@ int lang_fs_first(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap last, ipc
 	}
 	if ((st = lang_fs_first_pack(&m, fds, nfds, last)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return lang_fs_first_async_finish(st, &m, dir);
+	return lang_fs_first_async_finish(ipc_call(ep, &m), &m, dir);
 }
 
 int lang_fs_first_async_start(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap last, int timeout_ms, ipc_call_t *call)
@@ -863,14 +797,11 @@ int lang_fs_first_async_cb(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap 
 int lang_fs_first_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *dir)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!dir) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return lang_fs_first_async_finish(st, &m, dir);
+	return lang_fs_first_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, dir);
 }
 
 int lang_fs_first_async_finish(int status, struct ipc_msg *reply, ipc_cap *dir)

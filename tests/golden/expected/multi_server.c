@@ -51,12 +51,8 @@ int multi_node_handle(struct multi_node *self, const struct ipc_msg *in, struct 
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->touch(self, a0, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -107,18 +103,13 @@ int multi_node_name_reply(ipc_cap reply, int status, const char *result)
 int multi_node_touch_reply(ipc_cap reply, int status, uint64_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -237,12 +228,8 @@ int multi_writable_handle(struct multi_writable *self, const struct ipc_msg *in,
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->write(self, a0, na0, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, st == MULTI_ERR_DENIED);
 	}
@@ -286,18 +273,13 @@ int multi_writable_dispatch(struct multi_writable *self)
 int multi_writable_write_reply(ipc_cap reply, int status, size_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, status == MULTI_ERR_DENIED);
 	return ipc_reply_to(reply, &m);
@@ -390,21 +372,14 @@ int multi_log_handle(struct multi_log *self, const struct ipc_msg *in, struct ip
 	switch (in->label) {
 	case MULTI_LOG_COUNT: {
 		uint32_t r0 = 0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->count)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->count(self, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -447,18 +422,13 @@ int multi_log_dispatch(struct multi_log *self)
 int multi_log_count_reply(ipc_cap reply, int status, uint32_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);

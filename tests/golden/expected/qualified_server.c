@@ -19,41 +19,31 @@ int qualified_probe_handle(struct qualified_probe *self, const struct ipc_msg *i
 	switch (in->label) {
 	case QUALIFIED_PROBE_KIND: {
 		enum lang_kind r0 = (enum lang_kind)0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->kind)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->kind(self, &r0);
+		if (st == 0 && !lang_kind_valid(r0))
+			st = IPC_EFAULT;
 		if (st == 0) {
-			wi = 0;
-			ok = ok && lang_kind_valid(r0) && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
 	case QUALIFIED_PROBE_MODE: {
 		lang_mode r0 = 0;
-		uint32_t wi = 0;
-		bool ok = true;
-
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
 		if (!vt->mode)
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->mode(self, &r0);
+		if (st == 0 && !lang_mode_valid(r0))
+			st = IPC_EFAULT;
 		if (st == 0) {
-			wi = 0;
-			ok = ok && lang_mode_valid(r0) && ipc_put_word(out, &wi, r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		return ipc_finish(out, st, 0);
 	}
@@ -205,18 +195,15 @@ int qualified_probe_dispatch(struct qualified_probe *self)
 int qualified_probe_kind_reply(ipc_cap reply, int status, enum lang_kind result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (status == 0 && !lang_kind_valid(result))
+		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && lang_kind_valid(result) && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
@@ -225,18 +212,15 @@ int qualified_probe_kind_reply(ipc_cap reply, int status, enum lang_kind result)
 int qualified_probe_mode_reply(ipc_cap reply, int status, lang_mode result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
+	if (status == 0 && !lang_mode_valid(result))
+		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && lang_mode_valid(result) && ipc_put_word(&m, &wi, result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);

@@ -26,8 +26,7 @@ int store_files_open(ipc_cap ep, const char *path, uint32_t flags, ipc_cap *file
 	}
 	if ((st = store_files_open_pack(&m, path, flags)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return store_files_open_async_finish(st, &m, file);
+	return store_files_open_async_finish(ipc_call(ep, &m), &m, file);
 }
 
 int store_files_open_async_start(ipc_cap ep, const char *path, uint32_t flags, int timeout_ms, ipc_call_t *call)
@@ -59,14 +58,11 @@ int store_files_open_async_cb(ipc_cap ep, const char *path, uint32_t flags, int 
 int store_files_open_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *file)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!file) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return store_files_open_async_finish(st, &m, file);
+	return store_files_open_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, file);
 }
 
 int store_files_open_async_finish(int status, struct ipc_msg *reply, ipc_cap *file)
@@ -84,71 +80,47 @@ int store_files_open_async_finish(int status, struct ipc_msg *reply, ipc_cap *fi
 	return 0;
 }
 
-static int store_files_name_pack(struct ipc_msg *m, uint64_t id)
+static void store_files_name_pack(struct ipc_msg *m, uint64_t id)
 {
-	uint32_t wi = 0;
-	bool ok = true;
-
-	ipc_msg_init(m, STORE_FILES_NAME, 0, 0);
-	ok = ok && ipc_put_word(m, &wi, (uint64_t)id);
-	if (!ok) {
-		return IPC_EINVAL;
-	}
-	m->nwords = wi;
-	return 0;
+	ipc_msg_init(m, STORE_FILES_NAME, 1, 0);
+	m->word[0] = (uint64_t)id;
 }
 
 int store_files_name(ipc_cap ep, uint64_t id, char *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!result) {
 		return IPC_EINVAL;
 	}
-	if ((st = store_files_name_pack(&m, id)) != 0)
-		return st;
-	st = ipc_call(ep, &m);
-	return store_files_name_async_finish(st, &m, result);
+	store_files_name_pack(&m, id);
+	return store_files_name_async_finish(ipc_call(ep, &m), &m, result);
 }
 
 int store_files_name_async_start(ipc_cap ep, uint64_t id, int timeout_ms, ipc_call_t *call)
 {
 	struct ipc_msg m;
-	int st;
 
-	if ((st = store_files_name_pack(&m, id)) != 0) {
-		if (call)
-			*call = IPC_CALL_NONE;
-		return st;
-	}
+	store_files_name_pack(&m, id);
 	return ipc_call_start(ep, &m, timeout_ms, call);
 }
 
 int store_files_name_async_cb(ipc_cap ep, uint64_t id, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
 {
 	struct ipc_msg m;
-	int st;
 
-	if ((st = store_files_name_pack(&m, id)) != 0) {
-		if (call)
-			*call = IPC_CALL_NONE;
-		return st;
-	}
+	store_files_name_pack(&m, id);
 	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
 }
 
 int store_files_name_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, char *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!result) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return store_files_name_async_finish(st, &m, result);
+	return store_files_name_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, result);
 }
 
 int store_files_name_async_finish(int status, struct ipc_msg *reply, char *result)
@@ -195,8 +167,7 @@ int store_files_hash(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt
 	}
 	if ((st = store_files_hash_pack(&m, data, ndata, salt)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return store_files_hash_async_finish(st, &m, result, nresult);
+	return store_files_hash_async_finish(ipc_call(ep, &m), &m, result, nresult);
 }
 
 int store_files_hash_async_start(ipc_cap ep, const uint8_t *data, size_t ndata, uint8_t salt, int timeout_ms, ipc_call_t *call)
@@ -228,14 +199,11 @@ int store_files_hash_async_cb(ipc_cap ep, const uint8_t *data, size_t ndata, uin
 int store_files_hash_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, uint8_t *result, size_t *nresult)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!result || !nresult) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return store_files_hash_async_finish(st, &m, result, nresult);
+	return store_files_hash_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, result, nresult);
 }
 
 int store_files_hash_async_finish(int status, struct ipc_msg *reply, uint8_t *result, size_t *nresult)
@@ -283,8 +251,7 @@ int store_files_list(ipc_cap ep, const char *dir, ipc_cap *files, size_t *nfiles
 	}
 	if ((st = store_files_list_pack(&m, dir)) != 0)
 		return st;
-	st = ipc_call(ep, &m);
-	return store_files_list_async_finish(st, &m, files, nfiles, result);
+	return store_files_list_async_finish(ipc_call(ep, &m), &m, files, nfiles, result);
 }
 
 int store_files_list_async_start(ipc_cap ep, const char *dir, int timeout_ms, ipc_call_t *call)
@@ -316,20 +283,15 @@ int store_files_list_async_cb(ipc_cap ep, const char *dir, int timeout_ms, ipc_c
 int store_files_list_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *files, size_t *nfiles, size_t *result)
 {
 	struct ipc_msg m;
-	int st;
 
 	if (!files || !nfiles || !result) {
 		return IPC_EINVAL;
 	}
-	if ((st = ipc_call_wait(ep, call, &m, timeout_ms)) == IPC_EAGAIN)
-		return st;
-	return store_files_list_async_finish(st, &m, files, nfiles, result);
+	return store_files_list_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, files, nfiles, result);
 }
 
 int store_files_list_async_finish(int status, struct ipc_msg *reply, ipc_cap *files, size_t *nfiles, size_t *result)
 {
-	uint32_t wi = 0;
-	bool ok = true;
 	int st;
 
 	if (status != 0)
@@ -337,10 +299,9 @@ int store_files_list_async_finish(int status, struct ipc_msg *reply, ipc_cap *fi
 	if (!files || !nfiles || !result) {
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
 	}
-	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, IPC_MAX_CAPS)) != 0)
+	if ((st = ipc_reply_check(reply, 1, 1, 0, IPC_MAX_CAPS)) != 0)
 		return st > 0 && !(st == STORE_ERR_NOT_FOUND || st == STORE_ERR_BUSY) ? IPC_EPROTO : st;
-	ok = ok && ipc_get_size(reply, &wi, result);
-	if (!ok || wi != reply->nwords)
+	if (!ipc_dec_size(reply->word[0], result))
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
 	ipc_get_caps(reply, 0, files, nfiles);
 	return 0;

@@ -105,12 +105,8 @@ int store_files_handle(struct store_files *self, const struct ipc_msg *in, struc
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->list(self, a0, oc + 0, &noc, &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		if (st == 0) {
 			if (noc > IPC_MAX_CAPS)
@@ -222,8 +218,6 @@ int store_files_hash_reply(ipc_cap reply, int status, const uint8_t *result, siz
 int store_files_list_reply(ipc_cap reply, int status, const ipc_cap *files, size_t nfiles, size_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
@@ -234,11 +228,8 @@ int store_files_list_reply(ipc_cap reply, int status, const ipc_cap *files, size
 			status = IPC_EFAULT;
 	}
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	if (status == 0) {
 		if (nfiles > IPC_MAX_CAPS) {

@@ -32,12 +32,8 @@ int sys_devregistry_handle(struct sys_devregistry *self, const struct ipc_msg *i
 			return ipc_reject(in, out, IPC_ENOSYS);
 		st = vt->new_(self, a0, &oc[0], &r0);
 		if (st == 0) {
-			wi = 0;
-			ok = ok && ipc_put_word(out, &wi, (uint64_t)r0);
-			if (ok)
-				out->nwords = wi;
-			else
-				st = IPC_EFAULT;
+			out->word[0] = (uint64_t)r0;
+			out->nwords = 1;
 		}
 		if (st == 0) {
 			ipc_put_caps(out, 0, oc, 1);
@@ -73,18 +69,13 @@ int sys_devregistry_dispatch(struct sys_devregistry *self)
 int sys_devregistry_new_reply(ipc_cap reply, int status, ipc_cap out_, uint32_t result)
 {
 	struct ipc_msg m;
-	uint32_t wi = 0;
-	bool ok = true;
 
 	ipc_msg_init(&m, 0, 0, 0);
 	if (status == IPC_DEFERRED)
 		status = IPC_EFAULT;
 	if (status == 0) {
-		ok = ok && ipc_put_word(&m, &wi, (uint64_t)result);
-		if (ok)
-			m.nwords = wi;
-		else
-			status = IPC_EFAULT;
+		m.word[0] = (uint64_t)result;
+		m.nwords = 1;
 	}
 	if (status == 0) {
 		m.cap[0] = out_;
