@@ -230,7 +230,9 @@ bool lex_next(struct lexer *lx, struct token *t)
 		"*"   { push(lx, t, TOK_STAR, tok); break; }
 
 		* {
-			if (*tok >= 0x21 && *tok < 0x7f)
+			if (*tok == '/' && YYCURSOR < lx->limit && (*YYCURSOR == '/' || *YYCURSOR == '*'))
+				diag_error(d, loc_at(lx, tok), "unexpected character '/'; a comment starts with '#' and runs to the end of the line");
+			else if (*tok >= 0x21 && *tok < 0x7f)
 				diag_error(d, loc_at(lx, tok), "unexpected character '%c'", *tok);
 			else
 				diag_error(d, loc_at(lx, tok), "unexpected byte 0x%02x", *tok);

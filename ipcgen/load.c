@@ -36,6 +36,12 @@ static struct ns *load_file(struct unit *u, const char *path, bool primary,
 			diag_plain(&u->diag, "cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
+	/* A UTF-8 byte order mark, which some editors write first: not part
+	 * of the text (positions count from after it). */
+	if (src->len >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0) {
+		src->text += 3;
+		src->len -= 3;
+	}
 	src->index = u->nsrcs++;
 	src_register(src);
 	struct ns *ns = parse_file(&u->arena, &u->diag, src);

@@ -53,6 +53,20 @@ expect 1 "an error in one input fails the run" "$ipcgen" -o "$t/a" protocols/dev
 [ ! -e "$t/a/dev.h" ] && ok "nothing is written when an input has an error" || no "dev.h was written despite an error"
 cmp -s "$t/a/io.h" "$t/io.h.before" && ok "existing outputs stay as they were" || no "io.h changed"
 
+# A UTF-8 byte order mark first in a file is not part of its text: the
+# same output, and positions on its first line as without it.
+mkdir "$t/bom" "$t/nobom"
+cp protocols/io.ipc "$t/nobom/io.ipc"
+{ printf '\357\273\277'; cat protocols/io.ipc; } >"$t/bom/io.ipc"
+expect 0 "a byte order mark first is ignored" "$ipcgen" -I protocols -o "$t/bom" "$t/bom/io.ipc"
+"$ipcgen" -I protocols -o "$t/nobom" "$t/nobom/io.ipc"
+cmp -s "$t/bom/io_client.c" "$t/nobom/io_client.c" && cmp -s "$t/bom/io.h" "$t/nobom/io.h" \
+	&& ok "a byte order mark changes no output" || no "a byte order mark changed the output"
+printf '\357\273\277namespace b @\n' >"$t/bom/b.ipc"
+expect 1 "an error after a byte order mark" "$ipcgen" -o "$t/bom" "$t/bom/b.ipc"
+grep -q '^.*b.ipc:1:13: error: unexpected character' "$t/stderr" && ok "a byte order mark moves no column" \
+	|| { no "column after a byte order mark"; cat "$t/stderr"; }
+
 # -M: a make dependency file naming every input, used ones included.
 mkdir "$t/m"
 expect 0 "-M" "$ipcgen" -M -I protocols -o "$t/m" protocols/dev.ipc
