@@ -66,7 +66,7 @@ static void put_canonical_caps(struct buf *b, const struct method *m)
 {
 	unsigned n = 0;
 	for (const struct param *p = m->caps; p; p = p->next, n++)
-		bfmt(b, p->list ? " + nc%u" : p->type.optional ? " + (c%u != IPC_CAP_NONE)" : " + 1", n);
+		bfmt(b, p->list ? " + nc%u" : p->type.optional ? " + (size_t)(c%u != IPC_CAP_NONE)" : " + 1", n);
 	buf_puts(b, ");\n");
 	n = 0;
 	for (const struct param *p = m->caps; p; p = p->next, n++)

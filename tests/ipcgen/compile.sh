@@ -1,7 +1,8 @@
 #!/bin/sh
 # compile.sh IPCGEN CC CLANG CXX: every protocol we have, generated and then
 # compiled warning-free under gcc and clang (-std=c11 -Wall -Wextra
-# -Wpedantic -Werror), and every header included from C++ (g++ -Wall -Werror).
+# -Wpedantic -Werror, and with a strict project's warnings besides), and
+# every header included from C++ (g++ -Wall -Werror).
 ipcgen=$1 cc=$2 clang=$3 cxx=$4
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -17,6 +18,18 @@ for c in "$cc" "$clang"; do
 	[ -n "$c" ] || { echo "not ok - a compiler is missing (cc='$cc' clang='$clang')"; fail=$((fail + 1)); continue; }
 	for f in "$out"/*.c; do
 		check "$c $(basename "$f")" $c -std=c11 -Wall -Wextra -Wpedantic -Werror $inc -c -o "$out/o.o" "$f"
+	done
+done
+# The warnings a strict project turns on beyond -Wall -Wextra (conversions,
+# shadowing, casts, prototypes), which its build may make errors too.
+strict="-Wconversion -Wsign-conversion -Wshadow -Wcast-qual -Wcast-align -Wstrict-prototypes
+	-Wmissing-prototypes -Wmissing-declarations -Wredundant-decls -Wundef -Wwrite-strings
+	-Wdouble-promotion -Wformat=2 -Wnull-dereference -Wvla"
+for c in "$cc" "$clang"; do
+	[ -n "$c" ] || continue
+	for f in "$out"/*.c; do
+		check "$c strict warnings $(basename "$f")" $c -std=c11 -Wall -Wextra -Wpedantic $strict -Werror \
+			$inc -c -o "$out/o.o" "$f"
 	done
 done
 # The bundled kernel's port: freestanding, no libc, as runtime/helios.mk

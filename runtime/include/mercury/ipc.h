@@ -434,7 +434,7 @@ struct ipc_words {
 static inline struct ipc_words ipc_words_in(const struct ipc_msg *m)
 {
 	struct ipc_words c;
-	c.word = (uint64_t *)m->word;   /* only read through */
+	c.word = (uint64_t *)(uintptr_t)m->word;   /* only read through */
 	c.n = m->nwords <= IPC_MAX_WORDS ? m->nwords : 0;
 	return c;
 }
