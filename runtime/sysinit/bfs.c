@@ -142,13 +142,13 @@ int bfs_open(const char *path, ipc_cap *file)
 		return st;
 	struct bfs_file *bf = calloc(1, sizeof(*bf));
 	if (!bf)
-		return ERRORS_ERR_INVALID;
+		return ERRORS_ERR_NO_MEMORY;
 	bf->data = data;
 	bf->size = size;
 	ipc_cap ep;
 	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep)) {
 		free(bf);
-		return ERRORS_ERR_INVALID;
+		return ERRORS_ERR_NO_MEMORY;
 	}
 	io_file_init(&bf->base, &bfs_file_impl, ep);
 	if (hl_ep_client(ep, file)) {
