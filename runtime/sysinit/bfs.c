@@ -133,7 +133,7 @@ static const struct io_file_iface bfs_file_impl = {
 	.seek = bfs_seek,
 };
 
-int bfs_open(const char *path, ipc_cap *file)
+int bfs_open(const char *path, const struct opener *by, ipc_cap *file)
 {
 	const unsigned char *data;
 	size_t size;
@@ -157,7 +157,7 @@ int bfs_open(const char *path, ipc_cap *file)
 		return ERRORS_ERR_NO_MEMORY;
 	}
 	/* Watched from now on: released (closed) when the last client goes. */
-	if (obj_add(O_FILE, bf, ep, true) < 0) {
+	if (obj_add(O_FILE, bf, ep, true, by) < 0) {
 		hl_cap_destroy(*file);
 		hl_cap_destroy(ep);
 		free(bf);
