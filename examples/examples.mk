@@ -153,8 +153,12 @@ $(HSB)/sbin/drv/serial: $(HB)/strip/sbin/drv/serial
 $(HSB)/sbin/drv/test/waiter: $(HB)/obj/tests/mercury/drivers/waiter.o $(HLIB) \
 		tests/mercury/drivers/waiter.manifest $(MFCHECK) runtime/port/helios/user.ld
 	$(call HDRIVER,$@,$<,tests/mercury/drivers/waiter.manifest)
-$(HB)/test/services.tar: $(HSB)/sbin/usrinit $(HSB)/sbin/drv/serial $(HSB)/sbin/drv/test/waiter
-	$(HTAR) -cf $@ -C $(HSB) sbin/usrinit sbin/drv/serial sbin/drv/test/waiter
+$(HSB)/sbin/drv/test/opener: $(HB)/obj/tests/mercury/drivers/opener.o $(HLIB) \
+		tests/mercury/drivers/opener.manifest $(MFCHECK) runtime/port/helios/user.ld
+	$(call HDRIVER,$@,$<,tests/mercury/drivers/opener.manifest)
+$(HB)/test/services.tar: $(HSB)/sbin/usrinit $(HSB)/sbin/drv/serial $(HSB)/sbin/drv/test/waiter \
+		$(HSB)/sbin/drv/test/opener
+	$(HTAR) -cf $@ -C $(HSB) sbin/usrinit sbin/drv/serial sbin/drv/test/waiter sbin/drv/test/opener
 HELIOS_CHECKS += check-mercury-services
 CHECK_TARGETS += check-mercury-services
 check-mercury-services: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/services.tar $(HSERIAL_TEST)
@@ -163,6 +167,7 @@ check-mercury-services: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/serv
 		-o 'serial ok' -w 'flow: send 16384 bytes now' -i 16384 -e 'flow: 16384 bytes came in whole' \
 		-e 'receive buffer full: input waits in the UART' \
 		-e 'COM4 at 2e8, IRQ 3: serial1' \
+		-e '[opener] opened a file while another process holds its share: status 0' \
 		-- $(subst $(HB)/initramfs.tar,$(HB)/test/services.tar,$(HQEMU)) \
 		-chardev null,id=com4 -device isa-serial,index=3,chardev=com4
 

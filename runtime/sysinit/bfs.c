@@ -133,7 +133,7 @@ static const struct io_file_iface bfs_file_impl = {
 	.seek = bfs_seek,
 };
 
-int bfs_open(const char *path, ipc_cap *file)
+int bfs_open(const char *path, const struct opener *by, ipc_cap *file)
 {
 	const unsigned char *data;
 	size_t size;
@@ -142,13 +142,13 @@ int bfs_open(const char *path, ipc_cap *file)
 		return st;
 	struct bfs_file *bf = calloc(1, sizeof(*bf));
 	if (!bf)
-		return ERRORS_ERR_INVALID;
+		return ERRORS_ERR_NO_MEMORY;
 	bf->data = data;
 	bf->size = size;
 	ipc_cap ep;
 	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep)) {
 		free(bf);
-		return ERRORS_ERR_INVALID;
+		return ERRORS_ERR_NO_MEMORY;
 	}
 	io_file_init(&bf->base, &bfs_file_impl, ep);
 	if (hl_ep_client(ep, file)) {
@@ -157,7 +157,7 @@ int bfs_open(const char *path, ipc_cap *file)
 		return ERRORS_ERR_NO_MEMORY;
 	}
 	/* Watched from now on: released (closed) when the last client goes. */
-	if (obj_add(O_FILE, bf, ep, true) < 0) {
+	if (obj_add(O_FILE, bf, ep, true, by) < 0) {
 		hl_cap_destroy(*file);
 		hl_cap_destroy(ep);
 		free(bf);

@@ -48,7 +48,7 @@ int proc_new(struct proc **out)
 	struct proc *p = &procs[i];
 	*p = (struct proc){ .index = i, .objidx = -1, .mem = IPC_CAP_NONE, .task = IPC_CAP_NONE,
 	                    .cspace = IPC_CAP_NONE, .vspace = IPC_CAP_NONE, .token = next_token(),
-	                    .reg.obj = -1, .mgr.obj = -1 };
+	                    .reg.obj = -1, .mgr.obj = -1, .fs.obj = -1 };
 	memcpy(p->name, "(empty)", 8);
 	p->state = P_NEW;
 	*out = p;

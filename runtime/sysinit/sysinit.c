@@ -11,10 +11,11 @@
  * ends (its quota is revoked), an object when its last client is gone
  * (EP_WATCH), a process record when both are true.  The limits are on what
  * is live at once: MAX_PROCS processes, MAX_OBJS objects (at most MAX_FILES
- * of them open files), MAX_DEVS devices (MAX_DEVS_PER_DRIVER of one
- * driver), MAX_PENDING opens waiting (MAX_PENDING_EACH of one process),
- * MAX_DRIVERS drivers restarted; reaching one is an error reply
- * (errors::no_memory, errors::busy), never a wait.
+ * of them open files, MAX_FILES_EACH opened by one process), MAX_DEVS
+ * devices (MAX_DEVS_PER_DRIVER of one driver), MAX_PENDING opens waiting
+ * (MAX_PENDING_EACH of one process), MAX_DRIVERS drivers restarted;
+ * reaching one is an error reply (errors::no_memory, errors::busy), never
+ * a wait.
  */
 #include "init.h"
 
@@ -38,6 +39,7 @@ static struct fs_fs fs;
 
 static const struct sys_devregistry_iface registry_impl;
 static const struct sys_devmgr_iface devmgr_impl;
+static const struct fs_fs_iface fs_impl;
 static const struct sysinit_process_iface process_impl;
 
 static uint64_t now(void)
@@ -45,27 +47,36 @@ static uint64_t now(void)
 	return hl_clock();
 }
 
-/* A process's own devregistry or devmgr endpoint, made the first time it
- * is given: served as an object, which goes with the process (reap,
- * load_failed).  devregistry knows so whose devices are, devmgr whose
- * opens wait (a share each, MAX_PENDING_EACH). */
+/* A process's own devregistry, devmgr or fs endpoint, made the first time
+ * it is given: served as an object, which goes with the process
+ * (own_eps_take).  devregistry knows so whose devices are, devmgr whose
+ * opens wait (a share each, MAX_PENDING_EACH), fs who opens files (a share
+ * each, MAX_FILES_EACH).  IPC_CAP_NONE: no memory or no room in objs[]. */
 static ipc_cap own_ep(struct proc *p, uint32_t iface)
 {
-	bool reg = iface == SYS_DEVREGISTRY_ID;
-	struct proc **owner = reg ? &p->reg.p : &p->mgr.p;
-	int *obj = reg ? &p->reg.obj : &p->mgr.obj;
+	struct proc **owner = iface == SYS_DEVREGISTRY_ID ? &p->reg.p : iface == SYS_DEVMGR_ID ? &p->mgr.p
+		: &p->fs.p;
+	int *obj = iface == SYS_DEVREGISTRY_ID ? &p->reg.obj : iface == SYS_DEVMGR_ID ? &p->mgr.obj
+		: &p->fs.obj;
 	ipc_cap ep;
 	if (*owner)
-		return reg ? p->reg.base.endpoint : p->mgr.base.endpoint;
+		return objs[*obj].ep;
 	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep))
 		return IPC_CAP_NONE;
-	if (reg)
+	enum obj_kind kind;
+	void *impl;
+	if (iface == SYS_DEVREGISTRY_ID) {
 		sys_devregistry_init(&p->reg.base, &registry_impl, ep);
-	else
+		kind = O_REGISTRY, impl = &p->reg;
+	} else if (iface == SYS_DEVMGR_ID) {
 		sys_devmgr_init(&p->mgr.base, &devmgr_impl, ep);
+		kind = O_DEVMGR, impl = &p->mgr;
+	} else {
+		fs_fs_init(&p->fs.base, &fs_impl, ep);
+		kind = O_FS, impl = &p->fs;
+	}
 	*owner = p;
-	if ((*obj = obj_add(reg ? O_REGISTRY : O_DEVMGR, reg ? (void *)&p->reg : (void *)&p->mgr, ep,
-	                    false)) < 0) {
+	if ((*obj = obj_add(kind, impl, ep, false, NULL)) < 0) {
 		*owner = NULL;
 		hl_cap_destroy(ep);
 		return IPC_CAP_NONE;
@@ -73,9 +84,25 @@ static ipc_cap own_ep(struct proc *p, uint32_t iface)
 	return ep;
 }
 
+/* Its own endpoints go with it (reap, load_failed): taken from p under
+ * procs_lock, into obj[], then removed (own_eps_remove). */
+#define OWN_EPS 3
+static void own_eps_take(struct proc *p, int obj[OWN_EPS])
+{
+	obj[0] = p->reg.obj, obj[1] = p->mgr.obj, obj[2] = p->fs.obj;
+	p->reg.obj = p->mgr.obj = p->fs.obj = -1;
+	p->reg.p = p->mgr.p = p->fs.p = NULL;
+}
+
+static void own_eps_remove(const int obj[OWN_EPS])
+{
+	for (unsigned i = 0; i < OWN_EPS; i++)
+		obj_remove(obj[i]);
+}
+
 ipc_cap service_ep(struct proc *p, uint32_t iface)
 {
-	if (p && (iface == SYS_DEVREGISTRY_ID || iface == SYS_DEVMGR_ID))
+	if (p && (iface == SYS_DEVREGISTRY_ID || iface == SYS_DEVMGR_ID || iface == FS_FS_ID))
 		return own_ep(p, iface);
 	switch (iface) {
 	case SYS_DEVREGISTRY_ID: return registry.endpoint;
@@ -89,17 +116,28 @@ ipc_cap service_ep(struct proc *p, uint32_t iface)
 
 /* Objects */
 
-int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch)
+static bool same_opener(const struct opener *a, const struct opener *b)
 {
+	return a->index >= 0 && a->index == b->index && a->token == b->token;
+}
+
+int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch, const struct opener *by)
+{
+	static const struct opener nobody = { .index = -1 };
 	int i, found = -1;
-	unsigned files = 0;
+	unsigned files = 0, mine = 0;
+	if (!by)
+		by = &nobody;
 	mercury_lock(&objs_lock);
-	for (i = 0; kind == O_FILE && i < MAX_OBJS; i++)
+	for (i = 0; kind == O_FILE && i < MAX_OBJS; i++) {
 		files += objs[i].kind == O_FILE;
-	for (i = 0; i < MAX_OBJS && files < MAX_FILES; i++) {
+		mine += objs[i].kind == O_FILE && same_opener(&objs[i].by, by);
+	}
+	for (i = 0; i < MAX_OBJS && files < MAX_FILES && mine < MAX_FILES_EACH; i++) {
 		if (objs[i].kind == O_FREE) {
 			objs[i].ep = ep;
 			objs[i].impl = impl;
+			objs[i].by = *by;
 			__atomic_store_n(&objs[i].kind, kind, __ATOMIC_RELEASE);
 			found = i;
 			break;
@@ -107,7 +145,10 @@ int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch)
 	}
 	mercury_unlock(&objs_lock);
 	if (found < 0) {
-		if (files >= MAX_FILES)
+		if (mine >= MAX_FILES_EACH)
+			mercury_log("process %d: too many open files (%u, its share): refused", by->index,
+			            MAX_FILES_EACH);
+		else if (files >= MAX_FILES)
 			mercury_log("too many open files (%u live): refused", MAX_FILES);
 		else
 			mercury_log("too many objects (%u live): refused", MAX_OBJS);
@@ -144,7 +185,7 @@ static void obj_drop(unsigned i)
 	int kind = __atomic_load_n(&objs[i].kind, __ATOMIC_ACQUIRE);
 	if (kind == O_FREE)
 		return;
-	if (kind == O_REGISTRY || kind == O_DEVMGR)
+	if (kind == O_REGISTRY || kind == O_DEVMGR || kind == O_FS)
 		return;                         /* it goes with its process (obj_remove) */
 	hl_ep_watch(objs[i].ep, IPC_CAP_NONE, 0);
 	hl_cap_destroy(objs[i].ep);
@@ -210,6 +251,7 @@ void objects_main(void *arg)
 			int h = o->kind == O_FILE ? io_file_handle(o->impl, &in, &out)
 				: o->kind == O_REGISTRY ? sys_devregistry_handle(o->impl, &in, &out)
 				: o->kind == O_DEVMGR ? sys_devmgr_handle(o->impl, &in, &out)
+				: o->kind == O_FS ? fs_fs_handle(o->impl, &in, &out)
 				: sysinit_process_handle(o->impl, &in, &out);
 			if (h == 0)
 				ipc_reply(&out);
@@ -248,7 +290,7 @@ static int proc_object(struct proc *p, ipc_cap *out)
 		hl_cap_destroy(ep);
 		return ERRORS_ERR_NO_MEMORY;
 	}
-	if ((p->objidx = obj_add(O_PROC, p, ep, true)) < 0) {
+	if ((p->objidx = obj_add(O_PROC, p, ep, true, NULL)) < 0) {
 		hl_cap_destroy(*out);
 		hl_cap_destroy(ep);
 		return ERRORS_ERR_NO_MEMORY;
@@ -493,14 +535,11 @@ static void load_failed(struct proc *p)
 {
 	proc_reclaim(p);
 	mercury_lock(&procs_lock);
-	/* Its own devregistry and devmgr endpoints, if it was given them
-	 * before the failure: they go with it, as in reap(). */
-	int reg = p->reg.obj, mgr = p->mgr.obj;
-	p->reg.obj = p->mgr.obj = -1;
-	p->reg.p = NULL;
-	p->mgr.p = NULL;
-	obj_remove(reg);
-	obj_remove(mgr);
+	/* Its own endpoints, if it was given them before the failure: they go
+	 * with it, as in reap(). */
+	int own[OWN_EPS];
+	own_eps_take(p, own);
+	own_eps_remove(own);
 	p->state = P_ENDED;
 	p->end = SYS_END_NEVER_STARTED;
 	if (p->objidx < 0)
@@ -781,13 +820,25 @@ static int devmgr_open_wait(struct sys_devmgr *self, uint64_t iface, uint32_t n,
 
 static const struct sys_devmgr_iface devmgr_impl = { .open = devmgr_open, .open_wait = devmgr_open_wait };
 
-/* fs over bfs. */
+/* fs over bfs.  Through a process's own endpoint the file counts against
+ * its share (MAX_FILES_EACH); past it, no_memory, as for the other shares
+ * (busy would ask the client to try again, but only its own closes make
+ * room).  A process that is gone opens nothing. */
 static int fs_open(struct fs_fs *self, const char *path, ipc_cap *file)
 {
-	(void)self;
+	struct opener by = { .index = -1 };
+	if (self != &fs) {
+		mercury_lock(&procs_lock);
+		struct proc *p = ((struct proc_fs *)self)->p;
+		if (p)
+			by = (struct opener){ .index = (int)p->index, .token = p->token };
+		mercury_unlock(&procs_lock);
+		if (!p)
+			return ERRORS_ERR_INVALID;
+	}
 	if (path[0] != '/')
 		return ERRORS_ERR_INVALID;
-	return bfs_open(path, file);
+	return bfs_open(path, &by, file);
 }
 
 static const struct fs_fs_iface fs_impl = { .open = fs_open };
@@ -819,10 +870,8 @@ static void reap(unsigned i)
 		p->code = 0;
 	}
 	p->state = P_ENDING;
-	int reg = p->reg.obj, mgr = p->mgr.obj;
-	p->reg.obj = p->mgr.obj = -1;
-	p->reg.p = NULL;
-	p->mgr.p = NULL;
+	int own[OWN_EPS];
+	own_eps_take(p, own);
 	mercury_unlock(&procs_lock);
 
 	if (p->end == SYS_END_FAULTED)
@@ -833,8 +882,7 @@ static void reap(unsigned i)
 	else
 		mercury_log("process %u (%s) was killed", i, p->name);
 	devs_drop(i);
-	obj_remove(reg);
-	obj_remove(mgr);
+	own_eps_remove(own);
 	proc_reclaim(p);
 
 	mercury_lock(&procs_lock);

@@ -4,7 +4,9 @@
  * objects they hand out (a file, a process), malformed requests; then
  * checks that each still answers a good request by loading the serial
  * driver and opening serial0 as the demo does.  Also: the loader refuses
- * an endpoint that is not one of its processes, and a process it loaded.
+ * an endpoint that is not one of its processes, and a process it loaded;
+ * opening files without end takes this process's share of them and no
+ * more, and another process (drivers/opener.c) can still open one.
  */
 #include "mercury/helios.h"
 #include "dev.h"
@@ -30,25 +32,46 @@ int main(void)
 	bad(procmgr, SYS_PROCMGR_NEW, 1, 0, 0);
 
 	ipc_cap image, proc, copy, other;
-	/* Opening without end: the files fill their share of sysinit's
-	 * objects and no more, so that a process object (procmgr.new) and a
-	 * driver's devregistry endpoint can still be made.  Then all of them
-	 * closed, and waited for: their objects go back. */
-	enum { MANY = 100 };
+	/* Opening without end: one process's files fill its share of
+	 * sysinit's open files (MAX_FILES_EACH there) and no more, refused
+	 * with no_memory; a process object (procmgr.new) can still be made,
+	 * and another process (drivers/opener.c, loaded from a copy of one
+	 * of the files held) can still open a file.  Then all of them closed,
+	 * and waited for: their objects go back, and a whole share opens
+	 * again. */
+	enum { MANY = 100, FILES_EACH = 8 };
 	static ipc_cap many[MANY];
-	unsigned nopen = 0;
+	unsigned nopen = 0, again = 0;
 	uint32_t live0 = 0, live = 0;
+	int refused = 0, refused_again = 0;
+	enum sys_end ended = SYS_END_KILLED;
+	int64_t code = -1;
 	CHECK(sys_procmgr_live_objects(procmgr, &live0) == 0);
-	while (nopen < MANY && fs_fs_open(fs, "/sbin/drv/serial", &many[nopen]) == 0)
+	while (nopen < MANY && !(refused = fs_fs_open(fs, "/sbin/drv/test/opener", &many[nopen])))
 		nopen++;
-	CHECK(nopen > 0 && nopen < MANY);
-	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &other) != 0);
-	int made = sys_procmgr_new(procmgr, &other);
-	CHECK(made == 0);
-	if (made == 0)
-		hl_cap_destroy(other);
-	mercury_log("opening without end: %u files open, then refused", nopen);
+	CHECK(nopen == FILES_EACH && refused == ERRORS_ERR_NO_MEMORY);
+	CHECK(fs_fs_open(fs, "/sbin/drv/serial", &other) == ERRORS_ERR_NO_MEMORY);
+	CHECK(sys_procmgr_new(procmgr, &proc) == 0);
+	CHECK(hl_cap_copy(proc, IPC_CAP_NONE, IPC_CAP_NONE, &copy) == 0);
+	CHECK(hl_cap_copy(many[0], IPC_CAP_NONE, IPC_CAP_NONE, &image) == 0);
+	CHECK(sys_devloader_load(devload, copy, image) == 0);
+	CHECK(sys_process_start(proc) == 0);
+	CHECK(sys_process_wait(proc, &ended) == 0 && ended == SYS_END_EXITED);
+	CHECK(sys_process_code(proc, &code) == 0 && code == 0);
+	hl_cap_destroy(proc);
+	mercury_log("opening without end: %u files open, then refused (%s); another process's open: %ld",
+	            nopen, errors_status_name(refused), (long)code);
 	for (unsigned i = 0; i < nopen; i++)
+		hl_cap_destroy(many[i]);
+	while (sys_procmgr_live_objects(procmgr, &live) == 0 && live > live0)
+		hl_yield();
+	CHECK(live == live0);
+	while (again < MANY && !(refused_again = fs_fs_open(fs, "/sbin/drv/serial", &many[again])))
+		again++;
+	CHECK(again == FILES_EACH && refused_again == ERRORS_ERR_NO_MEMORY);
+	mercury_log("all of them closed: %u files open again, then refused (%s)", again,
+	            errors_status_name(refused_again));
+	for (unsigned i = 0; i < again; i++)
 		hl_cap_destroy(many[i]);
 	while (sys_procmgr_live_objects(procmgr, &live) == 0 && live > live0)
 		hl_yield();
