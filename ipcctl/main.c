@@ -681,7 +681,7 @@ static bool declared(const struct method *m, int st, struct raised *r)
 			r->e = e->decl;
 			return true;
 		}
-		if (e->all && st > 0 &&
+		if (e->all && st > 0 && (st & 0xffff) != 0 &&
 		    (uint32_t)st >> 16 == (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff)) {
 			r->ns = e->all;
 			for (const struct decl *d = e->all->decls; d; d = d->next)

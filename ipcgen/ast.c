@@ -514,7 +514,8 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 
 void ast_stack_overflow(struct parser *p)
 {
-	diag_plain(p->diag, "%s: parser stack overflow", p->src->path);
+	diag_error(p->diag, (struct loc){p->src->id, p->at},
+	           "nested too deeply for the parser's stack (type arguments such as list<list<...>>)");
 	p->failed = true;
 }
 
@@ -549,6 +550,7 @@ static struct ns *parse_range(struct arena *a, struct diag *d, const struct src 
 			p.braces[p.nbraces++] = LOC(&p, &t);
 		else if (t.kind == TOK_RBRACE && p.nbraces)
 			p.nbraces--;
+		p.at = t.off;
 		ipc_parse(lemon, t.kind, t);
 		if (t.kind == TOK_EOF)
 			break;

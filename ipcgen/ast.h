@@ -15,6 +15,7 @@ struct parser {
 	struct decl **decl_tail;
 	struct use **use_tail;
 	bool failed;
+	uint32_t at;            /* where the token being parsed starts */
 	const char *kind_doc;   /* doc of the last 'call' or 'send' */
 	/* Open braces, for "to close '{' at line N". */
 	struct loc braces[64];

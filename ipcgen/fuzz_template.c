@@ -107,7 +107,8 @@ static const struct fzmethod *fz_method(uint64_t label);
 FZ_FN bool fz_declared(const struct fzmethod *m, int64_t st)
 {
 	for (unsigned i = 0; m && i < m->nerrs; i++)
-		if (m->errs[i] == st || ((m->errs[i] & 0xffff) == 0 && st > 0 && st >> 16 == m->errs[i] >> 16))
+		if (m->errs[i] == st || ((m->errs[i] & 0xffff) == 0 && st > 0 && st >> 16 == m->errs[i] >> 16 &&
+		                         (st & 0xffff) != 0))
 			return true;
 	return false;
 }

@@ -114,9 +114,10 @@ static void put_declared(struct buf *b, const struct method *m, const char *st)
 	for (const struct qname_node *e = m->raises; e; e = e->next) {
 		if (e != m->raises)
 			PUT(b, " || ");
-		if (e->all)   /* every error of a namespace, present and future: its codes' high half */
-			fmt(b, "(%s > 0 && %s >> 16 == 0x%x)", st, st,
-			    fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff);
+		if (e->all)   /* every error of a namespace, present and future: its codes' high
+		               * half, and a number, 1 to 65535 */
+			fmt(b, "(%s > 0 && %s >> 16 == 0x%x && (%s & 0xffff) != 0)", st, st,
+			    fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff, st);
 		else
 			fmt(b, "%s == %s", st, e->decl->CNAME);
 	}
@@ -477,8 +478,10 @@ static void gen_errors(struct buf *b, const struct ns *ns)
 	if (any)
 		buf_putc(b, '\n');
 	fmt(b, "/* The name of a status: this namespace's errors, those of the namespaces\n"
-	       " * it uses, the transport's statuses; NULL for anything else. */\n"
-	       "static inline const char *%s_status_name(int status)\n{\n", ns->cname);
+	       " * it uses (\"%s::*\" for one added after this version, which a call\n"
+	       " * raising %s::* passes on), the transport's statuses; NULL for anything\n"
+	       " * else. */\n"
+	       "static inline const char *%s_status_name(int status)\n{\n", ns->name, ns->name, ns->cname);
 	if (any) {
 		buf_puts(b, "\tswitch (status) {\n");
 		for (const struct decl *d = ns->decls; d; d = d->next)
@@ -486,6 +489,8 @@ static void gen_errors(struct buf *b, const struct ns *ns)
 				fmt(b, "\tcase %s: return \"%s::%s\";\n", d->CNAME, ns->name, d->name);
 		buf_puts(b, "\t}\n");
 	}
+	fmt(b, "\tif (status > 0 && status >> 16 == 0x%x && (status & 0xffff) != 0)\n"
+	       "\t\treturn \"%s::*\";\n", fnv1a32(ns->name, strlen(ns->name)) & 0x7fff, ns->name);
 	for (const struct use *u = ns->uses; u; u = u->next)
 		fmt(b, "\tif (%s_status_name(status))\n\t\treturn %s_status_name(status);\n",
 		    u->ns->cname, u->ns->cname);

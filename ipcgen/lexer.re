@@ -101,8 +101,10 @@ static bool number(struct lexer *lx, struct token *t, const unsigned char *s, co
 			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
 			: *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : 99;
 		if (d >= base) {
-			diag_error(lx->diag, loc_at(lx, s), "invalid digit '%c' in %s number",
-			           *p, base == 16 ? "hexadecimal" : "decimal");
+			diag_error(lx->diag, loc_at(lx, s), "invalid digit '%c' in %s number%s",
+			           *p, base == 16 ? "hexadecimal" : "decimal",
+			           base == 10 && !(s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+			           ? " (a name starts with a letter or '_')" : "");
 			return false;
 		}
 		if (v > (UINT64_MAX - d) / base) {
@@ -232,8 +234,12 @@ bool lex_next(struct lexer *lx, struct token *t)
 		* {
 			if (*tok == '/' && YYCURSOR < lx->limit && (*YYCURSOR == '/' || *YYCURSOR == '*'))
 				diag_error(d, loc_at(lx, tok), "unexpected character '/'; a comment starts with '#' and runs to the end of the line");
+			else if (*tok == '[')
+				diag_error(d, loc_at(lx, tok), "unexpected character '['; an array is bytes<N> or list<T, N>");
 			else if (*tok >= 0x21 && *tok < 0x7f)
 				diag_error(d, loc_at(lx, tok), "unexpected character '%c'", *tok);
+			else if (*tok >= 0x80)
+				diag_error(d, loc_at(lx, tok), "unexpected byte 0x%02x; outside comments a file is ASCII, and a name is letters, digits and '_'", *tok);
 			else
 				diag_error(d, loc_at(lx, tok), "unexpected byte 0x%02x", *tok);
 			ok = false;

@@ -235,11 +235,15 @@ bool resolve_what(struct checker *c, struct ns *ns, struct typeref *t, const cha
 	}
 	struct decl *d = map_get(&target->syms, q->name, strlen(q->name));
 	if (!d) {
-		const char *hint = q->ns ? NULL : suggest(ns, q->name, strcmp(what, "interface") == 0);
+		bool cap = strcmp(what, "capability type") == 0;
+		const char *hint = q->ns ? NULL : suggest(ns, q->name, cap || strcmp(what, "interface") == 0);
 		if (q->ns)
 			diag_error(c->d, q->loc, "namespace '%s' has no %s '%s'", q->ns, what, q->name);
 		else if (hint)
 			diag_error(c->d, q->loc, "unknown %s '%s'; did you mean '%s'?", what, q->name, hint);
+		else if (cap)   /* a file descriptor, a handle, a port: what would they be here? */
+			diag_error(c->d, q->loc, "unknown %s '%s'; a capability is 'cap' (any, a file descriptor on POSIX), 'page' or an interface",
+			           what, q->name);
 		else
 			diag_error(c->d, q->loc, "unknown %s '%s'", what, q->name);
 		return false;

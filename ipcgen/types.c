@@ -289,7 +289,12 @@ void check_bits(struct checker *c, struct decl *e)
 			           m->name, e->name, (unsigned long long)v);
 			continue;
 		}
-		if (v == 0 || (v & (v - 1))) {
+		if (v == 0) {   /* O_RDONLY, 9P's QTFILE: the set with no bit */
+			diag_error(c->d, m->loc, "'%s' of bits '%s' is 0, not a single bit; the empty set is 0 without a name: leave it out",
+			           m->name, e->name);
+			continue;
+		}
+		if (v & (v - 1)) {
 			diag_error(c->d, m->loc, "'%s' of bits '%s' is %llu (0x%llx), not a single bit",
 			           m->name, e->name, (unsigned long long)v, (unsigned long long)v);
 			continue;
@@ -610,7 +615,7 @@ static void check_caps(struct checker *c, struct ns *ns, struct method *m,
 	for (struct param *p = caps; p; p = p->next) {
 		bool optional = p->type.optional;
 		p->type.optional = false;   /* resolve() knows values' optionals only */
-		bool ok = resolve(c, ns, &p->type);
+		bool ok = resolve_what(c, ns, &p->type, "capability type");
 		p->type.optional = optional;
 		if (!ok)
 			continue;

@@ -172,7 +172,10 @@ START_TEST(lexer_errors)
 		{"namespace $;", "t.ipc:1:11: error: unexpected character '$'\n"},
 		{"a\001", "t.ipc:1:2: error: unexpected byte 0x01\n"},
 		{"0x", "t.ipc:1:1: error: invalid digit 'x' in decimal number\n"},
-		{"12ab", "t.ipc:1:1: error: invalid digit 'a' in decimal number\n"},
+		{"12ab", "t.ipc:1:1: error: invalid digit 'a' in decimal number (a name starts with a letter or '_')\n"},
+		{"caf\xc3\xa9", "t.ipc:1:4: error: unexpected byte 0xc3; outside comments a file is ASCII, and a name is letters, digits and '_'\n"},
+		{"u8[4]", "t.ipc:1:3: error: unexpected character '['; an array is bytes<N> or list<T, N>\n"},
+		{"// c", "t.ipc:1:1: error: unexpected character '/'; a comment starts with '#' and runs to the end of the line\n"},
 		{"18446744073709551616", "t.ipc:1:1: error: number does not fit in 64 bits\n"},
 		{"# \xc0\xaf", "t.ipc:1:3: error: invalid UTF-8 in comment (byte 0xc0)\n"},
 	};

@@ -69,6 +69,10 @@ static int srv_list(struct lang_fs *self, const char *dir, const uint32_t *max,
 		return LANG_ERR_FULL;               /* declared by lang::* */
 	if (strcmp(dir, "einval") == 0)
 		return IPC_EINVAL;                  /* a transport status: its fault */
+	if (strcmp(dir, "zero") == 0)           /* lang's high half, number 0: no error */
+		return (int)(LANG_ERR_FULL & 0xffff0000);
+	if (strcmp(dir, "future") == 0)         /* an error lang may add later */
+		return (int)(LANG_ERR_FULL & 0xffff0000) | 0xfff0;
 	size_t n = max ? *max : LANG_NITEMS;
 	if (n > LANG_NITEMS)
 		n = LANG_NITEMS + (strcmp(dir, "over") == 0);   /* past the bound: its fault */
@@ -302,6 +306,19 @@ START_TEST(raises_every_error_of_a_namespace)
 	bool more;
 	ck_assert_int_eq(lang_fs_list(client, "full", NULL, ents, &n, &more), LANG_ERR_FULL);
 	ck_assert_int_eq(lang_fs_list(client, "einval", NULL, ents, &n, &more), IPC_EFAULT);
+	/* any number of lang's, present or future, but none is 0 */
+	ck_assert_int_eq(lang_fs_list(client, "future", NULL, ents, &n, &more),
+	                 (int)(LANG_ERR_FULL & 0xffff0000) | 0xfff0);
+	ck_assert_int_eq(lang_fs_list(client, "zero", NULL, ents, &n, &more), IPC_EFAULT);
+	ck_assert_str_eq(lang_status_name((int)(LANG_ERR_FULL & 0xffff0000) | 0xfff0), "lang::*");
+	ck_assert_str_eq(lang_status_name(LANG_ERR_FULL), "lang::full");
+	ck_assert_ptr_null(lang_status_name((int)(LANG_ERR_FULL & 0xffff0000)));
+	struct ipc_msg r;
+	memset(&r, 0, sizeof r);
+	r.label = (uint64_t)(int64_t)(int)(LANG_ERR_FULL & 0xffff0000);   /* a reply claiming it */
+	ck_assert_int_eq(lang_fs_list_async_finish(0, &r, ents, &n, &more), IPC_EPROTO);
+	r.label = (uint64_t)(int64_t)LANG_ERR_FULL;
+	ck_assert_int_eq(lang_fs_list_async_finish(0, &r, ents, &n, &more), LANG_ERR_FULL);
 	/* stat raises only missing: full from its implementation is a fault */
 	struct lang_entry e;
 	ck_assert_int_eq(lang_fs_stat(client, "full", &e), IPC_EFAULT);

@@ -10,9 +10,13 @@ extern "C" {
 #endif
 
 /* The name of a status: this namespace's errors, those of the namespaces
- * it uses, the transport's statuses; NULL for anything else. */
+ * it uses ("dev::*" for one added after this version, which a call
+ * raising dev::* passes on), the transport's statuses; NULL for anything
+ * else. */
 static inline const char *dev_status_name(int status)
 {
+	if (status > 0 && status >> 16 == 0x000017bc && (status & 0xffff) != 0)
+		return "dev::*";
 	if (io_status_name(status))
 		return io_status_name(status);
 	return ipc_status_name(status);

@@ -9,9 +9,13 @@ extern "C" {
 #endif
 
 /* The name of a status: this namespace's errors, those of the namespaces
- * it uses, the transport's statuses; NULL for anything else. */
+ * it uses ("io::*" for one added after this version, which a call
+ * raising io::* passes on), the transport's statuses; NULL for anything
+ * else. */
 static inline const char *io_status_name(int status)
 {
+	if (status > 0 && status >> 16 == 0x00007c31 && (status & 0xffff) != 0)
+		return "io::*";
 	return ipc_status_name(status);
 }
 

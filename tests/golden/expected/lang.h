@@ -14,13 +14,17 @@ extern "C" {
 #define LANG_ERR_FULL 0x3b55000b
 
 /* The name of a status: this namespace's errors, those of the namespaces
- * it uses, the transport's statuses; NULL for anything else. */
+ * it uses ("lang::*" for one added after this version, which a call
+ * raising lang::* passes on), the transport's statuses; NULL for anything
+ * else. */
 static inline const char *lang_status_name(int status)
 {
 	switch (status) {
 	case LANG_ERR_MISSING: return "lang::missing";
 	case LANG_ERR_FULL: return "lang::full";
 	}
+	if (status > 0 && status >> 16 == 0x00003b55 && (status & 0xffff) != 0)
+		return "lang::*";
 	return ipc_status_name(status);
 }
 

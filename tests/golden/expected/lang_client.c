@@ -162,7 +162,7 @@ int lang_fs_list_async_finish(int status, struct ipc_msg *reply, struct lang_ent
 		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
 	}
 	if ((st = ipc_reply_check(reply, 0, IPC_MAX_WORDS, 0, 0)) != 0)
-		return st > 0 && !((st > 0 && st >> 16 == 0x00003b55)) ? IPC_EPROTO : st;
+		return st > 0 && !((st > 0 && st >> 16 == 0x00003b55 && (st & 0xffff) != 0)) ? IPC_EPROTO : st;
 	ok = ok && ipc_get_count(reply, &wi, 3, nents);
 	for (size_t ix = 0; ok && ix < (*nents); ix++)
 		ok = ok && lang_entry_get(reply, &wi, &ents[ix]);

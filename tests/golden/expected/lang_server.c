@@ -72,7 +72,7 @@ int lang_fs_handle(struct lang_fs *self, const struct ipc_msg *in, struct ipc_ms
 			else
 				st = IPC_EFAULT;
 		}
-		return ipc_finish(out, st, (st > 0 && st >> 16 == 0x00003b55));
+		return ipc_finish(out, st, (st > 0 && st >> 16 == 0x00003b55 && (st & 0xffff) != 0));
 	}
 	case LANG_FS_LOOKUP: {
 		char a0[25];
@@ -431,7 +431,7 @@ int lang_fs_list_reply(ipc_cap reply, int status, const struct lang_entry *ents,
 		else
 			status = IPC_EFAULT;
 	}
-	ipc_finish(&m, status, (status > 0 && status >> 16 == 0x00003b55));
+	ipc_finish(&m, status, (status > 0 && status >> 16 == 0x00003b55 && (status & 0xffff) != 0));
 	return ipc_reply_to(reply, &m);
 }
 

@@ -17,12 +17,16 @@ extern "C" {
 #define MULTI_ERR_DENIED 0x7fb20001
 
 /* The name of a status: this namespace's errors, those of the namespaces
- * it uses, the transport's statuses; NULL for anything else. */
+ * it uses ("multi::*" for one added after this version, which a call
+ * raising multi::* passes on), the transport's statuses; NULL for anything
+ * else. */
 static inline const char *multi_status_name(int status)
 {
 	switch (status) {
 	case MULTI_ERR_DENIED: return "multi::denied";
 	}
+	if (status > 0 && status >> 16 == 0x00007fb2 && (status & 0xffff) != 0)
+		return "multi::*";
 	return ipc_status_name(status);
 }
 

@@ -14,9 +14,13 @@ extern "C" {
  * (lang::...): the one-result form among them.
  */
 /* The name of a status: this namespace's errors, those of the namespaces
- * it uses, the transport's statuses; NULL for anything else. */
+ * it uses ("qualified::*" for one added after this version, which a call
+ * raising qualified::* passes on), the transport's statuses; NULL for anything
+ * else. */
 static inline const char *qualified_status_name(int status)
 {
+	if (status > 0 && status >> 16 == 0x00005049 && (status & 0xffff) != 0)
+		return "qualified::*";
 	if (lang_status_name(status))
 		return lang_status_name(status);
 	return ipc_status_name(status);

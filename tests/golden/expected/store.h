@@ -17,7 +17,9 @@ extern "C" {
 #define STORE_ERR_BUSY 0x3c2e0008
 
 /* The name of a status: this namespace's errors, those of the namespaces
- * it uses, the transport's statuses; NULL for anything else. */
+ * it uses ("store::*" for one added after this version, which a call
+ * raising store::* passes on), the transport's statuses; NULL for anything
+ * else. */
 static inline const char *store_status_name(int status)
 {
 	switch (status) {
@@ -25,6 +27,8 @@ static inline const char *store_status_name(int status)
 	case STORE_ERR_BAD_NAME: return "store::bad_name";
 	case STORE_ERR_BUSY: return "store::busy";
 	}
+	if (status > 0 && status >> 16 == 0x00003c2e && (status & 0xffff) != 0)
+		return "store::*";
 	if (io_status_name(status))
 		return io_status_name(status);
 	return ipc_status_name(status);
