@@ -1288,7 +1288,7 @@ static void put_fixed_invalid(struct buf *b, const char *ind, const struct param
 	for (const struct param *p = ps; p; p = p->next, n++)
 		if (p->type.kind == TY_ENUM || p->type.kind == TY_BITS) {
 			fmt(b, "%s!%s_valid(%s)", sep, p->type.decl->cname, fixed_name(p, prefix, n, name));
-			sep = vtext("%s ||\n\t    ", ind);
+			sep = vtext(" ||\n%s    ", ind);
 		}
 	buf_puts(b, paren ? "))" : ")");
 }

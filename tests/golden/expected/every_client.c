@@ -176,7 +176,7 @@ int every_default_describe(ipc_cap ep)
 
 static int every_scalars_all_pack(struct ipc_msg *m, uint8_t a, uint16_t b, uint32_t c, uint64_t d, int8_t e, int16_t f, int32_t g, int64_t h, uint32_t i, int32_t j, size_t k, uintptr_t l, bool m_, enum every_level n, enum every_sparse o)
 {
-	if (!every_level_valid(n)	 ||
+	if (!every_level_valid(n) ||
 	    !every_sparse_valid(o)) {
 		return IPC_EINVAL;
 	}

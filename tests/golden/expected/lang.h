@@ -262,7 +262,7 @@ static inline bool lang_blob_get(const struct ipc_msg *m, uint32_t *w, struct la
 
 /* lang::fs */
 #define LANG_FS_ID UINT32_C(0x8c811a1e)
-#define LANG_FS_ABI UINT64_C(0x26f69ceec9db274c)
+#define LANG_FS_ABI UINT64_C(0x1018c1c317acc92e)
 #define LANG_FS_STAT IPC_LABEL(LANG_FS_ID, 1)
 #define LANG_FS_LIST IPC_LABEL(LANG_FS_ID, 3)
 #define LANG_FS_LOOKUP IPC_LABEL(LANG_FS_ID, 4)
@@ -274,6 +274,7 @@ static inline bool lang_blob_get(const struct ipc_msg *m, uint32_t *w, struct la
 #define LANG_FS_SWAP IPC_LABEL(LANG_FS_ID, 10)
 #define LANG_FS_FIRST IPC_LABEL(LANG_FS_ID, 11)
 #define LANG_FS_DROP IPC_LABEL(LANG_FS_ID, 12)
+#define LANG_FS_CHMOD IPC_LABEL(LANG_FS_ID, 13)
 
 int lang_fs_stat(ipc_cap ep, const char *name, struct lang_entry *result);
 int lang_fs_list(ipc_cap ep, const char *dir, const uint32_t *max, struct lang_entry *ents, size_t *nents, bool *more);
@@ -287,6 +288,8 @@ int lang_fs_later(ipc_cap ep, uint32_t n, bool *has_when, struct lang_time *when
 int lang_fs_swap(ipc_cap ep, ipc_cap a, const ipc_cap *fds, size_t nfds, const ipc_cap *ports, size_t nports, uint32_t x, ipc_cap *one, ipc_cap *out_, size_t *nout_, ipc_cap *more, size_t *nmore, uint32_t *result);
 int lang_fs_first(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap last, ipc_cap *dir);
 int lang_fs_drop(ipc_cap ep, ipc_cap x);
+/* Scalars only, each way, two that can be wrong: at fixed words. */
+int lang_fs_chmod(ipc_cap ep, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n, lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out);
 /* The split form of each call, to have many outstanding (mercury_ipc(3),
  * ipcgen(5) "Asynchronous calls"): _async_start sends it and returns at
  * once, _async_cb does so with a callback that ipc_call_dispatch runs,
@@ -328,6 +331,10 @@ int lang_fs_first_async_start(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_c
 int lang_fs_first_async_cb(ipc_cap ep, const ipc_cap *fds, size_t nfds, ipc_cap last, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
 int lang_fs_first_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, ipc_cap *dir);
 int lang_fs_first_async_finish(int status, struct ipc_msg *reply, ipc_cap *dir);
+int lang_fs_chmod_async_start(ipc_cap ep, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n, int timeout_ms, ipc_call_t *call);
+int lang_fs_chmod_async_cb(ipc_cap ep, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call);
+int lang_fs_chmod_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out);
+int lang_fs_chmod_async_finish(int status, struct ipc_msg *reply, lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out);
 /* 0 if the server at ep speaks lang::fs as built here, IPC_EVERSION if
  * its ABI fingerprint differs, IPC_ENOSYS if it does not speak it. */
 int lang_fs_describe(ipc_cap ep);
@@ -346,6 +353,8 @@ struct lang_fs_iface {
 	int (*swap)(struct lang_fs *self, ipc_cap a, const ipc_cap *fds, size_t nfds, const ipc_cap *ports, size_t nports, uint32_t x, ipc_cap *one, ipc_cap *out_, size_t *nout_, ipc_cap *more, size_t *nmore, uint32_t *result);
 	int (*first)(struct lang_fs *self, const ipc_cap *fds, size_t nfds, ipc_cap last, ipc_cap *dir);
 	void (*drop)(struct lang_fs *self, ipc_cap x);
+	/* Scalars only, each way, two that can be wrong: at fixed words. */
+	int (*chmod)(struct lang_fs *self, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n, lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out);
 };
 struct lang_fs {
 	const struct lang_fs_iface *iface;
@@ -363,6 +372,7 @@ int lang_fs_last_reply(ipc_cap reply, int status, const struct lang_time *when, 
 int lang_fs_later_reply(ipc_cap reply, int status, const struct lang_time *when, const struct lang_entry *ents, size_t nents);
 int lang_fs_swap_reply(ipc_cap reply, int status, ipc_cap one, const ipc_cap *out_, size_t nout_, const ipc_cap *more, size_t nmore, uint32_t result);
 int lang_fs_first_reply(ipc_cap reply, int status, ipc_cap dir);
+int lang_fs_chmod_reply(ipc_cap reply, int status, lang_mode flags_out, enum lang_kind kind_out, uint32_t n_out);
 
 #ifdef __cplusplus
 }

@@ -856,6 +856,89 @@ int lang_fs_drop(ipc_cap ep, ipc_cap x)
 	return ipc_send(ep, &m);
 }
 
+static int lang_fs_chmod_pack(struct ipc_msg *m, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n)
+{
+	if (!lang_mode_valid(flags) ||
+	    !lang_kind_valid(kind)) {
+		ipc_cap_drop(f);
+		return IPC_EINVAL;
+	}
+	ipc_msg_init(m, LANG_FS_CHMOD, 3, 1);
+	m->word[0] = (uint64_t)flags;
+	m->word[1] = (uint64_t)kind;
+	m->word[2] = (uint64_t)n;
+	m->cap[0] = f;
+	return 0;
+}
+
+int lang_fs_chmod(ipc_cap ep, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n, lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out)
+{
+	struct ipc_msg m;
+	int st;
+
+	if (!flags_out || !kind_out || !n_out) {
+		ipc_cap_drop(f);
+		return IPC_EINVAL;
+	}
+	if ((st = lang_fs_chmod_pack(&m, f, flags, kind, n)) != 0)
+		return st;
+	return lang_fs_chmod_async_finish(ipc_call(ep, &m), &m, flags_out, kind_out, n_out);
+}
+
+int lang_fs_chmod_async_start(ipc_cap ep, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n, int timeout_ms, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_chmod_pack(&m, f, flags, kind, n)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start(ep, &m, timeout_ms, call);
+}
+
+int lang_fs_chmod_async_cb(ipc_cap ep, ipc_cap f, lang_mode flags, enum lang_kind kind, uint32_t n, int timeout_ms, ipc_call_done *done, ipc_fn fn, void *arg, ipc_call_t *call)
+{
+	struct ipc_msg m;
+	int st;
+
+	if ((st = lang_fs_chmod_pack(&m, f, flags, kind, n)) != 0) {
+		if (call)
+			*call = IPC_CALL_NONE;
+		return st;
+	}
+	return ipc_call_start_cb(ep, &m, timeout_ms, done, fn, arg, call);
+}
+
+int lang_fs_chmod_async_wait(ipc_cap ep, ipc_call_t call, int timeout_ms, lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out)
+{
+	struct ipc_msg m;
+
+	if (!flags_out || !kind_out || !n_out) {
+		return IPC_EINVAL;
+	}
+	return lang_fs_chmod_async_finish(ipc_call_wait(ep, call, &m, timeout_ms), &m, flags_out, kind_out, n_out);
+}
+
+int lang_fs_chmod_async_finish(int status, struct ipc_msg *reply, lang_mode *flags_out, enum lang_kind *kind_out, uint32_t *n_out)
+{
+	int st;
+
+	if (status != 0)
+		return status;
+	if (!flags_out || !kind_out || !n_out) {
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EINVAL);
+	}
+	if ((st = ipc_reply_check(reply, 3, 3, 0, 0)) != 0)
+		return st > 0 ? IPC_EPROTO : st;
+	if (!lang_mode_dec(reply->word[0], flags_out) ||
+	    !lang_kind_dec(reply->word[1], kind_out) ||
+	    !ipc_dec_u32(reply->word[2], n_out))
+		return ipc_drop_caps(reply->cap, reply->ncaps, IPC_EPROTO);
+	return 0;
+}
+
 int lang_fs_describe(ipc_cap ep)
 {
 	return ipc_describe(ep, LANG_FS_ID, LANG_FS_ABI);

@@ -368,6 +368,35 @@ int lang_fs_handle(struct lang_fs *self, const struct ipc_msg *in, struct ipc_ms
 		vt->drop(self, c0);
 		return IPC_DEFERRED;
 	}
+	case LANG_FS_CHMOD: {
+		lang_mode a0;
+		enum lang_kind a1;
+		uint32_t a2;
+		lang_mode r0 = 0;
+		enum lang_kind r1 = (enum lang_kind)0;
+		uint32_t r2 = 0;
+		uint32_t wi = 0;
+		bool ok = in->ncaps == 1;
+
+		ok = ok && lang_mode_get(in, &wi, &a0);
+		ok = ok && lang_kind_get(in, &wi, &a1);
+		ok = ok && ipc_get_u32(in, &wi, &a2);
+		if (!ok || wi != in->nwords)
+			break;
+		if (!vt->chmod)
+			return ipc_reject(in, out, IPC_ENOSYS);
+		st = vt->chmod(self, in->cap[0], a0, a1, a2, &r0, &r1, &r2);
+		if (st == 0 && (!lang_mode_valid(r0) ||
+		    !lang_kind_valid(r1)))
+			st = IPC_EFAULT;
+		if (st == 0) {
+			out->word[0] = (uint64_t)r0;
+			out->word[1] = (uint64_t)r1;
+			out->word[2] = (uint64_t)r2;
+			out->nwords = 3;
+		}
+		return ipc_finish(out, st, 0);
+	}
 	case IPC_LABEL(LANG_FS_ID, IPC_METHOD_DESCRIBE):
 		if (in->nwords != 0 || in->ncaps != 0)
 			break;
@@ -626,6 +655,26 @@ int lang_fs_first_reply(ipc_cap reply, int status, ipc_cap dir)
 		m.ncaps = ci;
 	} else {
 		ipc_drop_made(&dir, 1);
+	}
+	ipc_finish(&m, status, 0);
+	return ipc_reply_to(reply, &m);
+}
+
+int lang_fs_chmod_reply(ipc_cap reply, int status, lang_mode flags_out, enum lang_kind kind_out, uint32_t n_out)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, 0, 0, 0);
+	if (status == IPC_DEFERRED)
+		status = IPC_EFAULT;
+	if (status == 0 && (!lang_mode_valid(flags_out) ||
+	    !lang_kind_valid(kind_out)))
+		status = IPC_EFAULT;
+	if (status == 0) {
+		m.word[0] = (uint64_t)flags_out;
+		m.word[1] = (uint64_t)kind_out;
+		m.word[2] = (uint64_t)n_out;
+		m.nwords = 3;
 	}
 	ipc_finish(&m, status, 0);
 	return ipc_reply_to(reply, &m);
