@@ -100,10 +100,32 @@ static void release(uint64_t w)
 int main(void)
 {
 	ipc_cap task1, task2;
+	struct ipc_msg m;
+
+	/* First, with no call thread yet: a process whose memory cannot make
+	 * one is told so (IPC_ENOMEM), not left with a call that nothing will
+	 * ever make.  Quotas of 1 to 3 pages: too small for a thread, each
+	 * fails somewhere (the connection's notification, the thread's). */
+	ipc_cap whole = mercury_memory;
+	for (uint64_t pages = 1; pages <= 3; pages++) {
+		ipc_cap tiny, nobody;
+		CHECK(hl_mem_alloc(whole, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &nobody) == 0);
+		CHECK(hl_mem_alloc(whole, HELIOS_CAP_MEMORY, IPC_CAP_NONE, pages, &tiny) == 0);
+		mercury_memory = tiny;
+		ipc_call_t c = 99;
+		add_msg(&m, 1, 2);
+		int st = ipc_call_start(nobody, &m, 100, &c);
+		mercury_memory = whole;
+		mercury_log("async: start with a quota of %lu pages: %d", (unsigned long)pages, st);
+		CHECK(st == IPC_ENOMEM && c == IPC_CALL_NONE);
+		if (st == 0)   /* the old way: it never ends but by its deadline */
+			CHECK(ipc_call_wait(nobody, c, &m, -1) != IPC_ETIMEDOUT);
+		/* nobody is kept: a connection record of the runtime names it */
+	}
+
 	CHECK(hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep) == 0);
 	CHECK(mercury_thread_spawn(server, NULL, &task1) == 0);
 	CHECK(mercury_thread_spawn(server, NULL, &task2) == 0);
-	struct ipc_msg m;
 
 	/* Many outstanding, collected by handle in reverse order. */
 	ipc_call_t h[12];

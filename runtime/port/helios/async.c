@@ -270,8 +270,14 @@ static int start(ipc_cap ep, struct ipc_msg *msg, int timeout_ms, ipc_call_done 
 		.gen = ++gen, .order = order++, .deadline = deadline_of(timeout_ms),
 		.done = done, .fn = fn, .arg = arg, .msg = *msg,
 	};
-	if (next_queued() == c) /* none older waits */
-		hand_over(c);
+	if (next_queued() == c && !hand_over(c) && nworkers == 0) {
+		/* No call thread, and none can be made (the process's memory is
+		 * short): nothing would ever make this call. */
+		c->state = C_FREE;
+		mercury_unlock(&lock);
+		drop_caps(msg);
+		return IPC_ENOMEM;
+	}
 	if (call)
 		*call = c->gen << 8 | (uint64_t)(c - calls);
 	rearm(cn);
