@@ -92,10 +92,13 @@ HTEST_CODE_greedy = idle
 HTEST_CODE_malformed = idle
 HTEST_CODE_keyboard = idle
 HTEST_CODE_procs = idle
+# The loader must refuse these at boot: mfcheck checks their syntax only.
+HTEST_MFCHECK_keyboard = -P
+HTEST_MFCHECK_procs = -P
 define HTEST_DRIVER_RULE
 $$(HTB)/sbin/drv/test/$(1): $$(HB)/obj/tests/mercury/drivers/$$(or $$(HTEST_CODE_$(1)),$(1)).o $$(HLIB) \
 		tests/mercury/drivers/$(1).manifest $$(MFCHECK) runtime/port/helios/user.ld
-	$$(call HDRIVER,$$@,$$<,tests/mercury/drivers/$(1).manifest)
+	$$(call HDRIVER,$$@,$$<,tests/mercury/drivers/$(1).manifest,$$(HTEST_MFCHECK_$(1)))
 endef
 $(foreach d,$(filter-out malformed nomanifest,$(HTEST_DRIVERS)),$(eval $(call HTEST_DRIVER_RULE,$(d))))
 # Two that the host check would stop, built around it: the loader must
@@ -128,7 +131,7 @@ check-mercury-confine: $(KB)/kernel.bin $(HB)/strip/sysinit.elf $(HB)/test/initr
 		-w 'devloader: driver greedy: manifest line 5: ports 3f8..400 belong to another driver; refused' \
 		-w 'devloader: driver keyboard: manifest line 5: ports 60..65 are not a serial port' \
 		-w 'devloader: driver procs: manifest line 5: a driver may not have the procmgr service; refused' \
-		-w 'devloader: .manifest:4: error: missing max=; refused' \
+		-w 'devloader: driver malformed: manifest line 4: error: missing max=; refused' \
 		-w 'devloader: the image has no .manifest section; refused' \
 		-w '[noports] holds 1 capabilities; slot 0: type 9, ports 2f8..300' \
 		-w '[noports] COM1 through its own ioport capability: status -11; through any slot: 0 reached' \

@@ -74,11 +74,12 @@ $(MFCHECK): runtime/sysinit/mfcheck.c runtime/sysinit/manifest.c runtime/sysinit
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ runtime/sysinit/mfcheck.c runtime/sysinit/manifest.c
 
-# HDRIVER(output, objects, manifest): a driver: linked, its manifest
-# checked, then added as the .manifest section (not loaded).
+# HDRIVER(output, objects, manifest[, mfcheck flags]): a driver: linked, its
+# manifest checked (-P: its syntax only, for a driver the loader is to
+# refuse), then added as the .manifest section (not loaded).
 define HDRIVER
 	@mkdir -p $(dir $(1))
-	$(MFCHECK) $(3)
+	$(MFCHECK) $(4) $(3)
 	$(call HLINK,$(1).tmp,$(2))
 	objcopy --add-section .manifest=$(3) --set-section-flags .manifest=noload,readonly $(1).tmp $(1)
 	@rm -f $(1).tmp

@@ -19,12 +19,6 @@ _Static_assert(MF_MAX_SLOT + 1 == HELIOS_CSPACE_SLOTS, "a manifest names every s
 
 struct proc procs[MAX_PROCS];
 
-/* Ports a driver may be granted: the four PC serial ports, the CMOS clock. */
-static const uint32_t grantable_ports[][2] = {
-	{ 0x3f8, 0x400 }, { 0x2f8, 0x300 }, { 0x3e8, 0x3f0 }, { 0x2e8, 0x2f0 }, { 0x70, 0x72 },
-};
-#define DRIVER_MAX_PAGES 1024
-#define TRUSTED_MAX_PAGES 8192
 
 static uint64_t token_state;
 static uint64_t next_token(void)
@@ -93,46 +87,29 @@ static bool irq_taken(const struct proc *p, uint32_t line)
 	return false;
 }
 
-/* What the policy says of a manifest: 0 or errors::denied, logged. */
+/* What the policy says of a manifest: 0 or errors::denied, logged.  What
+ * it asks alone is mf_policy's (mfcheck's too); what another live driver
+ * holds, this. */
 static int check_policy(const struct proc *p, const struct manifest *m, const struct policy *pol,
                         const char *what)
 {
-	uint64_t pages = 0;
-	unsigned nports = 0;
+	struct mf_error err;
+	if (mf_policy(m, pol->trusted, &err)) {
+		if (err.line)
+			mercury_log("devloader: %s: manifest line %u: %s; refused", what, err.line, err.msg);
+		else
+			mercury_log("devloader: %s: %s; refused", what, err.msg);
+		return ERRORS_ERR_DENIED;
+	}
 	for (unsigned i = 0; i < m->ncaps; i++) {
 		const struct mf_cap *c = &m->cap[i];
-		if (c->type == MF_IOPORT) {
-			bool ok = false;
-			for (unsigned k = 0; k < sizeof(grantable_ports) / sizeof(grantable_ports[0]); k++)
-				ok |= c->min >= grantable_ports[k][0] && c->max <= grantable_ports[k][1];
-			if (!ok || nports++ == 4) {
-				mercury_log("devloader: %s: manifest line %u: ports %x..%x are not a serial port's or the clock's; refused",
-				            what, c->line, c->min, c->max);
-				return ERRORS_ERR_DENIED;
-			}
-			if (ports_taken(p, c->min, c->max)) {
-				mercury_log("devloader: %s: manifest line %u: ports %x..%x belong to another driver; refused",
-				            what, c->line, c->min, c->max);
-				return ERRORS_ERR_DENIED;
-			}
+		if (c->type == MF_IOPORT && ports_taken(p, c->min, c->max)) {
+			mercury_log("devloader: %s: manifest line %u: ports %x..%x belong to another driver; refused",
+			            what, c->line, c->min, c->max);
+			return ERRORS_ERR_DENIED;
 		} else if (c->type == MF_IRQ && irq_taken(p, c->irq)) {
 			mercury_log("devloader: %s: manifest line %u: IRQ %u belongs to another driver; refused",
 			            what, c->line, c->irq);
-			return ERRORS_ERR_DENIED;
-		} else if (c->type == MF_MEMORY) {
-			pages += c->pages;
-		}
-	}
-	if (pages > (pol->trusted ? TRUSTED_MAX_PAGES : DRIVER_MAX_PAGES)) {
-		mercury_log("devloader: %s: asks for %lu pages of memory, more than %u; refused", what,
-		            pages, pol->trusted ? TRUSTED_MAX_PAGES : DRIVER_MAX_PAGES);
-		return ERRORS_ERR_DENIED;
-	}
-	for (unsigned i = 0; i < m->nservices && !pol->trusted; i++) {
-		uint32_t id = m->service[i];
-		if (id == SYS_PROCMGR_ID || id == SYS_DEVLOADER_ID) {
-			mercury_log("devloader: %s: manifest line %u: a driver may not have the %s service; refused",
-			            what, m->service_line[i], m->service_name[i]);
 			return ERRORS_ERR_DENIED;
 		}
 	}

@@ -462,6 +462,55 @@ static bool in(uint64_t off, uint64_t n, uint64_t size)
 }
 
 /* ELF: the section named .manifest. */
+/* The number v in base 10 or 16, at the end of buf (room for 24). */
+static struct span numtext(char buf[24], uint64_t v, unsigned base)
+{
+	char *e = buf + 24, *p = e;
+	do *--p = "0123456789abcdef"[v % base]; while (v /= base);
+	return (struct span){ p, (size_t)(e - p) };
+}
+
+/* Ports a driver may be granted: the four PC serial ports, the CMOS clock. */
+static const uint32_t grantable_ports[][2] = {
+	{ 0x3f8, 0x400 }, { 0x2f8, 0x300 }, { 0x3e8, 0x3f0 }, { 0x2e8, 0x2f0 }, { 0x70, 0x72 },
+};
+
+int mf_policy(const struct manifest *m, bool trusted, struct mf_error *err)
+{
+	uint64_t pages = 0, limit = trusted ? MF_TRUSTED_MAX_PAGES : MF_DRIVER_MAX_PAGES;
+	unsigned nports = 0, mem_line = 0;
+	char a[24], b[24], msg[64];
+	for (unsigned i = 0; i < m->ncaps; i++) {
+		const struct mf_cap *c = &m->cap[i];
+		if (c->type == MF_MEMORY) {
+			pages += c->pages;
+			mem_line = c->line;
+		}
+		if (c->type != MF_IOPORT)
+			continue;
+		bool ok = false;
+		for (unsigned k = 0; k < sizeof(grantable_ports) / sizeof(grantable_ports[0]); k++)
+			ok |= c->min >= grantable_ports[k][0] && c->max <= grantable_ports[k][1];
+		if (!ok) {
+			compose(msg, sizeof(msg), "ports ", numtext(a, c->min, 16), "..");
+			return fail(err, c->line, msg, numtext(b, c->max, 16),
+			            " are not a serial port's or the clock's: the loader grants no others");
+		}
+		if (++nports > MF_MAX_PORT_RANGES)
+			return fail(err, c->line, "a fifth port range: a driver is granted at most 4", NOSPAN, NULL);
+	}
+	if (pages > limit) {
+		compose(msg, sizeof(msg), "asks for ", numtext(a, pages, 10), " pages of memory in all, more than ");
+		return fail(err, mem_line, msg, numtext(b, limit, 10), trusted ? "" : " (a driver's)");
+	}
+	for (unsigned i = 0; i < m->nservices && !trusted; i++) {
+		struct span name = span_of(m->service_name[i]);
+		if (eq(name, "procmgr") || eq(name, "devloader"))   /* they start and load processes */
+			return fail(err, m->service_line[i], "a driver may not have the ", name, " service");
+	}
+	return 0;
+}
+
 int mf_find_elf(const void *image, size_t size, const char **text, size_t *len)
 {
 	const struct elf64_ehdr *e = image;

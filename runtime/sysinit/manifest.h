@@ -76,6 +76,17 @@ struct mf_error {
 
 /* 0, or -1 with err filled.  text need not be NUL-terminated. */
 int mf_parse(const char *text, size_t len, struct manifest *m, struct mf_error *err);
+
+/* The loader's policy (mercury_manifest(5), "What the loader grants"), of
+ * what a manifest asks alone: ports within the grantable ones, in at most
+ * MF_MAX_PORT_RANGES ranges, memory within MF_DRIVER_MAX_PAGES (trusted:
+ * MF_TRUSTED_MAX_PAGES), no procmgr or devloader service unless trusted.
+ * What other live drivers hold is the loader's to check.  0, or -1 with
+ * err filled.  mfcheck checks it at build time, sysinit at load time. */
+#define MF_MAX_PORT_RANGES 4
+#define MF_DRIVER_MAX_PAGES 1024
+#define MF_TRUSTED_MAX_PAGES 8192
+int mf_policy(const struct manifest *m, bool trusted, struct mf_error *err);
 const char *mf_type_name(enum mf_type t);
 
 /* The suffixes of the names a header gives a capability of type t beside

@@ -3,7 +3,10 @@
  * parser sysinit's driver loader uses (mercury_manifest(5)).
  *
  *   mfcheck FILE...                 each FILE, a manifest or an ELF image
- *                                   carrying a .manifest section, alone
+ *                                   carrying a .manifest section, alone:
+ *                                   its syntax, and what the loader grants
+ *                                   a driver (mf_policy; -P: not that, for
+ *                                   a test of the loader's refusals)
  *   mfcheck -o HEADER FILE          and the C header of FILE's slot names
  *   mfcheck -s [-b PAGES] FILE...   and the FILEs together, as the drivers
  *                                   of one system: no two claim a port or
@@ -24,7 +27,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mfcheck [-o HEADER] [-s] [-b PAGES] FILE...\n");
+	fprintf(stderr, "usage: mfcheck [-P] [-o HEADER] [-s] [-b PAGES] FILE...\n");
 	exit(2);
 }
 
@@ -56,6 +59,19 @@ static char *slurp(const char *path, size_t *size)
 
 /* 0 and m filled, 1 if the manifest has an error (reported), 2 if path
  * cannot be read. */
+static bool policy = true;      /* -P: false */
+
+/* path's error, and its note if any. */
+static void report(const char *path, const struct mf_error *err)
+{
+	if (err->line)
+		fprintf(stderr, "%s:%u: error: %s\n", path, err->line, err->msg);
+	else
+		fprintf(stderr, "%s: error: %s\n", path, err->msg);
+	if (err->note_line)
+		fprintf(stderr, "%s:%u: note: %s\n", path, err->note_line, err->note);
+}
+
 static int check(const char *path, struct manifest *m)
 {
 	size_t n;
@@ -71,13 +87,8 @@ static int check(const char *path, struct manifest *m)
 	}
 	struct mf_error err;
 	int st = 0;
-	if (mf_parse(text, len, m, &err)) {
-		if (err.line)
-			fprintf(stderr, "%s:%u: error: %s\n", path, err.line, err.msg);
-		else
-			fprintf(stderr, "%s: error: %s\n", path, err.msg);
-		if (err.note_line)
-			fprintf(stderr, "%s:%u: note: %s\n", path, err.note_line, err.note);
+	if (mf_parse(text, len, m, &err) || (policy && mf_policy(m, false, &err))) {
+		report(path, &err);
 		st = 1;
 	}
 	free(buf);
@@ -192,8 +203,11 @@ int main(int argc, char **argv)
 	bool system = false;
 	long budget = -1;
 	int opt;
-	while ((opt = getopt(argc, argv, "o:sb:")) != -1) {
+	while ((opt = getopt(argc, argv, "Po:sb:")) != -1) {
 		switch (opt) {
+		case 'P':
+			policy = false;
+			break;
 		case 'o':
 			header = optarg;
 			break;

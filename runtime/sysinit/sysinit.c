@@ -578,14 +578,20 @@ static int load(ipc_cap proc, ipc_cap image)
 		size_t len;
 		struct manifest m;
 		struct mf_error err;
+		char what[48];
 		if (mf_find_elf(data, size, &text, &len)) {
 			mercury_log("devloader: the image has no .manifest section; refused");
 			st = ERRORS_ERR_INVALID;
 		} else if (mf_parse(text, len, &m, &err)) {
-			mercury_log("devloader: .manifest:%u: error: %s; refused", err.line, err.msg);
+			/* Named as the policy's refusals are, by the name if it came
+			 * before the error, else by the process it was to be. */
+			if (m.name[0])
+				mercury_snprintf(what, sizeof(what), "driver %s", m.name);
+			else
+				mercury_snprintf(what, sizeof(what), "process %u", p->index);
+			mercury_log("devloader: %s: manifest line %u: error: %s; refused", what, err.line, err.msg);
 			st = ERRORS_ERR_INVALID;
 		} else {
-			char what[48];
 			mercury_snprintf(what, sizeof(what), "driver %s", m.name);
 			mercury_lock(&procs_lock);
 			st = proc_load(p, data, size, &m, &driver_policy, what);
