@@ -1246,7 +1246,7 @@ static void put_dec(struct buf *b, const char *ind, const struct typeref *type,
  */
 static bool fixed_words(const struct param *ps)
 {
-	for (; ps; ps = ps->next)
+	for (; ps; ps = ps->next)   /* TY_U8 to TY_ENUM: the scalars (ipcgen.h) */
 		if (ps->type.optional || ps->type.kind < TY_U8 ||
 		    (ps->type.kind > TY_ENUM && ps->type.kind != TY_BITS))
 			return false;
