@@ -397,6 +397,7 @@ int mf_parse(const char *text, size_t len, struct manifest *m, struct mf_error *
 					return fail(err, line, "name given twice", NOSPAN, NULL);
 				if (val.n == 0 || !copy_str(m->name, sizeof(m->name), val))
 					return fail(err, line, "name must be 1 to 31 printable characters", NOSPAN, NULL);
+				m->name_line = line;
 			} else if (eq(key, "desc")) {
 				if (!copy_str(m->desc, sizeof(m->desc), val))
 					return fail(err, line, "desc must be at most 95 printable characters", NOSPAN, NULL);

@@ -56,6 +56,7 @@ struct mf_cap {
 
 struct manifest {
 	char name[32];
+	unsigned name_line;
 	char desc[96];
 	bool restart;           /* [driver] restart=yes: sysinit restarts it when it dies */
 	unsigned restart_line;

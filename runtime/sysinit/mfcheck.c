@@ -143,6 +143,17 @@ static int write_header(const char *out, const char *path, const struct manifest
 static int check_system(char **path, const struct manifest *m, int n, long budget)
 {
 	int st = 0;
+	/* One name a driver: sysinit's log lines and the devices' owners are
+	 * by name. */
+	for (int j = 0; j < n; j++)
+		for (int i = 0; i < j; i++)
+			if (strcmp(m[i].name, m[j].name) == 0) {
+				fprintf(stderr, "%s:%u: error: a second driver named %s (sysinit's log would name both alike)\n",
+				        path[j], m[j].name_line, m[j].name);
+				fprintf(stderr, "%s:%u: note: driver %s is named here\n", path[i], m[i].name_line, m[i].name);
+				st = 1;
+				break;
+			}
 	for (int j = 0; j < n; j++) {
 		for (unsigned b = 0; b < m[j].ncaps; b++) {
 			const struct mf_cap *cb = &m[j].cap[b];

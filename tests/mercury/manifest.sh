@@ -61,6 +61,7 @@ system budget 1 63 "$sys/serial.manifest" "$sys/rtc.manifest"
 system ports 1 64 "$sys/serial.manifest" "$sys/rtc.manifest" "$sys/ports.manifest"
 system irq 1 64 "$sys/serial.manifest" "$sys/rtc.manifest" "$sys/irq.manifest"
 system memory 1 64 "$sys/serial.manifest" "$sys/rtc.manifest" "$sys/memory.manifest"
+system dupname 1 64 "$sys/serial.manifest" "$sys/rtc.manifest" "$sys/dupname.manifest"
 # A bad manifest among them is reported as alone, and stops the check.
 system bad 1 64 "$sys/serial.manifest" "$dir/bad-slot-twice.manifest" "$sys/irq.manifest"
 # Usage errors.
