@@ -1253,11 +1253,25 @@ static bool fixed_words(const struct param *ps)
 	return true;
 }
 
+/* Whether m's results are written in place (fixed_words), as its reply's
+ * caller, server and reply function all decide it. */
+static bool fixed_results(const struct method *m)
+{
+	return fixed_words(m->results) && !m->outshape;
+}
+
+/* Whether a value of type t can be one no member names: an enum's or a
+ * bit set's. */
+static bool is_checked(const struct typeref *t)
+{
+	return t->kind == TY_ENUM || t->kind == TY_BITS;
+}
+
 /* Whether a fixed_words value of ps can be one no member names. */
 static bool fixed_checked(const struct param *ps)
 {
 	for (; ps; ps = ps->next)
-		if (ps->type.kind == TY_ENUM || ps->type.kind == TY_BITS)
+		if (is_checked(&ps->type))
 			return true;
 	return false;
 }
@@ -1281,12 +1295,12 @@ static void put_fixed_invalid(struct buf *b, const char *ind, const struct param
 	char name[16];
 	unsigned n = 0, checks = 0;
 	for (const struct param *p = ps; p; p = p->next)
-		checks += p->type.kind == TY_ENUM || p->type.kind == TY_BITS;
+		checks += is_checked(&p->type);
 	bool paren = *also && checks > 1;
 	fmt(b, "%sif (%s", ind, also);
 	const char *sep = paren ? " && (" : *also ? " && " : "";
 	for (const struct param *p = ps; p; p = p->next, n++)
-		if (p->type.kind == TY_ENUM || p->type.kind == TY_BITS) {
+		if (is_checked(&p->type)) {
 			fmt(b, "%s!%s_valid(%s)", sep, p->type.decl->cname, fixed_name(p, prefix, n, name));
 			sep = vtext(" ||\n%s    ", ind);
 		}
@@ -1304,6 +1318,27 @@ static void put_fixed_enc(struct buf *b, const char *ind, const struct param *ps
 		fmt(b, "%s%sword[%u] = (uint64_t)%s;\n", ind, m, n, fixed_name(p, prefix, n, name));
 	if (count)
 		fmt(b, "%s%snwords = %u;\n", ind, m, n);
+}
+
+/* A server's or a reply function's fixed_words results (not none), st its
+ * status ("st", "status"), m its message ("out->", "m."), prefix its
+ * results' names as in put_fixed_enc:
+ * 	if (st == 0 && !fs_mode_valid(r0))
+ * 		st = IPC_EFAULT;
+ * 	if (st == 0) {
+ * 		out->word[0] = (uint64_t)r0;
+ * 		out->nwords = 1;
+ * 	} */
+static void put_fixed_results(struct buf *b, const char *ind, const struct method *me,
+                              const char *st, const char *m, const char *prefix)
+{
+	if (fixed_checked(me->results)) {
+		put_fixed_invalid(b, ind, me->results, prefix, vtext("%s == 0", st));
+		fmt(b, "\n%s\t%s = IPC_EFAULT;\n", ind, st);
+	}
+	fmt(b, "%sif (%s == 0) {\n", ind, st);
+	put_fixed_enc(b, vtext("%s\t", ind), me->results, m, prefix, true);
+	fmt(b, "%s}\n", ind);
 }
 
 /* A value given to an implementation from a server's local (VF_LOCAL name):
@@ -1733,10 +1768,8 @@ static void gen_client_call(struct buf *b, const struct method *m)
 		put_give_up(b, m, "\t\t", "IPC_EINVAL");
 		buf_puts(b, "\t}\n");
 	}
-	unsigned nfixed = 0;
-	for (const struct param *p = fixed ? m->params : NULL; p; p = p->next)
-		nfixed++;
-	fmt(b, "\tipc_msg_init(m, %s, %u, %u);\n", m->clabel, nfixed, cl || m->capshape ? 0 : k);
+	fmt(b, "\tipc_msg_init(m, %s, %u, %u);\n", m->clabel, fixed ? m->nparams : 0,
+	    cl || m->capshape ? 0 : k);
 	if (fixed)
 		put_fixed_enc(b, "\t", m->params, "m->", NULL, false);
 	if (m->capshape)
@@ -1809,7 +1842,7 @@ static void gen_client_call(struct buf *b, const struct method *m)
 
 	/* _async_finish: the reply validated exactly, its capabilities the caller's on success only */
 	put_split_proto(b, m, SPLIT_FINISH);
-	bool rfixed = fixed_words(m->results) && !m->outshape;
+	bool rfixed = fixed_results(m);
 	bool rwords = !rfixed && (m->results || m->outshape);
 	unsigned nrfixed = 0;
 	for (const struct param *p = rfixed ? m->results : NULL; p; p = p->next)
@@ -2138,7 +2171,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 	for (const struct param *p = m->capshape ? m->caps : NULL; p; p = p->next, n++)
 		if (p->list || p->type.optional)
 			fmt(b, "\t\tsize_t nc%u;\n", n);
-	bool rfixed = fixed_words(m->results) && !m->outshape;   /* written in place */
+	bool rfixed = fixed_results(m);   /* written in place */
 	bool rwords = !rfixed && (m->results || m->outshape);
 	if (m->params || rwords || m->capshape)
 		buf_puts(b, "\t\tuint32_t wi = 0;\n");
@@ -2364,13 +2397,7 @@ static void gen_server_case(struct buf *b, const struct method *m)
 		return;
 	}
 	if (rfixed && m->results) {
-		if (fixed_checked(m->results)) {
-			put_fixed_invalid(b, "\t\t", m->results, "r", "st == 0");
-			buf_puts(b, "\n\t\t\tst = IPC_EFAULT;\n");
-		}
-		buf_puts(b, "\t\tif (st == 0) {\n");
-		put_fixed_enc(b, "\t\t\t", m->results, "out->", "r", true);
-		buf_puts(b, "\t\t}\n");
+		put_fixed_results(b, "\t\t", m, "st", "out->", "r");
 	} else if (rwords) {
 		buf_puts(b, "\t\tif (st == 0) {\n\t\t\twi = 0;\n");
 		if (m->outshape)
@@ -2436,7 +2463,7 @@ static void gen_reply(struct buf *b, const struct method *m)
 {
 	const struct param *ol = m->outlist;
 	put_reply_proto(b, m);
-	bool rfixed = fixed_words(m->results) && !m->outshape;   /* written in place */
+	bool rfixed = fixed_results(m);   /* written in place */
 	bool rwords = !rfixed && (m->results || m->outshape);
 	buf_puts(b, rwords ? "\n{\n\tstruct ipc_msg m;\n\tuint32_t wi = 0;\n\tbool ok = true;\n"
 	                   : "\n{\n\tstruct ipc_msg m;\n");
@@ -2453,13 +2480,7 @@ static void gen_reply(struct buf *b, const struct method *m)
 			fmt(b, "\tif (!%s && n%s) {\n\t\tn%s = 0;\n\t\tif (status == 0)\n\t\t\tstatus = IPC_EFAULT;\n\t}\n",
 			    p->cname, p->cname, p->cname);
 	if (rfixed && m->results) {
-		if (fixed_checked(m->results)) {
-			put_fixed_invalid(b, "\t", m->results, NULL, "status == 0");
-			buf_puts(b, "\n\t\tstatus = IPC_EFAULT;\n");
-		}
-		buf_puts(b, "\tif (status == 0) {\n");
-		put_fixed_enc(b, "\t\t", m->results, "m.", NULL, true);
-		buf_puts(b, "\t}\n");
+		put_fixed_results(b, "\t", m, "status", "m.", NULL);
 	} else if (rwords) {
 		buf_puts(b, "\tif (status == 0) {\n");
 		if (m->outshape)
