@@ -682,7 +682,7 @@ static bool declared(const struct method *m, int st, struct raised *r)
 			return true;
 		}
 		if (e->all && st > 0 && (st & 0xffff) != 0 &&
-		    (uint32_t)st >> 16 == (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff)) {
+		    ((uint32_t)st & 0xffff0000) == ns_error_base(e->all)) {
 			r->ns = e->all;
 			for (const struct decl *d = e->all->decls; d; d = d->next)
 				if (d->kind == D_ERROR && (int64_t)d->code == st)

@@ -117,7 +117,7 @@ static void put_declared(struct buf *b, const struct method *m, const char *st)
 		if (e->all)   /* every error of a namespace, present and future: its codes' high
 		               * half, and a number, 1 to 65535 */
 			fmt(b, "(%s > 0 && %s >> 16 == 0x%x && (%s & 0xffff) != 0)", st, st,
-			    fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff, st);
+			    ns_error_base(e->all) >> 16, st);
 		else
 			fmt(b, "%s == %s", st, e->decl->CNAME);
 	}
@@ -490,7 +490,7 @@ static void gen_errors(struct buf *b, const struct ns *ns)
 		buf_puts(b, "\t}\n");
 	}
 	fmt(b, "\tif (status > 0 && status >> 16 == 0x%x && (status & 0xffff) != 0)\n"
-	       "\t\treturn \"%s::*\";\n", fnv1a32(ns->name, strlen(ns->name)) & 0x7fff, ns->name);
+	       "\t\treturn \"%s::*\";\n", ns_error_base(ns) >> 16, ns->name);
 	for (const struct use *u = ns->uses; u; u = u->next)
 		fmt(b, "\tif (%s_status_name(status))\n\t\treturn %s_status_name(status);\n",
 		    u->ns->cname, u->ns->cname);

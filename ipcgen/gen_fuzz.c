@@ -27,7 +27,7 @@ static void put_errs(struct buf *b, const struct method *m, unsigned k)
 	bfmt(b, "/* ---- %s */\nstatic const int fz_errs%u[] = {", m->cfunc, k);
 	for (const struct qname_node *e = m->raises; e; e = e->next) {
 		if (e->all)
-			bfmt(b, "0x%x", (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16);
+			bfmt(b, "0x%x", ns_error_base(e->all));
 		else
 			buf_puts(b, e->decl->CNAME);
 		if (e->next)

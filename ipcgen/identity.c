@@ -221,8 +221,7 @@ static void method_sig_rest(struct buf *b, const struct method *m)
 			codes = xmalloc(n * sizeof *codes);
 		n = 0;
 		for (const struct qname_node *e = m->raises; e; e = e->next)
-			codes[n++] = e->all ? (fnv1a32(e->all->name, strlen(e->all->name)) & 0x7fff) << 16
-			                    : e->decl->code;
+			codes[n++] = e->all ? ns_error_base(e->all) : e->decl->code;
 		qsort(codes, n, sizeof *codes, cmp_u32);
 		buf_putn(b, " raises", 7);
 		for (size_t x = 0; x < n; x++) {

@@ -446,6 +446,10 @@ struct ns {
 	const char *cname, *CNAME;
 };
 
+/* The high half of ns's error codes, (FNV-1a(name) & 0x7fff) << 16: an
+ * error's code is it | its number, 1 to 65535 (ipcgen(5), 'error'). */
+uint32_t ns_error_base(const struct ns *ns);
+
 /* The struct a value holds, itself or as a list's element, or NULL. */
 static inline struct decl *typeref_struct(const struct typeref *t)
 {

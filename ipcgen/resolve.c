@@ -416,11 +416,16 @@ void check_use_cycles(struct checker *c, struct ns *ns)
 	ns->state = 2;
 }
 
+uint32_t ns_error_base(const struct ns *ns)
+{
+	return (fnv1a32(ns->name, strlen(ns->name)) & 0x7fff) << 16;
+}
+
 /* error NAME [= N]: N from 1 to 65535, counting on from the previous one.
- * The wire code is (FNV-1a(ns) & 0x7fff) << 16 | N. */
+ * The wire code is ns_error_base(ns) | N. */
 void check_errors(struct checker *c, struct ns *ns)
 {
-	uint32_t hi = (fnv1a32(ns->name, strlen(ns->name)) & 0x7fff) << 16;
+	uint32_t hi = ns_error_base(ns);
 	uint64_t next = 1;
 	dups_clear(&c->values);
 	for (struct decl *d = ns->decls; d; d = d->next) {
