@@ -54,27 +54,27 @@ static uint64_t now(void)
  * each, MAX_FILES_EACH).  IPC_CAP_NONE: no memory or no room in objs[]. */
 static ipc_cap own_ep(struct proc *p, uint32_t iface)
 {
-	struct proc **owner = iface == SYS_DEVREGISTRY_ID ? &p->reg.p : iface == SYS_DEVMGR_ID ? &p->mgr.p
-		: &p->fs.p;
-	int *obj = iface == SYS_DEVREGISTRY_ID ? &p->reg.obj : iface == SYS_DEVMGR_ID ? &p->mgr.obj
-		: &p->fs.obj;
-	ipc_cap ep;
+	enum obj_kind kind = iface == SYS_DEVREGISTRY_ID ? O_REGISTRY : iface == SYS_DEVMGR_ID ? O_DEVMGR : O_FS;
+	struct proc **owner;
+	int *obj;
+	void *impl;
+	if (kind == O_REGISTRY)
+		owner = &p->reg.p, obj = &p->reg.obj, impl = &p->reg;
+	else if (kind == O_DEVMGR)
+		owner = &p->mgr.p, obj = &p->mgr.obj, impl = &p->mgr;
+	else
+		owner = &p->fs.p, obj = &p->fs.obj, impl = &p->fs;
 	if (*owner)
 		return objs[*obj].ep;
+	ipc_cap ep;
 	if (hl_mem_alloc(mercury_memory, HELIOS_CAP_ENDPOINT, IPC_CAP_NONE, 0, &ep))
 		return IPC_CAP_NONE;
-	enum obj_kind kind;
-	void *impl;
-	if (iface == SYS_DEVREGISTRY_ID) {
+	if (kind == O_REGISTRY)
 		sys_devregistry_init(&p->reg.base, &registry_impl, ep);
-		kind = O_REGISTRY, impl = &p->reg;
-	} else if (iface == SYS_DEVMGR_ID) {
+	else if (kind == O_DEVMGR)
 		sys_devmgr_init(&p->mgr.base, &devmgr_impl, ep);
-		kind = O_DEVMGR, impl = &p->mgr;
-	} else {
+	else
 		fs_fs_init(&p->fs.base, &fs_impl, ep);
-		kind = O_FS, impl = &p->fs;
-	}
 	*owner = p;
 	if ((*obj = obj_add(kind, impl, ep, false, NULL)) < 0) {
 		*owner = NULL;
