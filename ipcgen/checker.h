@@ -18,17 +18,22 @@ struct strpool {
 
 /* Every global C name of the unit, in one open-addressing table (linear
  * probing, at most three quarters full), presized from the declarations so
- * that it does not grow; and the claimants, who[0] unused. */
+ * that it does not grow: a name, and the suffixes claimed on it
+ * (NAME_reply, NAME_ID) as bits of its entry (cnames.c); the claimants,
+ * who[0] unused; and the claims of suffixes of a name by a second
+ * claimant, more[0] unused. */
 struct claims {
 	struct claim_slot {
 		uint32_t hash;         /* the name's hash, high bits */
 		uint32_t entry;        /* index into v, plus 1; 0: an empty slot */
 	} *slot;
 	size_t cap;            /* slots */
-	struct claim_entry *v; /* the names, in the order they were claimed */
+	struct claim_entry *v; /* the names, in the order they were met */
 	size_t n, capv;
 	struct claimant *who;
 	size_t nwho, capwho;
+	struct claim_more *more;
+	size_t nmore, capmore;
 };
 
 /* A table for finding duplicates, reused from one declaration to the
@@ -94,17 +99,12 @@ struct checker {
 	} *suspects;
 	size_t nsuspects, capsuspects;
 #define CLAIM_BATCH 32
-/* The longest name a pending claim holds written out whole; a longer one
- * (a protocol name of hundreds of bytes) is made in tmp. */
-#define CLAIM_TEXT 240
 	struct pending_claim {
-		const char *name;  /* with "_" and suffix sfx (cnames.c), if not 0 */
+		const char *name;
 		uint32_t len, who;
-		uint64_t hash;     /* of the whole name, */
-		const char *text;  /* which is this (buf, or name) */
-		uint32_t ntext;
-		uint8_t kind, what, sfx;
-		char buf[CLAIM_TEXT];
+		uint64_t hash;     /* of name */
+		uint32_t sfx;      /* suffixes of name claimed (cnames.c), or 0: name itself */
+		uint8_t kind, what;
 	} pend[CLAIM_BATCH];   /* claims not made yet (claim) */
 	unsigned npend;
 };

@@ -380,68 +380,81 @@ static char *join(struct strpool *p, const char *x, const char *y)
 #define join_lit(p, x, lit) join_n(p, x, "" lit, sizeof lit - 1, false)
 
 /* The suffixes the generated code appends to a declaration's C name
- * (NAME_reply, NAME_ID): a name claimed with one is kept as the name it
- * extends and the suffix's number, not written out, which for a large
- * unit was megabytes of names made only to be compared. */
+ * (NAME_reply, NAME_ID), in the order each declaration claims them.  A
+ * name claimed with suffixes is kept once, with the suffixes as bits of
+ * its entry: a method's six names are one entry, not six names made and
+ * hashed only to be compared.  Each suffix makes one kind of C name, and
+ * one kind of function or macro (sfx_what tells an enum's reader from a
+ * struct's). */
 enum claim_sfx {
-	SFX_NONE, SFX_STATUS_NAME, SFX_PUT, SFX_GET, SFX_PUT_WORDS, SFX_GET_WORDS, SFX_VALID,
-	SFX_NAME, SFX_IFACE, SFX_ID, SFX_ABI, SFX_INIT, SFX_HANDLE, SFX_DISPATCH, SFX_DESCRIBE,
-	SFX_PACK, SFX_REPLY, SFX_ASYNC_START, SFX_ASYNC_CB, SFX_ASYNC_WAIT, SFX_ASYNC_FINISH,
+	SFX_NONE, SFX_STATUS_NAME, SFX_VALID, SFX_NAME, SFX_PUT, SFX_GET, SFX_PUT_WORDS,
+	SFX_GET_WORDS, SFX_IFACE, SFX_ID, SFX_ABI, SFX_INIT, SFX_HANDLE, SFX_DISPATCH,
+	SFX_DESCRIBE, SFX_PACK, SFX_REPLY, SFX_ASYNC_START, SFX_ASYNC_CB, SFX_ASYNC_WAIT,
+	SFX_ASYNC_FINISH, SFX_N
 };
-static const struct { char text[16]; uint8_t len; } sfx_text[] = {
-#define SFX(s) {s, sizeof s - 1}
-	[SFX_NONE] = SFX(""), [SFX_STATUS_NAME] = SFX("status_name"), [SFX_PUT] = SFX("put"),
-	[SFX_GET] = SFX("get"), [SFX_PUT_WORDS] = SFX("put_words"),
-	[SFX_GET_WORDS] = SFX("get_words"), [SFX_VALID] = SFX("valid"), [SFX_NAME] = SFX("name"),
-	[SFX_IFACE] = SFX("iface"), [SFX_ID] = SFX("ID"), [SFX_ABI] = SFX("ABI"),
-	[SFX_INIT] = SFX("init"), [SFX_HANDLE] = SFX("handle"), [SFX_DISPATCH] = SFX("dispatch"),
-	[SFX_DESCRIBE] = SFX("describe"), [SFX_PACK] = SFX("pack"), [SFX_REPLY] = SFX("reply"),
-	[SFX_ASYNC_START] = SFX("async_start"), [SFX_ASYNC_CB] = SFX("async_cb"),
-	[SFX_ASYNC_WAIT] = SFX("async_wait"), [SFX_ASYNC_FINISH] = SFX("async_finish"),
+#define BIT(s) ((uint32_t)1 << (s))
+static const struct { char text[16]; uint8_t len, kind, what; } sfx_info[] = {
+#define SFX(s, k, w) {s, sizeof s - 1, k, w}
+	[SFX_STATUS_NAME] = SFX("status_name", CN_ORDINARY, W_STATUS),
+	[SFX_VALID] = SFX("valid", CN_ORDINARY, W_ENUM_VALID),
+	[SFX_NAME] = SFX("name", CN_ORDINARY, W_ENUM_NAME),
+	[SFX_PUT] = SFX("put", CN_ORDINARY, W_STRUCT_PUT),
+	[SFX_GET] = SFX("get", CN_ORDINARY, W_ENUM_GET),
+	[SFX_PUT_WORDS] = SFX("put_words", CN_ORDINARY, W_STRUCT_PUTW),
+	[SFX_GET_WORDS] = SFX("get_words", CN_ORDINARY, W_STRUCT_GETW),
+	[SFX_IFACE] = SFX("iface", CN_TAG, W_VTABLE),
+	[SFX_ID] = SFX("ID", CN_MACRO, W_ID),
+	[SFX_ABI] = SFX("ABI", CN_MACRO, W_ABI),
+	[SFX_INIT] = SFX("init", CN_ORDINARY, W_INIT),
+	[SFX_HANDLE] = SFX("handle", CN_ORDINARY, W_HANDLE),
+	[SFX_DISPATCH] = SFX("dispatch", CN_ORDINARY, W_DISPATCH),
+	[SFX_DESCRIBE] = SFX("describe", CN_ORDINARY, W_DESCRIBE),
+	[SFX_PACK] = SFX("pack", CN_ORDINARY, W_PACK),
+	[SFX_REPLY] = SFX("reply", CN_ORDINARY, W_REPLY),
+	[SFX_ASYNC_START] = SFX("async_start", CN_ORDINARY, W_START),
+	[SFX_ASYNC_CB] = SFX("async_cb", CN_ORDINARY, W_ASYNC),
+	[SFX_ASYNC_WAIT] = SFX("async_wait", CN_ORDINARY, W_WAIT),
+	[SFX_ASYNC_FINISH] = SFX("async_finish", CN_ORDINARY, W_FINISH),
 #undef SFX
 };
 
-/* A global C name and who has claimed it.  Ordinary names and macros share
- * ord (a macro is also marked as one); tags have their own. */
+/* What suffix s makes of a declaration whose own claim is fam (W_STATUS
+ * for a namespace): an enum's, a bit set's and a struct's reader are all
+ * NAME_get. */
+static enum claim_what sfx_what(enum claim_what fam, unsigned s)
+{
+	if (s == SFX_VALID && fam == W_BITS)
+		return W_BITS_VALID;
+	if (s == SFX_GET && (fam == W_BITS || fam == W_STRUCT))
+		return fam == W_BITS ? W_BITS_GET : W_STRUCT_GET;
+	return (enum claim_what)sfx_info[s].what;
+}
+
+/* A C name and who has claimed it.  Ordinary names and macros share ord
+ * (a macro is also marked as one); tags have their own.  Its suffixes are
+ * claimed by sfx_who (the usual case: the declaration the name is of),
+ * those of other claimants in a chain in more[]. */
 struct claim_entry {
-	const char *name;      /* its first len bytes, then "_" and suffix sfx if not 0 */
+	const char *name;      /* len bytes */
 	uint32_t len;
-	uint32_t ord, tag;     /* claimants, indices into who[]; 0: none */
-	uint8_t ord_what, tag_what;   /* enum claim_what */
+	uint32_t ord, tag;     /* claimants of the name itself, indices into who[]; 0: none */
+	uint32_t sfx_who;      /* the claimant of the suffixes in sfx; 0: none */
+	uint32_t sfx;          /* suffixes claimed, BIT(SFX_...) */
+	uint32_t shadow;       /* suffixes whose whole name NAME_SFX is claimed as a name */
+	uint32_t more;         /* other claimants' suffixes: index into more[]; 0: none */
+	uint8_t ord_what, tag_what, sfx_fam;   /* enum claim_what; sfx_fam: sfx_who's own */
 	bool macro;            /* ord claimed it as a macro */
-	uint8_t sfx;           /* enum claim_sfx */
 };
 
-/* The whole name of name[0..len) with suffix sfx, in buf (CLAIM_TEXT
- * bytes) if it fits, else in a; its length in *n. */
-static const char *claim_text_of(struct arena *a, char *buf, const char *name, size_t len,
-                                 unsigned sfx, size_t *n)
-{
-	*n = len;
-	if (!sfx)
-		return name;
-	*n = len + 1 + sfx_text[sfx].len;
-	char *t = *n < CLAIM_TEXT ? buf : arena_alloc(a, *n + 1);
-	memcpy(t, name, len);
-	t[len] = '_';
-	memcpy(t + len + 1, sfx_text[sfx].text, sizeof sfx_text[sfx].text);   /* its 0 too */
-	return t;
-}
-
-/* Whether entry e is the name s of n bytes. */
-static inline bool entry_is(const struct claim_entry *e, const char *s, size_t n)
-{
-	if (!e->sfx)
-		return e->len == n && memcmp(e->name, s, n) == 0;
-	size_t k = sfx_text[e->sfx].len;
-	return e->len + 1 + k == n && memcmp(e->name, s, e->len) == 0 && s[e->len] == '_' &&
-	       memcmp(s + e->len + 1, sfx_text[e->sfx].text, k) == 0;
-}
+struct claim_more {
+	uint32_t who, sfx, next;
+	uint8_t fam;
+};
 
 /* Room for about n names and nwho claimants, without growing.  The slots
- * (8 bytes each, 2 MiB for 200,000 names) are all that a lookup touches
- * but for a name that is there already: they stay in the cache, where a
- * table of whole entries did not. */
+ * (8 bytes each) are all that a lookup touches but for a name that is
+ * there already: they stay in the cache, where a table of whole entries
+ * did not. */
 void claims_init(struct claims *t, size_t n, size_t nwho)
 {
 	t->cap = 64;
@@ -453,6 +466,7 @@ void claims_init(struct claims *t, size_t n, size_t nwho)
 	t->capwho = nwho + 1;
 	t->who = table_alloc(t->capwho * sizeof *t->who);
 	t->nwho = 1;
+	t->nmore = 1;
 }
 
 void claims_free(struct claims *t)
@@ -460,7 +474,7 @@ void claims_free(struct claims *t)
 	table_free(t->slot, t->cap * sizeof *t->slot);
 	table_free(t->v, t->capv * sizeof *t->v);
 	table_free(t->who, t->capwho * sizeof *t->who);
-	*t = (struct claims){0};
+	*t = (struct claims){0};   /* more is in the checker's scratch arena */
 }
 
 /* The slot of name: where it is, or the empty one where it would go. */
@@ -469,39 +483,44 @@ static inline size_t claims_slot(const struct claims *t, const char *name, size_
 {
 	size_t mask = t->cap - 1, i = (size_t)h & mask;
 	uint32_t hi = (uint32_t)(h >> 32);
-	for (; t->slot[i].entry; i = (i + 1) & mask)
-		if (t->slot[i].hash == hi && entry_is(&t->v[t->slot[i].entry - 1], name, len))
+	for (; t->slot[i].entry; i = (i + 1) & mask) {
+		const struct claim_entry *e = &t->v[t->slot[i].entry - 1];
+		if (t->slot[i].hash == hi && e->len == len && memcmp(e->name, name, len) == 0)
 			break;
+	}
 	return i;
 }
 
-/* The entry of name (len bytes of text, its whole name with suffix sfx),
- * a new one (unclaimed) if it has none; text is the whole name, of n
- * bytes, h its hash.  name must live as long as the table. */
-static inline struct claim_entry *claims_find(struct claims *t, struct arena *a,
-                                              const char *name, size_t len, unsigned sfx,
-                                              const char *text, size_t n, uint64_t h)
+/* The entry of name (len bytes, hash h), or NULL. */
+static struct claim_entry *claims_get(const struct claims *t, const char *name, size_t len,
+                                      uint64_t h)
 {
-	size_t i = claims_slot(t, text, n, h);
+	size_t i = claims_slot(t, name, len, h);
+	return t->slot[i].entry ? &t->v[t->slot[i].entry - 1] : NULL;
+}
+
+/* The index of the entry of name (len bytes, hash h), of a new one
+ * (unclaimed) if it has none, which may move t->v.  name must live as
+ * long as the table. */
+static uint32_t claims_find(struct claims *t, const char *name, size_t len, uint64_t h)
+{
+	size_t i = claims_slot(t, name, len, h);
 	if (t->slot[i].entry)
-		return &t->v[t->slot[i].entry - 1];
+		return t->slot[i].entry - 1;
 	if (4 * (t->n + 1) > 3 * t->cap) {   /* the estimate fell short: grow */
 		struct claims old = *t;
 		t->cap *= 2;
 		t->slot = table_alloc(t->cap * sizeof *t->slot);
 		for (size_t k = 0; k < t->n; k++) {
 			const struct claim_entry *e = &t->v[k];
-			char buf[CLAIM_TEXT];
-			size_t nk;
-			const char *tk = claim_text_of(a, buf, e->name, e->len, e->sfx, &nk);
-			uint64_t hk = XXH3_64bits(tk, nk);
+			uint64_t hk = XXH3_64bits(e->name, e->len);
 			size_t j = (size_t)hk & (t->cap - 1);
 			while (t->slot[j].entry)
 				j = (j + 1) & (t->cap - 1);
 			t->slot[j] = (struct claim_slot){(uint32_t)(hk >> 32), (uint32_t)k + 1};
 		}
 		table_free(old.slot, old.cap * sizeof *old.slot);
-		i = claims_slot(t, text, n, h);
+		i = claims_slot(t, name, len, h);
 	}
 	if (t->n == t->capv) {
 		struct claim_entry *v = table_alloc(2 * t->capv * sizeof *v);
@@ -510,9 +529,142 @@ static inline struct claim_entry *claims_find(struct claims *t, struct arena *a,
 		t->v = v;
 		t->capv *= 2;
 	}
-	t->v[t->n] = (struct claim_entry){.name = name, .len = (uint32_t)len, .sfx = (uint8_t)sfx};
+	t->v[t->n] = (struct claim_entry){.name = name, .len = (uint32_t)len};
 	t->slot[i] = (struct claim_slot){(uint32_t)(h >> 32), (uint32_t)++t->n};
-	return &t->v[t->n - 1];
+	return (uint32_t)t->n - 1;
+}
+
+/* The claimant of suffix s of e's name, and what it made of it; 0: none. */
+static uint32_t sfx_owner(const struct claims *t, const struct claim_entry *e, unsigned s,
+                          enum claim_what *what)
+{
+	if (e->sfx & BIT(s)) {
+		*what = sfx_what((enum claim_what)e->sfx_fam, s);
+		return e->sfx_who;
+	}
+	for (uint32_t k = e->more; k; k = t->more[k].next)
+		if (t->more[k].sfx & BIT(s)) {
+			*what = sfx_what((enum claim_what)t->more[k].fam, s);
+			return t->more[k].who;
+		}
+	return 0;
+}
+
+/* Suffix s of e's name is now who's. */
+static void hold_sfx(struct checker *c, struct claim_entry *e, unsigned s, uint32_t who,
+                     enum claim_what fam)
+{
+	struct claims *t = &c->claims;
+	if (!e->sfx_who || e->sfx_who == who) {
+		e->sfx_who = who;
+		e->sfx_fam = (uint8_t)fam;
+		e->sfx |= BIT(s);
+		return;
+	}
+	for (uint32_t k = e->more; k; k = t->more[k].next)
+		if (t->more[k].who == who) {
+			t->more[k].sfx |= BIT(s);
+			return;
+		}
+	/* more[0] is unused: nothing to copy before the first room. */
+	t->more = room(c, t->more, &t->capmore, t->capmore ? t->nmore : 0, t->nmore + 1,
+	               sizeof *t->more);
+	t->more[t->nmore] = (struct claim_more){who, BIT(s), e->more, (uint8_t)fam};
+	e->more = (uint32_t)t->nmore++;
+}
+
+/* The suffixes a whole name of n bytes ends with, after a '_' and at
+ * least one byte of the name they would extend. */
+static uint32_t sfx_tails(const char *text, size_t n)
+{
+	static uint32_t by_last[128];   /* the suffixes ending in each byte */
+	static bool built;
+	if (!built) {
+		built = true;
+		for (unsigned s = 1; s < SFX_N; s++)
+			by_last[(unsigned char)sfx_info[s].text[sfx_info[s].len - 1]] |= BIT(s);
+	}
+	uint32_t tails = 0;
+	if (n < 3 || (unsigned char)text[n - 1] >= 128)
+		return 0;
+	for (uint32_t m = by_last[(unsigned char)text[n - 1]]; m; m &= m - 1) {
+		unsigned s = (unsigned)__builtin_ctz(m);
+		size_t k = sfx_info[s].len;
+		if (n > k + 1 && text[n - k - 1] == '_' && memcmp(text + n - k, sfx_info[s].text, k) == 0)
+			tails |= BIT(s);
+	}
+	return tails;
+}
+
+/* The suffixes whose whole name another suffix's can be (NAME_name is
+ * NAME2_status_name if NAME is NAME2_status): claimed, these look at the
+ * whole name. */
+static uint32_t sfx_aliased(void)
+{
+	static uint32_t aliased;
+	static bool built;
+	if (!built) {
+		built = true;
+		for (unsigned s = 1; s < SFX_N; s++)
+			for (unsigned u = 1; u < SFX_N; u++)
+				if (u != s && sfx_tails(sfx_info[u].text, sfx_info[u].len) & BIT(s))
+					aliased |= BIT(s) | BIT(u);
+	}
+	return aliased;
+}
+
+/* Who holds a whole C name: as an ordinary name or macro, and as a tag. */
+struct holders {
+	uint32_t ord, tag;
+	enum claim_what ord_what, tag_what;
+	bool macro;
+};
+
+static void hold(struct holders *h, enum cname_kind kind, uint32_t who, enum claim_what what)
+{
+	if (kind == CN_TAG) {
+		h->tag = who;
+		h->tag_what = what;
+	} else {
+		h->ord = who;
+		h->ord_what = what;
+		h->macro = kind == CN_MACRO;
+	}
+}
+
+/* The holders of the whole name text (n bytes): y, its own entry (NULL
+ * if none), and the suffixes in tails claimed on the names it extends. */
+static struct holders holders_of(const struct claims *t, const char *text, size_t n,
+                                 const struct claim_entry *y, uint32_t tails)
+{
+	struct holders h = {0};
+	if (y) {
+		h = (struct holders){y->ord, y->tag, (enum claim_what)y->ord_what,
+		                     (enum claim_what)y->tag_what, y->macro};
+	}
+	for (; tails; tails &= tails - 1) {
+		unsigned s = (unsigned)__builtin_ctz(tails);
+		size_t nb = n - sfx_info[s].len - 1;
+		const struct claim_entry *b = claims_get(t, text, nb, XXH3_64bits(text, nb));
+		enum claim_what what;
+		uint32_t who = b ? sfx_owner(t, b, s, &what) : 0;
+		if (who)
+			hold(&h, (enum cname_kind)sfx_info[s].kind, who, what);
+	}
+	return h;
+}
+
+/* The holder a claim of kind clashes with, and what it made of the name;
+ * 0: none.  A tag clashes with a tag or a macro, an ordinary name with an
+ * ordinary name or a macro, a macro with all. */
+static uint32_t clash_with(const struct holders *h, enum cname_kind kind, enum claim_what *what)
+{
+	if (kind == CN_TAG) {
+		*what = h->tag ? h->tag_what : h->ord_what;
+		return h->tag ? h->tag : h->macro ? h->ord : 0;
+	}
+	*what = h->ord ? h->ord_what : h->tag_what;
+	return h->ord ? h->ord : kind == CN_MACRO ? h->tag : 0;
 }
 
 /* A new claimant; its index for claim(). */
@@ -543,44 +695,12 @@ static const char *claim_text(struct checker *c, enum claim_what what, const str
 	                             : decl;
 }
 
-/* Claims a pending name for its claimant now (see claim).  The
- * descriptions are only made for a clash. */
-static void claim_now(struct checker *c, const struct pending_claim *p)
+/* Reports who's claim of name as what, which clashes with old's as
+ * old_what: once per declaration, its other names clash the same way. */
+static void report_clash(struct checker *c, uint32_t who, enum claim_what what, uint32_t old,
+                         enum claim_what old_what, const char *name)
 {
-	enum cname_kind kind = (enum cname_kind)p->kind;
-	enum claim_what what = (enum claim_what)p->what;
-	uint32_t who = p->who;
-	const char *name = p->text;
-	struct claim_entry *e = claims_find(&c->claims, &c->tmp, p->name, p->len, p->sfx, name,
-	                                    p->ntext, p->hash);
-	uint32_t old;
-	enum claim_what old_what;
-	if (kind == CN_TAG) {
-		old = e->tag;
-		old_what = e->tag_what;
-		if (!old) {
-			e->tag = who;
-			e->tag_what = (uint8_t)what;
-			/* A tag clashes with a macro too. */
-			old = e->macro ? e->ord : 0;
-			old_what = e->ord_what;
-		}
-	} else {
-		old = e->ord;
-		old_what = e->ord_what;
-		if (!old) {
-			e->ord = who;
-			e->ord_what = (uint8_t)what;
-			e->macro = kind == CN_MACRO;
-			/* A macro clashes with a tag too. */
-			old = e->macro ? e->tag : 0;
-			old_what = e->tag_what;
-		}
-	}
-	if (!old)
-		return;
 	const struct claimant *me = &c->claims.who[who], *it = &c->claims.who[old];
-	/* One report per declaration: its other names clash the same way. */
 	const void **key = arena_alloc(c->a, sizeof *key);
 	*key = me->owner;
 	if (map_put(&c->clashed, (const char *)key, sizeof *key, key))
@@ -602,49 +722,150 @@ static void claim_now(struct checker *c, const struct pending_claim *p)
 		diag_note(c->d, it->loc, "%s is declared here", decl);
 }
 
+/* Marks the names that name (len bytes, claimed) extends by the suffixes
+ * in tails: a claim of such a suffix of one of them looks at name. */
+static void mark_tails(struct claims *t, const char *name, size_t len, uint32_t tails)
+{
+	for (; tails; tails &= tails - 1) {
+		unsigned s = (unsigned)__builtin_ctz(tails);
+		size_t nb = len - sfx_info[s].len - 1;
+		uint32_t b = claims_find(t, name, nb, XXH3_64bits(name, nb));
+		t->v[b].shadow |= BIT(s);
+	}
+}
+
+/* Claims the pending name p->name (no suffix) now.  It is held as the
+ * kind of C name it is claimed as unless another claimant holds it so:
+ * as this name, or as a suffix of a name it extends; a clash with either
+ * is reported. */
+static void claim_name_now(struct checker *c, const struct pending_claim *p)
+{
+	struct claims *t = &c->claims;
+	enum cname_kind kind = (enum cname_kind)p->kind;
+	uint32_t tails = sfx_tails(p->name, p->len);
+	uint32_t yi = claims_find(t, p->name, p->len, p->hash);   /* may move t->v */
+	struct claim_entry *y = &t->v[yi];
+	struct holders h = holders_of(t, p->name, p->len, y, tails);
+	enum claim_what old_what;
+	uint32_t old = clash_with(&h, kind, &old_what);
+	if (kind == CN_TAG ? !h.tag : !h.ord) {
+		if (kind == CN_TAG) {
+			y->tag = p->who;
+			y->tag_what = p->what;
+		} else {
+			y->ord = p->who;
+			y->ord_what = p->what;
+			y->macro = kind == CN_MACRO;
+		}
+		mark_tails(t, p->name, p->len, tails);
+	}
+	if (old)
+		report_clash(c, p->who, (enum claim_what)p->what, old, old_what, p->name);
+}
+
+/* The whole name of e's name with suffix s, in a; its length in *n. */
+static const char *sfx_text(struct arena *a, const struct claim_entry *e, unsigned s, size_t *n)
+{
+	*n = e->len + 1 + sfx_info[s].len;
+	char *t = arena_alloc(a, *n + 1);
+	memcpy(t, e->name, e->len);
+	t[e->len] = '_';
+	memcpy(t + e->len + 1, sfx_info[s].text, sfx_info[s].len + 1);   /* its 0 too */
+	return t;
+}
+
+/* Claims the pending suffixes p->sfx of name p->name now, each as
+ * claim_name_now would its whole name.  Most whole names are neither
+ * claimed as names of their own (e->shadow) nor another suffix's whole
+ * name (sfx_aliased): those are not written out. */
+static void claim_sfx_now(struct checker *c, const struct pending_claim *p)
+{
+	struct claims *t = &c->claims;
+	uint32_t ei = claims_find(t, p->name, p->len, p->hash);
+	enum claim_what fam = (enum claim_what)p->what;
+	for (uint32_t m = p->sfx; m; m &= m - 1) {
+		unsigned s = (unsigned)__builtin_ctz(m);
+		struct claim_entry *e = &t->v[ei];
+		enum cname_kind kind = (enum cname_kind)sfx_info[s].kind;
+		const char *text = NULL;
+		size_t n = 0;
+		struct holders h = {0};
+		if ((e->shadow | sfx_aliased()) & BIT(s)) {
+			text = sfx_text(&c->tmp, e, s, &n);
+			uint64_t hash = XXH3_64bits(text, n);
+			h = holders_of(t, text, n, claims_get(t, text, n, hash), sfx_tails(text, n));
+		} else {
+			enum claim_what w;
+			uint32_t who = sfx_owner(t, e, s, &w);
+			if (who)
+				hold(&h, kind, who, w);
+		}
+		enum claim_what old_what;
+		uint32_t old = clash_with(&h, kind, &old_what);
+		if (kind == CN_TAG ? !h.tag : !h.ord)
+			hold_sfx(c, e, s, p->who, fam);
+		if (old)
+			report_clash(c, p->who, sfx_what(fam, s), old, old_what,
+			             text ? text : sfx_text(&c->tmp, e, s, &n));
+	}
+}
+
 /* Claims waiting for claims_flush, their slots being fetched meanwhile:
  * a lookup is a cache miss in a table of megabytes, and a batch of them
  * overlaps the misses instead of waiting on each in turn. */
 void claims_flush(struct checker *c)
 {
-	for (unsigned k = 0; k < c->npend; k++)
-		claim_now(c, &c->pend[k]);
+	for (unsigned k = 0; k < c->npend; k++) {
+		if (c->pend[k].sfx)
+			claim_sfx_now(c, &c->pend[k]);
+		else
+			claim_name_now(c, &c->pend[k]);
+	}
 	c->npend = 0;
 }
 
-/* Claims the global C name name, followed by "_" and suffix sfx if sfx is
- * not SFX_NONE, for claimant who: a clash with another claimant's name is
- * reported (once per declaration).  name must live until the end of the
- * check.  Claims are made in order, a batch at a time; claims_flush ends
- * the batch. */
-static void claim_sfx(struct checker *c, enum cname_kind kind, const char *name,
-                      enum claim_sfx sfx, uint32_t who, enum claim_what what)
+static void pend(struct checker *c, enum cname_kind kind, const char *name, uint32_t sfx,
+                 uint32_t who, enum claim_what what)
 {
-	size_t len = strlen(name), n;
-	if (len == 0 || name[len - 1] == '_') {   /* a shape join must rewrite (never so far) */
-		name = join_n(&c->tmpnames, name, sfx_text[sfx].text, sfx_text[sfx].len, false);
-		len = strlen(name);
-		sfx = SFX_NONE;
-	}
 	struct pending_claim *p = &c->pend[c->npend++];
-	p->text = claim_text_of(&c->tmp, p->buf, name, len, sfx, &n);
-	p->hash = XXH3_64bits(p->text, n);
-	__builtin_prefetch(&c->claims.slot[(size_t)p->hash & (c->claims.cap - 1)]);
 	p->name = name;
-	p->len = (uint32_t)len;
-	p->ntext = (uint32_t)n;
+	p->len = (uint32_t)strlen(name);
+	p->hash = XXH3_64bits(name, p->len);
+	__builtin_prefetch(&c->claims.slot[(size_t)p->hash & (c->claims.cap - 1)]);
+	p->sfx = sfx;
 	p->who = who;
 	p->kind = (uint8_t)kind;
 	p->what = (uint8_t)what;
-	p->sfx = (uint8_t)sfx;
 	if (c->npend == CLAIM_BATCH)
 		claims_flush(c);
 }
 
+/* Claims the global C name name, as kind, for claimant who: a clash with
+ * another claimant's name is reported (once per declaration).  name must
+ * live until the end of the check.  Claims are made in order, a batch at
+ * a time; claims_flush ends the batch. */
 static void claim(struct checker *c, enum cname_kind kind, const char *name,
                   uint32_t who, enum claim_what what)
 {
-	claim_sfx(c, kind, name, SFX_NONE, who, what);
+	pend(c, kind, name, 0, who, what);
+}
+
+/* Claims name followed by "_" and each suffix in sfx (BIT(SFX_...)), in
+ * their order, for claimant who, whose own claim is fam; as claim. */
+static void claim_sfx(struct checker *c, const char *name, uint32_t sfx, uint32_t who,
+                      enum claim_what fam)
+{
+	size_t len = strlen(name);
+	if (len == 0 || name[len - 1] == '_') {   /* a shape join must rewrite (never so far) */
+		for (; sfx; sfx &= sfx - 1) {
+			unsigned s = (unsigned)__builtin_ctz(sfx);
+			claim(c, (enum cname_kind)sfx_info[s].kind,
+			      join_n(&c->tmpnames, name, sfx_info[s].text, sfx_info[s].len, false), who,
+			      sfx_what(fam, s));
+		}
+		return;
+	}
+	pend(c, CN_ORDINARY, name, sfx, who, fam);
 }
 
 
@@ -653,38 +874,40 @@ static void claim(struct checker *c, enum cname_kind kind, const char *name,
 void claim_taken(struct checker *c)
 {
 	uint32_t who = claimant(c, (struct loc){0}, taken_owner, NULL, NULL);
+	struct claims *t = &c->claims;
 	for (size_t i = 0; i < sizeof c_taken / sizeof c_taken[0]; i++) {
 		size_t len = strlen(c_taken[i]);
-		struct claim_entry *e = claims_find(&c->claims, &c->tmp, c_taken[i], len, SFX_NONE,
-		                                    c_taken[i], len, XXH3_64bits(c_taken[i], len));
+		uint32_t ei = claims_find(t, c_taken[i], len, XXH3_64bits(c_taken[i], len));
+		struct claim_entry *e = &t->v[ei];
 		if (e->ord)
 			continue;
-		*e = (struct claim_entry){e->name, e->len, who, who, W_TAKEN, W_TAKEN, true, SFX_NONE};
+		e->ord = e->tag = who;
+		e->ord_what = e->tag_what = W_TAKEN;
+		e->macro = true;
+		mark_tails(t, c_taken[i], len, sfx_tails(c_taken[i], len));
 	}
 }
 
-/* The number of names claim_names claims and of claimants it makes, at
- * most: to size the table. */
+/* The number of names claim_names claims (with their suffixes, a name
+ * each) and of claimants it makes, at most: to size the table. */
 void count_claims(const struct unit *u, size_t *names, size_t *who)
 {
 	*names = sizeof c_taken / sizeof c_taken[0];
 	*who = 1;
 	for (const struct ns *ns = u->nss; ns; ns = ns->next) {
-		*names += 2;
+		*names += 2;   /* the guard, the name with its status_name */
 		*who += 1;
 		for (const struct decl *d = ns->decls; d; d = d->next) {
 			*who += 1;
 			if (d->kind == D_ERROR || d->kind == D_CONST) {
 				*names += 1;
 			} else if (d->kind == D_STRUCT) {
-				*names += 5;
+				*names += 1;
 			} else if (d->kind == D_ENUM || d->kind == D_BITS) {
-				*names += 5 + d->nmembers;
+				*names += 2 + d->nmembers;   /* NAME, NAME_dec, members */
 				*who += d->nmembers;
-			} else {   /* claim_names: 8 an interface, 8 a call, 3 a send */
-				*names += 8;
-				for (const struct method *m = d->methods; m; m = m->next)
-					*names += m->kind == M_CALL ? 8 : 3;
+			} else {   /* NAME and NAME_ID's; a method's, and its label */
+				*names += 2 + 2 * (size_t)d->nmethods;
 				*who += d->nmethods;
 			}
 		}
@@ -731,7 +954,7 @@ void claim_names(struct checker *c, struct ns *ns)
 	}
 	uint32_t who = claimant(c, ns->loc, ns, ns->name, NULL);
 	claim(c, CN_MACRO, arena_printf(&c->tmp, "IPCGEN_%s_H", ns->CNAME), who, W_GUARD);
-	claim_sfx(c, CN_ORDINARY, ns->cname, SFX_STATUS_NAME, who, W_STATUS);
+	claim_sfx(c, ns->cname, BIT(SFX_STATUS_NAME), who, W_STATUS);
 	for (struct decl *d = ns->decls; d; d = d->next) {
 		if (d->dup)
 			continue;
@@ -748,18 +971,17 @@ void claim_names(struct checker *c, struct ns *ns)
 		}
 		if (d->kind == D_STRUCT) {
 			claim(c, CN_TAG, d->cname, who, W_STRUCT);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_PUT, who, W_STRUCT_PUT);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_STRUCT_GET);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_PUT_WORDS, who, W_STRUCT_PUTW);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET_WORDS, who, W_STRUCT_GETW);
+			claim_sfx(c, d->cname,
+			          BIT(SFX_PUT) | BIT(SFX_GET) | BIT(SFX_PUT_WORDS) | BIT(SFX_GET_WORDS),
+			          who, W_STRUCT);
 			continue;
 		}
 		if (d->kind == D_BITS) {
 			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_ORDINARY, d->cname, who, W_BITS);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_VALID, who, W_BITS_VALID);
+			claim_sfx(c, d->cname, BIT(SFX_VALID), who, W_BITS);
 			claim(c, CN_ORDINARY, d->cdec, who, W_BITS_DEC);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_BITS_GET);
+			claim_sfx(c, d->cname, BIT(SFX_GET), who, W_BITS);
 			const char *q = qualified(c->a, d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = upper(join(a, d->cname, m->name));
@@ -771,10 +993,9 @@ void claim_names(struct checker *c, struct ns *ns)
 		if (d->kind == D_ENUM) {
 			d->cdec = join_lit(a, d->cname, "dec");
 			claim(c, CN_TAG, d->cname, who, W_ENUM);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_VALID, who, W_ENUM_VALID);
+			claim_sfx(c, d->cname, BIT(SFX_VALID), who, W_ENUM);
 			claim(c, CN_ORDINARY, d->cdec, who, W_ENUM_DEC);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_NAME, who, W_ENUM_NAME);
-			claim_sfx(c, CN_ORDINARY, d->cname, SFX_GET, who, W_ENUM_GET);
+			claim_sfx(c, d->cname, BIT(SFX_NAME) | BIT(SFX_GET), who, W_ENUM);
 			const char *q = qualified(c->a, d);
 			for (struct member *m = d->members; m; m = m->next) {
 				m->cname = upper(join(a, d->cname, m->name));
@@ -784,13 +1005,11 @@ void claim_names(struct checker *c, struct ns *ns)
 			continue;
 		}
 		claim(c, CN_TAG, d->cname, who, W_IFACE);
-		claim_sfx(c, CN_TAG, d->cname, SFX_IFACE, who, W_VTABLE);
-		claim_sfx(c, CN_MACRO, d->CNAME, SFX_ID, who, W_ID);
-		claim_sfx(c, CN_MACRO, d->CNAME, SFX_ABI, who, W_ABI);
-		claim_sfx(c, CN_ORDINARY, d->cname, SFX_INIT, who, W_INIT);
-		claim_sfx(c, CN_ORDINARY, d->cname, SFX_HANDLE, who, W_HANDLE);
-		claim_sfx(c, CN_ORDINARY, d->cname, SFX_DISPATCH, who, W_DISPATCH);
-		claim_sfx(c, CN_ORDINARY, d->cname, SFX_DESCRIBE, who, W_DESCRIBE);
+		claim_sfx(c, d->cname, BIT(SFX_IFACE), who, W_IFACE);
+		claim_sfx(c, d->CNAME, BIT(SFX_ID) | BIT(SFX_ABI), who, W_IFACE);
+		claim_sfx(c, d->cname,
+		          BIT(SFX_INIT) | BIT(SFX_HANDLE) | BIT(SFX_DISPATCH) | BIT(SFX_DESCRIBE), who,
+		          W_IFACE);
 		const char *q = qualified(c->a, d);
 		for (struct method *m = d->methods; m; m = m->next) {
 			m->cfunc = join(a, d->cname, m->name);
@@ -800,14 +1019,12 @@ void claim_names(struct checker *c, struct ns *ns)
 			uint32_t mwho = claimant(c, m->loc, m, q, m->name);
 			claim(c, CN_ORDINARY, m->cfunc, mwho, W_METHOD);
 			claim(c, CN_MACRO, m->clabel, mwho, W_LABEL);
-			claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_PACK, mwho, W_PACK);
-			if (m->kind == M_CALL) {
-				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_REPLY, mwho, W_REPLY);
-				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_START, mwho, W_START);
-				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_CB, mwho, W_ASYNC);
-				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_WAIT, mwho, W_WAIT);
-				claim_sfx(c, CN_ORDINARY, m->cfunc, SFX_ASYNC_FINISH, mwho, W_FINISH);
-			}
+			claim_sfx(c, m->cfunc,
+			          m->kind == M_CALL
+			          ? BIT(SFX_PACK) | BIT(SFX_REPLY) | BIT(SFX_ASYNC_START) |
+			            BIT(SFX_ASYNC_CB) | BIT(SFX_ASYNC_WAIT) | BIT(SFX_ASYNC_FINISH)
+			          : BIT(SFX_PACK),
+			          mwho, W_METHOD);
 		}
 	}
 }
@@ -833,11 +1050,9 @@ static bool global_name(const struct checker *c, const char *name, bool macro_on
 {
 	size_t n = strlen(name);
 	const struct claims *t = &c->claims;
-	size_t i = claims_slot(t, name, n, XXH3_64bits(name, n));
-	if (!t->slot[i].entry)
-		return false;
-	const struct claim_entry *e = &t->v[t->slot[i].entry - 1];
-	return e->ord && (e->macro || !macro_only);
+	struct holders h = holders_of(t, name, n, claims_get(t, name, n, XXH3_64bits(name, n)),
+	                              sfx_tails(name, n));
+	return h.ord && (h.macro || !macro_only);
 }
 
 /* Whether parameter p of m may be called name in C: not a name of C or of
