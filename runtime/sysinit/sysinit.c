@@ -121,11 +121,25 @@ static bool same_opener(const struct opener *a, const struct opener *b)
 	return a->index >= 0 && a->index == b->index && a->token == b->token;
 }
 
+/* Refusals of obj_add, under objs_lock: the first after an object is
+ * freed is logged, with how many were not since the one before; the rest
+ * are only counted.  A client that asks without end writes a line per
+ * object freed, not one per request. */
+static bool refusal_logged;
+static unsigned refusals_quiet;
+
+/* An object was freed: the next refusal is logged.  Under objs_lock. */
+static void obj_freed(void)
+{
+	refusal_logged = false;
+}
+
 int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch, const struct opener *by)
 {
 	static const struct opener nobody = { .index = -1 };
 	int i, found = -1;
-	unsigned files = 0, mine = 0;
+	unsigned files = 0, mine = 0, quiet = 0;
+	bool log = false;
 	if (!by)
 		by = &nobody;
 	mercury_lock(&objs_lock);
@@ -143,17 +157,28 @@ int obj_add(enum obj_kind kind, void *impl, ipc_cap ep, bool watch, const struct
 			break;
 		}
 	}
-	mercury_unlock(&objs_lock);
-	if (found < 0) {
-		if (mine >= MAX_FILES_EACH)
-			mercury_log("process %d: too many open files (%u, its share): refused", by->index,
-			            MAX_FILES_EACH);
-		else if (files >= MAX_FILES)
-			mercury_log("too many open files (%u live): refused", MAX_FILES);
-		else
-			mercury_log("too many objects (%u live): refused", MAX_OBJS);
-		return -1;
+	if (found < 0 && refusal_logged) {
+		refusals_quiet++;
+	} else if (found < 0) {
+		log = refusal_logged = true;
+		quiet = refusals_quiet;
+		refusals_quiet = 0;
 	}
+	mercury_unlock(&objs_lock);
+	if (found < 0 && log) {
+		char more[48] = "";
+		if (quiet)
+			mercury_snprintf(more, sizeof more, " (%u refusals before it not logged)", quiet);
+		if (mine >= MAX_FILES_EACH)
+			mercury_log("process %d: too many open files (%u, its share): refused%s", by->index,
+			            MAX_FILES_EACH, more);
+		else if (files >= MAX_FILES)
+			mercury_log("too many open files (%u live): refused%s", MAX_FILES, more);
+		else
+			mercury_log("too many objects (%u live): refused%s", MAX_OBJS, more);
+	}
+	if (found < 0)
+		return -1;
 	ipc_cap note = objs_note[found / OBJ_SHARD];
 	if (watch)
 		hl_ep_watch(ep, note, UINT64_C(2) << (found % OBJ_SHARD));
@@ -197,6 +222,7 @@ static void obj_drop(unsigned i)
 	objs[i].ep = IPC_CAP_NONE;
 	objs[i].impl = NULL;
 	__atomic_store_n(&objs[i].kind, O_FREE, __ATOMIC_RELEASE);
+	obj_freed();
 	mercury_unlock(&objs_lock);
 }
 
@@ -220,6 +246,7 @@ void objects_main(void *arg)
 				mercury_lock(&objs_lock);
 				objs[i].ep = IPC_CAP_NONE;
 				__atomic_store_n(&objs[i].kind, O_FREE, __ATOMIC_RELEASE);
+				obj_freed();
 				mercury_unlock(&objs_lock);
 				continue;
 			}
