@@ -454,7 +454,8 @@ static bool line_ends(const struct src *src, uint32_t from, uint32_t to)
  * to write: a ';' missing at the end of a line is reported after the token
  * before it ("expected ';' after 'void'"), as C compilers do, not at the
  * next line's; a name where a keyword was expected gets "did you mean"; a
- * capability list without a type ('pages...') is shown with one.
+ * capability list without a type ('pages...') is shown with one, and one
+ * among the value parameters ('f(x: cap...)') in braces.
  */
 void ast_syntax_error(struct parser *p, struct token *tok,
                       const unsigned char *expected, int ntokens)
@@ -499,6 +500,12 @@ void ast_syntax_error(struct parser *p, struct token *tok,
 	} else if (total && tok->kind == TOK_ELLIPSIS && expected[TOK_COLON] && has_prev &&
 	           !(prev[0] >= '0' && prev[0] <= '9') && ident_char(prev[0])) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; a list needs its type: '%.*s: cap...'",
+		           what, found, prevlen, prev);
+	} else if (total && tok->kind == TOK_ELLIPSIS && !expected[TOK_COLON] && has_prev &&
+	           ((prevlen == 3 && memcmp(prev, "cap", 3) == 0) ||
+	            (prevlen == 4 && memcmp(prev, "page", 4) == 0))) {
+		diag_error(p->diag, LOC(p, tok), "expected %s, found %s; capabilities, a list of them "
+		           "too, go in braces before the parameters: f{x: %.*s...}(...)",
 		           what, found, prevlen, prev);
 	} else if (total) {
 		diag_error(p->diag, LOC(p, tok), "expected %s, found %s", what, found);
