@@ -430,20 +430,26 @@ static enum claim_what sfx_what(enum claim_what fam, unsigned s)
 	return (enum claim_what)sfx_info[s].what;
 }
 
-/* A C name and who has claimed it.  Ordinary names and macros share ord
- * (a macro is also marked as one); tags have their own.  Its suffixes are
- * claimed by sfx_who (the usual case: the declaration the name is of),
- * those of other claimants in a chain in more[]. */
+/* Who holds a whole C name.  Ordinary names and macros share ord (a macro
+ * is also marked as one); tags have their own. */
+struct holders {
+	uint32_t ord, tag;     /* claimants, indices into who[]; 0: none */
+	uint8_t ord_what, tag_what;   /* enum claim_what */
+	bool macro;            /* ord claimed it as a macro */
+};
+
+/* A C name and who has claimed it: the name itself (own), and its
+ * suffixes, claimed by sfx_who (the usual case: the declaration the name
+ * is of), those of other claimants in a chain in more[]. */
 struct claim_entry {
 	const char *name;      /* len bytes */
 	uint32_t len;
-	uint32_t ord, tag;     /* claimants of the name itself, indices into who[]; 0: none */
+	struct holders own;
 	uint32_t sfx_who;      /* the claimant of the suffixes in sfx; 0: none */
 	uint32_t sfx;          /* suffixes claimed, BIT(SFX_...) */
 	uint32_t shadow;       /* suffixes whose whole name NAME_SFX is claimed as a name */
 	uint32_t more;         /* other claimants' suffixes: index into more[]; 0: none */
-	uint8_t ord_what, tag_what, sfx_fam;   /* enum claim_what; sfx_fam: sfx_who's own */
-	bool macro;            /* ord claimed it as a macro */
+	uint8_t sfx_fam;       /* enum claim_what: sfx_who's own */
 };
 
 struct claim_more {
@@ -613,23 +619,22 @@ static uint32_t sfx_aliased(void)
 	return aliased;
 }
 
-/* Who holds a whole C name: as an ordinary name or macro, and as a tag. */
-struct holders {
-	uint32_t ord, tag;
-	enum claim_what ord_what, tag_what;
-	bool macro;
-};
-
 static void hold(struct holders *h, enum cname_kind kind, uint32_t who, enum claim_what what)
 {
 	if (kind == CN_TAG) {
 		h->tag = who;
-		h->tag_what = what;
+		h->tag_what = (uint8_t)what;
 	} else {
 		h->ord = who;
-		h->ord_what = what;
+		h->ord_what = (uint8_t)what;
 		h->macro = kind == CN_MACRO;
 	}
+}
+
+/* Whether a claim of kind would be held: no other holds the name so. */
+static bool unheld(const struct holders *h, enum cname_kind kind)
+{
+	return kind == CN_TAG ? !h->tag : !h->ord;
 }
 
 /* The holders of the whole name text (n bytes): y, its own entry (NULL
@@ -637,11 +642,7 @@ static void hold(struct holders *h, enum cname_kind kind, uint32_t who, enum cla
 static struct holders holders_of(const struct claims *t, const char *text, size_t n,
                                  const struct claim_entry *y, uint32_t tails)
 {
-	struct holders h = {0};
-	if (y) {
-		h = (struct holders){y->ord, y->tag, (enum claim_what)y->ord_what,
-		                     (enum claim_what)y->tag_what, y->macro};
-	}
+	struct holders h = y ? y->own : (struct holders){0};
 	for (; tails; tails &= tails - 1) {
 		unsigned s = (unsigned)__builtin_ctz(tails);
 		size_t nb = n - sfx_info[s].len - 1;
@@ -660,10 +661,10 @@ static struct holders holders_of(const struct claims *t, const char *text, size_
 static uint32_t clash_with(const struct holders *h, enum cname_kind kind, enum claim_what *what)
 {
 	if (kind == CN_TAG) {
-		*what = h->tag ? h->tag_what : h->ord_what;
+		*what = (enum claim_what)(h->tag ? h->tag_what : h->ord_what);
 		return h->tag ? h->tag : h->macro ? h->ord : 0;
 	}
-	*what = h->ord ? h->ord_what : h->tag_what;
+	*what = (enum claim_what)(h->ord ? h->ord_what : h->tag_what);
 	return h->ord ? h->ord : kind == CN_MACRO ? h->tag : 0;
 }
 
@@ -748,15 +749,8 @@ static void claim_name_now(struct checker *c, const struct pending_claim *p)
 	struct holders h = holders_of(t, p->name, p->len, y, tails);
 	enum claim_what old_what;
 	uint32_t old = clash_with(&h, kind, &old_what);
-	if (kind == CN_TAG ? !h.tag : !h.ord) {
-		if (kind == CN_TAG) {
-			y->tag = p->who;
-			y->tag_what = p->what;
-		} else {
-			y->ord = p->who;
-			y->ord_what = p->what;
-			y->macro = kind == CN_MACRO;
-		}
+	if (unheld(&h, kind)) {
+		hold(&y->own, kind, p->who, (enum claim_what)p->what);
 		mark_tails(t, p->name, p->len, tails);
 	}
 	if (old)
@@ -802,7 +796,7 @@ static void claim_sfx_now(struct checker *c, const struct pending_claim *p)
 		}
 		enum claim_what old_what;
 		uint32_t old = clash_with(&h, kind, &old_what);
-		if (kind == CN_TAG ? !h.tag : !h.ord)
+		if (unheld(&h, kind))
 			hold_sfx(c, e, s, p->who, fam);
 		if (old)
 			report_clash(c, p->who, sfx_what(fam, s), old, old_what,
@@ -879,11 +873,9 @@ void claim_taken(struct checker *c)
 		size_t len = strlen(c_taken[i]);
 		uint32_t ei = claims_find(t, c_taken[i], len, XXH3_64bits(c_taken[i], len));
 		struct claim_entry *e = &t->v[ei];
-		if (e->ord)
+		if (e->own.ord)
 			continue;
-		e->ord = e->tag = who;
-		e->ord_what = e->tag_what = W_TAKEN;
-		e->macro = true;
+		e->own = (struct holders){who, who, W_TAKEN, W_TAKEN, true};
 		mark_tails(t, c_taken[i], len, sfx_tails(c_taken[i], len));
 	}
 }
